@@ -1,0 +1,583 @@
+//! The information catalog (信息目录): which credit information items exist, their national field names and
+//! codes, which fields are required, the conditional rules, and how a row names its subject.
+//!
+//! Items are data (`catalog/*.toml`, versioned with effective dates) so that a change of the national standard is
+//! a reviewed change of data, not of code. [`Item::validate`] turns one mapped row into a [`ValidRecord`] or the
+//! list of every problem in it, each with a stable code and a Chinese message.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
+use time::Date;
+
+use crate::DataError;
+use crate::ids::{IdError, OrgCode, RegNo, Ric, Uscc};
+use crate::name::normalize_name;
+use crate::registrar::RegistrarTable;
+use crate::region::RegionTable;
+use crate::value::{parse_date, parse_money, parse_year};
+
+/// 信用主体类别: the kind of subject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubjectKind {
+    /// 法人及非法人组织
+    Organisation,
+    /// 个体工商户
+    IndividualBusiness,
+    /// 自然人
+    Person,
+}
+
+impl SubjectKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            SubjectKind::Organisation => "法人及非法人组织",
+            SubjectKind::IndividualBusiness => "个体工商户",
+            SubjectKind::Person => "自然人",
+        }
+    }
+
+    pub fn from_label(s: &str) -> Option<SubjectKind> {
+        match s {
+            "法人及非法人组织" => Some(SubjectKind::Organisation),
+            "个体工商户" => Some(SubjectKind::IndividualBusiness),
+            "自然人" => Some(SubjectKind::Person),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubjectKind::Organisation => "organisation",
+            SubjectKind::IndividualBusiness => "individual_business",
+            SubjectKind::Person => "person",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<SubjectKind> {
+        match s {
+            "organisation" => Some(SubjectKind::Organisation),
+            "individual_business" => Some(SubjectKind::IndividualBusiness),
+            "person" => Some(SubjectKind::Person),
+            _ => SubjectKind::from_label(s),
+        }
+    }
+}
+
+/// 信息性质: whether an item speaks for or against its subject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Nature {
+    守信,
+    失信,
+    中性,
+}
+
+/// 公开属性: who may see an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Disclosure {
+    公开,
+    政务共享,
+    授权查询,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldType {
+    Text,
+    /// An identifier-like text without a check (税务登记号, 事业单位证书号 …).
+    Code,
+    Date,
+    /// An amount in 万元.
+    Money,
+    Year,
+    Enum,
+    Uscc,
+    OrgCode,
+    RegNo,
+    /// A 证件号码 whose kind comes from `type_field`; a 身份证 number is checked as GB 11643.
+    IdNumber,
+    /// A GB/T 2260 region code from the region table.
+    Region,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Field {
+    pub code: String,
+    /// The national name, possibly with a parenthesised part (`行政相对人代码_1(统一社会信用代码)`).
+    pub name: String,
+    /// Other header names departments use.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    #[serde(rename = "type")]
+    pub kind: FieldType,
+    #[serde(default)]
+    pub required: bool,
+    /// `false` for personal data that is never published (证件号码).
+    #[serde(default = "yes")]
+    pub public: bool,
+    pub max_len: Option<usize>,
+    #[serde(default)]
+    pub values: Vec<String>,
+    #[serde(default)]
+    pub value_aliases: BTreeMap<String, String>,
+    /// Several values separated by `;` `；` or `、`.
+    #[serde(default)]
+    pub multi: bool,
+    #[serde(default)]
+    pub not_future: bool,
+    pub type_field: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Condition {
+    pub field: String,
+    /// The field holds (one of) these values.
+    #[serde(default)]
+    pub any_of: Vec<String>,
+    /// The field is filled in.
+    #[serde(default)]
+    pub present: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct DateOrder {
+    pub field: String,
+    pub other: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Rule {
+    pub code: String,
+    pub message: String,
+    pub when: Option<Condition>,
+    #[serde(default)]
+    pub require_all: Vec<String>,
+    #[serde(default)]
+    pub require_any: Vec<String>,
+    /// `field` must not be earlier than `other` (both dates, both filled in).
+    pub not_before: Option<DateOrder>,
+}
+
+/// Which fields of an item name its subject.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct SubjectFields {
+    pub name: String,
+    pub kind: Option<String>,
+    pub default_kind: Option<String>,
+    pub uscc: Option<String>,
+    #[serde(default)]
+    pub legacy: Vec<String>,
+    pub id_type: Option<String>,
+    pub id_number: Option<String>,
+    pub region: Option<String>,
+}
+
+/// Which fields name the department that supplied the row (数据来源单位).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct SourceFields {
+    pub name: String,
+    pub uscc: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Item {
+    pub code: String,
+    pub name: String,
+    pub version: String,
+    pub effective_from: Date,
+    pub category: String,
+    pub nature: Nature,
+    pub disclosure: Disclosure,
+    /// Fields that, with the item and the submitting department, identify a record across submissions.
+    pub natural_key: Vec<String>,
+    pub decision_date: Option<String>,
+    /// Registration data: describes the subject itself (name, region, status) rather than an event.
+    #[serde(default)]
+    pub registration: bool,
+    pub subject: SubjectFields,
+    pub source: Option<SourceFields>,
+    #[serde(rename = "field")]
+    pub fields: Vec<Field>,
+    #[serde(rename = "rule", default)]
+    pub rules: Vec<Rule>,
+}
+
+/// One problem with a row: the field (catalog code) it concerns, a stable code and a Chinese message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Issue {
+    pub field: Option<String>,
+    pub code: String,
+    pub message: String,
+}
+
+impl Issue {
+    fn new(field: Option<&str>, code: &str, message: String) -> Issue {
+        Issue { field: field.map(str::to_string), code: code.to_string(), message }
+    }
+}
+
+/// Who a record is about, as the row says it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubjectRef {
+    pub kind: SubjectKind,
+    pub name: String,
+    pub name_norm: String,
+    pub uscc: Option<String>,
+    /// 居民身份证号码 (18 characters) of a person.
+    pub ric: Option<String>,
+    /// Another identity document of a person (`护照号:E12345678`).
+    pub other_id: Option<String>,
+    /// Legacy codes: 工商注册号, 组织机构代码, 税务登记号 … (normalised).
+    pub legacy: Vec<String>,
+    pub region: Option<String>,
+}
+
+impl SubjectRef {
+    /// The code a subject is keyed by: USCC, else ID number, else another identity document.
+    pub fn primary_code(&self) -> Option<&str> {
+        self.uscc.as_deref().or(self.ric.as_deref()).or(self.other_id.as_deref())
+    }
+}
+
+/// A row that passed validation: normalised field values and what the platform derives from them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ValidRecord {
+    pub item: String,
+    pub fields: BTreeMap<String, String>,
+    pub subject: SubjectRef,
+    pub decided_on: Option<Date>,
+    /// The natural key values joined with `|` (the department is added by the store).
+    pub natural_key: String,
+    pub source_name: Option<String>,
+    pub source_uscc: Option<String>,
+    pub warnings: Vec<Issue>,
+}
+
+const MULTI_SEPARATORS: [char; 3] = [';', '；', '、'];
+
+impl Item {
+    pub fn field(&self, code: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.code == code)
+    }
+
+    /// Checks the item's own consistency: every referenced field exists.
+    fn check(&self) -> Result<(), String> {
+        let mut refs: Vec<&str> = self.natural_key.iter().map(String::as_str).collect();
+        refs.extend(self.decision_date.as_deref());
+        let s = &self.subject;
+        refs.push(&s.name);
+        refs.extend(s.kind.as_deref());
+        refs.extend(s.uscc.as_deref());
+        refs.extend(s.legacy.iter().map(String::as_str));
+        refs.extend(s.id_type.as_deref());
+        refs.extend(s.id_number.as_deref());
+        refs.extend(s.region.as_deref());
+        if let Some(src) = &self.source {
+            refs.push(&src.name);
+            refs.push(&src.uscc);
+        }
+        for r in &self.rules {
+            refs.extend(r.when.as_ref().map(|w| w.field.as_str()));
+            refs.extend(r.require_all.iter().map(String::as_str));
+            refs.extend(r.require_any.iter().map(String::as_str));
+            if let Some(o) = &r.not_before {
+                refs.push(&o.field);
+                refs.push(&o.other);
+            }
+        }
+        for f in &self.fields {
+            refs.extend(f.type_field.as_deref());
+            if f.kind == FieldType::Enum && f.values.is_empty() {
+                return Err(format!("字段 {} 是枚举类型但没有取值", f.code));
+            }
+        }
+        match refs.iter().find(|r| self.field(r).is_none()) {
+            Some(missing) => Err(format!("引用了不存在的字段 {missing}")),
+            None => Ok(()),
+        }
+    }
+
+    /// Validates one row given as catalog field code → raw text. Empty texts count as absent.
+    pub fn validate(
+        &self,
+        raw: &HashMap<String, String>,
+        ctx: &ValidationContext<'_>,
+    ) -> Result<ValidRecord, Vec<Issue>> {
+        let mut errors = Vec::new();
+        let mut warnings = Vec::new();
+        let mut values: BTreeMap<String, String> = BTreeMap::new();
+        let mut dates: HashMap<&str, Date> = HashMap::new();
+        for f in &self.fields {
+            let text = raw.get(&f.code).map(|s| s.trim()).unwrap_or("");
+            if text.is_empty() {
+                if f.required {
+                    errors.push(Issue::new(Some(&f.code), "required", format!("“{}”为必填项,不能为空", f.name)));
+                }
+                continue;
+            }
+            if let Some(max) = f.max_len
+                && text.chars().count() > max
+            {
+                errors.push(Issue::new(
+                    Some(&f.code),
+                    "too_long",
+                    format!("“{}”超过最大长度{}字(实际{}字)", f.name, max, text.chars().count()),
+                ));
+                continue;
+            }
+            match self.parse_field(f, text, raw, ctx) {
+                Ok((value, warning)) => {
+                    if let Some(w) = warning {
+                        warnings.push(w);
+                    }
+                    if f.kind == FieldType::Date
+                        && let Some(d) = parse_date(&value)
+                    {
+                        dates.insert(&f.code, d);
+                    }
+                    values.insert(f.code.clone(), value);
+                }
+                Err(issue) => errors.push(issue),
+            }
+        }
+        for r in &self.rules {
+            if let Some(order) = &r.not_before {
+                if let (Some(a), Some(b)) = (dates.get(order.field.as_str()), dates.get(order.other.as_str()))
+                    && a < b
+                {
+                    errors.push(Issue::new(Some(&order.field), &r.code, r.message.clone()));
+                }
+                continue;
+            }
+            let Some(w) = &r.when else { continue };
+            let applies = match values.get(&w.field) {
+                None => false,
+                Some(_) if w.present => true,
+                Some(v) => v.split(';').any(|p| w.any_of.iter().any(|a| a == p)),
+            };
+            if !applies {
+                continue;
+            }
+            let missing_all = r.require_all.iter().find(|c| !values.contains_key(*c));
+            let missing_any = !r.require_any.is_empty() && !r.require_any.iter().any(|c| values.contains_key(c));
+            if let Some(m) = missing_all {
+                // Report at the missing field unless it already has an error of its own (e.g. bad format).
+                if !errors.iter().any(|e| e.field.as_deref() == Some(m.as_str())) {
+                    errors.push(Issue::new(Some(m), &r.code, r.message.clone()));
+                }
+            } else if missing_any && !r.require_any.iter().any(|c| errors.iter().any(|e| e.field.as_ref() == Some(c)))
+            {
+                errors.push(Issue::new(r.require_any.first().map(String::as_str), &r.code, r.message.clone()));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let subject = self.subject_ref(&values);
+        let natural_key = self
+            .natural_key
+            .iter()
+            .map(|k| values.get(k).map(String::as_str).unwrap_or(""))
+            .collect::<Vec<_>>()
+            .join("|");
+        let decided_on = self.decision_date.as_ref().and_then(|f| dates.get(f.as_str()).copied());
+        let source_name = self.source.as_ref().and_then(|s| values.get(&s.name).cloned());
+        let source_uscc = self.source.as_ref().and_then(|s| values.get(&s.uscc).cloned());
+        Ok(ValidRecord {
+            item: self.code.clone(),
+            fields: values,
+            subject,
+            decided_on,
+            natural_key,
+            source_name,
+            source_uscc,
+            warnings,
+        })
+    }
+
+    fn parse_field(
+        &self,
+        f: &Field,
+        text: &str,
+        raw: &HashMap<String, String>,
+        ctx: &ValidationContext<'_>,
+    ) -> Result<(String, Option<Issue>), Issue> {
+        let id_issue = |e: IdError| Issue::new(Some(&f.code), e.code(), format!("“{}”:{}", f.name, e.message()));
+        let value = match f.kind {
+            FieldType::Text => text.to_string(),
+            FieldType::Code => text.to_uppercase(),
+            FieldType::Date => {
+                let d = parse_date(text).ok_or_else(|| {
+                    Issue::new(
+                        Some(&f.code),
+                        "invalid_date",
+                        format!("“{}”的值“{}”不是有效日期(应为YYYY-MM-DD、YYYY/MM/DD或YYYYMMDD)", f.name, text),
+                    )
+                })?;
+                if f.not_future && d > ctx.today {
+                    return Err(Issue::new(
+                        Some(&f.code),
+                        "date_in_future",
+                        format!("“{}”为{},晚于今天({})", f.name, d, ctx.today),
+                    ));
+                }
+                d.to_string()
+            }
+            FieldType::Money => parse_money(text)
+                .ok_or_else(|| {
+                    Issue::new(
+                        Some(&f.code),
+                        "invalid_money",
+                        format!("“{}”的值“{}”不是以万元为单位的非负数字(最多6位小数,不带单位)", f.name, text),
+                    )
+                })?
+                .to_string(),
+            FieldType::Year => parse_year(text, ctx.today.year())
+                .ok_or_else(|| {
+                    Issue::new(Some(&f.code), "invalid_year", format!("“{}”的值“{}”不是有效年份", f.name, text))
+                })?
+                .to_string(),
+            FieldType::Enum => {
+                let parts: Vec<&str> = if f.multi {
+                    text.split(MULTI_SEPARATORS).map(str::trim).filter(|p| !p.is_empty()).collect()
+                } else {
+                    vec![text]
+                };
+                let mut out: Vec<String> = Vec::new();
+                for p in parts {
+                    let norm = normalize_name(p);
+                    let v = f
+                        .values
+                        .iter()
+                        .find(|v| **v == norm || **v == p)
+                        .cloned()
+                        .or_else(|| f.value_aliases.get(p).or_else(|| f.value_aliases.get(&norm)).cloned())
+                        .ok_or_else(|| {
+                            Issue::new(
+                                Some(&f.code),
+                                "invalid_enum",
+                                format!("“{}”的值“{}”不在允许的取值中({})", f.name, p, f.values.join("、")),
+                            )
+                        })?;
+                    if !out.contains(&v) {
+                        out.push(v);
+                    }
+                }
+                out.join(";")
+            }
+            FieldType::Uscc => {
+                let u = Uscc::parse(text).map_err(id_issue)?;
+                let warning = ctx.registrars.warning(&u).map(|(code, m)| Issue::new(Some(&f.code), code, m));
+                return Ok((u.as_str().to_string(), warning));
+            }
+            FieldType::OrgCode => OrgCode::parse(text).map_err(id_issue)?.as_str().to_string(),
+            FieldType::RegNo => RegNo::parse(text).map_err(id_issue)?.as_str().to_string(),
+            FieldType::IdNumber => {
+                let doc = f.type_field.as_ref().and_then(|t| raw.get(t)).map(|s| s.trim()).unwrap_or("");
+                let is_ric = doc.is_empty() || doc == "身份证" || doc == "居民身份证";
+                if is_ric {
+                    Ric::parse(text, ctx.today).map_err(id_issue)?.as_str().to_string()
+                } else {
+                    text.to_uppercase()
+                }
+            }
+            FieldType::Region => {
+                let r = ctx.regions.get(text.trim()).ok_or_else(|| {
+                    Issue::new(Some(&f.code), "invalid_region", format!("“{}”的值“{}”不是已知的行政区划代码", f.name, text))
+                })?;
+                r.code.clone()
+            }
+        };
+        Ok((value, None))
+    }
+
+    fn subject_ref(&self, values: &BTreeMap<String, String>) -> SubjectRef {
+        let s = &self.subject;
+        let get = |c: &Option<String>| c.as_ref().and_then(|c| values.get(c)).cloned();
+        let uscc = get(&s.uscc);
+        let kind = get(&s.kind)
+            .or_else(|| s.default_kind.clone())
+            .and_then(|k| SubjectKind::from_label(&k))
+            .unwrap_or(SubjectKind::Organisation);
+        // A USCC registered as 个体工商户 (92…) names an individual business whatever the default says.
+        let kind = match (&uscc, kind) {
+            (Some(u), SubjectKind::Organisation) if u.starts_with("92") => SubjectKind::IndividualBusiness,
+            (_, k) => k,
+        };
+        let id_number = get(&s.id_number);
+        let id_type = get(&s.id_type).unwrap_or_else(|| "身份证".to_string());
+        let (ric, other_id) = match (kind, id_number) {
+            (SubjectKind::Person, Some(n)) if id_type == "身份证" => (Some(n), None),
+            (SubjectKind::Person, Some(n)) => (None, Some(format!("{id_type}:{n}"))),
+            _ => (None, None),
+        };
+        let name = values.get(&s.name).cloned().unwrap_or_default();
+        let region = get(&s.region)
+            .or_else(|| uscc.as_ref().map(|u| u[2..8].to_string()))
+            .or_else(|| ric.as_ref().map(|r| r[..6].to_string()));
+        SubjectRef {
+            kind,
+            name_norm: normalize_name(&name),
+            name,
+            uscc,
+            ric,
+            other_id,
+            legacy: s.legacy.iter().filter_map(|c| values.get(c).cloned()).collect(),
+            region,
+        }
+    }
+}
+
+/// What validation needs from outside a row.
+pub struct ValidationContext<'a> {
+    pub today: Date,
+    pub regions: &'a RegionTable,
+    pub registrars: &'a RegistrarTable,
+}
+
+/// All catalog items plus the code tables they use.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    pub items: BTreeMap<String, Item>,
+    pub regions: RegionTable,
+    pub registrars: RegistrarTable,
+}
+
+impl Catalog {
+    /// Builds a catalog from `(file name, TOML text)` pairs. `regions.toml` and `uscc_registrars.toml` are the
+    /// code tables; every other file is one item.
+    pub fn from_files<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Catalog, DataError> {
+        let mut items = BTreeMap::new();
+        let mut regions = None;
+        let mut registrars = None;
+        for (name, text) in files {
+            match name {
+                "regions.toml" => regions = Some(RegionTable::from_toml(text)?),
+                "uscc_registrars.toml" => registrars = Some(RegistrarTable::from_toml(text)?),
+                _ => {
+                    let item: Item = toml::from_str(text).map_err(|e| DataError::new(name, e))?;
+                    item.check().map_err(|e| DataError::new(name, e))?;
+                    items.insert(item.code.clone(), item);
+                }
+            }
+        }
+        Ok(Catalog {
+            items,
+            regions: regions.ok_or_else(|| DataError::new("regions.toml", "缺少行政区划代码表"))?,
+            registrars: registrars.ok_or_else(|| DataError::new("uscc_registrars.toml", "缺少登记管理部门码表"))?,
+        })
+    }
+
+    pub fn item(&self, code: &str) -> Option<&Item> {
+        self.items.get(code)
+    }
+
+    pub fn context(&self, today: Date) -> ValidationContext<'_> {
+        ValidationContext { today, regions: &self.regions, registrars: &self.registrars }
+    }
+}

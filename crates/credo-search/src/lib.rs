@@ -1,1 +1,288 @@
-//! credo-search
+//! # credo-search
+//!
+//! One-stop search (一站式查询) over credit subjects, built on tantivy and made for Chinese names.
+//!
+//! A subject is indexed under:
+//! * its **codes** (USCC, ID number, legacy codes), matched exactly in any case;
+//! * its **normalised full name** (exact match ranks first);
+//! * the name as **jieba words** and as **character bigrams**, so short names and partial words match;
+//! * its **name core** without place prefixes (西宁, 西宁市, 青海省 …) and legal-form suffixes (有限公司 …), so
+//!   `鑫源商贸` finds `西宁市城东区鑫源商贸有限公司`;
+//! * the core's **pinyin**, full and initials (`xinyuanshangmao`, `xysm`).
+//!
+//! Queries are normalised like names (NFKC, traditional → simplified, stray spaces removed), so full-width text,
+//! traditional characters and spaces do not matter. The index is derived data: [`SubjectIndex::upsert`] follows the
+//! store's change feed and a rebuild recreates it.
+
+use std::path::Path;
+
+use credo_domain::catalog::SubjectKind;
+use credo_domain::ids;
+use credo_domain::name::{name_core, normalize_name};
+use pinyin::ToPinyin;
+use serde::Serialize;
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::schema::{
+    Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+};
+use tantivy::tokenizer::{LowerCaser, NgramTokenizer, TextAnalyzer, TokenStream};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term, doc};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error("search index error: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+    #[error("search index directory: {0}")]
+    Dir(String),
+}
+
+pub type Result<T> = std::result::Result<T, SearchError>;
+
+/// What the index needs to know about a subject.
+#[derive(Debug, Clone)]
+pub struct SubjectDoc {
+    pub id: i64,
+    pub kind: SubjectKind,
+    /// The code shown in results (already masked for persons).
+    pub display_code: Option<String>,
+    /// Every code the subject can be found by (not stored in the index).
+    pub codes: Vec<String>,
+    pub name: String,
+    pub region: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Hit {
+    pub id: i64,
+    pub code: Option<String>,
+    pub name: String,
+    pub kind: SubjectKind,
+    pub region: Option<String>,
+    pub score: f32,
+}
+
+#[derive(Clone, Copy)]
+struct Fields {
+    id: Field,
+    code: Field,
+    codes: Field,
+    name: Field,
+    name_exact: Field,
+    words: Field,
+    bigrams: Field,
+    core_exact: Field,
+    pinyin: Field,
+    kind: Field,
+    region: Field,
+}
+
+const JIEBA: &str = "jieba";
+const BIGRAM: &str = "bigram";
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let text = |tok: &str| {
+        TextOptions::default()
+            .set_indexing_options(TextFieldIndexing::default().set_tokenizer(tok).set_index_option(IndexRecordOption::WithFreqs))
+    };
+    let f = Fields {
+        id: b.add_i64_field("id", INDEXED | STORED),
+        code: b.add_text_field("code", STORED),
+        codes: b.add_text_field("codes", STRING),
+        name: b.add_text_field("name", STORED),
+        name_exact: b.add_text_field("name_exact", STRING),
+        words: b.add_text_field("words", text(JIEBA)),
+        bigrams: b.add_text_field("bigrams", text(BIGRAM)),
+        core_exact: b.add_text_field("core_exact", STRING),
+        pinyin: b.add_text_field("pinyin", STRING),
+        kind: b.add_text_field("kind", STRING | STORED),
+        region: b.add_text_field("region", STRING | STORED),
+    };
+    (b.build(), f)
+}
+
+fn register_tokenizers(index: &Index) -> Result<()> {
+    index.tokenizers().register(JIEBA, TextAnalyzer::builder(tantivy_jieba::JiebaTokenizer::new()).filter(LowerCaser).build());
+    let bigram = NgramTokenizer::new(2, 2, false)?;
+    index.tokenizers().register(BIGRAM, TextAnalyzer::builder(bigram).filter(LowerCaser).build());
+    Ok(())
+}
+
+/// Full pinyin and initials of the Chinese characters in `s` (other characters are kept, lower-cased).
+fn pinyin_forms(s: &str) -> (String, String) {
+    let mut full = String::new();
+    let mut initials = String::new();
+    for (c, p) in s.chars().zip(s.to_pinyin()) {
+        match p {
+            Some(p) => {
+                full.push_str(p.plain());
+                initials.push_str(p.first_letter());
+            }
+            None if c.is_ascii_alphanumeric() => {
+                full.push(c.to_ascii_lowercase());
+                initials.push(c.to_ascii_lowercase());
+            }
+            None => {}
+        }
+    }
+    (full, initials)
+}
+
+pub struct SubjectIndex {
+    index: Index,
+    reader: IndexReader,
+    writer: std::sync::Mutex<IndexWriter>,
+    fields: Fields,
+    places: Vec<String>,
+}
+
+impl SubjectIndex {
+    /// Opens the index in `dir`, creating it if it does not exist. `places` are the place prefixes for name cores.
+    pub fn open(dir: &Path, places: Vec<String>) -> Result<SubjectIndex> {
+        std::fs::create_dir_all(dir).map_err(|e| SearchError::Dir(format!("{}: {e}", dir.display())))?;
+        let (schema, fields) = schema();
+        let mmap = tantivy::directory::MmapDirectory::open(dir).map_err(|e| SearchError::Dir(e.to_string()))?;
+        let index = Index::open_or_create(mmap, schema)?;
+        register_tokenizers(&index)?;
+        let writer = index.writer_with_num_threads(1, 100_000_000)?;
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        Ok(SubjectIndex { index, reader, writer: std::sync::Mutex::new(writer), fields, places })
+    }
+
+    /// Removes every document (before a rebuild).
+    pub fn clear(&self) -> Result<()> {
+        let mut w = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        w.delete_all_documents()?;
+        w.commit()?;
+        drop(w);
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Adds or replaces subjects. Call [`SubjectIndex::commit`] to make them visible.
+    pub fn upsert(&self, docs: &[SubjectDoc]) -> Result<()> {
+        let f = self.fields;
+        let w = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        for d in docs {
+            w.delete_term(Term::from_field_i64(f.id, d.id));
+            let norm = normalize_name(&d.name);
+            let core = name_core(&norm, &self.places);
+            let (py_full, py_initials) = pinyin_forms(&core);
+            let mut doc = doc!(
+                f.id => d.id,
+                f.name => d.name.clone(),
+                f.name_exact => norm.clone(),
+                f.words => norm.clone(),
+                f.bigrams => norm.clone(),
+                f.core_exact => core.clone(),
+                f.kind => d.kind.as_str(),
+            );
+            if core != norm {
+                doc.add_text(f.words, &core);
+            }
+            if !py_full.is_empty() {
+                doc.add_text(f.pinyin, &py_full);
+                doc.add_text(f.pinyin, &py_initials);
+            }
+            if let Some(c) = &d.display_code {
+                doc.add_text(f.code, c);
+            }
+            for c in &d.codes {
+                doc.add_text(f.codes, c.to_uppercase());
+            }
+            if let Some(r) = &d.region {
+                doc.add_text(f.region, r);
+            }
+            w.add_document(doc)?;
+        }
+        Ok(())
+    }
+
+    pub fn commit(&self) -> Result<()> {
+        self.writer.lock().unwrap_or_else(|e| e.into_inner()).commit()?;
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    pub fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    fn tokens(&self, analyzer: &str, text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(mut a) = self.index.tokenizers().get(analyzer) {
+            let mut stream = a.token_stream(text);
+            while stream.advance() {
+                out.push(stream.token().text.clone());
+            }
+        }
+        out
+    }
+
+    fn build_query(&self, q: &str) -> Option<Box<dyn Query>> {
+        let f = self.fields;
+        let prepared = ids::prepare(q);
+        let compact: String = prepared.chars().filter(|c| !c.is_whitespace()).collect();
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let term = |field: Field, text: &str, boost: f32| -> (Occur, Box<dyn Query>) {
+            let tq = TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqs);
+            (Occur::Should, Box::new(BoostQuery::new(Box::new(tq), boost)))
+        };
+        // A code in any case: exact match on codes. Codes are alphanumeric, so also try when it merely looks so.
+        if compact.len() >= 8 && compact.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            clauses.push(term(f.codes, &compact, 100.0));
+            clauses.push(term(f.codes, &compact.replace('-', ""), 100.0));
+        }
+        let norm = normalize_name(q);
+        if norm.is_empty() {
+            return None;
+        }
+        let core = name_core(&norm, &self.places);
+        clauses.push(term(f.name_exact, &norm, 50.0));
+        clauses.push(term(f.core_exact, &core, 20.0));
+        for w in self.tokens(JIEBA, &core) {
+            clauses.push(term(f.words, &w, 2.0));
+        }
+        for b in self.tokens(BIGRAM, &core) {
+            clauses.push(term(f.bigrams, &b, 1.0));
+        }
+        if norm.chars().all(|c| c.is_ascii_alphabetic() || c == ' ') {
+            let py: String = norm.chars().filter(|c| c.is_ascii_alphabetic()).collect::<String>().to_lowercase();
+            clauses.push(term(f.pinyin, &py, 10.0));
+        }
+        Some(Box::new(BooleanQuery::new(clauses)))
+    }
+
+    /// Ranked hits for a query (a code, a full or short name, pinyin …).
+    pub fn search(&self, q: &str, limit: usize) -> Result<Vec<Hit>> {
+        let Some(query) = self.build_query(q) else { return Ok(Vec::new()) };
+        let searcher = self.reader.searcher();
+        let top = searcher.search(&query, &TopDocs::with_limit(limit.clamp(1, 100)).order_by_score())?;
+        let f = self.fields;
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, addr) in top {
+            let d: TantivyDocument = searcher.doc(addr)?;
+            let text = |field: Field| d.get_first(field).and_then(|v| v.as_str()).map(str::to_string);
+            hits.push(Hit {
+                id: d.get_first(f.id).and_then(|v| v.as_i64()).unwrap_or_default(),
+                code: text(f.code),
+                name: text(f.name).unwrap_or_default(),
+                kind: text(f.kind).and_then(|k| SubjectKind::parse(&k)).unwrap_or(SubjectKind::Organisation),
+                region: text(f.region),
+                score,
+            });
+        }
+        Ok(hits)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pinyin_of_core() {
+        assert_eq!(pinyin_forms("鑫源商贸"), ("xinyuanshangmao".to_string(), "xysm".to_string()));
+    }
+}

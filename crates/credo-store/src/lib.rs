@@ -1,1 +1,210 @@
-//! credo-store
+//! # credo-store
+//!
+//! Where Credo keeps what it knows. [`Store`] is the contract the rest of the platform uses; it has no
+//! SQLite-only semantics so that the PostgreSQL implementation can follow. [`SqliteStore`] is the embedded
+//! default (WAL journal, migrations embedded in the binary).
+//!
+//! Records are append-only: a submission that changes a record adds a version (with its batch, department and
+//! receipt time); the same content again is a no-op. Every new subject, record version and department appears in
+//! the change feed ([`Change`]), a monotonic sequence that the search index and later features follow.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use credo_domain::catalog::{SubjectKind, SubjectRef, ValidRecord};
+use serde::Serialize;
+use time::{Date, OffsetDateTime};
+
+mod sqlite;
+
+pub use sqlite::SqliteStore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("migration error: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("corrupt stored data: {0}")]
+    Corrupt(String),
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("conflict: {0}")]
+    Conflict(String),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// 部门: a department that supplies or uses credit information.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Department {
+    pub id: i64,
+    pub uscc: String,
+    pub name: String,
+    pub region: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// Who registered it (`cli:import`, `cli:dept add` …).
+    pub created_by: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewDepartment {
+    pub uscc: String,
+    pub name: String,
+    pub region: Option<String>,
+    pub created_by: String,
+}
+
+/// A stored API key (only its SM3 hash; the secret is shown once when created).
+#[derive(Debug, Clone)]
+pub struct ApiKey {
+    pub id: i64,
+    pub department_id: i64,
+    pub prefix: String,
+    pub hash: String,
+    pub revoked: bool,
+}
+
+/// 信用主体 as stored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Subject {
+    pub id: i64,
+    pub kind: SubjectKind,
+    pub code: Option<String>,
+    pub name: String,
+    pub name_norm: String,
+    pub region: Option<String>,
+    pub status: Option<String>,
+    /// Registration details from the latest 登记注册基本信息 record.
+    pub profile: Option<serde_json::Value>,
+    /// Every code the subject is known by (including `code`).
+    pub codes: Vec<String>,
+}
+
+/// One valid row on its way into the store.
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    pub row: usize,
+    pub record: ValidRecord,
+    /// Cells of unmapped columns: kept with the version, never published.
+    pub extras: Vec<(String, String)>,
+    /// Registration data (djzc): updates the subject's name, region, status and profile.
+    pub registration: bool,
+}
+
+/// What happened to one incoming row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// A new record (version 1).
+    Created,
+    /// A new version of an existing record.
+    Versioned,
+    /// The same content as the latest version: nothing written.
+    Duplicate,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IngestedRow {
+    pub row: usize,
+    pub record_id: i64,
+    pub version: i64,
+    pub outcome: Outcome,
+    /// `None`: the record waits in the unresolved queue.
+    pub subject_id: Option<i64>,
+}
+
+/// One line of a batch's row-level report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct ReportLine {
+    pub row: usize,
+    pub column: String,
+    pub code: String,
+    pub message: String,
+    /// `error` (row rejected) or `warning` (row accepted).
+    pub severity: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BatchSummary {
+    pub batch: i64,
+    pub department: String,
+    pub item: String,
+    pub rows: usize,
+    pub accepted: usize,
+    pub rejected: usize,
+    pub duplicates: usize,
+    pub unresolved: usize,
+    pub report: Vec<ReportLine>,
+}
+
+/// A record's latest version as shown to readers.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordView {
+    pub id: i64,
+    pub item: String,
+    pub version: i64,
+    pub department_name: String,
+    pub department_uscc: String,
+    pub decided_on: Option<Date>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub received_at: OffsetDateTime,
+    pub batch_id: i64,
+    pub fields: BTreeMap<String, String>,
+    pub subject_id: Option<i64>,
+    pub subject_ref: SubjectRef,
+}
+
+/// One entry of the change feed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Change {
+    pub seq: i64,
+    /// `subject`, `record` or `department`.
+    pub entity: String,
+    pub entity_id: i64,
+    pub version: Option<i64>,
+}
+
+/// Counts for the home page and the operators.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Counts {
+    pub subjects: i64,
+    pub records: i64,
+    pub unresolved: i64,
+    pub departments: i64,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync {
+    async fn department_by_uscc(&self, uscc: &str) -> Result<Option<Department>>;
+    async fn add_department(&self, d: NewDepartment) -> Result<Department>;
+    async fn departments(&self) -> Result<Vec<Department>>;
+
+    async fn add_api_key(&self, department_id: i64, prefix: &str, hash: &str) -> Result<ApiKey>;
+    async fn api_key(&self, prefix: &str) -> Result<Option<ApiKey>>;
+    async fn revoke_api_key(&self, prefix: &str) -> Result<bool>;
+
+    /// Opens a batch for `department` and `item`.
+    async fn open_batch(&self, department_id: i64, item: &str, channel: &str, file_name: Option<&str>) -> Result<i64>;
+    /// Stores one chunk of valid rows in one transaction: resolves subjects (creating those that carry a code),
+    /// adds records or versions, skips duplicates, and appends to the change feed.
+    async fn ingest(&self, batch_id: i64, department_id: i64, rows: &[Incoming]) -> Result<Vec<IngestedRow>>;
+    /// Closes a batch with its counts and report.
+    async fn close_batch(&self, summary: &BatchSummary) -> Result<()>;
+    async fn batch(&self, id: i64) -> Result<Option<BatchSummary>>;
+
+    /// A subject by any of its codes.
+    async fn subject_by_code(&self, code: &str) -> Result<Option<Subject>>;
+    async fn subject(&self, id: i64) -> Result<Option<Subject>>;
+    /// Subjects with `id > after`, in id order (for rebuilding indexes).
+    async fn subjects_after(&self, after: i64, limit: i64) -> Result<Vec<Subject>>;
+    /// Latest versions of a subject's records, newest decision first.
+    async fn subject_records(&self, subject_id: i64) -> Result<Vec<RecordView>>;
+    /// Records that resolved to no subject, oldest first.
+    async fn unresolved(&self, limit: i64, offset: i64) -> Result<Vec<RecordView>>;
+
+    async fn changes_after(&self, seq: i64, limit: i64) -> Result<Vec<Change>>;
+    async fn last_seq(&self) -> Result<i64>;
+    async fn counts(&self) -> Result<Counts>;
+}

@@ -1,0 +1,651 @@
+//! The embedded SQLite store (WAL journal). One writer at a time is SQLite's model; ingest holds the write lock
+//! for one chunk, which lets it assign new ids itself and insert rows in multi-row statements.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use credo_domain::catalog::{SubjectKind, SubjectRef};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool, Transaction};
+use time::format_description::well_known::Rfc3339;
+use time::{Date, OffsetDateTime};
+
+use crate::*;
+
+/// SQLite allows 32766 bound parameters per statement; stay well below.
+const PARAMS_PER_STATEMENT: usize = 30000;
+const IN_LIST: usize = 900;
+
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+fn now_text() -> String {
+    OffsetDateTime::now_utc().format(&Rfc3339).unwrap_or_default()
+}
+
+fn parse_time(s: &str) -> Result<OffsetDateTime> {
+    OffsetDateTime::parse(s, &Rfc3339).map_err(|e| StoreError::Corrupt(format!("time {s}: {e}")))
+}
+
+fn parse_date(s: Option<String>) -> Option<Date> {
+    s.and_then(|s| Date::parse(&s, &time::format_description::well_known::Iso8601::DATE).ok())
+}
+
+fn kind_of(s: &str) -> Result<SubjectKind> {
+    SubjectKind::parse(s).ok_or_else(|| StoreError::Corrupt(format!("subject kind {s}")))
+}
+
+fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_default()
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) `DIR/credo.sqlite` and applies the migrations.
+    pub async fn open(dir: &Path) -> Result<SqliteStore> {
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::Corrupt(format!("{}: {e}", dir.display())))?;
+        let url = format!("sqlite://{}", dir.join("credo.sqlite").display());
+        let opts = SqliteConnectOptions::from_str(&url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // WAL with NORMAL is durable across application crashes; a power loss may lose the last commits,
+            // which re-submission (idempotent) restores.
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(30))
+            .foreign_keys(true)
+            .pragma("cache_size", "-65536");
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(opts).await?;
+        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        Ok(SqliteStore { pool })
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    fn department_from(row: &SqliteRow) -> Result<Department> {
+        Ok(Department {
+            id: row.try_get("id")?,
+            uscc: row.try_get("uscc")?,
+            name: row.try_get("name")?,
+            region: row.try_get("region")?,
+            created_at: parse_time(&row.try_get::<String, _>("created_at")?)?,
+            created_by: row.try_get("created_by")?,
+        })
+    }
+
+    async fn subject_codes(&self, ids: &[i64]) -> Result<HashMap<i64, Vec<String>>> {
+        let mut out: HashMap<i64, Vec<String>> = HashMap::new();
+        for chunk in ids.chunks(IN_LIST) {
+            let mut q = QueryBuilder::<Sqlite>::new("SELECT subject_id, code FROM subject_codes WHERE subject_id IN (");
+            let mut sep = q.separated(",");
+            for id in chunk {
+                sep.push_bind(*id);
+            }
+            q.push(") ORDER BY code");
+            for r in q.build().fetch_all(&self.pool).await? {
+                out.entry(r.try_get("subject_id")?).or_default().push(r.try_get("code")?);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn subjects_where(&self, clause: &str, bind: Vec<i64>, text: Option<&str>) -> Result<Vec<Subject>> {
+        let sql = format!(
+            "SELECT id, kind, code, name, name_norm, region, status, profile FROM subjects WHERE {clause}"
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        if let Some(t) = text {
+            q = q.bind(t.to_string());
+        }
+        for b in bind {
+            q = q.bind(b);
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        let ids: Vec<i64> = rows.iter().map(|r| r.try_get("id")).collect::<std::result::Result<_, _>>()?;
+        let mut codes = self.subject_codes(&ids).await?;
+        rows.iter()
+            .map(|r| {
+                let id: i64 = r.try_get("id")?;
+                let profile: Option<String> = r.try_get("profile")?;
+                Ok(Subject {
+                    id,
+                    kind: kind_of(&r.try_get::<String, _>("kind")?)?,
+                    code: r.try_get("code")?,
+                    name: r.try_get("name")?,
+                    name_norm: r.try_get("name_norm")?,
+                    region: r.try_get("region")?,
+                    status: r.try_get("status")?,
+                    profile: profile.and_then(|p| serde_json::from_str(&p).ok()),
+                    codes: codes.remove(&id).unwrap_or_default(),
+                })
+            })
+            .collect()
+    }
+
+    async fn record_views(&self, clause: &str, binds: Vec<i64>) -> Result<Vec<RecordView>> {
+        let sql = format!(
+            "SELECT r.id, r.item, r.latest_version, r.decided_on, r.subject_id, d.name AS dname, d.uscc AS duscc,
+                    v.received_at, v.batch_id, v.fields, v.subject_ref
+             FROM records r
+             JOIN record_versions v ON v.record_id = r.id AND v.version = r.latest_version
+             JOIN departments d ON d.id = r.department_id
+             WHERE {clause}"
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for b in binds {
+            q = q.bind(b);
+        }
+        q.fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| {
+                let fields: String = r.try_get("fields")?;
+                let subject_ref: String = r.try_get("subject_ref")?;
+                Ok(RecordView {
+                    id: r.try_get("id")?,
+                    item: r.try_get("item")?,
+                    version: r.try_get("latest_version")?,
+                    department_name: r.try_get("dname")?,
+                    department_uscc: r.try_get("duscc")?,
+                    decided_on: parse_date(r.try_get("decided_on")?),
+                    received_at: parse_time(&r.try_get::<String, _>("received_at")?)?,
+                    batch_id: r.try_get("batch_id")?,
+                    fields: serde_json::from_str(&fields).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    subject_id: r.try_get("subject_id")?,
+                    subject_ref: serde_json::from_str(&subject_ref).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                })
+            })
+            .collect()
+    }
+}
+
+/// Looks up `code → subject_id` for many codes at once.
+async fn lookup_codes(tx: &mut Transaction<'_, Sqlite>, codes: &[&str]) -> Result<HashMap<String, i64>> {
+    let mut out = HashMap::new();
+    for chunk in codes.chunks(IN_LIST) {
+        let mut q = QueryBuilder::<Sqlite>::new("SELECT code, subject_id FROM subject_codes WHERE code IN (");
+        let mut sep = q.separated(",");
+        for c in chunk {
+            sep.push_bind(c.to_string());
+        }
+        q.push(")");
+        for r in q.build().fetch_all(&mut **tx).await? {
+            out.insert(r.try_get("code")?, r.try_get("subject_id")?);
+        }
+    }
+    Ok(out)
+}
+
+/// Looks up `name_norm → [subject_id]` for many names at once.
+async fn lookup_names(tx: &mut Transaction<'_, Sqlite>, names: &[&str]) -> Result<HashMap<String, Vec<(i64, Option<String>)>>> {
+    let mut out: HashMap<String, Vec<(i64, Option<String>)>> = HashMap::new();
+    for chunk in names.chunks(IN_LIST) {
+        let mut q = QueryBuilder::<Sqlite>::new("SELECT id, name_norm, region FROM subjects WHERE name_norm IN (");
+        let mut sep = q.separated(",");
+        for c in chunk {
+            sep.push_bind(c.to_string());
+        }
+        q.push(")");
+        for r in q.build().fetch_all(&mut **tx).await? {
+            out.entry(r.try_get("name_norm")?).or_default().push((r.try_get("id")?, r.try_get("region")?));
+        }
+    }
+    Ok(out)
+}
+
+struct ExistingRecord {
+    id: i64,
+    version: i64,
+    hash: String,
+}
+
+/// Rows per multi-row INSERT for a table with `cols` columns.
+fn rows_per_insert(cols: usize) -> usize {
+    PARAMS_PER_STATEMENT / cols
+}
+
+/// Picks the subject a name refers to: the only subject with that name, or the only one in the row's region.
+fn by_name(candidates: Option<&Vec<(i64, Option<String>)>>, region: Option<&str>) -> Option<i64> {
+    let c = candidates?;
+    if c.len() == 1 {
+        return Some(c[0].0);
+    }
+    let region = region?;
+    let mut same = c.iter().filter(|(_, r)| r.as_deref() == Some(region));
+    match (same.next(), same.next()) {
+        (Some((id, _)), None) => Some(*id),
+        _ => None,
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn department_by_uscc(&self, uscc: &str) -> Result<Option<Department>> {
+        let row = sqlx::query("SELECT * FROM departments WHERE uscc = ?").bind(uscc).fetch_optional(&self.pool).await?;
+        row.as_ref().map(Self::department_from).transpose()
+    }
+
+    async fn add_department(&self, d: NewDepartment) -> Result<Department> {
+        let mut tx = self.pool.begin().await?;
+        let now = now_text();
+        let res = sqlx::query("INSERT INTO departments (uscc, name, region, created_at, created_by) VALUES (?, ?, ?, ?, ?)")
+            .bind(&d.uscc)
+            .bind(&d.name)
+            .bind(&d.region)
+            .bind(&now)
+            .bind(&d.created_by)
+            .execute(&mut *tx)
+            .await;
+        let id = match res {
+            Ok(r) => r.last_insert_rowid(),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                return Err(StoreError::Conflict(format!("部门 {} 已存在", d.uscc)));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        sqlx::query("INSERT INTO changes (entity, entity_id, version, at) VALUES ('department', ?, NULL, ?)")
+            .bind(id)
+            .bind(&now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        self.department_by_uscc(&d.uscc).await?.ok_or_else(|| StoreError::NotFound(d.uscc))
+    }
+
+    async fn departments(&self) -> Result<Vec<Department>> {
+        sqlx::query("SELECT * FROM departments ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(Self::department_from)
+            .collect()
+    }
+
+    async fn add_api_key(&self, department_id: i64, prefix: &str, hash: &str) -> Result<ApiKey> {
+        let id = sqlx::query("INSERT INTO api_keys (department_id, prefix, hash, created_at) VALUES (?, ?, ?, ?)")
+            .bind(department_id)
+            .bind(prefix)
+            .bind(hash)
+            .bind(now_text())
+            .execute(&self.pool)
+            .await?
+            .last_insert_rowid();
+        Ok(ApiKey { id, department_id, prefix: prefix.to_string(), hash: hash.to_string(), revoked: false })
+    }
+
+    async fn api_key(&self, prefix: &str) -> Result<Option<ApiKey>> {
+        let row = sqlx::query("SELECT id, department_id, prefix, hash, revoked_at FROM api_keys WHERE prefix = ?")
+            .bind(prefix)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| {
+            Ok(ApiKey {
+                id: r.try_get("id")?,
+                department_id: r.try_get("department_id")?,
+                prefix: r.try_get("prefix")?,
+                hash: r.try_get("hash")?,
+                revoked: r.try_get::<Option<String>, _>("revoked_at")?.is_some(),
+            })
+        })
+        .transpose()
+    }
+
+    async fn revoke_api_key(&self, prefix: &str) -> Result<bool> {
+        let n = sqlx::query("UPDATE api_keys SET revoked_at = ? WHERE prefix = ? AND revoked_at IS NULL")
+            .bind(now_text())
+            .bind(prefix)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(n > 0)
+    }
+
+    async fn open_batch(&self, department_id: i64, item: &str, channel: &str, file_name: Option<&str>) -> Result<i64> {
+        Ok(sqlx::query("INSERT INTO batches (department_id, item, channel, file_name, received_at) VALUES (?, ?, ?, ?, ?)")
+            .bind(department_id)
+            .bind(item)
+            .bind(channel)
+            .bind(file_name)
+            .bind(now_text())
+            .execute(&self.pool)
+            .await?
+            .last_insert_rowid())
+    }
+
+    async fn ingest(&self, batch_id: i64, department_id: i64, rows: &[Incoming]) -> Result<Vec<IngestedRow>> {
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let now = now_text();
+        // BEGIN IMMEDIATE would be ideal; the first write below takes the lock and the pool's busy timeout waits.
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE batches SET finished_at = NULL WHERE id = ?").bind(batch_id).execute(&mut *tx).await?;
+
+        // 1. Subjects: by code (primary, then legacy), then by normalised name within the region.
+        let mut all_codes: Vec<&str> = Vec::new();
+        for r in rows {
+            let s = &r.record.subject;
+            all_codes.extend(s.primary_code());
+            all_codes.extend(s.legacy.iter().map(String::as_str));
+        }
+        all_codes.sort_unstable();
+        all_codes.dedup();
+        let mut code_map = lookup_codes(&mut tx, &all_codes).await?;
+        let mut names: Vec<&str> = rows
+            .iter()
+            .filter(|r| r.record.subject.primary_code().is_none())
+            .map(|r| r.record.subject.name_norm.as_str())
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        let name_map = lookup_names(&mut tx, &names).await?;
+
+        let mut next_subject: i64 =
+            sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(id) FROM subjects").fetch_one(&mut *tx).await?.unwrap_or(0) + 1;
+        let mut new_subjects: Vec<(i64, &SubjectRef)> = Vec::new();
+        let mut new_codes: Vec<(String, i64)> = Vec::new();
+        let mut subject_ids: Vec<Option<i64>> = Vec::with_capacity(rows.len());
+        for r in rows {
+            let s = &r.record.subject;
+            let known = s
+                .primary_code()
+                .and_then(|c| code_map.get(c))
+                .or_else(|| s.legacy.iter().find_map(|c| code_map.get(c.as_str())))
+                .copied()
+                .or_else(|| {
+                    if s.primary_code().is_none() {
+                        by_name(name_map.get(&s.name_norm), s.region.as_deref())
+                    } else {
+                        None
+                    }
+                });
+            let id = match (known, s.primary_code()) {
+                (Some(id), _) => Some(id),
+                (None, Some(code)) => {
+                    let id = next_subject;
+                    next_subject += 1;
+                    new_subjects.push((id, s));
+                    code_map.insert(code.to_string(), id);
+                    new_codes.push((code.to_string(), id));
+                    Some(id)
+                }
+                (None, None) => None,
+            };
+            if let Some(id) = id {
+                for c in &s.legacy {
+                    if !code_map.contains_key(c.as_str()) {
+                        code_map.insert(c.clone(), id);
+                        new_codes.push((c.clone(), id));
+                    }
+                }
+            }
+            subject_ids.push(id);
+        }
+        for chunk in new_subjects.chunks(rows_per_insert(9)) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO subjects (id, kind, code, name, name_norm, region, status, created_at, updated_at) ",
+            );
+            q.push_values(chunk, |mut b, (id, s)| {
+                b.push_bind(*id)
+                    .push_bind(s.kind.as_str())
+                    .push_bind(s.primary_code().map(str::to_string))
+                    .push_bind(s.name.clone())
+                    .push_bind(s.name_norm.clone())
+                    .push_bind(s.region.clone())
+                    .push_bind(None::<String>)
+                    .push_bind(now.clone())
+                    .push_bind(now.clone());
+            });
+            q.build().execute(&mut *tx).await?;
+        }
+        for chunk in new_codes.chunks(rows_per_insert(2)) {
+            let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO subject_codes (code, subject_id) ");
+            q.push_values(chunk, |mut b, (code, id)| {
+                b.push_bind(code.clone()).push_bind(*id);
+            });
+            q.push(" ON CONFLICT (code) DO NOTHING");
+            q.build().execute(&mut *tx).await?;
+        }
+        let mut changes: Vec<(&str, i64, Option<i64>)> = new_subjects.iter().map(|(id, _)| ("subject", *id, None)).collect();
+
+        // 2. Registration data updates the subject it describes.
+        for (r, sid) in rows.iter().zip(&subject_ids) {
+            let (true, Some(sid)) = (r.registration, sid) else { continue };
+            let s = &r.record.subject;
+            let status = r.record.fields.iter().find(|(k, _)| k.ends_with("_DJZT")).map(|(_, v)| v.clone());
+            sqlx::query("UPDATE subjects SET name = ?, name_norm = ?, region = COALESCE(?, region), kind = ?, status = ?, profile = ?, updated_at = ? WHERE id = ?")
+                .bind(&s.name)
+                .bind(&s.name_norm)
+                .bind(&s.region)
+                .bind(s.kind.as_str())
+                .bind(status)
+                .bind(json(&r.record.fields))
+                .bind(&now)
+                .bind(sid)
+                .execute(&mut *tx)
+                .await?;
+            if !new_subjects.iter().any(|(id, _)| id == sid) {
+                changes.push(("subject", *sid, None));
+            }
+        }
+
+        // 3. Records: find existing heads by natural key.
+        let mut existing: HashMap<(String, String), ExistingRecord> = HashMap::new();
+        let mut keys: Vec<(&str, &str)> = rows.iter().map(|r| (r.record.item.as_str(), r.record.natural_key.as_str())).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        for chunk in keys.chunks(IN_LIST / 2) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "SELECT id, item, natural_key, latest_version, content_hash FROM records WHERE department_id = ",
+            );
+            q.push_bind(department_id);
+            q.push(" AND (item, natural_key) IN (VALUES ");
+            let mut sep = q.separated(",");
+            for (item, key) in chunk {
+                sep.push("(");
+                sep.push_bind_unseparated(item.to_string());
+                sep.push_unseparated(",");
+                sep.push_bind_unseparated(key.to_string());
+                sep.push_unseparated(")");
+            }
+            q.push(")");
+            for r in q.build().fetch_all(&mut *tx).await? {
+                existing.insert(
+                    (r.try_get("item")?, r.try_get("natural_key")?),
+                    ExistingRecord { id: r.try_get("id")?, version: r.try_get("latest_version")?, hash: r.try_get("content_hash")? },
+                );
+            }
+        }
+        let mut next_record: i64 =
+            sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(id) FROM records").fetch_one(&mut *tx).await?.unwrap_or(0) + 1;
+        let mut out = Vec::with_capacity(rows.len());
+        let mut new_records: Vec<(i64, &Incoming, Option<i64>, String)> = Vec::new();
+        let mut updated: HashMap<i64, (i64, String, Option<i64>, Option<String>)> = HashMap::new();
+        let mut versions: Vec<(i64, i64, &Incoming, String)> = Vec::new();
+        for (r, sid) in rows.iter().zip(&subject_ids) {
+            let hash = credo_gm::sm3_hex(json(&(&r.record.fields, &r.record.subject)).as_bytes());
+            let key = (r.record.item.clone(), r.record.natural_key.clone());
+            let decided = r.record.decided_on.map(|d| d.to_string());
+            let (id, version, outcome) = match existing.get_mut(&key) {
+                Some(e) if e.hash == hash => (e.id, e.version, Outcome::Duplicate),
+                Some(e) => {
+                    e.version += 1;
+                    e.hash = hash.clone();
+                    updated.insert(e.id, (e.version, hash.clone(), *sid, decided));
+                    (e.id, e.version, Outcome::Versioned)
+                }
+                None => {
+                    let id = next_record;
+                    next_record += 1;
+                    existing.insert(key, ExistingRecord { id, version: 1, hash: hash.clone() });
+                    new_records.push((id, r, *sid, hash.clone()));
+                    (id, 1, Outcome::Created)
+                }
+            };
+            if outcome != Outcome::Duplicate {
+                versions.push((id, version, r, hash));
+                changes.push(("record", id, Some(version)));
+            }
+            out.push(IngestedRow { row: r.row, record_id: id, version, outcome, subject_id: *sid });
+        }
+        // A record created and then changed within the chunk is inserted with its final head.
+        for chunk in new_records.chunks(rows_per_insert(8)) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO records (id, item, department_id, natural_key, subject_id, latest_version, content_hash, decided_on) ",
+            );
+            q.push_values(chunk, |mut b, (id, r, sid, hash)| {
+                let (version, hash, sid, decided) = match updated.remove(id) {
+                    Some((v, h, s, d)) => (v, h, s, d),
+                    None => (1, hash.clone(), *sid, r.record.decided_on.map(|d| d.to_string())),
+                };
+                b.push_bind(*id)
+                    .push_bind(r.record.item.clone())
+                    .push_bind(department_id)
+                    .push_bind(r.record.natural_key.clone())
+                    .push_bind(sid)
+                    .push_bind(version)
+                    .push_bind(hash)
+                    .push_bind(decided);
+            });
+            q.build().execute(&mut *tx).await?;
+        }
+        for (id, (version, hash, sid, decided)) in updated {
+            sqlx::query("UPDATE records SET latest_version = ?, content_hash = ?, subject_id = COALESCE(?, subject_id), decided_on = ? WHERE id = ?")
+                .bind(version)
+                .bind(hash)
+                .bind(sid)
+                .bind(decided)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for chunk in versions.chunks(rows_per_insert(8)) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO record_versions (record_id, version, batch_id, received_at, content_hash, fields, subject_ref, extras) ",
+            );
+            q.push_values(chunk, |mut b, (id, version, r, hash)| {
+                let extras = (!r.extras.is_empty()).then(|| json(&r.extras));
+                b.push_bind(*id)
+                    .push_bind(*version)
+                    .push_bind(batch_id)
+                    .push_bind(now.clone())
+                    .push_bind(hash.clone())
+                    .push_bind(json(&r.record.fields))
+                    .push_bind(json(&r.record.subject))
+                    .push_bind(extras);
+            });
+            q.build().execute(&mut *tx).await?;
+        }
+        for chunk in changes.chunks(rows_per_insert(4)) {
+            let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO changes (entity, entity_id, version, at) ");
+            q.push_values(chunk, |mut b, (entity, id, version)| {
+                b.push_bind(*entity).push_bind(*id).push_bind(*version).push_bind(now.clone());
+            });
+            q.build().execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn close_batch(&self, s: &BatchSummary) -> Result<()> {
+        sqlx::query(
+            "UPDATE batches SET finished_at = ?, rows_total = ?, accepted = ?, rejected = ?, duplicates = ?, unresolved = ?, report = ? WHERE id = ?",
+        )
+        .bind(now_text())
+        .bind(s.rows as i64)
+        .bind(s.accepted as i64)
+        .bind(s.rejected as i64)
+        .bind(s.duplicates as i64)
+        .bind(s.unresolved as i64)
+        .bind(json(&s.report))
+        .bind(s.batch)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn batch(&self, id: i64) -> Result<Option<BatchSummary>> {
+        let row = sqlx::query(
+            "SELECT b.*, d.uscc AS duscc FROM batches b JOIN departments d ON d.id = b.department_id WHERE b.id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            let report: Option<String> = r.try_get("report")?;
+            Ok(BatchSummary {
+                batch: r.try_get("id")?,
+                department: r.try_get("duscc")?,
+                item: r.try_get("item")?,
+                rows: r.try_get::<i64, _>("rows_total")? as usize,
+                accepted: r.try_get::<i64, _>("accepted")? as usize,
+                rejected: r.try_get::<i64, _>("rejected")? as usize,
+                duplicates: r.try_get::<i64, _>("duplicates")? as usize,
+                unresolved: r.try_get::<i64, _>("unresolved")? as usize,
+                report: report.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default(),
+            })
+        })
+        .transpose()
+    }
+
+    async fn subject_by_code(&self, code: &str) -> Result<Option<Subject>> {
+        Ok(self
+            .subjects_where("id = (SELECT subject_id FROM subject_codes WHERE code = ?)", vec![], Some(code))
+            .await?
+            .pop())
+    }
+
+    async fn subject(&self, id: i64) -> Result<Option<Subject>> {
+        Ok(self.subjects_where("id = ?", vec![id], None).await?.pop())
+    }
+
+    async fn subjects_after(&self, after: i64, limit: i64) -> Result<Vec<Subject>> {
+        self.subjects_where("id > ? ORDER BY id LIMIT ?", vec![after, limit], None).await
+    }
+
+    async fn subject_records(&self, subject_id: i64) -> Result<Vec<RecordView>> {
+        self.record_views("r.subject_id = ? ORDER BY r.decided_on DESC, r.id DESC", vec![subject_id]).await
+    }
+
+    async fn unresolved(&self, limit: i64, offset: i64) -> Result<Vec<RecordView>> {
+        self.record_views("r.subject_id IS NULL ORDER BY r.id LIMIT ? OFFSET ?", vec![limit, offset]).await
+    }
+
+    async fn changes_after(&self, seq: i64, limit: i64) -> Result<Vec<Change>> {
+        sqlx::query("SELECT seq, entity, entity_id, version FROM changes WHERE seq > ? ORDER BY seq LIMIT ?")
+            .bind(seq)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(Change {
+                    seq: r.try_get("seq")?,
+                    entity: r.try_get("entity")?,
+                    entity_id: r.try_get("entity_id")?,
+                    version: r.try_get("version")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn last_seq(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(seq) FROM changes").fetch_one(&self.pool).await?.unwrap_or(0))
+    }
+
+    async fn counts(&self) -> Result<Counts> {
+        let r = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM subjects) AS s, (SELECT COUNT(*) FROM records) AS r,
+                    (SELECT COUNT(*) FROM records WHERE subject_id IS NULL) AS u, (SELECT COUNT(*) FROM departments) AS d",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(Counts { subjects: r.try_get("s")?, records: r.try_get("r")?, unresolved: r.try_get("u")?, departments: r.try_get("d")? })
+    }
+}
+

@@ -1,1 +1,409 @@
-fn main() {}
+//! `credo`: the 信用西宁 platform in one binary.
+//!
+//! Exit codes: 0 success, 1 failure, 2 unusable input (unknown item, unreadable file, no matching header …).
+
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use credo_domain::catalog::Catalog;
+use credo_domain::ids;
+use credo_server::{App, Clock};
+use credo_store::NewDepartment;
+
+mod demo;
+
+#[derive(Parser)]
+#[command(name = "credo", version, about = "信用西宁 公共信用信息平台")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// 生成演示数据并启动平台(默认 127.0.0.1:8080)
+    Demo {
+        #[arg(long, default_value = "data/demo")]
+        data: PathBuf,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+        /// 演示主体数量
+        #[arg(long, default_value_t = 20_000)]
+        subjects: usize,
+        /// 只生成数据,不启动服务
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// 启动平台服务
+    Serve {
+        #[arg(long, env = "CREDO_DATA")]
+        data: PathBuf,
+        #[arg(long, env = "CREDO_ADDR", default_value = "127.0.0.1:8080")]
+        addr: String,
+    },
+    /// 导入一个部门文件(CSV、XLSX、JSON)
+    Import {
+        #[arg(long, env = "CREDO_DATA")]
+        data: PathBuf,
+        /// 目录项代码,如 xzcf、xzxk
+        #[arg(long)]
+        item: String,
+        /// 提交部门的统一社会信用代码
+        #[arg(long)]
+        dept: String,
+        /// XLSX 工作表名称(默认第一个)
+        #[arg(long)]
+        sheet: Option<String>,
+        /// 行级报告输出路径(CSV)
+        #[arg(long)]
+        report: Option<PathBuf>,
+        file: PathBuf,
+    },
+    /// 代码校验
+    Id {
+        #[command(subcommand)]
+        command: IdCommand,
+    },
+    /// 部门与 API 密钥管理
+    Dept {
+        #[command(subcommand)]
+        command: DeptCommand,
+    },
+    /// 从存储重建搜索索引
+    Reindex {
+        #[arg(long, env = "CREDO_DATA")]
+        data: PathBuf,
+    },
+    /// 生成合成数据文件(用于测试与基准)
+    Synth {
+        /// 目录项(目前支持 xzcf)
+        #[arg(long, default_value = "xzcf")]
+        item: String,
+        #[arg(long, default_value_t = 100_000)]
+        rows: usize,
+        #[arg(long, default_value_t = 200_000)]
+        subjects: usize,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum IdCommand {
+    /// 从标准输入逐行读取代码,每行输出一个 JSON 对象
+    Validate,
+}
+
+#[derive(Subcommand)]
+enum DeptCommand {
+    /// 登记部门
+    Add {
+        #[arg(long, env = "CREDO_DATA")]
+        data: PathBuf,
+        #[arg(long)]
+        uscc: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        region: Option<String>,
+    },
+    /// 为部门生成 API 密钥(只显示一次)
+    Key {
+        #[arg(long, env = "CREDO_DATA")]
+        data: PathBuf,
+        #[arg(long)]
+        uscc: String,
+    },
+    /// 吊销 API 密钥(按前缀)
+    Revoke {
+        #[arg(long, env = "CREDO_DATA")]
+        data: PathBuf,
+        prefix: String,
+    },
+    /// 列出部门
+    List {
+        #[arg(long, env = "CREDO_DATA")]
+        data: PathBuf,
+    },
+}
+
+/// An error that means the input was unusable (exit code 2) rather than a failure (exit code 1).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct Unusable(String);
+
+fn unusable(msg: impl Into<String>) -> anyhow::Error {
+    Unusable(msg.into()).into()
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("CREDO_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("错误:无法启动运行时:{e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.downcast_ref::<Unusable>().is_some() => {
+            eprintln!("错误:{e}");
+            ExitCode::from(2)
+        }
+        Err(e) => {
+            eprintln!("错误:{e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn catalog() -> anyhow::Result<Catalog> {
+    Ok(Catalog::from_files(
+        credo_domain::embedded::FILES.iter().copied(),
+    )?)
+}
+
+async fn open(data: &Path) -> anyhow::Result<App> {
+    App::open(data, catalog()?, Clock::System).await
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Demo {
+            data,
+            addr,
+            subjects,
+            no_serve,
+        } => demo::run(&data, &addr, subjects, no_serve).await,
+        Command::Serve { data, addr } => serve(open(&data).await?, &addr).await,
+        Command::Import {
+            data,
+            item,
+            dept,
+            sheet,
+            report,
+            file,
+        } => import(&data, &item, &dept, sheet.as_deref(), report, &file).await,
+        Command::Id {
+            command: IdCommand::Validate,
+        } => validate_ids(),
+        Command::Dept { command } => dept(command).await,
+        Command::Reindex { data } => {
+            let app = open(&data).await?;
+            let n = credo_server::feed::reindex(&app).await?;
+            println!("{}", serde_json::json!({ "indexed": n }));
+            Ok(())
+        }
+        Command::Synth {
+            item,
+            rows,
+            subjects,
+            seed,
+            out,
+        } => demo::synth_file(&item, rows, subjects, seed, &out),
+    }
+}
+
+pub(crate) async fn serve(app: App, addr: &str) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("无法监听 {addr}"))?;
+    tracing::info!("信用西宁平台已启动:http://{addr}/");
+    axum::serve(listener, credo_server::router(app))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}
+
+fn validate_ids() -> anyhow::Result<()> {
+    let today = Clock::System.today();
+    let stdin = std::io::stdin();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for line in stdin.lock().lines() {
+        let input = line?;
+        let v = match ids::identify(&input, today) {
+            Ok(id) => serde_json::json!({
+                "input": input, "kind": id.kind().as_str(), "valid": true, "normalized": id.as_str(),
+                "error": null, "message": format!("有效的{}", id.kind().label()),
+            }),
+            Err((kind, e)) => serde_json::json!({
+                "input": input, "kind": kind.as_str(), "valid": false, "normalized": ids::prepare(&input),
+                "error": e.code(), "message": e.message(),
+            }),
+        };
+        writeln!(out, "{v}")?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+async fn import(
+    data: &Path,
+    item: &str,
+    dept: &str,
+    sheet: Option<&str>,
+    report: Option<PathBuf>,
+    file: &Path,
+) -> anyhow::Result<()> {
+    let catalog = catalog()?;
+    let Some(item_def) = catalog.item(item).cloned() else {
+        let known: Vec<&str> = catalog.items.keys().map(String::as_str).collect();
+        return Err(unusable(format!(
+            "未知的目录项“{item}”,可用:{}",
+            known.join("、")
+        )));
+    };
+    let dept_code = ids::Uscc::parse(dept)
+        .map_err(|e| unusable(format!("部门代码“{dept}”无效:{}", e.message())))?;
+    let bytes = std::fs::read(file)
+        .map_err(|e| unusable(format!("无法读取文件 {}:{e}", file.display())))?;
+    let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let table = credo_import::read_table(credo_import::Format::detect(name, &bytes), &bytes, sheet)
+        .map_err(|e| unusable(e.to_string()))?;
+    credo_import::HeaderMap::new(&item_def, &table.headers).map_err(|e| unusable(e.to_string()))?;
+    let app = App::open(data, catalog, Clock::System).await?;
+    let department = match app.store.department_by_uscc(dept_code.as_str()).await? {
+        Some(d) => d,
+        None => {
+            let from_file = item_def.source.as_ref().and_then(|s| {
+                let map = credo_import::HeaderMap::new(&item_def, &table.headers).ok()?;
+                let col = map
+                    .columns
+                    .iter()
+                    .position(|c| c.as_deref() == Some(s.name.as_str()))?;
+                table.rows.iter().find_map(|(_, r)| {
+                    r.get(col)
+                        .filter(|v| !v.trim().is_empty())
+                        .map(|v| v.trim().to_string())
+                })
+            });
+            let name = from_file.unwrap_or_else(|| format!("部门{}", dept_code.as_str()));
+            let d = app
+                .store
+                .add_department(NewDepartment {
+                    uscc: dept_code.as_str().to_string(),
+                    name,
+                    region: Some(dept_code.region().to_string()),
+                    created_by: "cli:import".into(),
+                })
+                .await?;
+            eprintln!("已登记新部门:{}({})", d.name, d.uscc);
+            d
+        }
+    };
+    let bar = indicatif::ProgressBar::new(table.rows.len() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} 导入 [{bar:40}] {pos}/{len} 行 {per_sec} 剩余 {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let summary = credo_server::ingest::run(
+        &app,
+        &item_def,
+        &department,
+        &table,
+        "cli",
+        Some(name),
+        &|n| bar.set_position(n as u64),
+    )
+    .await
+    .map_err(|e| match e {
+        credo_server::ingest::IngestError::Unusable(e) => unusable(e.to_string()),
+        other => anyhow::Error::new(other),
+    })?;
+    bar.finish_and_clear();
+    let report_path = match report {
+        Some(p) => p,
+        None => {
+            let dir = data.join("reports");
+            std::fs::create_dir_all(&dir)?;
+            dir.join(format!("batch-{}.csv", summary.batch))
+        }
+    };
+    std::fs::write(
+        &report_path,
+        credo_server::ingest::report_csv(&summary.report),
+    )
+    .with_context(|| format!("无法写入报告 {}", report_path.display()))?;
+    println!(
+        "{}",
+        serde_json::json!({
+            "batch": summary.batch, "rows": summary.rows, "accepted": summary.accepted, "rejected": summary.rejected,
+            "duplicates": summary.duplicates, "unresolved": summary.unresolved, "report": report_path.display().to_string(),
+        })
+    );
+    Ok(())
+}
+
+async fn dept(command: DeptCommand) -> anyhow::Result<()> {
+    match command {
+        DeptCommand::Add {
+            data,
+            uscc,
+            name,
+            region,
+        } => {
+            let code = ids::Uscc::parse(&uscc)
+                .map_err(|e| unusable(format!("部门代码“{uscc}”无效:{}", e.message())))?;
+            let app = open(&data).await?;
+            let d = app
+                .store
+                .add_department(NewDepartment {
+                    uscc: code.as_str().to_string(),
+                    name,
+                    region: region.or(Some(code.region().to_string())),
+                    created_by: "cli:dept add".into(),
+                })
+                .await
+                .map_err(|e| match e {
+                    credo_store::StoreError::Conflict(m) => unusable(m),
+                    other => other.into(),
+                })?;
+            println!("{}", serde_json::to_string(&d)?);
+        }
+        DeptCommand::Key { data, uscc } => {
+            let app = open(&data).await?;
+            let code = ids::prepare(&uscc);
+            let d =
+                app.store.department_by_uscc(&code).await?.ok_or_else(|| {
+                    unusable(format!("没有代码为“{code}”的部门,请先 credo dept add"))
+                })?;
+            let (full, key) = credo_server::keys::create(app.store.as_ref(), &d).await?;
+            eprintln!("请妥善保存该密钥,它只显示这一次。");
+            println!(
+                "{}",
+                serde_json::json!({ "department": d.uscc, "prefix": key.prefix, "key": full })
+            );
+        }
+        DeptCommand::Revoke { data, prefix } => {
+            let app = open(&data).await?;
+            if !app.store.revoke_api_key(&prefix).await? {
+                return Err(unusable(format!("没有前缀为“{prefix}”的有效密钥")));
+            }
+            println!("{}", serde_json::json!({ "revoked": prefix }));
+        }
+        DeptCommand::List { data } => {
+            let app = open(&data).await?;
+            for d in app.store.departments().await? {
+                println!("{}", serde_json::to_string(&d)?);
+            }
+        }
+    }
+    Ok(())
+}

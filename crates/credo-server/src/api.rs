@@ -1,0 +1,383 @@
+//! `/api/v1`: public reads (search, subject profiles, catalog) and department writes (batches) with API keys.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{
+    DefaultBodyLimit, FromRequest, FromRequestParts, Multipart, Path, Query, State,
+};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use credo_domain::catalog::Item;
+use credo_import::{Format, Table};
+use credo_store::{BatchSummary, Department};
+use serde::{Deserialize, Serialize};
+
+use crate::error::ApiError;
+use crate::ingest::{self, IngestError};
+use crate::{App, keys, public};
+
+/// Largest accepted request body (files included).
+pub const MAX_BODY: usize = 256 * 1024 * 1024;
+
+pub fn router(app: App) -> Router {
+    Router::new()
+        .route("/", get(home))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/api/v1/subjects", get(search))
+        .route("/api/v1/subjects/{key}", get(profile))
+        .route("/api/v1/catalog", get(catalog))
+        .route("/api/v1/batches", post(submit_batch))
+        .route("/api/v1/batches/{id}", get(batch))
+        .route("/api/v1/unresolved", get(unresolved))
+        .fallback(|| async { ApiError::not_found("没有这个地址") })
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(app)
+}
+
+async fn home(State(app): State<App>) -> Result<Html<String>, ApiError> {
+    let c = app.store.counts().await?;
+    Ok(Html(format!(
+        r#"<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>信用西宁</title></head>
+<body><h1>信用西宁 · 公共信用信息平台</h1>
+<p>信用主体 {} 个,信用记录 {} 条,待匹配记录 {} 条,归集部门 {} 个。</p>
+<form action="/api/v1/subjects" method="get"><label for="q">主体名称或统一社会信用代码</label> <input id="q" name="q"> <button>查询</button></form>
+<ul><li><a href="/api/v1/catalog">信息目录</a></li><li><code>GET /api/v1/subjects?q=…</code> 一站式查询</li><li><code>GET /api/v1/subjects/{{代码}}</code> 主体信用信息</li><li><code>POST /api/v1/batches</code> 部门归集(需 API 密钥)</li></ul>
+</body></html>"#,
+        c.subjects, c.records, c.unresolved, c.departments
+    )))
+}
+
+#[derive(Deserialize)]
+struct SearchParams {
+    q: Option<String>,
+    limit: Option<usize>,
+}
+
+#[derive(Serialize)]
+struct SearchHit {
+    code: Option<String>,
+    name: String,
+    kind: credo_domain::catalog::SubjectKind,
+    kind_label: &'static str,
+    region: Option<String>,
+    region_name: Option<String>,
+    score: f32,
+    href: String,
+}
+
+async fn search(
+    State(app): State<App>,
+    Query(p): Query<SearchParams>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let q = p.q.unwrap_or_default();
+    if q.trim().is_empty() {
+        return Err(ApiError::bad_request(
+            "missing_query",
+            "请提供查询词 q(主体名称、简称或代码)",
+        ));
+    }
+    if q.chars().count() > 100 {
+        return Err(ApiError::bad_request(
+            "query_too_long",
+            "查询词不能超过100个字符",
+        ));
+    }
+    let limit = p.limit.unwrap_or(20).clamp(1, 100);
+    let search = app.search.clone();
+    let q2 = q.clone();
+    let hits = tokio::task::spawn_blocking(move || search.search(&q2, limit))
+        .await
+        .map_err(ApiError::internal)??;
+    let hits: Vec<SearchHit> = hits
+        .into_iter()
+        .map(|h| SearchHit {
+            href: format!("/api/v1/subjects/id-{}", h.id),
+            region_name: h
+                .region
+                .as_deref()
+                .and_then(|r| app.catalog.regions.get(r))
+                .map(|r| r.name.clone()),
+            kind_label: h.kind.label(),
+            code: h.code,
+            name: h.name,
+            kind: h.kind,
+            region: h.region,
+            score: h.score,
+        })
+        .collect();
+    Ok(Json(
+        serde_json::json!({ "query": q, "count": hits.len(), "hits": hits }),
+    ))
+}
+
+async fn profile(
+    State(app): State<App>,
+    Path(key): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let subject = match key.strip_prefix("id-").and_then(|i| i.parse::<i64>().ok()) {
+        Some(id) => app.store.subject(id).await?,
+        None => {
+            let code = credo_domain::ids::prepare(&key);
+            let code = match credo_domain::ids::identify(&code, app.clock.today()) {
+                Ok(id) => id.as_str().to_string(),
+                Err(_) => code,
+            };
+            app.store.subject_by_code(&code).await?
+        }
+    };
+    let subject =
+        subject.ok_or_else(|| ApiError::not_found(format!("没有找到代码为“{key}”的信用主体")))?;
+    let today = app.clock.today();
+    let mut groups: BTreeMap<String, (String, Vec<public::PublicRecord>)> = BTreeMap::new();
+    for r in app.store.subject_records(subject.id).await? {
+        if let Some(p) = public::record(&app.catalog, &r, today) {
+            groups
+                .entry(p.item.clone())
+                .or_insert_with(|| (p.item_name.clone(), Vec::new()))
+                .1
+                .push(p);
+        }
+    }
+    let groups: Vec<serde_json::Value> = groups
+        .into_iter()
+        .map(|(item, (name, records))| serde_json::json!({ "item": item, "item_name": name, "count": records.len(), "records": records }))
+        .collect();
+    Ok(Json(
+        serde_json::json!({ "subject": public::subject(&app.catalog, &subject), "items": groups }),
+    ))
+}
+
+async fn catalog(State(app): State<App>) -> Json<serde_json::Value> {
+    let items: Vec<serde_json::Value> = app
+        .catalog
+        .items
+        .values()
+        .map(|i| {
+            serde_json::json!({
+                "code": i.code, "name": i.name, "version": i.version, "effective_from": i.effective_from.to_string(),
+                "category": i.category, "nature": i.nature, "disclosure": i.disclosure, "natural_key": i.natural_key,
+                "fields": i.fields.iter().map(|f| serde_json::json!({
+                    "code": f.code, "name": f.name, "type": f.kind, "required": f.required, "public": f.public,
+                    "values": f.values, "multi": f.multi,
+                })).collect::<Vec<_>>(),
+                "rules": i.rules.iter().map(|r| serde_json::json!({"code": r.code, "message": r.message})).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    Json(serde_json::json!({ "items": items }))
+}
+
+/// A department authenticated by its API key (`Authorization: Bearer credo_…`).
+pub struct DeptAuth(pub Department);
+
+impl FromRequestParts<App> for DeptAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        let presented = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or_else(|| {
+                ApiError::unauthorized("需要部门 API 密钥:Authorization: Bearer credo_…")
+            })?;
+        let prefix = keys::prefix_of(presented)
+            .ok_or_else(|| ApiError::unauthorized("API 密钥格式不正确"))?;
+        let key = app
+            .store
+            .api_key(prefix)
+            .await?
+            .ok_or_else(|| ApiError::unauthorized("API 密钥无效"))?;
+        if !keys::matches(presented, &key) {
+            return Err(ApiError::unauthorized("API 密钥无效"));
+        }
+        if key.revoked {
+            return Err(ApiError::unauthorized("API 密钥已被吊销"));
+        }
+        let dept = app
+            .store
+            .departments()
+            .await?
+            .into_iter()
+            .find(|d| d.id == key.department_id)
+            .ok_or_else(|| ApiError::unauthorized("API 密钥所属部门不存在"))?;
+        Ok(DeptAuth(dept))
+    }
+}
+
+#[derive(Deserialize)]
+struct JsonBatch {
+    item: String,
+    records: Vec<serde_json::Map<String, serde_json::Value>>,
+}
+
+fn item_of<'a>(app: &'a App, code: &str) -> Result<&'a Item, ApiError> {
+    app.catalog.item(code).ok_or_else(|| {
+        let known: Vec<&str> = app.catalog.items.keys().map(String::as_str).collect();
+        ApiError::unprocessable(
+            "unknown_item",
+            format!("未知的目录项“{code}”,可用:{}", known.join("、")),
+        )
+    })
+}
+
+fn unusable(e: credo_import::ImportError) -> ApiError {
+    ApiError::unprocessable(e.code(), e.to_string())
+}
+
+async fn run_batch(
+    app: &App,
+    item: &Item,
+    dept: &Department,
+    table: &Table,
+    file: Option<&str>,
+) -> Result<BatchSummary, ApiError> {
+    ingest::run(app, item, dept, table, "api", file, &|_| {})
+        .await
+        .map_err(|e| match e {
+            IngestError::Unusable(e) => unusable(e),
+            other => ApiError::internal(other),
+        })
+}
+
+async fn submit_batch(
+    State(app): State<App>,
+    DeptAuth(dept): DeptAuth,
+    headers: HeaderMap,
+    request: axum::extract::Request,
+) -> Result<Response, ApiError> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let summary =
+        if content_type.starts_with("multipart/form-data") {
+            let mut mp = Multipart::from_request(request, &app)
+                .await
+                .map_err(|e| ApiError::bad_request("bad_multipart", e.body_text()))?;
+            let (mut item, mut file, mut sheet) = (None, None, None);
+            while let Some(field) = mp
+                .next_field()
+                .await
+                .map_err(|e| ApiError::bad_request("bad_multipart", e.body_text()))?
+            {
+                match field.name() {
+                    Some("item") => {
+                        item =
+                            Some(field.text().await.map_err(|e| {
+                                ApiError::bad_request("bad_multipart", e.body_text())
+                            })?)
+                    }
+                    Some("sheet") => {
+                        sheet =
+                            Some(field.text().await.map_err(|e| {
+                                ApiError::bad_request("bad_multipart", e.body_text())
+                            })?)
+                    }
+                    Some("file") => {
+                        let name = field.file_name().unwrap_or("upload").to_string();
+                        let bytes = field
+                            .bytes()
+                            .await
+                            .map_err(|e| ApiError::bad_request("bad_multipart", e.body_text()))?;
+                        file = Some((name, bytes));
+                    }
+                    _ => {}
+                }
+            }
+            let item = item_of(
+                &app,
+                item.as_deref().ok_or_else(|| {
+                    ApiError::bad_request("missing_item", "缺少表单字段 item(目录项代码)")
+                })?,
+            )?;
+            let (name, bytes) = file.ok_or_else(|| {
+                ApiError::bad_request("missing_file", "缺少表单字段 file(CSV、XLSX 或 JSON 文件)")
+            })?;
+            let table =
+                credo_import::read_table(Format::detect(&name, &bytes), &bytes, sheet.as_deref())
+                    .map_err(unusable)?;
+            run_batch(&app, item, &dept, &table, Some(&name)).await?
+        } else {
+            let bytes = axum::body::to_bytes(request.into_body(), MAX_BODY)
+                .await
+                .map_err(|_| {
+                    ApiError::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "body_too_large",
+                        "请求过大",
+                        "请求体超过上限",
+                    )
+                })?;
+            let body: JsonBatch = serde_json::from_slice(&bytes).map_err(|e| {
+                ApiError::bad_request(
+                    "invalid_json",
+                    format!("请求体不是有效的 JSON 批次({{\"item\": …, \"records\": [...]}}):{e}"),
+                )
+            })?;
+            let item = item_of(&app, &body.item)?;
+            let objects = body
+                .records
+                .into_iter()
+                .enumerate()
+                .map(|(i, o)| (i + 2, o))
+                .collect();
+            let table = credo_import::table_from_objects(objects);
+            if table.rows.is_empty() {
+                return Err(ApiError::unprocessable("empty_batch", "records 为空"));
+            }
+            run_batch(&app, item, &dept, &table, None).await?
+        };
+    Ok((StatusCode::OK, Json(summary)).into_response())
+}
+
+async fn batch(
+    State(app): State<App>,
+    DeptAuth(dept): DeptAuth,
+    Path(id): Path<i64>,
+) -> Result<Json<BatchSummary>, ApiError> {
+    let b = app
+        .store
+        .batch(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("没有批次 {id}")))?;
+    if b.department != dept.uscc {
+        return Err(ApiError::forbidden("只能查看本部门提交的批次"));
+    }
+    Ok(Json(b))
+}
+
+#[derive(Deserialize)]
+struct Page {
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+async fn unresolved(
+    State(app): State<App>,
+    DeptAuth(dept): DeptAuth,
+    Query(p): Query<Page>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let limit = p.limit.unwrap_or(100).clamp(1, 1000);
+    let rows = app
+        .store
+        .unresolved(limit, p.offset.unwrap_or(0).max(0))
+        .await?;
+    let today = app.clock.today();
+    let list: Vec<serde_json::Value> = rows
+        .iter()
+        .filter(|r| r.department_uscc == dept.uscc)
+        .filter_map(|r| {
+            let p = public::record(&app.catalog, r, today)?;
+            Some(serde_json::json!({ "record": p, "subject_name": r.subject_ref.name, "subject_kind": r.subject_ref.kind }))
+        })
+        .collect();
+    Ok(Json(
+        serde_json::json!({ "count": list.len(), "records": list }),
+    ))
+}

@@ -1,0 +1,85 @@
+//! Follows the store's change feed into the search index. The last applied sequence number is kept next to the
+//! index (`search/seq`), so a restart catches up from where it stopped and `credo reindex` starts from zero.
+
+use std::collections::BTreeSet;
+
+use credo_search::SubjectDoc;
+use credo_store::Subject;
+
+use crate::App;
+use crate::public::display_code;
+
+const PAGE: i64 = 20_000;
+
+fn seq_path(app: &App) -> std::path::PathBuf {
+    app.data_dir.join("search").join("seq")
+}
+
+fn read_seq(app: &App) -> i64 {
+    std::fs::read_to_string(seq_path(app))
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+fn write_seq(app: &App, seq: i64) -> std::io::Result<()> {
+    let tmp = seq_path(app).with_extension("tmp");
+    std::fs::write(&tmp, seq.to_string())?;
+    std::fs::rename(tmp, seq_path(app))
+}
+
+pub fn to_doc(s: &Subject) -> SubjectDoc {
+    SubjectDoc {
+        id: s.id,
+        kind: s.kind,
+        display_code: display_code(s),
+        codes: s.codes.clone(),
+        name: s.name.clone(),
+        region: s.region.clone(),
+    }
+}
+
+/// Applies every change after the index's sequence number. Returns how many subjects were (re)indexed.
+pub async fn sync_search(app: &App) -> anyhow::Result<usize> {
+    let mut seq = read_seq(app);
+    let mut total = 0;
+    loop {
+        let changes = app.store.changes_after(seq, PAGE).await?;
+        let Some(last) = changes.last() else { break };
+        let ids: BTreeSet<i64> = changes
+            .iter()
+            .filter(|c| c.entity == "subject")
+            .map(|c| c.entity_id)
+            .collect();
+        let ids: Vec<i64> = ids.into_iter().collect();
+        let subjects = app.store.subjects_by_ids(&ids).await?;
+        let docs: Vec<SubjectDoc> = subjects.iter().map(to_doc).collect();
+        app.search.upsert(&docs)?;
+        app.search.commit()?;
+        total += docs.len();
+        seq = last.seq;
+        write_seq(app, seq)?;
+    }
+    Ok(total)
+}
+
+/// Rebuilds the index from the store. Returns the number of subjects indexed.
+pub async fn reindex(app: &App) -> anyhow::Result<usize> {
+    let upto = app.store.last_seq().await?;
+    app.search.clear()?;
+    let mut after = 0;
+    let mut total = 0;
+    loop {
+        let page = app.store.subjects_after(after, PAGE).await?;
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        let docs: Vec<SubjectDoc> = page.iter().map(to_doc).collect();
+        app.search.upsert(&docs)?;
+        total += docs.len();
+    }
+    app.search.commit()?;
+    write_seq(app, upto)?;
+    // Anything that arrived during the rebuild.
+    total += sync_search(app).await?;
+    Ok(total)
+}

@@ -1,0 +1,201 @@
+//! The ingest pipeline, shared by `credo import` and `POST /api/v1/batches`:
+//! header mapping → validation (every problem of every row collected) → store in chunks (one transaction each)
+//! → change feed → search index. Valid rows are accepted, invalid rows rejected with their row-level report;
+//! nothing is half-written and nothing is silently dropped.
+
+use credo_domain::catalog::Item;
+use credo_import::{HeaderMap, Table};
+use credo_store::{BatchSummary, Department, Incoming, Outcome, ReportLine};
+
+use crate::{App, feed};
+
+/// Rows per store transaction.
+pub const CHUNK: usize = 5000;
+
+/// Why a batch could not be processed at all.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("{0}")]
+    Unusable(#[from] credo_import::ImportError),
+    #[error("{0}")]
+    Store(#[from] credo_store::StoreError),
+    #[error("{0}")]
+    Index(#[from] anyhow::Error),
+}
+
+fn line(row: usize, column: &str, code: &str, message: String, severity: &str) -> ReportLine {
+    ReportLine {
+        row,
+        column: column.to_string(),
+        code: code.to_string(),
+        message,
+        severity: severity.to_string(),
+    }
+}
+
+fn column_label<'a>(map: &'a HeaderMap, item: &'a Item, field: Option<&'a str>) -> &'a str {
+    match field {
+        Some(f) => map
+            .column_of(f)
+            .or_else(|| item.field(f).map(|x| x.name.as_str()))
+            .unwrap_or(f),
+        None => "",
+    }
+}
+
+/// Runs one batch. `progress` is called with the number of rows processed so far.
+pub async fn run(
+    app: &App,
+    item: &Item,
+    department: &Department,
+    table: &Table,
+    channel: &str,
+    file_name: Option<&str>,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<BatchSummary, IngestError> {
+    let map = HeaderMap::new(item, &table.headers)?;
+    let batch = app
+        .store
+        .open_batch(department.id, &item.code, channel, file_name)
+        .await?;
+    let mut report = Vec::new();
+    // A column that maps to nothing but carries data is reported once, with how many rows it affects.
+    for (i, header) in map.headers.iter().enumerate() {
+        if map.columns[i].is_some() {
+            continue;
+        }
+        let carrying = table
+            .rows
+            .iter()
+            .filter(|(_, c)| c.get(i).is_some_and(|v| !v.trim().is_empty()))
+            .count();
+        if carrying > 0 {
+            report.push(line(
+                1,
+                header,
+                "unmapped_column",
+                format!("列“{header}”不对应目录“{}”的任何字段,{carrying}行的该列数据已随记录原样保存,但不会公示", item.name),
+                "warning",
+            ));
+        }
+    }
+    let ctx = app.catalog.context(app.clock.today());
+    let mut summary = BatchSummary {
+        batch,
+        department: department.uscc.clone(),
+        item: item.code.clone(),
+        rows: table.rows.len(),
+        accepted: 0,
+        rejected: 0,
+        duplicates: 0,
+        unresolved: 0,
+        report: Vec::new(),
+    };
+    let mut done = 0;
+    for chunk in table.rows.chunks(CHUNK) {
+        let mut incoming = Vec::with_capacity(chunk.len());
+        for (number, cells) in chunk {
+            let mapped = map.map_row(*number, cells);
+            if mapped.stray_cells > 0 {
+                report.push(line(
+                    *number,
+                    "",
+                    "extra_cells",
+                    format!(
+                        "第{number}行比表头多出{}个非空单元格,无法确定其所属字段",
+                        mapped.stray_cells
+                    ),
+                    "error",
+                ));
+                summary.rejected += 1;
+                continue;
+            }
+            match item.validate(&mapped.values, &ctx) {
+                Ok(record) => {
+                    for w in &record.warnings {
+                        report.push(line(
+                            *number,
+                            column_label(&map, item, w.field.as_deref()),
+                            &w.code,
+                            w.message.clone(),
+                            "warning",
+                        ));
+                    }
+                    if let Some(src) = &record.source_uscc
+                        && src != &department.uscc
+                    {
+                        report.push(line(
+                            *number,
+                            column_label(&map, item, item.source.as_ref().map(|s| s.uscc.as_str())),
+                            "source_mismatch",
+                            format!("数据来源单位统一社会信用代码“{src}”与提交部门“{}”不一致,记录按提交部门归集", department.uscc),
+                            "warning",
+                        ));
+                    }
+                    incoming.push(Incoming {
+                        row: *number,
+                        record,
+                        extras: mapped.extras,
+                        registration: item.registration,
+                    });
+                }
+                Err(issues) => {
+                    summary.rejected += 1;
+                    for i in issues {
+                        report.push(line(
+                            *number,
+                            column_label(&map, item, i.field.as_deref()),
+                            &i.code,
+                            i.message,
+                            "error",
+                        ));
+                    }
+                }
+            }
+        }
+        for r in app.store.ingest(batch, department.id, &incoming).await? {
+            match r.outcome {
+                Outcome::Duplicate => summary.duplicates += 1,
+                Outcome::Created | Outcome::Versioned => summary.accepted += 1,
+            }
+            if r.subject_id.is_none() {
+                summary.unresolved += 1;
+                report.push(line(
+                    r.row,
+                    "",
+                    "unresolved_subject",
+                    "未能按代码或名称匹配到信用主体,记录已保存并进入待匹配队列".to_string(),
+                    "warning",
+                ));
+            }
+        }
+        done += chunk.len();
+        progress(done);
+    }
+    report.sort_by_key(|l| l.row);
+    summary.report = report;
+    app.store.close_batch(&summary).await?;
+    feed::sync_search(app).await?;
+    Ok(summary)
+}
+
+/// Writes a report as CSV (UTF-8 with BOM so that Excel opens it correctly).
+pub fn report_csv(report: &[ReportLine]) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+    let _ = w.write_record(["行号", "列", "错误代码", "说明", "级别"]);
+    for l in report {
+        let level = if l.severity == "error" {
+            "错误"
+        } else {
+            "提示"
+        };
+        let _ = w.write_record([
+            l.row.to_string().as_str(),
+            &l.column,
+            &l.code,
+            &l.message,
+            level,
+        ]);
+    }
+    w.into_inner().unwrap_or_default()
+}

@@ -1,0 +1,149 @@
+//! What the public may see (公示): subjects and records with personal data removed or masked.
+//!
+//! * A person's ID number is never shown in full: `6301**********1235` (first 4, last 4; STANDARDS.md §11.2).
+//! * Fields the catalog marks `public = false` (证件号码 …) are left out.
+//! * Any ID number embedded in free text (违法事实 …) is masked as well.
+//! * Extras (unmapped columns) are never shown.
+
+use credo_domain::catalog::{Catalog, SubjectKind};
+use credo_domain::ids::{Ric, mask_middle};
+use credo_store::{RecordView, Subject};
+use serde::Serialize;
+use time::Date;
+
+/// The code shown for a subject: persons' identity numbers masked.
+pub fn display_code(s: &Subject) -> Option<String> {
+    let code = s.code.as_deref()?;
+    Some(match s.kind {
+        SubjectKind::Person => match code.split_once(':') {
+            Some((doc, number)) => format!("{doc}:{}", mask_middle(number, 2, 2)),
+            None => mask_middle(code, 4, 4),
+        },
+        _ => code.to_string(),
+    })
+}
+
+/// Masks every valid 18-digit ID number inside a text.
+pub fn mask_embedded_ids(text: &str, today: Date) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if i + 18 <= chars.len()
+            && (i == 0 || !chars[i - 1].is_ascii_alphanumeric())
+            && chars[i..i + 17].iter().all(char::is_ascii_digit)
+            && (chars[i + 17].is_ascii_digit() || chars[i + 17] == 'X' || chars[i + 17] == 'x')
+            && chars.get(i + 18).is_none_or(|c| !c.is_ascii_alphanumeric())
+        {
+            let candidate: String = chars[i..i + 18].iter().collect();
+            if Ric::parse(&candidate, today).is_ok() {
+                out.push_str(&mask_middle(&candidate, 4, 4));
+                i += 18;
+                continue;
+            }
+        }
+        out.push(chars[i]);
+        i += 1;
+    }
+    out
+}
+
+#[derive(Debug, Serialize)]
+pub struct PublicField {
+    pub code: String,
+    pub name: String,
+    pub value: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PublicRecord {
+    pub id: i64,
+    pub version: i64,
+    pub item: String,
+    pub item_name: String,
+    pub department: String,
+    pub department_uscc: String,
+    pub decided_on: Option<String>,
+    pub received_at: String,
+    pub fields: Vec<PublicField>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PublicSubject {
+    pub code: Option<String>,
+    pub name: String,
+    pub kind: SubjectKind,
+    pub kind_label: &'static str,
+    pub region: Option<String>,
+    pub region_name: Option<String>,
+    pub status: Option<String>,
+}
+
+pub fn subject(catalog: &Catalog, s: &Subject) -> PublicSubject {
+    PublicSubject {
+        code: display_code(s),
+        name: s.name.clone(),
+        kind: s.kind,
+        kind_label: s.kind.label(),
+        region: s.region.clone(),
+        region_name: s
+            .region
+            .as_deref()
+            .and_then(|r| catalog.regions.get(r))
+            .map(|r| r.name.clone()),
+        status: s.status.clone(),
+    }
+}
+
+/// The public form of a record, or `None` when its item is not public.
+pub fn record(catalog: &Catalog, r: &RecordView, today: Date) -> Option<PublicRecord> {
+    let item = catalog.item(&r.item)?;
+    if item.disclosure != credo_domain::catalog::Disclosure::公开 {
+        return None;
+    }
+    let fields = item
+        .fields
+        .iter()
+        .filter(|f| f.public)
+        .filter_map(|f| {
+            let v = r.fields.get(&f.code)?;
+            Some(PublicField {
+                code: f.code.clone(),
+                name: f.name.clone(),
+                value: mask_embedded_ids(v, today),
+            })
+        })
+        .collect();
+    Some(PublicRecord {
+        id: r.id,
+        version: r.version,
+        item: item.code.clone(),
+        item_name: item.name.clone(),
+        department: r.department_name.clone(),
+        department_uscc: r.department_uscc.clone(),
+        decided_on: r.decided_on.map(|d| d.to_string()),
+        received_at: r
+            .received_at
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default(),
+        fields,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn embedded_numbers_are_masked() {
+        let t = "当事人李四(身份证号630102199001011235)于某日销售,订单号1234567890123456789。";
+        let m = mask_embedded_ids(t, date!(2026 - 11 - 25));
+        assert!(m.contains("6301**********1235"));
+        assert!(!m.contains("630102199001011235"));
+        assert!(
+            m.contains("1234567890123456789"),
+            "not an ID number, left alone"
+        );
+    }
+}

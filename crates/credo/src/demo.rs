@@ -1,0 +1,153 @@
+//! `credo demo` and `credo synth`: the synthetic Xining dataset, loaded through the same ingest pipeline that
+//! departments use.
+
+use std::path::Path;
+
+use credo_import::Table;
+use credo_server::{App, Clock};
+use credo_store::NewDepartment;
+use credo_synth::{Batch, Synth};
+
+fn table(b: &Batch) -> Table {
+    Table {
+        headers: b.headers.iter().map(|h| h.to_string()).collect(),
+        rows: b
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (i + 2, r.clone()))
+            .collect(),
+        encoding: None,
+    }
+}
+
+pub async fn run(data: &Path, addr: &str, subjects: usize, no_serve: bool) -> anyhow::Result<()> {
+    if data.exists() {
+        std::fs::remove_dir_all(data)?;
+    }
+    let started = std::time::Instant::now();
+    let app = App::open(data, crate::catalog()?, Clock::System).await?;
+    let mut synth = Synth::new(2015, subjects, app.clock.today());
+    for d in &synth.depts {
+        app.store
+            .add_department(NewDepartment {
+                uscc: d.uscc.clone(),
+                name: d.name.clone(),
+                region: Some(d.uscc[2..8].to_string()),
+                created_by: "demo".into(),
+            })
+            .await?;
+    }
+    let mut total = 0;
+    for b in synth.dataset() {
+        let item = app
+            .catalog
+            .item(b.item)
+            .ok_or_else(|| anyhow::anyhow!("unknown item {}", b.item))?
+            .clone();
+        let dept = app
+            .store
+            .department_by_uscc(&b.dept.uscc)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("missing department"))?;
+        let s = credo_server::ingest::run(&app, &item, &dept, &table(&b), "demo", None, &|_| {})
+            .await?;
+        if s.rejected > 0 {
+            anyhow::bail!(
+                "演示数据有被拒绝的行({}):{:?}",
+                b.item,
+                s.report.iter().find(|l| l.severity == "error")
+            );
+        }
+        total += s.accepted;
+    }
+    let demo_key = {
+        let d = app
+            .store
+            .department_by_uscc(&synth.depts[0].uscc)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("missing department"))?;
+        credo_server::keys::create(app.store.as_ref(), &d).await?.0
+    };
+    let counts = app.store.counts().await?;
+    let example = synth
+        .subjects
+        .iter()
+        .find(|s| s.kind == credo_synth::Kind::Organisation)
+        .map(|s| s.code.clone())
+        .unwrap_or_default();
+    println!(
+        "演示数据已生成:{} 个主体,{} 条记录,用时 {:.1} 秒,数据目录 {}",
+        counts.subjects,
+        total,
+        started.elapsed().as_secs_f64(),
+        data.display()
+    );
+    println!();
+    println!("  首页          http://{addr}/");
+    println!("  一站式查询    http://{addr}/api/v1/subjects?q=鑫源商贸");
+    println!("  主体信用信息  http://{addr}/api/v1/subjects/{example}");
+    println!("  信息目录      http://{addr}/api/v1/catalog");
+    println!("  部门 API 密钥(西宁市市场监督管理局,仅演示用):{demo_key}");
+    println!();
+    if no_serve {
+        return Ok(());
+    }
+    crate::serve(app, addr).await
+}
+
+/// Writes a synthetic CSV (UTF-8) of `rows` rows of `item` with national Chinese headers.
+pub fn synth_file(
+    item: &str,
+    rows: usize,
+    subjects: usize,
+    seed: u64,
+    out: &Path,
+) -> anyhow::Result<()> {
+    if item != "xzcf" {
+        return Err(crate::unusable(format!(
+            "synth 目前只支持 xzcf,收到“{item}”"
+        )));
+    }
+    let catalog = crate::catalog()?;
+    let def = catalog
+        .item("xzcf")
+        .ok_or_else(|| anyhow::anyhow!("xzcf missing"))?;
+    let mut synth = Synth::new(seed, subjects, Clock::System.today());
+    let mut w = csv::Writer::from_path(out)?;
+    let mut header_written = false;
+    let mut left = rows;
+    let mut n = 0;
+    while left > 0 {
+        let take = left.min(100_000);
+        for b in synth.penalties(take) {
+            if !header_written {
+                let names: Vec<String> = b
+                    .headers
+                    .iter()
+                    .map(|h| {
+                        def.field(h)
+                            .map(|f| f.name.clone())
+                            .unwrap_or_else(|| h.to_string())
+                    })
+                    .collect();
+                w.write_record(&names)?;
+                header_written = true;
+            }
+            for r in &b.rows {
+                let mut r = r.clone();
+                // Unique document numbers across rounds.
+                r[6] = format!("{}-{n}", r[6]);
+                n += 1;
+                w.write_record(&r)?;
+            }
+        }
+        left -= take;
+    }
+    w.flush()?;
+    println!(
+        "{}",
+        serde_json::json!({ "rows": rows, "file": out.display().to_string() })
+    );
+    Ok(())
+}

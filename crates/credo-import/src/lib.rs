@@ -130,21 +130,42 @@ fn read_csv(bytes: &[u8]) -> Result<Table, ImportError> {
         .flexible(true)
         .from_reader(text.as_bytes());
     let mut records = reader.records();
-    let headers: Vec<String> = match records.next() {
-        Some(r) => r
-            .map_err(|e| ImportError::Csv(e.to_string()))?
-            .iter()
-            .map(str::to_string)
-            .collect(),
+    let header = match records.next() {
+        Some(r) => r.map_err(|e| ImportError::Csv(e.to_string()))?,
         None => return Err(ImportError::Empty),
     };
+    let headers: Vec<String> = header.iter().map(str::to_string).collect();
+    // Excel's row number is the record's first line minus the line breaks inside earlier quoted cells; blank
+    // lines (which the reader skips) still count, as they do in Excel.
+    let newlines = |r: &csv::StringRecord| {
+        r.iter()
+            .map(|c| c.matches('\n').count() as u64)
+            .sum::<u64>()
+    };
+    let mut embedded = newlines(&header);
     let mut rows = Vec::new();
-    for (i, r) in records.enumerate() {
-        let r = r.map_err(|e| ImportError::Csv(format!("第{}行:{e}", i + 2)))?;
+    for r in records {
+        let r = r.map_err(|e| ImportError::Csv(e.to_string()))?;
+        // The reader reports a record as starting right after the previous terminator character, which may be the
+        // `\n` of a CRLF or the line breaks of skipped blank lines: step over those to the record's real first line.
+        let line = r
+            .position()
+            .map(|p| {
+                let rest = &text.as_bytes()[(p.byte() as usize).min(text.len())..];
+                let skipped = rest
+                    .iter()
+                    .take_while(|b| **b == b'\n' || **b == b'\r')
+                    .filter(|b| **b == b'\n')
+                    .count();
+                p.line() + skipped as u64
+            })
+            .unwrap_or(0);
+        let row = (line - embedded.min(line)) as usize;
+        embedded += newlines(&r);
         if r.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
-        rows.push((i + 2, r.iter().map(str::to_string).collect()));
+        rows.push((row, r.iter().map(str::to_string).collect()));
     }
     Ok(Table {
         headers,

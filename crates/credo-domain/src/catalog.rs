@@ -217,11 +217,7 @@ pub struct Issue {
 
 impl Issue {
     fn new(field: Option<&str>, code: &str, message: String) -> Issue {
-        Issue {
-            field: field.map(str::to_string),
-            code: code.to_string(),
-            message,
-        }
+        Issue { field: field.map(str::to_string), code: code.to_string(), message }
     }
 }
 
@@ -244,10 +240,7 @@ pub struct SubjectRef {
 impl SubjectRef {
     /// The code a subject is keyed by: USCC, else ID number, else another identity document.
     pub fn primary_code(&self) -> Option<&str> {
-        self.uscc
-            .as_deref()
-            .or(self.ric.as_deref())
-            .or(self.other_id.as_deref())
+        self.uscc.as_deref().or(self.ric.as_deref()).or(self.other_id.as_deref())
     }
 }
 
@@ -323,11 +316,7 @@ impl Item {
             let text = raw.get(&f.code).map(|s| s.trim()).unwrap_or("");
             if text.is_empty() {
                 if f.required {
-                    errors.push(Issue::new(
-                        Some(&f.code),
-                        "required",
-                        format!("“{}”为必填项,不能为空", f.name),
-                    ));
+                    errors.push(Issue::new(Some(&f.code), "required", format!("“{}”为必填项,不能为空", f.name)));
                 }
                 continue;
             }
@@ -337,12 +326,7 @@ impl Item {
                 errors.push(Issue::new(
                     Some(&f.code),
                     "too_long",
-                    format!(
-                        "“{}”超过最大长度{}字(实际{}字)",
-                        f.name,
-                        max,
-                        text.chars().count()
-                    ),
+                    format!("“{}”超过最大长度{}字(实际{}字)", f.name, max, text.chars().count()),
                 ));
                 continue;
             }
@@ -363,10 +347,8 @@ impl Item {
         }
         for r in &self.rules {
             if let Some(order) = &r.not_before {
-                if let (Some(a), Some(b)) = (
-                    dates.get(order.field.as_str()),
-                    dates.get(order.other.as_str()),
-                ) && a < b
+                if let (Some(a), Some(b)) = (dates.get(order.field.as_str()), dates.get(order.other.as_str()))
+                    && a < b
                 {
                     errors.push(Issue::new(Some(&order.field), &r.code, r.message.clone()));
                 }
@@ -382,27 +364,14 @@ impl Item {
                 continue;
             }
             let missing_all = r.require_all.iter().find(|c| !values.contains_key(*c));
-            let missing_any =
-                !r.require_any.is_empty() && !r.require_any.iter().any(|c| values.contains_key(c));
+            let missing_any = !r.require_any.is_empty() && !r.require_any.iter().any(|c| values.contains_key(c));
             if let Some(m) = missing_all {
                 // Report at the missing field unless it already has an error of its own (e.g. bad format).
-                if !errors
-                    .iter()
-                    .any(|e| e.field.as_deref() == Some(m.as_str()))
-                {
+                if !errors.iter().any(|e| e.field.as_deref() == Some(m.as_str())) {
                     errors.push(Issue::new(Some(m), &r.code, r.message.clone()));
                 }
-            } else if missing_any
-                && !r
-                    .require_any
-                    .iter()
-                    .any(|c| errors.iter().any(|e| e.field.as_ref() == Some(c)))
-            {
-                errors.push(Issue::new(
-                    r.require_any.first().map(String::as_str),
-                    &r.code,
-                    r.message.clone(),
-                ));
+            } else if missing_any && !r.require_any.iter().any(|c| errors.iter().any(|e| e.field.as_ref() == Some(c))) {
+                errors.push(Issue::new(r.require_any.first().map(String::as_str), &r.code, r.message.clone()));
             }
         }
         if !errors.is_empty() {
@@ -415,18 +384,9 @@ impl Item {
             .map(|k| values.get(k).map(String::as_str).unwrap_or(""))
             .collect::<Vec<_>>()
             .join("|");
-        let decided_on = self
-            .decision_date
-            .as_ref()
-            .and_then(|f| dates.get(f.as_str()).copied());
-        let source_name = self
-            .source
-            .as_ref()
-            .and_then(|s| values.get(&s.name).cloned());
-        let source_uscc = self
-            .source
-            .as_ref()
-            .and_then(|s| values.get(&s.uscc).cloned());
+        let decided_on = self.decision_date.as_ref().and_then(|f| dates.get(f.as_str()).copied());
+        let source_name = self.source.as_ref().and_then(|s| values.get(&s.name).cloned());
+        let source_uscc = self.source.as_ref().and_then(|s| values.get(&s.uscc).cloned());
         Ok(ValidRecord {
             item: self.code.clone(),
             fields: values,
@@ -446,13 +406,7 @@ impl Item {
         raw: &HashMap<String, String>,
         ctx: &ValidationContext<'_>,
     ) -> Result<(String, Option<Issue>), Issue> {
-        let id_issue = |e: IdError| {
-            Issue::new(
-                Some(&f.code),
-                e.code(),
-                format!("“{}”:{}", f.name, e.message()),
-            )
-        };
+        let id_issue = |e: IdError| Issue::new(Some(&f.code), e.code(), format!("“{}”:{}", f.name, e.message()));
         let value = match f.kind {
             FieldType::Text => text.to_string(),
             FieldType::Code => text.to_uppercase(),
@@ -461,10 +415,7 @@ impl Item {
                     Issue::new(
                         Some(&f.code),
                         "invalid_date",
-                        format!(
-                            "“{}”的值“{}”不是有效日期(应为YYYY-MM-DD、YYYY/MM/DD或YYYYMMDD)",
-                            f.name, text
-                        ),
+                        format!("“{}”的值“{}”不是有效日期(应为YYYY-MM-DD、YYYY/MM/DD或YYYYMMDD)", f.name, text),
                     )
                 })?;
                 if f.not_future && d > ctx.today {
@@ -481,28 +432,18 @@ impl Item {
                     Issue::new(
                         Some(&f.code),
                         "invalid_money",
-                        format!(
-                            "“{}”的值“{}”不是以万元为单位的非负数字(最多6位小数,不带单位)",
-                            f.name, text
-                        ),
+                        format!("“{}”的值“{}”不是以万元为单位的非负数字(最多6位小数,不带单位)", f.name, text),
                     )
                 })?
                 .to_string(),
             FieldType::Year => parse_year(text, ctx.today.year())
                 .ok_or_else(|| {
-                    Issue::new(
-                        Some(&f.code),
-                        "invalid_year",
-                        format!("“{}”的值“{}”不是有效年份", f.name, text),
-                    )
+                    Issue::new(Some(&f.code), "invalid_year", format!("“{}”的值“{}”不是有效年份", f.name, text))
                 })?
                 .to_string(),
             FieldType::Enum => {
                 let parts: Vec<&str> = if f.multi {
-                    text.split(MULTI_SEPARATORS)
-                        .map(str::trim)
-                        .filter(|p| !p.is_empty())
-                        .collect()
+                    text.split(MULTI_SEPARATORS).map(str::trim).filter(|p| !p.is_empty()).collect()
                 } else {
                     vec![text]
                 };
@@ -514,22 +455,12 @@ impl Item {
                         .iter()
                         .find(|v| **v == norm || **v == p)
                         .cloned()
-                        .or_else(|| {
-                            f.value_aliases
-                                .get(p)
-                                .or_else(|| f.value_aliases.get(&norm))
-                                .cloned()
-                        })
+                        .or_else(|| f.value_aliases.get(p).or_else(|| f.value_aliases.get(&norm)).cloned())
                         .ok_or_else(|| {
                             Issue::new(
                                 Some(&f.code),
                                 "invalid_enum",
-                                format!(
-                                    "“{}”的值“{}”不在允许的取值中({})",
-                                    f.name,
-                                    p,
-                                    f.values.join("、")
-                                ),
+                                format!("“{}”的值“{}”不在允许的取值中({})", f.name, p, f.values.join("、")),
                             )
                         })?;
                     if !out.contains(&v) {
@@ -540,27 +471,16 @@ impl Item {
             }
             FieldType::Uscc => {
                 let u = Uscc::parse(text).map_err(id_issue)?;
-                let warning = ctx
-                    .registrars
-                    .warning(&u)
-                    .map(|(code, m)| Issue::new(Some(&f.code), code, m));
+                let warning = ctx.registrars.warning(&u).map(|(code, m)| Issue::new(Some(&f.code), code, m));
                 return Ok((u.as_str().to_string(), warning));
             }
             FieldType::OrgCode => OrgCode::parse(text).map_err(id_issue)?.as_str().to_string(),
             FieldType::RegNo => RegNo::parse(text).map_err(id_issue)?.as_str().to_string(),
             FieldType::IdNumber => {
-                let doc = f
-                    .type_field
-                    .as_ref()
-                    .and_then(|t| raw.get(t))
-                    .map(|s| s.trim())
-                    .unwrap_or("");
+                let doc = f.type_field.as_ref().and_then(|t| raw.get(t)).map(|s| s.trim()).unwrap_or("");
                 let is_ric = doc.is_empty() || doc == "身份证" || doc == "居民身份证";
                 if is_ric {
-                    Ric::parse(text, ctx.today)
-                        .map_err(id_issue)?
-                        .as_str()
-                        .to_string()
+                    Ric::parse(text, ctx.today).map_err(id_issue)?.as_str().to_string()
                 } else {
                     text.to_uppercase()
                 }
@@ -589,9 +509,7 @@ impl Item {
             .unwrap_or(SubjectKind::Organisation);
         // A USCC registered as 个体工商户 (92…) names an individual business whatever the default says.
         let kind = match (&uscc, kind) {
-            (Some(u), SubjectKind::Organisation) if u.starts_with("92") => {
-                SubjectKind::IndividualBusiness
-            }
+            (Some(u), SubjectKind::Organisation) if u.starts_with("92") => SubjectKind::IndividualBusiness,
             (_, k) => k,
         };
         let id_number = get(&s.id_number);
@@ -612,11 +530,7 @@ impl Item {
             uscc,
             ric,
             other_id,
-            legacy: s
-                .legacy
-                .iter()
-                .filter_map(|c| values.get(c).cloned())
-                .collect(),
+            legacy: s.legacy.iter().filter_map(|c| values.get(c).cloned()).collect(),
             region,
         }
     }
@@ -640,9 +554,7 @@ pub struct Catalog {
 impl Catalog {
     /// Builds a catalog from `(file name, TOML text)` pairs. `regions.toml` and `uscc_registrars.toml` are the
     /// code tables; every other file is one item.
-    pub fn from_files<'a>(
-        files: impl IntoIterator<Item = (&'a str, &'a str)>,
-    ) -> Result<Catalog, DataError> {
+    pub fn from_files<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Catalog, DataError> {
         let mut items = BTreeMap::new();
         let mut regions = None;
         let mut registrars = None;
@@ -660,8 +572,7 @@ impl Catalog {
         Ok(Catalog {
             items,
             regions: regions.ok_or_else(|| DataError::new("regions.toml", "缺少行政区划代码表"))?,
-            registrars: registrars
-                .ok_or_else(|| DataError::new("uscc_registrars.toml", "缺少登记管理部门码表"))?,
+            registrars: registrars.ok_or_else(|| DataError::new("uscc_registrars.toml", "缺少登记管理部门码表"))?,
         })
     }
 
@@ -670,10 +581,6 @@ impl Catalog {
     }
 
     pub fn context(&self, today: Date) -> ValidationContext<'_> {
-        ValidationContext {
-            today,
-            regions: &self.regions,
-            registrars: &self.registrars,
-        }
+        ValidationContext { today, regions: &self.regions, registrars: &self.registrars }
     }
 }

@@ -27,22 +27,16 @@ catalog_files!(
 );
 
 fn text(name: &str) -> &'static str {
-    FILES
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, t)| *t)
-        .unwrap_or("")
+    FILES.iter().find(|(n, _)| *n == name).map(|(_, t)| *t).unwrap_or("")
 }
 
 /// The embedded catalog. Panics only if the files shipped in the binary are broken, which the tests rule out.
 pub fn catalog() -> Catalog {
-    Catalog::from_files(FILES.iter().copied())
-        .unwrap_or_else(|e| panic!("embedded catalog is broken: {e}"))
+    Catalog::from_files(FILES.iter().copied()).unwrap_or_else(|e| panic!("embedded catalog is broken: {e}"))
 }
 
 pub fn regions() -> RegionTable {
-    RegionTable::from_toml(text("regions.toml"))
-        .unwrap_or_else(|e| panic!("embedded regions are broken: {e}"))
+    RegionTable::from_toml(text("regions.toml")).unwrap_or_else(|e| panic!("embedded regions are broken: {e}"))
 }
 
 pub fn registrars() -> RegistrarTable {

@@ -16,17 +16,14 @@ use time::Date;
 
 /// The USCC alphabet: digits and upper-case letters without I, O, Z, S, V (value = index).
 pub const USCC_ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-const USCC_WEIGHTS: [u32; 17] = [
-    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
-];
+const USCC_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
 const ORG_WEIGHTS: [u32; 8] = [3, 7, 9, 10, 5, 8, 4, 2];
 const RIC_WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const RIC_CHECKS: &[u8; 11] = b"10X98765432";
 /// GB/T 2260 province-level prefixes (plus `10`, used by nationally registered bodies).
 const PROVINCE_PREFIXES: [&str; 35] = [
-    "10", "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
-    "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65",
-    "71", "81", "82",
+    "10", "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42", "43",
+    "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71", "81", "82",
 ];
 
 /// Which kind of identifier a text is.
@@ -72,27 +69,15 @@ pub enum IdError {
     #[error("empty")]
     Empty,
     #[error("invalid_length")]
-    Length {
-        kind: IdKind,
-        expected: &'static str,
-        got: usize,
-    },
+    Length { kind: IdKind, expected: &'static str, got: usize },
     #[error("invalid_character")]
-    Character {
-        kind: IdKind,
-        position: usize,
-        found: char,
-    },
+    Character { kind: IdKind, position: usize, found: char },
     #[error("invalid_region")]
     Region { region: String },
     #[error("invalid_org_code_check")]
     OrgCodeCheck { expected: char, found: char },
     #[error("invalid_checksum")]
-    Checksum {
-        kind: IdKind,
-        expected: char,
-        found: char,
-    },
+    Checksum { kind: IdKind, expected: char, found: char },
     #[error("invalid_birth_date")]
     BirthDate { date: String },
     #[error("birth_date_in_future")]
@@ -121,31 +106,19 @@ impl IdError {
     pub fn message(&self) -> String {
         match self {
             IdError::Empty => "代码为空".to_string(),
-            IdError::Length {
-                kind,
-                expected,
-                got,
-            } => {
+            IdError::Length { kind, expected, got } => {
                 format!("{}长度应为{}位,实际为{}位", kind.label(), expected, got)
             }
-            IdError::Character {
-                kind,
-                position,
-                found,
-            } => {
+            IdError::Character { kind, position, found } => {
                 format!("{}第{}位字符“{}”不合法", kind.label(), position, found)
             }
             IdError::Region { region } => {
                 format!("统一社会信用代码第3–8位“{region}”不是有效的行政区划代码")
             }
-            IdError::OrgCodeCheck { expected, found } => format!(
-                "统一社会信用代码第17位(组织机构代码校验码)应为“{expected}”,实际为“{found}”"
-            ),
-            IdError::Checksum {
-                kind,
-                expected,
-                found,
-            } => {
+            IdError::OrgCodeCheck { expected, found } => {
+                format!("统一社会信用代码第17位(组织机构代码校验码)应为“{expected}”,实际为“{found}”")
+            }
+            IdError::Checksum { kind, expected, found } => {
                 format!("{}校验位应为“{}”,实际为“{}”", kind.label(), expected, found)
             }
             IdError::BirthDate { date } => {
@@ -155,9 +128,7 @@ impl IdError {
                 format!("居民身份证号码中的出生日期“{date}”晚于今天")
             }
             IdError::UnknownFormat { len } => {
-                format!(
-                    "无法识别的代码({len}位):不是统一社会信用代码、居民身份证号码、组织机构代码或工商注册号"
-                )
+                format!("无法识别的代码({len}位):不是统一社会信用代码、居民身份证号码、组织机构代码或工商注册号")
             }
         }
     }
@@ -260,31 +231,17 @@ impl Uscc {
             return Err(IdError::Empty);
         }
         if s.chars().count() != 18 {
-            return Err(IdError::Length {
-                kind: IdKind::Uscc,
-                expected: "18",
-                got: s.chars().count(),
-            });
+            return Err(IdError::Length { kind: IdKind::Uscc, expected: "18", got: s.chars().count() });
         }
         for (i, c) in b.iter().enumerate() {
-            let ok = if (2..8).contains(&i) {
-                c.is_ascii_digit()
-            } else {
-                uscc_value(*c).is_some()
-            };
+            let ok = if (2..8).contains(&i) { c.is_ascii_digit() } else { uscc_value(*c).is_some() };
             if !ok {
-                return Err(IdError::Character {
-                    kind: IdKind::Uscc,
-                    position: i + 1,
-                    found: char_at(&s, i),
-                });
+                return Err(IdError::Character { kind: IdKind::Uscc, position: i + 1, found: char_at(&s, i) });
             }
         }
         let region = &s[2..8];
         if !PROVINCE_PREFIXES.contains(&&region[..2]) {
-            return Err(IdError::Region {
-                region: region.to_string(),
-            });
+            return Err(IdError::Region { region: region.to_string() });
         }
         let org_expected = org_code_check(&b[8..16]).ok_or(IdError::Character {
             kind: IdKind::Uscc,
@@ -292,18 +249,11 @@ impl Uscc {
             found: char_at(&s, 8),
         })?;
         if char::from(b[16]) != org_expected {
-            return Err(IdError::OrgCodeCheck {
-                expected: org_expected,
-                found: char::from(b[16]),
-            });
+            return Err(IdError::OrgCodeCheck { expected: org_expected, found: char::from(b[16]) });
         }
         let expected = uscc_check(&b[..17]).ok_or(IdError::UnknownFormat { len: 18 })?;
         if char::from(b[17]) != expected {
-            return Err(IdError::Checksum {
-                kind: IdKind::Uscc,
-                expected,
-                found: char::from(b[17]),
-            });
+            return Err(IdError::Checksum { kind: IdKind::Uscc, expected, found: char::from(b[17]) });
         }
         Ok(Uscc(s))
     }
@@ -355,33 +305,20 @@ impl OrgCode {
         };
         if compact.chars().count() != 9 {
             return Err(IdError::Length {
-                kind: IdKind::OrgCode,
-                expected: "9(或带连字符10)",
-                got: s.chars().count(),
+                kind: IdKind::OrgCode, expected: "9(或带连字符10)", got: s.chars().count()
             });
         }
         let b = compact.as_bytes();
         for (i, c) in b.iter().enumerate() {
-            let ok = if i < 8 {
-                c.is_ascii_uppercase() || c.is_ascii_digit()
-            } else {
-                c.is_ascii_digit() || *c == b'X'
-            };
+            let ok =
+                if i < 8 { c.is_ascii_uppercase() || c.is_ascii_digit() } else { c.is_ascii_digit() || *c == b'X' };
             if !ok {
-                return Err(IdError::Character {
-                    kind: IdKind::OrgCode,
-                    position: i + 1,
-                    found: char_at(&compact, i),
-                });
+                return Err(IdError::Character { kind: IdKind::OrgCode, position: i + 1, found: char_at(&compact, i) });
             }
         }
         let expected = org_code_check(&b[..8]).ok_or(IdError::UnknownFormat { len: 9 })?;
         if char::from(b[8]) != expected {
-            return Err(IdError::Checksum {
-                kind: IdKind::OrgCode,
-                expected,
-                found: char::from(b[8]),
-            });
+            return Err(IdError::Checksum { kind: IdKind::OrgCode, expected, found: char::from(b[8]) });
         }
         Ok(OrgCode(compact))
     }
@@ -403,27 +340,15 @@ impl RegNo {
             return Err(IdError::Empty);
         }
         if s.chars().count() != 15 {
-            return Err(IdError::Length {
-                kind: IdKind::RegNo,
-                expected: "15",
-                got: s.chars().count(),
-            });
+            return Err(IdError::Length { kind: IdKind::RegNo, expected: "15", got: s.chars().count() });
         }
         if let Some(i) = s.bytes().position(|c| !c.is_ascii_digit()) {
-            return Err(IdError::Character {
-                kind: IdKind::RegNo,
-                position: i + 1,
-                found: char_at(&s, i),
-            });
+            return Err(IdError::Character { kind: IdKind::RegNo, position: i + 1, found: char_at(&s, i) });
         }
         let b = s.as_bytes();
         if mod_11_10(b) != 1 {
             let expected = reg_no_check(&b[..14]).unwrap_or('?');
-            return Err(IdError::Checksum {
-                kind: IdKind::RegNo,
-                expected,
-                found: char::from(b[14]),
-            });
+            return Err(IdError::Checksum { kind: IdKind::RegNo, expected, found: char::from(b[14]) });
         }
         Ok(RegNo(s))
     }
@@ -457,11 +382,7 @@ impl Ric {
             18 => s,
             15 => {
                 if let Some(i) = s.bytes().position(|c| !c.is_ascii_digit()) {
-                    return Err(IdError::Character {
-                        kind: IdKind::Ric,
-                        position: i + 1,
-                        found: char_at(&s, i),
-                    });
+                    return Err(IdError::Character { kind: IdKind::Ric, position: i + 1, found: char_at(&s, i) });
                 }
                 // 1989 standard: 6 address + YYMMDD + 3 sequence, all born in the 1900s.
                 let first17 = format!("{}19{}", &s[..6], &s[6..]);
@@ -469,40 +390,24 @@ impl Ric {
                 format!("{first17}{check}")
             }
             _ => {
-                return Err(IdError::Length {
-                    kind: IdKind::Ric,
-                    expected: "18(或旧版15)",
-                    got: len,
-                });
+                return Err(IdError::Length { kind: IdKind::Ric, expected: "18(或旧版15)", got: len });
             }
         };
         let b = full.as_bytes();
         for (i, c) in b.iter().enumerate() {
             let ok = c.is_ascii_digit() || (i == 17 && *c == b'X');
             if !ok {
-                return Err(IdError::Character {
-                    kind: IdKind::Ric,
-                    position: i + 1,
-                    found: char_at(&full, i),
-                });
+                return Err(IdError::Character { kind: IdKind::Ric, position: i + 1, found: char_at(&full, i) });
             }
         }
         let date_text = &full[6..14];
-        let born = birth_date(date_text).ok_or_else(|| IdError::BirthDate {
-            date: date_text.to_string(),
-        })?;
+        let born = birth_date(date_text).ok_or_else(|| IdError::BirthDate { date: date_text.to_string() })?;
         if born > today {
-            return Err(IdError::BirthDateInFuture {
-                date: date_text.to_string(),
-            });
+            return Err(IdError::BirthDateInFuture { date: date_text.to_string() });
         }
         let expected = ric_check(&b[..17]).ok_or(IdError::UnknownFormat { len })?;
         if char::from(b[17]) != expected {
-            return Err(IdError::Checksum {
-                kind: IdKind::Ric,
-                expected,
-                found: char::from(b[17]),
-            });
+            return Err(IdError::Checksum { kind: IdKind::Ric, expected, found: char::from(b[17]) });
         }
         Ok(Ric(full))
     }
@@ -593,11 +498,7 @@ pub fn identify(input: &str, today: Date) -> Result<AnyId, (IdKind, IdError)> {
                 (Err(ue), Err(re)) => {
                     let digits = s.bytes().take(17).all(|c| c.is_ascii_digit());
                     let y = &s.get(6..8).unwrap_or("");
-                    if digits && (*y == "19" || *y == "20") {
-                        Err((IdKind::Ric, re))
-                    } else {
-                        Err((IdKind::Uscc, ue))
-                    }
+                    if digits && (*y == "19" || *y == "20") { Err((IdKind::Ric, re)) } else { Err((IdKind::Uscc, ue)) }
                 }
                 (Err(ue), Ok(_)) => Err((IdKind::Uscc, ue)),
             }
@@ -609,9 +510,7 @@ pub fn identify(input: &str, today: Date) -> Result<AnyId, (IdKind, IdError)> {
                 Err(_) => Err((IdKind::RegNo, reg_err)),
             },
         },
-        9 | 10 => OrgCode::parse(&s)
-            .map(AnyId::OrgCode)
-            .map_err(|e| (IdKind::OrgCode, e)),
+        9 | 10 => OrgCode::parse(&s).map(AnyId::OrgCode).map_err(|e| (IdKind::OrgCode, e)),
         _ => Err((IdKind::Unknown, IdError::UnknownFormat { len })),
     }
 }
@@ -653,30 +552,15 @@ mod tests {
 
     #[test]
     fn published_uscc_invalid_vectors() {
-        assert_eq!(
-            Uscc::parse("91110000600037341N").unwrap_err().code(),
-            "invalid_checksum"
-        );
-        assert_eq!(
-            Uscc::parse("9111000060003IOZSV").unwrap_err().code(),
-            "invalid_character"
-        );
+        assert_eq!(Uscc::parse("91110000600037341N").unwrap_err().code(), "invalid_checksum");
+        assert_eq!(Uscc::parse("9111000060003IOZSV").unwrap_err().code(), "invalid_character");
         assert_eq!(Uscc::parse("12345").unwrap_err().code(), "invalid_length");
         assert_eq!(Uscc::parse("").unwrap_err().code(), "empty");
         // Region digits must be digits and a real province.
-        assert_eq!(
-            Uscc::parse("91A30100MA7X00018G").unwrap_err().code(),
-            "invalid_character"
-        );
-        assert_eq!(
-            Uscc::parse("91990100MA7X00018G").unwrap_err().code(),
-            "invalid_region"
-        );
+        assert_eq!(Uscc::parse("91A30100MA7X00018G").unwrap_err().code(), "invalid_character");
+        assert_eq!(Uscc::parse("91990100MA7X00018G").unwrap_err().code(), "invalid_region");
         // A broken embedded organisation-code check is named as such.
-        assert_eq!(
-            Uscc::parse("91630100MA7X00019G").unwrap_err().code(),
-            "invalid_org_code_check"
-        );
+        assert_eq!(Uscc::parse("91630100MA7X00019G").unwrap_err().code(), "invalid_org_code_check");
     }
 
     #[test]
@@ -702,30 +586,12 @@ mod tests {
         ] {
             assert!(Ric::parse(ok, TODAY).is_ok(), "{ok}");
         }
-        assert_eq!(
-            Ric::parse("36042619910102009X", TODAY).unwrap_err().code(),
-            "invalid_checksum"
-        );
-        assert_eq!(
-            Ric::parse("360426199113010079", TODAY).unwrap_err().code(),
-            "invalid_birth_date"
-        );
-        assert_eq!(
-            Ric::parse("630102199102290011", TODAY).unwrap_err().code(),
-            "invalid_birth_date"
-        );
-        let future = format!(
-            "63010220991231001{}",
-            ric_check(b"63010220991231001").unwrap()
-        );
-        assert_eq!(
-            Ric::parse(&future, TODAY).unwrap_err().code(),
-            "birth_date_in_future"
-        );
-        assert_eq!(
-            Ric::parse("6301021990010112X5", TODAY).unwrap_err().code(),
-            "invalid_character"
-        );
+        assert_eq!(Ric::parse("36042619910102009X", TODAY).unwrap_err().code(), "invalid_checksum");
+        assert_eq!(Ric::parse("360426199113010079", TODAY).unwrap_err().code(), "invalid_birth_date");
+        assert_eq!(Ric::parse("630102199102290011", TODAY).unwrap_err().code(), "invalid_birth_date");
+        let future = format!("63010220991231001{}", ric_check(b"63010220991231001").unwrap());
+        assert_eq!(Ric::parse(&future, TODAY).unwrap_err().code(), "birth_date_in_future");
+        assert_eq!(Ric::parse("6301021990010112X5", TODAY).unwrap_err().code(), "invalid_character");
     }
 
     #[test]
@@ -747,18 +613,9 @@ mod tests {
         assert!(OrgCode::parse("59467239-9").is_ok());
         assert!(OrgCode::parse("594672399").is_ok());
         assert!(OrgCode::parse("MA7X00018").is_ok());
-        assert_eq!(
-            OrgCode::parse("59467239-8").unwrap_err().code(),
-            "invalid_checksum"
-        );
-        assert_eq!(
-            OrgCode::parse("5946723").unwrap_err().code(),
-            "invalid_length"
-        );
-        assert_eq!(
-            OrgCode::parse("5946723#9").unwrap_err().code(),
-            "invalid_character"
-        );
+        assert_eq!(OrgCode::parse("59467239-8").unwrap_err().code(), "invalid_checksum");
+        assert_eq!(OrgCode::parse("5946723").unwrap_err().code(), "invalid_length");
+        assert_eq!(OrgCode::parse("5946723#9").unwrap_err().code(), "invalid_character");
     }
 
     #[test]
@@ -775,37 +632,13 @@ mod tests {
 
     #[test]
     fn identify_kinds() {
-        assert_eq!(
-            identify("91630100MA7X00018G", TODAY).unwrap().kind(),
-            IdKind::Uscc
-        );
-        assert_eq!(
-            identify("126301004300000193", TODAY).unwrap().kind(),
-            IdKind::Uscc
-        );
-        assert_eq!(
-            identify("630102199001011235", TODAY).unwrap().kind(),
-            IdKind::Ric
-        );
-        assert_eq!(
-            identify("59467239-9", TODAY).unwrap().kind(),
-            IdKind::OrgCode
-        );
-        assert_eq!(
-            identify("110108000000016", TODAY).unwrap().kind(),
-            IdKind::RegNo
-        );
-        assert_eq!(
-            identify("630102199001011236", TODAY).unwrap_err().0,
-            IdKind::Ric
-        );
-        assert_eq!(
-            identify("91630100MA7X00018H", TODAY).unwrap_err().0,
-            IdKind::Uscc
-        );
-        assert_eq!(
-            identify("abc", TODAY).unwrap_err().1.code(),
-            "unknown_format"
-        );
+        assert_eq!(identify("91630100MA7X00018G", TODAY).unwrap().kind(), IdKind::Uscc);
+        assert_eq!(identify("126301004300000193", TODAY).unwrap().kind(), IdKind::Uscc);
+        assert_eq!(identify("630102199001011235", TODAY).unwrap().kind(), IdKind::Ric);
+        assert_eq!(identify("59467239-9", TODAY).unwrap().kind(), IdKind::OrgCode);
+        assert_eq!(identify("110108000000016", TODAY).unwrap().kind(), IdKind::RegNo);
+        assert_eq!(identify("630102199001011236", TODAY).unwrap_err().0, IdKind::Ric);
+        assert_eq!(identify("91630100MA7X00018H", TODAY).unwrap_err().0, IdKind::Uscc);
+        assert_eq!(identify("abc", TODAY).unwrap_err().1.code(), "unknown_format");
     }
 }

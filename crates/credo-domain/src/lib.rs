@@ -28,9 +28,6 @@ pub struct DataError {
 
 impl DataError {
     pub fn new(file: &str, message: impl std::fmt::Display) -> DataError {
-        DataError {
-            file: file.to_string(),
-            message: message.to_string(),
-        }
+        DataError { file: file.to_string(), message: message.to_string() }
     }
 }

@@ -28,9 +28,7 @@ pub const LEGAL_FORM_SUFFIXES: &[&str] = &[
 
 fn t2s() -> Option<&'static OpenCC> {
     static CONVERTER: OnceLock<Option<OpenCC>> = OnceLock::new();
-    CONVERTER
-        .get_or_init(|| OpenCC::from_config(ferrous_opencc::config::BuiltinConfig::T2s).ok())
-        .as_ref()
+    CONVERTER.get_or_init(|| OpenCC::from_config(ferrous_opencc::config::BuiltinConfig::T2s).ok()).as_ref()
 }
 
 /// Traditional → simplified Chinese (OpenCC `t2s`); unchanged text when the dictionary is unavailable.
@@ -50,11 +48,7 @@ fn is_cjk(c: char) -> bool {
 /// a Chinese character or a bracket removed (they are always stray in Chinese names).
 pub fn normalize_name(input: &str) -> String {
     let nfkc: String = input.nfkc().collect();
-    let simplified = if nfkc.chars().any(is_cjk) {
-        to_simplified(&nfkc)
-    } else {
-        nfkc
-    };
+    let simplified = if nfkc.chars().any(is_cjk) { to_simplified(&nfkc) } else { nfkc };
     let mut chars: Vec<char> = Vec::with_capacity(simplified.len());
     for c in simplified.chars() {
         let c = match c {
@@ -92,10 +86,7 @@ pub fn normalize_name(input: &str) -> String {
 pub fn name_core(normalized: &str, place_prefixes: &[String]) -> String {
     let mut s = normalized;
     // Longest prefix first; a name that is only a place name stays as it is.
-    while let Some(rest) = place_prefixes
-        .iter()
-        .find_map(|p| s.strip_prefix(p.as_str()))
-    {
+    while let Some(rest) = place_prefixes.iter().find_map(|p| s.strip_prefix(p.as_str())) {
         if rest.is_empty() {
             break;
         }
@@ -113,11 +104,7 @@ pub fn name_core(normalized: &str, place_prefixes: &[String]) -> String {
     for p in place_prefixes {
         core = core.replace(&format!("({p})"), "");
     }
-    if core.is_empty() {
-        normalized.to_string()
-    } else {
-        core
-    }
+    if core.is_empty() { normalized.to_string() } else { core }
 }
 
 #[cfg(test)]
@@ -126,26 +113,17 @@ mod tests {
 
     #[test]
     fn normalises_width_spaces_brackets_and_script() {
-        assert_eq!(
-            normalize_name("  西宁市　鑫源商贸（有限）公司 "),
-            "西宁市鑫源商贸(有限)公司"
-        );
+        assert_eq!(normalize_name("  西宁市　鑫源商贸（有限）公司 "), "西宁市鑫源商贸(有限)公司");
         assert_eq!(normalize_name("ＡＢＣ 科技"), "ABC科技");
         assert_eq!(normalize_name("Qinghai   Salt  Lake"), "QINGHAI SALT LAKE");
-        assert_eq!(
-            normalize_name("西寧市東方貿易有限責任公司"),
-            "西宁市东方贸易有限责任公司"
-        );
+        assert_eq!(normalize_name("西寧市東方貿易有限責任公司"), "西宁市东方贸易有限责任公司");
         assert_eq!(normalize_name("【西宁】鑫源"), "(西宁)鑫源");
     }
 
     #[test]
     fn core_strips_places_and_forms() {
         let places = crate::embedded::regions().place_prefixes();
-        assert_eq!(
-            name_core("青海省西宁市城东区鑫源商贸有限公司", &places),
-            "鑫源商贸"
-        );
+        assert_eq!(name_core("青海省西宁市城东区鑫源商贸有限公司", &places), "鑫源商贸");
         assert_eq!(name_core("西宁鑫源商贸股份有限公司", &places), "鑫源商贸");
         assert_eq!(name_core("鑫源商贸(西宁)有限公司", &places), "鑫源商贸");
         assert_eq!(name_core("西宁市", &places), "西宁市");

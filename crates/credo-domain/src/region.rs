@@ -57,9 +57,7 @@ impl RegionTable {
     pub fn xining_districts(&self, day: Date) -> Vec<&Region> {
         self.regions
             .iter()
-            .filter(|r| {
-                r.parent.as_deref() == Some("630100") && r.code != "630101" && r.valid_on(day)
-            })
+            .filter(|r| r.parent.as_deref() == Some("630100") && r.code != "630101" && r.valid_on(day))
             .collect()
     }
 
@@ -89,11 +87,7 @@ mod tests {
         assert!(old.valid_on(date!(2015 - 06 - 01)));
         assert!(!old.valid_on(date!(2021 - 06 - 01)));
         assert_eq!(t.current("630122").unwrap().name, "湟中区");
-        let names: Vec<_> = t
-            .xining_districts(date!(2026 - 01 - 01))
-            .iter()
-            .map(|r| r.name.clone())
-            .collect();
+        let names: Vec<_> = t.xining_districts(date!(2026 - 01 - 01)).iter().map(|r| r.name.clone()).collect();
         assert!(names.contains(&"湟中区".to_string()));
         assert!(!names.contains(&"湟中县".to_string()));
         assert_eq!(names.len(), 7);

@@ -29,10 +29,7 @@ impl RegistrarTable {
 
     /// `(department name, category name)` when the pair is known.
     pub fn describe(&self, code: &Uscc) -> Option<(&str, &str)> {
-        let d = self
-            .departments
-            .iter()
-            .find(|d| d.code.starts_with(code.department()))?;
+        let d = self.departments.iter().find(|d| d.code.starts_with(code.department()))?;
         let c = d.categories.get(&code.category().to_string())?;
         Some((&d.name, c))
     }

@@ -49,11 +49,7 @@ pub fn parse_date(input: &str) -> Option<Date> {
     }
     let parts: Vec<&str> = s.split(['-', '/', '.']).collect();
     match parts.as_slice() {
-        [y, m, d]
-            if y.len() == 4 && !m.is_empty() && m.len() <= 2 && !d.is_empty() && d.len() <= 2 =>
-        {
-            ymd(y, m, d)
-        }
+        [y, m, d] if y.len() == 4 && !m.is_empty() && m.len() <= 2 && !d.is_empty() && d.len() <= 2 => ymd(y, m, d),
         _ => None,
     }
 }
@@ -103,15 +99,7 @@ mod tests {
         }
         assert_eq!(parse_date("2099/12/31"), Some(LONG_TERM));
         assert_eq!(parse_date("长期"), Some(LONG_TERM));
-        for bad in [
-            "2024-02-30",
-            "2024-13-01",
-            "24-03-05",
-            "",
-            "明天",
-            "20240230",
-            "2024/03",
-        ] {
+        for bad in ["2024-02-30", "2024-13-01", "24-03-05", "", "明天", "20240230", "2024/03"] {
             assert_eq!(parse_date(bad), None, "{bad}");
         }
     }

@@ -38,25 +38,16 @@ fn xzcf_row() -> HashMap<String, String> {
 }
 
 fn codes(c: &Catalog, row: &HashMap<String, String>) -> Vec<(String, String)> {
-    match c
-        .item("xzcf")
-        .unwrap()
-        .validate(row, &c.context(date!(2026 - 11 - 25)))
-    {
+    match c.item("xzcf").unwrap().validate(row, &c.context(date!(2026 - 11 - 25))) {
         Ok(_) => vec![],
-        Err(e) => e
-            .into_iter()
-            .map(|i| (i.field.unwrap_or_default(), i.code))
-            .collect(),
+        Err(e) => e.into_iter().map(|i| (i.field.unwrap_or_default(), i.code)).collect(),
     }
 }
 
 #[test]
 fn every_item_loads_and_has_its_fields() {
     let c = catalog();
-    for code in [
-        "xzxk", "xzcf", "djzc", "yzsx", "jyyc", "sxbzxr", "sxjl", "xycn", "nsxy",
-    ] {
+    for code in ["xzxk", "xzcf", "djzc", "yzsx", "jyyc", "sxbzxr", "sxjl", "xycn", "nsxy"] {
         let item = c.item(code).unwrap_or_else(|| panic!("{code} missing"));
         assert!(!item.fields.is_empty());
         assert!(!item.natural_key.is_empty());
@@ -67,11 +58,7 @@ fn every_item_loads_and_has_its_fields() {
 #[test]
 fn a_good_penalty_validates_and_normalises() {
     let c = catalog();
-    let rec = c
-        .item("xzcf")
-        .unwrap()
-        .validate(&xzcf_row(), &c.context(date!(2026 - 11 - 25)))
-        .unwrap();
+    let rec = c.item("xzcf").unwrap().validate(&xzcf_row(), &c.context(date!(2026 - 11 - 25))).unwrap();
     assert_eq!(rec.fields["CF_JDRQ"], "2025-06-01");
     assert_eq!(rec.fields["CF_YXQ"], "2099-12-31");
     assert_eq!(rec.fields["CF_CFLB"], "警告;罚款");
@@ -97,45 +84,27 @@ fn conditional_rules() {
     let c = catalog();
     let mut row = xzcf_row();
     row.remove("CF_NR_FK");
-    assert_eq!(
-        codes(&c, &row),
-        vec![("CF_NR_FK".into(), "fine_amount_required".into())]
-    );
+    assert_eq!(codes(&c, &row), vec![("CF_NR_FK".into(), "fine_amount_required".into())]);
 
     let mut row = xzcf_row();
     row.insert("CF_CFLB".into(), "没收违法所得".into());
-    assert_eq!(
-        codes(&c, &row),
-        vec![("CF_NR_WFFF".into(), "confiscation_amount_required".into())]
-    );
+    assert_eq!(codes(&c, &row), vec![("CF_NR_WFFF".into(), "confiscation_amount_required".into())]);
 
     let mut row = xzcf_row();
     row.insert("CF_CFLB".into(), "吊销许可证件".into());
-    assert_eq!(
-        codes(&c, &row),
-        vec![("CF_NR_ZKDX".into(), "licence_required".into())]
-    );
+    assert_eq!(codes(&c, &row), vec![("CF_NR_ZKDX".into(), "licence_required".into())]);
     row.insert("CF_CFLB".into(), "暂扣许可证件".into());
-    assert_eq!(
-        codes(&c, &row),
-        vec![("CF_NR_ZKDX".into(), "licence_required".into())]
-    );
+    assert_eq!(codes(&c, &row), vec![("CF_NR_ZKDX".into(), "licence_required".into())]);
 
     let mut row = xzcf_row();
     row.insert("CF_XDR_LB".into(), "自然人".into());
     let got = codes(&c, &row);
-    assert!(
-        got.contains(&("CF_XDR_ZJLX".into(), "person_id_required".into())),
-        "{got:?}"
-    );
+    assert!(got.contains(&("CF_XDR_ZJLX".into(), "person_id_required".into())), "{got:?}");
 
     let mut row = xzcf_row();
     row.insert("CF_XDR_LB".into(), "个体工商户".into());
     row.remove("CF_XDR_SHXYM");
-    assert_eq!(
-        codes(&c, &row),
-        vec![("CF_XDR_SHXYM".into(), "organisation_code_required".into())]
-    );
+    assert_eq!(codes(&c, &row), vec![("CF_XDR_SHXYM".into(), "organisation_code_required".into())]);
     row.insert("CF_XDR_ZZJG".into(), "59467239-9".into());
     assert!(codes(&c, &row).is_empty());
 }
@@ -152,11 +121,7 @@ fn a_person_is_keyed_by_the_upgraded_id_number() {
     let got = codes(&c, &row);
     assert_eq!(got, vec![("CF_XDR_ZJHM".into(), "invalid_checksum".into())]);
     row.insert("CF_XDR_ZJHM".into(), "630102199001011235".into());
-    let rec = c
-        .item("xzcf")
-        .unwrap()
-        .validate(&row, &c.context(date!(2026 - 11 - 25)))
-        .unwrap();
+    let rec = c.item("xzcf").unwrap().validate(&row, &c.context(date!(2026 - 11 - 25))).unwrap();
     assert_eq!(rec.subject.kind, SubjectKind::Person);
     assert_eq!(rec.subject.ric.as_deref(), Some("630102199001011235"));
     assert_eq!(rec.subject.primary_code(), Some("630102199001011235"));
@@ -181,10 +146,7 @@ fn field_format_errors() {
         let mut row = xzcf_row();
         row.insert(field.into(), value.into());
         let got = codes(&c, &row);
-        assert!(
-            got.contains(&(field.to_string(), code.to_string())),
-            "{field}={value}: {got:?}"
-        );
+        assert!(got.contains(&(field.to_string(), code.to_string())), "{field}={value}: {got:?}");
     }
     let mut row = xzcf_row();
     row.insert("CF_WSH".into(), "号".repeat(129));
@@ -230,10 +192,6 @@ fn unknown_registrar_pair_only_warns() {
     let mut row = xzcf_row();
     // 9 4 is no assigned department/category pair, but the code's checks hold.
     row.insert("CF_XDR_SHXYM".into(), "94630100MA7X000187".into());
-    let rec = c
-        .item("xzcf")
-        .unwrap()
-        .validate(&row, &c.context(date!(2026 - 11 - 25)))
-        .unwrap();
+    let rec = c.item("xzcf").unwrap().validate(&row, &c.context(date!(2026 - 11 - 25))).unwrap();
     assert_eq!(rec.warnings[0].code, "unknown_registrar");
 }

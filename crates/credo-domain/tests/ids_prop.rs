@@ -9,12 +9,10 @@ use time::macros::date;
 const TODAY: time::Date = date!(2026 - 11 - 25);
 
 fn uscc_strategy() -> impl Strategy<Value = String> {
-    let pairs = prop::sample::select(vec![
-        "11", "12", "13", "19", "51", "52", "53", "59", "91", "92", "93", "Y1", "A1", "N2",
-    ]);
+    let pairs =
+        prop::sample::select(vec!["11", "12", "13", "19", "51", "52", "53", "59", "91", "92", "93", "Y1", "A1", "N2"]);
     let region = prop::sample::select(vec![
-        "630100", "630102", "630103", "630104", "630105", "630106", "630121", "630122", "630123",
-        "110000",
+        "630100", "630102", "630103", "630104", "630105", "630106", "630121", "630122", "630123", "110000",
     ]);
     let body = prop::collection::vec(prop::sample::select(USCC_ALPHABET.to_vec()), 8);
     (pairs, region, body).prop_map(|(p, r, body)| {
@@ -27,21 +25,13 @@ fn uscc_strategy() -> impl Strategy<Value = String> {
 }
 
 fn ric_strategy() -> impl Strategy<Value = String> {
-    (
-        0u32..20000,
-        1u16..=999,
-        prop::sample::select(vec!["630102", "630103", "630121", "630123", "110101"]),
-    )
-        .prop_map(|(days, seq, addr)| {
+    (0u32..20000, 1u16..=999, prop::sample::select(vec!["630102", "630103", "630121", "630123", "110101"])).prop_map(
+        |(days, seq, addr)| {
             let born = date!(1950 - 01 - 01) + time::Duration::days(i64::from(days));
-            let first17 = format!(
-                "{addr}{:04}{:02}{:02}{seq:03}",
-                born.year(),
-                u8::from(born.month()),
-                born.day()
-            );
+            let first17 = format!("{addr}{:04}{:02}{:02}{seq:03}", born.year(), u8::from(born.month()), born.day());
             format!("{first17}{}", ids::ric_check(first17.as_bytes()).unwrap())
-        })
+        },
+    )
 }
 
 fn change_one(s: &str, pos: usize, alphabet: &[u8], pick: usize) -> Option<String> {

@@ -69,33 +69,19 @@ impl HeaderMap {
             columns.push(hit.map(str::to_string));
         }
         if columns.iter().all(Option::is_none) {
-            return Err(ImportError::NoMatchingHeader {
-                item: item.code.clone(),
-                headers: headers.join(","),
-            });
+            return Err(ImportError::NoMatchingHeader { item: item.code.clone(), headers: headers.join(",") });
         }
-        Ok(HeaderMap {
-            columns,
-            headers: headers.to_vec(),
-        })
+        Ok(HeaderMap { columns, headers: headers.to_vec() })
     }
 
     /// The header of the column a field was read from (for the report).
     pub fn column_of(&self, field: &str) -> Option<&str> {
-        self.columns
-            .iter()
-            .position(|c| c.as_deref() == Some(field))
-            .map(|i| self.headers[i].as_str())
+        self.columns.iter().position(|c| c.as_deref() == Some(field)).map(|i| self.headers[i].as_str())
     }
 
     /// Headers that map to no field.
     pub fn unmapped(&self) -> Vec<&str> {
-        self.columns
-            .iter()
-            .zip(&self.headers)
-            .filter(|(c, _)| c.is_none())
-            .map(|(_, h)| h.as_str())
-            .collect()
+        self.columns.iter().zip(&self.headers).filter(|(c, _)| c.is_none()).map(|(_, h)| h.as_str()).collect()
     }
 
     pub fn map_row(&self, number: usize, cells: &[String]) -> MappedRow {
@@ -106,23 +92,12 @@ impl HeaderMap {
                 Some(code) => {
                     values.insert(code.clone(), cell.clone());
                 }
-                None if !cell.trim().is_empty() => {
-                    extras.push((self.headers[i].clone(), cell.clone()))
-                }
+                None if !cell.trim().is_empty() => extras.push((self.headers[i].clone(), cell.clone())),
                 None => {}
             }
         }
-        let stray_cells = cells
-            .iter()
-            .skip(self.columns.len())
-            .filter(|c| !c.trim().is_empty())
-            .count();
-        MappedRow {
-            number,
-            values,
-            extras,
-            stray_cells,
-        }
+        let stray_cells = cells.iter().skip(self.columns.len()).filter(|c| !c.trim().is_empty()).count();
+        MappedRow { number, values, extras, stray_cells }
     }
 }
 
@@ -151,26 +126,14 @@ mod tests {
         ]);
         assert_eq!(got[0].as_deref(), Some("CF_XDR_MC"));
         assert_eq!(got[1].as_deref(), Some("CF_XDR_SHXYM"));
-        assert_eq!(
-            got[2], None,
-            "a second column for the same field is not merged silently"
-        );
+        assert_eq!(got[2], None, "a second column for the same field is not merged silently");
         assert_eq!(got[3].as_deref(), Some("CF_WSH"));
         assert_eq!(got[4].as_deref(), Some("CF_NR_FK"));
         assert_eq!(got[5].as_deref(), Some("CF_CFLB"));
         assert_eq!(got[6].as_deref(), Some("CF_XDR_ZZJG"));
-        assert_eq!(
-            got[7], None,
-            "组织机构代码 was already taken by the previous column"
-        );
-        assert_eq!(
-            map(&["行政相对人代码_3"])[0].as_deref(),
-            Some("CF_XDR_ZZJG")
-        );
-        assert_eq!(
-            map(&["统一社会信用代码"])[0].as_deref(),
-            Some("CF_XDR_SHXYM")
-        );
+        assert_eq!(got[7], None, "组织机构代码 was already taken by the previous column");
+        assert_eq!(map(&["行政相对人代码_3"])[0].as_deref(), Some("CF_XDR_ZZJG"));
+        assert_eq!(map(&["统一社会信用代码"])[0].as_deref(), Some("CF_XDR_SHXYM"));
         assert_eq!(got[8], None);
     }
 }

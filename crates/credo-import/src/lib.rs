@@ -125,10 +125,7 @@ pub fn read_table(format: Format, bytes: &[u8], sheet: Option<&str>) -> Result<T
 
 fn read_csv(bytes: &[u8]) -> Result<Table, ImportError> {
     let (text, encoding) = decode(bytes);
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
     let mut records = reader.records();
     let header = match records.next() {
         Some(r) => r.map_err(|e| ImportError::Csv(e.to_string()))?,
@@ -137,11 +134,7 @@ fn read_csv(bytes: &[u8]) -> Result<Table, ImportError> {
     let headers: Vec<String> = header.iter().map(str::to_string).collect();
     // Excel's row number is the record's first line minus the line breaks inside earlier quoted cells; blank
     // lines (which the reader skips) still count, as they do in Excel.
-    let newlines = |r: &csv::StringRecord| {
-        r.iter()
-            .map(|c| c.matches('\n').count() as u64)
-            .sum::<u64>()
-    };
+    let newlines = |r: &csv::StringRecord| r.iter().map(|c| c.matches('\n').count() as u64).sum::<u64>();
     let mut embedded = newlines(&header);
     let mut rows = Vec::new();
     for r in records {
@@ -152,11 +145,7 @@ fn read_csv(bytes: &[u8]) -> Result<Table, ImportError> {
             .position()
             .map(|p| {
                 let rest = &text.as_bytes()[(p.byte() as usize).min(text.len())..];
-                let skipped = rest
-                    .iter()
-                    .take_while(|b| **b == b'\n' || **b == b'\r')
-                    .filter(|b| **b == b'\n')
-                    .count();
+                let skipped = rest.iter().take_while(|b| **b == b'\n' || **b == b'\r').filter(|b| **b == b'\n').count();
                 p.line() + skipped as u64
             })
             .unwrap_or(0);
@@ -167,11 +156,7 @@ fn read_csv(bytes: &[u8]) -> Result<Table, ImportError> {
         }
         rows.push((row, r.iter().map(str::to_string).collect()));
     }
-    Ok(Table {
-        headers,
-        rows,
-        encoding: Some(encoding),
-    })
+    Ok(Table { headers, rows, encoding: Some(encoding) })
 }
 
 fn cell_text(d: &Data) -> String {
@@ -188,30 +173,21 @@ fn cell_text(d: &Data) -> String {
 }
 
 fn read_xlsx(bytes: &[u8], sheet: Option<&str>) -> Result<Table, ImportError> {
-    let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
-        .map_err(|e| ImportError::Xlsx(e.to_string()))?;
+    let mut book =
+        calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| ImportError::Xlsx(e.to_string()))?;
     let range = match sheet {
         Some(name) => {
             if !book.sheet_names().iter().any(|n| n == name) {
                 return Err(ImportError::NoSheet(name.to_string()));
             }
-            book.worksheet_range(name)
-                .map_err(|e| ImportError::Xlsx(e.to_string()))?
+            book.worksheet_range(name).map_err(|e| ImportError::Xlsx(e.to_string()))?
         }
-        None => book
-            .worksheet_range_at(0)
-            .ok_or(ImportError::Empty)?
-            .map_err(|e| ImportError::Xlsx(e.to_string()))?,
+        None => book.worksheet_range_at(0).ok_or(ImportError::Empty)?.map_err(|e| ImportError::Xlsx(e.to_string()))?,
     };
     // Row numbers as Excel shows them: the range may start below row 1.
     let first_row = range.start().map(|(r, _)| r as usize + 1).unwrap_or(1);
     let mut rows = range.rows();
-    let headers: Vec<String> = rows
-        .next()
-        .ok_or(ImportError::Empty)?
-        .iter()
-        .map(cell_text)
-        .collect();
+    let headers: Vec<String> = rows.next().ok_or(ImportError::Empty)?.iter().map(cell_text).collect();
     let mut out = Vec::new();
     for (i, r) in rows.enumerate() {
         let cells: Vec<String> = r.iter().map(cell_text).collect();
@@ -220,11 +196,7 @@ fn read_xlsx(bytes: &[u8], sheet: Option<&str>) -> Result<Table, ImportError> {
         }
         out.push((first_row + i + 1, cells));
     }
-    Ok(Table {
-        headers,
-        rows: out,
-        encoding: None,
-    })
+    Ok(Table { headers, rows: out, encoding: None })
 }
 
 fn json_text(v: &serde_json::Value) -> String {
@@ -238,39 +210,36 @@ fn json_text(v: &serde_json::Value) -> String {
 fn read_json(bytes: &[u8]) -> Result<Table, ImportError> {
     let (text, _) = decode(bytes);
     let trimmed = text.trim_start();
-    let objects: Vec<(usize, serde_json::Map<String, serde_json::Value>)> =
-        if trimmed.starts_with('[') {
-            let arr: Vec<serde_json::Value> =
-                serde_json::from_str(trimmed).map_err(|e| ImportError::Json(e.to_string()))?;
-            arr.into_iter()
-                .enumerate()
-                .map(|(i, v)| match v {
-                    serde_json::Value::Object(m) => Ok((i + 2, m)),
-                    _ => Err(ImportError::Json(format!("第{}个元素不是对象", i + 1))),
-                })
-                .collect::<Result<_, _>>()?
-        } else {
-            let mut out = Vec::new();
-            for (i, line) in text.lines().enumerate() {
-                if line.trim().is_empty() {
-                    continue;
-                }
-                match serde_json::from_str(line) {
-                    Ok(serde_json::Value::Object(m)) => out.push((i + 2, m)),
-                    Ok(_) => return Err(ImportError::Json(format!("第{}行不是 JSON 对象", i + 1))),
-                    Err(e) => return Err(ImportError::Json(format!("第{}行:{e}", i + 1))),
-                }
+    let objects: Vec<(usize, serde_json::Map<String, serde_json::Value>)> = if trimmed.starts_with('[') {
+        let arr: Vec<serde_json::Value> =
+            serde_json::from_str(trimmed).map_err(|e| ImportError::Json(e.to_string()))?;
+        arr.into_iter()
+            .enumerate()
+            .map(|(i, v)| match v {
+                serde_json::Value::Object(m) => Ok((i + 2, m)),
+                _ => Err(ImportError::Json(format!("第{}个元素不是对象", i + 1))),
+            })
+            .collect::<Result<_, _>>()?
+    } else {
+        let mut out = Vec::new();
+        for (i, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
             }
-            out
-        };
+            match serde_json::from_str(line) {
+                Ok(serde_json::Value::Object(m)) => out.push((i + 2, m)),
+                Ok(_) => return Err(ImportError::Json(format!("第{}行不是 JSON 对象", i + 1))),
+                Err(e) => return Err(ImportError::Json(format!("第{}行:{e}", i + 1))),
+            }
+        }
+        out
+    };
     Ok(table_from_objects(objects))
 }
 
 /// Builds a table from JSON objects: the headers are the union of their keys in first-seen order.
 /// Row numbers count a virtual header as row 1, so the n-th object is row n + 1.
-pub fn table_from_objects(
-    objects: Vec<(usize, serde_json::Map<String, serde_json::Value>)>,
-) -> Table {
+pub fn table_from_objects(objects: Vec<(usize, serde_json::Map<String, serde_json::Value>)>) -> Table {
     let mut headers: Vec<String> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     for (_, o) in &objects {
@@ -291,11 +260,7 @@ pub fn table_from_objects(
             (n, cells)
         })
         .collect();
-    Table {
-        headers,
-        rows,
-        encoding: None,
-    }
+    Table { headers, rows, encoding: None }
 }
 
 /// One data row mapped to catalog fields.
@@ -316,10 +281,7 @@ pub fn map_rows<'a>(
 ) -> Result<(HeaderMap, impl Iterator<Item = MappedRow> + 'a), ImportError> {
     let map = HeaderMap::new(item, &table.headers)?;
     let m = map.clone();
-    let iter = table
-        .rows
-        .iter()
-        .map(move |(n, cells)| m.map_row(*n, cells));
+    let iter = table.rows.iter().map(move |(n, cells)| m.map_row(*n, cells));
     Ok((map, iter))
 }
 

@@ -5,7 +5,8 @@
 use credo_import::{Encoding, Format, HeaderMap, read_table};
 use proptest::prelude::*;
 
-const HEADER: &str = "行政相对人名称,行政相对人类别,行政相对人代码_1（统一社会信用代码）,处罚类别,违法事实,处罚决定日期";
+const HEADER: &str =
+    "行政相对人名称,行政相对人类别,行政相对人代码_1（统一社会信用代码）,处罚类别,违法事实,处罚决定日期";
 
 fn gb18030(text: &str) -> Vec<u8> {
     let (bytes, _, unmappable) = encoding_rs::GB18030.encode(text);
@@ -30,10 +31,7 @@ fn gb18030_csv_as_excel_writes_it() {
     assert_eq!(t.rows[0].1[4], "第一行\r\n第二行,含逗号");
     // A 4-byte GB18030 character (outside GBK) survives.
     assert!(t.rows[1].1[0].contains('𠀀'));
-    assert_eq!(
-        t.rows[1].0, 4,
-        "row numbers count records as Excel shows them, blank row included"
-    );
+    assert_eq!(t.rows[1].0, 4, "row numbers count records as Excel shows them, blank row included");
     let c = credo_domain::embedded::catalog();
     let map = HeaderMap::new(c.item("xzcf").unwrap(), &t.headers).unwrap();
     assert_eq!(map.columns[2].as_deref(), Some("CF_XDR_SHXYM"));
@@ -41,18 +39,11 @@ fn gb18030_csv_as_excel_writes_it() {
 
 #[test]
 fn utf8_with_and_without_bom() {
-    let body =
-        format!("{HEADER}\n甲公司,法人及非法人组织,91630100MA7X00018G,罚款,事实,2025-06-01\n");
-    for bytes in [
-        body.as_bytes().to_vec(),
-        [b"\xEF\xBB\xBF".as_slice(), body.as_bytes()].concat(),
-    ] {
+    let body = format!("{HEADER}\n甲公司,法人及非法人组织,91630100MA7X00018G,罚款,事实,2025-06-01\n");
+    for bytes in [body.as_bytes().to_vec(), [b"\xEF\xBB\xBF".as_slice(), body.as_bytes()].concat()] {
         let t = read_table(Format::Csv, &bytes, None).unwrap();
         assert_eq!(t.encoding, Some(Encoding::Utf8));
-        assert_eq!(
-            t.headers[0], "行政相对人名称",
-            "BOM stripped from the first header"
-        );
+        assert_eq!(t.headers[0], "行政相对人名称", "BOM stripped from the first header");
         assert_eq!(t.rows[0].1[0], "甲公司");
     }
 }
@@ -79,24 +70,15 @@ fn xlsx_first_or_named_sheet_with_date_cells() {
     assert_eq!(first.headers, vec!["填表说明"]);
     let t = read_table(Format::Xlsx, &bytes, Some("行政处罚")).unwrap();
     assert_eq!(t.rows[0].1[0], "甲公司");
-    assert_eq!(
-        credo_domain::value::parse_date(&t.rows[0].1[5])
-            .unwrap()
-            .to_string(),
-        "2025-06-01"
-    );
+    assert_eq!(credo_domain::value::parse_date(&t.rows[0].1[5]).unwrap().to_string(), "2025-06-01");
     assert_eq!(t.rows[1].1[0], "0.2");
     assert_eq!(t.rows[1].0, 3);
-    assert!(matches!(
-        read_table(Format::Xlsx, &bytes, Some("没有")),
-        Err(credo_import::ImportError::NoSheet(_))
-    ));
+    assert!(matches!(read_table(Format::Xlsx, &bytes, Some("没有")), Err(credo_import::ImportError::NoSheet(_))));
 }
 
 #[test]
 fn json_array_and_lines() {
-    let arr =
-        r#"[{"CF_XDR_MC": "甲公司", "CF_NR_FK": 0.2}, {"CF_XDR_MC": "乙公司", "CF_WSH": null}]"#;
+    let arr = r#"[{"CF_XDR_MC": "甲公司", "CF_NR_FK": 0.2}, {"CF_XDR_MC": "乙公司", "CF_WSH": null}]"#;
     let t = read_table(Format::Json, arr.as_bytes(), None).unwrap();
     assert_eq!(t.headers, vec!["CF_XDR_MC", "CF_NR_FK", "CF_WSH"]);
     assert_eq!(t.rows[0].1, vec!["甲公司", "0.2", ""]);
@@ -109,10 +91,7 @@ fn json_array_and_lines() {
 
 #[test]
 fn unusable_files() {
-    assert!(matches!(
-        read_table(Format::Csv, b"", None),
-        Err(credo_import::ImportError::Empty)
-    ));
+    assert!(matches!(read_table(Format::Csv, b"", None), Err(credo_import::ImportError::Empty)));
     let c = credo_domain::embedded::catalog();
     let t = read_table(Format::Csv, "名字,年龄\n张三,3\n".as_bytes(), None).unwrap();
     let e = HeaderMap::new(c.item("xzcf").unwrap(), &t.headers).unwrap_err();

@@ -24,8 +24,7 @@ use serde::Serialize;
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
-    Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
-    Value,
+    Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::tokenizer::{LowerCaser, NgramTokenizer, TextAnalyzer, TokenStream};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term, doc};
@@ -85,9 +84,7 @@ fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
     let text = |tok: &str| {
         TextOptions::default().set_indexing_options(
-            TextFieldIndexing::default()
-                .set_tokenizer(tok)
-                .set_index_option(IndexRecordOption::WithFreqs),
+            TextFieldIndexing::default().set_tokenizer(tok).set_index_option(IndexRecordOption::WithFreqs),
         )
     };
     let f = Fields {
@@ -107,17 +104,11 @@ fn schema() -> (Schema, Fields) {
 }
 
 fn register_tokenizers(index: &Index) -> Result<()> {
-    index.tokenizers().register(
-        JIEBA,
-        TextAnalyzer::builder(tantivy_jieba::JiebaTokenizer::new())
-            .filter(LowerCaser)
-            .build(),
-    );
+    index
+        .tokenizers()
+        .register(JIEBA, TextAnalyzer::builder(tantivy_jieba::JiebaTokenizer::new()).filter(LowerCaser).build());
     let bigram = NgramTokenizer::new(2, 2, false)?;
-    index.tokenizers().register(
-        BIGRAM,
-        TextAnalyzer::builder(bigram).filter(LowerCaser).build(),
-    );
+    index.tokenizers().register(BIGRAM, TextAnalyzer::builder(bigram).filter(LowerCaser).build());
     Ok(())
 }
 
@@ -152,25 +143,14 @@ pub struct SubjectIndex {
 impl SubjectIndex {
     /// Opens the index in `dir`, creating it if it does not exist. `places` are the place prefixes for name cores.
     pub fn open(dir: &Path, places: Vec<String>) -> Result<SubjectIndex> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| SearchError::Dir(format!("{}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(|e| SearchError::Dir(format!("{}: {e}", dir.display())))?;
         let (schema, fields) = schema();
-        let mmap = tantivy::directory::MmapDirectory::open(dir)
-            .map_err(|e| SearchError::Dir(e.to_string()))?;
+        let mmap = tantivy::directory::MmapDirectory::open(dir).map_err(|e| SearchError::Dir(e.to_string()))?;
         let index = Index::open_or_create(mmap, schema)?;
         register_tokenizers(&index)?;
         let writer = index.writer_with_num_threads(1, 100_000_000)?;
-        let reader = index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
-            .try_into()?;
-        Ok(SubjectIndex {
-            index,
-            reader,
-            writer: std::sync::Mutex::new(writer),
-            fields,
-            places,
-        })
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        Ok(SubjectIndex { index, reader, writer: std::sync::Mutex::new(writer), fields, places })
     }
 
     /// Removes every document (before a rebuild).
@@ -223,10 +203,7 @@ impl SubjectIndex {
     }
 
     pub fn commit(&self) -> Result<()> {
-        self.writer
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .commit()?;
+        self.writer.lock().unwrap_or_else(|e| e.into_inner()).commit()?;
         self.reader.reload()?;
         Ok(())
     }
@@ -252,21 +229,11 @@ impl SubjectIndex {
         let compact: String = prepared.chars().filter(|c| !c.is_whitespace()).collect();
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let term = |field: Field, text: &str, boost: f32| -> (Occur, Box<dyn Query>) {
-            let tq = TermQuery::new(
-                Term::from_field_text(field, text),
-                IndexRecordOption::WithFreqs,
-            );
-            (
-                Occur::Should,
-                Box::new(BoostQuery::new(Box::new(tq), boost)),
-            )
+            let tq = TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqs);
+            (Occur::Should, Box::new(BoostQuery::new(Box::new(tq), boost)))
         };
         // A code in any case: exact match on codes. Codes are alphanumeric, so also try when it merely looks so.
-        if compact.len() >= 8
-            && compact
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-')
-        {
+        if compact.len() >= 8 && compact.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
             clauses.push(term(f.codes, &compact, 100.0));
             clauses.push(term(f.codes, &compact.replace('-', ""), 100.0));
         }
@@ -284,11 +251,7 @@ impl SubjectIndex {
             clauses.push(term(f.bigrams, &b, 1.0));
         }
         if norm.chars().all(|c| c.is_ascii_alphabetic() || c == ' ') {
-            let py: String = norm
-                .chars()
-                .filter(|c| c.is_ascii_alphabetic())
-                .collect::<String>()
-                .to_lowercase();
+            let py: String = norm.chars().filter(|c| c.is_ascii_alphabetic()).collect::<String>().to_lowercase();
             clauses.push(term(f.pinyin, &py, 10.0));
         }
         Some(Box::new(BooleanQuery::new(clauses)))
@@ -300,29 +263,17 @@ impl SubjectIndex {
             return Ok(Vec::new());
         };
         let searcher = self.reader.searcher();
-        let top = searcher.search(
-            &query,
-            &TopDocs::with_limit(limit.clamp(1, 100)).order_by_score(),
-        )?;
+        let top = searcher.search(&query, &TopDocs::with_limit(limit.clamp(1, 100)).order_by_score())?;
         let f = self.fields;
         let mut hits = Vec::with_capacity(top.len());
         for (score, addr) in top {
             let d: TantivyDocument = searcher.doc(addr)?;
-            let text = |field: Field| {
-                d.get_first(field)
-                    .and_then(|v| v.as_str())
-                    .map(str::to_string)
-            };
+            let text = |field: Field| d.get_first(field).and_then(|v| v.as_str()).map(str::to_string);
             hits.push(Hit {
-                id: d
-                    .get_first(f.id)
-                    .and_then(|v| v.as_i64())
-                    .unwrap_or_default(),
+                id: d.get_first(f.id).and_then(|v| v.as_i64()).unwrap_or_default(),
                 code: text(f.code),
                 name: text(f.name).unwrap_or_default(),
-                kind: text(f.kind)
-                    .and_then(|k| SubjectKind::parse(&k))
-                    .unwrap_or(SubjectKind::Organisation),
+                kind: text(f.kind).and_then(|k| SubjectKind::parse(&k)).unwrap_or(SubjectKind::Organisation),
                 region: text(f.region),
                 score,
             });
@@ -337,9 +288,6 @@ mod tests {
 
     #[test]
     fn pinyin_of_core() {
-        assert_eq!(
-            pinyin_forms("鑫源商贸"),
-            ("xinyuanshangmao".to_string(), "xysm".to_string())
-        );
+        assert_eq!(pinyin_forms("鑫源商贸"), ("xinyuanshangmao".to_string(), "xysm".to_string()));
     }
 }

@@ -67,12 +67,7 @@ fn full_short_and_trade_names() {
     assert_eq!(first(&idx, "明珠乳业"), 6);
     assert_eq!(first(&idx, "第一人民医院"), 4);
     // Both 鑫源 companies match a brand-only query.
-    let ids: Vec<i64> = idx
-        .search("鑫源", 10)
-        .unwrap()
-        .iter()
-        .map(|h| h.id)
-        .collect();
+    let ids: Vec<i64> = idx.search("鑫源", 10).unwrap().iter().map(|h| h.id).collect();
     assert!(ids.contains(&1) && ids.contains(&5), "{ids:?}");
 }
 
@@ -95,12 +90,7 @@ fn pinyin_full_and_initials() {
 #[test]
 fn upsert_replaces_and_unknown_finds_nothing() {
     let (_d, idx) = index();
-    assert!(
-        idx.search("完全无关的名字", 10)
-            .unwrap()
-            .iter()
-            .all(|h| h.score < 5.0)
-    );
+    assert!(idx.search("完全无关的名字", 10).unwrap().iter().all(|h| h.score < 5.0));
     idx.upsert(&[SubjectDoc {
         id: 1,
         kind: SubjectKind::Organisation,
@@ -113,8 +103,5 @@ fn upsert_replaces_and_unknown_finds_nothing() {
     idx.commit().unwrap();
     assert_eq!(idx.num_docs(), 7);
     assert_eq!(first(&idx, "金源商贸"), 1);
-    assert_eq!(
-        idx.search("91630100MA7X00018G", 10).unwrap()[0].name,
-        "西宁市金源商贸有限公司"
-    );
+    assert_eq!(idx.search("91630100MA7X00018G", 10).unwrap()[0].name, "西宁市金源商贸有限公司");
 }

@@ -2,9 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{
-    DefaultBodyLimit, FromRequest, FromRequestParts, Multipart, Path, Query, State,
-};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Multipart, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -68,38 +66,23 @@ struct SearchHit {
     href: String,
 }
 
-async fn search(
-    State(app): State<App>,
-    Query(p): Query<SearchParams>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+async fn search(State(app): State<App>, Query(p): Query<SearchParams>) -> Result<Json<serde_json::Value>, ApiError> {
     let q = p.q.unwrap_or_default();
     if q.trim().is_empty() {
-        return Err(ApiError::bad_request(
-            "missing_query",
-            "请提供查询词 q(主体名称、简称或代码)",
-        ));
+        return Err(ApiError::bad_request("missing_query", "请提供查询词 q(主体名称、简称或代码)"));
     }
     if q.chars().count() > 100 {
-        return Err(ApiError::bad_request(
-            "query_too_long",
-            "查询词不能超过100个字符",
-        ));
+        return Err(ApiError::bad_request("query_too_long", "查询词不能超过100个字符"));
     }
     let limit = p.limit.unwrap_or(20).clamp(1, 100);
     let search = app.search.clone();
     let q2 = q.clone();
-    let hits = tokio::task::spawn_blocking(move || search.search(&q2, limit))
-        .await
-        .map_err(ApiError::internal)??;
+    let hits = tokio::task::spawn_blocking(move || search.search(&q2, limit)).await.map_err(ApiError::internal)??;
     let hits: Vec<SearchHit> = hits
         .into_iter()
         .map(|h| SearchHit {
             href: format!("/api/v1/subjects/id-{}", h.id),
-            region_name: h
-                .region
-                .as_deref()
-                .and_then(|r| app.catalog.regions.get(r))
-                .map(|r| r.name.clone()),
+            region_name: h.region.as_deref().and_then(|r| app.catalog.regions.get(r)).map(|r| r.name.clone()),
             kind_label: h.kind.label(),
             code: h.code,
             name: h.name,
@@ -109,14 +92,12 @@ async fn search(
         })
         .collect();
     Ok(Json(
-        serde_json::json!({ "query": q, "count": hits.len(), "hits": hits }),
+        // The query is echoed masked: an ID number typed in is not repeated in full.
+        serde_json::json!({ "query": public::mask_embedded_ids(&q, app.clock.today()), "count": hits.len(), "hits": hits }),
     ))
 }
 
-async fn profile(
-    State(app): State<App>,
-    Path(key): Path<String>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+async fn profile(State(app): State<App>, Path(key): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
     let subject = match key.strip_prefix("id-").and_then(|i| i.parse::<i64>().ok()) {
         Some(id) => app.store.subject(id).await?,
         None => {
@@ -128,26 +109,19 @@ async fn profile(
             app.store.subject_by_code(&code).await?
         }
     };
-    let subject =
-        subject.ok_or_else(|| ApiError::not_found(format!("没有找到代码为“{key}”的信用主体")))?;
+    let subject = subject.ok_or_else(|| ApiError::not_found(format!("没有找到代码为“{key}”的信用主体")))?;
     let today = app.clock.today();
     let mut groups: BTreeMap<String, (String, Vec<public::PublicRecord>)> = BTreeMap::new();
     for r in app.store.subject_records(subject.id).await? {
         if let Some(p) = public::record(&app.catalog, &r, today) {
-            groups
-                .entry(p.item.clone())
-                .or_insert_with(|| (p.item_name.clone(), Vec::new()))
-                .1
-                .push(p);
+            groups.entry(p.item.clone()).or_insert_with(|| (p.item_name.clone(), Vec::new())).1.push(p);
         }
     }
     let groups: Vec<serde_json::Value> = groups
         .into_iter()
         .map(|(item, (name, records))| serde_json::json!({ "item": item, "item_name": name, "count": records.len(), "records": records }))
         .collect();
-    Ok(Json(
-        serde_json::json!({ "subject": public::subject(&app.catalog, &subject), "items": groups }),
-    ))
+    Ok(Json(serde_json::json!({ "subject": public::subject(&app.catalog, &subject), "items": groups })))
 }
 
 async fn catalog(State(app): State<App>) -> Json<serde_json::Value> {
@@ -183,16 +157,9 @@ impl FromRequestParts<App> for DeptAuth {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim)
-            .ok_or_else(|| {
-                ApiError::unauthorized("需要部门 API 密钥:Authorization: Bearer credo_…")
-            })?;
-        let prefix = keys::prefix_of(presented)
-            .ok_or_else(|| ApiError::unauthorized("API 密钥格式不正确"))?;
-        let key = app
-            .store
-            .api_key(prefix)
-            .await?
-            .ok_or_else(|| ApiError::unauthorized("API 密钥无效"))?;
+            .ok_or_else(|| ApiError::unauthorized("需要部门 API 密钥:Authorization: Bearer credo_…"))?;
+        let prefix = keys::prefix_of(presented).ok_or_else(|| ApiError::unauthorized("API 密钥格式不正确"))?;
+        let key = app.store.api_key(prefix).await?.ok_or_else(|| ApiError::unauthorized("API 密钥无效"))?;
         if !keys::matches(presented, &key) {
             return Err(ApiError::unauthorized("API 密钥无效"));
         }
@@ -219,10 +186,7 @@ struct JsonBatch {
 fn item_of<'a>(app: &'a App, code: &str) -> Result<&'a Item, ApiError> {
     app.catalog.item(code).ok_or_else(|| {
         let known: Vec<&str> = app.catalog.items.keys().map(String::as_str).collect();
-        ApiError::unprocessable(
-            "unknown_item",
-            format!("未知的目录项“{code}”,可用:{}", known.join("、")),
-        )
+        ApiError::unprocessable("unknown_item", format!("未知的目录项“{code}”,可用:{}", known.join("、")))
     })
 }
 
@@ -237,12 +201,10 @@ async fn run_batch(
     table: &Table,
     file: Option<&str>,
 ) -> Result<BatchSummary, ApiError> {
-    ingest::run(app, item, dept, table, "api", file, &|_| {})
-        .await
-        .map_err(|e| match e {
-            IngestError::Unusable(e) => unusable(e),
-            other => ApiError::internal(other),
-        })
+    ingest::run(app, item, dept, table, "api", file, &|_| {}).await.map_err(|e| match e {
+        IngestError::Unusable(e) => unusable(e),
+        other => ApiError::internal(other),
+    })
 }
 
 async fn submit_batch(
@@ -251,88 +213,58 @@ async fn submit_batch(
     headers: HeaderMap,
     request: axum::extract::Request,
 ) -> Result<Response, ApiError> {
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let summary =
-        if content_type.starts_with("multipart/form-data") {
-            let mut mp = Multipart::from_request(request, &app)
-                .await
-                .map_err(|e| ApiError::bad_request("bad_multipart", e.body_text()))?;
-            let (mut item, mut file, mut sheet) = (None, None, None);
-            while let Some(field) = mp
-                .next_field()
-                .await
-                .map_err(|e| ApiError::bad_request("bad_multipart", e.body_text()))?
-            {
-                match field.name() {
-                    Some("item") => {
-                        item =
-                            Some(field.text().await.map_err(|e| {
-                                ApiError::bad_request("bad_multipart", e.body_text())
-                            })?)
-                    }
-                    Some("sheet") => {
-                        sheet =
-                            Some(field.text().await.map_err(|e| {
-                                ApiError::bad_request("bad_multipart", e.body_text())
-                            })?)
-                    }
-                    Some("file") => {
-                        let name = field.file_name().unwrap_or("upload").to_string();
-                        let bytes = field
-                            .bytes()
-                            .await
-                            .map_err(|e| ApiError::bad_request("bad_multipart", e.body_text()))?;
-                        file = Some((name, bytes));
-                    }
-                    _ => {}
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let summary = if content_type.starts_with("multipart/form-data") {
+        let mut mp = Multipart::from_request(request, &app)
+            .await
+            .map_err(|e| ApiError::bad_request("bad_multipart", e.body_text()))?;
+        let (mut item, mut file, mut sheet) = (None, None, None);
+        while let Some(field) =
+            mp.next_field().await.map_err(|e| ApiError::bad_request("bad_multipart", e.body_text()))?
+        {
+            match field.name() {
+                Some("item") => {
+                    item = Some(field.text().await.map_err(|e| ApiError::bad_request("bad_multipart", e.body_text()))?)
                 }
+                Some("sheet") => {
+                    sheet = Some(field.text().await.map_err(|e| ApiError::bad_request("bad_multipart", e.body_text()))?)
+                }
+                Some("file") => {
+                    let name = field.file_name().unwrap_or("upload").to_string();
+                    let bytes =
+                        field.bytes().await.map_err(|e| ApiError::bad_request("bad_multipart", e.body_text()))?;
+                    file = Some((name, bytes));
+                }
+                _ => {}
             }
-            let item = item_of(
-                &app,
-                item.as_deref().ok_or_else(|| {
-                    ApiError::bad_request("missing_item", "缺少表单字段 item(目录项代码)")
-                })?,
-            )?;
-            let (name, bytes) = file.ok_or_else(|| {
-                ApiError::bad_request("missing_file", "缺少表单字段 file(CSV、XLSX 或 JSON 文件)")
-            })?;
-            let table =
-                credo_import::read_table(Format::detect(&name, &bytes), &bytes, sheet.as_deref())
-                    .map_err(unusable)?;
-            run_batch(&app, item, &dept, &table, Some(&name)).await?
-        } else {
-            let bytes = axum::body::to_bytes(request.into_body(), MAX_BODY)
-                .await
-                .map_err(|_| {
-                    ApiError::new(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        "body_too_large",
-                        "请求过大",
-                        "请求体超过上限",
-                    )
-                })?;
-            let body: JsonBatch = serde_json::from_slice(&bytes).map_err(|e| {
-                ApiError::bad_request(
-                    "invalid_json",
-                    format!("请求体不是有效的 JSON 批次({{\"item\": …, \"records\": [...]}}):{e}"),
-                )
-            })?;
-            let item = item_of(&app, &body.item)?;
-            let objects = body
-                .records
-                .into_iter()
-                .enumerate()
-                .map(|(i, o)| (i + 2, o))
-                .collect();
-            let table = credo_import::table_from_objects(objects);
-            if table.rows.is_empty() {
-                return Err(ApiError::unprocessable("empty_batch", "records 为空"));
-            }
-            run_batch(&app, item, &dept, &table, None).await?
-        };
+        }
+        let item = item_of(
+            &app,
+            item.as_deref().ok_or_else(|| ApiError::bad_request("missing_item", "缺少表单字段 item(目录项代码)"))?,
+        )?;
+        let (name, bytes) =
+            file.ok_or_else(|| ApiError::bad_request("missing_file", "缺少表单字段 file(CSV、XLSX 或 JSON 文件)"))?;
+        let table =
+            credo_import::read_table(Format::detect(&name, &bytes), &bytes, sheet.as_deref()).map_err(unusable)?;
+        run_batch(&app, item, &dept, &table, Some(&name)).await?
+    } else {
+        let bytes = axum::body::to_bytes(request.into_body(), MAX_BODY).await.map_err(|_| {
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "请求过大", "请求体超过上限")
+        })?;
+        let body: JsonBatch = serde_json::from_slice(&bytes).map_err(|e| {
+            ApiError::bad_request(
+                "invalid_json",
+                format!("请求体不是有效的 JSON 批次({{\"item\": …, \"records\": [...]}}):{e}"),
+            )
+        })?;
+        let item = item_of(&app, &body.item)?;
+        let objects = body.records.into_iter().enumerate().map(|(i, o)| (i + 2, o)).collect();
+        let table = credo_import::table_from_objects(objects);
+        if table.rows.is_empty() {
+            return Err(ApiError::unprocessable("empty_batch", "records 为空"));
+        }
+        run_batch(&app, item, &dept, &table, None).await?
+    };
     Ok((StatusCode::OK, Json(summary)).into_response())
 }
 
@@ -341,11 +273,7 @@ async fn batch(
     DeptAuth(dept): DeptAuth,
     Path(id): Path<i64>,
 ) -> Result<Json<BatchSummary>, ApiError> {
-    let b = app
-        .store
-        .batch(id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("没有批次 {id}")))?;
+    let b = app.store.batch(id).await?.ok_or_else(|| ApiError::not_found(format!("没有批次 {id}")))?;
     if b.department != dept.uscc {
         return Err(ApiError::forbidden("只能查看本部门提交的批次"));
     }
@@ -364,10 +292,7 @@ async fn unresolved(
     Query(p): Query<Page>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let limit = p.limit.unwrap_or(100).clamp(1, 1000);
-    let rows = app
-        .store
-        .unresolved(limit, p.offset.unwrap_or(0).max(0))
-        .await?;
+    let rows = app.store.unresolved(limit, p.offset.unwrap_or(0).max(0)).await?;
     let today = app.clock.today();
     let list: Vec<serde_json::Value> = rows
         .iter()
@@ -377,7 +302,5 @@ async fn unresolved(
             Some(serde_json::json!({ "record": p, "subject_name": r.subject_ref.name, "subject_kind": r.subject_ref.kind }))
         })
         .collect();
-    Ok(Json(
-        serde_json::json!({ "count": list.len(), "records": list }),
-    ))
+    Ok(Json(serde_json::json!({ "count": list.len(), "records": list })))
 }

@@ -27,19 +27,8 @@ struct Problem<'a> {
 }
 
 impl ApiError {
-    pub fn new(
-        status: StatusCode,
-        code: &'static str,
-        title: &'static str,
-        detail: impl Into<String>,
-    ) -> ApiError {
-        ApiError {
-            status,
-            code,
-            title,
-            detail: detail.into(),
-            extra: None,
-        }
+    pub fn new(status: StatusCode, code: &'static str, title: &'static str, detail: impl Into<String>) -> ApiError {
+        ApiError { status, code, title, detail: detail.into(), extra: None }
     }
 
     pub fn bad_request(code: &'static str, detail: impl Into<String>) -> ApiError {
@@ -47,12 +36,7 @@ impl ApiError {
     }
 
     pub fn unprocessable(code: &'static str, detail: impl Into<String>) -> ApiError {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            code,
-            "无法处理的数据",
-            detail,
-        )
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, "无法处理的数据", detail)
     }
 
     pub fn not_found(detail: impl Into<String>) -> ApiError {
@@ -108,11 +92,6 @@ impl IntoResponse for ApiError {
             extra: self.extra.as_ref(),
         };
         let json = serde_json::to_vec(&body).unwrap_or_default();
-        (
-            self.status,
-            [(header::CONTENT_TYPE, "application/problem+json")],
-            json,
-        )
-            .into_response()
+        (self.status, [(header::CONTENT_TYPE, "application/problem+json")], json).into_response()
     }
 }

@@ -16,10 +16,7 @@ fn seq_path(app: &App) -> std::path::PathBuf {
 }
 
 fn read_seq(app: &App) -> i64 {
-    std::fs::read_to_string(seq_path(app))
-        .ok()
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(0)
+    std::fs::read_to_string(seq_path(app)).ok().and_then(|s| s.trim().parse().ok()).unwrap_or(0)
 }
 
 fn write_seq(app: &App, seq: i64) -> std::io::Result<()> {
@@ -46,11 +43,7 @@ pub async fn sync_search(app: &App) -> anyhow::Result<usize> {
     loop {
         let changes = app.store.changes_after(seq, PAGE).await?;
         let Some(last) = changes.last() else { break };
-        let ids: BTreeSet<i64> = changes
-            .iter()
-            .filter(|c| c.entity == "subject")
-            .map(|c| c.entity_id)
-            .collect();
+        let ids: BTreeSet<i64> = changes.iter().filter(|c| c.entity == "subject").map(|c| c.entity_id).collect();
         let ids: Vec<i64> = ids.into_iter().collect();
         let subjects = app.store.subjects_by_ids(&ids).await?;
         let docs: Vec<SubjectDoc> = subjects.iter().map(to_doc).collect();

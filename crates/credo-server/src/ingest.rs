@@ -24,21 +24,12 @@ pub enum IngestError {
 }
 
 fn line(row: usize, column: &str, code: &str, message: String, severity: &str) -> ReportLine {
-    ReportLine {
-        row,
-        column: column.to_string(),
-        code: code.to_string(),
-        message,
-        severity: severity.to_string(),
-    }
+    ReportLine { row, column: column.to_string(), code: code.to_string(), message, severity: severity.to_string() }
 }
 
 fn column_label<'a>(map: &'a HeaderMap, item: &'a Item, field: Option<&'a str>) -> &'a str {
     match field {
-        Some(f) => map
-            .column_of(f)
-            .or_else(|| item.field(f).map(|x| x.name.as_str()))
-            .unwrap_or(f),
+        Some(f) => map.column_of(f).or_else(|| item.field(f).map(|x| x.name.as_str())).unwrap_or(f),
         None => "",
     }
 }
@@ -54,27 +45,23 @@ pub async fn run(
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<BatchSummary, IngestError> {
     let map = HeaderMap::new(item, &table.headers)?;
-    let batch = app
-        .store
-        .open_batch(department.id, &item.code, channel, file_name)
-        .await?;
+    let batch = app.store.open_batch(department.id, &item.code, channel, file_name).await?;
     let mut report = Vec::new();
     // A column that maps to nothing but carries data is reported once, with how many rows it affects.
     for (i, header) in map.headers.iter().enumerate() {
         if map.columns[i].is_some() {
             continue;
         }
-        let carrying = table
-            .rows
-            .iter()
-            .filter(|(_, c)| c.get(i).is_some_and(|v| !v.trim().is_empty()))
-            .count();
+        let carrying = table.rows.iter().filter(|(_, c)| c.get(i).is_some_and(|v| !v.trim().is_empty())).count();
         if carrying > 0 {
             report.push(line(
                 1,
                 header,
                 "unmapped_column",
-                format!("列“{header}”不对应目录“{}”的任何字段,{carrying}行的该列数据已随记录原样保存,但不会公示", item.name),
+                format!(
+                    "列“{header}”不对应目录“{}”的任何字段,{carrying}行的该列数据已随记录原样保存,但不会公示",
+                    item.name
+                ),
                 "warning",
             ));
         }
@@ -101,10 +88,7 @@ pub async fn run(
                     *number,
                     "",
                     "extra_cells",
-                    format!(
-                        "第{number}行比表头多出{}个非空单元格,无法确定其所属字段",
-                        mapped.stray_cells
-                    ),
+                    format!("第{number}行比表头多出{}个非空单元格,无法确定其所属字段", mapped.stray_cells),
                     "error",
                 ));
                 summary.rejected += 1;
@@ -128,7 +112,10 @@ pub async fn run(
                             *number,
                             column_label(&map, item, item.source.as_ref().map(|s| s.uscc.as_str())),
                             "source_mismatch",
-                            format!("数据来源单位统一社会信用代码“{src}”与提交部门“{}”不一致,记录按提交部门归集", department.uscc),
+                            format!(
+                                "数据来源单位统一社会信用代码“{src}”与提交部门“{}”不一致,记录按提交部门归集",
+                                department.uscc
+                            ),
                             "warning",
                         ));
                     }
@@ -184,18 +171,8 @@ pub fn report_csv(report: &[ReportLine]) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
     let _ = w.write_record(["行号", "列", "错误代码", "说明", "级别"]);
     for l in report {
-        let level = if l.severity == "error" {
-            "错误"
-        } else {
-            "提示"
-        };
-        let _ = w.write_record([
-            l.row.to_string().as_str(),
-            &l.column,
-            &l.code,
-            &l.message,
-            level,
-        ]);
+        let level = if l.severity == "error" { "错误" } else { "提示" };
+        let _ = w.write_record([l.row.to_string().as_str(), &l.column, &l.code, &l.message, level]);
     }
     w.into_inner().unwrap_or_default()
 }

@@ -29,9 +29,9 @@ pub enum Clock {
 impl Clock {
     pub fn today(&self) -> Date {
         match self {
-            Clock::System => OffsetDateTime::now_utc()
-                .to_offset(UtcOffset::from_hms(8, 0, 0).unwrap_or(UtcOffset::UTC))
-                .date(),
+            Clock::System => {
+                OffsetDateTime::now_utc().to_offset(UtcOffset::from_hms(8, 0, 0).unwrap_or(UtcOffset::UTC)).date()
+            }
             Clock::Fixed(d) => *d,
         }
     }
@@ -52,8 +52,7 @@ impl App {
     /// brought up to date with the change feed.
     pub async fn open(data_dir: &Path, catalog: Catalog, clock: Clock) -> anyhow::Result<App> {
         let store = SqliteStore::open(data_dir).await?;
-        let search =
-            SubjectIndex::open(&data_dir.join("search"), catalog.regions.place_prefixes())?;
+        let search = SubjectIndex::open(&data_dir.join("search"), catalog.regions.place_prefixes())?;
         let app = App {
             store: Arc::new(store),
             search: Arc::new(search),

@@ -86,11 +86,7 @@ pub fn subject(catalog: &Catalog, s: &Subject) -> PublicSubject {
         kind: s.kind,
         kind_label: s.kind.label(),
         region: s.region.clone(),
-        region_name: s
-            .region
-            .as_deref()
-            .and_then(|r| catalog.regions.get(r))
-            .map(|r| r.name.clone()),
+        region_name: s.region.as_deref().and_then(|r| catalog.regions.get(r)).map(|r| r.name.clone()),
         status: s.status.clone(),
     }
 }
@@ -107,11 +103,7 @@ pub fn record(catalog: &Catalog, r: &RecordView, today: Date) -> Option<PublicRe
         .filter(|f| f.public)
         .filter_map(|f| {
             let v = r.fields.get(&f.code)?;
-            Some(PublicField {
-                code: f.code.clone(),
-                name: f.name.clone(),
-                value: mask_embedded_ids(v, today),
-            })
+            Some(PublicField { code: f.code.clone(), name: f.name.clone(), value: mask_embedded_ids(v, today) })
         })
         .collect();
     Some(PublicRecord {
@@ -122,10 +114,7 @@ pub fn record(catalog: &Catalog, r: &RecordView, today: Date) -> Option<PublicRe
         department: r.department_name.clone(),
         department_uscc: r.department_uscc.clone(),
         decided_on: r.decided_on.map(|d| d.to_string()),
-        received_at: r
-            .received_at
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default(),
+        received_at: r.received_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
         fields,
     })
 }
@@ -141,9 +130,6 @@ mod tests {
         let m = mask_embedded_ids(t, date!(2026 - 11 - 25));
         assert!(m.contains("6301**********1235"));
         assert!(!m.contains("630102199001011235"));
-        assert!(
-            m.contains("1234567890123456789"),
-            "not an ID number, left alone"
-        );
+        assert!(m.contains("1234567890123456789"), "not an ID number, left alone");
     }
 }

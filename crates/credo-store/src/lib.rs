@@ -186,21 +186,10 @@ pub trait Store: Send + Sync {
     async fn revoke_api_key(&self, prefix: &str) -> Result<bool>;
 
     /// Opens a batch for `department` and `item`.
-    async fn open_batch(
-        &self,
-        department_id: i64,
-        item: &str,
-        channel: &str,
-        file_name: Option<&str>,
-    ) -> Result<i64>;
+    async fn open_batch(&self, department_id: i64, item: &str, channel: &str, file_name: Option<&str>) -> Result<i64>;
     /// Stores one chunk of valid rows in one transaction: resolves subjects (creating those that carry a code),
     /// adds records or versions, skips duplicates, and appends to the change feed.
-    async fn ingest(
-        &self,
-        batch_id: i64,
-        department_id: i64,
-        rows: &[Incoming],
-    ) -> Result<Vec<IngestedRow>>;
+    async fn ingest(&self, batch_id: i64, department_id: i64, rows: &[Incoming]) -> Result<Vec<IngestedRow>>;
     /// Closes a batch with its counts and report.
     async fn close_batch(&self, summary: &BatchSummary) -> Result<()>;
     async fn batch(&self, id: i64) -> Result<Option<BatchSummary>>;

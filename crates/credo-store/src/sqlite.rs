@@ -8,9 +8,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use credo_domain::catalog::{SubjectKind, SubjectRef};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool, Transaction};
 use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
@@ -27,9 +25,7 @@ pub struct SqliteStore {
 }
 
 fn now_text() -> String {
-    OffsetDateTime::now_utc()
-        .format(&Rfc3339)
-        .unwrap_or_default()
+    OffsetDateTime::now_utc().format(&Rfc3339).unwrap_or_default()
 }
 
 fn parse_time(s: &str) -> Result<OffsetDateTime> {
@@ -51,8 +47,7 @@ fn json<T: serde::Serialize>(v: &T) -> String {
 impl SqliteStore {
     /// Opens (creating if needed) `DIR/credo.sqlite` and applies the migrations.
     pub async fn open(dir: &Path) -> Result<SqliteStore> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| StoreError::Corrupt(format!("{}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::Corrupt(format!("{}: {e}", dir.display())))?;
         let url = format!("sqlite://{}", dir.join("credo.sqlite").display());
         let opts = SqliteConnectOptions::from_str(&url)?
             .create_if_missing(true)
@@ -63,10 +58,7 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(30))
             .foreign_keys(true)
             .pragma("cache_size", "-65536");
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(opts)
-            .await?;
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(opts).await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         Ok(SqliteStore { pool })
     }
@@ -89,32 +81,22 @@ impl SqliteStore {
     async fn subject_codes(&self, ids: &[i64]) -> Result<HashMap<i64, Vec<String>>> {
         let mut out: HashMap<i64, Vec<String>> = HashMap::new();
         for chunk in ids.chunks(IN_LIST) {
-            let mut q = QueryBuilder::<Sqlite>::new(
-                "SELECT subject_id, code FROM subject_codes WHERE subject_id IN (",
-            );
+            let mut q = QueryBuilder::<Sqlite>::new("SELECT subject_id, code FROM subject_codes WHERE subject_id IN (");
             let mut sep = q.separated(",");
             for id in chunk {
                 sep.push_bind(*id);
             }
             q.push(") ORDER BY code");
             for r in q.build().fetch_all(&self.pool).await? {
-                out.entry(r.try_get("subject_id")?)
-                    .or_default()
-                    .push(r.try_get("code")?);
+                out.entry(r.try_get("subject_id")?).or_default().push(r.try_get("code")?);
             }
         }
         Ok(out)
     }
 
-    async fn subjects_where(
-        &self,
-        clause: &str,
-        bind: Vec<i64>,
-        text: Option<&str>,
-    ) -> Result<Vec<Subject>> {
-        let sql = format!(
-            "SELECT id, kind, code, name, name_norm, region, status, profile FROM subjects WHERE {clause}"
-        );
+    async fn subjects_where(&self, clause: &str, bind: Vec<i64>, text: Option<&str>) -> Result<Vec<Subject>> {
+        let sql =
+            format!("SELECT id, kind, code, name, name_norm, region, status, profile FROM subjects WHERE {clause}");
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         if let Some(t) = text {
             q = q.bind(t.to_string());
@@ -123,10 +105,7 @@ impl SqliteStore {
             q = q.bind(b);
         }
         let rows = q.fetch_all(&self.pool).await?;
-        let ids: Vec<i64> = rows
-            .iter()
-            .map(|r| r.try_get("id"))
-            .collect::<std::result::Result<_, _>>()?;
+        let ids: Vec<i64> = rows.iter().map(|r| r.try_get("id")).collect::<std::result::Result<_, _>>()?;
         let mut codes = self.subject_codes(&ids).await?;
         rows.iter()
             .map(|r| {
@@ -175,11 +154,9 @@ impl SqliteStore {
                     decided_on: parse_date(r.try_get("decided_on")?),
                     received_at: parse_time(&r.try_get::<String, _>("received_at")?)?,
                     batch_id: r.try_get("batch_id")?,
-                    fields: serde_json::from_str(&fields)
-                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    fields: serde_json::from_str(&fields).map_err(|e| StoreError::Corrupt(e.to_string()))?,
                     subject_id: r.try_get("subject_id")?,
-                    subject_ref: serde_json::from_str(&subject_ref)
-                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    subject_ref: serde_json::from_str(&subject_ref).map_err(|e| StoreError::Corrupt(e.to_string()))?,
                 })
             })
             .collect()
@@ -187,15 +164,10 @@ impl SqliteStore {
 }
 
 /// Looks up `code → subject_id` for many codes at once.
-async fn lookup_codes(
-    tx: &mut Transaction<'_, Sqlite>,
-    codes: &[&str],
-) -> Result<HashMap<String, i64>> {
+async fn lookup_codes(tx: &mut Transaction<'_, Sqlite>, codes: &[&str]) -> Result<HashMap<String, i64>> {
     let mut out = HashMap::new();
     for chunk in codes.chunks(IN_LIST) {
-        let mut q = QueryBuilder::<Sqlite>::new(
-            "SELECT code, subject_id FROM subject_codes WHERE code IN (",
-        );
+        let mut q = QueryBuilder::<Sqlite>::new("SELECT code, subject_id FROM subject_codes WHERE code IN (");
         let mut sep = q.separated(",");
         for c in chunk {
             sep.push_bind(c.to_string());
@@ -215,18 +187,14 @@ async fn lookup_names(
 ) -> Result<HashMap<String, Vec<(i64, Option<String>)>>> {
     let mut out: HashMap<String, Vec<(i64, Option<String>)>> = HashMap::new();
     for chunk in names.chunks(IN_LIST) {
-        let mut q = QueryBuilder::<Sqlite>::new(
-            "SELECT id, name_norm, region FROM subjects WHERE name_norm IN (",
-        );
+        let mut q = QueryBuilder::<Sqlite>::new("SELECT id, name_norm, region FROM subjects WHERE name_norm IN (");
         let mut sep = q.separated(",");
         for c in chunk {
             sep.push_bind(c.to_string());
         }
         q.push(")");
         for r in q.build().fetch_all(&mut **tx).await? {
-            out.entry(r.try_get("name_norm")?)
-                .or_default()
-                .push((r.try_get("id")?, r.try_get("region")?));
+            out.entry(r.try_get("name_norm")?).or_default().push((r.try_get("id")?, r.try_get("region")?));
         }
     }
     Ok(out)
@@ -260,24 +228,22 @@ fn by_name(candidates: Option<&Vec<(i64, Option<String>)>>, region: Option<&str>
 #[async_trait]
 impl Store for SqliteStore {
     async fn department_by_uscc(&self, uscc: &str) -> Result<Option<Department>> {
-        let row = sqlx::query("SELECT * FROM departments WHERE uscc = ?")
-            .bind(uscc)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query("SELECT * FROM departments WHERE uscc = ?").bind(uscc).fetch_optional(&self.pool).await?;
         row.as_ref().map(Self::department_from).transpose()
     }
 
     async fn add_department(&self, d: NewDepartment) -> Result<Department> {
         let mut tx = self.pool.begin().await?;
         let now = now_text();
-        let res = sqlx::query("INSERT INTO departments (uscc, name, region, created_at, created_by) VALUES (?, ?, ?, ?, ?)")
-            .bind(&d.uscc)
-            .bind(&d.name)
-            .bind(&d.region)
-            .bind(&now)
-            .bind(&d.created_by)
-            .execute(&mut *tx)
-            .await;
+        let res =
+            sqlx::query("INSERT INTO departments (uscc, name, region, created_at, created_by) VALUES (?, ?, ?, ?, ?)")
+                .bind(&d.uscc)
+                .bind(&d.name)
+                .bind(&d.region)
+                .bind(&now)
+                .bind(&d.created_by)
+                .execute(&mut *tx)
+                .await;
         let id = match res {
             Ok(r) => r.last_insert_rowid(),
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
@@ -291,9 +257,7 @@ impl Store for SqliteStore {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        self.department_by_uscc(&d.uscc)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(d.uscc))
+        self.department_by_uscc(&d.uscc).await?.ok_or_else(|| StoreError::NotFound(d.uscc))
     }
 
     async fn departments(&self) -> Result<Vec<Department>> {
@@ -306,32 +270,22 @@ impl Store for SqliteStore {
     }
 
     async fn add_api_key(&self, department_id: i64, prefix: &str, hash: &str) -> Result<ApiKey> {
-        let id = sqlx::query(
-            "INSERT INTO api_keys (department_id, prefix, hash, created_at) VALUES (?, ?, ?, ?)",
-        )
-        .bind(department_id)
-        .bind(prefix)
-        .bind(hash)
-        .bind(now_text())
-        .execute(&self.pool)
-        .await?
-        .last_insert_rowid();
-        Ok(ApiKey {
-            id,
-            department_id,
-            prefix: prefix.to_string(),
-            hash: hash.to_string(),
-            revoked: false,
-        })
+        let id = sqlx::query("INSERT INTO api_keys (department_id, prefix, hash, created_at) VALUES (?, ?, ?, ?)")
+            .bind(department_id)
+            .bind(prefix)
+            .bind(hash)
+            .bind(now_text())
+            .execute(&self.pool)
+            .await?
+            .last_insert_rowid();
+        Ok(ApiKey { id, department_id, prefix: prefix.to_string(), hash: hash.to_string(), revoked: false })
     }
 
     async fn api_key(&self, prefix: &str) -> Result<Option<ApiKey>> {
-        let row = sqlx::query(
-            "SELECT id, department_id, prefix, hash, revoked_at FROM api_keys WHERE prefix = ?",
-        )
-        .bind(prefix)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row = sqlx::query("SELECT id, department_id, prefix, hash, revoked_at FROM api_keys WHERE prefix = ?")
+            .bind(prefix)
+            .fetch_optional(&self.pool)
+            .await?;
         row.map(|r| {
             Ok(ApiKey {
                 id: r.try_get("id")?,
@@ -345,51 +299,37 @@ impl Store for SqliteStore {
     }
 
     async fn revoke_api_key(&self, prefix: &str) -> Result<bool> {
-        let n = sqlx::query(
-            "UPDATE api_keys SET revoked_at = ? WHERE prefix = ? AND revoked_at IS NULL",
-        )
-        .bind(now_text())
-        .bind(prefix)
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
+        let n = sqlx::query("UPDATE api_keys SET revoked_at = ? WHERE prefix = ? AND revoked_at IS NULL")
+            .bind(now_text())
+            .bind(prefix)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
         Ok(n > 0)
     }
 
-    async fn open_batch(
-        &self,
-        department_id: i64,
-        item: &str,
-        channel: &str,
-        file_name: Option<&str>,
-    ) -> Result<i64> {
-        Ok(sqlx::query("INSERT INTO batches (department_id, item, channel, file_name, received_at) VALUES (?, ?, ?, ?, ?)")
-            .bind(department_id)
-            .bind(item)
-            .bind(channel)
-            .bind(file_name)
-            .bind(now_text())
-            .execute(&self.pool)
-            .await?
-            .last_insert_rowid())
+    async fn open_batch(&self, department_id: i64, item: &str, channel: &str, file_name: Option<&str>) -> Result<i64> {
+        Ok(sqlx::query(
+            "INSERT INTO batches (department_id, item, channel, file_name, received_at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(department_id)
+        .bind(item)
+        .bind(channel)
+        .bind(file_name)
+        .bind(now_text())
+        .execute(&self.pool)
+        .await?
+        .last_insert_rowid())
     }
 
-    async fn ingest(
-        &self,
-        batch_id: i64,
-        department_id: i64,
-        rows: &[Incoming],
-    ) -> Result<Vec<IngestedRow>> {
+    async fn ingest(&self, batch_id: i64, department_id: i64, rows: &[Incoming]) -> Result<Vec<IngestedRow>> {
         if rows.is_empty() {
             return Ok(Vec::new());
         }
         let now = now_text();
         // BEGIN IMMEDIATE would be ideal; the first write below takes the lock and the pool's busy timeout waits.
         let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE batches SET finished_at = NULL WHERE id = ?")
-            .bind(batch_id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query("UPDATE batches SET finished_at = NULL WHERE id = ?").bind(batch_id).execute(&mut *tx).await?;
 
         // 1. Subjects: by code (primary, then legacy), then by normalised name within the region.
         let mut all_codes: Vec<&str> = Vec::new();
@@ -410,12 +350,11 @@ impl Store for SqliteStore {
         names.dedup();
         let name_map = lookup_names(&mut tx, &names).await?;
 
-        let mut next_subject: i64 =
-            sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(id) FROM subjects")
-                .fetch_one(&mut *tx)
-                .await?
-                .unwrap_or(0)
-                + 1;
+        let mut next_subject: i64 = sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(id) FROM subjects")
+            .fetch_one(&mut *tx)
+            .await?
+            .unwrap_or(0)
+            + 1;
         let mut new_subjects: Vec<(i64, &SubjectRef)> = Vec::new();
         let mut new_codes: Vec<(String, i64)> = Vec::new();
         let mut subject_ids: Vec<Option<i64>> = Vec::with_capacity(rows.len());
@@ -473,18 +412,15 @@ impl Store for SqliteStore {
             q.build().execute(&mut *tx).await?;
         }
         for chunk in new_codes.chunks(rows_per_insert(2)) {
-            let mut q =
-                QueryBuilder::<Sqlite>::new("INSERT INTO subject_codes (code, subject_id) ");
+            let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO subject_codes (code, subject_id) ");
             q.push_values(chunk, |mut b, (code, id)| {
                 b.push_bind(code.clone()).push_bind(*id);
             });
             q.push(" ON CONFLICT (code) DO NOTHING");
             q.build().execute(&mut *tx).await?;
         }
-        let mut changes: Vec<(&str, i64, Option<i64>)> = new_subjects
-            .iter()
-            .map(|(id, _)| ("subject", *id, None))
-            .collect();
+        let mut changes: Vec<(&str, i64, Option<i64>)> =
+            new_subjects.iter().map(|(id, _)| ("subject", *id, None)).collect();
 
         // 2. Registration data updates the subject it describes.
         for (r, sid) in rows.iter().zip(&subject_ids) {
@@ -492,12 +428,7 @@ impl Store for SqliteStore {
                 continue;
             };
             let s = &r.record.subject;
-            let status = r
-                .record
-                .fields
-                .iter()
-                .find(|(k, _)| k.ends_with("_DJZT"))
-                .map(|(_, v)| v.clone());
+            let status = r.record.fields.iter().find(|(k, _)| k.ends_with("_DJZT")).map(|(_, v)| v.clone());
             sqlx::query("UPDATE subjects SET name = ?, name_norm = ?, region = COALESCE(?, region), kind = ?, status = ?, profile = ?, updated_at = ? WHERE id = ?")
                 .bind(&s.name)
                 .bind(&s.name_norm)
@@ -516,10 +447,8 @@ impl Store for SqliteStore {
 
         // 3. Records: find existing heads by natural key.
         let mut existing: HashMap<(String, String), ExistingRecord> = HashMap::new();
-        let mut keys: Vec<(&str, &str)> = rows
-            .iter()
-            .map(|r| (r.record.item.as_str(), r.record.natural_key.as_str()))
-            .collect();
+        let mut keys: Vec<(&str, &str)> =
+            rows.iter().map(|r| (r.record.item.as_str(), r.record.natural_key.as_str())).collect();
         keys.sort_unstable();
         keys.dedup();
         for chunk in keys.chunks(IN_LIST / 2) {
@@ -549,10 +478,7 @@ impl Store for SqliteStore {
             }
         }
         let mut next_record: i64 =
-            sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(id) FROM records")
-                .fetch_one(&mut *tx)
-                .await?
-                .unwrap_or(0)
+            sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(id) FROM records").fetch_one(&mut *tx).await?.unwrap_or(0)
                 + 1;
         let mut out = Vec::with_capacity(rows.len());
         let mut new_records: Vec<(i64, &Incoming, Option<i64>, String)> = Vec::new();
@@ -573,14 +499,7 @@ impl Store for SqliteStore {
                 None => {
                     let id = next_record;
                     next_record += 1;
-                    existing.insert(
-                        key,
-                        ExistingRecord {
-                            id,
-                            version: 1,
-                            hash: hash.clone(),
-                        },
-                    );
+                    existing.insert(key, ExistingRecord { id, version: 1, hash: hash.clone() });
                     new_records.push((id, r, *sid, hash.clone()));
                     (id, 1, Outcome::Created)
                 }
@@ -589,13 +508,7 @@ impl Store for SqliteStore {
                 versions.push((id, version, r, hash));
                 changes.push(("record", id, Some(version)));
             }
-            out.push(IngestedRow {
-                row: r.row,
-                record_id: id,
-                version,
-                outcome,
-                subject_id: *sid,
-            });
+            out.push(IngestedRow { row: r.row, record_id: id, version, outcome, subject_id: *sid });
         }
         // A record created and then changed within the chunk is inserted with its final head.
         for chunk in new_records.chunks(rows_per_insert(8)) {
@@ -605,12 +518,7 @@ impl Store for SqliteStore {
             q.push_values(chunk, |mut b, (id, r, sid, hash)| {
                 let (version, hash, sid, decided) = match updated.remove(id) {
                     Some((v, h, s, d)) => (v, h, s, d),
-                    None => (
-                        1,
-                        hash.clone(),
-                        *sid,
-                        r.record.decided_on.map(|d| d.to_string()),
-                    ),
+                    None => (1, hash.clone(), *sid, r.record.decided_on.map(|d| d.to_string())),
                 };
                 b.push_bind(*id)
                     .push_bind(r.record.item.clone())
@@ -651,14 +559,9 @@ impl Store for SqliteStore {
             q.build().execute(&mut *tx).await?;
         }
         for chunk in changes.chunks(rows_per_insert(4)) {
-            let mut q = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO changes (entity, entity_id, version, at) ",
-            );
+            let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO changes (entity, entity_id, version, at) ");
             q.push_values(chunk, |mut b, (entity, id, version)| {
-                b.push_bind(*entity)
-                    .push_bind(*id)
-                    .push_bind(*version)
-                    .push_bind(now.clone());
+                b.push_bind(*entity).push_bind(*id).push_bind(*version).push_bind(now.clone());
             });
             q.build().execute(&mut *tx).await?;
         }
@@ -701,9 +604,7 @@ impl Store for SqliteStore {
                 rejected: r.try_get::<i64, _>("rejected")? as usize,
                 duplicates: r.try_get::<i64, _>("duplicates")? as usize,
                 unresolved: r.try_get::<i64, _>("unresolved")? as usize,
-                report: report
-                    .and_then(|t| serde_json::from_str(&t).ok())
-                    .unwrap_or_default(),
+                report: report.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default(),
             })
         })
         .transpose()
@@ -711,11 +612,7 @@ impl Store for SqliteStore {
 
     async fn subject_by_code(&self, code: &str) -> Result<Option<Subject>> {
         Ok(self
-            .subjects_where(
-                "id = (SELECT subject_id FROM subject_codes WHERE code = ?)",
-                vec![],
-                Some(code),
-            )
+            .subjects_where("id = (SELECT subject_id FROM subject_codes WHERE code = ?)", vec![], Some(code))
             .await?
             .pop())
     }
@@ -728,37 +625,21 @@ impl Store for SqliteStore {
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(IN_LIST) {
             let marks = vec!["?"; chunk.len()].join(",");
-            out.extend(
-                self.subjects_where(
-                    &format!("id IN ({marks}) ORDER BY id"),
-                    chunk.to_vec(),
-                    None,
-                )
-                .await?,
-            );
+            out.extend(self.subjects_where(&format!("id IN ({marks}) ORDER BY id"), chunk.to_vec(), None).await?);
         }
         Ok(out)
     }
 
     async fn subjects_after(&self, after: i64, limit: i64) -> Result<Vec<Subject>> {
-        self.subjects_where("id > ? ORDER BY id LIMIT ?", vec![after, limit], None)
-            .await
+        self.subjects_where("id > ? ORDER BY id LIMIT ?", vec![after, limit], None).await
     }
 
     async fn subject_records(&self, subject_id: i64) -> Result<Vec<RecordView>> {
-        self.record_views(
-            "r.subject_id = ? ORDER BY r.decided_on DESC, r.id DESC",
-            vec![subject_id],
-        )
-        .await
+        self.record_views("r.subject_id = ? ORDER BY r.decided_on DESC, r.id DESC", vec![subject_id]).await
     }
 
     async fn unresolved(&self, limit: i64, offset: i64) -> Result<Vec<RecordView>> {
-        self.record_views(
-            "r.subject_id IS NULL ORDER BY r.id LIMIT ? OFFSET ?",
-            vec![limit, offset],
-        )
-        .await
+        self.record_views("r.subject_id IS NULL ORDER BY r.id LIMIT ? OFFSET ?", vec![limit, offset]).await
     }
 
     async fn changes_after(&self, seq: i64, limit: i64) -> Result<Vec<Change>> {
@@ -780,12 +661,10 @@ impl Store for SqliteStore {
     }
 
     async fn last_seq(&self) -> Result<i64> {
-        Ok(
-            sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(seq) FROM changes")
-                .fetch_one(&self.pool)
-                .await?
-                .unwrap_or(0),
-        )
+        Ok(sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(seq) FROM changes")
+            .fetch_one(&self.pool)
+            .await?
+            .unwrap_or(0))
     }
 
     async fn counts(&self) -> Result<Counts> {

@@ -98,9 +98,9 @@ const BRANDS: [&str; 40] = [
 ];
 /// Characters that make up brand names (字号) beyond the common ones above.
 const BRAND_CHARS: [&str; 48] = [
-    "鑫", "源", "恒", "泰", "华", "盛", "隆", "昌", "兴", "旺", "达", "丰", "瑞", "祥", "福", "安",
-    "康", "宁", "青", "海", "雪", "峰", "河", "湟", "金", "银", "宝", "利", "嘉", "和", "德", "信",
-    "诚", "润", "博", "远", "新", "宇", "辰", "星", "鼎", "卓", "汇", "通", "益", "顺", "高", "原",
+    "鑫", "源", "恒", "泰", "华", "盛", "隆", "昌", "兴", "旺", "达", "丰", "瑞", "祥", "福", "安", "康", "宁", "青",
+    "海", "雪", "峰", "河", "湟", "金", "银", "宝", "利", "嘉", "和", "德", "信", "诚", "润", "博", "远", "新", "宇",
+    "辰", "星", "鼎", "卓", "汇", "通", "益", "顺", "高", "原",
 ];
 const TRADES: [&str; 24] = [
     "商贸",
@@ -129,25 +129,15 @@ const TRADES: [&str; 24] = [
     "电子商务",
 ];
 const FORMS: [&str; 4] = ["有限公司", "有限责任公司", "股份有限公司", "有限公司"];
-const SHOPS: [&str; 10] = [
-    "牛肉面馆",
-    "便利店",
-    "手抓羊肉馆",
-    "五金店",
-    "理发店",
-    "干洗店",
-    "酿皮店",
-    "副食店",
-    "修车铺",
-    "茶餐厅",
-];
+const SHOPS: [&str; 10] =
+    ["牛肉面馆", "便利店", "手抓羊肉馆", "五金店", "理发店", "干洗店", "酿皮店", "副食店", "修车铺", "茶餐厅"];
 const SURNAMES: [&str; 24] = [
-    "马", "李", "王", "张", "刘", "陈", "杨", "赵", "韩", "冶", "祁", "鲁", "苏", "何", "朱", "胡",
-    "郭", "罗", "沈", "孙", "周", "吴", "徐", "宋",
+    "马", "李", "王", "张", "刘", "陈", "杨", "赵", "韩", "冶", "祁", "鲁", "苏", "何", "朱", "胡", "郭", "罗", "沈",
+    "孙", "周", "吴", "徐", "宋",
 ];
 const GIVEN: [&str; 20] = [
-    "建国", "文明", "海燕", "永福", "玉兰", "志刚", "秀英", "德才", "明", "勇", "丽", "霞", "强",
-    "军", "芳", "伟", "静", "磊", "燕", "斌",
+    "建国", "文明", "海燕", "永福", "玉兰", "志刚", "秀英", "德才", "明", "勇", "丽", "霞", "强", "军", "芳", "伟",
+    "静", "磊", "燕", "斌",
 ];
 
 /// Departments of the city government, with synthetic codes.
@@ -170,16 +160,9 @@ pub fn departments() -> Vec<Dept> {
         .iter()
         .enumerate()
         .map(|(i, name)| {
-            let region = if name.contains("城东区") {
-                "630102"
-            } else {
-                "630100"
-            };
+            let region = if name.contains("城东区") { "630102" } else { "630100" };
             let body = format!("MB{:06}", 174000 + i * 7);
-            Dept {
-                uscc: uscc_from("11", region, &body),
-                name: name.to_string(),
-            }
+            Dept { uscc: uscc_from("11", region, &body), name: name.to_string() }
         })
         .collect()
 }
@@ -207,11 +190,7 @@ fn ric(rng: &mut ChaCha8Rng, region: &str) -> String {
 }
 
 fn person_name(rng: &mut ChaCha8Rng) -> String {
-    format!(
-        "{}{}",
-        SURNAMES.choose(rng).unwrap_or(&"马"),
-        GIVEN.choose(rng).unwrap_or(&"明")
-    )
+    format!("{}{}", SURNAMES.choose(rng).unwrap_or(&"马"), GIVEN.choose(rng).unwrap_or(&"明"))
 }
 
 fn org_body(rng: &mut ChaCha8Rng, n: usize) -> String {
@@ -263,51 +242,22 @@ impl Synth {
                 };
                 let name = format!("{place}{brand}{trade}{form}");
                 let code = uscc_from("91", region, &org_body(&mut rng, i));
-                Subject {
-                    kind: Kind::Organisation,
-                    name,
-                    code,
-                    region: region.into(),
-                    legal_rep,
-                    founded,
-                }
+                Subject { kind: Kind::Organisation, name, code, region: region.into(), legal_rep, founded }
             } else if roll < 0.95 {
                 let shop = SHOPS.choose(&mut rng).unwrap_or(&SHOPS[0]);
                 let a = BRAND_CHARS.choose(&mut rng).unwrap_or(&"鑫");
-                let name = format!(
-                    "{district}{}{a}记{shop}",
-                    legal_rep.chars().next().unwrap_or('马')
-                );
+                let name = format!("{district}{}{a}记{shop}", legal_rep.chars().next().unwrap_or('马'));
                 let code = uscc_from("92", region, &org_body(&mut rng, i));
-                Subject {
-                    kind: Kind::IndividualBusiness,
-                    name,
-                    code,
-                    region: region.into(),
-                    legal_rep,
-                    founded,
-                }
+                Subject { kind: Kind::IndividualBusiness, name, code, region: region.into(), legal_rep, founded }
             } else {
                 let code = ric(&mut rng, region);
-                Subject {
-                    kind: Kind::Person,
-                    name: legal_rep.clone(),
-                    code,
-                    region: region.into(),
-                    legal_rep,
-                    founded,
-                }
+                Subject { kind: Kind::Person, name: legal_rep.clone(), code, region: region.into(), legal_rep, founded }
             };
             if seen.insert(s.code.clone()) && seen.insert(s.name.clone()) {
                 subjects.push(s);
             }
         }
-        Synth {
-            rng,
-            today,
-            subjects,
-            depts: departments(),
-        }
+        Synth { rng, today, subjects, depts: departments() }
     }
 
     fn date_between(&mut self, from: Date, to: Date) -> Date {
@@ -344,38 +294,17 @@ impl Synth {
             "DJ_SJLYDM",
         ];
         let mut rows = Vec::new();
-        let subjects: Vec<Subject> = self
-            .subjects
-            .iter()
-            .filter(|s| s.kind != Kind::Person)
-            .cloned()
-            .collect();
+        let subjects: Vec<Subject> = self.subjects.iter().filter(|s| s.kind != Kind::Person).cloned().collect();
         for s in subjects {
             let ib = s.kind == Kind::IndividualBusiness;
-            let capital = if ib {
-                String::new()
-            } else {
-                format!("{}", self.rng.random_range(1..5000) * 10)
-            };
-            let status = if self.rng.random_bool(0.93) {
-                "存续"
-            } else {
-                "注销"
-            };
-            let district = DISTRICTS
-                .iter()
-                .find(|d| d.0 == s.region)
-                .map(|d| d.1)
-                .unwrap_or("城中区");
+            let capital = if ib { String::new() } else { format!("{}", self.rng.random_range(1..5000) * 10) };
+            let status = if self.rng.random_bool(0.93) { "存续" } else { "注销" };
+            let district = DISTRICTS.iter().find(|d| d.0 == s.region).map(|d| d.1).unwrap_or("城中区");
             rows.push(vec![
                 s.name.clone(),
                 s.code.clone(),
                 Self::kind_label(s.kind).into(),
-                if ib {
-                    "个体工商户".into()
-                } else {
-                    "有限责任公司(自然人投资或控股)".into()
-                },
+                if ib { "个体工商户".into() } else { "有限责任公司(自然人投资或控股)".into() },
                 s.legal_rep.clone(),
                 capital,
                 s.founded.to_string(),
@@ -397,12 +326,7 @@ impl Synth {
                 dept.uscc.clone(),
             ]);
         }
-        Batch {
-            item: "djzc",
-            dept,
-            headers,
-            rows,
-        }
+        Batch { item: "djzc", dept, headers, rows }
     }
 
     /// 行政处罚 rows (`n` of them) from a mix of departments; about 1 in 40 names a person.
@@ -431,33 +355,14 @@ impl Synth {
             "CF_SJLYDM",
         ];
         let cases: [(&str, &str, &str); 6] = [
-            (
-                "销售不合格产品",
-                "《中华人民共和国产品质量法》第四十九条",
-                "警告;罚款",
-            ),
-            (
-                "未按规定办理排污许可",
-                "《中华人民共和国环境保护法》第六十三条",
-                "罚款",
-            ),
-            (
-                "未取得食品经营许可从事食品经营",
-                "《中华人民共和国食品安全法》第一百二十二条",
-                "没收违法所得;罚款",
-            ),
-            (
-                "安全生产隐患未整改",
-                "《中华人民共和国安全生产法》第一百零二条",
-                "责令停产停业;罚款",
-            ),
+            ("销售不合格产品", "《中华人民共和国产品质量法》第四十九条", "警告;罚款"),
+            ("未按规定办理排污许可", "《中华人民共和国环境保护法》第六十三条", "罚款"),
+            ("未取得食品经营许可从事食品经营", "《中华人民共和国食品安全法》第一百二十二条", "没收违法所得;罚款"),
+            ("安全生产隐患未整改", "《中华人民共和国安全生产法》第一百零二条", "责令停产停业;罚款"),
             ("超限运输", "《公路安全保护条例》第六十四条", "罚款"),
             ("违规占道经营", "《西宁市市容环境卫生管理条例》", "警告"),
         ];
-        let depts: Vec<Dept> = [0usize, 2, 4, 6, 7]
-            .iter()
-            .map(|&i| self.depts[i].clone())
-            .collect();
+        let depts: Vec<Dept> = [0usize, 2, 4, 6, 7].iter().map(|&i| self.depts[i].clone()).collect();
         let mut by_dept: Vec<Vec<Vec<String>>> = vec![Vec::new(); depts.len()];
         let from = self.today - Duration::days(5 * 365);
         for k in 0..n {
@@ -472,37 +377,17 @@ impl Synth {
             let row = vec![
                 s.name.clone(),
                 Self::kind_label(s.kind).into(),
-                if person {
-                    String::new()
-                } else {
-                    s.code.clone()
-                },
-                if person {
-                    String::new()
-                } else {
-                    s.legal_rep.clone()
-                },
-                if person {
-                    "身份证".into()
-                } else {
-                    String::new()
-                },
-                if person {
-                    s.code.clone()
-                } else {
-                    String::new()
-                },
+                if person { String::new() } else { s.code.clone() },
+                if person { String::new() } else { s.legal_rep.clone() },
+                if person { "身份证".into() } else { String::new() },
+                if person { s.code.clone() } else { String::new() },
                 format!("宁{short}罚〔{}〕{}号", decided.year(), k + 1),
                 wf.into(),
                 format!("经查,当事人{}存在{}的违法行为。", s.name, wf),
                 yj.into(),
                 lb.into(),
                 format!("{}处罚", lb.replace(';', "并")),
-                if lb.contains("罚款") {
-                    fine
-                } else {
-                    String::new()
-                },
+                if lb.contains("罚款") { fine } else { String::new() },
                 if lb.contains("没收") {
                     format!("{}", self.rng.random_range(1..500) as f64 / 100.0)
                 } else {
@@ -510,11 +395,7 @@ impl Synth {
                 },
                 String::new(),
                 decided.to_string(),
-                if lb.contains("停产") {
-                    (decided + Duration::days(90)).to_string()
-                } else {
-                    "2099-12-31".into()
-                },
+                if lb.contains("停产") { (decided + Duration::days(90)).to_string() } else { "2099-12-31".into() },
                 d.name.clone(),
                 d.uscc.clone(),
                 d.name.clone(),
@@ -526,12 +407,7 @@ impl Synth {
             .into_iter()
             .zip(by_dept)
             .filter(|(_, rows)| !rows.is_empty())
-            .map(|(dept, rows)| Batch {
-                item: "xzcf",
-                dept,
-                headers: headers.clone(),
-                rows,
-            })
+            .map(|(dept, rows)| Batch { item: "xzcf", dept, headers: headers.clone(), rows })
             .collect()
     }
 
@@ -564,12 +440,7 @@ impl Synth {
             ("建筑施工许可证", "建筑工程施工"),
             ("道路运输经营许可证", "道路普通货物运输"),
         ];
-        let subjects: Vec<Subject> = self
-            .subjects
-            .iter()
-            .filter(|s| s.kind != Kind::Person)
-            .cloned()
-            .collect();
+        let subjects: Vec<Subject> = self.subjects.iter().filter(|s| s.kind != Kind::Person).cloned().collect();
         let mut rows = Vec::new();
         for (i, s) in subjects.iter().enumerate().filter(|(i, _)| i % 2 == 0) {
             let (zs, nr) = kinds[i % kinds.len()];
@@ -595,30 +466,16 @@ impl Synth {
                 dept.uscc.clone(),
             ]);
         }
-        Batch {
-            item: "xzxk",
-            dept,
-            headers,
-            rows,
-        }
+        Batch { item: "xzxk", dept, headers, rows }
     }
 
     /// Lists: 经营异常名录, 严重失信主体名单, 失信被执行人, red lists, commitments and tax grades.
     pub fn lists(&mut self) -> Vec<Batch> {
         let n = self.subjects.len();
-        let orgs: Vec<Subject> = self
-            .subjects
-            .iter()
-            .filter(|s| s.kind == Kind::Organisation)
-            .cloned()
-            .collect();
+        let orgs: Vec<Subject> = self.subjects.iter().filter(|s| s.kind == Kind::Organisation).cloned().collect();
         let mut out = Vec::new();
-        let (smr, tax, court, dev) = (
-            self.depts[0].clone(),
-            self.depts[1].clone(),
-            self.depts[8].clone(),
-            self.depts[10].clone(),
-        );
+        let (smr, tax, court, dev) =
+            (self.depts[0].clone(), self.depts[1].clone(), self.depts[8].clone(), self.depts[10].clone());
 
         let mut rows = Vec::new();
         for (i, s) in orgs.iter().enumerate().filter(|(i, _)| i % 33 == 5) {
@@ -698,34 +555,15 @@ impl Synth {
         for i in (3..n).step_by(97) {
             let s = self.subjects[i].clone();
             let person = s.kind == Kind::Person;
-            let filed = self.date_between(
-                self.today - Duration::days(4 * 365),
-                self.today - Duration::days(60),
-            );
+            let filed = self.date_between(self.today - Duration::days(4 * 365), self.today - Duration::days(60));
             let published = filed + Duration::days(45);
             rows.push(vec![
                 s.name.clone(),
                 Self::kind_label(s.kind).into(),
-                if person {
-                    String::new()
-                } else {
-                    s.code.clone()
-                },
-                if person {
-                    "身份证".into()
-                } else {
-                    String::new()
-                },
-                if person {
-                    s.code.clone()
-                } else {
-                    String::new()
-                },
-                if person {
-                    String::new()
-                } else {
-                    s.legal_rep.clone()
-                },
+                if person { String::new() } else { s.code.clone() },
+                if person { "身份证".into() } else { String::new() },
+                if person { s.code.clone() } else { String::new() },
+                if person { String::new() } else { s.legal_rep.clone() },
                 format!("({}）青01执{}号", filed.year(), i),
                 "西宁市中级人民法院".into(),
                 format!("({}）青01民初{}号", filed.year() - 1, i),
@@ -863,16 +701,7 @@ impl Synth {
         out.push(Batch {
             item: "nsxy",
             dept: tax.clone(),
-            headers: vec![
-                "NS_MC",
-                "NS_SHXYM",
-                "NS_PJND",
-                "NS_XYJB",
-                "NS_PJRQ",
-                "NS_PJJG",
-                "NS_SJLY",
-                "NS_SJLYDM",
-            ],
+            headers: vec!["NS_MC", "NS_SHXYM", "NS_PJND", "NS_XYJB", "NS_PJRQ", "NS_PJJG", "NS_SJLY", "NS_SJLYDM"],
             rows,
         });
         out
@@ -903,16 +732,10 @@ mod tests {
         );
         for s in &a.subjects {
             match s.kind {
-                Kind::Person => assert!(
-                    credo_domain::ids::Ric::parse(&s.code, date!(2026 - 11 - 25)).is_ok(),
-                    "{}",
-                    s.code
-                ),
-                _ => assert!(
-                    credo_domain::ids::Uscc::parse(&s.code).is_ok(),
-                    "{}",
-                    s.code
-                ),
+                Kind::Person => {
+                    assert!(credo_domain::ids::Ric::parse(&s.code, date!(2026 - 11 - 25)).is_ok(), "{}", s.code)
+                }
+                _ => assert!(credo_domain::ids::Uscc::parse(&s.code).is_ok(), "{}", s.code),
             }
         }
         for d in departments() {

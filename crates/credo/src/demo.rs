@@ -11,12 +11,7 @@ use credo_synth::{Batch, Synth};
 fn table(b: &Batch) -> Table {
     Table {
         headers: b.headers.iter().map(|h| h.to_string()).collect(),
-        rows: b
-            .rows
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (i + 2, r.clone()))
-            .collect(),
+        rows: b.rows.iter().enumerate().map(|(i, r)| (i + 2, r.clone())).collect(),
         encoding: None,
     }
 }
@@ -40,24 +35,12 @@ pub async fn run(data: &Path, addr: &str, subjects: usize, no_serve: bool) -> an
     }
     let mut total = 0;
     for b in synth.dataset() {
-        let item = app
-            .catalog
-            .item(b.item)
-            .ok_or_else(|| anyhow::anyhow!("unknown item {}", b.item))?
-            .clone();
-        let dept = app
-            .store
-            .department_by_uscc(&b.dept.uscc)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("missing department"))?;
-        let s = credo_server::ingest::run(&app, &item, &dept, &table(&b), "demo", None, &|_| {})
-            .await?;
+        let item = app.catalog.item(b.item).ok_or_else(|| anyhow::anyhow!("unknown item {}", b.item))?.clone();
+        let dept =
+            app.store.department_by_uscc(&b.dept.uscc).await?.ok_or_else(|| anyhow::anyhow!("missing department"))?;
+        let s = credo_server::ingest::run(&app, &item, &dept, &table(&b), "demo", None, &|_| {}).await?;
         if s.rejected > 0 {
-            anyhow::bail!(
-                "演示数据有被拒绝的行({}):{:?}",
-                b.item,
-                s.report.iter().find(|l| l.severity == "error")
-            );
+            anyhow::bail!("演示数据有被拒绝的行({}):{:?}", b.item, s.report.iter().find(|l| l.severity == "error"));
         }
         total += s.accepted;
     }
@@ -97,22 +80,12 @@ pub async fn run(data: &Path, addr: &str, subjects: usize, no_serve: bool) -> an
 }
 
 /// Writes a synthetic CSV (UTF-8) of `rows` rows of `item` with national Chinese headers.
-pub fn synth_file(
-    item: &str,
-    rows: usize,
-    subjects: usize,
-    seed: u64,
-    out: &Path,
-) -> anyhow::Result<()> {
+pub fn synth_file(item: &str, rows: usize, subjects: usize, seed: u64, out: &Path) -> anyhow::Result<()> {
     if item != "xzcf" {
-        return Err(crate::unusable(format!(
-            "synth 目前只支持 xzcf,收到“{item}”"
-        )));
+        return Err(crate::unusable(format!("synth 目前只支持 xzcf,收到“{item}”")));
     }
     let catalog = crate::catalog()?;
-    let def = catalog
-        .item("xzcf")
-        .ok_or_else(|| anyhow::anyhow!("xzcf missing"))?;
+    let def = catalog.item("xzcf").ok_or_else(|| anyhow::anyhow!("xzcf missing"))?;
     let mut synth = Synth::new(seed, subjects, Clock::System.today());
     let mut w = csv::Writer::from_path(out)?;
     let mut header_written = false;
@@ -125,11 +98,7 @@ pub fn synth_file(
                 let names: Vec<String> = b
                     .headers
                     .iter()
-                    .map(|h| {
-                        def.field(h)
-                            .map(|f| f.name.clone())
-                            .unwrap_or_else(|| h.to_string())
-                    })
+                    .map(|h| def.field(h).map(|f| f.name.clone()).unwrap_or_else(|| h.to_string()))
                     .collect();
                 w.write_record(&names)?;
                 header_written = true;
@@ -145,9 +114,6 @@ pub fn synth_file(
         left -= take;
     }
     w.flush()?;
-    println!(
-        "{}",
-        serde_json::json!({ "rows": rows, "file": out.display().to_string() })
-    );
+    println!("{}", serde_json::json!({ "rows": rows, "file": out.display().to_string() }));
     Ok(())
 }

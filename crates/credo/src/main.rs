@@ -143,10 +143,7 @@ fn unusable(msg: impl Into<String>) -> anyhow::Error {
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("CREDO_LOG")
-                .unwrap_or_else(|_| "info".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("CREDO_LOG").unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
@@ -171,9 +168,7 @@ fn main() -> ExitCode {
 }
 
 fn catalog() -> anyhow::Result<Catalog> {
-    Ok(Catalog::from_files(
-        credo_domain::embedded::FILES.iter().copied(),
-    )?)
+    Ok(Catalog::from_files(credo_domain::embedded::FILES.iter().copied())?)
 }
 
 async fn open(data: &Path) -> anyhow::Result<App> {
@@ -182,24 +177,12 @@ async fn open(data: &Path) -> anyhow::Result<App> {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Demo {
-            data,
-            addr,
-            subjects,
-            no_serve,
-        } => demo::run(&data, &addr, subjects, no_serve).await,
+        Command::Demo { data, addr, subjects, no_serve } => demo::run(&data, &addr, subjects, no_serve).await,
         Command::Serve { data, addr } => serve(open(&data).await?, &addr).await,
-        Command::Import {
-            data,
-            item,
-            dept,
-            sheet,
-            report,
-            file,
-        } => import(&data, &item, &dept, sheet.as_deref(), report, &file).await,
-        Command::Id {
-            command: IdCommand::Validate,
-        } => validate_ids(),
+        Command::Import { data, item, dept, sheet, report, file } => {
+            import(&data, &item, &dept, sheet.as_deref(), report, &file).await
+        }
+        Command::Id { command: IdCommand::Validate } => validate_ids(),
         Command::Dept { command } => dept(command).await,
         Command::Reindex { data } => {
             let app = open(&data).await?;
@@ -207,20 +190,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", serde_json::json!({ "indexed": n }));
             Ok(())
         }
-        Command::Synth {
-            item,
-            rows,
-            subjects,
-            seed,
-            out,
-        } => demo::synth_file(&item, rows, subjects, seed, &out),
+        Command::Synth { item, rows, subjects, seed, out } => demo::synth_file(&item, rows, subjects, seed, &out),
     }
 }
 
 pub(crate) async fn serve(app: App, addr: &str) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("无法监听 {addr}"))?;
+    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("无法监听 {addr}"))?;
     tracing::info!("信用西宁平台已启动:http://{addr}/");
     axum::serve(listener, credo_server::router(app))
         .with_graceful_shutdown(async {
@@ -263,15 +238,10 @@ async fn import(
     let catalog = catalog()?;
     let Some(item_def) = catalog.item(item).cloned() else {
         let known: Vec<&str> = catalog.items.keys().map(String::as_str).collect();
-        return Err(unusable(format!(
-            "未知的目录项“{item}”,可用:{}",
-            known.join("、")
-        )));
+        return Err(unusable(format!("未知的目录项“{item}”,可用:{}", known.join("、"))));
     };
-    let dept_code = ids::Uscc::parse(dept)
-        .map_err(|e| unusable(format!("部门代码“{dept}”无效:{}", e.message())))?;
-    let bytes = std::fs::read(file)
-        .map_err(|e| unusable(format!("无法读取文件 {}:{e}", file.display())))?;
+    let dept_code = ids::Uscc::parse(dept).map_err(|e| unusable(format!("部门代码“{dept}”无效:{}", e.message())))?;
+    let bytes = std::fs::read(file).map_err(|e| unusable(format!("无法读取文件 {}:{e}", file.display())))?;
     let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let table = credo_import::read_table(credo_import::Format::detect(name, &bytes), &bytes, sheet)
         .map_err(|e| unusable(e.to_string()))?;
@@ -282,15 +252,11 @@ async fn import(
         None => {
             let from_file = item_def.source.as_ref().and_then(|s| {
                 let map = credo_import::HeaderMap::new(&item_def, &table.headers).ok()?;
-                let col = map
-                    .columns
+                let col = map.columns.iter().position(|c| c.as_deref() == Some(s.name.as_str()))?;
+                table
+                    .rows
                     .iter()
-                    .position(|c| c.as_deref() == Some(s.name.as_str()))?;
-                table.rows.iter().find_map(|(_, r)| {
-                    r.get(col)
-                        .filter(|v| !v.trim().is_empty())
-                        .map(|v| v.trim().to_string())
-                })
+                    .find_map(|(_, r)| r.get(col).filter(|v| !v.trim().is_empty()).map(|v| v.trim().to_string()))
             });
             let name = from_file.unwrap_or_else(|| format!("部门{}", dept_code.as_str()));
             let d = app
@@ -308,20 +274,12 @@ async fn import(
     };
     let bar = indicatif::ProgressBar::new(table.rows.len() as u64);
     bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{spinner} 导入 [{bar:40}] {pos}/{len} 行 {per_sec} 剩余 {eta}",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        indicatif::ProgressStyle::with_template("{spinner} 导入 [{bar:40}] {pos}/{len} 行 {per_sec} 剩余 {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let summary = credo_server::ingest::run(
-        &app,
-        &item_def,
-        &department,
-        &table,
-        "cli",
-        Some(name),
-        &|n| bar.set_position(n as u64),
-    )
+    let summary = credo_server::ingest::run(&app, &item_def, &department, &table, "cli", Some(name), &|n| {
+        bar.set_position(n as u64)
+    })
     .await
     .map_err(|e| match e {
         credo_server::ingest::IngestError::Unusable(e) => unusable(e.to_string()),
@@ -336,11 +294,8 @@ async fn import(
             dir.join(format!("batch-{}.csv", summary.batch))
         }
     };
-    std::fs::write(
-        &report_path,
-        credo_server::ingest::report_csv(&summary.report),
-    )
-    .with_context(|| format!("无法写入报告 {}", report_path.display()))?;
+    std::fs::write(&report_path, credo_server::ingest::report_csv(&summary.report))
+        .with_context(|| format!("无法写入报告 {}", report_path.display()))?;
     println!(
         "{}",
         serde_json::json!({
@@ -353,14 +308,9 @@ async fn import(
 
 async fn dept(command: DeptCommand) -> anyhow::Result<()> {
     match command {
-        DeptCommand::Add {
-            data,
-            uscc,
-            name,
-            region,
-        } => {
-            let code = ids::Uscc::parse(&uscc)
-                .map_err(|e| unusable(format!("部门代码“{uscc}”无效:{}", e.message())))?;
+        DeptCommand::Add { data, uscc, name, region } => {
+            let code =
+                ids::Uscc::parse(&uscc).map_err(|e| unusable(format!("部门代码“{uscc}”无效:{}", e.message())))?;
             let app = open(&data).await?;
             let d = app
                 .store
@@ -380,16 +330,14 @@ async fn dept(command: DeptCommand) -> anyhow::Result<()> {
         DeptCommand::Key { data, uscc } => {
             let app = open(&data).await?;
             let code = ids::prepare(&uscc);
-            let d =
-                app.store.department_by_uscc(&code).await?.ok_or_else(|| {
-                    unusable(format!("没有代码为“{code}”的部门,请先 credo dept add"))
-                })?;
+            let d = app
+                .store
+                .department_by_uscc(&code)
+                .await?
+                .ok_or_else(|| unusable(format!("没有代码为“{code}”的部门,请先 credo dept add")))?;
             let (full, key) = credo_server::keys::create(app.store.as_ref(), &d).await?;
             eprintln!("请妥善保存该密钥,它只显示这一次。");
-            println!(
-                "{}",
-                serde_json::json!({ "department": d.uscc, "prefix": key.prefix, "key": full })
-            );
+            println!("{}", serde_json::json!({ "department": d.uscc, "prefix": key.prefix, "key": full }));
         }
         DeptCommand::Revoke { data, prefix } => {
             let app = open(&data).await?;

@@ -1,0 +1,274 @@
+//! The API end to end on a fresh SQLite data directory: batches, reports, idempotency, versions, masking, search,
+//! the unresolved queue, and problem+json errors.
+
+#![expect(clippy::unwrap_used, reason = "test fixtures fail loudly")]
+
+use credo_server::{App, Clock};
+use credo_store::NewDepartment;
+use serde_json::{Value, json};
+use time::macros::date;
+
+const DEPT: &str = "11630100MB174225XT";
+
+struct TestApp {
+    _dir: tempfile::TempDir,
+    base: String,
+    key: String,
+    app: App,
+    http: reqwest::Client,
+}
+
+async fn spawn() -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let app =
+        App::open(dir.path(), credo_domain::embedded::catalog(), Clock::Fixed(date!(2026 - 11 - 25))).await.unwrap();
+    let dept = app
+        .store
+        .add_department(NewDepartment {
+            uscc: DEPT.into(),
+            name: "西宁市市场监督管理局".into(),
+            region: Some("630100".into()),
+            created_by: "test".into(),
+        })
+        .await
+        .unwrap();
+    let (key, _) = credo_server::keys::create(app.store.as_ref(), &dept).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let router = credo_server::router(app.clone());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    TestApp { _dir: dir, base, key, app, http: reqwest::Client::new() }
+}
+
+fn penalty(name: &str, code: &str, wsh: &str) -> Value {
+    json!({
+        "CF_XDR_MC": name, "CF_XDR_LB": "法人及非法人组织", "CF_XDR_SHXYM": code, "CF_FRDB": "张三",
+        "CF_WSH": wsh, "CF_WFXW": "销售不合格商品", "CF_SY": "经查属实", "CF_YJ": "《产品质量法》第四十九条",
+        "CF_CFLB": "警告;罚款", "CF_NR": "警告并罚款2000元", "CF_NR_FK": "0.2", "CF_JDRQ": "2025/06/01", "CF_YXQ": "2099/12/31",
+        "CF_CFJG": "西宁市市场监督管理局", "CF_CFJGDM": DEPT, "CF_SJLY": "西宁市市场监督管理局", "CF_SJLYDM": DEPT,
+    })
+}
+
+fn person_penalty() -> Value {
+    let mut p = penalty("李四", "", "宁市监罚〔2025〕99号");
+    let o = p.as_object_mut().unwrap();
+    o.insert("CF_XDR_LB".into(), json!("自然人"));
+    o.remove("CF_XDR_SHXYM");
+    o.remove("CF_FRDB");
+    o.insert("CF_XDR_ZJLX".into(), json!("身份证"));
+    o.insert("CF_XDR_ZJHM".into(), json!("630102199001011235"));
+    o.insert("CF_SY".into(), json!("当事人李四(630102199001011235)无证经营"));
+    p
+}
+
+impl TestApp {
+    async fn post_batch(&self, body: Value) -> (u16, Value) {
+        let r = self
+            .http
+            .post(format!("{}/api/v1/batches", self.base))
+            .bearer_auth(&self.key)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json().await.unwrap())
+    }
+
+    async fn get(&self, path: &str) -> (u16, String, String) {
+        let r = self.http.get(format!("{}{path}", self.base)).send().await.unwrap();
+        let status = r.status().as_u16();
+        let ct = r.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+        (status, ct, r.text().await.unwrap())
+    }
+
+    async fn get_json(&self, path: &str) -> Value {
+        let (status, _, body) = self.get(path).await;
+        assert_eq!(status, 200, "{path}: {body}");
+        serde_json::from_str(&body).unwrap()
+    }
+}
+
+#[tokio::test]
+async fn batch_report_accepts_valid_and_rejects_invalid_rows() {
+    let t = spawn().await;
+    let mut bad = penalty("乙公司", "92630102MA7X000265", "宁市监罚〔2025〕2号");
+    bad.as_object_mut().unwrap().remove("CF_NR_FK");
+    let (status, s) = t
+        .post_batch(json!({ "item": "xzcf", "records": [penalty("西宁市城东区鑫源商贸有限公司", "91630100MA7X00018G", "宁市监罚〔2025〕1号"), bad, person_penalty()] }))
+        .await;
+    assert_eq!(status, 200, "{s}");
+    assert_eq!((s["rows"].as_u64(), s["accepted"].as_u64(), s["rejected"].as_u64()), (Some(3), Some(2), Some(1)));
+    let errors: Vec<&Value> = s["report"].as_array().unwrap().iter().filter(|l| l["severity"] == "error").collect();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0]["row"], 3);
+    assert_eq!(errors[0]["column"], "CF_NR_FK");
+    assert_eq!(errors[0]["code"], "fine_amount_required");
+    assert!(errors[0]["message"].as_str().unwrap().contains("罚款金额"));
+    // The stored report is the same.
+    let id = s["batch"].as_i64().unwrap();
+    let r = t.http.get(format!("{}/api/v1/batches/{id}", t.base)).bearer_auth(&t.key).send().await.unwrap();
+    let stored: Value = r.json().await.unwrap();
+    assert_eq!(stored["report"], s["report"]);
+}
+
+#[tokio::test]
+async fn resubmission_is_a_no_op_and_changes_make_versions() {
+    let t = spawn().await;
+    let rec = penalty("西宁市城东区鑫源商贸有限公司", "91630100MA7X00018G", "宁市监罚〔2025〕1号");
+    let (_, first) = t.post_batch(json!({ "item": "xzcf", "records": [rec.clone()] })).await;
+    assert_eq!(first["accepted"], 1);
+    let (_, again) = t.post_batch(json!({ "item": "xzcf", "records": [rec.clone()] })).await;
+    assert_eq!((again["accepted"].as_u64(), again["duplicates"].as_u64()), (Some(0), Some(1)));
+    let mut changed = rec.clone();
+    changed.as_object_mut().unwrap().insert("CF_NR_FK".into(), json!("0.3"));
+    let (_, third) = t.post_batch(json!({ "item": "xzcf", "records": [changed] })).await;
+    assert_eq!((third["accepted"].as_u64(), third["duplicates"].as_u64()), (Some(1), Some(0)));
+    let p = t.get_json("/api/v1/subjects/91630100ma7x00018g").await;
+    let records = &p["items"][0]["records"];
+    assert_eq!(records.as_array().unwrap().len(), 1, "one record, latest version shown");
+    assert_eq!(records[0]["version"], 2);
+    let fine = records[0]["fields"].as_array().unwrap().iter().find(|f| f["code"] == "CF_NR_FK").unwrap();
+    assert_eq!(fine["value"], "0.3");
+    assert_eq!(t.app.store.counts().await.unwrap().records, 1);
+}
+
+#[tokio::test]
+async fn public_output_never_shows_a_full_id_number() {
+    let t = spawn().await;
+    let (_, s) = t.post_batch(json!({ "item": "xzcf", "records": [person_penalty()] })).await;
+    assert_eq!(s["accepted"], 1, "{s}");
+    for path in [
+        "/api/v1/subjects?q=630102199001011235",
+        "/api/v1/subjects/630102199001011235",
+        "/api/v1/subjects?q=%E6%9D%8E%E5%9B%9B",
+    ] {
+        let (status, _, body) = t.get(path).await;
+        assert_eq!(status, 200, "{path}");
+        assert!(!body.contains("630102199001011235"), "{path} leaks: {body}");
+        assert!(body.contains("6301**********1235"), "{path}: {body}");
+    }
+    let p = t.get_json("/api/v1/subjects/630102199001011235").await;
+    let fields = p["items"][0]["records"][0]["fields"].as_array().unwrap();
+    assert!(fields.iter().all(|f| f["code"] != "CF_XDR_ZJHM"), "证件号码 is not public");
+}
+
+#[tokio::test]
+async fn search_finds_by_code_name_short_name_and_traditional() {
+    let t = spawn().await;
+    t.post_batch(json!({ "item": "xzcf", "records": [
+        penalty("西宁市城东区鑫源商贸有限公司", "91630100MA7X00018G", "1号"),
+        penalty("青海高原明珠乳业股份有限公司", "52630100MJ0000018U", "2号"),
+    ] }))
+    .await;
+    for (q, want) in [
+        ("91630100ma7x00018g", "西宁市城东区鑫源商贸有限公司"),
+        ("西宁市城东区鑫源商贸有限公司", "西宁市城东区鑫源商贸有限公司"),
+        ("鑫源商贸", "西宁市城东区鑫源商贸有限公司"),
+        ("明珠乳業", "青海高原明珠乳业股份有限公司"),
+        ("明珠 乳业", "青海高原明珠乳业股份有限公司"),
+    ] {
+        let url = format!("/api/v1/subjects?q={}", urlencode(q));
+        let r = t.get_json(&url).await;
+        assert_eq!(r["hits"][0]["name"], want, "{q}");
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+}
+
+#[tokio::test]
+async fn records_without_codes_resolve_by_name_or_wait_in_the_queue() {
+    let t = spawn().await;
+    t.post_batch(
+        json!({ "item": "xzcf", "records": [penalty("西宁市城东区鑫源商贸有限公司", "91630100MA7X00018G", "1号")] }),
+    )
+    .await;
+    let mut by_name = penalty("西寧市城東區鑫源商貿有限公司", "", "2号");
+    let o = by_name.as_object_mut().unwrap();
+    o.remove("CF_XDR_SHXYM");
+    o.insert("CF_XDR_SWDJ".into(), json!("630100MA7X00018"));
+    let mut nobody = by_name.clone();
+    let o = nobody.as_object_mut().unwrap();
+    o.insert("CF_XDR_MC".into(), json!("不存在的贸易公司"));
+    o.insert("CF_WSH".into(), json!("3号"));
+    o.insert("CF_XDR_SWDJ".into(), json!("630100XXXXXXXXX"));
+    let (_, s) = t.post_batch(json!({ "item": "xzcf", "records": [by_name, nobody] })).await;
+    assert_eq!((s["accepted"].as_u64(), s["unresolved"].as_u64()), (Some(2), Some(1)), "{s}");
+    let p = t.get_json("/api/v1/subjects/91630100MA7X00018G").await;
+    assert_eq!(p["items"][0]["count"], 2, "the traditional-script name resolved to the same subject");
+    let r = t.http.get(format!("{}/api/v1/unresolved", t.base)).bearer_auth(&t.key).send().await.unwrap();
+    let q: Value = r.json().await.unwrap();
+    assert_eq!(q["count"], 1);
+    assert_eq!(q["records"][0]["subject_name"], "不存在的贸易公司");
+}
+
+#[tokio::test]
+async fn multipart_csv_in_gb18030_with_an_unmapped_column() {
+    let t = spawn().await;
+    let header = "行政相对人名称,行政相对人类别,行政相对人代码_1(统一社会信用代码),行政处罚决定书文号,违法行为类型,违法事实,处罚依据,处罚类别,处罚内容,罚款金额(万元),处罚决定日期,处罚有效期,处罚机关,处罚机关统一社会信用代码,数据来源单位,数据来源单位统一社会信用代码,内部备注";
+    let row = format!(
+        "鑫源商贸有限公司,法人及非法人组织,91630100MA7X00018G,宁市监罚〔2025〕7号,虚假宣传,\"经查,\r\n属实\",《广告法》第五十五条,罚款,罚款一万元,1,2025-07-01,2099-12-31,西宁市市场监督管理局,{DEPT},西宁市市场监督管理局,{DEPT},仅内部可见"
+    );
+    let text = format!("{header}\r\n{row}\r\n");
+    let (bytes, _, _) = encoding_rs::GB18030.encode(&text);
+    let form = reqwest::multipart::Form::new()
+        .text("item", "xzcf")
+        .part("file", reqwest::multipart::Part::bytes(bytes.into_owned()).file_name("处罚.csv"));
+    let r = t.http.post(format!("{}/api/v1/batches", t.base)).bearer_auth(&t.key).multipart(form).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let s: Value = r.json().await.unwrap();
+    assert_eq!(s["accepted"], 1, "{s}");
+    let warn = s["report"].as_array().unwrap().iter().find(|l| l["code"] == "unmapped_column").unwrap();
+    assert_eq!((warn["row"].as_u64(), warn["column"].as_str()), (Some(1), Some("内部备注")));
+    let p = t.get_json("/api/v1/subjects/91630100MA7X00018G").await;
+    assert!(!p.to_string().contains("仅内部可见"), "extras are kept but never published");
+    let raw = credo_store::SqliteStore::open(t._dir.path()).await.unwrap();
+    let extras: Option<String> =
+        sqlx::query_scalar("SELECT extras FROM record_versions").fetch_one(raw.pool()).await.unwrap();
+    assert!(extras.unwrap().contains("仅内部可见"));
+}
+
+#[tokio::test]
+async fn errors_are_problem_json() {
+    let t = spawn().await;
+    let r = t.http.post(format!("{}/api/v1/batches", t.base)).json(&json!({})).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(p["code"], "unauthorized");
+    assert_eq!(p["status"], 401);
+
+    let r = t
+        .http
+        .post(format!("{}/api/v1/batches", t.base))
+        .bearer_auth("credo_deadbeef_nope")
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+
+    let (status, p) = t.post_batch(json!({ "item": "nope", "records": [{}] })).await;
+    assert_eq!((status, p["code"].as_str()), (422, Some("unknown_item")));
+    let r =
+        t.http.post(format!("{}/api/v1/batches", t.base)).bearer_auth(&t.key).body("{not json").send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(p["code"], "invalid_json");
+    let (status, p) = t.post_batch(json!({ "item": "xzcf", "records": [{ "名字": "x" }] })).await;
+    assert_eq!((status, p["code"].as_str()), (422, Some("no_matching_header")));
+
+    let (status, ct, body) = t.get("/api/v1/subjects/91630100MA7X00018G").await;
+    assert_eq!((status, ct.as_str()), (404, "application/problem+json"));
+    assert!(body.contains("not_found"));
+    let (status, _, _) = t.get("/api/v1/subjects").await;
+    assert_eq!(status, 400);
+
+    // A revoked key no longer works.
+    let prefix = credo_server::keys::prefix_of(&t.key).unwrap().to_string();
+    assert!(t.app.store.revoke_api_key(&prefix).await.unwrap());
+    let (status, p) =
+        t.post_batch(json!({ "item": "xzcf", "records": [penalty("甲", "91630100MA7X00018G", "1")] })).await;
+    assert_eq!((status, p["code"].as_str()), (401, Some("unauthorized")));
+}

@@ -1,0 +1,160 @@
+//! The `credo` binary as operators use it: `id validate`, `import` with its exit codes and report, `dept`.
+
+#![expect(clippy::unwrap_used, reason = "test fixtures fail loudly")]
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+fn credo(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_credo"))
+        .args(args)
+        .env("CREDO_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(input) = stdin {
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().unwrap()
+}
+
+fn lines(out: &Output) -> Vec<Value> {
+    String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+#[test]
+fn id_validate_writes_one_json_object_per_line() {
+    let input = " 91630100ma7x00018g \n91630100MA7X00018H\n630102900101123\n59467239-9\n110108000000016\n630102199001011236\nhello\n\n";
+    let out = credo(&["id", "validate"], Some(input));
+    assert!(out.status.success());
+    let v = lines(&out);
+    assert_eq!(v.len(), 8);
+    assert_eq!((v[0]["kind"].as_str(), v[0]["valid"].as_bool()), (Some("uscc"), Some(true)));
+    assert_eq!(v[0]["normalized"], "91630100MA7X00018G");
+    assert_eq!(v[0]["input"], " 91630100ma7x00018g ");
+    assert_eq!((v[1]["valid"].as_bool(), v[1]["error"].as_str()), (Some(false), Some("invalid_checksum")));
+    assert!(v[1]["message"].as_str().unwrap().contains("校验位"));
+    assert_eq!((v[2]["kind"].as_str(), v[2]["valid"].as_bool()), (Some("ric"), Some(true)));
+    assert_eq!(v[2]["normalized"].as_str().unwrap().len(), 18, "15-digit number upgraded");
+    assert_eq!((v[3]["kind"].as_str(), v[3]["normalized"].as_str()), (Some("org_code"), Some("594672399")));
+    assert_eq!(v[4]["kind"], "reg_no");
+    assert_eq!((v[5]["kind"].as_str(), v[5]["error"].as_str()), (Some("ric"), Some("invalid_checksum")));
+    assert_eq!((v[6]["kind"].as_str(), v[6]["error"].as_str()), (Some("unknown"), Some("unknown_format")));
+    assert_eq!(v[7]["error"], "empty");
+}
+
+const DEPT: &str = "11630100MB174225XT";
+
+fn write_gb18030_csv(path: &Path) {
+    let header = "行政相对人名称,行政相对人类别,行政相对人代码_1（统一社会信用代码）,行政处罚决定书文号,违法行为类型,违法事实,处罚依据,处罚类别,处罚内容,罚款金额（万元）,处罚决定日期,处罚有效期,处罚机关,处罚机关统一社会信用代码,数据来源单位,数据来源单位统一社会信用代码";
+    let tail = format!("西宁市市场监督管理局,{DEPT},西宁市市场监督管理局,{DEPT}");
+    let rows = [
+        format!(
+            "西宁市城东区鑫源商贸有限公司,法人及非法人组织,91630100MA7X00018G,宁市监罚〔2025〕1号,虚假宣传,经查属实,《广告法》,罚款,罚款,1.5,2025/07/01,2099/12/31,{tail}"
+        ),
+        format!(
+            "乙公司,法人及非法人组织,91630100MA7X00018H,宁市监罚〔2025〕2号,虚假宣传,经查属实,《广告法》,罚款,罚款,1,2025/07/01,2099/12/31,{tail}"
+        ),
+        format!(
+            "丙公司,法人及非法人组织,92630102MA7X000265,宁市监罚〔2025〕3号,虚假宣传,经查属实,《广告法》,警告,警告,,2030/07/01,2099/12/31,{tail}"
+        ),
+    ];
+    let text = format!("{header}\r\n{}\r\n", rows.join("\r\n"));
+    let (bytes, _, _) = encoding_rs::GB18030.encode(&text);
+    std::fs::write(path, bytes).unwrap();
+}
+
+#[test]
+fn import_processes_reports_and_is_idempotent() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let file = dir.path().join("处罚.csv");
+    write_gb18030_csv(&file);
+    let report = dir.path().join("report.csv");
+    let d = data.to_str().unwrap();
+    let args = [
+        "import",
+        "--data",
+        d,
+        "--item",
+        "xzcf",
+        "--dept",
+        DEPT,
+        "--report",
+        report.to_str().unwrap(),
+        file.to_str().unwrap(),
+    ];
+    let out = credo(&args, None);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let s = &lines(&out)[0];
+    assert_eq!((s["rows"].as_u64(), s["accepted"].as_u64(), s["rejected"].as_u64()), (Some(3), Some(1), Some(2)));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("已登记新部门:西宁市市场监督管理局"));
+    let text = std::fs::read_to_string(&report).unwrap();
+    assert!(text.starts_with('\u{feff}'), "BOM for Excel");
+    assert!(text.contains("3,行政相对人代码_1（统一社会信用代码）,invalid_checksum"), "{text}");
+    assert!(text.contains("4,处罚决定日期,date_in_future"), "{text}");
+
+    let again = credo(&args, None);
+    let s = &lines(&again)[0];
+    assert_eq!((s["accepted"].as_u64(), s["duplicates"].as_u64()), (Some(0), Some(1)));
+
+    let depts = credo(&["dept", "list", "--data", d], None);
+    let list = lines(&depts);
+    assert_eq!(list.len(), 1, "registered once");
+    assert_eq!(list[0]["created_by"], "cli:import");
+}
+
+#[test]
+fn unusable_input_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("data");
+    let d = d.to_str().unwrap();
+    let junk = dir.path().join("junk.csv");
+    std::fs::write(&junk, "名字,年龄\n张三,3\n").unwrap();
+    let j = junk.to_str().unwrap();
+    for (args, needle) in [
+        (vec!["import", "--data", d, "--item", "nope", "--dept", DEPT, j], "未知的目录项"),
+        (vec!["import", "--data", d, "--item", "xzcf", "--dept", DEPT, "/no/such/file.csv"], "无法读取文件"),
+        (vec!["import", "--data", d, "--item", "xzcf", "--dept", DEPT, j], "表头"),
+        (vec!["import", "--data", d, "--item", "xzcf", "--dept", "123", j], "部门代码"),
+    ] {
+        let out = credo(&args, None);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(needle),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn department_keys_are_shown_once_and_revocable() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    assert!(
+        credo(&["dept", "add", "--data", d, "--uscc", DEPT, "--name", "西宁市市场监督管理局"], None).status.success()
+    );
+    assert_eq!(credo(&["dept", "add", "--data", d, "--uscc", DEPT, "--name", "again"], None).status.code(), Some(2));
+    let out = credo(&["dept", "key", "--data", d, "--uscc", DEPT], None);
+    let k = &lines(&out)[0];
+    let key = k["key"].as_str().unwrap();
+    assert!(key.starts_with("credo_"));
+    let raw = std::fs::read(dir.path().join("credo.sqlite")).unwrap();
+    let wal = std::fs::read(dir.path().join("credo.sqlite-wal")).unwrap_or_default();
+    let secret = key.rsplit('_').next().unwrap().as_bytes();
+    assert!(
+        !raw.windows(secret.len()).any(|w| w == secret) && !wal.windows(secret.len()).any(|w| w == secret),
+        "only the hash is stored"
+    );
+    let prefix = k["prefix"].as_str().unwrap();
+    assert!(credo(&["dept", "revoke", "--data", d, prefix], None).status.success());
+    assert_eq!(credo(&["dept", "revoke", "--data", d, prefix], None).status.code(), Some(2));
+}

@@ -11,7 +11,6 @@ pub struct ApiError {
     pub code: &'static str,
     pub title: &'static str,
     pub detail: String,
-    pub extra: Option<serde_json::Value>,
 }
 
 #[derive(Serialize)]
@@ -22,13 +21,11 @@ struct Problem<'a> {
     status: u16,
     detail: &'a str,
     code: &'a str,
-    #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    extra: Option<&'a serde_json::Value>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, title: &'static str, detail: impl Into<String>) -> ApiError {
-        ApiError { status, code, title, detail: detail.into(), extra: None }
+        ApiError { status, code, title, detail: detail.into() }
     }
 
     pub fn bad_request(code: &'static str, detail: impl Into<String>) -> ApiError {
@@ -89,7 +86,6 @@ impl IntoResponse for ApiError {
             status: self.status.as_u16(),
             detail: &self.detail,
             code: self.code,
-            extra: self.extra.as_ref(),
         };
         let json = serde_json::to_vec(&body).unwrap_or_default();
         (self.status, [(header::CONTENT_TYPE, "application/problem+json")], json).into_response()

@@ -499,7 +499,8 @@ impl Item {
         Ok((value, None))
     }
 
-    fn subject_ref(&self, values: &BTreeMap<String, String>) -> SubjectRef {
+    /// Who a record's (validated) fields name as its subject.
+    pub fn subject_ref(&self, values: &BTreeMap<String, String>) -> SubjectRef {
         let s = &self.subject;
         let get = |c: &Option<String>| c.as_ref().and_then(|c| values.get(c)).cloned();
         let uscc = get(&s.uscc);

@@ -1,6 +1,5 @@
 //! Files as departments produce them: Excel's GB18030 CSV, UTF-8 with BOM, XLSX with date cells, JSON.
 
-
 use credo_import::{Encoding, Format, HeaderMap, read_table};
 use proptest::prelude::*;
 

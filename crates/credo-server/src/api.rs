@@ -299,7 +299,8 @@ async fn unresolved(
         .filter(|r| r.department_uscc == dept.uscc)
         .filter_map(|r| {
             let p = public::record(&app.catalog, r, today)?;
-            Some(serde_json::json!({ "record": p, "subject_name": r.subject_ref.name, "subject_kind": r.subject_ref.kind }))
+            let subject = app.catalog.item(&r.item)?.subject_ref(&r.fields);
+            Some(serde_json::json!({ "record": p, "subject_name": subject.name, "subject_kind": subject.kind }))
         })
         .collect();
     Ok(Json(serde_json::json!({ "count": list.len(), "records": list })))

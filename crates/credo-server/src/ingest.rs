@@ -3,9 +3,11 @@
 //! → change feed → search index. Valid rows are accepted, invalid rows rejected with their row-level report;
 //! nothing is half-written and nothing is silently dropped.
 
-use credo_domain::catalog::Item;
+use std::time::{Duration, Instant};
+
+use credo_domain::catalog::{Item, ValidationContext};
 use credo_import::{HeaderMap, Table};
-use credo_store::{BatchSummary, Department, Incoming, Outcome, ReportLine};
+use credo_store::{BatchSummary, Department, Incoming, IngestedRow, Outcome, ReportLine};
 
 use crate::{App, feed};
 
@@ -20,7 +22,7 @@ pub enum IngestError {
     #[error("{0}")]
     Store(#[from] credo_store::StoreError),
     #[error("{0}")]
-    Index(#[from] anyhow::Error),
+    Internal(#[from] anyhow::Error),
 }
 
 fn line(row: usize, column: &str, code: &str, message: String, severity: &str) -> ReportLine {
@@ -78,92 +80,137 @@ pub async fn run(
         unresolved: 0,
         report: Vec::new(),
     };
+    // Validation of the next chunk overlaps with the store writing the previous one (SQLite works on its own
+    // thread); chunks are still stored strictly in order.
     let mut done = 0;
+    let (mut validate_time, mut store_wait) = (Duration::ZERO, Duration::ZERO);
+    let mut pending: Option<(usize, tokio::task::JoinHandle<StoreResult>)> = None;
     for chunk in table.rows.chunks(CHUNK) {
-        let mut incoming = Vec::with_capacity(chunk.len());
-        for (number, cells) in chunk {
-            let mapped = map.map_row(*number, cells);
-            if mapped.stray_cells > 0 {
-                report.push(line(
-                    *number,
-                    "",
-                    "extra_cells",
-                    format!("第{number}行比表头多出{}个非空单元格,无法确定其所属字段", mapped.stray_cells),
-                    "error",
-                ));
-                summary.rejected += 1;
-                continue;
-            }
-            match item.validate(&mapped.values, &ctx) {
-                Ok(record) => {
-                    for w in &record.warnings {
-                        report.push(line(
-                            *number,
-                            column_label(&map, item, w.field.as_deref()),
-                            &w.code,
-                            w.message.clone(),
-                            "warning",
-                        ));
-                    }
-                    if let Some(src) = &record.source_uscc
-                        && src != &department.uscc
-                    {
-                        report.push(line(
-                            *number,
-                            column_label(&map, item, item.source.as_ref().map(|s| s.uscc.as_str())),
-                            "source_mismatch",
-                            format!(
-                                "数据来源单位统一社会信用代码“{src}”与提交部门“{}”不一致,记录按提交部门归集",
-                                department.uscc
-                            ),
-                            "warning",
-                        ));
-                    }
-                    incoming.push(Incoming {
-                        row: *number,
-                        record,
-                        extras: mapped.extras,
-                        registration: item.registration,
-                    });
-                }
-                Err(issues) => {
-                    summary.rejected += 1;
-                    for i in issues {
-                        report.push(line(
-                            *number,
-                            column_label(&map, item, i.field.as_deref()),
-                            &i.code,
-                            i.message,
-                            "error",
-                        ));
-                    }
-                }
-            }
+        let started = Instant::now();
+        let incoming = validate_chunk(item, &map, &ctx, department, chunk, &mut summary, &mut report);
+        validate_time += started.elapsed();
+        if let Some((n, handle)) = pending.take() {
+            let started = Instant::now();
+            collect(handle.await.map_err(|e| anyhow::anyhow!(e))??, &mut summary, &mut report);
+            store_wait += started.elapsed();
+            done += n;
+            progress(done);
         }
-        for r in app.store.ingest(batch, department.id, &incoming).await? {
-            match r.outcome {
-                Outcome::Duplicate => summary.duplicates += 1,
-                Outcome::Created | Outcome::Versioned => summary.accepted += 1,
-            }
-            if r.subject_id.is_none() {
-                summary.unresolved += 1;
-                report.push(line(
-                    r.row,
-                    "",
-                    "unresolved_subject",
-                    "未能按代码或名称匹配到信用主体,记录已保存并进入待匹配队列".to_string(),
-                    "warning",
-                ));
-            }
-        }
-        done += chunk.len();
+        let store = app.store.clone();
+        let dept_id = department.id;
+        pending = Some((chunk.len(), tokio::spawn(async move { store.ingest(batch, dept_id, &incoming).await })));
+    }
+    if let Some((n, handle)) = pending.take() {
+        let started = Instant::now();
+        collect(handle.await.map_err(|e| anyhow::anyhow!(e))??, &mut summary, &mut report);
+        store_wait += started.elapsed();
+        done += n;
         progress(done);
     }
     report.sort_by_key(|l| l.row);
     summary.report = report;
     app.store.close_batch(&summary).await?;
+    let started = Instant::now();
     feed::sync_search(app).await?;
+    tracing::info!(
+        batch,
+        rows = summary.rows,
+        validate_ms = validate_time.as_millis() as u64,
+        store_wait_ms = store_wait.as_millis() as u64,
+        index_ms = started.elapsed().as_millis() as u64,
+        "batch processed"
+    );
     Ok(summary)
+}
+
+type StoreResult = Result<Vec<IngestedRow>, credo_store::StoreError>;
+
+/// Validates one chunk of rows: valid ones become [`Incoming`], problems go to the report.
+fn validate_chunk(
+    item: &Item,
+    map: &HeaderMap,
+    ctx: &ValidationContext<'_>,
+    department: &Department,
+    chunk: &[(usize, Vec<String>)],
+    summary: &mut BatchSummary,
+    report: &mut Vec<ReportLine>,
+) -> Vec<Incoming> {
+    let mut incoming = Vec::with_capacity(chunk.len());
+    for (number, cells) in chunk {
+        let mapped = map.map_row(*number, cells);
+        if mapped.stray_cells > 0 {
+            report.push(line(
+                *number,
+                "",
+                "extra_cells",
+                format!("第{number}行比表头多出{}个非空单元格,无法确定其所属字段", mapped.stray_cells),
+                "error",
+            ));
+            summary.rejected += 1;
+            continue;
+        }
+        match item.validate(&mapped.values, ctx) {
+            Ok(record) => {
+                for w in &record.warnings {
+                    let column = column_label(map, item, w.field.as_deref());
+                    report.push(line(*number, column, &w.code, w.message.clone(), "warning"));
+                }
+                if let Some(src) = &record.source_uscc
+                    && src != &department.uscc
+                {
+                    report.push(line(
+                        *number,
+                        column_label(map, item, item.source.as_ref().map(|s| s.uscc.as_str())),
+                        "source_mismatch",
+                        format!(
+                            "数据来源单位统一社会信用代码“{src}”与提交部门“{}”不一致,记录按提交部门归集",
+                            department.uscc
+                        ),
+                        "warning",
+                    ));
+                }
+                incoming.push(Incoming {
+                    row: *number,
+                    record,
+                    extras: mapped.extras,
+                    registration: item.registration,
+                });
+            }
+            Err(issues) => {
+                summary.rejected += 1;
+                for i in issues {
+                    report.push(line(
+                        *number,
+                        column_label(map, item, i.field.as_deref()),
+                        &i.code,
+                        i.message,
+                        "error",
+                    ));
+                }
+            }
+        }
+    }
+    incoming
+}
+
+/// Counts what the store did with a chunk; unresolved rows get a report line.
+fn collect(stored: Vec<IngestedRow>, summary: &mut BatchSummary, report: &mut Vec<ReportLine>) {
+    for r in stored {
+        match r.outcome {
+            Outcome::Duplicate => summary.duplicates += 1,
+            Outcome::Created | Outcome::Versioned => summary.accepted += 1,
+        }
+        if r.subject_id.is_none() {
+            summary.unresolved += 1;
+            report.push(line(
+                r.row,
+                "",
+                "unresolved_subject",
+                "未能按代码或名称匹配到信用主体,记录已保存并进入待匹配队列".to_string(),
+                "warning",
+            ));
+        }
+    }
 }
 
 /// Writes a report as CSV (UTF-8 with BOM so that Excel opens it correctly).

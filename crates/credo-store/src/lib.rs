@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use credo_domain::catalog::{SubjectKind, SubjectRef, ValidRecord};
+use credo_domain::catalog::{SubjectKind, ValidRecord};
 use serde::Serialize;
 use time::{Date, OffsetDateTime};
 
@@ -153,7 +153,6 @@ pub struct RecordView {
     pub batch_id: i64,
     pub fields: BTreeMap<String, String>,
     pub subject_id: Option<i64>,
-    pub subject_ref: SubjectRef,
 }
 
 /// One entry of the change feed.

@@ -57,7 +57,9 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(30))
             .foreign_keys(true)
-            .pragma("cache_size", "-65536");
+            .pragma("cache_size", "-262144")
+            .pragma("temp_store", "memory")
+            .pragma("wal_autocheckpoint", "8192");
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(opts).await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         Ok(SqliteStore { pool })
@@ -129,7 +131,7 @@ impl SqliteStore {
     async fn record_views(&self, clause: &str, binds: Vec<i64>) -> Result<Vec<RecordView>> {
         let sql = format!(
             "SELECT r.id, r.item, r.latest_version, r.decided_on, r.subject_id, d.name AS dname, d.uscc AS duscc,
-                    v.received_at, v.batch_id, v.fields, v.subject_ref
+                    v.received_at, v.batch_id, v.fields
              FROM records r
              JOIN record_versions v ON v.record_id = r.id AND v.version = r.latest_version
              JOIN departments d ON d.id = r.department_id
@@ -144,7 +146,6 @@ impl SqliteStore {
             .iter()
             .map(|r| {
                 let fields: String = r.try_get("fields")?;
-                let subject_ref: String = r.try_get("subject_ref")?;
                 Ok(RecordView {
                     id: r.try_get("id")?,
                     item: r.try_get("item")?,
@@ -156,7 +157,6 @@ impl SqliteStore {
                     batch_id: r.try_get("batch_id")?,
                     fields: serde_json::from_str(&fields).map_err(|e| StoreError::Corrupt(e.to_string()))?,
                     subject_id: r.try_get("subject_id")?,
-                    subject_ref: serde_json::from_str(&subject_ref).map_err(|e| StoreError::Corrupt(e.to_string()))?,
                 })
             })
             .collect()
@@ -483,9 +483,11 @@ impl Store for SqliteStore {
         let mut out = Vec::with_capacity(rows.len());
         let mut new_records: Vec<(i64, &Incoming, Option<i64>, String)> = Vec::new();
         let mut updated: HashMap<i64, (i64, String, Option<i64>, Option<String>)> = HashMap::new();
-        let mut versions: Vec<(i64, i64, &Incoming, String)> = Vec::new();
+        let mut versions: Vec<(i64, i64, &Incoming, String, String)> = Vec::new();
         for (r, sid) in rows.iter().zip(&subject_ids) {
-            let hash = credo_gm::sm3_hex(json(&(&r.record.fields, &r.record.subject)).as_bytes());
+            // The subject reference derives from the fields, so the fields' JSON is the whole content.
+            let fields_json = json(&r.record.fields);
+            let hash = credo_gm::sm3_hex(fields_json.as_bytes());
             let key = (r.record.item.clone(), r.record.natural_key.clone());
             let decided = r.record.decided_on.map(|d| d.to_string());
             let (id, version, outcome) = match existing.get_mut(&key) {
@@ -505,7 +507,7 @@ impl Store for SqliteStore {
                 }
             };
             if outcome != Outcome::Duplicate {
-                versions.push((id, version, r, hash));
+                versions.push((id, version, r, hash, fields_json));
                 changes.push(("record", id, Some(version)));
             }
             out.push(IngestedRow { row: r.row, record_id: id, version, outcome, subject_id: *sid });
@@ -541,19 +543,18 @@ impl Store for SqliteStore {
                 .execute(&mut *tx)
                 .await?;
         }
-        for chunk in versions.chunks(rows_per_insert(8)) {
+        for chunk in versions.chunks(rows_per_insert(7)) {
             let mut q = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO record_versions (record_id, version, batch_id, received_at, content_hash, fields, subject_ref, extras) ",
+                "INSERT INTO record_versions (record_id, version, batch_id, received_at, content_hash, fields, extras) ",
             );
-            q.push_values(chunk, |mut b, (id, version, r, hash)| {
+            q.push_values(chunk, |mut b, (id, version, r, hash, fields_json)| {
                 let extras = (!r.extras.is_empty()).then(|| json(&r.extras));
                 b.push_bind(*id)
                     .push_bind(*version)
                     .push_bind(batch_id)
                     .push_bind(now.clone())
                     .push_bind(hash.clone())
-                    .push_bind(json(&r.record.fields))
-                    .push_bind(json(&r.record.subject))
+                    .push_bind(fields_json.clone())
                     .push_bind(extras);
             });
             q.build().execute(&mut *tx).await?;

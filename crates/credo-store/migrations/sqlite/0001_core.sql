@@ -80,7 +80,6 @@ CREATE TABLE record_versions (
     received_at   TEXT NOT NULL,
     content_hash  TEXT NOT NULL,
     fields        TEXT NOT NULL,
-    subject_ref   TEXT NOT NULL,
     extras        TEXT,
     PRIMARY KEY (record_id, version)
 );

@@ -175,6 +175,8 @@ pub struct SubjectFields {
     pub id_type: Option<String>,
     pub id_number: Option<String>,
     pub region: Option<String>,
+    /// 登记状态 (registration items only).
+    pub status: Option<String>,
 }
 
 /// Which fields name the department that supplied the row (数据来源单位).
@@ -235,6 +237,8 @@ pub struct SubjectRef {
     /// Legacy codes: 工商注册号, 组织机构代码, 税务登记号 … (normalised).
     pub legacy: Vec<String>,
     pub region: Option<String>,
+    /// 登记状态 (`存续`, `注销` …) when the row is registration data.
+    pub status: Option<String>,
 }
 
 impl SubjectRef {
@@ -277,6 +281,7 @@ impl Item {
         refs.extend(s.id_type.as_deref());
         refs.extend(s.id_number.as_deref());
         refs.extend(s.region.as_deref());
+        refs.extend(s.status.as_deref());
         if let Some(src) = &self.source {
             refs.push(&src.name);
             refs.push(&src.uscc);
@@ -533,6 +538,7 @@ impl Item {
             other_id,
             legacy: s.legacy.iter().filter_map(|c| values.get(c).cloned()).collect(),
             region,
+            status: get(&s.status),
         }
     }
 }

@@ -7,7 +7,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use credo_domain::catalog::{SubjectKind, SubjectRef};
+use credo_domain::catalog::SubjectKind;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool, Transaction};
 use time::format_description::well_known::Rfc3339;
@@ -57,10 +57,10 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(30))
             .foreign_keys(true)
-            .pragma("cache_size", "-262144")
-            .pragma("temp_store", "memory")
-            .pragma("wal_autocheckpoint", "8192");
-        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(opts).await?;
+            // 32 MiB page cache per connection, 4 connections: bounded memory for the server.
+            .pragma("cache_size", "-32768")
+            .pragma("temp_store", "memory");
+        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(opts).await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         Ok(SqliteStore { pool })
     }
@@ -204,6 +204,14 @@ struct ExistingRecord {
     id: i64,
     version: i64,
     hash: String,
+}
+
+/// 登记状态 of a registration row (`存续`, `注销` …), if it is one.
+fn registration_status(r: &Incoming) -> Option<String> {
+    if !r.registration {
+        return None;
+    }
+    r.record.subject.status.clone()
 }
 
 /// Rows per multi-row INSERT for a table with `cols` columns.
@@ -355,7 +363,10 @@ impl Store for SqliteStore {
             .await?
             .unwrap_or(0)
             + 1;
-        let mut new_subjects: Vec<(i64, &SubjectRef)> = Vec::new();
+        // New subjects with the row that introduced them (a registration row, when there is one, wins: its
+        // status and profile go straight into the INSERT).
+        let mut new_subjects: Vec<(i64, &Incoming)> = Vec::new();
+        let mut new_index: HashMap<i64, usize> = HashMap::new();
         let mut new_codes: Vec<(String, i64)> = Vec::new();
         let mut subject_ids: Vec<Option<i64>> = Vec::with_capacity(rows.len());
         for r in rows {
@@ -377,7 +388,8 @@ impl Store for SqliteStore {
                 (None, Some(code)) => {
                     let id = next_subject;
                     next_subject += 1;
-                    new_subjects.push((id, s));
+                    new_index.insert(id, new_subjects.len());
+                    new_subjects.push((id, r));
                     code_map.insert(code.to_string(), id);
                     new_codes.push((code.to_string(), id));
                     Some(id)
@@ -394,18 +406,44 @@ impl Store for SqliteStore {
             }
             subject_ids.push(id);
         }
-        for chunk in new_subjects.chunks(rows_per_insert(9)) {
+        // Registration data updates the subject it describes.
+        let mut changes: Vec<(&str, i64, Option<i64>)> = Vec::new();
+        for (r, sid) in rows.iter().zip(&subject_ids) {
+            let (true, Some(sid)) = (r.registration, sid) else {
+                continue;
+            };
+            if let Some(&i) = new_index.get(sid) {
+                new_subjects[i].1 = r;
+                continue;
+            }
+            let s = &r.record.subject;
+            sqlx::query("UPDATE subjects SET name = ?, name_norm = ?, region = COALESCE(?, region), kind = ?, status = ?, profile = ?, updated_at = ? WHERE id = ?")
+                .bind(&s.name)
+                .bind(&s.name_norm)
+                .bind(&s.region)
+                .bind(s.kind.as_str())
+                .bind(registration_status(r))
+                .bind(json(&r.record.fields))
+                .bind(&now)
+                .bind(sid)
+                .execute(&mut *tx)
+                .await?;
+            changes.push(("subject", *sid, None));
+        }
+        for chunk in new_subjects.chunks(rows_per_insert(10)) {
             let mut q = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO subjects (id, kind, code, name, name_norm, region, status, created_at, updated_at) ",
+                "INSERT INTO subjects (id, kind, code, name, name_norm, region, status, profile, created_at, updated_at) ",
             );
-            q.push_values(chunk, |mut b, (id, s)| {
+            q.push_values(chunk, |mut b, (id, r)| {
+                let s = &r.record.subject;
                 b.push_bind(*id)
                     .push_bind(s.kind.as_str())
                     .push_bind(s.primary_code().map(str::to_string))
                     .push_bind(s.name.clone())
                     .push_bind(s.name_norm.clone())
                     .push_bind(s.region.clone())
-                    .push_bind(None::<String>)
+                    .push_bind(registration_status(r))
+                    .push_bind(r.registration.then(|| json(&r.record.fields)))
                     .push_bind(now.clone())
                     .push_bind(now.clone());
             });
@@ -419,31 +457,7 @@ impl Store for SqliteStore {
             q.push(" ON CONFLICT (code) DO NOTHING");
             q.build().execute(&mut *tx).await?;
         }
-        let mut changes: Vec<(&str, i64, Option<i64>)> =
-            new_subjects.iter().map(|(id, _)| ("subject", *id, None)).collect();
-
-        // 2. Registration data updates the subject it describes.
-        for (r, sid) in rows.iter().zip(&subject_ids) {
-            let (true, Some(sid)) = (r.registration, sid) else {
-                continue;
-            };
-            let s = &r.record.subject;
-            let status = r.record.fields.iter().find(|(k, _)| k.ends_with("_DJZT")).map(|(_, v)| v.clone());
-            sqlx::query("UPDATE subjects SET name = ?, name_norm = ?, region = COALESCE(?, region), kind = ?, status = ?, profile = ?, updated_at = ? WHERE id = ?")
-                .bind(&s.name)
-                .bind(&s.name_norm)
-                .bind(&s.region)
-                .bind(s.kind.as_str())
-                .bind(status)
-                .bind(json(&r.record.fields))
-                .bind(&now)
-                .bind(sid)
-                .execute(&mut *tx)
-                .await?;
-            if !new_subjects.iter().any(|(id, _)| id == sid) {
-                changes.push(("subject", *sid, None));
-            }
-        }
+        changes.extend(new_subjects.iter().map(|(id, _)| ("subject", *id, None)));
 
         // 3. Records: find existing heads by natural key.
         let mut existing: HashMap<(String, String), ExistingRecord> = HashMap::new();

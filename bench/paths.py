@@ -1,0 +1,58 @@
+"""Writes request paths for the HTTP benchmarks from a data directory's store.
+
+search.txt: a mix of full names, short names (name core), traditional-script names, lower-case codes and pinyin-free
+brand words, so every query kind is exercised. profile.txt: subject profiles by code.
+Usage: python3 bench/paths.py DATA_DIR OUT_DIR
+"""
+import random
+import sqlite3
+import sys
+import urllib.parse
+
+data, out = sys.argv[1], sys.argv[2]
+db = sqlite3.connect(f"file:{data}/credo.sqlite?mode=ro", uri=True)
+rows = db.execute("SELECT name, code, kind FROM subjects WHERE code IS NOT NULL ORDER BY random() LIMIT 4000").fetchall()
+random.seed(1)
+places = ["青海省", "青海", "西宁市", "西宁", "城东区", "城中区", "城西区", "城北区", "湟中区", "大通回族土族自治县", "湟源县"]
+forms = ["股份有限公司", "有限责任公司", "有限公司"]
+trad = str.maketrans("东区贸业门车电兴丰汇达华乐宁", "東區貿業門車電興豐匯達華樂寧")
+
+
+def core(name):
+    changed = True
+    while changed:
+        changed = False
+        for p in places:
+            if name.startswith(p) and len(name) > len(p):
+                name, changed = name[len(p):], True
+    for f in forms:
+        if name.endswith(f):
+            return name[: -len(f)]
+    return name
+
+
+def q(text):
+    return "/api/v1/subjects?q=" + urllib.parse.quote(text) + "&limit=10"
+
+
+search, profile = [], []
+for i, (name, code, kind) in enumerate(rows):
+    choice = i % 5
+    if kind == "person":
+        search.append(q(name))
+        continue
+    if choice == 0:
+        search.append(q(name))
+    elif choice == 1:
+        search.append(q(core(name)))
+    elif choice == 2:
+        search.append(q(name.translate(trad)))
+    elif choice == 3:
+        search.append(q(code.lower()))
+    else:
+        c = core(name)
+        search.append(q(c[:2] + " " + c[2:]))
+    profile.append("/api/v1/subjects/" + urllib.parse.quote(code))
+open(f"{out}/search.txt", "w").write("\n".join(search) + "\n")
+open(f"{out}/profile.txt", "w").write("\n".join(profile) + "\n")
+print(f"{len(search)} search paths, {len(profile)} profile paths")

@@ -223,47 +223,66 @@ impl SubjectIndex {
         out
     }
 
-    fn build_query(&self, q: &str) -> Option<Box<dyn Query>> {
+    /// Two queries: `exact` (codes, the normalised full name, the name core, pinyin: tiny posting lists, boosted)
+    /// and `fuzzy` (jieba words and bigrams of the core: a plain union of term queries, which tantivy answers
+    /// with block-max WAND instead of scoring every matching document).
+    fn build_queries(&self, q: &str) -> Option<(BooleanQuery, BooleanQuery)> {
         let f = self.fields;
         let prepared = ids::prepare(q);
         let compact: String = prepared.chars().filter(|c| !c.is_whitespace()).collect();
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let term = |field: Field, text: &str, boost: f32| -> (Occur, Box<dyn Query>) {
-            let tq = TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqs);
-            (Occur::Should, Box::new(BoostQuery::new(Box::new(tq), boost)))
+        let term = |field: Field, text: &str| TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqs);
+        let boosted = |field: Field, text: &str, boost: f32| -> (Occur, Box<dyn Query>) {
+            (Occur::Should, Box::new(BoostQuery::new(Box::new(term(field, text)), boost)))
         };
+        let mut exact: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         // A code in any case: exact match on codes. Codes are alphanumeric, so also try when it merely looks so.
         if compact.len() >= 8 && compact.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-            clauses.push(term(f.codes, &compact, 100.0));
-            clauses.push(term(f.codes, &compact.replace('-', ""), 100.0));
+            exact.push(boosted(f.codes, &compact, 100.0));
+            exact.push(boosted(f.codes, &compact.replace('-', ""), 100.0));
         }
         let norm = normalize_name(q);
         if norm.is_empty() {
             return None;
         }
         let core = name_core(&norm, &self.places);
-        clauses.push(term(f.name_exact, &norm, 50.0));
-        clauses.push(term(f.core_exact, &core, 20.0));
-        for w in self.tokens(JIEBA, &core) {
-            clauses.push(term(f.words, &w, 2.0));
-        }
-        for b in self.tokens(BIGRAM, &core) {
-            clauses.push(term(f.bigrams, &b, 1.0));
-        }
+        exact.push(boosted(f.name_exact, &norm, 50.0));
+        exact.push(boosted(f.core_exact, &core, 20.0));
         if norm.chars().all(|c| c.is_ascii_alphabetic() || c == ' ') {
             let py: String = norm.chars().filter(|c| c.is_ascii_alphabetic()).collect::<String>().to_lowercase();
-            clauses.push(term(f.pinyin, &py, 10.0));
+            exact.push(boosted(f.pinyin, &py, 10.0));
         }
-        Some(Box::new(BooleanQuery::new(clauses)))
+        let mut fuzzy: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for w in self.tokens(JIEBA, &core) {
+            fuzzy.push((Occur::Should, Box::new(term(f.words, &w))));
+        }
+        for b in self.tokens(BIGRAM, &core) {
+            fuzzy.push((Occur::Should, Box::new(term(f.bigrams, &b))));
+        }
+        Some((BooleanQuery::new(exact), BooleanQuery::new(fuzzy)))
     }
 
-    /// Ranked hits for a query (a code, a full or short name, pinyin …).
+    /// Ranked hits for a query (a code, a full or short name, pinyin …): exact matches first, then the best
+    /// partial matches.
     pub fn search(&self, q: &str, limit: usize) -> Result<Vec<Hit>> {
-        let Some(query) = self.build_query(q) else {
+        let Some((exact, fuzzy)) = self.build_queries(q) else {
             return Ok(Vec::new());
         };
+        let limit = limit.clamp(1, 100);
         let searcher = self.reader.searcher();
-        let top = searcher.search(&query, &TopDocs::with_limit(limit.clamp(1, 100)).order_by_score())?;
+        // Exact hits outrank every partial one.
+        const EXACT_BONUS: f32 = 1000.0;
+        let mut top: Vec<(f32, tantivy::DocAddress)> = searcher
+            .search(&exact, &TopDocs::with_limit(limit).order_by_score())?
+            .into_iter()
+            .map(|(s, a)| (s + EXACT_BONUS, a))
+            .collect();
+        if top.len() < limit {
+            for (s, a) in searcher.search(&fuzzy, &TopDocs::with_limit(limit).order_by_score())? {
+                if top.len() < limit && !top.iter().any(|(_, b)| *b == a) {
+                    top.push((s, a));
+                }
+            }
+        }
         let f = self.fields;
         let mut hits = Vec::with_capacity(top.len());
         for (score, addr) in top {

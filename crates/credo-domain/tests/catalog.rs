@@ -195,3 +195,68 @@ fn unknown_registrar_pair_only_warns() {
     let rec = c.item("xzcf").unwrap().validate(&row, &c.context(date!(2026 - 11 - 25))).unwrap();
     assert_eq!(rec.warnings[0].code, "unknown_registrar");
 }
+
+fn row(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+#[test]
+fn other_items_year_region_and_order_rules() {
+    let c = catalog();
+    let ctx = c.context(date!(2026 - 11 - 25));
+    let tax = row(&[
+        ("NS_MC", "西宁市城东区鑫源商贸有限公司"),
+        ("NS_SHXYM", "91630100MA7X00018G"),
+        ("NS_PJND", "2027"),
+        ("NS_XYJB", "A"),
+        ("NS_PJRQ", "2026-04-20"),
+        ("NS_PJJG", "国家税务总局西宁市税务局"),
+        ("NS_SJLY", "国家税务总局西宁市税务局"),
+        ("NS_SJLYDM", "11630100MB174225XT"),
+    ]);
+    let errs = c.item("nsxy").unwrap().validate(&tax, &ctx).unwrap_err();
+    assert_eq!(errs[0].code, "invalid_year");
+    let mut ok = tax.clone();
+    ok.insert("NS_PJND".into(), "2025".into());
+    let rec = c.item("nsxy").unwrap().validate(&ok, &ctx).unwrap();
+    assert_eq!(rec.natural_key, "91630100MA7X00018G|2025");
+
+    let reg = row(&[
+        ("DJ_MC", "西宁市城东区鑫源商贸有限公司"),
+        ("DJ_SHXYM", "91630100MA7X00018G"),
+        ("DJ_ZTLB", "法人"),
+        ("DJ_CLRQ", "2015-03-01"),
+        ("DJ_DJJG", "西宁市市场监督管理局"),
+        ("DJ_HZRQ", "2015-03-01"),
+        ("DJ_XZQH", "630199"),
+        ("DJ_DJZT", "存续"),
+    ]);
+    let errs = c.item("djzc").unwrap().validate(&reg, &ctx).unwrap_err();
+    assert_eq!((errs[0].field.as_deref(), errs[0].code.as_str()), (Some("DJ_XZQH"), "invalid_region"));
+    let mut reg = reg;
+    reg.insert("DJ_XZQH".into(), "630122".into());
+    let rec = c.item("djzc").unwrap().validate(&reg, &ctx).unwrap();
+    assert_eq!(rec.subject.region.as_deref(), Some("630122"), "the historic 湟中县 code is still valid");
+    assert_eq!(rec.subject.status.as_deref(), Some("存续"));
+    assert_eq!(rec.fields["DJ_ZTLB"], "法人及非法人组织", "value alias normalised");
+
+    let listing = row(&[
+        ("YZ_MC", "西宁市城东区鑫源商贸有限公司"),
+        ("YZ_ZTLB", "法人及非法人组织"),
+        ("YZ_SHXYM", "91630100MA7X00018G"),
+        ("YZ_MDLX", "市场监督管理严重违法失信名单"),
+        ("YZ_LRYY", "三次以上同类违法"),
+        ("YZ_LRYJ", "《市场监督管理严重违法失信名单管理办法》"),
+        ("YZ_LRWSH", "宁市监严〔2025〕1号"),
+        ("YZ_LRRQ", "2025-05-01"),
+        ("YZ_RDJG", "西宁市市场监督管理局"),
+        ("YZ_RDJGDM", "11630100MB174225XT"),
+        ("YZ_YCRQ", "2025-04-01"),
+        ("YZ_SJLY", "西宁市市场监督管理局"),
+        ("YZ_SJLYDM", "11630100MB174225XT"),
+    ]);
+    let codes: Vec<String> =
+        c.item("yzsx").unwrap().validate(&listing, &ctx).unwrap_err().into_iter().map(|i| i.code).collect();
+    assert!(codes.contains(&"removal_reason_required".to_string()), "{codes:?}");
+    assert!(codes.contains(&"removal_after_listing".to_string()), "{codes:?}");
+}

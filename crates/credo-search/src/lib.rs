@@ -230,7 +230,8 @@ impl SubjectIndex {
         let f = self.fields;
         let prepared = ids::prepare(q);
         let compact: String = prepared.chars().filter(|c| !c.is_whitespace()).collect();
-        let term = |field: Field, text: &str| TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqs);
+        let term =
+            |field: Field, text: &str| TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqs);
         let boosted = |field: Field, text: &str, boost: f32| -> (Occur, Box<dyn Query>) {
             (Occur::Should, Box::new(BoostQuery::new(Box::new(term(field, text)), boost)))
         };

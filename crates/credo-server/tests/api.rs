@@ -272,3 +272,33 @@ async fn errors_are_problem_json() {
         t.post_batch(json!({ "item": "xzcf", "records": [penalty("甲", "91630100MA7X00018G", "1")] })).await;
     assert_eq!((status, p["code"].as_str()), (401, Some("unauthorized")));
 }
+
+#[tokio::test]
+async fn stray_cells_reject_a_row_and_a_foreign_source_warns() {
+    let t = spawn().await;
+    let header = "CF_XDR_MC,CF_XDR_LB,CF_XDR_SHXYM,CF_WSH,CF_WFXW,CF_SY,CF_YJ,CF_CFLB,CF_NR,CF_JDRQ,CF_YXQ,CF_CFJG,CF_CFJGDM,CF_SJLY,CF_SJLYDM";
+    let other = "11630102MB174225XP";
+    let good = format!(
+        "甲公司,法人及非法人组织,91630100MA7X00018G,1号,违法,事实,依据,警告,警告,2025-01-02,2099-12-31,机关,{DEPT},城东区局,{other}"
+    );
+    let stray = format!(
+        "乙公司,法人及非法人组织,92630102MA7X000265,2号,违法,事实,依据,警告,警告,2025-01-02,2099-12-31,机关,{DEPT},西宁市局,{DEPT},多出来的"
+    );
+    let form = reqwest::multipart::Form::new().text("item", "xzcf").part(
+        "file",
+        reqwest::multipart::Part::bytes(format!("{header}\n{good}\n{stray}\n").into_bytes()).file_name("a.csv"),
+    );
+    let r = t.http.post(format!("{}/api/v1/batches", t.base)).bearer_auth(&t.key).multipart(form).send().await.unwrap();
+    let s: Value = r.json().await.unwrap();
+    assert_eq!((s["accepted"].as_u64(), s["rejected"].as_u64()), (Some(1), Some(1)), "{s}");
+    let report = s["report"].as_array().unwrap();
+    let find = |code: &str| report.iter().find(|l| l["code"] == code).unwrap_or_else(|| panic!("{code} missing: {s}"));
+    assert_eq!(
+        (find("source_mismatch")["row"].as_u64(), find("source_mismatch")["severity"].as_str()),
+        (Some(2), Some("warning"))
+    );
+    assert_eq!(
+        (find("extra_cells")["row"].as_u64(), find("extra_cells")["severity"].as_str()),
+        (Some(3), Some("error"))
+    );
+}

@@ -35,6 +35,8 @@ pub enum SearchError {
     Tantivy(#[from] tantivy::TantivyError),
     #[error("search index directory: {0}")]
     Dir(String),
+    #[error("search index is being written by another process")]
+    ReadOnly,
 }
 
 pub type Result<T> = std::result::Result<T, SearchError>;
@@ -135,7 +137,9 @@ fn pinyin_forms(s: &str) -> (String, String) {
 pub struct SubjectIndex {
     index: Index,
     reader: IndexReader,
-    writer: std::sync::Mutex<IndexWriter>,
+    /// `None` when another process (a running server) holds the index's write lock: this one then only reads,
+    /// and the writer's own change-feed follower indexes what this process stores.
+    writer: Option<std::sync::Mutex<IndexWriter>>,
     fields: Fields,
     places: Vec<String>,
 }
@@ -148,14 +152,19 @@ impl SubjectIndex {
         let mmap = tantivy::directory::MmapDirectory::open(dir).map_err(|e| SearchError::Dir(e.to_string()))?;
         let index = Index::open_or_create(mmap, schema)?;
         register_tokenizers(&index)?;
-        let writer = index.writer_with_num_threads(1, 100_000_000)?;
+        let writer = match index.writer_with_num_threads(1, 100_000_000) {
+            Ok(w) => Some(std::sync::Mutex::new(w)),
+            Err(tantivy::TantivyError::LockFailure(..)) => None,
+            Err(e) => return Err(e.into()),
+        };
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(SubjectIndex { index, reader, writer: std::sync::Mutex::new(writer), fields, places })
+        Ok(SubjectIndex { index, reader, writer, fields, places })
     }
 
     /// Removes every document (before a rebuild).
     pub fn clear(&self) -> Result<()> {
-        let mut w = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(w) = &self.writer else { return Err(SearchError::ReadOnly) };
+        let mut w = w.lock().unwrap_or_else(|e| e.into_inner());
         w.delete_all_documents()?;
         w.commit()?;
         drop(w);
@@ -166,7 +175,8 @@ impl SubjectIndex {
     /// Adds or replaces subjects. Call [`SubjectIndex::commit`] to make them visible.
     pub fn upsert(&self, docs: &[SubjectDoc]) -> Result<()> {
         let f = self.fields;
-        let w = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(w) = &self.writer else { return Err(SearchError::ReadOnly) };
+        let w = w.lock().unwrap_or_else(|e| e.into_inner());
         for d in docs {
             w.delete_term(Term::from_field_i64(f.id, d.id));
             let norm = normalize_name(&d.name);
@@ -203,9 +213,20 @@ impl SubjectIndex {
     }
 
     pub fn commit(&self) -> Result<()> {
-        self.writer.lock().unwrap_or_else(|e| e.into_inner()).commit()?;
+        let Some(w) = &self.writer else { return Err(SearchError::ReadOnly) };
+        w.lock().unwrap_or_else(|e| e.into_inner()).commit()?;
         self.reader.reload()?;
         Ok(())
+    }
+
+    /// Whether this process may write the index (it holds the write lock).
+    pub fn is_writable(&self) -> bool {
+        self.writer.is_some()
+    }
+
+    /// Picks up segments committed by another process.
+    pub fn reload(&self) -> Result<()> {
+        Ok(self.reader.reload()?)
     }
 
     pub fn num_docs(&self) -> u64 {

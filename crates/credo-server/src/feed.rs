@@ -38,6 +38,11 @@ pub fn to_doc(s: &Subject) -> SubjectDoc {
 
 /// Applies every change after the index's sequence number. Returns how many subjects were (re)indexed.
 pub async fn sync_search(app: &App) -> anyhow::Result<usize> {
+    if !app.search.is_writable() {
+        // Another process (the server) owns the index and follows the feed itself.
+        app.search.reload()?;
+        return Ok(0);
+    }
     let mut seq = read_seq(app);
     let mut total = 0;
     loop {
@@ -58,6 +63,9 @@ pub async fn sync_search(app: &App) -> anyhow::Result<usize> {
 
 /// Rebuilds the index from the store. Returns the number of subjects indexed.
 pub async fn reindex(app: &App) -> anyhow::Result<usize> {
+    if !app.search.is_writable() {
+        anyhow::bail!("搜索索引正被另一个进程(正在运行的服务)使用,请先停止服务再重建索引");
+    }
     let upto = app.store.last_seq().await?;
     app.search.clear()?;
     let mut after = 0;
@@ -75,4 +83,16 @@ pub async fn reindex(app: &App) -> anyhow::Result<usize> {
     // Anything that arrived during the rebuild.
     total += sync_search(app).await?;
     Ok(total)
+}
+
+/// Follows the change feed forever (for the server): what other processes store (a CLI import, say) becomes
+/// searchable within about a second.
+pub async fn follow(app: App) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        if let Err(e) = sync_search(&app).await {
+            tracing::warn!(error = %e, "search index sync failed");
+        }
+    }
 }

@@ -201,6 +201,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 pub(crate) async fn serve(app: App, addr: &str) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("无法监听 {addr}"))?;
     tracing::info!("信用西宁平台已启动:http://{addr}/");
+    tokio::spawn(credo_server::feed::follow(app.clone()));
     axum::serve(listener, credo_server::router(app))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

@@ -158,3 +158,44 @@ fn department_keys_are_shown_once_and_revocable() {
     assert!(credo(&["dept", "revoke", "--data", d, prefix], None).status.success());
     assert_eq!(credo(&["dept", "revoke", "--data", d, prefix], None).status.code(), Some(2));
 }
+
+fn http_get(addr: &str, path: &str) -> Option<String> {
+    use std::io::Read;
+    let mut s = std::net::TcpStream::connect(addr).ok()?;
+    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").ok()?;
+    let mut body = String::new();
+    s.read_to_string(&mut body).ok()?;
+    Some(body)
+}
+
+#[test]
+fn a_cli_import_while_the_server_runs_becomes_searchable() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let d = data.to_str().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut server = Command::new(env!("CARGO_BIN_EXE_credo"))
+        .args(["serve", "--data", d, "--addr", &addr])
+        .env("CREDO_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let up = (0..100).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        http_get(&addr, "/healthz").is_some_and(|b| b.ends_with("ok"))
+    });
+    assert!(up, "server did not start");
+    let file = dir.path().join("处罚.csv");
+    write_gb18030_csv(&file);
+    let out = credo(&["import", "--data", d, "--item", "xzcf", "--dept", DEPT, file.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let found = (0..50).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        http_get(&addr, "/api/v1/subjects?q=91630100MA7X00018G").is_some_and(|b| b.contains("\"count\":1,"))
+    });
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(found, "the server's feed follower indexed what the CLI stored");
+}

@@ -85,9 +85,12 @@ pub async fn run(
     let mut done = 0;
     let (mut validate_time, mut store_wait) = (Duration::ZERO, Duration::ZERO);
     let mut pending: Option<(usize, tokio::task::JoinHandle<StoreResult>)> = None;
-    for chunk in table.rows.chunks(CHUNK) {
+    let mut chunks = table.rows.chunks(CHUNK);
+    loop {
         let started = Instant::now();
-        let incoming = validate_chunk(item, &map, &ctx, department, chunk, &mut summary, &mut report);
+        let next = chunks
+            .next()
+            .map(|chunk| (chunk.len(), validate_chunk(item, &map, &ctx, department, chunk, &mut summary, &mut report)));
         validate_time += started.elapsed();
         if let Some((n, handle)) = pending.take() {
             let started = Instant::now();
@@ -96,16 +99,10 @@ pub async fn run(
             done += n;
             progress(done);
         }
+        let Some((n, incoming)) = next else { break };
         let store = app.store.clone();
         let dept_id = department.id;
-        pending = Some((chunk.len(), tokio::spawn(async move { store.ingest(batch, dept_id, &incoming).await })));
-    }
-    if let Some((n, handle)) = pending.take() {
-        let started = Instant::now();
-        collect(handle.await.map_err(|e| anyhow::anyhow!(e))??, &mut summary, &mut report);
-        store_wait += started.elapsed();
-        done += n;
-        progress(done);
+        pending = Some((n, tokio::spawn(async move { store.ingest(batch, dept_id, &incoming).await })));
     }
     report.sort_by_key(|l| l.row);
     summary.report = report;

@@ -43,6 +43,7 @@ pub async fn sync_search(app: &App) -> anyhow::Result<usize> {
         app.search.reload()?;
         return Ok(0);
     }
+    let _guard = app.search_sync.lock().await;
     let mut seq = read_seq(app);
     let mut total = 0;
     loop {
@@ -66,6 +67,7 @@ pub async fn reindex(app: &App) -> anyhow::Result<usize> {
     if !app.search.is_writable() {
         anyhow::bail!("搜索索引正被另一个进程(正在运行的服务)使用,请先停止服务再重建索引");
     }
+    let guard = app.search_sync.lock().await;
     let upto = app.store.last_seq().await?;
     app.search.clear()?;
     let mut after = 0;
@@ -80,6 +82,7 @@ pub async fn reindex(app: &App) -> anyhow::Result<usize> {
     }
     app.search.commit()?;
     write_seq(app, upto)?;
+    drop(guard);
     // Anything that arrived during the rebuild.
     total += sync_search(app).await?;
     Ok(total)

@@ -86,6 +86,7 @@ pub async fn run(
     let (mut validate_time, mut store_wait) = (Duration::ZERO, Duration::ZERO);
     let mut pending: Option<(usize, tokio::task::JoinHandle<StoreResult>)> = None;
     let mut chunks = table.rows.chunks(CHUNK);
+    let mut indexing: Option<tokio::task::JoinHandle<anyhow::Result<usize>>> = None;
     loop {
         let started = Instant::now();
         let next = chunks
@@ -98,6 +99,14 @@ pub async fn run(
             store_wait += started.elapsed();
             done += n;
             progress(done);
+            // Index what is stored while later chunks are validated and stored.
+            if indexing.as_ref().is_none_or(|h| h.is_finished()) {
+                if let Some(h) = indexing.take() {
+                    h.await.map_err(|e| anyhow::anyhow!(e))??;
+                }
+                let app = app.clone();
+                indexing = Some(tokio::spawn(async move { feed::sync_search(&app).await }));
+            }
         }
         let Some((n, incoming)) = next else { break };
         let store = app.store.clone();
@@ -108,6 +117,9 @@ pub async fn run(
     summary.report = report;
     app.store.close_batch(&summary).await?;
     let started = Instant::now();
+    if let Some(h) = indexing.take() {
+        h.await.map_err(|e| anyhow::anyhow!(e))??;
+    }
     feed::sync_search(app).await?;
     tracing::info!(
         batch,

@@ -45,6 +45,8 @@ pub struct App {
     pub catalog: Arc<Catalog>,
     pub clock: Clock,
     pub data_dir: PathBuf,
+    /// One change-feed follower at a time (the server's loop, batches, the CLI).
+    pub search_sync: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl App {
@@ -59,6 +61,7 @@ impl App {
             catalog: Arc::new(catalog),
             clock,
             data_dir: data_dir.to_path_buf(),
+            search_sync: Arc::new(tokio::sync::Mutex::new(())),
         };
         feed::sync_search(&app).await?;
         Ok(app)

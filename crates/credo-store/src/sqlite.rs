@@ -439,20 +439,20 @@ impl Store for SqliteStore {
                 b.push_bind(*id)
                     .push_bind(s.kind.as_str())
                     .push_bind(s.primary_code().map(str::to_string))
-                    .push_bind(s.name.clone())
-                    .push_bind(s.name_norm.clone())
-                    .push_bind(s.region.clone())
+                    .push_bind(s.name.as_str())
+                    .push_bind(s.name_norm.as_str())
+                    .push_bind(s.region.as_deref())
                     .push_bind(registration_status(r))
                     .push_bind(r.registration.then(|| json(&r.record.fields)))
-                    .push_bind(now.clone())
-                    .push_bind(now.clone());
+                    .push_bind(now.as_str())
+                    .push_bind(now.as_str());
             });
             q.build().execute(&mut *tx).await?;
         }
         for chunk in new_codes.chunks(rows_per_insert(2)) {
             let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO subject_codes (code, subject_id) ");
             q.push_values(chunk, |mut b, (code, id)| {
-                b.push_bind(code.clone()).push_bind(*id);
+                b.push_bind(code.as_str()).push_bind(*id);
             });
             q.push(" ON CONFLICT (code) DO NOTHING");
             q.build().execute(&mut *tx).await?;
@@ -537,9 +537,9 @@ impl Store for SqliteStore {
                     None => (1, hash.clone(), *sid, r.record.decided_on.map(|d| d.to_string())),
                 };
                 b.push_bind(*id)
-                    .push_bind(r.record.item.clone())
+                    .push_bind(r.record.item.as_str())
                     .push_bind(department_id)
-                    .push_bind(r.record.natural_key.clone())
+                    .push_bind(r.record.natural_key.as_str())
                     .push_bind(sid)
                     .push_bind(version)
                     .push_bind(hash)
@@ -566,9 +566,9 @@ impl Store for SqliteStore {
                 b.push_bind(*id)
                     .push_bind(*version)
                     .push_bind(batch_id)
-                    .push_bind(now.clone())
-                    .push_bind(hash.clone())
-                    .push_bind(fields_json.clone())
+                    .push_bind(now.as_str())
+                    .push_bind(hash.as_str())
+                    .push_bind(fields_json.as_str())
                     .push_bind(extras);
             });
             q.build().execute(&mut *tx).await?;
@@ -576,7 +576,7 @@ impl Store for SqliteStore {
         for chunk in changes.chunks(rows_per_insert(4)) {
             let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO changes (entity, entity_id, version, at) ");
             q.push_values(chunk, |mut b, (entity, id, version)| {
-                b.push_bind(*entity).push_bind(*id).push_bind(*version).push_bind(now.clone());
+                b.push_bind(*entity).push_bind(*id).push_bind(*version).push_bind(now.as_str());
             });
             q.build().execute(&mut *tx).await?;
         }

@@ -1,0 +1,177 @@
+//! The `Store` contract, written against the trait so that every backend runs the same story
+//! (SQLite here; the PostgreSQL store will run this file too).
+
+#![expect(clippy::unwrap_used, reason = "test fixtures fail loudly")]
+
+use std::collections::HashMap;
+
+use credo_domain::catalog::{Catalog, SubjectKind};
+use credo_store::{Incoming, NewDepartment, Outcome, SqliteStore, Store};
+use time::macros::date;
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    store: Box<dyn Store>,
+    catalog: Catalog,
+    dept: i64,
+}
+
+async fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Box<dyn Store> = Box::new(SqliteStore::open(dir.path()).await.unwrap());
+    let d = store
+        .add_department(NewDepartment {
+            uscc: "11630100MB174225XT".into(),
+            name: "市场监管局".into(),
+            region: None,
+            created_by: "test".into(),
+        })
+        .await
+        .unwrap();
+    Fixture { _dir: dir, store, catalog: credo_domain::embedded::catalog(), dept: d.id }
+}
+
+impl Fixture {
+    fn incoming(&self, item: &str, row: usize, pairs: &[(&str, &str)]) -> Incoming {
+        let raw: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let def = self.catalog.item(item).unwrap();
+        let record = def.validate(&raw, &self.catalog.context(date!(2026 - 11 - 25))).unwrap();
+        Incoming { row, record, extras: vec![], registration: def.registration }
+    }
+
+    async fn ingest(&self, rows: &[Incoming]) -> Vec<credo_store::IngestedRow> {
+        let batch = self.store.open_batch(self.dept, &rows[0].record.item, "test", None).await.unwrap();
+        self.store.ingest(batch, self.dept, rows).await.unwrap()
+    }
+}
+
+fn penalty<'a>(
+    name: &'a str,
+    code_field: &'a str,
+    code: &'a str,
+    wsh: &'a str,
+    fine: &'a str,
+) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("CF_XDR_MC", name),
+        ("CF_XDR_LB", "法人及非法人组织"),
+        (code_field, code),
+        ("CF_WSH", wsh),
+        ("CF_WFXW", "违法"),
+        ("CF_SY", "事实"),
+        ("CF_YJ", "依据"),
+        ("CF_CFLB", "罚款"),
+        ("CF_NR", "罚款"),
+        ("CF_NR_FK", fine),
+        ("CF_JDRQ", "2025-01-02"),
+        ("CF_YXQ", "2099-12-31"),
+        ("CF_CFJG", "市场监管局"),
+        ("CF_CFJGDM", "11630100MB174225XT"),
+        ("CF_SJLY", "市场监管局"),
+        ("CF_SJLYDM", "11630100MB174225XT"),
+    ]
+}
+
+#[tokio::test]
+async fn versions_are_appended_and_duplicates_skipped() {
+    let f = fixture().await;
+    let a = f.incoming("xzcf", 2, &penalty("甲公司", "CF_XDR_SHXYM", "91630100MA7X00018G", "1号", "0.2"));
+    let first = f.ingest(std::slice::from_ref(&a)).await;
+    assert_eq!((first[0].outcome, first[0].version), (Outcome::Created, 1));
+    let again = f.ingest(std::slice::from_ref(&a)).await;
+    assert_eq!((again[0].outcome, again[0].record_id), (Outcome::Duplicate, first[0].record_id));
+    let b = f.incoming("xzcf", 2, &penalty("甲公司", "CF_XDR_SHXYM", "91630100MA7X00018G", "1号", "0.3"));
+    // Within one chunk: a change and then the same change again.
+    let out = f.ingest(&[b.clone(), b]).await;
+    assert_eq!((out[0].outcome, out[0].version), (Outcome::Versioned, 2));
+    assert_eq!(out[1].outcome, Outcome::Duplicate);
+    let sid = first[0].subject_id.unwrap();
+    let records = f.store.subject_records(sid).await.unwrap();
+    assert_eq!(records.len(), 1);
+    assert_eq!((records[0].version, records[0].fields["CF_NR_FK"].as_str()), (2, "0.3"));
+    // The feed: the department, the subject, version 1, version 2, in that order and strictly increasing.
+    let feed = f.store.changes_after(0, 100).await.unwrap();
+    let kinds: Vec<(&str, Option<i64>)> = feed.iter().map(|c| (c.entity.as_str(), c.version)).collect();
+    assert_eq!(kinds, vec![("department", None), ("subject", None), ("record", Some(1)), ("record", Some(2))]);
+    assert!(feed.windows(2).all(|w| w[0].seq < w[1].seq));
+    assert_eq!(f.store.last_seq().await.unwrap(), feed.last().unwrap().seq);
+    assert_eq!(f.store.changes_after(feed[1].seq, 100).await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn subjects_resolve_by_code_then_legacy_code_then_name() {
+    let f = fixture().await;
+    let mut with_legacy = penalty("西宁市甲商贸有限公司", "CF_XDR_SHXYM", "91630100MA7X00018G", "1号", "0.2");
+    with_legacy.push(("CF_XDR_ZZJG", "MA7X00018"));
+    let created = f.ingest(&[f.incoming("xzcf", 2, &with_legacy)]).await;
+    let sid = created[0].subject_id.unwrap();
+    let s = f.store.subject(sid).await.unwrap().unwrap();
+    assert_eq!(s.codes, vec!["91630100MA7X00018G".to_string(), "MA7X00018".to_string()]);
+
+    let by_legacy = f.incoming("xzcf", 2, &penalty("名称写法不同", "CF_XDR_ZZJG", "MA7X00018", "2号", "0.2"));
+    let by_name =
+        f.incoming("xzcf", 3, &penalty("西宁市甲商贸有限公司", "CF_XDR_SWDJ", "630100MA7X0001X", "3号", "0.2"));
+    let unknown = f.incoming("xzcf", 4, &penalty("无此公司", "CF_XDR_SWDJ", "630100MA7X0002X", "4号", "0.2"));
+    let out = f.ingest(&[by_legacy, by_name, unknown]).await;
+    assert_eq!(out[0].subject_id, Some(sid), "legacy code");
+    assert_eq!(out[1].subject_id, Some(sid), "normalised name");
+    assert_eq!(out[2].subject_id, None, "waits in the queue");
+    let queue = f.store.unresolved(10, 0).await.unwrap();
+    assert_eq!(queue.len(), 1);
+    assert_eq!(queue[0].id, out[2].record_id);
+    assert_eq!(f.store.subject_by_code("MA7X00018").await.unwrap().unwrap().id, sid);
+    assert_eq!(f.store.counts().await.unwrap().unresolved, 1);
+}
+
+#[tokio::test]
+async fn registration_data_describes_the_subject() {
+    let f = fixture().await;
+    let reg = |name: &'static str, status: &'static str| {
+        f.incoming(
+            "djzc",
+            2,
+            &[
+                ("DJ_MC", name),
+                ("DJ_SHXYM", "92630102MA7X000265"),
+                ("DJ_ZTLB", "个体工商户"),
+                ("DJ_CLRQ", "2015-03-01"),
+                ("DJ_DJJG", "城东区市场监管局"),
+                ("DJ_HZRQ", "2015-03-01"),
+                ("DJ_XZQH", "630102"),
+                ("DJ_DJZT", status),
+            ],
+        )
+    };
+    let out = f.ingest(&[reg("城东区马记牛肉面馆", "存续")]).await;
+    let sid = out[0].subject_id.unwrap();
+    let s = f.store.subject(sid).await.unwrap().unwrap();
+    assert_eq!(
+        (s.kind, s.status.as_deref(), s.region.as_deref()),
+        (SubjectKind::IndividualBusiness, Some("存续"), Some("630102"))
+    );
+    assert_eq!(s.profile.unwrap()["DJ_MC"], "城东区马记牛肉面馆");
+    f.ingest(&[reg("城东区马记清真牛肉面馆", "注销")]).await;
+    let s = f.store.subject(sid).await.unwrap().unwrap();
+    assert_eq!((s.name.as_str(), s.status.as_deref()), ("城东区马记清真牛肉面馆", Some("注销")));
+    assert_eq!(f.store.subjects_by_ids(&[sid, 999]).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn departments_and_keys() {
+    let f = fixture().await;
+    let dup = f
+        .store
+        .add_department(NewDepartment {
+            uscc: "11630100MB174225XT".into(),
+            name: "x".into(),
+            region: None,
+            created_by: "t".into(),
+        })
+        .await;
+    assert!(matches!(dup, Err(credo_store::StoreError::Conflict(_))));
+    let k = f.store.add_api_key(f.dept, "abcd1234", "hash").await.unwrap();
+    assert!(!f.store.api_key("abcd1234").await.unwrap().unwrap().revoked);
+    assert!(f.store.revoke_api_key(&k.prefix).await.unwrap());
+    assert!(f.store.api_key("abcd1234").await.unwrap().unwrap().revoked);
+    assert!(!f.store.revoke_api_key(&k.prefix).await.unwrap(), "already revoked");
+}

@@ -38,6 +38,8 @@ pub enum ImportError {
     Json(String),
     #[error("文件为空,没有表头行")]
     Empty,
+    #[error("文件编码无法识别:既不是有效的 UTF-8,也不是有效的 GBK/GB18030")]
+    Encoding,
     #[error("表头中没有任何一列能对应到目录“{item}”的字段(表头:{headers})")]
     NoMatchingHeader { item: String, headers: String },
 }
@@ -51,6 +53,7 @@ impl ImportError {
             ImportError::NoSheet(_) => "no_such_sheet",
             ImportError::Json(_) => "unreadable_json",
             ImportError::Empty => "empty_file",
+            ImportError::Encoding => "unknown_encoding",
             ImportError::NoMatchingHeader { .. } => "no_matching_header",
         }
     }
@@ -94,14 +97,16 @@ pub enum Encoding {
 }
 
 /// Decodes CSV bytes: UTF-8 (BOM stripped) when valid, otherwise GB18030 (which includes GBK and GB2312).
-pub fn decode(bytes: &[u8]) -> (String, Encoding) {
+/// Bytes that are valid in neither make the file unusable: nothing is stored with replacement characters.
+/// Valid UTF-8 is borrowed, not copied.
+pub fn decode(bytes: &[u8]) -> Result<(std::borrow::Cow<'_, str>, Encoding), ImportError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
-        Ok(s) => (s.to_string(), Encoding::Utf8),
-        Err(_) => {
-            let (text, _, _) = encoding_rs::GB18030.decode(bytes);
-            (text.into_owned(), Encoding::Gb18030)
-        }
+        Ok(s) => Ok((std::borrow::Cow::Borrowed(s), Encoding::Utf8)),
+        Err(_) => encoding_rs::GB18030
+            .decode_without_bom_handling_and_without_replacement(bytes)
+            .map(|text| (text, Encoding::Gb18030))
+            .ok_or(ImportError::Encoding),
     }
 }
 
@@ -124,7 +129,7 @@ pub fn read_table(format: Format, bytes: &[u8], sheet: Option<&str>) -> Result<T
 }
 
 fn read_csv(bytes: &[u8]) -> Result<Table, ImportError> {
-    let (text, encoding) = decode(bytes);
+    let (text, encoding) = decode(bytes)?;
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
     let mut records = reader.records();
     let header = match records.next() {
@@ -208,7 +213,7 @@ fn json_text(v: &serde_json::Value) -> String {
 }
 
 fn read_json(bytes: &[u8]) -> Result<Table, ImportError> {
-    let (text, _) = decode(bytes);
+    let (text, _) = decode(bytes)?;
     let trimmed = text.trim_start();
     let objects: Vec<(usize, serde_json::Map<String, serde_json::Value>)> = if trimmed.starts_with('[') {
         let arr: Vec<serde_json::Value> =

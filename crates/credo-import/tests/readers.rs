@@ -95,6 +95,9 @@ fn unusable_files() {
     let e = HeaderMap::new(c.item("xzcf").unwrap(), &t.headers).unwrap_err();
     assert_eq!(e.code(), "no_matching_header");
     assert!(read_table(Format::Xlsx, b"PK\x03\x04garbage", None).is_err());
+    // Neither UTF-8 nor GB18030: refused rather than stored with replacement characters.
+    let e = read_table(Format::Csv, b"\xe5\x90\x8d,a\n\xff\xfe\xff,b\n", None).unwrap_err();
+    assert_eq!(e.code(), "unknown_encoding");
 }
 
 proptest! {

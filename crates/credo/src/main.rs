@@ -250,6 +250,7 @@ async fn import(
     let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let table = credo_import::read_table(credo_import::Format::detect(name, &bytes), &bytes, sheet)
         .map_err(|e| unusable(e.to_string()))?;
+    drop(bytes);
     credo_import::HeaderMap::new(&item_def, &table.headers).map_err(|e| unusable(e.to_string()))?;
     let app = App::open(data, catalog, Clock::System).await?;
     let department = match app.store.department_by_uscc(dept_code.as_str()).await? {

@@ -16,7 +16,6 @@ use std::collections::HashMap;
 use std::io::Cursor;
 
 use calamine::{Data, Reader};
-use credo_domain::catalog::Item;
 use unicode_normalization::UnicodeNormalization;
 
 mod header;
@@ -110,17 +109,57 @@ pub fn decode(bytes: &[u8]) -> Result<(std::borrow::Cow<'_, str>, Encoding), Imp
     }
 }
 
-/// A file read into memory as a header row and data rows of text cells.
+/// One data row: its number as Excel shows it (the header is row 1) and its cells.
+pub type Row = (usize, Vec<String>);
+
+/// A file as a header row and its data rows.
 #[derive(Debug, Clone)]
-pub struct Table {
+pub struct Table<'a> {
     pub headers: Vec<String>,
-    /// `(row number with the header as row 1, cells)`.
-    pub rows: Vec<(usize, Vec<String>)>,
+    pub rows: Rows<'a>,
     pub encoding: Option<Encoding>,
 }
 
+/// Data rows: already split into cells (XLSX, JSON), or CSV text parsed as it is read, so that a large file is
+/// held once as text rather than again as millions of cells.
+#[derive(Debug, Clone)]
+pub enum Rows<'a> {
+    Cells(Vec<Row>),
+    Csv(std::borrow::Cow<'a, str>),
+}
+
+impl Rows<'_> {
+    /// The rows in order, blank rows skipped.
+    pub fn iter(&self) -> Box<dyn Iterator<Item = Result<Row, ImportError>> + Send + '_> {
+        match self {
+            Rows::Cells(rows) => Box::new(rows.iter().cloned().map(Ok)),
+            Rows::Csv(text) => Box::new(CsvRows::new(text)),
+        }
+    }
+
+    /// An upper bound of the number of rows (exact for cells; line breaks for CSV), for progress bars.
+    pub fn len_hint(&self) -> usize {
+        match self {
+            Rows::Cells(rows) => rows.len(),
+            Rows::Csv(text) => text.bytes().filter(|b| *b == b'\n').count(),
+        }
+    }
+}
+
+impl Table<'_> {
+    /// A table of cells (for callers that build rows themselves).
+    pub fn from_cells(headers: Vec<String>, rows: Vec<Row>) -> Table<'static> {
+        Table { headers, rows: Rows::Cells(rows), encoding: None }
+    }
+
+    /// All rows at once.
+    pub fn collect_rows(&self) -> Result<Vec<Row>, ImportError> {
+        self.rows.iter().collect()
+    }
+}
+
 /// Reads a whole file of the given format. `sheet` picks an XLSX worksheet by name (default: the first).
-pub fn read_table(format: Format, bytes: &[u8], sheet: Option<&str>) -> Result<Table, ImportError> {
+pub fn read_table<'a>(format: Format, bytes: &'a [u8], sheet: Option<&str>) -> Result<Table<'a>, ImportError> {
     match format {
         Format::Csv => read_csv(bytes),
         Format::Xlsx => read_xlsx(bytes, sheet),
@@ -128,40 +167,72 @@ pub fn read_table(format: Format, bytes: &[u8], sheet: Option<&str>) -> Result<T
     }
 }
 
-fn read_csv(bytes: &[u8]) -> Result<Table, ImportError> {
+fn csv_reader(text: &str) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes())
+}
+
+fn newlines(r: &csv::StringRecord) -> u64 {
+    r.iter().map(|c| c.matches('\n').count() as u64).sum()
+}
+
+fn read_csv(bytes: &[u8]) -> Result<Table<'_>, ImportError> {
     let (text, encoding) = decode(bytes)?;
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
-    let mut records = reader.records();
-    let header = match records.next() {
+    let header = match csv_reader(&text).records().next() {
         Some(r) => r.map_err(|e| ImportError::Csv(e.to_string()))?,
         None => return Err(ImportError::Empty),
     };
     let headers: Vec<String> = header.iter().map(str::to_string).collect();
-    // Excel's row number is the record's first line minus the line breaks inside earlier quoted cells; blank
-    // lines (which the reader skips) still count, as they do in Excel.
-    let newlines = |r: &csv::StringRecord| r.iter().map(|c| c.matches('\n').count() as u64).sum::<u64>();
-    let mut embedded = newlines(&header);
-    let mut rows = Vec::new();
-    for r in records {
-        let r = r.map_err(|e| ImportError::Csv(e.to_string()))?;
-        // The reader reports a record as starting right after the previous terminator character, which may be the
-        // `\n` of a CRLF or the line breaks of skipped blank lines: step over those to the record's real first line.
-        let line = r
-            .position()
-            .map(|p| {
-                let rest = &text.as_bytes()[(p.byte() as usize).min(text.len())..];
-                let skipped = rest.iter().take_while(|b| **b == b'\n' || **b == b'\r').filter(|b| **b == b'\n').count();
-                p.line() + skipped as u64
-            })
-            .unwrap_or(0);
-        let row = (line - embedded.min(line)) as usize;
-        embedded += newlines(&r);
-        if r.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
-        rows.push((row, r.iter().map(str::to_string).collect()));
+    Ok(Table { headers, rows: Rows::Csv(text), encoding: Some(encoding) })
+}
+
+/// CSV data rows parsed lazily from the text, numbered as Excel numbers them.
+struct CsvRows<'a> {
+    text: &'a str,
+    records: csv::StringRecordsIntoIter<&'a [u8]>,
+    /// Line breaks inside quoted cells so far: Excel's row number is the record's first line minus these.
+    embedded: u64,
+}
+
+impl<'a> CsvRows<'a> {
+    fn new(text: &'a str) -> CsvRows<'a> {
+        let mut records = csv_reader(text).into_records();
+        let embedded = match records.next() {
+            Some(Ok(header)) => newlines(&header),
+            _ => 0,
+        };
+        CsvRows { text, records, embedded }
     }
-    Ok(Table { headers, rows, encoding: Some(encoding) })
+}
+
+impl Iterator for CsvRows<'_> {
+    type Item = Result<Row, ImportError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let r = match self.records.next()? {
+                Ok(r) => r,
+                Err(e) => return Some(Err(ImportError::Csv(e.to_string()))),
+            };
+            // The reader reports a record as starting right after the previous terminator character, which may be
+            // the `\n` of a CRLF or the line breaks of skipped blank lines (which Excel counts as rows): step over
+            // those to the record's real first line.
+            let line = r
+                .position()
+                .map(|p| {
+                    let rest = &self.text.as_bytes()[(p.byte() as usize).min(self.text.len())..];
+                    let skipped =
+                        rest.iter().take_while(|b| **b == b'\n' || **b == b'\r').filter(|b| **b == b'\n').count();
+                    p.line() + skipped as u64
+                })
+                .unwrap_or(0);
+            let row = (line - self.embedded.min(line)) as usize;
+            self.embedded += newlines(&r);
+            if r.iter().all(|c| c.trim().is_empty()) {
+                continue;
+            }
+            return Some(Ok((row, r.iter().map(str::to_string).collect())));
+        }
+    }
 }
 
 fn cell_text(d: &Data) -> String {
@@ -177,7 +248,7 @@ fn cell_text(d: &Data) -> String {
     }
 }
 
-fn read_xlsx(bytes: &[u8], sheet: Option<&str>) -> Result<Table, ImportError> {
+fn read_xlsx(bytes: &[u8], sheet: Option<&str>) -> Result<Table<'static>, ImportError> {
     let mut book =
         calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| ImportError::Xlsx(e.to_string()))?;
     let range = match sheet {
@@ -201,7 +272,7 @@ fn read_xlsx(bytes: &[u8], sheet: Option<&str>) -> Result<Table, ImportError> {
         }
         out.push((first_row + i + 1, cells));
     }
-    Ok(Table { headers, rows: out, encoding: None })
+    Ok(Table::from_cells(headers, out))
 }
 
 fn json_text(v: &serde_json::Value) -> String {
@@ -212,7 +283,7 @@ fn json_text(v: &serde_json::Value) -> String {
     }
 }
 
-fn read_json(bytes: &[u8]) -> Result<Table, ImportError> {
+fn read_json(bytes: &[u8]) -> Result<Table<'static>, ImportError> {
     let (text, _) = decode(bytes)?;
     let trimmed = text.trim_start();
     let objects: Vec<(usize, serde_json::Map<String, serde_json::Value>)> = if trimmed.starts_with('[') {
@@ -244,7 +315,7 @@ fn read_json(bytes: &[u8]) -> Result<Table, ImportError> {
 
 /// Builds a table from JSON objects: the headers are the union of their keys in first-seen order.
 /// Row numbers count a virtual header as row 1, so the n-th object is row n + 1.
-pub fn table_from_objects(objects: Vec<(usize, serde_json::Map<String, serde_json::Value>)>) -> Table {
+pub fn table_from_objects(objects: Vec<(usize, serde_json::Map<String, serde_json::Value>)>) -> Table<'static> {
     let mut headers: Vec<String> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     for (_, o) in &objects {
@@ -265,7 +336,7 @@ pub fn table_from_objects(objects: Vec<(usize, serde_json::Map<String, serde_jso
             (n, cells)
         })
         .collect();
-    Table { headers, rows, encoding: None }
+    Table::from_cells(headers, rows)
 }
 
 /// One data row mapped to catalog fields.
@@ -277,17 +348,6 @@ pub struct MappedRow {
     pub extras: Vec<(String, String)>,
     /// Cells beyond the last header (a malformed row).
     pub stray_cells: usize,
-}
-
-/// Maps a table's rows to catalog fields of `item`.
-pub fn map_rows<'a>(
-    item: &'a Item,
-    table: &'a Table,
-) -> Result<(HeaderMap, impl Iterator<Item = MappedRow> + 'a), ImportError> {
-    let map = HeaderMap::new(item, &table.headers)?;
-    let m = map.clone();
-    let iter = table.rows.iter().map(move |(n, cells)| m.map_row(*n, cells));
-    Ok((map, iter))
 }
 
 pub(crate) fn normalize_header(h: &str) -> String {

@@ -23,13 +23,13 @@ fn gb18030_csv_as_excel_writes_it() {
     let t = read_table(Format::Csv, &bytes, None).unwrap();
     assert_eq!(t.encoding, Some(Encoding::Gb18030));
     assert_eq!(t.headers.len(), 6);
-    assert_eq!(t.rows.len(), 2, "blank line skipped");
-    assert_eq!(t.rows[0].0, 2);
-    assert_eq!(t.rows[0].1[0], "西宁市城东区鑫源商贸有限公司");
-    assert_eq!(t.rows[0].1[4], "第一行\r\n第二行,含逗号");
+    assert_eq!(t.collect_rows().unwrap().len(), 2, "blank line skipped");
+    assert_eq!(t.collect_rows().unwrap()[0].0, 2);
+    assert_eq!(t.collect_rows().unwrap()[0].1[0], "西宁市城东区鑫源商贸有限公司");
+    assert_eq!(t.collect_rows().unwrap()[0].1[4], "第一行\r\n第二行,含逗号");
     // A 4-byte GB18030 character (outside GBK) survives.
-    assert!(t.rows[1].1[0].contains('𠀀'));
-    assert_eq!(t.rows[1].0, 4, "row numbers count records as Excel shows them, blank row included");
+    assert!(t.collect_rows().unwrap()[1].1[0].contains('𠀀'));
+    assert_eq!(t.collect_rows().unwrap()[1].0, 4, "row numbers count records as Excel shows them, blank row included");
     let c = credo_domain::embedded::catalog();
     let map = HeaderMap::new(c.item("xzcf").unwrap(), &t.headers).unwrap();
     assert_eq!(map.columns[2].as_deref(), Some("CF_XDR_SHXYM"));
@@ -42,7 +42,7 @@ fn utf8_with_and_without_bom() {
         let t = read_table(Format::Csv, &bytes, None).unwrap();
         assert_eq!(t.encoding, Some(Encoding::Utf8));
         assert_eq!(t.headers[0], "行政相对人名称", "BOM stripped from the first header");
-        assert_eq!(t.rows[0].1[0], "甲公司");
+        assert_eq!(t.collect_rows().unwrap()[0].1[0], "甲公司");
     }
 }
 
@@ -67,10 +67,10 @@ fn xlsx_first_or_named_sheet_with_date_cells() {
     let first = read_table(Format::Xlsx, &bytes, None).unwrap();
     assert_eq!(first.headers, vec!["填表说明"]);
     let t = read_table(Format::Xlsx, &bytes, Some("行政处罚")).unwrap();
-    assert_eq!(t.rows[0].1[0], "甲公司");
-    assert_eq!(credo_domain::value::parse_date(&t.rows[0].1[5]).unwrap().to_string(), "2025-06-01");
-    assert_eq!(t.rows[1].1[0], "0.2");
-    assert_eq!(t.rows[1].0, 3);
+    assert_eq!(t.collect_rows().unwrap()[0].1[0], "甲公司");
+    assert_eq!(credo_domain::value::parse_date(&t.collect_rows().unwrap()[0].1[5]).unwrap().to_string(), "2025-06-01");
+    assert_eq!(t.collect_rows().unwrap()[1].1[0], "0.2");
+    assert_eq!(t.collect_rows().unwrap()[1].0, 3);
     assert!(matches!(read_table(Format::Xlsx, &bytes, Some("没有")), Err(credo_import::ImportError::NoSheet(_))));
 }
 
@@ -79,10 +79,10 @@ fn json_array_and_lines() {
     let arr = r#"[{"CF_XDR_MC": "甲公司", "CF_NR_FK": 0.2}, {"CF_XDR_MC": "乙公司", "CF_WSH": null}]"#;
     let t = read_table(Format::Json, arr.as_bytes(), None).unwrap();
     assert_eq!(t.headers, vec!["CF_XDR_MC", "CF_NR_FK", "CF_WSH"]);
-    assert_eq!(t.rows[0].1, vec!["甲公司", "0.2", ""]);
+    assert_eq!(t.collect_rows().unwrap()[0].1, vec!["甲公司", "0.2", ""]);
     let lines = "{\"CF_XDR_MC\": \"甲公司\"}\n\n{\"CF_XDR_MC\": \"乙公司\"}\n";
     let t = read_table(Format::Json, lines.as_bytes(), None).unwrap();
-    assert_eq!(t.rows.len(), 2);
+    assert_eq!(t.collect_rows().unwrap().len(), 2);
     assert!(read_table(Format::Json, b"[1, 2]", None).is_err());
     assert!(read_table(Format::Json, b"{\"a\": 1}\nnot json", None).is_err());
 }
@@ -117,7 +117,7 @@ proptest! {
         let bytes = w.into_inner().unwrap();
         let t = read_table(Format::Csv, &bytes, None).unwrap();
         if cells.iter().any(|c| !c.trim().is_empty()) {
-            prop_assert_eq!(&t.rows[0].1, &cells);
+            prop_assert_eq!(&t.collect_rows().unwrap()[0].1, &cells);
         }
     }
 }

@@ -198,7 +198,7 @@ async fn run_batch(
     app: &App,
     item: &Item,
     dept: &Department,
-    table: &Table,
+    table: &Table<'_>,
     file: Option<&str>,
 ) -> Result<BatchSummary, ApiError> {
     ingest::run(app, item, dept, table, "api", file, &|_| {}).await.map_err(|e| match e {
@@ -258,11 +258,11 @@ async fn submit_batch(
             )
         })?;
         let item = item_of(&app, &body.item)?;
-        let objects = body.records.into_iter().enumerate().map(|(i, o)| (i + 2, o)).collect();
-        let table = credo_import::table_from_objects(objects);
-        if table.rows.is_empty() {
+        if body.records.is_empty() {
             return Err(ApiError::unprocessable("empty_batch", "records 为空"));
         }
+        let objects = body.records.into_iter().enumerate().map(|(i, o)| (i + 2, o)).collect();
+        let table = credo_import::table_from_objects(objects);
         run_batch(&app, item, &dept, &table, None).await?
     };
     Ok((StatusCode::OK, Json(summary)).into_response())

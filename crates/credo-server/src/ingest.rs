@@ -3,10 +3,11 @@
 //! → change feed → search index. Valid rows are accepted, invalid rows rejected with their row-level report;
 //! nothing is half-written and nothing is silently dropped.
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use credo_domain::catalog::{Item, ValidationContext};
-use credo_import::{HeaderMap, Table};
+use credo_import::{HeaderMap, Row, Table};
 use credo_store::{BatchSummary, Department, Incoming, IngestedRow, Outcome, ReportLine};
 
 use crate::{App, feed};
@@ -41,7 +42,7 @@ pub async fn run(
     app: &App,
     item: &Item,
     department: &Department,
-    table: &Table,
+    table: &Table<'_>,
     channel: &str,
     file_name: Option<&str>,
     progress: &(dyn Fn(usize) + Sync),
@@ -49,31 +50,12 @@ pub async fn run(
     let map = HeaderMap::new(item, &table.headers)?;
     let batch = app.store.open_batch(department.id, &item.code, channel, file_name).await?;
     let mut report = Vec::new();
-    // A column that maps to nothing but carries data is reported once, with how many rows it affects.
-    for (i, header) in map.headers.iter().enumerate() {
-        if map.columns[i].is_some() {
-            continue;
-        }
-        let carrying = table.rows.iter().filter(|(_, c)| c.get(i).is_some_and(|v| !v.trim().is_empty())).count();
-        if carrying > 0 {
-            report.push(line(
-                1,
-                header,
-                "unmapped_column",
-                format!(
-                    "列“{header}”不对应目录“{}”的任何字段,{carrying}行的该列数据已随记录原样保存,但不会公示",
-                    item.name
-                ),
-                "warning",
-            ));
-        }
-    }
     let ctx = app.catalog.context(app.clock.today());
     let mut summary = BatchSummary {
         batch,
         department: department.uscc.clone(),
         item: item.code.clone(),
-        rows: table.rows.len(),
+        rows: 0,
         accepted: 0,
         rejected: 0,
         duplicates: 0,
@@ -85,13 +67,41 @@ pub async fn run(
     let mut done = 0;
     let (mut validate_time, mut store_wait) = (Duration::ZERO, Duration::ZERO);
     let mut pending: Option<(usize, tokio::task::JoinHandle<StoreResult>)> = None;
-    let mut chunks = table.rows.chunks(CHUNK);
+    let mut rows = table.rows.iter();
+    let mut exhausted = false;
+    let mut last_row = 1;
+    // Non-empty cells of unmapped columns, by column: reported once each at the end.
+    let mut carrying: HashMap<String, usize> = HashMap::new();
     let mut indexing: Option<tokio::task::JoinHandle<anyhow::Result<usize>>> = None;
     loop {
         let started = Instant::now();
-        let next = chunks
-            .next()
-            .map(|chunk| (chunk.len(), validate_chunk(item, &map, &ctx, department, chunk, &mut summary, &mut report)));
+        let mut chunk = Vec::with_capacity(CHUNK);
+        while !exhausted && chunk.len() < CHUNK {
+            match rows.next() {
+                Some(Ok(row)) => {
+                    last_row = row.0;
+                    chunk.push(row);
+                }
+                Some(Err(e)) => {
+                    // The rest of the file cannot be read: say so at the row after the last one read.
+                    report.push(line(
+                        last_row + 1,
+                        "",
+                        e.code(),
+                        format!("第{}行起无法读取:{e}", last_row + 1),
+                        "error",
+                    ));
+                    exhausted = true;
+                }
+                None => exhausted = true,
+            }
+        }
+        summary.rows += chunk.len();
+        let next = (!chunk.is_empty()).then(|| {
+            let incoming =
+                validate_chunk(item, &map, &ctx, department, &chunk, &mut summary, &mut report, &mut carrying);
+            (chunk.len(), incoming)
+        });
         validate_time += started.elapsed();
         if let Some((n, handle)) = pending.take() {
             let started = Instant::now();
@@ -112,6 +122,17 @@ pub async fn run(
         let store = app.store.clone();
         let dept_id = department.id;
         pending = Some((n, tokio::spawn(async move { store.ingest(batch, dept_id, &incoming).await })));
+    }
+    for header in map.unmapped() {
+        if let Some(n) = carrying.get(header) {
+            report.push(line(
+                1,
+                header,
+                "unmapped_column",
+                format!("列“{header}”不对应目录“{}”的任何字段,{n}行的该列数据已随记录原样保存,但不会公示", item.name),
+                "warning",
+            ));
+        }
     }
     report.sort_by_key(|l| l.row);
     summary.report = report;
@@ -135,18 +156,23 @@ pub async fn run(
 type StoreResult = Result<Vec<IngestedRow>, credo_store::StoreError>;
 
 /// Validates one chunk of rows: valid ones become [`Incoming`], problems go to the report.
+#[expect(clippy::too_many_arguments, reason = "the pipeline's state, passed explicitly")]
 fn validate_chunk(
     item: &Item,
     map: &HeaderMap,
     ctx: &ValidationContext<'_>,
     department: &Department,
-    chunk: &[(usize, Vec<String>)],
+    chunk: &[Row],
     summary: &mut BatchSummary,
     report: &mut Vec<ReportLine>,
+    carrying: &mut HashMap<String, usize>,
 ) -> Vec<Incoming> {
     let mut incoming = Vec::with_capacity(chunk.len());
     for (number, cells) in chunk {
         let mapped = map.map_row(*number, cells);
+        for (header, _) in &mapped.extras {
+            *carrying.entry(header.clone()).or_default() += 1;
+        }
         if mapped.stray_cells > 0 {
             report.push(line(
                 *number,

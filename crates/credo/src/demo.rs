@@ -8,12 +8,11 @@ use credo_server::{App, Clock};
 use credo_store::NewDepartment;
 use credo_synth::{Batch, Synth};
 
-fn table(b: &Batch) -> Table {
-    Table {
-        headers: b.headers.iter().map(|h| h.to_string()).collect(),
-        rows: b.rows.iter().enumerate().map(|(i, r)| (i + 2, r.clone())).collect(),
-        encoding: None,
-    }
+fn table(b: &Batch) -> Table<'static> {
+    Table::from_cells(
+        b.headers.iter().map(|h| h.to_string()).collect(),
+        b.rows.iter().enumerate().map(|(i, r)| (i + 2, r.clone())).collect(),
+    )
 }
 
 pub async fn run(data: &Path, addr: &str, subjects: usize, no_serve: bool) -> anyhow::Result<()> {

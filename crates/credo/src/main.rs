@@ -250,7 +250,6 @@ async fn import(
     let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let table = credo_import::read_table(credo_import::Format::detect(name, &bytes), &bytes, sheet)
         .map_err(|e| unusable(e.to_string()))?;
-    drop(bytes);
     credo_import::HeaderMap::new(&item_def, &table.headers).map_err(|e| unusable(e.to_string()))?;
     let app = App::open(data, catalog, Clock::System).await?;
     let department = match app.store.department_by_uscc(dept_code.as_str()).await? {
@@ -262,7 +261,7 @@ async fn import(
                 table
                     .rows
                     .iter()
-                    .find_map(|(_, r)| r.get(col).filter(|v| !v.trim().is_empty()).map(|v| v.trim().to_string()))
+                    .find_map(|r| r.ok()?.1.get(col).filter(|v| !v.trim().is_empty()).map(|v| v.trim().to_string()))
             });
             let name = from_file.unwrap_or_else(|| format!("部门{}", dept_code.as_str()));
             let d = app
@@ -278,7 +277,7 @@ async fn import(
             d
         }
     };
-    let bar = indicatif::ProgressBar::new(table.rows.len() as u64);
+    let bar = indicatif::ProgressBar::new(table.rows.len_hint() as u64);
     bar.set_style(
         indicatif::ProgressStyle::with_template("{spinner} 导入 [{bar:40}] {pos}/{len} 行 {per_sec} 剩余 {eta}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),

@@ -89,7 +89,7 @@ impl SqliteStore {
                 sep.push_bind(*id);
             }
             q.push(") ORDER BY code");
-            for r in q.build().fetch_all(&self.pool).await? {
+            for r in q.build().persistent(false).fetch_all(&self.pool).await? {
                 out.entry(r.try_get("subject_id")?).or_default().push(r.try_get("code")?);
             }
         }
@@ -173,7 +173,7 @@ async fn lookup_codes(tx: &mut Transaction<'_, Sqlite>, codes: &[&str]) -> Resul
             sep.push_bind(c.to_string());
         }
         q.push(")");
-        for r in q.build().fetch_all(&mut **tx).await? {
+        for r in q.build().persistent(false).fetch_all(&mut **tx).await? {
             out.insert(r.try_get("code")?, r.try_get("subject_id")?);
         }
     }
@@ -193,7 +193,7 @@ async fn lookup_names(
             sep.push_bind(c.to_string());
         }
         q.push(")");
-        for r in q.build().fetch_all(&mut **tx).await? {
+        for r in q.build().persistent(false).fetch_all(&mut **tx).await? {
             out.entry(r.try_get("name_norm")?).or_default().push((r.try_get("id")?, r.try_get("region")?));
         }
     }
@@ -447,7 +447,7 @@ impl Store for SqliteStore {
                     .push_bind(now.as_str())
                     .push_bind(now.as_str());
             });
-            q.build().execute(&mut *tx).await?;
+            q.build().persistent(false).execute(&mut *tx).await?;
         }
         for chunk in new_codes.chunks(rows_per_insert(2)) {
             let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO subject_codes (code, subject_id) ");
@@ -455,7 +455,7 @@ impl Store for SqliteStore {
                 b.push_bind(code.as_str()).push_bind(*id);
             });
             q.push(" ON CONFLICT (code) DO NOTHING");
-            q.build().execute(&mut *tx).await?;
+            q.build().persistent(false).execute(&mut *tx).await?;
         }
         changes.extend(new_subjects.iter().map(|(id, _)| ("subject", *id, None)));
 
@@ -480,7 +480,7 @@ impl Store for SqliteStore {
                 sep.push_unseparated(")");
             }
             q.push(")");
-            for r in q.build().fetch_all(&mut *tx).await? {
+            for r in q.build().persistent(false).fetch_all(&mut *tx).await? {
                 existing.insert(
                     (r.try_get("item")?, r.try_get("natural_key")?),
                     ExistingRecord {
@@ -545,7 +545,7 @@ impl Store for SqliteStore {
                     .push_bind(hash)
                     .push_bind(decided);
             });
-            q.build().execute(&mut *tx).await?;
+            q.build().persistent(false).execute(&mut *tx).await?;
         }
         for (id, (version, hash, sid, decided)) in updated {
             sqlx::query("UPDATE records SET latest_version = ?, content_hash = ?, subject_id = COALESCE(?, subject_id), decided_on = ? WHERE id = ?")
@@ -571,14 +571,14 @@ impl Store for SqliteStore {
                     .push_bind(fields_json.as_str())
                     .push_bind(extras);
             });
-            q.build().execute(&mut *tx).await?;
+            q.build().persistent(false).execute(&mut *tx).await?;
         }
         for chunk in changes.chunks(rows_per_insert(4)) {
             let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO changes (entity, entity_id, version, at) ");
             q.push_values(chunk, |mut b, (entity, id, version)| {
                 b.push_bind(*entity).push_bind(*id).push_bind(*version).push_bind(now.as_str());
             });
-            q.build().execute(&mut *tx).await?;
+            q.build().persistent(false).execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(out)

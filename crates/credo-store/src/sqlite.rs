@@ -99,7 +99,9 @@ impl SqliteStore {
     async fn subjects_where(&self, clause: &str, bind: Vec<i64>, text: Option<&str>) -> Result<Vec<Subject>> {
         let sql =
             format!("SELECT id, kind, code, name, name_norm, region, status, profile FROM subjects WHERE {clause}");
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        // Only fixed clauses are worth a cached prepared statement; id lists of every length are not.
+        let cache = !clause.contains(" IN (");
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(cache);
         if let Some(t) = text {
             q = q.bind(t.to_string());
         }

@@ -165,39 +165,36 @@ impl SqliteStore {
     }
 }
 
-/// Looks up `code → subject_id` for many codes at once.
-async fn lookup_codes(tx: &mut Transaction<'_, Sqlite>, codes: &[&str]) -> Result<HashMap<String, i64>> {
-    let mut out = HashMap::new();
-    for chunk in codes.chunks(IN_LIST) {
-        let mut q = QueryBuilder::<Sqlite>::new("SELECT code, subject_id FROM subject_codes WHERE code IN (");
+/// Runs `{select} IN (…)` over many text values, in lists of at most [`IN_LIST`].
+async fn select_in(tx: &mut Transaction<'_, Sqlite>, select: &str, values: &[&str]) -> Result<Vec<SqliteRow>> {
+    let mut rows = Vec::new();
+    for chunk in values.chunks(IN_LIST) {
+        let mut q = QueryBuilder::<Sqlite>::new(select);
+        q.push(" IN (");
         let mut sep = q.separated(",");
-        for c in chunk {
-            sep.push_bind(c.to_string());
+        for v in chunk {
+            sep.push_bind(*v);
         }
         q.push(")");
-        for r in q.build().persistent(false).fetch_all(&mut **tx).await? {
-            out.insert(r.try_get("code")?, r.try_get("subject_id")?);
-        }
+        rows.extend(q.build().persistent(false).fetch_all(&mut **tx).await?);
     }
-    Ok(out)
+    Ok(rows)
 }
 
-/// Looks up `name_norm → [subject_id]` for many names at once.
+/// Looks up `code → subject_id` for many codes at once.
+async fn lookup_codes(tx: &mut Transaction<'_, Sqlite>, codes: &[&str]) -> Result<HashMap<String, i64>> {
+    let rows = select_in(tx, "SELECT code, subject_id FROM subject_codes WHERE code", codes).await?;
+    rows.iter().map(|r| Ok((r.try_get("code")?, r.try_get("subject_id")?))).collect()
+}
+
+/// Looks up `name_norm → [(subject_id, region)]` for many names at once.
 async fn lookup_names(
     tx: &mut Transaction<'_, Sqlite>,
     names: &[&str],
 ) -> Result<HashMap<String, Vec<(i64, Option<String>)>>> {
     let mut out: HashMap<String, Vec<(i64, Option<String>)>> = HashMap::new();
-    for chunk in names.chunks(IN_LIST) {
-        let mut q = QueryBuilder::<Sqlite>::new("SELECT id, name_norm, region FROM subjects WHERE name_norm IN (");
-        let mut sep = q.separated(",");
-        for c in chunk {
-            sep.push_bind(c.to_string());
-        }
-        q.push(")");
-        for r in q.build().persistent(false).fetch_all(&mut **tx).await? {
-            out.entry(r.try_get("name_norm")?).or_default().push((r.try_get("id")?, r.try_get("region")?));
-        }
+    for r in select_in(tx, "SELECT id, name_norm, region FROM subjects WHERE name_norm", names).await? {
+        out.entry(r.try_get("name_norm")?).or_default().push((r.try_get("id")?, r.try_get("region")?));
     }
     Ok(out)
 }

@@ -137,6 +137,7 @@ pub async fn run(
     report.sort_by_key(|l| l.row);
     summary.report = report;
     app.store.close_batch(&summary).await?;
+    let resolved = resolve_queue(app).await?;
     let started = Instant::now();
     if let Some(h) = indexing.take() {
         h.await.map_err(|e| anyhow::anyhow!(e))??;
@@ -148,9 +149,41 @@ pub async fn run(
         validate_ms = validate_time.as_millis() as u64,
         store_wait_ms = store_wait.as_millis() as u64,
         index_ms = started.elapsed().as_millis() as u64,
+        resolved_from_queue = resolved,
         "batch processed"
     );
     Ok(summary)
+}
+
+/// How many queued records one pass looks at.
+const QUEUE_PASS: i64 = 10_000;
+
+/// Tries the unresolved queue again (after a batch may have brought the subjects it waits for): legacy codes
+/// first, then the normalised name under the same rule as at ingest. Returns how many records were linked.
+pub async fn resolve_queue(app: &App) -> Result<usize, IngestError> {
+    let mut linked = 0;
+    for r in app.store.unresolved(QUEUE_PASS, 0).await? {
+        let Some(item) = app.catalog.item(&r.item) else { continue };
+        let s = item.subject_ref(&r.fields);
+        let mut found = None;
+        for code in s.primary_code().into_iter().chain(s.legacy.iter().map(String::as_str)) {
+            if let Some(subject) = app.store.subject_by_code(code).await? {
+                found = Some(subject.id);
+                break;
+            }
+        }
+        if found.is_none() {
+            let candidates: Vec<(i64, Option<String>)> =
+                app.store.subjects_by_name(&s.name_norm).await?.into_iter().map(|x| (x.id, x.region)).collect();
+            found = credo_domain::name::pick_by_name(&candidates, s.region.as_deref());
+        }
+        if let Some(subject_id) = found
+            && app.store.assign_subject(r.id, subject_id).await?
+        {
+            linked += 1;
+        }
+    }
+    Ok(linked)
 }
 
 type StoreResult = Result<Vec<IngestedRow>, credo_store::StoreError>;

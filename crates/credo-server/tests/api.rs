@@ -302,3 +302,26 @@ async fn stray_cells_reject_a_row_and_a_foreign_source_warns() {
         (Some(3), Some("error"))
     );
 }
+
+#[tokio::test]
+async fn queued_records_resolve_when_their_subject_arrives() {
+    let t = spawn().await;
+    let mut orphan = penalty("西宁市城西区新到商贸有限公司", "", "9号");
+    let o = orphan.as_object_mut().unwrap();
+    o.remove("CF_XDR_SHXYM");
+    o.insert("CF_XDR_SWDJ".into(), json!("630104MA7X0009X"));
+    let (_, s) = t.post_batch(json!({ "item": "xzcf", "records": [orphan] })).await;
+    assert_eq!(s["unresolved"], 1, "{s}");
+    let registration = json!({
+        "DJ_MC": "西宁市城西区新到商贸有限公司", "DJ_SHXYM": "91630100MA7X00018G", "DJ_ZTLB": "法人及非法人组织",
+        "DJ_CLRQ": "2024-01-01", "DJ_DJJG": "西宁市城西区市场监督管理局", "DJ_HZRQ": "2024-01-01", "DJ_DJZT": "存续",
+    });
+    let (_, s) = t.post_batch(json!({ "item": "djzc", "records": [registration] })).await;
+    assert_eq!(s["accepted"], 1, "{s}");
+    let r = t.http.get(format!("{}/api/v1/unresolved", t.base)).bearer_auth(&t.key).send().await.unwrap();
+    let q: Value = r.json().await.unwrap();
+    assert_eq!(q["count"], 0, "the queue emptied: {q}");
+    let p = t.get_json("/api/v1/subjects/91630100MA7X00018G").await;
+    let items: Vec<&str> = p["items"].as_array().unwrap().iter().map(|g| g["item"].as_str().unwrap()).collect();
+    assert_eq!(items, vec!["djzc", "xzcf"]);
+}

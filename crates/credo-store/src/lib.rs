@@ -202,6 +202,10 @@ pub trait Store: Send + Sync {
     async fn subjects_after(&self, after: i64, limit: i64) -> Result<Vec<Subject>>;
     /// Latest versions of a subject's records, newest decision first.
     async fn subject_records(&self, subject_id: i64) -> Result<Vec<RecordView>>;
+    /// Subjects with exactly this normalised name.
+    async fn subjects_by_name(&self, name_norm: &str) -> Result<Vec<Subject>>;
+    /// Links a record from the unresolved queue to its subject (a change-feed entry); `false` if it was not queued.
+    async fn assign_subject(&self, record_id: i64, subject_id: i64) -> Result<bool>;
     /// Records that resolved to no subject, oldest first.
     async fn unresolved(&self, limit: i64, offset: i64) -> Result<Vec<RecordView>>;
 

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use credo_domain::catalog::SubjectKind;
+use credo_domain::name::pick_by_name;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool, Transaction};
 use time::format_description::well_known::Rfc3339;
@@ -218,20 +219,6 @@ fn rows_per_insert(cols: usize) -> usize {
     PARAMS_PER_STATEMENT / cols
 }
 
-/// Picks the subject a name refers to: the only subject with that name, or the only one in the row's region.
-fn by_name(candidates: Option<&Vec<(i64, Option<String>)>>, region: Option<&str>) -> Option<i64> {
-    let c = candidates?;
-    if c.len() == 1 {
-        return Some(c[0].0);
-    }
-    let region = region?;
-    let mut same = c.iter().filter(|(_, r)| r.as_deref() == Some(region));
-    match (same.next(), same.next()) {
-        (Some((id, _)), None) => Some(*id),
-        _ => None,
-    }
-}
-
 #[async_trait]
 impl Store for SqliteStore {
     async fn department_by_uscc(&self, uscc: &str) -> Result<Option<Department>> {
@@ -377,7 +364,7 @@ impl Store for SqliteStore {
                 .copied()
                 .or_else(|| {
                     if s.primary_code().is_none() {
-                        by_name(name_map.get(&s.name_norm), s.region.as_deref())
+                        name_map.get(&s.name_norm).and_then(|c| pick_by_name(c, s.region.as_deref()))
                     } else {
                         None
                     }
@@ -646,6 +633,31 @@ impl Store for SqliteStore {
 
     async fn subjects_after(&self, after: i64, limit: i64) -> Result<Vec<Subject>> {
         self.subjects_where("id > ? ORDER BY id LIMIT ?", vec![after, limit], None).await
+    }
+
+    async fn subjects_by_name(&self, name_norm: &str) -> Result<Vec<Subject>> {
+        self.subjects_where("name_norm = ? ORDER BY id", vec![], Some(name_norm)).await
+    }
+
+    async fn assign_subject(&self, record_id: i64, subject_id: i64) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query(
+            "UPDATE records SET subject_id = ? WHERE id = ? AND subject_id IS NULL RETURNING latest_version",
+        )
+        .bind(subject_id)
+        .bind(record_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else { return Ok(false) };
+        let version: i64 = row.try_get("latest_version")?;
+        sqlx::query("INSERT INTO changes (entity, entity_id, version, at) VALUES ('record', ?, ?, ?)")
+            .bind(record_id)
+            .bind(version)
+            .bind(now_text())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn subject_records(&self, subject_id: i64) -> Result<Vec<RecordView>> {

@@ -81,25 +81,15 @@ impl SqliteStore {
         })
     }
 
-    async fn subject_codes(&self, ids: &[i64]) -> Result<HashMap<i64, Vec<String>>> {
-        let mut out: HashMap<i64, Vec<String>> = HashMap::new();
-        for chunk in ids.chunks(IN_LIST) {
-            let mut q = QueryBuilder::<Sqlite>::new("SELECT subject_id, code FROM subject_codes WHERE subject_id IN (");
-            let mut sep = q.separated(",");
-            for id in chunk {
-                sep.push_bind(*id);
-            }
-            q.push(") ORDER BY code");
-            for r in q.build().persistent(false).fetch_all(&self.pool).await? {
-                out.entry(r.try_get("subject_id")?).or_default().push(r.try_get("code")?);
-            }
-        }
-        Ok(out)
-    }
-
+    /// Subjects chosen by `clause` (over `subjects`), each with all its codes, in one query: the codes are
+    /// joined in and folded back, so reading a subject costs one round trip to the database.
     async fn subjects_where(&self, clause: &str, bind: Vec<i64>, text: Option<&str>) -> Result<Vec<Subject>> {
-        let sql =
-            format!("SELECT id, kind, code, name, name_norm, region, status, profile FROM subjects WHERE {clause}");
+        let sql = format!(
+            "SELECT s.id, s.kind, s.code, s.name, s.name_norm, s.region, s.status, s.profile, c.code AS known_code
+             FROM subjects s LEFT JOIN subject_codes c ON c.subject_id = s.id
+             WHERE s.id IN (SELECT id FROM subjects WHERE {clause})
+             ORDER BY s.id, c.code"
+        );
         // Only fixed clauses are worth a cached prepared statement; id lists of every length are not.
         let cache = !clause.contains(" IN (");
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(cache);
@@ -109,26 +99,28 @@ impl SqliteStore {
         for b in bind {
             q = q.bind(b);
         }
-        let rows = q.fetch_all(&self.pool).await?;
-        let ids: Vec<i64> = rows.iter().map(|r| r.try_get("id")).collect::<std::result::Result<_, _>>()?;
-        let mut codes = self.subject_codes(&ids).await?;
-        rows.iter()
-            .map(|r| {
-                let id: i64 = r.try_get("id")?;
-                let profile: Option<String> = r.try_get("profile")?;
-                Ok(Subject {
-                    id,
-                    kind: kind_of(&r.try_get::<String, _>("kind")?)?,
-                    code: r.try_get("code")?,
-                    name: r.try_get("name")?,
-                    name_norm: r.try_get("name_norm")?,
-                    region: r.try_get("region")?,
-                    status: r.try_get("status")?,
-                    profile: profile.and_then(|p| serde_json::from_str(&p).ok()),
-                    codes: codes.remove(&id).unwrap_or_default(),
-                })
-            })
-            .collect()
+        let mut out: Vec<Subject> = Vec::new();
+        for r in q.fetch_all(&self.pool).await? {
+            let id: i64 = r.try_get("id")?;
+            let code: Option<String> = r.try_get("known_code")?;
+            if let Some(last) = out.last_mut().filter(|s| s.id == id) {
+                last.codes.extend(code);
+                continue;
+            }
+            let profile: Option<String> = r.try_get("profile")?;
+            out.push(Subject {
+                id,
+                kind: kind_of(&r.try_get::<String, _>("kind")?)?,
+                code: r.try_get("code")?,
+                name: r.try_get("name")?,
+                name_norm: r.try_get("name_norm")?,
+                region: r.try_get("region")?,
+                status: r.try_get("status")?,
+                profile: profile.and_then(|p| serde_json::from_str(&p).ok()),
+                codes: code.into_iter().collect(),
+            });
+        }
+        Ok(out)
     }
 
     async fn record_views(&self, clause: &str, binds: Vec<i64>) -> Result<Vec<RecordView>> {

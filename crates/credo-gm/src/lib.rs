@@ -1,8 +1,8 @@
 //! # credo-gm
 //!
-//! National cryptographic algorithms (国密) for Credo. This first cut carries SM3 (GB/T 32905) hashing, used for
-//! record content hashes and API-key storage, and HMAC-SM3 for blind indexes. SM2 signatures and SM4 field
-//! encryption join with the security work.
+//! National cryptographic algorithms (国密) for Credo: SM3 (GB/T 32905) hashes and HMAC-SM3 blind indexes,
+//! SM2 (GB/T 32918) signatures interoperable with `openssl`, and SM4-GCM (GB/T 32907) field encryption with
+//! rotating key ids. Everything else in the platform calls these; nothing else touches a cipher.
 //!
 //! ```
 //! assert_eq!(
@@ -11,8 +11,22 @@
 //! );
 //! ```
 
+pub mod sm2;
+pub mod sm4;
+
 use hmac::{Hmac, KeyInit, Mac};
 use sm3::{Digest, Sm3};
+
+/// Why a cryptographic operation failed (deliberately without detail).
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum GmError {
+    #[error("invalid key")]
+    Key,
+    #[error("invalid signature")]
+    Signature,
+    #[error("decryption failed")]
+    Cipher,
+}
 
 /// SM3 digest of `data`.
 pub fn sm3(data: &[u8]) -> [u8; 32] {

@@ -1,7 +1,5 @@
 //! Interoperability with the machine's `openssl` (3.x): SM2 with SM3 and the default ID, both directions.
 
-#![expect(clippy::unwrap_used, reason = "test fixtures fail loudly")]
-
 use std::process::Command;
 
 use credo_gm::sm2::{DEFAULT_ID, KeyPair, verify};

@@ -11,6 +11,7 @@
 //! );
 //! ```
 
+pub mod chain;
 pub mod sm2;
 pub mod sm4;
 

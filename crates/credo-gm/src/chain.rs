@@ -45,9 +45,8 @@ pub fn verify<'a>(
     entries: impl IntoIterator<Item = Entry<'a>>,
 ) -> Result<usize, ChainError> {
     let mut prev = start_prev.to_string();
-    let mut expected = first_seq;
     let mut n = 0;
-    for e in entries {
+    for (expected, e) in (first_seq..).zip(entries) {
         if link(e.prev, e.content) != e.hash {
             return Err(ChainError::Changed { seq: e.seq });
         }
@@ -58,7 +57,6 @@ pub fn verify<'a>(
             return Err(ChainError::Gap { seq: e.seq, expected });
         }
         prev = e.hash.to_string();
-        expected += 1;
         n += 1;
     }
     Ok(n)

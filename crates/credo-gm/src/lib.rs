@@ -2,8 +2,8 @@
 //!
 //! National cryptographic algorithms (国密) for Credo: SM3 (GB/T 32905) hashes and HMAC-SM3 blind indexes,
 //! SM2 (GB/T 32918) signatures interoperable with `openssl`, and SM4-GCM (GB/T 32907) field encryption with
-//! rotating key ids, SM3 hash chains, and argon2id password storage. Everything else in the platform calls
-//! these; nothing else touches a cipher.
+//! rotating key ids, SM3 hash chains, argon2id password storage and TOTP second factors. Everything else calls
+//! these; nothing else in the platform touches a cipher.
 //!
 //! ```
 //! assert_eq!(
@@ -16,6 +16,7 @@ pub mod chain;
 pub mod password;
 pub mod sm2;
 pub mod sm4;
+pub mod totp;
 
 use hmac::{Hmac, KeyInit, Mac};
 use sm3::{Digest, Sm3};

@@ -137,6 +137,23 @@ pub async fn run(
     report.sort_by_key(|l| l.row);
     summary.report = report;
     app.store.close_batch(&summary).await?;
+    crate::audit::record(
+        app.store.as_ref(),
+        credo_store::AuditEvent {
+            actor: channel.to_string(),
+            role: "department".into(),
+            department: Some(department.uscc.clone()),
+            action: "batch.submit".into(),
+            target: Some(format!("batch:{batch} item:{}", item.code)),
+            purpose: Some("信用信息归集".into()),
+            result: format!(
+                "rows={} accepted={} rejected={} duplicates={}",
+                summary.rows, summary.accepted, summary.rejected, summary.duplicates
+            ),
+            client: file_name.map(str::to_string),
+        },
+    )
+    .await?;
     let resolved = resolve_queue(app).await?;
     let started = Instant::now();
     if let Some(h) = indexing.take() {

@@ -13,6 +13,7 @@ use credo_store::{SqliteStore, Store};
 use time::{Date, OffsetDateTime, UtcOffset};
 
 pub mod api;
+pub mod audit;
 pub mod error;
 pub mod feed;
 pub mod ingest;

@@ -165,6 +165,37 @@ pub struct Change {
     pub version: Option<i64>,
 }
 
+/// 审计事件: who did what to what, why, with which result, from where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct AuditEvent {
+    pub actor: String,
+    pub role: String,
+    pub department: Option<String>,
+    pub action: String,
+    pub target: Option<String>,
+    pub purpose: Option<String>,
+    pub result: String,
+    pub client: Option<String>,
+}
+
+/// An audit event as stored, with its place in the chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredAuditEvent {
+    pub seq: i64,
+    pub at: String,
+    #[serde(flatten)]
+    pub event: AuditEvent,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl StoredAuditEvent {
+    /// The bytes the chain hash covers: every field but the hashes, in a fixed order.
+    pub fn content(seq: i64, at: &str, e: &AuditEvent) -> Vec<u8> {
+        serde_json::to_vec(&(seq, at, e)).unwrap_or_default()
+    }
+}
+
 /// Counts for the home page and the operators.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Counts {
@@ -208,6 +239,13 @@ pub trait Store: Send + Sync {
     async fn assign_subject(&self, record_id: i64, subject_id: i64) -> Result<bool>;
     /// Records that resolved to no subject, oldest first.
     async fn unresolved(&self, limit: i64, offset: i64) -> Result<Vec<RecordView>>;
+
+    /// Appends an audit event to the SM3 chain; returns its sequence number.
+    async fn append_audit(&self, event: &AuditEvent) -> Result<i64>;
+    /// The chain's head: the last sequence number and hash.
+    async fn audit_head(&self) -> Result<(i64, String)>;
+    /// Audit events with `seq > after`, in stored order.
+    async fn audit_after(&self, after: i64, limit: i64) -> Result<Vec<StoredAuditEvent>>;
 
     async fn changes_after(&self, seq: i64, limit: i64) -> Result<Vec<Change>>;
     async fn last_seq(&self) -> Result<i64>;

@@ -660,6 +660,75 @@ impl Store for SqliteStore {
         self.record_views("r.subject_id IS NULL ORDER BY r.id LIMIT ? OFFSET ?", vec![limit, offset]).await
     }
 
+    async fn append_audit(&self, event: &AuditEvent) -> Result<i64> {
+        let mut tx = self.pool.begin().await?;
+        // Take the write lock before reading the head.
+        sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1").execute(&mut *tx).await?;
+        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(&mut *tx).await?;
+        let (last, prev): (i64, String) = (head.try_get("seq")?, head.try_get("hash")?);
+        let seq = last + 1;
+        let at = now_text();
+        let hash = credo_gm::chain::link(&prev, &StoredAuditEvent::content(seq, &at, event));
+        sqlx::query(
+            "INSERT INTO audit_events (seq, at, actor, role, department, action, target, purpose, result, client, prev_hash, hash)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(seq)
+        .bind(&at)
+        .bind(&event.actor)
+        .bind(&event.role)
+        .bind(&event.department)
+        .bind(&event.action)
+        .bind(&event.target)
+        .bind(&event.purpose)
+        .bind(&event.result)
+        .bind(&event.client)
+        .bind(&prev)
+        .bind(&hash)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1")
+            .bind(seq)
+            .bind(&hash)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(seq)
+    }
+
+    async fn audit_head(&self) -> Result<(i64, String)> {
+        let r = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(&self.pool).await?;
+        Ok((r.try_get("seq")?, r.try_get("hash")?))
+    }
+
+    async fn audit_after(&self, after: i64, limit: i64) -> Result<Vec<StoredAuditEvent>> {
+        sqlx::query("SELECT * FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?")
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(StoredAuditEvent {
+                    seq: r.try_get("seq")?,
+                    at: r.try_get("at")?,
+                    event: AuditEvent {
+                        actor: r.try_get("actor")?,
+                        role: r.try_get("role")?,
+                        department: r.try_get("department")?,
+                        action: r.try_get("action")?,
+                        target: r.try_get("target")?,
+                        purpose: r.try_get("purpose")?,
+                        result: r.try_get("result")?,
+                        client: r.try_get("client")?,
+                    },
+                    prev_hash: r.try_get("prev_hash")?,
+                    hash: r.try_get("hash")?,
+                })
+            })
+            .collect()
+    }
+
     async fn changes_after(&self, seq: i64, limit: i64) -> Result<Vec<Change>> {
         sqlx::query("SELECT seq, entity, entity_id, version FROM changes WHERE seq > ? ORDER BY seq LIMIT ?")
             .bind(seq)

@@ -76,6 +76,11 @@ enum Command {
         #[command(subcommand)]
         command: DeptCommand,
     },
+    /// 审计日志
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// 从存储重建搜索索引
     Reindex {
         #[arg(long, env = "CREDO_DATA")]
@@ -94,6 +99,15 @@ enum Command {
         seed: u64,
         #[arg(long)]
         out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// 校验审计日志哈希链:完整时退出码 0,否则 1 并指出第一条被改动、删除或调序的记录
+    Verify {
+        #[arg(long, env = "CREDO_DATA")]
+        data: PathBuf,
     },
 }
 
@@ -188,6 +202,23 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Id { command: IdCommand::Validate } => validate_ids(),
         Command::Dept { command } => dept(command).await,
+        Command::Audit { command: AuditCommand::Verify { data } } => {
+            let app = open(&data).await?;
+            let (seq, hash) = app.store.audit_head().await?;
+            match credo_server::audit::verify(app.store.as_ref(), (seq, &hash)).await {
+                Ok(n) => {
+                    println!("{}", serde_json::json!({ "intact": true, "events": n }));
+                    Ok(())
+                }
+                Err(e) => {
+                    println!(
+                        "{}",
+                        serde_json::json!({ "intact": false, "first_bad_event": e.seq(), "message": e.to_string() })
+                    );
+                    Err(anyhow::anyhow!(e))
+                }
+            }
+        }
         Command::Reindex { data } => {
             let app = open(&data).await?;
             let n = credo_server::feed::reindex(&app).await?;
@@ -311,6 +342,26 @@ async fn import(
     Ok(())
 }
 
+/// Audits an operator action taken on the command line (the local operating-system user is the actor).
+async fn cli_audit(app: &App, action: &str, target: &str, result: &str) -> anyhow::Result<()> {
+    let actor = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+    credo_server::audit::record(
+        app.store.as_ref(),
+        credo_store::AuditEvent {
+            actor: format!("cli:{actor}"),
+            role: "operator".into(),
+            department: None,
+            action: action.into(),
+            target: Some(target.into()),
+            purpose: None,
+            result: result.into(),
+            client: Some("local".into()),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
 async fn dept(command: DeptCommand) -> anyhow::Result<()> {
     match command {
         DeptCommand::Add { data, uscc, name, region } => {
@@ -330,6 +381,7 @@ async fn dept(command: DeptCommand) -> anyhow::Result<()> {
                     credo_store::StoreError::Conflict(m) => unusable(m),
                     other => other.into(),
                 })?;
+            cli_audit(&app, "dept.add", &d.uscc, "ok").await?;
             println!("{}", serde_json::to_string(&d)?);
         }
         DeptCommand::Key { data, uscc } => {
@@ -341,14 +393,17 @@ async fn dept(command: DeptCommand) -> anyhow::Result<()> {
                 .await?
                 .ok_or_else(|| unusable(format!("没有代码为“{code}”的部门,请先 credo dept add")))?;
             let (full, key) = credo_server::keys::create(app.store.as_ref(), &d).await?;
+            cli_audit(&app, "dept.key.create", &format!("{} key:{}", d.uscc, key.prefix), "ok").await?;
             eprintln!("请妥善保存该密钥,它只显示这一次。");
             println!("{}", serde_json::json!({ "department": d.uscc, "prefix": key.prefix, "key": full }));
         }
         DeptCommand::Revoke { data, prefix } => {
             let app = open(&data).await?;
             if !app.store.revoke_api_key(&prefix).await? {
+                cli_audit(&app, "dept.key.revoke", &format!("key:{prefix}"), "not_found").await?;
                 return Err(unusable(format!("没有前缀为“{prefix}”的有效密钥")));
             }
+            cli_audit(&app, "dept.key.revoke", &format!("key:{prefix}"), "ok").await?;
             println!("{}", serde_json::json!({ "revoked": prefix }));
         }
         DeptCommand::List { data } => {

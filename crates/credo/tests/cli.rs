@@ -199,3 +199,25 @@ fn a_cli_import_while_the_server_runs_becomes_searchable() {
     let _ = server.wait();
     assert!(found, "the server's feed follower indexed what the CLI stored");
 }
+
+#[test]
+fn audit_verify_exits_1_and_names_the_tampered_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    assert!(
+        credo(&["dept", "add", "--data", d, "--uscc", DEPT, "--name", "西宁市市场监督管理局"], None).status.success()
+    );
+    assert!(credo(&["dept", "key", "--data", d, "--uscc", DEPT], None).status.success());
+    let ok = credo(&["audit", "verify", "--data", d], None);
+    assert_eq!(ok.status.code(), Some(0));
+    assert_eq!(lines(&ok)[0]["events"], 2);
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let store = credo_store::SqliteStore::open(dir.path()).await.unwrap();
+        sqlx::query("UPDATE audit_events SET result = 'denied' WHERE seq = 1").execute(store.pool()).await.unwrap();
+    });
+    let bad = credo(&["audit", "verify", "--data", d], None);
+    assert_eq!(bad.status.code(), Some(1));
+    let v = &lines(&bad)[0];
+    assert_eq!((v["intact"].as_bool(), v["first_bad_event"].as_i64()), (Some(false), Some(1)));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("第 1 条"));
+}

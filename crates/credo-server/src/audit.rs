@@ -1,31 +1,29 @@
 //! The audit trail (审计日志): recording events and verifying the SM3 chain end to end.
 
 use credo_gm::chain::{self, ChainError, Entry, GENESIS};
-use credo_store::{AuditEvent, Store, StoredAuditEvent};
+use credo_store::{Store, StoredAuditEvent};
 
 const PAGE: i64 = 10_000;
 
 /// Why the trail does not verify.
 #[derive(Debug, thiserror::Error)]
 pub enum AuditError {
-    #[error("审计日志第 {seq} 条被篡改:内容与其哈希不符")]
-    Changed { seq: i64 },
-    #[error("审计日志第 {seq} 条不接续第 {after} 条:其间的记录被删除或顺序被改动")]
-    Broken { seq: i64, after: i64 },
-    #[error("审计日志第 {seq} 条的序号应为 {expected}:记录被删除或顺序被改动")]
-    Gap { seq: i64, expected: i64 },
+    #[error("{}", chain_message(.0))]
+    Chain(#[from] ChainError),
     #[error("审计日志末尾与链头不符(链头为第 {head} 条,日志止于第 {last} 条):末尾的记录被删除或改动")]
     Tail { head: i64, last: i64 },
     #[error("{0}")]
     Store(#[from] credo_store::StoreError),
 }
 
-impl From<ChainError> for AuditError {
-    fn from(e: ChainError) -> AuditError {
-        match e {
-            ChainError::Changed { seq } => AuditError::Changed { seq },
-            ChainError::Broken { seq, after } => AuditError::Broken { seq, after },
-            ChainError::Gap { seq, expected } => AuditError::Gap { seq, expected },
+fn chain_message(e: &ChainError) -> String {
+    match e {
+        ChainError::Changed { seq } => format!("审计日志第 {seq} 条被篡改:内容与其哈希不符"),
+        ChainError::Broken { seq, after } => {
+            format!("审计日志第 {seq} 条不接续第 {after} 条:其间的记录被删除或顺序被改动")
+        }
+        ChainError::Gap { seq, expected } => {
+            format!("审计日志第 {seq} 条的序号应为 {expected}:记录被删除或顺序被改动")
         }
     }
 }
@@ -34,16 +32,13 @@ impl AuditError {
     /// The sequence number of the first bad event, if one is named.
     pub fn seq(&self) -> Option<i64> {
         match self {
-            AuditError::Changed { seq } | AuditError::Broken { seq, .. } | AuditError::Gap { seq, .. } => Some(*seq),
+            AuditError::Chain(
+                ChainError::Changed { seq } | ChainError::Broken { seq, .. } | ChainError::Gap { seq, .. },
+            ) => Some(*seq),
             AuditError::Tail { last, .. } => Some(*last + 1),
             AuditError::Store(_) => None,
         }
     }
-}
-
-/// Records an event. Failing to audit is an error of the action itself: callers propagate it.
-pub async fn record(store: &dyn Store, event: AuditEvent) -> credo_store::Result<i64> {
-    store.append_audit(&event).await
 }
 
 /// Verifies the whole chain against the head; returns the number of events.

@@ -137,9 +137,8 @@ pub async fn run(
     report.sort_by_key(|l| l.row);
     summary.report = report;
     app.store.close_batch(&summary).await?;
-    crate::audit::record(
-        app.store.as_ref(),
-        credo_store::AuditEvent {
+    app.store
+        .append_audit(&credo_store::AuditEvent {
             actor: channel.to_string(),
             role: "department".into(),
             department: Some(department.uscc.clone()),
@@ -151,9 +150,8 @@ pub async fn run(
                 summary.rows, summary.accepted, summary.rejected, summary.duplicates
             ),
             client: file_name.map(str::to_string),
-        },
-    )
-    .await?;
+        })
+        .await?;
     let resolved = resolve_queue(app).await?;
     let started = Instant::now();
     if let Some(h) = indexing.take() {

@@ -2,7 +2,8 @@
 
 #![expect(clippy::unwrap_used, reason = "test fixtures fail loudly")]
 
-use credo_server::audit::{AuditError, record, verify};
+use credo_gm::chain::ChainError;
+use credo_server::audit::{AuditError, verify};
 use credo_store::{AuditEvent, SqliteStore, Store};
 
 fn event(n: usize) -> AuditEvent {
@@ -22,7 +23,7 @@ async fn trail() -> (tempfile::TempDir, SqliteStore) {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path()).await.unwrap();
     for n in 1..=5 {
-        assert_eq!(record(&store, event(n)).await.unwrap(), n as i64);
+        assert_eq!(store.append_audit(&event(n)).await.unwrap(), n as i64);
     }
     (dir, store)
 }
@@ -47,7 +48,7 @@ async fn a_changed_event_is_named() {
     let (_d, store) = trail().await;
     exec(&store, "UPDATE audit_events SET target = 'subject:99' WHERE seq = 3").await;
     let e = check(&store).await.unwrap_err();
-    assert!(matches!(e, AuditError::Changed { seq: 3 }), "{e}");
+    assert!(matches!(e, AuditError::Chain(ChainError::Changed { seq: 3 })), "{e}");
     assert_eq!(e.seq(), Some(3));
 }
 
@@ -56,7 +57,7 @@ async fn a_removed_event_is_named() {
     let (_d, store) = trail().await;
     exec(&store, "DELETE FROM audit_events WHERE seq = 3").await;
     let e = check(&store).await.unwrap_err();
-    assert!(matches!(e, AuditError::Broken { seq: 4, after: 2 }), "{e}");
+    assert!(matches!(e, AuditError::Chain(ChainError::Broken { seq: 4, after: 2 })), "{e}");
 }
 
 #[tokio::test]

@@ -345,9 +345,8 @@ async fn import(
 /// Audits an operator action taken on the command line (the local operating-system user is the actor).
 async fn cli_audit(app: &App, action: &str, target: &str, result: &str) -> anyhow::Result<()> {
     let actor = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
-    credo_server::audit::record(
-        app.store.as_ref(),
-        credo_store::AuditEvent {
+    app.store
+        .append_audit(&credo_store::AuditEvent {
             actor: format!("cli:{actor}"),
             role: "operator".into(),
             department: None,
@@ -356,9 +355,8 @@ async fn cli_audit(app: &App, action: &str, target: &str, result: &str) -> anyho
             purpose: None,
             result: result.into(),
             client: Some("local".into()),
-        },
-    )
-    .await?;
+        })
+        .await?;
     Ok(())
 }
 

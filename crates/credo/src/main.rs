@@ -281,13 +281,13 @@ async fn import(
     let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let table = credo_import::read_table(credo_import::Format::detect(name, &bytes), &bytes, sheet)
         .map_err(|e| unusable(e.to_string()))?;
-    credo_import::HeaderMap::new(&item_def, &table.headers).map_err(|e| unusable(e.to_string()))?;
+    // Checked before anything is opened or registered, so an unusable file changes nothing.
+    let map = credo_import::HeaderMap::new(&item_def, &table.headers).map_err(|e| unusable(e.to_string()))?;
     let app = App::open(data, catalog, Clock::System).await?;
     let department = match app.store.department_by_uscc(dept_code.as_str()).await? {
         Some(d) => d,
         None => {
             let from_file = item_def.source.as_ref().and_then(|s| {
-                let map = credo_import::HeaderMap::new(&item_def, &table.headers).ok()?;
                 let col = map.columns.iter().position(|c| c.as_deref() == Some(s.name.as_str()))?;
                 table
                     .rows

@@ -587,6 +587,12 @@ impl Catalog {
         self.items.get(code)
     }
 
+    /// The codes of every field that holds an identity document number (sealed at rest).
+    pub fn sensitive_fields(&self) -> Vec<String> {
+        let fields = self.items.values().flat_map(|i| &i.fields);
+        fields.filter(|f| f.kind == FieldType::IdNumber).map(|f| f.code.clone()).collect()
+    }
+
     pub fn context(&self, today: Date) -> ValidationContext<'_> {
         ValidationContext { today, regions: &self.regions, registrars: &self.registrars }
     }

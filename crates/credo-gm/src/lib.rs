@@ -13,6 +13,7 @@
 //! ```
 
 pub mod chain;
+pub mod keyring;
 pub mod password;
 pub mod sm2;
 pub mod sm4;

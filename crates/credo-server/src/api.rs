@@ -76,7 +76,11 @@ async fn search(State(app): State<App>, Query(p): Query<SearchParams>) -> Result
     }
     let limit = p.limit.unwrap_or(20).clamp(1, 100);
     let search = app.search.clone();
-    let q2 = q.clone();
+    // A person's ID number is indexed by its blind index only.
+    let q2 = match credo_domain::ids::Ric::parse(&q, app.clock.today()) {
+        Ok(ric) => app.vault.blind(ric.as_str()),
+        _ => q.clone(),
+    };
     let hits = tokio::task::spawn_blocking(move || search.search(&q2, limit)).await.map_err(ApiError::internal)??;
     let hits: Vec<SearchHit> = hits
         .into_iter()

@@ -6,7 +6,7 @@
 //! * Extras (unmapped columns) are never shown.
 
 use credo_domain::catalog::{Catalog, SubjectKind};
-use credo_domain::ids::{Ric, mask_middle};
+use credo_domain::ids::{embedded_rics, mask_middle};
 use credo_store::{RecordView, Subject};
 use serde::Serialize;
 use time::Date;
@@ -25,26 +25,14 @@ pub fn display_code(s: &Subject) -> Option<String> {
 
 /// Masks every valid 18-digit ID number inside a text.
 pub fn mask_embedded_ids(text: &str, today: Date) -> String {
-    let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    while i < chars.len() {
-        if i + 18 <= chars.len()
-            && (i == 0 || !chars[i - 1].is_ascii_alphanumeric())
-            && chars[i..i + 17].iter().all(char::is_ascii_digit)
-            && (chars[i + 17].is_ascii_digit() || chars[i + 17] == 'X' || chars[i + 17] == 'x')
-            && chars.get(i + 18).is_none_or(|c| !c.is_ascii_alphanumeric())
-        {
-            let candidate: String = chars[i..i + 18].iter().collect();
-            if Ric::parse(&candidate, today).is_ok() {
-                out.push_str(&mask_middle(&candidate, 4, 4));
-                i += 18;
-                continue;
-            }
-        }
-        out.push(chars[i]);
-        i += 1;
+    let mut last = 0;
+    for r in embedded_rics(text, today) {
+        out.push_str(&text[last..r.start]);
+        out.push_str(&mask_middle(&text[r.clone()], 4, 4));
+        last = r.end;
     }
+    out.push_str(&text[last..]);
     out
 }
 

@@ -153,6 +153,41 @@ async fn public_output_never_shows_a_full_id_number() {
 }
 
 #[tokio::test]
+async fn id_numbers_are_sealed_in_every_file_of_the_data_directory() {
+    let t = spawn().await;
+    let (_, s) = t.post_batch(json!({ "item": "xzcf", "records": [person_penalty()] })).await;
+    assert_eq!(s["accepted"], 1, "{s}");
+    credo_server::feed::sync_search(&t.app).await.unwrap();
+    // Still found by the number (through its blind index) …
+    let hits = t.get_json("/api/v1/subjects?q=630102199001011235").await;
+    assert_eq!(hits["hits"][0]["name"], "李四", "{hits}");
+    let p = t.get_json("/api/v1/subjects/630102199001011235").await;
+    assert!(p["items"][0]["records"][0]["fields"].to_string().contains("6301**********1235"), "{p}");
+    // … but no file under the data directory (database, WAL, search index) holds it in plain text, although
+    // the number was both a 证件号码 field and part of a free-text 违法事实.
+    let mut files = vec![t._dir.path().to_path_buf()];
+    let mut seen = 0;
+    while let Some(path) = files.pop() {
+        if path.is_dir() {
+            if path.file_name().is_some_and(|n| n == "keys") {
+                continue;
+            }
+            files.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+            continue;
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        seen += bytes.len();
+        for needle in ["630102199001011235", "199001011235"] {
+            assert!(!bytes.windows(needle.len()).any(|w| w == needle.as_bytes()), "{} holds {needle}", path.display());
+        }
+    }
+    assert!(seen > 100_000, "the database and index files were read ({seen} bytes)");
+    let raw = std::fs::read(t._dir.path().join("credo.sqlite-wal")).unwrap_or_default();
+    let db = [std::fs::read(t._dir.path().join("credo.sqlite")).unwrap(), raw].concat();
+    assert!(db.windows(7).any(|w| w == b"sm4gcm:"), "sealed values are there");
+}
+
+#[tokio::test]
 async fn search_finds_by_code_name_short_name_and_traditional() {
     let t = spawn().await;
     t.post_batch(json!({ "item": "xzcf", "records": [
@@ -223,10 +258,15 @@ async fn multipart_csv_in_gb18030_with_an_unmapped_column() {
     assert_eq!((warn["row"].as_u64(), warn["column"].as_str()), (Some(1), Some("内部备注")));
     let p = t.get_json("/api/v1/subjects/91630100MA7X00018G").await;
     assert!(!p.to_string().contains("仅内部可见"), "extras are kept but never published");
-    let raw = credo_store::SqliteStore::open(t._dir.path()).await.unwrap();
-    let extras: Option<String> =
-        sqlx::query_scalar("SELECT extras FROM record_versions").fetch_one(raw.pool()).await.unwrap();
-    assert!(extras.unwrap().contains("仅内部可见"));
+    // Kept with the version, sealed with SM4: the database holds only ciphertext.
+    let (raw, _, ring) = credo_server::open_store(t._dir.path(), &credo_domain::embedded::catalog()).await.unwrap();
+    let extras: String = sqlx::query_scalar::<_, Option<String>>("SELECT extras FROM record_versions")
+        .fetch_one(raw.pool())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(extras.starts_with("sm4gcm:") && !extras.contains("仅内部可见"), "{extras}");
+    assert!(ring.cipher().unwrap().open(&extras, "extras").unwrap().contains("仅内部可见"));
 }
 
 #[tokio::test]

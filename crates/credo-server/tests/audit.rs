@@ -4,7 +4,7 @@
 
 use credo_gm::chain::ChainError;
 use credo_server::audit::{AuditError, verify};
-use credo_store::{AuditEvent, SqliteStore, Store};
+use credo_store::{AuditEvent, SqliteStore, Store, Vault};
 
 fn event(n: usize) -> AuditEvent {
     AuditEvent {
@@ -21,7 +21,8 @@ fn event(n: usize) -> AuditEvent {
 
 async fn trail() -> (tempfile::TempDir, SqliteStore) {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path()).await.unwrap();
+    let vault = Vault::new(&credo_gm::keyring::Keyring::generate(), []).unwrap();
+    let store = SqliteStore::open(dir.path(), std::sync::Arc::new(vault)).await.unwrap();
     for n in 1..=5 {
         assert_eq!(store.append_audit(&event(n)).await.unwrap(), n as i64);
     }

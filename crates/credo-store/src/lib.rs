@@ -16,8 +16,10 @@ use serde::Serialize;
 use time::{Date, OffsetDateTime};
 
 mod sqlite;
+mod vault;
 
 pub use sqlite::SqliteStore;
+pub use vault::Vault;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

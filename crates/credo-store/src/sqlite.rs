@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -23,6 +24,7 @@ const IN_LIST: usize = 900;
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    vault: Arc<Vault>,
 }
 
 fn now_text() -> String {
@@ -46,8 +48,8 @@ fn json<T: serde::Serialize>(v: &T) -> String {
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) `DIR/credo.sqlite` and applies the migrations.
-    pub async fn open(dir: &Path) -> Result<SqliteStore> {
+    /// Opens (creating if needed) `DIR/credo.sqlite` and applies the migrations; `vault` seals what is personal.
+    pub async fn open(dir: &Path, vault: Arc<Vault>) -> Result<SqliteStore> {
         std::fs::create_dir_all(dir).map_err(|e| StoreError::Corrupt(format!("{}: {e}", dir.display())))?;
         let url = format!("sqlite://{}", dir.join("credo.sqlite").display());
         let opts = SqliteConnectOptions::from_str(&url)?
@@ -63,7 +65,7 @@ impl SqliteStore {
             .pragma("temp_store", "memory");
         let pool = SqlitePoolOptions::new().max_connections(4).connect_with(opts).await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        Ok(SqliteStore { pool })
+        Ok(SqliteStore { pool, vault })
     }
 
     pub fn pool(&self) -> &SqlitePool {
@@ -83,7 +85,7 @@ impl SqliteStore {
 
     /// Subjects chosen by `clause` (over `subjects`), each with all its codes, in one query: the codes are
     /// joined in and folded back, so reading a subject costs one round trip to the database.
-    async fn subjects_where(&self, clause: &str, bind: Vec<i64>, text: Option<&str>) -> Result<Vec<Subject>> {
+    async fn subjects_where(&self, clause: &str, bind: Vec<i64>, text: &[&str]) -> Result<Vec<Subject>> {
         let sql = format!(
             "SELECT s.id, s.kind, s.code, s.name, s.name_norm, s.region, s.status, s.profile, c.code AS known_code
              FROM subjects s LEFT JOIN subject_codes c ON c.subject_id = s.id
@@ -93,7 +95,7 @@ impl SqliteStore {
         // Only fixed clauses are worth a cached prepared statement; id lists of every length are not.
         let cache = !clause.contains(" IN (");
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(cache);
-        if let Some(t) = text {
+        for t in text {
             q = q.bind(t.to_string());
         }
         for b in bind {
@@ -108,15 +110,23 @@ impl SqliteStore {
                 continue;
             }
             let profile: Option<String> = r.try_get("profile")?;
+            let profile = match profile.and_then(|p| serde_json::from_str::<BTreeMap<String, String>>(&p).ok()) {
+                Some(mut fields) => {
+                    self.vault.open_fields(&mut fields)?;
+                    Some(serde_json::to_value(fields).unwrap_or_default())
+                }
+                None => None,
+            };
+            let stored_code: Option<String> = r.try_get("code")?;
             out.push(Subject {
                 id,
                 kind: kind_of(&r.try_get::<String, _>("kind")?)?,
-                code: r.try_get("code")?,
+                code: stored_code.map(|c| self.vault.open(c, "subjects.code")).transpose()?,
                 name: r.try_get("name")?,
                 name_norm: r.try_get("name_norm")?,
                 region: r.try_get("region")?,
                 status: r.try_get("status")?,
-                profile: profile.and_then(|p| serde_json::from_str(&p).ok()),
+                profile,
                 codes: code.into_iter().collect(),
             });
         }
@@ -141,6 +151,9 @@ impl SqliteStore {
             .iter()
             .map(|r| {
                 let fields: String = r.try_get("fields")?;
+                let mut fields: BTreeMap<String, String> =
+                    serde_json::from_str(&fields).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                self.vault.open_fields(&mut fields)?;
                 Ok(RecordView {
                     id: r.try_get("id")?,
                     item: r.try_get("item")?,
@@ -150,7 +163,7 @@ impl SqliteStore {
                     decided_on: parse_date(r.try_get("decided_on")?),
                     received_at: parse_time(&r.try_get::<String, _>("received_at")?)?,
                     batch_id: r.try_get("batch_id")?,
-                    fields: serde_json::from_str(&fields).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    fields,
                     subject_id: r.try_get("subject_id")?,
                 })
             })
@@ -317,12 +330,14 @@ impl Store for SqliteStore {
         let mut tx = self.pool.begin().await?;
         sqlx::query("UPDATE batches SET finished_at = NULL WHERE id = ?").bind(batch_id).execute(&mut *tx).await?;
 
-        // 1. Subjects: by code (primary, then legacy), then by normalised name within the region.
+        // 1. Subjects: by code (primary, then legacy), then by normalised name within the region. A person's ID
+        // number is keyed by its blind index and stored sealed.
+        let primary: Vec<Option<(String, String)>> =
+            rows.iter().map(|r| self.vault.subject_code(&r.record.subject)).collect::<Result<_>>()?;
         let mut all_codes: Vec<&str> = Vec::new();
-        for r in rows {
-            let s = &r.record.subject;
-            all_codes.extend(s.primary_code());
-            all_codes.extend(s.legacy.iter().map(String::as_str));
+        for (r, p) in rows.iter().zip(&primary) {
+            all_codes.extend(p.as_ref().map(|(key, _)| key.as_str()));
+            all_codes.extend(r.record.subject.legacy.iter().map(String::as_str));
         }
         all_codes.sort_unstable();
         all_codes.dedup();
@@ -343,15 +358,15 @@ impl Store for SqliteStore {
             + 1;
         // New subjects with the row that introduced them (a registration row, when there is one, wins: its
         // status and profile go straight into the INSERT).
-        let mut new_subjects: Vec<(i64, &Incoming)> = Vec::new();
+        let mut new_subjects: Vec<(i64, &Incoming, &str)> = Vec::new();
         let mut new_index: HashMap<i64, usize> = HashMap::new();
         let mut new_codes: Vec<(String, i64)> = Vec::new();
         let mut subject_ids: Vec<Option<i64>> = Vec::with_capacity(rows.len());
-        for r in rows {
+        for (r, p) in rows.iter().zip(&primary) {
             let s = &r.record.subject;
-            let known = s
-                .primary_code()
-                .and_then(|c| code_map.get(c))
+            let known = p
+                .as_ref()
+                .and_then(|(key, _)| code_map.get(key))
                 .or_else(|| s.legacy.iter().find_map(|c| code_map.get(c.as_str())))
                 .copied()
                 .or_else(|| {
@@ -361,15 +376,15 @@ impl Store for SqliteStore {
                         None
                     }
                 });
-            let id = match (known, s.primary_code()) {
+            let id = match (known, p) {
                 (Some(id), _) => Some(id),
-                (None, Some(code)) => {
+                (None, Some((key, stored))) => {
                     let id = next_subject;
                     next_subject += 1;
                     new_index.insert(id, new_subjects.len());
-                    new_subjects.push((id, r));
-                    code_map.insert(code.to_string(), id);
-                    new_codes.push((code.to_string(), id));
+                    new_subjects.push((id, r, stored));
+                    code_map.insert(key.clone(), id);
+                    new_codes.push((key.clone(), id));
                     Some(id)
                 }
                 (None, None) => None,
@@ -394,6 +409,7 @@ impl Store for SqliteStore {
                 new_subjects[i].1 = r;
                 continue;
             }
+            let profile = json(&self.vault.seal_fields(&r.record.fields)?);
             let s = &r.record.subject;
             sqlx::query("UPDATE subjects SET name = ?, name_norm = ?, region = COALESCE(?, region), kind = ?, status = ?, profile = ?, updated_at = ? WHERE id = ?")
                 .bind(&s.name)
@@ -401,27 +417,34 @@ impl Store for SqliteStore {
                 .bind(&s.region)
                 .bind(s.kind.as_str())
                 .bind(registration_status(r))
-                .bind(json(&r.record.fields))
+                .bind(profile)
                 .bind(&now)
                 .bind(sid)
                 .execute(&mut *tx)
                 .await?;
             changes.push(("subject", *sid, None));
         }
-        for chunk in new_subjects.chunks(rows_per_insert(10)) {
+        let new_profiles: Vec<Option<String>> = new_subjects
+            .iter()
+            .map(|(_, r, _)| {
+                r.registration.then(|| self.vault.seal_fields(&r.record.fields).map(|f| json(&f))).transpose()
+            })
+            .collect::<Result<_>>()?;
+        for (chunk, profiles) in new_subjects.chunks(rows_per_insert(10)).zip(new_profiles.chunks(rows_per_insert(10)))
+        {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO subjects (id, kind, code, name, name_norm, region, status, profile, created_at, updated_at) ",
             );
-            q.push_values(chunk, |mut b, (id, r)| {
+            q.push_values(chunk.iter().zip(profiles), |mut b, ((id, r, stored), profile)| {
                 let s = &r.record.subject;
                 b.push_bind(*id)
                     .push_bind(s.kind.as_str())
-                    .push_bind(s.primary_code().map(str::to_string))
+                    .push_bind(stored.to_string())
                     .push_bind(s.name.as_str())
                     .push_bind(s.name_norm.as_str())
                     .push_bind(s.region.as_deref())
                     .push_bind(registration_status(r))
-                    .push_bind(r.registration.then(|| json(&r.record.fields)))
+                    .push_bind(profile.clone())
                     .push_bind(now.as_str())
                     .push_bind(now.as_str());
             });
@@ -435,7 +458,7 @@ impl Store for SqliteStore {
             q.push(" ON CONFLICT (code) DO NOTHING");
             q.build().persistent(false).execute(&mut *tx).await?;
         }
-        changes.extend(new_subjects.iter().map(|(id, _)| ("subject", *id, None)));
+        changes.extend(new_subjects.iter().map(|(id, _, _)| ("subject", *id, None)));
 
         // 3. Records: find existing heads by natural key.
         let mut existing: HashMap<(String, String), ExistingRecord> = HashMap::new();
@@ -477,9 +500,10 @@ impl Store for SqliteStore {
         let mut updated: HashMap<i64, (i64, String, Option<i64>, Option<String>)> = HashMap::new();
         let mut versions: Vec<(i64, i64, &Incoming, String, String)> = Vec::new();
         for (r, sid) in rows.iter().zip(&subject_ids) {
-            // The subject reference derives from the fields, so the fields' JSON is the whole content.
-            let fields_json = json(&r.record.fields);
-            let hash = credo_gm::sm3_hex(fields_json.as_bytes());
+            // The subject reference derives from the fields, so the fields' JSON is the whole content; the digest
+            // is over the plain fields (sealing is randomised), what is stored is sealed.
+            let hash = self.vault.digest(json(&r.record.fields).as_bytes());
+            let fields_json = json(&self.vault.seal_fields(&r.record.fields)?);
             let key = (r.record.item.clone(), r.record.natural_key.clone());
             let decided = r.record.decided_on.map(|d| d.to_string());
             let (id, version, outcome) = match existing.get_mut(&key) {
@@ -535,19 +559,24 @@ impl Store for SqliteStore {
                 .execute(&mut *tx)
                 .await?;
         }
-        for chunk in versions.chunks(rows_per_insert(7)) {
+        let extras: Vec<Option<String>> = versions
+            .iter()
+            .map(|(_, _, r, _, _)| {
+                (!r.extras.is_empty()).then(|| self.vault.seal(&json(&r.extras), "extras")).transpose()
+            })
+            .collect::<Result<_>>()?;
+        for (chunk, extras) in versions.chunks(rows_per_insert(7)).zip(extras.chunks(rows_per_insert(7))) {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO record_versions (record_id, version, batch_id, received_at, content_hash, fields, extras) ",
             );
-            q.push_values(chunk, |mut b, (id, version, r, hash, fields_json)| {
-                let extras = (!r.extras.is_empty()).then(|| json(&r.extras));
+            q.push_values(chunk.iter().zip(extras), |mut b, ((id, version, _, hash, fields_json), extras)| {
                 b.push_bind(*id)
                     .push_bind(*version)
                     .push_bind(batch_id)
                     .push_bind(now.as_str())
                     .push_bind(hash.as_str())
                     .push_bind(fields_json.as_str())
-                    .push_bind(extras);
+                    .push_bind(extras.clone());
             });
             q.build().persistent(false).execute(&mut *tx).await?;
         }
@@ -604,31 +633,36 @@ impl Store for SqliteStore {
     }
 
     async fn subject_by_code(&self, code: &str) -> Result<Option<Subject>> {
+        let [plain, blind] = self.vault.lookup_keys(code);
         Ok(self
-            .subjects_where("id = (SELECT subject_id FROM subject_codes WHERE code = ?)", vec![], Some(code))
+            .subjects_where(
+                "id = (SELECT subject_id FROM subject_codes WHERE code IN (?, ?))",
+                vec![],
+                &[&plain, &blind],
+            )
             .await?
             .pop())
     }
 
     async fn subject(&self, id: i64) -> Result<Option<Subject>> {
-        Ok(self.subjects_where("id = ?", vec![id], None).await?.pop())
+        Ok(self.subjects_where("id = ?", vec![id], &[]).await?.pop())
     }
 
     async fn subjects_by_ids(&self, ids: &[i64]) -> Result<Vec<Subject>> {
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(IN_LIST) {
             let marks = vec!["?"; chunk.len()].join(",");
-            out.extend(self.subjects_where(&format!("id IN ({marks}) ORDER BY id"), chunk.to_vec(), None).await?);
+            out.extend(self.subjects_where(&format!("id IN ({marks}) ORDER BY id"), chunk.to_vec(), &[]).await?);
         }
         Ok(out)
     }
 
     async fn subjects_after(&self, after: i64, limit: i64) -> Result<Vec<Subject>> {
-        self.subjects_where("id > ? ORDER BY id LIMIT ?", vec![after, limit], None).await
+        self.subjects_where("id > ? ORDER BY id LIMIT ?", vec![after, limit], &[]).await
     }
 
     async fn subjects_by_name(&self, name_norm: &str) -> Result<Vec<Subject>> {
-        self.subjects_where("name_norm = ? ORDER BY id", vec![], Some(name_norm)).await
+        self.subjects_where("name_norm = ? ORDER BY id", vec![], &[name_norm]).await
     }
 
     async fn assign_subject(&self, record_id: i64, subject_id: i64) -> Result<bool> {

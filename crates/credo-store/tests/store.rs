@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use credo_domain::catalog::{Catalog, SubjectKind};
-use credo_store::{Incoming, NewDepartment, Outcome, SqliteStore, Store};
+use credo_store::{Incoming, NewDepartment, Outcome, SqliteStore, Store, Vault};
 use time::macros::date;
 
 struct Fixture {
@@ -18,7 +18,9 @@ struct Fixture {
 
 async fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let store: Box<dyn Store> = Box::new(SqliteStore::open(dir.path()).await.unwrap());
+    let catalog = credo_domain::embedded::catalog();
+    let vault = Vault::new(&credo_gm::keyring::Keyring::generate(), catalog.sensitive_fields()).unwrap();
+    let store: Box<dyn Store> = Box::new(SqliteStore::open(dir.path(), std::sync::Arc::new(vault)).await.unwrap());
     let d = store
         .add_department(NewDepartment {
             uscc: "11630100MB174225XT".into(),
@@ -28,7 +30,7 @@ async fn fixture() -> Fixture {
         })
         .await
         .unwrap();
-    Fixture { _dir: dir, store, catalog: credo_domain::embedded::catalog(), dept: d.id }
+    Fixture { _dir: dir, store, catalog, dept: d.id }
 }
 
 impl Fixture {

@@ -212,8 +212,8 @@ fn audit_verify_exits_1_and_names_the_tampered_event() {
     assert_eq!(ok.status.code(), Some(0));
     assert_eq!(lines(&ok)[0]["events"], 2);
     tokio::runtime::Runtime::new().unwrap().block_on(async {
-        let store = credo_store::SqliteStore::open(dir.path()).await.unwrap();
-        sqlx::query("UPDATE audit_events SET result = 'denied' WHERE seq = 1").execute(store.pool()).await.unwrap();
+        let db = sqlx::SqlitePool::connect(&format!("sqlite://{d}/credo.sqlite")).await.unwrap();
+        sqlx::query("UPDATE audit_events SET result = 'denied' WHERE seq = 1").execute(&db).await.unwrap();
     });
     let bad = credo(&["audit", "verify", "--data", d], None);
     assert_eq!(bad.status.code(), Some(1));

@@ -1,0 +1,144 @@
+//! Encryption at rest (SM4-GCM) and blind indexes (HMAC-SM3) for what the store keeps about people.
+//!
+//! The store seals, on the way in, every value of a sensitive field (the catalog's 证件号码 fields) and every
+//! free-text value that contains an ID number, the unmapped
+//! cells kept with a version, and a person's own ID number; it opens them on the way out, so callers see plain
+//! values and the database file never holds them. A person's ID number is found through its blind index
+//! (`bi` + HMAC-SM3), never through the number itself. Content hashes are keyed too, so a hash cannot be used
+//! to test guesses of an ID number.
+
+use std::collections::{BTreeMap, HashSet};
+
+use credo_domain::catalog::SubjectRef;
+use credo_domain::ids::embedded_rics;
+use credo_gm::keyring::Keyring;
+use credo_gm::sm4::FieldCipher;
+
+use crate::{Result, StoreError};
+
+const SEALED: &str = "sm4gcm:";
+const BLIND: &str = "bi";
+
+pub struct Vault {
+    cipher: FieldCipher,
+    index_key: Vec<u8>,
+    sensitive: HashSet<String>,
+}
+
+impl std::fmt::Debug for Vault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Vault({:?}, sensitive fields = {:?})", self.cipher, self.sensitive)
+    }
+}
+
+fn corrupt(what: &str) -> StoreError {
+    StoreError::Corrupt(format!("无法解密 {what}(密钥缺失或数据被改动)"))
+}
+
+impl Vault {
+    /// `sensitive`: the field codes whose values are sealed (the catalog's ID-number fields).
+    pub fn new(ring: &Keyring, sensitive: impl IntoIterator<Item = String>) -> Result<Vault> {
+        Ok(Vault {
+            cipher: ring.cipher().map_err(|e| StoreError::Corrupt(format!("密钥:{e}")))?,
+            index_key: ring.index_key(),
+            sensitive: sensitive.into_iter().collect(),
+        })
+    }
+
+    /// The blind index of a personal code.
+    pub fn blind(&self, code: &str) -> String {
+        format!("{BLIND}{}", credo_gm::hmac_sm3_hex(&self.index_key, code.as_bytes()))
+    }
+
+    /// A keyed digest of stored content (for change detection).
+    pub fn digest(&self, data: &[u8]) -> String {
+        credo_gm::hmac_sm3_hex(&self.index_key, data)
+    }
+
+    /// Whether a code as stored in `subject_codes` is a blind index.
+    pub fn is_blind(code: &str) -> bool {
+        code.len() == BLIND.len() + 64 && code.starts_with(BLIND)
+    }
+
+    pub(crate) fn seal(&self, text: &str, context: &str) -> Result<String> {
+        self.cipher.seal(text, context).map_err(|_| StoreError::Corrupt("SM4 加密失败".into()))
+    }
+
+    pub(crate) fn open(&self, text: String, context: &str) -> Result<String> {
+        if !text.starts_with(SEALED) {
+            return Ok(text);
+        }
+        self.cipher.open(&text, context).map_err(|_| corrupt(context))
+    }
+
+    /// The fields as stored: sensitive values sealed (each bound to its field code).
+    pub(crate) fn seal_fields(&self, fields: &BTreeMap<String, String>) -> Result<BTreeMap<String, String>> {
+        fields
+            .iter()
+            .map(|(k, v)| {
+                let personal = self.sensitive.contains(k) || !embedded_rics(v, far_future()).is_empty();
+                let v = if personal && !v.is_empty() { self.seal(v, k)? } else { v.clone() };
+                Ok((k.clone(), v))
+            })
+            .collect()
+    }
+
+    pub(crate) fn open_fields(&self, fields: &mut BTreeMap<String, String>) -> Result<()> {
+        for (k, v) in fields.iter_mut() {
+            if v.starts_with(SEALED) {
+                *v = self.open(std::mem::take(v), k)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The subject's primary code as `subject_codes` keys it (a person's: its blind index) and as `subjects.code`
+    /// stores it (a person's: sealed).
+    pub(crate) fn subject_code(&self, s: &SubjectRef) -> Result<Option<(String, String)>> {
+        let Some(code) = s.primary_code() else { return Ok(None) };
+        if personal(s) {
+            Ok(Some((self.blind(code), self.seal(code, "subjects.code")?)))
+        } else {
+            Ok(Some((code.to_string(), code.to_string())))
+        }
+    }
+
+    /// The keys under which `code` may be stored: itself, and its blind index (it may be a person's).
+    pub(crate) fn lookup_keys(&self, code: &str) -> [String; 2] {
+        [code.to_string(), self.blind(code)]
+    }
+}
+
+/// For finding ID numbers at rest the birth date need only be real, not past: any date accepted.
+fn far_future() -> time::Date {
+    time::Date::MAX
+}
+
+/// A person's identity document number is personal data; a USCC (also an individual business's) is not.
+fn personal(s: &SubjectRef) -> bool {
+    s.uscc.is_none() && (s.ric.is_some() || s.other_id.is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sealed_fields_open_and_blind_indexes_are_keyed() {
+        let ring = Keyring::generate();
+        let v = Vault::new(&ring, ["ZJHM".to_string()]).unwrap();
+        let fields =
+            BTreeMap::from([("ZJHM".to_string(), "630102199001011235".to_string()), ("MC".into(), "张三".into())]);
+        let mut sealed = v.seal_fields(&fields).unwrap();
+        assert!(sealed["ZJHM"].starts_with(SEALED));
+        assert_eq!(sealed["MC"], "张三");
+        v.open_fields(&mut sealed).unwrap();
+        assert_eq!(sealed, fields);
+        let other = Vault::new(&Keyring::generate(), []).unwrap();
+        assert_ne!(v.blind("630102199001011235"), other.blind("630102199001011235"));
+        assert!(Vault::is_blind(&v.blind("x")));
+        // A sealed value moved to another field does not open.
+        let moved = BTreeMap::from([("MC".to_string(), v.seal("x", "ZJHM").unwrap())]);
+        assert!(v.open_fields(&mut moved.clone()).is_err());
+    }
+}

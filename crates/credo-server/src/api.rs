@@ -2,12 +2,11 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Multipart, Path, Query, State};
-use axum::http::request::Parts;
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use credo_domain::catalog::Item;
 use credo_import::{Format, Table};
 use credo_store::{BatchSummary, Department};
@@ -15,7 +14,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
 use crate::ingest::{self, IngestError};
-use crate::{App, keys, public};
+use crate::policy::{self, Principal};
+use crate::{App, public};
 
 /// Largest accepted request body (files included).
 pub const MAX_BODY: usize = 256 * 1024 * 1024;
@@ -27,11 +27,10 @@ pub fn router(app: App) -> Router {
         .route("/api/v1/subjects", get(search))
         .route("/api/v1/subjects/{key}", get(profile))
         .route("/api/v1/catalog", get(catalog))
-        .route("/api/v1/batches", post(submit_batch))
+        // Files are large; every other request body keeps axum's default limit (2 MiB).
+        .route("/api/v1/batches", post(submit_batch).layer(DefaultBodyLimit::max(MAX_BODY)))
         .route("/api/v1/batches/{id}", get(batch))
         .route("/api/v1/unresolved", get(unresolved))
-        .fallback(|| async { ApiError::not_found("没有这个地址") })
-        .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(app)
 }
 
@@ -148,37 +147,9 @@ async fn catalog(State(app): State<App>) -> Json<serde_json::Value> {
     Json(serde_json::json!({ "items": items }))
 }
 
-/// A department authenticated by its API key (`Authorization: Bearer credo_…`).
-pub struct DeptAuth(pub Department);
-
-impl FromRequestParts<App> for DeptAuth {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
-        let presented = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .ok_or_else(|| ApiError::unauthorized("需要部门 API 密钥:Authorization: Bearer credo_…"))?;
-        let prefix = keys::prefix_of(presented).ok_or_else(|| ApiError::unauthorized("API 密钥格式不正确"))?;
-        let key = app.store.api_key(prefix).await?.ok_or_else(|| ApiError::unauthorized("API 密钥无效"))?;
-        if !keys::matches(presented, &key) {
-            return Err(ApiError::unauthorized("API 密钥无效"));
-        }
-        if key.revoked {
-            return Err(ApiError::unauthorized("API 密钥已被吊销"));
-        }
-        let dept = app
-            .store
-            .departments()
-            .await?
-            .into_iter()
-            .find(|d| d.id == key.department_id)
-            .ok_or_else(|| ApiError::unauthorized("API 密钥所属部门不存在"))?;
-        Ok(DeptAuth(dept))
-    }
+/// The department a caller acts for (a department key, or a department user's account).
+fn acting_department(p: &Principal) -> Result<&Department, ApiError> {
+    p.department().ok_or_else(|| ApiError::forbidden("此操作须以部门身份进行"))
 }
 
 #[derive(Deserialize)]
@@ -187,11 +158,16 @@ struct JsonBatch {
     records: Vec<serde_json::Map<String, serde_json::Value>>,
 }
 
-fn item_of<'a>(app: &'a App, code: &str) -> Result<&'a Item, ApiError> {
-    app.catalog.item(code).ok_or_else(|| {
+/// The catalog item, if it exists and the department may submit it.
+fn item_of<'a>(app: &'a App, dept: &Department, code: &str) -> Result<&'a Item, ApiError> {
+    let item = app.catalog.item(code).ok_or_else(|| {
         let known: Vec<&str> = app.catalog.items.keys().map(String::as_str).collect();
         ApiError::unprocessable("unknown_item", format!("未知的目录项“{code}”,可用:{}", known.join("、")))
-    })
+    })?;
+    if !policy::may_submit(dept, code) {
+        return Err(ApiError::forbidden(format!("{}未获准报送目录项“{}”({code})", dept.name, item.name)));
+    }
+    Ok(item)
 }
 
 fn unusable(e: credo_import::ImportError) -> ApiError {
@@ -213,10 +189,11 @@ async fn run_batch(
 
 async fn submit_batch(
     State(app): State<App>,
-    DeptAuth(dept): DeptAuth,
+    Extension(principal): Extension<Principal>,
     headers: HeaderMap,
     request: axum::extract::Request,
 ) -> Result<Response, ApiError> {
+    let dept = acting_department(&principal)?.clone();
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let summary = if content_type.starts_with("multipart/form-data") {
         let mut mp = Multipart::from_request(request, &app)
@@ -244,6 +221,7 @@ async fn submit_batch(
         }
         let item = item_of(
             &app,
+            &dept,
             item.as_deref().ok_or_else(|| ApiError::bad_request("missing_item", "缺少表单字段 item(目录项代码)"))?,
         )?;
         let (name, bytes) =
@@ -261,7 +239,7 @@ async fn submit_batch(
                 format!("请求体不是有效的 JSON 批次({{\"item\": …, \"records\": [...]}}):{e}"),
             )
         })?;
-        let item = item_of(&app, &body.item)?;
+        let item = item_of(&app, &dept, &body.item)?;
         if body.records.is_empty() {
             return Err(ApiError::unprocessable("empty_batch", "records 为空"));
         }
@@ -274,9 +252,10 @@ async fn submit_batch(
 
 async fn batch(
     State(app): State<App>,
-    DeptAuth(dept): DeptAuth,
+    Extension(principal): Extension<Principal>,
     Path(id): Path<i64>,
 ) -> Result<Json<BatchSummary>, ApiError> {
+    let dept = acting_department(&principal)?;
     let b = app.store.batch(id).await?.ok_or_else(|| ApiError::not_found(format!("没有批次 {id}")))?;
     if b.department != dept.uscc {
         return Err(ApiError::forbidden("只能查看本部门提交的批次"));
@@ -292,9 +271,10 @@ struct Page {
 
 async fn unresolved(
     State(app): State<App>,
-    DeptAuth(dept): DeptAuth,
+    Extension(principal): Extension<Principal>,
     Query(p): Query<Page>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
+    let dept = acting_department(&principal)?;
     let limit = p.limit.unwrap_or(100).clamp(1, 1000);
     let rows = app.store.unresolved(limit, p.offset.unwrap_or(0).max(0)).await?;
     let today = app.clock.today();

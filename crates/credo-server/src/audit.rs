@@ -1,9 +1,21 @@
-//! The audit trail (审计日志): recording events and verifying the SM3 chain end to end.
+//! The audit trail (审计日志): verifying the SM3 chain end to end (archived files, then the live table), the SM2
+//! checkpoints that sign its head, and archiving old events to files (kept, never dropped).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use credo_gm::chain::{self, ChainError, Entry, GENESIS};
-use credo_store::{Store, StoredAuditEvent};
+use credo_store::{Checkpoint, Store, StoredAuditEvent};
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::App;
 
 const PAGE: i64 = 10_000;
+
+/// The shortest retention the law allows (网络安全法 §21: network logs kept at least six months).
+pub const MIN_RETENTION_DAYS: i64 = 180;
 
 /// Why the trail does not verify.
 #[derive(Debug, thiserror::Error)]
@@ -12,6 +24,10 @@ pub enum AuditError {
     Chain(#[from] ChainError),
     #[error("审计日志末尾与链头不符(链头为第 {head} 条,日志止于第 {last} 条):末尾的记录被删除或改动")]
     Tail { head: i64, last: i64 },
+    #[error("审计日志第 {seq} 条的签名检查点不符:{why}")]
+    Checkpoint { seq: i64, why: &'static str },
+    #[error("审计归档 {file}:{why}")]
+    Archive { file: String, why: String },
     #[error("{0}")]
     Store(#[from] credo_store::StoreError),
 }
@@ -36,34 +52,191 @@ impl AuditError {
                 ChainError::Changed { seq } | ChainError::Broken { seq, .. } | ChainError::Gap { seq, .. },
             ) => Some(*seq),
             AuditError::Tail { last, .. } => Some(*last + 1),
-            AuditError::Store(_) => None,
+            AuditError::Checkpoint { seq, .. } => Some(*seq),
+            AuditError::Archive { .. } | AuditError::Store(_) => None,
         }
     }
 }
 
-/// Verifies the whole chain against the head; returns the number of events.
-pub async fn verify(store: &dyn Store, head: (i64, &str)) -> Result<i64, AuditError> {
-    let (mut prev, mut last) = (GENESIS.to_string(), 0i64);
-    loop {
-        let page: Vec<StoredAuditEvent> = store.audit_after(last, PAGE).await?;
-        let Some(end) = page.last() else { break };
+/// Walks the chain page by page, checking each link and every checkpoint it passes.
+struct Walker<'a> {
+    prev: String,
+    last: i64,
+    checkpoints: &'a BTreeMap<i64, Checkpoint>,
+    trusted: &'a str,
+    signed: usize,
+}
+
+impl Walker<'_> {
+    fn feed(&mut self, page: &[StoredAuditEvent]) -> Result<(), AuditError> {
         let contents: Vec<Vec<u8>> = page.iter().map(|e| StoredAuditEvent::content(e.seq, &e.at, &e.event)).collect();
-        // Each event's own hash over its own sequence number: the content depends on seq, so it is part of the hash.
-        chain::verify(
-            &prev,
-            last + 1,
-            page.iter().zip(&contents).map(|(e, c)| Entry {
-                seq: e.seq,
-                prev: &e.prev_hash,
-                content: c,
-                hash: &e.hash,
-            }),
-        )?;
-        prev = end.hash.clone();
-        last = end.seq;
+        let entries = page.iter().zip(&contents).map(|(e, c)| Entry {
+            seq: e.seq,
+            prev: &e.prev_hash,
+            content: c,
+            hash: &e.hash,
+        });
+        chain::verify(&self.prev, self.last + 1, entries)?;
+        for e in page {
+            if let Some(c) = self.checkpoints.get(&e.seq) {
+                check_checkpoint(c, &e.hash, self.trusted)?;
+                self.signed += 1;
+            }
+        }
+        if let Some(end) = page.last() {
+            self.prev = end.hash.clone();
+            self.last = end.seq;
+        }
+        Ok(())
     }
-    if head.0 != last || head.1 != prev {
-        return Err(AuditError::Tail { head: head.0, last });
+}
+
+fn check_checkpoint(c: &Checkpoint, hash: &str, trusted: &str) -> Result<(), AuditError> {
+    let bad = |why| Err(AuditError::Checkpoint { seq: c.seq, why });
+    if c.hash != hash {
+        return bad("链上该条的哈希与签名时不同:此前的记录被改写");
     }
-    Ok(last)
+    if c.public_key.trim() != trusted.trim() {
+        return bad("签名公钥不是本平台的公钥");
+    }
+    let sig = hex::decode(&c.signature).unwrap_or_default();
+    if credo_gm::sm2::verify(&c.public_key, &Checkpoint::message(c.seq, &c.hash), &sig).is_err() {
+        return bad("SM2 签名无效");
+    }
+    Ok(())
+}
+
+/// What verification found.
+#[derive(Debug)]
+pub struct Verified {
+    pub events: i64,
+    pub archived: i64,
+    pub checkpoints: usize,
+}
+
+/// Where archived events are written.
+pub fn archive_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("audit-archive")
+}
+
+fn archive_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<(i64, PathBuf)> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter_map(|p| {
+            let first = p.file_name()?.to_str()?.strip_prefix("audit-")?.split('-').next()?.parse().ok()?;
+            Some((first, p))
+        })
+        .collect();
+    files.sort();
+    files.into_iter().map(|(_, p)| p).collect()
+}
+
+/// Verifies the archived files and the live chain against the head and the SM2 checkpoints (which must be signed
+/// by `trusted`, the platform's public key).
+pub async fn verify(store: &dyn Store, archive: &Path, trusted: &str) -> Result<Verified, AuditError> {
+    let checkpoints: BTreeMap<i64, Checkpoint> = store.checkpoints().await?.into_iter().map(|c| (c.seq, c)).collect();
+    let mut w = Walker { prev: GENESIS.to_string(), last: 0, checkpoints: &checkpoints, trusted, signed: 0 };
+    let (base_seq, base_hash) = store.audit_base().await?;
+    for file in archive_files(archive) {
+        let name = file.display().to_string();
+        let text = std::fs::read_to_string(&file)
+            .map_err(|e| AuditError::Archive { file: name.clone(), why: e.to_string() })?;
+        let page: Vec<StoredAuditEvent> = text
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(serde_json::from_str)
+            .collect::<Result<_, _>>()
+            .map_err(|e| AuditError::Archive { file: name.clone(), why: format!("格式不正确:{e}") })?;
+        w.feed(&page)?;
+    }
+    if (w.last, w.prev.as_str()) != (base_seq, base_hash.as_str()) {
+        return Err(AuditError::Archive {
+            file: archive.display().to_string(),
+            why: format!("归档止于第 {} 条,与在线日志的起点(第 {base_seq} 条)不接续:归档文件缺失或被改动", w.last),
+        });
+    }
+    let archived = w.last;
+    loop {
+        let page = store.audit_after(w.last, PAGE).await?;
+        if page.is_empty() {
+            break;
+        }
+        w.feed(&page)?;
+    }
+    let (head_seq, head_hash) = store.audit_head().await?;
+    if head_seq != w.last || head_hash != w.prev {
+        return Err(AuditError::Tail { head: head_seq, last: w.last });
+    }
+    Ok(Verified { events: w.last, archived, checkpoints: w.signed })
+}
+
+/// Verifies the app's trail and reports as JSON (for the CLI and the auditors' API).
+pub async fn report(app: &App) -> Result<Value, credo_store::StoreError> {
+    let trusted = app.signer.public_key_pem().unwrap_or_default();
+    Ok(match verify(app.store.as_ref(), &archive_dir(&app.data_dir), &trusted).await {
+        Ok(v) => json!({ "intact": true, "events": v.events, "archived": v.archived, "checkpoints": v.checkpoints }),
+        Err(AuditError::Store(e)) => return Err(e),
+        Err(e) => json!({ "intact": false, "first_bad_event": e.seq(), "message": e.to_string() }),
+    })
+}
+
+/// Signs the chain's head with the platform's SM2 key, if it moved since the last checkpoint.
+pub async fn checkpoint(app: &App) -> Result<Option<Checkpoint>, credo_store::StoreError> {
+    let (seq, hash) = app.store.audit_head().await?;
+    let last = app.store.checkpoints().await?.last().map(|c| c.seq).unwrap_or(0);
+    if seq == 0 || seq <= last {
+        return Ok(None);
+    }
+    let c = Checkpoint {
+        seq,
+        at: OffsetDateTime::now_utc().format(&Rfc3339).unwrap_or_default(),
+        signature: hex::encode(app.signer.sign(&Checkpoint::message(seq, &hash))),
+        public_key: app.signer.public_key_pem().map_err(|e| credo_store::StoreError::Corrupt(e.to_string()))?,
+        hash,
+    };
+    app.store.add_checkpoint(&c).await?;
+    Ok(Some(c))
+}
+
+/// Moves events older than `keep_days` (at least [`MIN_RETENTION_DAYS`]) to a JSON-lines file under
+/// [`archive_dir`], with their hashes, so the chain still verifies across the archive. Returns the file and the
+/// number of events, or `None` when nothing is old enough.
+pub async fn archive(app: &App, keep_days: i64) -> anyhow::Result<Option<(PathBuf, usize)>> {
+    if keep_days < MIN_RETENTION_DAYS {
+        anyhow::bail!("审计日志至少保留 {MIN_RETENTION_DAYS} 天(网络安全法第二十一条),不能设为 {keep_days} 天");
+    }
+    let cutoff = (OffsetDateTime::now_utc() - time::Duration::days(keep_days)).format(&Rfc3339)?;
+    let (base, _) = app.store.audit_base().await?;
+    let mut old: Vec<StoredAuditEvent> = Vec::new();
+    loop {
+        let page = app.store.audit_after(old.last().map_or(base, |e| e.seq), PAGE).await?;
+        let fetched = page.len();
+        let aged: Vec<StoredAuditEvent> = page.into_iter().take_while(|e| e.at < cutoff).collect();
+        let more = aged.len() == fetched && fetched == PAGE as usize;
+        old.extend(aged);
+        if !more {
+            break;
+        }
+    }
+    let (Some(first), Some(last)) = (old.first(), old.last()) else { return Ok(None) };
+    // Sign the head first, so the archived part is covered by a checkpoint the live table keeps.
+    checkpoint(app).await?;
+    let dir = archive_dir(&app.data_dir);
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join(format!("audit-{}-{}.jsonl", first.seq, last.seq));
+    let tmp = path.with_extension("tmp");
+    {
+        use std::io::Write;
+        let mut f = std::fs::File::create(&tmp)?;
+        for e in &old {
+            serde_json::to_writer(&mut f, e)?;
+            f.write_all(b"\n")?;
+        }
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, &path)?;
+    app.store.archive_audit(last.seq, &last.hash).await?;
+    Ok(Some((path, old.len())))
 }

@@ -1,16 +1,53 @@
 //! Department API keys: `credo_<prefix>_<secret>`, random, shown once; stored as the SM3 hash of the whole key
 //! with the prefix as lookup.
 
-use credo_store::{ApiKey, Department, Store};
+use credo_store::{ApiKey, Department, NewApiKey, Store};
 use rand::Rng;
+use time::OffsetDateTime;
 
-/// A new key for `department`: returns the full key text (to show once) and the stored record.
-pub async fn create(store: &dyn Store, department: &Department) -> credo_store::Result<(String, ApiKey)> {
-    let mut rng = rand::rng();
-    let prefix: String = hex::encode(rng.random::<[u8; 4]>());
-    let secret: String = hex::encode(rng.random::<[u8; 24]>());
+/// What a key may be allowed to do.
+pub const SCOPES: [(&str, &str); 2] = [("submit", "报送数据(批次、报告、待匹配记录)"), ("check", "联合奖惩核查")];
+
+/// Parses a comma-separated scope list (`submit,check`).
+pub fn parse_scopes(text: &str) -> Result<Vec<String>, String> {
+    let mut out: Vec<String> = Vec::new();
+    for s in text.split([',', ',', ' ']).map(str::trim).filter(|s| !s.is_empty()) {
+        if !SCOPES.iter().any(|(code, _)| *code == s) {
+            let known: Vec<&str> = SCOPES.iter().map(|(c, _)| *c).collect();
+            return Err(format!("未知的密钥权限“{s}”,可选:{}", known.join("、")));
+        }
+        if !out.iter().any(|o| o == s) {
+            out.push(s.to_string());
+        }
+    }
+    if out.is_empty() {
+        return Err("密钥至少需要一项权限".into());
+    }
+    Ok(out)
+}
+
+/// A new key for `department` with `scopes`, valid until `expires_at`: returns the full key text (to show once)
+/// and the stored record.
+pub async fn create(
+    store: &dyn Store,
+    department: &Department,
+    scopes: Vec<String>,
+    expires_at: Option<OffsetDateTime>,
+    created_by: &str,
+) -> credo_store::Result<(String, ApiKey)> {
+    let prefix: String = hex::encode(rand::rng().random::<[u8; 4]>());
+    let secret: String = hex::encode(rand::rng().random::<[u8; 24]>());
     let full = format!("credo_{prefix}_{secret}");
-    let key = store.add_api_key(department.id, &prefix, &credo_gm::sm3_hex(full.as_bytes())).await?;
+    let key = store
+        .add_api_key(NewApiKey {
+            department_id: department.id,
+            prefix,
+            hash: credo_gm::sm3_hex(full.as_bytes()),
+            scopes,
+            expires_at,
+            created_by: created_by.to_string(),
+        })
+        .await?;
     Ok((full, key))
 }
 

@@ -14,12 +14,16 @@ use credo_search::SubjectIndex;
 use credo_store::{SqliteStore, Store, Vault};
 use time::{Date, OffsetDateTime, UtcOffset};
 
+pub mod accounts;
+pub mod admin;
 pub mod api;
 pub mod audit;
 pub mod error;
 pub mod feed;
+pub mod guard;
 pub mod ingest;
 pub mod keys;
+pub mod policy;
 pub mod public;
 
 /// Where "today" comes from: the wall clock in China Standard Time, or a fixed day for tests.
@@ -40,6 +44,39 @@ impl Clock {
     }
 }
 
+/// Security settings: session timeouts, lock-out, rate limits, TLS, audit retention.
+#[derive(Debug, Clone)]
+pub struct Security {
+    /// A session ends after this long without a request.
+    pub session_idle: time::Duration,
+    /// A session ends this long after sign-in, however active.
+    pub session_absolute: time::Duration,
+    /// Failed sign-ins in a row that lock an account.
+    pub max_failures: u32,
+    /// How long a locked account stays locked.
+    pub lockout: time::Duration,
+    /// Requests per second per client address (0: no limit).
+    pub per_address: u32,
+    /// Requests per second per API key (0: no limit).
+    pub per_key: u32,
+    /// Served over TLS: cookies are `Secure` and HSTS is sent.
+    pub tls: bool,
+}
+
+impl Default for Security {
+    fn default() -> Security {
+        Security {
+            session_idle: time::Duration::minutes(30),
+            session_absolute: time::Duration::hours(8),
+            max_failures: 5,
+            lockout: time::Duration::minutes(15),
+            per_address: 200,
+            per_key: 2000,
+            tls: false,
+        }
+    }
+}
+
 /// Everything a request or a command needs.
 #[derive(Clone)]
 pub struct App {
@@ -52,6 +89,8 @@ pub struct App {
     pub vault: Arc<Vault>,
     /// The platform's SM2 key (audit checkpoints, receipts).
     pub signer: Arc<KeyPair>,
+    pub security: Arc<Security>,
+    pub limits: Arc<guard::Limits>,
     /// One change-feed follower at a time (the server's loop, batches, the CLI).
     pub search_sync: Arc<tokio::sync::Mutex<()>>,
 }
@@ -70,11 +109,38 @@ impl App {
             data_dir: data_dir.to_path_buf(),
             vault,
             signer: Arc::new(ring.signer()?),
+            security: Arc::new(Security::default()),
+            limits: Arc::new(guard::Limits::new(Security::default().per_address, Security::default().per_key)),
             search_sync: Arc::new(tokio::sync::Mutex::new(())),
         };
         feed::sync_search(&app).await?;
         Ok(app)
     }
+}
+
+impl App {
+    /// The same app with other security settings.
+    pub fn with_security(mut self, security: Security) -> App {
+        self.limits = Arc::new(guard::Limits::new(security.per_address, security.per_key));
+        self.security = Arc::new(security);
+        self
+    }
+}
+
+/// Serves the router on `listener`, with client addresses known to the guard.
+pub async fn serve(listener: tokio::net::TcpListener, app: App) -> std::io::Result<()> {
+    let service = router(app).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service).await
+}
+
+/// Serves the router over TLS (rustls) with a PEM certificate chain and private key.
+pub async fn serve_tls(addr: std::net::SocketAddr, app: App, cert: &Path, key: &Path) -> anyhow::Result<()> {
+    // One process-wide crypto provider; a second install (tests) is harmless.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key).await?;
+    let service = router(app).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum_server::bind_rustls(addr, config).serve(service).await?;
+    Ok(())
 }
 
 /// Where the keyring is: `$CREDO_KEYRING`, else `DATA/keys/keyring.json` (created on first use, mode 0600; in
@@ -92,5 +158,10 @@ pub async fn open_store(data_dir: &Path, catalog: &Catalog) -> anyhow::Result<(S
 
 /// Builds the whole router.
 pub fn router(app: App) -> axum::Router {
-    api::router(app)
+    let tls = app.security.tls;
+    api::router(app.clone())
+        .merge(admin::router(app.clone()))
+        .route_layer(axum::middleware::from_fn_with_state(app.clone(), guard::guard))
+        .fallback(|| async { error::ApiError::not_found("没有这个地址") })
+        .layer(axum::middleware::from_fn_with_state(tls, guard::headers))
 }

@@ -3,42 +3,11 @@
 
 #![expect(clippy::unwrap_used, reason = "test fixtures fail loudly")]
 
-use credo_server::{App, Clock};
-use credo_store::NewDepartment;
+mod common;
+
+use common::{DEPT, spawn};
+
 use serde_json::{Value, json};
-use time::macros::date;
-
-const DEPT: &str = "11630100MB174225XT";
-
-struct TestApp {
-    _dir: tempfile::TempDir,
-    base: String,
-    key: String,
-    app: App,
-    http: reqwest::Client,
-}
-
-async fn spawn() -> TestApp {
-    let dir = tempfile::tempdir().unwrap();
-    let app =
-        App::open(dir.path(), credo_domain::embedded::catalog(), Clock::Fixed(date!(2026 - 11 - 25))).await.unwrap();
-    let dept = app
-        .store
-        .add_department(NewDepartment {
-            uscc: DEPT.into(),
-            name: "西宁市市场监督管理局".into(),
-            region: Some("630100".into()),
-            created_by: "test".into(),
-        })
-        .await
-        .unwrap();
-    let (key, _) = credo_server::keys::create(app.store.as_ref(), &dept).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let router = credo_server::router(app.clone());
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    TestApp { _dir: dir, base, key, app, http: reqwest::Client::new() }
-}
 
 fn penalty(name: &str, code: &str, wsh: &str) -> Value {
     json!({
@@ -59,33 +28,6 @@ fn person_penalty() -> Value {
     o.insert("CF_XDR_ZJHM".into(), json!("630102199001011235"));
     o.insert("CF_SY".into(), json!("当事人李四(630102199001011235)无证经营"));
     p
-}
-
-impl TestApp {
-    async fn post_batch(&self, body: Value) -> (u16, Value) {
-        let r = self
-            .http
-            .post(format!("{}/api/v1/batches", self.base))
-            .bearer_auth(&self.key)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        (r.status().as_u16(), r.json().await.unwrap())
-    }
-
-    async fn get(&self, path: &str) -> (u16, String, String) {
-        let r = self.http.get(format!("{}{path}", self.base)).send().await.unwrap();
-        let status = r.status().as_u16();
-        let ct = r.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
-        (status, ct, r.text().await.unwrap())
-    }
-
-    async fn get_json(&self, path: &str) -> Value {
-        let (status, _, body) = self.get(path).await;
-        assert_eq!(status, 200, "{path}: {body}");
-        serde_json::from_str(&body).unwrap()
-    }
 }
 
 #[tokio::test]

@@ -48,6 +48,21 @@ pub struct Department {
     pub created_at: OffsetDateTime,
     /// Who registered it (`cli:import`, `cli:dept add` …).
     pub created_by: String,
+    pub permissions: Permissions,
+}
+
+/// What a department may do (least privilege: nothing unless granted).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Permissions {
+    /// Catalog items it may submit.
+    #[serde(default)]
+    pub items: Vec<String>,
+    /// Check scenes (联合奖惩 场景) it may use.
+    #[serde(default)]
+    pub scenes: Vec<String>,
+    /// Disclosure levels it may read: 公开, 政务共享, 授权查询.
+    #[serde(default)]
+    pub disclosure: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -56,16 +71,98 @@ pub struct NewDepartment {
     pub name: String,
     pub region: Option<String>,
     pub created_by: String,
+    pub permissions: Permissions,
 }
 
 /// A stored API key (only its SM3 hash; the secret is shown once when created).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct ApiKey {
     pub id: i64,
     pub department_id: i64,
     pub prefix: String,
+    #[serde(skip)]
     pub hash: String,
+    /// What the key may do: `submit`, `check`.
+    pub scopes: Vec<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub expires_at: Option<OffsetDateTime>,
     pub revoked: bool,
+}
+
+/// A key about to be stored.
+#[derive(Debug, Clone)]
+pub struct NewApiKey {
+    pub department_id: i64,
+    pub prefix: String,
+    pub hash: String,
+    pub scopes: Vec<String>,
+    pub expires_at: Option<OffsetDateTime>,
+    pub created_by: String,
+}
+
+/// 账号: an operator, a department user or a subject's own account.
+#[derive(Debug, Clone, Serialize)]
+pub struct Account {
+    pub id: i64,
+    pub username: String,
+    pub name: String,
+    /// A role code (see `credo_server::policy::Role`).
+    pub role: String,
+    pub department_id: Option<i64>,
+    pub subject_id: Option<i64>,
+    #[serde(skip)]
+    pub password_hash: String,
+    /// The TOTP secret (base32), opened; `None` until the second factor is set up.
+    #[serde(skip)]
+    pub totp_secret: Option<String>,
+    #[serde(skip)]
+    pub totp_last_step: Option<i64>,
+    pub failed_logins: i64,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub locked_until: Option<OffsetDateTime>,
+    pub disabled: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    pub password_set_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub username: String,
+    pub name: String,
+    pub role: String,
+    pub department_id: Option<i64>,
+    pub subject_id: Option<i64>,
+    pub password_hash: String,
+    pub totp_secret: Option<String>,
+    pub created_by: String,
+}
+
+/// A signed-in session (the token itself is never stored, only its SM3 hash).
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub account_id: i64,
+    pub created_at: OffsetDateTime,
+    pub last_seen: OffsetDateTime,
+}
+
+/// An SM2-signed checkpoint of the audit chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Checkpoint {
+    pub seq: i64,
+    pub hash: String,
+    pub at: String,
+    /// DER signature (hex) over [`Checkpoint::message`].
+    pub signature: String,
+    pub public_key: String,
+}
+
+impl Checkpoint {
+    /// What the platform signs: the event's sequence number and chain hash.
+    pub fn message(seq: i64, hash: &str) -> Vec<u8> {
+        format!("credo-audit-checkpoint:{seq}:{hash}").into_bytes()
+    }
 }
 
 /// 信用主体 as stored.
@@ -181,7 +278,7 @@ pub struct AuditEvent {
 }
 
 /// An audit event as stored, with its place in the chain.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct StoredAuditEvent {
     pub seq: i64,
     pub at: String,
@@ -213,9 +310,33 @@ pub trait Store: Send + Sync {
     async fn add_department(&self, d: NewDepartment) -> Result<Department>;
     async fn departments(&self) -> Result<Vec<Department>>;
 
-    async fn add_api_key(&self, department_id: i64, prefix: &str, hash: &str) -> Result<ApiKey>;
+    async fn set_permissions(&self, department_id: i64, p: &Permissions) -> Result<()>;
+
+    async fn add_api_key(&self, k: NewApiKey) -> Result<ApiKey>;
     async fn api_key(&self, prefix: &str) -> Result<Option<ApiKey>>;
+    async fn api_keys(&self, department_id: i64) -> Result<Vec<ApiKey>>;
     async fn revoke_api_key(&self, prefix: &str) -> Result<bool>;
+
+    async fn add_account(&self, a: NewAccount) -> Result<Account>;
+    async fn account(&self, id: i64) -> Result<Option<Account>>;
+    async fn account_by_username(&self, username: &str) -> Result<Option<Account>>;
+    async fn accounts(&self) -> Result<Vec<Account>>;
+    /// Sets a new password hash (and ends the account's sessions).
+    async fn set_password(&self, id: i64, hash: &str) -> Result<()>;
+    /// Sets or clears the TOTP secret (sealed at rest).
+    async fn set_totp(&self, id: i64, secret: Option<&str>) -> Result<()>;
+    /// Disables or re-enables an account (disabling ends its sessions).
+    async fn set_disabled(&self, id: i64, disabled: bool) -> Result<()>;
+    /// Counts a failed sign-in; locks the account until `lock_until` when given. Returns the failure count.
+    async fn login_failed(&self, id: i64, lock_until: Option<OffsetDateTime>) -> Result<i64>;
+    /// Clears failures and the lock; remembers the TOTP step used, so a code works once.
+    async fn login_succeeded(&self, id: i64, totp_step: Option<i64>) -> Result<()>;
+    async fn unlock(&self, id: i64) -> Result<()>;
+
+    async fn add_session(&self, token_hash: &str, account_id: i64, client: Option<&str>) -> Result<()>;
+    async fn session(&self, token_hash: &str) -> Result<Option<Session>>;
+    async fn touch_session(&self, token_hash: &str) -> Result<()>;
+    async fn end_session(&self, token_hash: &str) -> Result<()>;
 
     /// Opens a batch for `department` and `item`.
     async fn open_batch(&self, department_id: i64, item: &str, channel: &str, file_name: Option<&str>) -> Result<i64>;
@@ -246,6 +367,14 @@ pub trait Store: Send + Sync {
     async fn append_audit(&self, event: &AuditEvent) -> Result<i64>;
     /// The chain's head: the last sequence number and hash.
     async fn audit_head(&self) -> Result<(i64, String)>;
+    /// Where the live table's chain starts (after archiving): `(seq, hash)` of the last archived event.
+    async fn audit_base(&self) -> Result<(i64, String)>;
+    /// Removes events up to `seq` (already written to an archive) and moves the base there.
+    async fn archive_audit(&self, seq: i64, hash: &str) -> Result<()>;
+    async fn add_checkpoint(&self, c: &Checkpoint) -> Result<()>;
+    async fn checkpoints(&self) -> Result<Vec<Checkpoint>>;
+    /// Audit events about `target` (e.g. `subject:42`), newest first.
+    async fn audit_for_target(&self, target: &str, limit: i64) -> Result<Vec<StoredAuditEvent>>;
     /// Audit events with `seq > after`, in stored order.
     async fn audit_after(&self, after: i64, limit: i64) -> Result<Vec<StoredAuditEvent>>;
 

@@ -80,7 +80,56 @@ impl SqliteStore {
             region: row.try_get("region")?,
             created_at: parse_time(&row.try_get::<String, _>("created_at")?)?,
             created_by: row.try_get("created_by")?,
+            permissions: serde_json::from_str(&row.try_get::<String, _>("permissions")?)
+                .map_err(|e| StoreError::Corrupt(format!("permissions: {e}")))?,
         })
+    }
+
+    fn api_key_from(r: &SqliteRow) -> Result<ApiKey> {
+        Ok(ApiKey {
+            id: r.try_get("id")?,
+            department_id: r.try_get("department_id")?,
+            prefix: r.try_get("prefix")?,
+            hash: r.try_get("hash")?,
+            scopes: serde_json::from_str(&r.try_get::<String, _>("scopes")?)
+                .map_err(|e| StoreError::Corrupt(format!("scopes: {e}")))?,
+            expires_at: r.try_get::<Option<String>, _>("expires_at")?.map(|t| parse_time(&t)).transpose()?,
+            revoked: r.try_get::<Option<String>, _>("revoked_at")?.is_some(),
+        })
+    }
+
+    fn account_from(&self, r: &SqliteRow) -> Result<Account> {
+        let totp: Option<String> = r.try_get("totp_secret")?;
+        Ok(Account {
+            id: r.try_get("id")?,
+            username: r.try_get("username")?,
+            name: r.try_get("name")?,
+            role: r.try_get("role")?,
+            department_id: r.try_get("department_id")?,
+            subject_id: r.try_get("subject_id")?,
+            password_hash: r.try_get("password_hash")?,
+            totp_secret: totp.map(|t| self.vault.open(t, "accounts.totp_secret")).transpose()?,
+            totp_last_step: r.try_get("totp_last_step")?,
+            failed_logins: r.try_get("failed_logins")?,
+            locked_until: r.try_get::<Option<String>, _>("locked_until")?.map(|t| parse_time(&t)).transpose()?,
+            disabled: r.try_get::<Option<String>, _>("disabled_at")?.is_some(),
+            password_set_at: parse_time(&r.try_get::<String, _>("password_set_at")?)?,
+            created_at: parse_time(&r.try_get::<String, _>("created_at")?)?,
+        })
+    }
+
+    async fn accounts_where(&self, clause: &str, bind: Option<String>) -> Result<Vec<Account>> {
+        let sql = format!("SELECT * FROM accounts WHERE {clause} ORDER BY id");
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        if let Some(b) = bind {
+            q = q.bind(b);
+        }
+        q.fetch_all(&self.pool).await?.iter().map(|r| self.account_from(r)).collect()
+    }
+
+    async fn exec(&self, sql: &'static str, id: i64, text: Option<String>) -> Result<()> {
+        sqlx::query(sql).bind(text).bind(id).execute(&self.pool).await?;
+        Ok(())
     }
 
     /// Subjects chosen by `clause` (over `subjects`), each with all its codes, in one query: the codes are
@@ -235,12 +284,13 @@ impl Store for SqliteStore {
         let mut tx = self.pool.begin().await?;
         let now = now_text();
         let res =
-            sqlx::query("INSERT INTO departments (uscc, name, region, created_at, created_by) VALUES (?, ?, ?, ?, ?)")
+            sqlx::query("INSERT INTO departments (uscc, name, region, created_at, created_by, permissions) VALUES (?, ?, ?, ?, ?, ?)")
                 .bind(&d.uscc)
                 .bind(&d.name)
                 .bind(&d.region)
                 .bind(&now)
                 .bind(&d.created_by)
+                .bind(json(&d.permissions))
                 .execute(&mut *tx)
                 .await;
         let id = match res {
@@ -268,33 +318,38 @@ impl Store for SqliteStore {
             .collect()
     }
 
-    async fn add_api_key(&self, department_id: i64, prefix: &str, hash: &str) -> Result<ApiKey> {
-        let id = sqlx::query("INSERT INTO api_keys (department_id, prefix, hash, created_at) VALUES (?, ?, ?, ?)")
-            .bind(department_id)
-            .bind(prefix)
-            .bind(hash)
-            .bind(now_text())
-            .execute(&self.pool)
-            .await?
-            .last_insert_rowid();
-        Ok(ApiKey { id, department_id, prefix: prefix.to_string(), hash: hash.to_string(), revoked: false })
+    async fn set_permissions(&self, department_id: i64, p: &Permissions) -> Result<()> {
+        self.exec("UPDATE departments SET permissions = ? WHERE id = ?", department_id, Some(json(p))).await
+    }
+
+    async fn add_api_key(&self, k: NewApiKey) -> Result<ApiKey> {
+        sqlx::query(
+            "INSERT INTO api_keys (department_id, prefix, hash, created_at, scopes, expires_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(k.department_id)
+        .bind(&k.prefix)
+        .bind(&k.hash)
+        .bind(now_text())
+        .bind(json(&k.scopes))
+        .bind(k.expires_at.map(|t| t.format(&Rfc3339).unwrap_or_default()))
+        .bind(&k.created_by)
+        .execute(&self.pool)
+        .await?;
+        self.api_key(&k.prefix).await?.ok_or(StoreError::NotFound(k.prefix))
     }
 
     async fn api_key(&self, prefix: &str) -> Result<Option<ApiKey>> {
-        let row = sqlx::query("SELECT id, department_id, prefix, hash, revoked_at FROM api_keys WHERE prefix = ?")
-            .bind(prefix)
-            .fetch_optional(&self.pool)
+        let row =
+            sqlx::query("SELECT * FROM api_keys WHERE prefix = ?").bind(prefix).fetch_optional(&self.pool).await?;
+        row.as_ref().map(Self::api_key_from).transpose()
+    }
+
+    async fn api_keys(&self, department_id: i64) -> Result<Vec<ApiKey>> {
+        let rows = sqlx::query("SELECT * FROM api_keys WHERE department_id = ? ORDER BY id")
+            .bind(department_id)
+            .fetch_all(&self.pool)
             .await?;
-        row.map(|r| {
-            Ok(ApiKey {
-                id: r.try_get("id")?,
-                department_id: r.try_get("department_id")?,
-                prefix: r.try_get("prefix")?,
-                hash: r.try_get("hash")?,
-                revoked: r.try_get::<Option<String>, _>("revoked_at")?.is_some(),
-            })
-        })
-        .transpose()
+        rows.iter().map(Self::api_key_from).collect()
     }
 
     async fn revoke_api_key(&self, prefix: &str) -> Result<bool> {
@@ -305,6 +360,147 @@ impl Store for SqliteStore {
             .await?
             .rows_affected();
         Ok(n > 0)
+    }
+
+    async fn add_account(&self, a: NewAccount) -> Result<Account> {
+        let now = now_text();
+        let totp = a.totp_secret.as_deref().map(|t| self.vault.seal(t, "accounts.totp_secret")).transpose()?;
+        let res = sqlx::query(
+            "INSERT INTO accounts (username, name, role, department_id, subject_id, password_hash, totp_secret, password_set_at, created_at, created_by)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&a.username)
+        .bind(&a.name)
+        .bind(&a.role)
+        .bind(a.department_id)
+        .bind(a.subject_id)
+        .bind(&a.password_hash)
+        .bind(totp)
+        .bind(&now)
+        .bind(&now)
+        .bind(&a.created_by)
+        .execute(&self.pool)
+        .await;
+        match res {
+            Ok(_) => {}
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                return Err(StoreError::Conflict(format!("账号 {} 已存在", a.username)));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        self.account_by_username(&a.username).await?.ok_or(StoreError::NotFound(a.username))
+    }
+
+    async fn account(&self, id: i64) -> Result<Option<Account>> {
+        Ok(self.accounts_where("id = ?", Some(id.to_string())).await?.pop())
+    }
+
+    async fn account_by_username(&self, username: &str) -> Result<Option<Account>> {
+        Ok(self.accounts_where("username = ?", Some(username.to_string())).await?.pop())
+    }
+
+    async fn accounts(&self) -> Result<Vec<Account>> {
+        self.accounts_where("1 = 1", None).await
+    }
+
+    async fn set_password(&self, id: i64, hash: &str) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE accounts SET password_hash = ?, password_set_at = ? WHERE id = ?")
+            .bind(hash)
+            .bind(now_text())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE account_id = ?").bind(id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn set_totp(&self, id: i64, secret: Option<&str>) -> Result<()> {
+        let sealed = secret.map(|t| self.vault.seal(t, "accounts.totp_secret")).transpose()?;
+        self.exec("UPDATE accounts SET totp_secret = ?, totp_last_step = NULL WHERE id = ?", id, sealed).await
+    }
+
+    async fn set_disabled(&self, id: i64, disabled: bool) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE accounts SET disabled_at = ? WHERE id = ?")
+            .bind(disabled.then(now_text))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE account_id = ?").bind(id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn login_failed(&self, id: i64, lock_until: Option<OffsetDateTime>) -> Result<i64> {
+        let lock = lock_until.map(|t| t.format(&Rfc3339).unwrap_or_default());
+        Ok(sqlx::query_scalar(
+            "UPDATE accounts SET failed_logins = failed_logins + 1, locked_until = COALESCE(?, locked_until) WHERE id = ? RETURNING failed_logins",
+        )
+        .bind(lock)
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    async fn login_succeeded(&self, id: i64, totp_step: Option<i64>) -> Result<()> {
+        sqlx::query(
+            "UPDATE accounts SET failed_logins = 0, locked_until = NULL, totp_last_step = COALESCE(?, totp_last_step) WHERE id = ?",
+        )
+        .bind(totp_step)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn unlock(&self, id: i64) -> Result<()> {
+        self.exec("UPDATE accounts SET failed_logins = 0, locked_until = ? WHERE id = ?", id, None).await
+    }
+
+    async fn add_session(&self, token_hash: &str, account_id: i64, client: Option<&str>) -> Result<()> {
+        let now = now_text();
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, account_id, created_at, last_seen, client) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(token_hash)
+        .bind(account_id)
+        .bind(&now)
+        .bind(&now)
+        .bind(client)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn session(&self, token_hash: &str) -> Result<Option<Session>> {
+        let row = sqlx::query("SELECT account_id, created_at, last_seen FROM sessions WHERE token_hash = ?")
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| {
+            Ok(Session {
+                account_id: r.try_get("account_id")?,
+                created_at: parse_time(&r.try_get::<String, _>("created_at")?)?,
+                last_seen: parse_time(&r.try_get::<String, _>("last_seen")?)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn touch_session(&self, token_hash: &str) -> Result<()> {
+        sqlx::query("UPDATE sessions SET last_seen = ? WHERE token_hash = ?")
+            .bind(now_text())
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn end_session(&self, token_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = ?").bind(token_hash).execute(&self.pool).await?;
+        Ok(())
     }
 
     async fn open_batch(&self, department_id: i64, item: &str, channel: &str, file_name: Option<&str>) -> Result<i64> {
@@ -735,32 +931,71 @@ impl Store for SqliteStore {
         Ok((r.try_get("seq")?, r.try_get("hash")?))
     }
 
-    async fn audit_after(&self, after: i64, limit: i64) -> Result<Vec<StoredAuditEvent>> {
-        sqlx::query("SELECT * FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?")
-            .bind(after)
-            .bind(limit)
+    async fn audit_base(&self) -> Result<(i64, String)> {
+        let r = sqlx::query("SELECT base_seq, base_hash FROM audit_head WHERE id = 1").fetch_one(&self.pool).await?;
+        Ok((r.try_get("base_seq")?, r.try_get("base_hash")?))
+    }
+
+    async fn archive_audit(&self, seq: i64, hash: &str) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE audit_head SET base_seq = ?, base_hash = ? WHERE id = 1 AND base_seq < ?")
+            .bind(seq)
+            .bind(hash)
+            .bind(seq)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM audit_events WHERE seq <= ?").bind(seq).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn add_checkpoint(&self, c: &Checkpoint) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO audit_checkpoints (seq, hash, at, signature, public_key) VALUES (?, ?, ?, ?, ?) ON CONFLICT (seq) DO NOTHING",
+        )
+        .bind(c.seq)
+        .bind(&c.hash)
+        .bind(&c.at)
+        .bind(&c.signature)
+        .bind(&c.public_key)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn checkpoints(&self) -> Result<Vec<Checkpoint>> {
+        sqlx::query("SELECT * FROM audit_checkpoints ORDER BY seq")
             .fetch_all(&self.pool)
             .await?
             .iter()
             .map(|r| {
-                Ok(StoredAuditEvent {
+                Ok(Checkpoint {
                     seq: r.try_get("seq")?,
-                    at: r.try_get("at")?,
-                    event: AuditEvent {
-                        actor: r.try_get("actor")?,
-                        role: r.try_get("role")?,
-                        department: r.try_get("department")?,
-                        action: r.try_get("action")?,
-                        target: r.try_get("target")?,
-                        purpose: r.try_get("purpose")?,
-                        result: r.try_get("result")?,
-                        client: r.try_get("client")?,
-                    },
-                    prev_hash: r.try_get("prev_hash")?,
                     hash: r.try_get("hash")?,
+                    at: r.try_get("at")?,
+                    signature: r.try_get("signature")?,
+                    public_key: r.try_get("public_key")?,
                 })
             })
             .collect()
+    }
+
+    async fn audit_for_target(&self, target: &str, limit: i64) -> Result<Vec<StoredAuditEvent>> {
+        let rows = sqlx::query("SELECT * FROM audit_events WHERE target = ? ORDER BY seq DESC LIMIT ?")
+            .bind(target)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(audit_from).collect()
+    }
+
+    async fn audit_after(&self, after: i64, limit: i64) -> Result<Vec<StoredAuditEvent>> {
+        let rows = sqlx::query("SELECT * FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?")
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(audit_from).collect()
     }
 
     async fn changes_after(&self, seq: i64, limit: i64) -> Result<Vec<Change>> {
@@ -802,4 +1037,23 @@ impl Store for SqliteStore {
             departments: r.try_get("d")?,
         })
     }
+}
+
+fn audit_from(r: &SqliteRow) -> Result<StoredAuditEvent> {
+    Ok(StoredAuditEvent {
+        seq: r.try_get("seq")?,
+        at: r.try_get("at")?,
+        event: AuditEvent {
+            actor: r.try_get("actor")?,
+            role: r.try_get("role")?,
+            department: r.try_get("department")?,
+            action: r.try_get("action")?,
+            target: r.try_get("target")?,
+            purpose: r.try_get("purpose")?,
+            result: r.try_get("result")?,
+            client: r.try_get("client")?,
+        },
+        prev_hash: r.try_get("prev_hash")?,
+        hash: r.try_get("hash")?,
+    })
 }

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use credo_domain::catalog::{Catalog, SubjectKind};
-use credo_store::{Incoming, NewDepartment, Outcome, SqliteStore, Store, Vault};
+use credo_store::{Incoming, NewAccount, NewApiKey, NewDepartment, Outcome, Permissions, SqliteStore, Store, Vault};
 use time::macros::date;
 
 struct Fixture {
@@ -27,6 +27,7 @@ async fn fixture() -> Fixture {
             name: "市场监管局".into(),
             region: None,
             created_by: "test".into(),
+            permissions: Permissions::default(),
         })
         .await
         .unwrap();
@@ -168,12 +169,68 @@ async fn departments_and_keys() {
             name: "x".into(),
             region: None,
             created_by: "t".into(),
+            permissions: Permissions::default(),
         })
         .await;
     assert!(matches!(dup, Err(credo_store::StoreError::Conflict(_))));
-    let k = f.store.add_api_key(f.dept, "abcd1234", "hash").await.unwrap();
-    assert!(!f.store.api_key("abcd1234").await.unwrap().unwrap().revoked);
+    let k = f
+        .store
+        .add_api_key(NewApiKey {
+            department_id: f.dept,
+            prefix: "abcd1234".into(),
+            hash: "hash".into(),
+            scopes: vec!["submit".into(), "check".into()],
+            expires_at: Some(time::macros::datetime!(2027-11-25 0:00 UTC)),
+            created_by: "t".into(),
+        })
+        .await
+        .unwrap();
+    let stored = f.store.api_key("abcd1234").await.unwrap().unwrap();
+    assert!(!stored.revoked);
+    assert_eq!((stored.scopes.len(), stored.expires_at), (2, Some(time::macros::datetime!(2027-11-25 0:00 UTC))));
+    assert_eq!(f.store.api_keys(f.dept).await.unwrap().len(), 1);
+    let p = Permissions { items: vec!["xzcf".into()], scenes: vec!["zfcg".into()], disclosure: vec!["公开".into()] };
+    f.store.set_permissions(f.dept, &p).await.unwrap();
+    assert_eq!(f.store.department_by_uscc("11630100MB174225XT").await.unwrap().unwrap().permissions, p);
     assert!(f.store.revoke_api_key(&k.prefix).await.unwrap());
     assert!(f.store.api_key("abcd1234").await.unwrap().unwrap().revoked);
     assert!(!f.store.revoke_api_key(&k.prefix).await.unwrap(), "already revoked");
+}
+
+#[tokio::test]
+async fn accounts_lock_out_and_sessions() {
+    let f = fixture().await;
+    let new = |username: &str| NewAccount {
+        username: username.into(),
+        name: "张三".into(),
+        role: "submitter".into(),
+        department_id: Some(f.dept),
+        subject_id: None,
+        password_hash: "$argon2id$x".into(),
+        totp_secret: Some("3132333435363738393031323334353637383930".into()),
+        created_by: "t".into(),
+    };
+    let a = f.store.add_account(new("zhangsan")).await.unwrap();
+    assert!(matches!(f.store.add_account(new("zhangsan")).await, Err(credo_store::StoreError::Conflict(_))));
+    assert_eq!(a.totp_secret.as_deref(), Some("3132333435363738393031323334353637383930"), "opened on read");
+    let until = time::macros::datetime!(2030-01-01 0:00 UTC);
+    assert_eq!(f.store.login_failed(a.id, None).await.unwrap(), 1);
+    assert_eq!(f.store.login_failed(a.id, Some(until)).await.unwrap(), 2);
+    let locked = f.store.account(a.id).await.unwrap().unwrap();
+    assert_eq!((locked.failed_logins, locked.locked_until), (2, Some(until)));
+    f.store.login_succeeded(a.id, Some(7)).await.unwrap();
+    let ok = f.store.account_by_username("zhangsan").await.unwrap().unwrap();
+    assert_eq!((ok.failed_logins, ok.locked_until, ok.totp_last_step), (0, None, Some(7)));
+
+    f.store.add_session("h1", a.id, Some("127.0.0.1")).await.unwrap();
+    assert_eq!(f.store.session("h1").await.unwrap().unwrap().account_id, a.id);
+    f.store.set_password(a.id, "$argon2id$y").await.unwrap();
+    assert!(f.store.session("h1").await.unwrap().is_none(), "a new password ends sessions");
+    f.store.add_session("h2", a.id, None).await.unwrap();
+    f.store.set_disabled(a.id, true).await.unwrap();
+    assert!(f.store.session("h2").await.unwrap().is_none(), "disabling ends sessions");
+    assert!(f.store.account(a.id).await.unwrap().unwrap().disabled);
+    f.store.set_disabled(a.id, false).await.unwrap();
+    f.store.set_totp(a.id, None).await.unwrap();
+    assert_eq!(f.store.accounts().await.unwrap()[0].totp_secret, None);
 }

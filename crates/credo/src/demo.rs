@@ -5,7 +5,7 @@ use std::path::Path;
 
 use credo_import::Table;
 use credo_server::{App, Clock};
-use credo_store::NewDepartment;
+use credo_store::{NewDepartment, Permissions};
 use credo_synth::{Batch, Synth};
 
 fn table(b: &Batch) -> Table<'static> {
@@ -15,25 +15,37 @@ fn table(b: &Batch) -> Table<'static> {
     )
 }
 
-pub async fn run(data: &Path, addr: &str, subjects: usize, no_serve: bool) -> anyhow::Result<()> {
+pub async fn run(data: &Path, opts: &crate::ServeOptions, subjects: usize, no_serve: bool) -> anyhow::Result<()> {
+    let addr = opts.addr.as_str();
     if data.exists() {
         std::fs::remove_dir_all(data)?;
     }
     let started = std::time::Instant::now();
     let app = App::open(data, crate::catalog()?, Clock::System).await?;
     let mut synth = Synth::new(2015, subjects, app.clock.today());
+    let batches = synth.dataset();
     for d in &synth.depts {
+        // Each department may submit what it supplies in the demo, and check in every scene.
+        let mut items: Vec<String> =
+            batches.iter().filter(|b| b.dept.uscc == d.uscc).map(|b| b.item.to_string()).collect();
+        items.sort();
+        items.dedup();
         app.store
             .add_department(NewDepartment {
                 uscc: d.uscc.clone(),
                 name: d.name.clone(),
                 region: Some(d.uscc[2..8].to_string()),
                 created_by: "demo".into(),
+                permissions: Permissions {
+                    items,
+                    scenes: credo_server::admin::SCENES.iter().map(|s| s.to_string()).collect(),
+                    disclosure: vec!["公开".into(), "政务共享".into()],
+                },
             })
             .await?;
     }
     let mut total = 0;
-    for b in synth.dataset() {
+    for b in batches {
         let item = app.catalog.item(b.item).ok_or_else(|| anyhow::anyhow!("unknown item {}", b.item))?.clone();
         let dept =
             app.store.department_by_uscc(&b.dept.uscc).await?.ok_or_else(|| anyhow::anyhow!("missing department"))?;
@@ -49,7 +61,8 @@ pub async fn run(data: &Path, addr: &str, subjects: usize, no_serve: bool) -> an
             .department_by_uscc(&synth.depts[0].uscc)
             .await?
             .ok_or_else(|| anyhow::anyhow!("missing department"))?;
-        credo_server::keys::create(app.store.as_ref(), &d).await?.0
+        let scopes = vec!["submit".to_string(), "check".to_string()];
+        credo_server::keys::create(app.store.as_ref(), &d, scopes, None, "demo").await?.0
     };
     let counts = app.store.counts().await?;
     let example = synth
@@ -75,7 +88,7 @@ pub async fn run(data: &Path, addr: &str, subjects: usize, no_serve: bool) -> an
     if no_serve {
         return Ok(());
     }
-    crate::serve(app, addr).await
+    crate::serve(app, opts).await
 }
 
 /// Writes a synthetic CSV (UTF-8) of `rows` rows of `item` with national Chinese headers.

@@ -13,7 +13,10 @@ use credo_domain::ids;
 use credo_server::{App, Clock};
 use credo_store::NewDepartment;
 
+mod admin;
 mod demo;
+
+use admin::{AuditCommand, DeptCommand, UserCommand};
 
 // Import and indexing allocate many small strings; mimalloc halves the time glibc's allocator spent on them.
 #[global_allocator]
@@ -32,8 +35,8 @@ enum Command {
     Demo {
         #[arg(long, default_value = "data/demo")]
         data: PathBuf,
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        addr: String,
+        #[command(flatten)]
+        opts: ServeOptions,
         /// 演示主体数量
         #[arg(long, default_value_t = 20_000)]
         subjects: usize,
@@ -45,8 +48,8 @@ enum Command {
     Serve {
         #[arg(long, env = "CREDO_DATA")]
         data: PathBuf,
-        #[arg(long, env = "CREDO_ADDR", default_value = "127.0.0.1:8080")]
-        addr: String,
+        #[command(flatten)]
+        opts: ServeOptions,
     },
     /// 导入一个部门文件(CSV、XLSX、JSON)
     Import {
@@ -76,6 +79,11 @@ enum Command {
         #[command(subcommand)]
         command: DeptCommand,
     },
+    /// 账号管理
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// 审计日志
     Audit {
         #[command(subcommand)]
@@ -103,51 +111,9 @@ enum Command {
 }
 
 #[derive(Subcommand)]
-enum AuditCommand {
-    /// 校验审计日志哈希链:完整时退出码 0,否则 1 并指出第一条被改动、删除或调序的记录
-    Verify {
-        #[arg(long, env = "CREDO_DATA")]
-        data: PathBuf,
-    },
-}
-
-#[derive(Subcommand)]
 enum IdCommand {
     /// 从标准输入逐行读取代码,每行输出一个 JSON 对象
     Validate,
-}
-
-#[derive(Subcommand)]
-enum DeptCommand {
-    /// 登记部门
-    Add {
-        #[arg(long, env = "CREDO_DATA")]
-        data: PathBuf,
-        #[arg(long)]
-        uscc: String,
-        #[arg(long)]
-        name: String,
-        #[arg(long)]
-        region: Option<String>,
-    },
-    /// 为部门生成 API 密钥(只显示一次)
-    Key {
-        #[arg(long, env = "CREDO_DATA")]
-        data: PathBuf,
-        #[arg(long)]
-        uscc: String,
-    },
-    /// 吊销 API 密钥(按前缀)
-    Revoke {
-        #[arg(long, env = "CREDO_DATA")]
-        data: PathBuf,
-        prefix: String,
-    },
-    /// 列出部门
-    List {
-        #[arg(long, env = "CREDO_DATA")]
-        data: PathBuf,
-    },
 }
 
 /// An error that means the input was unusable (exit code 2) rather than a failure (exit code 1).
@@ -195,30 +161,15 @@ async fn open(data: &Path) -> anyhow::Result<App> {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Demo { data, addr, subjects, no_serve } => demo::run(&data, &addr, subjects, no_serve).await,
-        Command::Serve { data, addr } => serve(open(&data).await?, &addr).await,
+        Command::Demo { data, opts, subjects, no_serve } => demo::run(&data, &opts, subjects, no_serve).await,
+        Command::Serve { data, opts } => serve(open(&data).await?, &opts).await,
         Command::Import { data, item, dept, sheet, report, file } => {
             import(&data, &item, &dept, sheet.as_deref(), report, &file).await
         }
         Command::Id { command: IdCommand::Validate } => validate_ids(),
-        Command::Dept { command } => dept(command).await,
-        Command::Audit { command: AuditCommand::Verify { data } } => {
-            let app = open(&data).await?;
-            let (seq, hash) = app.store.audit_head().await?;
-            match credo_server::audit::verify(app.store.as_ref(), (seq, &hash)).await {
-                Ok(n) => {
-                    println!("{}", serde_json::json!({ "intact": true, "events": n }));
-                    Ok(())
-                }
-                Err(e) => {
-                    println!(
-                        "{}",
-                        serde_json::json!({ "intact": false, "first_bad_event": e.seq(), "message": e.to_string() })
-                    );
-                    Err(anyhow::anyhow!(e))
-                }
-            }
-        }
+        Command::Dept { command } => admin::dept(command).await,
+        Command::Audit { command } => admin::audit(command).await,
+        Command::User { command } => admin::user(command).await,
         Command::Reindex { data } => {
             let app = open(&data).await?;
             let n = credo_server::feed::reindex(&app).await?;
@@ -229,11 +180,59 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-pub(crate) async fn serve(app: App, addr: &str) -> anyhow::Result<()> {
+/// How the server runs: address, TLS, limits.
+#[derive(clap::Args, Debug, Clone)]
+pub(crate) struct ServeOptions {
+    #[arg(long, env = "CREDO_ADDR", default_value = "127.0.0.1:8080")]
+    addr: String,
+    /// TLS 证书链(PEM);与 --tls-key 同时给出时以 HTTPS 提供服务
+    #[arg(long, env = "CREDO_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// TLS 私钥(PEM)
+    #[arg(long, env = "CREDO_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// 每个客户端地址每秒请求上限(0 不限)
+    #[arg(long, env = "CREDO_RATE_PER_ADDRESS", default_value_t = 200)]
+    rate_per_address: u32,
+    /// 每个 API 密钥每秒请求上限(0 不限)
+    #[arg(long, env = "CREDO_RATE_PER_KEY", default_value_t = 2000)]
+    rate_per_key: u32,
+    /// 会话空闲超时(分钟)
+    #[arg(long, env = "CREDO_SESSION_IDLE_MINUTES", default_value_t = 30)]
+    session_idle_minutes: i64,
+}
+
+pub(crate) async fn serve(app: App, opts: &ServeOptions) -> anyhow::Result<()> {
+    let security = credo_server::Security {
+        per_address: opts.rate_per_address,
+        per_key: opts.rate_per_key,
+        session_idle: time::Duration::minutes(opts.session_idle_minutes.max(1)),
+        tls: opts.tls_cert.is_some(),
+        ..credo_server::Security::default()
+    };
+    let app = app.with_security(security);
+    tokio::spawn(credo_server::feed::follow(app.clone()));
+    // Sign the audit chain's head every ten minutes.
+    let signer = app.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = credo_server::audit::checkpoint(&signer).await {
+                tracing::error!(%e, "audit checkpoint failed");
+            }
+        }
+    });
+    let addr = opts.addr.as_str();
+    if let (Some(cert), Some(key)) = (&opts.tls_cert, &opts.tls_key) {
+        let sock: std::net::SocketAddr = addr.parse().with_context(|| format!("地址“{addr}”无效"))?;
+        tracing::info!("信用西宁平台已启动:https://{addr}/");
+        return credo_server::serve_tls(sock, app, cert, key).await;
+    }
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("无法监听 {addr}"))?;
     tracing::info!("信用西宁平台已启动:http://{addr}/");
-    tokio::spawn(credo_server::feed::follow(app.clone()));
-    axum::serve(listener, credo_server::router(app))
+    let service = credo_server::router(app).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })
@@ -302,6 +301,12 @@ async fn import(
                     name,
                     region: Some(dept_code.region().to_string()),
                     created_by: "cli:import".into(),
+                    // Registered by an operator's import: allowed the item it was registered with.
+                    permissions: credo_store::Permissions {
+                        items: vec![item_def.code.clone()],
+                        scenes: vec![],
+                        disclosure: vec!["公开".into()],
+                    },
                 })
                 .await?;
             eprintln!("已登记新部门:{}({})", d.name, d.uscc);
@@ -339,77 +344,5 @@ async fn import(
             "duplicates": summary.duplicates, "unresolved": summary.unresolved, "report": report_path.display().to_string(),
         })
     );
-    Ok(())
-}
-
-/// Audits an operator action taken on the command line (the local operating-system user is the actor).
-async fn cli_audit(app: &App, action: &str, target: &str, result: &str) -> anyhow::Result<()> {
-    let actor = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
-    app.store
-        .append_audit(&credo_store::AuditEvent {
-            actor: format!("cli:{actor}"),
-            role: "operator".into(),
-            department: None,
-            action: action.into(),
-            target: Some(target.into()),
-            purpose: None,
-            result: result.into(),
-            client: Some("local".into()),
-        })
-        .await?;
-    Ok(())
-}
-
-async fn dept(command: DeptCommand) -> anyhow::Result<()> {
-    match command {
-        DeptCommand::Add { data, uscc, name, region } => {
-            let code =
-                ids::Uscc::parse(&uscc).map_err(|e| unusable(format!("部门代码“{uscc}”无效:{}", e.message())))?;
-            let app = open(&data).await?;
-            let d = app
-                .store
-                .add_department(NewDepartment {
-                    uscc: code.as_str().to_string(),
-                    name,
-                    region: region.or(Some(code.region().to_string())),
-                    created_by: "cli:dept add".into(),
-                })
-                .await
-                .map_err(|e| match e {
-                    credo_store::StoreError::Conflict(m) => unusable(m),
-                    other => other.into(),
-                })?;
-            cli_audit(&app, "dept.add", &d.uscc, "ok").await?;
-            println!("{}", serde_json::to_string(&d)?);
-        }
-        DeptCommand::Key { data, uscc } => {
-            let app = open(&data).await?;
-            let code = ids::prepare(&uscc);
-            let d = app
-                .store
-                .department_by_uscc(&code)
-                .await?
-                .ok_or_else(|| unusable(format!("没有代码为“{code}”的部门,请先 credo dept add")))?;
-            let (full, key) = credo_server::keys::create(app.store.as_ref(), &d).await?;
-            cli_audit(&app, "dept.key.create", &format!("{} key:{}", d.uscc, key.prefix), "ok").await?;
-            eprintln!("请妥善保存该密钥,它只显示这一次。");
-            println!("{}", serde_json::json!({ "department": d.uscc, "prefix": key.prefix, "key": full }));
-        }
-        DeptCommand::Revoke { data, prefix } => {
-            let app = open(&data).await?;
-            if !app.store.revoke_api_key(&prefix).await? {
-                cli_audit(&app, "dept.key.revoke", &format!("key:{prefix}"), "not_found").await?;
-                return Err(unusable(format!("没有前缀为“{prefix}”的有效密钥")));
-            }
-            cli_audit(&app, "dept.key.revoke", &format!("key:{prefix}"), "ok").await?;
-            println!("{}", serde_json::json!({ "revoked": prefix }));
-        }
-        DeptCommand::List { data } => {
-            let app = open(&data).await?;
-            for d in app.store.departments().await? {
-                println!("{}", serde_json::to_string(&d)?);
-            }
-        }
-    }
     Ok(())
 }

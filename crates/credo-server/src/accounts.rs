@@ -1,0 +1,267 @@
+//! Accounts and sign-in, shared by the API and the CLI: creating accounts (with a generated password and a TOTP
+//! secret shown once), the password rule, lock-out after repeated failures, TOTP codes that work once, and
+//! sessions as random tokens of which only the SM3 hash is stored.
+
+use credo_store::{Account, NewAccount, Session, Store};
+use rand::Rng;
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::App;
+use crate::policy::{Role, check_password};
+
+/// Why an account operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error(transparent)]
+    Store(#[from] credo_store::StoreError),
+}
+
+/// Why a sign-in failed. The messages never say whether the account exists.
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    #[error("账号或密码不正确")]
+    BadCredentials,
+    #[error("需要动态口令(TOTP)")]
+    TotpRequired,
+    #[error("动态口令不正确或已使用")]
+    BadTotp,
+    #[error("账号已锁定,请于 {until} 后重试或联系安全管理员解锁")]
+    Locked { until: String },
+    #[error("账号已停用")]
+    Disabled,
+    #[error("该角色须先设置动态口令(credo user totp),才能登录")]
+    TotpNotEnrolled,
+    #[error(transparent)]
+    Store(#[from] credo_store::StoreError),
+}
+
+/// What an operator asks for.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct AccountRequest {
+    pub username: String,
+    pub name: String,
+    pub role: String,
+    /// The department's USCC, for department users.
+    pub department: Option<String>,
+    /// The subject's code, for subject accounts.
+    pub subject: Option<String>,
+    /// When absent, a password is generated and shown once.
+    pub password: Option<String>,
+}
+
+/// A TOTP secret to enrol in an authenticator app (shown once).
+#[derive(Debug, Clone, Serialize)]
+pub struct TotpSetup {
+    pub secret: String,
+    pub uri: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Created {
+    pub account: Account,
+    pub role_label: &'static str,
+    /// The generated password, when none was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub totp: Option<TotpSetup>,
+}
+
+/// A random password that satisfies the rule (shown once).
+pub fn generate_password() -> String {
+    const SETS: [&[u8]; 4] = [b"ABCDEFGHJKLMNPQRSTUVWXYZ", b"abcdefghijkmnopqrstuvwxyz", b"23456789", b"-_.!@#%+="];
+    let mut rng = rand::rng();
+    let mut chars: Vec<u8> = SETS.iter().map(|s| s[rng.random_range(0..s.len())]).collect();
+    let all: Vec<u8> = SETS.concat();
+    chars.extend((0..14).map(|_| all[rng.random_range(0..all.len())]));
+    // Shuffle so the classes are not in a fixed order.
+    for i in (1..chars.len()).rev() {
+        chars.swap(i, rng.random_range(0..=i));
+    }
+    String::from_utf8(chars).unwrap_or_default()
+}
+
+fn username_ok(u: &str) -> bool {
+    (3..=64).contains(&u.len()) && u.chars().all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c))
+}
+
+/// A new TOTP secret for `username`: stored as hex, shown as base32 and an `otpauth://` URI.
+pub fn new_totp(username: &str) -> (String, TotpSetup) {
+    let secret = credo_gm::totp::new_secret();
+    let b32 = credo_gm::totp::secret_base32(&secret);
+    let uri = format!("otpauth://totp/Credo:{username}?secret={b32}&issuer=Credo&digits=6&period=30");
+    (hex::encode(secret), TotpSetup { secret: b32, uri })
+}
+
+/// Creates an account after checking the role, the department or subject it is bound to and the password.
+pub async fn create(app: &App, req: AccountRequest, created_by: &str) -> Result<Created, AccountError> {
+    let role = Role::parse(&req.role).ok_or_else(|| {
+        let all: Vec<&str> = Role::ALL.iter().map(|r| r.code()).collect();
+        AccountError::Invalid(format!("未知角色“{}”,可选:{}", req.role, all.join("、")))
+    })?;
+    if !username_ok(&req.username) {
+        return Err(AccountError::Invalid("账号名须为 3–64 位字母、数字或 . _ - @".into()));
+    }
+    if req.name.trim().is_empty() {
+        return Err(AccountError::Invalid("请填写姓名或名称".into()));
+    }
+    let department_id = match (role.needs_department(), &req.department) {
+        (true, Some(uscc)) => Some(
+            app.store
+                .department_by_uscc(uscc)
+                .await?
+                .ok_or_else(|| AccountError::NotFound(format!("没有统一社会信用代码为 {uscc} 的部门")))?
+                .id,
+        ),
+        (true, None) => return Err(AccountError::Invalid(format!("{}须属于一个部门(department)", role.label()))),
+        (false, Some(_)) => return Err(AccountError::Invalid(format!("{}不属于部门", role.label()))),
+        (false, None) => None,
+    };
+    let subject_id = match (role, &req.subject) {
+        (Role::Subject, Some(code)) => Some(
+            app.store
+                .subject_by_code(&credo_domain::ids::prepare(code))
+                .await?
+                .ok_or_else(|| AccountError::NotFound(format!("没有代码为“{code}”的信用主体")))?
+                .id,
+        ),
+        (Role::Subject, None) => return Err(AccountError::Invalid("信用主体账号须绑定主体代码(subject)".into())),
+        (_, Some(_)) => return Err(AccountError::Invalid("只有信用主体账号绑定主体".into())),
+        (_, None) => None,
+    };
+    let (password, generated) = match req.password {
+        Some(p) => (p, None),
+        None => {
+            let p = generate_password();
+            (p.clone(), Some(p))
+        }
+    };
+    check_password(&req.username, &password).map_err(AccountError::Invalid)?;
+    let (totp_secret, totp) = match role.needs_totp() {
+        true => {
+            let (secret, setup) = new_totp(&req.username);
+            (Some(secret), Some(setup))
+        }
+        false => (None, None),
+    };
+    let account = app
+        .store
+        .add_account(NewAccount {
+            username: req.username,
+            name: req.name.trim().to_string(),
+            role: role.code().to_string(),
+            department_id,
+            subject_id,
+            password_hash: credo_gm::password::hash(&password).map_err(|e| AccountError::Invalid(e.to_string()))?,
+            totp_secret,
+            created_by: created_by.to_string(),
+        })
+        .await
+        .map_err(|e| match e {
+            credo_store::StoreError::Conflict(m) => AccountError::Conflict(m),
+            other => other.into(),
+        })?;
+    Ok(Created { account, role_label: role.label(), password: generated, totp })
+}
+
+/// Sets a new password (checked against the rule); ends the account's sessions.
+pub async fn set_password(store: &dyn Store, account: &Account, password: &str) -> Result<(), AccountError> {
+    check_password(&account.username, password).map_err(AccountError::Invalid)?;
+    let hash = credo_gm::password::hash(password).map_err(|e| AccountError::Invalid(e.to_string()))?;
+    store.set_password(account.id, &hash).await?;
+    Ok(())
+}
+
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}
+
+/// Checks a sign-in and opens a session; returns the session token (to set as a cookie) and the account.
+pub async fn sign_in(
+    app: &App,
+    username: &str,
+    password: &str,
+    totp: Option<&str>,
+    client: Option<&str>,
+) -> Result<(String, Account), SignInError> {
+    let now = OffsetDateTime::now_utc();
+    let Some(account) = app.store.account_by_username(username).await? else {
+        // Spend the same time as a real check, so timing does not reveal which accounts exist.
+        let _ = credo_gm::password::verify(password, &DUMMY_HASH);
+        return Err(SignInError::BadCredentials);
+    };
+    if account.disabled {
+        return Err(SignInError::Disabled);
+    }
+    if let Some(until) = account.locked_until.filter(|u| *u > now) {
+        return Err(SignInError::Locked { until: rfc3339(until.to_offset(time::macros::offset!(+8))) });
+    }
+    let fail = |err: SignInError| async {
+        let failures = account.failed_logins + 1;
+        let lock = (failures >= i64::from(app.security.max_failures)).then(|| now + app.security.lockout);
+        app.store.login_failed(account.id, lock).await?;
+        Err(match lock {
+            Some(until) => SignInError::Locked { until: rfc3339(until.to_offset(time::macros::offset!(+8))) },
+            None => err,
+        })
+    };
+    if !credo_gm::password::verify(password, &account.password_hash) {
+        return fail(SignInError::BadCredentials).await;
+    }
+    let role = Role::parse(&account.role).ok_or(SignInError::Disabled)?;
+    let step = match (&account.totp_secret, role.needs_totp()) {
+        (None, true) => return Err(SignInError::TotpNotEnrolled),
+        (None, false) => None,
+        (Some(secret), _) => {
+            let Some(code) = totp.filter(|c| !c.trim().is_empty()) else {
+                return Err(SignInError::TotpRequired);
+            };
+            let secret = hex::decode(secret).map_err(|_| SignInError::BadTotp)?;
+            let step = credo_gm::totp::check(&secret, code, now.unix_timestamp().max(0) as u64)
+                .map_err(|_| SignInError::BadTotp)?
+                .map(|s| s as i64);
+            match step {
+                // A code is good once: a step at or before the last one used is a replay.
+                Some(s) if account.totp_last_step.is_none_or(|last| s > last) => Some(s),
+                _ => return fail(SignInError::BadTotp).await,
+            }
+        }
+    };
+    app.store.login_succeeded(account.id, step).await?;
+    let token = hex::encode(rand::rng().random::<[u8; 32]>());
+    app.store.add_session(&token_hash(&token), account.id, client).await?;
+    Ok((token, account))
+}
+
+/// A real argon2id hash of a random string (for refusals that take as long as a real check).
+static DUMMY_HASH: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| credo_gm::password::hash(&generate_password()).unwrap_or_default());
+
+/// What the store keeps of a session token.
+pub fn token_hash(token: &str) -> String {
+    credo_gm::sm3_hex(token.as_bytes())
+}
+
+/// The CSRF token that goes with a session: derived from the session token, which scripts and other sites cannot
+/// read (HttpOnly, SameSite), so only the platform's own pages can present it.
+pub fn csrf_token(session_token: &str) -> String {
+    credo_gm::sm3_hex(format!("credo-csrf:{session_token}").as_bytes())
+}
+
+/// Whether a session is still valid at `now`: within the idle and the absolute timeout.
+pub fn session_alive(s: &Session, now: OffsetDateTime, security: &crate::Security) -> Result<(), &'static str> {
+    if now - s.created_at > security.session_absolute {
+        return Err("会话已超过最长时限,请重新登录");
+    }
+    if now - s.last_seen > security.session_idle {
+        return Err("会话因长时间未操作已超时,请重新登录");
+    }
+    Ok(())
+}

@@ -164,7 +164,9 @@ async fn own_subject(app: &App, p: &Principal) -> Result<credo_store::Subject, A
 async fn own_records(State(app): State<App>, Extension(p): Extension<Principal>) -> Result<Json<Value>, ApiError> {
     let subject = own_subject(&app, &p).await?;
     let records = app.store.subject_records(subject.id).await?;
-    Ok(Json(json!({ "subject": public::subject(&app.catalog, &subject), "records": records })))
+    Ok(Json(
+        json!({ "subject_id": subject.id, "subject": public::subject(&app.catalog, &subject), "records": records }),
+    ))
 }
 
 /// Who looked at the subject, and why: audit events about it by anyone but the subject itself.

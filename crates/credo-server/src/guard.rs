@@ -48,6 +48,11 @@ fn limiter<K: std::hash::Hash + Eq + Clone>(per_second: u32) -> Option<DefaultKe
 #[derive(Debug, Clone, Copy)]
 pub struct ClientAddr(pub Option<IpAddr>);
 
+/// The policy's refusal (distinct from a handler's own `forbidden`, e.g. another department's batch).
+fn not_permitted(detail: impl Into<String>) -> ApiError {
+    ApiError::new(axum::http::StatusCode::FORBIDDEN, "not_permitted", "无权访问", detail)
+}
+
 fn too_many(what: &str) -> ApiError {
     ApiError::new(
         axum::http::StatusCode::TOO_MANY_REQUESTS,
@@ -178,7 +183,7 @@ async fn check(app: &App, req: Request, next: Next) -> Result<Response, ApiError
     let path = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_default();
     let Some(action) = policy::action_for(method, &path) else {
         // Default deny: a route that the policy does not list is nobody's.
-        return Err(ApiError::forbidden("此地址未列入权限表,拒绝访问"));
+        return Err(not_permitted("此地址未列入权限表,拒绝访问"));
     };
     let (principal, session) = authenticate(app, req.headers()).await?;
     if let (Some(limiter), Principal::Key { key, .. }) = (&app.limits.per_key, &principal)
@@ -211,10 +216,16 @@ async fn check(app: &App, req: Request, next: Next) -> Result<Response, ApiError
     match policy::decide(&principal, action) {
         Decision::Allow => {}
         Decision::SignInRequired => {
-            return refuse(ApiError::unauthorized("请先登录,或使用部门 API 密钥"), "unauthenticated").await;
+            let e = ApiError::new(
+                axum::http::StatusCode::UNAUTHORIZED,
+                "sign_in_required",
+                "未认证",
+                "请先登录,或使用部门 API 密钥",
+            );
+            return refuse(e, "unauthenticated").await;
         }
         Decision::Forbidden => {
-            return refuse(ApiError::forbidden(format!("当前身份({role})无权执行此操作")), "forbidden").await;
+            return refuse(not_permitted(format!("当前身份({role})无权执行此操作")), "forbidden").await;
         }
     }
     let mut req = req;
@@ -224,7 +235,13 @@ async fn check(app: &App, req: Request, next: Next) -> Result<Response, ApiError
         let (presented, r) = presented_csrf(req).await?;
         req = r;
         if !presented.is_some_and(|p| constant_time_eq(&p, &csrf_token(token))) {
-            return refuse(ApiError::forbidden("缺少或无效的 CSRF 令牌(X-CSRF-Token)"), "csrf").await;
+            let e = ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "csrf_token_invalid",
+                "无权访问",
+                "缺少或无效的 CSRF 令牌(请求头 X-CSRF-Token 或表单字段 csrf)",
+            );
+            return refuse(e, "csrf").await;
         }
     }
     req.extensions_mut().insert(principal);

@@ -218,7 +218,7 @@ async fn errors_are_problem_json() {
     assert_eq!(r.status(), 401);
     assert_eq!(r.headers()["content-type"], "application/problem+json");
     let p: Value = r.json().await.unwrap();
-    assert_eq!(p["code"], "unauthorized");
+    assert_eq!(p["code"], "sign_in_required");
     assert_eq!(p["status"], 401);
 
     let r = t

@@ -221,3 +221,76 @@ fn audit_verify_exits_1_and_names_the_tampered_event() {
     assert_eq!((v["intact"].as_bool(), v["first_bad_event"].as_i64()), (Some(false), Some(1)));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("第 1 条"));
 }
+
+#[test]
+fn the_first_administrator_and_account_lifecycle() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let out = credo(
+        &["user", "add", "--data", d, "--username", "secadmin", "--name", "安全管理员", "--role", "secadmin"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let created = &lines(&out)[0];
+    let password = created["password"].as_str().unwrap();
+    assert!(password.len() >= 16, "a generated password is shown once");
+    assert!(created["totp"]["uri"].as_str().unwrap().starts_with("otpauth://totp/Credo:secadmin?secret="));
+    assert_eq!(created["account"]["role"], "secadmin");
+    assert!(created["account"].get("password_hash").is_none(), "the hash is never printed");
+
+    let weak = credo(
+        &["user", "add", "--data", d, "--username", "auditor1", "--name", "x", "--role", "auditor", "--password-stdin"],
+        Some("short\n"),
+    );
+    assert_eq!(weak.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&weak.stderr).contains("至少 10 位"));
+    let no_dept =
+        credo(&["user", "add", "--data", d, "--username", "sub1", "--name", "x", "--role", "submitter"], None);
+    assert_eq!(no_dept.status.code(), Some(2), "department users need a department");
+    assert!(
+        credo(
+            &["dept", "add", "--data", d, "--uscc", DEPT, "--name", "西宁市市场监督管理局", "--items", "xzcf,xzxk"],
+            None
+        )
+        .status
+        .success()
+    );
+    let bad_item = credo(&["dept", "grant", "--data", d, "--uscc", DEPT, "--items", "nosuch"], None);
+    assert_eq!(bad_item.status.code(), Some(2));
+    let granted =
+        credo(&["dept", "grant", "--data", d, "--uscc", DEPT, "--items", "xzcf", "--scenes", "zfcg,ztb"], None);
+    assert_eq!(lines(&granted)[0]["permissions"]["scenes"], serde_json::json!(["zfcg", "ztb"]));
+    let sub = credo(
+        &["user", "add", "--data", d, "--username", "sub1", "--name", "报送员", "--role", "submitter", "--dept", DEPT],
+        None,
+    );
+    assert_eq!(sub.status.code(), Some(0), "{}", String::from_utf8_lossy(&sub.stderr));
+
+    let pw = credo(
+        &["user", "passwd", "--data", d, "--username", "secadmin", "--password-stdin"],
+        Some("Another-2026-pass!\n"),
+    );
+    assert_eq!(pw.status.code(), Some(0));
+    assert_eq!(lines(&pw)[0]["password"], Value::Null, "a given password is not echoed");
+    let totp = credo(&["user", "totp", "--data", d, "--username", "secadmin"], None);
+    assert!(lines(&totp)[0]["totp"]["secret"].as_str().unwrap().len() >= 32);
+    assert!(credo(&["user", "disable", "--data", d, "--username", "sub1"], None).status.success());
+    let list = lines(&credo(&["user", "list", "--data", d], None));
+    assert_eq!(list.iter().find(|a| a["username"] == "sub1").unwrap()["disabled"], true);
+    assert_eq!(credo(&["user", "disable", "--data", d, "--username", "nobody"], None).status.code(), Some(2));
+
+    let cp = credo(&["audit", "checkpoint", "--data", d], None);
+    assert!(lines(&cp)[0]["checkpoint"]["seq"].as_i64().unwrap() >= 7);
+    let verified = credo(&["audit", "verify", "--data", d], None);
+    assert_eq!(verified.status.code(), Some(0));
+    assert_eq!(lines(&verified)[0]["checkpoints"], 1);
+    let export = credo(&["audit", "export", "--data", d], None);
+    let events = lines(&export);
+    let actions: Vec<&str> = events.iter().map(|e| e["action"].as_str().unwrap()).collect();
+    for a in ["account.create", "dept.add", "dept.permissions", "account.password", "account.totp", "account.disable"] {
+        assert!(actions.contains(&a), "{a} in {actions:?}");
+    }
+    assert!(events.iter().all(|e| e["hash"].as_str().unwrap().len() == 64), "exported with their chain hashes");
+    let archive = credo(&["audit", "archive", "--data", d, "--keep-days", "30"], None);
+    assert_eq!(archive.status.code(), Some(2), "less than 180 days is refused");
+}

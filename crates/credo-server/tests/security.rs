@@ -1,0 +1,488 @@
+//! Accounts, sessions, the policy and the guards, end to end over HTTP: the route × role matrix, lock-out, TOTP,
+//! session timeouts, CSRF, key revocation and expiry, department permissions, rate limits, security headers and
+//! the audit of non-public requests.
+
+#![expect(clippy::unwrap_used, reason = "test fixtures fail loudly")]
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use common::{DEPT, TestApp, spawn, spawn_with};
+use credo_server::Security;
+use credo_server::accounts::{self, AccountRequest};
+use credo_server::policy::ROUTES;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "Xn-2026-credit!";
+const COMPANY: &str = "91630100MA7X00018G";
+
+fn penalty() -> Value {
+    json!({
+        "CF_XDR_MC": "西宁市城东区鑫源商贸有限公司", "CF_XDR_LB": "法人及非法人组织", "CF_XDR_SHXYM": COMPANY,
+        "CF_FRDB": "张三", "CF_WSH": "宁市监罚〔2025〕1号", "CF_WFXW": "销售不合格商品", "CF_SY": "经查属实",
+        "CF_YJ": "《产品质量法》第四十九条", "CF_CFLB": "警告;罚款", "CF_NR": "警告并罚款2000元", "CF_NR_FK": "0.2",
+        "CF_JDRQ": "2025/06/01", "CF_YXQ": "2099/12/31", "CF_CFJG": "西宁市市场监督管理局", "CF_CFJGDM": DEPT,
+        "CF_SJLY": "西宁市市场监督管理局", "CF_SJLYDM": DEPT,
+    })
+}
+
+/// How a request is authenticated.
+#[derive(Clone, Debug)]
+enum Auth {
+    None,
+    Key(String),
+    Session { cookie: String, csrf: String },
+}
+
+struct Reply {
+    status: u16,
+    body: Value,
+    headers: reqwest::header::HeaderMap,
+}
+
+impl Reply {
+    fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or("")
+    }
+}
+
+async fn send(t: &TestApp, auth: &Auth, method: Method, path: &str, body: Option<Value>) -> Reply {
+    let mut r = t.http.request(method, format!("{}{path}", t.base));
+    match auth {
+        Auth::None => {}
+        Auth::Key(k) => r = r.bearer_auth(k),
+        Auth::Session { cookie, csrf } => r = r.header("cookie", cookie).header("x-csrf-token", csrf),
+    }
+    if let Some(b) = body {
+        r = r.json(&b);
+    }
+    let resp = r.send().await.unwrap();
+    let (status, headers) = (resp.status().as_u16(), resp.headers().clone());
+    let text = resp.text().await.unwrap();
+    Reply { status, body: serde_json::from_str(&text).unwrap_or(Value::Null), headers }
+}
+
+async fn add_account(t: &TestApp, username: &str, role: &str) {
+    let (department, subject) = match role {
+        "submitter" | "checker" | "handler" => (Some(DEPT.to_string()), None),
+        "subject" => (None, Some(COMPANY.to_string())),
+        _ => (None, None),
+    };
+    let req = AccountRequest {
+        username: username.into(),
+        name: format!("{role} 测试"),
+        role: role.into(),
+        department,
+        subject,
+        password: Some(PASSWORD.into()),
+    };
+    accounts::create(&t.app, req, "test").await.unwrap();
+}
+
+/// The current TOTP code of an account (read from the store, as the user's authenticator would show it).
+async fn totp_now(t: &TestApp, username: &str) -> Option<String> {
+    let a = t.app.store.account_by_username(username).await.unwrap().unwrap();
+    let secret = hex::decode(a.totp_secret?).unwrap();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp() as u64;
+    Some(credo_gm::totp::code_at(&secret, now).unwrap())
+}
+
+async fn sign_in_with(t: &TestApp, username: &str, password: &str, totp: Option<String>) -> Reply {
+    send(
+        t,
+        &Auth::None,
+        Method::POST,
+        "/api/v1/session",
+        Some(json!({"username": username, "password": password, "totp": totp})),
+    )
+    .await
+}
+
+async fn sign_in(t: &TestApp, username: &str) -> Auth {
+    let totp = totp_now(t, username).await;
+    let r = sign_in_with(t, username, PASSWORD, totp).await;
+    assert_eq!(r.status, 200, "{username}: {}", r.body);
+    let set = r.headers.get("set-cookie").unwrap().to_str().unwrap().to_string();
+    assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"), "{set}");
+    let cookie = set.split(';').next().unwrap().to_string();
+    Auth::Session { cookie, csrf: r.body["csrf"].as_str().unwrap().to_string() }
+}
+
+/// A concrete request for each route (bodies chosen so that an allowed request changes nothing lasting).
+fn request_for(method: &str, path: &str, batch: i64) -> (Method, String, Option<Value>) {
+    let m = Method::from_bytes(method.as_bytes()).unwrap();
+    let (p, body) = match (method, path) {
+        ("GET", "/api/v1/subjects") => ("/api/v1/subjects?q=鑫源".to_string(), None),
+        (_, "/api/v1/subjects/{key}") => (format!("/api/v1/subjects/{COMPANY}"), None),
+        ("POST", "/api/v1/session") => (path.into(), Some(json!({"username": "nobody", "password": "x"}))),
+        ("POST", "/api/v1/me/password") => (path.into(), Some(json!({"current": "wrong", "new": "x"}))),
+        ("POST", "/api/v1/batches") => (path.into(), Some(json!({"item": "xzcf", "records": []}))),
+        (_, "/api/v1/batches/{id}") => (format!("/api/v1/batches/{batch}"), None),
+        ("POST", "/api/v1/departments") => (path.into(), Some(json!({"uscc": "not-a-code", "name": "x"}))),
+        ("PUT", "/api/v1/departments/{uscc}/permissions") => (
+            format!("/api/v1/departments/{DEPT}/permissions"),
+            Some(json!({"items": ["xzcf", "xzxk", "djzc"], "scenes": [], "disclosure": ["公开"]})),
+        ),
+        ("GET", "/api/v1/departments/{uscc}/keys") => (format!("/api/v1/departments/{DEPT}/keys"), None),
+        ("POST", "/api/v1/departments/{uscc}/keys") => {
+            (format!("/api/v1/departments/{DEPT}/keys"), Some(json!({"scopes": ["nonsense"]})))
+        }
+        (_, "/api/v1/keys/{prefix}") => ("/api/v1/keys/00000000".into(), None),
+        ("POST", "/api/v1/accounts") => (path.into(), Some(json!({"username": "x", "name": "x", "role": "root"}))),
+        (_, p) if p.starts_with("/api/v1/accounts/{username}") => (p.replace("{username}", "target"), None),
+        _ => (path.into(), None),
+    };
+    (m, p, body)
+}
+
+/// Who may use each route: written out here, independently of the policy module, and compared with it.
+fn expected() -> BTreeMap<(&'static str, &'static str), BTreeSet<&'static str>> {
+    const ALL: &[&str] = &[
+        "anonymous",
+        "sysadmin",
+        "secadmin",
+        "auditor",
+        "reviewer",
+        "submitter",
+        "checker",
+        "handler",
+        "subject",
+        "key_submit",
+        "key_check",
+    ];
+    const ACCOUNTS: &[&str] =
+        &["sysadmin", "secadmin", "auditor", "reviewer", "submitter", "checker", "handler", "subject"];
+    let table: Vec<((&str, &str), &[&str])> = vec![
+        (("GET", "/"), ALL),
+        (("GET", "/healthz"), ALL),
+        (("GET", "/api/v1/subjects"), ALL),
+        (("GET", "/api/v1/subjects/{key}"), ALL),
+        (("GET", "/api/v1/catalog"), ALL),
+        (("POST", "/api/v1/session"), ALL),
+        (("GET", "/api/v1/me"), ACCOUNTS),
+        (("POST", "/api/v1/me/password"), ACCOUNTS),
+        (("GET", "/api/v1/me/records"), &["subject"]),
+        (("GET", "/api/v1/me/access-log"), &["subject"]),
+        (("POST", "/api/v1/batches"), &["submitter", "key_submit"]),
+        (("GET", "/api/v1/batches/{id}"), &["submitter", "key_submit"]),
+        (("GET", "/api/v1/unresolved"), &["submitter", "key_submit"]),
+        (("GET", "/api/v1/departments"), &["sysadmin", "secadmin", "auditor"]),
+        (("POST", "/api/v1/departments"), &["sysadmin"]),
+        (("PUT", "/api/v1/departments/{uscc}/permissions"), &["secadmin"]),
+        (("GET", "/api/v1/departments/{uscc}/keys"), &["secadmin"]),
+        (("POST", "/api/v1/departments/{uscc}/keys"), &["secadmin"]),
+        (("DELETE", "/api/v1/keys/{prefix}"), &["secadmin"]),
+        (("GET", "/api/v1/accounts"), &["secadmin", "auditor"]),
+        (("POST", "/api/v1/accounts"), &["secadmin"]),
+        (("POST", "/api/v1/accounts/{username}/disable"), &["secadmin"]),
+        (("POST", "/api/v1/accounts/{username}/enable"), &["secadmin"]),
+        (("POST", "/api/v1/accounts/{username}/unlock"), &["secadmin"]),
+        (("GET", "/api/v1/audit"), &["auditor"]),
+        (("GET", "/api/v1/audit/verify"), &["auditor"]),
+        // Signing out ends the session: last, so the matrix keeps its sessions until then.
+        (("DELETE", "/api/v1/session"), ACCOUNTS),
+    ];
+    table.into_iter().map(|(k, v)| (k, v.iter().copied().collect())).collect()
+}
+
+#[tokio::test]
+async fn every_route_with_every_role() {
+    let t = spawn().await;
+    let (status, s) = t.post_batch(json!({"item": "xzcf", "records": [penalty()]})).await;
+    assert_eq!(status, 200, "{s}");
+    let batch = s["batch"].as_i64().unwrap();
+    let table = expected();
+    let listed: BTreeSet<(&str, &str)> = ROUTES.iter().map(|(m, p, _)| (*m, *p)).collect();
+    assert_eq!(table.keys().copied().collect::<BTreeSet<_>>(), listed, "the matrix covers exactly the policy's routes");
+
+    let mut principals: Vec<(&str, Auth)> = vec![("anonymous", Auth::None), ("key_submit", Auth::Key(t.key.clone()))];
+    let dept = t.app.store.department_by_uscc(DEPT).await.unwrap().unwrap();
+    let (check_key, _) =
+        credo_server::keys::create(t.app.store.as_ref(), &dept, vec!["check".into()], None, "test").await.unwrap();
+    principals.push(("key_check", Auth::Key(check_key)));
+    add_account(&t, "target", "reviewer").await;
+    for role in ["sysadmin", "secadmin", "auditor", "reviewer", "submitter", "checker", "handler", "subject"] {
+        add_account(&t, role, role).await;
+        principals.push((role, sign_in(&t, role).await));
+    }
+    // Routes in the table's order (sign-out last).
+    let order: Vec<(&str, &str)> = {
+        let mut v: Vec<(&str, &str)> = table.keys().copied().filter(|k| *k != ("DELETE", "/api/v1/session")).collect();
+        v.push(("DELETE", "/api/v1/session"));
+        v
+    };
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for (method, path) in &order {
+        for (who, auth) in &principals {
+            let (m, p, body) = request_for(method, path, batch);
+            let r = send(&t, auth, m, &p, body).await;
+            let denied = matches!(r.code(), "sign_in_required" | "not_permitted");
+            let allowed = table[&(*method, *path)].contains(who);
+            if allowed == denied {
+                failures.push(format!("{method} {path} as {who}: {} {}", r.status, r.body));
+            }
+            if denied {
+                let want = if *who == "anonymous" { 401 } else { 403 };
+                if r.status != want {
+                    failures.push(format!("{method} {path} as {who}: denied with {} (want {want})", r.status));
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert!(failures.is_empty(), "{} of {checked} pairs wrong:\n{}", failures.len(), failures.join("\n"));
+    assert_eq!(checked, ROUTES.len() * 11);
+}
+
+#[tokio::test]
+async fn a_route_missing_from_the_policy_is_refused_to_everyone() {
+    let t = spawn().await;
+    let router = axum::Router::new()
+        .route("/unlisted", axum::routing::get(|| async { "secret" }))
+        .route_layer(axum::middleware::from_fn_with_state(t.app.clone(), credo_server::guard::guard));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let r = t.http.get(format!("{base}/unlisted")).bearer_auth(&t.key).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(!r.text().await.unwrap().contains("secret"));
+}
+
+#[tokio::test]
+async fn repeated_failures_lock_the_account() {
+    let t = spawn().await;
+    add_account(&t, "zhangsan", "submitter").await;
+    for n in 1..=4 {
+        let r = sign_in_with(&t, "zhangsan", "Wrong-password-1", None).await;
+        assert_eq!((r.status, r.code()), (401, "unauthorized"), "attempt {n}: {}", r.body);
+    }
+    let r = sign_in_with(&t, "zhangsan", "Wrong-password-1", None).await;
+    assert_eq!(r.status, 423, "the fifth failure locks: {}", r.body);
+    let code = totp_now(&t, "zhangsan").await;
+    let r = sign_in_with(&t, "zhangsan", PASSWORD, code.clone()).await;
+    assert_eq!(r.status, 423, "locked even with the right password and code: {}", r.body);
+    assert!(r.body["detail"].as_str().unwrap().contains("已锁定"));
+    // An unknown account gets the same answer as a wrong password.
+    let r = sign_in_with(&t, "nobody", "Wrong-password-1", None).await;
+    assert_eq!((r.status, r.body["detail"].as_str()), (401, Some("账号或密码不正确")));
+    let a = t.app.store.account_by_username("zhangsan").await.unwrap().unwrap();
+    t.app.store.unlock(a.id).await.unwrap();
+    sign_in(&t, "zhangsan").await;
+    // Every attempt is in the audit trail.
+    let events = t.app.store.audit_after(0, 1000).await.unwrap();
+    let sign_ins = events.iter().filter(|e| e.event.action == "session.sign_in" && e.event.actor == "zhangsan");
+    assert_eq!(sign_ins.count(), 7);
+}
+
+#[tokio::test]
+async fn operators_need_a_totp_code_that_works_once() {
+    let t = spawn().await;
+    add_account(&t, "secadmin", "secadmin").await;
+    let r = sign_in_with(&t, "secadmin", PASSWORD, None).await;
+    assert_eq!((r.status, r.code()), (401, "totp_required"));
+    let r = sign_in_with(&t, "secadmin", PASSWORD, Some("000000".into())).await;
+    assert_eq!(r.status, 401);
+    let code = totp_now(&t, "secadmin").await;
+    assert_eq!(sign_in_with(&t, "secadmin", PASSWORD, code.clone()).await.status, 200);
+    let replay = sign_in_with(&t, "secadmin", PASSWORD, code).await;
+    assert_eq!(replay.status, 401, "the same code again is a replay: {}", replay.body);
+    // Subject accounts sign in with a password alone.
+    t.post_batch(json!({"item": "xzcf", "records": [penalty()]})).await;
+    add_account(&t, "company", "subject").await;
+    assert_eq!(sign_in_with(&t, "company", PASSWORD, None).await.status, 200);
+}
+
+#[tokio::test]
+async fn idle_sessions_expire() {
+    let t =
+        spawn_with(Security { session_idle: time::Duration::seconds(1), per_address: 0, ..Security::default() }).await;
+    add_account(&t, "auditor", "auditor").await;
+    let s = sign_in(&t, "auditor").await;
+    assert_eq!(send(&t, &s, Method::GET, "/api/v1/me", None).await.status, 200);
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let r = send(&t, &s, Method::GET, "/api/v1/me", None).await;
+    assert_eq!(r.status, 401, "{}", r.body);
+    assert!(r.body["detail"].as_str().unwrap().contains("超时"));
+    let again = send(&t, &s, Method::GET, "/api/v1/me", None).await;
+    assert_eq!(again.status, 401, "the expired session is gone for good");
+}
+
+#[tokio::test]
+async fn sessions_end_at_the_absolute_limit_however_active() {
+    let t =
+        spawn_with(Security { session_absolute: time::Duration::seconds(2), per_address: 0, ..Security::default() })
+            .await;
+    add_account(&t, "auditor", "auditor").await;
+    let s = sign_in(&t, "auditor").await;
+    let started = std::time::Instant::now();
+    while started.elapsed() < std::time::Duration::from_millis(1500) {
+        assert_eq!(send(&t, &s, Method::GET, "/api/v1/me", None).await.status, 200);
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+    let r = send(&t, &s, Method::GET, "/api/v1/me", None).await;
+    assert_eq!(r.status, 401);
+    assert!(r.body["detail"].as_str().unwrap().contains("最长时限"), "{}", r.body);
+}
+
+#[tokio::test]
+async fn cookie_writes_need_the_csrf_token() {
+    let t = spawn().await;
+    add_account(&t, "wangwu", "submitter").await;
+    let Auth::Session { cookie, csrf } = sign_in(&t, "wangwu").await else { unreachable!() };
+    let batch = json!({"item": "xzcf", "records": [penalty()]});
+    for bad in [None, Some("0".repeat(64))] {
+        let mut r = t.http.post(format!("{}/api/v1/batches", t.base)).header("cookie", &cookie).json(&batch);
+        if let Some(token) = &bad {
+            r = r.header("x-csrf-token", token);
+        }
+        let r = r.send().await.unwrap();
+        assert_eq!(r.status(), 403);
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["code"], "csrf_token_invalid", "{body}");
+    }
+    assert_eq!(t.app.store.counts().await.unwrap().records, 0, "nothing was written");
+    let ok = send(
+        &t,
+        &Auth::Session { cookie: cookie.clone(), csrf: csrf.clone() },
+        Method::POST,
+        "/api/v1/batches",
+        Some(batch),
+    )
+    .await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    // A form post carries the token as a field.
+    let form = t
+        .http
+        .delete(format!("{}/api/v1/session", t.base))
+        .header("cookie", &cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("csrf={csrf}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), 204);
+    let after = send(&t, &Auth::Session { cookie, csrf }, Method::GET, "/api/v1/me", None).await;
+    assert_eq!(after.status, 401, "signed out");
+}
+
+#[tokio::test]
+async fn revoked_expired_and_out_of_scope_keys_are_refused() {
+    let t = spawn().await;
+    assert_eq!(t.post_batch(json!({"item": "xzcf", "records": [penalty()]})).await.0, 200);
+    add_account(&t, "secadmin", "secadmin").await;
+    let admin = sign_in(&t, "secadmin").await;
+    let prefix = credo_server::keys::prefix_of(&t.key).unwrap().to_string();
+    let r = send(&t, &admin, Method::DELETE, &format!("/api/v1/keys/{prefix}"), None).await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    let (status, body) = t.post_batch(json!({"item": "xzcf", "records": [penalty()]})).await;
+    assert_eq!((status, body["detail"].as_str()), (401, Some("API 密钥已被吊销")));
+
+    let dept = t.app.store.department_by_uscc(DEPT).await.unwrap().unwrap();
+    let past = time::OffsetDateTime::now_utc() - time::Duration::minutes(1);
+    let (old, _) =
+        credo_server::keys::create(t.app.store.as_ref(), &dept, vec!["submit".into()], Some(past), "t").await.unwrap();
+    let r = send(&t, &Auth::Key(old), Method::GET, "/api/v1/unresolved", None).await;
+    assert_eq!((r.status, r.body["detail"].as_str()), (401, Some("API 密钥已过期")));
+
+    // A key made over the API: shown once, scoped, and refused where its scope does not reach.
+    let r = send(
+        &t,
+        &admin,
+        Method::POST,
+        &format!("/api/v1/departments/{DEPT}/keys"),
+        Some(json!({"scopes": ["check"], "expires_in_days": 30})),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let check_only = r.body["key"].as_str().unwrap().to_string();
+    let r = send(&t, &Auth::Key(check_only), Method::GET, "/api/v1/unresolved", None).await;
+    assert_eq!((r.status, r.code()), (403, "not_permitted"));
+    let listed = send(&t, &admin, Method::GET, &format!("/api/v1/departments/{DEPT}/keys"), None).await;
+    assert!(!listed.body.to_string().contains("hash"), "hashes are never listed: {}", listed.body);
+}
+
+#[tokio::test]
+async fn departments_submit_only_the_items_they_are_granted() {
+    let t = spawn().await;
+    let (status, body) = t.post_batch(json!({"item": "sxbzxr", "records": [{"ZX_AH": "x"}]})).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body["detail"].as_str().unwrap().contains("未获准报送"));
+}
+
+#[tokio::test]
+async fn security_headers_on_every_response() {
+    let t = spawn().await;
+    for path in ["/", "/api/v1/catalog", "/no-such-page", "/api/v1/unresolved"] {
+        let r = t.http.get(format!("{}{path}", t.base)).send().await.unwrap();
+        let h = r.headers();
+        let csp = h.get("content-security-policy").unwrap().to_str().unwrap();
+        assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{path}: {csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}");
+        assert_eq!(h.get("x-content-type-options").unwrap(), "nosniff", "{path}");
+        assert!(h.get("referrer-policy").is_some(), "{path}");
+    }
+    let r = send(&t, &Auth::None, Method::GET, "/no-such-page", None).await;
+    assert_eq!(r.headers.get("content-type").unwrap(), "application/problem+json");
+}
+
+#[tokio::test]
+async fn requests_over_the_address_limit_are_refused() {
+    let t = spawn_with(Security { per_address: 5, ..Security::default() }).await;
+    let mut statuses = Vec::new();
+    for _ in 0..40 {
+        statuses.push(t.http.get(format!("{}/healthz", t.base)).send().await.unwrap().status().as_u16());
+    }
+    assert!(statuses.iter().take(10).all(|s| *s == 200), "the burst passes: {statuses:?}");
+    assert!(statuses.contains(&429), "{statuses:?}");
+}
+
+#[tokio::test]
+async fn non_public_requests_and_refusals_are_audited() {
+    let t = spawn().await;
+    let prefix = credo_server::keys::prefix_of(&t.key).unwrap().to_string();
+    let r = send(&t, &Auth::Key(t.key.clone()), Method::GET, "/api/v1/unresolved", None).await;
+    assert_eq!(r.status, 200);
+    t.http.get(format!("{}/api/v1/catalog", t.base)).send().await.unwrap();
+    send(&t, &Auth::None, Method::GET, "/api/v1/audit", None).await;
+    let events = t.app.store.audit_after(0, 100).await.unwrap();
+    let read = events.iter().find(|e| e.event.action == "unresolved.read").unwrap();
+    assert_eq!(read.event.actor, format!("key:{prefix}"));
+    assert_eq!((read.event.department.as_deref(), read.event.result.as_str()), (Some(DEPT), "ok"));
+    assert_eq!(read.event.client.as_deref(), Some("127.0.0.1"));
+    assert!(!events.iter().any(|e| e.event.action == "public.read"), "public reads are not audited");
+    let denied = events.iter().find(|e| e.event.action == "audit.read").unwrap();
+    assert_eq!((denied.event.actor.as_str(), denied.event.result.as_str()), ("anonymous", "denied: unauthenticated"));
+}
+
+#[tokio::test]
+async fn subject_accounts_see_their_own_records_and_who_looked() {
+    let t = spawn().await;
+    t.post_batch(json!({"item": "xzcf", "records": [penalty()]})).await;
+    add_account(&t, "company", "subject").await;
+    let s = sign_in(&t, "company").await;
+    let r = send(&t, &s, Method::GET, "/api/v1/me/records", None).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["records"][0]["fields"]["CF_WSH"], "宁市监罚〔2025〕1号");
+    let subject = r.body["subject_id"].as_i64().unwrap();
+    t.app
+        .store
+        .append_audit(&credo_store::AuditEvent {
+            actor: "key:abcd1234".into(),
+            role: "api_key".into(),
+            department: Some(DEPT.into()),
+            action: "check".into(),
+            target: Some(format!("subject:{subject}")),
+            purpose: Some("政府采购".into()),
+            result: "ok".into(),
+            client: None,
+        })
+        .await
+        .unwrap();
+    let log = send(&t, &s, Method::GET, "/api/v1/me/access-log", None).await;
+    assert_eq!(log.body["count"], 1, "{}", log.body);
+    assert_eq!(log.body["events"][0]["purpose"], "政府采购");
+}

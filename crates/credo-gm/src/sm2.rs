@@ -82,4 +82,19 @@ mod tests {
         assert!(verify(&other, "信用西宁".as_bytes(), &sig).is_err());
         assert!(format!("{k:?}").contains("redacted"));
     }
+
+    #[test]
+    fn gmt_0003_5_example_signature_verifies() {
+        // GM/T 0003.5-2012 (GB/T 32918.5) Annex A: the recommended curve, ID 1234567812345678, "message digest".
+        let k = KeyPair::from_secret(
+            &hex::decode("3945208f7b2144b13f36e38ac6d39f95889393692860b51a42fb81ef4df7c5b8").unwrap(),
+        )
+        .unwrap();
+        let r = "f5a03b0648d2c4630eeac513e1bb81a15944da3827d5b74143ac7eaceee720b3";
+        let s = "b1b6aa29df212fd8763182bc0d421ca1bb9038fd1f7f42d4840b69c485bbc1aa";
+        let der = hex::decode(format!("3046022100{r}022100{s}")).unwrap();
+        let pem = k.public_key_pem().unwrap();
+        assert!(verify(&pem, b"message digest", &der).is_ok());
+        assert!(verify(&pem, b"message digesT", &der).is_err());
+    }
 }

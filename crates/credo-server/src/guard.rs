@@ -258,7 +258,7 @@ async fn check(app: &App, req: Request, next: Next) -> Result<Response, ApiError
 /// Security headers on every response: no inline or foreign script, no framing, no MIME sniffing, no referrer
 /// leaking search terms to other sites.
 pub async fn headers(State(tls): State<bool>, req: Request, next: Next) -> Response {
-    let mut response = next.run(req).await;
+    let mut response = as_problem(next.run(req).await).await;
     let h = response.headers_mut();
     let set = |h: &mut HeaderMap, name: &'static str, value: &'static str| {
         h.insert(name, HeaderValue::from_static(value));
@@ -277,4 +277,29 @@ pub async fn headers(State(tls): State<bool>, req: Request, next: Next) -> Respo
         set(h, "strict-transport-security", "max-age=31536000");
     }
     response
+}
+
+/// Errors the framework produces itself (a malformed JSON body, a wrong method, an unsupported media type) come as
+/// plain text; they leave as problem+json like every other error, and a server error never shows its text.
+async fn as_problem(response: Response) -> Response {
+    let status = response.status();
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if is_problem || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let text = axum::body::to_bytes(response.into_body(), 64 * 1024).await.unwrap_or_default();
+    let text = String::from_utf8_lossy(&text).trim().to_string();
+    let (code, detail) = match status.as_u16() {
+        405 => ("method_not_allowed", "此地址不支持该请求方法".to_string()),
+        413 => ("body_too_large", "请求体超过上限".to_string()),
+        415 => ("unsupported_media_type", format!("请求的内容类型不受支持:{text}")),
+        400 | 422 => ("invalid_request", format!("请求内容无法解析:{text}")),
+        s if s >= 500 => ("internal_error", "服务器内部错误,已记录".to_string()),
+        _ => ("error", text),
+    };
+    let title = if status.is_server_error() { "服务器错误" } else { "请求无效" };
+    ApiError::new(status, code, title, detail).into_response()
 }

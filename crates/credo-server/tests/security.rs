@@ -427,6 +427,22 @@ async fn security_headers_on_every_response() {
     }
     let r = send(&t, &Auth::None, Method::GET, "/no-such-page", None).await;
     assert_eq!(r.headers.get("content-type").unwrap(), "application/problem+json");
+    // The framework's own refusals are problem+json too.
+    let bad_json = t
+        .http
+        .post(format!("{}/api/v1/session", t.base))
+        .header("content-type", "application/json")
+        .body("{\"username\": 1")
+        .send()
+        .await
+        .unwrap();
+    assert!([400, 422].contains(&bad_json.status().as_u16()));
+    assert_eq!(bad_json.headers().get("content-type").unwrap(), "application/problem+json");
+    let body: Value = bad_json.json().await.unwrap();
+    assert_eq!(body["code"], "invalid_request", "{body}");
+    // A method the policy does not list for a path is refused like an unlisted route.
+    let wrong_method = send(&t, &Auth::None, Method::PUT, "/api/v1/catalog", None).await;
+    assert_eq!((wrong_method.status, wrong_method.code()), (403, "not_permitted"));
 }
 
 #[tokio::test]

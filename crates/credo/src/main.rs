@@ -200,6 +200,9 @@ pub(crate) struct ServeOptions {
     /// 会话空闲超时(分钟)
     #[arg(long, env = "CREDO_SESSION_IDLE_MINUTES", default_value_t = 30)]
     session_idle_minutes: i64,
+    /// 审计日志在线保留天数(不少于 180);更早的事件每天移入归档文件
+    #[arg(long, env = "CREDO_AUDIT_KEEP_DAYS", default_value_t = 180)]
+    audit_keep_days: i64,
 }
 
 pub(crate) async fn serve(app: App, opts: &ServeOptions) -> anyhow::Result<()> {
@@ -210,8 +213,27 @@ pub(crate) async fn serve(app: App, opts: &ServeOptions) -> anyhow::Result<()> {
         tls: opts.tls_cert.is_some(),
         ..credo_server::Security::default()
     };
+    if opts.audit_keep_days < credo_server::audit::MIN_RETENTION_DAYS {
+        return Err(unusable(format!(
+            "审计日志至少保留 {} 天(网络安全法第二十一条)",
+            credo_server::audit::MIN_RETENTION_DAYS
+        )));
+    }
     let app = app.with_security(security);
     tokio::spawn(credo_server::feed::follow(app.clone()));
+    // Archive what is older than the retention period, once a day.
+    let (archiver, keep) = (app.clone(), opts.audit_keep_days);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(24 * 3600));
+        loop {
+            tick.tick().await;
+            match credo_server::audit::archive(&archiver, keep).await {
+                Ok(Some((file, n))) => tracing::info!(events = n, file = %file.display(), "audit events archived"),
+                Ok(None) => {}
+                Err(e) => tracing::error!(%e, "audit archive failed"),
+            }
+        }
+    });
     // Sign the audit chain's head every ten minutes.
     let signer = app.clone();
     tokio::spawn(async move {

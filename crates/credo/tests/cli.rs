@@ -294,3 +294,52 @@ fn the_first_administrator_and_account_lifecycle() {
     let archive = credo(&["audit", "archive", "--data", d, "--keep-days", "30"], None);
     assert_eq!(archive.status.code(), Some(2), "less than 180 days is refused");
 }
+
+#[test]
+fn serves_https_when_given_a_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let made = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1"])
+        .args(["-subj", "/CN=localhost", "-keyout", key.to_str().unwrap(), "-out", cert.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let addr = format!("127.0.0.1:{port}");
+    let data = dir.path().join("data");
+    let mut server = Command::new(env!("CARGO_BIN_EXE_credo"))
+        .args(["serve", "--data", data.to_str().unwrap(), "--addr", &addr])
+        .args(["--tls-cert", cert.to_str().unwrap(), "--tls-key", key.to_str().unwrap()])
+        .env("CREDO_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // openssl s_client speaks TLS; a plain HTTP/1.0 request goes through it.
+    let fetch = || {
+        let mut c = Command::new("openssl")
+            .args(["s_client", "-quiet", "-connect", &addr, "-servername", "localhost"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        c.stdin.take().unwrap().write_all(b"GET /healthz HTTP/1.0\r\nHost: localhost\r\n\r\n").unwrap();
+        String::from_utf8_lossy(&c.wait_with_output().unwrap().stdout).to_string()
+    };
+    let mut reply = String::new();
+    for _ in 0..100 {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        reply = fetch();
+        if reply.contains("200 OK") {
+            break;
+        }
+    }
+    let plain = http_get(&addr, "/healthz").unwrap_or_default();
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(reply.contains("200 OK") && reply.ends_with("ok"), "{reply}");
+    assert!(reply.to_lowercase().contains("strict-transport-security"), "{reply}");
+    assert!(!plain.contains("200 OK"), "plain HTTP is not served on the TLS port");
+}

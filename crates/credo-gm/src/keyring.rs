@@ -75,8 +75,10 @@ impl Keyring {
     /// Writes the keyring readable by its owner only (atomically: a temporary file renamed into place).
     pub fn save(&self, path: &Path) -> Result<(), KeyringError> {
         let io = |source| KeyringError::Io { path: path.display().to_string(), source };
-        if let Some(dir) = path.parent() {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
             std::fs::create_dir_all(dir).map_err(io)?;
+            #[cfg(unix)]
+            std::fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o700)).map_err(io)?;
         }
         let tmp = path.with_extension("tmp");
         let text = serde_json::to_string_pretty(self).unwrap_or_default();

@@ -37,6 +37,11 @@ pub enum StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
+/// Stored JSON (serialising our own types cannot fail).
+fn json<T: Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_default()
+}
+
 /// 部门: a department that supplies or uses credit information.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Department {

@@ -43,10 +43,6 @@ fn kind_of(s: &str) -> Result<SubjectKind> {
     SubjectKind::parse(s).ok_or_else(|| StoreError::Corrupt(format!("subject kind {s}")))
 }
 
-fn json<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_string(v).unwrap_or_default()
-}
-
 impl SqliteStore {
     /// Opens (creating if needed) `DIR/credo.sqlite` and applies the migrations; `vault` seals what is personal.
     pub async fn open(dir: &Path, vault: Arc<Vault>) -> Result<SqliteStore> {
@@ -605,7 +601,7 @@ impl Store for SqliteStore {
                 new_subjects[i].1 = r;
                 continue;
             }
-            let profile = json(&self.vault.seal_fields(&r.record.fields)?);
+            let profile = self.vault.stored_json(&r.record.fields, None)?;
             let s = &r.record.subject;
             sqlx::query("UPDATE subjects SET name = ?, name_norm = ?, region = COALESCE(?, region), kind = ?, status = ?, profile = ?, updated_at = ? WHERE id = ?")
                 .bind(&s.name)
@@ -623,7 +619,7 @@ impl Store for SqliteStore {
         let new_profiles: Vec<Option<String>> = new_subjects
             .iter()
             .map(|(_, r, _)| {
-                r.registration.then(|| self.vault.seal_fields(&r.record.fields).map(|f| json(&f))).transpose()
+                r.registration.then(|| self.vault.stored_json(&r.record.fields, None)).transpose()
             })
             .collect::<Result<_>>()?;
         for (chunk, profiles) in new_subjects.chunks(rows_per_insert(10)).zip(new_profiles.chunks(rows_per_insert(10)))
@@ -698,8 +694,9 @@ impl Store for SqliteStore {
         for (r, sid) in rows.iter().zip(&subject_ids) {
             // The subject reference derives from the fields, so the fields' JSON is the whole content; the digest
             // is over the plain fields (sealing is randomised), what is stored is sealed.
-            let hash = self.vault.digest(json(&r.record.fields).as_bytes());
-            let fields_json = json(&self.vault.seal_fields(&r.record.fields)?);
+            let plain = json(&r.record.fields);
+            let hash = self.vault.digest(plain.as_bytes());
+            let fields_json = self.vault.stored_json(&r.record.fields, Some(plain))?;
             let key = (r.record.item.clone(), r.record.natural_key.clone());
             let decided = r.record.decided_on.map(|d| d.to_string());
             let (id, version, outcome) = match existing.get_mut(&key) {

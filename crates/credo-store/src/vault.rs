@@ -14,7 +14,7 @@ use credo_domain::ids::embedded_rics;
 use credo_gm::keyring::Keyring;
 use credo_gm::sm4::FieldCipher;
 
-use crate::{Result, StoreError};
+use crate::{Result, StoreError, json};
 
 const SEALED: &str = "sm4gcm:";
 const BLIND: &str = "bi";
@@ -71,16 +71,30 @@ impl Vault {
         self.cipher.open(&text, context).map_err(|_| corrupt(context))
     }
 
-    /// The fields as stored: sensitive values sealed (each bound to its field code).
-    pub(crate) fn seal_fields(&self, fields: &BTreeMap<String, String>) -> Result<BTreeMap<String, String>> {
-        fields
+    /// Whether a field's value is personal: a sensitive field, or text containing an ID number.
+    fn personal_value(&self, field: &str, value: &str) -> bool {
+        !value.is_empty() && (self.sensitive.contains(field) || !embedded_rics(value, far_future()).is_empty())
+    }
+
+    /// The fields as stored: sensitive values sealed (each bound to its field code); `None` when nothing in them is
+    /// personal, so the common case stores the fields as they are without copying them.
+    pub(crate) fn seal_fields(&self, fields: &BTreeMap<String, String>) -> Result<Option<BTreeMap<String, String>>> {
+        if !fields.iter().any(|(k, v)| self.personal_value(k, v)) {
+            return Ok(None);
+        }
+        let sealed = fields
             .iter()
-            .map(|(k, v)| {
-                let personal = self.sensitive.contains(k) || !embedded_rics(v, far_future()).is_empty();
-                let v = if personal && !v.is_empty() { self.seal(v, k)? } else { v.clone() };
-                Ok((k.clone(), v))
-            })
-            .collect()
+            .map(|(k, v)| Ok((k.clone(), if self.personal_value(k, v) { self.seal(v, k)? } else { v.clone() })))
+            .collect::<Result<_>>()?;
+        Ok(Some(sealed))
+    }
+
+    /// The fields' JSON as stored.
+    pub(crate) fn stored_json(&self, fields: &BTreeMap<String, String>, plain: Option<String>) -> Result<String> {
+        Ok(match self.seal_fields(fields)? {
+            Some(sealed) => json(&sealed),
+            None => plain.unwrap_or_else(|| json(fields)),
+        })
     }
 
     pub(crate) fn open_fields(&self, fields: &mut BTreeMap<String, String>) -> Result<()> {
@@ -129,11 +143,13 @@ mod tests {
         let v = Vault::new(&ring, ["ZJHM".to_string()]).unwrap();
         let fields =
             BTreeMap::from([("ZJHM".to_string(), "630102199001011235".to_string()), ("MC".into(), "张三".into())]);
-        let mut sealed = v.seal_fields(&fields).unwrap();
+        let mut sealed = v.seal_fields(&fields).unwrap().unwrap();
         assert!(sealed["ZJHM"].starts_with(SEALED));
         assert_eq!(sealed["MC"], "张三");
         v.open_fields(&mut sealed).unwrap();
         assert_eq!(sealed, fields);
+        let public = BTreeMap::from([("MC".to_string(), "张三".to_string())]);
+        assert!(v.seal_fields(&public).unwrap().is_none(), "nothing personal: stored as is");
         let other = Vault::new(&Keyring::generate(), []).unwrap();
         assert_ne!(v.blind("630102199001011235"), other.blind("630102199001011235"));
         assert!(Vault::is_blind(&v.blind("x")));

@@ -287,11 +287,8 @@ async fn create_key(
     let d = department(&app, &uscc).await?;
     let scopes =
         keys::parse_scopes(&body.scopes.join(",")).map_err(|m| ApiError::unprocessable("invalid_scopes", m))?;
-    let days = body.expires_in_days.unwrap_or(365);
-    if !(1..=1095).contains(&days) {
-        return Err(ApiError::unprocessable("invalid_expiry", "有效期须为 1–1095 天"));
-    }
-    let expires = time::OffsetDateTime::now_utc() + time::Duration::days(days);
+    let expires =
+        keys::expiry(body.expires_in_days.unwrap_or(365)).map_err(|m| ApiError::unprocessable("invalid_expiry", m))?;
     let by = p.actor().0;
     let (full, key) = keys::create(app.store.as_ref(), &d, scopes, Some(expires), &by).await?;
     Ok((StatusCode::CREATED, Json(json!({ "key": full, "record": key, "notice": "密钥只显示这一次,请妥善保存" }))))

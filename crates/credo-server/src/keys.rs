@@ -26,6 +26,14 @@ pub fn parse_scopes(text: &str) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
+/// When a key made now for `days` days expires (1 day to 3 years).
+pub fn expiry(days: i64) -> Result<OffsetDateTime, String> {
+    if !(1..=1095).contains(&days) {
+        return Err(format!("密钥有效期须为 1–1095 天(收到 {days})"));
+    }
+    Ok(OffsetDateTime::now_utc() + time::Duration::days(days))
+}
+
 /// A new key for `department` with `scopes`, valid until `expires_at`: returns the full key text (to show once)
 /// and the stored record.
 pub async fn create(

@@ -123,6 +123,12 @@ impl SqliteStore {
         q.fetch_all(&self.pool).await?.iter().map(|r| self.account_from(r)).collect()
     }
 
+    async fn audit_where(&self, clause: &str, key: String, limit: i64) -> Result<Vec<StoredAuditEvent>> {
+        let sql = format!("SELECT * FROM audit_events WHERE {clause}");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(key).bind(limit).fetch_all(&self.pool).await?;
+        rows.iter().map(audit_from).collect()
+    }
+
     async fn exec(&self, sql: &'static str, id: i64, text: Option<String>) -> Result<()> {
         sqlx::query(sql).bind(text).bind(id).execute(&self.pool).await?;
         Ok(())
@@ -618,9 +624,7 @@ impl Store for SqliteStore {
         }
         let new_profiles: Vec<Option<String>> = new_subjects
             .iter()
-            .map(|(_, r, _)| {
-                r.registration.then(|| self.vault.stored_json(&r.record.fields, None)).transpose()
-            })
+            .map(|(_, r, _)| r.registration.then(|| self.vault.stored_json(&r.record.fields, None)).transpose())
             .collect::<Result<_>>()?;
         for (chunk, profiles) in new_subjects.chunks(rows_per_insert(10)).zip(new_profiles.chunks(rows_per_insert(10)))
         {
@@ -978,21 +982,11 @@ impl Store for SqliteStore {
     }
 
     async fn audit_for_target(&self, target: &str, limit: i64) -> Result<Vec<StoredAuditEvent>> {
-        let rows = sqlx::query("SELECT * FROM audit_events WHERE target = ? ORDER BY seq DESC LIMIT ?")
-            .bind(target)
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(audit_from).collect()
+        self.audit_where("target = ? ORDER BY seq DESC LIMIT ?", target.to_string(), limit).await
     }
 
     async fn audit_after(&self, after: i64, limit: i64) -> Result<Vec<StoredAuditEvent>> {
-        let rows = sqlx::query("SELECT * FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?")
-            .bind(after)
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(audit_from).collect()
+        self.audit_where("seq > ? ORDER BY seq LIMIT ?", after.to_string(), limit).await
     }
 
     async fn changes_after(&self, seq: i64, limit: i64) -> Result<Vec<Change>> {

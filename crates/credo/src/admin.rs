@@ -12,6 +12,20 @@ use credo_store::{NewDepartment, Permissions};
 
 use crate::{open, unusable};
 
+/// What a department may do.
+#[derive(clap::Args)]
+pub struct Grant {
+    /// 可报送的目录项,逗号分隔(如 xzxk,xzcf)
+    #[arg(long, default_value = "")]
+    items: String,
+    /// 可使用的核查场景,逗号分隔(如 zfcg,ztb)
+    #[arg(long, default_value = "")]
+    scenes: String,
+    /// 可读取的公开属性,逗号分隔(公开,政务共享,授权查询)
+    #[arg(long, default_value = "公开")]
+    disclosure: String,
+}
+
 #[derive(Subcommand)]
 pub enum DeptCommand {
     /// 登记部门(默认只能读取公开信息;报送目录项、核查场景须授权)
@@ -24,15 +38,8 @@ pub enum DeptCommand {
         name: String,
         #[arg(long)]
         region: Option<String>,
-        /// 可报送的目录项,逗号分隔(如 xzxk,xzcf)
-        #[arg(long, default_value = "")]
-        items: String,
-        /// 可使用的核查场景,逗号分隔(如 zfcg,ztb)
-        #[arg(long, default_value = "")]
-        scenes: String,
-        /// 可读取的公开属性,逗号分隔(公开,政务共享,授权查询)
-        #[arg(long, default_value = "公开")]
-        disclosure: String,
+        #[command(flatten)]
+        grant: Grant,
     },
     /// 设置部门权限(覆盖原有权限)
     Grant {
@@ -40,12 +47,8 @@ pub enum DeptCommand {
         data: PathBuf,
         #[arg(long)]
         uscc: String,
-        #[arg(long, default_value = "")]
-        items: String,
-        #[arg(long, default_value = "")]
-        scenes: String,
-        #[arg(long, default_value = "公开")]
-        disclosure: String,
+        #[command(flatten)]
+        grant: Grant,
     },
     /// 为部门生成 API 密钥(只显示一次)
     Key {
@@ -184,8 +187,8 @@ fn list(text: &str) -> Vec<String> {
     text.split([',', ',']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
 }
 
-fn permissions(app: &App, items: &str, scenes: &str, disclosure: &str) -> anyhow::Result<Permissions> {
-    let p = Permissions { items: list(items), scenes: list(scenes), disclosure: list(disclosure) };
+fn permissions(app: &App, g: &Grant) -> anyhow::Result<Permissions> {
+    let p = Permissions { items: list(&g.items), scenes: list(&g.scenes), disclosure: list(&g.disclosure) };
     credo_server::admin::check_permissions(app, &p).map_err(unusable)?;
     Ok(p)
 }
@@ -200,11 +203,11 @@ async fn department(app: &App, uscc: &str) -> anyhow::Result<credo_store::Depart
 
 pub async fn dept(command: DeptCommand) -> anyhow::Result<()> {
     match command {
-        DeptCommand::Add { data, uscc, name, region, items, scenes, disclosure } => {
+        DeptCommand::Add { data, uscc, name, region, grant } => {
             let code =
                 ids::Uscc::parse(&uscc).map_err(|e| unusable(format!("部门代码“{uscc}”无效:{}", e.message())))?;
             let app = open(&data).await?;
-            let permissions = permissions(&app, &items, &scenes, &disclosure)?;
+            let permissions = permissions(&app, &grant)?;
             let d = app
                 .store
                 .add_department(NewDepartment {
@@ -222,10 +225,10 @@ pub async fn dept(command: DeptCommand) -> anyhow::Result<()> {
             cli_audit(&app, "dept.add", &d.uscc, "ok").await?;
             println!("{}", serde_json::to_string(&d)?);
         }
-        DeptCommand::Grant { data, uscc, items, scenes, disclosure } => {
+        DeptCommand::Grant { data, uscc, grant } => {
             let app = open(&data).await?;
             let d = department(&app, &uscc).await?;
-            let p = permissions(&app, &items, &scenes, &disclosure)?;
+            let p = permissions(&app, &grant)?;
             app.store.set_permissions(d.id, &p).await?;
             cli_audit(&app, "dept.permissions", &d.uscc, &serde_json::to_string(&p)?).await?;
             println!("{}", serde_json::to_string(&department(&app, &uscc).await?)?);
@@ -234,10 +237,7 @@ pub async fn dept(command: DeptCommand) -> anyhow::Result<()> {
             let app = open(&data).await?;
             let d = department(&app, &uscc).await?;
             let scopes = credo_server::keys::parse_scopes(&scopes).map_err(unusable)?;
-            if !(1..=1095).contains(&days) {
-                return Err(unusable("有效期须为 1–1095 天"));
-            }
-            let expires = time::OffsetDateTime::now_utc() + time::Duration::days(days);
+            let expires = credo_server::keys::expiry(days).map_err(unusable)?;
             let (full, key) = credo_server::keys::create(app.store.as_ref(), &d, scopes, Some(expires), "cli").await?;
             cli_audit(&app, "dept.key.create", &format!("{} key:{}", d.uscc, key.prefix), "ok").await?;
             eprintln!("请妥善保存该密钥,它只显示这一次。");

@@ -14,7 +14,7 @@ use crate::{open, unusable};
 
 /// What a department may do.
 #[derive(clap::Args)]
-pub struct Grant {
+pub struct Rights {
     /// 可报送的目录项,逗号分隔(如 xzxk,xzcf)
     #[arg(long, default_value = "")]
     items: String,
@@ -39,7 +39,7 @@ pub enum DeptCommand {
         #[arg(long)]
         region: Option<String>,
         #[command(flatten)]
-        grant: Grant,
+        grant: Rights,
     },
     /// 设置部门权限(覆盖原有权限)
     Grant {
@@ -48,7 +48,7 @@ pub enum DeptCommand {
         #[arg(long)]
         uscc: String,
         #[command(flatten)]
-        grant: Grant,
+        grant: Rights,
     },
     /// 为部门生成 API 密钥(只显示一次)
     Key {
@@ -187,7 +187,7 @@ fn list(text: &str) -> Vec<String> {
     text.split([',', ',']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
 }
 
-fn permissions(app: &App, g: &Grant) -> anyhow::Result<Permissions> {
+fn permissions(app: &App, g: &Rights) -> anyhow::Result<Permissions> {
     let p = Permissions { items: list(&g.items), scenes: list(&g.scenes), disclosure: list(&g.disclosure) };
     credo_server::admin::check_permissions(app, &p).map_err(unusable)?;
     Ok(p)

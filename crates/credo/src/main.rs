@@ -368,3 +368,12 @@ async fn import(
     );
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_command_is_well_formed() {
+        // clap checks argument names and groups only when a command is used; this checks them all.
+        <super::Cli as clap::CommandFactory>::command().debug_assert();
+    }
+}

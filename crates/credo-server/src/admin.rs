@@ -76,13 +76,19 @@ async fn sign_in(
         Ok((_, a)) => a.role.clone(),
         Err(_) => "anonymous".into(),
     };
+    // A name that is no account is not recorded: people type passwords into the user name field.
+    let known = match &result {
+        Ok(_) => true,
+        Err(_) => app.store.account_by_username(&body.username).await?.is_some(),
+    };
+    let actor = if known { body.username.clone() } else { "(未知账号)".to_string() };
     app.store
         .append_audit(&credo_store::AuditEvent {
-            actor: body.username.clone(),
+            actor: actor.clone(),
             role,
             department: None,
             action: "session.sign_in".into(),
-            target: Some(format!("account:{}", body.username)),
+            target: Some(format!("account:{actor}")),
             purpose: None,
             result: outcome,
             client,

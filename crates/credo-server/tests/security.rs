@@ -271,8 +271,10 @@ async fn repeated_failures_lock_the_account() {
     let a = t.app.store.account_by_username("zhangsan").await.unwrap().unwrap();
     t.app.store.unlock(a.id).await.unwrap();
     sign_in(&t, "zhangsan").await;
-    // Every attempt is in the audit trail.
+    // Every attempt is in the audit trail; a name that is no account is not written down.
     let events = t.app.store.audit_after(0, 1000).await.unwrap();
+    assert!(events.iter().any(|e| e.event.action == "session.sign_in" && e.event.actor == "(未知账号)"));
+    assert!(!events.iter().any(|e| e.event.actor == "nobody"));
     let sign_ins = events.iter().filter(|e| e.event.action == "session.sign_in" && e.event.actor == "zhangsan");
     assert_eq!(sign_ins.count(), 7);
 }

@@ -84,6 +84,10 @@ pub async fn run(data: &Path, opts: &crate::ServeOptions, subjects: usize, no_se
     println!("  主体信用信息  http://{addr}/api/v1/subjects/{example}");
     println!("  信息目录      http://{addr}/api/v1/catalog");
     println!("  部门 API 密钥(西宁市市场监督管理局,仅演示用):{demo_key}");
+    println!(
+        "  创建管理员    cargo run --release -- user add --data {} --username secadmin --name 管理员 --role secadmin",
+        data.display()
+    );
     println!();
     if no_serve {
         return Ok(());

@@ -556,6 +556,8 @@ pub struct Catalog {
     pub items: BTreeMap<String, Item>,
     pub regions: RegionTable,
     pub registrars: RegistrarTable,
+    /// 联合奖惩措施 (`measures.toml`).
+    pub measures: crate::measures::Measures,
 }
 
 impl Catalog {
@@ -565,8 +567,10 @@ impl Catalog {
         let mut items = BTreeMap::new();
         let mut regions = None;
         let mut registrars = None;
+        let mut measures = None;
         for (name, text) in files {
             match name {
+                "measures.toml" => measures = Some(text),
                 "regions.toml" => regions = Some(RegionTable::from_toml(text)?),
                 "uscc_registrars.toml" => registrars = Some(RegistrarTable::from_toml(text)?),
                 _ => {
@@ -576,7 +580,12 @@ impl Catalog {
                 }
             }
         }
+        let measures = crate::measures::Measures::from_toml(
+            measures.ok_or_else(|| DataError::new("measures.toml", "缺少联合奖惩措施清单"))?,
+            &items,
+        )?;
         Ok(Catalog {
+            measures,
             items,
             regions: regions.ok_or_else(|| DataError::new("regions.toml", "缺少行政区划代码表"))?,
             registrars: registrars.ok_or_else(|| DataError::new("uscc_registrars.toml", "缺少登记管理部门码表"))?,

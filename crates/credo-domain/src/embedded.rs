@@ -24,6 +24,7 @@ catalog_files!(
     "sxjl.toml",
     "xycn.toml",
     "nsxy.toml",
+    "measures.toml",
 );
 
 fn text(name: &str) -> &'static str {

@@ -13,9 +13,11 @@
 pub mod catalog;
 pub mod embedded;
 pub mod ids;
+pub mod measures;
 pub mod name;
 pub mod region;
 pub mod registrar;
+
 pub mod value;
 
 /// A data file (catalog item or code table) that does not parse or is inconsistent.

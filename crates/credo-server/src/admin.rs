@@ -244,8 +244,9 @@ pub fn check_permissions(app: &App, p: &Permissions) -> Result<(), String> {
         }
     }
     for s in &p.scenes {
-        if !SCENES.contains(&s.as_str()) {
-            return Err(format!("未知的核查场景“{s}”,可选:{}", SCENES.join("、")));
+        if app.catalog.measures.scene(s).is_none() {
+            let known: Vec<&str> = app.catalog.measures.scenes.iter().map(|s| s.code.as_str()).collect();
+            return Err(format!("未知的核查场景“{s}”,可选:{}", known.join("、")));
         }
     }
     for d in &p.disclosure {
@@ -256,8 +257,6 @@ pub fn check_permissions(app: &App, p: &Permissions) -> Result<(), String> {
     Ok(())
 }
 
-/// The check scenes (联合奖惩 场景) departments may be granted.
-pub const SCENES: [&str; 9] = ["zfcg", "ztb", "tdcr", "xzxk", "czzj", "pypx", "rzzg", "gxf", "jg"];
 /// Disclosure levels.
 pub const DISCLOSURE: [&str; 3] = ["公开", "政务共享", "授权查询"];
 

@@ -38,7 +38,7 @@ pub async fn run(data: &Path, opts: &crate::ServeOptions, subjects: usize, no_se
                 created_by: "demo".into(),
                 permissions: Permissions {
                     items,
-                    scenes: credo_server::admin::SCENES.iter().map(|s| s.to_string()).collect(),
+                    scenes: app.catalog.measures.scenes.iter().map(|s| s.code.clone()).collect(),
                     disclosure: vec!["公开".into(), "政务共享".into()],
                 },
             })

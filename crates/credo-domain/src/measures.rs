@@ -1,0 +1,366 @@
+//! 联合奖惩措施 (`catalog/measures.toml`): the check scenes, and the measures a check answers with — each with its
+//! legal basis and the records that trigger it. Pure rules: given a record's item, fields and decision date, and
+//! the day asked about, [`Trigger::active`] says whether the record counts; [`Measures::hits`] applies every
+//! measure of a scene to a subject's records; [`Decision`] orders the answers.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use time::Date;
+
+use crate::DataError;
+use crate::catalog::Item;
+
+/// A check's answer for one subject in one scene, strongest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    /// 禁止
+    Prohibited,
+    /// 限制
+    Restricted,
+    /// 重点关注、加强监管
+    Attention,
+    /// 激励:绿色通道、容缺受理、优先
+    Priority,
+    /// 无相关记录
+    Clear,
+}
+
+impl Decision {
+    pub fn label(self) -> &'static str {
+        match self {
+            Decision::Prohibited => "禁止",
+            Decision::Restricted => "限制",
+            Decision::Attention => "重点关注",
+            Decision::Priority => "激励",
+            Decision::Clear => "无限制",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scene {
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Basis {
+    pub law: String,
+    pub article: String,
+    /// `false` where the source is not yet confirmed (STANDARDS.md marks it unverified).
+    #[serde(default = "yes")]
+    pub verified: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Who a measure reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reach {
+    Subject,
+    LegalRepresentative,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnyOf {
+    pub field: String,
+    pub values: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AtLeast {
+    pub field: String,
+    /// 万元, as text (`"200"`).
+    pub value: Decimal,
+}
+
+/// When a record of `item` counts for a measure.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Trigger {
+    pub item: String,
+    /// The date field the measure runs from (default: the item's decision date).
+    pub since: Option<String>,
+    pub within_years: Option<u8>,
+    #[serde(default)]
+    pub until: Vec<String>,
+    #[serde(default)]
+    pub ended_by: Vec<String>,
+    pub any_of: Option<AnyOf>,
+    pub at_least: Option<AtLeast>,
+}
+
+fn date_of(fields: &BTreeMap<String, String>, field: &str) -> Option<Date> {
+    crate::value::parse_date(fields.get(field)?)
+}
+
+impl Trigger {
+    /// The days on which a record counts, `[from, to)` (either end open), or `None` when its values never make it
+    /// count. `decided` is the record's decision date.
+    pub fn window(
+        &self,
+        fields: &BTreeMap<String, String>,
+        decided: Option<Date>,
+    ) -> Option<(Option<Date>, Option<Date>)> {
+        if let Some(a) = &self.any_of {
+            let v = fields.get(&a.field)?;
+            let parts: Vec<&str> = v.split([';', ';', ',', ',']).map(str::trim).collect();
+            if !a.values.iter().any(|want| parts.iter().any(|p| p.contains(want.as_str()))) {
+                return None;
+            }
+        }
+        if let Some(a) = &self.at_least {
+            let v: Decimal = fields.get(&a.field)?.parse().ok()?;
+            if v < a.value {
+                return None;
+            }
+        }
+        let from = match &self.since {
+            Some(f) => date_of(fields, f).or(decided),
+            None => decided,
+        };
+        let mut to: Option<Date> = None;
+        let mut end = |d: Date| to = Some(to.map_or(d, |t| t.min(d)));
+        if let (Some(years), Some(from)) = (self.within_years, from) {
+            end(add_years(from, years));
+        }
+        for f in &self.until {
+            if let Some(d) = date_of(fields, f) {
+                end(d.next_day().unwrap_or(d));
+            }
+        }
+        for f in &self.ended_by {
+            if let Some(d) = date_of(fields, f) {
+                end(d);
+            }
+        }
+        Some((from, to))
+    }
+
+    /// Whether the record counts on `day`.
+    pub fn active(&self, fields: &BTreeMap<String, String>, decided: Option<Date>, day: Date) -> bool {
+        self.window(fields, decided)
+            .is_some_and(|(from, to)| from.is_none_or(|f| f <= day) && to.is_none_or(|t| day < t))
+    }
+}
+
+/// The same day `years` later (29 February becomes 28 February).
+fn add_years(d: Date, years: u8) -> Date {
+    let y = d.year() + i32::from(years);
+    Date::from_calendar_date(y, d.month(), d.day())
+        .or_else(|_| Date::from_calendar_date(y, d.month(), d.day() - 1))
+        .unwrap_or(d)
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Measure {
+    pub id: String,
+    pub name: String,
+    /// 惩戒 or 激励.
+    pub kind: String,
+    pub decision: Decision,
+    pub scenes: Vec<String>,
+    pub effect: String,
+    pub basis: Vec<Basis>,
+    pub reaches: Vec<Reach>,
+    pub duration: String,
+    pub applied_by: String,
+    pub trigger: Vec<Trigger>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MeasureFile {
+    version: String,
+    effective_from: String,
+    scene: Vec<Scene>,
+    measure: Vec<Measure>,
+}
+
+/// A record as a check sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct Fact<'a> {
+    pub record_id: i64,
+    pub version: i64,
+    pub item: &'a str,
+    pub fields: &'a BTreeMap<String, String>,
+    pub decided_on: Option<Date>,
+}
+
+/// A measure that applies, and the record that makes it apply.
+#[derive(Debug, Clone, Copy)]
+pub struct Hit<'a> {
+    pub measure: &'a Measure,
+    pub record_id: i64,
+    pub version: i64,
+}
+
+/// The measures file, checked against the catalog.
+#[derive(Debug, Clone, Default)]
+pub struct Measures {
+    pub version: String,
+    pub effective_from: String,
+    pub scenes: Vec<Scene>,
+    pub measures: Vec<Measure>,
+    /// Every field any trigger reads, by item (what an index must keep of a record).
+    pub fields: BTreeMap<String, BTreeSet<String>>,
+}
+
+impl Measures {
+    pub fn from_toml(text: &str, items: &BTreeMap<String, Item>) -> Result<Measures, DataError> {
+        let bad = |m: String| DataError::new("measures.toml", m);
+        let f: MeasureFile = toml::from_str(text).map_err(|e| bad(e.to_string()))?;
+        crate::value::parse_date(&f.effective_from)
+            .ok_or_else(|| bad(format!("effective_from {}", f.effective_from)))?;
+        let scenes: BTreeSet<&str> = f.scene.iter().map(|s| s.code.as_str()).collect();
+        let mut ids = BTreeSet::new();
+        let mut fields: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for m in &f.measure {
+            if !ids.insert(m.id.as_str()) {
+                return Err(bad(format!("措施编号 {} 重复", m.id)));
+            }
+            if m.kind != "惩戒" && m.kind != "激励" {
+                return Err(bad(format!("{}: kind 应为 惩戒 或 激励", m.id)));
+            }
+            if (m.kind == "激励") != (m.decision == Decision::Priority) || m.decision == Decision::Clear {
+                return Err(bad(format!(
+                    "{}: 激励措施的 decision 为 priority,惩戒措施为 prohibited/restricted/attention",
+                    m.id
+                )));
+            }
+            if let Some(s) = m.scenes.iter().find(|s| !scenes.contains(s.as_str())) {
+                return Err(bad(format!("{}: 未定义的场景 {s}", m.id)));
+            }
+            if m.basis.is_empty() || m.trigger.is_empty() || m.scenes.is_empty() {
+                return Err(bad(format!("{}: 须有法律依据、场景和触发条件", m.id)));
+            }
+            for t in &m.trigger {
+                let item = items.get(&t.item).ok_or_else(|| bad(format!("{}: 未知目录项 {}", m.id, t.item)))?;
+                let used = fields.entry(t.item.clone()).or_default();
+                let named = t.since.iter().chain(&t.until).chain(&t.ended_by).chain(t.any_of.iter().map(|a| &a.field));
+                for field in named.chain(t.at_least.iter().map(|a| &a.field)) {
+                    if item.field(field).is_none() {
+                        return Err(bad(format!("{}: 目录项 {} 没有字段 {field}", m.id, t.item)));
+                    }
+                    used.insert(field.clone());
+                }
+                if let Some(d) = &item.decision_date {
+                    used.insert(d.clone());
+                }
+            }
+        }
+        Ok(Measures {
+            version: f.version,
+            effective_from: f.effective_from,
+            scenes: f.scene,
+            measures: f.measure,
+            fields,
+        })
+    }
+
+    pub fn scene(&self, code: &str) -> Option<&Scene> {
+        self.scenes.iter().find(|s| s.code == code)
+    }
+
+    /// The items any measure looks at.
+    pub fn items(&self) -> impl Iterator<Item = &str> {
+        self.fields.keys().map(String::as_str)
+    }
+
+    /// Every measure of `scene` that a record among `facts` triggers on `day` (one hit per measure and record).
+    pub fn hits<'m>(&'m self, scene: &str, facts: &[Fact<'_>], day: Date) -> Vec<Hit<'m>> {
+        let mut out = Vec::new();
+        for m in self.measures.iter().filter(|m| m.scenes.iter().any(|s| s == scene)) {
+            for f in facts {
+                if m.trigger.iter().any(|t| t.item == f.item && t.active(f.fields, f.decided_on, day)) {
+                    out.push(Hit { measure: m, record_id: f.record_id, version: f.version });
+                }
+            }
+        }
+        out
+    }
+
+    /// The decision the hits add up to: the strongest punishment, else priority, else clear.
+    pub fn decide(hits: &[Hit<'_>]) -> Decision {
+        hits.iter().map(|h| h.measure.decision).min().unwrap_or(Decision::Clear)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    fn fields(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn windows_start_end_and_conditions() {
+        let t = Trigger {
+            item: "xzcf".into(),
+            since: None,
+            within_years: Some(3),
+            until: vec![],
+            ended_by: vec![],
+            any_of: Some(AnyOf { field: "LB".into(), values: vec!["罚款".into()] }),
+            at_least: Some(AtLeast { field: "FK".into(), value: Decimal::from(200) }),
+        };
+        let f = fields(&[("LB", "警告;罚款"), ("FK", "200.5")]);
+        let d = Some(date!(2024 - 02 - 29));
+        assert!(!t.active(&f, d, date!(2024 - 02 - 28)), "not before the decision");
+        assert!(t.active(&f, d, date!(2024 - 02 - 29)));
+        assert!(t.active(&f, d, date!(2027 - 02 - 27)), "the last day of three years");
+        assert!(!t.active(&f, d, date!(2027 - 02 - 28)), "three years later it ends");
+        assert!(!t.active(&fields(&[("LB", "警告;罚款"), ("FK", "199.99")]), d, date!(2025 - 01 - 01)));
+        assert!(!t.active(&fields(&[("LB", "警告"), ("FK", "500")]), d, date!(2025 - 01 - 01)));
+        let list = Trigger {
+            until: vec!["YXQZ".into()],
+            ended_by: vec!["YCRQ".into()],
+            within_years: None,
+            any_of: None,
+            at_least: None,
+            ..t
+        };
+        let listed = fields(&[("YXQZ", "2026-06-30")]);
+        assert!(list.active(&listed, Some(date!(2025 - 01 - 01)), date!(2026 - 06 - 30)), "valid through its last day");
+        assert!(!list.active(&listed, Some(date!(2025 - 01 - 01)), date!(2026 - 07 - 01)));
+        let removed = fields(&[("YCRQ", "2025-03-01")]);
+        assert!(list.active(&removed, Some(date!(2025 - 01 - 01)), date!(2025 - 02 - 28)));
+        assert!(!list.active(&removed, Some(date!(2025 - 01 - 01)), date!(2025 - 03 - 01)), "removed on that day");
+    }
+
+    #[test]
+    fn the_embedded_measures_load_and_order_decisions() {
+        let c = crate::embedded::catalog();
+        assert!(c.measures.measures.len() >= 25);
+        assert_eq!(c.measures.scenes.len(), 9);
+        assert!(Decision::Prohibited < Decision::Restricted && Decision::Restricted < Decision::Attention);
+        assert!(Decision::Attention < Decision::Priority && Decision::Priority < Decision::Clear);
+        assert!(c.measures.fields["xzcf"].contains("CF_NR_FK"));
+    }
+
+    #[test]
+    fn broken_measures_are_refused() {
+        let c = crate::embedded::catalog();
+        let text = crate::embedded::FILES.iter().find(|(n, _)| *n == "measures.toml").map(|(_, t)| *t).unwrap_or("");
+        for (from, to) in [
+            ("scenes = [\"zfcg\"]", "scenes = [\"nosuch\"]"),
+            ("YC_YCRQ", "YC_NOSUCH"),
+            ("item = \"jyyc\"", "item = \"nosuch\""),
+        ] {
+            assert!(Measures::from_toml(&text.replacen(from, to, 1), &c.items).is_err(), "{to}");
+        }
+    }
+}

@@ -98,6 +98,8 @@ pub struct Trigger {
     pub ended_by: Vec<String>,
     pub any_of: Option<AnyOf>,
     pub at_least: Option<AtLeast>,
+    /// For measures that reach the legal representative: the field naming them.
+    pub representative: Option<String>,
 }
 
 fn date_of(fields: &BTreeMap<String, String>, field: &str) -> Option<Date> {
@@ -242,13 +244,18 @@ impl Measures {
             if let Some(s) = m.scenes.iter().find(|s| !scenes.contains(s.as_str())) {
                 return Err(bad(format!("{}: 未定义的场景 {s}", m.id)));
             }
+            let reaches_rep = m.reaches.contains(&Reach::LegalRepresentative);
+            if reaches_rep != m.trigger.iter().all(|t| t.representative.is_some()) {
+                return Err(bad(format!("{}: 惩戒法定代表人的措施须在每个触发条件中写明 representative 字段", m.id)));
+            }
             if m.basis.is_empty() || m.trigger.is_empty() || m.scenes.is_empty() {
                 return Err(bad(format!("{}: 须有法律依据、场景和触发条件", m.id)));
             }
             for t in &m.trigger {
                 let item = items.get(&t.item).ok_or_else(|| bad(format!("{}: 未知目录项 {}", m.id, t.item)))?;
                 let used = fields.entry(t.item.clone()).or_default();
-                let named = t.since.iter().chain(&t.until).chain(&t.ended_by).chain(t.any_of.iter().map(|a| &a.field));
+                let named = t.since.iter().chain(&t.until).chain(&t.ended_by).chain(&t.representative);
+                let named = named.chain(t.any_of.iter().map(|a| &a.field));
                 for field in named.chain(t.at_least.iter().map(|a| &a.field)) {
                     if item.field(field).is_none() {
                         return Err(bad(format!("{}: 目录项 {} 没有字段 {field}", m.id, t.item)));
@@ -316,6 +323,7 @@ mod tests {
             ended_by: vec![],
             any_of: Some(AnyOf { field: "LB".into(), values: vec!["罚款".into()] }),
             at_least: Some(AtLeast { field: "FK".into(), value: Decimal::from(200) }),
+            representative: None,
         };
         let f = fields(&[("LB", "警告;罚款"), ("FK", "200.5")]);
         let d = Some(date!(2024 - 02 - 29));

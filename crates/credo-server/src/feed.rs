@@ -89,13 +89,16 @@ pub async fn reindex(app: &App) -> anyhow::Result<usize> {
 }
 
 /// Follows the change feed forever (for the server): what other processes store (a CLI import, say) becomes
-/// searchable within about a second.
+/// searchable, and counts in checks, within about a second.
 pub async fn follow(app: App) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
     loop {
         tick.tick().await;
         if let Err(e) = sync_search(&app).await {
             tracing::warn!(error = %e, "search index sync failed");
+        }
+        if let Err(e) = app.index.sync(&app).await {
+            tracing::warn!(error = %e, "restriction index sync failed");
         }
     }
 }

@@ -158,6 +158,8 @@ pub async fn run(
         h.await.map_err(|e| anyhow::anyhow!(e))??;
     }
     feed::sync_search(app).await?;
+    // Checks answer from the restriction index: this process's own batches count at once.
+    app.index.sync(app).await?;
     tracing::info!(
         batch,
         rows = summary.rows,

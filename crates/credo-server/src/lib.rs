@@ -18,6 +18,7 @@ pub mod accounts;
 pub mod admin;
 pub mod api;
 pub mod audit;
+pub mod checks;
 pub mod error;
 pub mod feed;
 pub mod guard;
@@ -91,6 +92,8 @@ pub struct App {
     pub signer: Arc<KeyPair>,
     pub security: Arc<Security>,
     pub limits: Arc<guard::Limits>,
+    /// The restriction index for checks (built on first use).
+    pub index: Arc<checks::Index>,
     /// One change-feed follower at a time (the server's loop, batches, the CLI).
     pub search_sync: Arc<tokio::sync::Mutex<()>>,
 }
@@ -110,6 +113,7 @@ impl App {
             vault,
             signer: Arc::new(ring.signer()?),
             security: Arc::new(Security::default()),
+            index: Arc::new(checks::Index::default()),
             limits: Arc::new(guard::Limits::new(Security::default().per_address, Security::default().per_key)),
             search_sync: Arc::new(tokio::sync::Mutex::new(())),
         };
@@ -161,6 +165,7 @@ pub fn router(app: App) -> axum::Router {
     let tls = app.security.tls;
     api::router(app.clone())
         .merge(admin::router(app.clone()))
+        .merge(checks::router(app.clone()))
         .route_layer(axum::middleware::from_fn_with_state(app.clone(), guard::guard))
         .fallback(|| async { error::ApiError::not_found("没有这个地址") })
         .layer(axum::middleware::from_fn_with_state(tls, guard::headers))

@@ -106,6 +106,10 @@ pub enum Action {
     ReadAudit,
     /// A subject account's own records (with non-public fields) and access log.
     OwnSubject,
+    /// 联合奖惩核查 and its receipts and feedback (own department).
+    Check,
+    /// Check statistics and pending feedback (own department; 系统管理员: all).
+    CheckStats,
 }
 
 impl Action {
@@ -126,6 +130,8 @@ impl Action {
             Action::ManageAccounts => "account.manage",
             Action::ReadAudit => "audit.read",
             Action::OwnSubject => "subject.own",
+            Action::Check => "check",
+            Action::CheckStats => "check.stats",
         }
     }
 }
@@ -159,6 +165,10 @@ pub const ROUTES: &[(&str, &str, Action)] = &[
     ("POST", "/api/v1/accounts/{username}/unlock", Action::ManageAccounts),
     ("GET", "/api/v1/audit", Action::ReadAudit),
     ("GET", "/api/v1/audit/verify", Action::ReadAudit),
+    ("POST", "/api/v1/checks", Action::Check),
+    ("GET", "/api/v1/checks/stats", Action::CheckStats),
+    ("GET", "/api/v1/checks/{id}", Action::Check),
+    ("POST", "/api/v1/checks/{id}/feedback", Action::Check),
 ];
 
 /// The action of a route, if it is listed.
@@ -218,13 +228,16 @@ pub fn decide(p: &Principal, action: Action) -> Decision {
         (Principal::Account { role, .. }, _) => matches!(
             (role, action),
             (Role::Submitter, SubmitBatch | ReadBatch | ReadUnresolved)
-                | (Role::Sysadmin, ReadDepartments | ManageDepartments)
+                | (Role::Checker, Check | CheckStats)
+                | (Role::Sysadmin, ReadDepartments | ManageDepartments | CheckStats)
                 | (Role::Secadmin, ReadDepartments | ManagePermissions | ManageKeys | ReadAccounts | ManageAccounts)
                 | (Role::Auditor, ReadDepartments | ReadAccounts | ReadAudit)
                 | (Role::Subject, OwnSubject)
         ),
         (Principal::Key { key, .. }, _) => {
-            matches!(action, SubmitBatch | ReadBatch | ReadUnresolved) && key.scopes.iter().any(|s| s == "submit")
+            let scope = |s: &str| key.scopes.iter().any(|k| k == s);
+            (matches!(action, SubmitBatch | ReadBatch | ReadUnresolved) && scope("submit"))
+                || (matches!(action, Check | CheckStats) && scope("check"))
         }
     };
     if granted { Decision::Allow } else { Decision::Forbidden }

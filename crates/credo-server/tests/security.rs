@@ -132,6 +132,13 @@ fn request_for(method: &str, path: &str, batch: i64) -> (Method, String, Option<
         (_, "/api/v1/keys/{prefix}") => ("/api/v1/keys/00000000".into(), None),
         ("POST", "/api/v1/accounts") => (path.into(), Some(json!({"username": "x", "name": "x", "role": "root"}))),
         (_, p) if p.starts_with("/api/v1/accounts/{username}") => (p.replace("{username}", "target"), None),
+        ("POST", "/api/v1/checks") => {
+            (path.into(), Some(json!({"scene": "zfcg", "purpose": "矩阵测试", "subjects": [COMPANY]})))
+        }
+        ("GET", "/api/v1/checks/{id}") => ("/api/v1/checks/CK0".into(), None),
+        ("POST", "/api/v1/checks/{id}/feedback") => {
+            ("/api/v1/checks/CK0/feedback".into(), Some(json!({"position": 0, "action": "x"})))
+        }
         _ => (path.into(), None),
     };
     (m, p, body)
@@ -181,6 +188,10 @@ fn expected() -> BTreeMap<(&'static str, &'static str), BTreeSet<&'static str>> 
         (("POST", "/api/v1/accounts/{username}/unlock"), &["secadmin"]),
         (("GET", "/api/v1/audit"), &["auditor"]),
         (("GET", "/api/v1/audit/verify"), &["auditor"]),
+        (("POST", "/api/v1/checks"), &["checker", "key_check"]),
+        (("GET", "/api/v1/checks/stats"), &["checker", "key_check", "sysadmin"]),
+        (("GET", "/api/v1/checks/{id}"), &["checker", "key_check"]),
+        (("POST", "/api/v1/checks/{id}/feedback"), &["checker", "key_check"]),
         // Signing out ends the session: last, so the matrix keeps its sessions until then.
         (("DELETE", "/api/v1/session"), ACCOUNTS),
     ];

@@ -300,6 +300,52 @@ impl StoredAuditEvent {
     }
 }
 
+/// A check about to be stored: its receipt (as signed) and one result line per subject asked about.
+#[derive(Debug, Clone)]
+pub struct NewCheck {
+    pub id: String,
+    pub department_id: Option<i64>,
+    pub scene: String,
+    pub receipt: String,
+    pub signature: String,
+    /// `(subject_id, decision)` per position; `None` subject when it did not resolve.
+    pub results: Vec<(Option<i64>, Option<String>)>,
+}
+
+/// A stored check.
+#[derive(Debug, Clone)]
+pub struct StoredCheck {
+    pub id: String,
+    pub department_id: Option<i64>,
+    pub scene: String,
+    pub receipt: String,
+    pub signature: String,
+}
+
+/// Check counts per department and scene (for 执行督办).
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckStats {
+    pub department: Option<String>,
+    pub scene: String,
+    pub checks: i64,
+    pub subjects: i64,
+    /// Results other than `clear` (and unresolved).
+    pub hits: i64,
+    /// Hits with feedback.
+    pub answered: i64,
+}
+
+/// A hit still waiting for the department's feedback.
+#[derive(Debug, Clone, Serialize)]
+pub struct PendingFeedback {
+    pub check_id: String,
+    pub position: i64,
+    pub subject_id: Option<i64>,
+    pub decision: String,
+    pub scene: String,
+    pub checked_at: String,
+}
+
 /// Counts for the home page and the operators.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Counts {
@@ -382,6 +428,31 @@ pub trait Store: Send + Sync {
     async fn audit_for_target(&self, target: &str, limit: i64) -> Result<Vec<StoredAuditEvent>>;
     /// Audit events with `seq > after`, in stored order.
     async fn audit_after(&self, after: i64, limit: i64) -> Result<Vec<StoredAuditEvent>>;
+
+    /// Appends several audit events in one transaction (a batch check logs one per subject).
+    async fn append_audit_many(&self, events: &[AuditEvent]) -> Result<i64>;
+
+    /// Latest versions of records of `items` that have a subject, with `id > after`, in id order.
+    async fn records_of_items(&self, items: &[&str], after: i64, limit: i64) -> Result<Vec<RecordView>>;
+    async fn records_by_ids(&self, ids: &[i64]) -> Result<Vec<RecordView>>;
+    /// A subject's records as the platform knew them at `at`: per record, the last version received by then.
+    async fn subject_records_as_of(&self, subject_id: i64, at: OffsetDateTime) -> Result<Vec<RecordView>>;
+
+    async fn add_check(&self, c: &NewCheck) -> Result<()>;
+    async fn check(&self, id: &str) -> Result<Option<StoredCheck>>;
+    /// Records feedback on one result; `false` if that result does not exist; a second feedback is a conflict.
+    async fn add_feedback(
+        &self,
+        check_id: &str,
+        position: i64,
+        action: &str,
+        reason: Option<&str>,
+        actor: &str,
+    ) -> Result<bool>;
+    /// Counts per department and scene (`department`: only that one).
+    async fn check_stats(&self, department_id: Option<i64>) -> Result<Vec<CheckStats>>;
+    /// Hits without feedback, oldest first.
+    async fn pending_feedback(&self, department_id: Option<i64>, limit: i64) -> Result<Vec<PendingFeedback>>;
 
     async fn changes_after(&self, seq: i64, limit: i64) -> Result<Vec<Change>>;
     async fn last_seq(&self) -> Result<i64>;

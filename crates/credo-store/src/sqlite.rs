@@ -185,15 +185,30 @@ impl SqliteStore {
     }
 
     async fn record_views(&self, clause: &str, binds: Vec<i64>) -> Result<Vec<RecordView>> {
+        self.record_versions_where("v.version = r.latest_version", None, clause, binds).await
+    }
+
+    /// Records with the version chosen by `version` (a condition on `v`, with an optional text bind), filtered by
+    /// `clause` (with integer binds).
+    async fn record_versions_where(
+        &self,
+        version: &str,
+        version_bind: Option<String>,
+        clause: &str,
+        binds: Vec<i64>,
+    ) -> Result<Vec<RecordView>> {
         let sql = format!(
-            "SELECT r.id, r.item, r.latest_version, r.decided_on, r.subject_id, d.name AS dname, d.uscc AS duscc,
+            "SELECT r.id, r.item, v.version AS latest_version, r.decided_on, r.subject_id, d.name AS dname, d.uscc AS duscc,
                     v.received_at, v.batch_id, v.fields
              FROM records r
-             JOIN record_versions v ON v.record_id = r.id AND v.version = r.latest_version
+             JOIN record_versions v ON v.record_id = r.id AND {version}
              JOIN departments d ON d.id = r.department_id
              WHERE {clause}"
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(!clause.contains(" IN ("));
+        if let Some(b) = version_bind {
+            q = q.bind(b);
+        }
         for b in binds {
             q = q.bind(b);
         }
@@ -892,39 +907,7 @@ impl Store for SqliteStore {
     }
 
     async fn append_audit(&self, event: &AuditEvent) -> Result<i64> {
-        let mut tx = self.pool.begin().await?;
-        // Take the write lock before reading the head.
-        sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1").execute(&mut *tx).await?;
-        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(&mut *tx).await?;
-        let (last, prev): (i64, String) = (head.try_get("seq")?, head.try_get("hash")?);
-        let seq = last + 1;
-        let at = now_text();
-        let hash = credo_gm::chain::link(&prev, &StoredAuditEvent::content(seq, &at, event));
-        sqlx::query(
-            "INSERT INTO audit_events (seq, at, actor, role, department, action, target, purpose, result, client, prev_hash, hash)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(seq)
-        .bind(&at)
-        .bind(&event.actor)
-        .bind(&event.role)
-        .bind(&event.department)
-        .bind(&event.action)
-        .bind(&event.target)
-        .bind(&event.purpose)
-        .bind(&event.result)
-        .bind(&event.client)
-        .bind(&prev)
-        .bind(&hash)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1")
-            .bind(seq)
-            .bind(&hash)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(seq)
+        self.append_audit_many(std::slice::from_ref(event)).await
     }
 
     async fn audit_head(&self) -> Result<(i64, String)> {
@@ -987,6 +970,210 @@ impl Store for SqliteStore {
 
     async fn audit_after(&self, after: i64, limit: i64) -> Result<Vec<StoredAuditEvent>> {
         self.audit_where("seq > ? ORDER BY seq LIMIT ?", after.to_string(), limit).await
+    }
+
+    async fn append_audit_many(&self, events: &[AuditEvent]) -> Result<i64> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1").execute(&mut *tx).await?;
+        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(&mut *tx).await?;
+        let (mut seq, mut prev): (i64, String) = (head.try_get("seq")?, head.try_get("hash")?);
+        let at = now_text();
+        for chunk in events.chunks(rows_per_insert(12)) {
+            let mut rows = Vec::with_capacity(chunk.len());
+            for e in chunk {
+                seq += 1;
+                let hash = credo_gm::chain::link(&prev, &StoredAuditEvent::content(seq, &at, e));
+                rows.push((seq, e, std::mem::replace(&mut prev, hash.clone()), hash));
+            }
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO audit_events (seq, at, actor, role, department, action, target, purpose, result, client, prev_hash, hash) ",
+            );
+            q.push_values(&rows, |mut b, (seq, e, prev, hash)| {
+                b.push_bind(*seq)
+                    .push_bind(at.as_str())
+                    .push_bind(e.actor.as_str())
+                    .push_bind(e.role.as_str())
+                    .push_bind(e.department.as_deref())
+                    .push_bind(e.action.as_str())
+                    .push_bind(e.target.as_deref())
+                    .push_bind(e.purpose.as_deref())
+                    .push_bind(e.result.as_str())
+                    .push_bind(e.client.as_deref())
+                    .push_bind(prev.as_str())
+                    .push_bind(hash.as_str());
+            });
+            q.build().persistent(false).execute(&mut *tx).await?;
+        }
+        sqlx::query("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1")
+            .bind(seq)
+            .bind(&prev)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(seq)
+    }
+
+    async fn records_of_items(&self, items: &[&str], after: i64, limit: i64) -> Result<Vec<RecordView>> {
+        let list: Vec<String> =
+            items.iter().filter(|i| i.chars().all(|c| c.is_ascii_alphanumeric())).map(|i| format!("'{i}'")).collect();
+        let clause =
+            format!("r.item IN ({}) AND r.subject_id IS NOT NULL AND r.id > ? ORDER BY r.id LIMIT ?", list.join(","));
+        self.record_views(&clause, vec![after, limit]).await
+    }
+
+    async fn records_by_ids(&self, ids: &[i64]) -> Result<Vec<RecordView>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(IN_LIST) {
+            let marks = vec!["?"; chunk.len()].join(",");
+            out.extend(self.record_views(&format!("r.id IN ({marks})"), chunk.to_vec()).await?);
+        }
+        Ok(out)
+    }
+
+    async fn subject_records_as_of(&self, subject_id: i64, at: OffsetDateTime) -> Result<Vec<RecordView>> {
+        let at = at.format(&Rfc3339).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        self.record_versions_where(
+            "v.version = (SELECT MAX(x.version) FROM record_versions x WHERE x.record_id = r.id AND x.received_at <= ?)",
+            Some(at),
+            "r.subject_id = ? ORDER BY r.decided_on DESC, r.id DESC",
+            vec![subject_id],
+        )
+        .await
+    }
+
+    async fn add_check(&self, c: &NewCheck) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO checks (id, department_id, scene, receipt, signature, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&c.id)
+        .bind(c.department_id)
+        .bind(&c.scene)
+        .bind(&c.receipt)
+        .bind(&c.signature)
+        .bind(now_text())
+        .execute(&mut *tx)
+        .await?;
+        let rows: Vec<(usize, &(Option<i64>, Option<String>))> = c.results.iter().enumerate().collect();
+        for chunk in rows.chunks(rows_per_insert(4)) {
+            let mut q =
+                QueryBuilder::<Sqlite>::new("INSERT INTO check_results (check_id, position, subject_id, decision) ");
+            q.push_values(chunk, |mut b, (pos, (sid, decision))| {
+                b.push_bind(c.id.as_str()).push_bind(*pos as i64).push_bind(*sid).push_bind(decision.as_deref());
+            });
+            q.build().persistent(false).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn check(&self, id: &str) -> Result<Option<StoredCheck>> {
+        let row = sqlx::query("SELECT * FROM checks WHERE id = ?").bind(id).fetch_optional(&self.pool).await?;
+        row.map(|r| {
+            Ok(StoredCheck {
+                id: r.try_get("id")?,
+                department_id: r.try_get("department_id")?,
+                scene: r.try_get("scene")?,
+                receipt: r.try_get("receipt")?,
+                signature: r.try_get("signature")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn add_feedback(
+        &self,
+        check_id: &str,
+        position: i64,
+        action: &str,
+        reason: Option<&str>,
+        actor: &str,
+    ) -> Result<bool> {
+        let exists: Option<i64> =
+            sqlx::query_scalar("SELECT position FROM check_results WHERE check_id = ? AND position = ?")
+                .bind(check_id)
+                .bind(position)
+                .fetch_optional(&self.pool)
+                .await?;
+        if exists.is_none() {
+            return Ok(false);
+        }
+        let res = sqlx::query(
+            "INSERT INTO check_feedback (check_id, position, action, reason, actor, at) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(check_id)
+        .bind(position)
+        .bind(action)
+        .bind(reason)
+        .bind(actor)
+        .bind(now_text())
+        .execute(&self.pool)
+        .await;
+        match res {
+            Ok(_) => Ok(true),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                Err(StoreError::Conflict(format!("核查 {check_id} 第 {position} 项已反馈")))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn check_stats(&self, department_id: Option<i64>) -> Result<Vec<CheckStats>> {
+        let rows = sqlx::query(
+            "SELECT d.uscc AS dept, c.scene, COUNT(DISTINCT c.id) AS checks, COUNT(r.position) AS subjects,
+                    SUM(CASE WHEN r.decision IS NOT NULL AND r.decision <> 'clear' THEN 1 ELSE 0 END) AS hits,
+                    SUM(CASE WHEN r.decision IS NOT NULL AND r.decision <> 'clear' AND f.position IS NOT NULL THEN 1 ELSE 0 END) AS answered
+             FROM checks c
+             JOIN check_results r ON r.check_id = c.id
+             LEFT JOIN check_feedback f ON f.check_id = r.check_id AND f.position = r.position
+             LEFT JOIN departments d ON d.id = c.department_id
+             WHERE (? IS NULL OR c.department_id = ?)
+             GROUP BY c.department_id, c.scene ORDER BY d.uscc, c.scene",
+        )
+        .bind(department_id)
+        .bind(department_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(CheckStats {
+                    department: r.try_get("dept")?,
+                    scene: r.try_get("scene")?,
+                    checks: r.try_get("checks")?,
+                    subjects: r.try_get("subjects")?,
+                    hits: r.try_get("hits")?,
+                    answered: r.try_get("answered")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn pending_feedback(&self, department_id: Option<i64>, limit: i64) -> Result<Vec<PendingFeedback>> {
+        let rows = sqlx::query(
+            "SELECT r.check_id, r.position, r.subject_id, r.decision, c.scene, c.created_at
+             FROM check_results r JOIN checks c ON c.id = r.check_id
+             LEFT JOIN check_feedback f ON f.check_id = r.check_id AND f.position = r.position
+             WHERE r.decision IS NOT NULL AND r.decision <> 'clear' AND f.position IS NULL
+               AND (? IS NULL OR c.department_id = ?)
+             ORDER BY c.created_at, r.check_id, r.position LIMIT ?",
+        )
+        .bind(department_id)
+        .bind(department_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(PendingFeedback {
+                    check_id: r.try_get("check_id")?,
+                    position: r.try_get("position")?,
+                    subject_id: r.try_get("subject_id")?,
+                    decision: r.try_get("decision")?,
+                    scene: r.try_get("scene")?,
+                    checked_at: r.try_get("created_at")?,
+                })
+            })
+            .collect()
     }
 
     async fn changes_after(&self, seq: i64, limit: i64) -> Result<Vec<Change>> {

@@ -22,7 +22,8 @@ pub async fn spawn() -> TestApp {
     spawn_with(Security { per_address: 0, per_key: 0, ..Security::default() }).await
 }
 
-/// A server on a random port with `security`, one department (allowed xzcf, xzxk and djzc) and its submit key.
+/// A server on a random port with `security`, one department (allowed to submit xzcf, xzxk and djzc and to check in
+/// every scene) and its submit key.
 pub async fn spawn_with(security: Security) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let app =
@@ -36,7 +37,7 @@ pub async fn spawn_with(security: Security) -> TestApp {
             created_by: "test".into(),
             permissions: Permissions {
                 items: vec!["xzcf".into(), "xzxk".into(), "djzc".into()],
-                scenes: vec![],
+                scenes: ["zfcg", "ztb", "tdcr", "xzxk", "czzj", "pypx", "rzzg", "gxf", "jg"].map(String::from).to_vec(),
                 disclosure: vec!["公开".into()],
             },
         })

@@ -1,0 +1,619 @@
+//! 联合奖惩核查: a department asks about subjects before it decides; the platform answers with the measures that
+//! apply, why, on what legal basis and on which records, in a receipt signed with its SM2 key.
+//!
+//! Answers for today come from the in-memory [`Index`] (built from the store at start, kept current from the
+//! change feed), so a check touches the store only to log itself. Answers `as_of` an earlier day replay what the
+//! store had received by then ([`credo_store::Store::subject_records_as_of`]); both paths share [`evaluate`].
+
+use std::collections::{BTreeMap, HashMap};
+
+use credo_domain::catalog::{Catalog, SubjectKind};
+use credo_domain::measures::{Decision, Fact, Hit, Measure, Measures, Reach};
+use credo_domain::name::normalize_name;
+use credo_store::{Department, NewCheck, RecordView, Subject};
+use rand::Rng;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use time::format_description::well_known::Rfc3339;
+use time::{Date, OffsetDateTime, UtcOffset};
+use tokio::sync::RwLock;
+
+use crate::App;
+use crate::public::display_code;
+
+/// Most subjects in one request (more: the CSV job).
+pub const MAX_SUBJECTS: usize = 10_000;
+const PAGE: i64 = 50_000;
+
+/// A record as the index keeps it: only the fields the measures read.
+#[derive(Debug, Clone)]
+pub struct Indexed {
+    pub record_id: i64,
+    pub version: i64,
+    pub item: String,
+    pub fields: BTreeMap<String, String>,
+    pub decided_on: Option<Date>,
+}
+
+impl Indexed {
+    /// The index's form of a stored record (`None` for items no measure reads).
+    pub fn from_view(catalog: &Catalog, r: &RecordView) -> Option<Indexed> {
+        let wanted = catalog.measures.fields.get(&r.item)?;
+        let item = catalog.item(&r.item)?;
+        let fields: BTreeMap<String, String> =
+            r.fields.iter().filter(|(k, _)| wanted.contains(*k)).map(|(k, v)| (k.clone(), v.clone())).collect();
+        let decided_on =
+            item.decision_date.as_ref().and_then(|d| fields.get(d)).and_then(|v| credo_domain::value::parse_date(v));
+        Some(Indexed { record_id: r.id, version: r.version, item: r.item.clone(), fields, decided_on })
+    }
+
+    fn fact(&self) -> Fact<'_> {
+        Fact {
+            record_id: self.record_id,
+            version: self.version,
+            item: &self.item,
+            fields: &self.fields,
+            decided_on: self.decided_on,
+        }
+    }
+
+    /// The normalised names of the legal representatives a measure may reach through this record.
+    fn representatives(&self, measures: &Measures) -> Vec<String> {
+        let mut out: Vec<String> = measures
+            .measures
+            .iter()
+            .flat_map(|m| &m.trigger)
+            .filter(|t| t.item == self.item)
+            .filter_map(|t| self.fields.get(t.representative.as_ref()?))
+            .map(|n| normalize_name(n))
+            .filter(|n| !n.is_empty())
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+#[derive(Default)]
+struct State {
+    built: bool,
+    seq: i64,
+    by_subject: HashMap<i64, Vec<Indexed>>,
+    /// Legal representatives' normalised names → subjects whose records name them.
+    by_representative: HashMap<String, Vec<i64>>,
+    subject_of: HashMap<i64, i64>,
+}
+
+impl State {
+    fn put(&mut self, measures: &Measures, subject: i64, rec: Indexed) {
+        if let Some(old) = self.subject_of.insert(rec.record_id, subject)
+            && let Some(list) = self.by_subject.get_mut(&old)
+        {
+            list.retain(|r| r.record_id != rec.record_id);
+        }
+        for name in rec.representatives(measures) {
+            let subjects = self.by_representative.entry(name).or_default();
+            if !subjects.contains(&subject) {
+                subjects.push(subject);
+            }
+        }
+        self.by_subject.entry(subject).or_default().push(rec);
+    }
+}
+
+/// The restriction index: every record a measure reads, by subject.
+#[derive(Default)]
+pub struct Index {
+    state: RwLock<State>,
+}
+
+impl Index {
+    /// Builds the index on first use, then applies the change feed since.
+    pub async fn ready(&self, app: &App) -> anyhow::Result<()> {
+        if !self.state.read().await.built {
+            let mut st = self.state.write().await;
+            if !st.built {
+                // Changes that land while the table is read are replayed by the sync below.
+                st.seq = app.store.last_seq().await?;
+                let items: Vec<&str> = app.catalog.measures.items().collect();
+                let mut after = 0;
+                loop {
+                    let page = app.store.records_of_items(&items, after, PAGE).await?;
+                    let Some(last) = page.last() else { break };
+                    after = last.id;
+                    for r in &page {
+                        if let (Some(sid), Some(rec)) = (r.subject_id, Indexed::from_view(&app.catalog, r)) {
+                            st.put(&app.catalog.measures, sid, rec);
+                        }
+                    }
+                }
+                st.built = true;
+            }
+        }
+        self.sync(app).await?;
+        Ok(())
+    }
+
+    /// Applies record changes from the feed; returns how many records were (re)indexed.
+    pub async fn sync(&self, app: &App) -> anyhow::Result<usize> {
+        let from = {
+            let st = self.state.read().await;
+            if !st.built {
+                return Ok(0);
+            }
+            st.seq
+        };
+        let mut seq = from;
+        let mut n = 0;
+        loop {
+            let changes = app.store.changes_after(seq, PAGE).await?;
+            let Some(last) = changes.last() else { break };
+            let ids: Vec<i64> = changes.iter().filter(|c| c.entity == "record").map(|c| c.entity_id).collect();
+            let records = app.store.records_by_ids(&ids).await?;
+            let mut st = self.state.write().await;
+            for r in &records {
+                if let (Some(sid), Some(rec)) = (r.subject_id, Indexed::from_view(&app.catalog, r)) {
+                    st.put(&app.catalog.measures, sid, rec);
+                    n += 1;
+                }
+            }
+            seq = last.seq;
+            st.seq = st.seq.max(seq);
+        }
+        Ok(n)
+    }
+
+    /// The subject's indexed records, and those of subjects whose records name it as legal representative.
+    async fn facts(&self, subject: &Subject) -> (Vec<Indexed>, Vec<(i64, Vec<Indexed>)>) {
+        let st = self.state.read().await;
+        let own = st.by_subject.get(&subject.id).cloned().unwrap_or_default();
+        let mut via = Vec::new();
+        if subject.kind == SubjectKind::Person {
+            for other in st.by_representative.get(&subject.name_norm).into_iter().flatten() {
+                if *other != subject.id {
+                    via.push((*other, st.by_subject.get(other).cloned().unwrap_or_default()));
+                }
+            }
+        }
+        (own, via)
+    }
+
+    /// Number of subjects and records indexed.
+    pub async fn size(&self) -> (usize, usize) {
+        let st = self.state.read().await;
+        (st.by_subject.len(), st.subject_of.len())
+    }
+}
+
+/// What a department asks.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CheckRequest {
+    pub scene: String,
+    pub purpose: String,
+    pub reference: Option<String>,
+    pub subjects: Vec<String>,
+    /// `YYYY-MM-DD` (what the platform knew at the end of that day) or an RFC 3339 time.
+    pub as_of: Option<String>,
+}
+
+/// Why a check cannot be answered.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    NotPermitted(String),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+impl From<credo_store::StoreError> for CheckError {
+    fn from(e: credo_store::StoreError) -> CheckError {
+        CheckError::Other(e.into())
+    }
+}
+
+fn china() -> UtcOffset {
+    UtcOffset::from_hms(8, 0, 0).unwrap_or(UtcOffset::UTC)
+}
+
+/// The day asked about and, for a replay, the moment up to which records count.
+fn when(app: &App, as_of: Option<&str>) -> Result<(Date, Option<OffsetDateTime>), CheckError> {
+    let today = app.clock.today();
+    let Some(text) = as_of.map(str::trim).filter(|t| !t.is_empty()) else { return Ok((today, None)) };
+    let at = match OffsetDateTime::parse(text, &Rfc3339) {
+        Ok(t) => t,
+        Err(_) => {
+            let d = credo_domain::value::parse_date(text)
+                .ok_or_else(|| CheckError::Invalid(format!("as_of“{text}”应为 YYYY-MM-DD 或 RFC 3339 时间")))?;
+            d.next_day().unwrap_or(d).midnight().assume_offset(china()) - time::Duration::nanoseconds(1)
+        }
+    };
+    let day = at.to_offset(china()).date();
+    if day > today {
+        return Err(CheckError::Invalid(format!("as_of({day})不能晚于今天({today})")));
+    }
+    Ok((day, (day < today).then_some(at)))
+}
+
+/// One measure in an answer, with the records that trigger it.
+fn measure_json(
+    catalog: &Catalog,
+    m: &Measure,
+    hits: &[&Hit<'_>],
+    via: Option<&Subject>,
+    items: &HashMap<i64, &Indexed>,
+) -> Value {
+    let evidence: Vec<Value> = hits
+        .iter()
+        .map(|h| {
+            let rec = items.get(&h.record_id);
+            let item = rec.map(|r| r.item.as_str()).unwrap_or("");
+            json!({
+                "record_id": h.record_id, "version": h.version, "item": item,
+                "item_name": catalog.item(item).map(|i| i.name.as_str()),
+                "decided_on": rec.and_then(|r| r.decided_on).map(|d| d.to_string()),
+            })
+        })
+        .collect();
+    json!({
+        "id": m.id, "name": m.name, "kind": m.kind, "decision": m.decision, "decision_label": m.decision.label(),
+        "effect": m.effect, "basis": m.basis, "reaches": m.reaches, "duration": m.duration, "applied_by": m.applied_by,
+        "via": via.map(|s| json!({ "as": "法定代表人", "of": { "id": s.id, "name": s.name, "code": display_code(s) } })),
+        "evidence": evidence,
+    })
+}
+
+/// The answer for one resolved subject: decision and measures from its own records and, for a person, from the
+/// records that name it as legal representative (by name: the records carry no representative's ID number).
+pub fn evaluate(
+    catalog: &Catalog,
+    scene: &str,
+    day: Date,
+    own: &[Indexed],
+    via: &[(Subject, Vec<Indexed>)],
+    subject_name_norm: &str,
+) -> (Decision, Vec<Value>) {
+    let measures = &catalog.measures;
+    let mut decision = Decision::Clear;
+    let mut out = Vec::new();
+    let mut push = |recs: &[Indexed], through: Option<&Subject>| {
+        let facts: Vec<Fact<'_>> = recs.iter().map(Indexed::fact).collect();
+        let by_id: HashMap<i64, &Indexed> = recs.iter().map(|r| (r.record_id, r)).collect();
+        let mut hits = measures.hits(scene, &facts, day);
+        if through.is_some() {
+            // Only measures that reach the representative, and only records that name this person.
+            hits.retain(|h| {
+                h.measure.reaches.contains(&Reach::LegalRepresentative)
+                    && by_id.get(&h.record_id).is_some_and(|r| {
+                        h.measure.trigger.iter().filter(|t| t.item == r.item).any(|t| {
+                            t.representative
+                                .as_ref()
+                                .and_then(|f| r.fields.get(f))
+                                .is_some_and(|n| normalize_name(n) == subject_name_norm)
+                        })
+                    })
+            });
+        }
+        decision = decision.min(Measures::decide(&hits));
+        let mut grouped: BTreeMap<&str, (&Measure, Vec<&Hit<'_>>)> = BTreeMap::new();
+        for h in &hits {
+            grouped.entry(h.measure.id.as_str()).or_insert((h.measure, Vec::new())).1.push(h);
+        }
+        for (m, hs) in grouped.values() {
+            out.push(measure_json(catalog, m, hs, through, &by_id));
+        }
+    };
+    push(own, None);
+    for (s, recs) in via {
+        push(recs, Some(s));
+    }
+    (decision, out)
+}
+
+/// A receipt number: `CK` + date + 12 random hex digits.
+fn receipt_id(day: Date) -> String {
+    let r: [u8; 6] = rand::rng().random();
+    format!("CK{}{}", day.to_string().replace('-', ""), hex::encode_upper(r))
+}
+
+fn subject_json(s: &Subject) -> Value {
+    json!({ "id": s.id, "name": s.name, "code": display_code(s), "kind": s.kind, "kind_label": s.kind.label() })
+}
+
+/// Resolves one entry: a code, or else a name (exact normalised name first, then ranked candidates).
+async fn resolve(app: &App, input: &str) -> Result<Result<Subject, Vec<Value>>, CheckError> {
+    let code = credo_domain::ids::prepare(input);
+    let code = match credo_domain::ids::identify(&code, app.clock.today()) {
+        Ok(id) => Some(id.as_str().to_string()),
+        Err(_) => None,
+    };
+    if let Some(code) = code {
+        return Ok(app.store.subject_by_code(&code).await?.ok_or_else(Vec::new));
+    }
+    let norm = normalize_name(input);
+    let mut exact = app.store.subjects_by_name(&norm).await?;
+    if exact.len() == 1 {
+        return Ok(Ok(exact.remove(0)));
+    }
+    let search = app.search.clone();
+    let q = input.to_string();
+    let hits = tokio::task::spawn_blocking(move || search.search(&q, 5)).await.map_err(anyhow::Error::from)?;
+    let hits = hits.map_err(anyhow::Error::from)?;
+    Ok(Err(hits
+        .into_iter()
+        .map(|h| json!({ "id": h.id, "name": h.name, "code": h.code, "kind": h.kind, "rank_score": (h.score * 100.0) as i64 }))
+        .collect()))
+}
+
+/// Who asks: the department (none for an operator on the command line) and the audit actor.
+pub struct Asker<'a> {
+    pub department: Option<&'a Department>,
+    pub actor: String,
+    pub role: String,
+    pub client: Option<String>,
+}
+
+/// Answers a check, signs and stores the receipt, and logs one access per subject. Returns the signed receipt
+/// (`{"receipt", "signature", "public_key"}`).
+pub async fn run(app: &App, asker: &Asker<'_>, req: &CheckRequest) -> Result<Value, CheckError> {
+    let scene = app
+        .catalog
+        .measures
+        .scene(&req.scene)
+        .ok_or_else(|| {
+            let known: Vec<&str> = app.catalog.measures.scenes.iter().map(|s| s.code.as_str()).collect();
+            CheckError::Invalid(format!("未知的核查场景“{}”,可选:{}", req.scene, known.join("、")))
+        })?
+        .clone();
+    if let Some(d) = asker.department
+        && !d.permissions.scenes.contains(&scene.code)
+    {
+        return Err(CheckError::NotPermitted(format!("{}未获准使用核查场景“{}”({})", d.name, scene.name, scene.code)));
+    }
+    if req.purpose.trim().is_empty() {
+        return Err(CheckError::Invalid("请说明核查事由(purpose)".into()));
+    }
+    if req.subjects.is_empty() || req.subjects.len() > MAX_SUBJECTS {
+        return Err(CheckError::Invalid(format!("每次核查 1–{MAX_SUBJECTS} 个主体(收到 {} 个)", req.subjects.len())));
+    }
+    let (day, replay) = when(app, req.as_of.as_deref())?;
+    app.index.ready(app).await?;
+    let now = OffsetDateTime::now_utc().to_offset(china());
+    let mut results = Vec::with_capacity(req.subjects.len());
+    let mut lines = Vec::with_capacity(req.subjects.len());
+    let mut events = Vec::new();
+    for (position, input) in req.subjects.iter().enumerate() {
+        let (subject, candidates) = match resolve(app, input).await? {
+            Ok(s) => (Some(s), Vec::new()),
+            Err(c) => (None, c),
+        };
+        let Some(subject) = subject else {
+            lines.push((None, None));
+            let status = if candidates.is_empty() { "not_found" } else { "ambiguous" };
+            results.push(json!({ "position": position, "input": input, "status": status, "decision": null, "candidates": candidates }));
+            continue;
+        };
+        let (own, via) = match replay {
+            None => {
+                let (own, via) = app.index.facts(&subject).await;
+                let ids: Vec<i64> = via.iter().map(|(id, _)| *id).collect();
+                let subjects = app.store.subjects_by_ids(&ids).await?;
+                let via = via
+                    .into_iter()
+                    .filter_map(|(id, recs)| Some((subjects.iter().find(|s| s.id == id)?.clone(), recs)))
+                    .collect();
+                (own, via)
+            }
+            Some(at) => {
+                let own = app.store.subject_records_as_of(subject.id, at).await?;
+                let own = own.iter().filter_map(|r| Indexed::from_view(&app.catalog, r)).collect();
+                (own, Vec::new())
+            }
+        };
+        let (decision, measures) = evaluate(&app.catalog, &scene.code, day, &own, &via, &subject.name_norm);
+        lines.push((
+            Some(subject.id),
+            Some(serde_json::to_value(decision).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()),
+        ));
+        events.push(credo_store::AuditEvent {
+            actor: asker.actor.clone(),
+            role: asker.role.clone(),
+            department: asker.department.map(|d| d.uscc.clone()),
+            action: format!("check.{}", scene.code),
+            target: Some(format!("subject:{}", subject.id)),
+            purpose: Some(format!("{}({})", req.purpose.trim(), scene.name)),
+            result: format!("{decision:?}").to_lowercase(),
+            client: asker.client.clone(),
+        });
+        results.push(json!({
+            "position": position, "input": input, "status": "resolved", "subject": subject_json(&subject),
+            "decision": decision, "decision_label": decision.label(), "measures": measures,
+        }));
+    }
+    let id = receipt_id(now.date());
+    let receipt = json!({
+        "id": id,
+        "platform": "信用西宁 公共信用信息平台",
+        "issued_at": now.format(&Rfc3339).unwrap_or_default(),
+        "department": asker.department.map(|d| json!({ "uscc": d.uscc, "name": d.name })),
+        "scene": { "code": scene.code, "name": scene.name },
+        "purpose": req.purpose.trim(),
+        "reference": req.reference,
+        "as_of": day.to_string(),
+        "replayed_to": replay.map(|t| t.format(&Rfc3339).unwrap_or_default()),
+        "measures_version": app.catalog.measures.version,
+        "results": results,
+    });
+    let signed = sign(app, receipt)?;
+    app.store
+        .add_check(&NewCheck {
+            id: id.clone(),
+            department_id: asker.department.map(|d| d.id),
+            scene: scene.code.clone(),
+            receipt: signed["receipt"].to_string(),
+            signature: signed["signature"].as_str().unwrap_or_default().to_string(),
+            results: lines,
+        })
+        .await?;
+    if !events.is_empty() {
+        app.store.append_audit_many(&events).await?;
+    }
+    Ok(signed)
+}
+
+/// `{"receipt", "signature", "public_key"}`: the signature is SM2 (SM3, ID 1234567812345678) over the receipt's
+/// compact JSON, so anyone can verify it offline with the platform's public key.
+pub fn sign(app: &App, receipt: Value) -> Result<Value, CheckError> {
+    let bytes = serde_json::to_vec(&receipt).map_err(anyhow::Error::from)?;
+    let signature = hex::encode(app.signer.sign(&bytes));
+    let public_key = app.signer.public_key_pem().map_err(|e| anyhow::anyhow!(e))?;
+    Ok(json!({ "receipt": receipt, "signature": signature, "public_key": public_key }))
+}
+
+/// Checks a signed receipt: the signature over the receipt's compact JSON under the enclosed key (and, when given,
+/// that the key is the expected one). Returns the receipt id.
+pub fn verify_receipt(text: &str, expected_key: Option<&str>) -> Result<String, String> {
+    let v: Value = serde_json::from_str(text).map_err(|e| format!("不是有效的 JSON 回执:{e}"))?;
+    let receipt = v.get("receipt").ok_or("缺少 receipt")?;
+    let sig = v.get("signature").and_then(Value::as_str).ok_or("缺少 signature")?;
+    let key = v.get("public_key").and_then(Value::as_str).ok_or("缺少 public_key")?;
+    if let Some(want) = expected_key
+        && want.trim() != key.trim()
+    {
+        return Err("回执所附公钥不是指定的平台公钥".into());
+    }
+    let bytes = serde_json::to_vec(receipt).map_err(|e| e.to_string())?;
+    let sig = hex::decode(sig).map_err(|_| "签名不是十六进制".to_string())?;
+    credo_gm::sm2::verify(key, &bytes, &sig)
+        .map_err(|_| "签名与回执内容不符:回执被改动或不是本平台签发".to_string())?;
+    Ok(receipt.get("id").and_then(Value::as_str).unwrap_or_default().to_string())
+}
+
+/// `/api/v1/checks`: ask, read a receipt, give feedback, see statistics.
+pub fn router(app: App) -> axum::Router {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/api/v1/checks", post(http::ask))
+        .route("/api/v1/checks/stats", get(http::stats))
+        .route("/api/v1/checks/{id}", get(http::receipt))
+        .route("/api/v1/checks/{id}/feedback", post(http::feedback))
+        .with_state(app)
+}
+
+mod http {
+    use axum::Extension;
+    use axum::Json;
+    use axum::extract::{Path, State};
+    use axum::http::StatusCode;
+    use serde::Deserialize;
+    use serde_json::{Value, json};
+
+    use super::{Asker, CheckError, CheckRequest};
+    use crate::App;
+    use crate::error::ApiError;
+    use crate::guard::ClientAddr;
+    use crate::policy::Principal;
+
+    impl From<CheckError> for ApiError {
+        fn from(e: CheckError) -> ApiError {
+            match e {
+                CheckError::Invalid(m) => ApiError::unprocessable("invalid_check", m),
+                CheckError::NotPermitted(m) => {
+                    ApiError::new(StatusCode::FORBIDDEN, "scene_not_permitted", "无权访问", m)
+                }
+                CheckError::Other(e) => ApiError::internal(e),
+            }
+        }
+    }
+
+    fn department(p: &Principal) -> Result<&credo_store::Department, ApiError> {
+        p.department().ok_or_else(|| ApiError::forbidden("核查须以部门身份进行"))
+    }
+
+    pub async fn ask(
+        State(app): State<App>,
+        Extension(p): Extension<Principal>,
+        Extension(ClientAddr(client)): Extension<ClientAddr>,
+        Json(req): Json<CheckRequest>,
+    ) -> Result<Json<Value>, ApiError> {
+        let (actor, role, _) = p.actor();
+        let asker = Asker { department: Some(department(&p)?), actor, role, client: client.map(|c| c.to_string()) };
+        Ok(Json(super::run(&app, &asker, &req).await?))
+    }
+
+    /// A stored check of the caller's department (another department's is "not found").
+    async fn own_check(app: &App, p: &Principal, id: &str) -> Result<credo_store::StoredCheck, ApiError> {
+        let dept = department(p)?;
+        app.store
+            .check(id)
+            .await?
+            .filter(|c| c.department_id == Some(dept.id))
+            .ok_or_else(|| ApiError::not_found(format!("本部门没有编号为 {id} 的核查")))
+    }
+
+    pub async fn receipt(
+        State(app): State<App>,
+        Extension(p): Extension<Principal>,
+        Path(id): Path<String>,
+    ) -> Result<Json<Value>, ApiError> {
+        let c = own_check(&app, &p, &id).await?;
+        let receipt: Value = serde_json::from_str(&c.receipt).map_err(ApiError::internal)?;
+        let public_key = app.signer.public_key_pem().map_err(ApiError::internal)?;
+        Ok(Json(json!({ "receipt": receipt, "signature": c.signature, "public_key": public_key })))
+    }
+
+    #[derive(Deserialize)]
+    pub struct Feedback {
+        position: i64,
+        action: String,
+        reason: Option<String>,
+    }
+
+    /// 反馈: what the department did with one result.
+    pub async fn feedback(
+        State(app): State<App>,
+        Extension(p): Extension<Principal>,
+        Path(id): Path<String>,
+        Json(f): Json<Feedback>,
+    ) -> Result<StatusCode, ApiError> {
+        const ACTIONS: [&str; 3] = ["已惩戒", "已激励", "未采纳"];
+        if !ACTIONS.contains(&f.action.as_str()) {
+            return Err(ApiError::unprocessable("invalid_feedback", format!("action 应为 {}", ACTIONS.join("、"))));
+        }
+        let reason = f.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
+        if f.action == "未采纳" && reason.is_none() {
+            return Err(ApiError::unprocessable("reason_required", "未采纳核查结果时须说明理由(reason)"));
+        }
+        own_check(&app, &p, &id).await?;
+        let actor = p.actor().0;
+        match app.store.add_feedback(&id, f.position, &f.action, reason, &actor).await {
+            Ok(true) => Ok(StatusCode::NO_CONTENT),
+            Ok(false) => Err(ApiError::not_found(format!("核查 {id} 没有第 {} 项", f.position))),
+            Err(credo_store::StoreError::Conflict(m)) => {
+                Err(ApiError::new(StatusCode::CONFLICT, "conflict", "冲突", m))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Checks, hits and feedback rate per scene (own department; an operator sees all) and the hits still waiting
+    /// for feedback (执行督办).
+    pub async fn stats(State(app): State<App>, Extension(p): Extension<Principal>) -> Result<Json<Value>, ApiError> {
+        let dept = p.department().map(|d| d.id);
+        let stats: Vec<Value> = app
+            .store
+            .check_stats(dept)
+            .await?
+            .into_iter()
+            .map(|s| {
+                let rate = if s.hits > 0 { (s.answered * 1000 / s.hits) as f64 / 10.0 } else { 100.0 };
+                let scene = app.catalog.measures.scene(&s.scene).map(|x| x.name.clone());
+                json!({ "department": s.department, "scene": s.scene, "scene_name": scene, "checks": s.checks,
+                        "subjects": s.subjects, "hits": s.hits, "feedback": s.answered, "feedback_rate_percent": rate })
+            })
+            .collect();
+        let pending = app.store.pending_feedback(dept, 500).await?;
+        Ok(Json(json!({ "stats": stats, "pending": pending })))
+    }
+}

@@ -178,6 +178,11 @@ impl Index {
         (own, via)
     }
 
+    /// The subject's own indexed records (for comparing the index with the store).
+    pub async fn own(&self, subject_id: i64) -> Vec<Indexed> {
+        self.state.read().await.by_subject.get(&subject_id).cloned().unwrap_or_default()
+    }
+
     /// Number of subjects and records indexed.
     pub async fn size(&self) -> (usize, usize) {
         let st = self.state.read().await;
@@ -278,7 +283,10 @@ pub fn evaluate(
     let mut decision = Decision::Clear;
     let mut out = Vec::new();
     let mut push = |recs: &[Indexed], through: Option<&Subject>| {
-        let facts: Vec<Fact<'_>> = recs.iter().map(Indexed::fact).collect();
+        // Evidence in record order, whatever order the records came in.
+        let mut sorted: Vec<&Indexed> = recs.iter().collect();
+        sorted.sort_by_key(|r| r.record_id);
+        let facts: Vec<Fact<'_>> = sorted.iter().map(|r| r.fact()).collect();
         let by_id: HashMap<i64, &Indexed> = recs.iter().map(|r| (r.record_id, r)).collect();
         let mut hits = measures.hits(scene, &facts, day);
         if through.is_some() {

@@ -94,6 +94,33 @@ enum Command {
         #[arg(long, env = "CREDO_DATA")]
         data: PathBuf,
     },
+    /// 联合奖惩核查:输出与 POST /api/v1/checks 相同的签名回执(JSON)
+    Check {
+        #[arg(long, env = "CREDO_DATA")]
+        data: PathBuf,
+        /// 核查场景:zfcg、ztb、tdcr、xzxk、czzj、pypx、rzzg、gxf、jg
+        #[arg(long)]
+        scene: String,
+        /// 核查事由
+        #[arg(long, default_value = "命令行核查")]
+        purpose: String,
+        /// 业务编号(如项目编号)
+        #[arg(long)]
+        reference: Option<String>,
+        /// 按该日(YYYY-MM-DD)平台所知的信息核查
+        #[arg(long)]
+        as_of: Option<String>,
+        /// 统一社会信用代码、身份证号码或名称
+        #[arg(required = true)]
+        subjects: Vec<String>,
+    },
+    /// 离线校验核查回执的 SM2 签名:有效时退出码 0,否则 1
+    VerifyReceipt {
+        file: PathBuf,
+        /// 平台公钥(PEM);给出时还核对回执所附公钥与之相同
+        #[arg(long)]
+        public_key: Option<PathBuf>,
+    },
     /// 生成合成数据文件(用于测试与基准)
     Synth {
         /// 目录项(目前支持 xzcf)
@@ -175,6 +202,40 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let n = credo_server::feed::reindex(&app).await?;
             println!("{}", serde_json::json!({ "indexed": n }));
             Ok(())
+        }
+        Command::Check { data, scene, purpose, reference, as_of, subjects } => {
+            let app = open(&data).await?;
+            let req = credo_server::checks::CheckRequest { scene, purpose, reference, subjects, as_of };
+            let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+            let asker = credo_server::checks::Asker {
+                department: None,
+                actor: format!("cli:{user}"),
+                role: "operator".into(),
+                client: Some("local".into()),
+            };
+            let signed = credo_server::checks::run(&app, &asker, &req).await.map_err(|e| match e {
+                credo_server::checks::CheckError::Other(e) => e,
+                other => unusable(other.to_string()),
+            })?;
+            println!("{}", serde_json::to_string_pretty(&signed)?);
+            Ok(())
+        }
+        Command::VerifyReceipt { file, public_key } => {
+            let text =
+                std::fs::read_to_string(&file).map_err(|e| unusable(format!("无法读取 {}:{e}", file.display())))?;
+            let key = public_key
+                .map(|p| std::fs::read_to_string(&p).map_err(|e| unusable(format!("无法读取 {}:{e}", p.display()))))
+                .transpose()?;
+            match credo_server::checks::verify_receipt(&text, key.as_deref()) {
+                Ok(id) => {
+                    println!("{}", serde_json::json!({ "valid": true, "receipt": id }));
+                    Ok(())
+                }
+                Err(why) => {
+                    println!("{}", serde_json::json!({ "valid": false, "message": why }));
+                    anyhow::bail!("{why}")
+                }
+            }
         }
         Command::Synth { item, rows, subjects, seed, out } => demo::synth_file(&item, rows, subjects, seed, &out),
     }

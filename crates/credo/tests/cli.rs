@@ -343,3 +343,29 @@ fn serves_https_when_given_a_certificate() {
     assert!(reply.to_lowercase().contains("strict-transport-security"), "{reply}");
     assert!(!plain.contains("200 OK"), "plain HTTP is not served on the TLS port");
 }
+
+#[test]
+fn check_prints_a_signed_receipt_that_verify_receipt_accepts() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let file = dir.path().join("处罚.csv");
+    write_gb18030_csv(&file);
+    let out = credo(&["import", "--data", d, "--item", "xzcf", "--dept", DEPT, file.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = credo(&["check", "--data", d, "--scene", "jg", "91630100MA7X00018G"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let signed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let result = &signed["receipt"]["results"][0];
+    assert_eq!(result["status"], "resolved");
+    assert!(result["decision"].is_string());
+    let receipt = dir.path().join("receipt.json");
+    std::fs::write(&receipt, &out.stdout).unwrap();
+    let ok = credo(&["verify-receipt", receipt.to_str().unwrap()], None);
+    assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stdout));
+    let text = String::from_utf8(out.stdout.clone()).unwrap().replacen("\"jg\"", "\"zfcg\"", 1);
+    std::fs::write(&receipt, text).unwrap();
+    let bad = credo(&["verify-receipt", receipt.to_str().unwrap()], None);
+    assert_eq!(bad.status.code(), Some(1));
+    assert_eq!(lines(&bad)[0]["valid"], false);
+    assert_eq!(credo(&["check", "--data", d, "--scene", "nosuch", "x"], None).status.code(), Some(2));
+}

@@ -108,9 +108,13 @@ pub struct Index {
 }
 
 impl Index {
-    /// Builds the index on first use, then applies the change feed since.
+    /// Builds the index on first use (then applies the change feed since). Afterwards the feed follower and the
+    /// ingest pipeline keep it current, so a check does not touch the store for it.
     pub async fn ready(&self, app: &App) -> anyhow::Result<()> {
-        if !self.state.read().await.built {
+        if self.state.read().await.built {
+            return Ok(());
+        }
+        {
             let mut st = self.state.write().await;
             if !st.built {
                 // Changes that land while the table is read are replayed by the sync below.
@@ -187,6 +191,50 @@ impl Index {
     pub async fn size(&self) -> (usize, usize) {
         let st = self.state.read().await;
         (st.by_subject.len(), st.subject_of.len())
+    }
+}
+
+/// Group commit for checks: receipts and their audit events are written by one task, many checks per
+/// transaction, and each check's answer is sent only once its transaction has committed.
+pub struct Writer {
+    tx: tokio::sync::mpsc::Sender<Pending>,
+}
+
+type Pending = (NewCheck, Vec<credo_store::AuditEvent>, tokio::sync::oneshot::Sender<Result<(), String>>);
+
+/// Most checks in one transaction.
+const GROUP: usize = 512;
+
+impl Writer {
+    /// Starts the writing task (on the current tokio runtime).
+    pub fn start(store: std::sync::Arc<dyn credo_store::Store>) -> Writer {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Pending>(4 * GROUP);
+        tokio::spawn(async move {
+            while let Some(first) = rx.recv().await {
+                let mut group = vec![first];
+                while group.len() < GROUP {
+                    match rx.try_recv() {
+                        Ok(p) => group.push(p),
+                        Err(_) => break,
+                    }
+                }
+                let checks: Vec<NewCheck> = group.iter().map(|(c, _, _)| c.clone()).collect();
+                let events: Vec<credo_store::AuditEvent> =
+                    group.iter().flat_map(|(_, e, _)| e.iter().cloned()).collect();
+                let result = store.record_checks(&checks, &events).await.map_err(|e| e.to_string());
+                for (_, _, done) in group {
+                    let _ = done.send(result.clone());
+                }
+            }
+        });
+        Writer { tx }
+    }
+
+    /// Stores a check and its audit events; returns when they are committed.
+    pub async fn write(&self, check: NewCheck, events: Vec<credo_store::AuditEvent>) -> anyhow::Result<()> {
+        let (done, wait) = tokio::sync::oneshot::channel();
+        self.tx.send((check, events, done)).await.map_err(|_| anyhow::anyhow!("核查记录写入任务已停止"))?;
+        wait.await.map_err(|_| anyhow::anyhow!("核查记录写入任务已停止"))?.map_err(|e| anyhow::anyhow!(e))
     }
 }
 
@@ -329,16 +377,8 @@ fn subject_json(s: &Subject) -> Value {
     json!({ "id": s.id, "name": s.name, "code": display_code(s), "kind": s.kind, "kind_label": s.kind.label() })
 }
 
-/// Resolves one entry: a code, or else a name (exact normalised name first, then ranked candidates).
-async fn resolve(app: &App, input: &str) -> Result<Result<Subject, Vec<Value>>, CheckError> {
-    let code = credo_domain::ids::prepare(input);
-    let code = match credo_domain::ids::identify(&code, app.clock.today()) {
-        Ok(id) => Some(id.as_str().to_string()),
-        Err(_) => None,
-    };
-    if let Some(code) = code {
-        return Ok(app.store.subject_by_code(&code).await?.ok_or_else(Vec::new));
-    }
+/// Resolves a name: the one subject with exactly this normalised name, else ranked candidates.
+async fn resolve_name(app: &App, input: &str) -> Result<Result<Subject, Vec<Value>>, CheckError> {
     let norm = normalize_name(input);
     let mut exact = app.store.subjects_by_name(&norm).await?;
     if exact.len() == 1 {
@@ -391,8 +431,23 @@ pub async fn run(app: &App, asker: &Asker<'_>, req: &CheckRequest) -> Result<Val
     let mut results = Vec::with_capacity(req.subjects.len());
     let mut lines = Vec::with_capacity(req.subjects.len());
     let mut events = Vec::new();
+    // Codes are looked up all at once; names one by one.
+    let today = app.clock.today();
+    let codes: Vec<Option<String>> = req
+        .subjects
+        .iter()
+        .map(|i| {
+            credo_domain::ids::identify(&credo_domain::ids::prepare(i), today).ok().map(|id| id.as_str().to_string())
+        })
+        .collect();
+    let wanted: Vec<&str> = codes.iter().flatten().map(String::as_str).collect();
+    let known = app.store.subjects_by_codes(&wanted).await?;
     for (position, input) in req.subjects.iter().enumerate() {
-        let (subject, candidates) = match resolve(app, input).await? {
+        let found = match &codes[position] {
+            Some(code) => known.get(code).cloned().ok_or_else(Vec::new),
+            None => resolve_name(app, input).await?,
+        };
+        let (subject, candidates) = match found {
             Ok(s) => (Some(s), Vec::new()),
             Err(c) => (None, c),
         };
@@ -454,19 +509,15 @@ pub async fn run(app: &App, asker: &Asker<'_>, req: &CheckRequest) -> Result<Val
         "results": results,
     });
     let signed = sign(app, receipt)?;
-    app.store
-        .add_check(&NewCheck {
-            id: id.clone(),
-            department_id: asker.department.map(|d| d.id),
-            scene: scene.code.clone(),
-            receipt: signed["receipt"].to_string(),
-            signature: signed["signature"].as_str().unwrap_or_default().to_string(),
-            results: lines,
-        })
-        .await?;
-    if !events.is_empty() {
-        app.store.append_audit_many(&events).await?;
-    }
+    let check = NewCheck {
+        id: id.clone(),
+        department_id: asker.department.map(|d| d.id),
+        scene: scene.code.clone(),
+        receipt: signed["receipt"].to_string(),
+        signature: signed["signature"].as_str().unwrap_or_default().to_string(),
+        results: lines,
+    };
+    app.check_writer.write(check, events).await?;
     Ok(signed)
 }
 

@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 
 use crate::accounts::{csrf_token, session_alive, token_hash};
 use crate::error::ApiError;
-use crate::policy::{self, Action, Decision, Principal, Role};
+use crate::policy::{self, Decision, Principal, Role};
 use crate::{App, keys};
 
 /// The session cookie's name.
@@ -92,10 +92,8 @@ async fn authenticate(app: &App, headers: &HeaderMap) -> Result<(Principal, Opti
         }
         let department = app
             .store
-            .departments()
+            .department(key.department_id)
             .await?
-            .into_iter()
-            .find(|d| d.id == key.department_id)
             .ok_or_else(|| ApiError::unauthorized("API 密钥所属部门不存在"))?;
         return Ok((Principal::Key { key: Box::new(key), department: Box::new(department) }, None));
     }
@@ -116,7 +114,7 @@ async fn authenticate(app: &App, headers: &HeaderMap) -> Result<(Principal, Opti
     };
     let role = Role::parse(&account.role).ok_or_else(|| ApiError::unauthorized("账号角色无效"))?;
     let department = match account.department_id {
-        Some(id) => app.store.departments().await?.into_iter().find(|d| d.id == id).map(Box::new),
+        Some(id) => app.store.department(id).await?.map(Box::new),
         None => None,
     };
     // Refresh the idle timer, at most a few times per idle period.
@@ -204,7 +202,7 @@ async fn check(app: &App, req: Request, next: Next) -> Result<Response, ApiError
         result,
         client: client.map(|c| c.to_string()),
     };
-    let quiet = matches!(action, Action::Public | Action::SignIn);
+    let quiet = action.audits_itself();
     let refuse = |e: ApiError, why: &str| {
         let event = audit(format!("denied: {why}"));
         let store = app.store.clone();

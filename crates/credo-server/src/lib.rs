@@ -94,6 +94,8 @@ pub struct App {
     pub limits: Arc<guard::Limits>,
     /// The restriction index for checks (built on first use).
     pub index: Arc<checks::Index>,
+    /// Writes checks with their audit events, many per transaction.
+    pub check_writer: Arc<checks::Writer>,
     /// One change-feed follower at a time (the server's loop, batches, the CLI).
     pub search_sync: Arc<tokio::sync::Mutex<()>>,
 }
@@ -104,8 +106,10 @@ impl App {
     pub async fn open(data_dir: &Path, catalog: Catalog, clock: Clock) -> anyhow::Result<App> {
         let (store, vault, ring) = open_store(data_dir, &catalog).await?;
         let search = SubjectIndex::open(&data_dir.join("search"), catalog.regions.place_prefixes())?;
+        let store: Arc<dyn Store> = Arc::new(store);
         let app = App {
-            store: Arc::new(store),
+            check_writer: Arc::new(checks::Writer::start(store.clone())),
+            store,
             search: Arc::new(search),
             catalog: Arc::new(catalog),
             clock,

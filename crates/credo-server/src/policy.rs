@@ -106,13 +106,20 @@ pub enum Action {
     ReadAudit,
     /// A subject account's own records (with non-public fields) and access log.
     OwnSubject,
-    /// 联合奖惩核查 and its receipts and feedback (own department).
+    /// 联合奖惩核查 (audited by the check itself: one event per subject asked about).
     Check,
+    /// A check's receipt and feedback (own department).
+    CheckFollowUp,
     /// Check statistics and pending feedback (own department; 系统管理员: all).
     CheckStats,
 }
 
 impl Action {
+    /// Actions whose handlers write their own, more precise audit events (the guard still audits refusals).
+    pub fn audits_itself(self) -> bool {
+        matches!(self, Action::Public | Action::SignIn | Action::Check)
+    }
+
     /// The audit trail's name for it.
     pub fn code(self) -> &'static str {
         match self {
@@ -131,6 +138,7 @@ impl Action {
             Action::ReadAudit => "audit.read",
             Action::OwnSubject => "subject.own",
             Action::Check => "check",
+            Action::CheckFollowUp => "check.follow_up",
             Action::CheckStats => "check.stats",
         }
     }
@@ -167,8 +175,8 @@ pub const ROUTES: &[(&str, &str, Action)] = &[
     ("GET", "/api/v1/audit/verify", Action::ReadAudit),
     ("POST", "/api/v1/checks", Action::Check),
     ("GET", "/api/v1/checks/stats", Action::CheckStats),
-    ("GET", "/api/v1/checks/{id}", Action::Check),
-    ("POST", "/api/v1/checks/{id}/feedback", Action::Check),
+    ("GET", "/api/v1/checks/{id}", Action::CheckFollowUp),
+    ("POST", "/api/v1/checks/{id}/feedback", Action::CheckFollowUp),
 ];
 
 /// The action of a route, if it is listed.
@@ -228,7 +236,7 @@ pub fn decide(p: &Principal, action: Action) -> Decision {
         (Principal::Account { role, .. }, _) => matches!(
             (role, action),
             (Role::Submitter, SubmitBatch | ReadBatch | ReadUnresolved)
-                | (Role::Checker, Check | CheckStats)
+                | (Role::Checker, Check | CheckFollowUp | CheckStats)
                 | (Role::Sysadmin, ReadDepartments | ManageDepartments | CheckStats)
                 | (Role::Secadmin, ReadDepartments | ManagePermissions | ManageKeys | ReadAccounts | ManageAccounts)
                 | (Role::Auditor, ReadDepartments | ReadAccounts | ReadAudit)
@@ -237,7 +245,7 @@ pub fn decide(p: &Principal, action: Action) -> Decision {
         (Principal::Key { key, .. }, _) => {
             let scope = |s: &str| key.scopes.iter().any(|k| k == s);
             (matches!(action, SubmitBatch | ReadBatch | ReadUnresolved) && scope("submit"))
-                || (matches!(action, Check | CheckStats) && scope("check"))
+                || (matches!(action, Check | CheckFollowUp | CheckStats) && scope("check"))
         }
     };
     if granted { Decision::Allow } else { Decision::Forbidden }

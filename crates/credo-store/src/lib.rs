@@ -360,6 +360,7 @@ pub trait Store: Send + Sync {
     async fn department_by_uscc(&self, uscc: &str) -> Result<Option<Department>>;
     async fn add_department(&self, d: NewDepartment) -> Result<Department>;
     async fn departments(&self) -> Result<Vec<Department>>;
+    async fn department(&self, id: i64) -> Result<Option<Department>>;
 
     async fn set_permissions(&self, department_id: i64, p: &Permissions) -> Result<()>;
 
@@ -439,6 +440,10 @@ pub trait Store: Send + Sync {
     async fn subject_records_as_of(&self, subject_id: i64, at: OffsetDateTime) -> Result<Vec<RecordView>>;
 
     async fn add_check(&self, c: &NewCheck) -> Result<()>;
+    /// Stores several checks and their audit events in one transaction (group commit).
+    async fn record_checks(&self, checks: &[NewCheck], events: &[AuditEvent]) -> Result<()>;
+    /// Subjects by any of their codes, at once; the map is keyed by the code as asked (codes not found are absent).
+    async fn subjects_by_codes(&self, codes: &[&str]) -> Result<std::collections::HashMap<String, Subject>>;
     async fn check(&self, id: &str) -> Result<Option<StoredCheck>>;
     /// Records feedback on one result; `false` if that result does not exist; a second feedback is a conflict.
     async fn add_feedback(

@@ -326,6 +326,11 @@ impl Store for SqliteStore {
         self.department_by_uscc(&d.uscc).await?.ok_or_else(|| StoreError::NotFound(d.uscc))
     }
 
+    async fn department(&self, id: i64) -> Result<Option<Department>> {
+        let row = sqlx::query("SELECT * FROM departments WHERE id = ?").bind(id).fetch_optional(&self.pool).await?;
+        row.as_ref().map(Self::department_from).transpose()
+    }
+
     async fn departments(&self) -> Result<Vec<Department>> {
         sqlx::query("SELECT * FROM departments ORDER BY id")
             .fetch_all(&self.pool)
@@ -974,41 +979,7 @@ impl Store for SqliteStore {
 
     async fn append_audit_many(&self, events: &[AuditEvent]) -> Result<i64> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1").execute(&mut *tx).await?;
-        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(&mut *tx).await?;
-        let (mut seq, mut prev): (i64, String) = (head.try_get("seq")?, head.try_get("hash")?);
-        let at = now_text();
-        for chunk in events.chunks(rows_per_insert(12)) {
-            let mut rows = Vec::with_capacity(chunk.len());
-            for e in chunk {
-                seq += 1;
-                let hash = credo_gm::chain::link(&prev, &StoredAuditEvent::content(seq, &at, e));
-                rows.push((seq, e, std::mem::replace(&mut prev, hash.clone()), hash));
-            }
-            let mut q = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO audit_events (seq, at, actor, role, department, action, target, purpose, result, client, prev_hash, hash) ",
-            );
-            q.push_values(&rows, |mut b, (seq, e, prev, hash)| {
-                b.push_bind(*seq)
-                    .push_bind(at.as_str())
-                    .push_bind(e.actor.as_str())
-                    .push_bind(e.role.as_str())
-                    .push_bind(e.department.as_deref())
-                    .push_bind(e.action.as_str())
-                    .push_bind(e.target.as_deref())
-                    .push_bind(e.purpose.as_deref())
-                    .push_bind(e.result.as_str())
-                    .push_bind(e.client.as_deref())
-                    .push_bind(prev.as_str())
-                    .push_bind(hash.as_str());
-            });
-            q.build().persistent(false).execute(&mut *tx).await?;
-        }
-        sqlx::query("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1")
-            .bind(seq)
-            .bind(&prev)
-            .execute(&mut *tx)
-            .await?;
+        let seq = append_audit_tx(&mut tx, events).await?;
         tx.commit().await?;
         Ok(seq)
     }
@@ -1042,29 +1013,40 @@ impl Store for SqliteStore {
     }
 
     async fn add_check(&self, c: &NewCheck) -> Result<()> {
+        self.record_checks(std::slice::from_ref(c), &[]).await
+    }
+
+    async fn record_checks(&self, checks: &[NewCheck], events: &[AuditEvent]) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO checks (id, department_id, scene, receipt, signature, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&c.id)
-        .bind(c.department_id)
-        .bind(&c.scene)
-        .bind(&c.receipt)
-        .bind(&c.signature)
-        .bind(now_text())
-        .execute(&mut *tx)
-        .await?;
-        let rows: Vec<(usize, &(Option<i64>, Option<String>))> = c.results.iter().enumerate().collect();
-        for chunk in rows.chunks(rows_per_insert(4)) {
-            let mut q =
-                QueryBuilder::<Sqlite>::new("INSERT INTO check_results (check_id, position, subject_id, decision) ");
-            q.push_values(chunk, |mut b, (pos, (sid, decision))| {
-                b.push_bind(c.id.as_str()).push_bind(*pos as i64).push_bind(*sid).push_bind(decision.as_deref());
-            });
-            q.build().persistent(false).execute(&mut *tx).await?;
+        for c in checks {
+            insert_check(&mut tx, c).await?;
+        }
+        if !events.is_empty() {
+            append_audit_tx(&mut tx, events).await?;
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn subjects_by_codes(&self, codes: &[&str]) -> Result<HashMap<String, Subject>> {
+        // One query per chunk: the subjects with their codes; a code asked for is found as itself or as its blind
+        // index among them.
+        let mut out = HashMap::with_capacity(codes.len());
+        for chunk in codes.chunks(IN_LIST / 2) {
+            let keys: Vec<[String; 2]> = chunk.iter().map(|c| self.vault.lookup_keys(c)).collect();
+            let flat: Vec<&str> = keys.iter().flatten().map(String::as_str).collect();
+            let marks = vec!["?"; flat.len()].join(",");
+            let clause = format!("id IN (SELECT subject_id FROM subject_codes WHERE code IN ({marks}))");
+            let subjects = self.subjects_where(&clause, vec![], &flat).await?;
+            let by_code: HashMap<&str, &Subject> =
+                subjects.iter().flat_map(|s| s.codes.iter().map(move |c| (c.as_str(), s))).collect();
+            for (code, [plain, blind]) in chunk.iter().zip(&keys) {
+                if let Some(s) = by_code.get(plain.as_str()).or_else(|| by_code.get(blind.as_str())) {
+                    out.insert(code.to_string(), (*s).clone());
+                }
+            }
+        }
+        Ok(out)
     }
 
     async fn check(&self, id: &str) -> Result<Option<StoredCheck>> {
@@ -1234,4 +1216,69 @@ fn audit_from(r: &SqliteRow) -> Result<StoredAuditEvent> {
         prev_hash: r.try_get("prev_hash")?,
         hash: r.try_get("hash")?,
     })
+}
+
+/// Appends events to the chain inside `tx` (taking the head row's lock first).
+async fn append_audit_tx(tx: &mut Transaction<'_, Sqlite>, events: &[AuditEvent]) -> Result<i64> {
+    sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1").execute(&mut **tx).await?;
+    let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(&mut **tx).await?;
+    let (mut seq, mut prev): (i64, String) = (head.try_get("seq")?, head.try_get("hash")?);
+    let at = now_text();
+    for chunk in events.chunks(rows_per_insert(12)) {
+        let mut rows = Vec::with_capacity(chunk.len());
+        for e in chunk {
+            seq += 1;
+            let hash = credo_gm::chain::link(&prev, &StoredAuditEvent::content(seq, &at, e));
+            rows.push((seq, e, std::mem::replace(&mut prev, hash.clone()), hash));
+        }
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO audit_events (seq, at, actor, role, department, action, target, purpose, result, client, prev_hash, hash) ",
+        );
+        q.push_values(&rows, |mut b, (seq, e, prev, hash)| {
+            b.push_bind(*seq)
+                .push_bind(at.as_str())
+                .push_bind(e.actor.as_str())
+                .push_bind(e.role.as_str())
+                .push_bind(e.department.as_deref())
+                .push_bind(e.action.as_str())
+                .push_bind(e.target.as_deref())
+                .push_bind(e.purpose.as_deref())
+                .push_bind(e.result.as_str())
+                .push_bind(e.client.as_deref())
+                .push_bind(prev.as_str())
+                .push_bind(hash.as_str());
+        });
+        q.build().persistent(false).execute(&mut **tx).await?;
+    }
+    sqlx::query("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1")
+        .bind(seq)
+        .bind(&prev)
+        .execute(&mut **tx)
+        .await?;
+    Ok(seq)
+}
+
+/// Inserts a check and its result lines inside `tx`.
+async fn insert_check(tx: &mut Transaction<'_, Sqlite>, c: &NewCheck) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO checks (id, department_id, scene, receipt, signature, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&c.id)
+    .bind(c.department_id)
+    .bind(&c.scene)
+    .bind(&c.receipt)
+    .bind(&c.signature)
+    .bind(now_text())
+    .execute(&mut **tx)
+    .await?;
+    let rows: Vec<_> = c.results.iter().enumerate().collect();
+    for chunk in rows.chunks(rows_per_insert(4)) {
+        let mut q =
+            QueryBuilder::<Sqlite>::new("INSERT INTO check_results (check_id, position, subject_id, decision) ");
+        q.push_values(chunk, |mut b, (pos, (sid, decision))| {
+            b.push_bind(c.id.as_str()).push_bind(*pos as i64).push_bind(*sid).push_bind(decision.as_deref());
+        });
+        q.build().persistent(false).execute(&mut **tx).await?;
+    }
+    Ok(())
 }

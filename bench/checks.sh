@@ -12,7 +12,7 @@ out=$(mktemp -d)
 dept=$(sqlite3 "$data/credo.sqlite" "SELECT uscc FROM departments WHERE permissions LIKE '%zfcg%' LIMIT 1")
 key=$(CREDO_LOG=warn "$bin" dept key --data "$data" --uscc "$dept" --scopes check 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
 sqlite3 "$data/credo.sqlite" "SELECT code FROM subjects WHERE kind <> 'person' AND code IS NOT NULL ORDER BY random() LIMIT 10000" > "$out/codes.txt"
-CREDO_LOG=warn "$bin" serve --data "$data" --addr "$addr" --rate-per-address 0 --rate-per-key 0 &
+CREDO_LOG=warn,credo_server::checks=info "$bin" serve --data "$data" --addr "$addr" --rate-per-address 0 --rate-per-key 0 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 600); do curl -sf "http://$addr/healthz" >/dev/null && break; sleep 0.2; done

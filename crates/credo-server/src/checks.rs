@@ -117,6 +117,7 @@ impl Index {
         {
             let mut st = self.state.write().await;
             if !st.built {
+                let started = std::time::Instant::now();
                 // Changes that land while the table is read are replayed by the sync below.
                 st.seq = app.store.last_seq().await?;
                 let items: Vec<&str> = app.catalog.measures.items().collect();
@@ -132,6 +133,12 @@ impl Index {
                     }
                 }
                 st.built = true;
+                tracing::info!(
+                    subjects = st.by_subject.len(),
+                    records = st.subject_of.len(),
+                    ms = started.elapsed().as_millis() as u64,
+                    "restriction index built"
+                );
             }
         }
         self.sync(app).await?;

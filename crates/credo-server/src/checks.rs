@@ -121,14 +121,17 @@ impl Index {
                 // Changes that land while the table is read are replayed by the sync below.
                 st.seq = app.store.last_seq().await?;
                 let items: Vec<&str> = app.catalog.measures.items().collect();
-                let mut after = 0;
-                loop {
-                    let page = app.store.records_of_items(&items, after, PAGE).await?;
-                    let Some(last) = page.last() else { break };
-                    after = last.id;
-                    for r in &page {
-                        if let (Some(sid), Some(rec)) = (r.subject_id, Indexed::from_view(&app.catalog, r)) {
-                            st.put(&app.catalog.measures, sid, rec);
+                // Item by item, so the scan follows the (item, id) index.
+                for item in items {
+                    let mut after = 0;
+                    loop {
+                        let page = app.store.records_of_items(&[item], after, PAGE).await?;
+                        let Some(last) = page.last() else { break };
+                        after = last.id;
+                        for r in &page {
+                            if let (Some(sid), Some(rec)) = (r.subject_id, Indexed::from_view(&app.catalog, r)) {
+                                st.put(&app.catalog.measures, sid, rec);
+                            }
                         }
                     }
                 }

@@ -565,6 +565,11 @@ pub fn router(app: App) -> axum::Router {
     axum::Router::new()
         .route("/api/v1/checks", post(http::ask))
         .route("/api/v1/checks/stats", get(http::stats))
+        .route(
+            "/api/v1/checks/jobs",
+            post(http::submit_job).layer(axum::extract::DefaultBodyLimit::max(crate::api::MAX_BODY)),
+        )
+        .route("/api/v1/checks/jobs/{id}", get(http::job))
         .route("/api/v1/checks/{id}", get(http::receipt))
         .route("/api/v1/checks/{id}/feedback", post(http::feedback))
         .with_state(app)
@@ -666,6 +671,66 @@ mod http {
         }
     }
 
+    /// A file of up to 1,000,000 subjects (multipart: `scene`, `purpose`, `reference`, `file`), checked in the
+    /// background; answers `202` with the job's address.
+    pub async fn submit_job(
+        State(app): State<App>,
+        Extension(p): Extension<Principal>,
+        mut form: axum::extract::Multipart,
+    ) -> Result<(StatusCode, Json<Value>), ApiError> {
+        let dept = department(&p)?.clone();
+        let bad = |e: axum::extract::multipart::MultipartError| ApiError::bad_request("bad_multipart", e.body_text());
+        let (mut fields, mut file) = (std::collections::HashMap::new(), None);
+        while let Some(f) = form.next_field().await.map_err(bad)? {
+            let name = f.name().unwrap_or("").to_string();
+            if name == "file" {
+                let file_name = f.file_name().unwrap_or("subjects.csv").to_string();
+                file = Some((file_name, f.bytes().await.map_err(bad)?));
+            } else {
+                fields.insert(name, f.text().await.map_err(bad)?);
+            }
+        }
+        let (file_name, bytes) =
+            file.ok_or_else(|| ApiError::bad_request("missing_file", "缺少表单字段 file(CSV 或 XLSX)"))?;
+        let subjects =
+            super::subjects_from_file(&file_name, &bytes).map_err(|m| ApiError::unprocessable("unusable_file", m))?;
+        let req = CheckRequest {
+            scene: fields.remove("scene").unwrap_or_default(),
+            purpose: fields.remove("purpose").unwrap_or_default(),
+            reference: fields.remove("reference"),
+            subjects,
+            as_of: fields.remove("as_of"),
+        };
+        // The same checks as a direct request, before the job starts.
+        if app.catalog.measures.scene(&req.scene).is_none() || req.purpose.trim().is_empty() {
+            return Err(ApiError::unprocessable("invalid_check", "请提供有效的核查场景(scene)和核查事由(purpose)"));
+        }
+        if !dept.permissions.scenes.contains(&req.scene) {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "scene_not_permitted",
+                "无权访问",
+                format!("{}未获准使用该核查场景", dept.name),
+            ));
+        }
+        let total = req.subjects.len();
+        let id = super::start_job(&app, dept, p.actor().0, req);
+        Ok((
+            StatusCode::ACCEPTED,
+            Json(json!({ "job": id, "total": total, "href": format!("/api/v1/checks/jobs/{id}") })),
+        ))
+    }
+
+    pub async fn job(
+        State(app): State<App>,
+        Extension(p): Extension<Principal>,
+        Path(id): Path<String>,
+    ) -> Result<Json<super::Job>, ApiError> {
+        let dept = department(&p)?;
+        let job = app.jobs.lock().ok().and_then(|j| j.get(&id).cloned()).filter(|j| j.department_id == dept.id);
+        job.map(Json).ok_or_else(|| ApiError::not_found(format!("本部门没有编号为 {id} 的核查任务")))
+    }
+
     /// Checks, hits and feedback rate per scene (own department; an operator sees all) and the hits still waiting
     /// for feedback (执行督办).
     pub async fn stats(State(app): State<App>, Extension(p): Extension<Principal>) -> Result<Json<Value>, ApiError> {
@@ -685,4 +750,109 @@ mod http {
         let pending = app.store.pending_feedback(dept, 500).await?;
         Ok(Json(json!({ "stats": stats, "pending": pending })))
     }
+}
+
+/// A batch check from a file, run in the background in requests of [`MAX_SUBJECTS`]: one receipt per part.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Job {
+    pub id: String,
+    #[serde(skip)]
+    pub department_id: i64,
+    pub scene: String,
+    /// `running`, `done` or `failed`.
+    pub status: String,
+    pub total: usize,
+    pub done: usize,
+    /// Subjects whose decision is not `clear`, and those that did not resolve.
+    pub hits: usize,
+    pub unresolved: usize,
+    pub receipts: Vec<String>,
+    pub error: Option<String>,
+}
+
+/// The jobs of this server process (in memory: a restart forgets running jobs; their finished parts are stored
+/// receipts).
+pub type Jobs = std::sync::Arc<std::sync::Mutex<HashMap<String, Job>>>;
+
+/// Most rows in one job file.
+pub const MAX_JOB_ROWS: usize = 1_000_000;
+
+/// The subjects listed in a file: the column headed 统一社会信用代码 / 代码 / 证件号码 / 名称 (or the first column).
+pub fn subjects_from_file(name: &str, bytes: &[u8]) -> Result<Vec<String>, String> {
+    let table =
+        credo_import::read_table(credo_import::Format::detect(name, bytes), bytes, None).map_err(|e| e.to_string())?;
+    const HEADERS: [&str; 6] = ["统一社会信用代码", "代码", "证件号码", "身份证号码", "名称", "主体名称"];
+    let col = HEADERS.iter().find_map(|h| table.headers.iter().position(|x| x.trim() == *h)).unwrap_or(0);
+    let mut out = Vec::new();
+    for row in table.rows.iter() {
+        let (n, cells) = row.map_err(|e| e.to_string())?;
+        if let Some(v) = cells.get(col).map(|c| c.trim()).filter(|c| !c.is_empty()) {
+            out.push(v.to_string());
+        }
+        if out.len() > MAX_JOB_ROWS {
+            return Err(format!("文件超过 {MAX_JOB_ROWS} 行(第 {n} 行)"));
+        }
+    }
+    if out.is_empty() {
+        return Err("文件中没有要核查的主体".into());
+    }
+    Ok(out)
+}
+
+/// Starts a job; returns its id at once.
+pub fn start_job(app: &App, department: Department, actor: String, req: CheckRequest) -> String {
+    let id = format!("JOB{}", &receipt_id(app.clock.today())[2..]);
+    let job = Job {
+        id: id.clone(),
+        department_id: department.id,
+        scene: req.scene.clone(),
+        status: "running".into(),
+        total: req.subjects.len(),
+        done: 0,
+        hits: 0,
+        unresolved: 0,
+        receipts: Vec::new(),
+        error: None,
+    };
+    if let Ok(mut jobs) = app.jobs.lock() {
+        jobs.insert(id.clone(), job);
+    }
+    let (app, job_id) = (app.clone(), id.clone());
+    tokio::spawn(async move {
+        let update = |f: &dyn Fn(&mut Job)| {
+            if let Ok(mut jobs) = app.jobs.lock()
+                && let Some(j) = jobs.get_mut(&job_id)
+            {
+                f(j);
+            }
+        };
+        let asker = Asker { department: Some(&department), actor, role: "job".into(), client: None };
+        for part in req.subjects.chunks(MAX_SUBJECTS) {
+            let part_req = CheckRequest { subjects: part.to_vec(), ..req.clone() };
+            match run(&app, &asker, &part_req).await {
+                Ok(signed) => {
+                    let results = signed["receipt"]["results"].as_array().cloned().unwrap_or_default();
+                    let hits = results.iter().filter(|r| r["decision"].as_str().is_some_and(|d| d != "clear")).count();
+                    let unresolved = results.iter().filter(|r| r["decision"].is_null()).count();
+                    let rid = signed["receipt"]["id"].as_str().unwrap_or_default().to_string();
+                    update(&|j| {
+                        j.done += part.len();
+                        j.hits += hits;
+                        j.unresolved += unresolved;
+                        j.receipts.push(rid.clone());
+                    });
+                }
+                Err(e) => {
+                    let msg = e.to_string();
+                    update(&|j| {
+                        j.status = "failed".into();
+                        j.error = Some(msg.clone());
+                    });
+                    return;
+                }
+            }
+        }
+        update(&|j| j.status = "done".into());
+    });
+    id
 }

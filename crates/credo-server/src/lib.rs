@@ -94,6 +94,8 @@ pub struct App {
     pub limits: Arc<guard::Limits>,
     /// The restriction index for checks (built on first use).
     pub index: Arc<checks::Index>,
+    /// Batch check jobs of this process.
+    pub jobs: checks::Jobs,
     /// Writes checks with their audit events, many per transaction.
     pub check_writer: Arc<checks::Writer>,
     /// One change-feed follower at a time (the server's loop, batches, the CLI).
@@ -109,6 +111,7 @@ impl App {
         let store: Arc<dyn Store> = Arc::new(store);
         let app = App {
             check_writer: Arc::new(checks::Writer::start(store.clone())),
+            jobs: checks::Jobs::default(),
             store,
             search: Arc::new(search),
             catalog: Arc::new(catalog),

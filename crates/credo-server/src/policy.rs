@@ -175,6 +175,8 @@ pub const ROUTES: &[(&str, &str, Action)] = &[
     ("GET", "/api/v1/audit/verify", Action::ReadAudit),
     ("POST", "/api/v1/checks", Action::Check),
     ("GET", "/api/v1/checks/stats", Action::CheckStats),
+    ("POST", "/api/v1/checks/jobs", Action::Check),
+    ("GET", "/api/v1/checks/jobs/{id}", Action::CheckFollowUp),
     ("GET", "/api/v1/checks/{id}", Action::CheckFollowUp),
     ("POST", "/api/v1/checks/{id}/feedback", Action::CheckFollowUp),
 ];

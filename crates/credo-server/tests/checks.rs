@@ -410,3 +410,59 @@ async fn the_index_answers_as_the_store_does_on_random_data() {
     assert_eq!(fresh.size().await, (subjects, records));
     assert!(subjects >= 20 && records >= 40, "{subjects} subjects, {records} records indexed");
 }
+
+#[tokio::test]
+async fn a_file_of_subjects_runs_as_a_job_in_parts_with_progress() {
+    let t = setup().await;
+    let key = check_key(&t).await;
+    let mut csv = String::from("序号,统一社会信用代码\n");
+    for i in 0..12_000 {
+        let c = if i % 3 == 0 { code(1) } else { code(200 + i % 50) };
+        csv.push_str(&format!("{i},{c}\n"));
+    }
+    let form = reqwest::multipart::Form::new()
+        .text("scene", "zfcg")
+        .text("purpose", "批量核查测试")
+        .part("file", reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("名单.csv"));
+    let r =
+        t.http.post(format!("{}/api/v1/checks/jobs", t.base)).bearer_auth(&key).multipart(form).send().await.unwrap();
+    assert_eq!(r.status(), 202);
+    let started: Value = r.json().await.unwrap();
+    assert_eq!(started["total"], 12_000);
+    let href = format!("{}{}", t.base, started["href"].as_str().unwrap());
+    let mut job = Value::Null;
+    for _ in 0..300 {
+        job = t.http.get(&href).bearer_auth(&key).send().await.unwrap().json().await.unwrap();
+        if job["status"] != "running" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(job["status"], "done", "{job}");
+    assert_eq!(
+        (job["done"].as_u64(), job["receipts"].as_array().unwrap().len()),
+        (Some(12_000), 2),
+        "two parts of ≤ 10,000"
+    );
+    assert_eq!(job["hits"], 4_000, "every third row is the listed company");
+    assert_eq!(job["unresolved"], 8_000, "the other codes are unknown");
+    let first = job["receipts"][0].as_str().unwrap();
+    let receipt: Value = t
+        .http
+        .get(format!("{}/api/v1/checks/{first}", t.base))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(credo_server::checks::verify_receipt(&receipt.to_string(), None).is_ok());
+    let empty = reqwest::multipart::Form::new()
+        .text("scene", "zfcg")
+        .text("purpose", "x")
+        .part("file", reqwest::multipart::Part::bytes(b"code\n".to_vec()).file_name("a.csv"));
+    let r =
+        t.http.post(format!("{}/api/v1/checks/jobs", t.base)).bearer_auth(&key).multipart(empty).send().await.unwrap();
+    assert_eq!(r.status(), 422);
+}

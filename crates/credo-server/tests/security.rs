@@ -136,6 +136,7 @@ fn request_for(method: &str, path: &str, batch: i64) -> (Method, String, Option<
             (path.into(), Some(json!({"scene": "zfcg", "purpose": "矩阵测试", "subjects": [COMPANY]})))
         }
         ("GET", "/api/v1/checks/{id}") => ("/api/v1/checks/CK0".into(), None),
+        ("GET", "/api/v1/checks/jobs/{id}") => ("/api/v1/checks/jobs/JOB0".into(), None),
         ("POST", "/api/v1/checks/{id}/feedback") => {
             ("/api/v1/checks/CK0/feedback".into(), Some(json!({"position": 0, "action": "x"})))
         }
@@ -190,6 +191,8 @@ fn expected() -> BTreeMap<(&'static str, &'static str), BTreeSet<&'static str>> 
         (("GET", "/api/v1/audit/verify"), &["auditor"]),
         (("POST", "/api/v1/checks"), &["checker", "key_check"]),
         (("GET", "/api/v1/checks/stats"), &["checker", "key_check", "sysadmin"]),
+        (("POST", "/api/v1/checks/jobs"), &["checker", "key_check"]),
+        (("GET", "/api/v1/checks/jobs/{id}"), &["checker", "key_check"]),
         (("GET", "/api/v1/checks/{id}"), &["checker", "key_check"]),
         (("POST", "/api/v1/checks/{id}/feedback"), &["checker", "key_check"]),
         // Signing out ends the session: last, so the matrix keeps its sessions until then.

@@ -558,6 +558,8 @@ pub struct Catalog {
     pub registrars: RegistrarTable,
     /// 联合奖惩措施 (`measures.toml`).
     pub measures: crate::measures::Measures,
+    /// 法定节假日与调休 (`calendar.toml`).
+    pub calendar: crate::calendar::Calendar,
 }
 
 impl Catalog {
@@ -568,8 +570,10 @@ impl Catalog {
         let mut regions = None;
         let mut registrars = None;
         let mut measures = None;
+        let mut calendar = None;
         for (name, text) in files {
             match name {
+                "calendar.toml" => calendar = Some(crate::calendar::Calendar::from_toml(text)?),
                 "measures.toml" => measures = Some(text),
                 "regions.toml" => regions = Some(RegionTable::from_toml(text)?),
                 "uscc_registrars.toml" => registrars = Some(RegistrarTable::from_toml(text)?),
@@ -586,6 +590,7 @@ impl Catalog {
         )?;
         Ok(Catalog {
             measures,
+            calendar: calendar.ok_or_else(|| DataError::new("calendar.toml", "缺少节假日安排表"))?,
             items,
             regions: regions.ok_or_else(|| DataError::new("regions.toml", "缺少行政区划代码表"))?,
             registrars: registrars.ok_or_else(|| DataError::new("uscc_registrars.toml", "缺少登记管理部门码表"))?,

@@ -25,6 +25,7 @@ catalog_files!(
     "xycn.toml",
     "nsxy.toml",
     "measures.toml",
+    "calendar.toml",
 );
 
 fn text(name: &str) -> &'static str {

@@ -10,6 +10,7 @@
 //! assert_eq!(code.region(), "630100");
 //! ```
 
+pub mod calendar;
 pub mod catalog;
 pub mod embedded;
 pub mod ids;

@@ -121,6 +121,11 @@ enum Command {
         #[arg(long)]
         public_key: Option<PathBuf>,
     },
+    /// 工作日计算(法定节假日与调休)
+    Calendar {
+        #[command(subcommand)]
+        command: CalendarCommand,
+    },
     /// 生成合成数据文件(用于测试与基准)
     Synth {
         /// 目录项(目前支持 xzcf)
@@ -135,6 +140,14 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+}
+
+#[derive(Subcommand)]
+enum CalendarCommand {
+    /// 输出某日之后第 N 个工作日
+    Add { date: String, days: u32 },
+    /// 输出两日之间(不含起始日、含终止日)的工作日数
+    Between { from: String, to: String },
 }
 
 #[derive(Subcommand)]
@@ -236,6 +249,28 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     anyhow::bail!("{why}")
                 }
             }
+        }
+        Command::Calendar { command } => {
+            let catalog = catalog()?;
+            let day = |s: &str| {
+                credo_domain::value::parse_date(s).ok_or_else(|| unusable(format!("日期“{s}”无效,应为 YYYY-MM-DD")))
+            };
+            let warning = match command {
+                CalendarCommand::Add { date, days } => {
+                    let r = catalog.calendar.add_working_days(day(&date)?, days);
+                    println!("{}", r.value);
+                    r.warning()
+                }
+                CalendarCommand::Between { from, to } => {
+                    let r = catalog.calendar.working_days_between(day(&from)?, day(&to)?);
+                    println!("{}", r.value);
+                    r.warning()
+                }
+            };
+            if let Some(w) = warning {
+                eprintln!("注意:{w}");
+            }
+            Ok(())
         }
         Command::Synth { item, rows, subjects, seed, out } => demo::synth_file(&item, rows, subjects, seed, &out),
     }

@@ -369,3 +369,15 @@ fn check_prints_a_signed_receipt_that_verify_receipt_accepts() {
     assert_eq!(lines(&bad)[0]["valid"], false);
     assert_eq!(credo(&["check", "--data", d, "--scene", "nosuch", "x"], None).status.code(), Some(2));
 }
+
+#[test]
+fn calendar_add_counts_working_days() {
+    let out = credo(&["calendar", "add", "2026-02-13", "5"], None);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "2026-02-27");
+    let out = credo(&["calendar", "between", "2026-09-30", "2026-10-10"], None);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "3");
+    let out = credo(&["calendar", "add", "2026-12-30", "3"], None);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "2027-01-04");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("2027 年的节假日安排尚未收录"));
+    assert_eq!(credo(&["calendar", "add", "2026-13-01", "1"], None).status.code(), Some(2));
+}

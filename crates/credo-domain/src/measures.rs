@@ -29,6 +29,17 @@ pub enum Decision {
 }
 
 impl Decision {
+    /// The stable code (as serialised).
+    pub fn code(self) -> &'static str {
+        match self {
+            Decision::Prohibited => "prohibited",
+            Decision::Restricted => "restricted",
+            Decision::Attention => "attention",
+            Decision::Priority => "priority",
+            Decision::Clear => "clear",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Decision::Prohibited => "禁止",
@@ -356,6 +367,10 @@ mod tests {
         assert_eq!(c.measures.scenes.len(), 9);
         assert!(Decision::Prohibited < Decision::Restricted && Decision::Restricted < Decision::Attention);
         assert!(Decision::Attention < Decision::Priority && Decision::Priority < Decision::Clear);
+        for d in [Decision::Prohibited, Decision::Restricted, Decision::Attention, Decision::Priority, Decision::Clear]
+        {
+            assert_eq!(serde_json::to_value(d).unwrap(), d.code(), "the code is what is serialised");
+        }
         assert!(c.measures.fields["xzcf"].contains("CF_NR_FK"));
     }
 

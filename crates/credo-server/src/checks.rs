@@ -485,10 +485,7 @@ pub async fn run(app: &App, asker: &Asker<'_>, req: &CheckRequest) -> Result<Val
             }
         };
         let (decision, measures) = evaluate(&app.catalog, &scene.code, day, &own, &via, &subject.name_norm);
-        lines.push((
-            Some(subject.id),
-            Some(serde_json::to_value(decision).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()),
-        ));
+        lines.push((Some(subject.id), Some(decision.code().to_string())));
         events.push(credo_store::AuditEvent {
             actor: asker.actor.clone(),
             role: asker.role.clone(),
@@ -496,7 +493,7 @@ pub async fn run(app: &App, asker: &Asker<'_>, req: &CheckRequest) -> Result<Val
             action: format!("check.{}", scene.code),
             target: Some(format!("subject:{}", subject.id)),
             purpose: Some(format!("{}({})", req.purpose.trim(), scene.name)),
-            result: format!("{decision:?}").to_lowercase(),
+            result: decision.code().to_string(),
             client: asker.client.clone(),
         });
         results.push(json!({

@@ -158,10 +158,6 @@ fn form_urlencoded_field(body: &[u8], name: &str) -> Option<String> {
     })
 }
 
-fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 /// The middleware (a route layer: it runs after routing, so the matched route is known).
 pub async fn guard(State(app): State<App>, req: Request, next: Next) -> Response {
     match check(&app, req, next).await {
@@ -232,7 +228,7 @@ async fn check(app: &App, req: Request, next: Next) -> Result<Response, ApiError
     {
         let (presented, r) = presented_csrf(req).await?;
         req = r;
-        if !presented.is_some_and(|p| constant_time_eq(&p, &csrf_token(token))) {
+        if !presented.is_some_and(|p| credo_gm::ct_eq(&p, &csrf_token(token))) {
             let e = ApiError::new(
                 axum::http::StatusCode::FORBIDDEN,
                 "csrf_token_invalid",

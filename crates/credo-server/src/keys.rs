@@ -69,5 +69,5 @@ pub fn prefix_of(presented: &str) -> Option<&str> {
 /// Checks a presented key against the stored hash (constant-time comparison of the hex digests).
 pub fn matches(presented: &str, key: &ApiKey) -> bool {
     let h = credo_gm::sm3_hex(presented.as_bytes());
-    h.len() == key.hash.len() && h.bytes().zip(key.hash.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    credo_gm::ct_eq(&h, &key.hash)
 }

@@ -115,6 +115,11 @@ async fn check(t: &TestApp, scene: &str, subjects: &[&str], as_of: Option<&str>)
     v
 }
 
+/// `GET path` with a key, as JSON.
+async fn get_json(t: &TestApp, key: &str, path: &str) -> Value {
+    t.http.get(format!("{}{path}", t.base)).bearer_auth(key).send().await.unwrap().json().await.unwrap()
+}
+
 async fn check_key(t: &TestApp) -> String {
     let dept = t.app.store.department_by_uscc(DEPT).await.unwrap().unwrap();
     credo_server::keys::create(t.app.store.as_ref(), &dept, vec!["check".into()], None, "test").await.unwrap().0
@@ -227,16 +232,7 @@ async fn receipts_verify_offline_and_fail_when_one_byte_changes() {
     assert_eq!(id, v["receipt"]["id"].as_str().unwrap());
     // The stored receipt is the same document.
     let key = check_key(&t).await;
-    let again: Value = t
-        .http
-        .get(format!("{}/api/v1/checks/{id}", t.base))
-        .bearer_auth(&key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let again = get_json(&t, &key, &format!("/api/v1/checks/{id}")).await;
     assert_eq!(again["receipt"], v["receipt"]);
     assert!(credo_server::checks::verify_receipt(&again.to_string(), Some(v["public_key"].as_str().unwrap())).is_ok());
     // Change one byte anywhere in the receipt: it no longer verifies.
@@ -265,16 +261,7 @@ async fn feedback_statistics_and_the_subjects_access_log() {
     assert_eq!(post(json!({"position": 0, "action": "已惩戒"})).await.unwrap().status(), 409, "once");
     assert_eq!(post(json!({"position": 2, "action": "未采纳"})).await.unwrap().status(), 422, "a reason is required");
     assert_eq!(post(json!({"position": 9, "action": "已惩戒"})).await.unwrap().status(), 404);
-    let stats: Value = t
-        .http
-        .get(format!("{}/api/v1/checks/stats", t.base))
-        .bearer_auth(&key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let stats = get_json(&t, &key, "/api/v1/checks/stats").await;
     let zfcg = stats["stats"].as_array().unwrap().iter().find(|s| s["scene"] == "zfcg").unwrap();
     assert_eq!((zfcg["checks"].as_i64(), zfcg["subjects"].as_i64()), (Some(1), Some(3)));
     assert_eq!((zfcg["hits"].as_i64(), zfcg["feedback"].as_i64()), (Some(2), Some(1)), "{zfcg}");
@@ -429,10 +416,10 @@ async fn a_file_of_subjects_runs_as_a_job_in_parts_with_progress() {
     assert_eq!(r.status(), 202);
     let started: Value = r.json().await.unwrap();
     assert_eq!(started["total"], 12_000);
-    let href = format!("{}{}", t.base, started["href"].as_str().unwrap());
+    let href = started["href"].as_str().unwrap().to_string();
     let mut job = Value::Null;
     for _ in 0..300 {
-        job = t.http.get(&href).bearer_auth(&key).send().await.unwrap().json().await.unwrap();
+        job = get_json(&t, &key, &href).await;
         if job["status"] != "running" {
             break;
         }
@@ -447,16 +434,7 @@ async fn a_file_of_subjects_runs_as_a_job_in_parts_with_progress() {
     assert_eq!(job["hits"], 4_000, "every third row is the listed company");
     assert_eq!(job["unresolved"], 8_000, "the other codes are unknown");
     let first = job["receipts"][0].as_str().unwrap();
-    let receipt: Value = t
-        .http
-        .get(format!("{}/api/v1/checks/{first}", t.base))
-        .bearer_auth(&key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let receipt = get_json(&t, &key, &format!("/api/v1/checks/{first}")).await;
     assert!(credo_server::checks::verify_receipt(&receipt.to_string(), None).is_ok());
     let empty = reqwest::multipart::Form::new()
         .text("scene", "zfcg")

@@ -143,8 +143,8 @@ impl SqliteStore {
              WHERE s.id IN (SELECT id FROM subjects WHERE {clause})
              ORDER BY s.id, c.code"
         );
-        // Only fixed clauses are worth a cached prepared statement; id lists of every length are not.
-        let cache = !clause.contains(" IN (");
+        // Fixed clauses and short lists are worth a cached prepared statement; lists of every length are not.
+        let cache = !clause.contains(" IN (") || bind.len() + text.len() <= 4;
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(cache);
         for t in text {
             q = q.bind(t.to_string());
@@ -850,15 +850,7 @@ impl Store for SqliteStore {
     }
 
     async fn subject_by_code(&self, code: &str) -> Result<Option<Subject>> {
-        let [plain, blind] = self.vault.lookup_keys(code);
-        Ok(self
-            .subjects_where(
-                "id = (SELECT subject_id FROM subject_codes WHERE code IN (?, ?))",
-                vec![],
-                &[&plain, &blind],
-            )
-            .await?
-            .pop())
+        Ok(self.subjects_by_codes(&[code]).await?.remove(code))
     }
 
     async fn subject(&self, id: i64) -> Result<Option<Subject>> {

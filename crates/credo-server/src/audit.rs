@@ -200,13 +200,19 @@ pub async fn checkpoint(app: &App) -> Result<Option<Checkpoint>, credo_store::St
     Ok(Some(c))
 }
 
+/// Whether a retention period is long enough.
+pub fn check_retention(keep_days: i64) -> Result<(), String> {
+    if keep_days < MIN_RETENTION_DAYS {
+        return Err(format!("审计日志至少保留 {MIN_RETENTION_DAYS} 天(网络安全法第二十一条),不能设为 {keep_days} 天"));
+    }
+    Ok(())
+}
+
 /// Moves events older than `keep_days` (at least [`MIN_RETENTION_DAYS`]) to a JSON-lines file under
 /// [`archive_dir`], with their hashes, so the chain still verifies across the archive. Returns the file and the
 /// number of events, or `None` when nothing is old enough.
 pub async fn archive(app: &App, keep_days: i64) -> anyhow::Result<Option<(PathBuf, usize)>> {
-    if keep_days < MIN_RETENTION_DAYS {
-        anyhow::bail!("审计日志至少保留 {MIN_RETENTION_DAYS} 天(网络安全法第二十一条),不能设为 {keep_days} 天");
-    }
+    check_retention(keep_days).map_err(anyhow::Error::msg)?;
     let cutoff = (OffsetDateTime::now_utc() - time::Duration::days(keep_days)).format(&Rfc3339)?;
     let (base, _) = app.store.audit_base().await?;
     let mut old: Vec<StoredAuditEvent> = Vec::new();

@@ -309,12 +309,7 @@ pub(crate) async fn serve(app: App, opts: &ServeOptions) -> anyhow::Result<()> {
         tls: opts.tls_cert.is_some(),
         ..credo_server::Security::default()
     };
-    if opts.audit_keep_days < credo_server::audit::MIN_RETENTION_DAYS {
-        return Err(unusable(format!(
-            "审计日志至少保留 {} 天(网络安全法第二十一条)",
-            credo_server::audit::MIN_RETENTION_DAYS
-        )));
-    }
+    credo_server::audit::check_retention(opts.audit_keep_days).map_err(unusable)?;
     let app = app.with_security(security);
     tokio::spawn(credo_server::feed::follow(app.clone()));
     // Archive what is older than the retention period, once a day.

@@ -560,6 +560,8 @@ pub struct Catalog {
     pub measures: crate::measures::Measures,
     /// 法定节假日与调休 (`calendar.toml`).
     pub calendar: crate::calendar::Calendar,
+    /// 公示期限与信用修复规则 (`publicity.toml`).
+    pub publicity: crate::publicity::Publicity,
 }
 
 impl Catalog {
@@ -571,10 +573,12 @@ impl Catalog {
         let mut registrars = None;
         let mut measures = None;
         let mut calendar = None;
+        let mut publicity = None;
         for (name, text) in files {
             match name {
                 "calendar.toml" => calendar = Some(crate::calendar::Calendar::from_toml(text)?),
                 "measures.toml" => measures = Some(text),
+                "publicity.toml" => publicity = Some(text),
                 "regions.toml" => regions = Some(RegionTable::from_toml(text)?),
                 "uscc_registrars.toml" => registrars = Some(RegistrarTable::from_toml(text)?),
                 _ => {
@@ -588,8 +592,13 @@ impl Catalog {
             measures.ok_or_else(|| DataError::new("measures.toml", "缺少联合奖惩措施清单"))?,
             &items,
         )?;
+        let publicity = crate::publicity::Publicity::from_toml(
+            publicity.ok_or_else(|| DataError::new("publicity.toml", "缺少公示期限规则"))?,
+            &items,
+        )?;
         Ok(Catalog {
             measures,
+            publicity,
             calendar: calendar.ok_or_else(|| DataError::new("calendar.toml", "缺少节假日安排表"))?,
             items,
             regions: regions.ok_or_else(|| DataError::new("regions.toml", "缺少行政区划代码表"))?,

@@ -26,6 +26,7 @@ catalog_files!(
     "nsxy.toml",
     "measures.toml",
     "calendar.toml",
+    "publicity.toml",
 );
 
 fn text(name: &str) -> &'static str {

@@ -16,6 +16,7 @@ pub mod embedded;
 pub mod ids;
 pub mod measures;
 pub mod name;
+pub mod publicity;
 pub mod region;
 pub mod registrar;
 

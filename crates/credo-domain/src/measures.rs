@@ -169,10 +169,7 @@ impl Trigger {
 
 /// The same day `years` later (29 February becomes 28 February).
 fn add_years(d: Date, years: u8) -> Date {
-    let y = d.year() + i32::from(years);
-    Date::from_calendar_date(y, d.month(), d.day())
-        .or_else(|_| Date::from_calendar_date(y, d.month(), d.day() - 1))
-        .unwrap_or(d)
+    crate::value::add_months(d, u32::from(years) * 12)
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -16,6 +16,16 @@ fn ymd(y: &str, m: &str, d: &str) -> Option<Date> {
     Date::from_calendar_date(y, Month::try_from(m).ok()?, d).ok()
 }
 
+/// The same day `months` calendar months later; a day the month lacks becomes its last day (01-31 + 1 month =
+/// 02-28 or 02-29).
+pub fn add_months(d: Date, months: u32) -> Date {
+    let total = d.year() * 12 + i32::from(u8::from(d.month())) - 1 + months as i32;
+    let (y, m) = (total.div_euclid(12), (total.rem_euclid(12) + 1) as u8);
+    let month = Month::try_from(m).unwrap_or(Month::January);
+    let last = month.length(y);
+    Date::from_calendar_date(y, month, d.day().min(last)).unwrap_or(d)
+}
+
 /// Parses `YYYY-MM-DD`, `YYYY/MM/DD`, `YYYY.MM.DD`, `YYYY年M月D日`, `YYYYMMDD`, an Excel serial day number
 /// (1900 date system) and `长期` / `永久` (= [`LONG_TERM`]). A time part after the date (`2024-01-02 00:00:00`)
 /// is ignored, as Excel exports add one.

@@ -126,6 +126,21 @@ enum Command {
         #[command(subcommand)]
         command: CalendarCommand,
     },
+    /// 公示期限:按目录项、失信程度和决定日期输出 {"shown_from", "repairable_from", "shown_until"}
+    Publicity {
+        /// 目录项代码(xzcf、yzsx、jyyc …)
+        #[arg(long)]
+        item: String,
+        /// 失信程度:轻微、一般、严重
+        #[arg(long)]
+        class: String,
+        /// 决定(认定)日期 YYYY-MM-DD
+        #[arg(long)]
+        decided: String,
+        /// 作出决定的部门名称(市场监管部门适用总局令第45号)
+        #[arg(long, default_value = "")]
+        department: String,
+    },
     /// 生成合成数据文件(用于测试与基准)
     Synth {
         /// 目录项(目前支持 xzcf)
@@ -252,17 +267,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Calendar { command } => {
             let catalog = catalog()?;
-            let day = |s: &str| {
-                credo_domain::value::parse_date(s).ok_or_else(|| unusable(format!("日期“{s}”无效,应为 YYYY-MM-DD")))
-            };
             let warning = match command {
                 CalendarCommand::Add { date, days } => {
-                    let r = catalog.calendar.add_working_days(day(&date)?, days);
+                    let r = catalog.calendar.add_working_days(parse_day(&date)?, days);
                     println!("{}", r.value);
                     r.warning()
                 }
                 CalendarCommand::Between { from, to } => {
-                    let r = catalog.calendar.working_days_between(day(&from)?, day(&to)?);
+                    let r = catalog.calendar.working_days_between(parse_day(&from)?, parse_day(&to)?);
                     println!("{}", r.value);
                     r.warning()
                 }
@@ -272,8 +284,36 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Publicity { item, class, decided, department } => {
+            let catalog = catalog()?;
+            let class = credo_domain::publicity::Class::parse(&class)
+                .ok_or_else(|| unusable(format!("失信程度“{class}”无效,应为 轻微、一般 或 严重")))?;
+            let decided = parse_day(&decided)?;
+            let w = catalog
+                .publicity
+                .window_for_class(&item, class, decided, &department)
+                .ok_or_else(|| unusable(format!("目录项“{item}”没有公示期限规则")))?;
+            let out = serde_json::json!({
+                "shown_from": w.shown_from.map(|d| d.to_string()),
+                "repairable_from": w.repairable_from.map(|d| d.to_string()),
+                "shown_until": w.shown_until.map(|d| d.to_string()),
+                "published": w.published,
+                "regime": w.regime_name,
+                "notes": w.reasons,
+            });
+            println!("{out}");
+            if !w.verified {
+                eprintln!("注意:所用规则有未经官方文本核实的部分(见 catalog/publicity.toml 中 verified = false)");
+            }
+            Ok(())
+        }
         Command::Synth { item, rows, subjects, seed, out } => demo::synth_file(&item, rows, subjects, seed, &out),
     }
+}
+
+/// A date given on the command line; a bad one is unusable input (exit code 2).
+fn parse_day(s: &str) -> anyhow::Result<time::Date> {
+    credo_domain::value::parse_date(s).ok_or_else(|| unusable(format!("日期“{s}”无效,应为 YYYY-MM-DD")))
 }
 
 /// How the server runs: address, TLS, limits.

@@ -381,3 +381,25 @@ fn calendar_add_counts_working_days() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("2027 年的节假日安排尚未收录"));
     assert_eq!(credo(&["calendar", "add", "2026-13-01", "1"], None).status.code(), Some(2));
 }
+
+#[test]
+fn publicity_prints_the_window() {
+    let out = credo(&["publicity", "--item", "xzcf", "--class", "严重", "--decided", "2026-04-10"], None);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["shown_from"], "2026-04-10");
+    assert_eq!(v["repairable_from"], "2027-04-10");
+    assert_eq!(v["shown_until"], "2029-04-09");
+    let minor = credo(&["publicity", "--item", "xzcf", "--class", "轻微", "--decided", "2026-04-10"], None);
+    let v: serde_json::Value = serde_json::from_slice(&minor.stdout).unwrap();
+    assert_eq!((v["shown_from"].is_null(), v["published"].as_bool()), (true, Some(false)), "轻微 is not published");
+    let old = credo(&["publicity", "--item", "xzcf", "--class", "一般", "--decided", "2024-01-31"], None);
+    let v: serde_json::Value = serde_json::from_slice(&old.stdout).unwrap();
+    assert_eq!((v["repairable_from"].as_str(), v["shown_until"].as_str()), (Some("2024-04-30"), Some("2027-01-30")));
+    assert!(String::from_utf8_lossy(&old.stderr).contains("未经官方文本核实"));
+    for bad in [["--class", "重"], ["--decided", "2026-02-30"], ["--item", "nosuch"]] {
+        let mut args = vec!["publicity", "--item", "xzcf", "--class", "一般", "--decided", "2026-04-10"];
+        let at = args.iter().position(|a| *a == bad[0]).unwrap();
+        args[at + 1] = bad[1];
+        assert_eq!(credo(&args, None).status.code(), Some(2), "{bad:?}");
+    }
+}

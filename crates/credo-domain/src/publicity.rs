@@ -1,0 +1,863 @@
+//! 公示期限与信用修复 (`catalog/publicity.toml`): how long a record is shown, from when it can be repaired, and
+//! what state it is in on a given day — with a Chinese sentence that says why.
+//!
+//! Pure rules: [`Publicity::window`] classifies a record (轻微 / 一般 / 严重 under the regime in force on its
+//! decision date, per penalty type, the longest period winning) and gives its window; [`Window::status`] adds the
+//! day asked about, an open objection and the record's lifecycle mark (repaired, revoked). Public views and checks
+//! call these at request time, so expiry is exact to the day without a job.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use time::{Date, Duration};
+
+use crate::DataError;
+use crate::catalog::Item;
+use crate::value::{add_months, parse_date};
+
+/// 失信程度: the class that sets a negative record's publicity period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Class {
+    轻微,
+    一般,
+    严重,
+}
+
+impl Class {
+    pub fn parse(s: &str) -> Option<Class> {
+        match s {
+            "轻微" => Some(Class::轻微),
+            "一般" => Some(Class::一般),
+            "严重" => Some(Class::严重),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Class {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Class::轻微 => "轻微",
+            Class::一般 => "一般",
+            Class::严重 => "严重",
+        })
+    }
+}
+
+/// When a record may be repaired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Repair {
+    /// As soon as the legal obligations are performed.
+    Obligations,
+    /// After the class's minimum period.
+    AfterMin,
+    /// Not through the platform's credit repair.
+    None,
+}
+
+/// Case deadlines in working days.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Deadlines {
+    pub objection: u32,
+    pub objection_max: u32,
+    pub repair_accept: u32,
+    pub repair_decide: u32,
+    pub repair_review: u32,
+    pub report: u32,
+    pub verified: bool,
+    pub basis: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassRule {
+    pub name: Class,
+    pub published: bool,
+    pub min_months: Option<u32>,
+    pub max_months: Option<u32>,
+    pub repair: Repair,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Regime {
+    pub code: String,
+    pub name: String,
+    pub basis: String,
+    pub from: Option<String>,
+    pub until: Option<String>,
+    #[serde(default)]
+    pub departments: Vec<String>,
+    #[serde(default)]
+    pub items: Vec<String>,
+    pub rules: String,
+    pub verified: bool,
+    #[serde(default)]
+    pub extend_types: Vec<String>,
+    pub extend_field: Option<String>,
+    #[serde(default)]
+    pub no_repair_types: Vec<String>,
+    pub class: Vec<ClassRule>,
+    #[serde(skip)]
+    range: (Option<Date>, Option<Date>),
+}
+
+impl Regime {
+    pub fn class(&self, c: Class) -> &ClassRule {
+        // Every regime has all three classes (checked at load).
+        self.class.iter().find(|r| r.name == c).unwrap_or(&self.class[0])
+    }
+
+    fn covers(&self, d: Date) -> bool {
+        self.range.0.is_none_or(|f| f <= d) && self.range.1.is_none_or(|u| d < u)
+    }
+}
+
+/// A condition on one field.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cond {
+    pub field: String,
+    #[serde(default)]
+    pub any_of: Vec<String>,
+    #[serde(default)]
+    pub contains: Vec<String>,
+    pub at_least: Option<Decimal>,
+    pub below: Option<Decimal>,
+}
+
+impl Cond {
+    fn holds(&self, fields: &BTreeMap<String, String>) -> bool {
+        let Some(v) = fields.get(&self.field) else { return false };
+        let amount = || v.trim().parse::<Decimal>().ok();
+        (self.any_of.is_empty() || self.any_of.iter().any(|a| a == v.trim()))
+            && (self.contains.is_empty() || self.contains.iter().any(|c| v.contains(c.as_str())))
+            && self.at_least.is_none_or(|min| amount().is_some_and(|a| a >= min))
+            && self.below.is_none_or(|max| amount().is_some_and(|a| a < max))
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    pub group: String,
+    #[serde(default)]
+    pub regimes: Vec<String>,
+    #[serde(default)]
+    pub types: Vec<String>,
+    #[serde(default)]
+    pub when: Vec<Cond>,
+    pub class: Class,
+    pub min_months: Option<u32>,
+    pub reason: String,
+    #[serde(default = "yes")]
+    pub verified: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ItemRule {
+    pub code: String,
+    pub type_field: Option<String>,
+    pub class: Option<Class>,
+    #[serde(default)]
+    pub when: Vec<Cond>,
+    pub since: Option<String>,
+    #[serde(default)]
+    pub until: Vec<String>,
+    #[serde(default)]
+    pub ended_by: Vec<String>,
+    #[serde(default)]
+    pub open_ended: bool,
+    pub repair: Option<Repair>,
+    pub repair_note: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    version: String,
+    deadlines: Deadlines,
+    regime: Vec<Regime>,
+    rule: Vec<Rule>,
+    item: Vec<ItemRule>,
+}
+
+/// The publicity rules, checked against the catalog.
+#[derive(Debug, Clone)]
+pub struct Publicity {
+    pub version: String,
+    pub deadlines: Deadlines,
+    pub regimes: Vec<Regime>,
+    pub rules: Vec<Rule>,
+    pub items: BTreeMap<String, ItemRule>,
+}
+
+/// A record as the rules see it.
+#[derive(Debug, Clone, Copy)]
+pub struct Facts<'a> {
+    pub item: &'a str,
+    pub department: &'a str,
+    pub fields: &'a BTreeMap<String, String>,
+    pub decided_on: Option<Date>,
+}
+
+/// A record's publicity window, independent of the day asked about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Window {
+    /// `None`: not a negative record (shown without a period, up to its own end fields).
+    pub class: Option<Class>,
+    pub regime: Option<String>,
+    pub regime_name: Option<String>,
+    pub basis: Option<String>,
+    /// Whether the class is published at all (轻微 is not, in principle).
+    pub published: bool,
+    /// The day the period starts (the decision date).
+    pub from: Option<Date>,
+    /// The last day of the period (`None`: no end). A record counts in checks up to this day.
+    pub last_day: Option<Date>,
+    /// Why the period ended early (removal from a list), with the day it ended.
+    pub ended: Option<(Date, String)>,
+    pub shown_from: Option<Date>,
+    pub shown_until: Option<Date>,
+    pub repair: Repair,
+    pub repairable_from: Option<Date>,
+    pub repair_note: Option<String>,
+    /// What made the class: the matched rules' reasons.
+    pub reasons: Vec<String>,
+    /// `false` when a rule or regime used is not confirmed from the official text.
+    pub verified: bool,
+}
+
+/// 记录状态.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum State {
+    公示中,
+    异议处理中,
+    已修复,
+    已撤销,
+    公示期满,
+    不予公示,
+}
+
+impl State {
+    /// Whether the public sees the record.
+    pub fn public(self) -> bool {
+        matches!(self, State::公示中 | State::异议处理中)
+    }
+}
+
+/// A lifecycle mark carried by a record's version: the outcome of a repair or an objection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mark {
+    /// `repaired` or `revoked`.
+    pub kind: String,
+    pub on: Date,
+    /// The case that made it.
+    pub case: String,
+}
+
+/// The state on a day, with its explanation.
+#[derive(Debug, Clone, Serialize)]
+pub struct Status {
+    pub state: State,
+    pub explanation: String,
+    /// Whether the record still counts for joint punishment on that day.
+    pub counts: bool,
+}
+
+fn cn(d: Date) -> String {
+    format!("{}年{}月{}日", d.year(), u8::from(d.month()), d.day())
+}
+
+impl Window {
+    /// Whether the record is within its period on `day`.
+    pub fn within(&self, day: Date) -> bool {
+        self.from.is_none_or(|f| f <= day) && self.last_day.is_none_or(|l| day <= l)
+    }
+
+    /// The state on `day`, given the record's lifecycle mark and whether an objection is open.
+    pub fn status(&self, item_name: &str, mark: Option<&Mark>, disputed: bool, day: Date) -> Status {
+        let what = match self.class {
+            Some(c) => format!("该{item_name}信息为{c}失信信息"),
+            None => format!("该{item_name}信息"),
+        };
+        let basis = self.regime_name.as_ref().map(|n| format!(",依据{n}")).unwrap_or_default();
+        if let Some(m) = mark.filter(|m| m.on <= day) {
+            let (state, done) = if m.kind == "revoked" {
+                (State::已撤销, "已撤销")
+            } else {
+                (State::已修复, "已完成信用修复")
+            };
+            return Status {
+                state,
+                explanation: format!("{what},已于{}{done}(案件 {}),不再公示和共享。", cn(m.on), m.case),
+                counts: false,
+            };
+        }
+        if let Some(l) = self.last_day.filter(|l| day > *l) {
+            let why = match &self.ended {
+                Some((d, reason)) if *d <= day => format!("已于{}{reason}", cn(*d)),
+                _ => format!("公示期已于{}届满", cn(l)),
+            };
+            return Status {
+                state: State::公示期满, explanation: format!("{what},{why},不再公示。"), counts: false
+            };
+        }
+        if !self.published {
+            let note = self.reasons.first().map(|r| format!("({r})")).unwrap_or_default();
+            let until = self.last_day.map(|l| format!(",在{}前仍可用于信用监管", cn(l))).unwrap_or_default();
+            return Status {
+                state: State::不予公示,
+                explanation: format!("{what}{note}{basis},原则上不予公示{until}。"),
+                counts: self.within(day),
+            };
+        }
+        let mut s = String::new();
+        if disputed {
+            s.push_str("该信息存在异议,正在核查。");
+        }
+        s.push_str(&what);
+        if let Some(r) = self.reasons.first() {
+            s.push_str(&format!("({r})"));
+        }
+        s.push_str(&basis);
+        match (self.shown_from, self.shown_until) {
+            (Some(f), Some(u)) => s.push_str(&format!(",自{}起公示,至{}止", cn(f), cn(u))),
+            (Some(f), None) => s.push_str(&format!(",自{}起公示,在移出或撤销前持续公示", cn(f))),
+            _ => s.push_str(",持续公示"),
+        }
+        match (self.repair, self.repairable_from) {
+            (Repair::None, _) => {
+                s.push(';');
+                s.push_str(self.repair_note.as_deref().unwrap_or("不适用信用修复"));
+            }
+            (Repair::Obligations, _) => s.push_str(";履行法定义务、纠正失信行为后即可申请信用修复"),
+            (Repair::AfterMin, Some(r)) if r > day => s.push_str(&format!(";自{}起可申请信用修复", cn(r))),
+            (Repair::AfterMin, Some(_)) => s.push_str(";已满最短公示期,可申请信用修复"),
+            (Repair::AfterMin, None) => {}
+        }
+        s.push('。');
+        let state = if disputed { State::异议处理中 } else { State::公示中 };
+        Status { state, explanation: s, counts: self.within(day) }
+    }
+}
+
+impl Publicity {
+    pub fn from_toml(text: &str, items: &BTreeMap<String, Item>) -> Result<Publicity, DataError> {
+        let bad = |m: String| DataError::new("publicity.toml", m);
+        let mut f: File = toml::from_str(text).map_err(|e| bad(e.to_string()))?;
+        let date = |s: &Option<String>| -> Result<Option<Date>, DataError> {
+            s.as_deref().map(|s| parse_date(s).ok_or_else(|| bad(format!("日期“{s}”无效")))).transpose()
+        };
+        let groups: BTreeSet<String> = f.rule.iter().map(|r| r.group.clone()).collect();
+        let codes: BTreeSet<String> = f.regime.iter().map(|r| r.code.clone()).collect();
+        let field_of = |item: &str, field: &str| -> Result<(), DataError> {
+            let i = items.get(item).ok_or_else(|| bad(format!("未知目录项 {item}")))?;
+            i.field(field).map(|_| ()).ok_or_else(|| bad(format!("目录项 {item} 没有字段 {field}")))
+        };
+        for r in &mut f.regime {
+            r.range = (date(&r.from)?, date(&r.until)?);
+            for c in [Class::轻微, Class::一般, Class::严重] {
+                let n = r.class.iter().filter(|k| k.name == c).count();
+                if n != 1 {
+                    return Err(bad(format!("规则 {}: 须恰有一个{c}类", r.code)));
+                }
+            }
+            for k in &r.class {
+                if k.published && k.min_months.unwrap_or(0) > k.max_months.unwrap_or(u32::MAX) {
+                    return Err(bad(format!("规则 {} {}: 最短期限长于最长期限", r.code, k.name)));
+                }
+            }
+            if !groups.contains(&r.rules) {
+                return Err(bad(format!("规则 {}: 未定义的分类规则组 {}", r.code, r.rules)));
+            }
+            for item in &r.items {
+                if let Some(field) = &r.extend_field {
+                    field_of(item, field)?;
+                }
+            }
+        }
+        let general: Vec<&Regime> = f.regime.iter().filter(|r| r.departments.is_empty()).collect();
+        for w in general.windows(2) {
+            if w[0].range.1.is_none() || w[0].range.1 != w[1].range.0 {
+                return Err(bad(format!("通用规则 {} 与 {} 的日期须首尾相接", w[0].code, w[1].code)));
+            }
+        }
+        if general.first().is_none_or(|r| r.range.0.is_some()) || general.last().is_none_or(|r| r.range.1.is_some()) {
+            return Err(bad("通用规则须覆盖全部日期(第一个无 from,最后一个无 until)".into()));
+        }
+        let mut by_item = BTreeMap::new();
+        for i in f.item {
+            let fields = i.type_field.iter().chain(&i.since).chain(&i.until).chain(&i.ended_by);
+            for field in fields.chain(i.when.iter().map(|c| &c.field)) {
+                field_of(&i.code, field)?;
+            }
+            if i.type_field.is_some() && i.class.is_some() {
+                return Err(bad(format!("{}: type_field(按处罚类别分类)与 class(固定类别)只能有一个", i.code)));
+            }
+            if let Some(code) = by_item.keys().find(|c| **c == i.code) {
+                return Err(bad(format!("{code} 重复")));
+            }
+            by_item.insert(i.code.clone(), i);
+        }
+        for r in &f.rule {
+            if let Some(x) = r.regimes.iter().find(|x| !codes.contains(*x)) {
+                return Err(bad(format!("分类规则“{}”: 未定义的规则 {x}", r.reason)));
+            }
+            let classified = by_item.values().filter(|i| i.type_field.is_some()).map(|i| &i.code);
+            for code in classified {
+                let used =
+                    f.regime.iter().any(|g| g.rules == r.group && (g.items.is_empty() || g.items.contains(code)));
+                for c in r.when.iter().filter(|_| used) {
+                    field_of(code, &c.field)?;
+                }
+            }
+        }
+        Ok(Publicity { version: f.version, deadlines: f.deadlines, regimes: f.regime, rules: f.rule, items: by_item })
+    }
+
+    /// The regime for a record of `item` by `department` decided on `d`.
+    pub fn regime(&self, item: &str, department: &str, d: Date) -> &Regime {
+        let special = self.regimes.iter().find(|r| {
+            !r.departments.is_empty()
+                && r.covers(d)
+                && r.items.iter().any(|i| i == item)
+                && r.departments.iter().any(|w| department.contains(w.as_str()))
+        });
+        special
+            .or_else(|| self.regimes.iter().find(|r| r.departments.is_empty() && r.covers(d)))
+            .unwrap_or(&self.regimes[0])
+    }
+
+    /// The class of a record and the reasons, per penalty type, the longest period winning; `None` if the record
+    /// is not negative.
+    fn classify(&self, rule: &ItemRule, regime: &Regime, fields: &BTreeMap<String, String>) -> Classified {
+        let Some(type_field) = &rule.type_field else {
+            let negative = rule.class.filter(|_| rule.when.iter().all(|c| c.holds(fields)));
+            return Classified { class: negative, min_months: None, reasons: vec![], verified: true };
+        };
+        let types: Vec<&str> = fields
+            .get(type_field)
+            .map(|v| v.split([';', ';', '、', ',', ',']).map(str::trim).filter(|t| !t.is_empty()).collect())
+            .unwrap_or_default();
+        let types = if types.is_empty() { vec![""] } else { types };
+        let mut best: Option<Classified> = None;
+        for t in types {
+            let hit = self.rules.iter().find(|r| {
+                r.group == regime.rules
+                    && (r.regimes.is_empty() || r.regimes.contains(&regime.code))
+                    && (r.types.is_empty() || r.types.iter().any(|x| x == t))
+                    && r.when.iter().all(|c| c.holds(fields))
+            });
+            let Some(hit) = hit else { continue };
+            let c = Classified {
+                class: Some(hit.class),
+                min_months: hit.min_months,
+                reasons: vec![hit.reason.clone()],
+                verified: hit.verified,
+            };
+            best = Some(match best {
+                None => c,
+                Some(b) => {
+                    let key = |x: &Classified| {
+                        let k = regime.class(x.class.unwrap_or(Class::轻微));
+                        (k.published, k.max_months.unwrap_or(u32::MAX), x.min_months.or(k.min_months))
+                    };
+                    let (longer, other) = if key(&c) > key(&b) { (c, b) } else { (b, c) };
+                    let mut reasons = longer.reasons;
+                    reasons.extend(other.reasons.into_iter().filter(|r| !reasons.contains(r)).collect::<Vec<_>>());
+                    Classified { reasons, verified: longer.verified && other.verified, ..longer }
+                }
+            });
+        }
+        best.unwrap_or(Classified { class: Some(Class::一般), min_months: None, reasons: vec![], verified: false })
+    }
+
+    /// The window of a record.
+    pub fn window(&self, r: &Facts<'_>) -> Window {
+        let Some(rule) = self.items.get(r.item) else {
+            return Window::unlimited(r.decided_on);
+        };
+        let since = rule.since.as_ref().and_then(|f| r.fields.get(f)).and_then(|v| parse_date(v));
+        let from = since.or(r.decided_on);
+        let Some(day) = from else {
+            return Window::unlimited(None);
+        };
+        let regime = self.regime(r.item, r.department, day);
+        let c = self.classify(rule, regime, r.fields);
+        self.build(rule, regime, c, day, Some(r.fields))
+    }
+
+    /// The window for an explicit class (`credo publicity`): what a department may tell a party.
+    pub fn window_for_class(&self, item: &str, class: Class, decided: Date, department: &str) -> Option<Window> {
+        let rule = self.items.get(item)?;
+        let regime = self.regime(item, department, decided);
+        let c = Classified { class: Some(class), min_months: None, reasons: vec![], verified: true };
+        Some(self.build(rule, regime, c, decided, None))
+    }
+
+    fn build(
+        &self,
+        rule: &ItemRule,
+        regime: &Regime,
+        c: Classified,
+        from: Date,
+        fields: Option<&BTreeMap<String, String>>,
+    ) -> Window {
+        let date_of = |f: &String| fields.and_then(|x| x.get(f)).and_then(|v| parse_date(v));
+        let Some(class) = c.class else {
+            let mut w = Window::unlimited(Some(from));
+            w.last_day = rule.until.iter().filter_map(date_of).min();
+            w.shown_until = w.last_day;
+            return w;
+        };
+        let k = regime.class(class);
+        let min = c.min_months.or(k.min_months).unwrap_or(0);
+        let mut last_day = match (rule.open_ended, k.max_months) {
+            (false, Some(max)) => Some(add_months(from, max) - Duration::days(1)),
+            _ => None,
+        };
+        let types = rule.type_field.as_ref().and_then(|f| fields?.get(f).cloned()).unwrap_or_default();
+        let has_type = |list: &[String]| list.iter().any(|t| types.contains(t.as_str()));
+        if has_type(&regime.extend_types)
+            && let Some(end) = regime.extend_field.as_ref().and_then(date_of)
+            && last_day.is_some_and(|l| end > l)
+        {
+            last_day = Some(end);
+        }
+        for d in rule.until.iter().filter_map(date_of) {
+            last_day = Some(last_day.map_or(d, |l| l.min(d)));
+        }
+        let mut ended = None;
+        for d in rule.ended_by.iter().filter_map(date_of) {
+            let l = d - Duration::days(1);
+            if last_day.is_none_or(|x| l < x) {
+                last_day = Some(l);
+                ended = Some((d, "移出(屏蔽)".to_string()));
+            }
+        }
+        let mut repair = rule.repair.unwrap_or(k.repair);
+        let mut repair_note = rule.repair_note.clone();
+        if has_type(&regime.no_repair_types) {
+            repair = Repair::None;
+            repair_note =
+                Some(format!("受到{}等处罚的,依{}不得提前停止公示", regime.no_repair_types.join("、"), regime.name));
+        }
+        let repairable_from = match repair {
+            Repair::Obligations => Some(from),
+            Repair::AfterMin => Some(add_months(from, min)),
+            Repair::None => None,
+        };
+        let mut reasons = c.reasons;
+        reasons.extend(k.note.clone());
+        Window {
+            class: Some(class),
+            regime: Some(regime.code.clone()),
+            regime_name: Some(regime.name.clone()),
+            basis: Some(regime.basis.clone()),
+            published: k.published,
+            from: Some(from),
+            last_day,
+            ended,
+            shown_from: k.published.then_some(from),
+            shown_until: if k.published { last_day } else { None },
+            repair,
+            repairable_from,
+            repair_note,
+            reasons,
+            verified: c.verified && regime.verified,
+        }
+    }
+}
+
+struct Classified {
+    class: Option<Class>,
+    min_months: Option<u32>,
+    reasons: Vec<String>,
+    verified: bool,
+}
+
+impl Window {
+    fn unlimited(from: Option<Date>) -> Window {
+        Window {
+            class: None,
+            regime: None,
+            regime_name: None,
+            basis: None,
+            published: true,
+            from,
+            last_day: None,
+            ended: None,
+            shown_from: from,
+            shown_until: None,
+            repair: Repair::None,
+            repairable_from: None,
+            repair_note: Some("非失信信息,无需信用修复".into()),
+            reasons: vec![],
+            verified: true,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    fn rules() -> Publicity {
+        crate::embedded::catalog().publicity
+    }
+
+    fn fields(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    fn penalty(p: &Publicity, dept: &str, decided: Date, f: &[(&str, &str)]) -> Window {
+        let f = fields(f);
+        p.window(&Facts { item: "xzcf", department: dept, fields: &f, decided_on: Some(decided) })
+    }
+
+    /// (decided, class, regime, published, repairable_from, last day).
+    type Row = (Date, Class, &'static str, bool, Option<Date>, Option<Date>);
+
+    /// Every class under every general regime.
+    #[test]
+    fn every_class_under_every_regime() {
+        let p = rules();
+        let table: &[Row] = &[
+            // 527号 (before 2021): 一般 3m–1y, 严重 6m–3y; 轻微 as 一般.
+            (
+                date!(2020 - 03 - 15),
+                Class::轻微,
+                "2019",
+                true,
+                Some(date!(2020 - 06 - 15)),
+                Some(date!(2021 - 03 - 14)),
+            ),
+            (
+                date!(2020 - 03 - 15),
+                Class::一般,
+                "2019",
+                true,
+                Some(date!(2020 - 06 - 15)),
+                Some(date!(2021 - 03 - 14)),
+            ),
+            (
+                date!(2020 - 03 - 15),
+                Class::严重,
+                "2019",
+                true,
+                Some(date!(2020 - 09 - 15)),
+                Some(date!(2023 - 03 - 14)),
+            ),
+            (
+                date!(2016 - 01 - 01),
+                Class::一般,
+                "2019",
+                true,
+                Some(date!(2016 - 04 - 01)),
+                Some(date!(2016 - 12 - 31)),
+            ),
+            // 2021–2026: 轻微 not published, 一般 3m–3y, 严重 1y–3y.
+            (date!(2021 - 01 - 01), Class::轻微, "2021", false, Some(date!(2021 - 01 - 01)), None),
+            (
+                date!(2024 - 02 - 29),
+                Class::一般,
+                "2021",
+                true,
+                Some(date!(2024 - 05 - 29)),
+                Some(date!(2027 - 02 - 27)),
+            ),
+            (
+                date!(2026 - 03 - 31),
+                Class::严重,
+                "2021",
+                true,
+                Some(date!(2027 - 03 - 31)),
+                Some(date!(2029 - 03 - 30)),
+            ),
+            // 36号 from 2026-04-01: 轻微 not published (≤ 3 months), 一般 3m–1y, 严重 1y–3y.
+            (
+                date!(2026 - 04 - 01),
+                Class::轻微,
+                "2026",
+                false,
+                Some(date!(2026 - 04 - 01)),
+                Some(date!(2026 - 06 - 30)),
+            ),
+            (
+                date!(2026 - 04 - 10),
+                Class::一般,
+                "2026",
+                true,
+                Some(date!(2026 - 07 - 10)),
+                Some(date!(2027 - 04 - 09)),
+            ),
+            (
+                date!(2026 - 11 - 30),
+                Class::一般,
+                "2026",
+                true,
+                Some(date!(2027 - 02 - 28)),
+                Some(date!(2027 - 11 - 29)),
+            ),
+            (
+                date!(2026 - 04 - 10),
+                Class::严重,
+                "2026",
+                true,
+                Some(date!(2027 - 04 - 10)),
+                Some(date!(2029 - 04 - 09)),
+            ),
+        ];
+        for &(decided, class, regime, published, repairable, last) in table {
+            let w = p.window_for_class("xzcf", class, decided, "西宁市生态环境局").unwrap();
+            let at = format!("{decided} {class}");
+            assert_eq!(w.regime.as_deref(), Some(regime), "{at}");
+            assert_eq!(w.published, published, "{at}");
+            assert_eq!(w.shown_from, published.then_some(decided), "{at}");
+            assert_eq!(w.repairable_from, repairable, "{at}");
+            assert_eq!(w.last_day, last, "{at}");
+            assert_eq!(w.shown_until, if published { last } else { None }, "{at}");
+        }
+    }
+
+    #[test]
+    fn market_regulation_follows_order_45() {
+        let p = rules();
+        let samr = "西宁市市场监督管理局";
+        let d = date!(2026 - 05 - 06);
+        let warn = penalty(&p, samr, d, &[("CF_CFLB", "警告"), ("CF_XDR_LB", "法人及非法人组织")]);
+        assert_eq!((warn.regime.as_deref(), warn.class, warn.published), (Some("samr45"), Some(Class::轻微), false));
+        let low =
+            penalty(&p, samr, d, &[("CF_CFLB", "通报批评;罚款"), ("CF_XDR_LB", "法人及非法人组织"), ("CF_NR_FK", "5")]);
+        assert_eq!(low.class, Some(Class::一般));
+        assert_eq!(low.last_day, Some(date!(2026 - 08 - 05)), "three months");
+        assert_eq!(low.repair, Repair::None);
+        let big = penalty(&p, samr, d, &[("CF_CFLB", "罚款"), ("CF_XDR_LB", "法人及非法人组织"), ("CF_NR_FK", "10")]);
+        assert_eq!((big.class, big.last_day), (Some(Class::严重), Some(date!(2029 - 05 - 05))));
+        assert_eq!(big.repairable_from, Some(date!(2026 - 11 - 06)), "six months");
+        let food = [
+            ("CF_CFLB", "罚款"),
+            ("CF_XDR_LB", "法人及非法人组织"),
+            ("CF_NR_FK", "20"),
+            ("CF_YJ", "《食品安全法》第一百二十四条"),
+        ];
+        assert_eq!(penalty(&p, samr, d, &food).repairable_from, Some(date!(2027 - 05 - 06)), "food: one year");
+        // 限制从业 for five years: shown for the actual period and never repaired early.
+        let ban = [("CF_CFLB", "罚款;限制从业"), ("CF_XDR_LB", "自然人"), ("CF_NR_FK", "3"), ("CF_YXQ", "2031-05-05")];
+        let ban = penalty(&p, samr, d, &ban);
+        assert_eq!((ban.last_day, ban.repair, ban.repairable_from), (Some(date!(2031 - 05 - 05)), Repair::None, None));
+        // Before order 45 took effect, the general regime applies.
+        let old = penalty(&p, samr, date!(2021 - 08 - 31), &[("CF_CFLB", "警告")]);
+        assert_eq!(old.regime.as_deref(), Some("2021"));
+    }
+
+    #[test]
+    fn several_penalty_types_take_the_longest_period() {
+        let p = rules();
+        let d = date!(2026 - 06 - 01);
+        let org = ("CF_XDR_LB", "法人及非法人组织");
+        let w = |f: &[(&str, &str)]| penalty(&p, "西宁市应急管理局", d, f);
+        assert_eq!(w(&[("CF_CFLB", "警告"), org]).class, Some(Class::轻微));
+        assert_eq!(w(&[("CF_CFLB", "罚款"), org, ("CF_NR_FK", "0.2")]).class, Some(Class::轻微), "简易程序");
+        assert_eq!(w(&[("CF_CFLB", "罚款"), ("CF_XDR_LB", "自然人"), ("CF_NR_FK", "0.2")]).class, Some(Class::一般));
+        let both = w(&[("CF_CFLB", "警告;罚款"), org, ("CF_NR_FK", "5")]);
+        assert_eq!(both.class, Some(Class::一般));
+        assert_eq!(both.reasons.len(), 2, "both reasons are kept: {:?}", both.reasons);
+        assert_eq!(w(&[("CF_CFLB", "罚款、吊销许可证件"), org, ("CF_NR_FK", "5")]).class, Some(Class::严重));
+        assert_eq!(w(&[("CF_CFLB", "罚款"), org, ("CF_NR_FK", "300")]).class, Some(Class::严重), "巨额罚款");
+        // The 2021 regime's sector rule: 安全生产 penalties have a one-year minimum.
+        let safety = [("CF_CFLB", "罚款"), org, ("CF_NR_FK", "5"), ("CF_YJ", "《安全生产法》第九十九条")];
+        let old = penalty(&p, "西宁市应急管理局", date!(2024 - 06 - 01), &safety);
+        assert_eq!(old.repairable_from, Some(date!(2025 - 06 - 01)));
+        assert_eq!(penalty(&p, "西宁市应急管理局", d, &safety).class, Some(Class::一般), "not a rule of 36号");
+        // A department's own earlier 公示截止期 ends the window.
+        let short = w(&[("CF_CFLB", "罚款"), org, ("CF_NR_FK", "5"), ("CF_GSJZQ", "2026-12-31")]);
+        assert_eq!(short.last_day, Some(date!(2026 - 12 - 31)));
+    }
+
+    #[test]
+    fn lists_run_until_removal() {
+        let p = rules();
+        let w = |item, f: &[(&str, &str)]| {
+            let f = fields(f);
+            p.window(&Facts {
+                item,
+                department: "西宁市中级人民法院",
+                fields: &f,
+                decided_on: Some(date!(2026 - 05 - 01)),
+            })
+        };
+        let court = w("sxbzxr", &[]);
+        assert_eq!((court.last_day, court.repair), (None, Repair::None));
+        let shielded = w("sxbzxr", &[("ZX_PBRQ", "2026-09-01")]);
+        assert_eq!(shielded.last_day, Some(date!(2026 - 08 - 31)));
+        let st = shielded.status("失信被执行人", None, false, date!(2026 - 09 - 01));
+        assert_eq!(st.state, State::公示期满);
+        assert!(st.explanation.contains("2026年9月1日移出"), "{}", st.explanation);
+        assert_eq!(w("jyyc", &[]).repairable_from, Some(date!(2026 - 05 - 01)), "removal once corrected");
+        assert_eq!(w("yzsx", &[]).last_day, Some(date!(2029 - 04 - 30)), "严重: at most three years");
+        assert_eq!(w("yzsx", &[("YZ_YXQZ", "2027-12-31")]).last_day, Some(date!(2027 - 12 - 31)));
+        assert_eq!(w("xycn", &[("CN_LYZT", "履约中")]).class, None, "a kept commitment is not negative");
+        let broken = w("xycn", &[("CN_LYZT", "未履约"), ("CN_WLYRQ", "2026-07-01")]);
+        assert_eq!((broken.class, broken.from), (Some(Class::一般), Some(date!(2026 - 07 - 01))));
+        assert_eq!(w("xzxk", &[]).last_day, None, "licences have no period");
+    }
+
+    #[test]
+    fn states_on_their_boundary_days() {
+        let p = rules();
+        let w = p.window_for_class("xzcf", Class::一般, date!(2026 - 04 - 10), "西宁市税务局").unwrap();
+        let st = |mark: Option<&Mark>, disputed, day| w.status("行政处罚", mark, disputed, day);
+        assert_eq!(st(None, false, date!(2026 - 04 - 10)).state, State::公示中);
+        let last = st(None, false, date!(2027 - 04 - 09));
+        assert_eq!((last.state, last.counts), (State::公示中, true), "the last day is shown");
+        let after = st(None, false, date!(2027 - 04 - 10));
+        assert_eq!((after.state, after.counts), (State::公示期满, false), "the next day it is gone");
+        assert!(after.explanation.contains("2027年4月9日届满"), "{}", after.explanation);
+        let open = st(None, true, date!(2026 - 05 - 01));
+        assert_eq!(open.state, State::异议处理中);
+        assert!(open.explanation.starts_with("该信息存在异议,正在核查。"));
+        assert!(open.explanation.contains("自2026年7月10日起可申请信用修复"), "{}", open.explanation);
+        let mark = Mark { kind: "repaired".into(), on: date!(2026 - 08 - 01), case: "XF2026000001".into() };
+        assert_eq!(st(Some(&mark), false, date!(2026 - 07 - 31)).state, State::公示中, "not before its day");
+        let fixed = st(Some(&mark), false, date!(2026 - 08 - 01));
+        assert_eq!((fixed.state, fixed.counts), (State::已修复, false));
+        assert!(!fixed.state.public());
+        let revoked = Mark { kind: "revoked".into(), ..mark };
+        assert_eq!(st(Some(&revoked), true, date!(2026 - 08 - 01)).state, State::已撤销);
+        let minor = p.window_for_class("xzcf", Class::轻微, date!(2026 - 04 - 10), "").unwrap();
+        let m = minor.status("行政处罚", None, false, date!(2026 - 04 - 10));
+        assert_eq!((m.state, m.state.public(), m.counts), (State::不予公示, false, true));
+    }
+
+    #[test]
+    fn broken_rules_are_refused() {
+        let c = crate::embedded::catalog();
+        let text = crate::embedded::FILES.iter().find(|(n, _)| *n == "publicity.toml").map(|(_, t)| *t).unwrap();
+        for (from, to) in [
+            ("until = \"2026-04-01\"", "until = \"2026-05-01\""),
+            ("field = \"CF_YJ\"", "field = \"CF_NOSUCH\""),
+            ("code = \"yzsx\"", "code = \"nosuch\""),
+            (
+                "{ name = \"严重\", published = true, min_months = 12, max_months = 36",
+                "{ name = \"一般\", published = true, min_months = 12, max_months = 36",
+            ),
+            ("min_months = 3, max_months = 12, repair", "min_months = 13, max_months = 12, repair"),
+        ] {
+            assert!(text.contains(from), "{from}");
+            assert!(Publicity::from_toml(&text.replacen(from, to, 1), &c.items).is_err(), "{to}");
+        }
+    }
+}

@@ -261,9 +261,38 @@ impl State {
 pub struct Mark {
     /// `repaired` or `revoked`.
     pub kind: String,
+    #[serde(with = "iso_date")]
     pub on: Date,
     /// The case that made it.
     pub case: String,
+}
+
+/// The reserved field of a record version that carries its [`Mark`] (never a catalog field, never shown as one).
+pub const MARK_FIELD: &str = "@mark";
+
+impl Mark {
+    /// The mark a version carries, if any.
+    pub fn of(fields: &BTreeMap<String, String>) -> Option<Mark> {
+        serde_json::from_str(fields.get(MARK_FIELD)?).ok()
+    }
+
+    pub fn to_field(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+mod iso_date {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use time::Date;
+
+    pub fn serialize<S: Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&d.to_string())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
+        let text = String::deserialize(d)?;
+        crate::value::parse_date(&text).ok_or_else(|| serde::de::Error::custom(format!("date {text}")))
+    }
 }
 
 /// The state on a day, with its explanation.

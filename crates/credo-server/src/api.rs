@@ -115,8 +115,11 @@ async fn profile(State(app): State<App>, Path(key): Path<String>) -> Result<Json
     let subject = subject.ok_or_else(|| ApiError::not_found(format!("没有找到代码为“{key}”的信用主体")))?;
     let today = app.clock.today();
     let mut groups: BTreeMap<String, (String, Vec<public::PublicRecord>)> = BTreeMap::new();
-    for r in app.store.subject_records(subject.id).await? {
-        if let Some(p) = public::record(&app.catalog, &r, today) {
+    let records = app.store.subject_records(subject.id).await?;
+    let disputed = app.store.disputed(&records.iter().map(|r| r.id).collect::<Vec<_>>()).await?;
+    for r in &records {
+        let shown = public::record(&app.catalog, r, disputed.contains(&r.id), today);
+        if let Some(p) = shown.filter(|p| p.publicity.state.public()) {
             groups.entry(p.item.clone()).or_insert_with(|| (p.item_name.clone(), Vec::new())).1.push(p);
         }
     }
@@ -282,7 +285,7 @@ async fn unresolved(
         .iter()
         .filter(|r| r.department_uscc == dept.uscc)
         .filter_map(|r| {
-            let p = public::record(&app.catalog, r, today)?;
+            let p = public::record(&app.catalog, r, false, today)?;
             let subject = app.catalog.item(&r.item)?.subject_ref(&r.fields);
             Some(serde_json::json!({ "record": p, "subject_name": subject.name, "subject_kind": subject.kind }))
         })

@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use credo_domain::catalog::{Catalog, SubjectKind};
 use credo_domain::measures::{Decision, Fact, Hit, Measure, Measures, Reach};
 use credo_domain::name::normalize_name;
+use credo_domain::publicity::{Facts, Mark};
 use credo_store::{Department, NewCheck, RecordView, Subject};
 use rand::Rng;
 use serde::Deserialize;
@@ -33,6 +34,10 @@ pub struct Indexed {
     pub item: String,
     pub fields: BTreeMap<String, String>,
     pub decided_on: Option<Date>,
+    /// The days the record counts at all (its publicity period, `catalog/publicity.toml`), `[from, last]`.
+    pub period: (Option<Date>, Option<Date>),
+    /// From this day the record is repaired or revoked and counts no more.
+    pub lifted_on: Option<Date>,
 }
 
 impl Indexed {
@@ -44,7 +49,24 @@ impl Indexed {
             r.fields.iter().filter(|(k, _)| wanted.contains(*k)).map(|(k, v)| (k.clone(), v.clone())).collect();
         let decided_on =
             item.decision_date.as_ref().and_then(|d| fields.get(d)).and_then(|v| credo_domain::value::parse_date(v));
-        Some(Indexed { record_id: r.id, version: r.version, item: r.item.clone(), fields, decided_on })
+        let facts = Facts { item: &r.item, department: &r.department_name, fields: &r.fields, decided_on };
+        let w = catalog.publicity.window(&facts);
+        Some(Indexed {
+            record_id: r.id,
+            version: r.version,
+            item: r.item.clone(),
+            fields,
+            decided_on,
+            period: (w.from, w.last_day),
+            lifted_on: Mark::of(&r.fields).map(|m| m.on),
+        })
+    }
+
+    /// Whether the record counts on `day`: within its publicity period, neither repaired nor revoked. The
+    /// measures' own windows apply on top.
+    pub fn counts(&self, day: Date) -> bool {
+        let (from, last) = self.period;
+        from.is_none_or(|f| f <= day) && last.is_none_or(|l| day <= l) && self.lifted_on.is_none_or(|m| day < m)
     }
 
     fn fact(&self) -> Fact<'_> {
@@ -342,7 +364,7 @@ pub fn evaluate(
     let mut out = Vec::new();
     let mut push = |recs: &[Indexed], through: Option<&Subject>| {
         // Evidence in record order, whatever order the records came in.
-        let mut sorted: Vec<&Indexed> = recs.iter().collect();
+        let mut sorted: Vec<&Indexed> = recs.iter().filter(|r| r.counts(day)).collect();
         sorted.sort_by_key(|r| r.record_id);
         let facts: Vec<Fact<'_>> = sorted.iter().map(|r| r.fact()).collect();
         let by_id: HashMap<i64, &Indexed> = recs.iter().map(|r| (r.record_id, r)).collect();

@@ -7,6 +7,7 @@
 
 use credo_domain::catalog::{Catalog, SubjectKind};
 use credo_domain::ids::{embedded_rics, mask_middle};
+use credo_domain::publicity::{Class, Facts, Mark, Repair, State};
 use credo_store::{RecordView, Subject};
 use serde::Serialize;
 use time::Date;
@@ -54,6 +55,45 @@ pub struct PublicRecord {
     pub decided_on: Option<String>,
     pub received_at: String,
     pub fields: Vec<PublicField>,
+    pub publicity: PublicityView,
+}
+
+/// A record's publicity on the day asked: class, state, window and the sentence that explains them.
+#[derive(Debug, Serialize)]
+pub struct PublicityView {
+    pub class: Option<Class>,
+    pub state: State,
+    pub explanation: String,
+    pub shown_from: Option<String>,
+    pub shown_until: Option<String>,
+    pub repairable_from: Option<String>,
+    pub repair: Repair,
+    pub regime: Option<String>,
+    /// Whether the record still counts for joint punishment (联合惩戒) today.
+    pub counts: bool,
+    /// `false` when a rule used is not confirmed from the official text.
+    pub verified: bool,
+}
+
+/// The publicity of a record on `today`; `disputed`: an objection is open.
+pub fn publicity(catalog: &Catalog, r: &RecordView, disputed: bool, today: Date) -> PublicityView {
+    let facts = Facts { item: &r.item, department: &r.department_name, fields: &r.fields, decided_on: r.decided_on };
+    let w = catalog.publicity.window(&facts);
+    let name = catalog.item(&r.item).map(|i| i.name.as_str()).unwrap_or(&r.item);
+    let st = w.status(name, Mark::of(&r.fields).as_ref(), disputed, today);
+    let day = |d: Option<Date>| d.map(|d| d.to_string());
+    PublicityView {
+        class: w.class,
+        state: st.state,
+        explanation: st.explanation,
+        shown_from: day(w.shown_from),
+        shown_until: day(w.shown_until),
+        repairable_from: day(w.repairable_from),
+        repair: w.repair,
+        regime: w.regime_name,
+        counts: st.counts,
+        verified: w.verified,
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -79,8 +119,9 @@ pub fn subject(catalog: &Catalog, s: &Subject) -> PublicSubject {
     }
 }
 
-/// The public form of a record, or `None` when its item is not public.
-pub fn record(catalog: &Catalog, r: &RecordView, today: Date) -> Option<PublicRecord> {
+/// The public form of a record with its publicity on `today`, or `None` when its item is not public. Whether the
+/// record is shown today is `publicity.state.public()`: the caller decides (a department sees its own records).
+pub fn record(catalog: &Catalog, r: &RecordView, disputed: bool, today: Date) -> Option<PublicRecord> {
     let item = catalog.item(&r.item)?;
     if item.disclosure != credo_domain::catalog::Disclosure::公开 {
         return None;
@@ -104,6 +145,7 @@ pub fn record(catalog: &Catalog, r: &RecordView, today: Date) -> Option<PublicRe
         decided_on: r.decided_on.map(|d| d.to_string()),
         received_at: r.received_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
         fields,
+        publicity: publicity(catalog, r, disputed, today),
     })
 }
 

@@ -13,7 +13,7 @@ fn penalty(name: &str, code: &str, wsh: &str) -> Value {
     json!({
         "CF_XDR_MC": name, "CF_XDR_LB": "法人及非法人组织", "CF_XDR_SHXYM": code, "CF_FRDB": "张三",
         "CF_WSH": wsh, "CF_WFXW": "销售不合格商品", "CF_SY": "经查属实", "CF_YJ": "《产品质量法》第四十九条",
-        "CF_CFLB": "警告;罚款", "CF_NR": "警告并罚款2000元", "CF_NR_FK": "0.2", "CF_JDRQ": "2025/06/01", "CF_YXQ": "2099/12/31",
+        "CF_CFLB": "警告;罚款", "CF_NR": "警告并罚款12万元", "CF_NR_FK": "12", "CF_JDRQ": "2026/06/01", "CF_YXQ": "2099/12/31",
         "CF_CFJG": "西宁市市场监督管理局", "CF_CFJGDM": DEPT, "CF_SJLY": "西宁市市场监督管理局", "CF_SJLYDM": DEPT,
     })
 }
@@ -62,7 +62,7 @@ async fn resubmission_is_a_no_op_and_changes_make_versions() {
     let (_, again) = t.post_batch(json!({ "item": "xzcf", "records": [rec.clone()] })).await;
     assert_eq!((again["accepted"].as_u64(), again["duplicates"].as_u64()), (Some(0), Some(1)));
     let mut changed = rec.clone();
-    changed.as_object_mut().unwrap().insert("CF_NR_FK".into(), json!("0.3"));
+    changed.as_object_mut().unwrap().insert("CF_NR_FK".into(), json!("15"));
     let (_, third) = t.post_batch(json!({ "item": "xzcf", "records": [changed] })).await;
     assert_eq!((third["accepted"].as_u64(), third["duplicates"].as_u64()), (Some(1), Some(0)));
     let p = t.get_json("/api/v1/subjects/91630100ma7x00018g").await;
@@ -70,7 +70,7 @@ async fn resubmission_is_a_no_op_and_changes_make_versions() {
     assert_eq!(records.as_array().unwrap().len(), 1, "one record, latest version shown");
     assert_eq!(records[0]["version"], 2);
     let fine = records[0]["fields"].as_array().unwrap().iter().find(|f| f["code"] == "CF_NR_FK").unwrap();
-    assert_eq!(fine["value"], "0.3");
+    assert_eq!(fine["value"], "15");
     assert_eq!(t.app.store.counts().await.unwrap().records, 1);
 }
 

@@ -62,7 +62,11 @@ impl ApiError {
 
 impl From<credo_store::StoreError> for ApiError {
     fn from(e: credo_store::StoreError) -> ApiError {
-        ApiError::internal(e)
+        match e {
+            credo_store::StoreError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "conflict", "冲突", m),
+            credo_store::StoreError::NotFound(m) => ApiError::not_found(format!("没有找到{m}")),
+            e => ApiError::internal(e),
+        }
     }
 }
 

@@ -18,6 +18,7 @@ pub mod accounts;
 pub mod admin;
 pub mod api;
 pub mod audit;
+pub mod cases;
 pub mod checks;
 pub mod error;
 pub mod feed;
@@ -173,6 +174,7 @@ pub fn router(app: App) -> axum::Router {
     api::router(app.clone())
         .merge(admin::router(app.clone()))
         .merge(checks::router(app.clone()))
+        .merge(cases::router(app.clone()))
         .route_layer(axum::middleware::from_fn_with_state(app.clone(), guard::guard))
         .fallback(|| async { error::ApiError::not_found("没有这个地址") })
         .layer(axum::middleware::from_fn_with_state(tls, guard::headers))

@@ -112,12 +112,16 @@ pub enum Action {
     CheckFollowUp,
     /// Check statistics and pending feedback (own department; 系统管理员: all).
     CheckStats,
+    /// Filing an objection or a report, tracking a case by its number: anyone (the handler decides what it shows).
+    FileCase,
+    /// Handling objections, repairs, reports and commitment breaches (own department; 信用审核员: review).
+    HandleCase,
 }
 
 impl Action {
     /// Actions whose handlers write their own, more precise audit events (the guard still audits refusals).
     pub fn audits_itself(self) -> bool {
-        matches!(self, Action::Public | Action::SignIn | Action::Check)
+        matches!(self, Action::Public | Action::SignIn | Action::Check | Action::FileCase)
     }
 
     /// The audit trail's name for it.
@@ -140,6 +144,8 @@ impl Action {
             Action::Check => "check",
             Action::CheckFollowUp => "check.follow_up",
             Action::CheckStats => "check.stats",
+            Action::FileCase => "case.file",
+            Action::HandleCase => "case.handle",
         }
     }
 }
@@ -179,6 +185,18 @@ pub const ROUTES: &[(&str, &str, Action)] = &[
     ("GET", "/api/v1/checks/jobs/{id}", Action::CheckFollowUp),
     ("GET", "/api/v1/checks/{id}", Action::CheckFollowUp),
     ("POST", "/api/v1/checks/{id}/feedback", Action::CheckFollowUp),
+    ("GET", "/api/v1/records/{id}", Action::Public),
+    ("POST", "/api/v1/records/{id}/breach", Action::HandleCase),
+    ("POST", "/api/v1/objections", Action::FileCase),
+    ("POST", "/api/v1/repairs", Action::OwnSubject),
+    ("POST", "/api/v1/reports", Action::FileCase),
+    ("GET", "/api/v1/cases", Action::HandleCase),
+    ("GET", "/api/v1/cases/{number}", Action::FileCase),
+    ("POST", "/api/v1/cases/{number}/extend", Action::HandleCase),
+    ("POST", "/api/v1/cases/{number}/decide", Action::HandleCase),
+    ("GET", "/api/v1/cases/{number}/files/{n}", Action::HandleCase),
+    ("GET", "/api/v1/me/cases", Action::OwnSubject),
+    ("POST", "/api/v1/commitments", Action::OwnSubject),
 ];
 
 /// The action of a route, if it is listed.
@@ -232,7 +250,7 @@ pub enum Decision {
 pub fn decide(p: &Principal, action: Action) -> Decision {
     use Action::*;
     let granted = match (p, action) {
-        (_, Public | SignIn) => return Decision::Allow,
+        (_, Public | SignIn | FileCase) => return Decision::Allow,
         (Principal::Anonymous, _) => return Decision::SignInRequired,
         (Principal::Account { .. }, Own) => true,
         (Principal::Account { role, .. }, _) => matches!(
@@ -243,6 +261,7 @@ pub fn decide(p: &Principal, action: Action) -> Decision {
                 | (Role::Secadmin, ReadDepartments | ManagePermissions | ManageKeys | ReadAccounts | ManageAccounts)
                 | (Role::Auditor, ReadDepartments | ReadAccounts | ReadAudit)
                 | (Role::Subject, OwnSubject)
+                | (Role::Handler | Role::Reviewer, HandleCase)
         ),
         (Principal::Key { key, .. }, _) => {
             let scope = |s: &str| key.scopes.iter().any(|k| k == s);

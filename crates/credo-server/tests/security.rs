@@ -140,6 +140,23 @@ fn request_for(method: &str, path: &str, batch: i64) -> (Method, String, Option<
         ("POST", "/api/v1/checks/{id}/feedback") => {
             ("/api/v1/checks/CK0/feedback".into(), Some(json!({"position": 0, "action": "x"})))
         }
+        (_, "/api/v1/records/{id}") => ("/api/v1/records/1".into(), None),
+        (_, "/api/v1/records/{id}/breach") => {
+            ("/api/v1/records/999999/breach".into(), Some(json!({"description": "x"})))
+        }
+        ("POST", "/api/v1/objections" | "/api/v1/repairs") => {
+            (path.into(), Some(json!({"record": 999999, "reason": "矩阵测试"})))
+        }
+        ("POST", "/api/v1/reports") => {
+            (path.into(), Some(json!({"department": "x", "subject_name": "x", "content": "x"})))
+        }
+        ("POST", "/api/v1/commitments") => {
+            (path.into(), Some(json!({"department": "x", "type": "x", "matter": "x", "content": "x"})))
+        }
+        (_, p) if p.starts_with("/api/v1/cases/{number}") => (
+            p.replace("{number}", "YY0").replace("{n}", "1"),
+            (method == "POST").then(|| json!({"days": 1, "outcome": "x", "reason": "x"})),
+        ),
         _ => (path.into(), None),
     };
     (m, p, body)
@@ -195,6 +212,18 @@ fn expected() -> BTreeMap<(&'static str, &'static str), BTreeSet<&'static str>> 
         (("GET", "/api/v1/checks/jobs/{id}"), &["checker", "key_check"]),
         (("GET", "/api/v1/checks/{id}"), &["checker", "key_check"]),
         (("POST", "/api/v1/checks/{id}/feedback"), &["checker", "key_check"]),
+        (("GET", "/api/v1/records/{id}"), ALL),
+        (("POST", "/api/v1/records/{id}/breach"), &["reviewer", "handler"]),
+        (("POST", "/api/v1/objections"), ALL),
+        (("POST", "/api/v1/repairs"), &["subject"]),
+        (("POST", "/api/v1/reports"), ALL),
+        (("GET", "/api/v1/cases"), &["reviewer", "handler"]),
+        (("GET", "/api/v1/cases/{number}"), ALL),
+        (("POST", "/api/v1/cases/{number}/extend"), &["reviewer", "handler"]),
+        (("POST", "/api/v1/cases/{number}/decide"), &["reviewer", "handler"]),
+        (("GET", "/api/v1/cases/{number}/files/{n}"), &["reviewer", "handler"]),
+        (("GET", "/api/v1/me/cases"), &["subject"]),
+        (("POST", "/api/v1/commitments"), &["subject"]),
         // Signing out ends the session: last, so the matrix keeps its sessions until then.
         (("DELETE", "/api/v1/session"), ACCOUNTS),
     ];

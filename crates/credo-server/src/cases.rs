@@ -25,7 +25,7 @@ use credo_store::{
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use time::{Date, OffsetDateTime, UtcOffset};
+use time::Date;
 
 use crate::error::ApiError;
 use crate::policy::{Principal, Role};
@@ -108,12 +108,6 @@ fn contact(c: Option<&Contact>, whose: &str) -> Result<Contact, ApiError> {
         return Err(ApiError::unprocessable("bad_phone", format!("联系电话“{phone}”无效")));
     }
     Ok(Contact { name: text("姓名", &c.name, 50)?, phone })
-}
-
-/// The day a stored time falls on in China.
-fn china_day(rfc3339: &str) -> Option<Date> {
-    let t = OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339).ok()?;
-    Some(t.to_offset(UtcOffset::from_hms(8, 0, 0).ok()?).date())
 }
 
 fn due(app: &App, from: Date, days: u32) -> Date {
@@ -654,8 +648,8 @@ pub async fn extend(app: &App, p: &Principal, number: &str, o: &ExtendIn) -> Res
         ));
     }
     let reason = text("延期理由", &o.reason, 1000)?;
-    let filed = china_day(&c.filed_at).unwrap_or(app.clock.today());
-    let new_due = due(app, filed, d.objection + o.days);
+    // Working days compose: the first deadline plus `days` is the filing day plus `objection + days`.
+    let new_due = due(app, c.due_on.unwrap_or(app.clock.today()), o.days);
     let c = app
         .store
         .update_case(

@@ -28,20 +28,34 @@ pub mod keys;
 pub mod policy;
 pub mod public;
 
-/// Where "today" comes from: the wall clock in China Standard Time, or a fixed day for tests.
-#[derive(Debug, Clone, Copy)]
+/// Where "today" comes from: the wall clock in China Standard Time, a fixed day, or a day tests move on.
+#[derive(Debug, Clone)]
 pub enum Clock {
     System,
     Fixed(Date),
+    /// A day (as a Julian day number) that [`Clock::set`] moves; shared by every clone.
+    Manual(Arc<std::sync::atomic::AtomicI32>),
 }
 
 impl Clock {
+    pub fn manual(day: Date) -> Clock {
+        Clock::Manual(Arc::new(std::sync::atomic::AtomicI32::new(day.to_julian_day())))
+    }
+
+    /// Moves a manual clock to `day` (other clocks ignore it).
+    pub fn set(&self, day: Date) {
+        if let Clock::Manual(d) = self {
+            d.store(day.to_julian_day(), std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
     pub fn today(&self) -> Date {
         match self {
             Clock::System => {
                 OffsetDateTime::now_utc().to_offset(UtcOffset::from_hms(8, 0, 0).unwrap_or(UtcOffset::UTC)).date()
             }
             Clock::Fixed(d) => *d,
+            Clock::Manual(d) => Date::from_julian_day(d.load(std::sync::atomic::Ordering::SeqCst)).unwrap_or(Date::MIN),
         }
     }
 }

@@ -107,22 +107,7 @@ async fn id_numbers_are_sealed_in_every_file_of_the_data_directory() {
     assert!(p["items"][0]["records"][0]["fields"].to_string().contains("6301**********1235"), "{p}");
     // … but no file under the data directory (database, WAL, search index) holds it in plain text, although
     // the number was both a 证件号码 field and part of a free-text 违法事实.
-    let mut files = vec![t._dir.path().to_path_buf()];
-    let mut seen = 0;
-    while let Some(path) = files.pop() {
-        if path.is_dir() {
-            if path.file_name().is_some_and(|n| n == "keys") {
-                continue;
-            }
-            files.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
-            continue;
-        }
-        let bytes = std::fs::read(&path).unwrap();
-        seen += bytes.len();
-        for needle in ["630102199001011235", "199001011235"] {
-            assert!(!bytes.windows(needle.len()).any(|w| w == needle.as_bytes()), "{} holds {needle}", path.display());
-        }
-    }
+    let seen = common::assert_nowhere_in_data(&t, &["630102199001011235", "199001011235"]);
     assert!(seen > 100_000, "the database and index files were read ({seen} bytes)");
     let raw = std::fs::read(t._dir.path().join("credo.sqlite-wal")).unwrap_or_default();
     let db = [std::fs::read(t._dir.path().join("credo.sqlite")).unwrap(), raw].concat();

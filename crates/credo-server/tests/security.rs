@@ -8,15 +8,11 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use common::{DEPT, TestApp, spawn, spawn_with};
+use common::{Auth, COMPANY, DEPT, PASSWORD, add_account, send, sign_in, sign_in_with, spawn, spawn_with, totp_now};
 use credo_server::Security;
-use credo_server::accounts::{self, AccountRequest};
 use credo_server::policy::ROUTES;
 use reqwest::Method;
 use serde_json::{Value, json};
-
-const PASSWORD: &str = "Xn-2026-credit!";
-const COMPANY: &str = "91630100MA7X00018G";
 
 fn penalty() -> Value {
     json!({
@@ -26,88 +22,6 @@ fn penalty() -> Value {
         "CF_JDRQ": "2025/06/01", "CF_YXQ": "2099/12/31", "CF_CFJG": "西宁市市场监督管理局", "CF_CFJGDM": DEPT,
         "CF_SJLY": "西宁市市场监督管理局", "CF_SJLYDM": DEPT,
     })
-}
-
-/// How a request is authenticated.
-#[derive(Clone, Debug)]
-enum Auth {
-    None,
-    Key(String),
-    Session { cookie: String, csrf: String },
-}
-
-struct Reply {
-    status: u16,
-    body: Value,
-    headers: reqwest::header::HeaderMap,
-}
-
-impl Reply {
-    fn code(&self) -> &str {
-        self.body["code"].as_str().unwrap_or("")
-    }
-}
-
-async fn send(t: &TestApp, auth: &Auth, method: Method, path: &str, body: Option<Value>) -> Reply {
-    let mut r = t.http.request(method, format!("{}{path}", t.base));
-    match auth {
-        Auth::None => {}
-        Auth::Key(k) => r = r.bearer_auth(k),
-        Auth::Session { cookie, csrf } => r = r.header("cookie", cookie).header("x-csrf-token", csrf),
-    }
-    if let Some(b) = body {
-        r = r.json(&b);
-    }
-    let resp = r.send().await.unwrap();
-    let (status, headers) = (resp.status().as_u16(), resp.headers().clone());
-    let text = resp.text().await.unwrap();
-    Reply { status, body: serde_json::from_str(&text).unwrap_or(Value::Null), headers }
-}
-
-async fn add_account(t: &TestApp, username: &str, role: &str) {
-    let (department, subject) = match role {
-        "submitter" | "checker" | "handler" => (Some(DEPT.to_string()), None),
-        "subject" => (None, Some(COMPANY.to_string())),
-        _ => (None, None),
-    };
-    let req = AccountRequest {
-        username: username.into(),
-        name: format!("{role} 测试"),
-        role: role.into(),
-        department,
-        subject,
-        password: Some(PASSWORD.into()),
-    };
-    accounts::create(&t.app, req, "test").await.unwrap();
-}
-
-/// The current TOTP code of an account (read from the store, as the user's authenticator would show it).
-async fn totp_now(t: &TestApp, username: &str) -> Option<String> {
-    let a = t.app.store.account_by_username(username).await.unwrap().unwrap();
-    let secret = hex::decode(a.totp_secret?).unwrap();
-    let now = time::OffsetDateTime::now_utc().unix_timestamp() as u64;
-    Some(credo_gm::totp::code_at(&secret, now).unwrap())
-}
-
-async fn sign_in_with(t: &TestApp, username: &str, password: &str, totp: Option<String>) -> Reply {
-    send(
-        t,
-        &Auth::None,
-        Method::POST,
-        "/api/v1/session",
-        Some(json!({"username": username, "password": password, "totp": totp})),
-    )
-    .await
-}
-
-async fn sign_in(t: &TestApp, username: &str) -> Auth {
-    let totp = totp_now(t, username).await;
-    let r = sign_in_with(t, username, PASSWORD, totp).await;
-    assert_eq!(r.status, 200, "{username}: {}", r.body);
-    let set = r.headers.get("set-cookie").unwrap().to_str().unwrap().to_string();
-    assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"), "{set}");
-    let cookie = set.split(';').next().unwrap().to_string();
-    Auth::Session { cookie, csrf: r.body["csrf"].as_str().unwrap().to_string() }
 }
 
 /// A concrete request for each route (bodies chosen so that an allowed request changes nothing lasting).

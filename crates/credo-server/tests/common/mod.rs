@@ -3,12 +3,16 @@
 #![allow(dead_code, reason = "each test binary uses a different part")]
 #![allow(clippy::unwrap_used, reason = "test fixtures fail loudly")]
 
+use credo_server::accounts::{self, AccountRequest};
 use credo_server::{App, Clock, Security};
 use credo_store::{NewDepartment, Permissions};
-use serde_json::Value;
+use reqwest::Method;
+use serde_json::{Value, json};
 use time::macros::date;
 
 pub const DEPT: &str = "11630100MB174225XT";
+pub const PASSWORD: &str = "Xn-2026-credit!";
+pub const COMPANY: &str = "91630100MA7X00018G";
 
 pub struct TestApp {
     pub _dir: tempfile::TempDir,
@@ -27,7 +31,7 @@ pub async fn spawn() -> TestApp {
 pub async fn spawn_with(security: Security) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let app =
-        App::open(dir.path(), credo_domain::embedded::catalog(), Clock::Fixed(date!(2026 - 11 - 25))).await.unwrap();
+        App::open(dir.path(), credo_domain::embedded::catalog(), Clock::manual(date!(2026 - 11 - 25))).await.unwrap();
     let dept = app
         .store
         .add_department(NewDepartment {
@@ -78,4 +82,108 @@ impl TestApp {
         assert_eq!(status, 200, "{path}: {body}");
         serde_json::from_str(&body).unwrap()
     }
+}
+
+/// How a request is authenticated.
+#[derive(Clone, Debug)]
+pub enum Auth {
+    None,
+    Key(String),
+    Session { cookie: String, csrf: String },
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub body: Value,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl Reply {
+    pub fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or("")
+    }
+}
+
+pub async fn send(t: &TestApp, auth: &Auth, method: Method, path: &str, body: Option<Value>) -> Reply {
+    let mut r = t.http.request(method, format!("{}{path}", t.base));
+    match auth {
+        Auth::None => {}
+        Auth::Key(k) => r = r.bearer_auth(k),
+        Auth::Session { cookie, csrf } => r = r.header("cookie", cookie).header("x-csrf-token", csrf),
+    }
+    if let Some(b) = body {
+        r = r.json(&b);
+    }
+    let resp = r.send().await.unwrap();
+    let (status, headers) = (resp.status().as_u16(), resp.headers().clone());
+    let text = resp.text().await.unwrap();
+    Reply { status, body: serde_json::from_str(&text).unwrap_or(Value::Null), headers }
+}
+
+pub async fn add_account(t: &TestApp, username: &str, role: &str) {
+    let (department, subject) = match role {
+        "submitter" | "checker" | "handler" => (Some(DEPT.to_string()), None),
+        "subject" => (None, Some(COMPANY.to_string())),
+        _ => (None, None),
+    };
+    let req = AccountRequest {
+        username: username.into(),
+        name: format!("{role} 测试"),
+        role: role.into(),
+        department,
+        subject,
+        password: Some(PASSWORD.into()),
+    };
+    accounts::create(&t.app, req, "test").await.unwrap();
+}
+
+/// The current TOTP code of an account (read from the store, as the user's authenticator would show it).
+pub async fn totp_now(t: &TestApp, username: &str) -> Option<String> {
+    let a = t.app.store.account_by_username(username).await.unwrap().unwrap();
+    let secret = hex::decode(a.totp_secret?).unwrap();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp() as u64;
+    Some(credo_gm::totp::code_at(&secret, now).unwrap())
+}
+
+pub async fn sign_in_with(t: &TestApp, username: &str, password: &str, totp: Option<String>) -> Reply {
+    send(
+        t,
+        &Auth::None,
+        Method::POST,
+        "/api/v1/session",
+        Some(json!({"username": username, "password": password, "totp": totp})),
+    )
+    .await
+}
+
+pub async fn sign_in(t: &TestApp, username: &str) -> Auth {
+    let totp = totp_now(t, username).await;
+    let r = sign_in_with(t, username, PASSWORD, totp).await;
+    assert_eq!(r.status, 200, "{username}: {}", r.body);
+    let set = r.headers.get("set-cookie").unwrap().to_str().unwrap().to_string();
+    assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"), "{set}");
+    let cookie = set.split(';').next().unwrap().to_string();
+    Auth::Session { cookie, csrf: r.body["csrf"].as_str().unwrap().to_string() }
+}
+
+/// Asserts that no file under the data directory (database, WAL, search index; not the keyring) holds any of
+/// `needles` in plain text; returns how many bytes were read.
+pub fn assert_nowhere_in_data(t: &TestApp, needles: &[&str]) -> usize {
+    let mut files = vec![t._dir.path().to_path_buf()];
+    let mut seen = 0;
+    while let Some(path) = files.pop() {
+        if path.is_dir() {
+            if path.file_name().is_some_and(|n| n == "keys") {
+                continue;
+            }
+            files.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+            continue;
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        seen += bytes.len();
+        for needle in needles {
+            assert!(!bytes.windows(needle.len()).any(|w| w == needle.as_bytes()), "{} holds {needle}", path.display());
+        }
+    }
+    seen
 }

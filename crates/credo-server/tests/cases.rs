@@ -1,0 +1,335 @@
+//! The record lifecycle end to end over HTTP with an injected clock: publicity expiry on the exact day in profiles
+//! and checks, objections (deadlines across the Spring Festival and National Day), credit repair (refused before
+//! the minimum period, accepted after, restrictions lifted at once), commitments and their breach, and reports.
+
+#![expect(clippy::unwrap_used, reason = "test fixtures fail loudly")]
+
+mod common;
+
+use common::{Auth, COMPANY, DEPT, TestApp, add_account, send, sign_in, spawn};
+use reqwest::Method;
+use serde_json::{Value, json};
+use time::Date;
+use time::macros::date;
+
+/// A market-regulation penalty (总局令第45号) decided on `decided`, fined `fine` 万元.
+fn penalty(wsh: &str, decided: &str, fine: &str, types: &str) -> Value {
+    json!({
+        "CF_XDR_MC": "西宁市城东区鑫源商贸有限公司", "CF_XDR_LB": "法人及非法人组织", "CF_XDR_SHXYM": COMPANY,
+        "CF_FRDB": "张三", "CF_WSH": wsh, "CF_WFXW": "销售不合格商品", "CF_SY": "经查属实",
+        "CF_YJ": "《产品质量法》第四十九条", "CF_CFLB": types, "CF_NR": "罚款", "CF_NR_FK": fine,
+        "CF_JDRQ": decided, "CF_YXQ": "2099-12-31", "CF_CFJG": "西宁市市场监督管理局", "CF_CFJGDM": DEPT,
+        "CF_SJLY": "西宁市市场监督管理局", "CF_SJLYDM": DEPT,
+    })
+}
+
+struct Scene {
+    t: TestApp,
+    handler: Auth,
+    reviewer: Auth,
+    subject: Auth,
+    checker: String,
+}
+
+async fn scene() -> Scene {
+    let t = spawn().await;
+    let registration = json!({
+        "DJ_MC": "西宁市城东区鑫源商贸有限公司", "DJ_SHXYM": COMPANY, "DJ_ZTLB": "法人及非法人组织",
+        "DJ_CLRQ": "2020-01-01", "DJ_DJJG": "西宁市市场监督管理局", "DJ_HZRQ": "2020-01-01", "DJ_DJZT": "存续",
+    });
+    let (_, s) = t.post_batch(json!({ "item": "djzc", "records": [registration] })).await;
+    assert_eq!(s["accepted"], 1, "{s}");
+    for (name, role) in [("handler", "handler"), ("reviewer", "reviewer"), ("subject", "subject")] {
+        add_account(&t, name, role).await;
+    }
+    let dept = t.app.store.department_by_uscc(DEPT).await.unwrap().unwrap();
+    let (checker, _) =
+        credo_server::keys::create(t.app.store.as_ref(), &dept, vec!["check".into()], None, "test").await.unwrap();
+    let (handler, reviewer, subject) =
+        (sign_in(&t, "handler").await, sign_in(&t, "reviewer").await, sign_in(&t, "subject").await);
+    Scene { t, handler, reviewer, subject, checker }
+}
+
+impl Scene {
+    fn day(&self, d: Date) {
+        self.t.app.clock.set(d);
+    }
+
+    async fn record(&self, body: Value) -> i64 {
+        let (status, s) = self.t.post_batch(json!({ "item": "xzcf", "records": [body] })).await;
+        assert_eq!((status, s["accepted"].as_u64()), (200, Some(1)), "{s}");
+        let p = self.t.get_json(&format!("/api/v1/subjects/{COMPANY}")).await;
+        let all: Vec<&Value> =
+            p["items"].as_array().unwrap().iter().flat_map(|i| i["records"].as_array().unwrap()).collect();
+        all.iter().map(|r| r["id"].as_i64().unwrap()).max().unwrap()
+    }
+
+    async fn call(&self, auth: &Auth, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
+        let r = send(&self.t, auth, method, path, body).await;
+        (r.status, r.body)
+    }
+
+    /// The public profile's record `id`, if shown.
+    async fn shown(&self, id: i64) -> Option<Value> {
+        let p = self.t.get_json(&format!("/api/v1/subjects/{COMPANY}")).await;
+        p["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|i| i["records"].as_array().unwrap().clone())
+            .find(|r| r["id"] == id)
+    }
+
+    async fn check(&self, scene: &str) -> String {
+        let body = json!({ "scene": scene, "purpose": "生命周期测试", "subjects": [COMPANY] });
+        let (status, v) = self.call(&Auth::Key(self.checker.clone()), Method::POST, "/api/v1/checks", Some(body)).await;
+        assert_eq!(status, 200, "{v}");
+        v["receipt"]["results"][0]["decision"].as_str().unwrap().to_string()
+    }
+
+    async fn decide(&self, auth: &Auth, number: &str, outcome: &str, extra: Value) -> (u16, Value) {
+        let mut body = json!({ "outcome": outcome, "reason": "经核查" });
+        body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        self.call(auth, Method::POST, &format!("/api/v1/cases/{number}/decide"), Some(body)).await
+    }
+}
+
+fn contact() -> Value {
+    json!({ "name": "王五", "phone": "0971-8888888" })
+}
+
+#[tokio::test]
+async fn publicity_ends_on_the_exact_day_in_profiles_and_checks() {
+    let s = scene().await;
+    // 通报批评 only, by market regulation: three months from 2026-05-06, the last day shown is 2026-08-05.
+    s.day(date!(2026 - 05 - 06));
+    let id = s.record(penalty("宁市监罚〔2026〕11号", "2026-05-06", "", "通报批评")).await;
+    s.day(date!(2026 - 08 - 05));
+    let r = s.shown(id).await.expect("shown on its last day");
+    assert_eq!(r["publicity"]["state"], "公示中");
+    assert_eq!(r["publicity"]["shown_until"], "2026-08-05");
+    assert!(r["publicity"]["explanation"].as_str().unwrap().contains("至2026年8月5日止"), "{r}");
+    assert_eq!(s.check("jg").await, "attention", "一年内处罚: 加强监管 while shown");
+    s.day(date!(2026 - 08 - 06));
+    assert!(s.shown(id).await.is_none(), "gone the next day");
+    assert_eq!(s.check("jg").await, "clear", "and no longer counts in checks");
+    let (status, v) = s.call(&Auth::None, Method::GET, &format!("/api/v1/records/{id}"), None).await;
+    assert_eq!(status, 404, "{v}");
+}
+
+#[tokio::test]
+async fn an_objection_from_filing_to_correction_across_the_spring_festival() {
+    let s = scene().await;
+    s.day(date!(2026 - 01 - 10));
+    let id = s.record(penalty("宁市监罚〔2026〕1号", "2026-01-10", "15", "罚款")).await;
+    s.day(date!(2026 - 02 - 13));
+    let body = json!({ "record": id, "reason": "罚款金额登记有误,应为8万元" });
+    let (status, v) = s.call(&Auth::None, Method::POST, "/api/v1/objections", Some(body.clone())).await;
+    assert_eq!((status, v["code"].as_str()), (422, Some("contact_required")), "anyone may object, with a contact");
+    let mut with_contact = body.clone();
+    with_contact["contact"] = contact();
+    with_contact["files"] = json!([{ "name": "缴款凭证.pdf", "content_base64": "JVBERi0xLjQK" }]);
+    let (status, v) = s.call(&Auth::None, Method::POST, "/api/v1/objections", Some(with_contact.clone())).await;
+    assert_eq!(status, 201, "{v}");
+    let number = v["number"].as_str().unwrap().to_string();
+    assert!(number.starts_with("YY20260213"), "{number}");
+    assert_eq!(v["due_on"], "2026-02-27", "5 working days: 2-14 is a working Saturday, 2-15..2-23 the holiday");
+    assert!(v.get("applicant").is_none(), "the public answer names no applicant");
+
+    let r = s.shown(id).await.unwrap();
+    assert_eq!(r["publicity"]["state"], "异议处理中", "marked at once");
+    assert!(r["publicity"]["explanation"].as_str().unwrap().starts_with("该信息存在异议,正在核查。"));
+    let (status, v) = s.call(&Auth::None, Method::POST, "/api/v1/objections", Some(with_contact)).await;
+    assert_eq!((status, v["code"].as_str()), (409, Some("objection_open")));
+
+    // The department's inbox has it, with the applicant; the reviewer's list does not name the applicant.
+    let (_, inbox) = s.call(&s.handler, Method::GET, "/api/v1/cases", None).await;
+    let case = &inbox["cases"][0];
+    assert_eq!(
+        (case["number"].as_str(), case["applicant"]["contact"]["name"].as_str()),
+        (Some(number.as_str()), Some("王五"))
+    );
+    assert_eq!(case["files"][0]["sm3"], credo_gm::sm3_hex(b"%PDF-1.4\n"));
+    let (_, listed) = s.call(&s.reviewer, Method::GET, "/api/v1/cases", None).await;
+    assert!(listed["cases"][0].get("applicant").is_none(), "{listed}");
+
+    // Extension: once, in total at most 20 working days.
+    let ext = |days: u32| json!({ "days": days, "reason": "需调取原始案卷" });
+    let path = format!("/api/v1/cases/{number}/extend");
+    let (status, _) = s.call(&s.handler, Method::POST, &path, Some(ext(16))).await;
+    assert_eq!(status, 422, "5 + 16 > 20");
+    let (status, v) = s.call(&s.handler, Method::POST, &path, Some(ext(15))).await;
+    assert_eq!((status, v["due_on"].as_str()), (200, Some("2026-03-19")), "{v}");
+    let (status, v) = s.call(&s.handler, Method::POST, &path, Some(ext(1))).await;
+    assert_eq!((status, v["code"].as_str()), (422, Some("already_extended")));
+
+    // Overdue the day after its deadline.
+    s.day(date!(2026 - 03 - 20));
+    let (_, late) = s.call(&s.handler, Method::GET, "/api/v1/cases?overdue=true", None).await;
+    assert_eq!((late["count"].as_u64(), late["cases"][0]["overdue"].as_bool()), (Some(1), Some(true)));
+
+    // 更正: a new version with the corrected amount; the applicant sees the outcome by the number.
+    let (status, v) = s.decide(&s.handler, &number, "更正", json!({ "fields": { "CF_WSH": "改号" } })).await;
+    assert_eq!((status, v["code"].as_str()), (422, Some("key_changed")), "{v}");
+    let (status, v) = s.decide(&s.handler, &number, "更正", json!({ "fields": { "CF_NR_FK": "8" } })).await;
+    assert_eq!(status, 200, "{v}");
+    let r = s.shown(id).await.unwrap();
+    assert_eq!((r["version"].as_i64(), r["publicity"]["state"].as_str()), (Some(2), Some("公示中")));
+    let fine = r["fields"].as_array().unwrap().iter().find(|f| f["code"] == "CF_NR_FK").unwrap();
+    assert_eq!(fine["value"], "8");
+    assert_eq!(r["publicity"]["shown_until"], "2026-04-09", "a lower fine: three months under order 45");
+    let (_, tracked) = s.call(&Auth::None, Method::GET, &format!("/api/v1/cases/{number}"), None).await;
+    assert_eq!((tracked["state"].as_str(), tracked["outcome"].as_str()), (Some("已办结"), Some("更正")));
+    assert_eq!(tracked["reply"], "经核查");
+    let (status, _) = s.decide(&s.handler, &number, "维持", json!({})).await;
+    assert_eq!(status, 409, "a closed case stays closed");
+    let events = s.t.app.store.audit_after(0, 10_000).await.unwrap();
+    for action in ["objection.file", "objection.extend", "objection.decide"] {
+        assert!(
+            events
+                .iter()
+                .any(|e| e.event.action == action && e.event.target.as_deref().is_some_and(|t| t.contains(&number))),
+            "{action}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_revoked_record_leaves_profiles_and_checks_and_national_day_counts() {
+    let s = scene().await;
+    s.day(date!(2026 - 06 - 01));
+    let id = s.record(penalty("宁市监罚〔2026〕5号", "2026-06-01", "15", "罚款")).await;
+    s.day(date!(2026 - 09 - 30));
+    let body = json!({ "record": id, "reason": "处罚决定已被复议机关撤销", "contact": contact() });
+    let (status, v) = s.call(&Auth::None, Method::POST, "/api/v1/objections", Some(body)).await;
+    assert_eq!((status, v["due_on"].as_str()), (201, Some("2026-10-13")), "10-1..10-7 off, 10-10 a working Saturday");
+    assert_eq!(s.check("jg").await, "attention", "an open objection does not lift a measure");
+    let number = v["number"].as_str().unwrap().to_string();
+    s.day(date!(2026 - 10 - 09));
+    let (status, v) = s.decide(&s.handler, &number, "撤销", json!({})).await;
+    assert_eq!(status, 200, "{v}");
+    assert!(s.shown(id).await.is_none(), "revoked: not shown");
+    assert_eq!(s.check("jg").await, "clear", "and not counted");
+    let (_, mine) = s.call(&s.subject, Method::GET, "/api/v1/me/records", None).await;
+    assert!(mine["records"].as_array().unwrap().iter().any(|r| r["id"] == id), "the subject still sees its own record");
+}
+
+#[tokio::test]
+async fn credit_repair_before_and_after_the_minimum_period() {
+    let s = scene().await;
+    s.day(date!(2026 - 01 - 10));
+    let id = s.record(penalty("宁市监罚〔2026〕2号", "2026-01-10", "15", "罚款")).await;
+    let mut ban = penalty("宁市监罚〔2026〕3号", "2026-01-10", "15", "罚款;吊销许可证件");
+    ban["CF_NR_ZKDX"] = json!("食品经营许可证 JY16301000000001");
+    let banned = s.record(ban).await;
+    s.day(date!(2026 - 07 - 09));
+    let apply = |record: i64| json!({ "record": record, "reason": "罚款已于2026年2月1日缴清,已整改到位" });
+    let (status, v) = s.call(&s.subject, Method::POST, "/api/v1/repairs", Some(apply(id))).await;
+    assert_eq!((status, v["code"].as_str()), (422, Some("not_repairable")), "{v}");
+    assert!(v["detail"].as_str().unwrap().contains("2026-07-10"), "{v}");
+    let (status, v) = s.call(&s.subject, Method::POST, "/api/v1/repairs", Some(apply(banned))).await;
+    assert_eq!(status, 422, "吊销许可证件: no early stop under order 45: {v}");
+    let (status, _) = s.call(&s.handler, Method::POST, "/api/v1/repairs", Some(apply(id))).await;
+    assert_eq!(status, 403, "only the subject applies");
+
+    s.day(date!(2026 - 07 - 10));
+    let (status, v) = s.call(&s.subject, Method::POST, "/api/v1/repairs", Some(apply(id))).await;
+    assert_eq!(status, 201, "{v}");
+    let number = v["number"].as_str().unwrap().to_string();
+    assert_eq!((v["state"].as_str(), v["due_on"].as_str()), (Some("待受理"), Some("2026-07-15")));
+    assert!(v["content"]["commitment"].as_str().unwrap().starts_with("信用承诺书"));
+    assert!(v["commitment_record"].as_i64().is_some(), "the 信用承诺书 is a public commitment: {v}");
+
+    let (status, _) = s.decide(&s.handler, &number, "同意修复", json!({})).await;
+    assert_eq!(status, 422, "accept first");
+    let (status, v) = s.decide(&s.handler, &number, "受理", json!({})).await;
+    assert_eq!((status, v["state"].as_str(), v["due_on"].as_str()), (200, Some("办理中"), Some("2026-07-24")));
+    let (_, v) = s.decide(&s.handler, &number, "同意修复", json!({})).await;
+    assert_eq!(v["state"], "待复核");
+    let (status, _) = s.decide(&s.handler, &number, "通过", json!({})).await;
+    assert_eq!(status, 403, "the platform's review is the reviewer's");
+    assert_eq!(s.check("jg").await, "attention", "restrictions hold until the repair is done");
+    let seq = s.t.app.store.last_seq().await.unwrap();
+    let (status, v) = s.decide(&s.reviewer, &number, "通过", json!({})).await;
+    assert_eq!((status, v["state"].as_str()), (200, Some("已修复")), "{v}");
+
+    assert!(s.shown(id).await.is_none(), "no longer published");
+    assert_eq!(s.check("jg").await, "attention", "the other penalty still counts");
+    let changes = s.t.app.store.changes_after(seq, 100).await.unwrap();
+    assert!(changes.iter().any(|c| c.entity == "record" && c.entity_id == id), "the repair is in the change feed");
+    let (_, mine) = s.call(&s.subject, Method::GET, "/api/v1/me/cases", None).await;
+    assert_eq!(
+        (mine["cases"][0]["number"].as_str(), mine["cases"][0]["outcome"].as_str()),
+        (Some(number.as_str()), Some("通过"))
+    );
+    let p = s.t.get_json(&format!("/api/v1/subjects/{COMPANY}")).await;
+    let commitments = p["items"].as_array().unwrap().iter().find(|i| i["item"] == "xycn").unwrap();
+    let kind = commitments["records"][0]["fields"].as_array().unwrap().iter().find(|f| f["code"] == "CN_CNLX").unwrap();
+    assert_eq!(kind["value"], "信用修复型");
+}
+
+#[tokio::test]
+async fn a_commitment_is_public_and_its_breach_becomes_a_negative_record() {
+    let s = scene().await;
+    s.day(date!(2026 - 03 - 02));
+    let body = json!({ "department": DEPT, "type": "审批替代型", "matter": "食品经营许可告知承诺", "content": "承诺符合食品经营许可条件" });
+    let (status, v) = s.call(&s.subject, Method::POST, "/api/v1/commitments", Some(body.clone())).await;
+    assert_eq!(status, 201, "{v}");
+    let id = v["record_id"].as_i64().unwrap();
+    let r = s.shown(id).await.unwrap();
+    assert_eq!((r["publicity"]["class"].is_null(), r["publicity"]["state"].as_str()), (true, Some("公示中")));
+    assert_eq!(s.check("xzxk").await, "clear");
+    let (status, _) = s
+        .call(&s.reviewer, Method::POST, &format!("/api/v1/records/{id}/breach"), Some(json!({ "description": "x" })))
+        .await;
+    assert_eq!(status, 403, "the department records a breach");
+    s.day(date!(2026 - 05 - 06));
+    let breach = json!({ "date": "2026-05-06", "description": "经核查不符合承诺的许可条件" });
+    let (status, v) =
+        s.call(&s.handler, Method::POST, &format!("/api/v1/records/{id}/breach"), Some(breach.clone())).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!((v["record"]["version"].as_i64(), v["record"]["publicity"]["class"].as_str()), (Some(2), Some("一般")));
+    assert_eq!(v["record"]["publicity"]["shown_until"], "2027-05-05", "一般: one year from the breach");
+    assert_eq!(s.check("xzxk").await, "attention", "信用承诺未履约");
+    let (status, _) = s.call(&s.handler, Method::POST, &format!("/api/v1/records/{id}/breach"), Some(breach)).await;
+    assert_eq!(status, 409);
+}
+
+#[tokio::test]
+async fn a_report_keeps_the_reporter_to_the_handler() {
+    let s = scene().await;
+    s.day(date!(2026 - 11 - 25));
+    let mut body = json!({ "department": DEPT, "subject_name": "某某食品店", "content": "销售过期食品" });
+    let (status, v) = s.call(&Auth::None, Method::POST, "/api/v1/reports", Some(body.clone())).await;
+    assert_eq!((status, v["code"].as_str()), (422, Some("contact_required")));
+    body["reporter"] = json!({ "name": "赵六", "phone": "13800000000" });
+    body["files"] = json!([{ "name": "../照片.jpg", "content_base64": "/9j/4AAQ" }]);
+    let (status, v) = s.call(&Auth::None, Method::POST, "/api/v1/reports", Some(body)).await;
+    assert_eq!(status, 201, "{v}");
+    let number = v["number"].as_str().unwrap().to_string();
+    assert!(number.starts_with("JB"));
+    assert_eq!(v["due_on"], "2026-12-23", "20 working days");
+    let (_, public) = s.call(&Auth::None, Method::GET, &format!("/api/v1/cases/{number}"), None).await;
+    assert!(!public.to_string().contains("赵六"), "{public}");
+    for who in [&s.reviewer, &s.subject] {
+        let (_, v) = s.call(who, Method::GET, &format!("/api/v1/cases/{number}"), None).await;
+        assert!(!v.to_string().contains("赵六"), "{v}");
+    }
+    let (_, full) = s.call(&s.handler, Method::GET, &format!("/api/v1/cases/{number}"), None).await;
+    assert_eq!(full["applicant"]["reporter"]["name"], "赵六");
+    assert_eq!(full["files"][0]["name"], "照片.jpg", "no path in a file name");
+    let r = send(&s.t, &s.handler, Method::GET, &format!("/api/v1/cases/{number}/files/1"), None).await;
+    assert_eq!(r.status, 200);
+    let (status, _) = s.call(&s.reviewer, Method::GET, &format!("/api/v1/cases/{number}/files/1"), None).await;
+    assert_eq!(status, 403);
+    let (status, v) = s.decide(&s.handler, &number, "查实", json!({ "reward": "奖励500元" })).await;
+    assert_eq!((status, v["outcome"].as_str()), (200, Some("查实")), "{v}");
+    let (_, public) = s.call(&Auth::None, Method::GET, &format!("/api/v1/cases/{number}"), None).await;
+    assert_eq!((public["state"].as_str(), public["outcome"].as_str()), (Some("已办结"), Some("查实")));
+    assert!(public["reply"].as_str().unwrap().contains("奖励500元"));
+    // Nothing of the reporter is readable in the data directory.
+    common::assert_nowhere_in_data(&s.t, &["赵六", "13800000000", "销售过期食品"]);
+    let events = s.t.app.store.audit_after(0, 10_000).await.unwrap();
+    assert!(events.iter().any(|e| e.event.action == "report.file"));
+    assert!(events.iter().any(|e| e.event.action == "report.file_read"));
+}

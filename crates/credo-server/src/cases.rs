@@ -882,6 +882,34 @@ pub async fn breach(app: &App, p: &Principal, record_id: i64, o: &BreachIn) -> R
     Ok(json!({ "record": public::record(&app.catalog, &r, false, today) }))
 }
 
+/// The daily expiry job: records every record whose publicity period ended before `today` in the change feed
+/// (once). Repaired and revoked records are already there as versions. Returns how many were new.
+pub async fn record_expiries(app: &App, today: Date) -> anyhow::Result<usize> {
+    let items: Vec<&str> = app.catalog.publicity.items.keys().map(String::as_str).collect();
+    let (mut after, mut new) = (0, 0);
+    loop {
+        let page = app.store.records_of_items(&items, after, 20_000).await?;
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        let ended: Vec<(i64, i64, Date)> = page
+            .iter()
+            .filter(|r| Mark::of(&r.fields).is_none())
+            .filter_map(|r| {
+                let facts = credo_domain::publicity::Facts {
+                    item: &r.item,
+                    department: &r.department_name,
+                    fields: &r.fields,
+                    decided_on: r.decided_on,
+                };
+                let end = app.catalog.publicity.window(&facts).last_day?;
+                (end < today).then_some((r.id, r.version, end))
+            })
+            .collect();
+        new += app.store.record_expiries(&ended).await?;
+    }
+    Ok(new)
+}
+
 /// A file of a case, for its handlers.
 pub async fn file(app: &App, p: &Principal, number: &str, n: i64) -> Result<(String, Vec<u8>), ApiError> {
     let c = app.store.case(number).await?.ok_or_else(|| ApiError::not_found(format!("没有编号为 {number} 的案件")))?;

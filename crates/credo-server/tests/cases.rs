@@ -115,6 +115,13 @@ async fn publicity_ends_on_the_exact_day_in_profiles_and_checks() {
     assert_eq!(s.check("jg").await, "clear", "and no longer counts in checks");
     let (status, v) = s.call(&Auth::None, Method::GET, &format!("/api/v1/records/{id}"), None).await;
     assert_eq!(status, 404, "{v}");
+    // The daily job puts the expiry in the change feed, once.
+    let seq = s.t.app.store.last_seq().await.unwrap();
+    assert_eq!(credo_server::cases::record_expiries(&s.t.app, date!(2026 - 08 - 05)).await.unwrap(), 0, "not yet");
+    assert_eq!(credo_server::cases::record_expiries(&s.t.app, date!(2026 - 08 - 06)).await.unwrap(), 1);
+    assert_eq!(credo_server::cases::record_expiries(&s.t.app, date!(2026 - 08 - 07)).await.unwrap(), 0, "once");
+    let changes = s.t.app.store.changes_after(seq, 10).await.unwrap();
+    assert_eq!((changes.len(), changes[0].entity.as_str(), changes[0].entity_id), (1, "expiry", id));
 }
 
 #[tokio::test]

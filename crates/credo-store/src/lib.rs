@@ -565,6 +565,10 @@ pub trait Store: Send + Sync {
     /// Which of `record_ids` have an open objection (异议处理中).
     async fn disputed(&self, record_ids: &[i64]) -> Result<std::collections::HashSet<i64>>;
 
+    /// Records that publicity ended for `(record id, version, last day shown)`, once per record; each newly
+    /// recorded one becomes a change-feed entry (entity `expiry`). Returns how many were new.
+    async fn record_expiries(&self, ended: &[(i64, i64, Date)]) -> Result<usize>;
+
     async fn changes_after(&self, seq: i64, limit: i64) -> Result<Vec<Change>>;
     async fn last_seq(&self) -> Result<i64>;
     async fn counts(&self) -> Result<Counts>;

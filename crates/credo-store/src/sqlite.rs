@@ -1370,6 +1370,35 @@ impl Store for SqliteStore {
         Ok(out)
     }
 
+    async fn record_expiries(&self, ended: &[(i64, i64, Date)]) -> Result<usize> {
+        let now = now_text();
+        let mut tx = self.pool.begin().await?;
+        let mut new = 0;
+        for (record, version, last) in ended {
+            let done = sqlx::query(
+                "INSERT INTO publicity_expiries (record_id, version, last_day, recorded_at) VALUES (?, ?, ?, ?)
+                 ON CONFLICT (record_id) DO NOTHING",
+            )
+            .bind(record)
+            .bind(version)
+            .bind(last.to_string())
+            .bind(&now)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 1 {
+                sqlx::query("INSERT INTO changes (entity, entity_id, version, at) VALUES ('expiry', ?, ?, ?)")
+                    .bind(record)
+                    .bind(version)
+                    .bind(&now)
+                    .execute(&mut *tx)
+                    .await?;
+                new += 1;
+            }
+        }
+        tx.commit().await?;
+        Ok(new)
+    }
+
     async fn changes_after(&self, seq: i64, limit: i64) -> Result<Vec<Change>> {
         sqlx::query("SELECT seq, entity, entity_id, version FROM changes WHERE seq > ? ORDER BY seq LIMIT ?")
             .bind(seq)

@@ -365,6 +365,26 @@ pub(crate) async fn serve(app: App, opts: &ServeOptions) -> anyhow::Result<()> {
             }
         }
     });
+    // Record the day's publicity expiries in the change feed (views compute expiry themselves).
+    let expirer = app.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        let mut done: Option<time::Date> = None;
+        loop {
+            tick.tick().await;
+            let today = expirer.clock.today();
+            if done == Some(today) {
+                continue;
+            }
+            match credo_server::cases::record_expiries(&expirer, today).await {
+                Ok(n) => {
+                    tracing::info!(records = n, "publicity expiries recorded");
+                    done = Some(today);
+                }
+                Err(e) => tracing::error!(%e, "publicity expiry job failed"),
+            }
+        }
+    });
     // Sign the audit chain's head every ten minutes.
     let signer = app.clone();
     tokio::spawn(async move {

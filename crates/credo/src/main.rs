@@ -14,6 +14,7 @@ use credo_server::{App, Clock};
 use credo_store::NewDepartment;
 
 mod admin;
+mod cases;
 mod demo;
 
 use admin::{AuditCommand, DeptCommand, UserCommand};
@@ -121,6 +122,11 @@ enum Command {
         #[arg(long)]
         public_key: Option<PathBuf>,
     },
+    /// 异议、信用修复、信用承诺、举报的办理
+    Case {
+        #[command(subcommand)]
+        command: cases::CaseCommand,
+    },
     /// 工作日计算(法定节假日与调休)
     Calendar {
         #[command(subcommand)]
@@ -224,6 +230,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Id { command: IdCommand::Validate } => validate_ids(),
         Command::Dept { command } => admin::dept(command).await,
         Command::Audit { command } => admin::audit(command).await,
+        Command::Case { command } => cases::run(command).await,
         Command::User { command } => admin::user(command).await,
         Command::Reindex { data } => {
             let app = open(&data).await?;

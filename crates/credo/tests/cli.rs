@@ -403,3 +403,73 @@ fn publicity_prints_the_window() {
         assert_eq!(credo(&args, None).status.code(), Some(2), "{bad:?}");
     }
 }
+
+#[test]
+fn an_objection_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let file = dir.path().join("处罚.csv");
+    let row = format!(
+        "西宁市城东区鑫源商贸有限公司,法人及非法人组织,91630100MA7X00018G,宁市监罚〔2026〕8号,虚假宣传,经查属实,《广告法》,罚款,罚款,20,2026/11/01,2099/12/31,西宁市市场监督管理局,{DEPT},西宁市市场监督管理局,{DEPT}"
+    );
+    let header = "CF_XDR_MC,CF_XDR_LB,CF_XDR_SHXYM,CF_WSH,CF_WFXW,CF_SY,CF_YJ,CF_CFLB,CF_NR,CF_NR_FK,CF_JDRQ,CF_YXQ,CF_CFJG,CF_CFJGDM,CF_SJLY,CF_SJLYDM";
+    std::fs::write(&file, format!("{header}\n{row}\n")).unwrap();
+    let out = credo(&["import", "--data", d, "--item", "xzcf", "--dept", DEPT, file.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let evidence = dir.path().join("复议决定书.txt");
+    std::fs::write(&evidence, "复议决定:撤销原处罚决定").unwrap();
+    let object = |extra: &[&str]| {
+        let mut args = vec!["case", "object", "--data", d, "--record", "1", "--reason", "处罚决定已被撤销"];
+        args.extend_from_slice(extra);
+        credo(&args, None)
+    };
+    assert_eq!(object(&[]).status.code(), Some(2), "a contact is required");
+    let filed = object(&["--name", "王五", "--phone", "0971-8888888", "--file", evidence.to_str().unwrap()]);
+    assert_eq!(filed.status.code(), Some(0), "{}", String::from_utf8_lossy(&filed.stderr));
+    let filed: Value = serde_json::from_slice(&filed.stdout).unwrap();
+    let number = filed["number"].as_str().unwrap();
+    assert_eq!(filed["state"], "办理中");
+    let add = credo(
+        &[
+            "user",
+            "add",
+            "--data",
+            d,
+            "--username",
+            "handler1",
+            "--name",
+            "办理员",
+            "--role",
+            "handler",
+            "--dept",
+            DEPT,
+        ],
+        None,
+    );
+    assert_eq!(add.status.code(), Some(0), "{}", String::from_utf8_lossy(&add.stderr));
+    let inbox = credo(&["case", "list", "--data", d, "--as", "handler1"], None);
+    let inbox: Value = serde_json::from_slice(&inbox.stdout).unwrap();
+    assert_eq!(inbox["cases"][0]["number"], number);
+    assert_eq!(inbox["cases"][0]["files"][0]["name"], "复议决定书.txt");
+    let decide = [
+        "case",
+        "decide",
+        "--data",
+        d,
+        "--as",
+        "handler1",
+        number,
+        "--outcome",
+        "撤销",
+        "--reason",
+        "原处罚决定已撤销",
+    ];
+    let done = credo(&decide, None);
+    assert_eq!(done.status.code(), Some(0), "{}", String::from_utf8_lossy(&done.stderr));
+    assert_eq!(credo(&decide, None).status.code(), Some(2), "a closed case");
+    let shown = credo(&["case", "show", "--data", d, number], None);
+    let shown: Value = serde_json::from_slice(&shown.stdout).unwrap();
+    assert_eq!((shown["outcome"].as_str(), shown.get("applicant")), (Some("撤销"), None));
+    let anon = credo(&["case", "list", "--data", d], None);
+    assert_eq!(anon.status.code(), Some(2), "the inbox needs an account");
+}

@@ -890,3 +890,52 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    const TYPES: [&str; 8] =
+        ["警告", "通报批评", "罚款", "没收违法所得", "暂扣许可证件", "吊销许可证件", "限制从业", "其他"];
+
+    proptest! {
+        /// For any penalty: the window is ordered (from ≤ repairable ≤ last day + 1), published windows start on the
+        /// decision date, and the state moves only forward through the days: 公示中 until the last day, then 公示期满.
+        #[test]
+        fn windows_are_ordered_and_states_move_forward(
+            day in 0i32..4000,
+            picks in proptest::collection::vec(0usize..TYPES.len(), 1..4),
+            fine in 0u32..5000,
+            samr in any::<bool>(),
+            person in any::<bool>(),
+        ) {
+            let p = crate::embedded::catalog().publicity;
+            let decided = Date::from_julian_day(Date::from_calendar_date(2016, time::Month::January, 1).unwrap().to_julian_day() + day).unwrap();
+            let types: Vec<&str> = picks.iter().map(|i| TYPES[*i]).collect();
+            let mut f = BTreeMap::new();
+            f.insert("CF_CFLB".to_string(), types.join(";"));
+            f.insert("CF_NR_FK".to_string(), format!("{}.{:02}", fine / 100, fine % 100));
+            f.insert("CF_XDR_LB".to_string(), if person { "自然人" } else { "法人及非法人组织" }.to_string());
+            let dept = if samr { "西宁市市场监督管理局" } else { "西宁市交通运输局" };
+            let w = p.window(&Facts { item: "xzcf", department: dept, fields: &f, decided_on: Some(decided) });
+            prop_assert!(w.class.is_some());
+            if let Some(l) = w.last_day {
+                prop_assert!(l >= decided);
+                if let Some(r) = w.repairable_from {
+                    prop_assert!(r <= l + Duration::days(1), "repairable {r} after the end {l}");
+                }
+            }
+            prop_assert_eq!(w.shown_from, w.published.then_some(decided));
+            let mut ended = false;
+            for offset in [0i64, 1, 30, 89, 90, 91, 182, 364, 365, 366, 730, 1094, 1095, 1096, 2000] {
+                let st = w.status("行政处罚", None, false, decided + Duration::days(offset));
+                if ended {
+                    prop_assert_eq!(st.state, State::公示期满);
+                }
+                ended = st.state == State::公示期满;
+                prop_assert_eq!(st.counts, w.within(decided + Duration::days(offset)));
+            }
+        }
+    }
+}

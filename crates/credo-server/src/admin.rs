@@ -170,6 +170,17 @@ async fn own_subject(app: &App, p: &Principal) -> Result<credo_store::Subject, A
 async fn own_records(State(app): State<App>, Extension(p): Extension<Principal>) -> Result<Json<Value>, ApiError> {
     let subject = own_subject(&app, &p).await?;
     let records = app.store.subject_records(subject.id).await?;
+    let disputed = app.store.disputed(&records.iter().map(|r| r.id).collect::<Vec<_>>()).await?;
+    let today = app.clock.today();
+    // Every record with all its fields, and its publicity as the public sees it (or why the public does not).
+    let records: Vec<Value> = records
+        .iter()
+        .map(|r| {
+            let mut v = json!(r);
+            v["publicity"] = json!(public::publicity(&app.catalog, r, disputed.contains(&r.id), today));
+            v
+        })
+        .collect();
     Ok(Json(
         json!({ "subject_id": subject.id, "subject": public::subject(&app.catalog, &subject), "records": records }),
     ))

@@ -218,7 +218,9 @@ async fn a_revoked_record_leaves_profiles_and_checks_and_national_day_counts() {
     assert!(s.shown(id).await.is_none(), "revoked: not shown");
     assert_eq!(s.check("jg").await, "clear", "and not counted");
     let (_, mine) = s.call(&s.subject, Method::GET, "/api/v1/me/records", None).await;
-    assert!(mine["records"].as_array().unwrap().iter().any(|r| r["id"] == id), "the subject still sees its own record");
+    let own = mine["records"].as_array().unwrap().iter().find(|r| r["id"] == id).expect("the subject still sees it");
+    assert_eq!(own["publicity"]["state"], "已撤销");
+    assert!(own["publicity"]["explanation"].as_str().unwrap().contains(&number), "{own}");
 }
 
 #[tokio::test]

@@ -557,8 +557,7 @@ impl Publicity {
             _ => None,
         };
         let types = rule.type_field.as_ref().and_then(|f| fields?.get(f).cloned()).unwrap_or_default();
-        let has_type = |list: &[String]| list.iter().any(|t| types.contains(t.as_str()));
-        if has_type(&regime.extend_types)
+        if regime.extend_types.iter().any(|t| types.contains(t.as_str()))
             && let Some(end) = regime.extend_field.as_ref().and_then(date_of)
             && last_day.is_some_and(|l| end > l)
         {
@@ -577,10 +576,11 @@ impl Publicity {
         }
         let mut repair = rule.repair.unwrap_or(k.repair);
         let mut repair_note = rule.repair_note.clone();
-        if has_type(&regime.no_repair_types) {
+        let barred: Vec<&str> =
+            regime.no_repair_types.iter().map(String::as_str).filter(|t| types.contains(t)).collect();
+        if !barred.is_empty() {
             repair = Repair::None;
-            repair_note =
-                Some(format!("受到{}等处罚的,依{}不得提前停止公示", regime.no_repair_types.join("、"), regime.name));
+            repair_note = Some(format!("受到{}处罚的,依{}不得提前停止公示", barred.join("、"), regime.name));
         }
         let repairable_from = match repair {
             Repair::Obligations => Some(from),

@@ -348,7 +348,7 @@ fn repairable(app: &App, r: &RecordView, today: Date) -> Result<(), ApiError> {
         return refuse(format!("该信息当前状态为“{:?}”,无需信用修复", p.state));
     }
     match (p.repair, p.repairable_from) {
-        (Repair::None, _) => refuse(format!("该信息不适用信用修复:{}", p.explanation)),
+        (Repair::None, _) => refuse(format!("该信息不适用信用修复:{}", p.repair_note.unwrap_or_default())),
         (_, Some(from)) if from.as_str() > today.to_string().as_str() => {
             refuse(format!("最短公示期未满,自{from}起方可申请信用修复"))
         }

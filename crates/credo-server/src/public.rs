@@ -68,6 +68,8 @@ pub struct PublicityView {
     pub shown_until: Option<String>,
     pub repairable_from: Option<String>,
     pub repair: Repair,
+    /// Why the record cannot be repaired through the platform, when it cannot.
+    pub repair_note: Option<String>,
     pub regime: Option<String>,
     /// Whether the record still counts for joint punishment (联合惩戒) today.
     pub counts: bool,
@@ -90,6 +92,7 @@ pub fn publicity(catalog: &Catalog, r: &RecordView, disputed: bool, today: Date)
         shown_until: day(w.shown_until),
         repairable_from: day(w.repairable_from),
         repair: w.repair,
+        repair_note: (w.repair == Repair::None).then_some(w.repair_note).flatten(),
         regime: w.regime_name,
         counts: st.counts,
         verified: w.verified,

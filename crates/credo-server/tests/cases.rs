@@ -238,6 +238,7 @@ async fn credit_repair_before_and_after_the_minimum_period() {
     assert!(v["detail"].as_str().unwrap().contains("2026-07-10"), "{v}");
     let (status, v) = s.call(&s.subject, Method::POST, "/api/v1/repairs", Some(apply(banned))).await;
     assert_eq!(status, 422, "吊销许可证件: no early stop under order 45: {v}");
+    assert!(v["detail"].as_str().unwrap().contains("受到吊销许可证件处罚的"), "{v}");
     let (status, _) = s.call(&s.handler, Method::POST, "/api/v1/repairs", Some(apply(id))).await;
     assert_eq!(status, 403, "only the subject applies");
 

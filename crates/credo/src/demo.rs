@@ -64,6 +64,8 @@ pub async fn run(data: &Path, opts: &crate::ServeOptions, subjects: usize, no_se
         let scopes = vec!["submit".to_string(), "check".to_string()];
         credo_server::keys::create(app.store.as_ref(), &d, scopes, None, "demo").await?.0
     };
+    let states = publicity_states(&app).await?;
+    let cases = seed_cases(&app, &synth).await?;
     let counts = app.store.counts().await?;
     let example = synth
         .subjects
@@ -83,6 +85,10 @@ pub async fn run(data: &Path, opts: &crate::ServeOptions, subjects: usize, no_se
     println!("  一站式查询    http://{addr}/api/v1/subjects?q=鑫源商贸");
     println!("  主体信用信息  http://{addr}/api/v1/subjects/{example}");
     println!("  信息目录      http://{addr}/api/v1/catalog");
+    println!("  公示状态      {states}");
+    for (what, path) in &cases {
+        println!("  {what}  http://{addr}{path}");
+    }
     println!("  部门 API 密钥(西宁市市场监督管理局,仅演示用):{demo_key}");
     println!(
         "  创建管理员    cargo run --release -- user add --data {} --username secadmin --name 管理员 --role secadmin",
@@ -93,6 +99,66 @@ pub async fn run(data: &Path, opts: &crate::ServeOptions, subjects: usize, no_se
         return Ok(());
     }
     crate::serve(app, opts).await
+}
+
+/// How many records are in each publicity state today (轻微 not published, periods ended …).
+async fn publicity_states(app: &App) -> anyhow::Result<String> {
+    let items: Vec<&str> = app.catalog.items.keys().map(String::as_str).collect();
+    let today = app.clock.today();
+    let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+    let mut after = 0;
+    loop {
+        let page = app.store.records_of_items(&items, after, 20_000).await?;
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        for r in &page {
+            let p = credo_server::public::publicity(&app.catalog, r, false, today);
+            *counts.entry(format!("{:?}", p.state)).or_default() += 1;
+        }
+    }
+    Ok(counts.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(",") + " 条")
+}
+
+/// An open objection on a published penalty and a whistleblower report, so that the case pages have something
+/// to show; returns what to print.
+async fn seed_cases(app: &App, synth: &Synth) -> anyhow::Result<Vec<(&'static str, String)>> {
+    use credo_server::cases::{self, Contact, ObjectionIn, ReportIn};
+    use credo_server::policy::Principal;
+    let today = app.clock.today();
+    let mut out = Vec::new();
+    let contact = || Some(Contact { name: "王五".into(), phone: "0971-8888888".into() });
+    let items = ["xzcf"];
+    let mut after = 0;
+    let target = 'find: loop {
+        let page = app.store.records_of_items(&items, after, 5_000).await?;
+        let Some(last) = page.last() else { break None };
+        after = last.id;
+        for r in &page {
+            if credo_server::public::publicity(&app.catalog, r, false, today).state.public() {
+                break 'find Some(r.id);
+            }
+        }
+    };
+    if let Some(record) = target {
+        let o =
+            ObjectionIn {
+                record, reason: "处罚决定书文号登记有误(演示)".into(), contact: contact(), files: vec![]
+            };
+        let c = cases::file_objection(app, &Principal::Anonymous, &o).await.map_err(|e| anyhow::anyhow!(e.detail))?;
+        out.push(("异议处理中的记录", format!("/api/v1/records/{record}")));
+        out.push(("异议案件进度  ", format!("/api/v1/cases/{}", c["number"].as_str().unwrap_or(""))));
+    }
+    let r = ReportIn {
+        department: synth.depts[0].uscc.clone(),
+        subject_name: "某某食品店(演示)".into(),
+        subject_code: None,
+        content: "销售过期食品(演示)".into(),
+        reporter: contact(),
+        files: vec![],
+    };
+    let c = cases::file_report(app, &Principal::Anonymous, &r).await.map_err(|e| anyhow::anyhow!(e.detail))?;
+    out.push(("举报案件进度  ", format!("/api/v1/cases/{}", c["number"].as_str().unwrap_or(""))));
+    Ok(out)
 }
 
 /// Writes a synthetic CSV (UTF-8) of `rows` rows of `item` with national Chinese headers.

@@ -268,9 +268,23 @@ fn own(p: &Principal, c: &Case) -> bool {
     account(p).is_some_and(|(a, r)| r == Role::Subject && c.account_id == Some(a.id))
 }
 
+/// A conflict when `record` already has an open case of `kind`.
+async fn refuse_if_open(app: &App, record: i64, kind: &str, code: &'static str, what: &str) -> Result<(), ApiError> {
+    let filter =
+        CaseFilter { record_id: Some(record), kind: Some(kind.into()), open_only: true, ..CaseFilter::default() };
+    match app.store.cases(&filter, 1).await?.first() {
+        Some(c) => Err(ApiError::conflict(code, format!("{what}(案件 {}),请等待办理结果", c.number))),
+        None => Ok(()),
+    }
+}
+
+async fn case(app: &App, number: &str) -> Result<Case, ApiError> {
+    app.store.case(number).await?.ok_or_else(|| ApiError::not_found(format!("没有编号为 {number} 的案件")))
+}
+
 /// A case by number as `p` may see it.
 pub async fn show(app: &App, p: &Principal, number: &str) -> Result<Value, ApiError> {
-    let c = app.store.case(number).await?.ok_or_else(|| ApiError::not_found(format!("没有编号为 {number} 的案件")))?;
+    let c = case(app, number).await?;
     let today = app.clock.today();
     if handles(p, &c) {
         audit(app, p, &format!("{}.read", c.kind), format!("case:{number}"), "ok".into()).await?;
@@ -377,26 +391,7 @@ pub async fn file_objection(app: &App, p: &Principal, o: &ObjectionIn) -> Result
     if matches!(view.state, State::已撤销 | State::已修复) {
         return Err(ApiError::unprocessable("record_closed", format!("该信息{:?},无需再提出异议", view.state)));
     }
-    let open = app
-        .store
-        .cases(
-            &CaseFilter {
-                record_id: Some(r.id),
-                kind: Some("objection".into()),
-                open_only: true,
-                ..CaseFilter::default()
-            },
-            1,
-        )
-        .await?;
-    if let Some(c) = open.first() {
-        return Err(ApiError::new(
-            axum::http::StatusCode::CONFLICT,
-            "objection_open",
-            "冲突",
-            format!("该信息已有异议正在处理(案件 {}),请等待答复", c.number),
-        ));
-    }
+    refuse_if_open(app, r.id, "objection", "objection_open", "该信息已有异议正在处理").await?;
     let reason = text("异议理由", &o.reason, 2000)?;
     let applicant = match own_subject {
         Some((a, _)) => json!({ "account": a.username, "name": a.name, "as": "信用主体" }),
@@ -517,26 +512,7 @@ pub async fn file_repair(app: &App, p: &Principal, o: &RepairIn) -> Result<Value
     }
     let today = app.clock.today();
     repairable(app, &r, today)?;
-    let open = app
-        .store
-        .cases(
-            &CaseFilter {
-                record_id: Some(r.id),
-                kind: Some("repair".into()),
-                open_only: true,
-                ..CaseFilter::default()
-            },
-            1,
-        )
-        .await?;
-    if let Some(c) = open.first() {
-        return Err(ApiError::new(
-            axum::http::StatusCode::CONFLICT,
-            "repair_open",
-            "冲突",
-            format!("该信息已有信用修复申请正在办理(案件 {})", c.number),
-        ));
-    }
+    refuse_if_open(app, r.id, "repair", "repair_open", "该信息已有信用修复申请正在办理").await?;
     let reason = text("修复理由(履行义务、纠正失信行为的情况)", &o.reason, 4000)?;
     let department = app
         .store
@@ -628,7 +604,7 @@ pub struct ExtendIn {
 
 /// 延期: an objection's deadline, once, to at most `objection_max` working days from filing.
 pub async fn extend(app: &App, p: &Principal, number: &str, o: &ExtendIn) -> Result<Value, ApiError> {
-    let c = app.store.case(number).await?.ok_or_else(|| ApiError::not_found(format!("没有编号为 {number} 的案件")))?;
+    let c = case(app, number).await?;
     let actor = acting(p, Role::Handler, c.department_id)?;
     let d = &app.catalog.publicity.deadlines;
     if c.kind != "objection" || c.closed_at.is_some() {
@@ -685,14 +661,9 @@ pub struct DecideIn {
 
 /// The next step of a case: the handler's decision (or the reviewer's, for a repair waiting for review).
 pub async fn decide(app: &App, p: &Principal, number: &str, o: &DecideIn) -> Result<Value, ApiError> {
-    let c = app.store.case(number).await?.ok_or_else(|| ApiError::not_found(format!("没有编号为 {number} 的案件")))?;
+    let c = case(app, number).await?;
     if c.closed_at.is_some() {
-        return Err(ApiError::new(
-            axum::http::StatusCode::CONFLICT,
-            "case_closed",
-            "冲突",
-            format!("案件 {number} 已办结"),
-        ));
+        return Err(ApiError::conflict("case_closed", format!("案件 {number} 已办结")));
     }
     let reason = text("理由", &o.reason, 2000)?;
     let today = app.clock.today();
@@ -850,12 +821,7 @@ pub async fn breach(app: &App, p: &Principal, record_id: i64, o: &BreachIn) -> R
         return Err(ApiError::unprocessable("not_a_commitment", "只有信用承诺记录可以记录未履约"));
     }
     if r.fields.get("CN_LYZT").is_some_and(|s| s == "未履约") {
-        return Err(ApiError::new(
-            axum::http::StatusCode::CONFLICT,
-            "already_breached",
-            "冲突",
-            "该承诺已记录为未履约",
-        ));
+        return Err(ApiError::conflict("already_breached", "该承诺已记录为未履约"));
     }
     let today = app.clock.today();
     let day = match o.date.as_deref() {
@@ -912,7 +878,7 @@ pub async fn record_expiries(app: &App, today: Date) -> anyhow::Result<usize> {
 
 /// A file of a case, for its handlers.
 pub async fn file(app: &App, p: &Principal, number: &str, n: i64) -> Result<(String, Vec<u8>), ApiError> {
-    let c = app.store.case(number).await?.ok_or_else(|| ApiError::not_found(format!("没有编号为 {number} 的案件")))?;
+    let c = case(app, number).await?;
     if !handles(p, &c) {
         return Err(ApiError::forbidden("只有办理该案件的人员可以查看证明材料"));
     }

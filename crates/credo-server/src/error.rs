@@ -36,6 +36,10 @@ impl ApiError {
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, "无法处理的数据", detail)
     }
 
+    pub fn conflict(code: &'static str, detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::CONFLICT, code, "冲突", detail)
+    }
+
     pub fn not_found(detail: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::NOT_FOUND, "not_found", "未找到", detail)
     }
@@ -63,7 +67,7 @@ impl ApiError {
 impl From<credo_store::StoreError> for ApiError {
     fn from(e: credo_store::StoreError) -> ApiError {
         match e {
-            credo_store::StoreError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "conflict", "冲突", m),
+            credo_store::StoreError::Conflict(m) => ApiError::conflict("conflict", m),
             credo_store::StoreError::NotFound(m) => ApiError::not_found(format!("没有找到{m}")),
             e => ApiError::internal(e),
         }

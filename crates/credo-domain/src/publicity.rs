@@ -749,15 +749,53 @@ mod tests {
                 Some(date!(2029 - 04 - 09)),
             ),
         ];
-        for &(decided, class, regime, published, repairable, last) in table {
-            let w = p.window_for_class("xzcf", class, decided, "西宁市生态环境局").unwrap();
-            let at = format!("{decided} {class}");
-            assert_eq!(w.regime.as_deref(), Some(regime), "{at}");
-            assert_eq!(w.published, published, "{at}");
-            assert_eq!(w.shown_from, published.then_some(decided), "{at}");
-            assert_eq!(w.repairable_from, repairable, "{at}");
-            assert_eq!(w.last_day, last, "{at}");
-            assert_eq!(w.shown_until, if published { last } else { None }, "{at}");
+        // 总局令第45号 for market regulation: 轻微 (警告) not published; 一般 3 months fixed; 严重 3 years, repair after 6 months.
+        let samr: &[Row] = &[
+            (date!(2026 - 05 - 06), Class::轻微, "samr45", false, None, None),
+            (date!(2026 - 05 - 06), Class::一般, "samr45", true, None, Some(date!(2026 - 08 - 05))),
+            (
+                date!(2026 - 05 - 06),
+                Class::严重,
+                "samr45",
+                true,
+                Some(date!(2026 - 11 - 06)),
+                Some(date!(2029 - 05 - 05)),
+            ),
+            (
+                date!(2021 - 08 - 31),
+                Class::一般,
+                "2021",
+                true,
+                Some(date!(2021 - 11 - 30)),
+                Some(date!(2024 - 08 - 30)),
+            ),
+        ];
+        for (rows, dept) in [(table, "西宁市生态环境局"), (samr, "西宁市市场监督管理局")] {
+            for &(decided, class, regime, published, repairable, last) in rows {
+                let w = p.window_for_class("xzcf", class, decided, dept).unwrap();
+                let at = format!("{decided} {class}");
+                assert_eq!(w.regime.as_deref(), Some(regime), "{at}");
+                assert_eq!(w.published, published, "{at}");
+                assert_eq!(w.shown_from, published.then_some(decided), "{at}");
+                assert_eq!(w.repairable_from, repairable, "{at}");
+                assert_eq!(w.last_day, last, "{at}");
+                assert_eq!(w.shown_until, if published { last } else { None }, "{at}");
+                // The boundary days: shown (or counted, when not published) through the last day, gone the next.
+                let inside = if published { State::公示中 } else { State::不予公示 };
+                assert_eq!(w.status("行政处罚", None, false, decided).state, inside, "{at}");
+                if let Some(l) = last {
+                    let on_last = w.status("行政处罚", None, false, l);
+                    assert_eq!((on_last.state, on_last.counts), (inside, true), "{at} on {l}");
+                    let next = w.status("行政处罚", None, false, l + Duration::days(1));
+                    assert_eq!((next.state, next.counts), (State::公示期满, false), "{at} after {l}");
+                }
+                if let Some(r) = repairable.filter(|r| *r > decided) {
+                    let before = w.status("行政处罚", None, false, r - Duration::days(1)).explanation;
+                    assert!(before.contains("起可申请信用修复"), "{at}: {before}");
+                    let after = w.status("行政处罚", None, false, r).explanation;
+                    assert!(after.contains("已满最短公示期") || !published, "{at}: {after}");
+                }
+            }
         }
     }
 

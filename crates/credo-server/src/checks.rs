@@ -523,6 +523,9 @@ pub async fn run(app: &App, asker: &Asker<'_>, req: &CheckRequest) -> Result<Val
             "decision": decision, "decision_label": decision.label(), "measures": measures,
         }));
     }
+    if replay.is_none() {
+        mark_disputed(app, &mut results).await?;
+    }
     let id = receipt_id(now.date());
     let receipt = json!({
         "id": id,
@@ -548,6 +551,31 @@ pub async fn run(app: &App, asker: &Asker<'_>, req: &CheckRequest) -> Result<Val
     };
     app.check_writer.write(check, events).await?;
     Ok(signed)
+}
+
+/// Flags evidence under an open objection (异议处理中): the measure still applies, the department should know.
+async fn mark_disputed(app: &App, results: &mut [Value]) -> Result<(), CheckError> {
+    let ids: Vec<i64> = results
+        .iter()
+        .flat_map(|r| r["measures"].as_array().into_iter().flatten())
+        .flat_map(|m| m["evidence"].as_array().into_iter().flatten())
+        .filter_map(|e| e["record_id"].as_i64())
+        .collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let disputed = app.store.disputed(&ids).await?;
+    for r in results.iter_mut() {
+        for m in r["measures"].as_array_mut().into_iter().flatten() {
+            for e in m["evidence"].as_array_mut().into_iter().flatten() {
+                if e["record_id"].as_i64().is_some_and(|id| disputed.contains(&id)) {
+                    e["disputed"] = json!(true);
+                    e["state"] = json!("异议处理中");
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `{"receipt", "signature", "public_key"}`: the signature is SM2 (SM3, ID 1234567812345678) over the receipt's

@@ -81,10 +81,14 @@ impl Scene {
     }
 
     async fn check(&self, scene: &str) -> String {
+        self.check_result(scene).await["decision"].as_str().unwrap().to_string()
+    }
+
+    async fn check_result(&self, scene: &str) -> Value {
         let body = json!({ "scene": scene, "purpose": "生命周期测试", "subjects": [COMPANY] });
         let (status, v) = self.call(&Auth::Key(self.checker.clone()), Method::POST, "/api/v1/checks", Some(body)).await;
         assert_eq!(status, 200, "{v}");
-        v["receipt"]["results"][0]["decision"].as_str().unwrap().to_string()
+        v["receipt"]["results"][0].clone()
     }
 
     async fn decide(&self, auth: &Auth, number: &str, outcome: &str, extra: Value) -> (u16, Value) {
@@ -210,7 +214,14 @@ async fn a_revoked_record_leaves_profiles_and_checks_and_national_day_counts() {
     let body = json!({ "record": id, "reason": "处罚决定已被复议机关撤销", "contact": contact() });
     let (status, v) = s.call(&Auth::None, Method::POST, "/api/v1/objections", Some(body)).await;
     assert_eq!((status, v["due_on"].as_str()), (201, Some("2026-10-13")), "10-1..10-7 off, 10-10 a working Saturday");
-    assert_eq!(s.check("jg").await, "attention", "an open objection does not lift a measure");
+    let during = s.check_result("jg").await;
+    assert_eq!(during["decision"], "attention", "an open objection does not lift a measure");
+    let evidence = &during["measures"][0]["evidence"][0];
+    assert_eq!(
+        (evidence["record_id"].as_i64(), evidence["state"].as_str()),
+        (Some(id), Some("异议处理中")),
+        "{during}"
+    );
     let number = v["number"].as_str().unwrap().to_string();
     s.day(date!(2026 - 10 - 09));
     let (status, v) = s.decide(&s.handler, &number, "撤销", json!({})).await;

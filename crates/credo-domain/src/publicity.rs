@@ -316,9 +316,10 @@ impl Window {
 
     /// The state on `day`, given the record's lifecycle mark and whether an objection is open.
     pub fn status(&self, item_name: &str, mark: Option<&Mark>, disputed: bool, day: Date) -> Status {
+        let noun = if item_name.ends_with("信息") { item_name.to_string() } else { format!("{item_name}信息") };
         let what = match self.class {
-            Some(c) => format!("该{item_name}信息为{c}失信信息"),
-            None => format!("该{item_name}信息"),
+            Some(c) => format!("该{noun}为{c}失信信息"),
+            None => format!("该{noun}"),
         };
         let basis = self.regime_name.as_ref().map(|n| format!(",依据{n}")).unwrap_or_default();
         if let Some(m) = mark.filter(|m| m.on <= day) {

@@ -66,8 +66,28 @@ async fn sign_in(
     Extension(ClientAddr(client)): Extension<ClientAddr>,
     Json(body): Json<SignIn>,
 ) -> Result<Response, ApiError> {
+    let (cookie, account, csrf) =
+        start_session(&app, client, &body.username, &body.password, body.totp.as_deref()).await?;
+    let mut response = Json(json!({
+        "account": account,
+        "role_label": Role::parse(&account.role).map(Role::label),
+        "csrf": csrf,
+    }))
+    .into_response();
+    response.headers_mut().insert(header::SET_COOKIE, cookie);
+    Ok(response)
+}
+
+/// Signs in (audited; an unknown name is not written down): the session cookie, the account and its CSRF token.
+pub async fn start_session(
+    app: &App,
+    client: Option<std::net::IpAddr>,
+    username: &str,
+    password: &str,
+    totp: Option<&str>,
+) -> Result<(HeaderValue, credo_store::Account, String), ApiError> {
     let client = client.map(|c| c.to_string());
-    let result = accounts::sign_in(&app, &body.username, &body.password, body.totp.as_deref(), client.as_deref()).await;
+    let result = accounts::sign_in(app, username, password, totp, client.as_deref()).await;
     let outcome = match &result {
         Ok(_) => "ok".to_string(),
         Err(e) => format!("denied: {e}"),
@@ -79,9 +99,9 @@ async fn sign_in(
     // A name that is no account is not recorded: people type passwords into the user name field.
     let known = match &result {
         Ok(_) => true,
-        Err(_) => app.store.account_by_username(&body.username).await?.is_some(),
+        Err(_) => app.store.account_by_username(username).await?.is_some(),
     };
-    let actor = if known { body.username.clone() } else { "(未知账号)".to_string() };
+    let actor = if known { username.to_string() } else { "(未知账号)".to_string() };
     app.store
         .append_audit(&credo_store::AuditEvent {
             actor: actor.clone(),
@@ -110,24 +130,23 @@ async fn sign_in(
         app.security.session_absolute.whole_seconds(),
         secure
     );
-    let mut response = Json(json!({
-        "account": account,
-        "role_label": Role::parse(&account.role).map(Role::label),
-        "csrf": accounts::csrf_token(&token),
-    }))
-    .into_response();
-    response.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).map_err(ApiError::internal)?);
-    Ok(response)
+    let cookie = HeaderValue::from_str(&cookie).map_err(ApiError::internal)?;
+    Ok((cookie, account, accounts::csrf_token(&token)))
 }
 
 async fn sign_out(State(app): State<App>, headers: HeaderMap) -> Result<Response, ApiError> {
-    if let Some(token) = guard::session_cookie(&headers) {
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response.headers_mut().insert(header::SET_COOKIE, end_session(&app, &headers).await?);
+    Ok(response)
+}
+
+/// Ends the session the request carries; the cookie that clears it.
+pub async fn end_session(app: &App, headers: &HeaderMap) -> Result<HeaderValue, ApiError> {
+    if let Some(token) = guard::session_cookie(headers) {
         app.store.end_session(&accounts::token_hash(&token)).await?;
     }
-    let mut response = StatusCode::NO_CONTENT.into_response();
-    let cookie = format!("{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
-    response.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).map_err(ApiError::internal)?);
-    Ok(response)
+    HeaderValue::from_str(&format!("{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"))
+        .map_err(ApiError::internal)
 }
 
 async fn me(Extension(p): Extension<Principal>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use credo_domain::catalog::Item;
@@ -22,7 +22,6 @@ pub const MAX_BODY: usize = 256 * 1024 * 1024;
 
 pub fn router(app: App) -> Router {
     Router::new()
-        .route("/", get(home))
         .route("/healthz", get(|| async { "ok" }))
         .route("/api/v1/subjects", get(search))
         .route("/api/v1/subjects/{key}", get(profile))
@@ -34,19 +33,6 @@ pub fn router(app: App) -> Router {
         .with_state(app)
 }
 
-async fn home(State(app): State<App>) -> Result<Html<String>, ApiError> {
-    let c = app.store.counts().await?;
-    Ok(Html(format!(
-        r#"<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>信用西宁</title></head>
-<body><h1>信用西宁 · 公共信用信息平台</h1>
-<p>信用主体 {} 个,信用记录 {} 条,待匹配记录 {} 条,归集部门 {} 个。</p>
-<form action="/api/v1/subjects" method="get"><label for="q">主体名称或统一社会信用代码</label> <input id="q" name="q"> <button>查询</button></form>
-<ul><li><a href="/api/v1/catalog">信息目录</a></li><li><code>GET /api/v1/subjects?q=…</code> 一站式查询</li><li><code>GET /api/v1/subjects/{{代码}}</code> 主体信用信息</li><li><code>POST /api/v1/batches</code> 部门归集(需 API 密钥)</li></ul>
-</body></html>"#,
-        c.subjects, c.records, c.unresolved, c.departments
-    )))
-}
-
 #[derive(Deserialize)]
 struct SearchParams {
     q: Option<String>,
@@ -54,15 +40,43 @@ struct SearchParams {
 }
 
 #[derive(Serialize)]
-struct SearchHit {
-    code: Option<String>,
-    name: String,
-    kind: credo_domain::catalog::SubjectKind,
-    kind_label: &'static str,
-    region: Option<String>,
-    region_name: Option<String>,
-    score: f32,
-    href: String,
+pub struct SearchHit {
+    #[serde(skip)]
+    pub id: i64,
+    pub code: Option<String>,
+    pub name: String,
+    pub kind: credo_domain::catalog::SubjectKind,
+    pub kind_label: &'static str,
+    pub region: Option<String>,
+    pub region_name: Option<String>,
+    pub score: f32,
+    pub href: String,
+}
+
+/// One-stop search (一站式查询): subjects by code, name, short name or traditional characters, best first.
+pub async fn find(app: &App, q: &str, limit: usize) -> Result<Vec<SearchHit>, ApiError> {
+    let limit = limit.clamp(1, 100);
+    let search = app.search.clone();
+    // A person's ID number is indexed by its blind index only.
+    let q2 = match credo_domain::ids::Ric::parse(q, app.clock.today()) {
+        Ok(ric) => app.vault.blind(ric.as_str()),
+        _ => q.to_string(),
+    };
+    let hits = tokio::task::spawn_blocking(move || search.search(&q2, limit)).await.map_err(ApiError::internal)??;
+    Ok(hits
+        .into_iter()
+        .map(|h| SearchHit {
+            id: h.id,
+            href: format!("/api/v1/subjects/id-{}", h.id),
+            region_name: h.region.as_deref().and_then(|r| app.catalog.regions.get(r)).map(|r| r.name.clone()),
+            kind_label: h.kind.label(),
+            code: h.code,
+            name: h.name,
+            kind: h.kind,
+            region: h.region,
+            score: h.score,
+        })
+        .collect())
 }
 
 async fn search(State(app): State<App>, Query(p): Query<SearchParams>) -> Result<Json<serde_json::Value>, ApiError> {
@@ -73,38 +87,19 @@ async fn search(State(app): State<App>, Query(p): Query<SearchParams>) -> Result
     if q.chars().count() > 100 {
         return Err(ApiError::bad_request("query_too_long", "查询词不能超过100个字符"));
     }
-    let limit = p.limit.unwrap_or(20).clamp(1, 100);
-    let search = app.search.clone();
-    // A person's ID number is indexed by its blind index only.
-    let q2 = match credo_domain::ids::Ric::parse(&q, app.clock.today()) {
-        Ok(ric) => app.vault.blind(ric.as_str()),
-        _ => q.clone(),
-    };
-    let hits = tokio::task::spawn_blocking(move || search.search(&q2, limit)).await.map_err(ApiError::internal)??;
-    let hits: Vec<SearchHit> = hits
-        .into_iter()
-        .map(|h| SearchHit {
-            href: format!("/api/v1/subjects/id-{}", h.id),
-            region_name: h.region.as_deref().and_then(|r| app.catalog.regions.get(r)).map(|r| r.name.clone()),
-            kind_label: h.kind.label(),
-            code: h.code,
-            name: h.name,
-            kind: h.kind,
-            region: h.region,
-            score: h.score,
-        })
-        .collect();
+    let hits = find(&app, &q, p.limit.unwrap_or(20)).await?;
     Ok(Json(
         // The query is echoed masked: an ID number typed in is not repeated in full.
         serde_json::json!({ "query": public::mask_embedded_ids(&q, app.clock.today()), "count": hits.len(), "hits": hits }),
     ))
 }
 
-async fn profile(State(app): State<App>, Path(key): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
+/// A subject by `id-N` or by any of its codes.
+pub async fn subject_by_key(app: &App, key: &str) -> Result<credo_store::Subject, ApiError> {
     let subject = match key.strip_prefix("id-").and_then(|i| i.parse::<i64>().ok()) {
         Some(id) => app.store.subject(id).await?,
         None => {
-            let code = credo_domain::ids::prepare(&key);
+            let code = credo_domain::ids::prepare(key);
             let code = match credo_domain::ids::identify(&code, app.clock.today()) {
                 Ok(id) => id.as_str().to_string(),
                 Err(_) => code,
@@ -112,7 +107,11 @@ async fn profile(State(app): State<App>, Path(key): Path<String>) -> Result<Json
             app.store.subject_by_code(&code).await?
         }
     };
-    let subject = subject.ok_or_else(|| ApiError::not_found(format!("没有找到代码为“{key}”的信用主体")))?;
+    subject.ok_or_else(|| ApiError::not_found(format!("没有找到代码为“{key}”的信用主体")))
+}
+
+async fn profile(State(app): State<App>, Path(key): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
+    let subject = subject_by_key(&app, &key).await?;
     let today = app.clock.today();
     let mut groups: BTreeMap<String, (String, Vec<public::PublicRecord>)> = BTreeMap::new();
     let records = app.store.subject_records(subject.id).await?;
@@ -190,6 +189,40 @@ async fn run_batch(
     })
 }
 
+/// A batch uploaded as a multipart form (`item`, `file`, optional `sheet`): the API's and the department console's.
+pub async fn batch_from_multipart(
+    app: &App,
+    dept: &Department,
+    request: axum::extract::Request,
+) -> Result<BatchSummary, ApiError> {
+    let bad = |e: axum::extract::multipart::MultipartError| ApiError::bad_request("bad_multipart", e.body_text());
+    let mut mp = Multipart::from_request(request, app)
+        .await
+        .map_err(|e| ApiError::bad_request("bad_multipart", e.body_text()))?;
+    let (mut item, mut file, mut sheet) = (None, None, None);
+    while let Some(field) = mp.next_field().await.map_err(bad)? {
+        match field.name() {
+            Some("item") => item = Some(field.text().await.map_err(bad)?),
+            Some("sheet") => sheet = Some(field.text().await.map_err(bad)?).filter(|s| !s.trim().is_empty()),
+            Some("file") => {
+                let name = field.file_name().unwrap_or("upload").to_string();
+                let bytes = field.bytes().await.map_err(bad)?;
+                file = Some((name, bytes)).filter(|(_, b)| !b.is_empty());
+            }
+            _ => {}
+        }
+    }
+    let item = item_of(
+        app,
+        dept,
+        item.as_deref().ok_or_else(|| ApiError::bad_request("missing_item", "缺少表单字段 item(目录项代码)"))?,
+    )?;
+    let (name, bytes) =
+        file.ok_or_else(|| ApiError::bad_request("missing_file", "缺少表单字段 file(CSV、XLSX 或 JSON 文件)"))?;
+    let table = credo_import::read_table(Format::detect(&name, &bytes), &bytes, sheet.as_deref()).map_err(unusable)?;
+    run_batch(app, item, dept, &table, Some(&name)).await
+}
+
 async fn submit_batch(
     State(app): State<App>,
     Extension(principal): Extension<Principal>,
@@ -199,39 +232,7 @@ async fn submit_batch(
     let dept = acting_department(&principal)?.clone();
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let summary = if content_type.starts_with("multipart/form-data") {
-        let mut mp = Multipart::from_request(request, &app)
-            .await
-            .map_err(|e| ApiError::bad_request("bad_multipart", e.body_text()))?;
-        let (mut item, mut file, mut sheet) = (None, None, None);
-        while let Some(field) =
-            mp.next_field().await.map_err(|e| ApiError::bad_request("bad_multipart", e.body_text()))?
-        {
-            match field.name() {
-                Some("item") => {
-                    item = Some(field.text().await.map_err(|e| ApiError::bad_request("bad_multipart", e.body_text()))?)
-                }
-                Some("sheet") => {
-                    sheet = Some(field.text().await.map_err(|e| ApiError::bad_request("bad_multipart", e.body_text()))?)
-                }
-                Some("file") => {
-                    let name = field.file_name().unwrap_or("upload").to_string();
-                    let bytes =
-                        field.bytes().await.map_err(|e| ApiError::bad_request("bad_multipart", e.body_text()))?;
-                    file = Some((name, bytes));
-                }
-                _ => {}
-            }
-        }
-        let item = item_of(
-            &app,
-            &dept,
-            item.as_deref().ok_or_else(|| ApiError::bad_request("missing_item", "缺少表单字段 item(目录项代码)"))?,
-        )?;
-        let (name, bytes) =
-            file.ok_or_else(|| ApiError::bad_request("missing_file", "缺少表单字段 file(CSV、XLSX 或 JSON 文件)"))?;
-        let table =
-            credo_import::read_table(Format::detect(&name, &bytes), &bytes, sheet.as_deref()).map_err(unusable)?;
-        run_batch(&app, item, &dept, &table, Some(&name)).await?
+        batch_from_multipart(&app, &dept, request).await?
     } else {
         let bytes = axum::body::to_bytes(request.into_body(), MAX_BODY).await.map_err(|_| {
             ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "请求过大", "请求体超过上限")

@@ -134,12 +134,13 @@ async fn presented_csrf(req: Request) -> Result<(Option<String>, Request), ApiEr
     if let Some(v) = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {
         return Ok((Some(v.to_string()), req));
     }
-    let is_form = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if content_type.starts_with("multipart/form-data") {
+        // A file upload from a page: the token rides in the form's action URL (the body may be large).
+        let token = req.uri().query().and_then(|q| form_urlencoded_field(q.as_bytes(), "csrf"));
+        return Ok((token, req));
+    }
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
         return Ok((None, req));
     }
     let (parts, body) = req.into_parts();
@@ -209,6 +210,11 @@ async fn check(app: &App, req: Request, next: Next) -> Result<Response, ApiError
     };
     match policy::decide(&principal, action) {
         Decision::Allow => {}
+        Decision::SignInRequired if crate::portal::is_page(&target) && method == "GET" => {
+            // A page: to the sign-in page, and back here afterwards.
+            let to = format!("/sign-in?next={}", target);
+            return Ok(crate::portal::see_other(&to, None));
+        }
         Decision::SignInRequired => {
             let e = ApiError::new(
                 axum::http::StatusCode::UNAUTHORIZED,
@@ -252,7 +258,11 @@ async fn check(app: &App, req: Request, next: Next) -> Result<Response, ApiError
 /// Security headers on every response: no inline or foreign script, no framing, no MIME sniffing, no referrer
 /// leaking search terms to other sites.
 pub async fn headers(State(tls): State<bool>, req: Request, next: Next) -> Response {
+    let page = crate::portal::is_page(req.uri().path());
     let mut response = as_problem(next.run(req).await).await;
+    if page {
+        response = as_page(response).await;
+    }
     let h = response.headers_mut();
     let set = |h: &mut HeaderMap, name: &'static str, value: &'static str| {
         h.insert(name, HeaderValue::from_static(value));
@@ -271,6 +281,22 @@ pub async fn headers(State(tls): State<bool>, req: Request, next: Next) -> Respo
         set(h, "strict-transport-security", "max-age=31536000");
     }
     response
+}
+
+/// A problem+json answer to a page request becomes an HTML page with the same status and Chinese detail.
+async fn as_page(response: Response) -> Response {
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if !is_problem {
+        return response;
+    }
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), 64 * 1024).await.unwrap_or_default();
+    let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+    let title = v["title"].as_str().unwrap_or("出错了");
+    crate::portal::error_page(status, v["code"].as_str().unwrap_or("error"), title, v["detail"].as_str().unwrap_or(""))
 }
 
 /// Errors the framework produces itself (a malformed JSON body, a wrong method, an unsupported media type) come as

@@ -26,6 +26,7 @@ pub mod guard;
 pub mod ingest;
 pub mod keys;
 pub mod policy;
+pub mod portal;
 pub mod public;
 
 /// Where "today" comes from: the wall clock in China Standard Time, a fixed day, or a day tests move on.
@@ -189,6 +190,7 @@ pub fn router(app: App) -> axum::Router {
         .merge(admin::router(app.clone()))
         .merge(checks::router(app.clone()))
         .merge(cases::router(app.clone()))
+        .merge(portal::router(app.clone()))
         .route_layer(axum::middleware::from_fn_with_state(app.clone(), guard::guard))
         .fallback(|| async { error::ApiError::not_found("没有这个地址") })
         .layer(axum::middleware::from_fn_with_state(tls, guard::headers))

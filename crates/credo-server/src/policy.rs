@@ -116,6 +116,8 @@ pub enum Action {
     FileCase,
     /// Handling objections, repairs, reports and commitment breaches (own department; 信用审核员: review).
     HandleCase,
+    /// The operators' dashboards (运行监测).
+    Dashboard,
 }
 
 impl Action {
@@ -146,6 +148,7 @@ impl Action {
             Action::CheckStats => "check.stats",
             Action::FileCase => "case.file",
             Action::HandleCase => "case.handle",
+            Action::Dashboard => "dashboard.read",
         }
     }
 }
@@ -197,6 +200,26 @@ pub const ROUTES: &[(&str, &str, Action)] = &[
     ("GET", "/api/v1/cases/{number}/files/{n}", Action::HandleCase),
     ("GET", "/api/v1/me/cases", Action::OwnSubject),
     ("POST", "/api/v1/commitments", Action::OwnSubject),
+    // The website (信用西宁): pages are routes like any other.
+    ("GET", "/static/site.css", Action::Public),
+    ("GET", "/search", Action::Public),
+    ("GET", "/subjects/{key}", Action::Public),
+    ("GET", "/records/{id}", Action::Public),
+    ("GET", "/records/{id}/objection", Action::Public),
+    ("POST", "/records/{id}/objection", Action::FileCase),
+    ("GET", "/report", Action::Public),
+    ("POST", "/report", Action::FileCase),
+    ("GET", "/cases", Action::Public),
+    ("GET", "/cases/{number}", Action::Public),
+    ("GET", "/sign-in", Action::Public),
+    ("POST", "/sign-in", Action::SignIn),
+    ("POST", "/sign-out", Action::Own),
+    ("GET", "/console", Action::Own),
+    ("GET", "/console/cases/{number}", Action::HandleCase),
+    ("POST", "/console/cases/{number}", Action::HandleCase),
+    ("GET", "/console/upload", Action::SubmitBatch),
+    ("POST", "/console/upload", Action::SubmitBatch),
+    ("GET", "/admin", Action::Dashboard),
 ];
 
 /// The action of a route, if it is listed.
@@ -262,6 +285,7 @@ pub fn decide(p: &Principal, action: Action) -> Decision {
                 | (Role::Auditor, ReadDepartments | ReadAccounts | ReadAudit)
                 | (Role::Subject, OwnSubject)
                 | (Role::Handler | Role::Reviewer, HandleCase)
+                | (Role::Sysadmin | Role::Secadmin | Role::Auditor | Role::Reviewer, Dashboard)
         ),
         (Principal::Key { key, .. }, _) => {
             let scope = |s: &str| key.scopes.iter().any(|k| k == s);

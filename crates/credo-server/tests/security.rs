@@ -138,7 +138,26 @@ fn expected() -> BTreeMap<(&'static str, &'static str), BTreeSet<&'static str>> 
         (("GET", "/api/v1/cases/{number}/files/{n}"), &["reviewer", "handler"]),
         (("GET", "/api/v1/me/cases"), &["subject"]),
         (("POST", "/api/v1/commitments"), &["subject"]),
+        (("GET", "/static/site.css"), ALL),
+        (("GET", "/search"), ALL),
+        (("GET", "/subjects/{key}"), ALL),
+        (("GET", "/records/{id}"), ALL),
+        (("GET", "/records/{id}/objection"), ALL),
+        (("POST", "/records/{id}/objection"), ALL),
+        (("GET", "/report"), ALL),
+        (("POST", "/report"), ALL),
+        (("GET", "/cases"), ALL),
+        (("GET", "/cases/{number}"), ALL),
+        (("GET", "/sign-in"), ALL),
+        (("POST", "/sign-in"), ALL),
+        (("GET", "/console"), ACCOUNTS),
+        (("GET", "/console/cases/{number}"), &["reviewer", "handler"]),
+        (("POST", "/console/cases/{number}"), &["reviewer", "handler"]),
+        (("GET", "/console/upload"), &["submitter", "key_submit"]),
+        (("POST", "/console/upload"), &["submitter", "key_submit"]),
+        (("GET", "/admin"), &["sysadmin", "secadmin", "auditor", "reviewer"]),
         // Signing out ends the session: last, so the matrix keeps its sessions until then.
+        (("POST", "/sign-out"), ACCOUNTS),
         (("DELETE", "/api/v1/session"), ACCOUNTS),
     ];
     table.into_iter().map(|(k, v)| (k, v.iter().copied().collect())).collect()
@@ -166,8 +185,9 @@ async fn every_route_with_every_role() {
     }
     // Routes in the table's order (sign-out last).
     let order: Vec<(&str, &str)> = {
-        let mut v: Vec<(&str, &str)> = table.keys().copied().filter(|k| *k != ("DELETE", "/api/v1/session")).collect();
-        v.push(("DELETE", "/api/v1/session"));
+        let ends = [("DELETE", "/api/v1/session"), ("POST", "/sign-out")];
+        let mut v: Vec<(&str, &str)> = table.keys().copied().filter(|k| !ends.contains(k)).collect();
+        v.extend(ends);
         v
     };
     let mut checked = 0;
@@ -182,7 +202,12 @@ async fn every_route_with_every_role() {
                 failures.push(format!("{method} {path} as {who}: {} {}", r.status, r.body));
             }
             if denied {
-                let want = if *who == "anonymous" { 401 } else { 403 };
+                let page = !path.starts_with("/api/");
+                let want = match (*who == "anonymous", page && *method == "GET") {
+                    (true, true) => 303,
+                    (true, false) => 401,
+                    _ => 403,
+                };
                 if r.status != want {
                     failures.push(format!("{method} {path} as {who}: denied with {} (want {want})", r.status));
                 }
@@ -384,8 +409,12 @@ async fn security_headers_on_every_response() {
         assert_eq!(h.get("x-content-type-options").unwrap(), "nosniff", "{path}");
         assert!(h.get("referrer-policy").is_some(), "{path}");
     }
-    let r = send(&t, &Auth::None, Method::GET, "/no-such-page", None).await;
+    let r = send(&t, &Auth::None, Method::GET, "/api/v1/no-such-thing", None).await;
     assert_eq!(r.headers.get("content-type").unwrap(), "application/problem+json");
+    // A page that does not exist is a page, with the problem's code.
+    let r = send(&t, &Auth::None, Method::GET, "/no-such-page", None).await;
+    assert_eq!((r.status, r.code()), (404, "not_found"));
+    assert!(r.headers.get("content-type").unwrap().to_str().unwrap().starts_with("text/html"));
     // The framework's own refusals are problem+json too.
     let bad_json = t
         .http

@@ -440,6 +440,17 @@ pub struct CaseFilter {
     pub open_only: bool,
 }
 
+/// Record counts for the operators' dashboards: per department, item, decision day and day first received.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordStat {
+    pub department: String,
+    pub item: String,
+    pub decided_on: Option<Date>,
+    /// `YYYY-MM-DD` (UTC) of the first version.
+    pub received_on: String,
+    pub count: i64,
+}
+
 /// Counts for the home page and the operators.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Counts {
@@ -530,6 +541,12 @@ pub trait Store: Send + Sync {
     /// Latest versions of records of `items` that have a subject, with `id > after`, in id order.
     async fn records_of_items(&self, items: &[&str], after: i64, limit: i64) -> Result<Vec<RecordView>>;
     async fn records_by_ids(&self, ids: &[i64]) -> Result<Vec<RecordView>>;
+    /// The newest records of `items` that have a subject, newest first.
+    async fn latest_records(&self, items: &[&str], limit: i64) -> Result<Vec<RecordView>>;
+    /// Batches, newest first (one department's, or all).
+    async fn recent_batches(&self, department_id: Option<i64>, limit: i64) -> Result<Vec<BatchSummary>>;
+    /// Record counts by department, item, decision day and first receipt day.
+    async fn record_stats(&self) -> Result<Vec<RecordStat>>;
     /// A subject's records as the platform knew them at `at`: per record, the last version received by then.
     async fn subject_records_as_of(&self, subject_id: i64, at: OffsetDateTime) -> Result<Vec<RecordView>>;
 

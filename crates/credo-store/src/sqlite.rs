@@ -1061,6 +1061,52 @@ impl Store for SqliteStore {
         self.record_views(&clause, vec![after, limit]).await
     }
 
+    async fn latest_records(&self, items: &[&str], limit: i64) -> Result<Vec<RecordView>> {
+        let list: Vec<String> =
+            items.iter().filter(|i| i.chars().all(|c| c.is_ascii_alphanumeric())).map(|i| format!("'{i}'")).collect();
+        let clause = format!("r.item IN ({}) AND r.subject_id IS NOT NULL ORDER BY r.id DESC LIMIT ?", list.join(","));
+        self.record_views(&clause, vec![limit]).await
+    }
+
+    async fn recent_batches(&self, department_id: Option<i64>, limit: i64) -> Result<Vec<BatchSummary>> {
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM batches WHERE (? IS NULL OR department_id = ?) AND finished_at IS NOT NULL ORDER BY id DESC LIMIT ?",
+        )
+        .bind(department_id)
+        .bind(department_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.extend(self.batch(id).await?);
+        }
+        Ok(out)
+    }
+
+    async fn record_stats(&self) -> Result<Vec<RecordStat>> {
+        sqlx::query(
+            "SELECT d.name AS department, r.item, r.decided_on, substr(v.received_at, 1, 10) AS received_on, COUNT(*) AS n
+             FROM records r
+             JOIN record_versions v ON v.record_id = r.id AND v.version = 1
+             JOIN departments d ON d.id = r.department_id
+             GROUP BY d.name, r.item, r.decided_on, substr(v.received_at, 1, 10)",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(RecordStat {
+                department: r.try_get("department")?,
+                item: r.try_get("item")?,
+                decided_on: parse_date(r.try_get("decided_on")?),
+                received_on: r.try_get("received_on")?,
+                count: r.try_get("n")?,
+            })
+        })
+        .collect()
+    }
+
     async fn records_by_ids(&self, ids: &[i64]) -> Result<Vec<RecordView>> {
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(IN_LIST) {

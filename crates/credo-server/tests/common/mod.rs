@@ -54,7 +54,9 @@ pub async fn spawn_with(security: Security) -> TestApp {
     let base = format!("http://{}", listener.local_addr().unwrap());
     let served = app.clone();
     tokio::spawn(async move { credo_server::serve(listener, served).await.unwrap() });
-    TestApp { _dir: dir, base, key, app, http: reqwest::Client::new() }
+    // Redirects are not followed: a page that wants a sign-in says so with its 303.
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    TestApp { _dir: dir, base, key, app, http }
 }
 
 impl TestApp {
@@ -95,12 +97,21 @@ pub enum Auth {
 pub struct Reply {
     pub status: u16,
     pub body: Value,
+    pub text: String,
     pub headers: reqwest::header::HeaderMap,
 }
 
 impl Reply {
+    /// The problem's code: from problem+json, from an error page's `data-code`, or a page's redirect to sign in.
     pub fn code(&self) -> &str {
-        self.body["code"].as_str().unwrap_or("")
+        if let Some(c) = self.body["code"].as_str() {
+            return c;
+        }
+        if let Some(rest) = self.text.split("data-code=\"").nth(1) {
+            return rest.split('"').next().unwrap_or("");
+        }
+        let location = self.headers.get("location").and_then(|l| l.to_str().ok()).unwrap_or("");
+        if self.status == 303 && location.starts_with("/sign-in") { "sign_in_required" } else { "" }
     }
 }
 
@@ -117,7 +128,7 @@ pub async fn send(t: &TestApp, auth: &Auth, method: Method, path: &str, body: Op
     let resp = r.send().await.unwrap();
     let (status, headers) = (resp.status().as_u16(), resp.headers().clone());
     let text = resp.text().await.unwrap();
-    Reply { status, body: serde_json::from_str(&text).unwrap_or(Value::Null), headers }
+    Reply { status, body: serde_json::from_str(&text).unwrap_or(Value::Null), text, headers }
 }
 
 pub async fn add_account(t: &TestApp, username: &str, role: &str) {

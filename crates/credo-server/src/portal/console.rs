@@ -1,0 +1,448 @@
+//! Signed-in pages: sign-in, the department console (cases with their deadlines, decisions, uploads with the
+//! row-level report) and the operators' dashboards.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::extract::{Path, Request, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use axum::{Extension, Form};
+use credo_store::{BatchSummary, Case, CaseFilter};
+use serde::Deserialize;
+
+use super::public::{CaseView, case_view};
+use super::{Chrome, charts, render, see_other};
+use crate::cases::{self, DecideIn, ListQuery};
+use crate::error::ApiError;
+use crate::guard::ClientAddr;
+use crate::policy::{Principal, Role};
+use crate::{App, admin, api};
+
+#[derive(Template)]
+#[template(path = "sign_in.html")]
+struct SignInPage {
+    chrome: Chrome,
+    next: String,
+    error: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Next {
+    #[serde(default)]
+    next: String,
+}
+
+/// Only a local path is followed after signing in.
+fn local(next: &str) -> String {
+    if next.starts_with('/') && !next.starts_with("//") { next.to_string() } else { String::new() }
+}
+
+pub async fn sign_in_form(
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<Next>,
+) -> Result<Response, ApiError> {
+    render(&SignInPage { chrome: Chrome::of(&p, &headers), next: local(&q.next), error: None })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SignInForm {
+    username: String,
+    password: String,
+    #[serde(default)]
+    totp: String,
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn sign_in(
+    State(app): State<App>,
+    Extension(ClientAddr(client)): Extension<ClientAddr>,
+    Form(f): Form<SignInForm>,
+) -> Result<Response, ApiError> {
+    let totp = Some(f.totp.trim()).filter(|t| !t.is_empty());
+    match admin::start_session(&app, client, f.username.trim(), &f.password, totp).await {
+        Ok((cookie, account, _)) => {
+            let home = match crate::policy::Role::parse(&account.role) {
+                Some(Role::Subject) => "/me",
+                Some(Role::Sysadmin | Role::Secadmin | Role::Auditor) => "/admin",
+                _ => "/console",
+            };
+            let next = local(&f.next);
+            Ok(see_other(if next.is_empty() { home } else { &next }, Some(cookie)))
+        }
+        Err(e) if e.status.is_client_error() => {
+            render(&SignInPage { chrome: Chrome::default(), next: local(&f.next), error: Some(e.detail) })
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn sign_out(State(app): State<App>, headers: HeaderMap) -> Result<Response, ApiError> {
+    Ok(see_other("/", Some(admin::end_session(&app, &headers).await?)))
+}
+
+pub struct InboxRow {
+    pub case: CaseView,
+    pub subject: String,
+}
+
+#[derive(Template)]
+#[template(path = "console.html")]
+struct ConsolePage {
+    chrome: Chrome,
+    department: String,
+    role: &'static str,
+    handles: bool,
+    submits: bool,
+    inbox: Vec<InboxRow>,
+    overdue: usize,
+    batches: Vec<BatchSummary>,
+    pending_feedback: usize,
+}
+
+fn account_role(p: &Principal) -> Option<Role> {
+    match p {
+        Principal::Account { role, .. } => Some(*role),
+        _ => None,
+    }
+}
+
+async fn subject_name(app: &App, c: &Case) -> String {
+    match (c.subject_id, c.content["subject_name"].as_str()) {
+        (_, Some(name)) => name.to_string(),
+        (Some(id), None) => app.store.subject(id).await.ok().flatten().map(|s| s.name).unwrap_or_default(),
+        _ => String::new(),
+    }
+}
+
+pub async fn console(
+    State(app): State<App>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let role = account_role(&p).ok_or_else(|| ApiError::forbidden("请以部门或平台工作人员账号登录"))?;
+    let department = p.department();
+    let handles = matches!(role, Role::Handler | Role::Reviewer);
+    let today = app.clock.today();
+    let mut inbox = Vec::new();
+    if handles {
+        let list = cases::list(&app, &p, &ListQuery::default()).await?;
+        for n in list["cases"].as_array().into_iter().flatten().filter_map(|c| c["number"].as_str()) {
+            if let Some(c) = app.store.case(n).await? {
+                inbox.push(InboxRow { subject: subject_name(&app, &c).await, case: case_view(&c, today) });
+            }
+        }
+    }
+    let overdue = inbox.iter().filter(|r| r.case.overdue).count();
+    let submits = role == Role::Submitter;
+    let batches = match (submits, department) {
+        (true, Some(d)) => app.store.recent_batches(Some(d.id), 10).await?,
+        _ => Vec::new(),
+    };
+    let pending_feedback = match (role, department) {
+        (Role::Checker, Some(d)) => app.store.pending_feedback(Some(d.id), 1000).await?.len(),
+        _ => 0,
+    };
+    render(&ConsolePage {
+        chrome: Chrome::of(&p, &headers),
+        department: department.map(|d| d.name.clone()).unwrap_or_else(|| "西宁市公共信用信息中心".into()),
+        role: role.label(),
+        handles,
+        submits,
+        inbox,
+        overdue,
+        batches,
+        pending_feedback,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "console_case.html")]
+struct CasePage {
+    chrome: Chrome,
+    case: CaseView,
+    subject: String,
+    kind: String,
+    applicant: Vec<(String, String)>,
+    content: Vec<(String, String)>,
+    files: Vec<(i64, String, String)>,
+    record: Option<super::public::Row>,
+    outcomes: Vec<&'static str>,
+    error: Option<String>,
+}
+
+/// What may come next for a case in its state (as `cases::decide` accepts them).
+fn outcomes(c: &Case) -> Vec<&'static str> {
+    match (c.kind.as_str(), c.state.as_str()) {
+        (_, _) if c.closed_at.is_some() => vec![],
+        ("objection", _) => vec!["维持", "更正", "撤销"],
+        ("repair", "待受理") => vec!["受理", "不予受理"],
+        ("repair", "办理中") => vec!["同意修复", "不予修复"],
+        ("repair", "待复核") => vec!["通过", "退回"],
+        ("report", _) => vec!["查实", "部分查实", "不属实"],
+        _ => vec![],
+    }
+}
+
+fn pairs(v: &serde_json::Value) -> Vec<(String, String)> {
+    fn label(k: &str) -> &str {
+        match k {
+            "reason" => "理由",
+            "commitment" => "信用承诺书",
+            "record_version" => "记录版本",
+            "subject_name" => "被举报主体",
+            "subject_code" => "主体代码",
+            "content" => "举报内容",
+            "name" => "姓名",
+            "phone" => "联系电话",
+            "account" => "账号",
+            "as" => "身份",
+            other => other,
+        }
+    }
+    let mut out = Vec::new();
+    let mut walk = |k: &str, v: &serde_json::Value| match v {
+        serde_json::Value::Null => {}
+        serde_json::Value::String(s) => out.push((label(k).to_string(), s.clone())),
+        other => out.push((label(k).to_string(), other.to_string())),
+    };
+    for (k, v) in v.as_object().into_iter().flatten() {
+        match v.as_object() {
+            Some(inner) => inner.iter().for_each(|(k2, v2)| walk(k2, v2)),
+            None => walk(k, v),
+        }
+    }
+    out
+}
+
+async fn case_page(
+    app: &App,
+    p: &Principal,
+    headers: &HeaderMap,
+    number: &str,
+    error: Option<String>,
+) -> Result<Response, ApiError> {
+    let v = cases::show(app, p, number).await?;
+    let c = app.store.case(number).await?.ok_or_else(|| ApiError::not_found(format!("没有编号为 {number} 的案件")))?;
+    let today = app.clock.today();
+    let record = match c.record_id {
+        Some(id) => app
+            .store
+            .records_by_ids(&[id])
+            .await?
+            .first()
+            .and_then(|r| super::public::row(app, r, c.closed_at.is_none() && c.kind == "objection", today))
+            .map(|(r, _)| r),
+        None => None,
+    };
+    let files = c.files.iter().map(|f| (f.n, f.name.clone(), f.sm3.clone())).collect();
+    render(&CasePage {
+        chrome: Chrome::of(p, headers),
+        subject: subject_name(app, &c).await,
+        kind: c.kind.clone(),
+        applicant: pairs(&v["applicant"]),
+        content: pairs(&c.content),
+        files,
+        record,
+        outcomes: outcomes(&c),
+        case: case_view(&c, today),
+        error,
+    })
+}
+
+pub async fn case(
+    State(app): State<App>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    Path(number): Path<String>,
+) -> Result<Response, ApiError> {
+    case_page(&app, &p, &headers, &number, None).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DecideForm {
+    outcome: String,
+    #[serde(default)]
+    reason: String,
+    /// 更正: one `CODE=VALUE` per line.
+    #[serde(default)]
+    fields: String,
+    #[serde(default)]
+    reward: String,
+    #[serde(default)]
+    extend_days: String,
+}
+
+pub async fn decide(
+    State(app): State<App>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    Path(number): Path<String>,
+    Form(f): Form<DecideForm>,
+) -> Result<Response, ApiError> {
+    let result = if f.outcome == "延期" {
+        let days = f.extend_days.trim().parse().unwrap_or(0);
+        cases::extend(&app, &p, &number, &cases::ExtendIn { days, reason: f.reason.clone() }).await
+    } else {
+        let fields: BTreeMap<String, String> = f
+            .fields
+            .lines()
+            .filter_map(|l| l.split_once('=').map(|(k, v)| (k.trim().to_string(), v.trim().to_string())))
+            .filter(|(k, _)| !k.is_empty())
+            .collect();
+        let reward = Some(f.reward.clone()).filter(|r| !r.trim().is_empty());
+        cases::decide(
+            &app,
+            &p,
+            &number,
+            &DecideIn { outcome: f.outcome.clone(), reason: f.reason.clone(), fields, reward },
+        )
+        .await
+    };
+    match result {
+        Ok(_) => Ok(see_other(&format!("/console/cases/{number}"), None)),
+        Err(e) if e.status.is_client_error() && e.status.as_u16() != 403 => {
+            case_page(&app, &p, &headers, &number, Some(e.detail)).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "upload.html")]
+struct UploadPage {
+    chrome: Chrome,
+    items: Vec<(String, String)>,
+    summary: Option<BatchSummary>,
+    error: Option<String>,
+}
+
+fn upload_items(app: &App, p: &Principal) -> Vec<(String, String)> {
+    let granted = p.department().map(|d| d.permissions.items.clone()).unwrap_or_default();
+    granted.iter().filter_map(|i| Some((i.clone(), app.catalog.item(i)?.name.clone()))).collect()
+}
+
+pub async fn upload_form(
+    State(app): State<App>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    render(&UploadPage { chrome: Chrome::of(&p, &headers), items: upload_items(&app, &p), summary: None, error: None })
+}
+
+pub async fn upload(
+    State(app): State<App>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    req: Request,
+) -> Result<Response, ApiError> {
+    let dept = p.department().cloned().ok_or_else(|| ApiError::forbidden("请以部门报送员账号上传"))?;
+    let (summary, error) = match api::batch_from_multipart(&app, &dept, req).await {
+        Ok(s) => (Some(s), None),
+        Err(e) if e.status.is_client_error() => (None, Some(e.detail)),
+        Err(e) => return Err(e),
+    };
+    render(&UploadPage { chrome: Chrome::of(&p, &headers), items: upload_items(&app, &p), summary, error })
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct Dashboard {
+    chrome: Chrome,
+    charts: Vec<(String, String)>,
+}
+
+/// 双公示 within 7 working days of the decision, per department (STANDARDS §4.1).
+const TIMELY_DAYS: u32 = 7;
+
+pub async fn dashboard(
+    State(app): State<App>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let stats = app.store.record_stats().await?;
+    let name = |item: &str| app.catalog.item(item).map(|i| i.name.clone()).unwrap_or_else(|| item.to_string());
+    let mut by_dept: BTreeMap<String, f64> = BTreeMap::new();
+    let mut by_item: BTreeMap<String, f64> = BTreeMap::new();
+    let mut by_month: BTreeMap<String, f64> = BTreeMap::new();
+    let mut timely: BTreeMap<String, (f64, f64)> = BTreeMap::new();
+    for s in &stats {
+        *by_dept.entry(s.department.clone()).or_default() += s.count as f64;
+        *by_item.entry(name(&s.item)).or_default() += s.count as f64;
+        if let Some(d) = s.decided_on {
+            *by_month.entry(format!("{}-{:02}", d.year(), u8::from(d.month()))).or_default() += s.count as f64;
+        }
+        if let (true, Some(decided), Some(received)) =
+            (s.item == "xzxk" || s.item == "xzcf", s.decided_on, credo_domain::value::parse_date(&s.received_on))
+        {
+            let t = timely.entry(s.department.clone()).or_default();
+            t.1 += s.count as f64;
+            if received <= app.catalog.calendar.add_working_days(decided, TIMELY_DAYS).value {
+                t.0 += s.count as f64;
+            }
+        }
+    }
+    let top = |m: BTreeMap<String, f64>, n: usize| {
+        let mut v: Vec<(String, f64)> = m.into_iter().collect();
+        v.sort_by(|a, b| b.1.total_cmp(&a.1));
+        v.truncate(n);
+        v
+    };
+    let months: Vec<(String, f64)> =
+        by_month.into_iter().rev().take(12).collect::<Vec<_>>().into_iter().rev().collect();
+    let timely: Vec<(String, f64)> =
+        timely.into_iter().map(|(d, (ok, all))| (d, if all > 0.0 { 100.0 * ok / all } else { 0.0 })).collect();
+    let mut rejected: BTreeMap<String, f64> = BTreeMap::new();
+    let (mut rows, mut refused) = (0.0, 0.0);
+    for b in app.store.recent_batches(None, 500).await? {
+        rows += b.rows as f64;
+        refused += b.rejected as f64;
+        for l in b.report.iter().filter(|l| l.severity == "error") {
+            *rejected.entry(l.code.clone()).or_default() += 1.0;
+        }
+    }
+    let cases = app.store.cases(&CaseFilter::default(), 10_000).await?;
+    let mut met: BTreeMap<String, (f64, f64)> = BTreeMap::new();
+    for c in cases.iter().filter(|c| c.closed_at.is_some()) {
+        let closed = c.closed_at.as_deref().and_then(credo_domain::value::parse_date);
+        let e = met.entry(super::public::case_view(c, app.clock.today()).kind).or_default();
+        e.1 += 1.0;
+        if let (Some(closed), Some(due)) = (closed, c.due_on)
+            && closed <= due
+        {
+            e.0 += 1.0;
+        }
+    }
+    let met: Vec<(String, f64)> = met.into_iter().map(|(k, (ok, all))| (k, 100.0 * ok / all.max(1.0))).collect();
+    let checks = app.store.check_stats(None).await?;
+    let mut volume: BTreeMap<String, f64> = BTreeMap::new();
+    let mut answered: BTreeMap<String, (f64, f64)> = BTreeMap::new();
+    for c in &checks {
+        let scene = app.catalog.measures.scene(&c.scene).map(|s| s.name.clone()).unwrap_or_else(|| c.scene.clone());
+        *volume.entry(scene.clone()).or_default() += c.subjects as f64;
+        let a = answered.entry(scene).or_default();
+        a.0 += c.answered as f64;
+        a.1 += c.hits as f64;
+    }
+    let feedback: Vec<(String, f64)> =
+        answered.into_iter().filter(|(_, (_, h))| *h > 0.0).map(|(s, (a, h))| (s, 100.0 * a / h)).collect();
+    let charts = vec![
+        ("按部门的信用记录数(前 12)".to_string(), charts::bars("按部门的信用记录数", &top(by_dept, 12), " 条")),
+        ("按目录项的信用记录数".to_string(), charts::bars("按目录项的信用记录数", &top(by_item, 12), " 条")),
+        ("按决定月份的信用记录数(近 12 个月)".to_string(), charts::bars("按决定月份的信用记录数", &months, " 条")),
+        (
+            format!("双公示及时率(决定后 {TIMELY_DAYS} 个工作日内归集)"),
+            charts::bars("双公示及时率", &top(timely.into_iter().collect(), 12), "%"),
+        ),
+        (
+            format!("拒收行数按错误代码(近 500 批,拒收率 {:.1}%)", 100.0 * refused / rows.max(1.0)),
+            charts::bars("拒收行数按错误代码", &top(rejected, 10), " 行"),
+        ),
+        ("案件按期办结率".to_string(), charts::bars("案件按期办结率", &met, "%")),
+        ("联合奖惩核查量(按场景,主体数)".to_string(), charts::bars("核查量", &top(volume, 9), " 个")),
+        ("核查反馈率(命中后已反馈)".to_string(), charts::bars("核查反馈率", &feedback, "%")),
+    ];
+    render(&Dashboard { chrome: Chrome::of(&p, &headers), charts })
+}

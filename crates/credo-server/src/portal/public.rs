@@ -1,0 +1,568 @@
+//! The public pages: home, one-stop search, subject pages with their tabs, records with their publicity, case
+//! tracking, and the objection and whistleblower forms.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::Extension;
+use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use base64::Engine as _;
+use credo_domain::catalog::SubjectKind;
+use credo_store::{Case, RecordView, Subject};
+use serde::Deserialize;
+use time::Date;
+
+use super::{Chrome, render, see_other};
+use crate::cases::{self, Contact, FileIn, ObjectionIn, ReportIn};
+use crate::error::ApiError;
+use crate::policy::{Principal, Role};
+use crate::{App, api, public as publish};
+
+/// One record as a row of a list: what it is, about whom, when, by whom, its state and why.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub id: i64,
+    pub item_name: String,
+    pub title: String,
+    pub subject: String,
+    pub decided: String,
+    pub department: String,
+    pub state: String,
+    pub explanation: String,
+}
+
+/// The row of a record on `today` (`None` when its item is not public).
+pub fn row(app: &App, r: &RecordView, disputed: bool, today: Date) -> Option<(Row, bool)> {
+    let item = app.catalog.item(&r.item)?;
+    let p = publish::record(&app.catalog, r, disputed, today)?;
+    let title = item.natural_key.first().and_then(|k| r.fields.get(k)).cloned().unwrap_or_default();
+    let row = Row {
+        id: r.id,
+        item_name: item.name.clone(),
+        title: publish::mask_embedded_ids(&title, today),
+        subject: item.subject_ref(&r.fields).name,
+        decided: r.decided_on.map(|d| d.to_string()).unwrap_or_default(),
+        department: r.department_name.clone(),
+        state: format!("{:?}", p.publicity.state),
+        explanation: p.publicity.explanation.clone(),
+    };
+    Some((row, p.publicity.state.public()))
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct Home {
+    chrome: Chrome,
+    subjects: i64,
+    records: i64,
+    departments: i64,
+    newest: Vec<Row>,
+}
+
+pub async fn home(
+    State(app): State<App>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let c = app.store.counts().await?;
+    let today = app.clock.today();
+    let latest = app.store.latest_records(&["xzxk", "xzcf"], 40).await?;
+    let newest: Vec<Row> = latest
+        .iter()
+        .filter_map(|r| row(&app, r, false, today))
+        .filter(|(_, shown)| *shown)
+        .map(|(r, _)| r)
+        .take(10)
+        .collect();
+    render(&Home {
+        chrome: Chrome::of(&p, &headers),
+        subjects: c.subjects,
+        records: c.records,
+        departments: c.departments,
+        newest,
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SearchQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    region: String,
+    #[serde(default)]
+    page: usize,
+}
+
+pub struct Hit {
+    pub id: i64,
+    pub name: String,
+    pub code: String,
+    pub kind: &'static str,
+    pub region: String,
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+struct SearchPage {
+    chrome: Chrome,
+    q: String,
+    kind: String,
+    region: String,
+    kinds: Vec<(&'static str, &'static str)>,
+    regions: Vec<(String, String)>,
+    hits: Vec<Hit>,
+    total: usize,
+    page: usize,
+    pages: usize,
+    message: Option<String>,
+}
+
+const PER_PAGE: usize = 20;
+
+fn query_string(pairs: &[(&str, &str)]) -> String {
+    let enc = |s: &str| -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    };
+    pairs.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| format!("{k}={}", enc(v))).collect::<Vec<_>>().join("&")
+}
+
+impl SearchPage {
+    fn link(&self, page: usize) -> String {
+        let page = page.to_string();
+        format!(
+            "/search?{}",
+            query_string(&[("q", &self.q), ("kind", &self.kind), ("region", &self.region), ("page", &page)])
+        )
+    }
+}
+
+pub async fn search(
+    State(app): State<App>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    Query(q): Query<SearchQuery>,
+) -> Result<Response, ApiError> {
+    let today = app.clock.today();
+    let text = q.q.trim().chars().take(100).collect::<String>();
+    let mut message = None;
+    let mut found = Vec::new();
+    if !text.is_empty() {
+        found = api::find(&app, &text, 100).await?;
+    }
+    let kind = SubjectKind::parse(&q.kind);
+    let hits: Vec<Hit> = found
+        .into_iter()
+        .filter(|h| kind.is_none_or(|k| h.kind == k))
+        .filter(|h| {
+            q.region.is_empty() || h.region.as_deref().is_some_and(|r| r.starts_with(q.region.trim_end_matches('0')))
+        })
+        .map(|h| Hit {
+            id: h.id,
+            name: h.name,
+            code: h.code.unwrap_or_default(),
+            kind: h.kind_label,
+            region: h.region_name.unwrap_or_default(),
+        })
+        .collect();
+    if !text.is_empty() && hits.is_empty() {
+        message = Some(format!(
+            "没有找到与“{}”相符的信用主体。可尝试简称、统一社会信用代码或更少的字。",
+            publish::mask_embedded_ids(&text, today)
+        ));
+    }
+    let total = hits.len();
+    let pages = total.div_ceil(PER_PAGE).max(1);
+    let page = q.page.clamp(1, pages);
+    let hits = hits.into_iter().skip((page - 1) * PER_PAGE).take(PER_PAGE).collect();
+    let regions: Vec<(String, String)> =
+        app.catalog.regions.xining_districts(today).into_iter().map(|r| (r.code.clone(), r.name.clone())).collect();
+    render(&SearchPage {
+        chrome: Chrome::of(&p, &headers),
+        q: publish::mask_embedded_ids(&text, today),
+        kind: q.kind.clone(),
+        region: q.region.clone(),
+        kinds: vec![("organisation", "法人及非法人组织"), ("individual_business", "个体工商户"), ("person", "自然人")],
+        regions,
+        hits,
+        total,
+        page,
+        pages,
+        message,
+    })
+}
+
+/// The subject page's tabs: code, label, the items shown.
+pub const TABS: [(&str, &str, &[&str]); 7] = [
+    ("jbxx", "基本信息", &["djzc"]),
+    ("xzxk", "行政许可", &["xzxk"]),
+    ("xzcf", "行政处罚", &["xzcf"]),
+    ("sxjl", "守信激励", &["sxjl"]),
+    ("sxcj", "失信惩戒", &["yzsx", "jyyc", "sxbzxr"]),
+    ("xycn", "信用承诺", &["xycn"]),
+    ("xypj", "信用评价", &["nsxy"]),
+];
+
+pub struct Tab {
+    pub code: &'static str,
+    pub label: &'static str,
+    pub count: usize,
+    pub current: bool,
+}
+
+#[derive(Template)]
+#[template(path = "subject.html")]
+struct SubjectPage {
+    chrome: Chrome,
+    key: String,
+    name: String,
+    code: String,
+    kind: &'static str,
+    region: String,
+    status: String,
+    basics: Vec<(String, String)>,
+    tabs: Vec<Tab>,
+    tab_label: &'static str,
+    rows: Vec<Row>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct TabQuery {
+    #[serde(default)]
+    tab: String,
+}
+
+pub async fn subject(
+    State(app): State<App>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    Path(key): Path<String>,
+    Query(q): Query<TabQuery>,
+) -> Result<Response, ApiError> {
+    let s: Subject = api::subject_by_key(&app, &key).await?;
+    let today = app.clock.today();
+    let records = app.store.subject_records(s.id).await?;
+    let disputed = app.store.disputed(&records.iter().map(|r| r.id).collect::<Vec<_>>()).await?;
+    let shown: Vec<(String, Row)> = records
+        .iter()
+        .filter_map(|r| {
+            row(&app, r, disputed.contains(&r.id), today).filter(|(_, shown)| *shown).map(|(x, _)| (r.item.clone(), x))
+        })
+        .collect();
+    let current = TABS.iter().find(|t| t.0 == q.tab).unwrap_or(&TABS[0]);
+    let tabs = TABS
+        .iter()
+        .map(|t| Tab {
+            code: t.0,
+            label: t.1,
+            count: shown.iter().filter(|(item, _)| t.2.contains(&item.as_str())).count(),
+            current: t.0 == current.0,
+        })
+        .collect();
+    let rows = shown.into_iter().filter(|(item, _)| current.2.contains(&item.as_str())).map(|(_, r)| r).collect();
+    let mut basics = Vec::new();
+    if let (Some(profile), Some(item)) = (s.profile.as_ref().and_then(|p| p.as_object()), app.catalog.item("djzc")) {
+        for f in item.fields.iter().filter(|f| f.public) {
+            if let Some(v) = profile.get(&f.code).and_then(|v| v.as_str()).filter(|v| !v.is_empty()) {
+                basics.push((f.name.clone(), publish::mask_embedded_ids(v, today)));
+            }
+        }
+    }
+    render(&SubjectPage {
+        chrome: Chrome::of(&p, &headers),
+        key: format!("id-{}", s.id),
+        name: s.name.clone(),
+        code: publish::display_code(&s).unwrap_or_default(),
+        kind: s.kind.label(),
+        region: s
+            .region
+            .as_deref()
+            .and_then(|r| app.catalog.regions.get(r))
+            .map(|r| r.name.clone())
+            .unwrap_or_default(),
+        status: s.status.clone().unwrap_or_default(),
+        basics,
+        tabs,
+        tab_label: current.1,
+        rows,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "record.html")]
+struct RecordPage {
+    chrome: Chrome,
+    row: Row,
+    subject_key: Option<String>,
+    fields: Vec<(String, String)>,
+    shown_from: String,
+    shown_until: String,
+    repairable_from: String,
+    regime: String,
+    disputed: bool,
+    repair_refused: Option<String>,
+    is_subject: bool,
+}
+
+async fn shown_record(app: &App, id: i64) -> Result<(RecordView, publish::PublicRecord, bool), ApiError> {
+    let r = app
+        .store
+        .records_by_ids(&[id])
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| ApiError::not_found(format!("没有编号为 {id} 的信用记录")))?;
+    let disputed = app.store.disputed(&[id]).await?.contains(&id);
+    let p = publish::record(&app.catalog, &r, disputed, app.clock.today())
+        .filter(|p| p.publicity.state.public())
+        .ok_or_else(|| ApiError::not_found(format!("编号为 {id} 的信用记录不在公示中")))?;
+    Ok((r, p, disputed))
+}
+
+pub async fn record(
+    State(app): State<App>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    let today = app.clock.today();
+    let (r, shown, disputed) = shown_record(&app, id).await?;
+    let view = cases::record_view(&app, id).await?;
+    let (row, _) = row(&app, &r, disputed, today).ok_or_else(|| ApiError::not_found("该信息不公开"))?;
+    let is_subject = matches!(&p, Principal::Account { account, role: Role::Subject, .. } if account.subject_id.is_some() && account.subject_id == r.subject_id);
+    render(&RecordPage {
+        chrome: Chrome::of(&p, &headers),
+        row,
+        subject_key: r.subject_id.map(|s| format!("id-{s}")),
+        fields: shown.fields.iter().map(|f| (f.name.clone(), f.value.clone())).collect(),
+        shown_from: shown.publicity.shown_from.clone().unwrap_or_else(|| "—".into()),
+        shown_until: shown.publicity.shown_until.clone().unwrap_or_else(|| "移出或撤销前".into()),
+        repairable_from: shown.publicity.repairable_from.clone().unwrap_or_else(|| "—".into()),
+        regime: shown.publicity.regime.clone().unwrap_or_else(|| "—".into()),
+        disputed,
+        repair_refused: view["repair_refused"].as_str().map(str::to_string),
+        is_subject,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "objection.html")]
+struct ObjectionPage {
+    chrome: Chrome,
+    row: Row,
+    signed_in_subject: bool,
+    error: Option<String>,
+}
+
+pub async fn objection_form(
+    State(app): State<App>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    let (r, _, disputed) = shown_record(&app, id).await?;
+    let (row, _) = row(&app, &r, disputed, app.clock.today()).ok_or_else(|| ApiError::not_found("该信息不公开"))?;
+    let signed_in_subject =
+        matches!(&p, Principal::Account { account, role: Role::Subject, .. } if account.subject_id == r.subject_id);
+    render(&ObjectionPage { chrome: Chrome::of(&p, &headers), row, signed_in_subject, error: None })
+}
+
+/// A form posted as multipart: its text fields and its files (as the case services take them).
+async fn form_with_files(app: &App, req: Request) -> Result<(HashMap<String, String>, Vec<FileIn>), ApiError> {
+    let bad = |e: axum::extract::multipart::MultipartError| ApiError::bad_request("bad_form", e.body_text());
+    let mut mp =
+        Multipart::from_request(req, app).await.map_err(|e| ApiError::bad_request("bad_form", e.body_text()))?;
+    let (mut fields, mut files) = (HashMap::new(), Vec::new());
+    while let Some(f) = mp.next_field().await.map_err(bad)? {
+        let name = f.name().unwrap_or_default().to_string();
+        match f.file_name().map(str::to_string) {
+            Some(file) => {
+                let bytes = f.bytes().await.map_err(bad)?;
+                if !bytes.is_empty() {
+                    files.push(FileIn {
+                        name: file,
+                        content_base64: base64::engine::general_purpose::STANDARD.encode(bytes),
+                    });
+                }
+            }
+            None => {
+                fields.insert(name, f.text().await.map_err(bad)?);
+            }
+        }
+    }
+    Ok((fields, files))
+}
+
+fn contact(fields: &HashMap<String, String>) -> Option<Contact> {
+    let name = fields.get("name").filter(|v| !v.trim().is_empty())?;
+    let phone = fields.get("phone").filter(|v| !v.trim().is_empty())?;
+    Some(Contact { name: name.clone(), phone: phone.clone() })
+}
+
+pub async fn objection(
+    State(app): State<App>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    req: Request,
+) -> Result<Response, ApiError> {
+    let (fields, files) = form_with_files(&app, req).await?;
+    let o = ObjectionIn {
+        record: id,
+        reason: fields.get("reason").cloned().unwrap_or_default(),
+        contact: contact(&fields),
+        files,
+    };
+    match cases::file_objection(&app, &p, &o).await {
+        Ok(v) => Ok(see_other(&format!("/cases/{}?filed=1", v["number"].as_str().unwrap_or_default()), None)),
+        Err(e) if e.status.is_client_error() && e.status.as_u16() != 404 => {
+            let (r, _, disputed) = shown_record(&app, id).await?;
+            let (row, _) =
+                row(&app, &r, disputed, app.clock.today()).ok_or_else(|| ApiError::not_found("该信息不公开"))?;
+            let signed_in_subject = matches!(&p, Principal::Account { account, role: Role::Subject, .. } if account.subject_id == r.subject_id);
+            render(&ObjectionPage { chrome: Chrome::of(&p, &headers), row, signed_in_subject, error: Some(e.detail) })
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "report.html")]
+struct ReportPage {
+    chrome: Chrome,
+    departments: Vec<(String, String)>,
+    error: Option<String>,
+}
+
+async fn report_page(
+    app: &App,
+    p: &Principal,
+    headers: &HeaderMap,
+    error: Option<String>,
+) -> Result<Response, ApiError> {
+    let departments = app.store.departments().await?.into_iter().map(|d| (d.uscc, d.name)).collect();
+    render(&ReportPage { chrome: Chrome::of(p, headers), departments, error })
+}
+
+pub async fn report_form(
+    State(app): State<App>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    report_page(&app, &p, &headers, None).await
+}
+
+pub async fn report(
+    State(app): State<App>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    req: Request,
+) -> Result<Response, ApiError> {
+    let (fields, files) = form_with_files(&app, req).await?;
+    let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
+    let o = ReportIn {
+        department: get("department"),
+        subject_name: get("subject_name"),
+        subject_code: Some(get("subject_code")).filter(|c| !c.trim().is_empty()),
+        content: get("content"),
+        reporter: contact(&fields),
+        files,
+    };
+    match cases::file_report(&app, &p, &o).await {
+        Ok(v) => Ok(see_other(&format!("/cases/{}?filed=1", v["number"].as_str().unwrap_or_default()), None)),
+        Err(e) if e.status.is_client_error() => report_page(&app, &p, &headers, Some(e.detail)).await,
+        Err(e) => Err(e),
+    }
+}
+
+/// A case as its tracking page shows it (no applicant, no evidence).
+pub struct CaseView {
+    pub number: String,
+    pub kind: String,
+    pub state: String,
+    pub filed: String,
+    pub due: String,
+    pub overdue: bool,
+    pub outcome: String,
+    pub reply: String,
+    pub steps: Vec<(String, String)>,
+    pub record_id: Option<i64>,
+}
+
+pub fn case_view(c: &Case, today: Date) -> CaseView {
+    let t = cases::tracking(c, today);
+    let s = |k: &str| t[k].as_str().unwrap_or_default().to_string();
+    CaseView {
+        number: c.number.clone(),
+        kind: s("kind_label"),
+        state: c.state.clone(),
+        filed: c.filed_at.chars().take(10).collect(),
+        due: c.due_on.map(|d| d.to_string()).unwrap_or_default(),
+        overdue: t["overdue"].as_bool().unwrap_or(false),
+        outcome: c.outcome.clone().unwrap_or_default(),
+        reply: c.outcome_reason.clone().unwrap_or_default(),
+        steps: c
+            .steps
+            .iter()
+            .map(|x| (x.at.chars().take(16).collect::<String>().replace('T', " "), x.step.clone()))
+            .collect(),
+        record_id: c.record_id,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "case.html")]
+struct CasePage {
+    chrome: Chrome,
+    case: Option<CaseView>,
+    number: String,
+    filed: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CaseQuery {
+    #[serde(default)]
+    number: String,
+    #[serde(default)]
+    filed: String,
+}
+
+pub async fn case_lookup(
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    Query(q): Query<CaseQuery>,
+) -> Result<Response, ApiError> {
+    let number = q.number.trim().to_uppercase();
+    if !number.is_empty() {
+        return Ok(see_other(&format!("/cases/{number}"), None));
+    }
+    render(&CasePage { chrome: Chrome::of(&p, &headers), case: None, number, filed: false })
+}
+
+pub async fn case(
+    State(app): State<App>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    Path(number): Path<String>,
+    Query(q): Query<CaseQuery>,
+) -> Result<Response, ApiError> {
+    let c = app
+        .store
+        .case(&number)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("没有编号为 {number} 的案件,请核对办理编号")))?;
+    render(&CasePage {
+        chrome: Chrome::of(&p, &headers),
+        case: Some(case_view(&c, app.clock.today())),
+        number,
+        filed: !q.filed.is_empty(),
+    })
+}

@@ -1,0 +1,240 @@
+//! The 信用西宁 website in a real Chromium (Debian's `chromium` and `chromium-driver`, headless, over WebDriver):
+//! a citizen searches by short name, opens the subject and the record, files an objection; the department sees it
+//! in its console and corrects the record; the public pages show the outcome. A department uploads a CSV with an
+//! error and reads the row-level report; an operator opens the dashboards. Screenshots of the main pages at
+//! desktop and phone widths go to `screenshots/` at the repository root.
+
+#![expect(clippy::unwrap_used, reason = "test fixtures fail loudly")]
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+use common::{COMPANY, DEPT, PASSWORD, TestApp, add_account, spawn, totp_now};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// chromedriver on a free port, and a headless Chromium session through it.
+async fn browser() -> (Driver, Client) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!("chromedriver is needed for the browser tests (apt-get install chromium-driver): {e}")
+        });
+    let driver = Driver(child);
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({ "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--lang=zh-CN", "--window-size=1280,900"] }),
+    );
+    // fantoccini's HTTP client is built with rustls; the platform uses the ring provider.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        if let Ok(c) = ClientBuilder::rustls().unwrap().capabilities(caps.clone()).connect(&url).await {
+            return (driver, c);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not start on port {port}");
+}
+
+fn shots() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Screenshots of the current page at desktop and phone widths.
+async fn shoot(c: &Client, name: &str) {
+    for (suffix, w, h) in [("desktop", 1280, 900), ("phone", 390, 844)] {
+        c.set_window_size(w, h).await.unwrap();
+        let png = c.screenshot().await.unwrap();
+        assert!(png.starts_with(b"\x89PNG"), "a PNG");
+        std::fs::write(shots().join(format!("{name}-{suffix}.png")), png).unwrap();
+    }
+    c.set_window_size(1280, 900).await.unwrap();
+}
+
+async fn text(c: &Client) -> String {
+    c.find(Locator::Css("main")).await.unwrap().text().await.unwrap()
+}
+
+/// The page's main text once it contains `needle` (a click's navigation finishes asynchronously).
+async fn wait_for(c: &Client, needle: &str) -> String {
+    let mut last = String::new();
+    for _ in 0..100 {
+        if let Ok(m) = c.find(Locator::Css("main")).await
+            && let Ok(t) = m.text().await
+        {
+            if t.contains(needle) {
+                return t;
+            }
+            last = t;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the page never showed “{needle}”:\n{last}");
+}
+
+async fn sign_in(t: &TestApp, c: &Client, username: &str) {
+    c.delete_all_cookies().await.unwrap();
+    c.goto(&format!("{}/sign-in", t.base)).await.unwrap();
+    c.find(Locator::Id("username")).await.unwrap().send_keys(username).await.unwrap();
+    c.find(Locator::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
+    if let Some(code) = totp_now(t, username).await {
+        c.find(Locator::Id("totp")).await.unwrap().send_keys(&code).await.unwrap();
+    }
+    c.find(Locator::Css("main form button[type=submit]")).await.unwrap().click().await.unwrap();
+    for _ in 0..100 {
+        if !c.current_url().await.unwrap().path().starts_with("/sign-in") {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("{username} was not signed in: {}", text(c).await);
+}
+
+async fn seed(t: &TestApp) {
+    let registration = json!({
+        "DJ_MC": "西宁市城东区鑫源商贸有限公司", "DJ_SHXYM": COMPANY, "DJ_ZTLB": "法人及非法人组织", "DJ_FDDBR": "张三",
+        "DJ_CLRQ": "2018-03-01", "DJ_DJJG": "西宁市市场监督管理局", "DJ_HZRQ": "2018-03-01", "DJ_DJZT": "存续",
+    });
+    let (status, s) = t.post_batch(json!({ "item": "djzc", "records": [registration] })).await;
+    assert_eq!((status, s["accepted"].as_u64()), (200, Some(1)), "{s}");
+    let penalty = json!({
+        "CF_XDR_MC": "西宁市城东区鑫源商贸有限公司", "CF_XDR_LB": "法人及非法人组织", "CF_XDR_SHXYM": COMPANY,
+        "CF_WSH": "宁市监罚〔2026〕21号", "CF_WFXW": "销售不合格商品", "CF_SY": "经查属实", "CF_YJ": "《产品质量法》第四十九条",
+        "CF_CFLB": "罚款", "CF_NR": "罚款15万元", "CF_NR_FK": "15", "CF_JDRQ": "2026-06-01", "CF_YXQ": "2099-12-31",
+        "CF_CFJG": "西宁市市场监督管理局", "CF_CFJGDM": DEPT, "CF_SJLY": "西宁市市场监督管理局", "CF_SJLYDM": DEPT,
+    });
+    let (status, s) = t.post_batch(json!({ "item": "xzcf", "records": [penalty] })).await;
+    assert_eq!((status, s["accepted"].as_u64()), (200, Some(1)), "{s}");
+}
+
+#[tokio::test]
+async fn the_website_end_to_end_in_chromium() {
+    let t = spawn().await;
+    seed(&t).await;
+    for (name, role) in [("handler1", "handler"), ("submitter1", "submitter"), ("sysadmin1", "sysadmin")] {
+        add_account(&t, name, role).await;
+    }
+    let (_driver, c) = browser().await;
+
+    // A citizen: the home page, a search by short name, the subject, the record.
+    c.goto(&format!("{}/", t.base)).await.unwrap();
+    assert_eq!(c.find(Locator::Css("html")).await.unwrap().attr("lang").await.unwrap().as_deref(), Some("zh-CN"));
+    assert!(text(&c).await.contains("最新双公示"));
+    shoot(&c, "home").await;
+    c.find(Locator::Id("q")).await.unwrap().send_keys("鑫源商贸").await.unwrap();
+    c.find(Locator::Css("form.search button")).await.unwrap().click().await.unwrap();
+    wait_for(&c, "共 1 个主体").await;
+    shoot(&c, "search").await;
+    c.find(Locator::LinkText("西宁市城东区鑫源商贸有限公司")).await.unwrap().click().await.unwrap();
+    wait_for(&c, "91630100MA7X00018G").await;
+    shoot(&c, "subject").await;
+    c.find(Locator::XPath("//ul[@class='tabs']//a[contains(., '行政处罚')]")).await.unwrap().click().await.unwrap();
+    let page = wait_for(&c, "严重失信信息").await;
+    assert!(page.contains("公示中"), "{page}");
+    c.find(Locator::XPath("//main//a[contains(., '宁市监罚〔2026〕21号')]")).await.unwrap().click().await.unwrap();
+    let page = wait_for(&c, "信息内容").await;
+    assert!(page.contains("自2026年6月1日起公示") && page.contains("2029-05-31"), "{page}");
+    shoot(&c, "record").await;
+
+    // The objection form: a missing contact is refused on the page, then it is filed.
+    c.find(Locator::LinkText("对此信息提出异议")).await.unwrap().click().await.unwrap();
+    wait_for(&c, "异议理由").await;
+    c.find(Locator::Id("reason")).await.unwrap().send_keys("罚款金额登记有误,应为12万元").await.unwrap();
+    c.find(Locator::Id("name")).await.unwrap().send_keys("王五").await.unwrap();
+    c.find(Locator::Id("phone")).await.unwrap().send_keys("0971-8888888").await.unwrap();
+    let evidence = std::env::temp_dir().join(format!("缴款凭证-{}.txt", std::process::id()));
+    std::fs::write(&evidence, "缴款凭证:120000元").unwrap();
+    c.find(Locator::Id("files")).await.unwrap().send_keys(evidence.to_str().unwrap()).await.unwrap();
+    shoot(&c, "objection").await;
+    c.find(Locator::Css("main form button[type=submit]")).await.unwrap().click().await.unwrap();
+    let page = wait_for(&c, "已受理").await;
+    assert!(page.contains("办理中"), "{page}");
+    let number = c.find(Locator::Css("main .notice strong")).await.unwrap().text().await.unwrap();
+    assert!(number.starts_with("YY"), "{number}");
+    shoot(&c, "case").await;
+    c.goto(&format!("{}/subjects/{COMPANY}?tab=xzcf", t.base)).await.unwrap();
+    assert!(text(&c).await.contains("异议处理中"), "marked at once");
+
+    // The department: its inbox has the case; it corrects the amount.
+    sign_in(&t, &c, "handler1").await;
+    c.goto(&format!("{}/console", t.base)).await.unwrap();
+    assert!(text(&c).await.contains(&number), "{}", text(&c).await);
+    shoot(&c, "console").await;
+    c.find(Locator::LinkText(&number)).await.unwrap().click().await.unwrap();
+    let page = wait_for(&c, "申请内容").await;
+    assert!(
+        page.contains("王五") && page.contains("缴款凭证"),
+        "the handler sees the applicant and the evidence: {page}"
+    );
+    c.find(Locator::Css("input[name=outcome][value=更正]")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Id("reason")).await.unwrap().send_keys("经核对原始案卷,罚款金额应为12万元,予以更正").await.unwrap();
+    c.find(Locator::Id("fields")).await.unwrap().send_keys("CF_NR_FK=12").await.unwrap();
+    shoot(&c, "console-case").await;
+    c.find(Locator::Css("main form button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for(&c, "已办结").await;
+
+    // The public sees the outcome.
+    c.delete_all_cookies().await.unwrap();
+    c.goto(&format!("{}/cases/{number}", t.base)).await.unwrap();
+    let page = text(&c).await;
+    assert!(page.contains("更正") && page.contains("予以更正"), "{page}");
+    c.goto(&format!("{}/subjects/{COMPANY}?tab=xzcf", t.base)).await.unwrap();
+    let page = text(&c).await;
+    assert!(page.contains("公示中") && !page.contains("异议处理中"), "{page}");
+    c.find(Locator::XPath("//main//a[contains(., '宁市监罚〔2026〕21号')]")).await.unwrap().click().await.unwrap();
+    let page = wait_for(&c, "信息内容").await;
+    assert!(page.contains("罚款金额(万元)\n12"), "the corrected amount: {page}");
+
+    // A department uploads a CSV with an error and reads the row-level report.
+    sign_in(&t, &c, "submitter1").await;
+    c.goto(&format!("{}/console/upload", t.base)).await.unwrap();
+    let csv = std::env::temp_dir().join(format!("处罚-{}.csv", std::process::id()));
+    let header = "行政相对人名称,行政相对人类别,行政相对人代码_1(统一社会信用代码),行政处罚决定书文号,违法行为类型,违法事实,处罚依据,处罚类别,处罚内容,罚款金额(万元),处罚决定日期,处罚有效期,处罚机关,处罚机关统一社会信用代码,数据来源单位,数据来源单位统一社会信用代码";
+    let tail = format!("西宁市市场监督管理局,{DEPT},西宁市市场监督管理局,{DEPT}");
+    let good = format!(
+        "甲商贸有限公司,法人及非法人组织,91630100MA7X00018G,宁市监罚〔2026〕30号,虚假宣传,经查属实,《广告法》,罚款,罚款,20,2026-10-01,2099-12-31,{tail}"
+    );
+    let bad = format!(
+        "乙商贸有限公司,法人及非法人组织,91630100MA7X00018X,宁市监罚〔2026〕31号,虚假宣传,经查属实,《广告法》,罚款,罚款,20,2026-10-01,2099-12-31,{tail}"
+    );
+    std::fs::write(&csv, format!("{header}\n{good}\n{bad}\n")).unwrap();
+    c.find(Locator::Id("item")).await.unwrap().select_by_value("xzcf").await.unwrap();
+    c.find(Locator::Id("file")).await.unwrap().send_keys(csv.to_str().unwrap()).await.unwrap();
+    c.find(Locator::Css("main form button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for(&c, "处理报告").await;
+    let report = c.find(Locator::Id("report")).await.unwrap().text().await.unwrap();
+    assert!(report.contains('3') && report.contains("错误(拒收)"), "row 3 is rejected: {report}");
+    shoot(&c, "upload-report").await;
+
+    // An operator opens the dashboards.
+    sign_in(&t, &c, "sysadmin1").await;
+    c.goto(&format!("{}/admin", t.base)).await.unwrap();
+    let charts = c.find_all(Locator::Css("svg.chart")).await.unwrap();
+    assert!(charts.len() >= 8, "{} charts", charts.len());
+    assert!(text(&c).await.contains("双公示及时率"));
+    shoot(&c, "dashboard").await;
+    // Nothing on these pages showed a full ID number, and no page loaded a script.
+    assert!(!c.source().await.unwrap().contains("<script"));
+    c.close().await.unwrap();
+    let _ = std::fs::remove_file(evidence);
+    let _ = std::fs::remove_file(csv);
+}

@@ -1,7 +1,7 @@
 """Writes request paths for the HTTP benchmarks from a data directory's store.
 
-search.txt: a mix of full names, short names (name core), traditional-script names, lower-case codes and pinyin-free
-brand words, so every query kind is exercised. profile.txt: subject profiles by code.
+search.txt (and search_page.txt for the website): a mix of full names, short names (name core), traditional-script names, lower-case codes and pinyin-free
+brand words, so every query kind is exercised. profile.txt (subject_page.txt): subject profiles by code; home_page.txt: the home page.
 Usage: python3 bench/paths.py DATA_DIR OUT_DIR
 """
 import random
@@ -54,5 +54,9 @@ for i, (name, code, kind) in enumerate(rows):
         search.append(q(c[:2] + " " + c[2:]))
     profile.append("/api/v1/subjects/" + urllib.parse.quote(code))
 open(f"{out}/search.txt", "w").write("\n".join(search) + "\n")
+# The website's pages: the same queries and subjects.
+open(f"{out}/home_page.txt", "w").write("/\n")
+open(f"{out}/search_page.txt", "w").write("\n".join(s.replace("/api/v1/subjects?", "/search?").replace("&limit=10", "") for s in search) + "\n")
+open(f"{out}/subject_page.txt", "w").write("\n".join(p.replace("/api/v1/subjects/", "/subjects/") for p in profile) + "\n")
 open(f"{out}/profile.txt", "w").write("\n".join(profile) + "\n")
 print(f"{len(search)} search paths, {len(profile)} profile paths")

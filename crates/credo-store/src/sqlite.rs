@@ -1062,10 +1062,23 @@ impl Store for SqliteStore {
     }
 
     async fn latest_records(&self, items: &[&str], limit: i64) -> Result<Vec<RecordView>> {
-        let list: Vec<String> =
-            items.iter().filter(|i| i.chars().all(|c| c.is_ascii_alphanumeric())).map(|i| format!("'{i}'")).collect();
-        let clause = format!("r.item IN ({}) AND r.subject_id IS NOT NULL ORDER BY r.id DESC LIMIT ?", list.join(","));
-        self.record_views(&clause, vec![limit]).await
+        // Per item a reverse walk of the (item, id) index; the versions are read only for the few ids kept.
+        let mut ids: Vec<i64> = Vec::new();
+        for item in items {
+            let found: Vec<i64> = sqlx::query_scalar(
+                "SELECT id FROM records WHERE item = ? AND subject_id IS NOT NULL ORDER BY id DESC LIMIT ?",
+            )
+            .bind(item)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+            ids.extend(found);
+        }
+        ids.sort_unstable_by(|a, b| b.cmp(a));
+        ids.truncate(usize::try_from(limit).unwrap_or(0));
+        let mut out = self.records_by_ids(&ids).await?;
+        out.sort_by(|a, b| b.id.cmp(&a.id));
+        Ok(out)
     }
 
     async fn recent_batches(&self, department_id: Option<i64>, limit: i64) -> Result<Vec<BatchSummary>> {

@@ -1077,7 +1077,7 @@ impl Store for SqliteStore {
         ids.sort_unstable_by(|a, b| b.cmp(a));
         ids.truncate(usize::try_from(limit).unwrap_or(0));
         let mut out = self.records_by_ids(&ids).await?;
-        out.sort_by(|a, b| b.id.cmp(&a.id));
+        out.sort_by_key(|r| std::cmp::Reverse(r.id));
         Ok(out)
     }
 

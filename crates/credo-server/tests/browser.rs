@@ -204,6 +204,31 @@ async fn the_website_end_to_end_in_chromium() {
     let page = wait_for(&c, "信息内容").await;
     assert!(page.contains("罚款金额(万元)\n12"), "the corrected amount: {page}");
 
+    // The publicity list, its CSV, the policy page, and a check receipt verified by its number.
+    c.goto(&format!("{}/lists/sgs", t.base)).await.unwrap();
+    let page = wait_for(&c, "宁市监罚〔2026〕21号").await;
+    assert!(page.contains("共 1 条"), "{page}");
+    shoot(&c, "list").await;
+    let csv = t.http.get(format!("{}/lists/sgs?format=csv", t.base)).send().await.unwrap();
+    assert!(csv.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    let bytes = csv.bytes().await.unwrap();
+    assert!(bytes.starts_with(&[0xEF, 0xBB, 0xBF]), "a BOM, so that Excel reads UTF-8");
+    assert!(String::from_utf8_lossy(&bytes).contains("西宁市城东区鑫源商贸有限公司,宁市监罚〔2026〕21号"));
+    c.goto(&format!("{}/policy", t.base)).await.unwrap();
+    assert!(wait_for(&c, "公示期限").await.contains("信用修复管理办法"));
+    let dept = t.app.store.department_by_uscc(DEPT).await.unwrap().unwrap();
+    let (key, _) =
+        credo_server::keys::create(t.app.store.as_ref(), &dept, vec!["check".into()], None, "test").await.unwrap();
+    let body = json!({ "scene": "jg", "purpose": "回执验证", "subjects": [COMPANY] });
+    let r = t.http.post(format!("{}/api/v1/checks", t.base)).bearer_auth(key).json(&body).send().await.unwrap();
+    let receipt: serde_json::Value = r.json().await.unwrap();
+    let id = receipt["receipt"]["id"].as_str().unwrap();
+    c.goto(&format!("{}/verify", t.base)).await.unwrap();
+    c.find(Locator::Id("number")).await.unwrap().send_keys(id).await.unwrap();
+    c.find(Locator::Css("main form button")).await.unwrap().click().await.unwrap();
+    assert!(wait_for(&c, "真实有效").await.contains("日常监管"));
+    shoot(&c, "verify").await;
+
     // A department uploads a CSV with an error and reads the row-level report.
     sign_in(&t, &c, "submitter1").await;
     c.goto(&format!("{}/console/upload", t.base)).await.unwrap();

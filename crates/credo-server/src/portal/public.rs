@@ -566,3 +566,260 @@ pub async fn case(
         filed: !q.filed.is_empty(),
     })
 }
+
+/// The publicity lists: code, title, items.
+pub const LISTS: [(&str, &str, &[&str]); 5] = [
+    ("sgs", "双公示(行政许可、行政处罚)", &["xzxk", "xzcf"]),
+    ("yzsx", "严重失信主体名单", &["yzsx"]),
+    ("jyyc", "经营异常名录", &["jyyc"]),
+    ("sxbzxr", "失信被执行人", &["sxbzxr"]),
+    ("sxjl", "守信激励(红名单)", &["sxjl"]),
+];
+
+/// How many of the newest records a list looks at (and the CSV holds at most).
+const LIST_WINDOW: i64 = 5_000;
+
+#[derive(Template)]
+#[template(path = "list.html")]
+struct ListPage {
+    chrome: Chrome,
+    code: &'static str,
+    title: &'static str,
+    lists: Vec<(&'static str, &'static str, bool)>,
+    q: String,
+    department: String,
+    departments: Vec<String>,
+    rows: Vec<Row>,
+    total: usize,
+    page: usize,
+    pages: usize,
+}
+
+impl ListPage {
+    fn link(&self, page: usize) -> String {
+        let page = page.to_string();
+        format!(
+            "/lists/{}?{}",
+            self.code,
+            query_string(&[("q", &self.q), ("department", &self.department), ("page", &page)])
+        )
+    }
+
+    fn csv_link(&self) -> String {
+        format!(
+            "/lists/{}?{}",
+            self.code,
+            query_string(&[("q", &self.q), ("department", &self.department), ("format", "csv")])
+        )
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    department: String,
+    #[serde(default)]
+    page: usize,
+    #[serde(default)]
+    format: String,
+}
+
+pub async fn list(
+    State(app): State<App>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, ApiError> {
+    let (code, title, items) = LISTS
+        .iter()
+        .find(|l| l.0 == code)
+        .copied()
+        .ok_or_else(|| ApiError::not_found(format!("没有名为“{code}”的公示目录")))?;
+    let today = app.clock.today();
+    let records = app.store.latest_records(items, LIST_WINDOW).await?;
+    let disputed = app.store.disputed(&records.iter().map(|r| r.id).collect::<Vec<_>>()).await?;
+    let all: Vec<Row> = records
+        .iter()
+        .filter_map(|r| row(&app, r, disputed.contains(&r.id), today))
+        .filter(|(_, shown)| *shown)
+        .map(|(r, _)| r)
+        .collect();
+    let mut departments: Vec<String> = all.iter().map(|r| r.department.clone()).collect();
+    departments.sort();
+    departments.dedup();
+    let needle = q.q.trim();
+    let rows: Vec<Row> = all
+        .into_iter()
+        .filter(|r| needle.is_empty() || r.subject.contains(needle) || r.title.contains(needle))
+        .filter(|r| q.department.is_empty() || r.department == q.department)
+        .collect();
+    if q.format == "csv" {
+        let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
+        let header = ["信息类别", "主体名称", "文书号", "决定日期", "部门", "公示状态", "说明"];
+        w.write_record(header).map_err(ApiError::internal)?;
+        for r in &rows {
+            w.write_record([&r.item_name, &r.subject, &r.title, &r.decided, &r.department, &r.state, &r.explanation])
+                .map_err(ApiError::internal)?;
+        }
+        let bytes = w.into_inner().map_err(ApiError::internal)?;
+        let name = format!("attachment; filename*=UTF-8''{code}-{today}.csv");
+        return Ok(axum::response::IntoResponse::into_response((
+            [
+                (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (axum::http::header::CONTENT_DISPOSITION, name),
+            ],
+            bytes,
+        )));
+    }
+    let total = rows.len();
+    let pages = total.div_ceil(PER_PAGE).max(1);
+    let page = q.page.clamp(1, pages);
+    render(&ListPage {
+        chrome: Chrome::of(&p, &headers),
+        code,
+        title,
+        lists: LISTS.iter().map(|l| (l.0, l.1, l.0 == code)).collect(),
+        q: needle.to_string(),
+        department: q.department.clone(),
+        departments,
+        rows: rows.into_iter().skip((page - 1) * PER_PAGE).take(PER_PAGE).collect(),
+        total,
+        page,
+        pages,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "policy.html")]
+struct PolicyPage {
+    chrome: Chrome,
+    version: String,
+    regimes: Vec<(String, String, String, Vec<String>, bool)>,
+    deadlines: Vec<(&'static str, u32)>,
+    deadline_basis: String,
+    measures_version: String,
+    measures: Vec<(String, String, String, String)>,
+}
+
+pub async fn policy(
+    State(app): State<App>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let rules = &app.catalog.publicity;
+    let months = |m: Option<u32>| m.map(|m| format!("{m} 个月")).unwrap_or_else(|| "—".into());
+    let regimes = rules
+        .regimes
+        .iter()
+        .map(|r| {
+            let span = match (&r.from, &r.until) {
+                (Some(f), Some(u)) => format!("{f} 至 {u} 前作出的决定"),
+                (Some(f), None) => format!("{f} 起作出的决定"),
+                (None, Some(u)) => format!("{u} 前作出的决定"),
+                (None, None) => "全部".into(),
+            };
+            let span = if r.departments.is_empty() {
+                span
+            } else {
+                format!("{span}(部门名称含“{}”)", r.departments.join("、"))
+            };
+            let classes = r
+                .class
+                .iter()
+                .map(|c| {
+                    let shown = if c.published {
+                        format!("最短 {},最长 {}", months(c.min_months), months(c.max_months))
+                    } else {
+                        "不予公示".into()
+                    };
+                    format!("{}:{}{}", c.name, shown, c.note.as_ref().map(|n| format!("({n})")).unwrap_or_default())
+                })
+                .collect();
+            (r.name.clone(), span, r.basis.clone(), classes, r.verified)
+        })
+        .collect();
+    let d = &rules.deadlines;
+    render(&PolicyPage {
+        chrome: Chrome::of(&p, &headers),
+        version: rules.version.clone(),
+        regimes,
+        deadlines: vec![
+            ("异议核查答复", d.objection),
+            ("异议延期后合计不超过", d.objection_max),
+            ("信用修复:是否受理", d.repair_accept),
+            ("信用修复:受理后作出决定", d.repair_decide),
+            ("信用修复:平台复核", d.repair_review),
+            ("举报核查", d.report),
+        ],
+        deadline_basis: d.basis.clone(),
+        measures_version: app.catalog.measures.version.clone(),
+        measures: app
+            .catalog
+            .measures
+            .measures
+            .iter()
+            .map(|m| {
+                let basis: Vec<String> = m.basis.iter().map(|b| format!("{} {}", b.law, b.article)).collect();
+                (m.name.clone(), m.decision.label().to_string(), m.effect.clone(), basis.join(";"))
+            })
+            .collect(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "verify.html")]
+struct VerifyPage {
+    chrome: Chrome,
+    number: String,
+    result: Option<Result<Vec<(String, String)>, String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct VerifyQuery {
+    #[serde(default)]
+    number: String,
+}
+
+/// 回执验证: whether a check receipt with this number was issued here, and whether its SM2 signature holds. Only
+/// the receipt's frame is shown (who asked, when, in which scene, how many subjects), not its answers.
+pub async fn verify(
+    State(app): State<App>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    Query(q): Query<VerifyQuery>,
+) -> Result<Response, ApiError> {
+    let number = q.number.trim().to_uppercase();
+    let result = if number.is_empty() {
+        None
+    } else {
+        Some(match app.store.check(&number).await? {
+            None => Err(format!("没有编号为 {number} 的核查回执。请核对编号。")),
+            Some(c) => {
+                let signed = serde_json::json!({
+                    "receipt": serde_json::from_str::<serde_json::Value>(&c.receipt).unwrap_or_default(),
+                    "signature": c.signature,
+                    "public_key": app.signer.public_key_pem().unwrap_or_default(),
+                });
+                match crate::checks::verify_receipt(&signed.to_string(), None) {
+                    Err(e) => Err(e),
+                    Ok(_) => {
+                        let r = &signed["receipt"];
+                        let s = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+                        Ok(vec![
+                            ("签名".into(), "SM2 签名有效,回执内容未被改动".into()),
+                            ("签发时间".into(), s(&r["issued_at"])),
+                            ("核查部门".into(), s(&r["department"]["name"])),
+                            ("核查场景".into(), s(&r["scene"]["name"])),
+                            ("核查主体数".into(), r["results"].as_array().map(|a| a.len()).unwrap_or(0).to_string()),
+                            ("措施清单版本".into(), s(&r["measures_version"])),
+                        ])
+                    }
+                }
+            }
+        })
+    };
+    render(&VerifyPage { chrome: Chrome::of(&p, &headers), number, result })
+}

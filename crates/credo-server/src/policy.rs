@@ -223,6 +223,9 @@ pub const ROUTES: &[(&str, &str, Action)] = &[
     ("GET", "/console/upload", Action::SubmitBatch),
     ("POST", "/console/upload", Action::SubmitBatch),
     ("GET", "/admin", Action::Dashboard),
+    ("GET", "/me", Action::OwnSubject),
+    ("POST", "/me/repairs", Action::OwnSubject),
+    ("POST", "/me/commitments", Action::OwnSubject),
 ];
 
 /// The action of a route, if it is listed.

@@ -130,7 +130,9 @@ async fn seed(t: &TestApp) {
 async fn the_website_end_to_end_in_chromium() {
     let t = spawn().await;
     seed(&t).await;
-    for (name, role) in [("handler1", "handler"), ("submitter1", "submitter"), ("sysadmin1", "sysadmin")] {
+    for (name, role) in
+        [("handler1", "handler"), ("submitter1", "submitter"), ("sysadmin1", "sysadmin"), ("company1", "subject")]
+    {
         add_account(&t, name, role).await;
     }
     let (_driver, c) = browser().await;
@@ -228,6 +230,24 @@ async fn the_website_end_to_end_in_chromium() {
     c.find(Locator::Css("main form button")).await.unwrap().click().await.unwrap();
     assert!(wait_for(&c, "真实有效").await.contains("日常监管"));
     shoot(&c, "verify").await;
+
+    // The subject itself: its records, who looked (the check above), and credit repair once the minimum period is over.
+    sign_in(&t, &c, "company1").await;
+    c.goto(&format!("{}/me", t.base)).await.unwrap();
+    let page = wait_for(&c, "谁查看了我的信用信息").await;
+    assert!(page.contains("回执验证"), "the check's purpose is in the access log: {page}");
+    assert!(page.contains("自2026年12月1日起可申请信用修复"), "{page}");
+    let button = Locator::XPath("//button[contains(., '申请信用修复')]");
+    assert!(c.find_all(button).await.unwrap().is_empty(), "no repair before 2026-12-01");
+    t.app.clock.set(time::macros::date!(2026 - 12 - 01));
+    c.refresh().await.unwrap();
+    wait_for(&c, "已满最短公示期").await;
+    shoot(&c, "me").await;
+    c.find(Locator::Css("textarea[name=reason]")).await.unwrap().send_keys("罚款已缴清,已整改到位").await.unwrap();
+    c.find(button).await.unwrap().click().await.unwrap();
+    let page = wait_for(&c, "已受理").await;
+    assert!(page.contains("信用修复") && page.contains("待受理"), "{page}");
+    t.app.clock.set(time::macros::date!(2026 - 11 - 25));
 
     // A department uploads a CSV with an error and reads the row-level report.
     sign_in(&t, &c, "submitter1").await;

@@ -159,6 +159,9 @@ fn expected() -> BTreeMap<(&'static str, &'static str), BTreeSet<&'static str>> 
         (("GET", "/console/upload"), &["submitter", "key_submit"]),
         (("POST", "/console/upload"), &["submitter", "key_submit"]),
         (("GET", "/admin"), &["sysadmin", "secadmin", "auditor", "reviewer"]),
+        (("GET", "/me"), &["subject"]),
+        (("POST", "/me/repairs"), &["subject"]),
+        (("POST", "/me/commitments"), &["subject"]),
         // Signing out ends the session: last, so the matrix keeps its sessions until then.
         (("POST", "/sign-out"), ACCOUNTS),
         (("DELETE", "/api/v1/session"), ACCOUNTS),

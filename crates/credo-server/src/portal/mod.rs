@@ -18,6 +18,7 @@ use crate::policy::{Principal, Role};
 
 pub mod charts;
 pub mod console;
+pub mod me;
 pub mod public;
 
 /// What every page's frame shows: who is signed in, where their console is, the CSRF token for forms.
@@ -112,5 +113,8 @@ pub fn router(app: App) -> Router {
         .route("/console/cases/{number}", get(console::case).post(console::decide))
         .route("/console/upload", get(console::upload_form).post(console::upload))
         .route("/admin", get(console::dashboard))
+        .route("/me", get(me::me))
+        .route("/me/repairs", post(me::repair))
+        .route("/me/commitments", post(me::commit))
         .with_state(app)
 }

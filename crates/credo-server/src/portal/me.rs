@@ -1,0 +1,139 @@
+//! The subject's own pages (信用主体账号): its records with every field (its own non-public ones too) and their
+//! publicity, who looked at it and why, its cases, credit repair and commitments.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use axum::{Extension, Form};
+use serde::Deserialize;
+
+use super::public::{CaseView, Row, case_view, row};
+use super::{Chrome, render, see_other};
+use crate::cases::{self, CommitIn, RepairIn};
+use crate::error::ApiError;
+use crate::policy::{Principal, Role};
+use crate::{App, public as publish};
+
+pub struct OwnRecord {
+    pub row: Row,
+    pub fields: Vec<(String, String)>,
+    pub repairable: bool,
+}
+
+#[derive(Template)]
+#[template(path = "me.html")]
+struct MePage {
+    chrome: Chrome,
+    name: String,
+    records: Vec<OwnRecord>,
+    log: Vec<(String, String, String, String)>,
+    cases: Vec<CaseView>,
+    departments: Vec<(String, String)>,
+    error: Option<String>,
+}
+
+fn own_account(p: &Principal) -> Result<(&credo_store::Account, i64), ApiError> {
+    match p {
+        Principal::Account { account, role: Role::Subject, .. } => {
+            Ok((account, account.subject_id.ok_or_else(|| ApiError::forbidden("账号未绑定信用主体"))?))
+        }
+        _ => Err(ApiError::forbidden("请以信用主体账号登录")),
+    }
+}
+
+async fn page(app: &App, p: &Principal, headers: &HeaderMap, error: Option<String>) -> Result<Response, ApiError> {
+    let (account, subject_id) = own_account(p)?;
+    let subject = app.store.subject(subject_id).await?.ok_or_else(|| ApiError::not_found("绑定的信用主体不存在"))?;
+    let today = app.clock.today();
+    let records = app.store.subject_records(subject_id).await?;
+    let disputed = app.store.disputed(&records.iter().map(|r| r.id).collect::<Vec<_>>()).await?;
+    let mut own = Vec::new();
+    for r in &records {
+        let Some((row, _)) = row(app, r, disputed.contains(&r.id), today) else { continue };
+        let item = app.catalog.item(&r.item);
+        let fields = item
+            .map(|i| i.fields.iter().filter_map(|f| Some((f.name.clone(), r.fields.get(&f.code)?.clone()))).collect())
+            .unwrap_or_default();
+        let repairable = cases::record_view(app, r.id).await.is_ok_and(|v| v["repair_refused"].is_null())
+            && publish::publicity(&app.catalog, r, false, today).class.is_some();
+        own.push(OwnRecord { row, fields, repairable });
+    }
+    let me = account.username.clone();
+    let log = app
+        .store
+        .audit_for_target(&format!("subject:{subject_id}"), 200)
+        .await?
+        .into_iter()
+        .filter(|e| e.event.actor != me)
+        .map(|e| {
+            let who = e.event.department.unwrap_or_else(|| e.event.role.clone());
+            (
+                e.at.chars().take(16).collect::<String>().replace('T', " "),
+                who,
+                e.event.action,
+                e.event.purpose.unwrap_or_default(),
+            )
+        })
+        .collect();
+    let mine =
+        app.store.cases(&credo_store::CaseFilter { account_id: Some(account.id), ..Default::default() }, 200).await?;
+    render(&MePage {
+        chrome: Chrome::of(p, headers),
+        name: subject.name,
+        records: own,
+        log,
+        cases: mine.iter().map(|c| case_view(c, today)).collect(),
+        departments: app.store.departments().await?.into_iter().map(|d| (d.uscc, d.name)).collect(),
+        error,
+    })
+}
+
+pub async fn me(
+    State(app): State<App>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    page(&app, &p, &headers, None).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RepairForm {
+    record: i64,
+    reason: String,
+}
+
+pub async fn repair(
+    State(app): State<App>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    Form(f): Form<RepairForm>,
+) -> Result<Response, ApiError> {
+    match cases::file_repair(&app, &p, &RepairIn { record: f.record, reason: f.reason, files: vec![] }).await {
+        Ok(v) => Ok(see_other(&format!("/cases/{}?filed=1", v["number"].as_str().unwrap_or_default()), None)),
+        Err(e) if e.status.is_client_error() => page(&app, &p, &headers, Some(e.detail)).await,
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CommitForm {
+    department: String,
+    kind: String,
+    matter: String,
+    content: String,
+}
+
+pub async fn commit(
+    State(app): State<App>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    Form(f): Form<CommitForm>,
+) -> Result<Response, ApiError> {
+    let o = CommitIn { department: f.department, kind: f.kind, matter: f.matter, content: f.content };
+    match cases::commit(&app, &p, &o).await {
+        Ok(v) => Ok(see_other(&format!("/records/{}", v["record_id"].as_i64().unwrap_or_default()), None)),
+        Err(e) if e.status.is_client_error() => page(&app, &p, &headers, Some(e.detail)).await,
+        Err(e) => Err(e),
+    }
+}

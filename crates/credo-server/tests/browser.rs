@@ -277,6 +277,15 @@ async fn the_website_end_to_end_in_chromium() {
     assert!(charts.len() >= 8, "{} charts", charts.len());
     assert!(text(&c).await.contains("双公示及时率"));
     shoot(&c, "dashboard").await;
+    for (path, needle) in [
+        ("/admin/departments", "西宁市市场监督管理局"),
+        ("/admin/accounts", "无权访问"), // 三员分立: accounts are the security administrator's
+        ("/admin/catalog", "行政处罚"),
+    ] {
+        c.goto(&format!("{}{path}", t.base)).await.unwrap();
+        wait_for(&c, needle).await;
+    }
+    shoot(&c, "catalog").await;
     // Nothing on these pages showed a full ID number, and no page loaded a script.
     assert!(!c.source().await.unwrap().contains("<script"));
     c.close().await.unwrap();

@@ -99,7 +99,8 @@ struct ConsolePage {
     inbox: Vec<InboxRow>,
     overdue: usize,
     batches: Vec<BatchSummary>,
-    pending_feedback: usize,
+    unresolved: Vec<super::public::Row>,
+    pending: Vec<credo_store::PendingFeedback>,
 }
 
 fn account_role(p: &Principal) -> Option<Role> {
@@ -141,9 +142,22 @@ pub async fn console(
         (true, Some(d)) => app.store.recent_batches(Some(d.id), 10).await?,
         _ => Vec::new(),
     };
-    let pending_feedback = match (role, department) {
-        (Role::Checker, Some(d)) => app.store.pending_feedback(Some(d.id), 1000).await?.len(),
-        _ => 0,
+    let pending = match (role, department) {
+        (Role::Checker, Some(d)) => app.store.pending_feedback(Some(d.id), 100).await?,
+        _ => Vec::new(),
+    };
+    // Records of this department that matched no subject yet (first page of the queue).
+    let unresolved = match (submits, department) {
+        (true, Some(d)) => app
+            .store
+            .unresolved(1000, 0)
+            .await?
+            .iter()
+            .filter(|r| r.department_uscc == d.uscc)
+            .filter_map(|r| super::public::row(&app, r, false, today).map(|(x, _)| x))
+            .take(50)
+            .collect(),
+        _ => Vec::new(),
     };
     render(&ConsolePage {
         chrome: Chrome::of(&p, &headers),
@@ -154,7 +168,8 @@ pub async fn console(
         inbox,
         overdue,
         batches,
-        pending_feedback,
+        unresolved,
+        pending,
     })
 }
 
@@ -445,4 +460,100 @@ pub async fn dashboard(
         ("核查反馈率(命中后已反馈)".to_string(), charts::bars("核查反馈率", &feedback, "%")),
     ];
     render(&Dashboard { chrome: Chrome::of(&p, &headers), charts })
+}
+
+#[derive(Template)]
+#[template(path = "admin_departments.html")]
+struct DepartmentsPage {
+    chrome: Chrome,
+    departments: Vec<(credo_store::Department, Vec<credo_store::ApiKey>)>,
+    show_keys: bool,
+}
+
+/// 部门管理 (read-only here; changes go through the API or `credo dept`): departments, their permissions and,
+/// for the security administrator, their keys.
+pub async fn departments(
+    State(app): State<App>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let show_keys = account_role(&p) == Some(Role::Secadmin);
+    let mut out = Vec::new();
+    for d in app.store.departments().await? {
+        let keys = if show_keys { app.store.api_keys(d.id).await? } else { Vec::new() };
+        out.push((d, keys));
+    }
+    render(&DepartmentsPage { chrome: Chrome::of(&p, &headers), departments: out, show_keys })
+}
+
+#[derive(Template)]
+#[template(path = "admin_accounts.html")]
+struct AccountsPage {
+    chrome: Chrome,
+    accounts: Vec<(credo_store::Account, &'static str, String)>,
+}
+
+pub async fn accounts(
+    State(app): State<App>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let departments = app.store.departments().await?;
+    let accounts = app
+        .store
+        .accounts()
+        .await?
+        .into_iter()
+        .map(|a| {
+            let role = Role::parse(&a.role).map(Role::label).unwrap_or("未知角色");
+            let dept =
+                departments.iter().find(|d| Some(d.id) == a.department_id).map(|d| d.name.clone()).unwrap_or_default();
+            (a, role, dept)
+        })
+        .collect();
+    render(&AccountsPage { chrome: Chrome::of(&p, &headers), accounts })
+}
+
+#[derive(Template)]
+#[template(path = "admin_catalog.html")]
+struct CatalogPage {
+    chrome: Chrome,
+    items: Vec<(String, String, String, String, String, String, usize)>,
+    measures_version: String,
+    measures: usize,
+    scenes: Vec<(String, String)>,
+    publicity_version: String,
+    calendar: Vec<(i32, bool)>,
+}
+
+/// 目录与规则: the data files the platform runs on, with their versions (read-only: they change by review).
+pub async fn catalog(
+    State(app): State<App>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let c = &app.catalog;
+    render(&CatalogPage {
+        chrome: Chrome::of(&p, &headers),
+        items: c
+            .items
+            .values()
+            .map(|i| {
+                (
+                    i.code.clone(),
+                    i.name.clone(),
+                    i.version.clone(),
+                    i.effective_from.to_string(),
+                    i.category.clone(),
+                    format!("{:?} · {:?}", i.nature, i.disclosure),
+                    i.fields.len(),
+                )
+            })
+            .collect(),
+        measures_version: c.measures.version.clone(),
+        measures: c.measures.measures.len(),
+        scenes: c.measures.scenes.iter().map(|s| (s.code.clone(), s.name.clone())).collect(),
+        publicity_version: c.publicity.version.clone(),
+        calendar: c.calendar.years.iter().map(|(y, t)| (*y, t.verified)).collect(),
+    })
 }

@@ -91,6 +91,15 @@ async fn wait_for(c: &Client, needle: &str) -> String {
     panic!("the page never showed “{needle}”:\n{last}");
 }
 
+/// Every visible form control has a label (keyboard and screen-reader users need one).
+async fn unlabelled(c: &Client) {
+    let script = "return [...document.querySelectorAll('input,select,textarea')]\
+        .filter(e => e.type !== 'hidden' && !e.closest('label') && !(e.id && document.querySelector('label[for=\"' + e.id + '\"]')))\
+        .map(e => e.name || e.id);";
+    let missing = c.execute(script, vec![]).await.unwrap();
+    assert_eq!(missing, json!([]), "controls without a label on {}", c.current_url().await.unwrap());
+}
+
 async fn sign_in(t: &TestApp, c: &Client, username: &str) {
     c.delete_all_cookies().await.unwrap();
     c.goto(&format!("{}/sign-in", t.base)).await.unwrap();
@@ -146,6 +155,12 @@ async fn the_website_end_to_end_in_chromium() {
     c.find(Locator::Css("form.search button")).await.unwrap().click().await.unwrap();
     wait_for(&c, "共 1 个主体").await;
     shoot(&c, "search").await;
+    unlabelled(&c).await;
+    let q = "/search?q=%E9%91%AB%E6%BA%90%E5%95%86%E8%B4%B8";
+    c.goto(&format!("{}{q}&item=sxbzxr", t.base)).await.unwrap();
+    wait_for(&c, "没有找到").await;
+    c.goto(&format!("{}{q}&item=xzcf", t.base)).await.unwrap();
+    wait_for(&c, "共 1 个主体").await;
     c.find(Locator::LinkText("西宁市城东区鑫源商贸有限公司")).await.unwrap().click().await.unwrap();
     wait_for(&c, "91630100MA7X00018G").await;
     shoot(&c, "subject").await;
@@ -167,6 +182,7 @@ async fn the_website_end_to_end_in_chromium() {
     std::fs::write(&evidence, "缴款凭证:120000元").unwrap();
     c.find(Locator::Id("files")).await.unwrap().send_keys(evidence.to_str().unwrap()).await.unwrap();
     shoot(&c, "objection").await;
+    unlabelled(&c).await;
     c.find(Locator::Css("main form button[type=submit]")).await.unwrap().click().await.unwrap();
     let page = wait_for(&c, "已受理").await;
     assert!(page.contains("办理中"), "{page}");
@@ -191,6 +207,7 @@ async fn the_website_end_to_end_in_chromium() {
     c.find(Locator::Id("reason")).await.unwrap().send_keys("经核对原始案卷,罚款金额应为12万元,予以更正").await.unwrap();
     c.find(Locator::Id("fields")).await.unwrap().send_keys("CF_NR_FK=12").await.unwrap();
     shoot(&c, "console-case").await;
+    unlabelled(&c).await;
     c.find(Locator::Css("main form button[type=submit]")).await.unwrap().click().await.unwrap();
     wait_for(&c, "已办结").await;
 
@@ -269,6 +286,7 @@ async fn the_website_end_to_end_in_chromium() {
     let report = c.find(Locator::Id("report")).await.unwrap().text().await.unwrap();
     assert!(report.contains('3') && report.contains("错误(拒收)"), "row 3 is rejected: {report}");
     shoot(&c, "upload-report").await;
+    unlabelled(&c).await;
 
     // An operator opens the dashboards.
     sign_in(&t, &c, "sysadmin1").await;

@@ -545,6 +545,8 @@ pub trait Store: Send + Sync {
     async fn latest_records(&self, items: &[&str], limit: i64) -> Result<Vec<RecordView>>;
     /// Batches, newest first (one department's, or all).
     async fn recent_batches(&self, department_id: Option<i64>, limit: i64) -> Result<Vec<BatchSummary>>;
+    /// Which of `subject_ids` have a record of `item`.
+    async fn subjects_with_item(&self, subject_ids: &[i64], item: &str) -> Result<std::collections::HashSet<i64>>;
     /// Record counts by department, item, decision day and first receipt day.
     async fn record_stats(&self) -> Result<Vec<RecordStat>>;
     /// A subject's records as the platform knew them at `at`: per record, the last version received by then.

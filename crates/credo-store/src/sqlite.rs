@@ -1097,6 +1097,24 @@ impl Store for SqliteStore {
         Ok(out)
     }
 
+    async fn subjects_with_item(&self, subject_ids: &[i64], item: &str) -> Result<std::collections::HashSet<i64>> {
+        let mut out = std::collections::HashSet::new();
+        for chunk in subject_ids.chunks(IN_LIST) {
+            let mut q = QueryBuilder::<Sqlite>::new("SELECT DISTINCT subject_id FROM records WHERE item = ");
+            q.push_bind(item.to_string());
+            q.push(" AND subject_id IN (");
+            let mut sep = q.separated(",");
+            for id in chunk {
+                sep.push_bind(*id);
+            }
+            q.push(")");
+            for r in q.build().persistent(false).fetch_all(&self.pool).await? {
+                out.insert(r.try_get::<i64, _>("subject_id")?);
+            }
+        }
+        Ok(out)
+    }
+
     async fn record_stats(&self) -> Result<Vec<RecordStat>> {
         sqlx::query(
             "SELECT d.name AS department, r.item, r.decided_on, substr(v.received_at, 1, 10) AS received_on, COUNT(*) AS n

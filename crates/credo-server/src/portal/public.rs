@@ -94,6 +94,8 @@ pub struct SearchQuery {
     #[serde(default)]
     region: String,
     #[serde(default)]
+    item: String,
+    #[serde(default)]
     page: usize,
 }
 
@@ -114,6 +116,8 @@ struct SearchPage {
     region: String,
     kinds: Vec<(&'static str, &'static str)>,
     regions: Vec<(String, String)>,
+    item: String,
+    items: Vec<(String, String)>,
     hits: Vec<Hit>,
     total: usize,
     page: usize,
@@ -159,8 +163,14 @@ pub async fn search(
         found = api::find(&app, &text, 100).await?;
     }
     let kind = SubjectKind::parse(&q.kind);
+    // With an item chosen: only subjects that have records of it.
+    let with_item = match app.catalog.item(&q.item) {
+        Some(i) => Some(app.store.subjects_with_item(&found.iter().map(|h| h.id).collect::<Vec<_>>(), &i.code).await?),
+        None => None,
+    };
     let hits: Vec<Hit> = found
         .into_iter()
+        .filter(|h| with_item.as_ref().is_none_or(|s| s.contains(&h.id)))
         .filter(|h| kind.is_none_or(|k| h.kind == k))
         .filter(|h| {
             q.region.is_empty() || h.region.as_deref().is_some_and(|r| r.starts_with(q.region.trim_end_matches('0')))
@@ -192,6 +202,14 @@ pub async fn search(
         region: q.region.clone(),
         kinds: vec![("organisation", "法人及非法人组织"), ("individual_business", "个体工商户"), ("person", "自然人")],
         regions,
+        item: q.item.clone(),
+        items: app
+            .catalog
+            .items
+            .values()
+            .filter(|i| !i.registration)
+            .map(|i| (i.code.clone(), i.name.clone()))
+            .collect(),
         hits,
         total,
         page,

@@ -195,7 +195,8 @@ async fn the_website_end_to_end_in_chromium() {
     // The department: its inbox has the case; it corrects the amount.
     sign_in(&t, &c, "handler1").await;
     c.goto(&format!("{}/console", t.base)).await.unwrap();
-    assert!(text(&c).await.contains(&number), "{}", text(&c).await);
+    let page = wait_for(&c, &number).await;
+    assert!(page.contains("本部门最新信息") && page.contains("宁市监罚〔2026〕21号"), "{page}");
     shoot(&c, "console").await;
     c.find(Locator::LinkText(&number)).await.unwrap().click().await.unwrap();
     let page = wait_for(&c, "申请内容").await;

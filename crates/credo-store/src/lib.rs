@@ -545,6 +545,8 @@ pub trait Store: Send + Sync {
     async fn latest_records(&self, items: &[&str], limit: i64) -> Result<Vec<RecordView>>;
     /// Batches, newest first (one department's, or all).
     async fn recent_batches(&self, department_id: Option<i64>, limit: i64) -> Result<Vec<BatchSummary>>;
+    /// A department's newest records (latest versions), newest first.
+    async fn department_records(&self, department_id: i64, limit: i64) -> Result<Vec<RecordView>>;
     /// Which of `subject_ids` have a record of `item`.
     async fn subjects_with_item(&self, subject_ids: &[i64], item: &str) -> Result<std::collections::HashSet<i64>>;
     /// Record counts by department, item, decision day and first receipt day.

@@ -1097,6 +1097,18 @@ impl Store for SqliteStore {
         Ok(out)
     }
 
+    async fn department_records(&self, department_id: i64, limit: i64) -> Result<Vec<RecordView>> {
+        let ids: Vec<i64> =
+            sqlx::query_scalar("SELECT id FROM records WHERE department_id = ? ORDER BY id DESC LIMIT ?")
+                .bind(department_id)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+        let mut out = self.records_by_ids(&ids).await?;
+        out.sort_by_key(|r| std::cmp::Reverse(r.id));
+        Ok(out)
+    }
+
     async fn subjects_with_item(&self, subject_ids: &[i64], item: &str) -> Result<std::collections::HashSet<i64>> {
         let mut out = std::collections::HashSet::new();
         for chunk in subject_ids.chunks(IN_LIST) {

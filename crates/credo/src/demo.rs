@@ -81,9 +81,10 @@ pub async fn run(data: &Path, opts: &crate::ServeOptions, subjects: usize, no_se
         data.display()
     );
     println!();
-    println!("  首页          http://{addr}/");
-    println!("  一站式查询    http://{addr}/api/v1/subjects?q=鑫源商贸");
-    println!("  主体信用信息  http://{addr}/api/v1/subjects/{example}");
+    println!("  信用西宁网站  http://{addr}/");
+    println!("  一站式查询    http://{addr}/search?q=鑫源商贸      (API: /api/v1/subjects?q=鑫源商贸)");
+    println!("  主体信用信息  http://{addr}/subjects/{example}   (API: /api/v1/subjects/{example})");
+    println!("  信用公示      http://{addr}/lists/sgs");
     println!("  信息目录      http://{addr}/api/v1/catalog");
     println!("  公示状态      {states}");
     for (what, path) in &cases {
@@ -145,8 +146,8 @@ async fn seed_cases(app: &App, synth: &Synth) -> anyhow::Result<Vec<(&'static st
                 record, reason: "处罚决定书文号登记有误(演示)".into(), contact: contact(), files: vec![]
             };
         let c = cases::file_objection(app, &Principal::Anonymous, &o).await.map_err(|e| anyhow::anyhow!(e.detail))?;
-        out.push(("异议处理中的记录", format!("/api/v1/records/{record}")));
-        out.push(("异议案件进度  ", format!("/api/v1/cases/{}", c["number"].as_str().unwrap_or(""))));
+        out.push(("异议处理中的记录", format!("/records/{record}")));
+        out.push(("异议案件进度  ", format!("/cases/{}", c["number"].as_str().unwrap_or(""))));
     }
     let r = ReportIn {
         department: synth.depts[0].uscc.clone(),
@@ -157,7 +158,7 @@ async fn seed_cases(app: &App, synth: &Synth) -> anyhow::Result<Vec<(&'static st
         files: vec![],
     };
     let c = cases::file_report(app, &Principal::Anonymous, &r).await.map_err(|e| anyhow::anyhow!(e.detail))?;
-    out.push(("举报案件进度  ", format!("/api/v1/cases/{}", c["number"].as_str().unwrap_or(""))));
+    out.push(("举报案件进度  ", format!("/cases/{}", c["number"].as_str().unwrap_or(""))));
     Ok(out)
 }
 

@@ -100,6 +100,7 @@ struct ConsolePage {
     overdue: usize,
     batches: Vec<BatchSummary>,
     unresolved: Vec<super::public::Row>,
+    records: Vec<super::public::Row>,
     pending: Vec<credo_store::PendingFeedback>,
 }
 
@@ -146,6 +147,17 @@ pub async fn console(
         (Role::Checker, Some(d)) => app.store.pending_feedback(Some(d.id), 100).await?,
         _ => Vec::new(),
     };
+    // The department's newest records, in whatever state (its own data).
+    let records = match department {
+        Some(d) if matches!(role, Role::Submitter | Role::Handler) => app
+            .store
+            .department_records(d.id, 20)
+            .await?
+            .iter()
+            .filter_map(|r| super::public::row(&app, r, false, today).map(|(x, _)| x))
+            .collect(),
+        _ => Vec::new(),
+    };
     // Records of this department that matched no subject yet (first page of the queue).
     let unresolved = match (submits, department) {
         (true, Some(d)) => app
@@ -169,6 +181,7 @@ pub async fn console(
         overdue,
         batches,
         unresolved,
+        records,
         pending,
     })
 }

@@ -116,6 +116,8 @@ pub struct App {
     pub check_writer: Arc<checks::Writer>,
     /// One change-feed follower at a time (the server's loop, batches, the CLI).
     pub search_sync: Arc<tokio::sync::Mutex<()>>,
+    /// The home page's data (counts, newest 双公示), reused for [`portal::public::HOME_TTL`].
+    pub home: Arc<tokio::sync::Mutex<Option<portal::public::HomeData>>>,
 }
 
 impl App {
@@ -139,6 +141,7 @@ impl App {
             index: Arc::new(checks::Index::default()),
             limits: Arc::new(guard::Limits::new(Security::default().per_address, Security::default().per_key)),
             search_sync: Arc::new(tokio::sync::Mutex::new(())),
+            home: Arc::default(),
         };
         feed::sync_search(&app).await?;
         Ok(app)

@@ -262,9 +262,19 @@ async fn the_website_end_to_end_in_chromium() {
     wait_for(&c, "已满最短公示期").await;
     shoot(&c, "me").await;
     c.find(Locator::Css("textarea[name=reason]")).await.unwrap().send_keys("罚款已缴清,已整改到位").await.unwrap();
+    c.find(Locator::Css("input[type=file][name=files]"))
+        .await
+        .unwrap()
+        .send_keys(evidence.to_str().unwrap())
+        .await
+        .unwrap();
+    unlabelled(&c).await;
     c.find(button).await.unwrap().click().await.unwrap();
     let page = wait_for(&c, "已受理").await;
     assert!(page.contains("信用修复") && page.contains("待受理"), "{page}");
+    let repair = c.find(Locator::Css("main .notice strong")).await.unwrap().text().await.unwrap();
+    let case = t.app.store.case(&repair).await.unwrap().unwrap();
+    assert_eq!(case.files.len(), 1, "the proof travelled with the application");
     t.app.clock.set(time::macros::date!(2026 - 11 - 25));
 
     // A department uploads a CSV with an error and reads the row-level report.

@@ -97,19 +97,20 @@ pub async fn me(
     page(&app, &p, &headers, None).await
 }
 
-#[derive(Debug, Deserialize)]
-pub struct RepairForm {
-    record: i64,
-    reason: String,
-}
-
+/// 申请信用修复 from the page: a multipart form (reason and the proof of performance as files).
 pub async fn repair(
     State(app): State<App>,
     Extension(p): Extension<Principal>,
     headers: HeaderMap,
-    Form(f): Form<RepairForm>,
+    req: axum::extract::Request,
 ) -> Result<Response, ApiError> {
-    match cases::file_repair(&app, &p, &RepairIn { record: f.record, reason: f.reason, files: vec![] }).await {
+    let (fields, files) = super::public::form_with_files(&app, req).await?;
+    let record = fields
+        .get("record")
+        .and_then(|r| r.trim().parse().ok())
+        .ok_or_else(|| ApiError::bad_request("bad_form", "缺少记录编号"))?;
+    let reason = fields.get("reason").cloned().unwrap_or_default();
+    match cases::file_repair(&app, &p, &RepairIn { record, reason, files }).await {
         Ok(v) => Ok(see_other(&format!("/cases/{}?filed=1", v["number"].as_str().unwrap_or_default()), None)),
         Err(e) if e.status.is_client_error() => page(&app, &p, &headers, Some(e.detail)).await,
         Err(e) => Err(e),

@@ -422,7 +422,10 @@ pub async fn objection_form(
 }
 
 /// A form posted as multipart: its text fields and its files (as the case services take them).
-async fn form_with_files(app: &App, req: Request) -> Result<(HashMap<String, String>, Vec<FileIn>), ApiError> {
+pub(super) async fn form_with_files(
+    app: &App,
+    req: Request,
+) -> Result<(HashMap<String, String>, Vec<FileIn>), ApiError> {
     let bad = |e: axum::extract::multipart::MultipartError| ApiError::bad_request("bad_form", e.body_text());
     let mut mp =
         Multipart::from_request(req, app).await.map_err(|e| ApiError::bad_request("bad_form", e.body_text()))?;

@@ -414,11 +414,22 @@ pub async fn objection_form(
     headers: HeaderMap,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
-    let (r, _, disputed) = shown_record(&app, id).await?;
-    let (row, _) = row(&app, &r, disputed, app.clock.today()).ok_or_else(|| ApiError::not_found("该信息不公开"))?;
+    objection_page(&app, &p, &headers, id, None).await
+}
+
+/// The objection form for record `id`, with the error of a refused attempt.
+async fn objection_page(
+    app: &App,
+    p: &Principal,
+    headers: &HeaderMap,
+    id: i64,
+    error: Option<String>,
+) -> Result<Response, ApiError> {
+    let (r, _, disputed) = shown_record(app, id).await?;
+    let (row, _) = row(app, &r, disputed, app.clock.today()).ok_or_else(|| ApiError::not_found("该信息不公开"))?;
     let signed_in_subject =
-        matches!(&p, Principal::Account { account, role: Role::Subject, .. } if account.subject_id == r.subject_id);
-    render(&ObjectionPage { chrome: Chrome::of(&p, &headers), row, signed_in_subject, error: None })
+        matches!(p, Principal::Account { account, role: Role::Subject, .. } if account.subject_id == r.subject_id);
+    render(&ObjectionPage { chrome: Chrome::of(p, headers), row, signed_in_subject, error })
 }
 
 /// A form posted as multipart: its text fields and its files (as the case services take them).
@@ -473,11 +484,7 @@ pub async fn objection(
     match cases::file_objection(&app, &p, &o).await {
         Ok(v) => Ok(see_other(&format!("/cases/{}?filed=1", v["number"].as_str().unwrap_or_default()), None)),
         Err(e) if e.status.is_client_error() && e.status.as_u16() != 404 => {
-            let (r, _, disputed) = shown_record(&app, id).await?;
-            let (row, _) =
-                row(&app, &r, disputed, app.clock.today()).ok_or_else(|| ApiError::not_found("该信息不公开"))?;
-            let signed_in_subject = matches!(&p, Principal::Account { account, role: Role::Subject, .. } if account.subject_id == r.subject_id);
-            render(&ObjectionPage { chrome: Chrome::of(&p, &headers), row, signed_in_subject, error: Some(e.detail) })
+            objection_page(&app, &p, &headers, id, Some(e.detail)).await
         }
         Err(e) => Err(e),
     }

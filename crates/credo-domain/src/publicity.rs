@@ -62,6 +62,8 @@ pub enum Repair {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Deadlines {
+    /// 双公示: put online within this many working days of the decision.
+    pub publication: u32,
     pub objection: u32,
     pub objection_max: u32,
     pub repair_accept: u32,

@@ -382,15 +382,14 @@ struct Dashboard {
     charts: Vec<(String, String)>,
 }
 
-/// 双公示 within 7 working days of the decision, per department (STANDARDS §4.1).
-const TIMELY_DAYS: u32 = 7;
-
 pub async fn dashboard(
     State(app): State<App>,
     Extension(p): Extension<Principal>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let stats = app.store.record_stats().await?;
+    // 双公示 timeliness: received within the working days `publicity.toml` allows after the decision.
+    let timely_days = app.catalog.publicity.deadlines.publication;
     let name = |item: &str| app.catalog.item(item).map(|i| i.name.clone()).unwrap_or_else(|| item.to_string());
     let mut by_dept: BTreeMap<String, f64> = BTreeMap::new();
     let mut by_item: BTreeMap<String, f64> = BTreeMap::new();
@@ -407,7 +406,7 @@ pub async fn dashboard(
         {
             let t = timely.entry(s.department.clone()).or_default();
             t.1 += s.count as f64;
-            if received <= app.catalog.calendar.add_working_days(decided, TIMELY_DAYS).value {
+            if received <= app.catalog.calendar.add_working_days(decided, timely_days).value {
                 t.0 += s.count as f64;
             }
         }
@@ -461,7 +460,7 @@ pub async fn dashboard(
         ("按目录项的信用记录数".to_string(), charts::bars("按目录项的信用记录数", &top(by_item, 12), " 条")),
         ("按决定月份的信用记录数(近 12 个月)".to_string(), charts::bars("按决定月份的信用记录数", &months, " 条")),
         (
-            format!("双公示及时率(决定后 {TIMELY_DAYS} 个工作日内归集)"),
+            format!("双公示及时率(决定后 {timely_days} 个工作日内归集)"),
             charts::bars("双公示及时率", &top(timely.into_iter().collect(), 12), "%"),
         ),
         (

@@ -351,9 +351,10 @@ pub async fn record_view(app: &App, id: i64) -> Result<Value, ApiError> {
     Ok(json!({ "record": shown, "repair_refused": repair.map(|e| e.detail) }))
 }
 
-/// Why `r` cannot be repaired today, if it cannot.
-fn repairable(app: &App, r: &RecordView, today: Date) -> Result<(), ApiError> {
+/// Why `r` cannot be repaired on `today` (a 422 `not_repairable` with the reason), or `Ok` when it can.
+pub fn repairable(app: &App, r: &RecordView, today: Date) -> Result<(), ApiError> {
     let p = public::publicity(&app.catalog, r, false, today);
+    let from = public::window(&app.catalog, r).repairable_from;
     let refuse = |m: String| Err(ApiError::unprocessable("not_repairable", m));
     if p.class.is_none() {
         return refuse("该信息不是失信信息,无需信用修复".into());
@@ -361,11 +362,9 @@ fn repairable(app: &App, r: &RecordView, today: Date) -> Result<(), ApiError> {
     if !matches!(p.state, State::公示中 | State::异议处理中 | State::不予公示) {
         return refuse(format!("该信息当前状态为“{:?}”,无需信用修复", p.state));
     }
-    match (p.repair, p.repairable_from) {
+    match (p.repair, from) {
         (Repair::None, _) => refuse(format!("该信息不适用信用修复:{}", p.repair_note.unwrap_or_default())),
-        (_, Some(from)) if from.as_str() > today.to_string().as_str() => {
-            refuse(format!("最短公示期未满,自{from}起方可申请信用修复"))
-        }
+        (_, Some(from)) if from > today => refuse(format!("最短公示期未满,自{from}起方可申请信用修复")),
         _ => Ok(()),
     }
 }
@@ -861,13 +860,7 @@ pub async fn record_expiries(app: &App, today: Date) -> anyhow::Result<usize> {
             .iter()
             .filter(|r| Mark::of(&r.fields).is_none())
             .filter_map(|r| {
-                let facts = credo_domain::publicity::Facts {
-                    item: &r.item,
-                    department: &r.department_name,
-                    fields: &r.fields,
-                    decided_on: r.decided_on,
-                };
-                let end = app.catalog.publicity.window(&facts).last_day?;
+                let end = public::window(&app.catalog, r).last_day?;
                 (end < today).then_some((r.id, r.version, end))
             })
             .collect();

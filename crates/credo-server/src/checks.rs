@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use credo_domain::catalog::{Catalog, SubjectKind};
 use credo_domain::measures::{Decision, Fact, Hit, Measure, Measures, Reach};
 use credo_domain::name::normalize_name;
-use credo_domain::publicity::{Facts, Mark};
+use credo_domain::publicity::Mark;
 use credo_store::{Department, NewCheck, RecordView, Subject};
 use rand::Rng;
 use serde::Deserialize;
@@ -49,8 +49,7 @@ impl Indexed {
             r.fields.iter().filter(|(k, _)| wanted.contains(*k)).map(|(k, v)| (k.clone(), v.clone())).collect();
         let decided_on =
             item.decision_date.as_ref().and_then(|d| fields.get(d)).and_then(|v| credo_domain::value::parse_date(v));
-        let facts = Facts { item: &r.item, department: &r.department_name, fields: &r.fields, decided_on };
-        let w = catalog.publicity.window(&facts);
+        let w = crate::public::window(catalog, r);
         Some(Indexed {
             record_id: r.id,
             version: r.version,

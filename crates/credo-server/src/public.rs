@@ -7,7 +7,7 @@
 
 use credo_domain::catalog::{Catalog, SubjectKind};
 use credo_domain::ids::{embedded_rics, mask_middle};
-use credo_domain::publicity::{Class, Facts, Mark, Repair, State};
+use credo_domain::publicity::{Class, Facts, Mark, Repair, State, Window};
 use credo_store::{RecordView, Subject};
 use serde::Serialize;
 use time::Date;
@@ -77,10 +77,15 @@ pub struct PublicityView {
     pub verified: bool,
 }
 
+/// A stored record's publicity window (`catalog/publicity.toml`): one place that turns a record into the rules' facts.
+pub fn window(catalog: &Catalog, r: &RecordView) -> Window {
+    let facts = Facts { item: &r.item, department: &r.department_name, fields: &r.fields, decided_on: r.decided_on };
+    catalog.publicity.window(&facts)
+}
+
 /// The publicity of a record on `today`; `disputed`: an objection is open.
 pub fn publicity(catalog: &Catalog, r: &RecordView, disputed: bool, today: Date) -> PublicityView {
-    let facts = Facts { item: &r.item, department: &r.department_name, fields: &r.fields, decided_on: r.decided_on };
-    let w = catalog.publicity.window(&facts);
+    let w = window(catalog, r);
     let name = catalog.item(&r.item).map(|i| i.name.as_str()).unwrap_or(&r.item);
     let st = w.status(name, Mark::of(&r.fields).as_ref(), disputed, today);
     let day = |d: Option<Date>| d.map(|d| d.to_string());

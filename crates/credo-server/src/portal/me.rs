@@ -10,10 +10,10 @@ use serde::Deserialize;
 
 use super::public::{CaseView, Row, case_view, row};
 use super::{Chrome, render, see_other};
+use crate::App;
 use crate::cases::{self, CommitIn, RepairIn};
 use crate::error::ApiError;
 use crate::policy::{Principal, Role};
-use crate::{App, public as publish};
 
 pub struct OwnRecord {
     pub row: Row,
@@ -55,8 +55,7 @@ async fn page(app: &App, p: &Principal, headers: &HeaderMap, error: Option<Strin
         let fields = item
             .map(|i| i.fields.iter().filter_map(|f| Some((f.name.clone(), r.fields.get(&f.code)?.clone()))).collect())
             .unwrap_or_default();
-        let repairable = cases::record_view(app, r.id).await.is_ok_and(|v| v["repair_refused"].is_null())
-            && publish::publicity(&app.catalog, r, false, today).class.is_some();
+        let repairable = cases::repairable(app, r, today).is_ok();
         own.push(OwnRecord { row, fields, repairable });
     }
     let me = account.username.clone();

@@ -381,7 +381,7 @@ pub async fn record(
 ) -> Result<Response, ApiError> {
     let today = app.clock.today();
     let (r, shown, disputed) = shown_record(&app, id).await?;
-    let view = cases::record_view(&app, id).await?;
+    let repair_refused = cases::repairable(&app, &r, today).err().map(|e| e.detail);
     let (row, _) = row(&app, &r, disputed, today).ok_or_else(|| ApiError::not_found("该信息不公开"))?;
     let is_subject = matches!(&p, Principal::Account { account, role: Role::Subject, .. } if account.subject_id.is_some() && account.subject_id == r.subject_id);
     render(&RecordPage {
@@ -394,7 +394,7 @@ pub async fn record(
         repairable_from: shown.publicity.repairable_from.clone().unwrap_or_else(|| "—".into()),
         regime: shown.publicity.regime.clone().unwrap_or_else(|| "—".into()),
         disputed,
-        repair_refused: view["repair_refused"].as_str().map(str::to_string),
+        repair_refused,
         is_subject,
     })
 }
@@ -803,6 +803,7 @@ pub async fn policy(
         version: rules.version.clone(),
         regimes,
         deadlines: vec![
+            ("双公示上网公开(决定后)", d.publication),
             ("异议核查答复", d.objection),
             ("异议延期后合计不超过", d.objection_max),
             ("信用修复:是否受理", d.repair_accept),

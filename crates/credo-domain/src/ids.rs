@@ -134,29 +134,6 @@ impl IdError {
     }
 }
 
-/// Byte ranges of the valid 18-character ID numbers standing alone inside a text (not part of a longer run of
-/// letters and digits), e.g. in a 违法事实 that names the person.
-pub fn embedded_rics(text: &str, today: Date) -> Vec<std::ops::Range<usize>> {
-    let b = text.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    // Bytes suffice: every byte of a multi-byte UTF-8 character is ≥ 0x80, so never an ASCII letter or digit.
-    while i + 18 <= b.len() {
-        if (i == 0 || !b[i - 1].is_ascii_alphanumeric())
-            && b[i..i + 17].iter().all(u8::is_ascii_digit)
-            && matches!(b[i + 17], b'0'..=b'9' | b'X' | b'x')
-            && b.get(i + 18).is_none_or(|c| !c.is_ascii_alphanumeric())
-            && Ric::parse(&text[i..i + 18], today).is_ok()
-        {
-            out.push(i..i + 18);
-            i += 18;
-        } else {
-            i += 1;
-        }
-    }
-    out
-}
-
 /// Trims surrounding white space (including full-width spaces) and upper-cases ASCII letters. Nothing else.
 pub fn prepare(input: &str) -> String {
     input.trim().to_ascii_uppercase()

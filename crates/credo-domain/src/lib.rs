@@ -1,8 +1,9 @@
 //! # credo-domain
 //!
 //! The rules of the 信用西宁 platform, free of I/O: identifiers (统一社会信用代码, 居民身份证号码, 组织机构代码,
-//! 工商注册号), region codes, the information catalog with its field schemas and conditional rules, value
-//! parsing, and name normalisation. Time comes in as an argument; nothing here reads a clock, a file or a socket.
+//! 工商注册号) and the masking of ID numbers written anywhere in text, region codes, the information catalog with
+//! its field schemas and conditional rules, value parsing, and name normalisation. Time comes in as an argument;
+//! nothing here reads a clock, a file or a socket.
 //!
 //! ```
 //! use credo_domain::ids::Uscc;
@@ -14,6 +15,7 @@ pub mod calendar;
 pub mod catalog;
 pub mod embedded;
 pub mod ids;
+pub mod masking;
 pub mod measures;
 pub mod name;
 pub mod publicity;

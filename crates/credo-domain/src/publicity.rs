@@ -64,6 +64,8 @@ pub enum Repair {
 pub struct Deadlines {
     /// 双公示: put online within this many working days of the decision.
     pub publication: u32,
+    /// 异议: decide whether to accept (受理); only an accepted objection marks the record 异议处理中.
+    pub objection_accept: u32,
     pub objection: u32,
     pub objection_max: u32,
     pub repair_accept: u32,

@@ -17,13 +17,15 @@ fn ymd(y: &str, m: &str, d: &str) -> Option<Date> {
 }
 
 /// The same day `months` calendar months later; a day the month lacks becomes its last day (01-31 + 1 month =
-/// 02-28 or 02-29).
+/// 02-28 or 02-29). Past the end of the calendar (year 9999) the answer is its last day, never an earlier one.
 pub fn add_months(d: Date, months: u32) -> Date {
-    let total = d.year() * 12 + i32::from(u8::from(d.month())) - 1 + months as i32;
+    // In i64: a year times 12 plus `u32::MAX` months overflows i32 (found by tests/fuzz.rs).
+    let total = i64::from(d.year()) * 12 + i64::from(u8::from(d.month())) - 1 + i64::from(months);
     let (y, m) = (total.div_euclid(12), (total.rem_euclid(12) + 1) as u8);
+    let Ok(y) = i32::try_from(y) else { return Date::MAX };
     let month = Month::try_from(m).unwrap_or(Month::January);
     let last = month.length(y);
-    Date::from_calendar_date(y, month, d.day().min(last)).unwrap_or(d)
+    Date::from_calendar_date(y, month, d.day().min(last)).unwrap_or(Date::MAX)
 }
 
 /// Parses `YYYY-MM-DD`, `YYYY/MM/DD`, `YYYY.MM.DD`, `YYYY年M月D日`, `YYYYMMDD`, an Excel serial day number
@@ -122,6 +124,18 @@ mod tests {
         for bad in ["-1", "2000元", "1,000", "1e3", "0.0000001", ""] {
             assert!(parse_money(bad).is_none(), "{bad}");
         }
+    }
+
+    #[test]
+    fn months_past_the_calendar_end_at_its_last_day() {
+        // Found by tests/fuzz.rs: `i32::MAX` months overflowed (a panic in debug builds), `u32::MAX` months wrapped
+        // to minus one month, and a day past 9999 came back as the starting day.
+        let d = date!(2024 - 01 - 31);
+        assert_eq!(add_months(d, i32::MAX as u32), Date::MAX);
+        assert_eq!(add_months(d, u32::MAX), Date::MAX);
+        assert_eq!(add_months(date!(9905 - 02 - 20), 1280), Date::MAX);
+        assert_eq!(add_months(d, 1), date!(2024 - 02 - 29));
+        assert_eq!(add_months(d, 0), d);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The platform's key material in one file: SM4 field keys by id (the current one seals new values), the HMAC-SM3
-//! blind-index key and the SM2 signing key. Created on first use with owner-only permissions; rotating adds a
-//! new SM4 key and keeps the old ones so existing values still open.
+//! blind-index key, the HMAC-SM3 audit chain key and the SM2 signing key. Created on first use with owner-only
+//! permissions; a key that a keyring written by an older version lacks is generated and saved when it is loaded;
+//! rotating adds a new SM4 key and keeps the old ones so existing values still open.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -29,6 +30,16 @@ pub struct Keyring {
     pub current: String,
     /// The HMAC-SM3 key for blind indexes and keyed content digests (32 bytes, hex).
     pub index: String,
+    /// The HMAC-SM3 key that links the audit chain (32 bytes, hex): without it the chain cannot be recomputed.
+    /// Empty in keyrings written before it existed (then generated on load).
+    #[serde(default)]
+    pub audit: String,
+    /// The first audit event linked with `audit`: events before it were written before the keyring had an audit
+    /// key and keep their plain SM3 links. Kept here, out of the database's reach, so that nobody who can write
+    /// the database can declare keyed events plain. `None` when the key was just added to an older keyring, until
+    /// the platform records the chain's head (see `credo_server::open_store`).
+    #[serde(default)]
+    pub audit_from: Option<i64>,
     /// The platform's SM2 private key (32 bytes, hex).
     pub sm2: String,
 }
@@ -49,18 +60,29 @@ impl Keyring {
             sm4: BTreeMap::from([("k1".to_string(), random_hex::<16>())]),
             current: "k1".to_string(),
             index: random_hex::<32>(),
+            audit: random_hex::<32>(),
+            audit_from: Some(1),
             sm2: hex::encode(KeyPair::generate().secret()),
         }
     }
 
-    /// Reads the keyring at `path`, creating it (and its directory) when missing.
+    /// Reads the keyring at `path`, creating it (and its directory) when missing, and adding (and saving) the audit
+    /// chain key when it lacks one (then [`Keyring::audit_from`] is `None` until the caller records it).
     pub fn load_or_create(path: &Path) -> Result<Keyring, KeyringError> {
         let io = |source| KeyringError::Io { path: path.display().to_string(), source };
         match std::fs::read_to_string(path) {
             Ok(text) => {
-                let ring: Keyring = serde_json::from_str(&text)
+                let mut ring: Keyring = serde_json::from_str(&text)
                     .map_err(|e| KeyringError::Format { path: path.display().to_string(), message: e.to_string() })?;
+                let upgrade = ring.audit.is_empty();
+                if upgrade {
+                    ring.audit = random_hex::<32>();
+                    ring.audit_from = None;
+                }
                 ring.check().map_err(|message| KeyringError::Format { path: path.display().to_string(), message })?;
+                if upgrade {
+                    ring.save(path)?;
+                }
                 Ok(ring)
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -101,6 +123,9 @@ impl Keyring {
         if self.index_key().len() < 16 {
             return Err("索引密钥过短".to_string());
         }
+        if self.audit_key().len() < 16 {
+            return Err("审计链密钥过短".to_string());
+        }
         Ok(())
     }
 
@@ -127,6 +152,11 @@ impl Keyring {
 
     pub fn index_key(&self) -> Vec<u8> {
         hex::decode(&self.index).unwrap_or_default()
+    }
+
+    /// The key of the audit chain's HMAC-SM3 links.
+    pub fn audit_key(&self) -> Vec<u8> {
+        hex::decode(&self.audit).unwrap_or_default()
     }
 
     pub fn signer(&self) -> Result<KeyPair, GmError> {
@@ -157,6 +187,25 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
         }
+    }
+
+    #[test]
+    fn an_older_keyring_gains_an_audit_key_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keyring.json");
+        let old = Keyring::generate();
+        let mut text: serde_json::Value = serde_json::to_value(&old).unwrap();
+        text.as_object_mut().unwrap().remove("audit");
+        text.as_object_mut().unwrap().remove("audit_from");
+        std::fs::write(&path, text.to_string()).unwrap();
+        let a = Keyring::load_or_create(&path).unwrap();
+        assert_eq!(a.audit_key().len(), 32);
+        assert_eq!(a.audit_from, None, "the store records where keyed links start");
+        assert_eq!((a.index.as_str(), a.sm2.as_str()), (old.index.as_str(), old.sm2.as_str()), "other keys kept");
+        let b = Keyring::load_or_create(&path).unwrap();
+        assert_eq!(a.audit, b.audit, "the added key was saved");
+        assert_ne!(Keyring::generate().audit, b.audit);
+        assert_eq!(Keyring::generate().audit_from, Some(1), "a new keyring links the chain from its first event");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //!
 //! National cryptographic algorithms (国密) for Credo: SM3 (GB/T 32905) hashes and HMAC-SM3 blind indexes,
 //! SM2 (GB/T 32918) signatures interoperable with `openssl`, and SM4-GCM (GB/T 32907) field encryption with
-//! rotating key ids, SM3 hash chains, argon2id password storage and TOTP second factors. Everything else calls
+//! rotating key ids, keyed (HMAC-SM3) hash chains, argon2id password storage and TOTP second factors. Everything else calls
 //! these; nothing else in the platform touches a cipher.
 //!
 //! ```

@@ -11,19 +11,29 @@
 //! Headers are mapped to catalog fields as departments' templates write them ([`HeaderMap`]). A column that maps
 //! to nothing is kept (as an extra) and reported, never silently dropped. Row numbers count the header as row 1,
 //! as Excel shows them.
+//!
+//! Every reader holds the [`limits`] before it spends memory or time on them: an XLSX is inflated once, counted,
+//! before it is parsed, and its sheet is read cell by cell (never as the grid its `<dimension>` declares); JSON
+//! headers are the union of keys only up to the column limit; a CSV row with too many cells or bytes is rejected
+//! as that row, without building its cells. A row that breaks a limit is a row-level error ([`RowError::Row`]);
+//! a file that does (its header, its unpacked size, its row count) is unusable.
 
 use std::collections::HashMap;
 use std::io::Cursor;
 
-use calamine::{Data, Reader};
+use calamine::{DataRef, Reader};
 use unicode_normalization::UnicodeNormalization;
 
 mod header;
+pub mod limits;
 
 pub use header::HeaderMap;
+use limits::{
+    MAX_CELL_CHARS, MAX_COLUMNS, MAX_ROW_BYTES, MAX_ROWS, MAX_SHARED_STRINGS, MAX_UNPACKED_BYTES, MAX_ZIP_ENTRIES,
+};
 
-/// Why a file cannot be used at all (as opposed to problems in single rows).
-#[derive(Debug, thiserror::Error)]
+/// Why a file (or, as [`RowError::Row`], one row) cannot be used.
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum ImportError {
     #[error("无法识别的文件格式:{0}(支持 .csv、.xlsx、.json、.jsonl)")]
     UnknownFormat(String),
@@ -41,6 +51,16 @@ pub enum ImportError {
     Encoding,
     #[error("表头中没有任何一列能对应到目录“{item}”的字段(表头:{headers})")]
     NoMatchingHeader { item: String, headers: String },
+    #[error("{what}有 {found} 列,超过上限 {max} 列", max = MAX_COLUMNS)]
+    TooManyColumns { what: &'static str, found: usize },
+    #[error("数据超过 {max} 行的上限,超出部分未读取", max = MAX_ROWS)]
+    TooManyRows,
+    #[error("第{column}列的单元格有 {chars} 个字符,超过上限 {max} 个字符", max = MAX_CELL_CHARS)]
+    CellTooLong { column: usize, chars: usize },
+    #[error("该行有 {bytes} 字节,超过单行上限 {max} 字节", max = MAX_ROW_BYTES)]
+    RowTooLong { bytes: usize },
+    #[error("XLSX 解压后超过 {} MiB 的上限(或包含超过 {} 个文件),可能是压缩炸弹,请拆分后再提交", MAX_UNPACKED_BYTES >> 20, MAX_ZIP_ENTRIES)]
+    UnpackedTooLarge,
 }
 
 impl ImportError {
@@ -54,6 +74,11 @@ impl ImportError {
             ImportError::Empty => "empty_file",
             ImportError::Encoding => "unknown_encoding",
             ImportError::NoMatchingHeader { .. } => "no_matching_header",
+            ImportError::TooManyColumns { .. } => "too_many_columns",
+            ImportError::TooManyRows => "too_many_rows",
+            ImportError::CellTooLong { .. } => "cell_too_long",
+            ImportError::RowTooLong { .. } => "row_too_long",
+            ImportError::UnpackedTooLarge => "unpacked_too_large",
         }
     }
 }
@@ -112,6 +137,48 @@ pub fn decode(bytes: &[u8]) -> Result<(std::borrow::Cow<'_, str>, Encoding), Imp
 /// One data row: its number as Excel shows it (the header is row 1) and its cells.
 pub type Row = (usize, Vec<String>);
 
+/// A row that could not be read.
+#[derive(Debug, Clone)]
+pub enum RowError {
+    /// This row is rejected (it breaks a limit); the rows after it are read.
+    Row { row: usize, error: ImportError },
+    /// The rest of the file cannot be read.
+    Fatal(ImportError),
+}
+
+impl std::fmt::Display for RowError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RowError::Row { row, error } => write!(f, "第{row}行:{error}"),
+            RowError::Fatal(error) => error.fmt(f),
+        }
+    }
+}
+
+/// A row as the readers give it.
+pub type RowResult = Result<Row, RowError>;
+
+/// Checks a data row's cells against the limits (count, characters per cell).
+fn checked(row: usize, cells: Vec<String>) -> RowResult {
+    if cells.len() > MAX_COLUMNS {
+        return Err(RowError::Row { row, error: ImportError::TooManyColumns { what: "该行", found: cells.len() } });
+    }
+    if let Some((i, c)) =
+        cells.iter().enumerate().find(|(_, c)| c.len() > MAX_CELL_CHARS && c.chars().count() > MAX_CELL_CHARS)
+    {
+        return Err(RowError::Row { row, error: ImportError::CellTooLong { column: i + 1, chars: c.chars().count() } });
+    }
+    Ok((row, cells))
+}
+
+/// Checks a header row: more columns than the limit make the file unusable.
+fn checked_header(headers: Vec<String>) -> Result<Vec<String>, ImportError> {
+    if headers.len() > MAX_COLUMNS {
+        return Err(ImportError::TooManyColumns { what: "表头", found: headers.len() });
+    }
+    Ok(headers)
+}
+
 /// A file as a header row and its data rows.
 #[derive(Debug, Clone)]
 pub struct Table<'a> {
@@ -124,15 +191,15 @@ pub struct Table<'a> {
 /// held once as text rather than again as millions of cells.
 #[derive(Debug, Clone)]
 pub enum Rows<'a> {
-    Cells(Vec<Row>),
+    Cells(Vec<RowResult>),
     Csv(std::borrow::Cow<'a, str>),
 }
 
 impl Rows<'_> {
     /// The rows in order, blank rows skipped.
-    pub fn iter(&self) -> Box<dyn Iterator<Item = Result<Row, ImportError>> + Send + '_> {
+    pub fn iter(&self) -> Box<dyn Iterator<Item = RowResult> + Send + '_> {
         match self {
-            Rows::Cells(rows) => Box::new(rows.iter().cloned().map(Ok)),
+            Rows::Cells(rows) => Box::new(rows.iter().cloned()),
             Rows::Csv(text) => Box::new(CsvRows::new(text)),
         }
     }
@@ -147,13 +214,17 @@ impl Rows<'_> {
 }
 
 impl Table<'_> {
-    /// A table of cells (for callers that build rows themselves).
-    pub fn from_cells(headers: Vec<String>, rows: Vec<Row>) -> Table<'static> {
-        Table { headers, rows: Rows::Cells(rows), encoding: None }
+    /// A table of cells (for callers that build rows themselves), checked against the limits.
+    pub fn from_cells(headers: Vec<String>, rows: Vec<Row>) -> Result<Table<'static>, ImportError> {
+        if rows.len() > MAX_ROWS {
+            return Err(ImportError::TooManyRows);
+        }
+        let rows = rows.into_iter().map(|(n, cells)| checked(n, cells)).collect();
+        Ok(Table { headers: checked_header(headers)?, rows: Rows::Cells(rows), encoding: None })
     }
 
     /// All rows at once.
-    pub fn collect_rows(&self) -> Result<Vec<Row>, ImportError> {
+    pub fn collect_rows(&self) -> Result<Vec<Row>, RowError> {
         self.rows.iter().collect()
     }
 }
@@ -181,6 +252,9 @@ fn read_csv(bytes: &[u8]) -> Result<Table<'_>, ImportError> {
         Some(r) => r.map_err(|e| ImportError::Csv(e.to_string()))?,
         None => return Err(ImportError::Empty),
     };
+    if header.len() > MAX_COLUMNS {
+        return Err(ImportError::TooManyColumns { what: "表头", found: header.len() });
+    }
     let headers: Vec<String> = header.iter().map(str::to_string).collect();
     Ok(Table { headers, rows: Rows::Csv(text), encoding: Some(encoding) })
 }
@@ -191,6 +265,8 @@ struct CsvRows<'a> {
     records: csv::StringRecordsIntoIter<&'a [u8]>,
     /// Line breaks inside quoted cells so far: Excel's row number is the record's first line minus these.
     embedded: u64,
+    /// Data rows returned so far (for the row limit).
+    count: usize,
 }
 
 impl<'a> CsvRows<'a> {
@@ -200,18 +276,18 @@ impl<'a> CsvRows<'a> {
             Some(Ok(header)) => newlines(&header),
             _ => 0,
         };
-        CsvRows { text, records, embedded }
+        CsvRows { text, records, embedded, count: 0 }
     }
 }
 
 impl Iterator for CsvRows<'_> {
-    type Item = Result<Row, ImportError>;
+    type Item = RowResult;
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
             let r = match self.records.next()? {
                 Ok(r) => r,
-                Err(e) => return Some(Err(ImportError::Csv(e.to_string()))),
+                Err(e) => return Some(Err(RowError::Fatal(ImportError::Csv(e.to_string())))),
             };
             // The reader reports a record as starting right after the previous terminator character, which may be
             // the `\n` of a CRLF or the line breaks of skipped blank lines (which Excel counts as rows): step over
@@ -230,49 +306,149 @@ impl Iterator for CsvRows<'_> {
             if r.iter().all(|c| c.trim().is_empty()) {
                 continue;
             }
-            return Some(Ok((row, r.iter().map(str::to_string).collect())));
-        }
-    }
-}
-
-fn cell_text(d: &Data) -> String {
-    match d {
-        Data::Empty => String::new(),
-        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-        Data::Int(i) => i.to_string(),
-        Data::Float(f) => f.to_string(),
-        Data::Bool(b) => b.to_string(),
-        // Whole days as an Excel serial number; the catalog's date parser reads those.
-        Data::DateTime(dt) => (dt.as_f64().floor() as i64).to_string(),
-        Data::Error(e) => format!("#{e:?}"),
-    }
-}
-
-fn read_xlsx(bytes: &[u8], sheet: Option<&str>) -> Result<Table<'static>, ImportError> {
-    let mut book =
-        calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| ImportError::Xlsx(e.to_string()))?;
-    let range = match sheet {
-        Some(name) => {
-            if !book.sheet_names().iter().any(|n| n == name) {
-                return Err(ImportError::NoSheet(name.to_string()));
+            self.count += 1;
+            if self.count > MAX_ROWS {
+                return Some(Err(RowError::Fatal(ImportError::TooManyRows)));
             }
-            book.worksheet_range(name).map_err(|e| ImportError::Xlsx(e.to_string()))?
+            // Refused before its cells are built: a row of a million cells costs its bytes, not a million strings.
+            if r.len() > MAX_COLUMNS {
+                return Some(Err(RowError::Row {
+                    row,
+                    error: ImportError::TooManyColumns { what: "该行", found: r.len() },
+                }));
+            }
+            if r.as_slice().len() > MAX_ROW_BYTES {
+                return Some(Err(RowError::Row { row, error: ImportError::RowTooLong { bytes: r.as_slice().len() } }));
+            }
+            return Some(checked(row, r.iter().map(str::to_string).collect()));
         }
-        None => book.worksheet_range_at(0).ok_or(ImportError::Empty)?.map_err(|e| ImportError::Xlsx(e.to_string()))?,
+    }
+}
+
+fn cell_text(d: &DataRef<'_>) -> String {
+    match d {
+        DataRef::Empty => String::new(),
+        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
+        DataRef::SharedString(s) => s.to_string(),
+        DataRef::Int(i) => i.to_string(),
+        DataRef::Float(f) => f.to_string(),
+        DataRef::Bool(b) => b.to_string(),
+        // Whole days as an Excel serial number; the catalog's date parser reads those.
+        DataRef::DateTime(dt) => (dt.as_f64().floor() as i64).to_string(),
+        DataRef::Error(e) => format!("#{e:?}"),
+    }
+}
+
+/// Inflates every member of the zip once, counting, before anything is parsed: a sheet or shared-strings table
+/// that unpacks to gigabytes (whatever its header claims) is refused after [`MAX_UNPACKED_BYTES`] bytes. A
+/// shared-strings table must also hold the strings it declares: the parser reserves memory for its
+/// `uniqueCount` up front, so a few bytes declaring four billion strings would otherwise abort the process.
+fn check_unpacked(bytes: &[u8]) -> Result<(), ImportError> {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| ImportError::Xlsx(e.to_string()))?;
+    if zip.len() > MAX_ZIP_ENTRIES {
+        return Err(ImportError::UnpackedTooLarge);
+    }
+    let mut left = MAX_UNPACKED_BYTES;
+    let mut buf = vec![0u8; 64 * 1024];
+    for i in 0..zip.len() {
+        let entry = zip.by_index(i).map_err(|e| ImportError::Xlsx(e.to_string()))?;
+        let mut reader = entry.take(left + 1);
+        let (mut head, mut size) = (Vec::new(), 0u64);
+        loop {
+            let n = reader.read(&mut buf).map_err(|e| ImportError::Xlsx(e.to_string()))?;
+            if n == 0 {
+                break;
+            }
+            if head.len() < 4096 {
+                head.extend_from_slice(&buf[..n.min(4096 - head.len())]);
+            }
+            size += n as u64;
+        }
+        left = left.checked_sub(size).ok_or(ImportError::UnpackedTooLarge)?;
+        if let Some(declared) = unique_count(&head) {
+            // The shortest entry, `<si/>`, takes 5 bytes.
+            if declared > (size / 5).min(MAX_SHARED_STRINGS) {
+                return Err(ImportError::Xlsx(format!(
+                    "共享字符串表声明 {declared} 个字符串,与其内容({size} 字节)不符或超过上限 {MAX_SHARED_STRINGS}"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The `uniqueCount` a shared-strings table (`<sst … uniqueCount="N">`) declares at its start.
+fn unique_count(head: &[u8]) -> Option<u64> {
+    let at = head.windows(13).position(|w| w == b"uniqueCount=\"")? + 13;
+    let digits: Vec<u8> = head[at..].iter().take_while(|b| b.is_ascii_digit()).copied().collect();
+    // More digits than u64 holds is a declaration too large by any measure.
+    Some(std::str::from_utf8(&digits).ok()?.parse().unwrap_or(u64::MAX))
+}
+
+/// Reads an XLSX. The workbook parser is a third party's: some malformed cell references make it overflow
+/// arithmetic (a panic in debug builds; found by `tests/fuzz.rs`), so a panic while reading is caught and the file
+/// is refused as unreadable rather than taking the request down.
+fn read_xlsx(bytes: &[u8], sheet: Option<&str>) -> Result<Table<'static>, ImportError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_xlsx_cells(bytes, sheet)))
+        .unwrap_or_else(|_| Err(ImportError::Xlsx("工作表内容格式错误(单元格引用无效)".into())))
+}
+
+fn read_xlsx_cells(bytes: &[u8], sheet: Option<&str>) -> Result<Table<'static>, ImportError> {
+    check_unpacked(bytes)?;
+    let xlsx_err = |e: calamine::XlsxError| ImportError::Xlsx(e.to_string());
+    let mut book: calamine::Xlsx<_> = calamine::Xlsx::new(Cursor::new(bytes)).map_err(xlsx_err)?;
+    let name = match sheet {
+        Some(name) if book.sheet_names().iter().any(|n| n == name) => name.to_string(),
+        Some(name) => return Err(ImportError::NoSheet(name.to_string())),
+        None => book.sheet_names().first().cloned().ok_or(ImportError::Empty)?,
     };
-    // Row numbers as Excel shows them: the range may start below row 1.
-    let first_row = range.start().map(|(r, _)| r as usize + 1).unwrap_or(1);
-    let mut rows = range.rows();
-    let headers: Vec<String> = rows.next().ok_or(ImportError::Empty)?.iter().map(cell_text).collect();
-    let mut out = Vec::new();
-    for (i, r) in rows.enumerate() {
-        let cells: Vec<String> = r.iter().map(cell_text).collect();
-        if cells.iter().all(|c| c.trim().is_empty()) {
+    // Cell by cell, as stored: the `<dimension>` a sheet declares is never allocated, so a sheet that claims
+    // A1:XFD1048576 costs what its real cells cost. Cells are kept by row (sparse), each row only as wide as its
+    // last non-empty cell, and a cell beyond the column limit rejects its row instead of widening it.
+    let mut reader = book.worksheet_cells_reader(&name).map_err(xlsx_err)?;
+    let mut rows: std::collections::BTreeMap<u32, Result<Vec<String>, ImportError>> = Default::default();
+    while let Some(cell) = reader.next_cell().map_err(xlsx_err)? {
+        let text = cell_text(cell.get_value());
+        if text.trim().is_empty() {
             continue;
         }
-        out.push((first_row + i + 1, cells));
+        let (r, c) = cell.get_position();
+        if r as usize > MAX_ROWS {
+            // Header plus MAX_ROWS data rows at most (Excel's own sheet has 1,048,576 rows).
+            return Err(ImportError::TooManyRows);
+        }
+        let entry = rows.entry(r).or_insert_with(|| Ok(Vec::new()));
+        let Ok(cells) = entry else { continue };
+        let c = c as usize;
+        if c >= MAX_COLUMNS {
+            *entry = Err(ImportError::TooManyColumns { what: "该行", found: c + 1 });
+            continue;
+        }
+        if cells.len() <= c {
+            cells.resize(c + 1, String::new());
+        }
+        cells[c] = text;
     }
-    Ok(Table::from_cells(headers, out))
+    let mut rows = rows.into_iter();
+    let headers = match rows.next() {
+        Some((_, Ok(h))) => h,
+        Some((_, Err(e))) => {
+            return Err(match e {
+                ImportError::TooManyColumns { found, .. } => ImportError::TooManyColumns { what: "表头", found },
+                other => other,
+            });
+        }
+        None => return Err(ImportError::Empty),
+    };
+    // Row numbers as Excel shows them (1-based); missing rows were blank.
+    let out = rows
+        .map(|(r, cells)| {
+            let row = r as usize + 1;
+            cells.map_err(|error| RowError::Row { row, error }).and_then(|cells| checked(row, cells))
+        })
+        .collect();
+    Ok(Table { headers: checked_header(headers)?, rows: Rows::Cells(out), encoding: None })
 }
 
 fn json_text(v: &serde_json::Value) -> String {
@@ -310,17 +486,26 @@ fn read_json(bytes: &[u8]) -> Result<Table<'static>, ImportError> {
         }
         out
     };
-    Ok(table_from_objects(objects))
+    table_from_objects(objects)
 }
 
-/// Builds a table from JSON objects: the headers are the union of their keys in first-seen order.
+/// Builds a table from JSON objects: the headers are the union of their keys in first-seen order, refused once
+/// there are more than [`MAX_COLUMNS`] of them (before any row is widened to them).
 /// Row numbers count a virtual header as row 1, so the n-th object is row n + 1.
-pub fn table_from_objects(objects: Vec<(usize, serde_json::Map<String, serde_json::Value>)>) -> Table<'static> {
+pub fn table_from_objects(
+    objects: Vec<(usize, serde_json::Map<String, serde_json::Value>)>,
+) -> Result<Table<'static>, ImportError> {
+    if objects.len() > MAX_ROWS {
+        return Err(ImportError::TooManyRows);
+    }
     let mut headers: Vec<String> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     for (_, o) in &objects {
         for k in o.keys() {
             if !index.contains_key(k) {
+                if headers.len() == MAX_COLUMNS {
+                    return Err(ImportError::TooManyColumns { what: "记录的键(字段)", found: MAX_COLUMNS + 1 });
+                }
                 index.insert(k.clone(), headers.len());
                 headers.push(k.clone());
             }

@@ -13,11 +13,16 @@
 //! Queries are normalised like names (NFKC, traditional → simplified, stray spaces removed), so full-width text,
 //! traditional characters and spaces do not matter. The index is derived data: [`SubjectIndex::upsert`] follows the
 //! store's change feed and a rebuild recreates it.
+//!
+//! The index never holds an ID number written in a name (`张三110101199003071234`): names are indexed and stored
+//! masked ([`credo_domain::masking`]), and a query's name is masked the same way before it is matched, so typing
+//! the full name still finds the subject. Persons' own codes arrive as blind indexes.
 
 use std::path::Path;
 
 use credo_domain::catalog::SubjectKind;
 use credo_domain::ids;
+use credo_domain::masking::mask_id_numbers;
 use credo_domain::name::{name_core, normalize_name};
 use pinyin::ToPinyin;
 use serde::Serialize;
@@ -50,6 +55,7 @@ pub struct SubjectDoc {
     pub display_code: Option<String>,
     /// Every code the subject can be found by (not stored in the index).
     pub codes: Vec<String>,
+    /// The name as registered; indexed and stored with any ID number in it masked.
     pub name: String,
     pub region: Option<String>,
 }
@@ -179,12 +185,13 @@ impl SubjectIndex {
         let w = w.lock().unwrap_or_else(|e| e.into_inner());
         for d in docs {
             w.delete_term(Term::from_field_i64(f.id, d.id));
-            let norm = normalize_name(&d.name);
+            let name = mask_id_numbers(&d.name);
+            let norm = normalize_name(&name);
             let core = name_core(&norm, &self.places);
             let (py_full, py_initials) = pinyin_forms(&core);
             let mut doc = doc!(
                 f.id => d.id,
-                f.name => d.name.clone(),
+                f.name => name.into_owned(),
                 f.name_exact => norm.clone(),
                 f.words => norm.clone(),
                 f.bigrams => norm.clone(),
@@ -262,7 +269,8 @@ impl SubjectIndex {
             exact.push(boosted(f.codes, &compact, 100.0));
             exact.push(boosted(f.codes, &compact.replace('-', ""), 100.0));
         }
-        let norm = normalize_name(q);
+        // Names are indexed masked: a query for a name with an ID number in it is masked alike.
+        let norm = normalize_name(&mask_id_numbers(q));
         if norm.is_empty() {
             return None;
         }

@@ -23,23 +23,29 @@ pub enum AccountError {
     Store(#[from] credo_store::StoreError),
 }
 
-/// Why a sign-in failed. The messages never say whether the account exists.
+/// Why a sign-in failed. The messages never say whether the account exists, is disabled, or whether the password
+/// was right and only the one-time code wrong: every such refusal is [`SignInError::BadCredentials`], and the
+/// reason goes to the audit trail ([`SignInError::reason`]).
 #[derive(Debug, thiserror::Error)]
 pub enum SignInError {
-    #[error("账号或密码不正确")]
-    BadCredentials,
-    #[error("需要动态口令(TOTP)")]
-    TotpRequired,
-    #[error("动态口令不正确或已使用")]
-    BadTotp,
+    #[error("账号、密码或动态口令不正确")]
+    BadCredentials(&'static str),
     #[error("账号已锁定,请于 {until} 后重试或联系安全管理员解锁")]
     Locked { until: String },
-    #[error("账号已停用")]
-    Disabled,
-    #[error("该角色须先设置动态口令(credo user totp),才能登录")]
-    TotpNotEnrolled,
     #[error(transparent)]
     Store(#[from] credo_store::StoreError),
+    #[error("服务器繁忙")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl SignInError {
+    /// What the audit trail records (never shown to the person signing in).
+    pub fn reason(&self) -> String {
+        match self {
+            SignInError::BadCredentials(why) => (*why).to_string(),
+            other => other.to_string(),
+        }
+    }
 }
 
 /// What an operator asks for.
@@ -100,7 +106,22 @@ pub fn new_totp(username: &str) -> (String, TotpSetup) {
     (hex::encode(secret), TotpSetup { secret: b32, uri })
 }
 
-/// Creates an account after checking the role, the department or subject it is bound to and the password.
+/// Why the API (the security administrator, or anyone else reaching it) may not `what` (开设, 停用, …) an
+/// account of `role`, if it may not: operator accounts ([`Role::is_operator`]) are created and recovered only with
+/// `cli` on the server. Department users' and subject accounts stay the security administrator's over the API.
+pub fn api_refuses(role: Role, what: &str, cli: &str) -> Option<String> {
+    role.is_operator().then(|| {
+        format!(
+            "{}账号不能通过 API 或页面{what}:按三员分立,系统管理员、安全管理员、审计管理员和信用审核员账号只能由\
+             服务器上的 `{cli}` 办理",
+            role.label()
+        )
+    })
+}
+
+/// Creates an account after checking the role, the department or subject it is bound to and the password. Who may
+/// ask for which role is the caller's to check: the CLI on the server may create any, the API only what
+/// [`api_refuses`] lets through.
 pub async fn create(app: &App, req: AccountRequest, created_by: &str) -> Result<Created, AccountError> {
     let role = Role::parse(&req.role).ok_or_else(|| {
         let all: Vec<&str> = Role::ALL.iter().map(|r| r.code()).collect();
@@ -184,6 +205,11 @@ fn rfc3339(t: OffsetDateTime) -> String {
 }
 
 /// Checks a sign-in and opens a session; returns the session token (to set as a cookie) and the account.
+///
+/// Safe under concurrency: each attempt first takes one of the account's [`crate::Security::max_failures`]
+/// tries in a single atomic statement ([`Store::login_attempt`]) and only then checks the password, so however
+/// many wrong passwords arrive at once, at most that many are ever tested before the lock holds; a TOTP step is
+/// claimed with a single conditional update ([`Store::claim_totp_step`]), so one code opens one session.
 pub async fn sign_in(
     app: &App,
     username: &str,
@@ -194,44 +220,45 @@ pub async fn sign_in(
     let now = OffsetDateTime::now_utc();
     let Some(account) = app.store.account_by_username(username).await? else {
         // Spend the same time as a real check, so timing does not reveal which accounts exist.
-        let _ = credo_gm::password::verify(password, &DUMMY_HASH);
-        return Err(SignInError::BadCredentials);
+        let password = password.to_string();
+        crate::offload::run(app, move || credo_gm::password::verify(&password, &DUMMY_HASH)).await?;
+        return Err(SignInError::BadCredentials("unknown account"));
     };
+    let locked = |until: Option<OffsetDateTime>| SignInError::Locked {
+        until: rfc3339(until.unwrap_or(now + app.security.lockout).to_offset(time::macros::offset!(+8))),
+    };
+    let max = i64::from(app.security.max_failures);
+    let Some(tries) = app.store.login_attempt(account.id, now, max, now + app.security.lockout).await? else {
+        let until = app.store.account(account.id).await?.and_then(|a| a.locked_until);
+        return Err(locked(until));
+    };
+    // A failure is already counted; the try that reaches the limit has locked the account.
+    let fail = |why: &'static str| if tries >= max { locked(None) } else { SignInError::BadCredentials(why) };
+    let (given, hash) = (password.to_string(), account.password_hash.clone());
+    if !crate::offload::run(app, move || credo_gm::password::verify(&given, &hash)).await? {
+        return Err(fail("wrong password"));
+    }
     if account.disabled {
-        return Err(SignInError::Disabled);
+        return Err(fail("account disabled"));
     }
-    if let Some(until) = account.locked_until.filter(|u| *u > now) {
-        return Err(SignInError::Locked { until: rfc3339(until.to_offset(time::macros::offset!(+8))) });
-    }
-    let fail = |err: SignInError| async {
-        let failures = account.failed_logins + 1;
-        let lock = (failures >= i64::from(app.security.max_failures)).then(|| now + app.security.lockout);
-        app.store.login_failed(account.id, lock).await?;
-        Err(match lock {
-            Some(until) => SignInError::Locked { until: rfc3339(until.to_offset(time::macros::offset!(+8))) },
-            None => err,
-        })
-    };
-    if !credo_gm::password::verify(password, &account.password_hash) {
-        return fail(SignInError::BadCredentials).await;
-    }
-    let role = Role::parse(&account.role).ok_or(SignInError::Disabled)?;
+    let role = Role::parse(&account.role).ok_or(SignInError::BadCredentials("unknown role"))?;
     let step = match (&account.totp_secret, role.needs_totp()) {
-        (None, true) => return Err(SignInError::TotpNotEnrolled),
+        (None, true) => return Err(fail("TOTP not enrolled")),
         (None, false) => None,
         (Some(secret), _) => {
             let Some(code) = totp.filter(|c| !c.trim().is_empty()) else {
-                return Err(SignInError::TotpRequired);
+                return Err(fail("TOTP code missing"));
             };
-            let secret = hex::decode(secret).map_err(|_| SignInError::BadTotp)?;
+            let secret = hex::decode(secret).map_err(|_| fail("TOTP secret unreadable"))?;
             let step = credo_gm::totp::check(&secret, code, now.unix_timestamp().max(0) as u64)
-                .map_err(|_| SignInError::BadTotp)?
-                .map(|s| s as i64);
-            match step {
-                // A code is good once: a step at or before the last one used is a replay.
-                Some(s) if account.totp_last_step.is_none_or(|last| s > last) => Some(s),
-                _ => return fail(SignInError::BadTotp).await,
+                .ok()
+                .flatten()
+                .ok_or_else(|| fail("wrong TOTP code"))?;
+            // A code is good once: the step is claimed atomically, a step at or before the last one is a replay.
+            if !app.store.claim_totp_step(account.id, step as i64).await? {
+                return Err(fail("TOTP code replayed"));
             }
+            Some(step as i64)
         }
     };
     app.store.login_succeeded(account.id, step).await?;

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use credo_domain::catalog::Item;
+use credo_domain::masking;
 use credo_import::{Format, Table};
 use credo_store::{BatchSummary, Department};
 use serde::{Deserialize, Serialize};
@@ -57,10 +58,15 @@ pub struct SearchHit {
 pub async fn find(app: &App, q: &str, limit: usize) -> Result<Vec<SearchHit>, ApiError> {
     let limit = limit.clamp(1, 100);
     let search = app.search.clone();
-    // A person's ID number is indexed by its blind index only.
+    // A person's ID number is indexed by its blind index only; so is any other code with an ID number written in
+    // it (a 税务登记号 made of one, say). Names with one are indexed masked, and the index masks the query alike.
+    let code = credo_domain::ids::prepare(q);
     let q2 = match credo_domain::ids::Ric::parse(q, app.clock.today()) {
         Ok(ric) => app.vault.blind(ric.as_str()),
-        _ => q.to_string(),
+        Err(_) if code.bytes().all(|b| b.is_ascii_alphanumeric()) && masking::contains_id_number(&code) => {
+            app.vault.blind(&code)
+        }
+        Err(_) => q.to_string(),
     };
     let hits = tokio::task::spawn_blocking(move || search.search(&q2, limit)).await.map_err(ApiError::internal)??;
     Ok(hits
@@ -71,7 +77,8 @@ pub async fn find(app: &App, q: &str, limit: usize) -> Result<Vec<SearchHit>, Ap
             region_name: h.region.as_deref().and_then(|r| app.catalog.regions.get(r)).map(|r| r.name.clone()),
             kind_label: h.kind.label(),
             code: h.code,
-            name: h.name,
+            // Already masked in the index; masked again for an index built before names were.
+            name: public::mask_ids(&h.name),
             kind: h.kind,
             region: h.region,
             score: h.score,
@@ -90,7 +97,7 @@ async fn search(State(app): State<App>, Query(p): Query<SearchParams>) -> Result
     let hits = find(&app, &q, p.limit.unwrap_or(20)).await?;
     Ok(Json(
         // The query is echoed masked: an ID number typed in is not repeated in full.
-        serde_json::json!({ "query": public::mask_embedded_ids(&q, app.clock.today()), "count": hits.len(), "hits": hits }),
+        serde_json::json!({ "query": public::mask_ids(&q), "count": hits.len(), "hits": hits }),
     ))
 }
 
@@ -195,18 +202,15 @@ pub async fn batch_from_multipart(
     dept: &Department,
     request: axum::extract::Request,
 ) -> Result<BatchSummary, ApiError> {
-    let bad = |e: axum::extract::multipart::MultipartError| ApiError::bad_request("bad_multipart", e.body_text());
-    let mut mp = Multipart::from_request(request, app)
-        .await
-        .map_err(|e| ApiError::bad_request("bad_multipart", e.body_text()))?;
+    let mut mp = Multipart::from_request(request, app).await?;
     let (mut item, mut file, mut sheet) = (None, None, None);
-    while let Some(field) = mp.next_field().await.map_err(bad)? {
+    while let Some(field) = mp.next_field().await? {
         match field.name() {
-            Some("item") => item = Some(field.text().await.map_err(bad)?),
-            Some("sheet") => sheet = Some(field.text().await.map_err(bad)?).filter(|s| !s.trim().is_empty()),
+            Some("item") => item = Some(field.text().await?),
+            Some("sheet") => sheet = Some(field.text().await?).filter(|s| !s.trim().is_empty()),
             Some("file") => {
                 let name = field.file_name().unwrap_or("upload").to_string();
-                let bytes = field.bytes().await.map_err(bad)?;
+                let bytes = field.bytes().await?;
                 file = Some((name, bytes)).filter(|(_, b)| !b.is_empty());
             }
             _ => {}
@@ -219,7 +223,11 @@ pub async fn batch_from_multipart(
     )?;
     let (name, bytes) =
         file.ok_or_else(|| ApiError::bad_request("missing_file", "缺少表单字段 file(CSV、XLSX 或 JSON 文件)"))?;
-    let table = credo_import::read_table(Format::detect(&name, &bytes), &bytes, sheet.as_deref()).map_err(unusable)?;
+    let table = {
+        let _slot = crate::offload::slot(app).await;
+        crate::offload::blocking(|| credo_import::read_table(Format::detect(&name, &bytes), &bytes, sheet.as_deref()))
+            .map_err(unusable)?
+    };
     run_batch(app, item, dept, &table, Some(&name)).await
 }
 
@@ -237,18 +245,20 @@ async fn submit_batch(
         let bytes = axum::body::to_bytes(request.into_body(), MAX_BODY).await.map_err(|_| {
             ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "请求过大", "请求体超过上限")
         })?;
-        let body: JsonBatch = serde_json::from_slice(&bytes).map_err(|e| {
-            ApiError::bad_request(
-                "invalid_json",
-                format!("请求体不是有效的 JSON 批次({{\"item\": …, \"records\": [...]}}):{e}"),
-            )
-        })?;
+        let body: JsonBatch =
+            crate::offload::run(&app, move || serde_json::from_slice(&bytes)).await?.map_err(|e| {
+                ApiError::bad_request(
+                    "invalid_json",
+                    format!("请求体不是有效的 JSON 批次({{\"item\": …, \"records\": [...]}}):{e}"),
+                )
+            })?;
         let item = item_of(&app, &dept, &body.item)?;
         if body.records.is_empty() {
             return Err(ApiError::unprocessable("empty_batch", "records 为空"));
         }
         let objects = body.records.into_iter().enumerate().map(|(i, o)| (i + 2, o)).collect();
-        let table = credo_import::table_from_objects(objects);
+        let table =
+            crate::offload::run(&app, move || credo_import::table_from_objects(objects)).await?.map_err(unusable)?;
         run_batch(&app, item, &dept, &table, None).await?
     };
     Ok((StatusCode::OK, Json(summary)).into_response())
@@ -280,15 +290,15 @@ async fn unresolved(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let dept = acting_department(&principal)?;
     let limit = p.limit.unwrap_or(100).clamp(1, 1000);
-    let rows = app.store.unresolved(limit, p.offset.unwrap_or(0).max(0)).await?;
+    let rows = app.store.unresolved(Some(dept.id), limit, p.offset.unwrap_or(0).max(0)).await?;
     let today = app.clock.today();
     let list: Vec<serde_json::Value> = rows
         .iter()
-        .filter(|r| r.department_uscc == dept.uscc)
         .filter_map(|r| {
             let p = public::record(&app.catalog, r, false, today)?;
             let subject = app.catalog.item(&r.item)?.subject_ref(&r.fields);
-            Some(serde_json::json!({ "record": p, "subject_name": subject.name, "subject_kind": subject.kind }))
+            let name = public::mask_ids(&subject.name);
+            Some(serde_json::json!({ "record": p, "subject_name": name, "subject_kind": subject.kind }))
         })
         .collect();
     Ok(Json(serde_json::json!({ "count": list.len(), "records": list })))

@@ -1,11 +1,19 @@
-//! The audit trail (审计日志): verifying the SM3 chain end to end (archived files, then the live table), the SM2
-//! checkpoints that sign its head, and archiving old events to files (kept, never dropped).
+//! The audit trail (审计日志): verifying the keyed chain end to end (archived files, then the live table), the SM2
+//! checkpoints that sign its head and the anchor file outside the database that keeps a copy of each, and
+//! archiving old events to files (kept, never dropped).
+//!
+//! What each part stops, for someone who can write the database but holds neither the keyring nor the anchor:
+//! the HMAC-SM3 links (key in the keyring) stop them changing, inserting or reordering events and recomputing the
+//! chain; the anchored checkpoints stop them deleting events up to the last checkpoint, together with the database's
+//! checkpoints, and rewinding the head. What remains is deleting the events after the last anchored checkpoint (the
+//! server signs one every ten minutes), which [`Verified::unanchored`] counts.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use credo_gm::chain::{self, ChainError, Entry, GENESIS};
-use credo_store::{Checkpoint, Store, StoredAuditEvent};
+use credo_store::{Checkpoint, StoredAuditEvent};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -26,8 +34,12 @@ pub enum AuditError {
     Tail { head: i64, last: i64 },
     #[error("审计日志第 {seq} 条的签名检查点不符:{why}")]
     Checkpoint { seq: i64, why: &'static str },
+    #[error("第 {seq} 条有签名检查点,而审计日志的链头只到第 {head} 条:其后的记录被删除,链头被回退")]
+    Rewound { seq: i64, head: i64 },
     #[error("审计归档 {file}:{why}")]
     Archive { file: String, why: String },
+    #[error("审计锚定文件 {file}:{why}")]
+    Anchor { file: String, why: String },
     #[error("{0}")]
     Store(#[from] credo_store::StoreError),
 }
@@ -53,7 +65,8 @@ impl AuditError {
             ) => Some(*seq),
             AuditError::Tail { last, .. } => Some(*last + 1),
             AuditError::Checkpoint { seq, .. } => Some(*seq),
-            AuditError::Archive { .. } | AuditError::Store(_) => None,
+            AuditError::Rewound { head, .. } => Some(*head + 1),
+            AuditError::Archive { .. } | AuditError::Anchor { .. } | AuditError::Store(_) => None,
         }
     }
 }
@@ -62,6 +75,9 @@ impl AuditError {
 struct Walker<'a> {
     prev: String,
     last: i64,
+    /// The chain's HMAC-SM3 key and the first event linked with it.
+    key: &'a [u8],
+    keyed_from: i64,
     checkpoints: &'a BTreeMap<i64, Checkpoint>,
     trusted: &'a str,
     signed: usize,
@@ -76,7 +92,7 @@ impl Walker<'_> {
             content: c,
             hash: &e.hash,
         });
-        chain::verify(&self.prev, self.last + 1, entries)?;
+        chain::verify(self.key, self.keyed_from, &self.prev, self.last + 1, entries)?;
         for e in page {
             if let Some(c) = self.checkpoints.get(&e.seq) {
                 check_checkpoint(c, &e.hash, self.trusted)?;
@@ -111,7 +127,72 @@ fn check_checkpoint(c: &Checkpoint, hash: &str, trusted: &str) -> Result<(), Aud
 pub struct Verified {
     pub events: i64,
     pub archived: i64,
+    /// Checkpoints in the database, each checked against the chain and its signature.
     pub checkpoints: usize,
+    /// Distinct checkpoints in the anchor file, each found unchanged in the database and within the chain.
+    pub anchored: usize,
+    /// Events after the last anchored checkpoint: deleting these (and rewinding the head) is the one change that
+    /// verification cannot see, until the next checkpoint is anchored.
+    pub unanchored: i64,
+}
+
+/// Where checkpoints are anchored outside the database: `$CREDO_AUDIT_ANCHOR`, else `DATA/audit-anchor.jsonl`.
+/// Production should put it on another volume than the database (or ship its lines to a notary), like the keyring.
+pub fn anchor_path(data_dir: &Path) -> PathBuf {
+    std::env::var_os("CREDO_AUDIT_ANCHOR").map(PathBuf::from).unwrap_or_else(|| data_dir.join("audit-anchor.jsonl"))
+}
+
+/// The checkpoints in the anchor file, one JSON object per line (none when it does not exist yet).
+pub fn read_anchor(path: &Path) -> Result<Vec<Checkpoint>, AuditError> {
+    let bad = |why: String| AuditError::Anchor { file: path.display().to_string(), why };
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(bad(format!("无法读取:{e}"))),
+    };
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| serde_json::from_str(l).map_err(|e| bad(format!("第 {} 行格式不正确:{e}", i + 1))))
+        .collect()
+}
+
+/// Appends a checkpoint to the anchor file as one JSON line (one `write`, so concurrent writers do not interleave).
+fn append_anchor(path: &Path, c: &Checkpoint) -> std::io::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let line = serde_json::to_string(c).map_err(std::io::Error::other)?;
+    let mut f = std::fs::OpenOptions::new().append(true).create(true).open(path)?;
+    f.write_all(format!("{line}\n").as_bytes())?;
+    f.sync_data()
+}
+
+/// Checks the anchor file against the database: every anchored checkpoint must be within the chain (else its
+/// tail was deleted and the head rewound) and stored unchanged (else it was deleted or changed), and so was
+/// checked against the chain and its signature by the walk. Returns the number of distinct anchored checkpoints and
+/// the last anchored sequence number.
+fn check_anchor(
+    anchor: &[Checkpoint],
+    stored: &BTreeMap<i64, Checkpoint>,
+    head: i64,
+) -> Result<(usize, i64), AuditError> {
+    let mut seen = std::collections::BTreeSet::new();
+    for c in anchor {
+        if c.seq > head {
+            return Err(AuditError::Rewound { seq: c.seq, head });
+        }
+        let why = match stored.get(&c.seq) {
+            None => "锚定文件中有而数据库中没有:检查点被删除",
+            Some(s) if s != c => "与锚定文件中的不同:检查点被改动",
+            Some(_) => {
+                seen.insert(c.seq);
+                continue;
+            }
+        };
+        return Err(AuditError::Checkpoint { seq: c.seq, why });
+    }
+    Ok((seen.len(), seen.last().copied().unwrap_or(0)))
 }
 
 /// Where archived events are written.
@@ -133,11 +214,24 @@ fn archive_files(dir: &Path) -> Vec<PathBuf> {
     files.into_iter().map(|(_, p)| p).collect()
 }
 
-/// Verifies the archived files and the live chain against the head and the SM2 checkpoints (which must be signed
-/// by `trusted`, the platform's public key).
-pub async fn verify(store: &dyn Store, archive: &Path, trusted: &str) -> Result<Verified, AuditError> {
+/// Verifies the app's trail: the archived files and the live chain, each link under the keyring's audit key,
+/// against the head, the SM2 checkpoints (signed by the platform's key) and the anchor file.
+pub async fn verify(app: &App) -> Result<Verified, AuditError> {
+    let trusted = app.signer.public_key_pem().unwrap_or_default();
+    let anchor = read_anchor(&anchor_path(&app.data_dir))?;
+    let store = app.store.as_ref();
     let checkpoints: BTreeMap<i64, Checkpoint> = store.checkpoints().await?.into_iter().map(|c| (c.seq, c)).collect();
-    let mut w = Walker { prev: GENESIS.to_string(), last: 0, checkpoints: &checkpoints, trusted, signed: 0 };
+    let mut w = Walker {
+        prev: GENESIS.to_string(),
+        last: 0,
+        key: app.vault.audit_key(),
+        keyed_from: app.audit_from,
+        checkpoints: &checkpoints,
+        trusted: &trusted,
+        signed: 0,
+    };
+    let archive = archive_dir(&app.data_dir);
+    let archive = archive.as_path();
     let (base_seq, base_hash) = store.audit_base().await?;
     for file in archive_files(archive) {
         let name = file.display().to_string();
@@ -169,21 +263,28 @@ pub async fn verify(store: &dyn Store, archive: &Path, trusted: &str) -> Result<
     if head_seq != w.last || head_hash != w.prev {
         return Err(AuditError::Tail { head: head_seq, last: w.last });
     }
-    Ok(Verified { events: w.last, archived, checkpoints: w.signed })
+    if let Some(c) = checkpoints.values().next_back().filter(|c| c.seq > head_seq) {
+        return Err(AuditError::Rewound { seq: c.seq, head: head_seq });
+    }
+    let (anchored, anchored_to) = check_anchor(&anchor, &checkpoints, head_seq)?;
+    Ok(Verified { events: w.last, archived, checkpoints: w.signed, anchored, unanchored: head_seq - anchored_to })
 }
 
 /// Verifies the app's trail and reports as JSON (for the CLI and the auditors' API).
 pub async fn report(app: &App) -> Result<Value, credo_store::StoreError> {
-    let trusted = app.signer.public_key_pem().unwrap_or_default();
-    Ok(match verify(app.store.as_ref(), &archive_dir(&app.data_dir), &trusted).await {
-        Ok(v) => json!({ "intact": true, "events": v.events, "archived": v.archived, "checkpoints": v.checkpoints }),
+    Ok(match verify(app).await {
+        Ok(v) => json!({
+            "intact": true, "events": v.events, "archived": v.archived, "checkpoints": v.checkpoints,
+            "anchored": v.anchored, "not_yet_anchored": v.unanchored,
+        }),
         Err(AuditError::Store(e)) => return Err(e),
         Err(e) => json!({ "intact": false, "first_bad_event": e.seq(), "message": e.to_string() }),
     })
 }
 
-/// Signs the chain's head with the platform's SM2 key, if it moved since the last checkpoint.
-pub async fn checkpoint(app: &App) -> Result<Option<Checkpoint>, credo_store::StoreError> {
+/// Signs the chain's head with the platform's SM2 key, if it moved since the last checkpoint, and appends the
+/// checkpoint to the anchor file (after the database, so the anchor never holds one the database lacks).
+pub async fn checkpoint(app: &App) -> anyhow::Result<Option<Checkpoint>> {
     let (seq, hash) = app.store.audit_head().await?;
     let last = app.store.checkpoints().await?.last().map(|c| c.seq).unwrap_or(0);
     if seq == 0 || seq <= last {
@@ -197,6 +298,8 @@ pub async fn checkpoint(app: &App) -> Result<Option<Checkpoint>, credo_store::St
         hash,
     };
     app.store.add_checkpoint(&c).await?;
+    let path = anchor_path(&app.data_dir);
+    append_anchor(&path, &c).map_err(|e| anyhow::anyhow!("无法写入审计锚定文件 {}:{e}", path.display()))?;
     Ok(Some(c))
 }
 

@@ -193,6 +193,7 @@ async fn store(
         duplicates: usize::from(row.outcome == credo_store::Outcome::Duplicate),
         unresolved: usize::from(row.subject_id.is_none()),
         report: Vec::new(),
+        interrupted: false,
     };
     app.store.close_batch(&summary).await?;
     feed::sync_search(app).await?;
@@ -240,32 +241,236 @@ fn overdue(c: &Case, today: Date) -> bool {
     c.closed_at.is_none() && c.due_on.is_some_and(|d| d < today)
 }
 
-/// The whole case, for its handlers and its own applicant; the applicant's identity only for the handlers.
-fn full(c: &Case, today: Date, show_applicant: bool) -> Value {
-    let mut v = tracking(c, today);
-    v["record_id"] = json!(c.record_id);
-    v["subject_id"] = json!(c.subject_id);
-    v["content"] = c.content.clone();
-    v["files"] = json!(c.files);
-    v["steps"] = json!(c.steps);
-    v["extended_days"] = json!(c.extended_days);
-    if show_applicant {
-        v["applicant"] = c.applicant.as_deref().and_then(|a| serde_json::from_str(a).ok()).unwrap_or(Value::Null);
-    }
-    v
+/// Who is looking at a case. It decides every field they are shown, in [`CaseDetail::of`], for the API, the
+/// console and the CLI alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Viewer {
+    /// The handler of the department the case is addressed to: everything, the applicant and the evidence included.
+    Handler,
+    /// 信用审核员 (objections and repairs only): the case without who applied — no applicant, evidence by number
+    /// and fingerprint only (no file names, no download), the applicant's name, account and telephone and any long
+    /// run of digits (telephones, ID numbers) masked in the free text.
+    Reviewer,
+    /// The subject account that filed the case: its own case.
+    Applicant,
+    /// Anyone else with the number: the status only ([`tracking`]).
+    Public,
 }
 
-/// Whether `p` handles `c`: the department's handler, or (repairs, for review, and any listing) a reviewer.
-fn handles(p: &Principal, c: &Case) -> bool {
+/// How `p` sees `c`. `None` for case staff to whom `c` does not belong — another department's handler, the reviewer
+/// for a 举报 — for whom the case does not exist (404, as for a number never issued), so that a number seen
+/// elsewhere tells them nothing.
+pub fn viewer(p: &Principal, c: &Case) -> Option<Viewer> {
     match account(p) {
-        Some((a, Role::Handler)) => a.department_id.is_some() && a.department_id == c.department_id,
-        Some((_, Role::Reviewer)) => c.kind != "report",
-        _ => false,
+        Some((a, Role::Handler)) => {
+            (a.department_id.is_some() && a.department_id == c.department_id).then_some(Viewer::Handler)
+        }
+        Some((_, Role::Reviewer)) => (c.kind != "report").then_some(Viewer::Reviewer),
+        Some((a, Role::Subject)) if c.account_id == Some(a.id) => Some(Viewer::Applicant),
+        _ => Some(Viewer::Public),
     }
 }
 
-fn own(p: &Principal, c: &Case) -> bool {
-    account(p).is_some_and(|(a, r)| r == Role::Subject && c.account_id == Some(a.id))
+/// A case as one [`Viewer`] other than the public sees it (the public gets [`tracking`]).
+#[derive(Debug, Serialize)]
+pub struct CaseDetail {
+    /// Who this view was made for.
+    #[serde(skip)]
+    pub viewer: Viewer,
+    pub number: String,
+    pub kind: String,
+    pub kind_label: &'static str,
+    pub state: String,
+    pub filed_at: String,
+    pub due_on: Option<String>,
+    pub closed_at: Option<String>,
+    pub overdue: bool,
+    pub outcome: Option<String>,
+    pub reply: Option<String>,
+    pub record_id: Option<i64>,
+    pub subject_id: Option<i64>,
+    pub extended_days: i64,
+    /// What was applied for: for the reviewer only the fields below, masked (see [`Viewer::Reviewer`]).
+    pub content: Value,
+    pub files: Vec<FileView>,
+    pub steps: Vec<StepView>,
+    /// Who applied, and how to reach them: the department's handler only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub applicant: Option<Value>,
+    /// The record the case is about, as the public sees it (handler and reviewer).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<public::PublicRecord>,
+}
+
+/// An evidence file: its name only for those who may open it.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileView {
+    pub n: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub sm3: String,
+    pub size: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StepView {
+    pub at: String,
+    pub actor: String,
+    pub step: String,
+    pub note: Option<String>,
+}
+
+/// The content fields the reviewer sees, per kind (a 举报 is never the reviewer's).
+const REVIEWED_CONTENT: [(&str, &[&str]); 2] =
+    [("objection", &["reason", "record_version"]), ("repair", &["reason", "commitment", "record_version"])];
+
+/// Stands for the applicant in what the reviewer reads.
+const APPLICANT: &str = "(申请人)";
+
+impl CaseDetail {
+    /// `c` as `viewer` sees it (`Public` gets the status fields only, like [`tracking`]).
+    pub fn of(c: &Case, today: Date, viewer: Viewer) -> CaseDetail {
+        let mask = Masker::new(c, viewer);
+        let content = match viewer {
+            Viewer::Handler | Viewer::Applicant => c.content.clone(),
+            Viewer::Reviewer => {
+                let keep = REVIEWED_CONTENT.iter().find(|(k, _)| *k == c.kind).map(|(_, f)| *f).unwrap_or(&[]);
+                let kept = keep.iter().filter_map(|k| Some((k.to_string(), mask.value(c.content.get(*k)?))));
+                Value::Object(kept.collect())
+            }
+            Viewer::Public => Value::Null,
+        };
+        let files = match viewer {
+            Viewer::Public => Vec::new(),
+            _ => c
+                .files
+                .iter()
+                .map(|f| FileView {
+                    n: f.n,
+                    name: (viewer != Viewer::Reviewer).then(|| f.name.clone()),
+                    sm3: f.sm3.clone(),
+                    size: f.size,
+                })
+                .collect(),
+        };
+        let steps = c
+            .steps
+            .iter()
+            .map(|s| StepView {
+                at: s.at.clone(),
+                actor: mask.actor(&s.actor),
+                step: s.step.clone(),
+                note: s.note.as_deref().map(|n| mask.text(n)),
+            })
+            .filter(|_| viewer != Viewer::Public)
+            .collect();
+        let applicant = match viewer {
+            Viewer::Handler => c.applicant.as_deref().and_then(|a| serde_json::from_str(a).ok()),
+            _ => None,
+        };
+        CaseDetail {
+            viewer,
+            number: c.number.clone(),
+            kind: c.kind.clone(),
+            kind_label: kind_label(&c.kind),
+            state: c.state.clone(),
+            filed_at: c.filed_at.clone(),
+            due_on: c.due_on.map(|d| d.to_string()),
+            closed_at: c.closed_at.clone(),
+            overdue: overdue(c, today),
+            outcome: c.outcome.clone(),
+            reply: c.outcome_reason.as_deref().map(|r| mask.text(r)),
+            record_id: (viewer != Viewer::Public).then_some(c.record_id).flatten(),
+            subject_id: (viewer != Viewer::Public).then_some(c.subject_id).flatten(),
+            extended_days: c.extended_days,
+            content,
+            files,
+            steps,
+            applicant,
+            record: None,
+        }
+    }
+}
+
+/// What the reviewer must not read: every value the applicant gave about themselves (name, account, contact
+/// name and telephone), wherever it appears in free text, and every run of seven or more digits (telephones, ID
+/// numbers, bank accounts). Other viewers read the text as written.
+struct Masker {
+    on: bool,
+    names: Vec<String>,
+}
+
+impl Masker {
+    fn new(c: &Case, viewer: Viewer) -> Masker {
+        fn leaves(v: &Value, out: &mut Vec<String>) {
+            match v {
+                Value::String(s) if s.trim().chars().count() >= 2 => out.push(s.trim().to_string()),
+                Value::Object(m) => m.iter().filter(|(k, _)| *k != "as").for_each(|(_, v)| leaves(v, out)),
+                Value::Array(a) => a.iter().for_each(|v| leaves(v, out)),
+                _ => {}
+            }
+        }
+        let mut names = Vec::new();
+        if let Some(a) = c.applicant.as_deref().and_then(|a| serde_json::from_str::<Value>(a).ok()) {
+            leaves(&a, &mut names);
+        }
+        // Longest first, so that a name inside another (an account name inside a contact) does not leave a part.
+        names.sort_by_key(|n| std::cmp::Reverse(n.chars().count()));
+        Masker { on: viewer == Viewer::Reviewer, names }
+    }
+
+    fn text(&self, s: &str) -> String {
+        if !self.on {
+            return s.to_string();
+        }
+        let named = self.names.iter().fold(s.to_string(), |t, n| t.replace(n.as_str(), APPLICANT));
+        mask_digit_runs(&named)
+    }
+
+    fn value(&self, v: &Value) -> Value {
+        match v {
+            Value::String(s) => Value::String(self.text(s)),
+            other => other.clone(),
+        }
+    }
+
+    /// A step's actor: the applicant's own account (the filing step) is the applicant.
+    fn actor(&self, actor: &str) -> String {
+        if self.on && self.names.iter().any(|n| n == actor) { APPLICANT.to_string() } else { actor.to_string() }
+    }
+}
+
+/// Replaces every run of seven or more digits (ASCII or full-width, with an ID number's final X) by asterisks.
+fn mask_digit_runs(s: &str) -> String {
+    fn digit(c: char) -> bool {
+        c.is_ascii_digit() || ('０'..='９').contains(&c)
+    }
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let start = i;
+        while i < chars.len() && digit(chars[i]) {
+            i += 1;
+        }
+        if i > start {
+            let mut end = i;
+            if i - start >= 7 && chars.get(i).is_some_and(|c| matches!(c, 'X' | 'x' | 'Ｘ')) {
+                end += 1;
+            }
+            if i - start >= 7 {
+                out.extend(std::iter::repeat_n('*', end - start));
+            } else {
+                out.extend(&chars[start..end]);
+            }
+            i = end;
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
 }
 
 /// A conflict when `record` already has an open case of `kind`.
@@ -278,27 +483,67 @@ async fn refuse_if_open(app: &App, record: i64, kind: &str, code: &'static str, 
     }
 }
 
-async fn case(app: &App, number: &str) -> Result<Case, ApiError> {
-    app.store.case(number).await?.ok_or_else(|| ApiError::not_found(format!("没有编号为 {number} 的案件")))
+fn no_such_case(number: &str) -> ApiError {
+    ApiError::not_found(format!("没有编号为 {number} 的案件"))
 }
 
-/// A case by number as `p` may see it.
-pub async fn show(app: &App, p: &Principal, number: &str) -> Result<Value, ApiError> {
+async fn case(app: &App, number: &str) -> Result<Case, ApiError> {
+    app.store.case(number).await?.ok_or_else(|| no_such_case(number))
+}
+
+/// A case by number with how `p` sees it; a 404 for case staff it does not belong to (audited as a refusal, with
+/// the same answer as a number never issued).
+async fn case_as(app: &App, p: &Principal, number: &str) -> Result<(Case, Viewer), ApiError> {
     let c = case(app, number).await?;
-    let today = app.clock.today();
-    if handles(p, &c) {
-        audit(app, p, &format!("{}.read", c.kind), format!("case:{number}"), "ok".into()).await?;
-        let mut v = full(&c, today, true);
-        if let Some(id) = c.record_id {
-            let r = record(app, id).await?;
-            v["record"] = json!(public::record(&app.catalog, &r, c.closed_at.is_none(), today));
+    match viewer(p, &c) {
+        Some(v) => Ok((c, v)),
+        None => {
+            let why = "denied: not this account's department or role".to_string();
+            audit(app, p, &format!("{}.read", c.kind), format!("case:{number}"), why).await?;
+            Err(no_such_case(number))
         }
-        return Ok(v);
     }
-    if own(p, &c) {
-        return Ok(full(&c, today, false));
+}
+
+/// A case by number for the staff who handle it — the department's handler or (objections and repairs) the
+/// reviewer — with how they see it. Anyone else gets 404: the console's case page, files, extensions and
+/// decisions are theirs alone.
+pub async fn staff_case(app: &App, p: &Principal, number: &str) -> Result<(Case, Viewer), ApiError> {
+    match case_as(app, p, number).await? {
+        (c, v @ (Viewer::Handler | Viewer::Reviewer)) => Ok((c, v)),
+        _ => Err(no_such_case(number)),
     }
-    Ok(tracking(&c, today))
+}
+
+/// A case for the staff who handle it, as they may see it, with its record as the public sees it; the read is
+/// audited. 404 for anyone else (see [`staff_case`]).
+pub async fn read(app: &App, p: &Principal, number: &str) -> Result<(Case, CaseDetail), ApiError> {
+    let (c, viewer) = staff_case(app, p, number).await?;
+    let detail = staff_detail(app, p, &c, viewer).await?;
+    Ok((c, detail))
+}
+
+async fn staff_detail(app: &App, p: &Principal, c: &Case, viewer: Viewer) -> Result<CaseDetail, ApiError> {
+    audit(app, p, &format!("{}.read", c.kind), format!("case:{}", c.number), "ok".into()).await?;
+    let today = app.clock.today();
+    let mut v = CaseDetail::of(c, today, viewer);
+    if let Some(id) = c.record_id {
+        let r = record(app, id).await?;
+        v.record = public::record(&app.catalog, &r, c.closed_at.is_none(), today);
+    }
+    Ok(v)
+}
+
+/// A case by number as `p` may see it: the whole case for its handlers (the applicant for its department's
+/// handler only), its own case for the applicant, the status for anyone else with the number; 404 for case staff
+/// it does not belong to.
+pub async fn show(app: &App, p: &Principal, number: &str) -> Result<Value, ApiError> {
+    let (c, viewer) = case_as(app, p, number).await?;
+    match viewer {
+        Viewer::Handler | Viewer::Reviewer => Ok(json!(staff_detail(app, p, &c, viewer).await?)),
+        Viewer::Applicant => Ok(json!(CaseDetail::of(&c, app.clock.today(), viewer))),
+        Viewer::Public => Ok(tracking(&c, app.clock.today())),
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -310,8 +555,8 @@ pub struct ListQuery {
     pub all: bool,
 }
 
-/// The handler's inbox (own department) or the reviewer's (every objection and repair): open cases unless
-/// `all`, overdue ones first when asked.
+/// The handler's inbox (own department) or the reviewer's (every objection and repair, without the applicants):
+/// open cases unless `all`, overdue ones first when asked.
 pub async fn list(app: &App, p: &Principal, q: &ListQuery) -> Result<Value, ApiError> {
     let (a, role) = account(p).ok_or_else(|| ApiError::forbidden("须以案件办理员或信用审核员账号办理"))?;
     let filter = CaseFilter {
@@ -322,12 +567,15 @@ pub async fn list(app: &App, p: &Principal, q: &ListQuery) -> Result<Value, ApiE
     };
     let today = app.clock.today();
     let cases = app.store.cases(&filter, 1000).await?;
-    let list: Vec<Value> = cases
+    let list: Vec<CaseDetail> = cases
         .iter()
-        .filter(|c| handles(p, c) && (!q.overdue || overdue(c, today)))
-        .map(|c| full(c, today, role == Role::Handler))
+        .filter_map(|c| match viewer(p, c) {
+            Some(v @ (Viewer::Handler | Viewer::Reviewer)) => Some(CaseDetail::of(c, today, v)),
+            _ => None,
+        })
+        .filter(|c| !q.overdue || c.overdue)
         .collect();
-    let late = list.iter().filter(|c| c["overdue"] == true).count();
+    let late = list.iter().filter(|c| c.overdue).count();
     Ok(json!({ "count": list.len(), "overdue": late, "cases": list }))
 }
 
@@ -336,7 +584,8 @@ pub async fn own_cases(app: &App, p: &Principal) -> Result<Value, ApiError> {
     let (a, _) = account(p).ok_or_else(|| ApiError::forbidden("须以信用主体账号查看"))?;
     let cases = app.store.cases(&CaseFilter { account_id: Some(a.id), ..CaseFilter::default() }, 1000).await?;
     let today = app.clock.today();
-    Ok(json!({ "count": cases.len(), "cases": cases.iter().map(|c| full(c, today, false)).collect::<Vec<_>>() }))
+    let list: Vec<CaseDetail> = cases.iter().map(|c| CaseDetail::of(c, today, Viewer::Applicant)).collect();
+    Ok(json!({ "count": list.len(), "cases": list }))
 }
 
 /// A record as the public sees it, with its publicity and whether (and from when) it can be repaired.
@@ -376,9 +625,49 @@ pub struct ObjectionIn {
     pub contact: Option<Contact>,
     #[serde(default)]
     pub files: Vec<FileIn>,
+    /// Anonymous filings over HTTP answer a challenge ([`admit_filing`]).
+    #[serde(default)]
+    pub challenge: Option<ChallengeAnswer>,
 }
 
-/// 提出异议: the record shows 异议处理中 at once; the supplying department decides within the deadline.
+/// The answer to a [`crate::challenge`] (from `GET /api/v1/challenge`, or the form's fields).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ChallengeAnswer {
+    pub token: String,
+    pub answer: String,
+}
+
+/// The gate in front of filing an objection or a report over HTTP: per client address at most
+/// [`crate::Security::case_forms_per_hour`] filings an hour, and a visitor who is not signed in answers the
+/// challenge. (The CLI and the demo file on the server itself and do not pass it.)
+pub fn admit_filing(
+    app: &App,
+    p: &Principal,
+    client: Option<std::net::IpAddr>,
+    challenge: Option<&ChallengeAnswer>,
+) -> Result<(), ApiError> {
+    if matches!(p, Principal::Anonymous) {
+        let Some(c) = challenge else {
+            return Err(ApiError::unprocessable("challenge_required", "请先完成验证题(计算图中的算式)"));
+        };
+        app.challenges
+            .redeem(&c.token, &c.answer)
+            .map_err(|e| ApiError::unprocessable("challenge_failed", e.to_string()))?;
+    }
+    if !app.case_forms.allow(client) {
+        return Err(ApiError::new(
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "提交过于频繁",
+            "该网络地址一小时内提交的异议和举报已达上限,请稍后再试;如确有大量异议需提出,请联系信用办",
+        ));
+    }
+    Ok(())
+}
+
+/// 提出异议: filed as 待受理; once the supplying department accepts it (受理) the record shows 异议处理中 and the
+/// department decides within the deadline. Nothing is marked in public on a filing alone, so that nobody can put
+/// a mark on any record by filing.
 pub async fn file_objection(app: &App, p: &Principal, o: &ObjectionIn) -> Result<Value, ApiError> {
     let r = record(app, o.record).await?;
     let today = app.clock.today();
@@ -408,8 +697,8 @@ pub async fn file_objection(app: &App, p: &Principal, o: &ObjectionIn) -> Result
             account_id: own_subject.map(|(a, _)| a.id),
             applicant: Some(applicant.to_string()),
             content: json!({ "reason": reason, "record_version": r.version }),
-            state: "办理中".into(),
-            due_on: Some(due(app, today, app.catalog.publicity.deadlines.objection)),
+            state: "待受理".into(),
+            due_on: Some(due(app, today, app.catalog.publicity.deadlines.objection_accept)),
             actor: p.actor().0,
             files: files(&o.files)?,
         })
@@ -545,7 +834,7 @@ pub async fn file_repair(app: &App, p: &Principal, o: &RepairIn) -> Result<Value
     };
     audit(app, p, "repair.file", format!("record:{} case:{number}", r.id), format!("commitment_record={recorded:?}"))
         .await?;
-    let mut v = full(&c, today, false);
+    let mut v = json!(CaseDetail::of(&c, today, Viewer::Applicant));
     v["commitment_record"] = json!(recorded);
     Ok(v)
 }
@@ -560,6 +849,9 @@ pub struct ReportIn {
     pub reporter: Option<Contact>,
     #[serde(default)]
     pub files: Vec<FileIn>,
+    /// Anonymous filings over HTTP answer a challenge ([`admit_filing`]).
+    #[serde(default)]
+    pub challenge: Option<ChallengeAnswer>,
 }
 
 /// 举报: anyone, with a contact; the tracking number is the reporter's only handle.
@@ -603,16 +895,17 @@ pub struct ExtendIn {
 
 /// 延期: an objection's deadline, once, to at most `objection_max` working days from filing.
 pub async fn extend(app: &App, p: &Principal, number: &str, o: &ExtendIn) -> Result<Value, ApiError> {
-    let c = case(app, number).await?;
+    let (c, viewer) = staff_case(app, p, number).await?;
     let actor = acting(p, Role::Handler, c.department_id)?;
     let d = &app.catalog.publicity.deadlines;
-    if c.kind != "objection" || c.closed_at.is_some() {
-        return Err(ApiError::unprocessable("not_extendable", "只有办理中的异议案件可以延期"));
+    if c.kind != "objection" || c.closed_at.is_some() || c.state != "办理中" {
+        return Err(ApiError::unprocessable("not_extendable", "只有已受理、办理中的异议案件可以延期"));
     }
     if c.extended_days > 0 {
         return Err(ApiError::unprocessable("already_extended", "异议案件只能延期一次"));
     }
-    if o.days == 0 || d.objection + o.days > d.objection_max {
+    // Compared without adding, so that no number of days overflows.
+    if o.days == 0 || o.days > d.objection_max.saturating_sub(d.objection) {
         return Err(ApiError::unprocessable(
             "bad_extension",
             format!(
@@ -644,7 +937,7 @@ pub async fn extend(app: &App, p: &Principal, number: &str, o: &ExtendIn) -> Res
         )
         .await?;
     audit(app, p, "objection.extend", format!("case:{number}"), format!("due_on={new_due}")).await?;
-    Ok(full(&c, app.clock.today(), true))
+    Ok(json!(CaseDetail::of(&c, app.clock.today(), viewer)))
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -660,7 +953,7 @@ pub struct DecideIn {
 
 /// The next step of a case: the handler's decision (or the reviewer's, for a repair waiting for review).
 pub async fn decide(app: &App, p: &Principal, number: &str, o: &DecideIn) -> Result<Value, ApiError> {
-    let c = case(app, number).await?;
+    let (c, viewer) = staff_case(app, p, number).await?;
     if c.closed_at.is_some() {
         return Err(ApiError::conflict("case_closed", format!("案件 {number} 已办结")));
     }
@@ -672,6 +965,9 @@ pub async fn decide(app: &App, p: &Principal, number: &str, o: &DecideIn) -> Res
     // (next state, closes, deadline, role acting, what it does to the record)
     let (state, closes, days, role, effect): (&str, bool, Option<u32>, Role, Effect) =
         match (c.kind.as_str(), c.state.as_str(), o.outcome.as_str()) {
+            ("objection", "待受理", "受理") => ("办理中", false, Some(d.objection), Role::Handler, Effect::None),
+            ("objection", "待受理", "不予受理") => ("不予受理", true, None, Role::Handler, Effect::None),
+            ("objection", "待受理", _) => return Err(bad("受理 或 不予受理")),
             ("objection", "办理中", "维持") => ("已办结", true, None, Role::Handler, Effect::None),
             ("objection", "办理中", "更正") => ("已办结", true, None, Role::Handler, Effect::Correct),
             ("objection", "办理中", "撤销") => ("已办结", true, None, Role::Handler, Effect::Mark("revoked")),
@@ -738,7 +1034,7 @@ pub async fn decide(app: &App, p: &Principal, number: &str, o: &DecideIn) -> Res
         )
         .await?;
     audit(app, p, &format!("{}.decide", c.kind), format!("case:{number}"), result).await?;
-    Ok(full(&c, today, true))
+    Ok(json!(CaseDetail::of(&c, today, viewer)))
 }
 
 enum Effect {
@@ -869,11 +1165,14 @@ pub async fn record_expiries(app: &App, today: Date) -> anyhow::Result<usize> {
     Ok(new)
 }
 
-/// A file of a case, for its handlers.
+/// A file of a case, for the handler of its department only: evidence (receipts, licences, ID cards) names
+/// the applicant, so the reviewer does not open it.
 pub async fn file(app: &App, p: &Principal, number: &str, n: i64) -> Result<(String, Vec<u8>), ApiError> {
-    let c = case(app, number).await?;
-    if !handles(p, &c) {
-        return Err(ApiError::forbidden("只有办理该案件的人员可以查看证明材料"));
+    let (c, viewer) = staff_case(app, p, number).await?;
+    if viewer != Viewer::Handler {
+        let target = format!("case:{number} file:{n}");
+        audit(app, p, &format!("{}.file_read", c.kind), target, "denied: reviewer".into()).await?;
+        return Err(ApiError::forbidden("证明材料载有申请人身份,只由案件所属部门的案件办理员查看"));
     }
     audit(app, p, &format!("{}.file_read", c.kind), format!("case:{number} file:{n}"), "ok".into()).await?;
     app.store.case_file(number, n).await?.ok_or_else(|| ApiError::not_found(format!("案件 {number} 没有第 {n} 个文件")))
@@ -889,6 +1188,7 @@ pub fn router(app: App) -> axum::Router {
         .route("/api/v1/objections", post(http::objection).layer(limit()))
         .route("/api/v1/repairs", post(http::repair).layer(limit()))
         .route("/api/v1/reports", post(http::report).layer(limit()))
+        .route("/api/v1/challenge", get(http::challenge))
         .route("/api/v1/cases", get(http::list))
         .route("/api/v1/cases/{number}", get(http::show))
         .route("/api/v1/cases/{number}/extend", post(http::extend))
@@ -907,6 +1207,7 @@ mod http {
     use serde_json::Value;
 
     use super::*;
+    use crate::guard::ClientAddr;
 
     type Answer = Result<Json<Value>, ApiError>;
 
@@ -926,9 +1227,16 @@ mod http {
     pub async fn objection(
         State(app): State<App>,
         Extension(p): Extension<Principal>,
+        Extension(ClientAddr(client)): Extension<ClientAddr>,
         Json(o): Json<ObjectionIn>,
     ) -> Response {
-        created(file_objection(&app, &p, &o).await)
+        created(
+            async {
+                admit_filing(&app, &p, client, o.challenge.as_ref())?;
+                file_objection(&app, &p, &o).await
+            }
+            .await,
+        )
     }
 
     pub async fn repair(
@@ -942,9 +1250,24 @@ mod http {
     pub async fn report(
         State(app): State<App>,
         Extension(p): Extension<Principal>,
+        Extension(ClientAddr(client)): Extension<ClientAddr>,
         Json(o): Json<ReportIn>,
     ) -> Response {
-        created(file_report(&app, &p, &o).await)
+        created(
+            async {
+                admit_filing(&app, &p, client, o.challenge.as_ref())?;
+                file_report(&app, &p, &o).await
+            }
+            .await,
+        )
+    }
+
+    /// A new challenge for an anonymous filing: `{"image": "data:image/svg+xml;base64,…", "token": …}`.
+    pub async fn challenge(State(app): State<App>) -> Json<Value> {
+        let c = app.challenges.issue();
+        Json(
+            json!({ "image": c.image, "token": c.token, "valid_minutes": crate::challenge::VALID_FOR.whole_minutes() }),
+        )
     }
 
     fn created(r: Result<Value, ApiError>) -> Response {

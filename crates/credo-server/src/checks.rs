@@ -20,7 +20,7 @@ use time::{Date, OffsetDateTime, UtcOffset};
 use tokio::sync::RwLock;
 
 use crate::App;
-use crate::public::display_code;
+use crate::public::{display_code, mask_ids};
 
 /// Most subjects in one request (more: the CSV job).
 pub const MAX_SUBJECTS: usize = 10_000;
@@ -343,7 +343,7 @@ fn measure_json(
     json!({
         "id": m.id, "name": m.name, "kind": m.kind, "decision": m.decision, "decision_label": m.decision.label(),
         "effect": m.effect, "basis": m.basis, "reaches": m.reaches, "duration": m.duration, "applied_by": m.applied_by,
-        "via": via.map(|s| json!({ "as": "法定代表人", "of": { "id": s.id, "name": s.name, "code": display_code(s) } })),
+        "via": via.map(|s| json!({ "as": "法定代表人", "of": { "id": s.id, "name": mask_ids(&s.name), "code": display_code(s) } })),
         "evidence": evidence,
     })
 }
@@ -405,7 +405,7 @@ fn receipt_id(day: Date) -> String {
 }
 
 fn subject_json(s: &Subject) -> Value {
-    json!({ "id": s.id, "name": s.name, "code": display_code(s), "kind": s.kind, "kind_label": s.kind.label() })
+    json!({ "id": s.id, "name": mask_ids(&s.name), "code": display_code(s), "kind": s.kind, "kind_label": s.kind.label() })
 }
 
 /// Resolves a name: the one subject with exactly this normalised name, else ranked candidates.
@@ -421,7 +421,7 @@ async fn resolve_name(app: &App, input: &str) -> Result<Result<Subject, Vec<Valu
     let hits = hits.map_err(anyhow::Error::from)?;
     Ok(Err(hits
         .into_iter()
-        .map(|h| json!({ "id": h.id, "name": h.name, "code": h.code, "kind": h.kind, "rank_score": (h.score * 100.0) as i64 }))
+        .map(|h| json!({ "id": h.id, "name": mask_ids(&h.name), "code": h.code, "kind": h.kind, "rank_score": (h.score * 100.0) as i64 }))
         .collect()))
 }
 
@@ -473,6 +473,8 @@ pub async fn run(app: &App, asker: &Asker<'_>, req: &CheckRequest) -> Result<Val
         .collect();
     let wanted: Vec<&str> = codes.iter().flatten().map(String::as_str).collect();
     let known = app.store.subjects_by_codes(&wanted).await?;
+    // The receipt (signed, stored, handed on) shows names and the inputs as asked with any ID number masked: the
+    // department matches its answers by position.
     for (position, input) in req.subjects.iter().enumerate() {
         let found = match &codes[position] {
             Some(code) => known.get(code).cloned().ok_or_else(Vec::new),
@@ -485,7 +487,7 @@ pub async fn run(app: &App, asker: &Asker<'_>, req: &CheckRequest) -> Result<Val
         let Some(subject) = subject else {
             lines.push((None, None));
             let status = if candidates.is_empty() { "not_found" } else { "ambiguous" };
-            results.push(json!({ "position": position, "input": input, "status": status, "decision": null, "candidates": candidates }));
+            results.push(json!({ "position": position, "input": mask_ids(input), "status": status, "decision": null, "candidates": candidates }));
             continue;
         };
         let (own, via) = match replay {
@@ -518,7 +520,7 @@ pub async fn run(app: &App, asker: &Asker<'_>, req: &CheckRequest) -> Result<Val
             client: asker.client.clone(),
         });
         results.push(json!({
-            "position": position, "input": input, "status": "resolved", "subject": subject_json(&subject),
+            "position": position, "input": mask_ids(input), "status": "resolved", "subject": subject_json(&subject),
             "decision": decision, "decision_label": decision.label(), "measures": measures,
         }));
     }
@@ -725,21 +727,21 @@ mod http {
         mut form: axum::extract::Multipart,
     ) -> Result<(StatusCode, Json<Value>), ApiError> {
         let dept = department(&p)?.clone();
-        let bad = |e: axum::extract::multipart::MultipartError| ApiError::bad_request("bad_multipart", e.body_text());
         let (mut fields, mut file) = (std::collections::HashMap::new(), None);
-        while let Some(f) = form.next_field().await.map_err(bad)? {
+        while let Some(f) = form.next_field().await? {
             let name = f.name().unwrap_or("").to_string();
             if name == "file" {
                 let file_name = f.file_name().unwrap_or("subjects.csv").to_string();
-                file = Some((file_name, f.bytes().await.map_err(bad)?));
+                file = Some((file_name, f.bytes().await?));
             } else {
-                fields.insert(name, f.text().await.map_err(bad)?);
+                fields.insert(name, f.text().await?);
             }
         }
         let (file_name, bytes) =
             file.ok_or_else(|| ApiError::bad_request("missing_file", "缺少表单字段 file(CSV 或 XLSX)"))?;
-        let subjects =
-            super::subjects_from_file(&file_name, &bytes).map_err(|m| ApiError::unprocessable("unusable_file", m))?;
+        let subjects = crate::offload::run(&app, move || super::subjects_from_file(&file_name, &bytes))
+            .await?
+            .map_err(|m| ApiError::unprocessable("unusable_file", m))?;
         let req = CheckRequest {
             scene: fields.remove("scene").unwrap_or_default(),
             purpose: fields.remove("purpose").unwrap_or_default(),

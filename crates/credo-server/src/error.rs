@@ -1,5 +1,5 @@
 //! One error type for the API: a stable snake_case `code`, a Chinese `detail`, an HTTP status, rendered as
-//! RFC 9457 problem+json. Internal causes are logged, never shown.
+//! RFC 9457 problem+json. Internal causes are logged, never shown; an ID number echoed in a `detail` is masked.
 
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -24,8 +24,15 @@ struct Problem<'a> {
 }
 
 impl ApiError {
+    /// `detail` is shown to the caller, in JSON and on error pages: an ID number written in it (a code, a query or a
+    /// form value echoed back) is masked here, once for every error.
     pub fn new(status: StatusCode, code: &'static str, title: &'static str, detail: impl Into<String>) -> ApiError {
-        ApiError { status, code, title, detail: detail.into() }
+        let detail = detail.into();
+        let detail = match credo_domain::masking::mask_id_numbers(&detail) {
+            std::borrow::Cow::Borrowed(_) => detail,
+            std::borrow::Cow::Owned(masked) => masked,
+        };
+        ApiError { status, code, title, detail }
     }
 
     pub fn bad_request(code: &'static str, detail: impl Into<String>) -> ApiError {
@@ -77,6 +84,27 @@ impl From<credo_store::StoreError> for ApiError {
 impl From<credo_search::SearchError> for ApiError {
     fn from(e: credo_search::SearchError) -> ApiError {
         ApiError::internal(e)
+    }
+}
+
+impl From<axum::extract::multipart::MultipartError> for ApiError {
+    /// A form that is too large is 413 like any other body; one that cannot be parsed is 400.
+    fn from(e: axum::extract::multipart::MultipartError) -> ApiError {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                "请求过大",
+                "上传的表单超过大小上限",
+            );
+        }
+        ApiError::bad_request("bad_multipart", e.body_text())
+    }
+}
+
+impl From<axum::extract::multipart::MultipartRejection> for ApiError {
+    fn from(e: axum::extract::multipart::MultipartRejection) -> ApiError {
+        ApiError::bad_request("bad_multipart", e.body_text())
     }
 }
 

@@ -70,49 +70,47 @@ pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
     })
 }
 
-/// Who is asking: a department key (`Authorization: Bearer`), a session cookie, or nobody.
-async fn authenticate(app: &App, headers: &HeaderMap) -> Result<(Principal, Option<String>), ApiError> {
+/// The cookie that ends a session in the browser.
+pub const CLEAR_COOKIE: &str = "credo_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0";
+
+/// Who is asking, as [`authenticate`] found out.
+struct Identified {
+    principal: Principal,
+    /// The session token, when a live session cookie came with the request.
+    session: Option<String>,
+    /// Why a session cookie that came with the request was not honoured (it is cleared, the request goes on as
+    /// anonymous, and the refusal is audited).
+    stale: Option<&'static str>,
+}
+
+/// A department key that is refused: the request ends with 401 and the refusal is audited.
+struct KeyRefused(ApiError, &'static str);
+
+/// Who is asking: a department key (`Authorization: Bearer`), a session cookie, or nobody. A key that is wrong is
+/// refused; a session cookie that is unknown, expired or of a disabled account is not an error — the visitor goes
+/// on as anonymous (and can sign in again) while the cookie is cleared.
+async fn authenticate(app: &App, headers: &HeaderMap) -> Result<Result<Identified, KeyRefused>, ApiError> {
     if let Some(auth) = headers.get(header::AUTHORIZATION) {
-        let presented = auth
-            .to_str()
-            .ok()
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .ok_or_else(|| ApiError::unauthorized("Authorization 须为 Bearer credo_…(部门 API 密钥)"))?;
-        let prefix = keys::prefix_of(presented).ok_or_else(|| ApiError::unauthorized("API 密钥格式不正确"))?;
-        let key = app.store.api_key(prefix).await?.ok_or_else(|| ApiError::unauthorized("API 密钥无效"))?;
-        if !keys::matches(presented, &key) {
-            return Err(ApiError::unauthorized("API 密钥无效"));
-        }
-        if key.revoked {
-            return Err(ApiError::unauthorized("API 密钥已被吊销"));
-        }
-        if key.expires_at.is_some_and(|t| t <= OffsetDateTime::now_utc()) {
-            return Err(ApiError::unauthorized("API 密钥已过期"));
-        }
-        let department = app
-            .store
-            .department(key.department_id)
-            .await?
-            .ok_or_else(|| ApiError::unauthorized("API 密钥所属部门不存在"))?;
-        return Ok((Principal::Key { key: Box::new(key), department: Box::new(department) }, None));
+        return Ok(key_principal(app, auth).await?.map(|principal| Identified {
+            principal,
+            session: None,
+            stale: None,
+        }));
     }
-    let Some(token) = session_cookie(headers) else { return Ok((Principal::Anonymous, None)) };
+    let anonymous = |stale| Ok(Ok(Identified { principal: Principal::Anonymous, session: None, stale }));
+    let Some(token) = session_cookie(headers) else { return anonymous(None) };
     let hash = token_hash(&token);
-    let Some(session) = app.store.session(&hash).await? else {
-        return Err(ApiError::unauthorized("会话无效或已退出,请重新登录"));
-    };
+    let Some(session) = app.store.session(&hash).await? else { return anonymous(Some("会话无效或已退出")) };
     let now = OffsetDateTime::now_utc();
     if let Err(why) = session_alive(&session, now, &app.security) {
         app.store.end_session(&hash).await?;
-        return Err(ApiError::unauthorized(why));
+        return anonymous(Some(why));
     }
     let account = app.store.account(session.account_id).await?.filter(|a| !a.disabled);
-    let Some(account) = account else {
+    let (Some(account), Some(role)) = (account.as_ref(), account.as_ref().and_then(|a| Role::parse(&a.role))) else {
         app.store.end_session(&hash).await?;
-        return Err(ApiError::unauthorized("账号已停用"));
+        return anonymous(Some("账号已停用"));
     };
-    let role = Role::parse(&account.role).ok_or_else(|| ApiError::unauthorized("账号角色无效"))?;
     let department = match account.department_id {
         Some(id) => app.store.department(id).await?.map(Box::new),
         None => None,
@@ -121,7 +119,29 @@ async fn authenticate(app: &App, headers: &HeaderMap) -> Result<(Principal, Opti
     if now - session.last_seen > app.security.session_idle / 8 {
         app.store.touch_session(&hash).await?;
     }
-    Ok((Principal::Account { account: Box::new(account), role, department }, Some(token)))
+    let principal = Principal::Account { account: Box::new(account.clone()), role, department };
+    Ok(Ok(Identified { principal, session: Some(token), stale: None }))
+}
+
+async fn key_principal(app: &App, auth: &HeaderValue) -> Result<Result<Principal, KeyRefused>, ApiError> {
+    let refuse = |detail: &'static str, why: &'static str| Ok(Err(KeyRefused(ApiError::unauthorized(detail), why)));
+    let Some(presented) = auth.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).map(str::trim) else {
+        return refuse("Authorization 须为 Bearer credo_…(部门 API 密钥)", "malformed authorization");
+    };
+    let Some(prefix) = keys::prefix_of(presented) else { return refuse("API 密钥格式不正确", "malformed key") };
+    let Some(key) = app.store.api_key(prefix).await?.filter(|k| keys::matches(presented, k)) else {
+        return refuse("API 密钥无效", "unknown or forged key");
+    };
+    if key.revoked {
+        return refuse("API 密钥已被吊销", "revoked key");
+    }
+    if key.expires_at.is_some_and(|t| t <= OffsetDateTime::now_utc()) {
+        return refuse("API 密钥已过期", "expired key");
+    }
+    let Some(department) = app.store.department(key.department_id).await? else {
+        return refuse("API 密钥所属部门不存在", "key of no department");
+    };
+    Ok(Ok(Principal::Key { key: Box::new(key), department: Box::new(department) }))
 }
 
 fn unsafe_method(m: &Method) -> bool {
@@ -136,9 +156,7 @@ async fn presented_csrf(req: Request) -> Result<(Option<String>, Request), ApiEr
     }
     let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     if content_type.starts_with("multipart/form-data") {
-        // A file upload from a page: the token rides in the form's action URL (the body may be large).
-        let token = req.uri().query().and_then(|q| form_urlencoded_field(q.as_bytes(), "csrf"));
-        return Ok((token, req));
+        return multipart_csrf(req).await;
     }
     if !content_type.starts_with("application/x-www-form-urlencoded") {
         return Ok((None, req));
@@ -151,6 +169,64 @@ async fn presented_csrf(req: Request) -> Result<(Option<String>, Request), ApiEr
     Ok((token, Request::from_parts(parts, axum::body::Body::from(bytes))))
 }
 
+/// Most bytes of a multipart body read to find its first field (the `csrf` token goes first in every form).
+const MAX_FIRST_PART: usize = 16 * 1024;
+
+/// The CSRF token of a file upload from a page: the form's first field, `csrf` (never in the URL, where it would
+/// reach logs and history). Only the body's first part is read — a large file behind it streams on untouched.
+async fn multipart_csrf(req: Request) -> Result<(Option<String>, Request), ApiError> {
+    use futures_util::StreamExt;
+    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let Some(boundary) = content_type
+        .split(';')
+        .find_map(|p| p.trim().strip_prefix("boundary="))
+        .map(|b| b.trim_matches('"').to_string())
+    else {
+        return Ok((None, req));
+    };
+    let (parts, body) = req.into_parts();
+    let mut stream = body.into_data_stream();
+    let mut head: Vec<u8> = Vec::new();
+    let token = loop {
+        if let Some(found) = first_field(&head, &boundary, "csrf") {
+            break found;
+        }
+        if head.len() > MAX_FIRST_PART {
+            break None;
+        }
+        match stream.next().await {
+            Some(Ok(chunk)) => head.extend_from_slice(&chunk),
+            _ => break None,
+        }
+    };
+    let head = futures_util::stream::once(async move { Ok::<_, axum::Error>(axum::body::Bytes::from(head)) });
+    let body = axum::body::Body::from_stream(head.chain(stream));
+    Ok((token, Request::from_parts(parts, body)))
+}
+
+/// The value of a multipart body's first part when that part is the field `name`: `Some(Some(v))`; `Some(None)`
+/// when the first part is complete and is another field; `None` when more bytes are needed.
+fn first_field(body: &[u8], boundary: &str, name: &str) -> Option<Option<String>> {
+    let opening = format!("--{boundary}\r\n");
+    let rest = body.strip_prefix(opening.as_bytes()).or_else(|| {
+        // A preamble before the first boundary is allowed.
+        let at = find(body, opening.as_bytes())?;
+        body.get(at + opening.len()..)
+    })?;
+    let header_end = find(rest, b"\r\n\r\n")?;
+    let headers = String::from_utf8_lossy(&rest[..header_end]).to_ascii_lowercase();
+    let value = &rest[header_end + 4..];
+    let end = find(value, format!("\r\n--{boundary}").as_bytes())?;
+    let named = headers
+        .lines()
+        .any(|l| l.starts_with("content-disposition:") && l.split(';').any(|p| p.trim() == format!("name=\"{name}\"")));
+    Some(named.then(|| String::from_utf8_lossy(&value[..end]).trim().to_string()))
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
 fn form_urlencoded_field(body: &[u8], name: &str) -> Option<String> {
     let text = std::str::from_utf8(body).ok()?;
     text.split('&').find_map(|pair| {
@@ -161,13 +237,19 @@ fn form_urlencoded_field(body: &[u8], name: &str) -> Option<String> {
 
 /// The middleware (a route layer: it runs after routing, so the matched route is known).
 pub async fn guard(State(app): State<App>, req: Request, next: Next) -> Response {
-    match check(&app, req, next).await {
+    let mut clear_cookie = false;
+    let mut response = match check(&app, req, next, &mut clear_cookie).await {
         Ok(r) => r,
         Err(e) => e.into_response(),
+    };
+    if clear_cookie {
+        response.headers_mut().append(header::SET_COOKIE, HeaderValue::from_static(CLEAR_COOKIE));
     }
+    response
 }
 
-async fn check(app: &App, req: Request, next: Next) -> Result<Response, ApiError> {
+/// `clear_cookie` is set when the request came with a session cookie that is no longer honoured.
+async fn check(app: &App, req: Request, next: Next, clear_cookie: &mut bool) -> Result<Response, ApiError> {
     let client: Option<IpAddr> = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
     if let (Some(limiter), Some(ip)) = (&app.limits.per_address, client)
         && limiter.check_key(&ip).is_err()
@@ -177,10 +259,60 @@ async fn check(app: &App, req: Request, next: Next) -> Result<Response, ApiError
     let method = if req.method() == Method::HEAD { "GET" } else { req.method().as_str() };
     let path = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_default();
     let Some(action) = policy::action_for(method, &path) else {
+        let allowed = policy::methods_for(&path);
+        if !allowed.is_empty() {
+            // A known route asked with another method.
+            let mut r = ApiError::new(
+                axum::http::StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "请求方法不被允许",
+                format!("此地址只支持 {}", allowed.join("、")),
+            )
+            .into_response();
+            if let Ok(v) = HeaderValue::from_str(&allowed.join(", ")) {
+                r.headers_mut().insert(header::ALLOW, v);
+            }
+            return Ok(r);
+        }
         // Default deny: a route that the policy does not list is nobody's.
         return Err(not_permitted("此地址未列入权限表,拒绝访问"));
     };
-    let (principal, session) = authenticate(app, req.headers()).await?;
+    let client_text = client.map(|c| c.to_string());
+    let identified = match authenticate(app, req.headers()).await? {
+        Ok(i) => i,
+        Err(KeyRefused(e, why)) => {
+            // Forged, revoked and expired keys are attempts worth recording (the key itself is not written down).
+            app.store
+                .append_audit(&credo_store::AuditEvent {
+                    actor: "(无效 API 密钥)".into(),
+                    role: "anonymous".into(),
+                    department: None,
+                    action: "auth.key".into(),
+                    target: Some(req.uri().path().to_string()),
+                    purpose: None,
+                    result: format!("denied: {why}"),
+                    client: client_text,
+                })
+                .await?;
+            return Err(e);
+        }
+    };
+    if let Some(why) = identified.stale {
+        app.store
+            .append_audit(&credo_store::AuditEvent {
+                actor: "(失效会话)".into(),
+                role: "anonymous".into(),
+                department: None,
+                action: "auth.session".into(),
+                target: Some(req.uri().path().to_string()),
+                purpose: None,
+                result: format!("cleared: {why}"),
+                client: client_text,
+            })
+            .await?;
+    }
+    let Identified { principal, session, stale } = identified;
+    *clear_cookie = stale.is_some();
     if let (Some(limiter), Principal::Key { key, .. }) = (&app.limits.per_key, &principal)
         && limiter.check_key(&key.prefix).is_err()
     {
@@ -216,12 +348,13 @@ async fn check(app: &App, req: Request, next: Next) -> Result<Response, ApiError
             return Ok(crate::portal::see_other(&to, None));
         }
         Decision::SignInRequired => {
-            let e = ApiError::new(
-                axum::http::StatusCode::UNAUTHORIZED,
-                "sign_in_required",
-                "未认证",
-                "请先登录,或使用部门 API 密钥",
-            );
+            // A visitor whose session just ended is told why.
+            let detail = match stale {
+                Some(why) if why.contains("请重新登录") => why.to_string(),
+                Some(why) => format!("{why},请重新登录"),
+                None => "请先登录,或使用部门 API 密钥".to_string(),
+            };
+            let e = ApiError::new(axum::http::StatusCode::UNAUTHORIZED, "sign_in_required", "未认证", detail);
             return refuse(e, "unauthenticated").await;
         }
         Decision::Forbidden => {

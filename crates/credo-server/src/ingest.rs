@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use credo_domain::catalog::{Item, ValidationContext};
-use credo_import::{HeaderMap, Row, Table};
+use credo_import::{HeaderMap, Row, RowError, Table};
 use credo_store::{BatchSummary, Department, Incoming, IngestedRow, Outcome, ReportLine};
 
 use crate::{App, feed};
@@ -26,7 +26,13 @@ pub enum IngestError {
     Internal(#[from] anyhow::Error),
 }
 
+/// One line of a batch's report. The report is stored and shown: a value echoed in `message` has any ID number in
+/// it masked.
 fn line(row: usize, column: &str, code: &str, message: String, severity: &str) -> ReportLine {
+    let message = match credo_domain::masking::mask_id_numbers(&message) {
+        std::borrow::Cow::Borrowed(_) => message,
+        std::borrow::Cow::Owned(masked) => masked,
+    };
     ReportLine { row, column: column.to_string(), code: code.to_string(), message, severity: severity.to_string() }
 }
 
@@ -61,6 +67,7 @@ pub async fn run(
         duplicates: 0,
         unresolved: 0,
         report: Vec::new(),
+        interrupted: false,
     };
     // Validation of the next chunk overlaps with the store writing the previous one (SQLite works on its own
     // thread); chunks are still stored strictly in order.
@@ -73,34 +80,45 @@ pub async fn run(
     // Non-empty cells of unmapped columns, by column: reported once each at the end.
     let mut carrying: HashMap<String, usize> = HashMap::new();
     let mut indexing: Option<tokio::task::JoinHandle<anyhow::Result<usize>>> = None;
+    // Reading and validating are CPU work: one of the bounded slots, off the async workers.
+    let _slot = crate::offload::slot(app).await;
     loop {
         let started = Instant::now();
-        let mut chunk = Vec::with_capacity(CHUNK);
-        while !exhausted && chunk.len() < CHUNK {
-            match rows.next() {
-                Some(Ok(row)) => {
-                    last_row = row.0;
-                    chunk.push(row);
+        let next = crate::offload::blocking(|| {
+            let mut chunk = Vec::with_capacity(CHUNK);
+            while !exhausted && chunk.len() < CHUNK {
+                match rows.next() {
+                    Some(Ok(row)) => {
+                        last_row = row.0;
+                        chunk.push(row);
+                    }
+                    Some(Err(RowError::Row { row, error })) => {
+                        // This row breaks a limit: rejected as a row, the file goes on.
+                        last_row = row;
+                        summary.rows += 1;
+                        summary.rejected += 1;
+                        report.push(line(row, "", error.code(), error.to_string(), "error"));
+                    }
+                    Some(Err(RowError::Fatal(e))) => {
+                        // The rest of the file cannot be read: say so at the row after the last one read.
+                        report.push(line(
+                            last_row + 1,
+                            "",
+                            e.code(),
+                            format!("第{}行起无法读取:{e}", last_row + 1),
+                            "error",
+                        ));
+                        exhausted = true;
+                    }
+                    None => exhausted = true,
                 }
-                Some(Err(e)) => {
-                    // The rest of the file cannot be read: say so at the row after the last one read.
-                    report.push(line(
-                        last_row + 1,
-                        "",
-                        e.code(),
-                        format!("第{}行起无法读取:{e}", last_row + 1),
-                        "error",
-                    ));
-                    exhausted = true;
-                }
-                None => exhausted = true,
             }
-        }
-        summary.rows += chunk.len();
-        let next = (!chunk.is_empty()).then(|| {
-            let incoming =
-                validate_chunk(item, &map, &ctx, department, &chunk, &mut summary, &mut report, &mut carrying);
-            (chunk.len(), incoming)
+            summary.rows += chunk.len();
+            (!chunk.is_empty()).then(|| {
+                let incoming =
+                    validate_chunk(item, &map, &ctx, department, &chunk, &mut summary, &mut report, &mut carrying);
+                (chunk.len(), incoming)
+            })
         });
         validate_time += started.elapsed();
         if let Some((n, handle)) = pending.take() {
@@ -133,6 +151,11 @@ pub async fn run(
                 "warning",
             ));
         }
+    }
+    if summary.duplicates > DUPLICATE_LINES {
+        let more = summary.duplicates - DUPLICATE_LINES;
+        let message = format!("另有 {more} 行与已接收的记录完全相同,未重复保存(逐行说明只列前 {DUPLICATE_LINES} 行)");
+        report.push(line(1, "", "already_accepted", message, "warning"));
     }
     report.sort_by_key(|l| l.row);
     summary.report = report;
@@ -172,6 +195,28 @@ pub async fn run(
     Ok(summary)
 }
 
+/// Closes the batches that a crashed process left open (see [`credo_store::Store::recover_batches`]) and records
+/// each in the audit trail; called whenever the data directory is opened.
+pub async fn recover(app: &App) -> Result<usize, IngestError> {
+    let recovered = app.store.recover_batches().await?;
+    for b in &recovered {
+        tracing::warn!(batch = b.batch, accepted = b.accepted, "interrupted batch closed");
+        app.store
+            .append_audit(&credo_store::AuditEvent {
+                actor: "credo".into(),
+                role: "system".into(),
+                department: Some(b.department.clone()),
+                action: "batch.interrupted".into(),
+                target: Some(format!("batch:{} item:{}", b.batch, b.item)),
+                purpose: Some("信用信息归集".into()),
+                result: format!("interrupted: accepted={} (rows committed before the process stopped)", b.accepted),
+                client: None,
+            })
+            .await?;
+    }
+    Ok(recovered.len())
+}
+
 /// How many queued records one pass looks at.
 const QUEUE_PASS: i64 = 10_000;
 
@@ -179,7 +224,7 @@ const QUEUE_PASS: i64 = 10_000;
 /// first, then the normalised name under the same rule as at ingest. Returns how many records were linked.
 pub async fn resolve_queue(app: &App) -> Result<usize, IngestError> {
     let mut linked = 0;
-    for r in app.store.unresolved(QUEUE_PASS, 0).await? {
+    for r in app.store.unresolved(None, QUEUE_PASS, 0).await? {
         let Some(item) = app.catalog.item(&r.item) else { continue };
         let s = item.subject_ref(&r.fields);
         let mut found = None;
@@ -278,11 +323,26 @@ fn validate_chunk(
     incoming
 }
 
-/// Counts what the store did with a chunk; unresolved rows get a report line.
+/// Duplicate rows reported one by one (with the batch that holds them); beyond this, one line counts the rest.
+const DUPLICATE_LINES: usize = 1000;
+
+/// Counts what the store did with a chunk; unresolved rows and (the first [`DUPLICATE_LINES`]) duplicates get a
+/// report line.
 fn collect(stored: Vec<IngestedRow>, summary: &mut BatchSummary, report: &mut Vec<ReportLine>) {
     for r in stored {
         match r.outcome {
-            Outcome::Duplicate => summary.duplicates += 1,
+            Outcome::Duplicate => {
+                summary.duplicates += 1;
+                if summary.duplicates <= DUPLICATE_LINES {
+                    let (code, message) = match r.existing_batch {
+                        Some(b) if b != summary.batch => {
+                            ("already_accepted", format!("与批次 {b} 中已接收的记录完全相同,未重复保存"))
+                        }
+                        _ => ("duplicate_row", "与本批次前面的一行完全相同,未重复保存".to_string()),
+                    };
+                    report.push(line(r.row, "", code, message, "warning"));
+                }
+            }
             Outcome::Created | Outcome::Versioned => summary.accepted += 1,
         }
         if r.subject_id.is_none() {
@@ -298,13 +358,18 @@ fn collect(stored: Vec<IngestedRow>, summary: &mut BatchSummary, report: &mut Ve
     }
 }
 
-/// Writes a report as CSV (UTF-8 with BOM so that Excel opens it correctly).
+/// Writes a report as CSV (UTF-8 with BOM so that Excel opens it correctly; no cell runs as a formula).
 pub fn report_csv(report: &[ReportLine]) -> Vec<u8> {
-    let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-    let _ = w.write_record(["行号", "列", "错误代码", "说明", "级别"]);
-    for l in report {
-        let level = if l.severity == "error" { "错误" } else { "提示" };
-        let _ = w.write_record([l.row.to_string().as_str(), &l.column, &l.code, &l.message, level]);
-    }
-    w.into_inner().unwrap_or_default()
+    let rows: Vec<[String; 5]> = report
+        .iter()
+        .map(|l| {
+            let level = if l.severity == "error" { "错误" } else { "提示" };
+            [l.row.to_string(), l.column.clone(), l.code.clone(), l.message.clone(), level.to_string()]
+        })
+        .collect();
+    crate::spreadsheet::csv(
+        &["行号", "列", "错误代码", "说明", "级别"],
+        rows.iter().map(|r| r.iter().map(String::as_str)),
+    )
+    .unwrap_or_default()
 }

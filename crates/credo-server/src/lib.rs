@@ -19,15 +19,18 @@ pub mod admin;
 pub mod api;
 pub mod audit;
 pub mod cases;
+pub mod challenge;
 pub mod checks;
 pub mod error;
 pub mod feed;
 pub mod guard;
 pub mod ingest;
 pub mod keys;
+pub mod offload;
 pub mod policy;
 pub mod portal;
 pub mod public;
+pub mod spreadsheet;
 
 /// Where "today" comes from: the wall clock in China Standard Time, a fixed day, or a day tests move on.
 #[derive(Debug, Clone)]
@@ -78,6 +81,8 @@ pub struct Security {
     pub per_key: u32,
     /// Served over TLS: cookies are `Secure` and HSTS is sent.
     pub tls: bool,
+    /// Objections and whistleblower reports filed from one client address per hour (0: no limit).
+    pub case_forms_per_hour: u32,
 }
 
 impl Default for Security {
@@ -90,6 +95,7 @@ impl Default for Security {
             per_address: 200,
             per_key: 2000,
             tls: false,
+            case_forms_per_hour: 10,
         }
     }
 }
@@ -106,6 +112,8 @@ pub struct App {
     pub vault: Arc<Vault>,
     /// The platform's SM2 key (audit checkpoints, receipts).
     pub signer: Arc<KeyPair>,
+    /// The first audit event linked under the keyring's audit key (earlier ones have plain SM3 links).
+    pub audit_from: i64,
     pub security: Arc<Security>,
     pub limits: Arc<guard::Limits>,
     /// The restriction index for checks (built on first use).
@@ -118,6 +126,11 @@ pub struct App {
     pub search_sync: Arc<tokio::sync::Mutex<()>>,
     /// The home page's data (counts, newest 双公示), reused for [`portal::public::HOME_TTL`].
     pub home: Arc<tokio::sync::Mutex<Option<portal::public::HomeData>>>,
+    /// Slots for CPU-heavy work (reading and validating files, password hashing): see [`offload`].
+    pub heavy: Arc<tokio::sync::Semaphore>,
+    /// The anonymous case forms' challenges and per-address limits.
+    pub challenges: Arc<challenge::Challenges>,
+    pub case_forms: Arc<challenge::FormLimits>,
 }
 
 impl App {
@@ -137,12 +150,17 @@ impl App {
             data_dir: data_dir.to_path_buf(),
             vault,
             signer: Arc::new(ring.signer()?),
+            audit_from: ring.audit_from.unwrap_or(1),
             security: Arc::new(Security::default()),
             index: Arc::new(checks::Index::default()),
             limits: Arc::new(guard::Limits::new(Security::default().per_address, Security::default().per_key)),
             search_sync: Arc::new(tokio::sync::Mutex::new(())),
             home: Arc::default(),
+            heavy: Arc::new(tokio::sync::Semaphore::new(offload::slots())),
+            challenges: Arc::default(),
+            case_forms: Arc::new(challenge::FormLimits::new(Security::default().case_forms_per_hour)),
         };
+        ingest::recover(&app).await?;
         feed::sync_search(&app).await?;
         Ok(app)
     }
@@ -152,6 +170,7 @@ impl App {
     /// The same app with other security settings.
     pub fn with_security(mut self, security: Security) -> App {
         self.limits = Arc::new(guard::Limits::new(security.per_address, security.per_key));
+        self.case_forms = Arc::new(challenge::FormLimits::new(security.case_forms_per_hour));
         self.security = Arc::new(security);
         self
     }
@@ -179,11 +198,18 @@ pub fn keyring_path(data_dir: &Path) -> PathBuf {
     std::env::var_os("CREDO_KEYRING").map(PathBuf::from).unwrap_or_else(|| data_dir.join("keys").join("keyring.json"))
 }
 
-/// Opens the store with the data directory's keyring.
+/// Opens the store with the data directory's keyring. When the keyring has just been given its audit chain key
+/// (it was written by an older version), records in it that keyed links start after the chain's current head.
 pub async fn open_store(data_dir: &Path, catalog: &Catalog) -> anyhow::Result<(SqliteStore, Arc<Vault>, Keyring)> {
-    let ring = Keyring::load_or_create(&keyring_path(data_dir))?;
+    let path = keyring_path(data_dir);
+    let mut ring = Keyring::load_or_create(&path)?;
     let vault = Arc::new(Vault::new(&ring, catalog.sensitive_fields())?);
-    Ok((SqliteStore::open(data_dir, vault.clone()).await?, vault, ring))
+    let store = SqliteStore::open(data_dir, vault.clone()).await?;
+    if ring.audit_from.is_none() {
+        ring.audit_from = Some(store.audit_head().await?.0 + 1);
+        ring.save(&path)?;
+    }
+    Ok((store, vault, ring))
 }
 
 /// Builds the whole router.

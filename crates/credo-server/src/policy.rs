@@ -2,9 +2,11 @@
 //! only function that says yes or no; a route missing from the table is refused to everyone (default deny).
 //!
 //! Roles follow 等保 2.0's separation of duties (三员分立): the 系统管理员 runs the platform (departments), the
-//! 安全管理员 holds the keys to it (accounts, permissions, API keys), the 审计管理员 reads the audit trail and
-//! nothing else; none of them can do another's work. Department users act only for their own department, subject
-//! accounts only for their own subject.
+//! 安全管理员 holds the keys to it (department users' and subject accounts, permissions, API keys), the 审计管理员
+//! reads the audit trail and nothing else; none of them can do another's work, and none can create, change or
+//! disable an operator's account: those are made and recovered with `credo user` on the server
+//! ([`Role::is_operator`]). Department users act only for their own department, subject accounts only for their
+//! own subject; case pages and the case API further check the department (see `crate::cases::viewer`).
 
 use credo_store::{Account, ApiKey, Department};
 use serde::Serialize;
@@ -78,6 +80,14 @@ impl Role {
         matches!(self, Role::Submitter | Role::Checker | Role::Handler)
     }
 
+    /// The credit office's operators: the three of 三员分立 (系统管理员, 安全管理员, 审计管理员) and the 信用审核员,
+    /// who reads every department's objections and repairs. Their accounts are created, re-keyed, disabled and
+    /// unlocked only with `credo user` on the server, never through the API or the pages, so that no operator can
+    /// make, take over or silence another (GB/T 22239-2019, level 3: 8.1.4.2 d) 管理用户的权限分离, 8.1.10 安全管理中心).
+    pub fn is_operator(self) -> bool {
+        matches!(self, Role::Sysadmin | Role::Secadmin | Role::Auditor | Role::Reviewer)
+    }
+
     /// Operators and department users must use a second factor (TOTP); subject accounts may.
     pub fn needs_totp(self) -> bool {
         self != Role::Subject
@@ -92,8 +102,10 @@ pub enum Action {
     Public,
     /// Signing in: anyone (limited by lock-out and rate limits).
     SignIn,
-    /// Own account: who am I, sign out, change password.
+    /// Own account: who am I, change password.
     Own,
+    /// Signing out: anyone (a visitor whose session already ended just has the cookie cleared); audited.
+    SignOut,
     SubmitBatch,
     ReadBatch,
     ReadUnresolved,
@@ -132,6 +144,7 @@ impl Action {
             Action::Public => "public.read",
             Action::SignIn => "session.sign_in",
             Action::Own => "account.own",
+            Action::SignOut => "session.sign_out",
             Action::SubmitBatch => "batch.submit",
             Action::ReadBatch => "batch.read",
             Action::ReadUnresolved => "unresolved.read",
@@ -161,7 +174,7 @@ pub const ROUTES: &[(&str, &str, Action)] = &[
     ("GET", "/api/v1/subjects/{key}", Action::Public),
     ("GET", "/api/v1/catalog", Action::Public),
     ("POST", "/api/v1/session", Action::SignIn),
-    ("DELETE", "/api/v1/session", Action::Own),
+    ("DELETE", "/api/v1/session", Action::SignOut),
     ("GET", "/api/v1/me", Action::Own),
     ("POST", "/api/v1/me/password", Action::Own),
     ("GET", "/api/v1/me/records", Action::OwnSubject),
@@ -193,6 +206,7 @@ pub const ROUTES: &[(&str, &str, Action)] = &[
     ("POST", "/api/v1/objections", Action::FileCase),
     ("POST", "/api/v1/repairs", Action::OwnSubject),
     ("POST", "/api/v1/reports", Action::FileCase),
+    ("GET", "/api/v1/challenge", Action::Public),
     ("GET", "/api/v1/cases", Action::HandleCase),
     ("GET", "/api/v1/cases/{number}", Action::FileCase),
     ("POST", "/api/v1/cases/{number}/extend", Action::HandleCase),
@@ -216,7 +230,7 @@ pub const ROUTES: &[(&str, &str, Action)] = &[
     ("GET", "/cases/{number}", Action::Public),
     ("GET", "/sign-in", Action::Public),
     ("POST", "/sign-in", Action::SignIn),
-    ("POST", "/sign-out", Action::Own),
+    ("POST", "/sign-out", Action::SignOut),
     ("GET", "/console", Action::Own),
     ("GET", "/console/cases/{number}", Action::HandleCase),
     ("POST", "/console/cases/{number}", Action::HandleCase),
@@ -234,6 +248,11 @@ pub const ROUTES: &[(&str, &str, Action)] = &[
 /// The action of a route, if it is listed.
 pub fn action_for(method: &str, path: &str) -> Option<Action> {
     ROUTES.iter().find(|(m, p, _)| *m == method && *p == path).map(|(_, _, a)| *a)
+}
+
+/// The methods the table lists for a route (to answer 405 with `Allow` for any other).
+pub fn methods_for(path: &str) -> Vec<&'static str> {
+    ROUTES.iter().filter(|(_, p, _)| *p == path).map(|(m, _, _)| *m).collect()
 }
 
 /// Who is asking.
@@ -282,7 +301,7 @@ pub enum Decision {
 pub fn decide(p: &Principal, action: Action) -> Decision {
     use Action::*;
     let granted = match (p, action) {
-        (_, Public | SignIn | FileCase) => return Decision::Allow,
+        (_, Public | SignIn | SignOut | FileCase) => return Decision::Allow,
         (Principal::Anonymous, _) => return Decision::SignInRequired,
         (Principal::Account { .. }, Own) => true,
         (Principal::Account { role, .. }, _) => matches!(

@@ -2,11 +2,13 @@
 //!
 //! * A person's ID number is never shown in full: `6301**********1235` (first 4, last 4; STANDARDS.md §11.2).
 //! * Fields the catalog marks `public = false` (证件号码 …) are left out.
-//! * Any ID number embedded in free text (违法事实 …) is masked as well.
+//! * Any ID number written in a name or in free text (违法事实 …), in any form (15 or 18 digits, full-width, in
+//!   groups, glued to other text), is masked as well: [`mask_ids`], the one function every surface uses.
 //! * Extras (unmapped columns) are never shown.
 
 use credo_domain::catalog::{Catalog, SubjectKind};
-use credo_domain::ids::{embedded_rics, mask_middle};
+use credo_domain::ids::mask_middle;
+use credo_domain::masking::mask_id_numbers;
 use credo_domain::publicity::{Class, Facts, Mark, Repair, State, Window};
 use credo_store::{RecordView, Subject};
 use serde::Serialize;
@@ -24,17 +26,10 @@ pub fn display_code(s: &Subject) -> Option<String> {
     })
 }
 
-/// Masks every valid 18-digit ID number inside a text.
-pub fn mask_embedded_ids(text: &str, today: Date) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut last = 0;
-    for r in embedded_rics(text, today) {
-        out.push_str(&text[last..r.start]);
-        out.push_str(&mask_middle(&text[r.clone()], 4, 4));
-        last = r.end;
-    }
-    out.push_str(&text[last..]);
-    out
+/// Text as the public may see it (a name, a field, an echoed query or code): every ID number written in it masked
+/// (`6301**********1235`, see [`credo_domain::masking`]).
+pub fn mask_ids(text: &str) -> String {
+    mask_id_numbers(text).into_owned()
 }
 
 #[derive(Debug, Serialize)]
@@ -118,7 +113,7 @@ pub struct PublicSubject {
 pub fn subject(catalog: &Catalog, s: &Subject) -> PublicSubject {
     PublicSubject {
         code: display_code(s),
-        name: s.name.clone(),
+        name: mask_ids(&s.name),
         kind: s.kind,
         kind_label: s.kind.label(),
         region: s.region.clone(),
@@ -140,7 +135,7 @@ pub fn record(catalog: &Catalog, r: &RecordView, disputed: bool, today: Date) ->
         .filter(|f| f.public)
         .filter_map(|f| {
             let v = r.fields.get(&f.code)?;
-            Some(PublicField { code: f.code.clone(), name: f.name.clone(), value: mask_embedded_ids(v, today) })
+            Some(PublicField { code: f.code.clone(), name: f.name.clone(), value: mask_ids(v) })
         })
         .collect();
     Some(PublicRecord {
@@ -160,14 +155,15 @@ pub fn record(catalog: &Catalog, r: &RecordView, disputed: bool, today: Date) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use time::macros::date;
 
     #[test]
     fn embedded_numbers_are_masked() {
         let t = "当事人李四(身份证号630102199001011235)于某日销售,订单号1234567890123456789。";
-        let m = mask_embedded_ids(t, date!(2026 - 11 - 25));
+        let m = mask_ids(t);
         assert!(m.contains("6301**********1235"));
         assert!(!m.contains("630102199001011235"));
         assert!(m.contains("1234567890123456789"), "not an ID number, left alone");
+        let spaced = mask_ids("李四 6301 0219 9001 0112 35");
+        assert_eq!(spaced, "李四 6301 **** **** **12 35");
     }
 }

@@ -94,6 +94,71 @@ async fn public_output_never_shows_a_full_id_number() {
     assert!(fields.iter().all(|f| f["code"] != "CF_XDR_ZJHM"), "证件号码 is not public");
 }
 
+/// Valid ID numbers (check characters right) that departments typed into names and other text.
+const TYPED_A: &str = "63010419850715002X";
+const TYPED_B: &str = "110101199003071233";
+/// A legacy 15-digit number (630121197505210043 in the 18-character form).
+const TYPED_C: &str = "630121750521004";
+const TYPED_D: &str = "630102200002290016";
+/// Valid numbers nobody was registered with.
+const UNKNOWN: &str = "630123198001010029";
+const UNKNOWN_X: &str = "63010519661231007X";
+
+fn full_width(s: &str) -> String {
+    s.chars().map(|c| char::from_u32(u32::from(c) + 0xFEE0).unwrap()).collect()
+}
+
+/// `1234 5678 …`: groups of four.
+fn spaced(s: &str) -> String {
+    s.chars().collect::<Vec<_>>().chunks(4).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join(" ")
+}
+
+/// Penalties whose 行政相对人名称 carries an ID number in the forms it comes in: glued with a lower-case `x` (and in
+/// the 文书号), full-width, in spaced groups, as a legacy 15-digit number; a company name with one glued in, the same
+/// name again without a USCC but with a 税务登记号 made of the number (found by name), and an unknown name with one
+/// (the unresolved queue).
+fn penalties_with_numbers_in_names() -> Vec<Value> {
+    let person = |name: &str, ric: &str, wsh: &str| {
+        let mut p = person_penalty();
+        let o = p.as_object_mut().unwrap();
+        o.insert("CF_XDR_MC".into(), json!(name));
+        o.insert("CF_XDR_ZJHM".into(), json!(ric));
+        o.insert("CF_WSH".into(), json!(wsh));
+        o.insert("CF_SY".into(), json!(format!("当事人{name}无证经营")));
+        p
+    };
+    let company = format!("西宁市城中区{TYPED_D}商贸部");
+    let mut by_name = penalty(&company, "", "宁市监罚〔2025〕202号");
+    let o = by_name.as_object_mut().unwrap();
+    o.remove("CF_XDR_SHXYM");
+    o.insert("CF_XDR_SWDJ".into(), json!(format!("{TYPED_D}00")));
+    let mut nobody = penalty(&format!("不存在的{}公司", spaced(TYPED_B)), "", "宁市监罚〔2025〕203号");
+    let o = nobody.as_object_mut().unwrap();
+    o.remove("CF_XDR_SHXYM");
+    o.insert("CF_XDR_SWDJ".into(), json!("630100XXXXXXXXX"));
+    vec![
+        person(&format!("王五{}", TYPED_A.to_lowercase()), TYPED_A, &format!("宁市监罚〔2025〕{TYPED_A}号")),
+        person(&format!("赵六{}", full_width(TYPED_B)), TYPED_B, "宁市监罚〔2025〕101号"),
+        person(&format!("钱七 {}", spaced(TYPED_D)), TYPED_D, "宁市监罚〔2025〕102号"),
+        person(&format!("孙八({TYPED_C})"), TYPED_C, "宁市监罚〔2025〕103号"),
+        penalty(&company, "91630100MA7X00018G", "宁市监罚〔2025〕201号"),
+        by_name,
+        nobody,
+    ]
+}
+
+/// The numbers above in every form they were written in, and their birth date with the sequence.
+fn typed_needles() -> Vec<String> {
+    let mut out = Vec::new();
+    for n in [TYPED_A, TYPED_B, TYPED_D, "630121197505210043", UNKNOWN, UNKNOWN_X] {
+        out.extend([n.to_string(), n[6..].to_string(), n.to_lowercase(), full_width(n), spaced(n)]);
+    }
+    out.extend([TYPED_C.to_string(), TYPED_C[6..].to_string()]);
+    out.sort();
+    out.dedup();
+    out
+}
+
 #[tokio::test]
 async fn id_numbers_are_sealed_in_every_file_of_the_data_directory() {
     let t = spawn().await;
@@ -105,13 +170,182 @@ async fn id_numbers_are_sealed_in_every_file_of_the_data_directory() {
     assert_eq!(hits["hits"][0]["name"], "李四", "{hits}");
     let p = t.get_json("/api/v1/subjects/630102199001011235").await;
     assert!(p["items"][0]["records"][0]["fields"].to_string().contains("6301**********1235"), "{p}");
+    // Names with ID numbers written in them, in every form.
+    let (_, s) = t.post_batch(json!({ "item": "xzcf", "records": penalties_with_numbers_in_names() })).await;
+    assert_eq!(s["accepted"], 7, "{s}");
+    credo_server::feed::sync_search(&t.app).await.unwrap();
     // … but no file under the data directory (database, WAL, search index) holds it in plain text, although
-    // the number was both a 证件号码 field and part of a free-text 违法事实.
-    let seen = common::assert_nowhere_in_data(&t, &["630102199001011235", "199001011235"]);
+    // the number was both a 证件号码 field and part of a free-text 违法事实, nor the numbers typed into names (and
+    // so into the normalised name, the search index, a 文书号 and a 税务登记号).
+    let mut needles = typed_needles();
+    needles.extend(["630102199001011235".to_string(), "199001011235".to_string()]);
+    let needles: Vec<&str> = needles.iter().map(String::as_str).collect();
+    let seen = common::assert_nowhere_in_data(&t, &needles);
     assert!(seen > 100_000, "the database and index files were read ({seen} bytes)");
     let raw = std::fs::read(t._dir.path().join("credo.sqlite-wal")).unwrap_or_default();
     let db = [std::fs::read(t._dir.path().join("credo.sqlite")).unwrap(), raw].concat();
     assert!(db.windows(7).any(|w| w == b"sm4gcm:"), "sealed values are there");
+}
+
+#[tokio::test]
+async fn what_an_earlier_version_left_readable_is_sealed_when_the_store_opens() {
+    let t = spawn().await;
+    let records = penalties_with_numbers_in_names();
+    let (mut first, by_name) = (records.clone(), records[5].clone());
+    first.remove(5);
+    let (_, s) = t.post_batch(json!({ "item": "xzcf", "records": first })).await;
+    assert_eq!(s["accepted"], 6, "{s}");
+    let (_, s) = t.post_batch(json!({ "item": "xzcf", "records": [by_name] })).await;
+    assert_eq!((s["accepted"].as_u64(), s["unresolved"].as_u64()), (Some(1), Some(0)), "{s}");
+    credo_server::feed::sync_search(&t.app).await.unwrap();
+    // Put back what an earlier version stored: a name and its normal form, a natural key, the fields and a legacy
+    // code in plain text.
+    let catalog = credo_domain::embedded::catalog();
+    let (raw, vault, _) = credo_server::open_store(t._dir.path(), &catalog).await.unwrap();
+    let pool = raw.pool();
+    let wang = t.app.store.subject_by_code(TYPED_A).await.unwrap().unwrap();
+    sqlx::query("UPDATE subjects SET name = ?, name_norm = ? WHERE id = ?")
+        .bind(&wang.name)
+        .bind(&wang.name_norm)
+        .bind(wang.id)
+        .execute(pool)
+        .await
+        .unwrap();
+    let record = t.app.store.subject_records(wang.id).await.unwrap().remove(0);
+    sqlx::query("UPDATE records SET natural_key = ? WHERE id = ?")
+        .bind(&record.fields["CF_WSH"])
+        .bind(record.id)
+        .execute(pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE record_versions SET fields = ? WHERE record_id = ?")
+        .bind(serde_json::to_string(&record.fields).unwrap())
+        .bind(record.id)
+        .execute(pool)
+        .await
+        .unwrap();
+    let tax_number = format!("{TYPED_D}00");
+    sqlx::query("UPDATE subject_codes SET code = ? WHERE code = ?")
+        .bind(&tax_number)
+        .bind(vault.blind(&tax_number))
+        .execute(pool)
+        .await
+        .unwrap();
+    sqlx::query("PRAGMA user_version = 0").execute(pool).await.unwrap();
+    let plain: String =
+        sqlx::query_scalar("SELECT name FROM subjects WHERE id = ?").bind(wang.id).fetch_one(pool).await.unwrap();
+    assert!(plain.contains(&TYPED_A.to_lowercase()));
+    drop(raw);
+
+    // Opening the store seals them again, and nothing else changes.
+    let (raw, _, _) = credo_server::open_store(t._dir.path(), &catalog).await.unwrap();
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(raw.pool()).await.unwrap();
+    let needles = typed_needles();
+    common::assert_nowhere_in_data(&t, &needles.iter().map(String::as_str).collect::<Vec<_>>());
+    let again = t.app.store.subject_by_code(TYPED_A).await.unwrap().unwrap();
+    assert_eq!((again.name, again.name_norm), (wang.name, wang.name_norm));
+    assert_eq!(t.app.store.subject_records(wang.id).await.unwrap()[0].fields, record.fields);
+    let company = t.app.store.subject_by_code(&tax_number).await.unwrap();
+    assert!(company.is_some_and(|c| c.name.starts_with("西宁市城中区")), "found by its 税务登记号");
+    // The subject is re-indexed (masked) from the change feed.
+    assert!(credo_server::feed::sync_search(&t.app).await.unwrap() >= 1);
+    let (_, s) = t.post_batch(json!({ "item": "xzcf", "records": records })).await;
+    assert_eq!(s["duplicates"], 7, "the same records again, found by their natural keys: {s}");
+}
+
+/// GETs `path` and asserts that no form of the numbers shows in the answer.
+async fn shown(t: &common::TestApp, needles: &[String], path: &str) -> (u16, String) {
+    let (status, _, body) = t.get(path).await;
+    for n in needles {
+        assert!(!body.contains(n.as_str()), "{path} shows {n}: {body}");
+    }
+    (status, body)
+}
+
+#[tokio::test]
+async fn id_numbers_typed_into_names_show_masked_everywhere() {
+    let t = spawn().await;
+    let mut records = penalties_with_numbers_in_names();
+    // The record found by name comes in a later batch, once its company is known.
+    let by_name = records.remove(5);
+    let (_, s) = t.post_batch(json!({ "item": "xzcf", "records": records })).await;
+    assert_eq!((s["accepted"].as_u64(), s["unresolved"].as_u64()), (Some(6), Some(1)), "{s}");
+    let (_, s) = t.post_batch(json!({ "item": "xzcf", "records": [by_name] })).await;
+    assert_eq!((s["accepted"].as_u64(), s["unresolved"].as_u64()), (Some(1), Some(0)), "{s}");
+    credo_server::feed::sync_search(&t.app).await.unwrap();
+    let needles = &typed_needles();
+
+    // Each person is found by the number (its blind index) and shown masked, with their records.
+    let mut records = Vec::new();
+    for (code, name) in [
+        (TYPED_A, "王五6301**********002x"),
+        (TYPED_B, "赵六１１０１**********１２３３"),
+        (TYPED_D, "钱七 6301 **** **** **00 16"),
+        ("630121197505210043", "孙八(6301********004)"),
+    ] {
+        let (status, body) = shown(&t, needles, &format!("/api/v1/subjects/{code}")).await;
+        assert_eq!(status, 200, "{code}: {body}");
+        let p: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(p["subject"]["name"], name);
+        let record = &p["items"][0]["records"][0];
+        let fields = record["fields"].as_array().unwrap();
+        assert_eq!(fields.iter().find(|f| f["code"] == "CF_XDR_MC").unwrap()["value"], name);
+        records.push(record["id"].as_i64().unwrap());
+    }
+
+    // Search: by the plain name, and by the name as typed with the number in it (matched masked); JSON and page.
+    let (_, hits) = shown(&t, needles, "/api/v1/subjects?q=%E7%8E%8B%E4%BA%94").await;
+    assert!(hits.contains("王五6301**********002x"), "{hits}");
+    let typed = urlencode(&format!("王五{}", TYPED_A.to_lowercase()));
+    let (_, hits) = shown(&t, needles, &format!("/api/v1/subjects?q={typed}")).await;
+    let hits: Value = serde_json::from_str(&hits).unwrap();
+    assert_eq!(hits["hits"][0]["name"], "王五6301**********002x", "{hits}");
+    assert_eq!(hits["query"], "王五6301**********002x");
+    let (_, page) = shown(&t, needles, &format!("/search?q={typed}")).await;
+    assert!(page.contains("王五6301**********002x"), "{page}");
+
+    // The subject pages, the record pages, the lists and their CSV, the home page.
+    for key in [TYPED_A, TYPED_B, TYPED_D] {
+        let (status, page) = shown(&t, needles, &format!("/subjects/{key}")).await;
+        assert_eq!(status, 200, "{page}");
+        assert!(page.contains("**** ****") || page.contains("**********"), "{page}");
+    }
+    for id in &records {
+        let (status, page) = shown(&t, needles, &format!("/records/{id}")).await;
+        assert_eq!(status, 200, "{page}");
+    }
+    let (_, list) = shown(&t, needles, "/lists/sgs").await;
+    assert!(list.contains("王五6301**********002x"), "the list shows the records, masked: {list}");
+    let (_, csv) = shown(&t, needles, "/lists/sgs?format=csv").await;
+    assert!(csv.contains("王五6301**********002x") && csv.contains("钱七 6301 **** **** **00 16"), "{csv}");
+    assert!(csv.contains("宁市监罚〔2025〕6301**********002X号"), "the 文书号 too: {csv}");
+    let (_, home) = shown(&t, needles, "/").await;
+    assert!(home.contains("**********"), "the newest records, masked: {home}");
+
+    // The company: found by name although its name carries a number, and by its 税务登记号 (a blind index).
+    let (status, body) = shown(&t, needles, &format!("/api/v1/subjects/{TYPED_D}00")).await;
+    assert_eq!(status, 200, "{body}");
+    let p: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(p["subject"]["name"], "西宁市城中区6301**********0016商贸部");
+    assert_eq!(p["items"][0]["count"], 2, "the record without a USCC resolved by the name: {p}");
+    // The unresolved queue (a department's) shows the name masked.
+    let r = t.http.get(format!("{}/api/v1/unresolved", t.base)).bearer_auth(&t.key).send().await.unwrap();
+    let queue = r.text().await.unwrap();
+    assert!(queue.contains("不存在的1101 **** **** **12 33公司"), "{queue}");
+    assert!(needles.iter().all(|n| !queue.contains(n.as_str())), "{queue}");
+
+    // Nothing typed in is echoed in full: unknown numbers in any form, in problems, error pages, forms and queries.
+    for unknown in [UNKNOWN.to_string(), UNKNOWN_X.to_lowercase(), full_width(UNKNOWN), spaced(UNKNOWN_X)] {
+        let u = urlencode(&unknown);
+        let (status, body) = shown(&t, needles, &format!("/api/v1/subjects/{u}")).await;
+        assert_eq!(status, 404, "{body}");
+        assert!(body.contains("****"), "the code is echoed masked: {body}");
+        assert_eq!(shown(&t, needles, &format!("/subjects/{u}")).await.0, 404);
+        for path in ["/search?q=", "/api/v1/subjects?q=", "/lists/sgs?q=", "/verify?number="] {
+            let (status, body) = shown(&t, needles, &format!("{path}{u}")).await;
+            assert_eq!(status, 200, "{path}{u}: {body}");
+        }
+    }
 }
 
 #[tokio::test]

@@ -181,16 +181,20 @@ async fn the_website_end_to_end_in_chromium() {
     let evidence = std::env::temp_dir().join(format!("缴款凭证-{}.txt", std::process::id()));
     std::fs::write(&evidence, "缴款凭证:120000元").unwrap();
     c.find(Locator::Id("files")).await.unwrap().send_keys(evidence.to_str().unwrap()).await.unwrap();
+    // The challenge a visitor answers (the test asks the server's process for the sum it drew).
+    let token = c.find(Locator::Css("input[name=challenge_token]")).await.unwrap().attr("value").await.unwrap();
+    let answer = t.app.challenges.solve(&token.unwrap()).unwrap();
+    c.find(Locator::Id("challenge_answer")).await.unwrap().send_keys(&answer.to_string()).await.unwrap();
     shoot(&c, "objection").await;
     unlabelled(&c).await;
     c.find(Locator::Css("main form button[type=submit]")).await.unwrap().click().await.unwrap();
-    let page = wait_for(&c, "已受理").await;
-    assert!(page.contains("办理中"), "{page}");
+    let page = wait_for(&c, "已提交").await;
+    assert!(page.contains("待受理"), "{page}");
     let number = c.find(Locator::Css("main .notice strong")).await.unwrap().text().await.unwrap();
     assert!(number.starts_with("YY"), "{number}");
     shoot(&c, "case").await;
     c.goto(&format!("{}/subjects/{COMPANY}?tab=xzcf", t.base)).await.unwrap();
-    assert!(text(&c).await.contains("异议处理中"), "marked at once");
+    assert!(!text(&c).await.contains("异议处理中"), "not marked before the department accepts it");
 
     // The department: its inbox has the case; it corrects the amount.
     sign_in(&t, &c, "handler1").await;
@@ -204,6 +208,13 @@ async fn the_website_end_to_end_in_chromium() {
         page.contains("王五") && page.contains("缴款凭证"),
         "the handler sees the applicant and the evidence: {page}"
     );
+    // First it accepts the objection (受理), which marks the record in public.
+    c.find(Locator::Css("input[name=outcome][value=受理]")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Id("reason")).await.unwrap().send_keys("材料齐全,予以受理").await.unwrap();
+    c.find(Locator::Css("main form button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for(&c, "办理中").await;
+    let marked = t.http.get(format!("{}/subjects/{COMPANY}?tab=xzcf", t.base)).send().await.unwrap();
+    assert!(marked.text().await.unwrap().contains("异议处理中"), "marked once accepted");
     c.find(Locator::Css("input[name=outcome][value=更正]")).await.unwrap().click().await.unwrap();
     c.find(Locator::Id("reason")).await.unwrap().send_keys("经核对原始案卷,罚款金额应为12万元,予以更正").await.unwrap();
     c.find(Locator::Id("fields")).await.unwrap().send_keys("CF_NR_FK=12").await.unwrap();
@@ -270,7 +281,7 @@ async fn the_website_end_to_end_in_chromium() {
         .unwrap();
     unlabelled(&c).await;
     c.find(button).await.unwrap().click().await.unwrap();
-    let page = wait_for(&c, "已受理").await;
+    let page = wait_for(&c, "已提交").await;
     assert!(page.contains("信用修复") && page.contains("待受理"), "{page}");
     let repair = c.find(Locator::Css("main .notice strong")).await.unwrap().text().await.unwrap();
     let case = t.app.store.case(&repair).await.unwrap().unwrap();

@@ -65,6 +65,14 @@ impl Scene {
     }
 
     async fn call(&self, auth: &Auth, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
+        // A visitor who is not signed in answers the challenge, as the form's reader would.
+        let body = match (auth, path, body) {
+            (Auth::None, "/api/v1/objections" | "/api/v1/reports", Some(mut b)) => {
+                b["challenge"] = common::solved_challenge(&self.t).await;
+                Some(b)
+            }
+            (_, _, b) => b,
+        };
         let r = send(&self.t, auth, method, path, body).await;
         (r.status, r.body)
     }
@@ -144,11 +152,29 @@ async fn an_objection_from_filing_to_correction_across_the_spring_festival() {
     assert_eq!(status, 201, "{v}");
     let number = v["number"].as_str().unwrap().to_string();
     assert!(number.starts_with("YY20260213"), "{number}");
-    assert_eq!(v["due_on"], "2026-02-27", "5 working days: 2-14 is a working Saturday, 2-15..2-23 the holiday");
+    assert_eq!(v["state"], "待受理");
+    assert_eq!(v["due_on"], "2026-02-25", "3 working days to accept: 2-14 is a working Saturday, 2-15..2-23 off");
     assert!(v.get("applicant").is_none(), "the public answer names no applicant");
+    // A filing alone marks nothing in public: anyone could otherwise mark any record.
+    assert_eq!(s.shown(id).await.unwrap()["publicity"]["state"], "公示中", "not marked before acceptance");
+    let (status, v) = s
+        .call(
+            &s.handler,
+            Method::POST,
+            &format!("/api/v1/cases/{number}/extend"),
+            Some(json!({ "days": 1, "reason": "x" })),
+        )
+        .await;
+    assert_eq!((status, v["code"].as_str()), (422, Some("not_extendable")), "only an accepted objection is extended");
+    let (status, v) = s.decide(&s.handler, &number, "受理", json!({})).await;
+    assert_eq!(
+        (status, v["state"].as_str(), v["due_on"].as_str()),
+        (200, Some("办理中"), Some("2026-02-27")),
+        "5 working days from acceptance: {v}"
+    );
 
     let r = s.shown(id).await.unwrap();
-    assert_eq!(r["publicity"]["state"], "异议处理中", "marked at once");
+    assert_eq!(r["publicity"]["state"], "异议处理中", "marked once accepted");
     assert!(r["publicity"]["explanation"].as_str().unwrap().starts_with("该信息存在异议,正在核查。"));
     let (status, v) = s.call(&Auth::None, Method::POST, "/api/v1/objections", Some(with_contact)).await;
     assert_eq!((status, v["code"].as_str()), (409, Some("objection_open")));
@@ -169,6 +195,8 @@ async fn an_objection_from_filing_to_correction_across_the_spring_festival() {
     let path = format!("/api/v1/cases/{number}/extend");
     let (status, _) = s.call(&s.handler, Method::POST, &path, Some(ext(16))).await;
     assert_eq!(status, 422, "5 + 16 > 20");
+    let (status, v) = s.call(&s.handler, Method::POST, &path, Some(ext(u32::MAX))).await;
+    assert_eq!((status, v["code"].as_str()), (422, Some("bad_extension")), "no overflow: {v}");
     let (status, v) = s.call(&s.handler, Method::POST, &path, Some(ext(15))).await;
     assert_eq!((status, v["due_on"].as_str()), (200, Some("2026-03-19")), "{v}");
     let (status, v) = s.call(&s.handler, Method::POST, &path, Some(ext(1))).await;
@@ -213,7 +241,12 @@ async fn a_revoked_record_leaves_profiles_and_checks_and_national_day_counts() {
     s.day(date!(2026 - 09 - 30));
     let body = json!({ "record": id, "reason": "处罚决定已被复议机关撤销", "contact": contact() });
     let (status, v) = s.call(&Auth::None, Method::POST, "/api/v1/objections", Some(body)).await;
-    assert_eq!((status, v["due_on"].as_str()), (201, Some("2026-10-13")), "10-1..10-7 off, 10-10 a working Saturday");
+    assert_eq!((status, v["due_on"].as_str()), (201, Some("2026-10-10")), "10-1..10-7 off, 10-10 a working Saturday");
+    let number = v["number"].as_str().unwrap().to_string();
+    let before = s.check_result("jg").await;
+    assert!(before["measures"][0]["evidence"][0].get("disputed").is_none(), "not yet accepted: {before}");
+    let (status, v) = s.decide(&s.handler, &number, "受理", json!({})).await;
+    assert_eq!((status, v["due_on"].as_str()), (200, Some("2026-10-13")), "{v}");
     let during = s.check_result("jg").await;
     assert_eq!(during["decision"], "attention", "an open objection does not lift a measure");
     let evidence = &during["measures"][0]["evidence"][0];
@@ -222,7 +255,6 @@ async fn a_revoked_record_leaves_profiles_and_checks_and_national_day_counts() {
         (Some(id), Some("异议处理中")),
         "{during}"
     );
-    let number = v["number"].as_str().unwrap().to_string();
     s.day(date!(2026 - 10 - 09));
     let (status, v) = s.decide(&s.handler, &number, "撤销", json!({})).await;
     assert_eq!(status, 200, "{v}");
@@ -342,7 +374,7 @@ async fn a_report_keeps_the_reporter_to_the_handler() {
     let r = send(&s.t, &s.handler, Method::GET, &format!("/api/v1/cases/{number}/files/1"), None).await;
     assert_eq!(r.status, 200);
     let (status, _) = s.call(&s.reviewer, Method::GET, &format!("/api/v1/cases/{number}/files/1"), None).await;
-    assert_eq!(status, 403);
+    assert_eq!(status, 404, "a 举报 is not the reviewer's");
     let (status, v) = s.decide(&s.handler, &number, "查实", json!({ "reward": "奖励500元" })).await;
     assert_eq!((status, v["outcome"].as_str()), (200, Some("查实")), "{v}");
     let (_, public) = s.call(&Auth::None, Method::GET, &format!("/api/v1/cases/{number}"), None).await;
@@ -353,4 +385,278 @@ async fn a_report_keeps_the_reporter_to_the_handler() {
     let events = s.t.app.store.audit_after(0, 10_000).await.unwrap();
     assert!(events.iter().any(|e| e.event.action == "report.file"));
     assert!(events.iter().any(|e| e.event.action == "report.file_read"));
+}
+
+/// Another department: 西宁市城中区市场监督管理局, with its own case handler (`handler_b`).
+const DEPT_B: &str = "11630102MB174225XP";
+
+async fn department_b(s: &Scene) -> Auth {
+    s.t.app
+        .store
+        .add_department(credo_store::NewDepartment {
+            uscc: DEPT_B.into(),
+            name: "西宁市城中区市场监督管理局".into(),
+            region: Some("630103".into()),
+            created_by: "test".into(),
+            permissions: credo_store::Permissions::default(),
+        })
+        .await
+        .unwrap();
+    let req = credo_server::accounts::AccountRequest {
+        username: "handler_b".into(),
+        name: "城中区办理员".into(),
+        role: "handler".into(),
+        department: Some(DEPT_B.into()),
+        subject: None,
+        password: Some(common::PASSWORD.into()),
+    };
+    credo_server::accounts::create(&s.t.app, req, "test").await.unwrap();
+    sign_in(&s.t, "handler_b").await
+}
+
+/// A console form post (`/console/cases/{number}`) with the session's CSRF token.
+async fn console_post(s: &Scene, auth: &Auth, number: &str, fields: &[(&str, &str)]) -> common::Reply {
+    let Auth::Session { cookie, csrf } = auth else { panic!("a session") };
+    let mut form: Vec<(&str, &str)> = vec![("csrf", csrf)];
+    form.extend_from_slice(fields);
+    let r =
+        s.t.http
+            .post(format!("{}/console/cases/{number}", s.t.base))
+            .header("cookie", cookie)
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+    let (status, headers) = (r.status().as_u16(), r.headers().clone());
+    let text = r.text().await.unwrap();
+    common::Reply { status, body: serde_json::from_str(&text).unwrap_or(Value::Null), text, headers }
+}
+
+/// Issue 11, finding 7: a handler of another department opened this department's objection and 举报 pages in the
+/// console (reason, report text, evidence names) and over the API. For it they do not exist.
+#[tokio::test]
+async fn another_departments_cases_do_not_exist_for_its_handler() {
+    let s = scene().await;
+    let handler_b = department_b(&s).await;
+    s.day(date!(2026 - 11 - 25));
+    let id = s.record(penalty("宁市监罚〔2026〕21号", "2026-11-20", "15", "罚款")).await;
+    let evidence = json!([{ "name": "王五的缴款凭证.pdf", "content_base64": "JVBERi0xLjQK" }]);
+    let objection = json!({ "record": id, "reason": "罚款金额登记有误", "contact": contact(), "files": evidence });
+    let (status, v) = s.call(&Auth::None, Method::POST, "/api/v1/objections", Some(objection)).await;
+    assert_eq!(status, 201, "{v}");
+    let yy = v["number"].as_str().unwrap().to_string();
+    let report = json!({
+        "department": DEPT, "subject_name": "某某食品店", "content": "销售过期食品",
+        "reporter": { "name": "赵六", "phone": "13800000000" }, "files": evidence,
+    });
+    let (status, v) = s.call(&Auth::None, Method::POST, "/api/v1/reports", Some(report)).await;
+    assert_eq!(status, 201, "{v}");
+    let jb = v["number"].as_str().unwrap().to_string();
+    let secrets = ["王五", "0971-8888888", "罚款金额登记有误", "赵六", "13800000000", "销售过期食品", "缴款凭证"];
+    let never = send(&s.t, &handler_b, Method::GET, "/api/v1/cases/YY20261125FFFFFFFF", None).await;
+    assert_eq!((never.status, never.code()), (404, "not_found"));
+
+    for number in [&yy, &jb] {
+        for path in [
+            format!("/api/v1/cases/{number}"),
+            format!("/api/v1/cases/{number}/files/1"),
+            format!("/console/cases/{number}"),
+        ] {
+            let r = send(&s.t, &handler_b, Method::GET, &path, None).await;
+            assert_eq!((r.status, r.code()), (404, "not_found"), "{path}: {}", r.text);
+            for secret in secrets {
+                assert!(!r.text.contains(secret), "{path} shows {secret}: {}", r.text);
+            }
+        }
+        // Deciding or extending another department's case: the same 404, and nothing changes.
+        let (status, v) = s.decide(&handler_b, number, "维持", json!({})).await;
+        assert_eq!((status, v["code"].as_str()), (404, Some("not_found")), "{v}");
+        let ext = json!({ "days": 5, "reason": "需调取原始案卷" });
+        let (status, _) = s.call(&handler_b, Method::POST, &format!("/api/v1/cases/{number}/extend"), Some(ext)).await;
+        assert_eq!(status, 404);
+        let r = console_post(&s, &handler_b, number, &[("outcome", "维持"), ("reason", "越权")]).await;
+        assert_eq!(r.status, 404, "{}", r.text);
+        assert!(!secrets.iter().any(|x| r.text.contains(x)), "{}", r.text);
+        assert!(s.t.app.store.case(number).await.unwrap().unwrap().closed_at.is_none(), "still open");
+    }
+    // Its inbox and console do not list them.
+    let (_, inbox) = s.call(&handler_b, Method::GET, "/api/v1/cases?all=true", None).await;
+    assert_eq!(inbox["count"], 0, "{inbox}");
+    let console = send(&s.t, &handler_b, Method::GET, "/console", None).await;
+    assert!(!console.text.contains(&yy) && !console.text.contains(&jb), "{}", console.text);
+    // The refusals are in the audit trail, by name.
+    let events = s.t.app.store.audit_after(0, 10_000).await.unwrap();
+    let denied = |action: &str, number: &str| {
+        events.iter().any(|e| {
+            e.event.actor == "handler_b"
+                && e.event.action == action
+                && e.event.target.as_deref() == Some(&format!("case:{number}"))
+                && e.event.result.starts_with("denied")
+        })
+    };
+    assert!(denied("objection.read", &yy) && denied("report.read", &jb));
+
+    // The department they belong to reads them whole, the applicant and the evidence included.
+    for number in [&yy, &jb] {
+        let (status, v) = s.call(&s.handler, Method::GET, &format!("/api/v1/cases/{number}"), None).await;
+        assert_eq!(status, 200, "{v}");
+        assert_eq!(v["files"][0]["name"], "王五的缴款凭证.pdf");
+        let page = send(&s.t, &s.handler, Method::GET, &format!("/console/cases/{number}"), None).await;
+        assert_eq!(page.status, 200, "{}", page.text);
+        assert!(page.text.contains("王五的缴款凭证.pdf"), "{}", page.text);
+    }
+    let page = send(&s.t, &s.handler, Method::GET, &format!("/console/cases/{yy}"), None).await;
+    assert!(page.text.contains("王五") && page.text.contains("0971-8888888") && page.text.contains("罚款金额登记有误"));
+    let page = send(&s.t, &s.handler, Method::GET, &format!("/console/cases/{jb}"), None).await;
+    assert!(page.text.contains("赵六") && page.text.contains("销售过期食品"));
+
+    // A 举报 addressed to the other department is its own, and not this one's.
+    let to_b = json!({
+        "department": DEPT_B, "subject_name": "某某餐馆", "content": "后厨卫生差",
+        "reporter": { "name": "钱七", "phone": "13900000000" },
+    });
+    let (_, v) = s.call(&Auth::None, Method::POST, "/api/v1/reports", Some(to_b)).await;
+    let theirs = v["number"].as_str().unwrap().to_string();
+    let (status, v) = s.call(&handler_b, Method::GET, &format!("/api/v1/cases/{theirs}"), None).await;
+    assert_eq!((status, v["applicant"]["reporter"]["name"].as_str()), (200, Some("钱七")), "{v}");
+    let (_, inbox) = s.call(&handler_b, Method::GET, "/api/v1/cases", None).await;
+    assert_eq!((inbox["count"].as_u64(), inbox["cases"][0]["number"].as_str()), (Some(1), Some(theirs.as_str())));
+    let (status, _) = s.call(&s.handler, Method::GET, &format!("/api/v1/cases/{theirs}"), None).await;
+    assert_eq!(status, 404);
+}
+
+/// Issue 11, finding 7: the reviewer saw applicants' names and telephones. Its views — the API's list and case,
+/// the console's inbox and case page, its own decision's answer — carry nothing of who applied.
+#[tokio::test]
+async fn the_reviewer_sees_cases_without_who_applied() {
+    let s = scene().await;
+    s.day(date!(2026 - 01 - 10));
+    let disputed = s.record(penalty("宁市监罚〔2026〕31号", "2026-01-10", "15", "罚款")).await;
+    let repaired = s.record(penalty("宁市监罚〔2026〕32号", "2026-01-10", "15", "罚款")).await;
+    // A second account of the company, with a person's name, applies for the repair.
+    let req = credo_server::accounts::AccountRequest {
+        username: "lisi-xinyuan".into(),
+        name: "李四".into(),
+        role: "subject".into(),
+        department: None,
+        subject: Some(COMPANY.into()),
+        password: Some(common::PASSWORD.into()),
+    };
+    credo_server::accounts::create(&s.t.app, req, "test").await.unwrap();
+    let lisi = sign_in(&s.t, "lisi-xinyuan").await;
+
+    s.day(date!(2026 - 07 - 10));
+    let objection = json!({
+        "record": disputed,
+        "reason": "本人王五,罚款已缴清,请致电13912345678或0971-8888888核实,身份证号630102199001011234",
+        "contact": contact(),
+        "files": [{ "name": "王五身份证.jpg", "content_base64": "/9j/4AAQ" }],
+    });
+    let (status, v) = s.call(&Auth::None, Method::POST, "/api/v1/objections", Some(objection)).await;
+    assert_eq!(status, 201, "{v}");
+    let yy = v["number"].as_str().unwrap().to_string();
+    let repair = json!({
+        "record": repaired, "reason": "李四已代表公司缴清罚款",
+        "files": [{ "name": "李四缴款凭证.pdf", "content_base64": "JVBERi0xLjQK" }],
+    });
+    let (status, v) = s.call(&lisi, Method::POST, "/api/v1/repairs", Some(repair)).await;
+    assert_eq!(status, 201, "{v}");
+    let xf = v["number"].as_str().unwrap().to_string();
+    let report = json!({
+        "department": DEPT, "subject_name": "某某食品店", "content": "销售过期食品",
+        "reporter": { "name": "赵六", "phone": "13800000000" },
+    });
+    let (_, v) = s.call(&Auth::None, Method::POST, "/api/v1/reports", Some(report)).await;
+    let jb = v["number"].as_str().unwrap().to_string();
+    for (n, outcome) in [(&xf, "受理"), (&xf, "同意修复")] {
+        let (status, v) = s.decide(&s.handler, n, outcome, json!({ "reason": "经核查,李四所述属实" })).await;
+        assert_eq!(status, 200, "{v}");
+    }
+
+    let identity = [
+        "王五",
+        "0971-8888888",
+        "8888888",
+        "13912345678",
+        "630102199001011234",
+        "王五身份证",
+        "李四",
+        "lisi-xinyuan",
+        "赵六",
+        "13800000000",
+    ];
+    let clean = |what: &str, text: &str| {
+        for x in identity {
+            assert!(!text.contains(x), "{what} shows {x}: {text}");
+        }
+    };
+    let (status, list) = s.call(&s.reviewer, Method::GET, "/api/v1/cases?all=true", None).await;
+    assert_eq!((status, list["count"].as_u64()), (200, Some(2)), "objections and repairs, no 举报: {list}");
+    clean("the reviewer's list", &list.to_string());
+    for number in [&yy, &xf] {
+        let (status, v) = s.call(&s.reviewer, Method::GET, &format!("/api/v1/cases/{number}"), None).await;
+        assert_eq!(status, 200, "{v}");
+        clean("the reviewer's case", &v.to_string());
+        assert!(v.get("applicant").is_none(), "{v}");
+        assert!(v["files"][0].get("name").is_none() && v["files"][0]["sm3"].is_string(), "{v}");
+        assert!(v["record"]["id"].is_i64(), "the record, as the public sees it: {v}");
+        let page = send(&s.t, &s.reviewer, Method::GET, &format!("/console/cases/{number}"), None).await;
+        assert_eq!(page.status, 200, "{}", page.text);
+        clean("the reviewer's case page", &page.text);
+        assert!(!page.text.contains("申请人</h2>"), "{}", page.text);
+        let (status, v) = s.call(&s.reviewer, Method::GET, &format!("/api/v1/cases/{number}/files/1"), None).await;
+        assert_eq!(status, 403, "{v}");
+        assert!(v["detail"].as_str().unwrap().contains("申请人"), "{v}");
+    }
+    // What the applicant wrote stays readable, with who they are masked.
+    let (_, v) = s.call(&s.reviewer, Method::GET, &format!("/api/v1/cases/{yy}"), None).await;
+    assert_eq!(
+        v["content"]["reason"],
+        "本人(申请人),罚款已缴清,请致电***********或(申请人)核实,身份证号******************"
+    );
+    let (_, v) = s.call(&s.reviewer, Method::GET, &format!("/api/v1/cases/{xf}"), None).await;
+    assert!(v["content"]["commitment"].as_str().unwrap().contains("本人(本单位)(申请人)就"), "{v}");
+    assert_eq!(v["steps"][0]["actor"], "(申请人)", "the filing step: {v}");
+    let console = send(&s.t, &s.reviewer, Method::GET, "/console", None).await;
+    assert!(console.text.contains(&yy) && console.text.contains(&xf) && !console.text.contains(&jb));
+    clean("the reviewer's console", &console.text);
+    // A 举报 is not the reviewer's at all.
+    for path in [format!("/api/v1/cases/{jb}"), format!("/console/cases/{jb}")] {
+        let r = send(&s.t, &s.reviewer, Method::GET, &path, None).await;
+        assert_eq!(r.status, 404, "{path}");
+        clean(&path, &r.text);
+    }
+    // Its own decision's answer names nobody either; the department's handler still sees who applied.
+    let (status, v) = s.decide(&s.reviewer, &xf, "通过", json!({})).await;
+    assert_eq!((status, v["state"].as_str()), (200, Some("已修复")), "{v}");
+    clean("the reviewer's decision", &v.to_string());
+    let (_, v) = s.call(&s.handler, Method::GET, &format!("/api/v1/cases/{yy}"), None).await;
+    assert_eq!(v["applicant"]["contact"]["phone"], "0971-8888888");
+    assert!(v["content"]["reason"].as_str().unwrap().contains("13912345678"));
+
+    // Tracking by number (the public, or a signed-in account it is not for) shows the status only.
+    let keys = [
+        "closed_at",
+        "due_on",
+        "filed_at",
+        "kind",
+        "kind_label",
+        "number",
+        "outcome",
+        "overdue",
+        "reply",
+        "state",
+        "steps",
+    ];
+    for who in [&Auth::None, &s.subject] {
+        for number in [&yy, &xf, &jb] {
+            let (status, v) = s.call(who, Method::GET, &format!("/api/v1/cases/{number}"), None).await;
+            assert_eq!(status, 200, "{v}");
+            let mut got: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+            got.sort_unstable();
+            assert_eq!(got, keys, "{v}");
+            clean("the public tracking", &v.to_string());
+            assert!(v["steps"].as_array().unwrap().iter().all(|s| s.as_object().unwrap().len() == 2), "{v}");
+        }
+    }
 }

@@ -131,6 +131,7 @@ fn expected() -> BTreeMap<(&'static str, &'static str), BTreeSet<&'static str>> 
         (("POST", "/api/v1/objections"), ALL),
         (("POST", "/api/v1/repairs"), &["subject"]),
         (("POST", "/api/v1/reports"), ALL),
+        (("GET", "/api/v1/challenge"), ALL),
         (("GET", "/api/v1/cases"), &["reviewer", "handler"]),
         (("GET", "/api/v1/cases/{number}"), ALL),
         (("POST", "/api/v1/cases/{number}/extend"), &["reviewer", "handler"]),
@@ -166,8 +167,8 @@ fn expected() -> BTreeMap<(&'static str, &'static str), BTreeSet<&'static str>> 
         (("POST", "/me/repairs"), &["subject"]),
         (("POST", "/me/commitments"), &["subject"]),
         // Signing out ends the session: last, so the matrix keeps its sessions until then.
-        (("POST", "/sign-out"), ACCOUNTS),
-        (("DELETE", "/api/v1/session"), ACCOUNTS),
+        (("POST", "/sign-out"), ALL),
+        (("DELETE", "/api/v1/session"), ALL),
     ];
     table.into_iter().map(|(k, v)| (k, v.iter().copied().collect())).collect()
 }
@@ -187,7 +188,8 @@ async fn every_route_with_every_role() {
     let (check_key, _) =
         credo_server::keys::create(t.app.store.as_ref(), &dept, vec!["check".into()], None, "test").await.unwrap();
     principals.push(("key_check", Auth::Key(check_key)));
-    add_account(&t, "target", "reviewer").await;
+    // A department user: the security administrator may disable, enable and unlock it over the API.
+    add_account(&t, "target", "submitter").await;
     for role in ["sysadmin", "secadmin", "auditor", "reviewer", "submitter", "checker", "handler", "subject"] {
         add_account(&t, role, role).await;
         principals.push((role, sign_in(&t, role).await));
@@ -258,7 +260,7 @@ async fn repeated_failures_lock_the_account() {
     assert!(r.body["detail"].as_str().unwrap().contains("已锁定"));
     // An unknown account gets the same answer as a wrong password.
     let r = sign_in_with(&t, "nobody", "Wrong-password-1", None).await;
-    assert_eq!((r.status, r.body["detail"].as_str()), (401, Some("账号或密码不正确")));
+    assert_eq!((r.status, r.body["detail"].as_str()), (401, Some("账号、密码或动态口令不正确")));
     let a = t.app.store.account_by_username("zhangsan").await.unwrap().unwrap();
     t.app.store.unlock(a.id).await.unwrap();
     sign_in(&t, "zhangsan").await;
@@ -275,7 +277,7 @@ async fn operators_need_a_totp_code_that_works_once() {
     let t = spawn().await;
     add_account(&t, "secadmin", "secadmin").await;
     let r = sign_in_with(&t, "secadmin", PASSWORD, None).await;
-    assert_eq!((r.status, r.code()), (401, "totp_required"));
+    assert_eq!((r.status, r.code()), (401, "unauthorized"), "the right password alone is not told apart");
     let r = sign_in_with(&t, "secadmin", PASSWORD, Some("000000".into())).await;
     assert_eq!(r.status, 401);
     let code = totp_now(&t, "secadmin").await;
@@ -437,9 +439,10 @@ async fn security_headers_on_every_response() {
     assert_eq!(bad_json.headers().get("content-type").unwrap(), "application/problem+json");
     let body: Value = bad_json.json().await.unwrap();
     assert_eq!(body["code"], "invalid_request", "{body}");
-    // A method the policy does not list for a path is refused like an unlisted route.
+    // A method the policy does not list for a listed path: 405 with the methods it has.
     let wrong_method = send(&t, &Auth::None, Method::PUT, "/api/v1/catalog", None).await;
-    assert_eq!((wrong_method.status, wrong_method.code()), (403, "not_permitted"));
+    assert_eq!((wrong_method.status, wrong_method.code()), (405, "method_not_allowed"));
+    assert_eq!(wrong_method.headers.get("allow").unwrap(), "GET");
 }
 
 #[tokio::test]
@@ -498,4 +501,73 @@ async fn subject_accounts_see_their_own_records_and_who_looked() {
     let log = send(&t, &s, Method::GET, "/api/v1/me/access-log", None).await;
     assert_eq!(log.body["count"], 1, "{}", log.body);
     assert_eq!(log.body["events"][0]["purpose"], "政府采购");
+}
+
+/// Issue 11, finding 8: the security administrator created auditor and administrator accounts over the API (and so
+/// could sign in as them) and disabled the auditor. 三员分立: operator accounts are made and recovered with
+/// `credo user` on the server only; over the API the security administrator manages department users and subject
+/// accounts.
+#[tokio::test]
+async fn operator_accounts_are_made_and_changed_only_on_the_server() {
+    let t = spawn().await;
+    t.post_batch(json!({"item": "xzcf", "records": [penalty()]})).await;
+    add_account(&t, "secadmin", "secadmin").await;
+    let admin = sign_in(&t, "secadmin").await;
+    for role in ["sysadmin", "secadmin", "auditor", "reviewer", "审计管理员"] {
+        let body = json!({"username": "op-new", "name": "新管理员", "role": role, "password": PASSWORD});
+        let r = send(&t, &admin, Method::POST, "/api/v1/accounts", Some(body)).await;
+        assert_eq!((r.status, r.code()), (403, "operator_account"), "{role}: {}", r.body);
+        let detail = r.body["detail"].as_str().unwrap();
+        assert!(detail.contains("三员分立") && detail.contains("credo user add"), "{detail}");
+        assert!(t.app.store.account_by_username("op-new").await.unwrap().is_none(), "{role}: not created");
+    }
+    // Accounts made on the server (as `credo user add` does) cannot be disabled, enabled or unlocked over the API
+    // either — the security administrator's own included.
+    for (name, role) in
+        [("auditor1", "auditor"), ("sysadmin1", "sysadmin"), ("secadmin2", "secadmin"), ("reviewer1", "reviewer")]
+    {
+        add_account(&t, name, role).await;
+    }
+    for name in ["auditor1", "sysadmin1", "secadmin2", "reviewer1", "secadmin"] {
+        for (what, cli) in [
+            ("disable", "credo user disable"),
+            ("enable", "credo user disable --enable"),
+            ("unlock", "credo user passwd"),
+        ] {
+            let r = send(&t, &admin, Method::POST, &format!("/api/v1/accounts/{name}/{what}"), None).await;
+            assert_eq!((r.status, r.code()), (403, "operator_account"), "{what} {name}: {}", r.body);
+            assert!(r.body["detail"].as_str().unwrap().contains(cli), "{}", r.body);
+        }
+        assert!(!t.app.store.account_by_username(name).await.unwrap().unwrap().disabled, "{name}");
+    }
+    sign_in(&t, "auditor1").await;
+    let events = t.app.store.audit_after(0, 10_000).await.unwrap();
+    let refused = events.iter().filter(|e| e.event.actor == "secadmin" && e.event.result.contains("403")).count();
+    assert_eq!(refused, 5 + 5 * 3, "every refusal is in the audit trail");
+
+    // Department users and subject accounts stay the security administrator's.
+    let handler = json!({"username": "handler9", "name": "办理员", "role": "handler", "department": DEPT});
+    let r = send(&t, &admin, Method::POST, "/api/v1/accounts", Some(handler)).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert!(r.body["password"].is_string() && r.body["totp"]["uri"].is_string(), "{}", r.body);
+    let company = json!({"username": "company9", "name": "鑫源商贸", "role": "subject", "subject": COMPANY});
+    let r = send(&t, &admin, Method::POST, "/api/v1/accounts", Some(company)).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    for (what, disabled) in [("disable", true), ("enable", false), ("unlock", false)] {
+        for name in ["handler9", "company9"] {
+            let r = send(&t, &admin, Method::POST, &format!("/api/v1/accounts/{name}/{what}"), None).await;
+            assert_eq!(r.status, 204, "{what} {name}: {}", r.body);
+            assert_eq!(t.app.store.account_by_username(name).await.unwrap().unwrap().disabled, disabled);
+        }
+    }
+    // An unknown role is still a 422 that names the roles there are.
+    let r = send(
+        &t,
+        &admin,
+        Method::POST,
+        "/api/v1/accounts",
+        Some(json!({"username": "x1x", "name": "x", "role": "root"})),
+    )
+    .await;
+    assert_eq!((r.status, r.code()), (422, "invalid_account"), "{}", r.body);
 }

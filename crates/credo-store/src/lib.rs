@@ -15,6 +15,7 @@ use credo_domain::catalog::{SubjectKind, ValidRecord};
 use serde::Serialize;
 use time::{Date, OffsetDateTime};
 
+mod reseal;
 mod sqlite;
 mod vault;
 
@@ -152,8 +153,8 @@ pub struct Session {
     pub last_seen: OffsetDateTime,
 }
 
-/// An SM2-signed checkpoint of the audit chain.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// An SM2-signed checkpoint of the audit chain (also a line of the audit anchor file, as JSON).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Checkpoint {
     pub seq: i64,
     pub hash: String,
@@ -217,6 +218,9 @@ pub struct IngestedRow {
     pub outcome: Outcome,
     /// `None`: the record waits in the unresolved queue.
     pub subject_id: Option<i64>,
+    /// For a duplicate: the batch that stored the identical version (so a re-submission after an interrupted
+    /// batch tells the department where its rows went).
+    pub existing_batch: Option<i64>,
 }
 
 /// One line of a batch's row-level report.
@@ -241,6 +245,10 @@ pub struct BatchSummary {
     pub duplicates: usize,
     pub unresolved: usize,
     pub report: Vec<ReportLine>,
+    /// The process handling the batch stopped (crash, `kill -9`) before it finished: the totals are the rows it
+    /// had committed ([`Store::recover_batches`]).
+    #[serde(default)]
+    pub interrupted: bool,
 }
 
 /// A record's latest version as shown to readers.
@@ -484,9 +492,20 @@ pub trait Store: Send + Sync {
     async fn set_totp(&self, id: i64, secret: Option<&str>) -> Result<()>;
     /// Disables or re-enables an account (disabling ends its sessions).
     async fn set_disabled(&self, id: i64, disabled: bool) -> Result<()>;
-    /// Counts a failed sign-in; locks the account until `lock_until` when given. Returns the failure count.
-    async fn login_failed(&self, id: i64, lock_until: Option<OffsetDateTime>) -> Result<i64>;
-    /// Clears failures and the lock; remembers the TOTP step used, so a code works once.
+    /// Takes one sign-in try, in one atomic statement, before the password is checked: `None` when the account is
+    /// locked at `now`; else the tries counted so far (a lock that has run out starts again at 1). The try that
+    /// reaches `max` locks the account until `lock_until`. [`Store::login_succeeded`] gives the tries back.
+    async fn login_attempt(
+        &self,
+        id: i64,
+        now: OffsetDateTime,
+        max: i64,
+        lock_until: OffsetDateTime,
+    ) -> Result<Option<i64>>;
+    /// Claims a TOTP time step for the account, atomically: `false` when a step at or after it was used already
+    /// (a replay, also by a concurrent sign-in).
+    async fn claim_totp_step(&self, id: i64, step: i64) -> Result<bool>;
+    /// Clears the tries and the lock; remembers the TOTP step used, so a code works once.
     async fn login_succeeded(&self, id: i64, totp_step: Option<i64>) -> Result<()>;
     async fn unlock(&self, id: i64) -> Result<()>;
 
@@ -502,6 +521,10 @@ pub trait Store: Send + Sync {
     async fn ingest(&self, batch_id: i64, department_id: i64, rows: &[Incoming]) -> Result<Vec<IngestedRow>>;
     /// Closes a batch with its counts and report.
     async fn close_batch(&self, summary: &BatchSummary) -> Result<()>;
+    /// Closes the batches whose process died before closing them (its id is kept with the batch; on this host a
+    /// process that is gone or was restarted is dead): each is marked interrupted with the rows it committed and a
+    /// report line saying so. Returns them (for the audit trail).
+    async fn recover_batches(&self) -> Result<Vec<BatchSummary>>;
     async fn batch(&self, id: i64) -> Result<Option<BatchSummary>>;
 
     /// A subject by any of its codes.
@@ -517,10 +540,11 @@ pub trait Store: Send + Sync {
     async fn subjects_by_name(&self, name_norm: &str) -> Result<Vec<Subject>>;
     /// Links a record from the unresolved queue to its subject (a change-feed entry); `false` if it was not queued.
     async fn assign_subject(&self, record_id: i64, subject_id: i64) -> Result<bool>;
-    /// Records that resolved to no subject, oldest first.
-    async fn unresolved(&self, limit: i64, offset: i64) -> Result<Vec<RecordView>>;
+    /// Records that resolved to no subject, oldest first: one department's (paged in SQL), or all.
+    async fn unresolved(&self, department: Option<i64>, limit: i64, offset: i64) -> Result<Vec<RecordView>>;
 
-    /// Appends an audit event to the SM3 chain; returns its sequence number.
+    /// Appends an audit event to the chain (HMAC-SM3 links under the vault's audit key); returns its sequence
+    /// number.
     async fn append_audit(&self, event: &AuditEvent) -> Result<i64>;
     /// The chain's head: the last sequence number and hash.
     async fn audit_head(&self) -> Result<(i64, String)>;

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use credo_domain::catalog::SubjectKind;
-use credo_domain::name::pick_by_name;
+use credo_domain::name::{normalize_name, pick_by_name};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool, Transaction};
 use time::format_description::well_known::Rfc3339;
@@ -29,6 +29,20 @@ pub struct SqliteStore {
 
 fn now_text() -> String {
     OffsetDateTime::now_utc().format(&Rfc3339).unwrap_or_default()
+}
+
+/// A time as fixed-width UTC RFC 3339 text (whole seconds), so that SQL compares such texts in time order.
+fn sortable_time(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
 }
 
 fn parse_time(s: &str) -> Result<OffsetDateTime> {
@@ -138,6 +152,8 @@ impl SqliteStore {
             .pragma("temp_store", "memory");
         let pool = SqlitePoolOptions::new().max_connections(4).connect_with(opts).await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        // Once: what an earlier version left readable although an ID number is written in it.
+        crate::reseal::run(&pool, &vault).await?;
         Ok(SqliteStore { pool, vault })
     }
 
@@ -246,12 +262,16 @@ impl SqliteStore {
                 None => None,
             };
             let stored_code: Option<String> = r.try_get("code")?;
+            // A name with an ID number written in it is sealed, and keyed by the blind index of its normal form.
+            let name = self.vault.open(r.try_get("name")?, "subjects.name")?;
+            let name_norm: String = r.try_get("name_norm")?;
+            let name_norm = if Vault::is_blind(&name_norm) { normalize_name(&name) } else { name_norm };
             out.push(Subject {
                 id,
                 kind: kind_of(&r.try_get::<String, _>("kind")?)?,
                 code: stored_code.map(|c| self.vault.open(c, "subjects.code")).transpose()?,
-                name: r.try_get("name")?,
-                name_norm: r.try_get("name_norm")?,
+                name,
+                name_norm,
                 region: r.try_get("region")?,
                 status: r.try_get("status")?,
                 profile,
@@ -352,6 +372,8 @@ struct ExistingRecord {
     id: i64,
     version: i64,
     hash: String,
+    /// The batch of the latest version.
+    batch: i64,
 }
 
 /// 登记状态 of a registration row (`存续`, `注销` …), if it is one.
@@ -532,15 +554,41 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn login_failed(&self, id: i64, lock_until: Option<OffsetDateTime>) -> Result<i64> {
-        let lock = lock_until.map(|t| t.format(&Rfc3339).unwrap_or_default());
+    async fn login_attempt(
+        &self,
+        id: i64,
+        now: OffsetDateTime,
+        max: i64,
+        lock_until: OffsetDateTime,
+    ) -> Result<Option<i64>> {
+        // One statement: the check of the lock, the count and the new lock cannot interleave with another try.
+        // SET expressions see the row as it was; a lock still set here has run out (the WHERE excludes live ones),
+        // so the count starts again. Times are fixed-width UTC text, which compares in time order.
         Ok(sqlx::query_scalar(
-            "UPDATE accounts SET failed_logins = failed_logins + 1, locked_until = COALESCE(?, locked_until) WHERE id = ? RETURNING failed_logins",
+            "UPDATE accounts SET \
+               failed_logins = CASE WHEN locked_until IS NOT NULL THEN 1 ELSE failed_logins + 1 END, \
+               locked_until = CASE WHEN (CASE WHEN locked_until IS NOT NULL THEN 1 ELSE failed_logins + 1 END) >= ? \
+                                   THEN ? ELSE NULL END \
+             WHERE id = ? AND (locked_until IS NULL OR locked_until <= ?) RETURNING failed_logins",
         )
-        .bind(lock)
+        .bind(max)
+        .bind(sortable_time(lock_until))
         .bind(id)
-        .fetch_one(&self.pool)
+        .bind(sortable_time(now))
+        .fetch_optional(&self.pool)
         .await?)
+    }
+
+    async fn claim_totp_step(&self, id: i64, step: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE accounts SET totp_last_step = ? WHERE id = ? AND (totp_last_step IS NULL OR totp_last_step < ?)",
+        )
+        .bind(step)
+        .bind(id)
+        .bind(step)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     async fn login_succeeded(&self, id: i64, totp_step: Option<i64>) -> Result<()> {
@@ -604,13 +652,14 @@ impl Store for SqliteStore {
 
     async fn open_batch(&self, department_id: i64, item: &str, channel: &str, file_name: Option<&str>) -> Result<i64> {
         Ok(sqlx::query(
-            "INSERT INTO batches (department_id, item, channel, file_name, received_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO batches (department_id, item, channel, file_name, received_at, worker) VALUES (?, ?, ?, ?, ?, ?)",
         )
         .bind(department_id)
         .bind(item)
         .bind(channel)
         .bind(file_name)
         .bind(now_text())
+        .bind(worker::this())
         .execute(&self.pool)
         .await?
         .last_insert_rowid())
@@ -626,21 +675,27 @@ impl Store for SqliteStore {
         sqlx::query("UPDATE batches SET finished_at = NULL WHERE id = ?").bind(batch_id).execute(&mut *tx).await?;
 
         // 1. Subjects: by code (primary, then legacy), then by normalised name within the region. A person's ID
-        // number is keyed by its blind index and stored sealed.
+        // number is keyed by its blind index and stored sealed; so are legacy codes and names with an ID number
+        // written in them.
         let primary: Vec<Option<(String, String)>> =
             rows.iter().map(|r| self.vault.subject_code(&r.record.subject)).collect::<Result<_>>()?;
+        let legacy: Vec<Vec<std::borrow::Cow<'_, str>>> =
+            rows.iter().map(|r| r.record.subject.legacy.iter().map(|c| self.vault.lookup_key(c)).collect()).collect();
+        let name_keys: Vec<std::borrow::Cow<'_, str>> =
+            rows.iter().map(|r| self.vault.lookup_key(&r.record.subject.name_norm)).collect();
         let mut all_codes: Vec<&str> = Vec::new();
-        for (r, p) in rows.iter().zip(&primary) {
+        for (p, legacy) in primary.iter().zip(&legacy) {
             all_codes.extend(p.as_ref().map(|(key, _)| key.as_str()));
-            all_codes.extend(r.record.subject.legacy.iter().map(String::as_str));
+            all_codes.extend(legacy.iter().map(|c| &**c));
         }
         all_codes.sort_unstable();
         all_codes.dedup();
         let mut code_map = lookup_codes(&mut tx, &all_codes).await?;
         let mut names: Vec<&str> = rows
             .iter()
-            .filter(|r| r.record.subject.primary_code().is_none())
-            .map(|r| r.record.subject.name_norm.as_str())
+            .zip(&name_keys)
+            .filter(|(r, _)| r.record.subject.primary_code().is_none())
+            .map(|(_, k)| &**k)
             .collect();
         names.sort_unstable();
         names.dedup();
@@ -657,16 +712,16 @@ impl Store for SqliteStore {
         let mut new_index: HashMap<i64, usize> = HashMap::new();
         let mut new_codes: Vec<(String, i64)> = Vec::new();
         let mut subject_ids: Vec<Option<i64>> = Vec::with_capacity(rows.len());
-        for (r, p) in rows.iter().zip(&primary) {
+        for (((r, p), legacy), name_key) in rows.iter().zip(&primary).zip(&legacy).zip(&name_keys) {
             let s = &r.record.subject;
             let known = p
                 .as_ref()
                 .and_then(|(key, _)| code_map.get(key))
-                .or_else(|| s.legacy.iter().find_map(|c| code_map.get(c.as_str())))
+                .or_else(|| legacy.iter().find_map(|c| code_map.get(&**c)))
                 .copied()
                 .or_else(|| {
                     if s.primary_code().is_none() {
-                        name_map.get(&s.name_norm).and_then(|c| pick_by_name(c, s.region.as_deref()))
+                        name_map.get(&**name_key).and_then(|c| pick_by_name(c, s.region.as_deref()))
                     } else {
                         None
                     }
@@ -685,10 +740,10 @@ impl Store for SqliteStore {
                 (None, None) => None,
             };
             if let Some(id) = id {
-                for c in &s.legacy {
-                    if !code_map.contains_key(c.as_str()) {
-                        code_map.insert(c.clone(), id);
-                        new_codes.push((c.clone(), id));
+                for c in legacy {
+                    if !code_map.contains_key(&**c) {
+                        code_map.insert(c.to_string(), id);
+                        new_codes.push((c.to_string(), id));
                     }
                 }
             }
@@ -707,8 +762,8 @@ impl Store for SqliteStore {
             let profile = self.vault.stored_json(&r.record.fields, None)?;
             let s = &r.record.subject;
             sqlx::query("UPDATE subjects SET name = ?, name_norm = ?, region = COALESCE(?, region), kind = ?, status = ?, profile = ?, updated_at = ? WHERE id = ?")
-                .bind(&s.name)
-                .bind(&s.name_norm)
+                .bind(self.vault.stored_text(&s.name, "subjects.name")?)
+                .bind(self.vault.lookup_key(&s.name_norm).into_owned())
                 .bind(&s.region)
                 .bind(s.kind.as_str())
                 .bind(registration_status(r))
@@ -723,24 +778,39 @@ impl Store for SqliteStore {
             .iter()
             .map(|(_, r, _)| r.registration.then(|| self.vault.stored_json(&r.record.fields, None)).transpose())
             .collect::<Result<_>>()?;
-        for (chunk, profiles) in new_subjects.chunks(rows_per_insert(10)).zip(new_profiles.chunks(rows_per_insert(10)))
+        let new_names: Vec<(String, String)> = new_subjects
+            .iter()
+            .map(|(_, r, _)| {
+                let s = &r.record.subject;
+                Ok((
+                    self.vault.stored_text(&s.name, "subjects.name")?,
+                    self.vault.lookup_key(&s.name_norm).into_owned(),
+                ))
+            })
+            .collect::<Result<_>>()?;
+        let per_insert = rows_per_insert(10);
+        for ((chunk, profiles), names) in
+            new_subjects.chunks(per_insert).zip(new_profiles.chunks(per_insert)).zip(new_names.chunks(per_insert))
         {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO subjects (id, kind, code, name, name_norm, region, status, profile, created_at, updated_at) ",
             );
-            q.push_values(chunk.iter().zip(profiles), |mut b, ((id, r, stored), profile)| {
-                let s = &r.record.subject;
-                b.push_bind(*id)
-                    .push_bind(s.kind.as_str())
-                    .push_bind(stored.to_string())
-                    .push_bind(s.name.as_str())
-                    .push_bind(s.name_norm.as_str())
-                    .push_bind(s.region.as_deref())
-                    .push_bind(registration_status(r))
-                    .push_bind(profile.clone())
-                    .push_bind(now.as_str())
-                    .push_bind(now.as_str());
-            });
+            q.push_values(
+                chunk.iter().zip(profiles).zip(names),
+                |mut b, (((id, r, stored), profile), (name, norm))| {
+                    let s = &r.record.subject;
+                    b.push_bind(*id)
+                        .push_bind(s.kind.as_str())
+                        .push_bind(stored.to_string())
+                        .push_bind(name.as_str())
+                        .push_bind(norm.as_str())
+                        .push_bind(s.region.as_deref())
+                        .push_bind(registration_status(r))
+                        .push_bind(profile.clone())
+                        .push_bind(now.as_str())
+                        .push_bind(now.as_str());
+                },
+            );
             q.build().persistent(false).execute(&mut *tx).await?;
         }
         for chunk in new_codes.chunks(rows_per_insert(2)) {
@@ -755,16 +825,19 @@ impl Store for SqliteStore {
 
         // 3. Records: find existing heads by natural key.
         let mut existing: HashMap<(String, String), ExistingRecord> = HashMap::new();
+        let natural: Vec<std::borrow::Cow<'_, str>> =
+            rows.iter().map(|r| self.vault.lookup_key(&r.record.natural_key)).collect();
         let mut keys: Vec<(&str, &str)> =
-            rows.iter().map(|r| (r.record.item.as_str(), r.record.natural_key.as_str())).collect();
+            rows.iter().zip(&natural).map(|(r, n)| (r.record.item.as_str(), &**n)).collect();
         keys.sort_unstable();
         keys.dedup();
         for chunk in keys.chunks(IN_LIST / 2) {
             let mut q = QueryBuilder::<Sqlite>::new(
-                "SELECT id, item, natural_key, latest_version, content_hash FROM records WHERE department_id = ",
+                "SELECT r.id, r.item, r.natural_key, r.latest_version, r.content_hash, v.batch_id FROM records r \
+                 JOIN record_versions v ON v.record_id = r.id AND v.version = r.latest_version WHERE r.department_id = ",
             );
             q.push_bind(department_id);
-            q.push(" AND (item, natural_key) IN (VALUES ");
+            q.push(" AND (r.item, r.natural_key) IN (VALUES ");
             let mut sep = q.separated(",");
             for (item, key) in chunk {
                 sep.push("(");
@@ -781,6 +854,7 @@ impl Store for SqliteStore {
                         id: r.try_get("id")?,
                         version: r.try_get("latest_version")?,
                         hash: r.try_get("content_hash")?,
+                        batch: r.try_get("batch_id")?,
                     },
                 );
             }
@@ -792,26 +866,31 @@ impl Store for SqliteStore {
         let mut new_records: Vec<(i64, &Incoming, Option<i64>, String)> = Vec::new();
         let mut updated: HashMap<i64, (i64, String, Option<i64>, Option<String>)> = HashMap::new();
         let mut versions: Vec<(i64, i64, &Incoming, String, String)> = Vec::new();
-        for (r, sid) in rows.iter().zip(&subject_ids) {
+        for ((r, sid), natural) in rows.iter().zip(&subject_ids).zip(&natural) {
             // The subject reference derives from the fields, so the fields' JSON is the whole content; the digest
             // is over the plain fields (sealing is randomised), what is stored is sealed.
             let plain = json(&r.record.fields);
             let hash = self.vault.digest(plain.as_bytes());
             let fields_json = self.vault.stored_json(&r.record.fields, Some(plain))?;
-            let key = (r.record.item.clone(), r.record.natural_key.clone());
+            let key = (r.record.item.clone(), natural.to_string());
             let decided = r.record.decided_on.map(|d| d.to_string());
+            let mut existing_batch = None;
             let (id, version, outcome) = match existing.get_mut(&key) {
-                Some(e) if e.hash == hash => (e.id, e.version, Outcome::Duplicate),
+                Some(e) if e.hash == hash => {
+                    existing_batch = Some(e.batch);
+                    (e.id, e.version, Outcome::Duplicate)
+                }
                 Some(e) => {
                     e.version += 1;
                     e.hash = hash.clone();
+                    e.batch = batch_id;
                     updated.insert(e.id, (e.version, hash.clone(), *sid, decided));
                     (e.id, e.version, Outcome::Versioned)
                 }
                 None => {
                     let id = next_record;
                     next_record += 1;
-                    existing.insert(key, ExistingRecord { id, version: 1, hash: hash.clone() });
+                    existing.insert(key, ExistingRecord { id, version: 1, hash: hash.clone(), batch: batch_id });
                     new_records.push((id, r, *sid, hash.clone()));
                     (id, 1, Outcome::Created)
                 }
@@ -820,7 +899,7 @@ impl Store for SqliteStore {
                 versions.push((id, version, r, hash, fields_json));
                 changes.push(("record", id, Some(version)));
             }
-            out.push(IngestedRow { row: r.row, record_id: id, version, outcome, subject_id: *sid });
+            out.push(IngestedRow { row: r.row, record_id: id, version, outcome, subject_id: *sid, existing_batch });
         }
         // A record created and then changed within the chunk is inserted with its final head.
         for chunk in new_records.chunks(rows_per_insert(8)) {
@@ -835,7 +914,7 @@ impl Store for SqliteStore {
                 b.push_bind(*id)
                     .push_bind(r.record.item.as_str())
                     .push_bind(department_id)
-                    .push_bind(r.record.natural_key.as_str())
+                    .push_bind(self.vault.lookup_key(&r.record.natural_key).into_owned())
                     .push_bind(sid)
                     .push_bind(version)
                     .push_bind(hash)
@@ -902,6 +981,49 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    async fn recover_batches(&self) -> Result<Vec<BatchSummary>> {
+        let open: Vec<(i64, Option<String>)> =
+            sqlx::query_as("SELECT id, worker FROM batches WHERE finished_at IS NULL").fetch_all(&self.pool).await?;
+        let mut out = Vec::new();
+        for (id, owner) in open {
+            if owner.as_deref().is_some_and(worker::alive) {
+                continue;
+            }
+            let accepted: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM record_versions WHERE batch_id = ?")
+                .bind(id)
+                .fetch_one(&self.pool)
+                .await?;
+            let line = ReportLine {
+                row: 1,
+                column: String::new(),
+                code: "batch_interrupted".into(),
+                message: format!(
+                    "批次处理中断(服务进程意外停止):中断前已接收并保存 {accepted} 行,其余行未处理。请重新提交整个文件:\
+                     已接收的行会标明“已在批次 {id} 中接收”,不会重复保存"
+                ),
+                severity: "error".into(),
+            };
+            // Only a batch still open is closed (another process may recover at the same time).
+            let closed = sqlx::query(
+                "UPDATE batches SET finished_at = ?, interrupted = 1, rows_total = ?, accepted = ?, report = ? \
+                 WHERE id = ? AND finished_at IS NULL",
+            )
+            .bind(now_text())
+            .bind(accepted)
+            .bind(accepted)
+            .bind(json(&vec![line]))
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+            if closed.rows_affected() == 1
+                && let Some(b) = self.batch(id).await?
+            {
+                out.push(b);
+            }
+        }
+        Ok(out)
+    }
+
     async fn batch(&self, id: i64) -> Result<Option<BatchSummary>> {
         let row = sqlx::query(
             "SELECT b.*, d.uscc AS duscc FROM batches b JOIN departments d ON d.id = b.department_id WHERE b.id = ?",
@@ -921,6 +1043,7 @@ impl Store for SqliteStore {
                 duplicates: r.try_get::<i64, _>("duplicates")? as usize,
                 unresolved: r.try_get::<i64, _>("unresolved")? as usize,
                 report: report.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default(),
+                interrupted: r.try_get::<i64, _>("interrupted")? != 0,
             })
         })
         .transpose()
@@ -948,7 +1071,7 @@ impl Store for SqliteStore {
     }
 
     async fn subjects_by_name(&self, name_norm: &str) -> Result<Vec<Subject>> {
-        self.subjects_where("name_norm = ? ORDER BY id", vec![], &[name_norm]).await
+        self.subjects_where("name_norm = ? ORDER BY id", vec![], &[&self.vault.lookup_key(name_norm)]).await
     }
 
     async fn assign_subject(&self, record_id: i64, subject_id: i64) -> Result<bool> {
@@ -976,8 +1099,14 @@ impl Store for SqliteStore {
         self.record_views("r.subject_id = ? ORDER BY r.decided_on DESC, r.id DESC", vec![subject_id]).await
     }
 
-    async fn unresolved(&self, limit: i64, offset: i64) -> Result<Vec<RecordView>> {
-        self.record_views("r.subject_id IS NULL ORDER BY r.id LIMIT ? OFFSET ?", vec![limit, offset]).await
+    async fn unresolved(&self, department: Option<i64>, limit: i64, offset: i64) -> Result<Vec<RecordView>> {
+        match department {
+            Some(d) => {
+                let clause = "r.subject_id IS NULL AND r.department_id = ? ORDER BY r.id LIMIT ? OFFSET ?";
+                self.record_views(clause, vec![d, limit, offset]).await
+            }
+            None => self.record_views("r.subject_id IS NULL ORDER BY r.id LIMIT ? OFFSET ?", vec![limit, offset]).await,
+        }
     }
 
     async fn append_audit(&self, event: &AuditEvent) -> Result<i64> {
@@ -1048,7 +1177,7 @@ impl Store for SqliteStore {
 
     async fn append_audit_many(&self, events: &[AuditEvent]) -> Result<i64> {
         let mut tx = self.pool.begin().await?;
-        let seq = append_audit_tx(&mut tx, events).await?;
+        let seq = append_audit_tx(&mut tx, &self.vault, events).await?;
         tx.commit().await?;
         Ok(seq)
     }
@@ -1180,7 +1309,7 @@ impl Store for SqliteStore {
             insert_check(&mut tx, c).await?;
         }
         if !events.is_empty() {
-            append_audit_tx(&mut tx, events).await?;
+            append_audit_tx(&mut tx, &self.vault, events).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -1445,7 +1574,8 @@ impl Store for SqliteStore {
         let mut out = std::collections::HashSet::new();
         for chunk in record_ids.chunks(IN_LIST) {
             let mut q = QueryBuilder::<Sqlite>::new(
-                "SELECT DISTINCT record_id FROM cases WHERE kind = 'objection' AND closed_at IS NULL AND record_id IN (",
+                "SELECT DISTINCT record_id FROM cases WHERE kind = 'objection' AND state = '办理中' AND closed_at IS NULL \
+                 AND record_id IN (",
             );
             let mut sep = q.separated(",");
             for id in chunk {
@@ -1548,8 +1678,8 @@ fn audit_from(r: &SqliteRow) -> Result<StoredAuditEvent> {
     })
 }
 
-/// Appends events to the chain inside `tx` (taking the head row's lock first).
-async fn append_audit_tx(tx: &mut Transaction<'_, Sqlite>, events: &[AuditEvent]) -> Result<i64> {
+/// Appends events to the chain inside `tx` (taking the head row's lock first), linked under the vault's audit key.
+async fn append_audit_tx(tx: &mut Transaction<'_, Sqlite>, vault: &Vault, events: &[AuditEvent]) -> Result<i64> {
     sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1").execute(&mut **tx).await?;
     let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(&mut **tx).await?;
     let (mut seq, mut prev): (i64, String) = (head.try_get("seq")?, head.try_get("hash")?);
@@ -1558,7 +1688,7 @@ async fn append_audit_tx(tx: &mut Transaction<'_, Sqlite>, events: &[AuditEvent]
         let mut rows = Vec::with_capacity(chunk.len());
         for e in chunk {
             seq += 1;
-            let hash = credo_gm::chain::link(&prev, &StoredAuditEvent::content(seq, &at, e));
+            let hash = vault.audit_link(&prev, &StoredAuditEvent::content(seq, &at, e));
             rows.push((seq, e, std::mem::replace(&mut prev, hash.clone()), hash));
         }
         let mut q = QueryBuilder::<Sqlite>::new(
@@ -1611,4 +1741,26 @@ async fn insert_check(tx: &mut Transaction<'_, Sqlite>, c: &NewCheck) -> Result<
         q.build().persistent(false).execute(&mut **tx).await?;
     }
     Ok(())
+}
+
+/// Which process handles a batch, and whether it still runs (on this host: the platform's SQLite store is
+/// local). A pid alone could be reused after a restart, so the process's start time (from `/proc`) is part of it.
+mod worker {
+    fn start_time(pid: u32) -> Option<String> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // Field 22 (starttime), counted after the command name, which is in parentheses and may hold spaces.
+        stat.rsplit_once(')')?.1.split_whitespace().nth(19).map(str::to_string)
+    }
+
+    /// This process: `pid:start-time`.
+    pub fn this() -> String {
+        let pid = std::process::id();
+        format!("{pid}:{}", start_time(pid).unwrap_or_default())
+    }
+
+    /// Whether the process a batch names still runs.
+    pub fn alive(worker: &str) -> bool {
+        let Some((pid, started)) = worker.split_once(':') else { return false };
+        pid.parse().ok().and_then(start_time).is_some_and(|s| s == started)
+    }
 }

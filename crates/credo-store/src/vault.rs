@@ -6,11 +6,13 @@
 //! values and the database file never holds them. A person's ID number is found through its blind index
 //! (`bi` + HMAC-SM3), never through the number itself. Content hashes are keyed too, so a hash cannot be used
 //! to test guesses of an ID number.
+//!
+//! The vault also holds the key that links the audit chain (HMAC-SM3), so the store can append to it.
 
 use std::collections::{BTreeMap, HashSet};
 
 use credo_domain::catalog::SubjectRef;
-use credo_domain::ids::embedded_rics;
+use credo_domain::masking::contains_id_number;
 use credo_gm::keyring::Keyring;
 use credo_gm::sm4::FieldCipher;
 
@@ -22,6 +24,7 @@ const BLIND: &str = "bi";
 pub struct Vault {
     cipher: FieldCipher,
     index_key: Vec<u8>,
+    audit_key: Vec<u8>,
     sensitive: HashSet<String>,
 }
 
@@ -41,6 +44,7 @@ impl Vault {
         Ok(Vault {
             cipher: ring.cipher().map_err(|e| StoreError::Corrupt(format!("密钥:{e}")))?,
             index_key: ring.index_key(),
+            audit_key: ring.audit_key(),
             sensitive: sensitive.into_iter().collect(),
         })
     }
@@ -53,6 +57,17 @@ impl Vault {
     /// A keyed digest of stored content (for change detection).
     pub fn digest(&self, data: &[u8]) -> String {
         credo_gm::hmac_sm3_hex(&self.index_key, data)
+    }
+
+    /// The hash of an audit event with `content` that follows the event with hash `prev` (keyed: see
+    /// [`credo_gm::chain`]).
+    pub fn audit_link(&self, prev: &str, content: &[u8]) -> String {
+        credo_gm::chain::link(&self.audit_key, prev, content)
+    }
+
+    /// The audit chain's key, for verifying the chain.
+    pub fn audit_key(&self) -> &[u8] {
+        &self.audit_key
     }
 
     /// Whether a code as stored in `subject_codes` is a blind index.
@@ -71,9 +86,40 @@ impl Vault {
         self.cipher.open(&text, context).map_err(|_| corrupt(context))
     }
 
-    /// Whether a field's value is personal: a sensitive field, or text containing an ID number.
+    /// Whether a field's value is personal: a sensitive field, or text with an ID number written in it (in any
+    /// form [`credo_domain::masking`] knows: 15 or 18 digits, full-width, in groups, glued to other text).
     fn personal_value(&self, field: &str, value: &str) -> bool {
-        !value.is_empty() && (self.sensitive.contains(field) || !embedded_rics(value, far_future()).is_empty())
+        !value.is_empty() && (self.sensitive.contains(field) || contains_id_number(value))
+    }
+
+    /// Whether a stored value is sealed.
+    pub(crate) fn is_sealed(text: &str) -> bool {
+        text.starts_with(SEALED)
+    }
+
+    /// Fields stored before ID numbers were recognised in every form, with the values that hold one sealed now;
+    /// `None` when nothing changes. Values already sealed stay as they are.
+    pub(crate) fn reseal_fields(&self, fields: &BTreeMap<String, String>) -> Result<Option<BTreeMap<String, String>>> {
+        let plain_personal = |k: &str, v: &str| !Vault::is_sealed(v) && self.personal_value(k, v);
+        if !fields.iter().any(|(k, v)| plain_personal(k, v)) {
+            return Ok(None);
+        }
+        let sealed = fields
+            .iter()
+            .map(|(k, v)| Ok((k.clone(), if plain_personal(k, v) { self.seal(v, k)? } else { v.clone() })))
+            .collect::<Result<_>>()?;
+        Ok(Some(sealed))
+    }
+
+    /// Free text as a column shows it (a subject's name): sealed under `context` when an ID number is written in it.
+    pub(crate) fn stored_text(&self, text: &str, context: &str) -> Result<String> {
+        if contains_id_number(text) { self.seal(text, context) } else { Ok(text.to_string()) }
+    }
+
+    /// Text as a column that is matched exactly keys it (a normalised name, a natural key, a legacy code): its blind
+    /// index when an ID number is written in it, so equal texts still meet and the number is not stored.
+    pub(crate) fn lookup_key<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
+        if contains_id_number(text) { self.blind(text).into() } else { text.into() }
     }
 
     /// The fields as stored: sensitive values sealed (each bound to its field code); `None` when nothing in them is
@@ -123,11 +169,6 @@ impl Vault {
     }
 }
 
-/// For finding ID numbers at rest the birth date need only be real, not past: any date accepted.
-fn far_future() -> time::Date {
-    time::Date::MAX
-}
-
 /// A person's identity document number is personal data; a USCC (also an individual business's) is not.
 fn personal(s: &SubjectRef) -> bool {
     s.uscc.is_none() && (s.ric.is_some() || s.other_id.is_some())
@@ -156,5 +197,28 @@ mod tests {
         // A sealed value moved to another field does not open.
         let moved = BTreeMap::from([("MC".to_string(), v.seal("x", "ZJHM").unwrap())]);
         assert!(v.open_fields(&mut moved.clone()).is_err());
+    }
+
+    #[test]
+    fn text_with_an_id_number_in_any_form_is_sealed_and_keyed_blind() {
+        let v = Vault::new(&Keyring::generate(), []).unwrap();
+        for name in [
+            "张三630102199001011235",
+            "张三６３０１０２１９９００１０１１２３５",
+            "张三 6301 0219 9001 0112 35",
+            "李四630102900101123",
+        ] {
+            let fields = BTreeMap::from([("MC".to_string(), name.to_string())]);
+            assert!(v.seal_fields(&fields).unwrap().unwrap()["MC"].starts_with(SEALED), "{name}");
+            let stored = v.stored_text(name, "subjects.name").unwrap();
+            assert!(stored.starts_with(SEALED), "{name}");
+            assert_eq!(v.open(stored, "subjects.name").unwrap(), name);
+            assert_eq!(v.lookup_key(name), v.blind(name), "{name}");
+        }
+        // A name without one, or with a company's USCC, is stored and keyed as it is.
+        for name in ["西宁市城东区鑫源商贸有限公司", "鑫源商贸(91630100MA7X00018G)"] {
+            assert_eq!(v.stored_text(name, "subjects.name").unwrap(), name);
+            assert_eq!(v.lookup_key(name), name);
+        }
     }
 }

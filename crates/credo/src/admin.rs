@@ -135,7 +135,8 @@ pub enum UserCommand {
 
 #[derive(Subcommand)]
 pub enum AuditCommand {
-    /// 校验审计日志(归档文件、哈希链与 SM2 签名检查点):完整时退出码 0,否则 1 并指出第一条被改动、删除或调序的记录
+    /// 校验审计日志(归档文件、HMAC-SM3 密钥链、SM2 签名检查点与锚定文件):完整时退出码 0,否则 1 并指出第一条被改动、删除或调序的记录;
+    /// 最后一个锚定检查点之后的记录数报告为 not_yet_anchored
     Verify {
         #[arg(long, env = "CREDO_DATA")]
         data: PathBuf,
@@ -151,7 +152,7 @@ pub enum AuditCommand {
         #[arg(long)]
         since: Option<String>,
     },
-    /// 用平台 SM2 私钥签署当前链头(服务运行时每 10 分钟自动签署)
+    /// 用平台 SM2 私钥签署当前链头,并追加到锚定文件(CREDO_AUDIT_ANCHOR,默认 DATA/audit-anchor.jsonl;服务运行时每 10 分钟及退出时自动签署)
     Checkpoint {
         #[arg(long, env = "CREDO_DATA")]
         data: PathBuf,
@@ -342,6 +343,9 @@ pub async fn audit(command: AuditCommand) -> anyhow::Result<()> {
             if report["intact"] != true {
                 anyhow::bail!("{}", report["message"].as_str().unwrap_or("审计日志不完整"));
             }
+            if let Some(n) = report["not_yet_anchored"].as_i64().filter(|n| *n > 0) {
+                eprintln!("最后一个锚定检查点之后还有 {n} 条记录尚未锚定(下一个检查点签署后受保护)");
+            }
         }
         AuditCommand::Export { data, after, since } => {
             let app = open(&data).await?;
@@ -376,7 +380,9 @@ pub async fn audit(command: AuditCommand) -> anyhow::Result<()> {
         AuditCommand::Checkpoint { data } => {
             let app = open(&data).await?;
             let c = credo_server::audit::checkpoint(&app).await?;
-            println!("{}", serde_json::json!({ "checkpoint": c }));
+            let anchor = credo_server::audit::anchor_path(&app.data_dir);
+            // `checkpoint` is the line appended to the anchor file: it can also be sent to an outside notary.
+            println!("{}", serde_json::json!({ "checkpoint": c, "anchor": anchor.display().to_string() }));
         }
         AuditCommand::Archive { data, keep_days } => {
             let app = open(&data).await?;

@@ -218,7 +218,13 @@ pub async fn run(command: CaseCommand) -> anyhow::Result<()> {
         }
         CaseCommand::Object { common, record, reason, applicant } => {
             let (app, p) = with(&common).await?;
-            let o = ObjectionIn { record, reason, contact: contact(&applicant), files: read_files(&applicant.files)? };
+            let o = ObjectionIn {
+                record,
+                reason,
+                contact: contact(&applicant),
+                files: read_files(&applicant.files)?,
+                challenge: None,
+            };
             answer(cases::file_objection(&app, &p, &o).await)
         }
         CaseCommand::Repair { common, record, reason, files } => {
@@ -234,6 +240,7 @@ pub async fn run(command: CaseCommand) -> anyhow::Result<()> {
                 content,
                 reporter: contact(&applicant),
                 files: read_files(&applicant.files)?,
+                challenge: None,
             };
             answer(cases::file_report(&app, &p, &o).await)
         }

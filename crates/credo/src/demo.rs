@@ -8,18 +8,37 @@ use credo_server::{App, Clock};
 use credo_store::{NewDepartment, Permissions};
 use credo_synth::{Batch, Synth};
 
-fn table(b: &Batch) -> Table<'static> {
-    Table::from_cells(
+fn table(b: &Batch) -> anyhow::Result<Table<'static>> {
+    Ok(Table::from_cells(
         b.headers.iter().map(|h| h.to_string()).collect(),
         b.rows.iter().enumerate().map(|(i, r)| (i + 2, r.clone())).collect(),
-    )
+    )?)
+}
+
+/// The file that marks a directory as made by `credo demo` (and so safe for the next `demo` to delete).
+const MARKER: &str = ".credo-demo";
+
+/// Empties the demo's data directory — only one that `demo` made itself (it holds [`MARKER`]) or an empty one;
+/// anything else (a real data directory, a home directory mistyped as `--data`) is refused.
+fn fresh_dir(data: &Path) -> anyhow::Result<()> {
+    if data.exists() {
+        let empty = data.is_dir() && std::fs::read_dir(data)?.next().is_none();
+        if !empty && !data.join(MARKER).is_file() {
+            return Err(crate::unusable(format!(
+                "目录 {} 已存在且不是 credo demo 创建的,不会删除它;请换一个 --data 目录,或自行清空后再试",
+                data.display()
+            )));
+        }
+        std::fs::remove_dir_all(data)?;
+    }
+    std::fs::create_dir_all(data)?;
+    std::fs::write(data.join(MARKER), "credo demo data directory: `credo demo` deletes and rebuilds it\n")?;
+    Ok(())
 }
 
 pub async fn run(data: &Path, opts: &crate::ServeOptions, subjects: usize, no_serve: bool) -> anyhow::Result<()> {
     let addr = opts.addr.as_str();
-    if data.exists() {
-        std::fs::remove_dir_all(data)?;
-    }
+    fresh_dir(data)?;
     let started = std::time::Instant::now();
     let app = App::open(data, crate::catalog()?, Clock::System).await?;
     let mut synth = Synth::new(2015, subjects, app.clock.today());
@@ -49,7 +68,7 @@ pub async fn run(data: &Path, opts: &crate::ServeOptions, subjects: usize, no_se
         let item = app.catalog.item(b.item).ok_or_else(|| anyhow::anyhow!("unknown item {}", b.item))?.clone();
         let dept =
             app.store.department_by_uscc(&b.dept.uscc).await?.ok_or_else(|| anyhow::anyhow!("missing department"))?;
-        let s = credo_server::ingest::run(&app, &item, &dept, &table(&b), "demo", None, &|_| {}).await?;
+        let s = credo_server::ingest::run(&app, &item, &dept, &table(&b)?, "demo", None, &|_| {}).await?;
         if s.rejected > 0 {
             anyhow::bail!("演示数据有被拒绝的行({}):{:?}", b.item, s.report.iter().find(|l| l.severity == "error"));
         }
@@ -141,11 +160,23 @@ async fn seed_cases(app: &App, synth: &Synth) -> anyhow::Result<Vec<(&'static st
         }
     };
     if let Some(record) = target {
-        let o =
-            ObjectionIn {
-                record, reason: "处罚决定书文号登记有误(演示)".into(), contact: contact(), files: vec![]
-            };
+        let o = ObjectionIn {
+            record,
+            reason: "处罚决定书文号登记有误(演示)".into(),
+            contact: contact(),
+            files: vec![],
+            challenge: None,
+        };
         let c = cases::file_objection(app, &Principal::Anonymous, &o).await.map_err(|e| anyhow::anyhow!(e.detail))?;
+        let number = c["number"].as_str().unwrap_or_default();
+        // The department accepts it (受理), which marks the record 异议处理中 in public.
+        let r = app.store.records_by_ids(&[record]).await?.pop().ok_or_else(|| anyhow::anyhow!("record missing"))?;
+        let handler = demo_handler(app, &r.department_uscc).await?;
+        let accept =
+            cases::DecideIn {
+                outcome: "受理".into(), reason: "材料齐全,予以受理(演示)".into(), ..Default::default()
+            };
+        cases::decide(app, &handler, number, &accept).await.map_err(|e| anyhow::anyhow!(e.detail))?;
         out.push(("异议处理中的记录", format!("/records/{record}")));
         out.push(("异议案件进度  ", format!("/cases/{}", c["number"].as_str().unwrap_or(""))));
     }
@@ -156,10 +187,29 @@ async fn seed_cases(app: &App, synth: &Synth) -> anyhow::Result<Vec<(&'static st
         content: "销售过期食品(演示)".into(),
         reporter: contact(),
         files: vec![],
+        challenge: None,
     };
     let c = cases::file_report(app, &Principal::Anonymous, &r).await.map_err(|e| anyhow::anyhow!(e.detail))?;
     out.push(("举报案件进度  ", format!("/cases/{}", c["number"].as_str().unwrap_or(""))));
     Ok(out)
+}
+
+/// The demo department's case handler (an account with a generated password that nobody is shown: the demo
+/// acts as it once, to accept the demo objection).
+async fn demo_handler(app: &App, department: &str) -> anyhow::Result<credo_server::policy::Principal> {
+    use credo_server::accounts::{self, AccountRequest};
+    use credo_server::policy::{Principal, Role};
+    let req = AccountRequest {
+        username: "demo-handler".into(),
+        name: "演示案件办理员".into(),
+        role: "handler".into(),
+        department: Some(department.to_string()),
+        subject: None,
+        password: None,
+    };
+    let created = accounts::create(app, req, "demo").await.map_err(|e| anyhow::anyhow!(e.to_string()))?;
+    let dept = app.store.department_by_uscc(department).await?.map(Box::new);
+    Ok(Principal::Account { account: Box::new(created.account), role: Role::Handler, department: dept })
 }
 
 /// Writes a synthetic CSV (UTF-8) of `rows` rows of `item` with national Chinese headers.

@@ -340,6 +340,9 @@ pub(crate) struct ServeOptions {
     /// 每个 API 密钥每秒请求上限(0 不限)
     #[arg(long, env = "CREDO_RATE_PER_KEY", default_value_t = 2000)]
     rate_per_key: u32,
+    /// 每个客户端地址每小时可提交的异议和举报件数(0 不限)
+    #[arg(long, env = "CREDO_CASE_FORMS_PER_HOUR", default_value_t = 10)]
+    case_forms_per_hour: u32,
     /// 会话空闲超时(分钟)
     #[arg(long, env = "CREDO_SESSION_IDLE_MINUTES", default_value_t = 30)]
     session_idle_minutes: i64,
@@ -354,6 +357,7 @@ pub(crate) async fn serve(app: App, opts: &ServeOptions) -> anyhow::Result<()> {
         per_key: opts.rate_per_key,
         session_idle: time::Duration::minutes(opts.session_idle_minutes.max(1)),
         tls: opts.tls_cert.is_some(),
+        case_forms_per_hour: opts.case_forms_per_hour,
         ..credo_server::Security::default()
     };
     credo_server::audit::check_retention(opts.audit_keep_days).map_err(unusable)?;
@@ -404,20 +408,38 @@ pub(crate) async fn serve(app: App, opts: &ServeOptions) -> anyhow::Result<()> {
         }
     });
     let addr = opts.addr.as_str();
+    let last = app.clone();
     if let (Some(cert), Some(key)) = (&opts.tls_cert, &opts.tls_key) {
         let sock: std::net::SocketAddr = addr.parse().with_context(|| format!("地址“{addr}”无效"))?;
         tracing::info!("信用西宁平台已启动:https://{addr}/");
-        return credo_server::serve_tls(sock, app, cert, key).await;
+        tokio::select! {
+            served = credo_server::serve_tls(sock, app, cert, key) => served?,
+            () = shutdown_signal() => {}
+        }
+    } else {
+        let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("无法监听 {addr}"))?;
+        tracing::info!("信用西宁平台已启动:http://{addr}/");
+        let service = credo_server::router(app).into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(listener, service).with_graceful_shutdown(shutdown_signal()).await?;
     }
-    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("无法监听 {addr}"))?;
-    tracing::info!("信用西宁平台已启动:http://{addr}/");
-    let service = credo_server::router(app).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, service)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    // Sign (and anchor) the head once more on the way out, so the last events are not left unanchored.
+    if let Err(e) = credo_server::audit::checkpoint(&last).await {
+        tracing::error!(%e, "audit checkpoint at shutdown failed");
+    }
     Ok(())
+}
+
+/// Ctrl-C, or SIGTERM (how service managers stop the server).
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    if let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+        return;
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 fn validate_ids() -> anyhow::Result<()> {

@@ -222,6 +222,93 @@ fn audit_verify_exits_1_and_names_the_tampered_event() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("第 1 条"));
 }
 
+/// A data directory with an audit trail of two events, the first signed and anchored by `credo audit checkpoint`.
+fn anchored_trail(dir: &Path) {
+    let d = dir.to_str().unwrap();
+    let add = credo(&["dept", "add", "--data", d, "--uscc", DEPT, "--name", "西宁市市场监督管理局"], None);
+    assert!(add.status.success());
+    let cp = credo(&["audit", "checkpoint", "--data", d], None);
+    assert_eq!(cp.status.code(), Some(0), "{}", String::from_utf8_lossy(&cp.stderr));
+    let printed = &lines(&cp)[0];
+    assert_eq!(printed["checkpoint"]["seq"], 1);
+    let anchor = dir.join("audit-anchor.jsonl");
+    assert_eq!(printed["anchor"], anchor.to_str().unwrap());
+    let line = std::fs::read_to_string(&anchor).unwrap();
+    assert_eq!(serde_json::from_str::<Value>(line.trim()).unwrap(), printed["checkpoint"], "the line printed");
+    assert!(credo(&["dept", "key", "--data", d, "--uscc", DEPT], None).status.success());
+    let ok = credo(&["audit", "verify", "--data", d], None);
+    assert_eq!(ok.status.code(), Some(0));
+    let v = &lines(&ok)[0];
+    assert_eq!((&v["events"], &v["anchored"], &v["not_yet_anchored"]), (&2.into(), &1.into(), &1.into()));
+    assert!(String::from_utf8_lossy(&ok.stderr).contains("1 条记录尚未锚定"));
+}
+
+fn db_url(dir: &Path) -> String {
+    format!("sqlite://{}/credo.sqlite", dir.display())
+}
+
+/// Issue 11, finding 5 (a): delete the checkpoints, change an event and recompute the chain with plain SM3.
+#[test]
+fn audit_verify_fails_on_a_chain_recomputed_without_the_keyring() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    anchored_trail(dir.path());
+    let exported = credo(&["audit", "export", "--data", d], None);
+    let mut events: Vec<credo_store::StoredAuditEvent> =
+        String::from_utf8_lossy(&exported.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(events.len(), 2);
+    events[1].event.actor = "someone-else".into();
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let db = sqlx::SqlitePool::connect(&db_url(dir.path())).await.unwrap();
+        sqlx::query("DELETE FROM audit_checkpoints").execute(&db).await.unwrap();
+        // The export's own audit event goes too, so that the head is the last recomputed event.
+        sqlx::query("DELETE FROM audit_events WHERE seq > 2").execute(&db).await.unwrap();
+        let mut prev = credo_gm::chain::GENESIS.to_string();
+        for e in &events {
+            let content = credo_store::StoredAuditEvent::content(e.seq, &e.at, &e.event);
+            let hash = credo_gm::chain::link_unkeyed(&prev, &content);
+            sqlx::query("UPDATE audit_events SET actor = ?, prev_hash = ?, hash = ? WHERE seq = ?")
+                .bind(&e.event.actor)
+                .bind(&prev)
+                .bind(&hash)
+                .bind(e.seq)
+                .execute(&db)
+                .await
+                .unwrap();
+            prev = hash;
+        }
+        sqlx::query("UPDATE audit_head SET seq = 2, hash = ? WHERE id = 1").bind(&prev).execute(&db).await.unwrap();
+        db.close().await;
+    });
+    let bad = credo(&["audit", "verify", "--data", d], None);
+    assert_eq!(bad.status.code(), Some(1));
+    assert_eq!(lines(&bad)[0]["first_bad_event"], 1);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("第 1 条被篡改"), "{}", String::from_utf8_lossy(&bad.stderr));
+}
+
+/// Issue 11, finding 5 (b): delete the events with the checkpoints and rewind the head.
+#[test]
+fn audit_verify_fails_when_anchored_events_are_deleted_and_the_head_rewound() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    anchored_trail(dir.path());
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let db = sqlx::SqlitePool::connect(&db_url(dir.path())).await.unwrap();
+        sqlx::query("DELETE FROM audit_events").execute(&db).await.unwrap();
+        sqlx::query("DELETE FROM audit_checkpoints").execute(&db).await.unwrap();
+        sqlx::query("UPDATE audit_head SET seq = 0, hash = ? WHERE id = 1")
+            .bind(credo_gm::chain::GENESIS)
+            .execute(&db)
+            .await
+            .unwrap();
+        db.close().await;
+    });
+    let bad = credo(&["audit", "verify", "--data", d], None);
+    assert_eq!(bad.status.code(), Some(1));
+    assert_eq!(lines(&bad)[0]["first_bad_event"], 1);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("链头被回退"), "{}", String::from_utf8_lossy(&bad.stderr));
+}
+
 #[test]
 fn the_first_administrator_and_account_lifecycle() {
     let dir = tempfile::tempdir().unwrap();
@@ -428,7 +515,7 @@ fn an_objection_from_the_command_line() {
     assert_eq!(filed.status.code(), Some(0), "{}", String::from_utf8_lossy(&filed.stderr));
     let filed: Value = serde_json::from_slice(&filed.stdout).unwrap();
     let number = filed["number"].as_str().unwrap();
-    assert_eq!(filed["state"], "办理中");
+    assert_eq!(filed["state"], "待受理", "marked in public only once accepted");
     let add = credo(
         &[
             "user",
@@ -451,19 +538,12 @@ fn an_objection_from_the_command_line() {
     let inbox: Value = serde_json::from_slice(&inbox.stdout).unwrap();
     assert_eq!(inbox["cases"][0]["number"], number);
     assert_eq!(inbox["cases"][0]["files"][0]["name"], "复议决定书.txt");
-    let decide = [
-        "case",
-        "decide",
-        "--data",
-        d,
-        "--as",
-        "handler1",
-        number,
-        "--outcome",
-        "撤销",
-        "--reason",
-        "原处罚决定已撤销",
-    ];
+    let step = |outcome: &'static str, reason: &'static str| {
+        ["case", "decide", "--data", d, "--as", "handler1", number, "--outcome", outcome, "--reason", reason]
+    };
+    let accepted = credo(&step("受理", "材料齐全"), None);
+    assert_eq!(accepted.status.code(), Some(0), "{}", String::from_utf8_lossy(&accepted.stderr));
+    let decide = step("撤销", "原处罚决定已撤销");
     let done = credo(&decide, None);
     assert_eq!(done.status.code(), Some(0), "{}", String::from_utf8_lossy(&done.stderr));
     assert_eq!(credo(&decide, None).status.code(), Some(2), "a closed case");
@@ -472,4 +552,86 @@ fn an_objection_from_the_command_line() {
     assert_eq!((shown["outcome"].as_str(), shown.get("applicant")), (Some("撤销"), None));
     let anon = credo(&["case", "list", "--data", d], None);
     assert_eq!(anon.status.code(), Some(2), "the inbox needs an account");
+}
+
+/// Issue 11, finding 10: `kill -9` in the middle of an import. The rows committed before stay (no row lost or
+/// duplicated); the next start closes the batch as interrupted with those rows and audits it; a re-submission
+/// says which rows were already accepted and in which batch.
+#[test]
+fn an_import_killed_midway_is_closed_as_interrupted_and_its_rows_are_named_on_resubmission() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, file) = (dir.path().join("data"), dir.path().join("xzcf.csv"));
+    let d = data.to_str().unwrap();
+    let synth = credo(&["synth", "--rows", "60000", "--out", file.to_str().unwrap()], None);
+    assert!(synth.status.success(), "{}", String::from_utf8_lossy(&synth.stderr));
+    let args = ["import", "--data", d, "--item", "xzcf", "--dept", DEPT, file.to_str().unwrap()];
+    let mut child = Command::new(env!("CARGO_BIN_EXE_credo"))
+        .args(args)
+        .env("CREDO_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill it once some chunks are committed (and long before the 60,000 rows are).
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let count = |sql: &'static str| {
+        runtime.block_on(async {
+            let Ok(db) = sqlx::SqlitePool::connect(&format!("{}?mode=ro", db_url(&data))).await else { return 0 };
+            let n: i64 = sqlx::query_scalar(sql).fetch_one(&db).await.unwrap_or(0);
+            db.close().await;
+            n
+        })
+    };
+    let started = std::time::Instant::now();
+    while count("SELECT COUNT(*) FROM record_versions") < 5_000 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(300), "no rows committed");
+        assert!(child.try_wait().unwrap().is_none(), "the import finished before it could be killed");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let committed = count("SELECT COUNT(*) FROM record_versions");
+    assert!(committed < 60_000);
+    assert_eq!(count("SELECT COUNT(*) FROM batches WHERE finished_at IS NULL"), 1, "left open by the kill");
+
+    // Any command that opens the data directory closes it.
+    let listed = credo(&["dept", "list", "--data", d], None);
+    assert!(listed.status.success());
+    assert_eq!(count("SELECT COUNT(*) FROM batches WHERE finished_at IS NULL"), 0);
+    assert_eq!(count("SELECT interrupted FROM batches WHERE id = 1"), 1);
+    assert_eq!(count("SELECT accepted FROM batches WHERE id = 1"), committed, "the rows it committed");
+    let exported = credo(&["audit", "export", "--data", d], None);
+    assert!(String::from_utf8_lossy(&exported.stdout).contains("batch.interrupted"));
+
+    // The whole file again: the committed rows are named with their batch, nothing is stored twice.
+    let again = credo(&args, None);
+    assert_eq!(again.status.code(), Some(0), "{}", String::from_utf8_lossy(&again.stderr));
+    let s = &lines(&again)[0];
+    let n = |k: &str| s[k].as_i64().unwrap();
+    assert_eq!(n("accepted") + n("duplicates") + n("rejected"), n("rows"), "every row accounted for: {s}");
+    assert!(n("duplicates") > 0 && n("duplicates") <= committed + n("rows") - n("accepted"));
+    assert_eq!(count("SELECT COUNT(*) FROM record_versions"), committed + n("accepted"), "nothing stored twice");
+    let report = std::fs::read_to_string(s["report"].as_str().unwrap()).unwrap();
+    assert!(
+        report.contains("already_accepted") && report.contains("与批次 1 中已接收的记录完全相同"),
+        "{}",
+        &report[..2000.min(report.len())]
+    );
+}
+
+#[test]
+fn demo_refuses_to_delete_a_directory_it_did_not_create() {
+    let dir = tempfile::tempdir().unwrap();
+    let precious = dir.path().join("precious.txt");
+    std::fs::write(&precious, "keep me").unwrap();
+    let out = credo(&["demo", "--data", dir.path().to_str().unwrap(), "--subjects", "50", "--no-serve"], None);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("不是 credo demo 创建的"));
+    assert_eq!(std::fs::read_to_string(&precious).unwrap(), "keep me");
+    // Its own directory it rebuilds.
+    let own = dir.path().join("demo");
+    for _ in 0..2 {
+        let out = credo(&["demo", "--data", own.to_str().unwrap(), "--subjects", "50", "--no-serve"], None);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
 }

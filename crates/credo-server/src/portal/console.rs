@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::public::{CaseView, case_view};
 use super::{Chrome, charts, render, see_other};
-use crate::cases::{self, DecideIn, ListQuery};
+use crate::cases::{self, DecideIn, ListQuery, Viewer};
 use crate::error::ApiError;
 use crate::guard::ClientAddr;
 use crate::policy::{Principal, Role};
@@ -33,9 +33,14 @@ pub struct Next {
     next: String,
 }
 
-/// Only a local path is followed after signing in.
+/// Only a path on this site is followed after signing in: `/` then not a second slash or backslash (browsers
+/// read `/\\host` as `//host`), no backslashes or control characters anywhere.
 fn local(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") { next.to_string() } else { String::new() }
+    let mut chars = next.chars();
+    let on_site = chars.next() == Some('/')
+        && !matches!(chars.next(), Some('/' | '\\'))
+        && !next.chars().any(|c| c == '\\' || c.is_control());
+    if on_site { next.to_string() } else { String::new() }
 }
 
 pub async fn sign_in_form(
@@ -162,10 +167,9 @@ pub async fn console(
     let unresolved = match (submits, department) {
         (true, Some(d)) => app
             .store
-            .unresolved(1000, 0)
+            .unresolved(Some(d.id), 50, 0)
             .await?
             .iter()
-            .filter(|r| r.department_uscc == d.uscc)
             .filter_map(|r| super::public::row(&app, r, false, today).map(|(x, _)| x))
             .take(50)
             .collect(),
@@ -195,21 +199,22 @@ struct CasePage {
     kind: String,
     applicant: Vec<(String, String)>,
     content: Vec<(String, String)>,
-    files: Vec<(i64, String, String)>,
+    files: Vec<cases::FileView>,
     record: Option<super::public::Row>,
     outcomes: Vec<&'static str>,
     error: Option<String>,
 }
 
-/// What may come next for a case in its state (as `cases::decide` accepts them).
-fn outcomes(c: &Case) -> Vec<&'static str> {
-    match (c.kind.as_str(), c.state.as_str()) {
-        (_, _) if c.closed_at.is_some() => vec![],
-        ("objection", _) => vec!["维持", "更正", "撤销"],
-        ("repair", "待受理") => vec!["受理", "不予受理"],
-        ("repair", "办理中") => vec!["同意修复", "不予修复"],
-        ("repair", "待复核") => vec!["通过", "退回"],
-        ("report", _) => vec!["查实", "部分查实", "不属实"],
+/// What `viewer` may do next with a case in its state (as `cases::decide` accepts them).
+fn outcomes(c: &Case, viewer: Viewer) -> Vec<&'static str> {
+    match (viewer, c.kind.as_str(), c.state.as_str()) {
+        _ if c.closed_at.is_some() => vec![],
+        (Viewer::Handler, "objection", "待受理") => vec!["受理", "不予受理"],
+        (Viewer::Handler, "objection", _) => vec!["维持", "更正", "撤销"],
+        (Viewer::Handler, "repair", "待受理") => vec!["受理", "不予受理"],
+        (Viewer::Handler, "repair", "办理中") => vec!["同意修复", "不予修复"],
+        (Viewer::Reviewer, "repair", "待复核") => vec!["通过", "退回"],
+        (Viewer::Handler, "report", _) => vec!["查实", "部分查实", "不属实"],
         _ => vec![],
     }
 }
@@ -245,6 +250,8 @@ fn pairs(v: &serde_json::Value) -> Vec<(String, String)> {
     out
 }
 
+/// The console's case page: only for the staff who handle the case (404 for anyone else), and only what they may
+/// see of it ([`cases::CaseDetail`]).
 async fn case_page(
     app: &App,
     p: &Principal,
@@ -252,8 +259,7 @@ async fn case_page(
     number: &str,
     error: Option<String>,
 ) -> Result<Response, ApiError> {
-    let v = cases::show(app, p, number).await?;
-    let c = app.store.case(number).await?.ok_or_else(|| ApiError::not_found(format!("没有编号为 {number} 的案件")))?;
+    let (c, detail) = cases::read(app, p, number).await?;
     let today = app.clock.today();
     let record = match c.record_id {
         Some(id) => app
@@ -265,17 +271,18 @@ async fn case_page(
             .map(|(r, _)| r),
         None => None,
     };
-    let files = c.files.iter().map(|f| (f.n, f.name.clone(), f.sm3.clone())).collect();
+    let mut case = case_view(&c, today);
+    case.reply = detail.reply.clone().unwrap_or_default();
     render(&CasePage {
         chrome: Chrome::of(p, headers),
         subject: subject_name(app, &c).await,
         kind: c.kind.clone(),
-        applicant: pairs(&v["applicant"]),
-        content: pairs(&c.content),
-        files,
+        applicant: detail.applicant.as_ref().map(pairs).unwrap_or_default(),
+        content: pairs(&detail.content),
+        files: detail.files,
         record,
-        outcomes: outcomes(&c),
-        case: case_view(&c, today),
+        outcomes: outcomes(&c, detail.viewer),
+        case,
         error,
     })
 }
@@ -331,7 +338,7 @@ pub async fn decide(
     };
     match result {
         Ok(_) => Ok(see_other(&format!("/console/cases/{number}"), None)),
-        Err(e) if e.status.is_client_error() && e.status.as_u16() != 403 => {
+        Err(e) if e.status.is_client_error() && !matches!(e.status.as_u16(), 403 | 404) => {
             case_page(&app, &p, &headers, &number, Some(e.detail)).await
         }
         Err(e) => Err(e),

@@ -54,7 +54,16 @@ pub fn render(t: &impl Template) -> Result<Response, ApiError> {
 
 /// A redirect after a form (303 See Other), optionally setting a cookie.
 pub fn see_other(to: &str, cookie: Option<HeaderValue>) -> Response {
-    let mut r = (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_string())]).into_response();
+    // Whatever the target holds (a line break from a query parameter, non-ASCII), the Location header is valid:
+    // bytes outside visible ASCII are percent-encoded.
+    let mut location = String::with_capacity(to.len());
+    for b in to.bytes() {
+        match b {
+            0x21..=0x7e => location.push(b as char),
+            _ => location.push_str(&format!("%{b:02X}")),
+        }
+    }
+    let mut r = (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response();
     if let Some(c) = cookie {
         r.headers_mut().insert(header::SET_COOKIE, c);
     }

@@ -17,6 +17,7 @@ use time::Date;
 use super::{Chrome, render, see_other};
 use crate::cases::{self, Contact, FileIn, ObjectionIn, ReportIn};
 use crate::error::ApiError;
+use crate::guard::ClientAddr;
 use crate::policy::{Principal, Role};
 use crate::{App, api, public as publish};
 
@@ -41,8 +42,8 @@ pub fn row(app: &App, r: &RecordView, disputed: bool, today: Date) -> Option<(Ro
     let row = Row {
         id: r.id,
         item_name: item.name.clone(),
-        title: publish::mask_embedded_ids(&title, today),
-        subject: item.subject_ref(&r.fields).name,
+        title: publish::mask_ids(&title),
+        subject: publish::mask_ids(&item.subject_ref(&r.fields).name),
         decided: r.decided_on.map(|d| d.to_string()).unwrap_or_default(),
         department: r.department_name.clone(),
         state: format!("{:?}", p.publicity.state),
@@ -214,7 +215,7 @@ pub async fn search(
     if !text.is_empty() && hits.is_empty() {
         message = Some(format!(
             "没有找到与“{}”相符的信用主体。可尝试简称、统一社会信用代码或更少的字。",
-            publish::mask_embedded_ids(&text, today)
+            publish::mask_ids(&text)
         ));
     }
     let total = hits.len();
@@ -225,7 +226,7 @@ pub async fn search(
         app.catalog.regions.xining_districts(today).into_iter().map(|r| (r.code.clone(), r.name.clone())).collect();
     render(&SearchPage {
         chrome: Chrome::of(&p, &headers),
-        q: publish::mask_embedded_ids(&text, today),
+        q: publish::mask_ids(&text),
         kind: q.kind.clone(),
         region: q.region.clone(),
         kinds: vec![("organisation", "法人及非法人组织"), ("individual_business", "个体工商户"), ("person", "自然人")],
@@ -318,14 +319,14 @@ pub async fn subject(
     if let (Some(profile), Some(item)) = (s.profile.as_ref().and_then(|p| p.as_object()), app.catalog.item("djzc")) {
         for f in item.fields.iter().filter(|f| f.public) {
             if let Some(v) = profile.get(&f.code).and_then(|v| v.as_str()).filter(|v| !v.is_empty()) {
-                basics.push((f.name.clone(), publish::mask_embedded_ids(v, today)));
+                basics.push((f.name.clone(), publish::mask_ids(v)));
             }
         }
     }
     render(&SubjectPage {
         chrome: Chrome::of(&p, &headers),
         key: format!("id-{}", s.id),
-        name: s.name.clone(),
+        name: publish::mask_ids(&s.name),
         code: publish::display_code(&s).unwrap_or_default(),
         kind: s.kind.label(),
         region: s
@@ -406,6 +407,20 @@ struct ObjectionPage {
     row: Row,
     signed_in_subject: bool,
     error: Option<String>,
+    challenge: Option<crate::challenge::Challenge>,
+}
+
+/// A challenge for a visitor who is not signed in (see [`cases::admit_filing`]).
+fn challenge_for(app: &App, p: &Principal) -> Option<crate::challenge::Challenge> {
+    matches!(p, Principal::Anonymous).then(|| app.challenges.issue())
+}
+
+/// The challenge's answer as a form sent it.
+fn challenge_answer(fields: &HashMap<String, String>) -> Option<cases::ChallengeAnswer> {
+    Some(cases::ChallengeAnswer {
+        token: fields.get("challenge_token")?.clone(),
+        answer: fields.get("challenge_answer").cloned().unwrap_or_default(),
+    })
 }
 
 pub async fn objection_form(
@@ -429,7 +444,8 @@ async fn objection_page(
     let (row, _) = row(app, &r, disputed, app.clock.today()).ok_or_else(|| ApiError::not_found("该信息不公开"))?;
     let signed_in_subject =
         matches!(p, Principal::Account { account, role: Role::Subject, .. } if account.subject_id == r.subject_id);
-    render(&ObjectionPage { chrome: Chrome::of(p, headers), row, signed_in_subject, error })
+    let challenge = challenge_for(app, p);
+    render(&ObjectionPage { chrome: Chrome::of(p, headers), row, signed_in_subject, error, challenge })
 }
 
 /// A form posted as multipart: its text fields and its files (as the case services take them).
@@ -437,15 +453,13 @@ pub(super) async fn form_with_files(
     app: &App,
     req: Request,
 ) -> Result<(HashMap<String, String>, Vec<FileIn>), ApiError> {
-    let bad = |e: axum::extract::multipart::MultipartError| ApiError::bad_request("bad_form", e.body_text());
-    let mut mp =
-        Multipart::from_request(req, app).await.map_err(|e| ApiError::bad_request("bad_form", e.body_text()))?;
+    let mut mp = Multipart::from_request(req, app).await?;
     let (mut fields, mut files) = (HashMap::new(), Vec::new());
-    while let Some(f) = mp.next_field().await.map_err(bad)? {
+    while let Some(f) = mp.next_field().await? {
         let name = f.name().unwrap_or_default().to_string();
         match f.file_name().map(str::to_string) {
             Some(file) => {
-                let bytes = f.bytes().await.map_err(bad)?;
+                let bytes = f.bytes().await?;
                 if !bytes.is_empty() {
                     files.push(FileIn {
                         name: file,
@@ -454,7 +468,7 @@ pub(super) async fn form_with_files(
                 }
             }
             None => {
-                fields.insert(name, f.text().await.map_err(bad)?);
+                fields.insert(name, f.text().await?);
             }
         }
     }
@@ -470,6 +484,7 @@ fn contact(fields: &HashMap<String, String>) -> Option<Contact> {
 pub async fn objection(
     State(app): State<App>,
     Extension(p): Extension<Principal>,
+    Extension(ClientAddr(client)): Extension<ClientAddr>,
     headers: HeaderMap,
     Path(id): Path<i64>,
     req: Request,
@@ -480,8 +495,13 @@ pub async fn objection(
         reason: fields.get("reason").cloned().unwrap_or_default(),
         contact: contact(&fields),
         files,
+        challenge: challenge_answer(&fields),
     };
-    match cases::file_objection(&app, &p, &o).await {
+    let filed = async {
+        cases::admit_filing(&app, &p, client, o.challenge.as_ref())?;
+        cases::file_objection(&app, &p, &o).await
+    };
+    match filed.await {
         Ok(v) => Ok(see_other(&format!("/cases/{}?filed=1", v["number"].as_str().unwrap_or_default()), None)),
         Err(e) if e.status.is_client_error() && e.status.as_u16() != 404 => {
             objection_page(&app, &p, &headers, id, Some(e.detail)).await
@@ -496,6 +516,7 @@ struct ReportPage {
     chrome: Chrome,
     departments: Vec<(String, String)>,
     error: Option<String>,
+    challenge: Option<crate::challenge::Challenge>,
 }
 
 async fn report_page(
@@ -505,7 +526,8 @@ async fn report_page(
     error: Option<String>,
 ) -> Result<Response, ApiError> {
     let departments = app.store.departments().await?.into_iter().map(|d| (d.uscc, d.name)).collect();
-    render(&ReportPage { chrome: Chrome::of(p, headers), departments, error })
+    let challenge = challenge_for(app, p);
+    render(&ReportPage { chrome: Chrome::of(p, headers), departments, error, challenge })
 }
 
 pub async fn report_form(
@@ -519,6 +541,7 @@ pub async fn report_form(
 pub async fn report(
     State(app): State<App>,
     Extension(p): Extension<Principal>,
+    Extension(ClientAddr(client)): Extension<ClientAddr>,
     headers: HeaderMap,
     req: Request,
 ) -> Result<Response, ApiError> {
@@ -531,8 +554,13 @@ pub async fn report(
         content: get("content"),
         reporter: contact(&fields),
         files,
+        challenge: challenge_answer(&fields),
     };
-    match cases::file_report(&app, &p, &o).await {
+    let filed = async {
+        cases::admit_filing(&app, &p, client, o.challenge.as_ref())?;
+        cases::file_report(&app, &p, &o).await
+    };
+    match filed.await {
         Ok(v) => Ok(see_other(&format!("/cases/{}?filed=1", v["number"].as_str().unwrap_or_default()), None)),
         Err(e) if e.status.is_client_error() => report_page(&app, &p, &headers, Some(e.detail)).await,
         Err(e) => Err(e),
@@ -706,21 +734,24 @@ pub async fn list(
     let mut departments: Vec<String> = all.iter().map(|r| r.department.clone()).collect();
     departments.sort();
     departments.dedup();
-    let needle = q.q.trim();
+    // Rows show names and titles masked: the query is masked alike, and echoed only so.
+    let needle = publish::mask_ids(q.q.trim());
+    let needle = needle.as_str();
     let rows: Vec<Row> = all
         .into_iter()
         .filter(|r| needle.is_empty() || r.subject.contains(needle) || r.title.contains(needle))
         .filter(|r| q.department.is_empty() || r.department == q.department)
         .collect();
     if q.format == "csv" {
-        let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
         let header = ["信息类别", "主体名称", "文书号", "决定日期", "部门", "公示状态", "说明"];
-        w.write_record(header).map_err(ApiError::internal)?;
-        for r in &rows {
-            w.write_record([&r.item_name, &r.subject, &r.title, &r.decided, &r.department, &r.state, &r.explanation])
-                .map_err(ApiError::internal)?;
-        }
-        let bytes = w.into_inner().map_err(ApiError::internal)?;
+        let bytes = crate::spreadsheet::csv(
+            &header,
+            rows.iter().map(|r| {
+                [&r.item_name, &r.subject, &r.title, &r.decided, &r.department, &r.state, &r.explanation]
+                    .map(String::as_str)
+            }),
+        )
+        .map_err(ApiError::internal)?;
         let name = format!("attachment; filename*=UTF-8''{code}-{today}.csv");
         return Ok(axum::response::IntoResponse::into_response((
             [
@@ -804,7 +835,8 @@ pub async fn policy(
         regimes,
         deadlines: vec![
             ("双公示上网公开(决定后)", d.publication),
-            ("异议核查答复", d.objection),
+            ("异议:是否受理", d.objection_accept),
+            ("异议:受理后核查答复", d.objection),
             ("异议延期后合计不超过", d.objection_max),
             ("信用修复:是否受理", d.repair_accept),
             ("信用修复:受理后作出决定", d.repair_decide),
@@ -853,7 +885,7 @@ pub async fn verify(
         None
     } else {
         Some(match app.store.check(&number).await? {
-            None => Err(format!("没有编号为 {number} 的核查回执。请核对编号。")),
+            None => Err(format!("没有编号为 {} 的核查回执。请核对编号。", publish::mask_ids(&number))),
             Some(c) => {
                 let signed = serde_json::json!({
                     "receipt": serde_json::from_str::<serde_json::Value>(&c.receipt).unwrap_or_default(),
@@ -878,5 +910,7 @@ pub async fn verify(
             }
         })
     };
+    // A number that is not a receipt's is echoed masked (it may be anything typed in).
+    let number = if matches!(result, Some(Ok(_))) { number } else { publish::mask_ids(&number) };
     render(&VerifyPage { chrome: Chrome::of(&p, &headers), number, result })
 }

@@ -131,6 +131,14 @@ pub async fn send(t: &TestApp, auth: &Auth, method: Method, path: &str, body: Op
     Reply { status, body: serde_json::from_str(&text).unwrap_or(Value::Null), text, headers }
 }
 
+/// A challenge from `GET /api/v1/challenge` with its answer (which only the server's process can work out).
+pub async fn solved_challenge(t: &TestApp) -> Value {
+    let c = t.get_json("/api/v1/challenge").await;
+    let token = c["token"].as_str().unwrap().to_string();
+    let answer = t.app.challenges.solve(&token).unwrap();
+    json!({ "token": token, "answer": answer.to_string() })
+}
+
 pub async fn add_account(t: &TestApp, username: &str, role: &str) {
     let (department, subject) = match role {
         "submitter" | "checker" | "handler" => (Some(DEPT.to_string()), None),

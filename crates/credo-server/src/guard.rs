@@ -277,39 +277,27 @@ async fn check(app: &App, req: Request, next: Next, clear_cookie: &mut bool) -> 
         // Default deny: a route that the policy does not list is nobody's.
         return Err(not_permitted("此地址未列入权限表,拒绝访问"));
     };
-    let client_text = client.map(|c| c.to_string());
+    // Credentials refused before anyone is known: recorded as attempts (the key or cookie itself is not).
+    let asked = req.uri().path().to_string();
+    let unknown = |actor: &str, action: &str, result: String| credo_store::AuditEvent {
+        actor: actor.into(),
+        role: "anonymous".into(),
+        department: None,
+        action: action.into(),
+        target: Some(asked.clone()),
+        purpose: None,
+        result,
+        client: client.map(|c| c.to_string()),
+    };
     let identified = match authenticate(app, req.headers()).await? {
         Ok(i) => i,
         Err(KeyRefused(e, why)) => {
-            // Forged, revoked and expired keys are attempts worth recording (the key itself is not written down).
-            app.store
-                .append_audit(&credo_store::AuditEvent {
-                    actor: "(无效 API 密钥)".into(),
-                    role: "anonymous".into(),
-                    department: None,
-                    action: "auth.key".into(),
-                    target: Some(req.uri().path().to_string()),
-                    purpose: None,
-                    result: format!("denied: {why}"),
-                    client: client_text,
-                })
-                .await?;
+            app.store.append_audit(&unknown("(无效 API 密钥)", "auth.key", format!("denied: {why}"))).await?;
             return Err(e);
         }
     };
     if let Some(why) = identified.stale {
-        app.store
-            .append_audit(&credo_store::AuditEvent {
-                actor: "(失效会话)".into(),
-                role: "anonymous".into(),
-                department: None,
-                action: "auth.session".into(),
-                target: Some(req.uri().path().to_string()),
-                purpose: None,
-                result: format!("cleared: {why}"),
-                client: client_text,
-            })
-            .await?;
+        app.store.append_audit(&unknown("(失效会话)", "auth.session", format!("cleared: {why}"))).await?;
     }
     let Identified { principal, session, stale } = identified;
     *clear_cookie = stale.is_some();

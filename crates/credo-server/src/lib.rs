@@ -26,6 +26,7 @@ pub mod feed;
 pub mod guard;
 pub mod ingest;
 pub mod keys;
+pub mod linger;
 pub mod offload;
 pub mod policy;
 pub mod portal;
@@ -223,4 +224,5 @@ pub fn router(app: App) -> axum::Router {
         .route_layer(axum::middleware::from_fn_with_state(app.clone(), guard::guard))
         .fallback(|| async { error::ApiError::not_found("没有这个地址") })
         .layer(axum::middleware::from_fn_with_state(tls, guard::headers))
+        .layer(axum::middleware::from_fn(linger::linger))
 }

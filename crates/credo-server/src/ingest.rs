@@ -80,10 +80,12 @@ pub async fn run(
     // Non-empty cells of unmapped columns, by column: reported once each at the end.
     let mut carrying: HashMap<String, usize> = HashMap::new();
     let mut indexing: Option<tokio::task::JoinHandle<anyhow::Result<usize>>> = None;
-    // Reading and validating are CPU work: one of the bounded slots, off the async workers.
-    let _slot = crate::offload::slot(app).await;
     loop {
         let started = Instant::now();
+        // Reading and validating a chunk is CPU work: one of the bounded slots, off the async workers. The slot is
+        // held per chunk, not while the store writes, so that a long batch does not keep sign-ins (argon2) and
+        // other uploads waiting for its whole run.
+        let slot = crate::offload::slot(app).await;
         let next = crate::offload::blocking(|| {
             let mut chunk = Vec::with_capacity(CHUNK);
             while !exhausted && chunk.len() < CHUNK {
@@ -120,6 +122,7 @@ pub async fn run(
                 (chunk.len(), incoming)
             })
         });
+        drop(slot);
         validate_time += started.elapsed();
         if let Some((n, handle)) = pending.take() {
             let started = Instant::now();

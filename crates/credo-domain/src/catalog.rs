@@ -121,6 +121,8 @@ pub struct Field {
     pub values: Vec<String>,
     #[serde(default)]
     pub value_aliases: BTreeMap<String, String>,
+    /// Numeric codes departments send for the values (`01` → `法人及非法人组织`), with where the code list comes from.
+    pub codes: Option<Codes>,
     /// Several values separated by `;` `；` or `、`.
     #[serde(default)]
     pub multi: bool,
@@ -131,6 +133,50 @@ pub struct Field {
 
 fn yes() -> bool {
     true
+}
+
+/// A code table of an enum field: the codes of a national data standard, accepted as aliases of its values.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Codes {
+    /// Where the code list comes from.
+    pub source: String,
+    /// `false` until the list is confirmed from the official standard.
+    #[serde(default = "yes")]
+    pub verified: bool,
+    /// Code → value (each value one of the field's `values`).
+    pub values: BTreeMap<String, String>,
+}
+
+impl Field {
+    /// The field's value that `text` names: a value itself (also in its normalised form), an alias, or a code.
+    pub fn enum_value(&self, text: &str) -> Option<&str> {
+        let text = text.trim();
+        let norm = normalize_name(text);
+        if let Some(v) = self.values.iter().find(|v| **v == norm || **v == text) {
+            return Some(v);
+        }
+        let codes = self.codes.as_ref().map(|c| &c.values);
+        [Some(&self.value_aliases), codes]
+            .into_iter()
+            .flatten()
+            .find_map(|m| m.get(text).or_else(|| m.get(&norm)))
+            .map(String::as_str)
+    }
+}
+
+/// 公开属性 for one kind of subject, where it differs from the item's: the basic catalog (全国公共信用信息基础目录)
+/// sets disclosure item by item, and persons' records are not always public where organisations' are.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct KindDisclosure {
+    /// The subject kind (`自然人`, `个体工商户`, `法人及非法人组织`).
+    pub kind: String,
+    pub disclosure: Disclosure,
+    /// The rule's source.
+    pub basis: String,
+    /// Why this choice (shown when a record is not published because of it).
+    pub reason: String,
+    #[serde(default = "yes")]
+    pub verified: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -195,7 +241,12 @@ pub struct Item {
     pub category: String,
     pub nature: Nature,
     pub disclosure: Disclosure,
-    /// Fields that, with the item and the submitting department, identify a record across submissions.
+    /// Disclosure for a kind of subject where it differs from `disclosure` (see [`Item::disclosure_for`]).
+    #[serde(default)]
+    pub disclosure_by_kind: Vec<KindDisclosure>,
+    /// Fields that, with the item and the submitting department, identify a record across submissions. A document
+    /// number is unique only within the authority that issued it, so the key holds both (STANDARDS §13.2.7); the
+    /// document number comes first (it is the record's title).
     pub natural_key: Vec<String>,
     pub decision_date: Option<String>,
     /// Registration data: describes the subject itself (name, region, status) rather than an event.
@@ -269,8 +320,41 @@ impl Item {
         self.fields.iter().find(|f| f.code == code)
     }
 
+    /// The natural key of a record with these (validated) field values: the key fields' values joined with `|`.
+    pub fn natural_key_of(&self, values: &BTreeMap<String, String>) -> String {
+        let parts: Vec<&str> =
+            self.natural_key.iter().map(|k| values.get(k).map(String::as_str).unwrap_or("")).collect();
+        parts.join("|")
+    }
+
+    /// Who may see a record of this item about a subject of `kind`: the item's disclosure unless the catalog sets
+    /// another for that kind.
+    pub fn disclosure_for(&self, kind: SubjectKind) -> Disclosure {
+        self.kind_disclosure(kind).map(|k| k.disclosure).unwrap_or(self.disclosure)
+    }
+
+    /// The catalog's rule for `kind`, when it differs from the item's disclosure.
+    pub fn kind_disclosure(&self, kind: SubjectKind) -> Option<&KindDisclosure> {
+        self.disclosure_by_kind.iter().find(|k| SubjectKind::parse(&k.kind) == Some(kind))
+    }
+
     /// Checks the item's own consistency: every referenced field exists.
     fn check(&self) -> Result<(), String> {
+        if self.natural_key.is_empty() {
+            return Err("自然键(natural_key)不能为空".into());
+        }
+        for k in &self.natural_key {
+            if let Some(f) = self.field(k)
+                && !f.required
+            {
+                return Err(format!("自然键字段 {k} 必须是必填项"));
+            }
+        }
+        for k in &self.disclosure_by_kind {
+            if SubjectKind::parse(&k.kind).is_none() {
+                return Err(format!("disclosure_by_kind 的主体类别“{}”未知", k.kind));
+            }
+        }
         let mut refs: Vec<&str> = self.natural_key.iter().map(String::as_str).collect();
         refs.extend(self.decision_date.as_deref());
         let s = &self.subject;
@@ -299,6 +383,10 @@ impl Item {
             refs.extend(f.type_field.as_deref());
             if f.kind == FieldType::Enum && f.values.is_empty() {
                 return Err(format!("字段 {} 是枚举类型但没有取值", f.code));
+            }
+            let mapped = f.value_aliases.values().chain(f.codes.iter().flat_map(|c| c.values.values()));
+            if let Some(v) = mapped.into_iter().find(|v| !f.values.contains(v)) {
+                return Err(format!("字段 {} 的别名或代码指向不存在的取值“{v}”", f.code));
             }
         }
         match refs.iter().find(|r| self.field(r).is_none()) {
@@ -383,12 +471,7 @@ impl Item {
             return Err(errors);
         }
         let subject = self.subject_ref(&values);
-        let natural_key = self
-            .natural_key
-            .iter()
-            .map(|k| values.get(k).map(String::as_str).unwrap_or(""))
-            .collect::<Vec<_>>()
-            .join("|");
+        let natural_key = self.natural_key_of(&values);
         let decided_on = self.decision_date.as_ref().and_then(|f| dates.get(f.as_str()).copied());
         let source_name = self.source.as_ref().and_then(|s| values.get(&s.name).cloned());
         let source_uscc = self.source.as_ref().and_then(|s| values.get(&s.uscc).cloned());
@@ -454,20 +537,13 @@ impl Item {
                 };
                 let mut out: Vec<String> = Vec::new();
                 for p in parts {
-                    let norm = normalize_name(p);
-                    let v = f
-                        .values
-                        .iter()
-                        .find(|v| **v == norm || **v == p)
-                        .cloned()
-                        .or_else(|| f.value_aliases.get(p).or_else(|| f.value_aliases.get(&norm)).cloned())
-                        .ok_or_else(|| {
-                            Issue::new(
-                                Some(&f.code),
-                                "invalid_enum",
-                                format!("“{}”的值“{}”不在允许的取值中({})", f.name, p, f.values.join("、")),
-                            )
-                        })?;
+                    let v = f.enum_value(p).map(str::to_string).ok_or_else(|| {
+                        Issue::new(
+                            Some(&f.code),
+                            "invalid_enum",
+                            format!("“{}”的值“{}”不在允许的取值中({})", f.name, p, f.values.join("、")),
+                        )
+                    })?;
                     if !out.contains(&v) {
                         out.push(v);
                     }
@@ -482,9 +558,17 @@ impl Item {
             FieldType::OrgCode => OrgCode::parse(text).map_err(id_issue)?.as_str().to_string(),
             FieldType::RegNo => RegNo::parse(text).map_err(id_issue)?.as_str().to_string(),
             FieldType::IdNumber => {
+                // The document type as its field reads it (a code `01` or an alias names 身份证 too).
+                let type_field = f.type_field.as_ref().and_then(|t| self.field(t));
                 let doc = f.type_field.as_ref().and_then(|t| raw.get(t)).map(|s| s.trim()).unwrap_or("");
+                let doc = type_field.and_then(|t| t.enum_value(doc)).unwrap_or(doc);
                 let is_ric = doc.is_empty() || doc == "身份证" || doc == "居民身份证";
-                if is_ric {
+                if is_ric && f.multi {
+                    // Several people's numbers (实际控制人 …), each a 居民身份证号码, kept as `a;b`.
+                    let parts = text.split(MULTI_SEPARATORS).map(str::trim).filter(|p| !p.is_empty());
+                    let rics = parts.map(|p| Ric::parse(p, ctx.today).map(|r| r.as_str().to_string()));
+                    rics.collect::<Result<Vec<_>, _>>().map_err(id_issue)?.join(";")
+                } else if is_ric {
                     Ric::parse(text, ctx.today).map_err(id_issue)?.as_str().to_string()
                 } else {
                     text.to_uppercase()
@@ -562,6 +646,8 @@ pub struct Catalog {
     pub calendar: crate::calendar::Calendar,
     /// 公示期限与信用修复规则 (`publicity.toml`).
     pub publicity: crate::publicity::Publicity,
+    /// Every rule not yet confirmed from its source (`verified = false`), across all the files.
+    pub unverified: Vec<crate::sources::Unverified>,
 }
 
 impl Catalog {
@@ -574,7 +660,9 @@ impl Catalog {
         let mut measures = None;
         let mut calendar = None;
         let mut publicity = None;
+        let mut unverified = Vec::new();
         for (name, text) in files {
+            unverified.extend(crate::sources::unverified([(name, text)]));
             match name {
                 "calendar.toml" => calendar = Some(crate::calendar::Calendar::from_toml(text)?),
                 "measures.toml" => measures = Some(text),
@@ -603,6 +691,7 @@ impl Catalog {
             items,
             regions: regions.ok_or_else(|| DataError::new("regions.toml", "缺少行政区划代码表"))?,
             registrars: registrars.ok_or_else(|| DataError::new("uscc_registrars.toml", "缺少登记管理部门码表"))?,
+            unverified,
         })
     }
 

@@ -21,6 +21,7 @@ pub mod name;
 pub mod publicity;
 pub mod region;
 pub mod registrar;
+pub mod sources;
 
 pub mod value;
 

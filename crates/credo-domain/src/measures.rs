@@ -2,6 +2,21 @@
 //! legal basis and the records that trigger it. Pure rules: given a record's item, fields and decision date, and
 //! the day asked about, [`Trigger::active`] says whether the record counts; [`Measures::hits`] applies every
 //! measure of a scene to a subject's records; [`Decision`] orders the answers.
+//!
+//! Three properties of a measure come from the law rather than from the record:
+//! * **Whom it reaches** ([`Reach`]): the subject, and for some measures persons the record names beside it — the
+//!   法定代表人, 主要负责人, 影响债务履行的直接责任人员 and 实际控制人 of a unit under a 限制消费令 (法释〔2015〕17号
+//!   第三条第二款). A trigger names each person's name field and ID-number field ([`PersonFields`]);
+//!   [`Trigger::persons`] reads them, so that a check of a person matches by ID number, and by name only where the
+//!   record carries no number (and then only as a hint, never as a decision: see `credo-server`'s checks).
+//! * **Which list types** it covers (`list_types`): a measure on 严重失信主体名单 applies to the list types its law
+//!   covers, no others (国办发〔2020〕49号 confines each list to its own field; STANDARDS §13.2.3).
+//! * **Whether it counts records that are no longer public** (`counts_when_unpublished`): a statutory fact such as a
+//!   重大违法记录 within three years (政府采购法 第二十二条) counts whether or not the record is still published or was
+//!   repaired; a revoked (撤销) decision never counts.
+//!
+//! A measure whose every basis is unconfirmed must say so (`basis_status = "unconfirmed"`), so that no measure
+//! without a basis found in the law is kept silently; receipts show the status.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -73,11 +88,77 @@ fn yes() -> bool {
 }
 
 /// Who a measure reaches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Reach {
+    /// The record's subject.
     Subject,
+    /// 法定代表人 (or 负责人).
     LegalRepresentative,
+    /// 主要负责人.
+    Principal,
+    /// 影响债务履行的直接责任人员.
+    ResponsiblePerson,
+    /// 实际控制人.
+    ActualController,
+}
+
+impl Reach {
+    pub fn label(self) -> &'static str {
+        match self {
+            Reach::Subject => "本主体",
+            Reach::LegalRepresentative => "法定代表人",
+            Reach::Principal => "主要负责人",
+            Reach::ResponsiblePerson => "影响债务履行的直接责任人员",
+            Reach::ActualController => "实际控制人",
+        }
+    }
+}
+
+/// Whether a measure's legal basis was found in the law.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BasisStatus {
+    #[default]
+    Confirmed,
+    /// No basis confirmed from an official text: the measure is shown, marked 「法律依据待核实」.
+    Unconfirmed,
+}
+
+impl BasisStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            BasisStatus::Confirmed => "法律依据已核实",
+            BasisStatus::Unconfirmed => "法律依据待核实",
+        }
+    }
+}
+
+/// A person a record names beside its subject, whom a measure reaches: the field with their name and the field with
+/// their ID number (several people: several values separated by `;` `；` or `、`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonFields {
+    pub reach: Reach,
+    pub name: String,
+    pub id_number: Option<String>,
+}
+
+/// One person a record names (see [`Trigger::persons`]): by ID number where the record carries one, else by name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct NamedPerson {
+    pub reach: Reach,
+    /// The name field the person comes from (identifies the [`PersonFields`]).
+    pub field: String,
+    pub id_number: Option<String>,
+    /// Only when the record carries no ID number for the role.
+    pub name: Option<String>,
+}
+
+const SEPARATORS: [char; 3] = [';', '；', '、'];
+
+fn split(v: Option<&String>) -> Vec<&str> {
+    v.map(|v| v.split(SEPARATORS).map(str::trim).filter(|p| !p.is_empty()).collect()).unwrap_or_default()
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -109,8 +190,11 @@ pub struct Trigger {
     pub ended_by: Vec<String>,
     pub any_of: Option<AnyOf>,
     pub at_least: Option<AtLeast>,
-    /// For measures that reach the legal representative: the field naming them.
-    pub representative: Option<String>,
+    /// The list types (名单类型, an enum field) the measure's law covers: the field holds exactly one of them.
+    pub list_types: Option<AnyOf>,
+    /// The persons beside the subject whom the measure reaches, with their fields.
+    #[serde(default)]
+    pub persons: Vec<PersonFields>,
 }
 
 fn date_of(fields: &BTreeMap<String, String>, field: &str) -> Option<Date> {
@@ -137,6 +221,11 @@ impl Trigger {
             if v < a.value {
                 return None;
             }
+        }
+        if let Some(l) = &self.list_types
+            && !split(fields.get(&l.field)).iter().any(|t| l.values.iter().any(|want| want == t))
+        {
+            return None;
         }
         let from = match &self.since {
             Some(f) => date_of(fields, f).or(decided),
@@ -165,6 +254,27 @@ impl Trigger {
         self.window(fields, decided)
             .is_some_and(|(from, to)| from.is_none_or(|f| f <= day) && to.is_none_or(|t| day < t))
     }
+
+    /// The persons a record names for this trigger: for each role, the people whose ID numbers the record carries;
+    /// where it carries none for the role, the people it names (by name only).
+    pub fn persons(&self, fields: &BTreeMap<String, String>) -> Vec<NamedPerson> {
+        let mut out = Vec::new();
+        for p in &self.persons {
+            let ids = split(p.id_number.as_ref().and_then(|f| fields.get(f)));
+            let person = |id_number: Option<&str>, name: Option<&str>| NamedPerson {
+                reach: p.reach,
+                field: p.name.clone(),
+                id_number: id_number.map(str::to_string),
+                name: name.map(str::to_string),
+            };
+            if ids.is_empty() {
+                out.extend(split(fields.get(&p.name)).into_iter().map(|n| person(None, Some(n))));
+            } else {
+                out.extend(ids.into_iter().map(|id| person(Some(id), None)));
+            }
+        }
+        out
+    }
 }
 
 /// The same day `years` later (29 February becomes 28 February).
@@ -186,7 +296,29 @@ pub struct Measure {
     pub reaches: Vec<Reach>,
     pub duration: String,
     pub applied_by: String,
+    /// `unconfirmed` when no basis is confirmed from an official text (required then).
+    #[serde(default)]
+    pub basis_status: BasisStatus,
+    /// A statutory fact that counts whatever the record's publicity (expired, repaired); never when revoked.
+    #[serde(default)]
+    pub counts_when_unpublished: bool,
+    /// Why (required with `counts_when_unpublished`): shown on evidence that is no longer public.
+    pub unpublished_reason: Option<String>,
     pub trigger: Vec<Trigger>,
+}
+
+impl Measure {
+    /// Whether the measure reaches `person`, named by a record of `item`: the person's role is one the measure
+    /// reaches (not the subject), and a trigger on `item` names the role through the field the person comes from.
+    pub fn names(&self, item: &str, person: &NamedPerson) -> bool {
+        person.reach != Reach::Subject
+            && self.reaches.contains(&person.reach)
+            && self
+                .trigger
+                .iter()
+                .filter(|t| t.item == item)
+                .any(|t| t.persons.iter().any(|p| p.reach == person.reach && p.name == person.field))
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -206,6 +338,9 @@ pub struct Fact<'a> {
     pub item: &'a str,
     pub fields: &'a BTreeMap<String, String>,
     pub decided_on: Option<Date>,
+    /// Whether the record is public on the day asked (within its publicity period, not repaired). Records that are
+    /// not count only for measures with `counts_when_unpublished`; revoked records are not facts at all.
+    pub public: bool,
 }
 
 /// A measure that applies, and the record that makes it apply.
@@ -214,6 +349,8 @@ pub struct Hit<'a> {
     pub measure: &'a Measure,
     pub record_id: i64,
     pub version: i64,
+    /// The record counts by law although it is no longer public.
+    pub unpublished: bool,
 }
 
 /// The measures file, checked against the catalog.
@@ -252,23 +389,55 @@ impl Measures {
             if let Some(s) = m.scenes.iter().find(|s| !scenes.contains(s.as_str())) {
                 return Err(bad(format!("{}: 未定义的场景 {s}", m.id)));
             }
-            let reaches_rep = m.reaches.contains(&Reach::LegalRepresentative);
-            if reaches_rep != m.trigger.iter().all(|t| t.representative.is_some()) {
-                return Err(bad(format!("{}: 惩戒法定代表人的措施须在每个触发条件中写明 representative 字段", m.id)));
+            if m.basis.is_empty() || m.trigger.is_empty() || m.scenes.is_empty() || m.reaches.is_empty() {
+                return Err(bad(format!("{}: 须有法律依据、场景、惩戒对象和触发条件", m.id)));
             }
-            if m.basis.is_empty() || m.trigger.is_empty() || m.scenes.is_empty() {
-                return Err(bad(format!("{}: 须有法律依据、场景和触发条件", m.id)));
+            if m.basis.iter().all(|b| !b.verified) && m.basis_status != BasisStatus::Unconfirmed {
+                return Err(bad(format!(
+                    "{}: 法律依据均未核实,须标明 basis_status = \"unconfirmed\"(不得默认其有依据)",
+                    m.id
+                )));
+            }
+            if m.counts_when_unpublished != m.unpublished_reason.as_deref().is_some_and(|r| !r.trim().is_empty()) {
+                return Err(bad(format!("{}: counts_when_unpublished 须与 unpublished_reason(理由)同时给出", m.id)));
+            }
+            let persons: BTreeSet<Reach> = m.reaches.iter().copied().filter(|r| *r != Reach::Subject).collect();
+            for t in &m.trigger {
+                let named: BTreeSet<Reach> = t.persons.iter().map(|p| p.reach).collect();
+                if named != persons || named.len() != t.persons.len() {
+                    return Err(bad(format!(
+                        "{}: 触发条件 {} 须为 reaches 中的每类人员(法定代表人等)各写明一次 persons 字段,且只写这些",
+                        m.id, t.item
+                    )));
+                }
             }
             for t in &m.trigger {
                 let item = items.get(&t.item).ok_or_else(|| bad(format!("{}: 未知目录项 {}", m.id, t.item)))?;
                 let used = fields.entry(t.item.clone()).or_default();
-                let named = t.since.iter().chain(&t.until).chain(&t.ended_by).chain(&t.representative);
-                let named = named.chain(t.any_of.iter().map(|a| &a.field));
+                let named = t.since.iter().chain(&t.until).chain(&t.ended_by);
+                let named = named.chain(t.any_of.iter().map(|a| &a.field)).chain(t.list_types.iter().map(|a| &a.field));
                 for field in named.chain(t.at_least.iter().map(|a| &a.field)) {
                     if item.field(field).is_none() {
                         return Err(bad(format!("{}: 目录项 {} 没有字段 {field}", m.id, t.item)));
                     }
                     used.insert(field.clone());
+                }
+                if let Some(l) = &t.list_types {
+                    let f = item.field(&l.field).filter(|f| f.kind == crate::catalog::FieldType::Enum);
+                    let f = f.ok_or_else(|| bad(format!("{}: list_types 的字段 {} 须为枚举字段", m.id, l.field)))?;
+                    if let Some(v) = l.values.iter().find(|v| !f.values.contains(v)) {
+                        return Err(bad(format!("{}: 名单类型“{v}”不在字段 {} 的取值中", m.id, l.field)));
+                    }
+                }
+                for p in &t.persons {
+                    if item.field(&p.name).is_none() {
+                        return Err(bad(format!("{}: 目录项 {} 没有字段 {}", m.id, t.item, p.name)));
+                    }
+                    if let Some(id) = &p.id_number
+                        && item.field(id).is_none_or(|f| f.kind != crate::catalog::FieldType::IdNumber)
+                    {
+                        return Err(bad(format!("{}: 目录项 {} 没有证件号码字段 {id}", m.id, t.item)));
+                    }
                 }
                 if let Some(d) = &item.decision_date {
                     used.insert(d.clone());
@@ -293,13 +462,37 @@ impl Measures {
         self.fields.keys().map(String::as_str)
     }
 
-    /// Every measure of `scene` that a record among `facts` triggers on `day` (one hit per measure and record).
+    /// Every measure of `scene` that reaches the subject itself and that a record among `facts` (the subject's own
+    /// records) triggers on `day`: one hit per measure and record. A record that is not public counts only for
+    /// measures that count statutory facts whatever the publicity.
     pub fn hits<'m>(&'m self, scene: &str, facts: &[Fact<'_>], day: Date) -> Vec<Hit<'m>> {
+        self.collect(scene, facts, day, |m, _| m.reaches.contains(&Reach::Subject))
+    }
+
+    /// The hits of measures that reach a person through another subject's records (`facts`): `named` says whether
+    /// a record names the person asked about in a role the measure reaches (see [`Measure::names`]).
+    pub fn hits_through<'m>(
+        &'m self,
+        scene: &str,
+        facts: &[Fact<'_>],
+        day: Date,
+        named: impl Fn(&Measure, &Fact<'_>) -> bool,
+    ) -> Vec<Hit<'m>> {
+        self.collect(scene, facts, day, named)
+    }
+
+    fn collect<'m>(
+        &'m self,
+        scene: &str,
+        facts: &[Fact<'_>],
+        day: Date,
+        keep: impl Fn(&Measure, &Fact<'_>) -> bool,
+    ) -> Vec<Hit<'m>> {
         let mut out = Vec::new();
         for m in self.measures.iter().filter(|m| m.scenes.iter().any(|s| s == scene)) {
-            for f in facts {
-                if m.trigger.iter().any(|t| t.item == f.item && t.active(f.fields, f.decided_on, day)) {
-                    out.push(Hit { measure: m, record_id: f.record_id, version: f.version });
+            for f in facts.iter().filter(|f| f.public || m.counts_when_unpublished) {
+                if m.trigger.iter().any(|t| t.item == f.item && t.active(f.fields, f.decided_on, day)) && keep(m, f) {
+                    out.push(Hit { measure: m, record_id: f.record_id, version: f.version, unpublished: !f.public });
                 }
             }
         }
@@ -331,7 +524,8 @@ mod tests {
             ended_by: vec![],
             any_of: Some(AnyOf { field: "LB".into(), values: vec!["罚款".into()] }),
             at_least: Some(AtLeast { field: "FK".into(), value: Decimal::from(200) }),
-            representative: None,
+            list_types: None,
+            persons: vec![],
         };
         let f = fields(&[("LB", "警告;罚款"), ("FK", "200.5")]);
         let d = Some(date!(2024 - 02 - 29));
@@ -360,7 +554,7 @@ mod tests {
     #[test]
     fn the_embedded_measures_load_and_order_decisions() {
         let c = crate::embedded::catalog();
-        assert!(c.measures.measures.len() >= 25);
+        assert!(c.measures.measures.len() >= 40);
         assert_eq!(c.measures.scenes.len(), 9);
         assert!(Decision::Prohibited < Decision::Restricted && Decision::Restricted < Decision::Attention);
         assert!(Decision::Attention < Decision::Priority && Decision::Priority < Decision::Clear);

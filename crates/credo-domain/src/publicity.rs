@@ -58,6 +58,96 @@ pub enum Repair {
     None,
 }
 
+/// Where a regime counts the period from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Start {
+    /// The decision date (36号: 自司法、行政公务文书认定之日起).
+    #[default]
+    Decision,
+    /// The day of publication (总局令第45号 第十三条: 自公示之日起): the item's `published_field`, else the day the
+    /// platform first received the record, else the decision date.
+    Publication,
+}
+
+/// A longer minimum period for penalties of some sectors (58号: 食品、药品、特种设备、安全生产、消防 一年).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SectorMin {
+    pub months: u32,
+    pub sectors: Vec<String>,
+}
+
+/// A sector and the titles of the laws that govern it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sector {
+    pub name: String,
+    pub laws: Vec<String>,
+    pub basis: String,
+    pub verified: bool,
+}
+
+/// A department's own classification table (轻微 / 一般 / 严重), used by regimes with `department_tables`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Table {
+    pub name: String,
+    pub group: String,
+    pub regimes: Vec<String>,
+    pub departments: Vec<String>,
+    pub basis: String,
+    pub verified: bool,
+}
+
+/// The platform's choice where the law is silent: named, dated, explained.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Setting {
+    pub code: String,
+    pub name: String,
+    pub choice: String,
+    pub since: String,
+    pub explanation: String,
+    pub basis: String,
+    pub verified: bool,
+    #[serde(skip)]
+    since_day: Option<Date>,
+}
+
+impl Setting {
+    pub fn since_day(&self) -> Date {
+        // Parsed and checked at load.
+        self.since_day.unwrap_or(Date::MIN)
+    }
+}
+
+/// The setting for records decided before 36号 took effect: `decision_date` or `lighter`.
+pub const TRANSITION: &str = "transition_2026";
+const TRANSITION_CHOICES: [&str; 2] = ["decision_date", "lighter"];
+
+/// A setting that applied to a window, with what it chose.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Applied {
+    pub code: String,
+    pub name: String,
+    pub choice: String,
+    pub explanation: String,
+    pub verified: bool,
+}
+
+impl Applied {
+    fn of(s: &Setting) -> Applied {
+        Applied {
+            code: s.code.clone(),
+            name: s.name.clone(),
+            choice: s.choice.clone(),
+            explanation: s.explanation.clone(),
+            verified: s.verified,
+        }
+    }
+}
+
 /// Case deadlines in working days.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -74,6 +164,8 @@ pub struct Deadlines {
     pub report: u32,
     pub verified: bool,
     pub basis: String,
+    /// Withdrawal from publication after a change, revocation or removal ([`crate::calendar::Deadline::find`]).
+    pub withdrawal: Vec<crate::calendar::Deadline>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -101,6 +193,16 @@ pub struct Regime {
     pub items: Vec<String>,
     pub rules: String,
     pub verified: bool,
+    /// What the regime's explanation adds (a fallback, a practice not adopted).
+    pub note: Option<String>,
+    #[serde(default)]
+    pub start: Start,
+    /// A setting that decides, from its `since`, whether this regime applies (its choice is this regime's code).
+    pub setting: Option<String>,
+    pub sector_min: Option<SectorMin>,
+    /// Classification belongs to each department: a department's [`Table`] replaces `rules`.
+    #[serde(default)]
+    pub department_tables: bool,
     #[serde(default)]
     pub extend_types: Vec<String>,
     pub extend_field: Option<String>,
@@ -129,8 +231,6 @@ pub struct Cond {
     pub field: String,
     #[serde(default)]
     pub any_of: Vec<String>,
-    #[serde(default)]
-    pub contains: Vec<String>,
     pub at_least: Option<Decimal>,
     pub below: Option<Decimal>,
 }
@@ -140,7 +240,6 @@ impl Cond {
         let Some(v) = fields.get(&self.field) else { return false };
         let amount = || v.trim().parse::<Decimal>().ok();
         (self.any_of.is_empty() || self.any_of.iter().any(|a| a == v.trim()))
-            && (self.contains.is_empty() || self.contains.iter().any(|c| v.contains(c.as_str())))
             && self.at_least.is_none_or(|min| amount().is_some_and(|a| a >= min))
             && self.below.is_none_or(|max| amount().is_some_and(|a| a < max))
     }
@@ -158,6 +257,8 @@ pub struct Rule {
     pub when: Vec<Cond>,
     pub class: Class,
     pub min_months: Option<u32>,
+    /// Overrides the class's repair rule (527号 特定严重失信行为: none).
+    pub repair: Option<Repair>,
     pub reason: String,
     #[serde(default = "yes")]
     pub verified: bool,
@@ -172,6 +273,10 @@ fn yes() -> bool {
 pub struct ItemRule {
     pub code: String,
     pub type_field: Option<String>,
+    /// The legal basis (处罚依据), matched against the sectors' laws.
+    pub basis_field: Option<String>,
+    /// The publication date, for regimes that count from publication.
+    pub published_field: Option<String>,
     pub class: Option<Class>,
     #[serde(default)]
     pub when: Vec<Cond>,
@@ -192,6 +297,12 @@ struct File {
     version: String,
     deadlines: Deadlines,
     regime: Vec<Regime>,
+    #[serde(default)]
+    setting: Vec<Setting>,
+    #[serde(default)]
+    sector: Vec<Sector>,
+    #[serde(default)]
+    table: Vec<Table>,
     rule: Vec<Rule>,
     item: Vec<ItemRule>,
 }
@@ -202,6 +313,9 @@ pub struct Publicity {
     pub version: String,
     pub deadlines: Deadlines,
     pub regimes: Vec<Regime>,
+    pub settings: Vec<Setting>,
+    pub sectors: Vec<Sector>,
+    pub tables: Vec<Table>,
     pub rules: Vec<Rule>,
     pub items: BTreeMap<String, ItemRule>,
 }
@@ -213,6 +327,9 @@ pub struct Facts<'a> {
     pub department: &'a str,
     pub fields: &'a BTreeMap<String, String>,
     pub decided_on: Option<Date>,
+    /// The day the platform first received the record (its first version), for periods counted from publication
+    /// when the record carries no publication date.
+    pub received_on: Option<Date>,
 }
 
 /// A record's publicity window, independent of the day asked about.
@@ -225,8 +342,12 @@ pub struct Window {
     pub basis: Option<String>,
     /// Whether the class is published at all (轻微 is not, in principle).
     pub published: bool,
-    /// The day the period starts (the decision date).
+    /// The day the record starts to count (the decision date).
     pub from: Option<Date>,
+    /// The day the period is counted from (the decision date, or the publication date under 总局令第45号).
+    pub start: Option<Date>,
+    /// Where `start` comes from, when it is not the decision date.
+    pub start_note: Option<String>,
     /// The last day of the period (`None`: no end). A record counts in checks up to this day.
     pub last_day: Option<Date>,
     /// Why the period ended early (removal from a list), with the day it ended.
@@ -236,9 +357,11 @@ pub struct Window {
     pub repair: Repair,
     pub repairable_from: Option<Date>,
     pub repair_note: Option<String>,
-    /// What made the class: the matched rules' reasons.
+    /// What made the class: the matched rules' reasons (and the law that put the record in a sector).
     pub reasons: Vec<String>,
-    /// `false` when a rule or regime used is not confirmed from the official text.
+    /// The settings that decided the window (where the law is silent).
+    pub settings: Vec<Applied>,
+    /// `false` when a rule, regime or setting used is not confirmed from the official text.
     pub verified: bool,
 }
 
@@ -370,6 +493,12 @@ impl Window {
             (Some(f), None) => s.push_str(&format!(",自{}起公示,在移出或撤销前持续公示", cn(f))),
             _ => s.push_str(",持续公示"),
         }
+        if let Some(n) = &self.start_note {
+            s.push_str(&format!("({n})"));
+        }
+        for a in &self.settings {
+            s.push_str(&format!(";依本平台设置“{}”", a.name));
+        }
         match (self.repair, self.repairable_from) {
             (Repair::None, _) => {
                 s.push(';');
@@ -399,6 +528,43 @@ impl Publicity {
             let i = items.get(item).ok_or_else(|| bad(format!("未知目录项 {item}")))?;
             i.field(field).map(|_| ()).ok_or_else(|| bad(format!("目录项 {item} 没有字段 {field}")))
         };
+        for s in &mut f.setting {
+            s.since_day = date(&Some(s.since.clone()))?;
+        }
+        for (i, s) in f.setting.iter().enumerate() {
+            if f.setting[..i].iter().any(|x| x.code == s.code) {
+                return Err(bad(format!("设置 {} 重复", s.code)));
+            }
+        }
+        match f.setting.iter().find(|s| s.code == TRANSITION) {
+            None => return Err(bad(format!("缺少设置 {TRANSITION}(2026年4月1日前作出的决定如何适用36号)"))),
+            Some(s) if !TRANSITION_CHOICES.contains(&s.choice.as_str()) => {
+                return Err(bad(format!("设置 {TRANSITION}: choice 应为 {}", TRANSITION_CHOICES.join(" 或 "))));
+            }
+            Some(_) => {}
+        }
+        for s in &f.sector {
+            for law in &s.laws {
+                let title = ["法", "条例", "规定", "办法", "细则"].iter().any(|e| law.ends_with(e));
+                if !title || law.contains(['《', '》']) {
+                    return Err(bad(format!(
+                        "领域 {}: “{law}”不是完整的法律法规名称(应以法、条例、规定、办法或细则结尾,不带书名号)",
+                        s.name
+                    )));
+                }
+            }
+        }
+        for t in &f.table {
+            if !groups.contains(&t.group) {
+                return Err(bad(format!("分类标准“{}”: 未定义的分类规则组 {}", t.name, t.group)));
+            }
+            if let Some(x) = t.regimes.iter().find(|x| !codes.contains(*x)) {
+                return Err(bad(format!("分类标准“{}”: 未定义的规则 {x}", t.name)));
+            }
+            if t.departments.is_empty() {
+                return Err(bad(format!("分类标准“{}”: 须列出适用的部门名称", t.name)));
+            }
+        }
         for r in &mut f.regime {
             r.range = (date(&r.from)?, date(&r.until)?);
             for c in [Class::轻微, Class::一般, Class::严重] {
@@ -420,6 +586,21 @@ impl Publicity {
                     field_of(item, field)?;
                 }
             }
+            if let Some(m) = &r.sector_min
+                && let Some(s) = m.sectors.iter().find(|s| !f.sector.iter().any(|x| x.name == **s))
+            {
+                return Err(bad(format!("规则 {}: 未定义的领域 {s}", r.code)));
+            }
+            if let Some(code) = &r.setting {
+                let s = f.setting.iter().find(|s| s.code == *code);
+                let Some(s) = s else { return Err(bad(format!("规则 {}: 未定义的设置 {code}", r.code))) };
+                if r.departments.is_empty() {
+                    return Err(bad(format!("规则 {}: 只有部门专用规则可由设置决定是否适用", r.code)));
+                }
+                if s.choice != "general" && !codes.contains(&s.choice) {
+                    return Err(bad(format!("设置 {code}: choice 应为 general 或规则代码,而非“{}”", s.choice)));
+                }
+            }
         }
         let general: Vec<&Regime> = f.regime.iter().filter(|r| r.departments.is_empty()).collect();
         for w in general.windows(2) {
@@ -433,6 +614,7 @@ impl Publicity {
         let mut by_item = BTreeMap::new();
         for i in f.item {
             let fields = i.type_field.iter().chain(&i.since).chain(&i.until).chain(&i.ended_by);
+            let fields = fields.chain(&i.basis_field).chain(&i.published_field);
             for field in fields.chain(i.when.iter().map(|c| &c.field)) {
                 field_of(&i.code, field)?;
             }
@@ -444,42 +626,125 @@ impl Publicity {
             }
             by_item.insert(i.code.clone(), i);
         }
+        for r in &f.regime {
+            for item in &r.items {
+                let rule = by_item.get(item);
+                if r.sector_min.is_some() && rule.is_none_or(|i| i.basis_field.is_none()) {
+                    return Err(bad(format!("规则 {}: 目录项 {item} 须有 basis_field(处罚依据)", r.code)));
+                }
+                if r.start == Start::Publication && rule.is_none_or(|i| i.published_field.is_none()) {
+                    return Err(bad(format!("规则 {}: 目录项 {item} 须有 published_field(公示日期)", r.code)));
+                }
+            }
+        }
         for r in &f.rule {
             if let Some(x) = r.regimes.iter().find(|x| !codes.contains(*x)) {
                 return Err(bad(format!("分类规则“{}”: 未定义的规则 {x}", r.reason)));
             }
             let classified = by_item.values().filter(|i| i.type_field.is_some()).map(|i| &i.code);
             for code in classified {
-                let used =
-                    f.regime.iter().any(|g| g.rules == r.group && (g.items.is_empty() || g.items.contains(code)));
+                let used = f.regime.iter().any(|g| {
+                    let group = g.rules == r.group || f.table.iter().any(|t| t.group == r.group);
+                    group && (g.items.is_empty() || g.items.contains(code))
+                });
                 for c in r.when.iter().filter(|_| used) {
                     field_of(code, &c.field)?;
                 }
             }
         }
-        Ok(Publicity { version: f.version, deadlines: f.deadlines, regimes: f.regime, rules: f.rule, items: by_item })
+        Ok(Publicity {
+            version: f.version,
+            deadlines: f.deadlines,
+            regimes: f.regime,
+            settings: f.setting,
+            sectors: f.sector,
+            tables: f.table,
+            rules: f.rule,
+            items: by_item,
+        })
     }
 
-    /// The regime for a record of `item` by `department` decided on `d`.
-    pub fn regime(&self, item: &str, department: &str, d: Date) -> &Regime {
+    /// A setting by its code.
+    pub fn setting(&self, code: &str) -> Option<&Setting> {
+        self.settings.iter().find(|s| s.code == code)
+    }
+
+    /// The regime for a record of `item` by `department` decided on `d`, with the setting that decided it, if one
+    /// did (a department's regime that a setting keeps or sets aside from its `since`).
+    pub fn regime(&self, item: &str, department: &str, d: Date) -> (&Regime, Option<&Setting>) {
+        let mut decided_by = None;
         let special = self.regimes.iter().find(|r| {
-            !r.departments.is_empty()
+            let candidate = !r.departments.is_empty()
                 && r.covers(d)
                 && r.items.iter().any(|i| i == item)
-                && r.departments.iter().any(|w| department.contains(w.as_str()))
+                && r.departments.iter().any(|w| department.contains(w.as_str()));
+            let Some(s) =
+                r.setting.as_deref().and_then(|c| self.setting(c)).filter(|s| candidate && d >= s.since_day())
+            else {
+                return candidate;
+            };
+            decided_by = Some(s);
+            s.choice == r.code
         });
-        special
+        let regime = special
             .or_else(|| self.regimes.iter().find(|r| r.departments.is_empty() && r.covers(d)))
-            .unwrap_or(&self.regimes[0])
+            .unwrap_or(&self.regimes[0]);
+        (regime, decided_by)
+    }
+
+    /// The sector whose law the legal basis cites, with the law's title: a title in 《》 equal to one of the
+    /// sector's laws (the prefix 中华人民共和国 aside), or the law's name followed by the end of the text, a
+    /// character that is not a Chinese character, or 第. Never a bare word: 消防车通道 is not 消防法.
+    pub fn sector_of<'a>(&'a self, basis: &str, sectors: &[String]) -> Option<(&'a str, &'a str)> {
+        const PREFIX: &str = "中华人民共和国";
+        let han = |c: char| ('\u{4e00}'..='\u{9fff}').contains(&c) || ('\u{3400}'..='\u{4dbf}').contains(&c);
+        let titles: Vec<&str> = basis
+            .split('《')
+            .skip(1)
+            .filter_map(|s| s.split_once('》').map(|(t, _)| t.trim()))
+            .map(|t| t.strip_prefix(PREFIX).unwrap_or(t))
+            .collect();
+        let written = |law: &str| {
+            basis.match_indices(law).any(|(at, _)| {
+                let next = basis[at + law.len()..].chars().next();
+                next.is_none_or(|c| !han(c) || c == '第')
+            })
+        };
+        self.sectors.iter().filter(|s| sectors.contains(&s.name)).find_map(|s| {
+            let law = s.laws.iter().find(|l| titles.contains(&l.as_str()) || written(l))?;
+            Some((s.name.as_str(), law.as_str()))
+        })
+    }
+
+    /// The classification group for `department` under `regime`: a department's table when the regime leaves
+    /// classification to departments, else the regime's group; with whether the general table stands in.
+    fn group<'a>(&'a self, regime: &'a Regime, department: &str) -> (&'a str, Option<&'a Table>, bool) {
+        if !regime.department_tables {
+            return (&regime.rules, None, false);
+        }
+        let table = self.tables.iter().find(|t| {
+            t.regimes.contains(&regime.code) && t.departments.iter().any(|w| department.contains(w.as_str()))
+        });
+        match table {
+            Some(t) => (&t.group, Some(t), false),
+            None => (&regime.rules, None, true),
+        }
     }
 
     /// The class of a record and the reasons, per penalty type, the longest period winning; `None` if the record
     /// is not negative.
-    fn classify(&self, rule: &ItemRule, regime: &Regime, fields: &BTreeMap<String, String>) -> Classified {
+    fn classify(
+        &self,
+        rule: &ItemRule,
+        regime: &Regime,
+        department: &str,
+        fields: &BTreeMap<String, String>,
+    ) -> Classified {
         let Some(type_field) = &rule.type_field else {
             let negative = rule.class.filter(|_| rule.when.iter().all(|c| c.holds(fields)));
-            return Classified { class: negative, min_months: None, reasons: vec![], verified: true };
+            return Classified { class: negative, min_months: None, repair: None, reasons: vec![], verified: true };
         };
+        let (group, table, fallback) = self.group(regime, department);
         let types: Vec<&str> = fields
             .get(type_field)
             .map(|v| v.split([';', ';', '、', ',', ',']).map(str::trim).filter(|t| !t.is_empty()).collect())
@@ -488,7 +753,7 @@ impl Publicity {
         let mut best: Option<Classified> = None;
         for t in types {
             let hit = self.rules.iter().find(|r| {
-                r.group == regime.rules
+                r.group == group
                     && (r.regimes.is_empty() || r.regimes.contains(&regime.code))
                     && (r.types.is_empty() || r.types.iter().any(|x| x == t))
                     && r.when.iter().all(|c| c.holds(fields))
@@ -497,6 +762,7 @@ impl Publicity {
             let c = Classified {
                 class: Some(hit.class),
                 min_months: hit.min_months,
+                repair: hit.repair,
                 reasons: vec![hit.reason.clone()],
                 verified: hit.verified,
             };
@@ -510,11 +776,30 @@ impl Publicity {
                     let (longer, other) = if key(&c) > key(&b) { (c, b) } else { (b, c) };
                     let mut reasons = longer.reasons;
                     reasons.extend(other.reasons.into_iter().filter(|r| !reasons.contains(r)).collect::<Vec<_>>());
-                    Classified { reasons, verified: longer.verified && other.verified, ..longer }
+                    let repair = match (longer.repair, other.repair) {
+                        (Some(Repair::None), _) | (_, Some(Repair::None)) => Some(Repair::None),
+                        (r, _) => r,
+                    };
+                    Classified { reasons, repair, verified: longer.verified && other.verified, ..longer }
                 }
             });
         }
-        best.unwrap_or(Classified { class: Some(Class::一般), min_months: None, reasons: vec![], verified: false })
+        let mut c = best.unwrap_or(Classified {
+            class: Some(Class::一般),
+            min_months: None,
+            repair: None,
+            reasons: vec![],
+            verified: false,
+        });
+        if let Some(t) = table {
+            c.reasons.push(format!("按{}分类", t.name));
+            c.verified &= t.verified;
+        }
+        if fallback {
+            c.reasons.push(format!("未取得该部门的分类标准,按通用标准({}由各行业主管部门确定)", regime.name));
+            c.verified = false;
+        }
+        c
     }
 
     /// The window of a record.
@@ -523,21 +808,99 @@ impl Publicity {
             return Window::unlimited(r.decided_on);
         };
         let since = rule.since.as_ref().and_then(|f| r.fields.get(f)).and_then(|v| parse_date(v));
-        let from = since.or(r.decided_on);
-        let Some(day) = from else {
+        let Some(day) = since.or(r.decided_on) else {
             return Window::unlimited(None);
         };
-        let regime = self.regime(r.item, r.department, day);
-        let c = self.classify(rule, regime, r.fields);
-        self.build(rule, regime, c, day, Some(r.fields))
+        let (regime, decided_by) = self.regime(r.item, r.department, day);
+        let c = self.classify(rule, regime, r.department, r.fields);
+        let mut w = self.build(rule, regime, c, day, r.fields, r.received_on);
+        w.applied(decided_by);
+        let later = |g: &Regime| self.classify(rule, g, r.department, r.fields);
+        self.transition(w, rule, regime, (r.item, r.department, r.fields, r.received_on), day, later)
     }
 
-    /// The window for an explicit class (`credo publicity`): what a department may tell a party.
-    pub fn window_for_class(&self, item: &str, class: Class, decided: Date, department: &str) -> Option<Window> {
+    /// The window for an explicit class (`credo publicity`): what a department may tell a party. `fields` may
+    /// carry the legal basis and the publication date (the item's `basis_field` and `published_field`).
+    pub fn window_for_class(
+        &self,
+        item: &str,
+        class: Class,
+        decided: Date,
+        department: &str,
+        fields: &BTreeMap<String, String>,
+    ) -> Option<Window> {
         let rule = self.items.get(item)?;
-        let regime = self.regime(item, department, decided);
-        let c = Classified { class: Some(class), min_months: None, reasons: vec![], verified: true };
-        Some(self.build(rule, regime, c, decided, None))
+        let (regime, decided_by) = self.regime(item, department, decided);
+        let given =
+            || Classified { class: Some(class), min_months: None, repair: None, reasons: vec![], verified: true };
+        let mut w = self.build(rule, regime, given(), decided, fields, None);
+        w.applied(decided_by);
+        Some(self.transition(w, rule, regime, (item, department, fields, None), decided, |_| given()))
+    }
+
+    /// The transition setting, for a record decided before its day: under `lighter`, from the setting's day on,
+    /// the later regime's end and repair day apply when they are earlier; `decision_date` keeps the window. The
+    /// setting is named only where the two choices give different answers (the answer rests on it).
+    fn transition(
+        &self,
+        w: Window,
+        rule: &ItemRule,
+        regime: &Regime,
+        (item, department, fields, received): (&str, &str, &BTreeMap<String, String>, Option<Date>),
+        day: Date,
+        classify: impl FnOnce(&Regime) -> Classified,
+    ) -> Window {
+        let Some(s) = self.setting(TRANSITION).filter(|s| day < s.since_day()) else { return w };
+        let (later, _) = self.regime(item, department, s.since_day());
+        if w.class.is_none() || later.code == regime.code {
+            return w;
+        }
+        let new = self.build(rule, later, classify(later), day, fields, received);
+        let eve = s.since_day() - Duration::days(1);
+        let earlier = |old: Option<Date>, new: Option<Date>, floor: Date| match (old, new) {
+            (Some(o), Some(n)) => Some(o.min(n.max(floor))),
+            (None, Some(n)) => Some(n.max(floor)),
+            (o, None) => o,
+        };
+        let mut lighter = w.clone();
+        lighter.last_day = earlier(w.last_day, new.last_day, eve);
+        let shown_end = if new.published { new.last_day } else { Some(eve) };
+        lighter.shown_until = earlier(w.shown_until, shown_end, eve).filter(|_| w.published);
+        if w.repair == Repair::AfterMin && new.repair != Repair::None {
+            lighter.repairable_from = earlier(w.repairable_from, new.repairable_from, s.since_day());
+        }
+        let key = |x: &Window| (x.last_day, x.shown_until, x.repairable_from);
+        if key(&lighter) == key(&w) {
+            return w;
+        }
+        let mut w = if s.choice == "lighter" {
+            lighter.reasons.push(format!("自{}起按{}计算:{}", cn(s.since_day()), later.name, new.reasons.join(";")));
+            lighter
+        } else {
+            w
+        };
+        w.applied(Some(s));
+        w
+    }
+
+    /// Where the period starts: the decision date, or under a regime counting from publication the publication
+    /// date, else the day the platform first received the record, else the decision date — with a note.
+    fn start(
+        regime: &Regime,
+        rule: &ItemRule,
+        decided: Date,
+        fields: &BTreeMap<String, String>,
+        received: Option<Date>,
+    ) -> (Date, Option<String>) {
+        if regime.start == Start::Decision {
+            return (decided, None);
+        }
+        let published = rule.published_field.as_ref().and_then(|f| fields.get(f)).and_then(|v| parse_date(v));
+        match (published, received) {
+            (Some(p), _) => (p, Some(format!("公示期限自公示之日({})起计算", cn(p)))),
+            (None, Some(r)) => (r, Some(format!("未报送公示日期,公示期限自本平台收到该信息之日({})起计算", cn(r)))),
+            (None, None) => (decided, Some("未报送公示日期,也无接收日期,公示期限暂自决定之日起计算".to_string())),
+        }
     }
 
     fn build(
@@ -546,22 +909,36 @@ impl Publicity {
         regime: &Regime,
         c: Classified,
         from: Date,
-        fields: Option<&BTreeMap<String, String>>,
+        fields: &BTreeMap<String, String>,
+        received: Option<Date>,
     ) -> Window {
-        let date_of = |f: &String| fields.and_then(|x| x.get(f)).and_then(|v| parse_date(v));
+        let date_of = |f: &String| fields.get(f).and_then(|v| parse_date(v));
         let Some(class) = c.class else {
             let mut w = Window::unlimited(Some(from));
             w.last_day = rule.until.iter().filter_map(date_of).min();
             w.shown_until = w.last_day;
             return w;
         };
+        let (start, start_note) = Self::start(regime, rule, from, fields, received);
         let k = regime.class(class);
-        let min = c.min_months.or(k.min_months).unwrap_or(0);
+        let mut repair = c.repair.or(rule.repair).unwrap_or(k.repair);
+        let mut reasons = c.reasons;
+        let mut verified = c.verified && regime.verified;
+        let mut min = c.min_months.or(k.min_months).unwrap_or(0);
+        let basis = rule.basis_field.as_ref().and_then(|f| fields.get(f));
+        if let (Some(m), Some(basis), Repair::AfterMin) = (&regime.sector_min, basis, repair)
+            && let Some((sector, law)) = self.sector_of(basis, &m.sectors)
+            && min < m.months
+        {
+            min = m.months;
+            reasons.push(format!("处罚依据引用《{law}》,属{sector}领域,最短公示期{}个月", m.months));
+            verified &= self.sectors.iter().filter(|s| s.name == sector).all(|s| s.verified);
+        }
         let mut last_day = match (rule.open_ended, k.max_months) {
-            (false, Some(max)) => Some(add_months(from, max) - Duration::days(1)),
+            (false, Some(max)) => Some(add_months(start, max) - Duration::days(1)),
             _ => None,
         };
-        let types = rule.type_field.as_ref().and_then(|f| fields?.get(f).cloned()).unwrap_or_default();
+        let types = rule.type_field.as_ref().and_then(|f| fields.get(f).cloned()).unwrap_or_default();
         if regime.extend_types.iter().any(|t| types.contains(t.as_str()))
             && let Some(end) = regime.extend_field.as_ref().and_then(date_of)
             && last_day.is_some_and(|l| end > l)
@@ -579,21 +956,22 @@ impl Publicity {
                 ended = Some((d, "移出(屏蔽)".to_string()));
             }
         }
-        let mut repair = rule.repair.unwrap_or(k.repair);
         let mut repair_note = rule.repair_note.clone();
         let barred: Vec<&str> =
             regime.no_repair_types.iter().map(String::as_str).filter(|t| types.contains(t)).collect();
         if !barred.is_empty() {
             repair = Repair::None;
             repair_note = Some(format!("受到{}处罚的,依{}不得提前停止公示", barred.join("、"), regime.name));
+        } else if c.repair == Some(Repair::None) {
+            repair_note = Some(format!("依{}按最长公示期限公示,公示期间不予信用修复", regime.name));
         }
         let repairable_from = match repair {
             Repair::Obligations => Some(from),
-            Repair::AfterMin => Some(add_months(from, min)),
+            Repair::AfterMin => Some(add_months(start, min)),
             Repair::None => None,
         };
-        let mut reasons = c.reasons;
         reasons.extend(k.note.clone());
+        reasons.extend(regime.note.clone());
         Window {
             class: Some(class),
             regime: Some(regime.code.clone()),
@@ -601,15 +979,18 @@ impl Publicity {
             basis: Some(regime.basis.clone()),
             published: k.published,
             from: Some(from),
+            start: Some(start),
+            start_note,
             last_day,
             ended,
-            shown_from: k.published.then_some(from),
+            shown_from: k.published.then_some(start),
             shown_until: if k.published { last_day } else { None },
             repair,
             repairable_from,
             repair_note,
             reasons,
-            verified: c.verified && regime.verified,
+            settings: vec![],
+            verified,
         }
     }
 }
@@ -617,11 +998,20 @@ impl Publicity {
 struct Classified {
     class: Option<Class>,
     min_months: Option<u32>,
+    repair: Option<Repair>,
     reasons: Vec<String>,
     verified: bool,
 }
 
 impl Window {
+    /// Names a setting that decided the window.
+    fn applied(&mut self, s: Option<&Setting>) {
+        if let Some(s) = s {
+            self.verified &= s.verified;
+            self.settings.push(Applied::of(s));
+        }
+    }
+
     fn unlimited(from: Option<Date>) -> Window {
         Window {
             class: None,
@@ -630,6 +1020,8 @@ impl Window {
             basis: None,
             published: true,
             from,
+            start: from,
+            start_note: None,
             last_day: None,
             ended: None,
             shown_from: from,
@@ -638,6 +1030,7 @@ impl Window {
             repairable_from: None,
             repair_note: Some("非失信信息,无需信用修复".into()),
             reasons: vec![],
+            settings: vec![],
             verified: true,
         }
     }
@@ -658,7 +1051,7 @@ mod tests {
 
     fn penalty(p: &Publicity, dept: &str, decided: Date, f: &[(&str, &str)]) -> Window {
         let f = fields(f);
-        p.window(&Facts { item: "xzcf", department: dept, fields: &f, decided_on: Some(decided) })
+        p.window(&Facts { item: "xzcf", department: dept, fields: &f, decided_on: Some(decided), received_on: None })
     }
 
     /// (decided, class, regime, published, repairable_from, last day).
@@ -669,90 +1062,28 @@ mod tests {
     fn every_class_under_every_regime() {
         let p = rules();
         let table: &[Row] = &[
-            // 527号 (before 2021): 一般 3m–1y, 严重 6m–3y; 轻微 as 一般.
-            (
-                date!(2020 - 03 - 15),
-                Class::轻微,
-                "2019",
-                true,
-                Some(date!(2020 - 06 - 15)),
-                Some(date!(2021 - 03 - 14)),
-            ),
-            (
-                date!(2020 - 03 - 15),
-                Class::一般,
-                "2019",
-                true,
-                Some(date!(2020 - 06 - 15)),
-                Some(date!(2021 - 03 - 14)),
-            ),
-            (
-                date!(2020 - 03 - 15),
-                Class::严重,
-                "2019",
-                true,
-                Some(date!(2020 - 09 - 15)),
-                Some(date!(2023 - 03 - 14)),
-            ),
+            // 527号 (2019-07-01 – 2023-04-30): 一般 3m–1y, 严重 6m–3y; 轻微 as 一般.
+            (date!(2020 - 03 - 15), Class::轻微, "527", true, Some(date!(2020 - 06 - 15)), Some(date!(2021 - 03 - 14))),
+            (date!(2020 - 03 - 15), Class::一般, "527", true, Some(date!(2020 - 06 - 15)), Some(date!(2021 - 03 - 14))),
+            (date!(2020 - 03 - 15), Class::严重, "527", true, Some(date!(2020 - 09 - 15)), Some(date!(2023 - 03 - 14))),
             (
                 date!(2016 - 01 - 01),
                 Class::一般,
-                "2019",
+                "pre2019",
                 true,
                 Some(date!(2016 - 04 - 01)),
                 Some(date!(2016 - 12 - 31)),
             ),
-            // 2021–2026: 轻微 not published, 一般 3m–3y, 严重 1y–3y.
-            (date!(2021 - 01 - 01), Class::轻微, "2021", false, Some(date!(2021 - 01 - 01)), None),
-            (
-                date!(2024 - 02 - 29),
-                Class::一般,
-                "2021",
-                true,
-                Some(date!(2024 - 05 - 29)),
-                Some(date!(2027 - 02 - 27)),
-            ),
-            (
-                date!(2026 - 03 - 31),
-                Class::严重,
-                "2021",
-                true,
-                Some(date!(2027 - 03 - 31)),
-                Some(date!(2029 - 03 - 30)),
-            ),
+            // 527号 still in 2021 (the 2021 信用中国 practice is not confirmed).
+            (date!(2021 - 01 - 01), Class::轻微, "527", true, Some(date!(2021 - 04 - 01)), Some(date!(2021 - 12 - 31))),
+            // 58号 (2023-05-01 – 2026-03-31): every penalty 3m–3y.
+            (date!(2024 - 02 - 29), Class::一般, "58", true, Some(date!(2024 - 05 - 29)), Some(date!(2027 - 02 - 27))),
+            (date!(2026 - 03 - 31), Class::严重, "58", true, Some(date!(2026 - 06 - 30)), Some(date!(2029 - 03 - 30))),
             // 36号 from 2026-04-01: 轻微 not published (≤ 3 months), 一般 3m–1y, 严重 1y–3y.
-            (
-                date!(2026 - 04 - 01),
-                Class::轻微,
-                "2026",
-                false,
-                Some(date!(2026 - 04 - 01)),
-                Some(date!(2026 - 06 - 30)),
-            ),
-            (
-                date!(2026 - 04 - 10),
-                Class::一般,
-                "2026",
-                true,
-                Some(date!(2026 - 07 - 10)),
-                Some(date!(2027 - 04 - 09)),
-            ),
-            (
-                date!(2026 - 11 - 30),
-                Class::一般,
-                "2026",
-                true,
-                Some(date!(2027 - 02 - 28)),
-                Some(date!(2027 - 11 - 29)),
-            ),
-            (
-                date!(2026 - 04 - 10),
-                Class::严重,
-                "2026",
-                true,
-                Some(date!(2027 - 04 - 10)),
-                Some(date!(2029 - 04 - 09)),
-            ),
+            (date!(2026 - 04 - 01), Class::轻微, "36", false, Some(date!(2026 - 04 - 01)), Some(date!(2026 - 06 - 30))),
+            (date!(2026 - 04 - 10), Class::一般, "36", true, Some(date!(2026 - 07 - 10)), Some(date!(2027 - 04 - 09))),
+            (date!(2026 - 11 - 30), Class::一般, "36", true, Some(date!(2027 - 02 - 28)), Some(date!(2027 - 11 - 29))),
+            (date!(2026 - 04 - 10), Class::严重, "36", true, Some(date!(2027 - 04 - 10)), Some(date!(2029 - 04 - 09))),
         ];
         // 总局令第45号 for market regulation: 轻微 (警告) not published; 一般 3 months fixed; 严重 3 years, repair after 6 months.
         let samr: &[Row] = &[
@@ -766,18 +1097,11 @@ mod tests {
                 Some(date!(2026 - 11 - 06)),
                 Some(date!(2029 - 05 - 05)),
             ),
-            (
-                date!(2021 - 08 - 31),
-                Class::一般,
-                "2021",
-                true,
-                Some(date!(2021 - 11 - 30)),
-                Some(date!(2024 - 08 - 30)),
-            ),
+            (date!(2021 - 08 - 31), Class::一般, "527", true, Some(date!(2021 - 11 - 30)), Some(date!(2022 - 08 - 30))),
         ];
         for (rows, dept) in [(table, "西宁市生态环境局"), (samr, "西宁市市场监督管理局")] {
             for &(decided, class, regime, published, repairable, last) in rows {
-                let w = p.window_for_class("xzcf", class, decided, dept).unwrap();
+                let w = p.window_for_class("xzcf", class, decided, dept, &BTreeMap::new()).unwrap();
                 let at = format!("{decided} {class}");
                 assert_eq!(w.regime.as_deref(), Some(regime), "{at}");
                 assert_eq!(w.published, published, "{at}");
@@ -832,7 +1156,7 @@ mod tests {
         assert_eq!((ban.last_day, ban.repair, ban.repairable_from), (Some(date!(2031 - 05 - 05)), Repair::None, None));
         // Before order 45 took effect, the general regime applies.
         let old = penalty(&p, samr, date!(2021 - 08 - 31), &[("CF_CFLB", "警告")]);
-        assert_eq!(old.regime.as_deref(), Some("2021"));
+        assert_eq!(old.regime.as_deref(), Some("527"));
     }
 
     #[test]
@@ -846,10 +1170,12 @@ mod tests {
         assert_eq!(w(&[("CF_CFLB", "罚款"), ("CF_XDR_LB", "自然人"), ("CF_NR_FK", "0.2")]).class, Some(Class::一般));
         let both = w(&[("CF_CFLB", "警告;罚款"), org, ("CF_NR_FK", "5")]);
         assert_eq!(both.class, Some(Class::一般));
-        assert_eq!(both.reasons.len(), 2, "both reasons are kept: {:?}", both.reasons);
+        assert_eq!(both.reasons.len(), 3, "both reasons are kept, and the fallback said: {:?}", both.reasons);
+        assert!(both.reasons[2].starts_with("未取得该部门的分类标准,按通用标准"), "{:?}", both.reasons);
+        assert!(!both.verified, "the general table standing in for the department's is not confirmed");
         assert_eq!(w(&[("CF_CFLB", "罚款、吊销许可证件"), org, ("CF_NR_FK", "5")]).class, Some(Class::严重));
         assert_eq!(w(&[("CF_CFLB", "罚款"), org, ("CF_NR_FK", "300")]).class, Some(Class::严重), "巨额罚款");
-        // The 2021 regime's sector rule: 安全生产 penalties have a one-year minimum.
+        // 58号's sector rule: 安全生产 penalties have a one-year minimum.
         let safety = [("CF_CFLB", "罚款"), org, ("CF_NR_FK", "5"), ("CF_YJ", "《安全生产法》第九十九条")];
         let old = penalty(&p, "西宁市应急管理局", date!(2024 - 06 - 01), &safety);
         assert_eq!(old.repairable_from, Some(date!(2025 - 06 - 01)));
@@ -869,6 +1195,7 @@ mod tests {
                 department: "西宁市中级人民法院",
                 fields: &f,
                 decided_on: Some(date!(2026 - 05 - 01)),
+                received_on: None,
             })
         };
         let court = w("sxbzxr", &[]);
@@ -890,7 +1217,8 @@ mod tests {
     #[test]
     fn states_on_their_boundary_days() {
         let p = rules();
-        let w = p.window_for_class("xzcf", Class::一般, date!(2026 - 04 - 10), "西宁市税务局").unwrap();
+        let w =
+            p.window_for_class("xzcf", Class::一般, date!(2026 - 04 - 10), "西宁市税务局", &BTreeMap::new()).unwrap();
         let st = |mark: Option<&Mark>, disputed, day| w.status("行政处罚", mark, disputed, day);
         assert_eq!(st(None, false, date!(2026 - 04 - 10)).state, State::公示中);
         let last = st(None, false, date!(2027 - 04 - 09));
@@ -909,7 +1237,7 @@ mod tests {
         assert!(!fixed.state.public());
         let revoked = Mark { kind: "revoked".into(), ..mark };
         assert_eq!(st(Some(&revoked), true, date!(2026 - 08 - 01)).state, State::已撤销);
-        let minor = p.window_for_class("xzcf", Class::轻微, date!(2026 - 04 - 10), "").unwrap();
+        let minor = p.window_for_class("xzcf", Class::轻微, date!(2026 - 04 - 10), "", &BTreeMap::new()).unwrap();
         let m = minor.status("行政处罚", None, false, date!(2026 - 04 - 10));
         assert_eq!((m.state, m.state.public(), m.counts), (State::不予公示, false, true));
     }
@@ -920,7 +1248,12 @@ mod tests {
         let text = crate::embedded::FILES.iter().find(|(n, _)| *n == "publicity.toml").map(|(_, t)| *t).unwrap();
         for (from, to) in [
             ("until = \"2026-04-01\"", "until = \"2026-05-01\""),
-            ("field = \"CF_YJ\"", "field = \"CF_NOSUCH\""),
+            ("field = \"CF_CXLX\"", "field = \"CF_NOSUCH\""),
+            ("laws = [\"消防法\"", "laws = [\"消防\""),
+            ("choice = \"decision_date\"", "choice = \"sometimes\""),
+            ("choice = \"samr45\"", "choice = \"nosuch\""),
+            ("code = \"transition_2026\"", "code = \"transition\""),
+            ("sectors = [\"食品\", \"药品\", \"特种设备\"]", "sectors = [\"食品\", \"水产\"]"),
             ("code = \"yzsx\"", "code = \"nosuch\""),
             (
                 "{ name = \"严重\", published = true, min_months = 12, max_months = 36",
@@ -961,7 +1294,7 @@ mod props {
             f.insert("CF_NR_FK".to_string(), format!("{}.{:02}", fine / 100, fine % 100));
             f.insert("CF_XDR_LB".to_string(), if person { "自然人" } else { "法人及非法人组织" }.to_string());
             let dept = if samr { "西宁市市场监督管理局" } else { "西宁市交通运输局" };
-            let w = p.window(&Facts { item: "xzcf", department: dept, fields: &f, decided_on: Some(decided) });
+            let w = p.window(&Facts { item: "xzcf", department: dept, fields: &f, decided_on: Some(decided), received_on: None });
             prop_assert!(w.class.is_some());
             if let Some(l) = w.last_day {
                 prop_assert!(l >= decided);

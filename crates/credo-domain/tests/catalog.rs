@@ -52,7 +52,8 @@ fn every_item_loads_and_has_its_fields() {
         assert!(!item.fields.is_empty());
         assert!(!item.natural_key.is_empty());
     }
-    assert_eq!(c.item("xzcf").unwrap().fields.len(), 30);
+    // The 30 national items plus 公示日期, 程序类型 and 涉及特定严重失信行为 (publicity rules, issue 12).
+    assert_eq!(c.item("xzcf").unwrap().fields.len(), 33);
 }
 
 #[test]
@@ -64,7 +65,7 @@ fn a_good_penalty_validates_and_normalises() {
     assert_eq!(rec.fields["CF_CFLB"], "警告;罚款");
     assert_eq!(rec.subject.uscc.as_deref(), Some("91630100MA7X00018G"));
     assert_eq!(rec.subject.kind, SubjectKind::Organisation);
-    assert_eq!(rec.natural_key, "宁市监罚〔2025〕12号");
+    assert_eq!(rec.natural_key, "宁市监罚〔2025〕12号|11630100MB174225XT", "文书号 and 处罚机关代码");
     assert_eq!(rec.decided_on, Some(date!(2025 - 06 - 01)));
     assert_eq!(rec.source_uscc.as_deref(), Some("11630100MB174225XT"));
 }
@@ -259,4 +260,153 @@ fn other_items_year_region_and_order_rules() {
         c.item("yzsx").unwrap().validate(&listing, &ctx).unwrap_err().into_iter().map(|i| i.code).collect();
     assert!(codes.contains(&"removal_reason_required".to_string()), "{codes:?}");
     assert!(codes.contains(&"removal_after_listing".to_string()), "{codes:?}");
+}
+
+/// One law case about keys, codes and disclosure: the penalty row with `changes`, what it must come out as.
+struct Case {
+    name: &'static str,
+    source: &'static str,
+    changes: Vec<(&'static str, &'static str)>,
+    /// `Ok(field → normalised value)` or `Err(field, issue code)`.
+    expected: Result<Vec<(&'static str, &'static str)>, (&'static str, &'static str)>,
+}
+
+#[test]
+fn numeric_codes_are_accepted_as_aliases() {
+    const PERSON: [(&str, &str); 3] =
+        [("CF_XDR_MC", "李四"), ("CF_XDR_SHXYM", ""), ("CF_XDR_ZJHM", "630102199001011235")];
+    // law-case table
+    let cases = vec![
+        Case {
+            name: "行政相对人类别 01 = 法人及非法人组织",
+            source: "STANDARDS §13.3(数字代码作为别名);§4.3 取值",
+            changes: vec![("CF_XDR_LB", "01")],
+            expected: Ok(vec![("CF_XDR_LB", "法人及非法人组织")]),
+        },
+        Case {
+            name: "行政相对人类别 02、证件类型 01:自然人的身份证号按 GB 11643 校验后接受",
+            source: "STANDARDS §13.3;§2(GB 11643-1999)",
+            changes: [PERSON.as_slice(), &[("CF_XDR_LB", "02"), ("CF_XDR_ZJLX", "01")]].concat(),
+            expected: Ok(vec![("CF_XDR_LB", "自然人"), ("CF_XDR_ZJLX", "身份证")]),
+        },
+        Case {
+            name: "证件类型 01 的号码校验位错误:按身份证拒收",
+            source: "STANDARDS §13.3;§2.2(ISO 7064 MOD 11-2)",
+            changes: [
+                PERSON.as_slice(),
+                &[("CF_XDR_LB", "02"), ("CF_XDR_ZJLX", "01"), ("CF_XDR_ZJHM", "630102199001011234")],
+            ]
+            .concat(),
+            expected: Err(("CF_XDR_ZJHM", "invalid_checksum")),
+        },
+        Case {
+            name: "证件类型 02 = 护照号",
+            source: "STANDARDS §13.3(证件类型 01–05);§4.3",
+            changes: [PERSON.as_slice(), &[("CF_XDR_LB", "02"), ("CF_XDR_ZJLX", "02"), ("CF_XDR_ZJHM", "E12345678")]]
+                .concat(),
+            expected: Ok(vec![("CF_XDR_ZJLX", "护照号"), ("CF_XDR_ZJHM", "E12345678")]),
+        },
+        Case {
+            name: "行政相对人类别 03 = 个体工商户",
+            source: "STANDARDS §13.3;§4.3",
+            changes: vec![("CF_XDR_LB", "03"), ("CF_XDR_SHXYM", "92630102MA7X000265")],
+            expected: Ok(vec![("CF_XDR_LB", "个体工商户")]),
+        },
+        Case {
+            name: "行政相对人类别 04 未定义:拒收",
+            source: "STANDARDS §13.3 列出 01–04,但 §4.3 只有三个取值,04 对应什么未确认",
+            changes: vec![("CF_XDR_LB", "04")],
+            expected: Err(("CF_XDR_LB", "invalid_enum")),
+        },
+        Case {
+            name: "不带前导零的 1:标准未允许,拒收",
+            source: "STANDARDS §13.3(代码为两位 01–04)",
+            changes: vec![("CF_XDR_LB", "1")],
+            expected: Err(("CF_XDR_LB", "invalid_enum")),
+        },
+        Case {
+            name: "处罚机关统一社会信用代码是自然键的一部分,必须填写",
+            source: "STANDARDS §13.2.7;§4.3(CF_CFJGDM 必填)",
+            changes: vec![("CF_CFJGDM", "")],
+            expected: Err(("CF_CFJGDM", "required")),
+        },
+    ];
+    let c = catalog();
+    let item = c.item("xzcf").unwrap();
+    for case in cases {
+        let mut row = xzcf_row();
+        for (k, v) in &case.changes {
+            row.insert(k.to_string(), v.to_string());
+        }
+        let got = item.validate(&row, &c.context(date!(2026 - 11 - 25)));
+        match (&case.expected, got) {
+            (Ok(want), Ok(rec)) => {
+                for (k, v) in want {
+                    assert_eq!(rec.fields.get(*k).map(String::as_str), Some(*v), "{} ({})", case.name, case.source);
+                }
+            }
+            (Err((field, code)), Err(issues)) => assert!(
+                issues.iter().any(|i| i.field.as_deref() == Some(*field) && i.code == *code),
+                "{} ({}): {issues:?}",
+                case.name,
+                case.source
+            ),
+            (want, got) => panic!("{} ({}): expected {want:?}, got {got:?}", case.name, case.source),
+        }
+    }
+    // The subject of a row with codes is a person keyed by the ID number.
+    let mut row = xzcf_row();
+    row.extend(
+        PERSON.iter().chain(&[("CF_XDR_LB", "02"), ("CF_XDR_ZJLX", "01")]).map(|(k, v)| (k.to_string(), v.to_string())),
+    );
+    let rec = item.validate(&row, &c.context(date!(2026 - 11 - 25))).unwrap();
+    assert_eq!((rec.subject.kind, rec.subject.ric.as_deref()), (SubjectKind::Person, Some("630102199001011235")));
+}
+
+#[test]
+fn natural_keys_hold_the_deciding_authority_and_are_required() {
+    let c = catalog();
+    // Every key field of every item is required (a key with an empty part would merge records).
+    for item in c.items.values() {
+        for k in &item.natural_key {
+            assert!(item.field(k).unwrap().required, "{}: key field {k} must be required", item.code);
+        }
+    }
+    for (item, key) in [
+        ("xzcf", vec!["CF_WSH", "CF_CFJGDM"]),
+        ("xzxk", vec!["XK_WSH", "XK_XKJGDM"]),
+        ("yzsx", vec!["YZ_LRWSH", "YZ_RDJGDM"]),
+        ("jyyc", vec!["YC_LRWSH", "YC_ZCJGDM"]),
+        ("sxjl", vec!["HM_RDWH", "HM_RDJGDM"]),
+        ("xycn", vec!["CN_CNBH", "CN_SLDWDM"]),
+        // 案号 carries the court (法院代字): unique across courts by itself.
+        ("sxbzxr", vec!["ZX_AH"]),
+    ] {
+        assert_eq!(c.item(item).unwrap().natural_key, key, "{item} (STANDARDS §13.2.7)");
+    }
+    let item = c.item("xzcf").unwrap();
+    let ctx = c.context(date!(2026 - 11 - 25));
+    let city = item.validate(&xzcf_row(), &ctx).unwrap();
+    let mut row = xzcf_row();
+    row.insert("CF_CFJGDM".into(), "11630102MB174225XP".into());
+    let district = item.validate(&row, &ctx).unwrap();
+    assert_eq!(city.natural_key, "宁市监罚〔2025〕12号|11630100MB174225XT");
+    assert_ne!(city.natural_key, district.natural_key, "same 文书号, two authorities: two keys");
+    assert_eq!(item.natural_key_of(&city.fields), city.natural_key, "one function computes the key");
+}
+
+#[test]
+fn disclosure_is_set_per_subject_kind() {
+    use credo_domain::catalog::Disclosure;
+    let c = catalog();
+    let xzcf = c.item("xzcf").unwrap();
+    assert_eq!(xzcf.disclosure_for(SubjectKind::Organisation), Disclosure::公开, "双公示 (STANDARDS §4.1)");
+    assert_eq!(xzcf.disclosure_for(SubjectKind::IndividualBusiness), Disclosure::公开);
+    // Not confirmed that a city portal may publish persons' penalties (STANDARDS §13.3, 个人信息保护法 第二十五条):
+    // the more private choice, marked unverified with its reason.
+    let rule = xzcf.kind_disclosure(SubjectKind::Person).unwrap();
+    assert_eq!((rule.disclosure, rule.verified), (Disclosure::政务共享, false));
+    assert!(rule.reason.contains("未确认") && rule.basis.contains("个人信息保护法"), "{rule:?}");
+    // 失信被执行人 are published with persons' names by the courts (法释〔2017〕7号 第六条、第七条).
+    assert_eq!(c.item("sxbzxr").unwrap().disclosure_for(SubjectKind::Person), Disclosure::公开);
 }

@@ -4,14 +4,26 @@
 //! Answers for today come from the in-memory [`Index`] (built from the store at start, kept current from the
 //! change feed), so a check touches the store only to log itself. Answers `as_of` an earlier day replay what the
 //! store had received by then ([`credo_store::Store::subject_records_as_of`]); both paths share [`evaluate`].
+//!
+//! **Persons reached through another subject's records** (the 法定代表人 or 实际控制人 of a unit under a 限制消费令,
+//! 法释〔2015〕17号 第三条): a record that carries a person's ID number is indexed under the number's blind index
+//! (HMAC-SM3, [`credo_store::Vault::blind`]), never the number itself; a check of a person by 居民身份证号码 finds
+//! those records exactly, and the measure applies. Where a record carries only a name for the role, a person with the
+//! same name is **not** decided on: namesakes are common (张伟 …), and a wrong 禁止 or 限制 harms someone who owes
+//! nothing. Such records come back in `name_only`, marked 「仅姓名相同,未作为核查结论,须人工核实身份」, so that the
+//! department can verify them by hand.
+//!
+//! **Statutory facts** (`counts_when_unpublished`, e.g. 政府采购法 第二十二条 重大违法记录 within three years) count
+//! although the record is no longer public (period over, repaired); the evidence says so. A revoked (撤销) record
+//! never counts.
 
 use std::collections::{BTreeMap, HashMap};
 
 use credo_domain::catalog::{Catalog, SubjectKind};
-use credo_domain::measures::{Decision, Fact, Hit, Measure, Measures, Reach};
+use credo_domain::measures::{BasisStatus, Decision, Fact, Hit, Measure, Measures, Reach};
 use credo_domain::name::normalize_name;
 use credo_domain::publicity::Mark;
-use credo_store::{Department, NewCheck, RecordView, Subject};
+use credo_store::{Department, NewCheck, RecordView, Subject, Vault};
 use rand::Rng;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -26,7 +38,7 @@ use crate::public::{display_code, mask_ids};
 pub const MAX_SUBJECTS: usize = 10_000;
 const PAGE: i64 = 50_000;
 
-/// A record as the index keeps it: only the fields the measures read.
+/// A record as the index keeps it: only the fields the measures read, and the persons it names beside its subject.
 #[derive(Debug, Clone)]
 pub struct Indexed {
     pub record_id: i64,
@@ -36,13 +48,41 @@ pub struct Indexed {
     pub decided_on: Option<Date>,
     /// The days the record counts at all (its publicity period, `catalog/publicity.toml`), `[from, last]`.
     pub period: (Option<Date>, Option<Date>),
-    /// From this day the record is repaired or revoked and counts no more.
-    pub lifted_on: Option<Date>,
+    /// From this day the record is repaired and is no longer public.
+    pub repaired_on: Option<Date>,
+    /// The decision was revoked (撤销): the record never counts.
+    pub revoked: bool,
+    /// The persons the record names for measures that reach them (法定代表人, 实际控制人 …).
+    pub persons: Vec<IndexedPerson>,
+}
+
+/// A person a record names beside its subject, as the index keeps them: the blind index of their ID number, or,
+/// where the record carries none, their normalised name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct IndexedPerson {
+    pub reach: Reach,
+    /// The name field the person comes from (see [`credo_domain::measures::NamedPerson`]).
+    pub field: String,
+    pub key: Option<String>,
+    pub name_norm: Option<String>,
+}
+
+impl IndexedPerson {
+    fn named(&self) -> credo_domain::measures::NamedPerson {
+        // The measure only needs the role and the field; numbers and names stay in the index's form.
+        credo_domain::measures::NamedPerson {
+            reach: self.reach,
+            field: self.field.clone(),
+            id_number: None,
+            name: None,
+        }
+    }
 }
 
 impl Indexed {
-    /// The index's form of a stored record (`None` for items no measure reads).
-    pub fn from_view(catalog: &Catalog, r: &RecordView) -> Option<Indexed> {
+    /// The index's form of a stored record (`None` for items no measure reads). Person ID numbers are kept only as
+    /// their blind index.
+    pub fn from_view(catalog: &Catalog, vault: &Vault, r: &RecordView) -> Option<Indexed> {
         let wanted = catalog.measures.fields.get(&r.item)?;
         let item = catalog.item(&r.item)?;
         let fields: BTreeMap<String, String> =
@@ -50,6 +90,24 @@ impl Indexed {
         let decided_on =
             item.decision_date.as_ref().and_then(|d| fields.get(d)).and_then(|v| credo_domain::value::parse_date(v));
         let w = crate::public::window(catalog, r);
+        let mark = Mark::of(&r.fields);
+        let mut persons: Vec<IndexedPerson> = catalog
+            .measures
+            .measures
+            .iter()
+            .flat_map(|m| &m.trigger)
+            .filter(|t| t.item == r.item)
+            .flat_map(|t| t.persons(&r.fields))
+            .map(|p| IndexedPerson {
+                reach: p.reach,
+                field: p.field,
+                key: p.id_number.map(|n| vault.blind(&n)),
+                name_norm: p.name.map(|n| normalize_name(&n)).filter(|n| !n.is_empty()),
+            })
+            .filter(|p| p.key.is_some() || p.name_norm.is_some())
+            .collect();
+        persons.sort();
+        persons.dedup();
         Some(Indexed {
             record_id: r.id,
             version: r.version,
@@ -57,41 +115,56 @@ impl Indexed {
             fields,
             decided_on,
             period: (w.from, w.last_day),
-            lifted_on: Mark::of(&r.fields).map(|m| m.on),
+            repaired_on: mark.as_ref().filter(|m| m.kind != "revoked").map(|m| m.on),
+            revoked: mark.is_some_and(|m| m.kind == "revoked"),
+            persons,
         })
     }
 
-    /// Whether the record counts on `day`: within its publicity period, neither repaired nor revoked. The
-    /// measures' own windows apply on top.
+    /// Whether the record is public on `day`: within its publicity period, neither repaired nor revoked. Only
+    /// measures that count statutory facts look past this (and never past a revocation).
     pub fn counts(&self, day: Date) -> bool {
         let (from, last) = self.period;
-        from.is_none_or(|f| f <= day) && last.is_none_or(|l| day <= l) && self.lifted_on.is_none_or(|m| day < m)
+        !self.revoked
+            && from.is_none_or(|f| f <= day)
+            && last.is_none_or(|l| day <= l)
+            && self.repaired_on.is_none_or(|m| day < m)
     }
 
-    fn fact(&self) -> Fact<'_> {
+    fn fact(&self, day: Date) -> Fact<'_> {
         Fact {
             record_id: self.record_id,
             version: self.version,
             item: &self.item,
             fields: &self.fields,
             decided_on: self.decided_on,
+            public: self.counts(day),
         }
     }
+}
 
-    /// The normalised names of the legal representatives a measure may reach through this record.
-    fn representatives(&self, measures: &Measures) -> Vec<String> {
-        let mut out: Vec<String> = measures
-            .measures
-            .iter()
-            .flat_map(|m| &m.trigger)
-            .filter(|t| t.item == self.item)
-            .filter_map(|t| self.fields.get(t.representative.as_ref()?))
-            .map(|n| normalize_name(n))
-            .filter(|n| !n.is_empty())
-            .collect();
-        out.sort();
-        out.dedup();
-        out
+/// A person asked about, as the index finds them: the blind index of their 居民身份证号码 and their normalised name.
+#[derive(Debug, Clone, Default)]
+pub struct PersonKey {
+    pub key: Option<String>,
+    pub name_norm: Option<String>,
+}
+
+/// How a record names the person asked about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Match {
+    IdNumber,
+    NameOnly,
+}
+
+impl PersonKey {
+    /// How `p` names this person, if it does: by ID number, or by name where the record has no number.
+    fn matches(&self, p: &IndexedPerson) -> Option<Match> {
+        match (&p.key, &self.key) {
+            (Some(a), Some(b)) if a == b => Some(Match::IdNumber),
+            (Some(_), _) => None,
+            (None, _) => (p.name_norm.is_some() && p.name_norm == self.name_norm).then_some(Match::NameOnly),
+        }
     }
 }
 
@@ -100,20 +173,29 @@ struct State {
     built: bool,
     seq: i64,
     by_subject: HashMap<i64, Vec<Indexed>>,
-    /// Legal representatives' normalised names → subjects whose records name them.
-    by_representative: HashMap<String, Vec<i64>>,
+    /// Blind indexes of persons' ID numbers → subjects whose records name them (法定代表人, 实际控制人 …).
+    by_person: HashMap<String, Vec<i64>>,
+    /// Normalised names of persons named without an ID number → subjects whose records name them.
+    by_person_name: HashMap<String, Vec<i64>>,
     subject_of: HashMap<i64, i64>,
 }
 
 impl State {
-    fn put(&mut self, measures: &Measures, subject: i64, rec: Indexed) {
+    fn put(&mut self, subject: i64, rec: Indexed) {
         if let Some(old) = self.subject_of.insert(rec.record_id, subject)
             && let Some(list) = self.by_subject.get_mut(&old)
         {
             list.retain(|r| r.record_id != rec.record_id);
         }
-        for name in rec.representatives(measures) {
-            let subjects = self.by_representative.entry(name).or_default();
+        // Stale entries (a later version no longer names the person) are harmless: a match is checked against the
+        // subject's current records.
+        for p in &rec.persons {
+            let (map, key) = match (&p.key, &p.name_norm) {
+                (Some(k), _) => (&mut self.by_person, k),
+                (None, Some(n)) => (&mut self.by_person_name, n),
+                (None, None) => continue,
+            };
+            let subjects = map.entry(key.clone()).or_default();
             if !subjects.contains(&subject) {
                 subjects.push(subject);
             }
@@ -150,8 +232,10 @@ impl Index {
                         let Some(last) = page.last() else { break };
                         after = last.id;
                         for r in &page {
-                            if let (Some(sid), Some(rec)) = (r.subject_id, Indexed::from_view(&app.catalog, r)) {
-                                st.put(&app.catalog.measures, sid, rec);
+                            if let (Some(sid), Some(rec)) =
+                                (r.subject_id, Indexed::from_view(&app.catalog, &app.vault, r))
+                            {
+                                st.put(sid, rec);
                             }
                         }
                     }
@@ -187,8 +271,8 @@ impl Index {
             let records = app.store.records_by_ids(&ids).await?;
             let mut st = self.state.write().await;
             for r in &records {
-                if let (Some(sid), Some(rec)) = (r.subject_id, Indexed::from_view(&app.catalog, r)) {
-                    st.put(&app.catalog.measures, sid, rec);
+                if let (Some(sid), Some(rec)) = (r.subject_id, Indexed::from_view(&app.catalog, &app.vault, r)) {
+                    st.put(sid, rec);
                     n += 1;
                 }
             }
@@ -198,18 +282,21 @@ impl Index {
         Ok(n)
     }
 
-    /// The subject's indexed records, and those of subjects whose records name it as legal representative.
-    async fn facts(&self, subject: &Subject) -> (Vec<Indexed>, Vec<(i64, Vec<Indexed>)>) {
+    /// The subject's indexed records (none for a person the store knows only from others' records), and those of
+    /// subjects whose records name the person asked about (by ID number, or by name where they carry none).
+    async fn facts(&self, subject: Option<i64>, person: &PersonKey) -> (Vec<Indexed>, Vec<(i64, Vec<Indexed>)>) {
         let st = self.state.read().await;
-        let own = st.by_subject.get(&subject.id).cloned().unwrap_or_default();
-        let mut via = Vec::new();
-        if subject.kind == SubjectKind::Person {
-            for other in st.by_representative.get(&subject.name_norm).into_iter().flatten() {
-                if *other != subject.id {
-                    via.push((*other, st.by_subject.get(other).cloned().unwrap_or_default()));
-                }
+        let own = subject.and_then(|id| st.by_subject.get(&id)).cloned().unwrap_or_default();
+        let mut others: Vec<i64> = Vec::new();
+        let by_key = person.key.as_ref().and_then(|k| st.by_person.get(k));
+        let by_name = person.name_norm.as_ref().and_then(|n| st.by_person_name.get(n));
+        for other in by_key.into_iter().chain(by_name).flatten() {
+            if Some(*other) != subject && !others.contains(other) {
+                others.push(*other);
             }
         }
+        others.sort();
+        let via = others.into_iter().map(|o| (o, st.by_subject.get(&o).cloned().unwrap_or_default())).collect();
         (own, via)
     }
 
@@ -320,12 +407,24 @@ fn when(app: &App, as_of: Option<&str>) -> Result<(Date, Option<OffsetDateTime>)
     Ok((day, (day < today).then_some(at)))
 }
 
+/// Receipt text for evidence that counts by law although it is no longer public.
+const UNPUBLISHED: &str = "该记录已不在公示期内或已信用修复,不再公示,但依法仍计入本措施";
+/// Receipt text for a record that names the person asked about by name only.
+const NAME_ONLY: &str = "该记录未载明此人证件号码,仅姓名相同,未作为核查结论,须人工核实身份";
+
+/// Through whom a measure reaches a person: the subject whose record names them, and in which role.
+struct Through<'a> {
+    subject: &'a Subject,
+    reach: Reach,
+    matched: Match,
+}
+
 /// One measure in an answer, with the records that trigger it.
 fn measure_json(
     catalog: &Catalog,
     m: &Measure,
     hits: &[&Hit<'_>],
-    via: Option<&Subject>,
+    via: Option<&Through<'_>>,
     items: &HashMap<i64, &Indexed>,
 ) -> Value {
     let evidence: Vec<Value> = hits
@@ -333,69 +432,124 @@ fn measure_json(
         .map(|h| {
             let rec = items.get(&h.record_id);
             let item = rec.map(|r| r.item.as_str()).unwrap_or("");
-            json!({
+            let mut e = json!({
                 "record_id": h.record_id, "version": h.version, "item": item,
                 "item_name": catalog.item(item).map(|i| i.name.as_str()),
                 "decided_on": rec.and_then(|r| r.decided_on).map(|d| d.to_string()),
-            })
+            });
+            if h.unpublished {
+                e["counts_by_law"] = json!(true);
+                e["note"] = json!(format!("{UNPUBLISHED}:{}", m.unpublished_reason.as_deref().unwrap_or_default()));
+            }
+            e
         })
         .collect();
+    let via = via.map(|t| {
+        let (by, note) = match t.matched {
+            Match::IdNumber => ("证件号码", None),
+            Match::NameOnly => ("姓名", Some(NAME_ONLY)),
+        };
+        json!({ "as": t.reach.label(), "reach": t.reach, "matched_by": by, "note": note,
+                "of": { "id": t.subject.id, "name": mask_ids(&t.subject.name), "code": display_code(t.subject) } })
+    });
     json!({
         "id": m.id, "name": m.name, "kind": m.kind, "decision": m.decision, "decision_label": m.decision.label(),
-        "effect": m.effect, "basis": m.basis, "reaches": m.reaches, "duration": m.duration, "applied_by": m.applied_by,
-        "via": via.map(|s| json!({ "as": "法定代表人", "of": { "id": s.id, "name": mask_ids(&s.name), "code": display_code(s) } })),
+        "effect": m.effect, "basis": m.basis, "basis_status": m.basis_status,
+        "basis_note": (m.basis_status == BasisStatus::Unconfirmed).then_some(m.basis_status.label()),
+        "reaches": m.reaches, "duration": m.duration, "applied_by": m.applied_by,
+        "via": via,
         "evidence": evidence,
     })
 }
 
-/// The answer for one resolved subject: decision and measures from its own records and, for a person, from the
-/// records that name it as legal representative (by name: the records carry no representative's ID number).
+/// A subject's records a check may use, in record order: revoked records never count; the others count while
+/// public, or by law for statutory facts.
+fn usable(recs: &[Indexed]) -> Vec<&Indexed> {
+    let mut sorted: Vec<&Indexed> = recs.iter().filter(|r| !r.revoked).collect();
+    sorted.sort_by_key(|r| r.record_id);
+    sorted
+}
+
+/// Hits by measure, in measure-id order.
+fn group<'h, 'm>(hits: &'h [Hit<'m>]) -> Vec<(&'m Measure, Vec<&'h Hit<'m>>)> {
+    let mut grouped: BTreeMap<&str, (&Measure, Vec<&Hit<'_>>)> = BTreeMap::new();
+    for h in hits {
+        grouped.entry(h.measure.id.as_str()).or_insert((h.measure, Vec::new())).1.push(h);
+    }
+    grouped.into_values().collect()
+}
+
+/// A check's answer for one subject: the decision, the measures that make it, and the records that name the person
+/// asked about by name only (never part of the decision: see the module notes).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    pub decision: Decision,
+    pub measures: Vec<Value>,
+    pub name_only: Vec<Value>,
+}
+
+/// The answer for one subject from its own records and, for a person (`person`), from the records of other
+/// subjects (`via`) that name them in a role a measure reaches.
 pub fn evaluate(
     catalog: &Catalog,
     scene: &str,
     day: Date,
     own: &[Indexed],
     via: &[(Subject, Vec<Indexed>)],
-    subject_name_norm: &str,
-) -> (Decision, Vec<Value>) {
+    person: Option<&PersonKey>,
+) -> Evaluation {
     let measures = &catalog.measures;
-    let mut decision = Decision::Clear;
-    let mut out = Vec::new();
-    let mut push = |recs: &[Indexed], through: Option<&Subject>| {
-        // Evidence in record order, whatever order the records came in.
-        let mut sorted: Vec<&Indexed> = recs.iter().filter(|r| r.counts(day)).collect();
-        sorted.sort_by_key(|r| r.record_id);
-        let facts: Vec<Fact<'_>> = sorted.iter().map(|r| r.fact()).collect();
-        let by_id: HashMap<i64, &Indexed> = recs.iter().map(|r| (r.record_id, r)).collect();
-        let mut hits = measures.hits(scene, &facts, day);
-        if through.is_some() {
-            // Only measures that reach the representative, and only records that name this person.
-            hits.retain(|h| {
-                h.measure.reaches.contains(&Reach::LegalRepresentative)
-                    && by_id.get(&h.record_id).is_some_and(|r| {
-                        h.measure.trigger.iter().filter(|t| t.item == r.item).any(|t| {
-                            t.representative
-                                .as_ref()
-                                .and_then(|f| r.fields.get(f))
-                                .is_some_and(|n| normalize_name(n) == subject_name_norm)
-                        })
-                    })
-            });
+    let mut out = Evaluation { decision: Decision::Clear, measures: Vec::new(), name_only: Vec::new() };
+    {
+        let sorted = usable(own);
+        let facts: Vec<Fact<'_>> = sorted.iter().map(|r| r.fact(day)).collect();
+        let by_id: HashMap<i64, &Indexed> = sorted.iter().map(|r| (r.record_id, *r)).collect();
+        let hits = measures.hits(scene, &facts, day);
+        out.decision = out.decision.min(Measures::decide(&hits));
+        for (m, hs) in group(&hits) {
+            out.measures.push(measure_json(catalog, m, &hs, None, &by_id));
         }
-        decision = decision.min(Measures::decide(&hits));
-        let mut grouped: BTreeMap<&str, (&Measure, Vec<&Hit<'_>>)> = BTreeMap::new();
-        for h in &hits {
-            grouped.entry(h.measure.id.as_str()).or_insert((h.measure, Vec::new())).1.push(h);
-        }
-        for (m, hs) in grouped.values() {
-            out.push(measure_json(catalog, m, hs, through, &by_id));
-        }
-    };
-    push(own, None);
-    for (s, recs) in via {
-        push(recs, Some(s));
     }
-    (decision, out)
+    let Some(person) = person else { return out };
+    for (subject, recs) in via {
+        let sorted = usable(recs);
+        let facts: Vec<Fact<'_>> = sorted.iter().map(|r| r.fact(day)).collect();
+        let by_id: HashMap<i64, &Indexed> = sorted.iter().map(|r| (r.record_id, *r)).collect();
+        // The role and the kind of match through which a record names this person for a measure.
+        let named = |m: &Measure, record_id: i64| -> Option<(Reach, Match)> {
+            let r = by_id.get(&record_id)?;
+            let mut found: Vec<(Match, Reach)> = r
+                .persons
+                .iter()
+                .filter(|p| m.names(&r.item, &p.named()))
+                .filter_map(|p| Some((person.matches(p)?, p.reach)))
+                .collect();
+            found.sort_by_key(|(k, r)| (*k != Match::IdNumber, *r));
+            found.first().map(|(k, r)| (*r, *k))
+        };
+        let hits = measures.hits_through(scene, &facts, day, |m, f| named(m, f.record_id).is_some());
+        for (m, hs) in group(&hits) {
+            // One entry per role and kind of match (a person may be both 法定代表人 and 实际控制人).
+            let mut by_role: BTreeMap<(Reach, bool), Vec<&Hit<'_>>> = BTreeMap::new();
+            for h in hs {
+                if let Some((reach, k)) = named(m, h.record_id) {
+                    by_role.entry((reach, k == Match::NameOnly)).or_default().push(h);
+                }
+            }
+            for ((reach, name_only), hs) in by_role {
+                let matched = if name_only { Match::NameOnly } else { Match::IdNumber };
+                let through = Through { subject, reach, matched };
+                let v = measure_json(catalog, m, &hs, Some(&through), &by_id);
+                if name_only {
+                    out.name_only.push(v);
+                } else {
+                    out.decision = out.decision.min(m.decision);
+                    out.measures.push(v);
+                }
+            }
+        }
+    }
+    out
 }
 
 /// A receipt number: `CK` + date + 12 random hex digits.
@@ -484,45 +638,75 @@ pub async fn run(app: &App, asker: &Asker<'_>, req: &CheckRequest) -> Result<Val
             Ok(s) => (Some(s), Vec::new()),
             Err(c) => (None, c),
         };
-        let Some(subject) = subject else {
-            lines.push((None, None));
-            let status = if candidates.is_empty() { "not_found" } else { "ambiguous" };
-            results.push(json!({ "position": position, "input": mask_ids(input), "status": status, "decision": null, "candidates": candidates }));
-            continue;
+        // A person is found in others' records by the blind index of their 居民身份证号码 (and their name, for the
+        // hints): asked by number, or known to the store as a subject with one.
+        let asked_ric = credo_domain::ids::Ric::parse(input, today).ok();
+        let person = match &subject {
+            Some(s) if s.kind == SubjectKind::Person => Some(PersonKey {
+                key: s.code.as_deref().filter(|c| !c.contains(':')).map(|c| app.vault.blind(c)),
+                name_norm: Some(s.name_norm.clone()).filter(|n| !n.is_empty()),
+            }),
+            Some(_) => None,
+            None => asked_ric.as_ref().map(|r| PersonKey { key: Some(app.vault.blind(r.as_str())), name_norm: None }),
         };
         let (own, via) = match replay {
             None => {
-                let (own, via) = app.index.facts(&subject).await;
+                let none = PersonKey::default();
+                let (own, via) =
+                    app.index.facts(subject.as_ref().map(|s| s.id), person.as_ref().unwrap_or(&none)).await;
                 let ids: Vec<i64> = via.iter().map(|(id, _)| *id).collect();
                 let subjects = app.store.subjects_by_ids(&ids).await?;
-                let via = via
+                let via: Vec<(Subject, Vec<Indexed>)> = via
                     .into_iter()
                     .filter_map(|(id, recs)| Some((subjects.iter().find(|s| s.id == id)?.clone(), recs)))
                     .collect();
                 (own, via)
             }
             Some(at) => {
-                let own = app.store.subject_records_as_of(subject.id, at).await?;
-                let own = own.iter().filter_map(|r| Indexed::from_view(&app.catalog, r)).collect();
+                let own = match &subject {
+                    Some(s) => app.store.subject_records_as_of(s.id, at).await?,
+                    None => Vec::new(),
+                };
+                let own = own.iter().filter_map(|r| Indexed::from_view(&app.catalog, &app.vault, r)).collect();
                 (own, Vec::new())
             }
         };
-        let (decision, measures) = evaluate(&app.catalog, &scene.code, day, &own, &via, &subject.name_norm);
-        lines.push((Some(subject.id), Some(decision.code().to_string())));
+        // A person the store knows only from others' records is answered when those records name them by number.
+        if subject.is_none() && via.is_empty() {
+            lines.push((None, None));
+            let status = if candidates.is_empty() { "not_found" } else { "ambiguous" };
+            results.push(json!({ "position": position, "input": mask_ids(input), "status": status, "decision": null, "candidates": candidates }));
+            continue;
+        }
+        let answer = evaluate(&app.catalog, &scene.code, day, &own, &via, person.as_ref());
+        let decision = answer.decision;
+        lines.push((subject.as_ref().map(|s| s.id), Some(decision.code().to_string())));
         events.push(credo_store::AuditEvent {
             actor: asker.actor.clone(),
             role: asker.role.clone(),
             department: asker.department.map(|d| d.uscc.clone()),
             action: format!("check.{}", scene.code),
-            target: Some(format!("subject:{}", subject.id)),
+            target: Some(match &subject {
+                Some(s) => format!("subject:{}", s.id),
+                None => format!("person:{}", mask_ids(input)),
+            }),
             purpose: Some(format!("{}({})", req.purpose.trim(), scene.name)),
             result: decision.code().to_string(),
             client: asker.client.clone(),
         });
-        results.push(json!({
-            "position": position, "input": mask_ids(input), "status": "resolved", "subject": subject_json(&subject),
-            "decision": decision, "decision_label": decision.label(), "measures": measures,
-        }));
+        let subject_value = match &subject {
+            Some(s) => subject_json(s),
+            None => json!({ "id": null, "name": null, "code": mask_ids(input), "kind": SubjectKind::Person,
+                            "kind_label": SubjectKind::Person.label(), "note": "本平台无此人作为主体的记录,据其他主体记录中载明的证件号码核查" }),
+        };
+        let mut result = json!({
+            "position": position, "input": mask_ids(input), "status": "resolved", "subject": subject_value,
+            "decision": decision, "decision_label": decision.label(), "measures": answer.measures,
+        });
+        if !answer.name_only.is_empty() {
+            result["name_only"] = json!(answer.name_only);
+        }
+        results.push(result);
     }
     if replay.is_none() {
         mark_disputed(app, &mut results).await?;

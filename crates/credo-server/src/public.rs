@@ -6,7 +6,7 @@
 //!   groups, glued to other text), is masked as well: [`mask_ids`], the one function every surface uses.
 //! * Extras (unmapped columns) are never shown.
 
-use credo_domain::catalog::{Catalog, SubjectKind};
+use credo_domain::catalog::{Catalog, Disclosure, SubjectKind};
 use credo_domain::ids::mask_middle;
 use credo_domain::masking::mask_id_numbers;
 use credo_domain::publicity::{Class, Facts, Mark, Repair, State, Window};
@@ -73,16 +73,37 @@ pub struct PublicityView {
 }
 
 /// A stored record's publicity window (`catalog/publicity.toml`): one place that turns a record into the rules' facts.
+/// The day first received is taken in Beijing time (UTC+8), the day the department and the party know.
 pub fn window(catalog: &Catalog, r: &RecordView) -> Window {
-    let facts = Facts { item: &r.item, department: &r.department_name, fields: &r.fields, decided_on: r.decided_on };
+    let received_on = Some(r.first_received_at.to_offset(time::macros::offset!(+8)).date());
+    let facts = Facts {
+        item: &r.item,
+        department: &r.department_name,
+        fields: &r.fields,
+        decided_on: r.decided_on,
+        received_on,
+    };
     catalog.publicity.window(&facts)
 }
 
-/// The publicity of a record on `today`; `disputed`: an objection is open.
+/// The publicity of a record on `today`; `disputed`: an objection is open. A record whose item is not public for
+/// its kind of subject (`disclosure_by_kind`: a person's penalty) is 不予公示 whatever its window says; it still
+/// counts for joint punishment as the window says.
 pub fn publicity(catalog: &Catalog, r: &RecordView, disputed: bool, today: Date) -> PublicityView {
     let w = window(catalog, r);
-    let name = catalog.item(&r.item).map(|i| i.name.as_str()).unwrap_or(&r.item);
-    let st = w.status(name, Mark::of(&r.fields).as_ref(), disputed, today);
+    let item = catalog.item(&r.item);
+    let name = item.map(|i| i.name.as_str()).unwrap_or(&r.item);
+    let mut st = w.status(name, Mark::of(&r.fields).as_ref(), disputed, today);
+    let kind = item.map(|i| i.subject_ref(&r.fields).kind);
+    let disclosure = item.zip(kind).map(|(i, k)| i.disclosure_for(k)).unwrap_or(Disclosure::公开);
+    let rule = item.zip(kind).and_then(|(i, k)| i.kind_disclosure(k));
+    if disclosure != Disclosure::公开 {
+        st.state = State::不予公示;
+        st.explanation = match rule {
+            Some(k) => format!("{}:{}(依据:{})", k.kind, k.reason, k.basis),
+            None => format!("{name}的公开属性为“{disclosure:?}”,不在网站公示"),
+        };
+    }
     let day = |d: Option<Date>| d.map(|d| d.to_string());
     PublicityView {
         class: w.class,
@@ -95,7 +116,7 @@ pub fn publicity(catalog: &Catalog, r: &RecordView, disputed: bool, today: Date)
         repair_note: (w.repair == Repair::None).then_some(w.repair_note).flatten(),
         regime: w.regime_name,
         counts: st.counts,
-        verified: w.verified,
+        verified: w.verified && (disclosure == Disclosure::公开 || rule.is_none_or(|k| k.verified)),
     }
 }
 
@@ -126,7 +147,9 @@ pub fn subject(catalog: &Catalog, s: &Subject) -> PublicSubject {
 /// record is shown today is `publicity.state.public()`: the caller decides (a department sees its own records).
 pub fn record(catalog: &Catalog, r: &RecordView, disputed: bool, today: Date) -> Option<PublicRecord> {
     let item = catalog.item(&r.item)?;
-    if item.disclosure != credo_domain::catalog::Disclosure::公开 {
+    // Not public for any kind of subject: no public form. Public for some kinds: see [`publicity`].
+    if item.disclosure != Disclosure::公开 && item.disclosure_by_kind.iter().all(|k| k.disclosure != Disclosure::公开)
+    {
         return None;
     }
     let fields = item
@@ -155,6 +178,50 @@ pub fn record(catalog: &Catalog, r: &RecordView, disputed: bool, today: Date) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn penalty(kind: &str, extra: &[(&str, &str)]) -> RecordView {
+        let mut fields: std::collections::BTreeMap<String, String> = [
+            ("CF_XDR_LB", kind),
+            ("CF_WSH", "宁市监罚〔2026〕1号"),
+            ("CF_CFLB", "罚款"),
+            ("CF_YJ", "《中华人民共和国产品质量法》第四十九条"),
+            ("CF_JDRQ", "2026-06-01"),
+            ("CF_CFJGDM", "11630100MB174225XT"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        fields.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        RecordView {
+            id: 1,
+            item: "xzcf".into(),
+            version: 1,
+            department_name: "西宁市市场监督管理局".into(),
+            department_uscc: "11630100MB174225XT".into(),
+            decided_on: Some(time::macros::date!(2026 - 06 - 01)),
+            received_at: time::macros::datetime!(2026-06-02 0:00 UTC),
+            first_received_at: time::macros::datetime!(2026-06-02 0:00 UTC),
+            batch_id: 1,
+            fields,
+            subject_id: Some(1),
+        }
+    }
+
+    /// Law case (STANDARDS §13.3; 个人信息保护法 第二十五条): a natural person's penalty is not shown on the portal
+    /// (the more private choice while unconfirmed, marked unverified), an organisation's is; both still count.
+    #[test]
+    fn a_persons_penalty_is_not_published() {
+        let catalog = credo_domain::embedded::catalog();
+        let today = time::macros::date!(2026 - 07 - 01);
+        let person = penalty("自然人", &[("CF_XDR_MC", "李四"), ("CF_XDR_ZJLX", "身份证")]);
+        let company = penalty("法人及非法人组织", &[("CF_XDR_MC", "西宁市城东区鑫源商贸有限公司")]);
+        let p = record(&catalog, &person, false, today).unwrap().publicity;
+        assert_eq!(p.state, State::不予公示, "{}", p.explanation);
+        assert!(!p.state.public() && !p.verified && p.explanation.contains("个人信息保护法"), "{p:?}");
+        let c = record(&catalog, &company, false, today).unwrap().publicity;
+        assert!(c.state.public(), "{c:?}");
+        assert_eq!(p.counts, c.counts, "publication does not change what counts for joint punishment");
+    }
 
     #[test]
     fn embedded_numbers_are_masked() {

@@ -128,7 +128,7 @@ async fn seed(t: &TestApp) {
     let penalty = json!({
         "CF_XDR_MC": "西宁市城东区鑫源商贸有限公司", "CF_XDR_LB": "法人及非法人组织", "CF_XDR_SHXYM": COMPANY,
         "CF_WSH": "宁市监罚〔2026〕21号", "CF_WFXW": "销售不合格商品", "CF_SY": "经查属实", "CF_YJ": "《产品质量法》第四十九条",
-        "CF_CFLB": "罚款", "CF_NR": "罚款15万元", "CF_NR_FK": "15", "CF_JDRQ": "2026-06-01", "CF_YXQ": "2099-12-31",
+        "CF_CFLB": "罚款", "CF_NR": "罚款15万元", "CF_NR_FK": "15", "CF_JDRQ": "2026-06-01", "CF_GSRQ": "2026-06-01", "CF_YXQ": "2099-12-31",
         "CF_CFJG": "西宁市市场监督管理局", "CF_CFJGDM": DEPT, "CF_SJLY": "西宁市市场监督管理局", "CF_SJLYDM": DEPT,
     });
     let (status, s) = t.post_batch(json!({ "item": "xzcf", "records": [penalty] })).await;

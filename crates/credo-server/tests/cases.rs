@@ -20,6 +20,8 @@ fn penalty(wsh: &str, decided: &str, fine: &str, types: &str) -> Value {
         "CF_YJ": "《产品质量法》第四十九条", "CF_CFLB": types, "CF_NR": "罚款", "CF_NR_FK": fine,
         "CF_JDRQ": decided, "CF_YXQ": "2099-12-31", "CF_CFJG": "西宁市市场监督管理局", "CF_CFJGDM": DEPT,
         "CF_SJLY": "西宁市市场监督管理局", "CF_SJLYDM": DEPT,
+        // Published the day it was decided: 总局令第45号 counts from publication (else from receipt, today's clock).
+        "CF_GSRQ": decided,
     })
 }
 
@@ -659,4 +661,47 @@ async fn the_reviewer_sees_cases_without_who_applied() {
             assert!(v["steps"].as_array().unwrap().iter().all(|s| s.as_object().unwrap().len() == 2), "{v}");
         }
     }
+}
+
+#[tokio::test]
+async fn the_policy_page_shows_the_regimes_the_settings_and_what_is_unconfirmed() {
+    let t = spawn().await;
+    let (status, _, body) = t.get("/policy").await;
+    assert_eq!(status, 200);
+    for regime in
+        ["发改办财金〔2019〕527号", "国家发展改革委令2023年第58号", "国家发展改革委令2025年第36号", "总局令第45号"]
+    {
+        assert!(body.contains(regime), "{regime}");
+    }
+    // Where the law is silent: each setting with its choice, its day and its explanation, marked 待核实.
+    let rules = &t.app.catalog.publicity;
+    assert!(!rules.settings.is_empty());
+    for s in &rules.settings {
+        let at = body.find(&format!("<h3>{}", s.name)).unwrap_or_else(|| panic!("setting {} not shown", s.code));
+        let card = &body[at..body[at..].find("</section>").map_or(body.len(), |e| at + e)];
+        assert!(card.contains(&s.explanation) && card.contains(&s.since) && card.contains(&s.choice), "{card}");
+        assert_eq!(card.contains("待核实"), !s.verified, "{card}");
+    }
+    // The sectors' laws and the fallback to the general table are said.
+    assert!(body.contains("《消防法》") && body.contains("《食品安全法实施条例》"));
+    assert!(body.contains("未取得该部门的分类标准"));
+    // An unconfirmed classification rule carries the badge in its row.
+    let row = body.split("<tr>").find(|r| r.contains("巨额罚款(200万元以上)")).unwrap();
+    assert!(row.contains("待核实"), "{row}");
+    // Every unconfirmed rule of every file is listed, and the withdrawal deadlines are shown with their basis.
+    let unverified = &t.app.catalog.unverified;
+    assert!(body.contains(&format!("待核实的规则(共 {} 条)", unverified.len())));
+    for u in unverified {
+        assert!(body.contains(&askama_escape(&u.rule)), "{}: {} not listed", u.file, u.rule);
+    }
+    assert!(body.contains("撤回行政处罚信息公示(市场监管)") && body.contains("名单移出后停止公示"));
+    // A measure with an unconfirmed basis carries the badge in its row; a confirmed one does not.
+    let unconfirmed = t.app.catalog.measures.measures.iter().find(|m| m.basis.iter().any(|b| !b.verified)).unwrap();
+    let row = body.split("<tr>").find(|r| r.contains(&format!(">{}<", unconfirmed.name))).unwrap();
+    assert!(row.contains("待核实"), "{row}");
+}
+
+/// The text as the pages write it (askama escapes HTML's special characters).
+fn askama_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&#34;").replace('\'', "&#39;")
 }

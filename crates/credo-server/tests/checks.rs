@@ -1,5 +1,7 @@
-//! 联合奖惩核查 end to end: the scenario table taken from the laws, legal representatives, expiry and withdrawal,
-//! replay `as_of`, signed receipts, feedback, statistics and the checked subject's access log.
+//! 联合奖惩核查 end to end: the scenario table taken from the laws, persons reached by ID number through others'
+//! records (法定代表人, 实际控制人 of a 限制消费令 unit), name-only hints, statutory facts that count although no
+//! longer public, expiry and withdrawal, replay `as_of`, signed receipts, feedback, statistics and the checked
+//! subject's access log.
 
 #![expect(clippy::unwrap_used, reason = "test fixtures fail loudly")]
 
@@ -18,7 +20,7 @@ const SRC: &str = "西宁市市场监督管理局";
 fn jyyc(n: u32, listed: &str, removed: Option<&str>) -> Value {
     let mut v = json!({
         "YC_QYMC": format!("经营异常{n}有限公司"), "YC_SHXYM": code(n), "YC_LRYY": "未按规定公示年度报告",
-        "YC_LRWSH": format!("宁市监异〔2026〕{n}号"), "YC_LRRQ": listed, "YC_ZCJG": SRC, "YC_SJLY": SRC, "YC_SJLYDM": DEPT,
+        "YC_LRWSH": format!("宁市监异〔2026〕{n}号"), "YC_LRRQ": listed, "YC_ZCJG": SRC, "YC_ZCJGDM": DEPT, "YC_SJLY": SRC, "YC_SJLYDM": DEPT,
     });
     if let Some(r) = removed {
         v["YC_YCRQ"] = json!(r);
@@ -46,6 +48,11 @@ fn person_penalty(name: &str, ric: &str) -> Value {
 }
 
 fn sxbzxr(n: u32, rep: &str, published: &str, shielded: Option<&str>) -> Value {
+    sxbzxr_with_number(n, rep, None, published, shielded)
+}
+
+/// A 失信被执行人 unit whose record carries its legal representative's ID number (when given).
+fn sxbzxr_with_number(n: u32, rep: &str, rep_ric: Option<&str>, published: &str, shielded: Option<&str>) -> Value {
     let mut v = json!({
         "ZX_MC": format!("被执行{n}有限公司"), "ZX_ZTLB": "法人及非法人组织", "ZX_SHXYM": code(n), "ZX_FDDBR": rep,
         "ZX_AH": format!("(2026)青0103执{n}号"), "ZX_ZXFY": "西宁市城东区人民法院", "ZX_ZXYJWH": "(2025)青0103民初1号",
@@ -55,6 +62,10 @@ fn sxbzxr(n: u32, rep: &str, published: &str, shielded: Option<&str>) -> Value {
     });
     if let Some(s) = shielded {
         v["ZX_PBRQ"] = json!(s);
+    }
+    if let Some(r) = rep_ric {
+        v["ZX_FDDBR_ZJLX"] = json!("身份证");
+        v["ZX_FDDBR_ZJHM"] = json!(r);
     }
     v
 }
@@ -94,7 +105,13 @@ async fn setup() -> TestApp {
                 person_penalty("王五", "630102199001011235"),
             ],
         ),
-        ("sxbzxr", vec![sxbzxr(7, "王五", "2026-05-01", None), sxbzxr(8, "孙八", "2026-02-01", Some("2026-06-01"))]),
+        (
+            "sxbzxr",
+            vec![
+                sxbzxr_with_number(7, "王五", Some("630102199001011235"), "2026-05-01", None),
+                sxbzxr(8, "孙八", "2026-02-01", Some("2026-06-01")),
+            ],
+        ),
         ("sxjl", vec![sxjl(9, "2026-01-10", "2027-12-31"), sxjl(10, "2025-01-10", "2026-01-01")]),
         ("yzsx", vec![yzsx(11, "2026-02-01")]),
     ] {
@@ -149,14 +166,14 @@ async fn the_scenario_table_from_the_laws() {
         ("zfcg", &b_old, "clear", "较大数额罚款 more than 3 years ago"),
         ("zfcg", &b_stop, "prohibited", "责令停产停业 within 3 years"),
         ("gxf", &c, "restricted", "失信被执行人 → 限制高消费 (subject)"),
-        ("gxf", person, "restricted", "失信被执行人 → 限制高消费 (its legal representative 王五)"),
+        ("gxf", person, "restricted", "失信被执行人 → 限制高消费 (its legal representative, by ID number)"),
         ("zfcg", person, "clear", "the procurement restriction reaches the subject only"),
-        ("zfcg", &c, "restricted", "失信被执行人 → 政府采购"),
         ("gxf", &c2, "clear", "屏蔽 (withdrawn from the list)"),
         ("xzxk", &d, "priority", "守信激励 (红名单) → 绿色通道"),
         ("xzxk", &d2, "clear", "红名单 expired"),
-        ("zfcg", &e, "prohibited", "严重失信主体名单 → 禁止政府采购"),
-        ("rzzg", &e, "prohibited", "严重失信 → 法定代表人三年内不得任职"),
+        ("zfcg", &e, "restricted", "市场监督管理严重违法失信名单 → 政府采购 依法限制 (企业信息公示暂行条例第十八条)"),
+        ("rzzg", &e, "clear", "the three-year bar reaches the legal representative, not the company"),
+        ("zfcg", &c, "prohibited", "失信被执行人 → 采购人应当拒绝 (财库〔2016〕125号)"),
     ];
     let mut wrong = Vec::new();
     for (scene, subject, want, why) in &table {
@@ -172,8 +189,9 @@ async fn the_scenario_table_from_the_laws() {
     let v = check(&t, "gxf", &[person], None).await;
     let m = &v["receipt"]["results"][0]["measures"][0];
     assert_eq!(m["id"], "SXBZXR-GXF");
-    assert_eq!(m["basis"][0]["law"], "最高人民法院关于限制被执行人高消费的若干规定");
+    assert_eq!(m["basis"][1]["law"], "最高人民法院关于限制被执行人高消费及有关消费的若干规定(法释〔2015〕17号修正)");
     assert_eq!(m["via"]["as"], "法定代表人");
+    assert_eq!(m["via"]["matched_by"], "证件号码");
     assert_eq!(m["via"]["of"]["code"], c);
     assert_eq!(m["evidence"][0]["item"], "sxbzxr");
     let subject = &v["receipt"]["results"][0]["subject"];
@@ -198,7 +216,7 @@ async fn names_resolve_or_come_back_ranked_and_unknown_codes_are_reported() {
 async fn as_of_replays_what_the_platform_knew_then() {
     let t = setup().await;
     let e = code(11);
-    assert_eq!(decision(&check(&t, "zfcg", &[&e], None).await, 0), "prohibited");
+    assert_eq!(decision(&check(&t, "zfcg", &[&e], None).await, 0), "restricted");
     // Everything was received today: yesterday the platform knew nothing about it.
     let v = check(&t, "zfcg", &[&e], Some("2026-11-24")).await;
     assert_eq!(decision(&v, 0), "clear");
@@ -377,14 +395,14 @@ async fn the_index_answers_as_the_store_does_on_random_data() {
                     .await
                     .unwrap()
                     .iter()
-                    .filter_map(|r| credo_server::checks::Indexed::from_view(catalog, r))
+                    .filter_map(|r| credo_server::checks::Indexed::from_view(catalog, &t.app.vault, r))
                     .collect();
                 for scene in catalog.measures.scenes.iter().map(|s| s.code.as_str()) {
                     for day in ["2023-06-30", "2025-01-01", "2026-11-25"] {
                         let day = credo_domain::value::parse_date(day).unwrap();
-                        let (a, ma) = credo_server::checks::evaluate(catalog, scene, day, &indexed, &[], "");
-                        let (b, mb) = credo_server::checks::evaluate(catalog, scene, day, &stored, &[], "");
-                        assert_eq!((a, &ma), (b, &mb), "seed {seed}, subject {n}, {scene} on {day}");
+                        let a = credo_server::checks::evaluate(catalog, scene, day, &indexed, &[], None);
+                        let b = credo_server::checks::evaluate(catalog, scene, day, &stored, &[], None);
+                        assert_eq!(a, b, "seed {seed}, subject {n}, {scene} on {day}");
                     }
                 }
             }
@@ -443,4 +461,265 @@ async fn a_file_of_subjects_runs_as_a_job_in_parts_with_progress() {
     let r =
         t.http.post(format!("{}/api/v1/checks/jobs", t.base)).bearer_auth(&key).multipart(empty).send().await.unwrap();
     assert_eq!(r.status(), 422);
+}
+
+// ── Persons reached by ID number, name-only hints, statutory facts ─────────────────────────────────────────────
+
+const P_REP: &str = "630102198808084561";
+const P_CTRL_A: &str = "630103198505052315";
+const P_CTRL_B: &str = "63010419800101002X";
+const P_STRANGER: &str = "630105197007070017";
+const P_NAMED_ONLY: &str = "630102199202027890";
+const P_YZ_REP: &str = "630103197503150021";
+
+/// A 限制消费令 against a unit: its legal representative and two 实际控制人 with their numbers, and a 直接责任人员
+/// named without one.
+fn xzxf(n: u32) -> Value {
+    json!({
+        "XF_MC": format!("限制消费{n}有限公司"), "XF_ZTLB": "法人及非法人组织", "XF_SHXYM": code(n),
+        "XF_FDDBR": "郑一", "XF_FDDBR_ZJLX": "身份证", "XF_FDDBR_ZJHM": P_REP,
+        "XF_SJKZR": "冯二;陈三", "XF_SJKZR_ZJHM": format!("{P_CTRL_A};{P_CTRL_B}"),
+        "XF_ZJZRR": "吴十",
+        "XF_AH": format!("(2026)青0103执{n}号"), "XF_ZXFY": "西宁市城东区人民法院", "XF_FBRQ": "2026-03-01",
+        "XF_SJLY": "西宁市中级人民法院", "XF_SJLYDM": DEPT,
+    })
+}
+
+/// A market-regulation 严重违法失信名单 entry after three years in the 经营异常名录, with the representative's number.
+fn yzsx_after_jyyc(n: u32) -> Value {
+    json!({
+        "YZ_MC": format!("严重违法{n}有限公司"), "YZ_ZTLB": "法人及非法人组织", "YZ_SHXYM": code(n),
+        "YZ_FDDBR": "褚四", "YZ_FDDBR_ZJLX": "身份证", "YZ_FDDBR_ZJHM": P_YZ_REP,
+        "YZ_MDLX": "严重违法企业名单", "YZ_LRYY": "被列入经营异常名录届满3年仍未履行相关义务",
+        "YZ_LRYJ": "企业信息公示暂行条例第十七条", "YZ_LRWSH": format!("宁市监严〔2025〕{n}号"), "YZ_LRRQ": "2025-03-01",
+        "YZ_RDJG": SRC, "YZ_RDJGDM": DEPT, "YZ_SJLY": SRC, "YZ_SJLYDM": DEPT,
+    })
+}
+
+fn safety_list(n: u32) -> Value {
+    json!({
+        "YZ_MC": format!("安全生产{n}有限公司"), "YZ_ZTLB": "法人及非法人组织", "YZ_SHXYM": code(n),
+        "YZ_MDLX": "安全生产领域严重失信主体名单", "YZ_LRYY": "发生重大生产安全责任事故",
+        "YZ_LRYJ": "安全生产严重失信主体名单管理办法", "YZ_LRWSH": format!("宁应急严〔2026〕{n}号"), "YZ_LRRQ": "2026-02-01",
+        "YZ_RDJG": "西宁市应急管理局", "YZ_RDJGDM": DEPT, "YZ_SJLY": "西宁市应急管理局", "YZ_SJLYDM": DEPT,
+    })
+}
+
+fn zdss(n: u32) -> Value {
+    json!({
+        "SS_MC": format!("税收违法{n}有限公司"), "SS_ZTLB": "法人及非法人组织", "SS_SHXYM": code(n),
+        "SS_WFSS": "虚开增值税专用发票", "SS_CLQK": "依法追缴税款并处罚款", "SS_QDWSH": format!("宁税稽失〔2026〕{n}号"),
+        "SS_GBRQ": "2026-04-15", "SS_SWJG": "国家税务总局西宁市税务局稽查局", "SS_SWJGDM": DEPT,
+        "SS_SJLY": "国家税务总局西宁市税务局", "SS_SJLYDM": DEPT,
+    })
+}
+
+struct IdCase {
+    name: &'static str,
+    source: &'static str,
+    scene: &'static str,
+    subject: String,
+    /// The expected decision (`none`: not resolved).
+    expected: &'static str,
+    /// The role the first measure reaches the person through, if any.
+    via: Option<&'static str>,
+}
+
+#[tokio::test]
+async fn persons_are_reached_by_id_number_end_to_end() {
+    let t = setup().await;
+    for (item, records) in [
+        ("xzxf", vec![xzxf(40)]),
+        ("yzsx", vec![yzsx_after_jyyc(41), safety_list(42)]),
+        ("zdss", vec![zdss(43)]),
+        ("xzcf", vec![person_penalty("吴十", P_NAMED_ONLY)]),
+    ] {
+        let (status, s) = t.post_batch(json!({ "item": item, "records": records })).await;
+        assert_eq!(status, 200, "{s}");
+        assert_eq!(s["rejected"], 0, "{item}: {s}");
+    }
+    let case = |name, source, scene, subject: &str, expected, via| IdCase {
+        name,
+        source,
+        scene,
+        subject: subject.to_string(),
+        expected,
+        via,
+    };
+    // law-case table
+    let cases = [
+        case(
+            "the legal representative of a 限制消费令 unit, known only from that record",
+            "法释〔2015〕17号 第三条第二款; STANDARDS §13.2.2",
+            "gxf",
+            P_REP,
+            "restricted",
+            Some("法定代表人"),
+        ),
+        case(
+            "the first 实际控制人 of a 限制消费令 unit",
+            "法释〔2015〕17号 第三条第二款",
+            "gxf",
+            P_CTRL_A,
+            "restricted",
+            Some("实际控制人"),
+        ),
+        case(
+            "the second 实际控制人 of a 限制消费令 unit",
+            "法释〔2015〕17号 第三条第二款",
+            "gxf",
+            P_CTRL_B,
+            "restricted",
+            Some("实际控制人"),
+        ),
+        case("a person no record names is not found", "法释〔2015〕17号 第三条第二款", "gxf", P_STRANGER, "none", None),
+        case("the 限制消费令 unit itself", "法释〔2015〕17号 第三条第一款", "gxf", &code(40), "restricted", None),
+        case(
+            "a 限制消费令 does not reach government procurement",
+            "法释〔2015〕17号 第三条 (consumption only)",
+            "zfcg",
+            P_REP,
+            "clear",
+            None,
+        ),
+        case(
+            "named by name only: a hint, not a decision",
+            "法释〔2015〕17号 第三条第二款; namesakes (see checks.rs)",
+            "gxf",
+            P_NAMED_ONLY,
+            "clear",
+            None,
+        ),
+        case(
+            "the legal representative after 3 years in 经营异常名录 may not lead another company",
+            "企业信息公示暂行条例(2014) 第十七条; STANDARDS §13.2.3",
+            "rzzg",
+            P_YZ_REP,
+            "prohibited",
+            Some("法定代表人"),
+        ),
+        case(
+            "a 安全生产 list is not the market-regulation list",
+            "企业信息公示暂行条例 第十八条; 国办发〔2020〕49号; STANDARDS §13.2.3",
+            "zfcg",
+            &code(42),
+            "clear",
+            None,
+        ),
+        case(
+            "重大税收违法失信主体 is refused in procurement",
+            "财库〔2016〕125号; STANDARDS §13.2.1",
+            "zfcg",
+            &code(43),
+            "prohibited",
+            None,
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for c in &cases {
+        let v = check(&t, c.scene, &[&c.subject], None).await;
+        let r = &v["receipt"]["results"][0];
+        let got = r["decision"].as_str().unwrap_or("none");
+        let via = r["measures"][0]["via"]["as"].as_str();
+        if got != c.expected || via != c.via {
+            wrong.push(format!(
+                "{} [{}]: {got} via {via:?}, want {} via {:?}\n{r}",
+                c.name, c.source, c.expected, c.via
+            ));
+        }
+        // No ID number is ever written in a receipt.
+        let text = v["receipt"].to_string();
+        for n in [P_REP, P_CTRL_A, P_CTRL_B, P_NAMED_ONLY, P_YZ_REP, P_STRANGER] {
+            assert!(!text.contains(n), "{}: the receipt holds an ID number", c.name);
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+
+    // The receipt says through whom, and how the person was matched.
+    let v = check(&t, "gxf", &[P_CTRL_B], None).await;
+    let r = &v["receipt"]["results"][0];
+    assert_eq!(r["status"], "resolved");
+    assert!(r["subject"]["id"].is_null() && r["subject"]["code"] == "6301**********002X", "{r}");
+    let m = &r["measures"][0];
+    assert_eq!((m["id"].as_str(), m["via"]["matched_by"].as_str()), (Some("XZXF-GXF"), Some("证件号码")));
+    assert_eq!(m["via"]["of"]["code"], code(40));
+    // The namesake gets a marked hint, outside the decision.
+    let v = check(&t, "gxf", &[P_NAMED_ONLY], None).await;
+    let r = &v["receipt"]["results"][0];
+    let hint = &r["name_only"][0];
+    assert_eq!((hint["id"].as_str(), hint["via"]["matched_by"].as_str()), (Some("XZXF-GXF"), Some("姓名")), "{r}");
+    assert_eq!(hint["via"]["as"], "影响债务履行的直接责任人员");
+    assert!(hint["via"]["note"].as_str().unwrap().contains("须人工核实"));
+    assert_eq!(r["measures"].as_array().map(Vec::len), Some(0));
+}
+
+/// A stored record as the index sees it, with a lifecycle mark.
+fn view(id: i64, item: &str, fields: Value, mark: Option<(&str, &str)>) -> credo_store::RecordView {
+    let mut fields: std::collections::BTreeMap<String, String> = serde_json::from_value(fields).unwrap();
+    if let Some((kind, on)) = mark {
+        let m = credo_domain::publicity::Mark {
+            kind: kind.into(),
+            on: credo_domain::value::parse_date(on).unwrap(),
+            case: "XF2026-1".into(),
+        };
+        fields.insert(credo_domain::publicity::MARK_FIELD.into(), m.to_field());
+    }
+    credo_store::RecordView {
+        id,
+        item: item.into(),
+        version: 1,
+        department_name: SRC.into(),
+        department_uscc: DEPT.into(),
+        decided_on: None,
+        received_at: time::OffsetDateTime::UNIX_EPOCH,
+        first_received_at: time::OffsetDateTime::UNIX_EPOCH,
+        batch_id: 1,
+        fields,
+        subject_id: Some(1),
+    }
+}
+
+#[tokio::test]
+async fn statutory_facts_count_although_no_longer_public_but_never_when_revoked() {
+    let t = spawn().await;
+    let catalog = &t.app.catalog;
+    let day = credo_domain::value::parse_date("2026-11-25").unwrap();
+    let fine = xzcf(50, "罚款", "250", "2024/06/01");
+    let answer = |mark: Option<(&str, &str)>, scene: &str| {
+        let fields = json!(
+            fine.as_object()
+                .unwrap()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap().replace('/', "-")))
+                .collect::<std::collections::BTreeMap<_, _>>()
+        );
+        let r = view(7, "xzcf", fields, mark);
+        let rec = credo_server::checks::Indexed::from_view(catalog, &t.app.vault, &r).unwrap();
+        credo_server::checks::evaluate(catalog, scene, day, &[rec], &[], None)
+    };
+    // Repaired a year ago: no longer public, but a 重大违法记录 within three years still bars procurement.
+    let repaired = answer(Some(("repaired", "2025-09-01")), "zfcg");
+    assert_eq!(repaired.decision.code(), "prohibited", "政府采购法 第二十二条");
+    let e = &repaired.measures[0]["evidence"][0];
+    assert_eq!(e["counts_by_law"], true);
+    assert!(e["note"].as_str().unwrap().contains("依法仍计入"), "{e}");
+    // The same repair ends the management measure that follows publicity.
+    assert_eq!(answer(Some(("repaired", "2025-09-01")), "jg").decision.code(), "clear");
+    assert_eq!(answer(None, "jg").decision.code(), "clear", "XZCF-JG lasts one year from the decision");
+    // A public record carries no such note.
+    let public = answer(None, "zfcg");
+    assert_eq!(public.decision.code(), "prohibited");
+    assert!(public.measures[0]["evidence"][0].get("counts_by_law").is_none());
+    // Revoked (撤销): never counts.
+    assert_eq!(
+        answer(Some(("revoked", "2025-09-01")), "zfcg").decision.code(),
+        "clear",
+        "a revoked penalty never counts"
+    );
+    // Unconfirmed bases are marked in the receipt.
+    let sx = view(8, "sxjl", sxjl(51, "2026-01-10", "2027-12-31"), None);
+    let rec = credo_server::checks::Indexed::from_view(catalog, &t.app.vault, &sx).unwrap();
+    let e = credo_server::checks::evaluate(catalog, "xzxk", day, &[rec], &[], None);
+    assert_eq!(e.measures[0]["basis_status"], "unconfirmed");
+    assert_eq!(e.measures[0]["basis_note"], "法律依据待核实");
 }

@@ -11,14 +11,16 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use credo_domain::catalog::{SubjectKind, ValidRecord};
+use credo_domain::catalog::{Catalog, SubjectKind, ValidRecord};
 use serde::Serialize;
 use time::{Date, OffsetDateTime};
 
+mod rekey;
 mod reseal;
 mod sqlite;
 mod vault;
 
+pub use rekey::{MovedVersions, Rekeyed};
 pub use sqlite::SqliteStore;
 pub use vault::Vault;
 
@@ -262,6 +264,10 @@ pub struct RecordView {
     pub decided_on: Option<Date>,
     #[serde(with = "time::serde::rfc3339")]
     pub received_at: OffsetDateTime,
+    /// When the platform first received the record (its first version): the publication day's stand-in for
+    /// periods counted from publication (总局令第45号 第十三条).
+    #[serde(with = "time::serde::rfc3339")]
+    pub first_received_at: OffsetDateTime,
     pub batch_id: i64,
     pub fields: BTreeMap<String, String>,
     pub subject_id: Option<i64>,
@@ -271,10 +277,13 @@ pub struct RecordView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Change {
     pub seq: i64,
-    /// `subject`, `record` or `department`.
+    /// `subject`, `record`, `department`, `expiry` or `rekey`.
     pub entity: String,
     pub entity_id: i64,
     pub version: Option<i64>,
+    /// What the entry says beyond entity and id: for `rekey`, a [`Rekeyed`] (old and new key, moved versions).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<serde_json::Value>,
 }
 
 /// 审计事件: who did what to what, why, with which result, from where.
@@ -571,6 +580,16 @@ pub trait Store: Send + Sync {
     async fn recent_batches(&self, department_id: Option<i64>, limit: i64) -> Result<Vec<BatchSummary>>;
     /// A department's newest records (latest versions), newest first.
     async fn department_records(&self, department_id: i64, limit: i64) -> Result<Vec<RecordView>>;
+    /// Every version, in order, of the records of `items` that have more than one version (a change, revocation or
+    /// removal came after the first): one department's or all, `limit` records with `id > after`, in id order.
+    /// For the withdrawal deadlines on the operators' dashboards.
+    async fn changed_records(
+        &self,
+        items: &[&str],
+        department_id: Option<i64>,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<RecordView>>;
     /// Which of `subject_ids` have a record of `item`.
     async fn subjects_with_item(&self, subject_ids: &[i64], item: &str) -> Result<std::collections::HashSet<i64>>;
     /// Record counts by department, item, decision day and first receipt day.
@@ -613,6 +632,11 @@ pub trait Store: Send + Sync {
     /// Records that publicity ended for `(record id, version, last day shown)`, once per record; each newly
     /// recorded one becomes a change-feed entry (entity `expiry`). Returns how many were new.
     async fn record_expiries(&self, ended: &[(i64, i64, Date)]) -> Result<usize>;
+
+    /// Re-keys the records of every item whose natural-key definition in `catalog` differs from the one their keys
+    /// were built with (see the `rekey` module): splits records whose versions now carry different keys, each
+    /// change on the feed (entity `rekey`). Returns what it did; run at start, before any ingest.
+    async fn rekey(&self, catalog: &Catalog) -> Result<Vec<Rekeyed>>;
 
     async fn changes_after(&self, seq: i64, limit: i64) -> Result<Vec<Change>>;
     async fn last_seq(&self) -> Result<i64>;

@@ -296,7 +296,8 @@ impl SqliteStore {
     ) -> Result<Vec<RecordView>> {
         let sql = format!(
             "SELECT r.id, r.item, v.version AS latest_version, r.decided_on, r.subject_id, d.name AS dname, d.uscc AS duscc,
-                    v.received_at, v.batch_id, v.fields
+                    v.received_at, v.batch_id, v.fields,
+                    (SELECT MIN(f.received_at) FROM record_versions f WHERE f.record_id = r.id) AS first_received
              FROM records r
              JOIN record_versions v ON v.record_id = r.id AND {version}
              JOIN departments d ON d.id = r.department_id
@@ -325,6 +326,7 @@ impl SqliteStore {
                     department_uscc: r.try_get("duscc")?,
                     decided_on: parse_date(r.try_get("decided_on")?),
                     received_at: parse_time(&r.try_get::<String, _>("received_at")?)?,
+                    first_received_at: parse_time(&r.try_get::<String, _>("first_received")?)?,
                     batch_id: r.try_get("batch_id")?,
                     fields,
                     subject_id: r.try_get("subject_id")?,
@@ -1238,6 +1240,39 @@ impl Store for SqliteStore {
         Ok(out)
     }
 
+    async fn changed_records(
+        &self,
+        items: &[&str],
+        department_id: Option<i64>,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<RecordView>> {
+        if items.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q = QueryBuilder::<Sqlite>::new("SELECT id FROM records WHERE latest_version > 1 AND id > ");
+        q.push_bind(after);
+        if let Some(d) = department_id {
+            q.push(" AND department_id = ");
+            q.push_bind(d);
+        }
+        q.push(" AND item IN (");
+        let mut sep = q.separated(",");
+        for i in items {
+            sep.push_bind(i.to_string());
+        }
+        q.push(") ORDER BY id LIMIT ");
+        q.push_bind(limit);
+        let ids: Vec<i64> = q.build_query_scalar().persistent(false).fetch_all(&self.pool).await?;
+        let mut out = Vec::new();
+        for chunk in ids.chunks(IN_LIST) {
+            let marks = vec!["?"; chunk.len()].join(",");
+            let clause = format!("r.id IN ({marks}) ORDER BY r.id, v.version");
+            out.extend(self.record_versions_where("v.version > 0", None, &clause, chunk.to_vec()).await?);
+        }
+        Ok(out)
+    }
+
     async fn subjects_with_item(&self, subject_ids: &[i64], item: &str) -> Result<std::collections::HashSet<i64>> {
         let mut out = std::collections::HashSet::new();
         for chunk in subject_ids.chunks(IN_LIST) {
@@ -1618,8 +1653,12 @@ impl Store for SqliteStore {
         Ok(new)
     }
 
+    async fn rekey(&self, catalog: &credo_domain::catalog::Catalog) -> Result<Vec<Rekeyed>> {
+        crate::rekey::run(&self.pool, &self.vault, catalog).await
+    }
+
     async fn changes_after(&self, seq: i64, limit: i64) -> Result<Vec<Change>> {
-        sqlx::query("SELECT seq, entity, entity_id, version FROM changes WHERE seq > ? ORDER BY seq LIMIT ?")
+        sqlx::query("SELECT seq, entity, entity_id, version, detail FROM changes WHERE seq > ? ORDER BY seq LIMIT ?")
             .bind(seq)
             .bind(limit)
             .fetch_all(&self.pool)
@@ -1631,6 +1670,12 @@ impl Store for SqliteStore {
                     entity: r.try_get("entity")?,
                     entity_id: r.try_get("entity_id")?,
                     version: r.try_get("version")?,
+                    detail: r
+                        .try_get::<Option<String>, _>("detail")?
+                        .map(|d| {
+                            serde_json::from_str(&d).map_err(|e| StoreError::Corrupt(format!("change detail: {e}")))
+                        })
+                        .transpose()?,
                 })
             })
             .collect()

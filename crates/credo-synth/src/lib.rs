@@ -348,6 +348,8 @@ impl Synth {
             "CF_NR_WFFF",
             "CF_NR_ZKDX",
             "CF_JDRQ",
+            "CF_GSRQ",
+            "CF_CXLX",
             "CF_YXQ",
             "CF_CFJG",
             "CF_CFJGDM",
@@ -395,6 +397,9 @@ impl Synth {
                 },
                 String::new(),
                 decided.to_string(),
+                // Published within 20 working days of the decision (总局令第45号 第九条), never after today.
+                (decided + Duration::days(self.rng.random_range(1..20))).min(self.today).to_string(),
+                "普通程序".into(),
                 if lb.contains("停产") { (decided + Duration::days(90)).to_string() } else { "2099-12-31".into() },
                 d.name.clone(),
                 d.uscc.clone(),
@@ -469,7 +474,8 @@ impl Synth {
         Batch { item: "xzxk", dept, headers, rows }
     }
 
-    /// Lists: 经营异常名录, 严重失信主体名单, 失信被执行人, red lists, commitments and tax grades.
+    /// Lists: 经营异常名录, 严重失信主体名单, 失信被执行人, 限制消费令, 重大税收违法失信主体, red lists, commitments and
+    /// tax grades.
     pub fn lists(&mut self) -> Vec<Batch> {
         let n = self.subjects.len();
         let orgs: Vec<Subject> = self.subjects.iter().filter(|s| s.kind == Kind::Organisation).cloned().collect();
@@ -598,6 +604,89 @@ impl Synth {
                 "ZX_FBRQ",
                 "ZX_SJLY",
                 "ZX_SJLYDM",
+            ],
+            rows,
+        });
+
+        // 限制消费令 against units: the legal representative with a number of their own, and a person the platform
+        // knows as 实际控制人, so that a check of that person by ID number reaches the order.
+        let people: Vec<Subject> = self.subjects.iter().filter(|s| s.kind == Kind::Person).cloned().collect();
+        let mut rows = Vec::new();
+        for (i, s) in orgs.iter().enumerate().filter(|(i, _)| i % 151 == 13) {
+            let d = self.date_between(self.today - Duration::days(2 * 365), self.today);
+            let controller = people.get(i % people.len().max(1));
+            rows.push(vec![
+                s.name.clone(),
+                "法人及非法人组织".into(),
+                s.code.clone(),
+                s.legal_rep.clone(),
+                "身份证".into(),
+                ric(&mut self.rng, &s.region),
+                controller.map(|p| p.name.clone()).unwrap_or_default(),
+                controller.map(|p| p.code.clone()).unwrap_or_default(),
+                format!("({}）青01执{}号", d.year(), 5000 + i),
+                "西宁市中级人民法院".into(),
+                d.to_string(),
+                court.name.clone(),
+                court.uscc.clone(),
+            ]);
+        }
+        out.push(Batch {
+            item: "xzxf",
+            dept: court.clone(),
+            headers: vec![
+                "XF_MC",
+                "XF_ZTLB",
+                "XF_SHXYM",
+                "XF_FDDBR",
+                "XF_FDDBR_ZJLX",
+                "XF_FDDBR_ZJHM",
+                "XF_SJKZR",
+                "XF_SJKZR_ZJHM",
+                "XF_AH",
+                "XF_ZXFY",
+                "XF_FBRQ",
+                "XF_SJLY",
+                "XF_SJLYDM",
+            ],
+            rows,
+        });
+
+        // 重大税收违法失信主体, published by the tax bureau.
+        let mut rows = Vec::new();
+        for (i, s) in orgs.iter().enumerate().filter(|(i, _)| i % 211 == 17) {
+            let d = self.date_between(self.today - Duration::days(4 * 365), self.today);
+            rows.push(vec![
+                s.name.clone(),
+                "法人及非法人组织".into(),
+                s.code.clone(),
+                s.legal_rep.clone(),
+                "虚开增值税专用发票".into(),
+                "依法追缴税款、加收滞纳金并处罚款".into(),
+                format!("宁税稽失〔{}〕{}号", d.year(), i),
+                d.to_string(),
+                tax.name.clone(),
+                tax.uscc.clone(),
+                tax.name.clone(),
+                tax.uscc.clone(),
+            ]);
+        }
+        out.push(Batch {
+            item: "zdss",
+            dept: tax.clone(),
+            headers: vec![
+                "SS_MC",
+                "SS_ZTLB",
+                "SS_SHXYM",
+                "SS_FDDBR",
+                "SS_WFSS",
+                "SS_CLQK",
+                "SS_QDWSH",
+                "SS_GBRQ",
+                "SS_SWJG",
+                "SS_SWJGDM",
+                "SS_SJLY",
+                "SS_SJLYDM",
             ],
             rows,
         });
@@ -740,6 +829,22 @@ mod tests {
         }
         for d in departments() {
             assert!(credo_domain::ids::Uscc::parse(&d.uscc).is_ok());
+        }
+    }
+
+    #[test]
+    fn the_new_lists_validate_against_the_catalog() {
+        let today = date!(2026 - 11 - 25);
+        let catalog = credo_domain::embedded::catalog();
+        let mut synth = Synth::new(7, 3000, today);
+        for b in synth.lists().into_iter().filter(|b| ["xzxf", "zdss"].contains(&b.item)) {
+            assert!(!b.rows.is_empty(), "{}", b.item);
+            let item = catalog.item(b.item).unwrap_or_else(|| panic!("{} missing", b.item));
+            for row in &b.rows {
+                let raw = b.headers.iter().map(|h| h.to_string()).zip(row.iter().cloned()).collect();
+                let r = item.validate(&raw, &catalog.context(today));
+                assert!(r.is_ok(), "{}: {:?}", b.item, r.err());
+            }
         }
     }
 }

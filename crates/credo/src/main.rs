@@ -143,9 +143,15 @@ enum Command {
         /// 决定(认定)日期 YYYY-MM-DD
         #[arg(long)]
         decided: String,
-        /// 作出决定的部门名称(市场监管部门适用总局令第45号)
+        /// 作出决定的部门名称(市场监管、药品监管部门适用总局令第45号)
         #[arg(long, default_value = "")]
         department: String,
+        /// 处罚依据(如“《中华人民共和国食品安全法》第一百二十四条”):判断是否属食品、药品、特种设备、安全生产、消防领域
+        #[arg(long)]
+        basis: Option<String>,
+        /// 公示日期 YYYY-MM-DD(总局令第45号的期限自公示之日起计算)
+        #[arg(long)]
+        published: Option<String>,
     },
     /// 生成合成数据文件(用于测试与基准)
     Synth {
@@ -169,6 +175,8 @@ enum CalendarCommand {
     Add { date: String, days: u32 },
     /// 输出两日之间(不含起始日、含终止日)的工作日数
     Between { from: String, to: String },
+    /// 输出某年的节假日与调休上班日(JSON),及其依据;未公布安排的年份按法定节假日计算并标为暂定
+    Year { year: i32 },
 }
 
 #[derive(Subcommand)]
@@ -285,28 +293,70 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     println!("{}", r.value);
                     r.warning()
                 }
+                CalendarCommand::Year { year } => {
+                    let (days, basis) = catalog.calendar.year(year);
+                    let holidays: Option<serde_json::Map<String, serde_json::Value>> =
+                        days.map(|y| y.holidays.iter().map(|(d, n)| (d.to_string(), n.clone().into())).collect());
+                    let out = serde_json::json!({
+                        "year": year,
+                        "source": days.map(|y| y.source.clone()),
+                        "verified": days.is_some_and(|y| y.verified),
+                        "provisional": basis != credo_domain::calendar::Basis::Table,
+                        "holidays": holidays,
+                        "workdays": days.map(|y| y.workdays.iter().map(time::Date::to_string).collect::<Vec<_>>()),
+                    });
+                    println!("{}", serde_json::to_string_pretty(&out)?);
+                    // The warning of any day of the year: provisional or weekends only.
+                    catalog.calendar.working(time::Date::from_calendar_date(year, time::Month::January, 1)?).warning()
+                }
             };
             if let Some(w) = warning {
                 eprintln!("注意:{w}");
             }
             Ok(())
         }
-        Command::Publicity { item, class, decided, department } => {
+        Command::Publicity { item, class, decided, department, basis, published } => {
             let catalog = catalog()?;
+            let rules = &catalog.publicity;
             let class = credo_domain::publicity::Class::parse(&class)
                 .ok_or_else(|| unusable(format!("失信程度“{class}”无效,应为 轻微、一般 或 严重")))?;
             let decided = parse_day(&decided)?;
-            let w = catalog
-                .publicity
-                .window_for_class(&item, class, decided, &department)
+            let rule = rules.items.get(&item).ok_or_else(|| unusable(format!("目录项“{item}”没有公示期限规则")))?;
+            // The legal basis and the publication date go where the item's rules read them.
+            let mut fields = std::collections::BTreeMap::new();
+            for (given, field, what) in
+                [(&basis, &rule.basis_field, "处罚依据"), (&published, &rule.published_field, "公示日期")]
+            {
+                let Some(value) = given else { continue };
+                let field = field.as_ref().ok_or_else(|| unusable(format!("目录项“{item}”的公示规则不使用{what}")))?;
+                fields.insert(field.clone(), value.clone());
+            }
+            if let Some(p) = &published {
+                let p = parse_day(p)?;
+                if p < decided {
+                    return Err(unusable(format!("公示日期 {p} 早于决定日期 {decided}")));
+                }
+            }
+            let w = rules
+                .window_for_class(&item, class, decided, &department, &fields)
                 .ok_or_else(|| unusable(format!("目录项“{item}”没有公示期限规则")))?;
+            let settings: Vec<serde_json::Value> = w
+                .settings
+                .iter()
+                .map(|s| serde_json::json!({ "code": s.code, "name": s.name, "choice": s.choice, "explanation": s.explanation, "verified": s.verified }))
+                .collect();
             let out = serde_json::json!({
                 "shown_from": w.shown_from.map(|d| d.to_string()),
                 "repairable_from": w.repairable_from.map(|d| d.to_string()),
                 "shown_until": w.shown_until.map(|d| d.to_string()),
                 "published": w.published,
+                "regime_code": w.regime,
                 "regime": w.regime_name,
+                "period_start": w.start.map(|d| d.to_string()),
+                "start_note": w.start_note,
                 "notes": w.reasons,
+                "settings": settings,
+                "verified": w.verified,
             });
             println!("{out}");
             if !w.verified {

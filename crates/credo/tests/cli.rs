@@ -463,9 +463,18 @@ fn calendar_add_counts_working_days() {
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "2026-02-27");
     let out = credo(&["calendar", "between", "2026-09-30", "2026-10-10"], None);
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "3");
+    let out = credo(&["calendar", "add", "2026-09-30", "3"], None);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "2026-10-10", "国庆 skipped, the Saturday worked counted");
+    assert!(out.stderr.is_empty(), "2026 has the State Council's table: no warning");
+    // 2027 has no table yet: its statutory days (元旦 2027-01-01) count, with the warning.
     let out = credo(&["calendar", "add", "2026-12-30", "3"], None);
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "2027-01-04");
-    assert!(String::from_utf8_lossy(&out.stderr).contains("2027 年的节假日安排尚未收录"));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "2027-01-05");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("2027 年的国务院节假日安排尚未收录"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("补假和调休上班日未知"));
+    let out = credo(&["calendar", "year", "2027"], None);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((v["provisional"].as_bool(), v["holidays"]["2027-02-05"].as_str()), (Some(true), Some("春节")), "{v}");
+    assert_eq!(v["holidays"].as_object().map(|h| h.len()), Some(13), "{v}");
     assert_eq!(credo(&["calendar", "add", "2026-13-01", "1"], None).status.code(), Some(2));
 }
 
@@ -483,10 +492,34 @@ fn publicity_prints_the_window() {
     let v: serde_json::Value = serde_json::from_slice(&old.stdout).unwrap();
     assert_eq!((v["repairable_from"].as_str(), v["shown_until"].as_str()), (Some("2024-04-30"), Some("2027-01-30")));
     assert!(String::from_utf8_lossy(&old.stderr).contains("未经官方文本核实"));
-    for bad in [["--class", "重"], ["--decided", "2026-02-30"], ["--item", "nosuch"]] {
+    assert_eq!(v["regime_code"], "58", "令2023年第58号 from 2023-05-01");
+    assert_eq!(v["settings"][0]["code"], "transition_2026", "36号 would shorten it: the setting is named");
+    // --basis: a food-safety penalty under 58号 may be repaired only after one year; a 道路交通 penalty that
+    // mentions 消防车通道 is not a 消防 case.
+    let food = ["--decided", "2024-03-15", "--basis", "《中华人民共和国食品安全法》第一百二十四条"];
+    let out = credo(&[&["publicity", "--item", "xzcf", "--class", "一般"][..], &food].concat(), None);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["repairable_from"], "2025-03-15");
+    assert!(v["notes"].to_string().contains("《食品安全法》,属食品领域"), "{v}");
+    let road = ["--decided", "2024-03-15", "--basis", "《道路交通安全法》第九十条,占用消防车通道"];
+    let out = credo(&[&["publicity", "--item", "xzcf", "--class", "一般"][..], &road].concat(), None);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["repairable_from"], "2024-06-15");
+    // --published: 总局令第45号 counts from the day of publication.
+    let samr = ["--department", "西宁市市场监督管理局", "--decided", "2026-05-06", "--published", "2026-05-20"];
+    let out = credo(&[&["publicity", "--item", "xzcf", "--class", "严重"][..], &samr].concat(), None);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((v["regime_code"].as_str(), v["shown_from"].as_str()), (Some("samr45"), Some("2026-05-20")));
+    assert_eq!((v["repairable_from"].as_str(), v["shown_until"].as_str()), (Some("2026-11-20"), Some("2029-05-19")));
+    assert_eq!(v["settings"][0]["code"], "samr_2026", "{v}");
+    let early = [&["publicity", "--item", "xzcf", "--class", "严重"][..], &samr[..4], &["--published", "2026-05-01"]];
+    assert_eq!(credo(&early.concat(), None).status.code(), Some(2), "published before the decision");
+    for bad in [["--class", "重"], ["--decided", "2026-02-30"], ["--item", "nosuch"], ["--published", "2026-13-01"]] {
         let mut args = vec!["publicity", "--item", "xzcf", "--class", "一般", "--decided", "2026-04-10"];
-        let at = args.iter().position(|a| *a == bad[0]).unwrap();
-        args[at + 1] = bad[1];
+        match args.iter().position(|a| *a == bad[0]) {
+            Some(at) => args[at + 1] = bad[1],
+            None => args.extend(bad),
+        }
         assert_eq!(credo(&args, None).status.code(), Some(2), "{bad:?}");
     }
 }

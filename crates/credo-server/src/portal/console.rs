@@ -10,6 +10,7 @@ use axum::response::Response;
 use axum::{Extension, Form};
 use credo_store::{BatchSummary, Case, CaseFilter};
 use serde::Deserialize;
+use time::Date;
 
 use super::public::{CaseView, case_view};
 use super::{Chrome, charts, render, see_other};
@@ -107,6 +108,8 @@ struct ConsolePage {
     unresolved: Vec<super::public::Row>,
     records: Vec<super::public::Row>,
     pending: Vec<credo_store::PendingFeedback>,
+    /// Withdrawal deadlines: the department's own (platform staff: all departments).
+    lateness: Option<Lateness>,
 }
 
 fn account_role(p: &Principal) -> Option<Role> {
@@ -175,6 +178,12 @@ pub async fn console(
             .collect(),
         _ => Vec::new(),
     };
+    let lateness = match role {
+        Role::Submitter | Role::Handler | Role::Reviewer => {
+            Some(lateness(&app, department.map(|d| d.id), today).await?)
+        }
+        _ => None,
+    };
     render(&ConsolePage {
         chrome: Chrome::of(&p, &headers),
         department: department.map(|d| d.name.clone()).unwrap_or_else(|| "西宁市公共信用信息中心".into()),
@@ -187,6 +196,7 @@ pub async fn console(
         unresolved,
         records,
         pending,
+        lateness,
     })
 }
 
@@ -382,11 +392,135 @@ pub async fn upload(
     render(&UploadPage { chrome: Chrome::of(&p, &headers), items: upload_items(&app, &p), summary, error })
 }
 
+/// One record withdrawn from publication (or still waiting for it) after a change, revocation or removal, measured
+/// against its deadline in `publicity.toml` `[[deadlines.withdrawal]]`.
+#[derive(Debug, Clone)]
+pub struct Withdrawal {
+    pub id: i64,
+    pub item_name: String,
+    pub subject: String,
+    pub department: String,
+    /// What started the clock (撤销, 移出日期 …) and when.
+    pub event: String,
+    pub event_on: Date,
+    pub deadline: String,
+    pub due: Date,
+    /// The day the platform stopped showing it (the day it received the change); `None`: still shown.
+    pub withdrawn: Option<Date>,
+    /// Calendar days past `due` (0: on time).
+    pub late_days: i64,
+    /// The deadline is not confirmed from the official text.
+    pub unverified: bool,
+    /// The due day rests on a provisional or missing calendar year.
+    pub warning: Option<String>,
+}
+
+/// Lateness against the withdrawal deadlines, for one department or all.
+#[derive(Debug, Clone, Default)]
+pub struct Lateness {
+    /// Records with a change, revocation or removal after they were first received.
+    pub tracked: usize,
+    pub late: usize,
+    /// Late and still shown.
+    pub pending: usize,
+    /// The late ones: those still shown first, then the latest (at most [`LATE_LISTED`]).
+    pub rows: Vec<Withdrawal>,
+    /// The deadlines: name, what starts them, period, basis, verified.
+    pub deadlines: Vec<(String, String, String, String, bool)>,
+}
+
+/// How many late records the dashboards list.
+pub const LATE_LISTED: usize = 100;
+
+fn china_day(t: time::OffsetDateTime) -> Date {
+    t.to_offset(time::UtcOffset::from_hms(8, 0, 0).unwrap_or(time::UtcOffset::UTC)).date()
+}
+
+/// The event in one version that starts a withdrawal deadline: a case's 撤销 mark, or a removal date (the item's
+/// `ended_by` fields in `publicity.toml`).
+fn withdrawal_event(app: &App, v: &credo_store::RecordView) -> Option<(String, Date)> {
+    if let Some(m) = credo_domain::publicity::Mark::of(&v.fields).filter(|m| m.kind == "revoked") {
+        return Some((format!("撤销(案件 {})", m.case), m.on));
+    }
+    let rule = app.catalog.publicity.items.get(&v.item)?;
+    let item = app.catalog.item(&v.item)?;
+    rule.ended_by.iter().find_map(|f| {
+        let d = credo_domain::value::parse_date(v.fields.get(f)?)?;
+        Some((item.field(f).map(|x| x.name.clone()).unwrap_or_else(|| f.clone()), d))
+    })
+}
+
+/// Records of `department` (all when `None`) whose change, revocation or removal came after they were first
+/// received, with the day each was due to leave the public site and how late it did (or is still shown).
+pub async fn lateness(app: &App, department: Option<i64>, today: Date) -> Result<Lateness, ApiError> {
+    let list = &app.catalog.publicity.deadlines.withdrawal;
+    let mut items: Vec<&str> = list.iter().flat_map(|d| d.items.iter().map(String::as_str)).collect();
+    items.sort_unstable();
+    items.dedup();
+    let mut out = Lateness {
+        deadlines: list
+            .iter()
+            .map(|d| (d.name.clone(), d.after.clone(), d.period(), d.basis.clone(), d.verified))
+            .collect(),
+        ..Lateness::default()
+    };
+    let mut rows = Vec::new();
+    let mut after = 0;
+    loop {
+        let versions = app.store.changed_records(&items, department, after, 500).await?;
+        let Some(last) = versions.last() else { break };
+        after = last.id;
+        for record in versions.chunk_by(|a, b| a.id == b.id) {
+            // The first version that carries the event; one that came with it from the start was never shown.
+            let Some((n, (event, event_on))) =
+                record.iter().enumerate().find_map(|(n, v)| withdrawal_event(app, v).map(|e| (n, e)))
+            else {
+                continue;
+            };
+            let (first, latest) = (&record[0], &record[record.len() - 1]);
+            let deadline = credo_domain::calendar::Deadline::find(list, &first.item, &first.department_name);
+            let Some(deadline) = deadline.filter(|_| n > 0) else { continue };
+            out.tracked += 1;
+            let still_shown =
+                crate::public::record(&app.catalog, latest, false, today).is_some_and(|p| p.publicity.state.public());
+            let withdrawn = (!still_shown).then(|| china_day(record[n].received_at).max(event_on));
+            let due = deadline.due(&app.catalog.calendar, event_on);
+            let late_days = (withdrawn.unwrap_or(today) - due.value).whole_days().max(0);
+            if late_days == 0 {
+                continue;
+            }
+            out.late += 1;
+            out.pending += usize::from(withdrawn.is_none());
+            let item = app.catalog.item(&first.item);
+            rows.push(Withdrawal {
+                id: first.id,
+                item_name: item.map(|i| i.name.clone()).unwrap_or_else(|| first.item.clone()),
+                subject: item.map(|i| crate::public::mask_ids(&i.subject_ref(&latest.fields).name)).unwrap_or_default(),
+                department: first.department_name.clone(),
+                event,
+                event_on,
+                deadline: format!("{}({})", deadline.name, deadline.period()),
+                due: due.value,
+                withdrawn,
+                late_days,
+                unverified: !deadline.verified,
+                warning: due.warning(),
+            });
+        }
+    }
+    rows.sort_by_key(|r| (std::cmp::Reverse(r.withdrawn.is_none()), std::cmp::Reverse(r.late_days), r.id));
+    rows.truncate(LATE_LISTED);
+    out.rows = rows;
+    Ok(out)
+}
+
 #[derive(Template)]
 #[template(path = "dashboard.html")]
 struct Dashboard {
     chrome: Chrome,
     charts: Vec<(String, String)>,
+    /// Withdrawal deadlines of all departments.
+    lateness: Option<Lateness>,
 }
 
 pub async fn dashboard(
@@ -478,7 +612,8 @@ pub async fn dashboard(
         ("联合奖惩核查量(按场景,主体数)".to_string(), charts::bars("核查量", &top(volume, 9), " 个")),
         ("核查反馈率(命中后已反馈)".to_string(), charts::bars("核查反馈率", &feedback, "%")),
     ];
-    render(&Dashboard { chrome: Chrome::of(&p, &headers), charts })
+    let lateness = Some(lateness(&app, None, app.clock.today()).await?);
+    render(&Dashboard { chrome: Chrome::of(&p, &headers), charts, lateness })
 }
 
 #[derive(Template)]

@@ -10,6 +10,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use base64::Engine as _;
 use credo_domain::catalog::SubjectKind;
+use credo_domain::publicity::Start;
 use credo_store::{Case, RecordView, Subject};
 use serde::Deserialize;
 use time::Date;
@@ -785,10 +786,23 @@ struct PolicyPage {
     chrome: Chrome,
     version: String,
     regimes: Vec<(String, String, String, Vec<String>, bool)>,
+    /// The platform's choices where the law is silent: (name, choice, since, explanation, basis, verified).
+    settings: Vec<(String, String, String, String, String, bool)>,
+    /// Classification rules: (group, class, reason, verified).
+    rules: Vec<(String, String, String, bool)>,
+    /// Departments' own classification tables: (name, departments, basis, verified).
+    tables: Vec<(String, String, String, bool)>,
+    /// Sectors and their laws: (name, laws, basis, verified).
+    sectors: Vec<(String, String, String, bool)>,
     deadlines: Vec<(&'static str, u32)>,
     deadline_basis: String,
+    /// Withdrawal after a change or removal: (what, after what, period, basis, verified).
+    withdrawals: Vec<(String, String, String, String, bool)>,
     measures_version: String,
-    measures: Vec<(String, String, String, String)>,
+    /// (name, decision, effect, basis, every basis verified).
+    measures: Vec<(String, String, String, String, bool)>,
+    /// Every rule not yet confirmed from its source: (file, rule).
+    unverified: Vec<(String, String)>,
 }
 
 pub async fn policy(
@@ -813,7 +827,11 @@ pub async fn policy(
             } else {
                 format!("{span}(部门名称含“{}”)", r.departments.join("、"))
             };
-            let classes = r
+            let span = match r.setting.as_deref().and_then(|c| rules.setting(c)) {
+                Some(s) => format!("{span};{} 起是否适用由设置“{}”决定(现为 {})", s.since, s.name, s.choice),
+                None => span,
+            };
+            let mut classes: Vec<String> = r
                 .class
                 .iter()
                 .map(|c| {
@@ -825,7 +843,47 @@ pub async fn policy(
                     format!("{}:{}{}", c.name, shown, c.note.as_ref().map(|n| format!("({n})")).unwrap_or_default())
                 })
                 .collect();
+            if r.start == Start::Publication {
+                classes.push("期限自公示之日起计算;未报送公示日期的,自本平台收到该信息之日起计算".into());
+            }
+            if let Some(m) = &r.sector_min {
+                classes.push(format!(
+                    "{}领域(按处罚依据所引法律法规认定):最短 {} 个月",
+                    m.sectors.join("、"),
+                    m.months
+                ));
+            }
+            if r.department_tables {
+                classes.push("轻微、一般、严重由各行业主管部门确定;未取得部门分类标准的,按通用标准".into());
+            }
+            classes.extend(r.note.clone());
             (r.name.clone(), span, r.basis.clone(), classes, r.verified)
+        })
+        .collect();
+    let settings = rules
+        .settings
+        .iter()
+        .map(|s| {
+            (s.name.clone(), s.choice.clone(), s.since.clone(), s.explanation.clone(), s.basis.clone(), s.verified)
+        })
+        .collect();
+    let class_rules = rules
+        .rules
+        .iter()
+        .map(|r| {
+            let group =
+                if r.regimes.is_empty() { r.group.clone() } else { format!("{}({})", r.group, r.regimes.join("、")) };
+            (group, r.class.to_string(), r.reason.clone(), r.verified)
+        })
+        .collect();
+    let tables =
+        rules.tables.iter().map(|t| (t.name.clone(), t.departments.join("、"), t.basis.clone(), t.verified)).collect();
+    let sectors = rules
+        .sectors
+        .iter()
+        .map(|s| {
+            let laws: Vec<String> = s.laws.iter().map(|l| format!("《{l}》")).collect();
+            (s.name.clone(), laws.join(""), s.basis.clone(), s.verified)
         })
         .collect();
     let d = &rules.deadlines;
@@ -833,6 +891,10 @@ pub async fn policy(
         chrome: Chrome::of(&p, &headers),
         version: rules.version.clone(),
         regimes,
+        settings,
+        rules: class_rules,
+        tables,
+        sectors,
         deadlines: vec![
             ("双公示上网公开(决定后)", d.publication),
             ("异议:是否受理", d.objection_accept),
@@ -844,6 +906,11 @@ pub async fn policy(
             ("举报核查", d.report),
         ],
         deadline_basis: d.basis.clone(),
+        withdrawals: d
+            .withdrawal
+            .iter()
+            .map(|w| (w.name.clone(), w.after.clone(), w.period(), w.basis.clone(), w.verified))
+            .collect(),
         measures_version: app.catalog.measures.version.clone(),
         measures: app
             .catalog
@@ -851,10 +918,16 @@ pub async fn policy(
             .measures
             .iter()
             .map(|m| {
-                let basis: Vec<String> = m.basis.iter().map(|b| format!("{} {}", b.law, b.article)).collect();
-                (m.name.clone(), m.decision.label().to_string(), m.effect.clone(), basis.join(";"))
+                let basis: Vec<String> = m
+                    .basis
+                    .iter()
+                    .map(|b| format!("{} {}{}", b.law, b.article, if b.verified { "" } else { "(待核实)" }))
+                    .collect();
+                let verified = m.basis.iter().all(|b| b.verified);
+                (m.name.clone(), m.decision.label().to_string(), m.effect.clone(), basis.join(";"), verified)
             })
             .collect(),
+        unverified: app.catalog.unverified.iter().map(|u| (u.file.clone(), u.rule.clone())).collect(),
     })
 }
 

@@ -29,9 +29,22 @@ pub async fn spawn() -> TestApp {
 /// A server on a random port with `security`, one department (allowed to submit xzcf, xzxk and djzc and to check in
 /// every scene) and its submit key.
 pub async fn spawn_with(security: Security) -> TestApp {
+    spawn_with_catalog(security, credo_domain::embedded::catalog()).await
+}
+
+/// A server whose catalog publishes natural persons' penalties: a deployment that has confirmed it may (the
+/// embedded catalog, unconfirmed, keeps them to 政务共享). For tests of what a published person's record shows.
+pub async fn spawn_publishing_persons() -> TestApp {
+    let mut catalog = credo_domain::embedded::catalog();
+    if let Some(item) = catalog.items.get_mut("xzcf") {
+        item.disclosure_by_kind.clear();
+    }
+    spawn_with_catalog(Security { per_address: 0, per_key: 0, ..Security::default() }, catalog).await
+}
+
+pub async fn spawn_with_catalog(security: Security, catalog: credo_domain::catalog::Catalog) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
-    let app =
-        App::open(dir.path(), credo_domain::embedded::catalog(), Clock::manual(date!(2026 - 11 - 25))).await.unwrap();
+    let app = App::open(dir.path(), catalog, Clock::manual(date!(2026 - 11 - 25))).await.unwrap();
     let dept = app
         .store
         .add_department(NewDepartment {

@@ -16,6 +16,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use base64::Engine as _;
+use credo_domain::calendar::Calendar;
 use credo_domain::catalog::{Item, SubjectKind};
 use credo_domain::publicity::{MARK_FIELD, Mark, Repair, State};
 use credo_store::{
@@ -228,13 +229,19 @@ async fn new_version(
 }
 
 /// What the public may know of a case (tracking by number): no applicant, no evidence.
-pub fn tracking(c: &Case, today: Date) -> Value {
+pub fn tracking(c: &Case, today: Date, calendar: &Calendar) -> Value {
     json!({
         "number": c.number, "kind": c.kind, "kind_label": kind_label(&c.kind), "state": c.state,
-        "filed_at": c.filed_at, "due_on": c.due_on.map(|d| d.to_string()), "closed_at": c.closed_at,
+        "filed_at": c.filed_at, "due_on": c.due_on.map(|d| d.to_string()), "due_note": due_note(c, calendar),
+        "closed_at": c.closed_at,
         "overdue": overdue(c, today), "outcome": c.outcome, "reply": c.outcome_reason,
         "steps": c.steps.iter().map(|s| json!({ "at": s.at, "step": s.step })).collect::<Vec<_>>(),
     })
+}
+
+/// When the due day falls in a year counted without the State Council's table (or with weekends only), says so.
+pub fn due_note(c: &Case, calendar: &Calendar) -> Option<String> {
+    c.due_on.and_then(|d| calendar.working(d).warning())
 }
 
 fn overdue(c: &Case, today: Date) -> bool {
@@ -284,6 +291,8 @@ pub struct CaseDetail {
     pub state: String,
     pub filed_at: String,
     pub due_on: Option<String>,
+    /// The due day's year is counted provisionally (no State Council table yet): 补假 and 调休 unknown.
+    pub due_note: Option<String>,
     pub closed_at: Option<String>,
     pub overdue: bool,
     pub outcome: Option<String>,
@@ -330,7 +339,7 @@ const APPLICANT: &str = "(申请人)";
 
 impl CaseDetail {
     /// `c` as `viewer` sees it (`Public` gets the status fields only, like [`tracking`]).
-    pub fn of(c: &Case, today: Date, viewer: Viewer) -> CaseDetail {
+    pub fn of(c: &Case, today: Date, calendar: &Calendar, viewer: Viewer) -> CaseDetail {
         let mask = Masker::new(c, viewer);
         let content = match viewer {
             Viewer::Handler | Viewer::Applicant => c.content.clone(),
@@ -377,6 +386,7 @@ impl CaseDetail {
             state: c.state.clone(),
             filed_at: c.filed_at.clone(),
             due_on: c.due_on.map(|d| d.to_string()),
+            due_note: due_note(c, calendar),
             closed_at: c.closed_at.clone(),
             overdue: overdue(c, today),
             outcome: c.outcome.clone(),
@@ -526,7 +536,7 @@ pub async fn read(app: &App, p: &Principal, number: &str) -> Result<(Case, CaseD
 async fn staff_detail(app: &App, p: &Principal, c: &Case, viewer: Viewer) -> Result<CaseDetail, ApiError> {
     audit(app, p, &format!("{}.read", c.kind), format!("case:{}", c.number), "ok".into()).await?;
     let today = app.clock.today();
-    let mut v = CaseDetail::of(c, today, viewer);
+    let mut v = CaseDetail::of(c, today, &app.catalog.calendar, viewer);
     if let Some(id) = c.record_id {
         let r = record(app, id).await?;
         v.record = public::record(&app.catalog, &r, c.closed_at.is_none(), today);
@@ -541,8 +551,8 @@ pub async fn show(app: &App, p: &Principal, number: &str) -> Result<Value, ApiEr
     let (c, viewer) = case_as(app, p, number).await?;
     match viewer {
         Viewer::Handler | Viewer::Reviewer => Ok(json!(staff_detail(app, p, &c, viewer).await?)),
-        Viewer::Applicant => Ok(json!(CaseDetail::of(&c, app.clock.today(), viewer))),
-        Viewer::Public => Ok(tracking(&c, app.clock.today())),
+        Viewer::Applicant => Ok(json!(CaseDetail::of(&c, app.clock.today(), &app.catalog.calendar, viewer))),
+        Viewer::Public => Ok(tracking(&c, app.clock.today(), &app.catalog.calendar)),
     }
 }
 
@@ -570,7 +580,7 @@ pub async fn list(app: &App, p: &Principal, q: &ListQuery) -> Result<Value, ApiE
     let list: Vec<CaseDetail> = cases
         .iter()
         .filter_map(|c| match viewer(p, c) {
-            Some(v @ (Viewer::Handler | Viewer::Reviewer)) => Some(CaseDetail::of(c, today, v)),
+            Some(v @ (Viewer::Handler | Viewer::Reviewer)) => Some(CaseDetail::of(c, today, &app.catalog.calendar, v)),
             _ => None,
         })
         .filter(|c| !q.overdue || c.overdue)
@@ -584,7 +594,8 @@ pub async fn own_cases(app: &App, p: &Principal) -> Result<Value, ApiError> {
     let (a, _) = account(p).ok_or_else(|| ApiError::forbidden("须以信用主体账号查看"))?;
     let cases = app.store.cases(&CaseFilter { account_id: Some(a.id), ..CaseFilter::default() }, 1000).await?;
     let today = app.clock.today();
-    let list: Vec<CaseDetail> = cases.iter().map(|c| CaseDetail::of(c, today, Viewer::Applicant)).collect();
+    let list: Vec<CaseDetail> =
+        cases.iter().map(|c| CaseDetail::of(c, today, &app.catalog.calendar, Viewer::Applicant)).collect();
     Ok(json!({ "count": list.len(), "cases": list }))
 }
 
@@ -704,7 +715,7 @@ pub async fn file_objection(app: &App, p: &Principal, o: &ObjectionIn) -> Result
         })
         .await?;
     audit(app, p, "objection.file", format!("record:{} case:{}", r.id, c.number), "filed".into()).await?;
-    Ok(tracking(&c, today))
+    Ok(tracking(&c, today, &app.catalog.calendar))
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -834,7 +845,7 @@ pub async fn file_repair(app: &App, p: &Principal, o: &RepairIn) -> Result<Value
     };
     audit(app, p, "repair.file", format!("record:{} case:{number}", r.id), format!("commitment_record={recorded:?}"))
         .await?;
-    let mut v = json!(CaseDetail::of(&c, today, Viewer::Applicant));
+    let mut v = json!(CaseDetail::of(&c, today, &app.catalog.calendar, Viewer::Applicant));
     v["commitment_record"] = json!(recorded);
     Ok(v)
 }
@@ -884,7 +895,7 @@ pub async fn file_report(app: &App, p: &Principal, o: &ReportIn) -> Result<Value
         })
         .await?;
     audit(app, p, "report.file", format!("case:{}", c.number), format!("department={}", department.uscc)).await?;
-    Ok(tracking(&c, today))
+    Ok(tracking(&c, today, &app.catalog.calendar))
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -937,7 +948,7 @@ pub async fn extend(app: &App, p: &Principal, number: &str, o: &ExtendIn) -> Res
         )
         .await?;
     audit(app, p, "objection.extend", format!("case:{number}"), format!("due_on={new_due}")).await?;
-    Ok(json!(CaseDetail::of(&c, app.clock.today(), viewer)))
+    Ok(json!(CaseDetail::of(&c, app.clock.today(), &app.catalog.calendar, viewer)))
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -1034,7 +1045,7 @@ pub async fn decide(app: &App, p: &Principal, number: &str, o: &DecideIn) -> Res
         )
         .await?;
     audit(app, p, &format!("{}.decide", c.kind), format!("case:{number}"), result).await?;
-    Ok(json!(CaseDetail::of(&c, today, viewer)))
+    Ok(json!(CaseDetail::of(&c, today, &app.catalog.calendar, viewer)))
 }
 
 enum Effect {

@@ -350,6 +350,24 @@ async fn a_commitment_is_public_and_its_breach_becomes_a_negative_record() {
     assert_eq!(status, 409);
 }
 
+/// A deadline that ends in a year without the State Council's holiday table is counted with the statutory days
+/// (2027: 元旦 on Friday 1 January) and says that 补假 and 调休 are unknown, on the API and on the tracking page.
+#[tokio::test]
+async fn a_deadline_counted_into_2027_says_it_is_provisional() {
+    let s = scene().await;
+    s.day(date!(2026 - 12 - 10));
+    let body = json!({ "department": DEPT, "subject_name": "某某食品店", "content": "销售过期食品",
+        "reporter": { "name": "赵六", "phone": "13800000000" } });
+    let (status, v) = s.call(&Auth::None, Method::POST, "/api/v1/reports", Some(body)).await;
+    assert_eq!(status, 201, "{v}");
+    // 20 working days from Thursday 2026-12-10: 15 in December (to the 31st), then 2027-01-04 … 01-08 (元旦 skipped).
+    assert_eq!(v["due_on"], "2027-01-08", "{v}");
+    assert!(v["due_note"].as_str().is_some_and(|n| n.contains("2027") && n.contains("调休")), "{v}");
+    let number = v["number"].as_str().unwrap().to_string();
+    let (_, _, page) = s.t.get(&format!("/cases/{number}")).await;
+    assert!(page.contains("2027-01-08(2027 年的国务院节假日安排尚未收录"), "{page}");
+}
+
 #[tokio::test]
 async fn a_report_keeps_the_reporter_to_the_handler() {
     let s = scene().await;
@@ -639,6 +657,7 @@ async fn the_reviewer_sees_cases_without_who_applied() {
     // Tracking by number (the public, or a signed-in account it is not for) shows the status only.
     let keys = [
         "closed_at",
+        "due_note",
         "due_on",
         "filed_at",
         "kind",

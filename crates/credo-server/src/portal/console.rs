@@ -141,7 +141,10 @@ pub async fn console(
         let list = cases::list(&app, &p, &ListQuery::default()).await?;
         for n in list["cases"].as_array().into_iter().flatten().filter_map(|c| c["number"].as_str()) {
             if let Some(c) = app.store.case(n).await? {
-                inbox.push(InboxRow { subject: subject_name(&app, &c).await, case: case_view(&c, today) });
+                inbox.push(InboxRow {
+                    subject: subject_name(&app, &c).await,
+                    case: case_view(&c, today, &app.catalog.calendar),
+                });
             }
         }
     }
@@ -281,7 +284,7 @@ async fn case_page(
             .map(|(r, _)| r),
         None => None,
     };
-    let mut case = case_view(&c, today);
+    let mut case = case_view(&c, today, &app.catalog.calendar);
     case.reply = detail.reply.clone().unwrap_or_default();
     render(&CasePage {
         chrome: Chrome::of(p, headers),
@@ -575,7 +578,7 @@ pub async fn dashboard(
     let mut met: BTreeMap<String, (f64, f64)> = BTreeMap::new();
     for c in cases.iter().filter(|c| c.closed_at.is_some()) {
         let closed = c.closed_at.as_deref().and_then(credo_domain::value::parse_date);
-        let e = met.entry(super::public::case_view(c, app.clock.today()).kind).or_default();
+        let e = met.entry(super::public::case_view(c, app.clock.today(), &app.catalog.calendar).kind).or_default();
         e.1 += 1.0;
         if let (Some(closed), Some(due)) = (closed, c.due_on)
             && closed <= due

@@ -82,7 +82,7 @@ async fn page(app: &App, p: &Principal, headers: &HeaderMap, error: Option<Strin
         name: subject.name,
         records: own,
         log,
-        cases: mine.iter().map(|c| case_view(c, today)).collect(),
+        cases: mine.iter().map(|c| case_view(c, today, &app.catalog.calendar)).collect(),
         departments: app.store.departments().await?.into_iter().map(|d| (d.uscc, d.name)).collect(),
         error,
     })

@@ -9,6 +9,7 @@ use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use base64::Engine as _;
+use credo_domain::calendar::Calendar;
 use credo_domain::catalog::SubjectKind;
 use credo_domain::publicity::Start;
 use credo_store::{Case, RecordView, Subject};
@@ -582,15 +583,19 @@ pub struct CaseView {
     pub record_id: Option<i64>,
 }
 
-pub fn case_view(c: &Case, today: Date) -> CaseView {
-    let t = cases::tracking(c, today);
+pub fn case_view(c: &Case, today: Date, calendar: &Calendar) -> CaseView {
+    let t = cases::tracking(c, today, calendar);
     let s = |k: &str| t[k].as_str().unwrap_or_default().to_string();
     CaseView {
         number: c.number.clone(),
         kind: s("kind_label"),
         state: c.state.clone(),
         filed: c.filed_at.chars().take(10).collect(),
-        due: c.due_on.map(|d| d.to_string()).unwrap_or_default(),
+        due: match (c.due_on, cases::due_note(c, calendar)) {
+            (Some(d), Some(note)) => format!("{d}({note})"),
+            (Some(d), None) => d.to_string(),
+            (None, _) => String::new(),
+        },
         overdue: t["overdue"].as_bool().unwrap_or(false),
         outcome: c.outcome.clone().unwrap_or_default(),
         reply: c.outcome_reason.clone().unwrap_or_default(),
@@ -646,7 +651,7 @@ pub async fn case(
         .ok_or_else(|| ApiError::not_found(format!("没有编号为 {number} 的案件,请核对办理编号")))?;
     render(&CasePage {
         chrome: Chrome::of(&p, &headers),
-        case: Some(case_view(&c, app.clock.today())),
+        case: Some(case_view(&c, app.clock.today(), &app.catalog.calendar)),
         number,
         filed: !q.filed.is_empty(),
     })

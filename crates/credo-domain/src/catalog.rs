@@ -343,11 +343,15 @@ impl Item {
         if self.natural_key.is_empty() {
             return Err("自然键(natural_key)不能为空".into());
         }
+        // Key fields are required, except the subject's own code fields (统一社会信用代码, 证件号码): the item's rules
+        // require one of them by subject kind, so that several debtors under one 案号 are several records.
+        let subject_codes = [self.subject.uscc.as_deref(), self.subject.id_number.as_deref()];
         for k in &self.natural_key {
             if let Some(f) = self.field(k)
                 && !f.required
+                && !subject_codes.contains(&Some(k.as_str()))
             {
-                return Err(format!("自然键字段 {k} 必须是必填项"));
+                return Err(format!("自然键字段 {k} 必须是必填项(主体的统一社会信用代码、证件号码除外)"));
             }
         }
         for k in &self.disclosure_by_kind {

@@ -232,7 +232,9 @@ pub struct Cond {
     #[serde(default)]
     pub any_of: Vec<String>,
     pub at_least: Option<Decimal>,
-    pub below: Option<Decimal>,
+    /// "以下": at most this amount, the amount itself included (民法典 第一千二百五十九条: 以上、以下、以内、届满 include
+    /// the number itself), as 行政处罚法 第五十一条's "二百元以下" and "三千元以下".
+    pub at_most: Option<Decimal>,
 }
 
 impl Cond {
@@ -241,7 +243,7 @@ impl Cond {
         let amount = || v.trim().parse::<Decimal>().ok();
         (self.any_of.is_empty() || self.any_of.iter().any(|a| a == v.trim()))
             && self.at_least.is_none_or(|min| amount().is_some_and(|a| a >= min))
-            && self.below.is_none_or(|max| amount().is_some_and(|a| a < max))
+            && self.at_most.is_none_or(|max| amount().is_some_and(|a| a <= max))
     }
 }
 
@@ -275,6 +277,10 @@ pub struct ItemRule {
     pub type_field: Option<String>,
     /// The legal basis (处罚依据), matched against the sectors' laws.
     pub basis_field: Option<String>,
+    /// The deciding authority's name (处罚机关): a department's regime, table and deadlines follow the authority
+    /// that decided, not the department that submitted (a 信用办 relaying a 市场监管局's penalty). The submitting
+    /// department stands in when the field is empty.
+    pub authority_field: Option<String>,
     /// The publication date, for regimes that count from publication.
     pub published_field: Option<String>,
     pub class: Option<Class>,
@@ -614,7 +620,7 @@ impl Publicity {
         let mut by_item = BTreeMap::new();
         for i in f.item {
             let fields = i.type_field.iter().chain(&i.since).chain(&i.until).chain(&i.ended_by);
-            let fields = fields.chain(&i.basis_field).chain(&i.published_field);
+            let fields = fields.chain(&i.basis_field).chain(&i.published_field).chain(&i.authority_field);
             for field in fields.chain(i.when.iter().map(|c| &c.field)) {
                 field_of(&i.code, field)?;
             }
@@ -811,12 +817,20 @@ impl Publicity {
         let Some(day) = since.or(r.decided_on) else {
             return Window::unlimited(None);
         };
-        let (regime, decided_by) = self.regime(r.item, r.department, day);
-        let c = self.classify(rule, regime, r.department, r.fields);
+        let department = self.authority(r.item, r.department, r.fields);
+        let (regime, decided_by) = self.regime(r.item, department, day);
+        let c = self.classify(rule, regime, department, r.fields);
         let mut w = self.build(rule, regime, c, day, r.fields, r.received_on);
         w.applied(decided_by);
-        let later = |g: &Regime| self.classify(rule, g, r.department, r.fields);
-        self.transition(w, rule, regime, (r.item, r.department, r.fields, r.received_on), day, later)
+        let later = |g: &Regime| self.classify(rule, g, department, r.fields);
+        self.transition(w, rule, regime, (r.item, department, r.fields, r.received_on), day, later)
+    }
+
+    /// Whose rules a record of `item` follows: its deciding authority (the item's `authority_field`) when named, else
+    /// the submitting `department`.
+    pub fn authority<'a>(&self, item: &str, department: &'a str, fields: &'a BTreeMap<String, String>) -> &'a str {
+        let named = self.items.get(item).and_then(|i| i.authority_field.as_ref()).and_then(|f| fields.get(f));
+        named.map(String::as_str).filter(|n| !n.trim().is_empty()).unwrap_or(department)
     }
 
     /// The window for an explicit class (`credo publicity`): what a department may tell a party. `fields` may
@@ -1140,7 +1154,11 @@ mod tests {
         assert_eq!(low.class, Some(Class::一般));
         assert_eq!(low.last_day, Some(date!(2026 - 08 - 05)), "three months");
         assert_eq!(low.repair, Repair::None);
-        let big = penalty(&p, samr, d, &[("CF_CFLB", "罚款"), ("CF_XDR_LB", "法人及非法人组织"), ("CF_NR_FK", "10")]);
+        // "10万元以下" includes 10万 (民法典 第一千二百五十九条): 10 is still 较低数额, 10.01 is not.
+        let edge = penalty(&p, samr, d, &[("CF_CFLB", "罚款"), ("CF_XDR_LB", "法人及非法人组织"), ("CF_NR_FK", "10")]);
+        assert_eq!(edge.class, Some(Class::一般), "以下 includes the amount itself");
+        let big =
+            penalty(&p, samr, d, &[("CF_CFLB", "罚款"), ("CF_XDR_LB", "法人及非法人组织"), ("CF_NR_FK", "10.01")]);
         assert_eq!((big.class, big.last_day), (Some(Class::严重), Some(date!(2029 - 05 - 05))));
         assert_eq!(big.repairable_from, Some(date!(2026 - 11 - 06)), "six months");
         let food = [

@@ -366,11 +366,19 @@ fn numeric_codes_are_accepted_as_aliases() {
 #[test]
 fn natural_keys_hold_the_deciding_authority_and_are_required() {
     let c = catalog();
-    // Every key field of every item is required (a key with an empty part would merge records).
+    // Every key field of every item is required (a key with an empty part would merge records), except the
+    // subject's own code fields, which the item's rules require by subject kind.
     for item in c.items.values() {
+        let codes = [item.subject.uscc.as_deref(), item.subject.id_number.as_deref()];
         for k in &item.natural_key {
-            assert!(item.field(k).unwrap().required, "{}: key field {k} must be required", item.code);
+            let required = item.field(k).unwrap().required || codes.contains(&Some(k.as_str()));
+            assert!(required, "{}: key field {k} must be required", item.code);
         }
+        assert!(
+            item.field(&item.natural_key[0]).unwrap().required,
+            "{}: the key starts with a required field",
+            item.code
+        );
     }
     for (item, key) in [
         ("xzcf", vec!["CF_WSH", "CF_CFJGDM"]),
@@ -379,8 +387,9 @@ fn natural_keys_hold_the_deciding_authority_and_are_required() {
         ("jyyc", vec!["YC_LRWSH", "YC_ZCJGDM"]),
         ("sxjl", vec!["HM_RDWH", "HM_RDJGDM"]),
         ("xycn", vec!["CN_CNBH", "CN_SLDWDM"]),
-        // 案号 carries the court (法院代字): unique across courts by itself.
-        ("sxbzxr", vec!["ZX_AH"]),
+        // 案号 carries the court (法院代字), but one 执行案号 names several debtors: each by its own code.
+        ("sxbzxr", vec!["ZX_AH", "ZX_SHXYM", "ZX_ZJHM"]),
+        ("xzxf", vec!["XF_AH", "XF_SHXYM", "XF_ZJHM"]),
     ] {
         assert_eq!(c.item(item).unwrap().natural_key, key, "{item} (STANDARDS §13.2.7)");
     }

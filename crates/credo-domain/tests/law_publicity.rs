@@ -94,7 +94,7 @@ const CASES: &[Case] = &[
         shown_from: Some("2019-07-01"),
         repairable_from: Some("2019-10-01"),
         last_day: Some("2020-06-30"),
-        verified: true,
+        verified: false,
         mentions: &["527号"],
     },
     Case {
@@ -142,7 +142,7 @@ const CASES: &[Case] = &[
         shown_from: Some("2021-06-15"),
         repairable_from: Some("2021-09-15"),
         last_day: Some("2022-06-14"),
-        verified: true,
+        verified: false,
         mentions: &["527号不区分轻微"],
     },
     Case {
@@ -158,7 +158,7 @@ const CASES: &[Case] = &[
         shown_from: Some("2023-04-30"),
         repairable_from: Some("2023-07-30"),
         last_day: Some("2024-04-29"),
-        verified: true,
+        verified: false,
         mentions: &[],
     },
     Case {
@@ -442,7 +442,7 @@ const CASES: &[Case] = &[
         shown_from: Some("2021-08-31"),
         repairable_from: Some("2021-11-30"),
         last_day: Some("2022-08-30"),
-        verified: true,
+        verified: false,
         mentions: &[],
     },
 ];

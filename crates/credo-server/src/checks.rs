@@ -11,7 +11,17 @@
 //! those records exactly, and the measure applies. Where a record carries only a name for the role, a person with the
 //! same name is **not** decided on: namesakes are common (张伟 …), and a wrong 禁止 or 限制 harms someone who owes
 //! nothing. Such records come back in `name_only`, marked 「仅姓名相同,未作为核查结论,须人工核实身份」, so that the
-//! department can verify them by hand.
+//! department can verify them by hand. For the same reason a natural person asked about **by name** is not decided
+//! on even when the platform knows exactly one person of that name: the answer is `ambiguous`
+//! (`reason: person_by_name`) with that person as a masked hint, and asks for the 居民身份证号码. Organisations are
+//! still resolved by name.
+//!
+//! A replay `as_of` reaches persons the same way: the subjects whose records name or named the person (the index
+//! links persons from every version it has seen, superseded ones included) are read as the store had them at that
+//! time; the replayed receipt says so (`replay_scope`).
+//!
+//! The department's own text (`purpose`, `reference`) is written into the receipt and the audit log with every ID
+//! number in it masked.
 //!
 //! **Statutory facts** (`counts_when_unpublished`, e.g. 政府采购法 第二十二条 重大违法记录 within three years) count
 //! although the record is no longer public (period over, repaired); the evidence says so. A revoked (撤销) record
@@ -187,9 +197,15 @@ impl State {
         {
             list.retain(|r| r.record_id != rec.record_id);
         }
-        // Stale entries (a later version no longer names the person) are harmless: a match is checked against the
-        // subject's current records.
-        for p in &rec.persons {
+        self.link(subject, &rec.persons);
+        self.by_subject.entry(subject).or_default().push(rec);
+    }
+
+    /// Links the persons a record names to its subject. Entries are never removed: a stale one (a later version no
+    /// longer names the person) is harmless, as a match is checked against the subject's current records; for a
+    /// replay `as_of` it is what finds the subject whose records named the person then.
+    fn link(&mut self, subject: i64, persons: &[IndexedPerson]) {
+        for p in persons {
             let (map, key) = match (&p.key, &p.name_norm) {
                 (Some(k), _) => (&mut self.by_person, k),
                 (None, Some(n)) => (&mut self.by_person_name, n),
@@ -200,7 +216,20 @@ impl State {
                 subjects.push(subject);
             }
         }
-        self.by_subject.entry(subject).or_default().push(rec);
+    }
+
+    /// Subjects other than `subject` whose records name `person` (by the blind index of the number, or by name).
+    fn naming(&self, subject: Option<i64>, person: &PersonKey) -> Vec<i64> {
+        let mut others: Vec<i64> = Vec::new();
+        let by_key = person.key.as_ref().and_then(|k| self.by_person.get(k));
+        let by_name = person.name_norm.as_ref().and_then(|n| self.by_person_name.get(n));
+        for other in by_key.into_iter().chain(by_name).flatten() {
+            if Some(*other) != subject && !others.contains(other) {
+                others.push(*other);
+            }
+        }
+        others.sort();
+        others
     }
 }
 
@@ -237,6 +266,31 @@ impl Index {
                             {
                                 st.put(sid, rec);
                             }
+                        }
+                    }
+                }
+                // Persons named only in superseded versions (a later version names someone else): linked too, so
+                // that a replay `as_of` finds the subject whose records named them then.
+                let items: Vec<&str> = app
+                    .catalog
+                    .measures
+                    .measures
+                    .iter()
+                    .flat_map(|m| &m.trigger)
+                    .filter(|t| !t.persons.is_empty())
+                    .map(|t| t.item.as_str())
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
+                    .collect();
+                let mut after = 0;
+                loop {
+                    let page = app.store.changed_records(&items, None, after, PAGE / 10).await?;
+                    let Some(last) = page.last() else { break };
+                    after = last.id;
+                    for r in &page {
+                        if let (Some(sid), Some(rec)) = (r.subject_id, Indexed::from_view(&app.catalog, &app.vault, r))
+                        {
+                            st.link(sid, &rec.persons);
                         }
                     }
                 }
@@ -287,17 +341,20 @@ impl Index {
     async fn facts(&self, subject: Option<i64>, person: &PersonKey) -> (Vec<Indexed>, Vec<(i64, Vec<Indexed>)>) {
         let st = self.state.read().await;
         let own = subject.and_then(|id| st.by_subject.get(&id)).cloned().unwrap_or_default();
-        let mut others: Vec<i64> = Vec::new();
-        let by_key = person.key.as_ref().and_then(|k| st.by_person.get(k));
-        let by_name = person.name_norm.as_ref().and_then(|n| st.by_person_name.get(n));
-        for other in by_key.into_iter().chain(by_name).flatten() {
-            if Some(*other) != subject && !others.contains(other) {
-                others.push(*other);
-            }
-        }
-        others.sort();
-        let via = others.into_iter().map(|o| (o, st.by_subject.get(&o).cloned().unwrap_or_default())).collect();
+        let via = st
+            .naming(subject, person)
+            .into_iter()
+            .map(|o| (o, st.by_subject.get(&o).cloned().unwrap_or_default()))
+            // A subject linked through a superseded version only (its records now name someone else) is not one.
+            .filter(|(_, recs)| names(recs, person))
+            .collect();
         (own, via)
+    }
+
+    /// The subjects (other than `subject`) whose indexed records name the person asked about, by ID number or by
+    /// name, in id order: the candidates a replay `as_of` reads as the store had them then.
+    async fn naming(&self, subject: Option<i64>, person: &PersonKey) -> Vec<i64> {
+        self.state.read().await.naming(subject, person)
     }
 
     /// The subject's own indexed records (for comparing the index with the store).
@@ -579,6 +636,53 @@ async fn resolve_name(app: &App, input: &str) -> Result<Result<Subject, Vec<Valu
         .collect()))
 }
 
+/// Receipt text for a natural person asked by name.
+const PERSON_BY_NAME: &str = "按姓名核查自然人不作结论:同名者常见,误作禁止或限制将损害无关的人。平台有一名同名自然人(见 candidates,证件号码已遮蔽),请以其居民身份证号码重新核查";
+
+/// Receipt text for a replay `as_of`: how persons reached through other subjects' records were found.
+const REPLAY_PERSONS: &str = "回溯核查:经由其他主体记录关联的人员(法定代表人、实际控制人等)已纳入,按这些主体截至回溯时点已收到的记录版本核查(其后更正为他人的,仍按当时版本)";
+
+/// Whether any of `recs` names `person` (by number, or by name where it carries none).
+fn names(recs: &[Indexed], person: &PersonKey) -> bool {
+    recs.iter().any(|r| r.persons.iter().any(|p| person.matches(p).is_some()))
+}
+
+/// The masked hint for a person asked by name: no decision, only enough to tell the department whom to ask about.
+fn person_hint(s: &Subject) -> Value {
+    json!({ "name": mask_ids(&s.name), "code": display_code(s), "kind": s.kind, "kind_label": s.kind.label() })
+}
+
+/// For a replay `as_of`: the subjects whose records named the person asked about, with their records as the store
+/// had them at `at`. The candidates are those the index links to the person (from every version it has seen); a
+/// subject counts only if one of its records then named the person.
+async fn replay_via(
+    app: &App,
+    subject: Option<i64>,
+    person: &PersonKey,
+    at: OffsetDateTime,
+) -> Result<Vec<(Subject, Vec<Indexed>)>, CheckError> {
+    let ids = app.index.naming(subject, person).await;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let subjects = app.store.subjects_by_ids(&ids).await?;
+    let mut via = Vec::new();
+    for id in ids {
+        let Some(s) = subjects.iter().find(|s| s.id == id) else { continue };
+        let recs: Vec<Indexed> = app
+            .store
+            .subject_records_as_of(id, at)
+            .await?
+            .iter()
+            .filter_map(|r| Indexed::from_view(&app.catalog, &app.vault, r))
+            .collect();
+        if names(&recs, person) {
+            via.push((s.clone(), recs));
+        }
+    }
+    Ok(via)
+}
+
 /// Who asks: the department (none for an operator on the command line) and the audit actor.
 pub struct Asker<'a> {
     pub department: Option<&'a Department>,
@@ -611,6 +715,10 @@ pub async fn run(app: &App, asker: &Asker<'_>, req: &CheckRequest) -> Result<Val
         return Err(CheckError::Invalid(format!("每次核查 1–{MAX_SUBJECTS} 个主体(收到 {} 个)", req.subjects.len())));
     }
     let (day, replay) = when(app, req.as_of.as_deref())?;
+    // What the department wrote may hold an ID number (a 身份证号码 in the 事由 or the 文号): the receipt and the audit
+    // log keep it masked, like every other text they show.
+    let purpose = mask_ids(req.purpose.trim());
+    let reference = req.reference.as_deref().map(mask_ids);
     app.index.ready(app).await?;
     let now = OffsetDateTime::now_utc().to_offset(china());
     let mut results = Vec::with_capacity(req.subjects.len());
@@ -635,6 +743,18 @@ pub async fn run(app: &App, asker: &Asker<'_>, req: &CheckRequest) -> Result<Val
             None => resolve_name(app, input).await?,
         };
         let (subject, candidates) = match found {
+            // A natural person asked by name is not decided on: namesakes are common, and a wrong 禁止 or 限制 harms
+            // someone who owes nothing. The one person of that name comes back as a masked hint; the department
+            // asks again by 居民身份证号码.
+            Ok(s) if codes[position].is_none() && s.kind == SubjectKind::Person => {
+                lines.push((None, None));
+                results.push(json!({
+                    "position": position, "input": mask_ids(input), "status": "ambiguous",
+                    "reason": "person_by_name", "decision": null, "candidates": [person_hint(&s)],
+                    "note": PERSON_BY_NAME,
+                }));
+                continue;
+            }
             Ok(s) => (Some(s), Vec::new()),
             Err(c) => (None, c),
         };
@@ -663,12 +783,18 @@ pub async fn run(app: &App, asker: &Asker<'_>, req: &CheckRequest) -> Result<Val
                 (own, via)
             }
             Some(at) => {
+                // The store compares receipt times as RFC 3339 text in UTC: ask in UTC, not in China time.
+                let at = at.to_offset(UtcOffset::UTC);
                 let own = match &subject {
                     Some(s) => app.store.subject_records_as_of(s.id, at).await?,
                     None => Vec::new(),
                 };
                 let own = own.iter().filter_map(|r| Indexed::from_view(&app.catalog, &app.vault, r)).collect();
-                (own, Vec::new())
+                let via = match &person {
+                    Some(p) => replay_via(app, subject.as_ref().map(|s| s.id), p, at).await?,
+                    None => Vec::new(),
+                };
+                (own, via)
             }
         };
         // A person the store knows only from others' records is answered when those records name them by number.
@@ -690,7 +816,7 @@ pub async fn run(app: &App, asker: &Asker<'_>, req: &CheckRequest) -> Result<Val
                 Some(s) => format!("subject:{}", s.id),
                 None => format!("person:{}", mask_ids(input)),
             }),
-            purpose: Some(format!("{}({})", req.purpose.trim(), scene.name)),
+            purpose: Some(format!("{purpose}({})", scene.name)),
             result: decision.code().to_string(),
             client: asker.client.clone(),
         });
@@ -712,19 +838,25 @@ pub async fn run(app: &App, asker: &Asker<'_>, req: &CheckRequest) -> Result<Val
         mark_disputed(app, &mut results).await?;
     }
     let id = receipt_id(now.date());
-    let receipt = json!({
+    let mut receipt = json!({
         "id": id,
         "platform": "信用西宁 公共信用信息平台",
         "issued_at": now.format(&Rfc3339).unwrap_or_default(),
         "department": asker.department.map(|d| json!({ "uscc": d.uscc, "name": d.name })),
         "scene": { "code": scene.code, "name": scene.name },
-        "purpose": req.purpose.trim(),
-        "reference": req.reference,
+        "purpose": purpose,
+        "reference": reference,
         "as_of": day.to_string(),
         "replayed_to": replay.map(|t| t.format(&Rfc3339).unwrap_or_default()),
         "measures_version": app.catalog.measures.version,
         "results": results,
     });
+    if replay.is_some() {
+        receipt["replay_scope"] = json!({
+            "persons_through_others": "replayed",
+            "note": REPLAY_PERSONS,
+        });
+    }
     let signed = sign(app, receipt)?;
     let check = NewCheck {
         id: id.clone(),

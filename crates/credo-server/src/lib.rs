@@ -207,10 +207,12 @@ pub async fn open_store(data_dir: &Path, catalog: &Catalog) -> anyhow::Result<(S
     let vault = Arc::new(Vault::new(&ring, catalog.sensitive_fields())?);
     let store = SqliteStore::open(data_dir, vault.clone()).await?;
     // Before anything is ingested: stored natural keys follow the catalog's definitions (split records are logged).
+    let started = std::time::Instant::now();
     let rekeyed = store.rekey(catalog).await?;
     if !rekeyed.is_empty() {
         let split = rekeyed.iter().filter(|r| !r.moved.is_empty()).count();
-        tracing::info!(records = rekeyed.len(), split, "记录已按新的自然键重新计算(详见变更流 rekey)");
+        let ms = started.elapsed().as_millis();
+        tracing::info!(records = rekeyed.len(), split, ms, "记录已按新的自然键重新计算(详见变更流 rekey)");
     }
     if ring.audit_from.is_none() {
         ring.audit_from = Some(store.audit_head().await?.0 + 1);

@@ -723,3 +723,172 @@ async fn statutory_facts_count_although_no_longer_public_but_never_when_revoked(
     assert_eq!(e.measures[0]["basis_status"], "unconfirmed");
     assert_eq!(e.measures[0]["basis_note"], "法律依据待核实");
 }
+
+// ── Persons by name, replayed reach, masked department text ─────────────────────────────────────────────────────
+
+/// A natural person's own 失信被执行人 record (found by their 居民身份证号码).
+fn sxbzxr_person(name: &str, ric: &str) -> Value {
+    json!({
+        "ZX_MC": name, "ZX_ZTLB": "自然人", "ZX_ZJLX": "身份证", "ZX_ZJHM": ric,
+        "ZX_AH": "(2026)青0103执88号", "ZX_ZXFY": "西宁市城东区人民法院", "ZX_ZXYJWH": "(2025)青0103民初8号",
+        "ZX_ZCZXYJDW": "西宁市城东区人民法院", "ZX_YW": "支付借款50万元", "ZX_LXQK": "全部未履行",
+        "ZX_SXQX": "有履行能力而拒不履行生效法律文书确定义务", "ZX_LARQ": "2026-01-05", "ZX_FBRQ": "2026-05-01",
+        "ZX_SJLY": "西宁市中级人民法院", "ZX_SJLYDM": DEPT,
+    })
+}
+
+/// A check with the given body, as the department's key sends it.
+async fn check_body(t: &TestApp, body: Value) -> Value {
+    let key = check_key(t).await;
+    let r = t.http.post(format!("{}/api/v1/checks", t.base)).bearer_auth(key).json(&body).send().await.unwrap();
+    let status = r.status();
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(status, 200, "{v}");
+    v
+}
+
+const P_DEBTOR: &str = "630102198503151233";
+
+#[tokio::test]
+async fn a_person_asked_by_name_is_not_decided_on_only_by_id_number() {
+    let t = setup().await;
+    let (status, s) = t.post_batch(json!({ "item": "sxbzxr", "records": [sxbzxr_person("蒋十一", P_DEBTOR)] })).await;
+    assert_eq!((status, s["rejected"].as_u64()), (200, Some(0)), "{s}");
+    // By ID number: 公司法 第一百七十八条 bars the 失信被执行人 from office.
+    let v = check(&t, "rzzg", &[P_DEBTOR], None).await;
+    assert_eq!(decision(&v, 0), "prohibited", "{}", v["receipt"]["results"][0]);
+    // By name: the one person of that name is a masked hint, not a decision; the department is asked for the number.
+    for scene in ["rzzg", "gxf", "zfcg"] {
+        let v = check(&t, scene, &["蒋十一"], None).await;
+        let r = &v["receipt"]["results"][0];
+        assert_eq!((r["status"].as_str(), r["reason"].as_str()), (Some("ambiguous"), Some("person_by_name")), "{r}");
+        assert!(r["decision"].is_null(), "{scene}: a namesake must not be decided on: {r}");
+        assert!(r.get("measures").is_none() && r.get("subject").is_none(), "{r}");
+        let c = r["candidates"].as_array().unwrap();
+        assert_eq!(c.len(), 1, "{r}");
+        assert_eq!((c[0]["code"].as_str(), c[0]["kind"].as_str()), (Some("6301**********1233"), Some("person")), "{r}");
+        assert!(c[0].get("id").is_none(), "only a masked hint: {r}");
+        assert!(r["note"].as_str().unwrap().contains("居民身份证号码"), "{r}");
+        assert!(!v["receipt"].to_string().contains(P_DEBTOR), "no ID number in the receipt");
+        assert!(credo_server::checks::verify_receipt(&v.to_string(), None).is_ok());
+    }
+    // The same holds for a person the store knows from another unit's record too (王五, 法定代表人 of 被执行7).
+    let v = check(&t, "gxf", &["王五"], None).await;
+    assert!(v["receipt"]["results"][0]["decision"].is_null(), "{}", v["receipt"]["results"][0]);
+    assert_eq!(decision(&check(&t, "gxf", &["630102199001011235"], None).await, 0), "restricted");
+    // Organisations are still resolved and decided by name.
+    let v = check(&t, "gxf", &["被执行7有限公司"], None).await;
+    let r = &v["receipt"]["results"][0];
+    assert_eq!((r["status"].as_str(), r["decision"].as_str()), (Some("resolved"), Some("restricted")), "{r}");
+    // A job counts the person by name as unresolved, not as a hit.
+    let v = check(&t, "rzzg", &["蒋十一", P_DEBTOR], None).await;
+    assert_eq!((decision(&v, 0).as_str(), decision(&v, 1).as_str()), ("none", "prohibited"));
+}
+
+#[tokio::test]
+async fn a_replay_reaches_persons_through_other_subjects_records_as_they_were() {
+    // The index either follows both versions as they arrive, or is built after the second (as after a restart):
+    // either way it must link the person the first version named.
+    for built_before in [true, false] {
+        replay_reaches_persons(built_before).await;
+    }
+}
+
+async fn replay_reaches_persons(built_before: bool) {
+    let t = setup().await;
+    if built_before {
+        t.app.index.ready(&t.app).await.unwrap();
+    }
+    let second = std::time::Duration::from_millis(1100);
+    // Version 1 of the 限制消费令 names P_REP as 法定代表人 (and two 实际控制人 by number).
+    let (status, s) = t.post_batch(json!({ "item": "xzxf", "records": [xzxf(40)] })).await;
+    assert_eq!((status, s["rejected"].as_u64()), (200, Some(0)), "{s}");
+    tokio::time::sleep(second).await;
+    let now = time::OffsetDateTime::now_utc();
+    let t1 = now.replace_nanosecond(0).unwrap();
+    let t1_text = t1.format(&time::format_description::well_known::Rfc3339).unwrap();
+    tokio::time::sleep(second).await;
+    // Version 2 names another legal representative.
+    let mut v2 = xzxf(40);
+    v2["XF_FDDBR"] = json!("卫五");
+    v2["XF_FDDBR_ZJHM"] = json!(P_STRANGER);
+    let (status, s) = t.post_batch(json!({ "item": "xzxf", "records": [v2] })).await;
+    assert_eq!((status, s["rejected"].as_u64()), (200, Some(0)), "{s}");
+    // Today is after t1's day, so asking as of t1 replays.
+    let china = time::UtcOffset::from_hms(8, 0, 0).unwrap();
+    t.app.clock.set(t1.to_offset(china).date() + time::Duration::days(2));
+
+    // Live: the current version reaches the new representative, not the old one.
+    assert_eq!(decision(&check(&t, "gxf", &[P_STRANGER], None).await, 0), "restricted");
+    let v = check(&t, "gxf", &[P_REP], None).await;
+    assert_eq!(v["receipt"]["results"][0]["status"], "not_found", "{v}");
+
+    // As of t1: the old representative was reached, the new one was not named yet.
+    let v = check(&t, "gxf", &[P_REP, P_CTRL_A, P_STRANGER, &code(40)], Some(&t1_text)).await;
+    let r = &v["receipt"]["results"];
+    assert!(v["receipt"]["replayed_to"].is_string(), "{v}");
+    assert_eq!(decision(&v, 0), "restricted", "{}", r[0]);
+    assert_eq!(
+        (r[0]["measures"][0]["via"]["as"].as_str(), r[0]["measures"][0]["id"].as_str()),
+        (Some("法定代表人"), Some("XZXF-GXF"))
+    );
+    assert_eq!(r[0]["measures"][0]["via"]["matched_by"], "证件号码");
+    assert_eq!(decision(&v, 1), "restricted", "{}", r[1]);
+    assert_eq!(r[1]["measures"][0]["via"]["as"], "实际控制人");
+    assert_eq!((r[2]["status"].as_str(), r[2]["decision"].as_str()), (Some("not_found"), None), "{}", r[2]);
+    assert_eq!(decision(&v, 3), "restricted", "the unit itself");
+    // The replayed receipt says how persons were reached, and what it could not search.
+    let scope = &v["receipt"]["replay_scope"];
+    assert_eq!(scope["persons_through_others"], "replayed", "{v}");
+    assert!(scope["note"].as_str().unwrap().contains("其他主体记录"), "{scope}");
+    assert!(credo_server::checks::verify_receipt(&v.to_string(), None).is_ok());
+    let text = v["receipt"].to_string();
+    for n in [P_REP, P_CTRL_A, P_STRANGER] {
+        assert!(!text.contains(n), "the receipt holds an ID number");
+    }
+
+    // Before version 1 arrived the platform knew nothing of these persons.
+    let before = (now - time::Duration::days(2)).to_offset(china).date().to_string();
+    let v = check(&t, "gxf", &[P_REP, P_CTRL_A], Some(&before)).await;
+    for i in 0..2 {
+        let r = &v["receipt"]["results"][i];
+        assert_eq!((r["status"].as_str(), r["decision"].as_str()), (Some("not_found"), None), "{r}");
+    }
+    assert!(v["receipt"]["replay_scope"]["note"].is_string());
+    // A check for today carries no replay note.
+    assert!(check(&t, "gxf", &[P_REP], None).await["receipt"].get("replay_scope").is_none());
+}
+
+#[tokio::test]
+async fn id_numbers_in_purpose_and_reference_are_masked_in_the_receipt_and_the_audit_log() {
+    let t = setup().await;
+    let body = json!({
+        "scene": "zfcg",
+        "purpose": format!("核查投标人法定代表人 {P_DEBTOR} 的资格"),
+        "reference": "ZB-630105197811204565",
+        "subjects": [code(3)],
+    });
+    let v = check_body(&t, body).await;
+    let receipt = &v["receipt"];
+    assert_eq!(receipt["purpose"], "核查投标人法定代表人 6301**********1233 的资格", "{receipt}");
+    assert_eq!(receipt["reference"], "ZB-6301**********4565", "{receipt}");
+    let text = v.to_string();
+    for n in [P_DEBTOR, "630105197811204565"] {
+        assert!(!text.contains(n), "the receipt holds an ID number");
+    }
+    // The signature covers the masked text, and the stored receipt is the same document.
+    let id = credo_server::checks::verify_receipt(&text, None).unwrap();
+    let key = check_key(&t).await;
+    let stored = get_json(&t, &key, &format!("/api/v1/checks/{id}")).await;
+    assert_eq!(stored["receipt"], v["receipt"]);
+    assert!(credo_server::checks::verify_receipt(&stored.to_string(), None).is_ok());
+    // The audit event of the check is masked alike.
+    let subject = t.app.store.subject_by_code(&code(3)).await.unwrap().unwrap();
+    let events = t.app.store.audit_for_target(&format!("subject:{}", subject.id), 10).await.unwrap();
+    let e = events.iter().find(|e| e.event.action == "check.zfcg").unwrap();
+    assert_eq!(e.event.purpose.as_deref(), Some("核查投标人法定代表人 6301**********1233 的资格(政府采购)"));
+    let all = serde_json::to_string(&t.app.store.audit_after(0, 10_000).await.unwrap()).unwrap();
+    for n in [P_DEBTOR, "630105197811204565"] {
+        assert!(!all.contains(n), "the audit log holds an ID number");
+    }
+}

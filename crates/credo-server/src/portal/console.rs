@@ -481,7 +481,8 @@ pub async fn lateness(app: &App, department: Option<i64>, today: Date) -> Result
                 continue;
             };
             let (first, latest) = (&record[0], &record[record.len() - 1]);
-            let deadline = credo_domain::calendar::Deadline::find(list, &first.item, &first.department_name);
+            let authority = app.catalog.publicity.authority(&latest.item, &latest.department_name, &latest.fields);
+            let deadline = credo_domain::calendar::Deadline::find(list, &first.item, authority);
             let Some(deadline) = deadline.filter(|_| n > 0) else { continue };
             out.tracked += 1;
             let still_shown =

@@ -830,7 +830,7 @@ pub async fn policy(
             let span = if r.departments.is_empty() {
                 span
             } else {
-                format!("{span}(部门名称含“{}”)", r.departments.join("、"))
+                format!("{span}(作出决定的机关名称含“{}”)", r.departments.join("、"))
             };
             let span = match r.setting.as_deref().and_then(|c| rules.setting(c)) {
                 Some(s) => format!("{span};{} 起是否适用由设置“{}”决定(现为 {})", s.since, s.name, s.choice),

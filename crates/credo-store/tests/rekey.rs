@@ -136,6 +136,35 @@ fn listing(wsh: &str, authority: &str) -> HashMap<String, String> {
     .collect()
 }
 
+/// A 失信被执行人 entry: `debtor` under the 执行案号 `ah` (a unit by its USCC, or a person by ID number).
+fn debtor(ah: &str, name: &str, code: &str, person: bool) -> HashMap<String, String> {
+    let mut row: HashMap<String, String> = [
+        ("ZX_MC", name),
+        ("ZX_ZTLB", if person { "自然人" } else { "法人及非法人组织" }),
+        ("ZX_AH", ah),
+        ("ZX_ZXFY", "西宁市城东区人民法院"),
+        ("ZX_ZXYJWH", "(2025)青0102民初100号"),
+        ("ZX_ZCZXYJDW", "西宁市城东区人民法院"),
+        ("ZX_YW", "连带偿还借款本金50万元及利息"),
+        ("ZX_LXQK", "全部未履行"),
+        ("ZX_SXQX", "有履行能力而拒不履行生效法律文书确定义务"),
+        ("ZX_LARQ", "2026-01-05"),
+        ("ZX_FBRQ", "2026-03-02"),
+        ("ZX_SJLY", "西宁市城东区人民法院"),
+        ("ZX_SJLYDM", DISTRICT),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    if person {
+        row.insert("ZX_ZJLX".into(), "身份证".into());
+        row.insert("ZX_ZJHM".into(), code.into());
+    } else {
+        row.insert("ZX_SHXYM".into(), code.into());
+    }
+    row
+}
+
 impl Fixture {
     /// Validates the rows with `catalog` and stores them as one batch of the 信用办.
     async fn ingest(&self, catalog: &Catalog, item: &str, rows: &[HashMap<String, String>]) -> Vec<Outcome> {
@@ -241,6 +270,17 @@ async fn a_document_number_identifies_a_record_only_with_its_authority() {
             source: "issue 12 第4项;STANDARDS §13.2.7(名单同理:认定部门代码+文书号)",
             item: "yzsx",
             rows: vec![listing("宁市监严〔2025〕1号", CITY), listing("宁市监严〔2025〕1号", DISTRICT)],
+            records: 2,
+            outcomes: vec![Created, Created],
+        },
+        Case {
+            name: "同一执行案号、两个被执行人(公司及其连带责任保证人):两条失信被执行人记录,各自受财库〔2016〕125号约束",
+            source: "法释〔2017〕7号 第六条(逐一公布被执行人信息);财库〔2016〕125号;review of issue 12",
+            item: "sxbzxr",
+            rows: vec![
+                debtor("(2026)青0102执500号", "西宁市城东区鑫源商贸有限公司", COMPANY, false),
+                debtor("(2026)青0102执500号", "王五", "630102199001011235", true),
+            ],
             records: 2,
             outcomes: vec![Created, Created],
         },

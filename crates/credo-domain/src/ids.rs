@@ -139,6 +139,34 @@ pub fn prepare(input: &str) -> String {
     input.trim().to_ascii_uppercase()
 }
 
+/// An identifier as a person types it into a check, a search box or a URL, in one canonical form: full-width
+/// forms made half-width (NFKC: `９１６３…ＭＡ３ＰＲＴＢ１Ｘ５`), white space, hyphens and dashes and invisible
+/// characters removed wherever they are (`630102 19750505 3456`, `91630100-MA3PRTB1X5`, `59467239－9`, a
+/// zero-width space pasted from a web page), ASCII letters upper-cased (`…345x`). The written forms are those that
+/// [`crate::masking`] recognises in text.
+///
+/// This reads what someone *asks about*; the parsers themselves take a department's data as [`prepare`] leaves it,
+/// so the platform never corrects a submitted identifier behind a department's back. Whether the result is an
+/// identifier at all is for [`identify`] (which applies this first) to say: callers keep the text as typed when it
+/// does not identify, so a name with a hyphen or a space in it stays a name.
+pub fn normalize_typed(input: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    input
+        .nfkc()
+        .filter(|c| {
+            !(c.is_whitespace()
+                || matches!(
+                    c,
+                    // Hyphens and dashes (NFKC has made `－` and `﹣` into `-`, and `‑` into `‐`).
+                    '-' | '\u{2010}'..='\u{2015}' | '\u{2212}'
+                    // Invisible: zero-width space, (non-)joiners, word joiner, BOM, soft hyphen.
+                    | '\u{200b}'..='\u{200d}' | '\u{2060}' | '\u{feff}' | '\u{ad}'
+                ))
+        })
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
 fn uscc_value(c: u8) -> Option<u32> {
     USCC_ALPHABET.iter().position(|&a| a == c).map(|v| v as u32)
 }
@@ -480,8 +508,17 @@ impl AnyId {
 /// * 15 digits: a 工商注册号 if its MOD 11,10 check holds (legacy 15-digit RICs have no check and were mostly
 ///   replaced before 2013), else a legacy RIC if it carries a valid date, else a 工商注册号 with a bad check.
 /// * 9 characters, or 10 with a hyphen before the last: an organisation code.
+///
+/// The input is read as typed ([`normalize_typed`]): full-width, grouped, hyphenated or lower-case forms of one
+/// code all identify as that code.
+/// A code as typed by a person (full-width, grouped, hyphenated, lower-case x …) in its canonical form when it is
+/// one, else the text as [`prepare`] leaves it: what every lookup of a typed code should search for.
+pub fn typed_code(input: &str, today: Date) -> String {
+    identify(input, today).map(|id| id.as_str().to_string()).unwrap_or_else(|_| prepare(input))
+}
+
 pub fn identify(input: &str, today: Date) -> Result<AnyId, (IdKind, IdError)> {
-    let s = prepare(input);
+    let s = normalize_typed(input);
     if s.is_empty() {
         return Err((IdKind::Unknown, IdError::Empty));
     }
@@ -628,6 +665,37 @@ mod tests {
         assert!(RegNo::parse("110108000000016").is_ok());
         let wrong = format!("{}{}", &ok[..14], if c == '0' { '1' } else { '0' });
         assert_eq!(RegNo::parse(&wrong).unwrap_err().code(), "invalid_checksum");
+    }
+
+    #[test]
+    fn typed_forms_identify_as_the_code() {
+        for (typed, want) in [
+            ("９１６３０１００ＭＡ３ＰＲＴＢ１Ｘ５", "91630100MA3PRTB1X5"),
+            ("91630100-MA3PRTB1X5", "91630100MA3PRTB1X5"),
+            ("9163 0100 MA3P RTB1 X5", "91630100MA3PRTB1X5"),
+            ("91630100ma3prtb1x5", "91630100MA3PRTB1X5"),
+            ("\u{feff}91630100\u{200b}MA3PRTB1X5\u{3000}", "91630100MA3PRTB1X5"),
+            ("630102 19750505 3456", "630102197505053456"),
+            ("630102-19750505-3456", "630102197505053456"),
+            ("６３０１０２１９７５０５０５３４５６", "630102197505053456"),
+            ("６３０１０２ １９７５０５０５ ３４５６", "630102197505053456"),
+            ("63010219750501000x", "63010219750501000X"),
+            ("６３０１０２１９７５０５０１０００ｘ", "63010219750501000X"),
+            ("630102–19750501–000x", "63010219750501000X"),
+            ("59467239－9", "594672399"),
+            ("59467239 - 9", "594672399"),
+        ] {
+            let id = identify(typed, TODAY).unwrap_or_else(|e| panic!("{typed}: {e:?}"));
+            assert_eq!(id.as_str(), want, "{typed}");
+        }
+        assert_eq!(normalize_typed(" ９１６３－ａｂ\u{200d} "), "9163AB");
+        // Names stay names: nothing that is not an identifier is made one.
+        for name in ["西宁-鑫源 商贸有限公司", "ABC-123 Trading", "王 五", "9163-"] {
+            assert!(identify(name, TODAY).is_err(), "{name}");
+        }
+        // The parsers of submitted data are unchanged: a department's hyphenated USCC is not corrected.
+        assert!(Uscc::parse("91630100-MA3PRTB1X5").is_err());
+        assert!(Uscc::parse("９１６３０１００ＭＡ３ＰＲＴＢ１Ｘ５").is_err());
     }
 
     #[test]

@@ -107,6 +107,8 @@ pub struct Setting {
     pub code: String,
     pub name: String,
     pub choice: String,
+    /// The choice in words, for the public (`/policy`).
+    pub choice_label: String,
     pub since: String,
     pub explanation: String,
     pub basis: String,
@@ -275,6 +277,11 @@ fn yes() -> bool {
 pub struct ItemRule {
     pub code: String,
     pub type_field: Option<String>,
+    /// The law that sets this item's period (a list's own 管理办法), cited instead of the general regime's name.
+    pub basis: Option<String>,
+    /// `false` when the item's own basis is not confirmed from the official text.
+    #[serde(default = "yes")]
+    pub verified: bool,
     /// The legal basis (处罚依据), matched against the sectors' laws.
     pub basis_field: Option<String>,
     /// The deciding authority's name (处罚机关): a department's regime, table and deadlines follow the authority
@@ -477,7 +484,7 @@ impl Window {
             };
         }
         if !self.published {
-            let note = self.reasons.first().map(|r| format!("({r})")).unwrap_or_default();
+            let note = if self.reasons.is_empty() { String::new() } else { format!("({})", self.reasons.join(";")) };
             let until = self.last_day.map(|l| format!(",在{}前仍可用于信用监管", cn(l))).unwrap_or_default();
             return Status {
                 state: State::不予公示,
@@ -490,8 +497,8 @@ impl Window {
             s.push_str("该信息存在异议,正在核查。");
         }
         s.push_str(&what);
-        if let Some(r) = self.reasons.first() {
-            s.push_str(&format!("({r})"));
+        if !self.reasons.is_empty() {
+            s.push_str(&format!("({})", self.reasons.join(";")));
         }
         s.push_str(&basis);
         match (self.shown_from, self.shown_until) {
@@ -937,7 +944,7 @@ impl Publicity {
         let k = regime.class(class);
         let mut repair = c.repair.or(rule.repair).unwrap_or(k.repair);
         let mut reasons = c.reasons;
-        let mut verified = c.verified && regime.verified;
+        let mut verified = c.verified && regime.verified && rule.verified;
         let mut min = c.min_months.or(k.min_months).unwrap_or(0);
         let basis = rule.basis_field.as_ref().and_then(|f| fields.get(f));
         if let (Some(m), Some(basis), Repair::AfterMin) = (&regime.sector_min, basis, repair)
@@ -989,8 +996,8 @@ impl Publicity {
         Window {
             class: Some(class),
             regime: Some(regime.code.clone()),
-            regime_name: Some(regime.name.clone()),
-            basis: Some(regime.basis.clone()),
+            regime_name: Some(rule.basis.clone().unwrap_or_else(|| regime.name.clone())),
+            basis: Some(rule.basis.clone().unwrap_or_else(|| regime.basis.clone())),
             published: k.published,
             from: Some(from),
             start: Some(start),

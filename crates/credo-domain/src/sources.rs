@@ -71,7 +71,9 @@ fn walk(file: &str, path: &mut Vec<String>, value: &Value, out: &mut Vec<Unverif
 /// `key` followed by the identifying values of `v` when it is a table.
 fn label(key: &str, v: &Value) -> String {
     let Value::Table(t) = v else { return key.to_string() };
-    let names: Vec<String> = NAMING_KEYS.iter().filter_map(|k| t.get(*k)).map(short).collect();
+    // A rule named by its reason need not repeat its penalty types.
+    let keys = NAMING_KEYS.iter().filter(|k| !(**k == "types" && t.contains_key("reason")));
+    let names: Vec<String> = keys.filter_map(|k| t.get(*k)).map(short).collect();
     if names.is_empty() { key.to_string() } else { format!("{key} {}", names.join(" ")) }
 }
 

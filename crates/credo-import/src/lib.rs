@@ -33,23 +33,27 @@ use limits::{
 };
 
 /// Why a file (or, as [`RowError::Row`], one row) cannot be used.
+///
+/// The message is shown to the submitter and may be stored in a batch's report; every text in it that comes from
+/// the file (a sheet's name, the headers, a reader's message quoting the content) is shown through [`shown`], with
+/// any ID number in it masked.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ImportError {
-    #[error("无法识别的文件格式:{0}(支持 .csv、.xlsx、.json、.jsonl)")]
+    #[error("无法识别的文件格式:{}(支持 .csv、.xlsx、.json、.jsonl)", shown(.0))]
     UnknownFormat(String),
-    #[error("CSV 文件无法读取:{0}")]
+    #[error("CSV 文件无法读取:{}", shown(.0))]
     Csv(String),
-    #[error("XLSX 文件无法读取:{0}")]
+    #[error("XLSX 文件无法读取:{}", shown(.0))]
     Xlsx(String),
-    #[error("工作簿中没有名为“{0}”的工作表")]
+    #[error("工作簿中没有名为“{}”的工作表", shown(.0))]
     NoSheet(String),
-    #[error("JSON 无法读取:{0}")]
+    #[error("JSON 无法读取:{}", shown(.0))]
     Json(String),
     #[error("文件为空,没有表头行")]
     Empty,
     #[error("文件编码无法识别:既不是有效的 UTF-8,也不是有效的 GBK/GB18030")]
     Encoding,
-    #[error("表头中没有任何一列能对应到目录“{item}”的字段(表头:{headers})")]
+    #[error("表头中没有任何一列能对应到目录“{item}”的字段(表头:{})", shown(.headers))]
     NoMatchingHeader { item: String, headers: String },
     #[error("{what}有 {found} 列,超过上限 {max} 列", max = MAX_COLUMNS)]
     TooManyColumns { what: &'static str, found: usize },
@@ -61,6 +65,11 @@ pub enum ImportError {
     RowTooLong { bytes: usize },
     #[error("XLSX 解压后超过 {} MiB 的上限(或包含超过 {} 个文件),可能是压缩炸弹,请拆分后再提交", MAX_UNPACKED_BYTES >> 20, MAX_ZIP_ENTRIES)]
     UnpackedTooLarge,
+}
+
+/// A text from the file as an error message shows it: with any ID number in it masked.
+fn shown(text: &str) -> std::borrow::Cow<'_, str> {
+    credo_domain::masking::mask_id_numbers(text)
 }
 
 impl ImportError {

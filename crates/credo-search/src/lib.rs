@@ -46,6 +46,9 @@ pub enum SearchError {
 
 pub type Result<T> = std::result::Result<T, SearchError>;
 
+/// The most hits one search returns.
+pub const MAX_HITS: usize = 1_000;
+
 /// What the index needs to know about a subject.
 #[derive(Debug, Clone)]
 pub struct SubjectDoc {
@@ -292,12 +295,16 @@ impl SubjectIndex {
     }
 
     /// Ranked hits for a query (a code, a full or short name, pinyin …): exact matches first, then the best
-    /// partial matches.
+    /// partial matches. At most [`MAX_HITS`].
+    ///
+    /// The index holds every subject the platform knows, also those the public may not know of (a person known only
+    /// from records kept to 政务共享): a public surface filters the hits by what the public may see, and asks for
+    /// more hits than it shows so that filtering does not starve it.
     pub fn search(&self, q: &str, limit: usize) -> Result<Vec<Hit>> {
         let Some((exact, fuzzy)) = self.build_queries(q) else {
             return Ok(Vec::new());
         };
-        let limit = limit.clamp(1, 100);
+        let limit = limit.clamp(1, MAX_HITS);
         let searcher = self.reader.searcher();
         // Exact hits outrank every partial one.
         const EXACT_BONUS: f32 = 1000.0;

@@ -148,7 +148,7 @@ pub async fn create(app: &App, req: AccountRequest, created_by: &str) -> Result<
     let subject_id = match (role, &req.subject) {
         (Role::Subject, Some(code)) => Some(
             app.store
-                .subject_by_code(&credo_domain::ids::prepare(code))
+                .subject_by_code(&credo_domain::ids::typed_code(code, app.clock.today()))
                 .await?
                 .ok_or_else(|| AccountError::NotFound(format!("没有代码为“{code}”的信用主体")))?
                 .id,

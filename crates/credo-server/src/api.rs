@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
-use credo_domain::catalog::Item;
+use credo_domain::catalog::{Item, SubjectKind};
 use credo_domain::masking;
 use credo_import::{Format, Table};
 use credo_store::{BatchSummary, Department};
@@ -54,15 +54,58 @@ pub struct SearchHit {
     pub href: String,
 }
 
-/// One-stop search (一站式查询): subjects by code, name, short name or traditional characters, best first.
+/// How many index hits a public search looks at to fill its page: hits the public may not know of are dropped
+/// after the index answers (see [`public_subjects`]).
+const PUBLIC_SCAN: usize = 500;
+
+/// One-stop search (一站式查询) as the public may see it: subjects by code, name, short name or traditional
+/// characters, best first, leaving out every subject the public may not know of ([`public_subjects`]: a person
+/// known only from records kept to 政务共享 is not found, by name or by ID number).
 pub async fn find(app: &App, q: &str, limit: usize) -> Result<Vec<SearchHit>, ApiError> {
     let limit = limit.clamp(1, 100);
+    let hits = find_all(app, q, PUBLIC_SCAN).await?;
+    let known = public_subjects(app, &hits.iter().map(|h| (h.id, h.kind)).collect::<Vec<_>>()).await?;
+    Ok(hits.into_iter().filter(|h| known.contains(&h.id)).take(limit).collect())
+}
+
+/// Which of `subjects` the public may know of: those with at least one record of an item whose records the public
+/// may see for their kind of subject ([`public::disclosed`]). Kinds for which every item is public need no query.
+pub async fn public_subjects(
+    app: &App,
+    subjects: &[(i64, SubjectKind)],
+) -> Result<std::collections::HashSet<i64>, ApiError> {
+    let mut known = std::collections::HashSet::new();
+    for kind in [SubjectKind::Organisation, SubjectKind::IndividualBusiness, SubjectKind::Person] {
+        let mut rest: Vec<i64> = subjects.iter().filter(|(_, k)| *k == kind).map(|(id, _)| *id).collect();
+        if rest.is_empty() {
+            continue;
+        }
+        let (items, all) = public::disclosed_items(&app.catalog, kind);
+        if all {
+            known.extend(rest);
+            continue;
+        }
+        for item in items {
+            if rest.is_empty() {
+                break;
+            }
+            let with = app.store.subjects_with_item(&rest, &item.code).await?;
+            rest.retain(|id| !with.contains(id));
+            known.extend(with);
+        }
+    }
+    Ok(known)
+}
+
+/// Every subject matching `q`, also those the public may not know of (not for public surfaces: see [`find`]).
+async fn find_all(app: &App, q: &str, limit: usize) -> Result<Vec<SearchHit>, ApiError> {
     let search = app.search.clone();
     // A person's ID number is indexed by its blind index only; so is any other code with an ID number written in
     // it (a 税务登记号 made of one, say). Names with one are indexed masked, and the index masks the query alike.
     let code = credo_domain::ids::prepare(q);
-    let q2 = match credo_domain::ids::Ric::parse(q, app.clock.today()) {
-        Ok(ric) => app.vault.blind(ric.as_str()),
+    let q2 = match credo_domain::ids::identify(q, app.clock.today()) {
+        Ok(credo_domain::ids::AnyId::Ric(ric)) => app.vault.blind(ric.as_str()),
+        Ok(id) => id.as_str().to_string(),
         Err(_) if code.bytes().all(|b| b.is_ascii_alphanumeric()) && masking::contains_id_number(&code) => {
             app.vault.blind(&code)
         }
@@ -101,27 +144,42 @@ async fn search(State(app): State<App>, Query(p): Query<SearchParams>) -> Result
     ))
 }
 
-/// A subject by `id-N` or by any of its codes.
+/// The answer for a subject the public may not open: the same for one the platform does not know and for one it
+/// knows only from records the public may not see, so that a public route cannot tell whether the platform holds
+/// something on a person. The key is echoed masked (it may be an ID number).
+fn no_public_subject(key: &str) -> ApiError {
+    ApiError::not_found(format!("没有找到代码为“{}”的信用主体", public::mask_ids(key)))
+}
+
+/// A subject as the public may open it, with its records (latest versions): `404` for an unknown subject and, alike,
+/// for one that has no record the public may see for its kind of subject ([`public::publicly_known`]). Which
+/// records are shown today is still each record's publicity.
+pub async fn public_subject(
+    app: &App,
+    key: &str,
+) -> Result<(credo_store::Subject, Vec<credo_store::RecordView>), ApiError> {
+    let subject = subject_by_key(app, key).await?;
+    let records = app.store.subject_records(subject.id).await?;
+    if !public::publicly_known(&app.catalog, subject.kind, records.iter().map(|r| r.item.as_str())) {
+        return Err(no_public_subject(key));
+    }
+    Ok((subject, records))
+}
+
+/// A subject by `id-N` or by any of its codes, whatever the public may see of it (public routes use
+/// [`public_subject`]).
 pub async fn subject_by_key(app: &App, key: &str) -> Result<credo_store::Subject, ApiError> {
     let subject = match key.strip_prefix("id-").and_then(|i| i.parse::<i64>().ok()) {
         Some(id) => app.store.subject(id).await?,
-        None => {
-            let code = credo_domain::ids::prepare(key);
-            let code = match credo_domain::ids::identify(&code, app.clock.today()) {
-                Ok(id) => id.as_str().to_string(),
-                Err(_) => code,
-            };
-            app.store.subject_by_code(&code).await?
-        }
+        None => app.store.subject_by_code(&credo_domain::ids::typed_code(key, app.clock.today())).await?,
     };
-    subject.ok_or_else(|| ApiError::not_found(format!("没有找到代码为“{key}”的信用主体")))
+    subject.ok_or_else(|| no_public_subject(key))
 }
 
 async fn profile(State(app): State<App>, Path(key): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
-    let subject = subject_by_key(&app, &key).await?;
+    let (subject, records) = public_subject(&app, &key).await?;
     let today = app.clock.today();
     let mut groups: BTreeMap<String, (String, Vec<public::PublicRecord>)> = BTreeMap::new();
-    let records = app.store.subject_records(subject.id).await?;
     let disputed = app.store.disputed(&records.iter().map(|r| r.id).collect::<Vec<_>>()).await?;
     for r in &records {
         let shown = public::record(&app.catalog, r, disputed.contains(&r.id), today);
@@ -249,7 +307,11 @@ async fn submit_batch(
             crate::offload::run(&app, move || serde_json::from_slice(&bytes)).await?.map_err(|e| {
                 ApiError::bad_request(
                     "invalid_json",
-                    format!("请求体不是有效的 JSON 批次({{\"item\": …, \"records\": [...]}}):{e}"),
+                    // serde may quote a value it could not read (an ID number where an object belongs).
+                    format!(
+                        "请求体不是有效的 JSON 批次({{\"item\": …, \"records\": [...]}}):{}",
+                        public::mask_ids(&e.to_string())
+                    ),
                 )
             })?;
         let item = item_of(&app, &dept, &body.item)?;

@@ -874,7 +874,7 @@ pub async fn file_report(app: &App, p: &Principal, o: &ReportIn) -> Result<Value
     let today = app.clock.today();
     let subject_name = text("被举报主体名称", &o.subject_name, 200)?;
     let subject = match o.subject_code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
-        Some(code) => app.store.subject_by_code(code).await?.map(|s| s.id),
+        Some(code) => app.store.subject_by_code(&credo_domain::ids::typed_code(code, today)).await?.map(|s| s.id),
         None => None,
     };
     let c = app

@@ -724,15 +724,13 @@ pub async fn run(app: &App, asker: &Asker<'_>, req: &CheckRequest) -> Result<Val
     let mut results = Vec::with_capacity(req.subjects.len());
     let mut lines = Vec::with_capacity(req.subjects.len());
     let mut events = Vec::new();
-    // Codes are looked up all at once; names one by one.
+    // Codes are looked up all at once; names one by one. A code is read as the department typed it: full-width,
+    // grouped, hyphenated or lower-case forms are one code (`ids::identify` normalises); a text that does not
+    // identify as a code is a name, looked up as written.
     let today = app.clock.today();
-    let codes: Vec<Option<String>> = req
-        .subjects
-        .iter()
-        .map(|i| {
-            credo_domain::ids::identify(&credo_domain::ids::prepare(i), today).ok().map(|id| id.as_str().to_string())
-        })
-        .collect();
+    let ids: Vec<Option<credo_domain::ids::AnyId>> =
+        req.subjects.iter().map(|i| credo_domain::ids::identify(i, today).ok()).collect();
+    let codes: Vec<Option<String>> = ids.iter().map(|id| id.as_ref().map(|id| id.as_str().to_string())).collect();
     let wanted: Vec<&str> = codes.iter().flatten().map(String::as_str).collect();
     let known = app.store.subjects_by_codes(&wanted).await?;
     // The receipt (signed, stored, handed on) shows names and the inputs as asked with any ID number masked: the
@@ -760,7 +758,11 @@ pub async fn run(app: &App, asker: &Asker<'_>, req: &CheckRequest) -> Result<Val
         };
         // A person is found in others' records by the blind index of their 居民身份证号码 (and their name, for the
         // hints): asked by number, or known to the store as a subject with one.
-        let asked_ric = credo_domain::ids::Ric::parse(input, today).ok();
+        // (A 15-digit number may identify as a 工商注册号 and still be a legacy ID number: read it as one too.)
+        let asked_ric = match &ids[position] {
+            Some(credo_domain::ids::AnyId::Ric(r)) => Some(r.clone()),
+            _ => credo_domain::ids::Ric::parse(&credo_domain::ids::normalize_typed(input), today).ok(),
+        };
         let person = match &subject {
             Some(s) if s.kind == SubjectKind::Person => Some(PersonKey {
                 key: s.code.as_deref().filter(|c| !c.contains(':')).map(|c| app.vault.blind(c)),
@@ -820,9 +822,12 @@ pub async fn run(app: &App, asker: &Asker<'_>, req: &CheckRequest) -> Result<Val
             result: decision.code().to_string(),
             client: asker.client.clone(),
         });
+        // A person known only from others' records: the number asked about, in its canonical masked form (however
+        // it was typed).
+        let asked_code = asked_ric.as_ref().map_or_else(|| mask_ids(input), |r| r.masked());
         let subject_value = match &subject {
             Some(s) => subject_json(s),
-            None => json!({ "id": null, "name": null, "code": mask_ids(input), "kind": SubjectKind::Person,
+            None => json!({ "id": null, "name": null, "code": asked_code, "kind": SubjectKind::Person,
                             "kind_label": SubjectKind::Person.label(), "note": "本平台无此人作为主体的记录,据其他主体记录中载明的证件号码核查" }),
         };
         let mut result = json!({

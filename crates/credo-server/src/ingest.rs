@@ -26,14 +26,21 @@ pub enum IngestError {
     Internal(#[from] anyhow::Error),
 }
 
-/// One line of a batch's report. The report is stored and shown: a value echoed in `message` has any ID number in
-/// it masked.
+/// A text of the department's input as the batch keeps it: with any ID number in it masked. The report, the
+/// batch's file name and its audit line are stored and shown, and whatever they echo of the input (a column name
+/// that is an ID number, a cell value quoted in a message, the file's or a sheet's name) passes here first.
+fn masked(text: &str) -> String {
+    credo_domain::masking::mask_id_numbers(text).into_owned()
+}
+
+/// One line of a batch's report, the only way one is made: its `column` (a header from the file) and its `message`
+/// (which may quote values, headers and names from the file) are masked ([`masked`]).
 fn line(row: usize, column: &str, code: &str, message: String, severity: &str) -> ReportLine {
     let message = match credo_domain::masking::mask_id_numbers(&message) {
         std::borrow::Cow::Borrowed(_) => message,
         std::borrow::Cow::Owned(masked) => masked,
     };
-    ReportLine { row, column: column.to_string(), code: code.to_string(), message, severity: severity.to_string() }
+    ReportLine { row, column: masked(column), code: code.to_string(), message, severity: severity.to_string() }
 }
 
 fn column_label<'a>(map: &'a HeaderMap, item: &'a Item, field: Option<&'a str>) -> &'a str {
@@ -54,6 +61,9 @@ pub async fn run(
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<BatchSummary, IngestError> {
     let map = HeaderMap::new(item, &table.headers)?;
+    // The file's name is stored with the batch and in the audit trail: masked like the report.
+    let file_name = file_name.map(masked);
+    let file_name = file_name.as_deref();
     let batch = app.store.open_batch(department.id, &item.code, channel, file_name).await?;
     let mut report = Vec::new();
     let ctx = app.catalog.context(app.clock.today());

@@ -6,7 +6,7 @@
 //!   groups, glued to other text), is masked as well: [`mask_ids`], the one function every surface uses.
 //! * Extras (unmapped columns) are never shown.
 
-use credo_domain::catalog::{Catalog, Disclosure, SubjectKind};
+use credo_domain::catalog::{Catalog, Disclosure, Item, SubjectKind};
 use credo_domain::ids::mask_middle;
 use credo_domain::masking::mask_id_numbers;
 use credo_domain::publicity::{Class, Facts, Mark, Repair, State, Window};
@@ -86,6 +86,27 @@ pub fn window(catalog: &Catalog, r: &RecordView) -> Window {
     catalog.publicity.window(&facts)
 }
 
+/// Whether the website may show records of `item` about a subject of `kind` at all: the catalog's disclosure for
+/// that kind of subject (`disclosure_by_kind`, else the item's) is 公开. The one rule every public surface uses:
+/// a record's publicity ([`publicity`]), which subjects the public may find or open, the search filters.
+pub fn disclosed(item: &Item, kind: SubjectKind) -> bool {
+    item.disclosure_for(kind) == Disclosure::公开
+}
+
+/// Whether the public may know of a subject of `kind` with records of `items` (item codes): at least one of them is
+/// [`disclosed`] for its kind. A subject known only from records kept to 政务共享 (a person's penalties) is, to the
+/// public, not there at all.
+pub fn publicly_known<'a>(catalog: &Catalog, kind: SubjectKind, mut items: impl Iterator<Item = &'a str>) -> bool {
+    items.any(|code| catalog.item(code).is_some_and(|i| disclosed(i, kind)))
+}
+
+/// The items whose records the public may see about a subject of `kind`, and whether that is every item.
+pub fn disclosed_items(catalog: &Catalog, kind: SubjectKind) -> (Vec<&Item>, bool) {
+    let shown: Vec<&Item> = catalog.items.values().filter(|i| disclosed(i, kind)).collect();
+    let all = shown.len() == catalog.items.len();
+    (shown, all)
+}
+
 /// The publicity of a record on `today`; `disputed`: an objection is open. A record whose item is not public for
 /// its kind of subject (`disclosure_by_kind`: a person's penalty) is 不予公示 whatever its window says; it still
 /// counts for joint punishment as the window says.
@@ -96,8 +117,9 @@ pub fn publicity(catalog: &Catalog, r: &RecordView, disputed: bool, today: Date)
     let mut st = w.status(name, Mark::of(&r.fields).as_ref(), disputed, today);
     let kind = item.map(|i| i.subject_ref(&r.fields).kind);
     let disclosure = item.zip(kind).map(|(i, k)| i.disclosure_for(k)).unwrap_or(Disclosure::公开);
+    let shown = item.zip(kind).is_none_or(|(i, k)| disclosed(i, k));
     let rule = item.zip(kind).and_then(|(i, k)| i.kind_disclosure(k));
-    if disclosure != Disclosure::公开 {
+    if !shown {
         st.state = State::不予公示;
         st.explanation = match rule {
             Some(k) => format!("{}:{}(依据:{})", k.kind, k.reason, k.basis),
@@ -116,7 +138,7 @@ pub fn publicity(catalog: &Catalog, r: &RecordView, disputed: bool, today: Date)
         repair_note: (w.repair == Repair::None).then_some(w.repair_note).flatten(),
         regime: w.regime_name,
         counts: st.counts,
-        verified: w.verified && (disclosure == Disclosure::公开 || rule.is_none_or(|k| k.verified)),
+        verified: w.verified && (shown || rule.is_none_or(|k| k.verified)),
     }
 }
 

@@ -892,3 +892,216 @@ async fn id_numbers_in_purpose_and_reference_are_masked_in_the_receipt_and_the_a
         assert!(!all.contains(n), "the audit log holds an ID number");
     }
 }
+
+// ── Codes as departments type them ─────────────────────────────────────────────────────────────────────────────
+
+/// A barred supplier (失信被执行人), its legal representative known only from that record, and a person who is a
+/// subject of their own (a penalty) and the legal representative of another barred unit, with an `X` check.
+const TYPED_USCC: &str = "91630100MA3PRTB1X5";
+const TYPED_REP: &str = "630102197505053456";
+const TYPED_X: &str = "63010219750501000X";
+
+/// Every form a department types the same code in: full-width, grouped, hyphenated, lower-case, with invisible
+/// characters pasted from a web page.
+fn typed_forms() -> [(&'static str, Vec<&'static str>); 3] {
+    [
+        (
+            TYPED_USCC,
+            vec![
+                "９１６３０１００ＭＡ３ＰＲＴＢ１Ｘ５",
+                "91630100-MA3PRTB1X5",
+                "91630100ma3prtb1x5",
+                " 9163 0100 MA3P RTB1 X5 ",
+                "91630100\u{200b}MA3PRTB1X5\u{feff}",
+                "９１６３０１００－ＭＡ３ＰＲＴＢ１Ｘ５",
+            ],
+        ),
+        (
+            TYPED_REP,
+            vec![
+                "630102 19750505 3456",
+                "６３０１０２１９７５０５０５３４５６",
+                "630102-19750505-3456",
+                "６３０１ ０２１９ ７５０５ ０５３４ ５６",
+            ],
+        ),
+        (
+            TYPED_X,
+            vec![
+                "63010219750501000x",
+                "６３０１０２１９７５０５０１０００ｘ",
+                "630102 19750501 000x",
+                "630102-19750501-000X",
+            ],
+        ),
+    ]
+}
+
+async fn typed_setup() -> TestApp {
+    let t = setup().await;
+    let mut unit = sxbzxr_with_number(60, "李四", Some(TYPED_REP), "2026-05-01", None);
+    unit["ZX_SHXYM"] = json!(TYPED_USCC);
+    unit["ZX_MC"] = json!("西宁-鑫源 商贸有限公司");
+    let other = sxbzxr_with_number(61, "赵四", Some(TYPED_X), "2026-05-01", None);
+    let mut own = person_penalty("赵四", TYPED_X);
+    own["CF_WSH"] = json!("宁市监罚〔2020〕61号");
+    for (item, records) in [("sxbzxr", vec![unit, other]), ("xzcf", vec![own])] {
+        let (status, s) = t.post_batch(json!({ "item": item, "records": records })).await;
+        assert_eq!(status, 200, "{s}");
+        assert_eq!(s["rejected"], 0, "{item}: {s}");
+    }
+    t
+}
+
+/// What must be the same whatever form the code was typed in.
+fn answer_of(r: &Value) -> Value {
+    let measures: Vec<Value> = r["measures"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|m| json!({ "id": m["id"], "via": m["via"]["as"], "of": m["via"]["of"]["id"] }))
+        .collect();
+    json!({ "status": r["status"], "subject": r["subject"], "decision": r["decision"], "measures": measures })
+}
+
+#[tokio::test]
+async fn codes_typed_in_any_written_form_resolve_to_the_same_subject_and_decision() {
+    let t = typed_setup().await;
+    let key = check_key(&t).await;
+    for scene in ["zfcg", "gxf"] {
+        for (canonical, forms) in typed_forms() {
+            let mut asked = vec![canonical];
+            asked.extend(forms.iter().copied());
+            let v = check(&t, scene, &asked, None).await;
+            let results = v["receipt"]["results"].as_array().unwrap();
+            let want = answer_of(&results[0]);
+            assert_eq!(want["status"], "resolved", "{scene} {canonical}: {}", results[0]);
+            for (form, r) in asked.iter().zip(results).skip(1) {
+                assert_eq!(answer_of(r), want, "{scene}: “{form}” answers otherwise than {canonical}");
+            }
+            // No form of an ID number is written in full into the receipt.
+            let text = v["receipt"].to_string();
+            for n in [TYPED_REP, TYPED_X, "６３０１０２１９７５０５０５３４５６", "630102 19750505 3456"]
+            {
+                assert!(!text.contains(n), "{scene}: the receipt holds {n}");
+            }
+        }
+    }
+    // The barred supplier is refused in procurement (财库〔2016〕125号), however its code is typed.
+    let v = check(&t, "zfcg", &["９１６３０１００ＭＡ３ＰＲＴＢ１Ｘ５", "91630100-MA3PRTB1X5"], None).await;
+    assert_eq!((decision(&v, 0), decision(&v, 1)), ("prohibited".into(), "prohibited".into()), "{v}");
+    // Its legal representative, known only from its record, is reached by the number in any form.
+    let v = check(&t, "gxf", &["630102 19750505 3456", TYPED_REP], None).await;
+    let r = &v["receipt"]["results"][0];
+    assert_eq!(r["measures"][0]["via"]["of"]["code"], TYPED_USCC, "{r}");
+    assert_eq!(r["subject"]["code"], "6301**********3456", "the person's number shown in its canonical masked form");
+    assert_ne!(decision(&v, 0), "clear", "{r}");
+    // The person with an `X` is the subject they are, found by the number typed in lower case.
+    let v = check(&t, "gxf", &["63010219750501000x"], None).await;
+    let r = &v["receipt"]["results"][0];
+    assert_eq!(
+        (r["subject"]["kind"].as_str(), r["subject"]["code"].as_str()),
+        (Some("person"), Some("6301**********000X")),
+        "{r}"
+    );
+    // A name with a hyphen and a space is still a name.
+    let v = check(&t, "zfcg", &["西宁-鑫源 商贸有限公司"], None).await;
+    assert_eq!(v["receipt"]["results"][0]["subject"]["code"], TYPED_USCC, "{v}");
+    assert_eq!(decision(&v, 0), "prohibited");
+
+    // A file of subjects (batch check) reads each row the same way.
+    let mut csv = String::from("序号,统一社会信用代码\n");
+    for (i, form) in typed_forms()[0].1.iter().enumerate() {
+        csv.push_str(&format!("{i},\"{form}\"\n"));
+    }
+    let form = reqwest::multipart::Form::new()
+        .text("scene", "zfcg")
+        .text("purpose", "批量核查测试")
+        .part("file", reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("名单.csv"));
+    let r =
+        t.http.post(format!("{}/api/v1/checks/jobs", t.base)).bearer_auth(&key).multipart(form).send().await.unwrap();
+    assert_eq!(r.status(), 202);
+    let href = r.json::<Value>().await.unwrap()["href"].as_str().unwrap().to_string();
+    let mut job = Value::Null;
+    for _ in 0..300 {
+        job = get_json(&t, &key, &href).await;
+        if job["status"] != "running" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        (job["status"].as_str(), job["hits"].as_u64(), job["unresolved"].as_u64()),
+        (Some("done"), Some(6), Some(0)),
+        "{job}"
+    );
+
+    // The public subject lookup (API and page) finds the subject by any form of its code.
+    let want = t.get_json(&format!("/api/v1/subjects/{TYPED_USCC}")).await["subject"].clone();
+    assert_eq!(want["code"], TYPED_USCC);
+    for form in &typed_forms()[0].1 {
+        let got = t.get_json(&format!("/api/v1/subjects/{}", form.trim())).await;
+        assert_eq!(got["subject"], want, "/api/v1/subjects/{form}");
+        let (status, _, page) = t.get(&format!("/subjects/{}", form.trim())).await;
+        assert_eq!(status, 200, "/subjects/{form}");
+        assert!(page.contains(TYPED_USCC), "/subjects/{form}");
+    }
+}
+
+// ── Batch reports echo no ID number ────────────────────────────────────────────────────────────────────────────
+
+#[tokio::test]
+async fn batch_reports_mask_id_numbers_in_columns_messages_and_file_names() {
+    const FULL_WIDTH: &str = "６３０１０２１９７５０５０５３４５６";
+    const GROUPED: &str = "630102 19750505 3456";
+    let t = spawn().await;
+    let mut rec = xzcf(70, "警告", "0", "2025/06/01");
+    rec[TYPED_REP] = json!("备注");
+    rec[FULL_WIDTH] = json!("备注");
+    // A JSON batch whose keys (column names) are ID numbers.
+    let (status, s) = t.post_batch(json!({ "item": "xzcf", "records": [rec] })).await;
+    assert_eq!(status, 200, "{s}");
+    let unmapped: Vec<&Value> =
+        s["report"].as_array().unwrap().iter().filter(|l| l["code"] == "unmapped_column").collect();
+    assert_eq!(unmapped.len(), 2, "{s}");
+    for l in &unmapped {
+        let (column, message) = (l["column"].as_str().unwrap(), l["message"].as_str().unwrap());
+        assert!(column.contains("**********"), "{l}");
+        assert!(message.contains(column), "the message names the column as the column does: {l}");
+    }
+    // A file named by an ID number, whose header is one and whose rows break a rule with one in the value.
+    let header = "行政相对人名称,行政相对人类别,行政相对人代码_1(统一社会信用代码),行政处罚决定书文号,违法行为类型,违法事实,处罚依据,处罚类别,处罚内容,罚款金额(万元),处罚决定日期,处罚有效期,处罚机关,处罚机关统一社会信用代码,数据来源单位,数据来源单位统一社会信用代码";
+    let row = format!(
+        "{GROUPED}有限公司,法人及非法人组织,{TYPED_REP},宁市监罚〔2025〕71号,虚假宣传,经查属实,《广告法》,罚款,罚款,,2025-07-01,2099-12-31,{SRC},{DEPT},{SRC},{DEPT}"
+    );
+    let csv = format!("{header},{TYPED_REP}\n{row},x\n");
+    let form = reqwest::multipart::Form::new()
+        .text("item", "xzcf")
+        .part("file", reqwest::multipart::Part::bytes(csv.into_bytes()).file_name(format!("{TYPED_REP}.csv")));
+    let r = t.http.post(format!("{}/api/v1/batches", t.base)).bearer_auth(&t.key).multipart(form).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let file: Value = r.json().await.unwrap();
+    assert!(file["report"].as_array().unwrap().iter().any(|l| l["severity"] == "error"), "{file}");
+    // A batch none of whose columns is a field: refused, and the headers in the message are masked.
+    let mut only = serde_json::Map::new();
+    only.insert(TYPED_REP.into(), json!("x"));
+    let (status, refused) = t.post_batch(json!({ "item": "xzcf", "records": [only] })).await;
+    assert_eq!(status, 422, "{refused}");
+    // The stored reports are the returned ones.
+    let mut texts = vec![s.to_string(), file.to_string(), refused.to_string()];
+    for b in [&s, &file] {
+        let id = b["batch"].as_i64().unwrap();
+        let stored: Value = get_json(&t, &t.key, &format!("/api/v1/batches/{id}")).await;
+        assert_eq!(stored["report"], b["report"]);
+        texts.push(stored.to_string());
+    }
+    let audit = serde_json::to_string(&t.app.store.audit_after(0, 10_000).await.unwrap()).unwrap();
+    texts.push(audit);
+    for text in &texts {
+        for n in [TYPED_REP, FULL_WIDTH, GROUPED] {
+            assert!(!text.contains(n), "{n} in {text}");
+        }
+    }
+    // Nor anywhere in the data directory (database, WAL, search index).
+    common::assert_nowhere_in_data(&t, &[TYPED_REP, FULL_WIDTH, GROUPED]);
+}

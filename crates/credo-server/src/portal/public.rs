@@ -62,6 +62,7 @@ struct Home {
     records: i64,
     departments: i64,
     newest: Vec<Row>,
+    lists: Vec<(&'static str, &'static str)>,
 }
 
 /// How long the home page's counts and newest records are reused: the busiest page does its queries at most this
@@ -113,6 +114,7 @@ pub async fn home(
         records: h.counts.records,
         departments: h.counts.departments,
         newest: h.newest,
+        lists: LISTS.iter().map(|l| (l.0, l.1)).collect(),
     })
 }
 
@@ -175,7 +177,13 @@ impl SearchPage {
         let page = page.to_string();
         format!(
             "/search?{}",
-            query_string(&[("q", &self.q), ("kind", &self.kind), ("region", &self.region), ("page", &page)])
+            query_string(&[
+                ("q", &self.q),
+                ("kind", &self.kind),
+                ("region", &self.region),
+                ("item", &self.item),
+                ("page", &page),
+            ])
         )
     }
 }
@@ -194,9 +202,13 @@ pub async fn search(
         found = api::find(&app, &text, 100).await?;
     }
     let kind = SubjectKind::parse(&q.kind);
-    // With an item chosen: only subjects that have records of it.
+    // With an item chosen: only subjects that have records of it the public may see (a person's penalties are kept
+    // to 政务共享: a person is never found through them).
     let with_item = match app.catalog.item(&q.item) {
-        Some(i) => Some(app.store.subjects_with_item(&found.iter().map(|h| h.id).collect::<Vec<_>>(), &i.code).await?),
+        Some(i) => {
+            let ids: Vec<i64> = found.iter().filter(|h| publish::disclosed(i, h.kind)).map(|h| h.id).collect();
+            Some(app.store.subjects_with_item(&ids, &i.code).await?)
+        }
         None => None,
     };
     let hits: Vec<Hit> = found
@@ -249,16 +261,36 @@ pub async fn search(
     })
 }
 
-/// The subject page's tabs: code, label, the items shown.
-pub const TABS: [(&str, &str, &[&str]); 7] = [
-    ("jbxx", "基本信息", &["djzc"]),
-    ("xzxk", "行政许可", &["xzxk"]),
-    ("xzcf", "行政处罚", &["xzcf"]),
-    ("sxjl", "守信激励", &["sxjl"]),
-    ("sxcj", "失信惩戒", &["yzsx", "jyyc", "sxbzxr"]),
-    ("xycn", "信用承诺", &["xycn"]),
-    ("xypj", "信用评价", &["nsxy"]),
+/// The subject page's tabs: code and label. Which tab an item's records go to comes from the catalog ([`tab_of`]).
+pub const TABS: [(&str, &str); 7] = [
+    ("jbxx", "基本信息"),
+    ("xzxk", "行政许可"),
+    ("xzcf", "行政处罚"),
+    ("sxjl", "守信激励"),
+    ("sxcj", "失信惩戒"),
+    ("xycn", "信用承诺"),
+    ("xypj", "信用评价"),
 ];
+
+/// The tab an item's records are shown on, from the catalog: registration data on 基本信息; an item with a tab of
+/// its own code (行政许可, 行政处罚, 守信激励, 信用承诺) there; else by its nature — 失信 (every list: 严重失信主体名单,
+/// 失信被执行人, 重大税收违法失信主体, 限制消费令 …) on 失信惩戒, 守信 on 守信激励 — and by its category (信用承诺信息);
+/// anything else (纳税信用等级 …) on 信用评价.
+pub fn tab_of(item: &credo_domain::catalog::Item) -> &'static str {
+    use credo_domain::catalog::Nature;
+    if item.registration {
+        return "jbxx";
+    }
+    if let Some((code, _)) = TABS.iter().find(|t| t.0 == item.code && t.0 != "jbxx") {
+        return code;
+    }
+    match item.nature {
+        Nature::失信 => "sxcj",
+        Nature::守信 => "sxjl",
+        Nature::中性 if item.category == "信用承诺信息" => "xycn",
+        Nature::中性 => "xypj",
+    }
+}
 
 pub struct Tab {
     pub code: &'static str,
@@ -296,14 +328,14 @@ pub async fn subject(
     Path(key): Path<String>,
     Query(q): Query<TabQuery>,
 ) -> Result<Response, ApiError> {
-    let s: Subject = api::subject_by_key(&app, &key).await?;
+    let (s, records): (Subject, _) = api::public_subject(&app, &key).await?;
     let today = app.clock.today();
-    let records = app.store.subject_records(s.id).await?;
     let disputed = app.store.disputed(&records.iter().map(|r| r.id).collect::<Vec<_>>()).await?;
-    let shown: Vec<(String, Row)> = records
+    let shown: Vec<(&str, Row)> = records
         .iter()
         .filter_map(|r| {
-            row(&app, r, disputed.contains(&r.id), today).filter(|(_, shown)| *shown).map(|(x, _)| (r.item.clone(), x))
+            let tab = tab_of(app.catalog.item(&r.item)?);
+            row(&app, r, disputed.contains(&r.id), today).filter(|(_, shown)| *shown).map(|(x, _)| (tab, x))
         })
         .collect();
     let current = TABS.iter().find(|t| t.0 == q.tab).unwrap_or(&TABS[0]);
@@ -312,11 +344,11 @@ pub async fn subject(
         .map(|t| Tab {
             code: t.0,
             label: t.1,
-            count: shown.iter().filter(|(item, _)| t.2.contains(&item.as_str())).count(),
+            count: shown.iter().filter(|(tab, _)| *tab == t.0).count(),
             current: t.0 == current.0,
         })
         .collect();
-    let rows = shown.into_iter().filter(|(item, _)| current.2.contains(&item.as_str())).map(|(_, r)| r).collect();
+    let rows = shown.into_iter().filter(|(tab, _)| *tab == current.0).map(|(_, r)| r).collect();
     let mut basics = Vec::new();
     if let (Some(profile), Some(item)) = (s.profile.as_ref().and_then(|p| p.as_object()), app.catalog.item("djzc")) {
         for f in item.fields.iter().filter(|f| f.public) {
@@ -657,12 +689,17 @@ pub async fn case(
     })
 }
 
-/// The publicity lists: code, title, items.
-pub const LISTS: [(&str, &str, &[&str]); 5] = [
+/// The publicity lists: code, title, items. Each shows only records in publicity today (a person's records kept to
+/// 政务共享 never are).
+pub const LISTS: [(&str, &str, &[&str]); 9] = [
     ("sgs", "双公示(行政许可、行政处罚)", &["xzxk", "xzcf"]),
     ("yzsx", "严重失信主体名单", &["yzsx"]),
     ("jyyc", "经营异常名录", &["jyyc"]),
     ("sxbzxr", "失信被执行人", &["sxbzxr"]),
+    ("xzxf", "限制消费令", &["xzxf"]),
+    ("zdss", "重大税收违法失信主体", &["zdss"]),
+    ("zfcgsx", "政府采购严重违法失信行为记录名单", &["zfcgsx"]),
+    ("qxgz", "拖欠农民工工资失信联合惩戒对象名单", &["qxgz"]),
     ("sxjl", "守信激励(红名单)", &["sxjl"]),
 ];
 
@@ -833,7 +870,7 @@ pub async fn policy(
                 format!("{span}(作出决定的机关名称含“{}”)", r.departments.join("、"))
             };
             let span = match r.setting.as_deref().and_then(|c| rules.setting(c)) {
-                Some(s) => format!("{span};{} 起是否适用由设置“{}”决定(现为 {})", s.since, s.name, s.choice),
+                Some(s) => format!("{span};{} 起是否适用由设置“{}”决定(现为:{})", s.since, s.name, s.choice_label),
                 None => span,
             };
             let mut classes: Vec<String> = r
@@ -862,33 +899,53 @@ pub async fn policy(
                 classes.push("轻微、一般、严重由各行业主管部门确定;未取得部门分类标准的,按通用标准".into());
             }
             classes.extend(r.note.clone());
-            (r.name.clone(), span, r.basis.clone(), classes, r.verified)
+            (
+                r.name.clone(),
+                span,
+                for_citizens(&r.basis),
+                classes.iter().map(|c| for_citizens(c)).collect(),
+                r.verified,
+            )
         })
         .collect();
     let settings = rules
         .settings
         .iter()
         .map(|s| {
-            (s.name.clone(), s.choice.clone(), s.since.clone(), s.explanation.clone(), s.basis.clone(), s.verified)
+            let (explanation, basis) = (for_citizens(&s.explanation), for_citizens(&s.basis));
+            (s.name.clone(), s.choice_label.clone(), s.since.clone(), explanation, basis, s.verified)
         })
         .collect();
     let class_rules = rules
         .rules
         .iter()
         .map(|r| {
-            let group =
-                if r.regimes.is_empty() { r.group.clone() } else { format!("{}({})", r.group, r.regimes.join("、")) };
+            let group = match r.group.as_str() {
+                "general" => "通用标准".to_string(),
+                "samr" => "市场监管部门(总局令第45号)".to_string(),
+                other => other.to_string(),
+            };
+            let names: Vec<&str> = r
+                .regimes
+                .iter()
+                .filter_map(|c| rules.regimes.iter().find(|g| &g.code == c))
+                .map(|g| g.name.as_str())
+                .collect();
+            let group = if names.is_empty() { group } else { format!("{group}(仅适用于{})", names.join("、")) };
             (group, r.class.to_string(), r.reason.clone(), r.verified)
         })
         .collect();
-    let tables =
-        rules.tables.iter().map(|t| (t.name.clone(), t.departments.join("、"), t.basis.clone(), t.verified)).collect();
+    let tables = rules
+        .tables
+        .iter()
+        .map(|t| (t.name.clone(), t.departments.join("、"), for_citizens(&t.basis), t.verified))
+        .collect();
     let sectors = rules
         .sectors
         .iter()
         .map(|s| {
             let laws: Vec<String> = s.laws.iter().map(|l| format!("《{l}》")).collect();
-            (s.name.clone(), laws.join(""), s.basis.clone(), s.verified)
+            (s.name.clone(), laws.join(""), for_citizens(&s.basis), s.verified)
         })
         .collect();
     let d = &rules.deadlines;
@@ -910,11 +967,11 @@ pub async fn policy(
             ("信用修复:平台复核", d.repair_review),
             ("举报核查", d.report),
         ],
-        deadline_basis: d.basis.clone(),
+        deadline_basis: for_citizens(&d.basis),
         withdrawals: d
             .withdrawal
             .iter()
-            .map(|w| (w.name.clone(), w.after.clone(), w.period(), w.basis.clone(), w.verified))
+            .map(|w| (w.name.clone(), w.after.clone(), w.period(), for_citizens(&w.basis), w.verified))
             .collect(),
         measures_version: app.catalog.measures.version.clone(),
         measures: app
@@ -932,8 +989,50 @@ pub async fn policy(
                 (m.name.clone(), m.decision.label().to_string(), m.effect.clone(), basis.join(";"), verified)
             })
             .collect(),
-        unverified: app.catalog.unverified.iter().map(|u| (u.file.clone(), u.rule.clone())).collect(),
+        unverified: app
+            .catalog
+            .unverified
+            .iter()
+            .map(|u| {
+                let file = match u.file.as_str() {
+                    "measures.toml" => "联合奖惩措施清单".to_string(),
+                    "publicity.toml" => "公示期限与信用修复规则".to_string(),
+                    "calendar.toml" => "法定节假日安排".to_string(),
+                    f => f
+                        .strip_suffix(".toml")
+                        .and_then(|c| app.catalog.item(c))
+                        .map_or_else(|| f.to_string(), |i| format!("信息目录:{}", i.name)),
+                };
+                (file, for_citizens(&u.rule))
+            })
+            .collect(),
     })
+}
+
+/// Text of the rules files as the public reads it: without the project's own references to its standards notes
+/// (`STANDARDS §13.3`), which mean nothing outside the project.
+fn for_citizens(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("STANDARDS") {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        // The reference runs to the next closing bracket or separator.
+        let end = tail.find([')', ')', ';', ';', '。']).unwrap_or(tail.len());
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    let mut out = out.replace("()", "").replace("()", "").replace(";;", ";").replace(";;", ";");
+    for sep in [";", ";", ",", ",", ":", ":"] {
+        out = out.replace(&format!("{sep})"), ")").replace(&format!("{sep})"), ")");
+        if let Some(s) = out.strip_suffix(sep) {
+            out = s.to_string();
+        }
+        if let Some(s) = out.strip_prefix(sep) {
+            out = s.to_string();
+        }
+    }
+    out.trim().to_string()
 }
 
 #[derive(Template)]

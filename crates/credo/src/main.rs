@@ -289,11 +289,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     r.warning()
                 }
                 CalendarCommand::Between { from, to } => {
-                    let r = catalog.calendar.working_days_between(parse_day(&from)?, parse_day(&to)?);
+                    let (from, to) = (parse_day(&from)?, parse_day(&to)?);
+                    if from > to {
+                        return Err(unusable(format!("起始日 {from} 晚于终止日 {to}")));
+                    }
+                    let r = catalog.calendar.working_days_between(from, to);
                     println!("{}", r.value);
                     r.warning()
                 }
                 CalendarCommand::Year { year } => {
+                    if !(1900..=2099).contains(&year) {
+                        return Err(unusable(format!("年份 {year} 超出可处理的范围(1900—2099 年)")));
+                    }
                     let (days, basis) = catalog.calendar.year(year);
                     let holidays: Option<serde_json::Map<String, serde_json::Value>> =
                         days.map(|y| y.holidays.iter().map(|(d, n)| (d.to_string(), n.clone().into())).collect());
@@ -370,7 +377,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 
 /// A date given on the command line; a bad one is unusable input (exit code 2).
 fn parse_day(s: &str) -> anyhow::Result<time::Date> {
-    credo_domain::value::parse_date(s).ok_or_else(|| unusable(format!("日期“{s}”无效,应为 YYYY-MM-DD")))
+    credo_domain::value::parse_date(s).ok_or_else(|| {
+        let year: Option<i32> = s.trim().get(..4).and_then(|y| y.parse().ok());
+        match year {
+            Some(y) if !(1900..=2099).contains(&y) => unusable(format!("日期“{s}”超出可处理的范围(1900—2099 年)")),
+            _ => unusable(format!("日期“{s}”无效,应为 YYYY-MM-DD")),
+        }
+    })
 }
 
 /// How the server runs: address, TLS, limits.

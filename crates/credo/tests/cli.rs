@@ -476,6 +476,20 @@ fn calendar_add_counts_working_days() {
     assert_eq!((v["provisional"].as_bool(), v["holidays"]["2027-02-05"].as_str()), (Some(true), Some("春节")), "{v}");
     assert_eq!(v["holidays"].as_object().map(|h| h.len()), Some(13), "{v}");
     assert_eq!(credo(&["calendar", "add", "2026-13-01", "1"], None).status.code(), Some(2));
+    // Out of range or reversed: refused with the reason, exit 2.
+    for (args, said) in [
+        (&["calendar", "add", "1800-01-01", "1"][..], "超出可处理的范围"),
+        (&["calendar", "year", "2101"][..], "超出可处理的范围"),
+        (&["calendar", "between", "2027-01-01", "2026-01-01"][..], "晚于终止日"),
+    ] {
+        let out = credo(args, None);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(said),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }
 
 #[test]

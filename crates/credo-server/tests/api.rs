@@ -468,6 +468,8 @@ async fn errors_are_problem_json() {
 
     let (status, p) = t.post_batch(json!({ "item": "nope", "records": [{}] })).await;
     assert_eq!((status, p["code"].as_str()), (422, Some("unknown_item")));
+    // The problem's shape, pinned before the error codes move to one table (issue 13).
+    insta::assert_json_snapshot!("problem_unknown_item", p);
     let r =
         t.http.post(format!("{}/api/v1/batches", t.base)).bearer_auth(&t.key).body("{not json").send().await.unwrap();
     assert_eq!(r.status(), 400);

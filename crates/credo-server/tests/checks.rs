@@ -1105,3 +1105,17 @@ async fn batch_reports_mask_id_numbers_in_columns_messages_and_file_names() {
     // Nor anywhere in the data directory (database, WAL, search index).
     common::assert_nowhere_in_data(&t, &[TYPED_REP, FULL_WIDTH, GROUPED]);
 }
+
+/// The receipt's shape, pinned before the services move out of the HTTP crate (issue 13): field names, nesting and
+/// the explanation texts stay as they are. What changes from run to run (number, times, signature) is redacted.
+#[tokio::test]
+async fn a_receipt_keeps_its_shape() {
+    let t = setup().await;
+    let v = check(&t, "zfcg", &[&code(3), "630102199001011235"], None).await;
+    insta::assert_json_snapshot!("receipt_zfcg", v, {
+        ".receipt.id" => "[number]",
+        ".receipt.issued_at" => "[time]",
+        ".signature" => "[signature]",
+        ".public_key" => "[key]",
+    });
+}

@@ -590,8 +590,8 @@ pub trait Store: Send + Sync {
         after: i64,
         limit: i64,
     ) -> Result<Vec<RecordView>>;
-    /// Which of `subject_ids` have a record of `item`.
-    async fn subjects_with_item(&self, subject_ids: &[i64], item: &str) -> Result<std::collections::HashSet<i64>>;
+    /// Which of `subject_ids` have a record of one of `items`.
+    async fn subjects_with_items(&self, subject_ids: &[i64], items: &[&str]) -> Result<std::collections::HashSet<i64>>;
     /// Record counts by department, item, decision day and first receipt day.
     async fn record_stats(&self) -> Result<Vec<RecordStat>>;
     /// A subject's records as the platform knew them at `at`: per record, the last version received by then.

@@ -1273,12 +1273,18 @@ impl Store for SqliteStore {
         Ok(out)
     }
 
-    async fn subjects_with_item(&self, subject_ids: &[i64], item: &str) -> Result<std::collections::HashSet<i64>> {
+    async fn subjects_with_items(&self, subject_ids: &[i64], items: &[&str]) -> Result<std::collections::HashSet<i64>> {
         let mut out = std::collections::HashSet::new();
-        for chunk in subject_ids.chunks(IN_LIST) {
-            let mut q = QueryBuilder::<Sqlite>::new("SELECT DISTINCT subject_id FROM records WHERE item = ");
-            q.push_bind(item.to_string());
-            q.push(" AND subject_id IN (");
+        if items.is_empty() {
+            return Ok(out);
+        }
+        for chunk in subject_ids.chunks(IN_LIST - items.len().min(IN_LIST / 2)) {
+            let mut q = QueryBuilder::<Sqlite>::new("SELECT DISTINCT subject_id FROM records WHERE item IN (");
+            let mut sep = q.separated(",");
+            for item in items {
+                sep.push_bind(item.to_string());
+            }
+            q.push(") AND subject_id IN (");
             let mut sep = q.separated(",");
             for id in chunk {
                 sep.push_bind(*id);

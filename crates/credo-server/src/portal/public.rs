@@ -207,7 +207,7 @@ pub async fn search(
     let with_item = match app.catalog.item(&q.item) {
         Some(i) => {
             let ids: Vec<i64> = found.iter().filter(|h| publish::disclosed(i, h.kind)).map(|h| h.id).collect();
-            Some(app.store.subjects_with_item(&ids, &i.code).await?)
+            Some(app.store.subjects_with_items(&ids, &[i.code.as_str()]).await?)
         }
         None => None,
     };

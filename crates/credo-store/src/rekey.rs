@@ -138,7 +138,7 @@ async fn rekey_item(conn: &mut SqliteConnection, vault: &Vault, item: &Item, def
         let Some(last) = rows.last() else { break };
         after = (last.try_get("record_id")?, last.try_get("version")?);
         for r in &rows {
-            let fields = opened_fields(vault, r.try_get("fields")?)?;
+            let fields = vault.open_stored(&r.try_get::<String, _>("fields")?)?;
             versions.entry(r.try_get("record_id")?).or_default().push(Version {
                 version: r.try_get("version")?,
                 key: vault.lookup_key(&item.natural_key_of(&fields)).into_owned(),
@@ -190,7 +190,7 @@ async fn rekey_item(conn: &mut SqliteConnection, vault: &Vault, item: &Item, def
                     .bind(last)
                     .fetch_one(&mut *conn)
                     .await?;
-            let fields = opened_fields(vault, fields)?;
+            let fields = vault.open_stored(&fields)?;
             let subject = resolve_subject(conn, vault, item, &fields).await?;
             let decided = item.decision_date.as_ref().and_then(|f| fields.get(f)).cloned();
             let hash = group.last().map(|v| v.hash.clone()).unwrap_or_default();
@@ -255,13 +255,6 @@ async fn rekey_item(conn: &mut SqliteConnection, vault: &Vault, item: &Item, def
     .execute(&mut *conn)
     .await?;
     Ok(out)
-}
-
-fn opened_fields(vault: &Vault, stored: String) -> Result<BTreeMap<String, String>> {
-    let mut fields: BTreeMap<String, String> =
-        serde_json::from_str(&stored).map_err(|e| StoreError::Corrupt(format!("record fields: {e}")))?;
-    vault.open_fields(&mut fields)?;
-    Ok(fields)
 }
 
 #[expect(clippy::too_many_arguments, reason = "one row of the records table")]

@@ -314,10 +314,7 @@ impl SqliteStore {
             .await?
             .iter()
             .map(|r| {
-                let fields: String = r.try_get("fields")?;
-                let mut fields: BTreeMap<String, String> =
-                    serde_json::from_str(&fields).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                self.vault.open_fields(&mut fields)?;
+                let fields = self.vault.open_stored(&r.try_get::<String, _>("fields")?)?;
                 Ok(RecordView {
                     id: r.try_get("id")?,
                     item: r.try_get("item")?,

@@ -143,6 +143,14 @@ impl Vault {
         })
     }
 
+    /// A version's fields as stored (JSON, some values sealed), opened.
+    pub(crate) fn open_stored(&self, stored: &str) -> Result<BTreeMap<String, String>> {
+        let mut fields: BTreeMap<String, String> =
+            serde_json::from_str(stored).map_err(|e| crate::StoreError::Corrupt(format!("record fields: {e}")))?;
+        self.open_fields(&mut fields)?;
+        Ok(fields)
+    }
+
     pub(crate) fn open_fields(&self, fields: &mut BTreeMap<String, String>) -> Result<()> {
         for (k, v) in fields.iter_mut() {
             if v.starts_with(SEALED) {

@@ -172,7 +172,12 @@ enum Command {
 #[derive(Subcommand)]
 enum CalendarCommand {
     /// 输出某日之后第 N 个工作日
-    Add { date: String, days: u32 },
+    Add {
+        date: String,
+        /// 工作日数(至多 10000,约四十年)
+        #[arg(value_parser = clap::value_parser!(u32).range(..=10_000))]
+        days: u32,
+    },
     /// 输出两日之间(不含起始日、含终止日)的工作日数
     Between { from: String, to: String },
     /// 输出某年的节假日与调休上班日(JSON),及其依据;未公布安排的年份按法定节假日计算并标为暂定

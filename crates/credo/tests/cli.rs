@@ -481,6 +481,7 @@ fn calendar_add_counts_working_days() {
         (&["calendar", "add", "1800-01-01", "1"][..], "超出可处理的范围"),
         (&["calendar", "year", "2101"][..], "超出可处理的范围"),
         (&["calendar", "between", "2027-01-01", "2026-01-01"][..], "晚于终止日"),
+        (&["calendar", "add", "2026-12-10", "4000000000"][..], "10000"),
     ] {
         let out = credo(args, None);
         assert_eq!(out.status.code(), Some(2), "{args:?}");

@@ -364,3 +364,23 @@ async fn list_items_on_the_tab_and_their_pages() {
     let (status, _, _) = t.get(&format!("/api/v1/subjects/{HIDDEN}")).await;
     assert_eq!(status, 404);
 }
+
+/// A page of search hits full of hidden persons does not hide the visible subject behind them: the search looks
+/// further than the page when it left hits out (and asks the index only for the page when it did not).
+#[tokio::test]
+async fn hidden_persons_ahead_of_a_visible_subject_do_not_push_it_off_the_page() {
+    let t = setup().await;
+    let ric = |n: u32| {
+        let first17 = format!("630102199001{:02}{:03}", 1 + n / 900, n % 900 + 1);
+        let check = credo_domain::ids::ric_check(first17.as_bytes()).unwrap();
+        format!("{first17}{check}")
+    };
+    // 30 persons named exactly like the query, known only from penalties (政务共享), and one company whose name
+    // merely contains it.
+    let hidden: Vec<Value> = (0..30).map(|n| penalty("李向东", "自然人", &ric(n), 100 + n)).collect();
+    submit(&t, "xzcf", hidden).await;
+    submit(&t, "xzcf", vec![penalty("西宁李向东商贸有限公司", "法人及非法人组织", &code(40), 200)]).await;
+    let hits = t.get_json("/api/v1/subjects?q=%E6%9D%8E%E5%90%91%E4%B8%9C&limit=5").await;
+    let names: Vec<&str> = hits["hits"].as_array().unwrap().iter().filter_map(|h| h["name"].as_str()).collect();
+    assert_eq!(names, ["西宁李向东商贸有限公司"], "{hits}");
+}

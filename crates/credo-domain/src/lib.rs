@@ -12,6 +12,7 @@
 //! ```
 
 pub mod calendar;
+pub mod cases;
 pub mod catalog;
 pub mod embedded;
 pub mod ids;
@@ -21,6 +22,7 @@ pub mod name;
 pub mod publicity;
 pub mod region;
 pub mod registrar;
+pub mod resolution;
 pub mod sources;
 
 pub mod value;

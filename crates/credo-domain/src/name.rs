@@ -109,17 +109,10 @@ pub fn name_core(normalized: &str, place_prefixes: &[String]) -> String {
 
 /// Which subject a name (without any code) refers to: the only subject with that normalised name, or else the
 /// only one of them registered in the row's region. `candidates` are `(subject id, region)` of the subjects with
-/// that name. Anything else is ambiguous and stays unresolved.
+/// that name. Anything else is ambiguous and stays unresolved. The name step of
+/// [`crate::resolution::resolve`], which also says why nothing was found.
 pub fn pick_by_name(candidates: &[(i64, Option<String>)], region: Option<&str>) -> Option<i64> {
-    if let [(id, _)] = candidates {
-        return Some(*id);
-    }
-    let region = region?;
-    let mut same = candidates.iter().filter(|(_, r)| r.as_deref() == Some(region));
-    match (same.next(), same.next()) {
-        (Some((id, _)), None) => Some(*id),
-        _ => None,
-    }
+    crate::resolution::by_name_in_region(candidates, region).subject()
 }
 
 #[cfg(test)]

@@ -25,7 +25,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use credo_domain::catalog::{Catalog, Item};
-use credo_domain::name::pick_by_name;
+use credo_domain::resolution::{Candidate, Keys, resolve};
 use serde::{Deserialize, Serialize};
 use sqlx::{Row, SqliteConnection, SqlitePool};
 
@@ -326,8 +326,9 @@ async fn change(
     Ok(())
 }
 
-/// The subject a split-off record is about, found as ingest finds it: by its code, a legacy code, else by name
-/// within its region (only when it carries no code). `None`: it waits in the unresolved queue.
+/// The subject a split-off record is about, found as ingest finds it ([`credo_domain::resolution`]): by its code, a
+/// legacy code, else by name within its region (only when it carries no code). `None`: it waits in the unresolved
+/// queue (also when it carries a code no subject has: re-keying creates no subjects).
 async fn resolve_subject(
     conn: &mut SqliteConnection,
     vault: &Vault,
@@ -335,23 +336,26 @@ async fn resolve_subject(
     fields: &BTreeMap<String, String>,
 ) -> Result<Option<i64>> {
     let s = item.subject_ref(fields);
-    let mut codes: Vec<String> = vault.subject_code(&s)?.map(|(key, _)| key).into_iter().collect();
-    codes.extend(s.legacy.iter().map(|c| vault.lookup_key(c).into_owned()));
-    for code in codes {
+    let primary = vault.subject_code(&s)?.map(|(key, _)| key);
+    let legacy: Vec<String> = s.legacy.iter().map(|c| vault.lookup_key(c).into_owned()).collect();
+    let name = vault.lookup_key(&s.name_norm);
+    let keys = Keys { primary: primary.as_deref(), legacy: &legacy, name: &name, region: s.region.as_deref() };
+    let mut known: HashMap<&str, i64> = HashMap::new();
+    for code in keys.codes() {
         let found: Option<i64> = sqlx::query_scalar("SELECT subject_id FROM subject_codes WHERE code = ?")
             .bind(code)
             .fetch_optional(&mut *conn)
             .await?;
-        if found.is_some() {
-            return Ok(found);
+        known.extend(found.map(|id| (code, id)));
+    }
+    let candidates: Vec<Candidate> = match keys.name_lookup() {
+        Some(name) => {
+            sqlx::query_as("SELECT id, region FROM subjects WHERE name_norm = ?")
+                .bind(name)
+                .fetch_all(&mut *conn)
+                .await?
         }
-    }
-    if s.primary_code().is_some() {
-        return Ok(None);
-    }
-    let candidates: Vec<(i64, Option<String>)> = sqlx::query_as("SELECT id, region FROM subjects WHERE name_norm = ?")
-        .bind(vault.lookup_key(&s.name_norm).into_owned())
-        .fetch_all(&mut *conn)
-        .await?;
-    Ok(pick_by_name(&candidates, s.region.as_deref()))
+        None => Vec::new(),
+    };
+    Ok(resolve(&keys, |code| known.get(code).copied(), |_| candidates).subject())
 }

@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use credo_domain::catalog::SubjectKind;
-use credo_domain::name::{normalize_name, pick_by_name};
+use credo_domain::name::normalize_name;
+use credo_domain::resolution::{Keys, Resolution, resolve};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool, Transaction};
 use time::format_description::well_known::Rfc3339;
@@ -673,29 +674,33 @@ impl Store for SqliteStore {
         let mut tx = self.pool.begin().await?;
         sqlx::query("UPDATE batches SET finished_at = NULL WHERE id = ?").bind(batch_id).execute(&mut *tx).await?;
 
-        // 1. Subjects: by code (primary, then legacy), then by normalised name within the region. A person's ID
-        // number is keyed by its blind index and stored sealed; so are legacy codes and names with an ID number
-        // written in them.
+        // 1. Subjects, in the order of `credo_domain::resolution`: by code (primary, then legacy), then, only for
+        // a row without a primary code, by normalised name within the region. A person's ID number is keyed by
+        // its blind index and stored sealed; so are legacy codes and names with an ID number written in them. The
+        // codes and names of the whole chunk are looked up at once, before resolving row by row.
         let primary: Vec<Option<(String, String)>> =
             rows.iter().map(|r| self.vault.subject_code(&r.record.subject)).collect::<Result<_>>()?;
         let legacy: Vec<Vec<std::borrow::Cow<'_, str>>> =
             rows.iter().map(|r| r.record.subject.legacy.iter().map(|c| self.vault.lookup_key(c)).collect()).collect();
         let name_keys: Vec<std::borrow::Cow<'_, str>> =
             rows.iter().map(|r| self.vault.lookup_key(&r.record.subject.name_norm)).collect();
-        let mut all_codes: Vec<&str> = Vec::new();
-        for (p, legacy) in primary.iter().zip(&legacy) {
-            all_codes.extend(p.as_ref().map(|(key, _)| key.as_str()));
-            all_codes.extend(legacy.iter().map(|c| &**c));
-        }
+        let keys: Vec<Keys<'_, std::borrow::Cow<'_, str>>> = rows
+            .iter()
+            .zip(&primary)
+            .zip(&legacy)
+            .zip(&name_keys)
+            .map(|(((r, p), legacy), name)| Keys {
+                primary: p.as_ref().map(|(key, _)| key.as_str()),
+                legacy,
+                name,
+                region: r.record.subject.region.as_deref(),
+            })
+            .collect();
+        let mut all_codes: Vec<&str> = keys.iter().flat_map(Keys::codes).collect();
         all_codes.sort_unstable();
         all_codes.dedup();
         let mut code_map = lookup_codes(&mut tx, &all_codes).await?;
-        let mut names: Vec<&str> = rows
-            .iter()
-            .zip(&name_keys)
-            .filter(|(r, _)| r.record.subject.primary_code().is_none())
-            .map(|(_, k)| &**k)
-            .collect();
+        let mut names: Vec<&str> = keys.iter().filter_map(Keys::name_lookup).collect();
         names.sort_unstable();
         names.dedup();
         let name_map = lookup_names(&mut tx, &names).await?;
@@ -711,23 +716,16 @@ impl Store for SqliteStore {
         let mut new_index: HashMap<i64, usize> = HashMap::new();
         let mut new_codes: Vec<(String, i64)> = Vec::new();
         let mut subject_ids: Vec<Option<i64>> = Vec::with_capacity(rows.len());
-        for (((r, p), legacy), name_key) in rows.iter().zip(&primary).zip(&legacy).zip(&name_keys) {
-            let s = &r.record.subject;
-            let known = p
-                .as_ref()
-                .and_then(|(key, _)| code_map.get(key))
-                .or_else(|| legacy.iter().find_map(|c| code_map.get(&**c)))
-                .copied()
-                .or_else(|| {
-                    if s.primary_code().is_none() {
-                        name_map.get(&**name_key).and_then(|c| pick_by_name(c, s.region.as_deref()))
-                    } else {
-                        None
-                    }
-                });
-            let id = match (known, p) {
-                (Some(id), _) => Some(id),
-                (None, Some((key, stored))) => {
+        for ((r, p), k) in rows.iter().zip(&primary).zip(&keys) {
+            let found = resolve(
+                k,
+                |code| code_map.get(code).copied(),
+                |name| name_map.get(name).map(Vec::as_slice).unwrap_or_default(),
+            );
+            let id = match (found, p) {
+                (Resolution::ByCode { subject, .. } | Resolution::ByName { subject, .. }, _) => Some(subject),
+                // Codes of new subjects count for the rest of the chunk (`code_map`); their names do not.
+                (Resolution::NewSubject, Some((key, stored))) => {
                     let id = next_subject;
                     next_subject += 1;
                     new_index.insert(id, new_subjects.len());
@@ -736,10 +734,10 @@ impl Store for SqliteStore {
                     new_codes.push((key.clone(), id));
                     Some(id)
                 }
-                (None, None) => None,
+                _ => None,
             };
             if let Some(id) = id {
-                for c in legacy {
+                for c in k.legacy {
                     if !code_map.contains_key(&**c) {
                         code_map.insert(c.to_string(), id);
                         new_codes.push((c.to_string(), id));

@@ -10,13 +10,15 @@ use credo_store::{Account, Department, NewDepartment, Permissions};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::accounts::{self, AccountError, AccountRequest, SignInError};
+use crate::Web;
 use crate::error::ApiError;
 use crate::guard::{self, COOKIE, ClientAddr};
-use crate::policy::{Principal, Role};
-use crate::{App, keys, public};
+use credo_app::Code;
+use credo_app::accounts::{self, AccountError, AccountRequest, SignInError};
+use credo_app::principal::{Principal, Role};
+use credo_app::{App, keys, public};
 
-pub fn router(app: App) -> Router {
+pub fn router(app: Web) -> Router {
     Router::new()
         .route("/api/v1/session", post(sign_in).delete(sign_out))
         .route("/api/v1/me", get(me))
@@ -39,8 +41,8 @@ pub fn router(app: App) -> Router {
 impl From<AccountError> for ApiError {
     fn from(e: AccountError) -> ApiError {
         match e {
-            AccountError::Invalid(m) => ApiError::unprocessable("invalid_account", m),
-            AccountError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "conflict", "冲突", m),
+            AccountError::Invalid(m) => ApiError::new(Code::InvalidAccount, m),
+            AccountError::Conflict(m) => ApiError::new(Code::Conflict, m),
             AccountError::NotFound(m) => ApiError::not_found(m),
             AccountError::Store(e) => ApiError::internal(e),
         }
@@ -62,7 +64,7 @@ struct SignIn {
 }
 
 async fn sign_in(
-    State(app): State<App>,
+    State(app): State<Web>,
     Extension(ClientAddr(client)): Extension<ClientAddr>,
     Json(body): Json<SignIn>,
 ) -> Result<Response, ApiError> {
@@ -117,7 +119,7 @@ pub async fn start_session(
     let (token, account) = result.map_err(|e| match e {
         SignInError::Store(e) => ApiError::internal(e),
         SignInError::Internal(e) => ApiError::internal(e),
-        SignInError::Locked { .. } => ApiError::new(StatusCode::LOCKED, "account_locked", "账号已锁定", e.to_string()),
+        SignInError::Locked { .. } => ApiError::new(Code::AccountLocked, e.to_string()),
         other => ApiError::unauthorized(other.to_string()),
     })?;
     let secure = if app.security.tls { "; Secure" } else { "" };
@@ -132,7 +134,7 @@ pub async fn start_session(
     Ok((cookie, account, accounts::csrf_token(&token)))
 }
 
-async fn sign_out(State(app): State<App>, headers: HeaderMap) -> Result<Response, ApiError> {
+async fn sign_out(State(app): State<Web>, headers: HeaderMap) -> Result<Response, ApiError> {
     let mut response = StatusCode::NO_CONTENT.into_response();
     response.headers_mut().insert(header::SET_COOKIE, end_session(&app, &headers).await?);
     Ok(response)
@@ -164,7 +166,7 @@ struct PasswordChange {
 }
 
 async fn change_password(
-    State(app): State<App>,
+    State(app): State<Web>,
     Extension(p): Extension<Principal>,
     Json(body): Json<PasswordChange>,
 ) -> Result<StatusCode, ApiError> {
@@ -183,7 +185,7 @@ async fn own_subject(app: &App, p: &Principal) -> Result<credo_store::Subject, A
 }
 
 /// A subject's own records, with the fields the public does not see (its own ID numbers included).
-async fn own_records(State(app): State<App>, Extension(p): Extension<Principal>) -> Result<Json<Value>, ApiError> {
+async fn own_records(State(app): State<Web>, Extension(p): Extension<Principal>) -> Result<Json<Value>, ApiError> {
     let subject = own_subject(&app, &p).await?;
     let records = app.store.subject_records(subject.id).await?;
     let disputed = app.store.disputed(&records.iter().map(|r| r.id).collect::<Vec<_>>()).await?;
@@ -203,7 +205,7 @@ async fn own_records(State(app): State<App>, Extension(p): Extension<Principal>)
 }
 
 /// Who looked at the subject, and why: audit events about it by anyone but the subject itself.
-async fn own_access_log(State(app): State<App>, Extension(p): Extension<Principal>) -> Result<Json<Value>, ApiError> {
+async fn own_access_log(State(app): State<Web>, Extension(p): Extension<Principal>) -> Result<Json<Value>, ApiError> {
     let subject = own_subject(&app, &p).await?;
     let me = account_of(&p)?.username.clone();
     let events = app.store.audit_for_target(&format!("subject:{}", subject.id), 500).await?;
@@ -218,7 +220,7 @@ async fn own_access_log(State(app): State<App>, Extension(p): Extension<Principa
     Ok(Json(json!({ "count": log.len(), "events": log })))
 }
 
-async fn departments(State(app): State<App>) -> Result<Json<Vec<Department>>, ApiError> {
+async fn departments(State(app): State<Web>) -> Result<Json<Vec<Department>>, ApiError> {
     Ok(Json(app.store.departments().await?))
 }
 
@@ -230,14 +232,14 @@ struct NewDept {
 }
 
 async fn add_department(
-    State(app): State<App>,
+    State(app): State<Web>,
     Extension(p): Extension<Principal>,
     Json(body): Json<NewDept>,
 ) -> Result<(StatusCode, Json<Department>), ApiError> {
     let code = credo_domain::ids::Uscc::parse(&body.uscc)
-        .map_err(|e| ApiError::unprocessable("invalid_uscc", format!("部门代码“{}”无效:{}", body.uscc, e.message())))?;
+        .map_err(|e| ApiError::new(Code::InvalidUscc, format!("部门代码“{}”无效:{}", body.uscc, e.message())))?;
     if body.name.trim().is_empty() {
-        return Err(ApiError::unprocessable("missing_name", "请填写部门名称"));
+        return Err(ApiError::new(Code::MissingName, "请填写部门名称"));
     }
     let d = app
         .store
@@ -250,7 +252,7 @@ async fn add_department(
         })
         .await
         .map_err(|e| match e {
-            credo_store::StoreError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "conflict", "冲突", m),
+            credo_store::StoreError::Conflict(m) => ApiError::new(Code::Conflict, m),
             other => other.into(),
         })?;
     Ok((StatusCode::CREATED, Json(d)))
@@ -263,42 +265,18 @@ async fn department(app: &App, uscc: &str) -> Result<Department, ApiError> {
         .ok_or_else(|| ApiError::not_found(format!("没有统一社会信用代码为 {uscc} 的部门")))
 }
 
-/// Checks permissions against the catalog and the known scenes and disclosure levels.
-pub fn check_permissions(app: &App, p: &Permissions) -> Result<(), String> {
-    for i in &p.items {
-        if app.catalog.item(i).is_none() {
-            return Err(format!("未知的目录项“{i}”"));
-        }
-    }
-    for s in &p.scenes {
-        if app.catalog.measures.scene(s).is_none() {
-            let known: Vec<&str> = app.catalog.measures.scenes.iter().map(|s| s.code.as_str()).collect();
-            return Err(format!("未知的核查场景“{s}”,可选:{}", known.join("、")));
-        }
-    }
-    for d in &p.disclosure {
-        if !DISCLOSURE.contains(&d.as_str()) {
-            return Err(format!("未知的公开属性“{d}”,可选:{}", DISCLOSURE.join("、")));
-        }
-    }
-    Ok(())
-}
-
-/// Disclosure levels.
-pub const DISCLOSURE: [&str; 3] = ["公开", "政务共享", "授权查询"];
-
 async fn set_permissions(
-    State(app): State<App>,
+    State(app): State<Web>,
     Path(uscc): Path<String>,
     Json(body): Json<Permissions>,
 ) -> Result<Json<Department>, ApiError> {
     let d = department(&app, &uscc).await?;
-    check_permissions(&app, &body).map_err(|m| ApiError::unprocessable("invalid_permissions", m))?;
+    accounts::check_permissions(&app, &body).map_err(|m| ApiError::new(Code::InvalidPermissions, m))?;
     app.store.set_permissions(d.id, &body).await?;
     Ok(Json(department(&app, &uscc).await?))
 }
 
-async fn list_keys(State(app): State<App>, Path(uscc): Path<String>) -> Result<Json<Value>, ApiError> {
+async fn list_keys(State(app): State<Web>, Path(uscc): Path<String>) -> Result<Json<Value>, ApiError> {
     let d = department(&app, &uscc).await?;
     Ok(Json(json!({ "department": d.uscc, "keys": app.store.api_keys(d.id).await? })))
 }
@@ -311,22 +289,21 @@ struct NewKey {
 }
 
 async fn create_key(
-    State(app): State<App>,
+    State(app): State<Web>,
     Extension(p): Extension<Principal>,
     Path(uscc): Path<String>,
     Json(body): Json<NewKey>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let d = department(&app, &uscc).await?;
-    let scopes =
-        keys::parse_scopes(&body.scopes.join(",")).map_err(|m| ApiError::unprocessable("invalid_scopes", m))?;
+    let scopes = keys::parse_scopes(&body.scopes.join(",")).map_err(|m| ApiError::new(Code::InvalidScopes, m))?;
     let expires =
-        keys::expiry(body.expires_in_days.unwrap_or(365)).map_err(|m| ApiError::unprocessable("invalid_expiry", m))?;
+        keys::expiry(body.expires_in_days.unwrap_or(365)).map_err(|m| ApiError::new(Code::InvalidExpiry, m))?;
     let by = p.actor().0;
     let (full, key) = keys::create(app.store.as_ref(), &d, scopes, Some(expires), &by).await?;
     Ok((StatusCode::CREATED, Json(json!({ "key": full, "record": key, "notice": "密钥只显示这一次,请妥善保存" }))))
 }
 
-async fn revoke_key(State(app): State<App>, Path(prefix): Path<String>) -> Result<StatusCode, ApiError> {
+async fn revoke_key(State(app): State<Web>, Path(prefix): Path<String>) -> Result<StatusCode, ApiError> {
     if app.store.revoke_api_key(&prefix).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
@@ -334,7 +311,7 @@ async fn revoke_key(State(app): State<App>, Path(prefix): Path<String>) -> Resul
     }
 }
 
-async fn list_accounts(State(app): State<App>) -> Result<Json<Value>, ApiError> {
+async fn list_accounts(State(app): State<Web>) -> Result<Json<Value>, ApiError> {
     let list: Vec<Value> = app
         .store
         .accounts()
@@ -359,13 +336,13 @@ fn operator_refusal(role: &str, what: &str, cli: &str) -> Result<(), ApiError> {
         None => Some(format!("账号的角色“{role}”无效,只能由服务器上的 `{cli}` 办理")),
     };
     match refusal {
-        Some(m) => Err(ApiError::new(StatusCode::FORBIDDEN, "operator_account", "无权访问", m)),
+        Some(m) => Err(ApiError::new(Code::OperatorAccount, m)),
         None => Ok(()),
     }
 }
 
 async fn create_account(
-    State(app): State<App>,
+    State(app): State<Web>,
     Extension(p): Extension<Principal>,
     Json(body): Json<AccountRequest>,
 ) -> Result<(StatusCode, Json<accounts::Created>), ApiError> {
@@ -381,21 +358,21 @@ async fn account_named(app: &App, username: &str) -> Result<Account, ApiError> {
     app.store.account_by_username(username).await?.ok_or_else(|| ApiError::not_found(format!("没有账号“{username}”")))
 }
 
-async fn disable(State(app): State<App>, Path(username): Path<String>) -> Result<StatusCode, ApiError> {
+async fn disable(State(app): State<Web>, Path(username): Path<String>) -> Result<StatusCode, ApiError> {
     let a = account_named(&app, &username).await?;
     operator_refusal(&a.role, "停用", "credo user disable")?;
     app.store.set_disabled(a.id, true).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn enable(State(app): State<App>, Path(username): Path<String>) -> Result<StatusCode, ApiError> {
+async fn enable(State(app): State<Web>, Path(username): Path<String>) -> Result<StatusCode, ApiError> {
     let a = account_named(&app, &username).await?;
     operator_refusal(&a.role, "启用", "credo user disable --enable")?;
     app.store.set_disabled(a.id, false).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn unlock(State(app): State<App>, Path(username): Path<String>) -> Result<StatusCode, ApiError> {
+async fn unlock(State(app): State<Web>, Path(username): Path<String>) -> Result<StatusCode, ApiError> {
     let a = account_named(&app, &username).await?;
     operator_refusal(&a.role, "解锁", "credo user passwd")?;
     app.store.unlock(a.id).await?;
@@ -408,11 +385,11 @@ struct AuditPage {
     limit: Option<i64>,
 }
 
-async fn audit_events(State(app): State<App>, Query(q): Query<AuditPage>) -> Result<Json<Value>, ApiError> {
+async fn audit_events(State(app): State<Web>, Query(q): Query<AuditPage>) -> Result<Json<Value>, ApiError> {
     let events = app.store.audit_after(q.after.unwrap_or(0), q.limit.unwrap_or(100).clamp(1, 1000)).await?;
     Ok(Json(json!({ "count": events.len(), "events": events })))
 }
 
-async fn audit_verify(State(app): State<App>) -> Result<Json<Value>, ApiError> {
-    Ok(Json(crate::audit::report(&app).await?))
+async fn audit_verify(State(app): State<Web>) -> Result<Json<Value>, ApiError> {
+    Ok(Json(credo_app::audit::report(&app).await?))
 }

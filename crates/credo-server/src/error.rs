@@ -1,17 +1,15 @@
-//! One error type for the API: a stable snake_case `code`, a Chinese `detail`, an HTTP status, rendered as
-//! RFC 9457 problem+json. Internal causes are logged, never shown; an ID number echoed in a `detail` is masked.
+//! The HTTP face of the platform's errors ([`credo_app::Error`], with its one table of codes): RFC 9457
+//! problem+json with the code's status and Chinese title. Internal causes are logged, never shown; an ID number
+//! echoed in a `detail` is masked when the error is made.
 
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use credo_app::{Code, Error};
 use serde::Serialize;
 
+/// A platform error on its way out as an HTTP response.
 #[derive(Debug)]
-pub struct ApiError {
-    pub status: StatusCode,
-    pub code: &'static str,
-    pub title: &'static str,
-    pub detail: String,
-}
+pub struct ApiError(pub Error);
 
 #[derive(Serialize)]
 struct Problem<'a> {
@@ -24,66 +22,56 @@ struct Problem<'a> {
 }
 
 impl ApiError {
-    /// `detail` is shown to the caller, in JSON and on error pages: an ID number written in it (a code, a query or a
-    /// form value echoed back) is masked here, once for every error.
-    pub fn new(status: StatusCode, code: &'static str, title: &'static str, detail: impl Into<String>) -> ApiError {
-        let detail = detail.into();
-        let detail = match credo_domain::masking::mask_id_numbers(&detail) {
-            std::borrow::Cow::Borrowed(_) => detail,
-            std::borrow::Cow::Owned(masked) => masked,
-        };
-        ApiError { status, code, title, detail }
-    }
-
-    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::BAD_REQUEST, code, "请求无效", detail)
-    }
-
-    pub fn unprocessable(code: &'static str, detail: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, "无法处理的数据", detail)
-    }
-
-    pub fn conflict(code: &'static str, detail: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::CONFLICT, code, "冲突", detail)
+    pub fn new(code: Code, detail: impl Into<String>) -> ApiError {
+        ApiError(Error::new(code, detail))
     }
 
     pub fn not_found(detail: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::NOT_FOUND, "not_found", "未找到", detail)
+        ApiError(Error::not_found(detail))
     }
 
     pub fn unauthorized(detail: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "未认证", detail)
+        ApiError(Error::unauthorized(detail))
     }
 
     pub fn forbidden(detail: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::FORBIDDEN, "forbidden", "无权访问", detail)
+        ApiError(Error::forbidden(detail))
     }
 
     /// An internal failure: logged with its cause, shown as a generic message.
     pub fn internal(cause: impl std::fmt::Display) -> ApiError {
-        tracing::error!(%cause, "internal error");
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
-            "服务器内部错误",
-            "服务器内部错误,请稍后重试",
-        )
+        ApiError(Error::internal(cause))
+    }
+
+    /// The caller's mistake (4xx), shown back on the form that made it.
+    pub fn is_client_error(&self) -> bool {
+        self.0.is_client_error()
+    }
+
+    pub fn code(&self) -> Code {
+        self.0.code
+    }
+
+    pub fn status(&self) -> StatusCode {
+        StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> ApiError {
+        ApiError(e)
     }
 }
 
 impl From<credo_store::StoreError> for ApiError {
     fn from(e: credo_store::StoreError) -> ApiError {
-        match e {
-            credo_store::StoreError::Conflict(m) => ApiError::conflict("conflict", m),
-            credo_store::StoreError::NotFound(m) => ApiError::not_found(format!("没有找到{m}")),
-            e => ApiError::internal(e),
-        }
+        ApiError(e.into())
     }
 }
 
 impl From<credo_search::SearchError> for ApiError {
     fn from(e: credo_search::SearchError) -> ApiError {
-        ApiError::internal(e)
+        ApiError(e.into())
     }
 }
 
@@ -91,39 +79,36 @@ impl From<axum::extract::multipart::MultipartError> for ApiError {
     /// A form that is too large is 413 like any other body; one that cannot be parsed is 400.
     fn from(e: axum::extract::multipart::MultipartError) -> ApiError {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            return ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body_too_large",
-                "请求过大",
-                "上传的表单超过大小上限",
-            );
+            return ApiError::new(Code::BodyTooLarge, "上传的表单超过大小上限");
         }
-        ApiError::bad_request("bad_multipart", e.body_text())
+        ApiError::new(Code::BadMultipart, e.body_text())
     }
 }
 
 impl From<axum::extract::multipart::MultipartRejection> for ApiError {
     fn from(e: axum::extract::multipart::MultipartRejection) -> ApiError {
-        ApiError::bad_request("bad_multipart", e.body_text())
+        ApiError::new(Code::BadMultipart, e.body_text())
     }
 }
 
 impl From<anyhow::Error> for ApiError {
     fn from(e: anyhow::Error) -> ApiError {
-        ApiError::internal(e)
+        ApiError(e.into())
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let status = self.status();
+        let e = self.0;
         let body = Problem {
-            kind: format!("https://credit.xining.gov.cn/problems/{}", self.code),
-            title: self.title,
-            status: self.status.as_u16(),
-            detail: &self.detail,
-            code: self.code,
+            kind: format!("https://credit.xining.gov.cn/problems/{}", e.code),
+            title: e.title(),
+            status: status.as_u16(),
+            detail: &e.detail,
+            code: e.code.as_str(),
         };
         let json = serde_json::to_vec(&body).unwrap_or_default();
-        (self.status, [(header::CONTENT_TYPE, "application/problem+json")], json).into_response()
+        (status, [(header::CONTENT_TYPE, "application/problem+json")], json).into_response()
     }
 }

@@ -12,10 +12,13 @@ use axum::response::{IntoResponse, Response};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use time::OffsetDateTime;
 
-use crate::accounts::{csrf_token, session_alive, token_hash};
+use crate::Web;
 use crate::error::ApiError;
-use crate::policy::{self, Decision, Principal, Role};
-use crate::{App, keys};
+use crate::policy::{self, Decision};
+use credo_app::Code;
+use credo_app::accounts::{csrf_token, session_alive, token_hash};
+use credo_app::principal::{Principal, Role};
+use credo_app::{App, keys};
 
 /// The session cookie's name.
 pub const COOKIE: &str = "credo_session";
@@ -50,16 +53,11 @@ pub struct ClientAddr(pub Option<IpAddr>);
 
 /// The policy's refusal (distinct from a handler's own `forbidden`, e.g. another department's batch).
 fn not_permitted(detail: impl Into<String>) -> ApiError {
-    ApiError::new(axum::http::StatusCode::FORBIDDEN, "not_permitted", "无权访问", detail)
+    ApiError::new(Code::NotPermitted, detail)
 }
 
 fn too_many(what: &str) -> ApiError {
-    ApiError::new(
-        axum::http::StatusCode::TOO_MANY_REQUESTS,
-        "rate_limited",
-        "请求过于频繁",
-        format!("{what}请求过于频繁,请稍后再试"),
-    )
+    ApiError::new(Code::RateLimited, format!("{what}请求过于频繁,请稍后再试"))
 }
 
 /// The session token from the `Cookie` header.
@@ -162,9 +160,8 @@ async fn presented_csrf(req: Request) -> Result<(Option<String>, Request), ApiEr
         return Ok((None, req));
     }
     let (parts, body) = req.into_parts();
-    let bytes = axum::body::to_bytes(body, MAX_FORM).await.map_err(|_| {
-        ApiError::new(axum::http::StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "请求过大", "表单超过 1 MiB")
-    })?;
+    let bytes =
+        axum::body::to_bytes(body, MAX_FORM).await.map_err(|_| ApiError::new(Code::BodyTooLarge, "表单超过 1 MiB"))?;
     let token = form_urlencoded_field(&bytes, "csrf");
     Ok((token, Request::from_parts(parts, axum::body::Body::from(bytes))))
 }
@@ -236,7 +233,7 @@ fn form_urlencoded_field(body: &[u8], name: &str) -> Option<String> {
 }
 
 /// The middleware (a route layer: it runs after routing, so the matched route is known).
-pub async fn guard(State(app): State<App>, req: Request, next: Next) -> Response {
+pub async fn guard(State(app): State<Web>, req: Request, next: Next) -> Response {
     let mut clear_cookie = false;
     let mut response = match check(&app, req, next, &mut clear_cookie).await {
         Ok(r) => r,
@@ -249,7 +246,7 @@ pub async fn guard(State(app): State<App>, req: Request, next: Next) -> Response
 }
 
 /// `clear_cookie` is set when the request came with a session cookie that is no longer honoured.
-async fn check(app: &App, req: Request, next: Next, clear_cookie: &mut bool) -> Result<Response, ApiError> {
+async fn check(app: &Web, req: Request, next: Next, clear_cookie: &mut bool) -> Result<Response, ApiError> {
     let client: Option<IpAddr> = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
     if let (Some(limiter), Some(ip)) = (&app.limits.per_address, client)
         && limiter.check_key(&ip).is_err()
@@ -262,13 +259,8 @@ async fn check(app: &App, req: Request, next: Next, clear_cookie: &mut bool) -> 
         let allowed = policy::methods_for(&path);
         if !allowed.is_empty() {
             // A known route asked with another method.
-            let mut r = ApiError::new(
-                axum::http::StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
-                "请求方法不被允许",
-                format!("此地址只支持 {}", allowed.join("、")),
-            )
-            .into_response();
+            let mut r =
+                ApiError::new(Code::MethodNotAllowed, format!("此地址只支持 {}", allowed.join("、"))).into_response();
             if let Ok(v) = HeaderValue::from_str(&allowed.join(", ")) {
                 r.headers_mut().insert(header::ALLOW, v);
             }
@@ -342,7 +334,7 @@ async fn check(app: &App, req: Request, next: Next, clear_cookie: &mut bool) -> 
                 Some(why) => format!("{why},请重新登录"),
                 None => "请先登录,或使用部门 API 密钥".to_string(),
             };
-            let e = ApiError::new(axum::http::StatusCode::UNAUTHORIZED, "sign_in_required", "未认证", detail);
+            let e = ApiError::new(Code::SignInRequired, detail);
             return refuse(e, "unauthenticated").await;
         }
         Decision::Forbidden => {
@@ -356,12 +348,8 @@ async fn check(app: &App, req: Request, next: Next, clear_cookie: &mut bool) -> 
         let (presented, r) = presented_csrf(req).await?;
         req = r;
         if !presented.is_some_and(|p| credo_gm::ct_eq(&p, &csrf_token(token))) {
-            let e = ApiError::new(
-                axum::http::StatusCode::FORBIDDEN,
-                "csrf_token_invalid",
-                "无权访问",
-                "缺少或无效的 CSRF 令牌(请求头 X-CSRF-Token 或表单字段 csrf)",
-            );
+            let e =
+                ApiError::new(Code::CsrfTokenInvalid, "缺少或无效的 CSRF 令牌(请求头 X-CSRF-Token 或表单字段 csrf)");
             return refuse(e, "csrf").await;
         }
     }
@@ -434,13 +422,11 @@ async fn as_problem(response: Response) -> Response {
     let text = axum::body::to_bytes(response.into_body(), 64 * 1024).await.unwrap_or_default();
     let text = String::from_utf8_lossy(&text).trim().to_string();
     let (code, detail) = match status.as_u16() {
-        405 => ("method_not_allowed", "此地址不支持该请求方法".to_string()),
-        413 => ("body_too_large", "请求体超过上限".to_string()),
-        415 => ("unsupported_media_type", format!("请求的内容类型不受支持:{text}")),
-        400 | 422 => ("invalid_request", format!("请求内容无法解析:{text}")),
-        s if s >= 500 => ("internal_error", "服务器内部错误,已记录".to_string()),
-        _ => ("error", text),
+        405 => (Code::MethodNotAllowed, "此地址不支持该请求方法".to_string()),
+        413 => (Code::BodyTooLarge, "请求体超过上限".to_string()),
+        415 => (Code::UnsupportedMediaType, format!("请求的内容类型不受支持:{text}")),
+        s if s >= 500 => (Code::InternalError, "服务器内部错误,已记录".to_string()),
+        _ => (Code::InvalidRequest, format!("请求内容无法解析:{text}")),
     };
-    let title = if status.is_server_error() { "服务器错误" } else { "请求无效" };
-    ApiError::new(status, code, title, detail).into_response()
+    ApiError(credo_app::Error::with_status(code, status.as_u16(), detail)).into_response()
 }

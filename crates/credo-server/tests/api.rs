@@ -95,7 +95,7 @@ async fn public_output_never_shows_a_full_id_number() {
     let t = spawn().await;
     let (_, s) = t.post_batch(json!({ "item": "xzcf", "records": [person_penalty()] })).await;
     assert_eq!(s["accepted"], 1, "{s}");
-    credo_server::feed::sync_search(&t.app).await.unwrap();
+    credo_app::feed::sync_search(&t.app).await.unwrap();
     for (path, status) in [
         ("/api/v1/subjects?q=630102199001011235", 200),
         ("/api/v1/subjects/630102199001011235", 404),
@@ -179,7 +179,7 @@ async fn id_numbers_are_sealed_in_every_file_of_the_data_directory() {
     let t = spawn_publishing_persons().await;
     let (_, s) = t.post_batch(json!({ "item": "xzcf", "records": [person_penalty()] })).await;
     assert_eq!(s["accepted"], 1, "{s}");
-    credo_server::feed::sync_search(&t.app).await.unwrap();
+    credo_app::feed::sync_search(&t.app).await.unwrap();
     // Still found by the number (through its blind index) …
     let hits = t.get_json("/api/v1/subjects?q=630102199001011235").await;
     assert_eq!(hits["hits"][0]["name"], "李四", "{hits}");
@@ -188,7 +188,7 @@ async fn id_numbers_are_sealed_in_every_file_of_the_data_directory() {
     // Names with ID numbers written in them, in every form.
     let (_, s) = t.post_batch(json!({ "item": "xzcf", "records": penalties_with_numbers_in_names() })).await;
     assert_eq!(s["accepted"], 7, "{s}");
-    credo_server::feed::sync_search(&t.app).await.unwrap();
+    credo_app::feed::sync_search(&t.app).await.unwrap();
     // … but no file under the data directory (database, WAL, search index) holds it in plain text, although
     // the number was both a 证件号码 field and part of a free-text 违法事实, nor the numbers typed into names (and
     // so into the normalised name, the search index, a 文书号 and a 税务登记号).
@@ -212,11 +212,11 @@ async fn what_an_earlier_version_left_readable_is_sealed_when_the_store_opens() 
     assert_eq!(s["accepted"], 6, "{s}");
     let (_, s) = t.post_batch(json!({ "item": "xzcf", "records": [by_name] })).await;
     assert_eq!((s["accepted"].as_u64(), s["unresolved"].as_u64()), (Some(1), Some(0)), "{s}");
-    credo_server::feed::sync_search(&t.app).await.unwrap();
+    credo_app::feed::sync_search(&t.app).await.unwrap();
     // Put back what an earlier version stored: a name and its normal form, a natural key, the fields and a legacy
     // code in plain text.
     let catalog = credo_domain::embedded::catalog();
-    let (raw, vault, _) = credo_server::open_store(t._dir.path(), &catalog).await.unwrap();
+    let (raw, vault, _) = credo_app::open_store(t._dir.path(), &catalog).await.unwrap();
     let pool = raw.pool();
     let wang = t.app.store.subject_by_code(TYPED_A).await.unwrap().unwrap();
     sqlx::query("UPDATE subjects SET name = ?, name_norm = ? WHERE id = ?")
@@ -253,7 +253,7 @@ async fn what_an_earlier_version_left_readable_is_sealed_when_the_store_opens() 
     drop(raw);
 
     // Opening the store seals them again, and nothing else changes.
-    let (raw, _, _) = credo_server::open_store(t._dir.path(), &catalog).await.unwrap();
+    let (raw, _, _) = credo_app::open_store(t._dir.path(), &catalog).await.unwrap();
     sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(raw.pool()).await.unwrap();
     let needles = typed_needles();
     common::assert_nowhere_in_data(&t, &needles.iter().map(String::as_str).collect::<Vec<_>>());
@@ -263,7 +263,7 @@ async fn what_an_earlier_version_left_readable_is_sealed_when_the_store_opens() 
     let company = t.app.store.subject_by_code(&tax_number).await.unwrap();
     assert!(company.is_some_and(|c| c.name.starts_with("西宁市城中区")), "found by its 税务登记号");
     // The subject is re-indexed (masked) from the change feed.
-    assert!(credo_server::feed::sync_search(&t.app).await.unwrap() >= 1);
+    assert!(credo_app::feed::sync_search(&t.app).await.unwrap() >= 1);
     let (_, s) = t.post_batch(json!({ "item": "xzcf", "records": records })).await;
     assert_eq!(s["duplicates"], 7, "the same records again, found by their natural keys: {s}");
 }
@@ -288,7 +288,7 @@ async fn id_numbers_typed_into_names_show_masked_everywhere() {
     assert_eq!((s["accepted"].as_u64(), s["unresolved"].as_u64()), (Some(6), Some(1)), "{s}");
     let (_, s) = t.post_batch(json!({ "item": "xzcf", "records": [by_name] })).await;
     assert_eq!((s["accepted"].as_u64(), s["unresolved"].as_u64()), (Some(1), Some(0)), "{s}");
-    credo_server::feed::sync_search(&t.app).await.unwrap();
+    credo_app::feed::sync_search(&t.app).await.unwrap();
     let needles = &typed_needles();
 
     // Each person is found by the number (its blind index) and shown masked, with their records.
@@ -436,7 +436,7 @@ async fn multipart_csv_in_gb18030_with_an_unmapped_column() {
     let p = t.get_json("/api/v1/subjects/91630100MA7X00018G").await;
     assert!(!p.to_string().contains("仅内部可见"), "extras are kept but never published");
     // Kept with the version, sealed with SM4: the database holds only ciphertext.
-    let (raw, _, ring) = credo_server::open_store(t._dir.path(), &credo_domain::embedded::catalog()).await.unwrap();
+    let (raw, _, ring) = credo_app::open_store(t._dir.path(), &credo_domain::embedded::catalog()).await.unwrap();
     let extras: String = sqlx::query_scalar::<_, Option<String>>("SELECT extras FROM record_versions")
         .fetch_one(raw.pool())
         .await
@@ -485,7 +485,7 @@ async fn errors_are_problem_json() {
     assert_eq!(status, 400);
 
     // A revoked key no longer works.
-    let prefix = credo_server::keys::prefix_of(&t.key).unwrap().to_string();
+    let prefix = credo_app::keys::prefix_of(&t.key).unwrap().to_string();
     assert!(t.app.store.revoke_api_key(&prefix).await.unwrap());
     let (status, p) =
         t.post_batch(json!({ "item": "xzcf", "records": [penalty("甲", "91630100MA7X00018G", "1")] })).await;

@@ -3,9 +3,9 @@
 
 #![expect(clippy::unwrap_used, reason = "test fixtures fail loudly")]
 
+use credo_app::audit::{AuditError, anchor_path, archive, checkpoint, read_anchor, verify};
+use credo_app::{App, Clock};
 use credo_gm::chain::ChainError;
-use credo_server::audit::{AuditError, anchor_path, archive, checkpoint, read_anchor, verify};
-use credo_server::{App, Clock};
 use credo_store::{AuditEvent, StoredAuditEvent};
 
 fn event(n: usize) -> AuditEvent {
@@ -96,7 +96,7 @@ async fn an_intact_trail_verifies() {
     assert_eq!(file, app.data_dir.join("audit-anchor.jsonl"));
     assert_eq!(read_anchor(&file).unwrap(), vec![c.clone()]);
     assert_eq!(std::fs::read_to_string(&file).unwrap(), format!("{}\n", serde_json::to_string(&c).unwrap()));
-    let report = credo_server::audit::report(&app).await.unwrap();
+    let report = credo_app::audit::report(&app).await.unwrap();
     assert_eq!((report["intact"].as_bool(), report["not_yet_anchored"].as_i64()), (Some(true), Some(2)));
 }
 
@@ -169,7 +169,7 @@ async fn a_chain_recomputed_without_the_key_does_not_verify() {
         std::fs::remove_file(anchor_path(&app.data_dir)).unwrap();
         let e = check(&app).await.unwrap_err();
         assert!(matches!(e, AuditError::Chain(ChainError::Changed { seq: 1 })), "{how}: {e}");
-        let report = credo_server::audit::report(&app).await.unwrap();
+        let report = credo_app::audit::report(&app).await.unwrap();
         assert_eq!((report["intact"].as_bool(), report["first_bad_event"].as_i64()), (Some(false), Some(1)));
     }
 }
@@ -228,7 +228,7 @@ async fn a_trail_from_before_keyed_links_still_verifies() {
     let (dir, app) = trail().await;
     rechain(&app, plain_sm3).await;
     drop(app);
-    let ring_path = credo_server::keyring_path(dir.path());
+    let ring_path = credo_app::keyring_path(dir.path());
     let mut ring: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&ring_path).unwrap()).unwrap();
     ring.as_object_mut().unwrap().remove("audit");
     ring.as_object_mut().unwrap().remove("audit_from");

@@ -249,7 +249,7 @@ async fn the_website_end_to_end_in_chromium() {
     assert!(wait_for(&c, "公示期限").await.contains("信用修复管理办法"));
     let dept = t.app.store.department_by_uscc(DEPT).await.unwrap().unwrap();
     let (key, _) =
-        credo_server::keys::create(t.app.store.as_ref(), &dept, vec!["check".into()], None, "test").await.unwrap();
+        credo_app::keys::create(t.app.store.as_ref(), &dept, vec!["check".into()], None, "test").await.unwrap();
     let body = json!({ "scene": "jg", "purpose": "回执验证", "subjects": [COMPANY] });
     let r = t.http.post(format!("{}/api/v1/checks", t.base)).bearer_auth(key).json(&body).send().await.unwrap();
     let receipt: serde_json::Value = r.json().await.unwrap();

@@ -46,7 +46,7 @@ async fn scene() -> Scene {
     }
     let dept = t.app.store.department_by_uscc(DEPT).await.unwrap().unwrap();
     let (checker, _) =
-        credo_server::keys::create(t.app.store.as_ref(), &dept, vec!["check".into()], None, "test").await.unwrap();
+        credo_app::keys::create(t.app.store.as_ref(), &dept, vec!["check".into()], None, "test").await.unwrap();
     let (handler, reviewer, subject) =
         (sign_in(&t, "handler").await, sign_in(&t, "reviewer").await, sign_in(&t, "subject").await);
     Scene { t, handler, reviewer, subject, checker }
@@ -131,9 +131,9 @@ async fn publicity_ends_on_the_exact_day_in_profiles_and_checks() {
     assert_eq!(status, 404, "{v}");
     // The daily job puts the expiry in the change feed, once.
     let seq = s.t.app.store.last_seq().await.unwrap();
-    assert_eq!(credo_server::cases::record_expiries(&s.t.app, date!(2026 - 08 - 05)).await.unwrap(), 0, "not yet");
-    assert_eq!(credo_server::cases::record_expiries(&s.t.app, date!(2026 - 08 - 06)).await.unwrap(), 1);
-    assert_eq!(credo_server::cases::record_expiries(&s.t.app, date!(2026 - 08 - 07)).await.unwrap(), 0, "once");
+    assert_eq!(credo_app::cases::record_expiries(&s.t.app, date!(2026 - 08 - 05)).await.unwrap(), 0, "not yet");
+    assert_eq!(credo_app::cases::record_expiries(&s.t.app, date!(2026 - 08 - 06)).await.unwrap(), 1);
+    assert_eq!(credo_app::cases::record_expiries(&s.t.app, date!(2026 - 08 - 07)).await.unwrap(), 0, "once");
     let changes = s.t.app.store.changes_after(seq, 10).await.unwrap();
     assert_eq!((changes.len(), changes[0].entity.as_str(), changes[0].entity_id), (1, "expiry", id));
 }
@@ -428,7 +428,7 @@ async fn department_b(s: &Scene) -> Auth {
         })
         .await
         .unwrap();
-    let req = credo_server::accounts::AccountRequest {
+    let req = credo_app::accounts::AccountRequest {
         username: "handler_b".into(),
         name: "城中区办理员".into(),
         role: "handler".into(),
@@ -436,7 +436,7 @@ async fn department_b(s: &Scene) -> Auth {
         subject: None,
         password: Some(common::PASSWORD.into()),
     };
-    credo_server::accounts::create(&s.t.app, req, "test").await.unwrap();
+    credo_app::accounts::create(&s.t.app, req, "test").await.unwrap();
     sign_in(&s.t, "handler_b").await
 }
 
@@ -560,7 +560,7 @@ async fn the_reviewer_sees_cases_without_who_applied() {
     let disputed = s.record(penalty("宁市监罚〔2026〕31号", "2026-01-10", "15", "罚款")).await;
     let repaired = s.record(penalty("宁市监罚〔2026〕32号", "2026-01-10", "15", "罚款")).await;
     // A second account of the company, with a person's name, applies for the repair.
-    let req = credo_server::accounts::AccountRequest {
+    let req = credo_app::accounts::AccountRequest {
         username: "lisi-xinyuan".into(),
         name: "李四".into(),
         role: "subject".into(),
@@ -568,7 +568,7 @@ async fn the_reviewer_sees_cases_without_who_applied() {
         subject: Some(COMPANY.into()),
         password: Some(common::PASSWORD.into()),
     };
-    credo_server::accounts::create(&s.t.app, req, "test").await.unwrap();
+    credo_app::accounts::create(&s.t.app, req, "test").await.unwrap();
     let lisi = sign_in(&s.t, "lisi-xinyuan").await;
 
     s.day(date!(2026 - 07 - 10));

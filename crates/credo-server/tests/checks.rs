@@ -139,7 +139,7 @@ async fn get_json(t: &TestApp, key: &str, path: &str) -> Value {
 
 async fn check_key(t: &TestApp) -> String {
     let dept = t.app.store.department_by_uscc(DEPT).await.unwrap().unwrap();
-    credo_server::keys::create(t.app.store.as_ref(), &dept, vec!["check".into()], None, "test").await.unwrap().0
+    credo_app::keys::create(t.app.store.as_ref(), &dept, vec!["check".into()], None, "test").await.unwrap().0
 }
 
 fn decision(v: &Value, i: usize) -> String {
@@ -246,13 +246,13 @@ async fn receipts_verify_offline_and_fail_when_one_byte_changes() {
     let t = setup().await;
     let v = check(&t, "zfcg", &[&code(3), &code(9)], None).await;
     let text = v.to_string();
-    let id = credo_server::checks::verify_receipt(&text, None).unwrap();
+    let id = credo_app::checks::verify_receipt(&text, None).unwrap();
     assert_eq!(id, v["receipt"]["id"].as_str().unwrap());
     // The stored receipt is the same document.
     let key = check_key(&t).await;
     let again = get_json(&t, &key, &format!("/api/v1/checks/{id}")).await;
     assert_eq!(again["receipt"], v["receipt"]);
-    assert!(credo_server::checks::verify_receipt(&again.to_string(), Some(v["public_key"].as_str().unwrap())).is_ok());
+    assert!(credo_app::checks::verify_receipt(&again.to_string(), Some(v["public_key"].as_str().unwrap())).is_ok());
     // Change one byte anywhere in the receipt: it no longer verifies.
     let bytes = text.as_bytes();
     let start = text.find("\"results\"").unwrap();
@@ -260,10 +260,10 @@ async fn receipts_verify_offline_and_fail_when_one_byte_changes() {
         let mut changed = bytes.to_vec();
         changed[pos] = if changed[pos] == b'a' { b'b' } else { b'a' };
         let changed = String::from_utf8_lossy(&changed).to_string();
-        assert!(credo_server::checks::verify_receipt(&changed, None).is_err(), "byte {pos} changed and still valid");
+        assert!(credo_app::checks::verify_receipt(&changed, None).is_err(), "byte {pos} changed and still valid");
     }
     let other_key = credo_gm::sm2::KeyPair::generate().public_key_pem().unwrap();
-    assert!(credo_server::checks::verify_receipt(&text, Some(&other_key)).is_err(), "pinned to the platform key");
+    assert!(credo_app::checks::verify_receipt(&text, Some(&other_key)).is_err(), "pinned to the platform key");
 }
 
 #[tokio::test]
@@ -289,9 +289,9 @@ async fn feedback_statistics_and_the_subjects_access_log() {
     assert_eq!((pending[0]["check_id"].as_str(), pending[0]["position"].as_i64()), (Some(id.as_str()), Some(2)));
 
     // The checked subject sees who checked it and why.
-    credo_server::accounts::create(
+    credo_app::accounts::create(
         &t.app,
-        credo_server::accounts::AccountRequest {
+        credo_app::accounts::AccountRequest {
             username: "company3".into(),
             name: "处罚3有限公司".into(),
             role: "subject".into(),
@@ -388,20 +388,20 @@ async fn the_index_answers_as_the_store_does_on_random_data() {
             for n in 100..120 {
                 let Some(subject) = t.app.store.subject_by_code(&code(n)).await.unwrap() else { continue };
                 let indexed = t.app.index.own(subject.id).await;
-                let stored: Vec<credo_server::checks::Indexed> = t
+                let stored: Vec<credo_app::checks::Indexed> = t
                     .app
                     .store
                     .subject_records(subject.id)
                     .await
                     .unwrap()
                     .iter()
-                    .filter_map(|r| credo_server::checks::Indexed::from_view(catalog, &t.app.vault, r))
+                    .filter_map(|r| credo_app::checks::Indexed::from_view(catalog, &t.app.vault, r))
                     .collect();
                 for scene in catalog.measures.scenes.iter().map(|s| s.code.as_str()) {
                     for day in ["2023-06-30", "2025-01-01", "2026-11-25"] {
                         let day = credo_domain::value::parse_date(day).unwrap();
-                        let a = credo_server::checks::evaluate(catalog, scene, day, &indexed, &[], None);
-                        let b = credo_server::checks::evaluate(catalog, scene, day, &stored, &[], None);
+                        let a = credo_app::checks::evaluate(catalog, scene, day, &indexed, &[], None);
+                        let b = credo_app::checks::evaluate(catalog, scene, day, &stored, &[], None);
                         assert_eq!(a, b, "seed {seed}, subject {n}, {scene} on {day}");
                     }
                 }
@@ -410,7 +410,7 @@ async fn the_index_answers_as_the_store_does_on_random_data() {
     }
     // The random data did exercise the measures, and a fresh build from the store holds the same.
     let (subjects, records) = t.app.index.size().await;
-    let fresh = credo_server::checks::Index::default();
+    let fresh = credo_app::checks::Index::default();
     fresh.ready(&t.app).await.unwrap();
     assert_eq!(fresh.size().await, (subjects, records));
     assert!(subjects >= 20 && records >= 40, "{subjects} subjects, {records} records indexed");
@@ -453,7 +453,7 @@ async fn a_file_of_subjects_runs_as_a_job_in_parts_with_progress() {
     assert_eq!(job["unresolved"], 8_000, "the other codes are unknown");
     let first = job["receipts"][0].as_str().unwrap();
     let receipt = get_json(&t, &key, &format!("/api/v1/checks/{first}")).await;
-    assert!(credo_server::checks::verify_receipt(&receipt.to_string(), None).is_ok());
+    assert!(credo_app::checks::verify_receipt(&receipt.to_string(), None).is_ok());
     let empty = reqwest::multipart::Form::new()
         .text("scene", "zfcg")
         .text("purpose", "x")
@@ -694,8 +694,8 @@ async fn statutory_facts_count_although_no_longer_public_but_never_when_revoked(
                 .collect::<std::collections::BTreeMap<_, _>>()
         );
         let r = view(7, "xzcf", fields, mark);
-        let rec = credo_server::checks::Indexed::from_view(catalog, &t.app.vault, &r).unwrap();
-        credo_server::checks::evaluate(catalog, scene, day, &[rec], &[], None)
+        let rec = credo_app::checks::Indexed::from_view(catalog, &t.app.vault, &r).unwrap();
+        credo_app::checks::evaluate(catalog, scene, day, &[rec], &[], None)
     };
     // Repaired a year ago: no longer public, but a 重大违法记录 within three years still bars procurement.
     let repaired = answer(Some(("repaired", "2025-09-01")), "zfcg");
@@ -718,8 +718,8 @@ async fn statutory_facts_count_although_no_longer_public_but_never_when_revoked(
     );
     // Unconfirmed bases are marked in the receipt.
     let sx = view(8, "sxjl", sxjl(51, "2026-01-10", "2027-12-31"), None);
-    let rec = credo_server::checks::Indexed::from_view(catalog, &t.app.vault, &sx).unwrap();
-    let e = credo_server::checks::evaluate(catalog, "xzxk", day, &[rec], &[], None);
+    let rec = credo_app::checks::Indexed::from_view(catalog, &t.app.vault, &sx).unwrap();
+    let e = credo_app::checks::evaluate(catalog, "xzxk", day, &[rec], &[], None);
     assert_eq!(e.measures[0]["basis_status"], "unconfirmed");
     assert_eq!(e.measures[0]["basis_note"], "法律依据待核实");
 }
@@ -770,7 +770,7 @@ async fn a_person_asked_by_name_is_not_decided_on_only_by_id_number() {
         assert!(c[0].get("id").is_none(), "only a masked hint: {r}");
         assert!(r["note"].as_str().unwrap().contains("居民身份证号码"), "{r}");
         assert!(!v["receipt"].to_string().contains(P_DEBTOR), "no ID number in the receipt");
-        assert!(credo_server::checks::verify_receipt(&v.to_string(), None).is_ok());
+        assert!(credo_app::checks::verify_receipt(&v.to_string(), None).is_ok());
     }
     // The same holds for a person the store knows from another unit's record too (王五, 法定代表人 of 被执行7).
     let v = check(&t, "gxf", &["王五"], None).await;
@@ -841,7 +841,7 @@ async fn replay_reaches_persons(built_before: bool) {
     let scope = &v["receipt"]["replay_scope"];
     assert_eq!(scope["persons_through_others"], "replayed", "{v}");
     assert!(scope["note"].as_str().unwrap().contains("其他主体记录"), "{scope}");
-    assert!(credo_server::checks::verify_receipt(&v.to_string(), None).is_ok());
+    assert!(credo_app::checks::verify_receipt(&v.to_string(), None).is_ok());
     let text = v["receipt"].to_string();
     for n in [P_REP, P_CTRL_A, P_STRANGER] {
         assert!(!text.contains(n), "the receipt holds an ID number");
@@ -877,11 +877,11 @@ async fn id_numbers_in_purpose_and_reference_are_masked_in_the_receipt_and_the_a
         assert!(!text.contains(n), "the receipt holds an ID number");
     }
     // The signature covers the masked text, and the stored receipt is the same document.
-    let id = credo_server::checks::verify_receipt(&text, None).unwrap();
+    let id = credo_app::checks::verify_receipt(&text, None).unwrap();
     let key = check_key(&t).await;
     let stored = get_json(&t, &key, &format!("/api/v1/checks/{id}")).await;
     assert_eq!(stored["receipt"], v["receipt"]);
-    assert!(credo_server::checks::verify_receipt(&stored.to_string(), None).is_ok());
+    assert!(credo_app::checks::verify_receipt(&stored.to_string(), None).is_ok());
     // The audit event of the check is masked alike.
     let subject = t.app.store.subject_by_code(&code(3)).await.unwrap().unwrap();
     let events = t.app.store.audit_for_target(&format!("subject:{}", subject.id), 10).await.unwrap();

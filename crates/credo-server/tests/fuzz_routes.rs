@@ -636,7 +636,7 @@ async fn principals(t: &TestApp) -> Vec<(&'static str, Auth)> {
     let mut out: Vec<(&str, Auth)> = vec![("anonymous", Auth::None), ("key_submit", Auth::Key(t.key.clone()))];
     let dept = t.app.store.department_by_uscc(DEPT).await.unwrap().unwrap();
     let (check_key, _) =
-        credo_server::keys::create(t.app.store.as_ref(), &dept, vec!["check".into()], None, "test").await.unwrap();
+        credo_app::keys::create(t.app.store.as_ref(), &dept, vec!["check".into()], None, "test").await.unwrap();
     out.push(("key_check", Auth::Key(check_key)));
     add_account(t, "target", "submitter").await;
     for role in ["sysadmin", "secadmin", "auditor", "reviewer", "submitter", "checker", "handler", "subject"] {

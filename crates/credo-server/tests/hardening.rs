@@ -8,7 +8,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{Auth, PASSWORD, add_account, send, sign_in, sign_in_with, spawn, spawn_with, totp_now};
-use credo_server::Security;
+use credo_app::Security;
 use reqwest::Method;
 use serde_json::{Value, json};
 

@@ -10,7 +10,7 @@
 mod common;
 
 use common::{DEPT, PASSWORD, TestApp, spawn};
-use credo_server::accounts::{self, AccountRequest};
+use credo_app::accounts::{self, AccountRequest};
 use credo_store::Permissions;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -121,12 +121,12 @@ async fn submit(t: &TestApp, item: &str, records: Vec<Value>) {
     assert_eq!(status, 200, "{s}");
     assert_eq!(s["rejected"], 0, "{item}: {s}");
     assert_eq!(s["unresolved"], 0, "{item}: {s}");
-    credo_server::feed::sync_search(&t.app).await.unwrap();
+    credo_app::feed::sync_search(&t.app).await.unwrap();
 }
 
 /// A 404 body with the key as asked (and as masked) taken out: what is left must not depend on the subject.
 fn shape(body: &str, key: &str) -> String {
-    let masked = credo_server::public::mask_ids(key);
+    let masked = credo_app::public::mask_ids(key);
     body.replace(key, "KEY").replace(&masked, "KEY")
 }
 
@@ -259,8 +259,7 @@ async fn a_person_known_only_from_hidden_records_is_not_there() {
 
     // Departments' checks still reach the person by ID number and see the penalty.
     let dept = t.app.store.department_by_uscc(DEPT).await.unwrap().unwrap();
-    let key =
-        credo_server::keys::create(t.app.store.as_ref(), &dept, vec!["check".into()], None, "test").await.unwrap().0;
+    let key = credo_app::keys::create(t.app.store.as_ref(), &dept, vec!["check".into()], None, "test").await.unwrap().0;
     let body = json!({ "scene": "xzxk", "purpose": "测试核查", "subjects": [HIDDEN] });
     let r = t.http.post(format!("{}/api/v1/checks", t.base)).bearer_auth(key).json(&body).send().await.unwrap();
     assert_eq!(r.status(), 200);

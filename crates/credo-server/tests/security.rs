@@ -9,7 +9,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 
 use common::{Auth, COMPANY, DEPT, PASSWORD, add_account, send, sign_in, sign_in_with, spawn, spawn_with, totp_now};
-use credo_server::Security;
+use credo_app::Security;
 use credo_server::policy::ROUTES;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -186,7 +186,7 @@ async fn every_route_with_every_role() {
     let mut principals: Vec<(&str, Auth)> = vec![("anonymous", Auth::None), ("key_submit", Auth::Key(t.key.clone()))];
     let dept = t.app.store.department_by_uscc(DEPT).await.unwrap().unwrap();
     let (check_key, _) =
-        credo_server::keys::create(t.app.store.as_ref(), &dept, vec!["check".into()], None, "test").await.unwrap();
+        credo_app::keys::create(t.app.store.as_ref(), &dept, vec!["check".into()], None, "test").await.unwrap();
     principals.push(("key_check", Auth::Key(check_key)));
     // A department user: the security administrator may disable, enable and unlock it over the API.
     add_account(&t, "target", "submitter").await;
@@ -233,9 +233,9 @@ async fn every_route_with_every_role() {
 #[tokio::test]
 async fn a_route_missing_from_the_policy_is_refused_to_everyone() {
     let t = spawn().await;
-    let router = axum::Router::new()
-        .route("/unlisted", axum::routing::get(|| async { "secret" }))
-        .route_layer(axum::middleware::from_fn_with_state(t.app.clone(), credo_server::guard::guard));
+    let router = axum::Router::new().route("/unlisted", axum::routing::get(|| async { "secret" })).route_layer(
+        axum::middleware::from_fn_with_state(credo_server::Web::new(t.app.clone()), credo_server::guard::guard),
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
@@ -370,7 +370,7 @@ async fn revoked_expired_and_out_of_scope_keys_are_refused() {
     assert_eq!(t.post_batch(json!({"item": "xzcf", "records": [penalty()]})).await.0, 200);
     add_account(&t, "secadmin", "secadmin").await;
     let admin = sign_in(&t, "secadmin").await;
-    let prefix = credo_server::keys::prefix_of(&t.key).unwrap().to_string();
+    let prefix = credo_app::keys::prefix_of(&t.key).unwrap().to_string();
     let r = send(&t, &admin, Method::DELETE, &format!("/api/v1/keys/{prefix}"), None).await;
     assert_eq!(r.status, 204, "{}", r.body);
     let (status, body) = t.post_batch(json!({"item": "xzcf", "records": [penalty()]})).await;
@@ -379,7 +379,7 @@ async fn revoked_expired_and_out_of_scope_keys_are_refused() {
     let dept = t.app.store.department_by_uscc(DEPT).await.unwrap().unwrap();
     let past = time::OffsetDateTime::now_utc() - time::Duration::minutes(1);
     let (old, _) =
-        credo_server::keys::create(t.app.store.as_ref(), &dept, vec!["submit".into()], Some(past), "t").await.unwrap();
+        credo_app::keys::create(t.app.store.as_ref(), &dept, vec!["submit".into()], Some(past), "t").await.unwrap();
     let r = send(&t, &Auth::Key(old), Method::GET, "/api/v1/unresolved", None).await;
     assert_eq!((r.status, r.body["detail"].as_str()), (401, Some("API 密钥已过期")));
 
@@ -459,7 +459,7 @@ async fn requests_over_the_address_limit_are_refused() {
 #[tokio::test]
 async fn non_public_requests_and_refusals_are_audited() {
     let t = spawn().await;
-    let prefix = credo_server::keys::prefix_of(&t.key).unwrap().to_string();
+    let prefix = credo_app::keys::prefix_of(&t.key).unwrap().to_string();
     let r = send(&t, &Auth::Key(t.key.clone()), Method::GET, "/api/v1/unresolved", None).await;
     assert_eq!(r.status, 200);
     t.http.get(format!("{}/api/v1/catalog", t.base)).send().await.unwrap();

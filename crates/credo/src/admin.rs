@@ -5,9 +5,9 @@ use std::io::Read;
 use std::path::PathBuf;
 
 use clap::Subcommand;
+use credo_app::App;
+use credo_app::accounts::{self, AccountError, AccountRequest};
 use credo_domain::ids;
-use credo_server::App;
-use credo_server::accounts::{self, AccountError, AccountRequest};
 use credo_store::{NewDepartment, Permissions};
 
 use crate::{open, unusable};
@@ -190,7 +190,7 @@ fn list(text: &str) -> Vec<String> {
 
 fn permissions(app: &App, g: &Rights) -> anyhow::Result<Permissions> {
     let p = Permissions { items: list(&g.items), scenes: list(&g.scenes), disclosure: list(&g.disclosure) };
-    credo_server::admin::check_permissions(app, &p).map_err(unusable)?;
+    credo_app::accounts::check_permissions(app, &p).map_err(unusable)?;
     Ok(p)
 }
 
@@ -237,9 +237,9 @@ pub async fn dept(command: DeptCommand) -> anyhow::Result<()> {
         DeptCommand::Key { data, uscc, scopes, days } => {
             let app = open(&data).await?;
             let d = department(&app, &uscc).await?;
-            let scopes = credo_server::keys::parse_scopes(&scopes).map_err(unusable)?;
-            let expires = credo_server::keys::expiry(days).map_err(unusable)?;
-            let (full, key) = credo_server::keys::create(app.store.as_ref(), &d, scopes, Some(expires), "cli").await?;
+            let scopes = credo_app::keys::parse_scopes(&scopes).map_err(unusable)?;
+            let expires = credo_app::keys::expiry(days).map_err(unusable)?;
+            let (full, key) = credo_app::keys::create(app.store.as_ref(), &d, scopes, Some(expires), "cli").await?;
             cli_audit(&app, "dept.key.create", &format!("{} key:{}", d.uscc, key.prefix), "ok").await?;
             eprintln!("请妥善保存该密钥,它只显示这一次。");
             println!(
@@ -338,7 +338,7 @@ pub async fn audit(command: AuditCommand) -> anyhow::Result<()> {
     match command {
         AuditCommand::Verify { data } => {
             let app = open(&data).await?;
-            let report = credo_server::audit::report(&app).await?;
+            let report = credo_app::audit::report(&app).await?;
             println!("{report}");
             if report["intact"] != true {
                 anyhow::bail!("{}", report["message"].as_str().unwrap_or("审计日志不完整"));
@@ -379,14 +379,14 @@ pub async fn audit(command: AuditCommand) -> anyhow::Result<()> {
         }
         AuditCommand::Checkpoint { data } => {
             let app = open(&data).await?;
-            let c = credo_server::audit::checkpoint(&app).await?;
-            let anchor = credo_server::audit::anchor_path(&app.data_dir);
+            let c = credo_app::audit::checkpoint(&app).await?;
+            let anchor = credo_app::audit::anchor_path(&app.data_dir);
             // `checkpoint` is the line appended to the anchor file: it can also be sent to an outside notary.
             println!("{}", serde_json::json!({ "checkpoint": c, "anchor": anchor.display().to_string() }));
         }
         AuditCommand::Archive { data, keep_days } => {
             let app = open(&data).await?;
-            let done = credo_server::audit::archive(&app, keep_days).await.map_err(|e| unusable(e.to_string()))?;
+            let done = credo_app::audit::archive(&app, keep_days).await.map_err(|e| unusable(e.to_string()))?;
             let (file, events) = match done {
                 Some((f, n)) => (Some(f.display().to_string()), n),
                 None => (None, 0),

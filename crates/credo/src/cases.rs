@@ -1,18 +1,18 @@
 //! `credo case`: every step of objections, credit repair, commitments and reports from the command line (the
 //! offline window in the 政务服务大厅, and department staff without the website). The steps are the server's own
-//! (`credo_server::cases`), taken as the account named by `--as` under the same rules as over the API; filing an
+//! (`credo_app::cases`), taken as the account named by `--as` under the same rules as over the API; filing an
 //! objection or a report needs no account. Output is JSON; refused input exits with code 2.
 
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
 use clap::Subcommand;
-use credo_server::App;
-use credo_server::cases::{
+use credo_app::App;
+use credo_app::Error;
+use credo_app::cases::{
     self, BreachIn, CommitIn, Contact, DecideIn, ExtendIn, FileIn, ListQuery, ObjectionIn, RepairIn, ReportIn,
 };
-use credo_server::error::ApiError;
-use credo_server::policy::{Principal, Role};
+use credo_app::principal::{Principal, Role};
 use serde_json::Value;
 
 use crate::{open, unusable};
@@ -189,13 +189,13 @@ async fn principal(app: &App, user: Option<&str>) -> anyhow::Result<Principal> {
     Ok(Principal::Account { account: Box::new(account), role, department })
 }
 
-fn answer(r: Result<Value, ApiError>) -> anyhow::Result<()> {
+fn answer(r: Result<Value, Error>) -> anyhow::Result<()> {
     match r {
         Ok(v) => {
             println!("{}", serde_json::to_string_pretty(&v)?);
             Ok(())
         }
-        Err(e) if e.status.is_client_error() => Err(unusable(e.detail)),
+        Err(e) if e.is_client_error() => Err(unusable(e.detail)),
         Err(e) => anyhow::bail!("{}", e.detail),
     }
 }

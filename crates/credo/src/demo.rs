@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
+use credo_app::{App, Clock};
 use credo_import::Table;
-use credo_server::{App, Clock};
 use credo_store::{NewDepartment, Permissions};
 use credo_synth::{Batch, Synth};
 
@@ -68,7 +68,7 @@ pub async fn run(data: &Path, opts: &crate::ServeOptions, subjects: usize, no_se
         let item = app.catalog.item(b.item).ok_or_else(|| anyhow::anyhow!("unknown item {}", b.item))?.clone();
         let dept =
             app.store.department_by_uscc(&b.dept.uscc).await?.ok_or_else(|| anyhow::anyhow!("missing department"))?;
-        let s = credo_server::ingest::run(&app, &item, &dept, &table(&b)?, "demo", None, &|_| {}).await?;
+        let s = credo_app::ingest::run(&app, &item, &dept, &table(&b)?, "demo", None, &|_| {}).await?;
         if s.rejected > 0 {
             anyhow::bail!("演示数据有被拒绝的行({}):{:?}", b.item, s.report.iter().find(|l| l.severity == "error"));
         }
@@ -81,7 +81,7 @@ pub async fn run(data: &Path, opts: &crate::ServeOptions, subjects: usize, no_se
             .await?
             .ok_or_else(|| anyhow::anyhow!("missing department"))?;
         let scopes = vec!["submit".to_string(), "check".to_string()];
-        credo_server::keys::create(app.store.as_ref(), &d, scopes, None, "demo").await?.0
+        credo_app::keys::create(app.store.as_ref(), &d, scopes, None, "demo").await?.0
     };
     let states = publicity_states(&app).await?;
     let cases = seed_cases(&app, &synth).await?;
@@ -132,7 +132,7 @@ async fn publicity_states(app: &App) -> anyhow::Result<String> {
         let Some(last) = page.last() else { break };
         after = last.id;
         for r in &page {
-            let p = credo_server::public::publicity(&app.catalog, r, false, today);
+            let p = credo_app::public::publicity(&app.catalog, r, false, today);
             *counts.entry(format!("{:?}", p.state)).or_default() += 1;
         }
     }
@@ -142,8 +142,8 @@ async fn publicity_states(app: &App) -> anyhow::Result<String> {
 /// An open objection on a published penalty and a whistleblower report, so that the case pages have something
 /// to show; returns what to print.
 async fn seed_cases(app: &App, synth: &Synth) -> anyhow::Result<Vec<(&'static str, String)>> {
-    use credo_server::cases::{self, Contact, ObjectionIn, ReportIn};
-    use credo_server::policy::Principal;
+    use credo_app::cases::{self, Contact, ObjectionIn, ReportIn};
+    use credo_app::principal::Principal;
     let today = app.clock.today();
     let mut out = Vec::new();
     let contact = || Some(Contact { name: "王五".into(), phone: "0971-8888888".into() });
@@ -154,7 +154,7 @@ async fn seed_cases(app: &App, synth: &Synth) -> anyhow::Result<Vec<(&'static st
         let Some(last) = page.last() else { break None };
         after = last.id;
         for r in &page {
-            if credo_server::public::publicity(&app.catalog, r, false, today).state.public() {
+            if credo_app::public::publicity(&app.catalog, r, false, today).state.public() {
                 break 'find Some(r.id);
             }
         }
@@ -196,9 +196,9 @@ async fn seed_cases(app: &App, synth: &Synth) -> anyhow::Result<Vec<(&'static st
 
 /// The demo department's case handler (an account with a generated password that nobody is shown: the demo
 /// acts as it once, to accept the demo objection).
-async fn demo_handler(app: &App, department: &str) -> anyhow::Result<credo_server::policy::Principal> {
-    use credo_server::accounts::{self, AccountRequest};
-    use credo_server::policy::{Principal, Role};
+async fn demo_handler(app: &App, department: &str) -> anyhow::Result<credo_app::principal::Principal> {
+    use credo_app::accounts::{self, AccountRequest};
+    use credo_app::principal::{Principal, Role};
     let req = AccountRequest {
         username: "demo-handler".into(),
         name: "演示案件办理员".into(),

@@ -8,9 +8,9 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use credo_app::{App, Clock};
 use credo_domain::catalog::Catalog;
 use credo_domain::ids;
-use credo_server::{App, Clock};
 use credo_store::NewDepartment;
 
 mod admin;
@@ -247,22 +247,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::User { command } => admin::user(command).await,
         Command::Reindex { data } => {
             let app = open(&data).await?;
-            let n = credo_server::feed::reindex(&app).await?;
+            let n = credo_app::feed::reindex(&app).await?;
             println!("{}", serde_json::json!({ "indexed": n }));
             Ok(())
         }
         Command::Check { data, scene, purpose, reference, as_of, subjects } => {
             let app = open(&data).await?;
-            let req = credo_server::checks::CheckRequest { scene, purpose, reference, subjects, as_of };
+            let req = credo_app::checks::CheckRequest { scene, purpose, reference, subjects, as_of };
             let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
-            let asker = credo_server::checks::Asker {
+            let asker = credo_app::checks::Asker {
                 department: None,
                 actor: format!("cli:{user}"),
                 role: "operator".into(),
                 client: Some("local".into()),
             };
-            let signed = credo_server::checks::run(&app, &asker, &req).await.map_err(|e| match e {
-                credo_server::checks::CheckError::Other(e) => e,
+            let signed = credo_app::checks::run(&app, &asker, &req).await.map_err(|e| match e {
+                credo_app::checks::CheckError::Other(e) => e,
                 other => unusable(other.to_string()),
             })?;
             println!("{}", serde_json::to_string_pretty(&signed)?);
@@ -274,7 +274,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let key = public_key
                 .map(|p| std::fs::read_to_string(&p).map_err(|e| unusable(format!("无法读取 {}:{e}", p.display()))))
                 .transpose()?;
-            match credo_server::checks::verify_receipt(&text, key.as_deref()) {
+            match credo_app::checks::verify_receipt(&text, key.as_deref()) {
                 Ok(id) => {
                     println!("{}", serde_json::json!({ "valid": true, "receipt": id }));
                     Ok(())
@@ -420,24 +420,24 @@ pub(crate) struct ServeOptions {
 }
 
 pub(crate) async fn serve(app: App, opts: &ServeOptions) -> anyhow::Result<()> {
-    let security = credo_server::Security {
+    let security = credo_app::Security {
         per_address: opts.rate_per_address,
         per_key: opts.rate_per_key,
         session_idle: time::Duration::minutes(opts.session_idle_minutes.max(1)),
         tls: opts.tls_cert.is_some(),
         case_forms_per_hour: opts.case_forms_per_hour,
-        ..credo_server::Security::default()
+        ..credo_app::Security::default()
     };
-    credo_server::audit::check_retention(opts.audit_keep_days).map_err(unusable)?;
+    credo_app::audit::check_retention(opts.audit_keep_days).map_err(unusable)?;
     let app = app.with_security(security);
-    tokio::spawn(credo_server::feed::follow(app.clone()));
+    tokio::spawn(credo_app::feed::follow(app.clone()));
     // Archive what is older than the retention period, once a day.
     let (archiver, keep) = (app.clone(), opts.audit_keep_days);
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(24 * 3600));
         loop {
             tick.tick().await;
-            match credo_server::audit::archive(&archiver, keep).await {
+            match credo_app::audit::archive(&archiver, keep).await {
                 Ok(Some((file, n))) => tracing::info!(events = n, file = %file.display(), "audit events archived"),
                 Ok(None) => {}
                 Err(e) => tracing::error!(%e, "audit archive failed"),
@@ -455,7 +455,7 @@ pub(crate) async fn serve(app: App, opts: &ServeOptions) -> anyhow::Result<()> {
             if done == Some(today) {
                 continue;
             }
-            match credo_server::cases::record_expiries(&expirer, today).await {
+            match credo_app::cases::record_expiries(&expirer, today).await {
                 Ok(n) => {
                     tracing::info!(records = n, "publicity expiries recorded");
                     done = Some(today);
@@ -470,7 +470,7 @@ pub(crate) async fn serve(app: App, opts: &ServeOptions) -> anyhow::Result<()> {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
         loop {
             tick.tick().await;
-            if let Err(e) = credo_server::audit::checkpoint(&signer).await {
+            if let Err(e) = credo_app::audit::checkpoint(&signer).await {
                 tracing::error!(%e, "audit checkpoint failed");
             }
         }
@@ -491,7 +491,7 @@ pub(crate) async fn serve(app: App, opts: &ServeOptions) -> anyhow::Result<()> {
         axum::serve(listener, service).with_graceful_shutdown(shutdown_signal()).await?;
     }
     // Sign (and anchor) the head once more on the way out, so the last events are not left unanchored.
-    if let Err(e) = credo_server::audit::checkpoint(&last).await {
+    if let Err(e) = credo_app::audit::checkpoint(&last).await {
         tracing::error!(%e, "audit checkpoint at shutdown failed");
     }
     Ok(())
@@ -588,12 +588,12 @@ async fn import(
         indicatif::ProgressStyle::with_template("{spinner} 导入 [{bar:40}] {pos}/{len} 行 {per_sec} 剩余 {eta}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let summary = credo_server::ingest::run(&app, &item_def, &department, &table, "cli", Some(name), &|n| {
+    let summary = credo_app::ingest::run(&app, &item_def, &department, &table, "cli", Some(name), &|n| {
         bar.set_position(n as u64)
     })
     .await
     .map_err(|e| match e {
-        credo_server::ingest::IngestError::Unusable(e) => unusable(e.to_string()),
+        credo_app::ingest::IngestError::Unusable(e) => unusable(e.to_string()),
         other => anyhow::Error::new(other),
     })?;
     bar.finish_and_clear();
@@ -605,7 +605,7 @@ async fn import(
             dir.join(format!("batch-{}.csv", summary.batch))
         }
     };
-    std::fs::write(&report_path, credo_server::ingest::report_csv(&summary.report))
+    std::fs::write(&report_path, credo_app::ingest::report_csv(&summary.report))
         .with_context(|| format!("无法写入报告 {}", report_path.display()))?;
     println!(
         "{}",

@@ -14,11 +14,12 @@ use time::Date;
 
 use super::public::{CaseView, case_view};
 use super::{Chrome, charts, render, see_other};
-use crate::cases::{self, DecideIn, ListQuery, Viewer};
 use crate::error::ApiError;
 use crate::guard::ClientAddr;
-use crate::policy::{Principal, Role};
-use crate::{App, admin, api};
+use crate::{Web, admin, api};
+use credo_app::App;
+use credo_app::cases::{self, DecideIn, ListQuery, Viewer};
+use credo_app::principal::{Principal, Role};
 
 #[derive(Template)]
 #[template(path = "sign_in.html")]
@@ -63,14 +64,14 @@ pub struct SignInForm {
 }
 
 pub async fn sign_in(
-    State(app): State<App>,
+    State(app): State<Web>,
     Extension(ClientAddr(client)): Extension<ClientAddr>,
     Form(f): Form<SignInForm>,
 ) -> Result<Response, ApiError> {
     let totp = Some(f.totp.trim()).filter(|t| !t.is_empty());
     match admin::start_session(&app, client, f.username.trim(), &f.password, totp).await {
         Ok((cookie, account, _)) => {
-            let home = match crate::policy::Role::parse(&account.role) {
+            let home = match credo_app::principal::Role::parse(&account.role) {
                 Some(Role::Subject) => "/me",
                 Some(Role::Sysadmin | Role::Secadmin | Role::Auditor) => "/admin",
                 _ => "/console",
@@ -78,14 +79,14 @@ pub async fn sign_in(
             let next = local(&f.next);
             Ok(see_other(if next.is_empty() { home } else { &next }, Some(cookie)))
         }
-        Err(e) if e.status.is_client_error() => {
-            render(&SignInPage { chrome: Chrome::default(), next: local(&f.next), error: Some(e.detail) })
+        Err(e) if e.is_client_error() => {
+            render(&SignInPage { chrome: Chrome::default(), next: local(&f.next), error: Some(e.0.detail) })
         }
         Err(e) => Err(e),
     }
 }
 
-pub async fn sign_out(State(app): State<App>, headers: HeaderMap) -> Result<Response, ApiError> {
+pub async fn sign_out(State(app): State<Web>, headers: HeaderMap) -> Result<Response, ApiError> {
     Ok(see_other("/", Some(admin::end_session(&app, &headers).await?)))
 }
 
@@ -128,7 +129,7 @@ async fn subject_name(app: &App, c: &Case) -> String {
 }
 
 pub async fn console(
-    State(app): State<App>,
+    State(app): State<Web>,
     Extension(p): Extension<Principal>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
@@ -301,7 +302,7 @@ async fn case_page(
 }
 
 pub async fn case(
-    State(app): State<App>,
+    State(app): State<Web>,
     Extension(p): Extension<Principal>,
     headers: HeaderMap,
     Path(number): Path<String>,
@@ -324,7 +325,7 @@ pub struct DecideForm {
 }
 
 pub async fn decide(
-    State(app): State<App>,
+    State(app): State<Web>,
     Extension(p): Extension<Principal>,
     headers: HeaderMap,
     Path(number): Path<String>,
@@ -351,10 +352,10 @@ pub async fn decide(
     };
     match result {
         Ok(_) => Ok(see_other(&format!("/console/cases/{number}"), None)),
-        Err(e) if e.status.is_client_error() && !matches!(e.status.as_u16(), 403 | 404) => {
+        Err(e) if e.is_client_error() && !matches!(e.status(), 403 | 404) => {
             case_page(&app, &p, &headers, &number, Some(e.detail)).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -373,7 +374,7 @@ fn upload_items(app: &App, p: &Principal) -> Vec<(String, String)> {
 }
 
 pub async fn upload_form(
-    State(app): State<App>,
+    State(app): State<Web>,
     Extension(p): Extension<Principal>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
@@ -381,7 +382,7 @@ pub async fn upload_form(
 }
 
 pub async fn upload(
-    State(app): State<App>,
+    State(app): State<Web>,
     Extension(p): Extension<Principal>,
     headers: HeaderMap,
     req: Request,
@@ -389,7 +390,7 @@ pub async fn upload(
     let dept = p.department().cloned().ok_or_else(|| ApiError::forbidden("请以部门报送员账号上传"))?;
     let (summary, error) = match api::batch_from_multipart(&app, &dept, req).await {
         Ok(s) => (Some(s), None),
-        Err(e) if e.status.is_client_error() => (None, Some(e.detail)),
+        Err(e) if e.is_client_error() => (None, Some(e.0.detail)),
         Err(e) => return Err(e),
     };
     render(&UploadPage { chrome: Chrome::of(&p, &headers), items: upload_items(&app, &p), summary, error })
@@ -485,8 +486,8 @@ pub async fn lateness(app: &App, department: Option<i64>, today: Date) -> Result
             let deadline = credo_domain::calendar::Deadline::find(list, &first.item, authority);
             let Some(deadline) = deadline.filter(|_| n > 0) else { continue };
             out.tracked += 1;
-            let still_shown =
-                crate::public::record(&app.catalog, latest, false, today).is_some_and(|p| p.publicity.state.public());
+            let still_shown = credo_app::public::record(&app.catalog, latest, false, today)
+                .is_some_and(|p| p.publicity.state.public());
             let withdrawn = (!still_shown).then(|| china_day(record[n].received_at).max(event_on));
             let due = deadline.due(&app.catalog.calendar, event_on);
             let late_days = (withdrawn.unwrap_or(today) - due.value).whole_days().max(0);
@@ -499,7 +500,9 @@ pub async fn lateness(app: &App, department: Option<i64>, today: Date) -> Result
             rows.push(Withdrawal {
                 id: first.id,
                 item_name: item.map(|i| i.name.clone()).unwrap_or_else(|| first.item.clone()),
-                subject: item.map(|i| crate::public::mask_ids(&i.subject_ref(&latest.fields).name)).unwrap_or_default(),
+                subject: item
+                    .map(|i| credo_app::public::mask_ids(&i.subject_ref(&latest.fields).name))
+                    .unwrap_or_default(),
                 department: first.department_name.clone(),
                 event,
                 event_on,
@@ -528,7 +531,7 @@ struct Dashboard {
 }
 
 pub async fn dashboard(
-    State(app): State<App>,
+    State(app): State<Web>,
     Extension(p): Extension<Principal>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
@@ -631,7 +634,7 @@ struct DepartmentsPage {
 /// 部门管理 (read-only here; changes go through the API or `credo dept`): departments, their permissions and,
 /// for the security administrator, their keys.
 pub async fn departments(
-    State(app): State<App>,
+    State(app): State<Web>,
     Extension(p): Extension<Principal>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
@@ -652,7 +655,7 @@ struct AccountsPage {
 }
 
 pub async fn accounts(
-    State(app): State<App>,
+    State(app): State<Web>,
     Extension(p): Extension<Principal>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
@@ -686,7 +689,7 @@ struct CatalogPage {
 
 /// 目录与规则: the data files the platform runs on, with their versions (read-only: they change by review).
 pub async fn catalog(
-    State(app): State<App>,
+    State(app): State<Web>,
     Extension(p): Extension<Principal>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {

@@ -10,10 +10,12 @@ use serde::Deserialize;
 
 use super::public::{CaseView, Row, case_view, row};
 use super::{Chrome, render, see_other};
-use crate::App;
-use crate::cases::{self, CommitIn, RepairIn};
+use crate::Web;
 use crate::error::ApiError;
-use crate::policy::{Principal, Role};
+use credo_app::App;
+use credo_app::Code;
+use credo_app::cases::{self, CommitIn, RepairIn};
+use credo_app::principal::{Principal, Role};
 
 pub struct OwnRecord {
     pub row: Row,
@@ -89,7 +91,7 @@ async fn page(app: &App, p: &Principal, headers: &HeaderMap, error: Option<Strin
 }
 
 pub async fn me(
-    State(app): State<App>,
+    State(app): State<Web>,
     Extension(p): Extension<Principal>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
@@ -98,7 +100,7 @@ pub async fn me(
 
 /// 申请信用修复 from the page: a multipart form (reason and the proof of performance as files).
 pub async fn repair(
-    State(app): State<App>,
+    State(app): State<Web>,
     Extension(p): Extension<Principal>,
     headers: HeaderMap,
     req: axum::extract::Request,
@@ -107,12 +109,12 @@ pub async fn repair(
     let record = fields
         .get("record")
         .and_then(|r| r.trim().parse().ok())
-        .ok_or_else(|| ApiError::bad_request("bad_form", "缺少记录编号"))?;
+        .ok_or_else(|| ApiError::new(Code::BadForm, "缺少记录编号"))?;
     let reason = fields.get("reason").cloned().unwrap_or_default();
     match cases::file_repair(&app, &p, &RepairIn { record, reason, files }).await {
         Ok(v) => Ok(see_other(&format!("/cases/{}?filed=1", v["number"].as_str().unwrap_or_default()), None)),
-        Err(e) if e.status.is_client_error() => page(&app, &p, &headers, Some(e.detail)).await,
-        Err(e) => Err(e),
+        Err(e) if e.is_client_error() => page(&app, &p, &headers, Some(e.detail)).await,
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -125,7 +127,7 @@ pub struct CommitForm {
 }
 
 pub async fn commit(
-    State(app): State<App>,
+    State(app): State<Web>,
     Extension(p): Extension<Principal>,
     headers: HeaderMap,
     Form(f): Form<CommitForm>,
@@ -133,7 +135,7 @@ pub async fn commit(
     let o = CommitIn { department: f.department, kind: f.kind, matter: f.matter, content: f.content };
     match cases::commit(&app, &p, &o).await {
         Ok(v) => Ok(see_other(&format!("/records/{}", v["record_id"].as_i64().unwrap_or_default()), None)),
-        Err(e) if e.status.is_client_error() => page(&app, &p, &headers, Some(e.detail)).await,
-        Err(e) => Err(e),
+        Err(e) if e.is_client_error() => page(&app, &p, &headers, Some(e.detail)).await,
+        Err(e) => Err(e.into()),
     }
 }

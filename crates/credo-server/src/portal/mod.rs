@@ -12,9 +12,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 
-use crate::App;
+use crate::Web;
 use crate::error::ApiError;
-use crate::policy::{Principal, Role};
+use credo_app::principal::{Principal, Role};
 
 pub mod charts;
 pub mod console;
@@ -31,7 +31,8 @@ pub struct Chrome {
 
 impl Chrome {
     pub fn of(p: &Principal, headers: &HeaderMap) -> Chrome {
-        let csrf = crate::guard::session_cookie(headers).map(|t| crate::accounts::csrf_token(&t)).unwrap_or_default();
+        let csrf =
+            crate::guard::session_cookie(headers).map(|t| credo_app::accounts::csrf_token(&t)).unwrap_or_default();
         match p {
             Principal::Account { account, role, .. } => Chrome {
                 user: Some(format!("{}({})", account.name, role.label())),
@@ -102,7 +103,7 @@ async fn stylesheet() -> Response {
         .into_response()
 }
 
-pub fn router(app: App) -> Router {
+pub fn router(app: Web) -> Router {
     Router::new()
         .route("/", get(public::home))
         .route("/static/site.css", get(stylesheet))

@@ -17,11 +17,12 @@ use serde::Deserialize;
 use time::Date;
 
 use super::{Chrome, render, see_other};
-use crate::cases::{self, Contact, FileIn, ObjectionIn, ReportIn};
 use crate::error::ApiError;
 use crate::guard::ClientAddr;
-use crate::policy::{Principal, Role};
-use crate::{App, api, public as publish};
+use crate::{Web, api};
+use credo_app::cases::{self, Contact, FileIn, ObjectionIn, ReportIn};
+use credo_app::principal::{Principal, Role};
+use credo_app::{App, public as publish};
 
 /// One record as a row of a list: what it is, about whom, when, by whom, its state and why.
 #[derive(Debug, Clone)]
@@ -78,7 +79,7 @@ pub struct HomeData {
     newest: Vec<Row>,
 }
 
-async fn home_data(app: &App) -> Result<HomeData, ApiError> {
+async fn home_data(app: &Web) -> Result<HomeData, ApiError> {
     let today = app.clock.today();
     // Held across the refresh: when the data expires, one request recomputes and the others wait for it.
     let mut cached = app.home.lock().await;
@@ -103,7 +104,7 @@ async fn home_data(app: &App) -> Result<HomeData, ApiError> {
 }
 
 pub async fn home(
-    State(app): State<App>,
+    State(app): State<Web>,
     Extension(p): Extension<Principal>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
@@ -189,7 +190,7 @@ impl SearchPage {
 }
 
 pub async fn search(
-    State(app): State<App>,
+    State(app): State<Web>,
     Extension(p): Extension<Principal>,
     headers: HeaderMap,
     Query(q): Query<SearchQuery>,
@@ -322,7 +323,7 @@ pub struct TabQuery {
 }
 
 pub async fn subject(
-    State(app): State<App>,
+    State(app): State<Web>,
     Extension(p): Extension<Principal>,
     headers: HeaderMap,
     Path(key): Path<String>,
@@ -409,7 +410,7 @@ async fn shown_record(app: &App, id: i64) -> Result<(RecordView, publish::Public
 }
 
 pub async fn record(
-    State(app): State<App>,
+    State(app): State<Web>,
     Extension(p): Extension<Principal>,
     headers: HeaderMap,
     Path(id): Path<i64>,
@@ -441,11 +442,11 @@ struct ObjectionPage {
     row: Row,
     signed_in_subject: bool,
     error: Option<String>,
-    challenge: Option<crate::challenge::Challenge>,
+    challenge: Option<credo_app::challenge::Challenge>,
 }
 
 /// A challenge for a visitor who is not signed in (see [`cases::admit_filing`]).
-fn challenge_for(app: &App, p: &Principal) -> Option<crate::challenge::Challenge> {
+fn challenge_for(app: &App, p: &Principal) -> Option<credo_app::challenge::Challenge> {
     matches!(p, Principal::Anonymous).then(|| app.challenges.issue())
 }
 
@@ -458,7 +459,7 @@ fn challenge_answer(fields: &HashMap<String, String>) -> Option<cases::Challenge
 }
 
 pub async fn objection_form(
-    State(app): State<App>,
+    State(app): State<Web>,
     Extension(p): Extension<Principal>,
     headers: HeaderMap,
     Path(id): Path<i64>,
@@ -516,7 +517,7 @@ fn contact(fields: &HashMap<String, String>) -> Option<Contact> {
 }
 
 pub async fn objection(
-    State(app): State<App>,
+    State(app): State<Web>,
     Extension(p): Extension<Principal>,
     Extension(ClientAddr(client)): Extension<ClientAddr>,
     headers: HeaderMap,
@@ -537,10 +538,10 @@ pub async fn objection(
     };
     match filed.await {
         Ok(v) => Ok(see_other(&format!("/cases/{}?filed=1", v["number"].as_str().unwrap_or_default()), None)),
-        Err(e) if e.status.is_client_error() && e.status.as_u16() != 404 => {
+        Err(e) if e.is_client_error() && e.status() != 404 => {
             objection_page(&app, &p, &headers, id, Some(e.detail)).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -550,7 +551,7 @@ struct ReportPage {
     chrome: Chrome,
     departments: Vec<(String, String)>,
     error: Option<String>,
-    challenge: Option<crate::challenge::Challenge>,
+    challenge: Option<credo_app::challenge::Challenge>,
 }
 
 async fn report_page(
@@ -565,7 +566,7 @@ async fn report_page(
 }
 
 pub async fn report_form(
-    State(app): State<App>,
+    State(app): State<Web>,
     Extension(p): Extension<Principal>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
@@ -573,7 +574,7 @@ pub async fn report_form(
 }
 
 pub async fn report(
-    State(app): State<App>,
+    State(app): State<Web>,
     Extension(p): Extension<Principal>,
     Extension(ClientAddr(client)): Extension<ClientAddr>,
     headers: HeaderMap,
@@ -596,8 +597,8 @@ pub async fn report(
     };
     match filed.await {
         Ok(v) => Ok(see_other(&format!("/cases/{}?filed=1", v["number"].as_str().unwrap_or_default()), None)),
-        Err(e) if e.status.is_client_error() => report_page(&app, &p, &headers, Some(e.detail)).await,
-        Err(e) => Err(e),
+        Err(e) if e.is_client_error() => report_page(&app, &p, &headers, Some(e.detail)).await,
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -670,7 +671,7 @@ pub async fn case_lookup(
 }
 
 pub async fn case(
-    State(app): State<App>,
+    State(app): State<Web>,
     Extension(p): Extension<Principal>,
     headers: HeaderMap,
     Path(number): Path<String>,
@@ -754,7 +755,7 @@ pub struct ListQuery {
 }
 
 pub async fn list(
-    State(app): State<App>,
+    State(app): State<Web>,
     Extension(p): Extension<Principal>,
     headers: HeaderMap,
     Path(code): Path<String>,
@@ -787,7 +788,7 @@ pub async fn list(
         .collect();
     if q.format == "csv" {
         let header = ["信息类别", "主体名称", "文书号", "决定日期", "部门", "公示状态", "说明"];
-        let bytes = crate::spreadsheet::csv(
+        let bytes = credo_app::spreadsheet::csv(
             &header,
             rows.iter().map(|r| {
                 [&r.item_name, &r.subject, &r.title, &r.decided, &r.department, &r.state, &r.explanation]
@@ -848,7 +849,7 @@ struct PolicyPage {
 }
 
 pub async fn policy(
-    State(app): State<App>,
+    State(app): State<Web>,
     Extension(p): Extension<Principal>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
@@ -1052,7 +1053,7 @@ pub struct VerifyQuery {
 /// 回执验证: whether a check receipt with this number was issued here, and whether its SM2 signature holds. Only
 /// the receipt's frame is shown (who asked, when, in which scene, how many subjects), not its answers.
 pub async fn verify(
-    State(app): State<App>,
+    State(app): State<Web>,
     Extension(p): Extension<Principal>,
     headers: HeaderMap,
     Query(q): Query<VerifyQuery>,
@@ -1069,7 +1070,7 @@ pub async fn verify(
                     "signature": c.signature,
                     "public_key": app.signer.public_key_pem().unwrap_or_default(),
                 });
-                match crate::checks::verify_receipt(&signed.to_string(), None) {
+                match credo_app::checks::verify_receipt(&signed.to_string(), None) {
                     Err(e) => Err(e),
                     Ok(_) => {
                         let r = &signed["receipt"];

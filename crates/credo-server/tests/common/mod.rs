@@ -3,8 +3,8 @@
 #![allow(dead_code, reason = "each test binary uses a different part")]
 #![allow(clippy::unwrap_used, reason = "test fixtures fail loudly")]
 
-use credo_server::accounts::{self, AccountRequest};
-use credo_server::{App, Clock, Security};
+use credo_app::accounts::{self, AccountRequest};
+use credo_app::{App, Clock, Security};
 use credo_store::{NewDepartment, Permissions};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -62,7 +62,7 @@ pub async fn spawn_with_catalog(security: Security, catalog: credo_domain::catal
         .unwrap();
     let app = app.with_security(security);
     let (key, _) =
-        credo_server::keys::create(app.store.as_ref(), &dept, vec!["submit".into()], None, "test").await.unwrap();
+        credo_app::keys::create(app.store.as_ref(), &dept, vec!["submit".into()], None, "test").await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let served = app.clone();

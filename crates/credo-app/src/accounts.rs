@@ -8,7 +8,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::App;
-use crate::policy::{Role, check_password};
+use crate::principal::{Role, check_password};
 
 /// Why an account operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -292,3 +292,27 @@ pub fn session_alive(s: &Session, now: OffsetDateTime, security: &crate::Securit
     }
     Ok(())
 }
+
+/// Checks permissions against the catalog and the known scenes and disclosure levels.
+pub fn check_permissions(app: &App, p: &credo_store::Permissions) -> Result<(), String> {
+    for i in &p.items {
+        if app.catalog.item(i).is_none() {
+            return Err(format!("未知的目录项“{i}”"));
+        }
+    }
+    for s in &p.scenes {
+        if app.catalog.measures.scene(s).is_none() {
+            let known: Vec<&str> = app.catalog.measures.scenes.iter().map(|s| s.code.as_str()).collect();
+            return Err(format!("未知的核查场景“{s}”,可选:{}", known.join("、")));
+        }
+    }
+    for d in &p.disclosure {
+        if !DISCLOSURE.contains(&d.as_str()) {
+            return Err(format!("未知的公开属性“{d}”,可选:{}", DISCLOSURE.join("、")));
+        }
+    }
+    Ok(())
+}
+
+/// Disclosure levels.
+pub const DISCLOSURE: [&str; 3] = ["公开", "政务共享", "授权查询"];

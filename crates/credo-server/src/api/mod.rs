@@ -13,15 +13,20 @@ use credo_import::{Format, Table};
 use credo_store::{BatchSummary, Department};
 use serde::{Deserialize, Serialize};
 
+use crate::Web;
 use crate::error::ApiError;
-use crate::ingest::{self, IngestError};
-use crate::policy::{self, Principal};
-use crate::{App, public};
+use credo_app::Code;
+use credo_app::ingest::{self, IngestError};
+use credo_app::principal::Principal;
+use credo_app::{App, public};
 
 /// Largest accepted request body (files included).
 pub const MAX_BODY: usize = 256 * 1024 * 1024;
 
-pub fn router(app: App) -> Router {
+pub mod cases;
+pub mod checks;
+
+pub fn router(app: Web) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/api/v1/subjects", get(search))
@@ -31,7 +36,9 @@ pub fn router(app: App) -> Router {
         .route("/api/v1/batches", post(submit_batch).layer(DefaultBodyLimit::max(MAX_BODY)))
         .route("/api/v1/batches/{id}", get(batch))
         .route("/api/v1/unresolved", get(unresolved))
-        .with_state(app)
+        .with_state(app.clone())
+        .merge(checks::router(app.clone()))
+        .merge(cases::router(app))
 }
 
 #[derive(Deserialize)]
@@ -133,13 +140,13 @@ async fn find_all(app: &App, q: &str, limit: usize) -> Result<Vec<SearchHit>, Ap
         .collect())
 }
 
-async fn search(State(app): State<App>, Query(p): Query<SearchParams>) -> Result<Json<serde_json::Value>, ApiError> {
+async fn search(State(app): State<Web>, Query(p): Query<SearchParams>) -> Result<Json<serde_json::Value>, ApiError> {
     let q = p.q.unwrap_or_default();
     if q.trim().is_empty() {
-        return Err(ApiError::bad_request("missing_query", "请提供查询词 q(主体名称、简称或代码)"));
+        return Err(ApiError::new(Code::MissingQuery, "请提供查询词 q(主体名称、简称或代码)"));
     }
     if q.chars().count() > 100 {
-        return Err(ApiError::bad_request("query_too_long", "查询词不能超过100个字符"));
+        return Err(ApiError::new(Code::QueryTooLong, "查询词不能超过100个字符"));
     }
     let hits = find(&app, &q, p.limit.unwrap_or(20)).await?;
     Ok(Json(
@@ -180,7 +187,7 @@ pub async fn subject_by_key(app: &App, key: &str) -> Result<credo_store::Subject
     subject.ok_or_else(|| no_public_subject(key))
 }
 
-async fn profile(State(app): State<App>, Path(key): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
+async fn profile(State(app): State<Web>, Path(key): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
     let (subject, records) = public_subject(&app, &key).await?;
     let today = app.clock.today();
     let mut groups: BTreeMap<String, (String, Vec<public::PublicRecord>)> = BTreeMap::new();
@@ -198,7 +205,7 @@ async fn profile(State(app): State<App>, Path(key): Path<String>) -> Result<Json
     Ok(Json(serde_json::json!({ "subject": public::subject(&app.catalog, &subject), "items": groups })))
 }
 
-async fn catalog(State(app): State<App>) -> Json<serde_json::Value> {
+async fn catalog(State(app): State<Web>) -> Json<serde_json::Value> {
     let items: Vec<serde_json::Value> = app
         .catalog
         .items
@@ -233,16 +240,16 @@ struct JsonBatch {
 fn item_of<'a>(app: &'a App, dept: &Department, code: &str) -> Result<&'a Item, ApiError> {
     let item = app.catalog.item(code).ok_or_else(|| {
         let known: Vec<&str> = app.catalog.items.keys().map(String::as_str).collect();
-        ApiError::unprocessable("unknown_item", format!("未知的目录项“{code}”,可用:{}", known.join("、")))
+        ApiError::new(Code::UnknownItem, format!("未知的目录项“{code}”,可用:{}", known.join("、")))
     })?;
-    if !policy::may_submit(dept, code) {
+    if !credo_app::principal::may_submit(dept, code) {
         return Err(ApiError::forbidden(format!("{}未获准报送目录项“{}”({code})", dept.name, item.name)));
     }
     Ok(item)
 }
 
 fn unusable(e: credo_import::ImportError) -> ApiError {
-    ApiError::unprocessable(e.code(), e.to_string())
+    ApiError(e.into())
 }
 
 async fn run_batch(
@@ -281,20 +288,22 @@ pub async fn batch_from_multipart(
     let item = item_of(
         app,
         dept,
-        item.as_deref().ok_or_else(|| ApiError::bad_request("missing_item", "缺少表单字段 item(目录项代码)"))?,
+        item.as_deref().ok_or_else(|| ApiError::new(Code::MissingItem, "缺少表单字段 item(目录项代码)"))?,
     )?;
     let (name, bytes) =
-        file.ok_or_else(|| ApiError::bad_request("missing_file", "缺少表单字段 file(CSV、XLSX 或 JSON 文件)"))?;
+        file.ok_or_else(|| ApiError::new(Code::MissingFile, "缺少表单字段 file(CSV、XLSX 或 JSON 文件)"))?;
     let table = {
-        let _slot = crate::offload::slot(app).await;
-        crate::offload::blocking(|| credo_import::read_table(Format::detect(&name, &bytes), &bytes, sheet.as_deref()))
-            .map_err(unusable)?
+        let _slot = credo_app::offload::slot(app).await;
+        credo_app::offload::blocking(|| {
+            credo_import::read_table(Format::detect(&name, &bytes), &bytes, sheet.as_deref())
+        })
+        .map_err(unusable)?
     };
     run_batch(app, item, dept, &table, Some(&name)).await
 }
 
 async fn submit_batch(
-    State(app): State<App>,
+    State(app): State<Web>,
     Extension(principal): Extension<Principal>,
     headers: HeaderMap,
     request: axum::extract::Request,
@@ -304,14 +313,13 @@ async fn submit_batch(
     let summary = if content_type.starts_with("multipart/form-data") {
         batch_from_multipart(&app, &dept, request).await?
     } else {
-        let bytes = axum::body::to_bytes(request.into_body(), MAX_BODY).await.map_err(|_| {
-            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "请求过大", "请求体超过上限")
-        })?;
+        let bytes = axum::body::to_bytes(request.into_body(), MAX_BODY)
+            .await
+            .map_err(|_| ApiError::new(Code::BodyTooLarge, "请求体超过上限"))?;
         let body: JsonBatch =
-            crate::offload::run(&app, move || serde_json::from_slice(&bytes)).await?.map_err(|e| {
-                ApiError::bad_request(
-                    "invalid_json",
-                    // serde may quote a value it could not read (an ID number where an object belongs).
+            credo_app::offload::run(&app, move || serde_json::from_slice(&bytes)).await?.map_err(|e| {
+                ApiError::new(
+                    Code::InvalidJson, // serde may quote a value it could not read (an ID number where an object belongs).
                     format!(
                         "请求体不是有效的 JSON 批次({{\"item\": …, \"records\": [...]}}):{}",
                         public::mask_ids(&e.to_string())
@@ -320,18 +328,19 @@ async fn submit_batch(
             })?;
         let item = item_of(&app, &dept, &body.item)?;
         if body.records.is_empty() {
-            return Err(ApiError::unprocessable("empty_batch", "records 为空"));
+            return Err(ApiError::new(Code::EmptyBatch, "records 为空"));
         }
         let objects = body.records.into_iter().enumerate().map(|(i, o)| (i + 2, o)).collect();
-        let table =
-            crate::offload::run(&app, move || credo_import::table_from_objects(objects)).await?.map_err(unusable)?;
+        let table = credo_app::offload::run(&app, move || credo_import::table_from_objects(objects))
+            .await?
+            .map_err(unusable)?;
         run_batch(&app, item, &dept, &table, None).await?
     };
     Ok((StatusCode::OK, Json(summary)).into_response())
 }
 
 async fn batch(
-    State(app): State<App>,
+    State(app): State<Web>,
     Extension(principal): Extension<Principal>,
     Path(id): Path<i64>,
 ) -> Result<Json<BatchSummary>, ApiError> {
@@ -350,7 +359,7 @@ struct Page {
 }
 
 async fn unresolved(
-    State(app): State<App>,
+    State(app): State<Web>,
     Extension(principal): Extension<Principal>,
     Query(p): Query<Page>,
 ) -> Result<Json<serde_json::Value>, ApiError> {

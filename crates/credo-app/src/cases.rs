@@ -28,8 +28,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use time::Date;
 
-use crate::error::ApiError;
-use crate::policy::{Principal, Role};
+use crate::error::{Code, Error};
+use crate::principal::{Principal, Role};
 use crate::{App, feed, public};
 
 pub const MAX_FILES: usize = 5;
@@ -66,23 +66,23 @@ pub struct Contact {
     pub phone: String,
 }
 
-fn files(input: &[FileIn]) -> Result<Vec<NewCaseFile>, ApiError> {
+fn files(input: &[FileIn]) -> Result<Vec<NewCaseFile>, Error> {
     if input.len() > MAX_FILES {
-        return Err(ApiError::unprocessable("too_many_files", format!("证明材料最多 {MAX_FILES} 个文件")));
+        return Err(Error::new(Code::TooManyFiles, format!("证明材料最多 {MAX_FILES} 个文件")));
     }
     input
         .iter()
         .map(|f| {
             let name: String = f.name.rsplit(['/', '\\']).next().unwrap_or("").trim().chars().take(100).collect();
             if name.is_empty() {
-                return Err(ApiError::unprocessable("bad_file", "证明材料须有文件名"));
+                return Err(Error::new(Code::BadFile, "证明材料须有文件名"));
             }
             let bytes = base64::engine::general_purpose::STANDARD
                 .decode(f.content_base64.trim())
-                .map_err(|_| ApiError::unprocessable("bad_file", format!("文件“{name}”不是有效的 base64 内容")))?;
+                .map_err(|_| Error::new(Code::BadFile, format!("文件“{name}”不是有效的 base64 内容")))?;
             if bytes.is_empty() || bytes.len() > MAX_FILE_BYTES {
-                return Err(ApiError::unprocessable(
-                    "bad_file",
+                return Err(Error::new(
+                    Code::BadFile,
                     format!("文件“{name}”为空或超过 {} MiB", MAX_FILE_BYTES / 1024 / 1024),
                 ));
             }
@@ -91,22 +91,22 @@ fn files(input: &[FileIn]) -> Result<Vec<NewCaseFile>, ApiError> {
         .collect()
 }
 
-fn text(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
+fn text(field: &str, value: &str, max: usize) -> Result<String, Error> {
     let v = value.trim();
     if v.is_empty() {
-        return Err(ApiError::unprocessable("missing_field", format!("请填写{field}")));
+        return Err(Error::new(Code::MissingField, format!("请填写{field}")));
     }
     if v.chars().count() > max {
-        return Err(ApiError::unprocessable("too_long", format!("{field}不能超过 {max} 字")));
+        return Err(Error::new(Code::TooLong, format!("{field}不能超过 {max} 字")));
     }
     Ok(v.to_string())
 }
 
-fn contact(c: Option<&Contact>, whose: &str) -> Result<Contact, ApiError> {
-    let c = c.ok_or_else(|| ApiError::unprocessable("contact_required", format!("请留下{whose}的姓名和联系电话")))?;
+fn contact(c: Option<&Contact>, whose: &str) -> Result<Contact, Error> {
+    let c = c.ok_or_else(|| Error::new(Code::ContactRequired, format!("请留下{whose}的姓名和联系电话")))?;
     let phone = text("联系电话", &c.phone, 20)?;
     if !phone.chars().all(|ch| ch.is_ascii_digit() || ch == '-' || ch == '+' || ch == ' ') || phone.len() < 7 {
-        return Err(ApiError::unprocessable("bad_phone", format!("联系电话“{phone}”无效")));
+        return Err(Error::new(Code::BadPhone, format!("联系电话“{phone}”无效")));
     }
     Ok(Contact { name: text("姓名", &c.name, 50)?, phone })
 }
@@ -123,15 +123,15 @@ fn account(p: &Principal) -> Option<(&Account, Role)> {
 }
 
 /// The account acting as `role`, for the department `department` when given.
-fn acting(p: &Principal, role: Role, department: Option<i64>) -> Result<String, ApiError> {
+fn acting(p: &Principal, role: Role, department: Option<i64>) -> Result<String, Error> {
     match account(p) {
         Some((a, r)) if r == role && (department.is_none() || a.department_id == department) => Ok(a.username.clone()),
-        Some((_, r)) if r == role => Err(ApiError::forbidden("该案件不属于本部门")),
-        _ => Err(ApiError::forbidden(format!("此操作须由{}办理", role.label()))),
+        Some((_, r)) if r == role => Err(Error::forbidden("该案件不属于本部门")),
+        _ => Err(Error::forbidden(format!("此操作须由{}办理", role.label()))),
     }
 }
 
-async fn audit(app: &App, p: &Principal, action: &str, target: String, result: String) -> Result<(), ApiError> {
+async fn audit(app: &App, p: &Principal, action: &str, target: String, result: String) -> Result<(), Error> {
     let (actor, role, department) = p.actor();
     let purpose = Some(action.split('.').next().map(kind_label).unwrap_or("案件").to_string());
     let event = AuditEvent {
@@ -148,17 +148,17 @@ async fn audit(app: &App, p: &Principal, action: &str, target: String, result: S
     Ok(())
 }
 
-async fn record(app: &App, id: i64) -> Result<RecordView, ApiError> {
+async fn record(app: &App, id: i64) -> Result<RecordView, Error> {
     app.store
         .records_by_ids(&[id])
         .await?
         .into_iter()
         .next()
-        .ok_or_else(|| ApiError::not_found(format!("没有编号为 {id} 的信用记录")))
+        .ok_or_else(|| Error::not_found(format!("没有编号为 {id} 的信用记录")))
 }
 
-fn item_of<'a>(app: &'a App, code: &str) -> Result<&'a Item, ApiError> {
-    app.catalog.item(code).ok_or_else(|| ApiError::internal(format!("unknown item {code}")))
+fn item_of<'a>(app: &'a App, code: &str) -> Result<&'a Item, Error> {
+    app.catalog.item(code).ok_or_else(|| Error::internal(format!("unknown item {code}")))
 }
 
 /// Stores `fields` as a record of `item` under `department` (a new record, or a new version of the record with
@@ -169,13 +169,13 @@ async fn store(
     item: &Item,
     fields: &BTreeMap<String, String>,
     label: &str,
-) -> Result<(i64, i64), ApiError> {
+) -> Result<(i64, i64), Error> {
     let raw: HashMap<String, String> =
         fields.iter().filter(|(k, _)| !k.starts_with('@')).map(|(k, v)| (k.clone(), v.clone())).collect();
     let mut valid = item.validate(&raw, &app.catalog.context(app.clock.today())).map_err(|issues| {
         let list: Vec<String> =
             issues.iter().map(|i| format!("{}:{}", i.field.as_deref().unwrap_or("记录"), i.message)).collect();
-        ApiError::unprocessable("invalid_record", list.join(";"))
+        Error::new(Code::InvalidRecord, list.join(";"))
     })?;
     if let Some(m) = fields.get(MARK_FIELD) {
         valid.fields.insert(MARK_FIELD.to_string(), m.clone());
@@ -183,7 +183,7 @@ async fn store(
     let batch = app.store.open_batch(department.id, &item.code, "case", Some(label)).await?;
     let rows = [Incoming { row: 1, record: valid, extras: Vec::new(), registration: false }];
     let stored = app.store.ingest(batch, department.id, &rows).await?;
-    let row = stored.first().ok_or_else(|| ApiError::internal("ingest returned nothing"))?;
+    let row = stored.first().ok_or_else(|| Error::internal("ingest returned nothing"))?;
     let summary = BatchSummary {
         batch,
         department: department.uscc.clone(),
@@ -208,22 +208,22 @@ async fn new_version(
     r: &RecordView,
     change: impl FnOnce(&mut BTreeMap<String, String>),
     label: &str,
-) -> Result<i64, ApiError> {
+) -> Result<i64, Error> {
     let item = item_of(app, &r.item)?;
     let department = app
         .store
         .department_by_uscc(&r.department_uscc)
         .await?
-        .ok_or_else(|| ApiError::internal("record without department"))?;
+        .ok_or_else(|| Error::internal("record without department"))?;
     let mut fields = r.fields.clone();
     change(&mut fields);
     if let Some(k) = item.natural_key.iter().find(|k| fields.get(*k) != r.fields.get(*k)) {
         let name = item.field(k).map(|f| f.name.as_str()).unwrap_or(k);
-        return Err(ApiError::unprocessable("key_changed", format!("不能更改{name}(记录的标识);请撤销后重新报送")));
+        return Err(Error::new(Code::KeyChanged, format!("不能更改{name}(记录的标识);请撤销后重新报送")));
     }
     let (id, version) = store(app, &department, item, &fields, label).await?;
     if id != r.id {
-        return Err(ApiError::internal("a new version landed on another record"));
+        return Err(Error::internal("a new version landed on another record"));
     }
     Ok(version)
 }
@@ -484,26 +484,26 @@ fn mask_digit_runs(s: &str) -> String {
 }
 
 /// A conflict when `record` already has an open case of `kind`.
-async fn refuse_if_open(app: &App, record: i64, kind: &str, code: &'static str, what: &str) -> Result<(), ApiError> {
+async fn refuse_if_open(app: &App, record: i64, kind: &str, code: Code, what: &str) -> Result<(), Error> {
     let filter =
         CaseFilter { record_id: Some(record), kind: Some(kind.into()), open_only: true, ..CaseFilter::default() };
     match app.store.cases(&filter, 1).await?.first() {
-        Some(c) => Err(ApiError::conflict(code, format!("{what}(案件 {}),请等待办理结果", c.number))),
+        Some(c) => Err(Error::new(code, format!("{what}(案件 {}),请等待办理结果", c.number))),
         None => Ok(()),
     }
 }
 
-fn no_such_case(number: &str) -> ApiError {
-    ApiError::not_found(format!("没有编号为 {number} 的案件"))
+fn no_such_case(number: &str) -> Error {
+    Error::not_found(format!("没有编号为 {number} 的案件"))
 }
 
-async fn case(app: &App, number: &str) -> Result<Case, ApiError> {
+async fn case(app: &App, number: &str) -> Result<Case, Error> {
     app.store.case(number).await?.ok_or_else(|| no_such_case(number))
 }
 
 /// A case by number with how `p` sees it; a 404 for case staff it does not belong to (audited as a refusal, with
 /// the same answer as a number never issued).
-async fn case_as(app: &App, p: &Principal, number: &str) -> Result<(Case, Viewer), ApiError> {
+async fn case_as(app: &App, p: &Principal, number: &str) -> Result<(Case, Viewer), Error> {
     let c = case(app, number).await?;
     match viewer(p, &c) {
         Some(v) => Ok((c, v)),
@@ -518,7 +518,7 @@ async fn case_as(app: &App, p: &Principal, number: &str) -> Result<(Case, Viewer
 /// A case by number for the staff who handle it — the department's handler or (objections and repairs) the
 /// reviewer — with how they see it. Anyone else gets 404: the console's case page, files, extensions and
 /// decisions are theirs alone.
-pub async fn staff_case(app: &App, p: &Principal, number: &str) -> Result<(Case, Viewer), ApiError> {
+pub async fn staff_case(app: &App, p: &Principal, number: &str) -> Result<(Case, Viewer), Error> {
     match case_as(app, p, number).await? {
         (c, v @ (Viewer::Handler | Viewer::Reviewer)) => Ok((c, v)),
         _ => Err(no_such_case(number)),
@@ -527,13 +527,13 @@ pub async fn staff_case(app: &App, p: &Principal, number: &str) -> Result<(Case,
 
 /// A case for the staff who handle it, as they may see it, with its record as the public sees it; the read is
 /// audited. 404 for anyone else (see [`staff_case`]).
-pub async fn read(app: &App, p: &Principal, number: &str) -> Result<(Case, CaseDetail), ApiError> {
+pub async fn read(app: &App, p: &Principal, number: &str) -> Result<(Case, CaseDetail), Error> {
     let (c, viewer) = staff_case(app, p, number).await?;
     let detail = staff_detail(app, p, &c, viewer).await?;
     Ok((c, detail))
 }
 
-async fn staff_detail(app: &App, p: &Principal, c: &Case, viewer: Viewer) -> Result<CaseDetail, ApiError> {
+async fn staff_detail(app: &App, p: &Principal, c: &Case, viewer: Viewer) -> Result<CaseDetail, Error> {
     audit(app, p, &format!("{}.read", c.kind), format!("case:{}", c.number), "ok".into()).await?;
     let today = app.clock.today();
     let mut v = CaseDetail::of(c, today, &app.catalog.calendar, viewer);
@@ -547,7 +547,7 @@ async fn staff_detail(app: &App, p: &Principal, c: &Case, viewer: Viewer) -> Res
 /// A case by number as `p` may see it: the whole case for its handlers (the applicant for its department's
 /// handler only), its own case for the applicant, the status for anyone else with the number; 404 for case staff
 /// it does not belong to.
-pub async fn show(app: &App, p: &Principal, number: &str) -> Result<Value, ApiError> {
+pub async fn show(app: &App, p: &Principal, number: &str) -> Result<Value, Error> {
     let (c, viewer) = case_as(app, p, number).await?;
     match viewer {
         Viewer::Handler | Viewer::Reviewer => Ok(json!(staff_detail(app, p, &c, viewer).await?)),
@@ -567,8 +567,8 @@ pub struct ListQuery {
 
 /// The handler's inbox (own department) or the reviewer's (every objection and repair, without the applicants):
 /// open cases unless `all`, overdue ones first when asked.
-pub async fn list(app: &App, p: &Principal, q: &ListQuery) -> Result<Value, ApiError> {
-    let (a, role) = account(p).ok_or_else(|| ApiError::forbidden("须以案件办理员或信用审核员账号办理"))?;
+pub async fn list(app: &App, p: &Principal, q: &ListQuery) -> Result<Value, Error> {
+    let (a, role) = account(p).ok_or_else(|| Error::forbidden("须以案件办理员或信用审核员账号办理"))?;
     let filter = CaseFilter {
         kind: q.kind.clone(),
         department_id: if role == Role::Handler { a.department_id } else { None },
@@ -590,8 +590,8 @@ pub async fn list(app: &App, p: &Principal, q: &ListQuery) -> Result<Value, ApiE
 }
 
 /// The cases a subject account filed.
-pub async fn own_cases(app: &App, p: &Principal) -> Result<Value, ApiError> {
-    let (a, _) = account(p).ok_or_else(|| ApiError::forbidden("须以信用主体账号查看"))?;
+pub async fn own_cases(app: &App, p: &Principal) -> Result<Value, Error> {
+    let (a, _) = account(p).ok_or_else(|| Error::forbidden("须以信用主体账号查看"))?;
     let cases = app.store.cases(&CaseFilter { account_id: Some(a.id), ..CaseFilter::default() }, 1000).await?;
     let today = app.clock.today();
     let list: Vec<CaseDetail> =
@@ -600,22 +600,22 @@ pub async fn own_cases(app: &App, p: &Principal) -> Result<Value, ApiError> {
 }
 
 /// A record as the public sees it, with its publicity and whether (and from when) it can be repaired.
-pub async fn record_view(app: &App, id: i64) -> Result<Value, ApiError> {
+pub async fn record_view(app: &App, id: i64) -> Result<Value, Error> {
     let r = record(app, id).await?;
     let today = app.clock.today();
     let disputed = app.store.disputed(&[id]).await?.contains(&id);
     let shown = public::record(&app.catalog, &r, disputed, today)
         .filter(|p| p.publicity.state.public())
-        .ok_or_else(|| ApiError::not_found(format!("编号为 {id} 的信用记录不在公示中")))?;
+        .ok_or_else(|| Error::not_found(format!("编号为 {id} 的信用记录不在公示中")))?;
     let repair = repairable(app, &r, today).err();
     Ok(json!({ "record": shown, "repair_refused": repair.map(|e| e.detail) }))
 }
 
 /// Why `r` cannot be repaired on `today` (a 422 `not_repairable` with the reason), or `Ok` when it can.
-pub fn repairable(app: &App, r: &RecordView, today: Date) -> Result<(), ApiError> {
+pub fn repairable(app: &App, r: &RecordView, today: Date) -> Result<(), Error> {
     let p = public::publicity(&app.catalog, r, false, today);
     let from = public::window(&app.catalog, r).repairable_from;
-    let refuse = |m: String| Err(ApiError::unprocessable("not_repairable", m));
+    let refuse = |m: String| Err(Error::new(Code::NotRepairable, m));
     if p.class.is_none() {
         return refuse("该信息不是失信信息,无需信用修复".into());
     }
@@ -656,20 +656,16 @@ pub fn admit_filing(
     p: &Principal,
     client: Option<std::net::IpAddr>,
     challenge: Option<&ChallengeAnswer>,
-) -> Result<(), ApiError> {
+) -> Result<(), Error> {
     if matches!(p, Principal::Anonymous) {
         let Some(c) = challenge else {
-            return Err(ApiError::unprocessable("challenge_required", "请先完成验证题(计算图中的算式)"));
+            return Err(Error::new(Code::ChallengeRequired, "请先完成验证题(计算图中的算式)"));
         };
-        app.challenges
-            .redeem(&c.token, &c.answer)
-            .map_err(|e| ApiError::unprocessable("challenge_failed", e.to_string()))?;
+        app.challenges.redeem(&c.token, &c.answer).map_err(|e| Error::new(Code::ChallengeFailed, e.to_string()))?;
     }
     if !app.case_forms.allow(client) {
-        return Err(ApiError::new(
-            axum::http::StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            "提交过于频繁",
+        return Err(Error::new(
+            Code::RateLimited,
             "该网络地址一小时内提交的异议和举报已达上限,请稍后再试;如确有大量异议需提出,请联系信用办",
         ));
     }
@@ -679,18 +675,18 @@ pub fn admit_filing(
 /// 提出异议: filed as 待受理; once the supplying department accepts it (受理) the record shows 异议处理中 and the
 /// department decides within the deadline. Nothing is marked in public on a filing alone, so that nobody can put
 /// a mark on any record by filing.
-pub async fn file_objection(app: &App, p: &Principal, o: &ObjectionIn) -> Result<Value, ApiError> {
+pub async fn file_objection(app: &App, p: &Principal, o: &ObjectionIn) -> Result<Value, Error> {
     let r = record(app, o.record).await?;
     let today = app.clock.today();
     let view = public::publicity(&app.catalog, &r, false, today);
     let own_subject = account(p).filter(|(a, role)| *role == Role::Subject && a.subject_id == r.subject_id);
     if !view.state.public() && own_subject.is_none() {
-        return Err(ApiError::not_found(format!("编号为 {} 的信用记录不在公示中", o.record)));
+        return Err(Error::not_found(format!("编号为 {} 的信用记录不在公示中", o.record)));
     }
     if matches!(view.state, State::已撤销 | State::已修复) {
-        return Err(ApiError::unprocessable("record_closed", format!("该信息{:?},无需再提出异议", view.state)));
+        return Err(Error::new(Code::RecordClosed, format!("该信息{:?},无需再提出异议", view.state)));
     }
-    refuse_if_open(app, r.id, "objection", "objection_open", "该信息已有异议正在处理").await?;
+    refuse_if_open(app, r.id, "objection", Code::ObjectionOpen, "该信息已有异议正在处理").await?;
     let reason = text("异议理由", &o.reason, 2000)?;
     let applicant = match own_subject {
         Some((a, _)) => json!({ "account": a.username, "name": a.name, "as": "信用主体" }),
@@ -803,21 +799,21 @@ fn commitment(
 
 /// 申请信用修复: a subject account, for its own record, after the minimum period (or once the obligations are
 /// met, for 轻微). The 信用承诺书 is generated and recorded as a 信用修复型 commitment of the deciding department.
-pub async fn file_repair(app: &App, p: &Principal, o: &RepairIn) -> Result<Value, ApiError> {
-    let (a, role) = account(p).ok_or_else(|| ApiError::forbidden("请以信用主体账号申请信用修复"))?;
+pub async fn file_repair(app: &App, p: &Principal, o: &RepairIn) -> Result<Value, Error> {
+    let (a, role) = account(p).ok_or_else(|| Error::forbidden("请以信用主体账号申请信用修复"))?;
     let r = record(app, o.record).await?;
     if role != Role::Subject || a.subject_id.is_none() || a.subject_id != r.subject_id {
-        return Err(ApiError::forbidden("只能为本主体的信用记录申请信用修复"));
+        return Err(Error::forbidden("只能为本主体的信用记录申请信用修复"));
     }
     let today = app.clock.today();
     repairable(app, &r, today)?;
-    refuse_if_open(app, r.id, "repair", "repair_open", "该信息已有信用修复申请正在办理").await?;
+    refuse_if_open(app, r.id, "repair", Code::RepairOpen, "该信息已有信用修复申请正在办理").await?;
     let reason = text("修复理由(履行义务、纠正失信行为的情况)", &o.reason, 4000)?;
     let department = app
         .store
         .department_by_uscc(&r.department_uscc)
         .await?
-        .ok_or_else(|| ApiError::internal("record without department"))?;
+        .ok_or_else(|| Error::internal("record without department"))?;
     let number = number("repair", today);
     let pledge = commitment_text(app, &r, &a.name, today);
     let c = app
@@ -866,9 +862,9 @@ pub struct ReportIn {
 }
 
 /// 举报: anyone, with a contact; the tracking number is the reporter's only handle.
-pub async fn file_report(app: &App, p: &Principal, o: &ReportIn) -> Result<Value, ApiError> {
+pub async fn file_report(app: &App, p: &Principal, o: &ReportIn) -> Result<Value, Error> {
     let department = app.store.department_by_uscc(o.department.trim()).await?.ok_or_else(|| {
-        ApiError::unprocessable("unknown_department", format!("没有统一社会信用代码为“{}”的部门", o.department))
+        Error::new(Code::UnknownDepartment, format!("没有统一社会信用代码为“{}”的部门", o.department))
     })?;
     let reporter = contact(o.reporter.as_ref(), "举报人")?;
     let today = app.clock.today();
@@ -905,20 +901,20 @@ pub struct ExtendIn {
 }
 
 /// 延期: an objection's deadline, once, to at most `objection_max` working days from filing.
-pub async fn extend(app: &App, p: &Principal, number: &str, o: &ExtendIn) -> Result<Value, ApiError> {
+pub async fn extend(app: &App, p: &Principal, number: &str, o: &ExtendIn) -> Result<Value, Error> {
     let (c, viewer) = staff_case(app, p, number).await?;
     let actor = acting(p, Role::Handler, c.department_id)?;
     let d = &app.catalog.publicity.deadlines;
     if c.kind != "objection" || c.closed_at.is_some() || c.state != "办理中" {
-        return Err(ApiError::unprocessable("not_extendable", "只有已受理、办理中的异议案件可以延期"));
+        return Err(Error::new(Code::NotExtendable, "只有已受理、办理中的异议案件可以延期"));
     }
     if c.extended_days > 0 {
-        return Err(ApiError::unprocessable("already_extended", "异议案件只能延期一次"));
+        return Err(Error::new(Code::AlreadyExtended, "异议案件只能延期一次"));
     }
     // Compared without adding, so that no number of days overflows.
     if o.days == 0 || o.days > d.objection_max.saturating_sub(d.objection) {
-        return Err(ApiError::unprocessable(
-            "bad_extension",
+        return Err(Error::new(
+            Code::BadExtension,
             format!(
                 "延期天数须为 1 至 {} 个工作日(合计不超过 {} 个工作日)",
                 d.objection_max - d.objection,
@@ -963,16 +959,15 @@ pub struct DecideIn {
 }
 
 /// The next step of a case: the handler's decision (or the reviewer's, for a repair waiting for review).
-pub async fn decide(app: &App, p: &Principal, number: &str, o: &DecideIn) -> Result<Value, ApiError> {
+pub async fn decide(app: &App, p: &Principal, number: &str, o: &DecideIn) -> Result<Value, Error> {
     let (c, viewer) = staff_case(app, p, number).await?;
     if c.closed_at.is_some() {
-        return Err(ApiError::conflict("case_closed", format!("案件 {number} 已办结")));
+        return Err(Error::new(Code::CaseClosed, format!("案件 {number} 已办结")));
     }
     let reason = text("理由", &o.reason, 2000)?;
     let today = app.clock.today();
     let d = &app.catalog.publicity.deadlines;
-    let bad =
-        |allowed: &str| ApiError::unprocessable("bad_outcome", format!("案件当前“{}”,办理结果应为:{allowed}", c.state));
+    let bad = |allowed: &str| Error::new(Code::BadOutcome, format!("案件当前“{}”,办理结果应为:{allowed}", c.state));
     // (next state, closes, deadline, role acting, what it does to the record)
     let (state, closes, days, role, effect): (&str, bool, Option<u32>, Role, Effect) =
         match (c.kind.as_str(), c.state.as_str(), o.outcome.as_str()) {
@@ -1007,10 +1002,10 @@ pub async fn decide(app: &App, p: &Principal, number: &str, o: &DecideIn) -> Res
         let version = match effect {
             Effect::Correct => {
                 if o.fields.is_empty() {
-                    return Err(ApiError::unprocessable("fields_required", "更正须给出更正后的字段(fields)"));
+                    return Err(Error::new(Code::FieldsRequired, "更正须给出更正后的字段(fields)"));
                 }
                 if let Some(k) = o.fields.keys().find(|k| k.starts_with('@')) {
-                    return Err(ApiError::unprocessable("bad_field", format!("字段 {k} 不能更正")));
+                    return Err(Error::new(Code::BadField, format!("字段 {k} 不能更正")));
                 }
                 new_version(app, &r, |f| f.extend(o.fields.clone()), number).await?
             }
@@ -1067,20 +1062,17 @@ pub struct CommitIn {
 
 /// 作出信用承诺: a subject account commits to a department; the commitment is a public record of that
 /// department (信用承诺, 履约中).
-pub async fn commit(app: &App, p: &Principal, o: &CommitIn) -> Result<Value, ApiError> {
-    let (a, role) = account(p).ok_or_else(|| ApiError::forbidden("请以信用主体账号作出承诺"))?;
+pub async fn commit(app: &App, p: &Principal, o: &CommitIn) -> Result<Value, Error> {
+    let (a, role) = account(p).ok_or_else(|| Error::forbidden("请以信用主体账号作出承诺"))?;
     let subject_id =
-        a.subject_id.filter(|_| role == Role::Subject).ok_or_else(|| ApiError::forbidden("账号未绑定信用主体"))?;
-    let s = app.store.subject(subject_id).await?.ok_or_else(|| ApiError::not_found("绑定的信用主体不存在"))?;
+        a.subject_id.filter(|_| role == Role::Subject).ok_or_else(|| Error::forbidden("账号未绑定信用主体"))?;
+    let s = app.store.subject(subject_id).await?.ok_or_else(|| Error::not_found("绑定的信用主体不存在"))?;
     let department = app.store.department_by_uscc(o.department.trim()).await?.ok_or_else(|| {
-        ApiError::unprocessable("unknown_department", format!("没有统一社会信用代码为“{}”的部门", o.department))
+        Error::new(Code::UnknownDepartment, format!("没有统一社会信用代码为“{}”的部门", o.department))
     })?;
     let item = item_of(app, "xycn")?;
     if !item.field("CN_CNLX").is_some_and(|f| f.values.contains(&o.kind)) || o.kind == "信用修复型" {
-        return Err(ApiError::unprocessable(
-            "bad_type",
-            "承诺类型应为 审批替代型、证明事项告知承诺、主动型 或 行业自律型",
-        ));
+        return Err(Error::new(Code::BadType, "承诺类型应为 审批替代型、证明事项告知承诺、主动型 或 行业自律型"));
     }
     let today = app.clock.today();
     let mut f = BTreeMap::new();
@@ -1119,21 +1111,21 @@ pub struct BreachIn {
 
 /// 记录未履约: the department a commitment was made to records the breach; the commitment's new version is a
 /// negative record (publicity period from the breach date; measures for 信用承诺未履约 apply).
-pub async fn breach(app: &App, p: &Principal, record_id: i64, o: &BreachIn) -> Result<Value, ApiError> {
+pub async fn breach(app: &App, p: &Principal, record_id: i64, o: &BreachIn) -> Result<Value, Error> {
     let r = record(app, record_id).await?;
     let department = app.store.department_by_uscc(&r.department_uscc).await?.map(|d| d.id);
     acting(p, Role::Handler, department)?;
     if r.item != "xycn" {
-        return Err(ApiError::unprocessable("not_a_commitment", "只有信用承诺记录可以记录未履约"));
+        return Err(Error::new(Code::NotACommitment, "只有信用承诺记录可以记录未履约"));
     }
     if r.fields.get("CN_LYZT").is_some_and(|s| s == "未履约") {
-        return Err(ApiError::conflict("already_breached", "该承诺已记录为未履约"));
+        return Err(Error::new(Code::AlreadyBreached, "该承诺已记录为未履约"));
     }
     let today = app.clock.today();
     let day = match o.date.as_deref() {
         Some(d) => credo_domain::value::parse_date(d)
             .filter(|d| *d <= today)
-            .ok_or_else(|| ApiError::unprocessable("bad_date", format!("未履约认定日期“{d}”无效或晚于今天")))?,
+            .ok_or_else(|| Error::new(Code::BadDate, format!("未履约认定日期“{d}”无效或晚于今天")))?,
         None => today,
     };
     let what = text("未履约情况", &o.description, 2000)?;
@@ -1178,189 +1170,13 @@ pub async fn record_expiries(app: &App, today: Date) -> anyhow::Result<usize> {
 
 /// A file of a case, for the handler of its department only: evidence (receipts, licences, ID cards) names
 /// the applicant, so the reviewer does not open it.
-pub async fn file(app: &App, p: &Principal, number: &str, n: i64) -> Result<(String, Vec<u8>), ApiError> {
+pub async fn file(app: &App, p: &Principal, number: &str, n: i64) -> Result<(String, Vec<u8>), Error> {
     let (c, viewer) = staff_case(app, p, number).await?;
     if viewer != Viewer::Handler {
         let target = format!("case:{number} file:{n}");
         audit(app, p, &format!("{}.file_read", c.kind), target, "denied: reviewer".into()).await?;
-        return Err(ApiError::forbidden("证明材料载有申请人身份,只由案件所属部门的案件办理员查看"));
+        return Err(Error::forbidden("证明材料载有申请人身份,只由案件所属部门的案件办理员查看"));
     }
     audit(app, p, &format!("{}.file_read", c.kind), format!("case:{number} file:{n}"), "ok".into()).await?;
-    app.store.case_file(number, n).await?.ok_or_else(|| ApiError::not_found(format!("案件 {number} 没有第 {n} 个文件")))
-}
-
-pub fn router(app: App) -> axum::Router {
-    use axum::extract::DefaultBodyLimit;
-    use axum::routing::{get, post};
-    let limit = || DefaultBodyLimit::max(MAX_CASE_BODY);
-    axum::Router::new()
-        .route("/api/v1/records/{id}", get(http::record))
-        .route("/api/v1/records/{id}/breach", post(http::breach))
-        .route("/api/v1/objections", post(http::objection).layer(limit()))
-        .route("/api/v1/repairs", post(http::repair).layer(limit()))
-        .route("/api/v1/reports", post(http::report).layer(limit()))
-        .route("/api/v1/challenge", get(http::challenge))
-        .route("/api/v1/cases", get(http::list))
-        .route("/api/v1/cases/{number}", get(http::show))
-        .route("/api/v1/cases/{number}/extend", post(http::extend))
-        .route("/api/v1/cases/{number}/decide", post(http::decide))
-        .route("/api/v1/cases/{number}/files/{n}", get(http::file))
-        .route("/api/v1/me/cases", get(http::own))
-        .route("/api/v1/commitments", post(http::commit))
-        .with_state(app)
-}
-
-mod http {
-    use axum::extract::{Path, Query, State};
-    use axum::http::{StatusCode, header};
-    use axum::response::{IntoResponse, Response};
-    use axum::{Extension, Json};
-    use serde_json::Value;
-
-    use super::*;
-    use crate::guard::ClientAddr;
-
-    type Answer = Result<Json<Value>, ApiError>;
-
-    pub async fn record(State(app): State<App>, Path(id): Path<i64>) -> Answer {
-        Ok(Json(record_view(&app, id).await?))
-    }
-
-    pub async fn breach(
-        State(app): State<App>,
-        Extension(p): Extension<Principal>,
-        Path(id): Path<i64>,
-        Json(o): Json<BreachIn>,
-    ) -> Answer {
-        Ok(Json(super::breach(&app, &p, id, &o).await?))
-    }
-
-    pub async fn objection(
-        State(app): State<App>,
-        Extension(p): Extension<Principal>,
-        Extension(ClientAddr(client)): Extension<ClientAddr>,
-        Json(o): Json<ObjectionIn>,
-    ) -> Response {
-        created(
-            async {
-                admit_filing(&app, &p, client, o.challenge.as_ref())?;
-                file_objection(&app, &p, &o).await
-            }
-            .await,
-        )
-    }
-
-    pub async fn repair(
-        State(app): State<App>,
-        Extension(p): Extension<Principal>,
-        Json(o): Json<RepairIn>,
-    ) -> Response {
-        created(file_repair(&app, &p, &o).await)
-    }
-
-    pub async fn report(
-        State(app): State<App>,
-        Extension(p): Extension<Principal>,
-        Extension(ClientAddr(client)): Extension<ClientAddr>,
-        Json(o): Json<ReportIn>,
-    ) -> Response {
-        created(
-            async {
-                admit_filing(&app, &p, client, o.challenge.as_ref())?;
-                file_report(&app, &p, &o).await
-            }
-            .await,
-        )
-    }
-
-    /// A new challenge for an anonymous filing: `{"image": "data:image/svg+xml;base64,…", "token": …}`.
-    pub async fn challenge(State(app): State<App>) -> Json<Value> {
-        let c = app.challenges.issue();
-        Json(
-            json!({ "image": c.image, "token": c.token, "valid_minutes": crate::challenge::VALID_FOR.whole_minutes() }),
-        )
-    }
-
-    fn created(r: Result<Value, ApiError>) -> Response {
-        match r {
-            Ok(v) => (StatusCode::CREATED, Json(v)).into_response(),
-            Err(e) => e.into_response(),
-        }
-    }
-
-    pub async fn list(
-        State(app): State<App>,
-        Extension(p): Extension<Principal>,
-        Query(q): Query<ListQuery>,
-    ) -> Answer {
-        Ok(Json(super::list(&app, &p, &q).await?))
-    }
-
-    pub async fn show(
-        State(app): State<App>,
-        Extension(p): Extension<Principal>,
-        Path(number): Path<String>,
-    ) -> Answer {
-        Ok(Json(super::show(&app, &p, &number).await?))
-    }
-
-    pub async fn extend(
-        State(app): State<App>,
-        Extension(p): Extension<Principal>,
-        Path(number): Path<String>,
-        Json(o): Json<ExtendIn>,
-    ) -> Answer {
-        Ok(Json(super::extend(&app, &p, &number, &o).await?))
-    }
-
-    pub async fn decide(
-        State(app): State<App>,
-        Extension(p): Extension<Principal>,
-        Path(number): Path<String>,
-        Json(o): Json<DecideIn>,
-    ) -> Answer {
-        Ok(Json(super::decide(&app, &p, &number, &o).await?))
-    }
-
-    pub async fn file(
-        State(app): State<App>,
-        Extension(p): Extension<Principal>,
-        Path((number, n)): Path<(String, i64)>,
-    ) -> Result<Response, ApiError> {
-        let (name, bytes) = super::file(&app, &p, &number, n).await?;
-        let disposition = format!("attachment; filename*=UTF-8''{}", urlencoding(&name));
-        Ok((
-            [
-                (header::CONTENT_TYPE, "application/octet-stream".to_string()),
-                (header::CONTENT_DISPOSITION, disposition),
-            ],
-            bytes,
-        )
-            .into_response())
-    }
-
-    /// RFC 5987 percent-encoding of a file name.
-    fn urlencoding(s: &str) -> String {
-        s.bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                    (b as char).to_string()
-                } else {
-                    format!("%{b:02X}")
-                }
-            })
-            .collect()
-    }
-
-    pub async fn own(State(app): State<App>, Extension(p): Extension<Principal>) -> Answer {
-        Ok(Json(own_cases(&app, &p).await?))
-    }
-
-    pub async fn commit(
-        State(app): State<App>,
-        Extension(p): Extension<Principal>,
-        Json(o): Json<CommitIn>,
-    ) -> Response {
-        created(super::commit(&app, &p, &o).await)
-    }
+    app.store.case_file(number, n).await?.ok_or_else(|| Error::not_found(format!("案件 {number} 没有第 {n} 个文件")))
 }

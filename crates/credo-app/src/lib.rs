@@ -1,0 +1,198 @@
+//! # credo-app
+//!
+//! The platform's services, without HTTP: ingest ([`ingest`]), the change feed and search index ([`feed`]),
+//! publicity ([`public`]), accounts and API keys ([`accounts`], [`keys`]), the audit trail ([`audit`]), checks
+//! with signed receipts ([`checks`]), cases ([`cases`]); one error type with one table of codes ([`error`]).
+//! The HTTP server (`credo-server`) and the CLI (`credo`) call them alike.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use credo_domain::catalog::Catalog;
+use credo_gm::keyring::Keyring;
+use credo_gm::sm2::KeyPair;
+use credo_search::SubjectIndex;
+use credo_store::{SqliteStore, Store, Vault};
+use time::{Date, OffsetDateTime, UtcOffset};
+
+pub mod accounts;
+pub mod audit;
+pub mod cases;
+pub mod challenge;
+pub mod checks;
+pub mod error;
+pub mod feed;
+pub mod ingest;
+pub mod keys;
+pub mod offload;
+pub mod principal;
+pub mod public;
+pub mod spreadsheet;
+
+pub use error::{Code, Error};
+
+/// Where "today" comes from: the wall clock in China Standard Time, a fixed day, or a day tests move on.
+#[derive(Debug, Clone)]
+pub enum Clock {
+    System,
+    Fixed(Date),
+    /// A day (as a Julian day number) that [`Clock::set`] moves; shared by every clone.
+    Manual(Arc<std::sync::atomic::AtomicI32>),
+}
+
+impl Clock {
+    pub fn manual(day: Date) -> Clock {
+        Clock::Manual(Arc::new(std::sync::atomic::AtomicI32::new(day.to_julian_day())))
+    }
+
+    /// Moves a manual clock to `day` (other clocks ignore it).
+    pub fn set(&self, day: Date) {
+        if let Clock::Manual(d) = self {
+            d.store(day.to_julian_day(), std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    pub fn today(&self) -> Date {
+        match self {
+            Clock::System => {
+                OffsetDateTime::now_utc().to_offset(UtcOffset::from_hms(8, 0, 0).unwrap_or(UtcOffset::UTC)).date()
+            }
+            Clock::Fixed(d) => *d,
+            Clock::Manual(d) => Date::from_julian_day(d.load(std::sync::atomic::Ordering::SeqCst)).unwrap_or(Date::MIN),
+        }
+    }
+}
+
+/// Security settings: session timeouts, lock-out, rate limits, TLS, audit retention.
+#[derive(Debug, Clone)]
+pub struct Security {
+    /// A session ends after this long without a request.
+    pub session_idle: time::Duration,
+    /// A session ends this long after sign-in, however active.
+    pub session_absolute: time::Duration,
+    /// Failed sign-ins in a row that lock an account.
+    pub max_failures: u32,
+    /// How long a locked account stays locked.
+    pub lockout: time::Duration,
+    /// Requests per second per client address (0: no limit).
+    pub per_address: u32,
+    /// Requests per second per API key (0: no limit).
+    pub per_key: u32,
+    /// Served over TLS: cookies are `Secure` and HSTS is sent.
+    pub tls: bool,
+    /// Objections and whistleblower reports filed from one client address per hour (0: no limit).
+    pub case_forms_per_hour: u32,
+}
+
+impl Default for Security {
+    fn default() -> Security {
+        Security {
+            session_idle: time::Duration::minutes(30),
+            session_absolute: time::Duration::hours(8),
+            max_failures: 5,
+            lockout: time::Duration::minutes(15),
+            per_address: 200,
+            per_key: 2000,
+            tls: false,
+            case_forms_per_hour: 10,
+        }
+    }
+}
+
+/// Everything a request or a command needs.
+#[derive(Clone)]
+pub struct App {
+    pub store: Arc<dyn Store>,
+    pub search: Arc<SubjectIndex>,
+    pub catalog: Arc<Catalog>,
+    pub clock: Clock,
+    pub data_dir: PathBuf,
+    /// Seals personal data at rest and computes blind indexes.
+    pub vault: Arc<Vault>,
+    /// The platform's SM2 key (audit checkpoints, receipts).
+    pub signer: Arc<KeyPair>,
+    /// The first audit event linked under the keyring's audit key (earlier ones have plain SM3 links).
+    pub audit_from: i64,
+    pub security: Arc<Security>,
+    /// The restriction index for checks (built on first use).
+    pub index: Arc<checks::Index>,
+    /// Batch check jobs of this process.
+    pub jobs: checks::Jobs,
+    /// Writes checks with their audit events, many per transaction.
+    pub check_writer: Arc<checks::Writer>,
+    /// One change-feed follower at a time (the server's loop, batches, the CLI).
+    pub search_sync: Arc<tokio::sync::Mutex<()>>,
+    /// Slots for CPU-heavy work (reading and validating files, password hashing): see [`offload`].
+    pub heavy: Arc<tokio::sync::Semaphore>,
+    /// The anonymous case forms' challenges and per-address limits.
+    pub challenges: Arc<challenge::Challenges>,
+    pub case_forms: Arc<challenge::FormLimits>,
+}
+
+impl App {
+    /// Opens the data directory: `credo.sqlite` (created and migrated if new) and the search index under `search/`,
+    /// brought up to date with the change feed.
+    pub async fn open(data_dir: &Path, catalog: Catalog, clock: Clock) -> anyhow::Result<App> {
+        let (store, vault, ring) = open_store(data_dir, &catalog).await?;
+        let search = SubjectIndex::open(&data_dir.join("search"), catalog.regions.place_prefixes())?;
+        let store: Arc<dyn Store> = Arc::new(store);
+        let app = App {
+            check_writer: Arc::new(checks::Writer::start(store.clone())),
+            jobs: checks::Jobs::default(),
+            store,
+            search: Arc::new(search),
+            catalog: Arc::new(catalog),
+            clock,
+            data_dir: data_dir.to_path_buf(),
+            vault,
+            signer: Arc::new(ring.signer()?),
+            audit_from: ring.audit_from.unwrap_or(1),
+            security: Arc::new(Security::default()),
+            index: Arc::new(checks::Index::default()),
+            search_sync: Arc::new(tokio::sync::Mutex::new(())),
+            heavy: Arc::new(tokio::sync::Semaphore::new(offload::slots())),
+            challenges: Arc::default(),
+            case_forms: Arc::new(challenge::FormLimits::new(Security::default().case_forms_per_hour)),
+        };
+        ingest::recover(&app).await?;
+        feed::sync_search(&app).await?;
+        Ok(app)
+    }
+}
+
+impl App {
+    /// The same app with other security settings.
+    pub fn with_security(mut self, security: Security) -> App {
+        self.case_forms = Arc::new(challenge::FormLimits::new(security.case_forms_per_hour));
+        self.security = Arc::new(security);
+        self
+    }
+}
+
+/// Where the keyring is: `$CREDO_KEYRING`, else `DATA/keys/keyring.json` (created on first use, mode 0600; in
+/// production keep it on another volume than the database).
+pub fn keyring_path(data_dir: &Path) -> PathBuf {
+    std::env::var_os("CREDO_KEYRING").map(PathBuf::from).unwrap_or_else(|| data_dir.join("keys").join("keyring.json"))
+}
+
+/// Opens the store with the data directory's keyring. When the keyring has just been given its audit chain key
+/// (it was written by an older version), records in it that keyed links start after the chain's current head.
+pub async fn open_store(data_dir: &Path, catalog: &Catalog) -> anyhow::Result<(SqliteStore, Arc<Vault>, Keyring)> {
+    let path = keyring_path(data_dir);
+    let mut ring = Keyring::load_or_create(&path)?;
+    let vault = Arc::new(Vault::new(&ring, catalog.sensitive_fields())?);
+    let store = SqliteStore::open(data_dir, vault.clone()).await?;
+    // Before anything is ingested: stored natural keys follow the catalog's definitions (split records are logged).
+    let started = std::time::Instant::now();
+    let rekeyed = store.rekey(catalog).await?;
+    if !rekeyed.is_empty() {
+        let split = rekeyed.iter().filter(|r| !r.moved.is_empty()).count();
+        let ms = started.elapsed().as_millis();
+        tracing::info!(records = rekeyed.len(), split, ms, "记录已按新的自然键重新计算(详见变更流 rekey)");
+    }
+    if ring.audit_from.is_none() {
+        ring.audit_from = Some(store.audit_head().await?.0 + 1);
+        ring.save(&path)?;
+    }
+    Ok((store, vault, ring))
+}

@@ -1,0 +1,179 @@
+use axum::Extension;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::Web;
+use crate::error::ApiError;
+use crate::guard::ClientAddr;
+use credo_app::App;
+use credo_app::Code;
+use credo_app::checks::{Asker, CheckError, CheckRequest};
+use credo_app::principal::Principal;
+
+impl From<CheckError> for ApiError {
+    fn from(e: CheckError) -> ApiError {
+        match e {
+            CheckError::Invalid(m) => ApiError::new(Code::InvalidCheck, m),
+            CheckError::NotPermitted(m) => ApiError::new(Code::SceneNotPermitted, m),
+            CheckError::Other(e) => ApiError::internal(e),
+        }
+    }
+}
+
+fn department(p: &Principal) -> Result<&credo_store::Department, ApiError> {
+    p.department().ok_or_else(|| ApiError::forbidden("核查须以部门身份进行"))
+}
+
+async fn ask(
+    State(app): State<Web>,
+    Extension(p): Extension<Principal>,
+    Extension(ClientAddr(client)): Extension<ClientAddr>,
+    Json(req): Json<CheckRequest>,
+) -> Result<Json<Value>, ApiError> {
+    let (actor, role, _) = p.actor();
+    let asker = Asker { department: Some(department(&p)?), actor, role, client: client.map(|c| c.to_string()) };
+    Ok(Json(credo_app::checks::run(&app, &asker, &req).await?))
+}
+
+/// A stored check of the caller's department (another department's is "not found").
+async fn own_check(app: &App, p: &Principal, id: &str) -> Result<credo_store::StoredCheck, ApiError> {
+    let dept = department(p)?;
+    app.store
+        .check(id)
+        .await?
+        .filter(|c| c.department_id == Some(dept.id))
+        .ok_or_else(|| ApiError::not_found(format!("本部门没有编号为 {id} 的核查")))
+}
+
+async fn receipt(
+    State(app): State<Web>,
+    Extension(p): Extension<Principal>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let c = own_check(&app, &p, &id).await?;
+    let receipt: Value = serde_json::from_str(&c.receipt).map_err(ApiError::internal)?;
+    let public_key = app.signer.public_key_pem().map_err(ApiError::internal)?;
+    Ok(Json(json!({ "receipt": receipt, "signature": c.signature, "public_key": public_key })))
+}
+
+#[derive(Deserialize)]
+pub struct Feedback {
+    position: i64,
+    action: String,
+    reason: Option<String>,
+}
+
+/// 反馈: what the department did with one result.
+async fn feedback(
+    State(app): State<Web>,
+    Extension(p): Extension<Principal>,
+    Path(id): Path<String>,
+    Json(f): Json<Feedback>,
+) -> Result<StatusCode, ApiError> {
+    const ACTIONS: [&str; 3] = ["已惩戒", "已激励", "未采纳"];
+    if !ACTIONS.contains(&f.action.as_str()) {
+        return Err(ApiError::new(Code::InvalidFeedback, format!("action 应为 {}", ACTIONS.join("、"))));
+    }
+    let reason = f.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
+    if f.action == "未采纳" && reason.is_none() {
+        return Err(ApiError::new(Code::ReasonRequired, "未采纳核查结果时须说明理由(reason)"));
+    }
+    own_check(&app, &p, &id).await?;
+    let actor = p.actor().0;
+    match app.store.add_feedback(&id, f.position, &f.action, reason, &actor).await {
+        Ok(true) => Ok(StatusCode::NO_CONTENT),
+        Ok(false) => Err(ApiError::not_found(format!("核查 {id} 没有第 {} 项", f.position))),
+        Err(credo_store::StoreError::Conflict(m)) => Err(ApiError::new(Code::Conflict, m)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A file of up to 1,000,000 subjects (multipart: `scene`, `purpose`, `reference`, `file`), checked in the
+/// background; answers `202` with the job's address.
+async fn submit_job(
+    State(app): State<Web>,
+    Extension(p): Extension<Principal>,
+    mut form: axum::extract::Multipart,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let dept = department(&p)?.clone();
+    let (mut fields, mut file) = (std::collections::HashMap::new(), None);
+    while let Some(f) = form.next_field().await? {
+        let name = f.name().unwrap_or("").to_string();
+        if name == "file" {
+            let file_name = f.file_name().unwrap_or("subjects.csv").to_string();
+            file = Some((file_name, f.bytes().await?));
+        } else {
+            fields.insert(name, f.text().await?);
+        }
+    }
+    let (file_name, bytes) = file.ok_or_else(|| ApiError::new(Code::MissingFile, "缺少表单字段 file(CSV 或 XLSX)"))?;
+    let subjects = credo_app::offload::run(&app, move || credo_app::checks::subjects_from_file(&file_name, &bytes))
+        .await?
+        .map_err(|m| ApiError::new(Code::UnusableFile, m))?;
+    let req = CheckRequest {
+        scene: fields.remove("scene").unwrap_or_default(),
+        purpose: fields.remove("purpose").unwrap_or_default(),
+        reference: fields.remove("reference"),
+        subjects,
+        as_of: fields.remove("as_of"),
+    };
+    // The same checks as a direct request, before the job starts.
+    if app.catalog.measures.scene(&req.scene).is_none() || req.purpose.trim().is_empty() {
+        return Err(ApiError::new(Code::InvalidCheck, "请提供有效的核查场景(scene)和核查事由(purpose)"));
+    }
+    if !dept.permissions.scenes.contains(&req.scene) {
+        return Err(ApiError::new(Code::SceneNotPermitted, format!("{}未获准使用该核查场景", dept.name)));
+    }
+    let total = req.subjects.len();
+    let id = credo_app::checks::start_job(&app, dept, p.actor().0, req);
+    Ok((StatusCode::ACCEPTED, Json(json!({ "job": id, "total": total, "href": format!("/api/v1/checks/jobs/{id}") }))))
+}
+
+async fn job(
+    State(app): State<Web>,
+    Extension(p): Extension<Principal>,
+    Path(id): Path<String>,
+) -> Result<Json<credo_app::checks::Job>, ApiError> {
+    let dept = department(&p)?;
+    let job = app.jobs.lock().ok().and_then(|j| j.get(&id).cloned()).filter(|j| j.department_id == dept.id);
+    job.map(Json).ok_or_else(|| ApiError::not_found(format!("本部门没有编号为 {id} 的核查任务")))
+}
+
+/// Checks, hits and feedback rate per scene (own department; an operator sees all) and the hits still waiting
+/// for feedback (执行督办).
+async fn stats(State(app): State<Web>, Extension(p): Extension<Principal>) -> Result<Json<Value>, ApiError> {
+    let dept = p.department().map(|d| d.id);
+    let stats: Vec<Value> = app
+        .store
+        .check_stats(dept)
+        .await?
+        .into_iter()
+        .map(|s| {
+            let rate = if s.hits > 0 { (s.answered * 1000 / s.hits) as f64 / 10.0 } else { 100.0 };
+            let scene = app.catalog.measures.scene(&s.scene).map(|x| x.name.clone());
+            json!({ "department": s.department, "scene": s.scene, "scene_name": scene, "checks": s.checks,
+                    "subjects": s.subjects, "hits": s.hits, "feedback": s.answered, "feedback_rate_percent": rate })
+        })
+        .collect();
+    let pending = app.store.pending_feedback(dept, 500).await?;
+    Ok(Json(json!({ "stats": stats, "pending": pending })))
+}
+
+/// `/api/v1/checks`: ask, read a receipt, give feedback, see statistics.
+pub fn router(app: Web) -> axum::Router {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/api/v1/checks", post(ask))
+        .route("/api/v1/checks/stats", get(stats))
+        .route(
+            "/api/v1/checks/jobs",
+            post(submit_job).layer(axum::extract::DefaultBodyLimit::max(crate::api::MAX_BODY)),
+        )
+        .route("/api/v1/checks/jobs/{id}", get(job))
+        .route("/api/v1/checks/{id}", get(receipt))
+        .route("/api/v1/checks/{id}/feedback", post(feedback))
+        .with_state(app)
+}

@@ -27,6 +27,7 @@ pub mod keys;
 pub mod offload;
 pub mod principal;
 pub mod public;
+pub mod search;
 pub mod spreadsheet;
 
 pub use error::{Code, Error};

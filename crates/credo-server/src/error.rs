@@ -63,6 +63,17 @@ impl From<Error> for ApiError {
     }
 }
 
+impl From<credo_app::accounts::AccountError> for ApiError {
+    fn from(e: credo_app::accounts::AccountError) -> ApiError {
+        match e {
+            credo_app::accounts::AccountError::Invalid(m) => ApiError::new(Code::InvalidAccount, m),
+            credo_app::accounts::AccountError::Conflict(m) => ApiError::new(Code::Conflict, m),
+            credo_app::accounts::AccountError::NotFound(m) => ApiError::not_found(m),
+            credo_app::accounts::AccountError::Store(e) => ApiError::internal(e),
+        }
+    }
+}
+
 impl From<credo_store::StoreError> for ApiError {
     fn from(e: credo_store::StoreError) -> ApiError {
         ApiError(e.into())

@@ -10,7 +10,6 @@ use std::sync::Arc;
 
 use credo_app::App;
 
-pub mod admin;
 pub mod api;
 pub mod error;
 pub mod guard;
@@ -64,7 +63,6 @@ pub fn router(app: App) -> axum::Router {
     let tls = app.security.tls;
     let app = Web::new(app);
     api::router(app.clone())
-        .merge(admin::router(app.clone()))
         .merge(portal::router(app.clone()))
         .route_layer(axum::middleware::from_fn_with_state(app.clone(), guard::guard))
         .fallback(|| async { error::ApiError::not_found("没有这个地址") })

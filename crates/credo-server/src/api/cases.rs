@@ -13,7 +13,7 @@ use credo_app::principal::Principal;
 type Answer = Result<Json<Value>, ApiError>;
 
 async fn record(State(app): State<Web>, Path(id): Path<i64>) -> Answer {
-    Ok(Json(record_view(&app, id).await?))
+    Ok(Json(json!(record_view(&app, id).await?)))
 }
 
 async fn breach(
@@ -22,7 +22,7 @@ async fn breach(
     Path(id): Path<i64>,
     Json(o): Json<BreachIn>,
 ) -> Answer {
-    Ok(Json(credo_app::cases::breach(&app, &p, id, &o).await?))
+    Ok(Json(json!(credo_app::cases::breach(&app, &p, id, &o).await?)))
 }
 
 async fn objection(
@@ -75,11 +75,11 @@ fn created(r: Result<Value, credo_app::Error>) -> Response {
 }
 
 async fn list(State(app): State<Web>, Extension(p): Extension<Principal>, Query(q): Query<ListQuery>) -> Answer {
-    Ok(Json(credo_app::cases::list(&app, &p, &q).await?))
+    Ok(Json(json!(credo_app::cases::list(&app, &p, &q).await?)))
 }
 
 async fn show(State(app): State<Web>, Extension(p): Extension<Principal>, Path(number): Path<String>) -> Answer {
-    Ok(Json(credo_app::cases::show(&app, &p, &number).await?))
+    Ok(Json(json!(credo_app::cases::show(&app, &p, &number).await?)))
 }
 
 async fn extend(
@@ -88,7 +88,7 @@ async fn extend(
     Path(number): Path<String>,
     Json(o): Json<ExtendIn>,
 ) -> Answer {
-    Ok(Json(credo_app::cases::extend(&app, &p, &number, &o).await?))
+    Ok(Json(json!(credo_app::cases::extend(&app, &p, &number, &o).await?)))
 }
 
 async fn decide(
@@ -97,7 +97,7 @@ async fn decide(
     Path(number): Path<String>,
     Json(o): Json<DecideIn>,
 ) -> Answer {
-    Ok(Json(credo_app::cases::decide(&app, &p, &number, &o).await?))
+    Ok(Json(json!(credo_app::cases::decide(&app, &p, &number, &o).await?)))
 }
 
 async fn file(
@@ -128,7 +128,7 @@ fn urlencoding(s: &str) -> String {
 }
 
 async fn own(State(app): State<Web>, Extension(p): Extension<Principal>) -> Answer {
-    Ok(Json(own_cases(&app, &p).await?))
+    Ok(Json(json!(own_cases(&app, &p).await?)))
 }
 
 async fn commit(State(app): State<Web>, Extension(p): Extension<Principal>, Json(o): Json<CommitIn>) -> Response {

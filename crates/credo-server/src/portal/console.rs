@@ -16,10 +16,11 @@ use super::public::{CaseView, case_view};
 use super::{Chrome, charts, render, see_other};
 use crate::error::ApiError;
 use crate::guard::ClientAddr;
-use crate::{Web, admin, api};
+use crate::{Web, api};
 use credo_app::App;
 use credo_app::cases::{self, DecideIn, ListQuery, Viewer};
 use credo_app::principal::{Principal, Role};
+use credo_domain::cases::{self as rules, Action, Kind};
 
 #[derive(Template)]
 #[template(path = "sign_in.html")]
@@ -69,7 +70,7 @@ pub async fn sign_in(
     Form(f): Form<SignInForm>,
 ) -> Result<Response, ApiError> {
     let totp = Some(f.totp.trim()).filter(|t| !t.is_empty());
-    match admin::start_session(&app, client, f.username.trim(), &f.password, totp).await {
+    match api::session::start_session(&app, client, f.username.trim(), &f.password, totp).await {
         Ok((cookie, account, _)) => {
             let home = match credo_app::principal::Role::parse(&account.role) {
                 Some(Role::Subject) => "/me",
@@ -87,7 +88,7 @@ pub async fn sign_in(
 }
 
 pub async fn sign_out(State(app): State<Web>, headers: HeaderMap) -> Result<Response, ApiError> {
-    Ok(see_other("/", Some(admin::end_session(&app, &headers).await?)))
+    Ok(see_other("/", Some(api::session::end_session(&app, &headers).await?)))
 }
 
 pub struct InboxRow {
@@ -140,7 +141,7 @@ pub async fn console(
     let mut inbox = Vec::new();
     if handles {
         let list = cases::list(&app, &p, &ListQuery::default()).await?;
-        for n in list["cases"].as_array().into_iter().flatten().filter_map(|c| c["number"].as_str()) {
+        for n in list.cases.iter().map(|c| c.number.as_str()) {
             if let Some(c) = app.store.case(n).await? {
                 inbox.push(InboxRow {
                     subject: subject_name(&app, &c).await,
@@ -216,21 +217,22 @@ struct CasePage {
     files: Vec<cases::FileView>,
     record: Option<super::public::Row>,
     outcomes: Vec<&'static str>,
+    /// The most working days the 延期 of an objection may add.
+    extension_max: u32,
     error: Option<String>,
 }
 
-/// What `viewer` may do next with a case in its state (as `cases::decide` accepts them).
+/// What `viewer` may do next with a case in its state: the steps the case rules give its role there
+/// ([`rules::actions_for`], as `cases::decide` accepts them); none once the case is closed.
 fn outcomes(c: &Case, viewer: Viewer) -> Vec<&'static str> {
-    match (viewer, c.kind.as_str(), c.state.as_str()) {
-        _ if c.closed_at.is_some() => vec![],
-        (Viewer::Handler, "objection", "待受理") => vec!["受理", "不予受理"],
-        (Viewer::Handler, "objection", _) => vec!["维持", "更正", "撤销"],
-        (Viewer::Handler, "repair", "待受理") => vec!["受理", "不予受理"],
-        (Viewer::Handler, "repair", "办理中") => vec!["同意修复", "不予修复"],
-        (Viewer::Reviewer, "repair", "待复核") => vec!["通过", "退回"],
-        (Viewer::Handler, "report", _) => vec!["查实", "部分查实", "不属实"],
-        _ => vec![],
+    let (Some(kind), Some(state), Some(actor)) = (Kind::parse(&c.kind), rules::State::parse(&c.state), viewer.actor())
+    else {
+        return Vec::new();
+    };
+    if c.closed_at.is_some() {
+        return Vec::new();
     }
+    rules::actions_for(kind, state, actor).into_iter().map(Action::as_str).collect()
 }
 
 fn pairs(v: &serde_json::Value) -> Vec<(String, String)> {
@@ -296,6 +298,7 @@ async fn case_page(
         files: detail.files,
         record,
         outcomes: outcomes(&c, detail.viewer),
+        extension_max: rules::extension_max(&app.catalog.publicity.deadlines),
         case,
         error,
     })
@@ -388,7 +391,7 @@ pub async fn upload(
     req: Request,
 ) -> Result<Response, ApiError> {
     let dept = p.department().cloned().ok_or_else(|| ApiError::forbidden("请以部门报送员账号上传"))?;
-    let (summary, error) = match api::batch_from_multipart(&app, &dept, req).await {
+    let (summary, error) = match api::batches::batch_from_multipart(&app, &dept, req).await {
         Ok(s) => (Some(s), None),
         Err(e) if e.is_client_error() => (None, Some(e.0.detail)),
         Err(e) => return Err(e),

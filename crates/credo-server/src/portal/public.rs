@@ -17,9 +17,9 @@ use serde::Deserialize;
 use time::Date;
 
 use super::{Chrome, render, see_other};
+use crate::Web;
 use crate::error::ApiError;
 use crate::guard::ClientAddr;
-use crate::{Web, api};
 use credo_app::cases::{self, Contact, FileIn, ObjectionIn, ReportIn};
 use credo_app::principal::{Principal, Role};
 use credo_app::{App, public as publish};
@@ -200,7 +200,7 @@ pub async fn search(
     let mut message = None;
     let mut found = Vec::new();
     if !text.is_empty() {
-        found = api::find(&app, &text, 100).await?;
+        found = credo_app::search::find(&app, &text, 100).await?;
     }
     let kind = SubjectKind::parse(&q.kind);
     // With an item chosen: only subjects that have records of it the public may see (a person's penalties are kept
@@ -329,7 +329,7 @@ pub async fn subject(
     Path(key): Path<String>,
     Query(q): Query<TabQuery>,
 ) -> Result<Response, ApiError> {
-    let (s, records): (Subject, _) = api::public_subject(&app, &key).await?;
+    let (s, records): (Subject, _) = credo_app::search::public_subject(&app, &key).await?;
     let today = app.clock.today();
     let disputed = app.store.disputed(&records.iter().map(|r| r.id).collect::<Vec<_>>()).await?;
     let shown: Vec<(&str, Row)> = records

@@ -1,0 +1,92 @@
+//! `/api/v1/accounts`: department users' and subject accounts (安全管理员); operator accounts are the CLI's.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use credo_store::Account;
+use serde_json::{Value, json};
+
+use crate::Web;
+use crate::error::ApiError;
+use credo_app::App;
+use credo_app::Code;
+use credo_app::accounts::{self, AccountRequest};
+use credo_app::principal::{Principal, Role};
+
+pub fn router(app: Web) -> Router {
+    Router::new()
+        .route("/api/v1/accounts", get(list_accounts).post(create_account))
+        .route("/api/v1/accounts/{username}/disable", post(disable))
+        .route("/api/v1/accounts/{username}/enable", post(enable))
+        .route("/api/v1/accounts/{username}/unlock", post(unlock))
+        .with_state(app)
+}
+
+async fn list_accounts(State(app): State<Web>) -> Result<Json<Value>, ApiError> {
+    let list: Vec<Value> = app
+        .store
+        .accounts()
+        .await?
+        .into_iter()
+        .map(|a| {
+            let label = Role::parse(&a.role).map(Role::label);
+            let mut v = serde_json::to_value(&a).unwrap_or_default();
+            v["role_label"] = json!(label);
+            v["totp_enrolled"] = json!(a.totp_secret.is_some());
+            v
+        })
+        .collect();
+    Ok(Json(json!({ "count": list.len(), "accounts": list })))
+}
+
+/// 三员分立: over the API, the security administrator creates and changes department users' and subject accounts
+/// only; operator accounts are the CLI's ([`accounts::api_refuses`]). A stored role that is no role is refused too.
+fn operator_refusal(role: &str, what: &str, cli: &str) -> Result<(), ApiError> {
+    let refusal = match Role::parse(role) {
+        Some(r) => accounts::api_refuses(r, what, cli),
+        None => Some(format!("账号的角色“{role}”无效,只能由服务器上的 `{cli}` 办理")),
+    };
+    match refusal {
+        Some(m) => Err(ApiError::new(Code::OperatorAccount, m)),
+        None => Ok(()),
+    }
+}
+
+async fn create_account(
+    State(app): State<Web>,
+    Extension(p): Extension<Principal>,
+    Json(body): Json<AccountRequest>,
+) -> Result<(StatusCode, Json<accounts::Created>), ApiError> {
+    // An unknown role is left to `create`, which names the roles there are (422).
+    if Role::parse(&body.role).is_some() {
+        operator_refusal(&body.role, "开设", "credo user add")?;
+    }
+    let created = accounts::create(&app, body, &p.actor().0).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+async fn account_named(app: &App, username: &str) -> Result<Account, ApiError> {
+    app.store.account_by_username(username).await?.ok_or_else(|| ApiError::not_found(format!("没有账号“{username}”")))
+}
+
+async fn disable(State(app): State<Web>, Path(username): Path<String>) -> Result<StatusCode, ApiError> {
+    let a = account_named(&app, &username).await?;
+    operator_refusal(&a.role, "停用", "credo user disable")?;
+    app.store.set_disabled(a.id, true).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn enable(State(app): State<Web>, Path(username): Path<String>) -> Result<StatusCode, ApiError> {
+    let a = account_named(&app, &username).await?;
+    operator_refusal(&a.role, "启用", "credo user disable --enable")?;
+    app.store.set_disabled(a.id, false).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn unlock(State(app): State<Web>, Path(username): Path<String>) -> Result<StatusCode, ApiError> {
+    let a = account_named(&app, &username).await?;
+    operator_refusal(&a.role, "解锁", "credo user passwd")?;
+    app.store.unlock(a.id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,82 @@
+//! `/api/v1/subjects` and `/api/v1/catalog`: public reads — one-stop search, a subject's public profile, the
+//! information catalog.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+
+use crate::Web;
+use crate::error::ApiError;
+use credo_app::Code;
+use credo_app::public;
+use credo_app::search::{find, public_subject};
+
+pub fn router(app: Web) -> Router {
+    Router::new()
+        .route("/api/v1/subjects", get(search))
+        .route("/api/v1/subjects/{key}", get(profile))
+        .route("/api/v1/catalog", get(catalog))
+        .with_state(app)
+}
+
+#[derive(Deserialize)]
+struct SearchParams {
+    q: Option<String>,
+    limit: Option<usize>,
+}
+
+async fn search(State(app): State<Web>, Query(p): Query<SearchParams>) -> Result<Json<serde_json::Value>, ApiError> {
+    let q = p.q.unwrap_or_default();
+    if q.trim().is_empty() {
+        return Err(ApiError::new(Code::MissingQuery, "请提供查询词 q(主体名称、简称或代码)"));
+    }
+    if q.chars().count() > 100 {
+        return Err(ApiError::new(Code::QueryTooLong, "查询词不能超过100个字符"));
+    }
+    let hits = find(&app, &q, p.limit.unwrap_or(20)).await?;
+    Ok(Json(
+        // The query is echoed masked: an ID number typed in is not repeated in full.
+        serde_json::json!({ "query": public::mask_ids(&q), "count": hits.len(), "hits": hits }),
+    ))
+}
+
+async fn profile(State(app): State<Web>, Path(key): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
+    let (subject, records) = public_subject(&app, &key).await?;
+    let today = app.clock.today();
+    let mut groups: BTreeMap<String, (String, Vec<public::PublicRecord>)> = BTreeMap::new();
+    let disputed = app.store.disputed(&records.iter().map(|r| r.id).collect::<Vec<_>>()).await?;
+    for r in &records {
+        let shown = public::record(&app.catalog, r, disputed.contains(&r.id), today);
+        if let Some(p) = shown.filter(|p| p.publicity.state.public()) {
+            groups.entry(p.item.clone()).or_insert_with(|| (p.item_name.clone(), Vec::new())).1.push(p);
+        }
+    }
+    let groups: Vec<serde_json::Value> = groups
+        .into_iter()
+        .map(|(item, (name, records))| serde_json::json!({ "item": item, "item_name": name, "count": records.len(), "records": records }))
+        .collect();
+    Ok(Json(serde_json::json!({ "subject": public::subject(&app.catalog, &subject), "items": groups })))
+}
+
+async fn catalog(State(app): State<Web>) -> Json<serde_json::Value> {
+    let items: Vec<serde_json::Value> = app
+        .catalog
+        .items
+        .values()
+        .map(|i| {
+            serde_json::json!({
+                "code": i.code, "name": i.name, "version": i.version, "effective_from": i.effective_from.to_string(),
+                "category": i.category, "nature": i.nature, "disclosure": i.disclosure, "natural_key": i.natural_key,
+                "fields": i.fields.iter().map(|f| serde_json::json!({
+                    "code": f.code, "name": f.name, "type": f.kind, "required": f.required, "public": f.public,
+                    "values": f.values, "multi": f.multi,
+                })).collect::<Vec<_>>(),
+                "rules": i.rules.iter().map(|r| serde_json::json!({"code": r.code, "message": r.message})).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    Json(serde_json::json!({ "items": items }))
+}

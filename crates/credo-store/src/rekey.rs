@@ -29,7 +29,7 @@ use credo_domain::resolution::{Candidate, Keys, resolve};
 use serde::{Deserialize, Serialize};
 use sqlx::{Row, SqliteConnection, SqlitePool};
 
-use crate::{Result, StoreError, Vault, json};
+use crate::{Result, StoreError, Vault, json, now_text};
 
 /// Versions read at a time.
 const PAGE: i64 = 2_000;
@@ -94,10 +94,6 @@ struct Head {
     id: i64,
     department_id: i64,
     key: String,
-}
-
-fn now() -> String {
-    time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }
 
 async fn rekey_item(conn: &mut SqliteConnection, vault: &Vault, item: &Item, definition: &str) -> Result<Vec<Rekeyed>> {
@@ -171,7 +167,7 @@ async fn rekey_item(conn: &mut SqliteConnection, vault: &Vault, item: &Item, def
             .execute(&mut *conn)
             .await?;
     }
-    let at = now();
+    let at = now_text();
     let mut next_record: i64 =
         sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(id) FROM records").fetch_one(&mut *conn).await?.unwrap_or(0)
             + 1;

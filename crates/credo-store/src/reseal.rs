@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use sqlx::{Row, SqliteConnection, SqlitePool};
 
-use crate::{Result, Vault, json};
+use crate::{Result, Vault, json, now_text};
 
 /// The `user_version` of a database with nothing left to reseal.
 const RESEALED: i64 = 1;
@@ -50,8 +50,7 @@ async fn reseal(conn: &mut SqliteConnection, vault: &Vault) -> Result<()> {
     if version >= RESEALED {
         return Ok(());
     }
-    let now =
-        time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+    let now = now_text();
 
     // Subjects: the name sealed, the normalised name keyed blind, the registration profile's fields.
     let mut after = 0_i64;

@@ -2206,13 +2206,11 @@ macro_rules! contract_suite {
             totp_secrets_are_set_replaced_and_cleared,
             login_attempts_count_lock_and_start_again,
             concurrent_login_attempts_never_pass_the_limit,
-            #[ignore = "SQLite store bug: lock times are kept in whole seconds (a lock ends up to 1 s early)"]
             a_lock_holds_until_its_last_instant,
             totp_steps_are_claimed_once_and_in_order,
             concurrent_totp_claims_admit_one_per_step,
             sessions_are_added_touched_and_ended,
             ingest_creates_versions_and_skips_duplicates,
-            #[ignore = "SQLite store bug: ingest resolves names only against subjects stored before the chunk"]
             ingest_resolves_by_name_within_a_chunk_as_across_chunks,
             registration_rows_describe_their_subject,
             concurrent_ingest_stores_each_record_once,
@@ -2231,7 +2229,6 @@ macro_rules! contract_suite {
             subjects_with_items_are_those_with_such_records,
             record_stats_count_records_not_versions,
             subject_records_as_of_returns_what_was_received_by_then,
-            #[ignore = "SQLite store bug: receipt times are compared as RFC 3339 text, not instants"]
             subject_records_as_of_compares_instants,
             audit_events_form_a_keyed_chain,
             concurrent_audit_appends_keep_one_chain,
@@ -2246,7 +2243,6 @@ macro_rules! contract_suite {
             cases_are_filtered_and_listed_oldest_first,
             update_case_moves_only_from_the_expected_state,
             concurrent_case_updates_admit_one,
-            #[ignore = "SQLite store bug: update_case reads through the pool while its transaction holds the lock"]
             case_updates_at_once_beyond_the_pool_size_admit_one,
             only_open_objections_in_progress_dispute_a_record,
             expiries_are_recorded_once_per_record,

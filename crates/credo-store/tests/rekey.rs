@@ -9,7 +9,9 @@ use std::sync::Arc;
 
 use credo_domain::catalog::Catalog;
 use credo_domain::embedded;
-use credo_store::{Incoming, NewDepartment, Outcome, Permissions, Rekeyed, SqliteStore, Store, Vault};
+use credo_store::prelude::*;
+use credo_store::{Incoming, NewDepartment, Outcome, Permissions, Rekeyed, SqliteStore, Vault};
+use credo_synth::builders::{DishonestDebtor, Licence, Penalty, Record, SeriousDishonesty};
 use sqlx::Row;
 use time::macros::date;
 
@@ -62,119 +64,66 @@ async fn fixture() -> Fixture {
     Fixture { dir, vault, store, dept: d.id }
 }
 
-fn penalty(subject: &str, code: &str, wsh: &str, authority: &str, fine: &str) -> HashMap<String, String> {
-    [
-        ("CF_XDR_MC", subject),
-        ("CF_XDR_LB", "法人及非法人组织"),
-        ("CF_XDR_SHXYM", code),
-        ("CF_WSH", wsh),
-        ("CF_WFXW", "销售不合格商品"),
-        ("CF_SY", "经查,当事人销售不合格商品"),
-        ("CF_YJ", "《中华人民共和国产品质量法》第四十九条"),
-        ("CF_CFLB", "罚款"),
-        ("CF_NR", "罚款"),
-        ("CF_NR_FK", fine),
-        ("CF_JDRQ", "2025-06-01"),
-        ("CF_YXQ", "2099-12-31"),
-        (
-            "CF_CFJG",
-            if authority == CITY {
-                "西宁市市场监督管理局"
-            } else {
-                "西宁市城东区市场监督管理局"
-            },
-        ),
-        ("CF_CFJGDM", authority),
-        ("CF_SJLY", "西宁市信用办"),
-        ("CF_SJLYDM", "11630100MB1742268T"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect()
+fn penalty(subject: &str, code: &str, wsh: &str, authority: &str, fine: &str) -> Record {
+    let name =
+        if authority == CITY { "西宁市市场监督管理局" } else { "西宁市城东区市场监督管理局" };
+    Penalty::of(subject, code)
+        .without("CF_FRDB")
+        .number(wsh)
+        .facts("经查,当事人销售不合格商品")
+        .basis("《中华人民共和国产品质量法》第四十九条")
+        .fine(fine)
+        .decided("2025-06-01")
+        .valid_until("2099-12-31")
+        .authority(name, authority)
+        .source("西宁市信用办", "11630100MB1742268T")
+        .record()
 }
 
-fn licence(wsh: &str, authority: &str) -> HashMap<String, String> {
-    [
-        ("XK_XDR_MC", "西宁市城东区鑫源商贸有限公司"),
-        ("XK_XDR_LB", "01"),
-        ("XK_XDR_SHXYM", COMPANY),
-        ("XK_XKWS", "食品经营许可决定书"),
-        ("XK_WSH", wsh),
-        ("XK_XKLB", "普通"),
-        ("XK_NR", "食品经营"),
-        ("XK_JDRQ", "2025-03-01"),
-        ("XK_YXQZ", "2025-03-01"),
-        ("XK_YXQZI", "2030-02-28"),
-        ("XK_XKJG", "市场监督管理局"),
-        ("XK_XKJGDM", authority),
-        ("XK_ZT", "有效"),
-        ("XK_LYDW", "西宁市信用办"),
-        ("XK_LYDWDM", "11630100MB1742268T"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect()
+fn licence(wsh: &str, authority: &str) -> Record {
+    Licence::of("西宁市城东区鑫源商贸有限公司", COMPANY)
+        .kind("01")
+        .number(wsh)
+        .authority("市场监督管理局", authority)
+        .source("西宁市信用办", "11630100MB1742268T")
+        .record()
 }
 
-fn listing(wsh: &str, authority: &str) -> HashMap<String, String> {
-    [
-        ("YZ_MC", "西宁市城东区鑫源商贸有限公司"),
-        ("YZ_ZTLB", "01"),
-        ("YZ_SHXYM", COMPANY),
-        ("YZ_MDLX", "市场监督管理严重违法失信名单"),
-        ("YZ_LRYY", "一年内三次以上同类违法"),
-        ("YZ_LRYJ", "《市场监督管理严重违法失信名单管理办法》"),
-        ("YZ_LRWSH", wsh),
-        ("YZ_LRRQ", "2025-05-01"),
-        ("YZ_RDJG", "市场监督管理局"),
-        ("YZ_RDJGDM", authority),
-        ("YZ_SJLY", "西宁市信用办"),
-        ("YZ_SJLYDM", "11630100MB1742268T"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect()
+fn listing(wsh: &str, authority: &str) -> Record {
+    SeriousDishonesty::of("西宁市城东区鑫源商贸有限公司", COMPANY)
+        .kind("01")
+        .list("市场监督管理严重违法失信名单")
+        .reason("一年内三次以上同类违法")
+        .basis("《市场监督管理严重违法失信名单管理办法》")
+        .number(wsh)
+        .listed("2025-05-01")
+        .authority("市场监督管理局", authority)
+        .source("西宁市信用办", "11630100MB1742268T")
+        .record()
 }
 
 /// A 失信被执行人 entry: `debtor` under the 执行案号 `ah` (a unit by its USCC, or a person by ID number).
-fn debtor(ah: &str, name: &str, code: &str, person: bool) -> HashMap<String, String> {
-    let mut row: HashMap<String, String> = [
-        ("ZX_MC", name),
-        ("ZX_ZTLB", if person { "自然人" } else { "法人及非法人组织" }),
-        ("ZX_AH", ah),
-        ("ZX_ZXFY", "西宁市城东区人民法院"),
-        ("ZX_ZXYJWH", "(2025)青0102民初100号"),
-        ("ZX_ZCZXYJDW", "西宁市城东区人民法院"),
-        ("ZX_YW", "连带偿还借款本金50万元及利息"),
-        ("ZX_LXQK", "全部未履行"),
-        ("ZX_SXQX", "有履行能力而拒不履行生效法律文书确定义务"),
-        ("ZX_LARQ", "2026-01-05"),
-        ("ZX_FBRQ", "2026-03-02"),
-        ("ZX_SJLY", "西宁市城东区人民法院"),
-        ("ZX_SJLYDM", DISTRICT),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
-    if person {
-        row.insert("ZX_ZJLX".into(), "身份证".into());
-        row.insert("ZX_ZJHM".into(), code.into());
-    } else {
-        row.insert("ZX_SHXYM".into(), code.into());
-    }
-    row
+fn debtor(ah: &str, name: &str, code: &str, person: bool) -> Record {
+    let debtor = if person { DishonestDebtor::person(name, code) } else { DishonestDebtor::of(name, code) };
+    debtor
+        .case_number(ah)
+        .basis_number("(2025)青0102民初100号")
+        .duty("连带偿还借款本金50万元及利息")
+        .published("2026-03-02")
+        .source("西宁市城东区人民法院", DISTRICT)
+        .record()
 }
 
 impl Fixture {
     /// Validates the rows with `catalog` and stores them as one batch of the 信用办.
-    async fn ingest(&self, catalog: &Catalog, item: &str, rows: &[HashMap<String, String>]) -> Vec<Outcome> {
+    async fn ingest(&self, catalog: &Catalog, item: &str, rows: &[Record]) -> Vec<Outcome> {
         let def = catalog.item(item).unwrap();
         let incoming: Vec<Incoming> = rows
             .iter()
             .enumerate()
             .map(|(n, raw)| Incoming {
                 row: n + 1,
-                record: def.validate(raw, &catalog.context(date!(2026 - 11 - 25))).unwrap(),
+                record: def.validate(&raw.raw(), &catalog.context(date!(2026 - 11 - 25))).unwrap(),
                 extras: vec![],
                 registration: false,
             })
@@ -225,7 +174,7 @@ struct Case {
     name: &'static str,
     source: &'static str,
     item: &'static str,
-    rows: Vec<HashMap<String, String>>,
+    rows: Vec<Record>,
     records: i64,
     outcomes: Vec<Outcome>,
 }

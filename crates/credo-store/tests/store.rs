@@ -3,10 +3,9 @@
 
 #![expect(clippy::unwrap_used, reason = "test fixtures fail loudly")]
 
-use std::collections::HashMap;
-
 use credo_domain::catalog::{Catalog, SubjectKind};
 use credo_store::{Incoming, NewAccount, NewApiKey, NewDepartment, Outcome, Permissions, SqliteStore, Store, Vault};
+use credo_synth::builders::{DEPT, Penalty, Record, Registration};
 use time::macros::date;
 
 struct Fixture {
@@ -35,10 +34,10 @@ async fn fixture() -> Fixture {
 }
 
 impl Fixture {
-    fn incoming(&self, item: &str, row: usize, pairs: &[(&str, &str)]) -> Incoming {
-        let raw: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        let def = self.catalog.item(item).unwrap();
-        let record = def.validate(&raw, &self.catalog.context(date!(2026 - 11 - 25))).unwrap();
+    fn incoming(&self, row: usize, record: impl Into<Record>) -> Incoming {
+        let raw: Record = record.into();
+        let def = self.catalog.item(raw.item()).unwrap();
+        let record = def.validate(&raw.raw(), &self.catalog.context(date!(2026 - 11 - 25))).unwrap();
         Incoming { row, record, extras: vec![], registration: def.registration }
     }
 
@@ -48,42 +47,39 @@ impl Fixture {
     }
 }
 
-fn penalty<'a>(
-    name: &'a str,
-    code_field: &'a str,
-    code: &'a str,
-    wsh: &'a str,
-    fine: &'a str,
-) -> Vec<(&'a str, &'a str)> {
-    vec![
-        ("CF_XDR_MC", name),
-        ("CF_XDR_LB", "法人及非法人组织"),
-        (code_field, code),
-        ("CF_WSH", wsh),
-        ("CF_WFXW", "违法"),
-        ("CF_SY", "事实"),
-        ("CF_YJ", "依据"),
-        ("CF_CFLB", "罚款"),
-        ("CF_NR", "罚款"),
-        ("CF_NR_FK", fine),
-        ("CF_JDRQ", "2025-01-02"),
-        ("CF_YXQ", "2099-12-31"),
-        ("CF_CFJG", "市场监管局"),
-        ("CF_CFJGDM", "11630100MB174225XT"),
-        ("CF_SJLY", "市场监管局"),
-        ("CF_SJLYDM", "11630100MB174225XT"),
-    ]
+/// A penalty of 市场监管局 on `name`, known by the code in `code_field` (its USCC or a legacy code).
+fn penalty(name: &str, code_field: &str, code: &str, wsh: &str, fine: &str) -> Penalty {
+    Penalty::named(name)
+        .without("CF_FRDB")
+        .set(code_field, code)
+        .number(wsh)
+        .conduct("违法")
+        .facts("事实")
+        .basis("依据")
+        .fine(fine)
+        .decided("2025-01-02")
+        .valid_until("2099-12-31")
+        .department("市场监管局", DEPT)
+}
+
+/// The registration of an individual business in 城东区, 存续.
+fn shop(name: &str) -> Registration {
+    Registration::of(name, "92630102MA7X000265")
+        .kind("个体工商户")
+        .founded("2015-03-01")
+        .registrar("城东区市场监管局")
+        .region("630102")
 }
 
 #[tokio::test]
 async fn versions_are_appended_and_duplicates_skipped() {
     let f = fixture().await;
-    let a = f.incoming("xzcf", 2, &penalty("甲公司", "CF_XDR_SHXYM", "91630100MA7X00018G", "1号", "0.2"));
+    let a = f.incoming(2, penalty("甲公司", "CF_XDR_SHXYM", "91630100MA7X00018G", "1号", "0.2"));
     let first = f.ingest(std::slice::from_ref(&a)).await;
     assert_eq!((first[0].outcome, first[0].version), (Outcome::Created, 1));
     let again = f.ingest(std::slice::from_ref(&a)).await;
     assert_eq!((again[0].outcome, again[0].record_id), (Outcome::Duplicate, first[0].record_id));
-    let b = f.incoming("xzcf", 2, &penalty("甲公司", "CF_XDR_SHXYM", "91630100MA7X00018G", "1号", "0.3"));
+    let b = f.incoming(2, penalty("甲公司", "CF_XDR_SHXYM", "91630100MA7X00018G", "1号", "0.3"));
     // Within one chunk: a change and then the same change again.
     let out = f.ingest(&[b.clone(), b]).await;
     assert_eq!((out[0].outcome, out[0].version), (Outcome::Versioned, 2));
@@ -104,17 +100,16 @@ async fn versions_are_appended_and_duplicates_skipped() {
 #[tokio::test]
 async fn subjects_resolve_by_code_then_legacy_code_then_name() {
     let f = fixture().await;
-    let mut with_legacy = penalty("西宁市甲商贸有限公司", "CF_XDR_SHXYM", "91630100MA7X00018G", "1号", "0.2");
-    with_legacy.push(("CF_XDR_ZZJG", "MA7X00018"));
-    let created = f.ingest(&[f.incoming("xzcf", 2, &with_legacy)]).await;
+    let with_legacy =
+        penalty("西宁市甲商贸有限公司", "CF_XDR_SHXYM", "91630100MA7X00018G", "1号", "0.2").org_code("MA7X00018");
+    let created = f.ingest(&[f.incoming(2, with_legacy)]).await;
     let sid = created[0].subject_id.unwrap();
     let s = f.store.subject(sid).await.unwrap().unwrap();
     assert_eq!(s.codes, vec!["91630100MA7X00018G".to_string(), "MA7X00018".to_string()]);
 
-    let by_legacy = f.incoming("xzcf", 2, &penalty("名称写法不同", "CF_XDR_ZZJG", "MA7X00018", "2号", "0.2"));
-    let by_name =
-        f.incoming("xzcf", 3, &penalty("西宁市甲商贸有限公司", "CF_XDR_SWDJ", "630100MA7X0001X", "3号", "0.2"));
-    let unknown = f.incoming("xzcf", 4, &penalty("无此公司", "CF_XDR_SWDJ", "630100MA7X0002X", "4号", "0.2"));
+    let by_legacy = f.incoming(2, penalty("名称写法不同", "CF_XDR_ZZJG", "MA7X00018", "2号", "0.2"));
+    let by_name = f.incoming(3, penalty("西宁市甲商贸有限公司", "CF_XDR_SWDJ", "630100MA7X0001X", "3号", "0.2"));
+    let unknown = f.incoming(4, penalty("无此公司", "CF_XDR_SWDJ", "630100MA7X0002X", "4号", "0.2"));
     let out = f.ingest(&[by_legacy, by_name, unknown]).await;
     assert_eq!(out[0].subject_id, Some(sid), "legacy code");
     assert_eq!(out[1].subject_id, Some(sid), "normalised name");
@@ -129,22 +124,7 @@ async fn subjects_resolve_by_code_then_legacy_code_then_name() {
 #[tokio::test]
 async fn registration_data_describes_the_subject() {
     let f = fixture().await;
-    let reg = |name: &'static str, status: &'static str| {
-        f.incoming(
-            "djzc",
-            2,
-            &[
-                ("DJ_MC", name),
-                ("DJ_SHXYM", "92630102MA7X000265"),
-                ("DJ_ZTLB", "个体工商户"),
-                ("DJ_CLRQ", "2015-03-01"),
-                ("DJ_DJJG", "城东区市场监管局"),
-                ("DJ_HZRQ", "2015-03-01"),
-                ("DJ_XZQH", "630102"),
-                ("DJ_DJZT", status),
-            ],
-        )
-    };
+    let reg = |name: &'static str, status: &'static str| f.incoming(2, shop(name).status(status));
     let out = f.ingest(&[reg("城东区马记牛肉面馆", "存续")]).await;
     let sid = out[0].subject_id.unwrap();
     let s = f.store.subject(sid).await.unwrap().unwrap();
@@ -157,6 +137,22 @@ async fn registration_data_describes_the_subject() {
     let s = f.store.subject(sid).await.unwrap().unwrap();
     assert_eq!((s.name.as_str(), s.status.as_deref()), ("城东区马记清真牛肉面馆", Some("注销")));
     assert_eq!(f.store.subjects_by_ids(&[sid, 999]).await.unwrap().len(), 1);
+}
+
+/// A registration row renames its subject for the rows after it in the same chunk, as it would for a later chunk:
+/// a row without a primary code finds the subject by its new name, not by its old one.
+#[tokio::test]
+async fn a_registration_row_renames_its_subject_for_the_rest_of_the_chunk() {
+    let f = fixture().await;
+    let reg = |name: &'static str| f.incoming(2, shop(name));
+    let sid = f.ingest(&[reg("城东区马记牛肉面馆")]).await[0].subject_id.unwrap();
+    let by_new_name = f.incoming(3, penalty("城东区马记清真牛肉面馆", "CF_XDR_SWDJ", "630100MA7X0003X", "1号", "0.2"));
+    let by_old_name = f.incoming(4, penalty("城东区马记牛肉面馆", "CF_XDR_SWDJ", "630100MA7X0004X", "2号", "0.2"));
+    let out = f.ingest(&[reg("城东区马记清真牛肉面馆"), by_new_name, by_old_name]).await;
+    assert_eq!(out[0].subject_id, Some(sid));
+    assert_eq!(out[1].subject_id, Some(sid), "the new name finds it");
+    assert_eq!(out[2].subject_id, None, "the old name no longer does");
+    assert_eq!(f.store.subject(sid).await.unwrap().unwrap().name, "城东区马记清真牛肉面馆");
 }
 
 #[tokio::test]

@@ -1,0 +1,75 @@
+//! 联合奖惩核查: checks with their signed receipts, one result per subject asked about, and the departments'
+//! feedback (反馈) on the hits.
+
+use async_trait::async_trait;
+use serde::Serialize;
+
+use crate::{AuditEvent, Result};
+
+/// A check about to be stored: its receipt (as signed) and one result line per subject asked about.
+#[derive(Debug, Clone)]
+pub struct NewCheck {
+    pub id: String,
+    pub department_id: Option<i64>,
+    pub scene: String,
+    pub receipt: String,
+    pub signature: String,
+    /// `(subject_id, decision)` per position; `None` subject when it did not resolve.
+    pub results: Vec<(Option<i64>, Option<String>)>,
+}
+
+/// A stored check.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StoredCheck {
+    pub id: String,
+    pub department_id: Option<i64>,
+    pub scene: String,
+    pub receipt: String,
+    pub signature: String,
+}
+
+/// Check counts per department and scene (for 执行督办).
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckStats {
+    pub department: Option<String>,
+    pub scene: String,
+    pub checks: i64,
+    pub subjects: i64,
+    /// Results other than `clear` (and unresolved).
+    pub hits: i64,
+    /// Hits with feedback.
+    pub answered: i64,
+}
+
+/// A hit still waiting for the department's feedback.
+#[derive(Debug, Clone, Serialize)]
+pub struct PendingFeedback {
+    pub check_id: String,
+    pub position: i64,
+    pub subject_id: Option<i64>,
+    pub decision: String,
+    pub scene: String,
+    pub checked_at: String,
+}
+
+/// Checks, their results and feedback.
+#[async_trait]
+pub trait CheckStore: Send + Sync {
+    async fn add_check(&self, c: &NewCheck) -> Result<()>;
+    /// Stores several checks and their audit events in one transaction (group commit).
+    async fn record_checks(&self, checks: &[NewCheck], events: &[AuditEvent]) -> Result<()>;
+    async fn check(&self, id: &str) -> Result<Option<StoredCheck>>;
+    /// Records feedback on one result; `false` if that result does not exist; a second feedback is a conflict.
+    async fn add_feedback(
+        &self,
+        check_id: &str,
+        position: i64,
+        action: &str,
+        reason: Option<&str>,
+        actor: &str,
+    ) -> Result<bool>;
+    /// Counts per department and scene (`department`: only that one).
+    async fn check_stats(&self, department_id: Option<i64>) -> Result<Vec<CheckStats>>;
+    /// Hits without feedback, oldest first.
+    async fn pending_feedback(&self, department_id: Option<i64>, limit: i64) -> Result<Vec<PendingFeedback>>;
+}

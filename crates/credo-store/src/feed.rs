@@ -1,0 +1,36 @@
+//! The change feed (a monotonic sequence of what changed, which the indexes follow) and the store's counts.
+
+use async_trait::async_trait;
+use serde::Serialize;
+
+use crate::Result;
+
+/// One entry of the change feed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Change {
+    pub seq: i64,
+    /// `subject`, `record`, `department`, `expiry` or `rekey`.
+    pub entity: String,
+    pub entity_id: i64,
+    pub version: Option<i64>,
+    /// What the entry says beyond entity and id: for `rekey`, a [`Rekeyed`] (old and new key, moved versions).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<serde_json::Value>,
+}
+
+/// Counts for the home page and the operators.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Counts {
+    pub subjects: i64,
+    pub records: i64,
+    pub unresolved: i64,
+    pub departments: i64,
+}
+
+/// The change feed and counts.
+#[async_trait]
+pub trait Feed: Send + Sync {
+    async fn changes_after(&self, seq: i64, limit: i64) -> Result<Vec<Change>>;
+    async fn last_seq(&self) -> Result<i64>;
+    async fn counts(&self) -> Result<Counts>;
+}

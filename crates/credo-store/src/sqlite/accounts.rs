@@ -1,0 +1,405 @@
+//! Departments, API keys, accounts, sign-in tries and sessions.
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use super::{SqliteStore, parse_time};
+use crate::{
+    Account, AccountStore, ApiKey, Department, DepartmentStore, NewAccount, NewApiKey, NewDepartment, Permissions,
+    Result, Session, StoreError, Vault, json, now_text, stored_time,
+};
+
+#[derive(sqlx::FromRow)]
+struct DepartmentRow {
+    id: i64,
+    uscc: String,
+    name: String,
+    region: Option<String>,
+    created_at: String,
+    created_by: String,
+    permissions: String,
+}
+
+impl TryFrom<DepartmentRow> for Department {
+    type Error = StoreError;
+
+    fn try_from(r: DepartmentRow) -> Result<Department> {
+        Ok(Department {
+            id: r.id,
+            uscc: r.uscc,
+            name: r.name,
+            region: r.region,
+            created_at: parse_time(&r.created_at)?,
+            created_by: r.created_by,
+            permissions: serde_json::from_str(&r.permissions)
+                .map_err(|e| StoreError::Corrupt(format!("permissions: {e}")))?,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct ApiKeyRow {
+    id: i64,
+    department_id: i64,
+    prefix: String,
+    hash: String,
+    scopes: String,
+    expires_at: Option<String>,
+    revoked_at: Option<String>,
+}
+
+impl TryFrom<ApiKeyRow> for ApiKey {
+    type Error = StoreError;
+
+    fn try_from(r: ApiKeyRow) -> Result<ApiKey> {
+        Ok(ApiKey {
+            id: r.id,
+            department_id: r.department_id,
+            prefix: r.prefix,
+            hash: r.hash,
+            scopes: serde_json::from_str(&r.scopes).map_err(|e| StoreError::Corrupt(format!("scopes: {e}")))?,
+            expires_at: r.expires_at.map(|t| parse_time(&t)).transpose()?,
+            revoked: r.revoked_at.is_some(),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct AccountRow {
+    id: i64,
+    username: String,
+    name: String,
+    role: String,
+    department_id: Option<i64>,
+    subject_id: Option<i64>,
+    password_hash: String,
+    /// Sealed.
+    totp_secret: Option<String>,
+    totp_last_step: Option<i64>,
+    failed_logins: i64,
+    locked_until: Option<String>,
+    disabled_at: Option<String>,
+    password_set_at: String,
+    created_at: String,
+}
+
+impl AccountRow {
+    fn open(self, vault: &Vault) -> Result<Account> {
+        Ok(Account {
+            id: self.id,
+            username: self.username,
+            name: self.name,
+            role: self.role,
+            department_id: self.department_id,
+            subject_id: self.subject_id,
+            password_hash: self.password_hash,
+            totp_secret: self.totp_secret.map(|t| vault.open(t, "accounts.totp_secret")).transpose()?,
+            totp_last_step: self.totp_last_step,
+            failed_logins: self.failed_logins,
+            locked_until: self.locked_until.map(|t| parse_time(&t)).transpose()?,
+            disabled: self.disabled_at.is_some(),
+            password_set_at: parse_time(&self.password_set_at)?,
+            created_at: parse_time(&self.created_at)?,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    account_id: i64,
+    created_at: String,
+    last_seen: String,
+}
+
+impl TryFrom<SessionRow> for Session {
+    type Error = StoreError;
+
+    fn try_from(r: SessionRow) -> Result<Session> {
+        Ok(Session {
+            account_id: r.account_id,
+            created_at: parse_time(&r.created_at)?,
+            last_seen: parse_time(&r.last_seen)?,
+        })
+    }
+}
+
+impl SqliteStore {
+    async fn accounts_where(&self, clause: &str, bind: Option<String>) -> Result<Vec<Account>> {
+        let sql = format!("SELECT * FROM accounts WHERE {clause} ORDER BY id");
+        let mut q = sqlx::query_as::<_, AccountRow>(sqlx::AssertSqlSafe(sql));
+        if let Some(b) = bind {
+            q = q.bind(b);
+        }
+        q.fetch_all(&self.pool).await?.into_iter().map(|r| r.open(&self.vault)).collect()
+    }
+}
+
+#[async_trait]
+impl DepartmentStore for SqliteStore {
+    async fn department_by_uscc(&self, uscc: &str) -> Result<Option<Department>> {
+        let row = sqlx::query_as::<_, DepartmentRow>("SELECT * FROM departments WHERE uscc = ?")
+            .bind(uscc)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(Department::try_from).transpose()
+    }
+
+    async fn add_department(&self, d: NewDepartment) -> Result<Department> {
+        let mut tx = self.pool.begin().await?;
+        let now = now_text();
+        let res =
+            sqlx::query("INSERT INTO departments (uscc, name, region, created_at, created_by, permissions) VALUES (?, ?, ?, ?, ?, ?)")
+                .bind(&d.uscc)
+                .bind(&d.name)
+                .bind(&d.region)
+                .bind(&now)
+                .bind(&d.created_by)
+                .bind(json(&d.permissions))
+                .execute(&mut *tx)
+                .await;
+        let id = match res {
+            Ok(r) => r.last_insert_rowid(),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                return Err(StoreError::Conflict(format!("部门 {} 已存在", d.uscc)));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        sqlx::query("INSERT INTO changes (entity, entity_id, version, at) VALUES ('department', ?, NULL, ?)")
+            .bind(id)
+            .bind(&now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        self.department_by_uscc(&d.uscc).await?.ok_or_else(|| StoreError::NotFound(d.uscc))
+    }
+
+    async fn departments(&self) -> Result<Vec<Department>> {
+        sqlx::query_as::<_, DepartmentRow>("SELECT * FROM departments ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(Department::try_from)
+            .collect()
+    }
+
+    async fn department(&self, id: i64) -> Result<Option<Department>> {
+        let row = sqlx::query_as::<_, DepartmentRow>("SELECT * FROM departments WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(Department::try_from).transpose()
+    }
+
+    async fn set_permissions(&self, department_id: i64, p: &Permissions) -> Result<()> {
+        self.exec("UPDATE departments SET permissions = ? WHERE id = ?", department_id, Some(json(p))).await
+    }
+
+    async fn add_api_key(&self, k: NewApiKey) -> Result<ApiKey> {
+        sqlx::query(
+            "INSERT INTO api_keys (department_id, prefix, hash, created_at, scopes, expires_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(k.department_id)
+        .bind(&k.prefix)
+        .bind(&k.hash)
+        .bind(now_text())
+        .bind(json(&k.scopes))
+        .bind(k.expires_at.map(stored_time))
+        .bind(&k.created_by)
+        .execute(&self.pool)
+        .await?;
+        self.api_key(&k.prefix).await?.ok_or(StoreError::NotFound(k.prefix))
+    }
+
+    async fn api_key(&self, prefix: &str) -> Result<Option<ApiKey>> {
+        let row = sqlx::query_as::<_, ApiKeyRow>("SELECT * FROM api_keys WHERE prefix = ?")
+            .bind(prefix)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(ApiKey::try_from).transpose()
+    }
+
+    async fn api_keys(&self, department_id: i64) -> Result<Vec<ApiKey>> {
+        sqlx::query_as::<_, ApiKeyRow>("SELECT * FROM api_keys WHERE department_id = ? ORDER BY id")
+            .bind(department_id)
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(ApiKey::try_from)
+            .collect()
+    }
+
+    async fn revoke_api_key(&self, prefix: &str) -> Result<bool> {
+        let n = sqlx::query("UPDATE api_keys SET revoked_at = ? WHERE prefix = ? AND revoked_at IS NULL")
+            .bind(now_text())
+            .bind(prefix)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(n > 0)
+    }
+}
+
+#[async_trait]
+impl AccountStore for SqliteStore {
+    async fn add_account(&self, a: NewAccount) -> Result<Account> {
+        let now = now_text();
+        let totp = a.totp_secret.as_deref().map(|t| self.vault.seal(t, "accounts.totp_secret")).transpose()?;
+        let res = sqlx::query(
+            "INSERT INTO accounts (username, name, role, department_id, subject_id, password_hash, totp_secret, password_set_at, created_at, created_by)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&a.username)
+        .bind(&a.name)
+        .bind(&a.role)
+        .bind(a.department_id)
+        .bind(a.subject_id)
+        .bind(&a.password_hash)
+        .bind(totp)
+        .bind(&now)
+        .bind(&now)
+        .bind(&a.created_by)
+        .execute(&self.pool)
+        .await;
+        match res {
+            Ok(_) => {}
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                return Err(StoreError::Conflict(format!("账号 {} 已存在", a.username)));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        self.account_by_username(&a.username).await?.ok_or(StoreError::NotFound(a.username))
+    }
+
+    async fn account(&self, id: i64) -> Result<Option<Account>> {
+        Ok(self.accounts_where("id = ?", Some(id.to_string())).await?.pop())
+    }
+
+    async fn account_by_username(&self, username: &str) -> Result<Option<Account>> {
+        Ok(self.accounts_where("username = ?", Some(username.to_string())).await?.pop())
+    }
+
+    async fn accounts(&self) -> Result<Vec<Account>> {
+        self.accounts_where("1 = 1", None).await
+    }
+
+    async fn set_password(&self, id: i64, hash: &str) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE accounts SET password_hash = ?, password_set_at = ? WHERE id = ?")
+            .bind(hash)
+            .bind(now_text())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE account_id = ?").bind(id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn set_totp(&self, id: i64, secret: Option<&str>) -> Result<()> {
+        let sealed = secret.map(|t| self.vault.seal(t, "accounts.totp_secret")).transpose()?;
+        self.exec("UPDATE accounts SET totp_secret = ?, totp_last_step = NULL WHERE id = ?", id, sealed).await
+    }
+
+    async fn set_disabled(&self, id: i64, disabled: bool) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE accounts SET disabled_at = ? WHERE id = ?")
+            .bind(disabled.then(now_text))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE account_id = ?").bind(id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn login_attempt(
+        &self,
+        id: i64,
+        now: OffsetDateTime,
+        max: i64,
+        lock_until: OffsetDateTime,
+    ) -> Result<Option<i64>> {
+        // One statement: the check of the lock, the count and the new lock cannot interleave with another try.
+        // SET expressions see the row as it was; a lock still set here has run out (the WHERE excludes live ones),
+        // so the count starts again. Times are stored texts (`stored_time`), which compare in time order.
+        Ok(sqlx::query_scalar(
+            "UPDATE accounts SET \
+               failed_logins = CASE WHEN locked_until IS NOT NULL THEN 1 ELSE failed_logins + 1 END, \
+               locked_until = CASE WHEN (CASE WHEN locked_until IS NOT NULL THEN 1 ELSE failed_logins + 1 END) >= ? \
+                                   THEN ? ELSE NULL END \
+             WHERE id = ? AND (locked_until IS NULL OR locked_until <= ?) RETURNING failed_logins",
+        )
+        .bind(max)
+        .bind(stored_time(lock_until))
+        .bind(id)
+        .bind(stored_time(now))
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    async fn claim_totp_step(&self, id: i64, step: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE accounts SET totp_last_step = ? WHERE id = ? AND (totp_last_step IS NULL OR totp_last_step < ?)",
+        )
+        .bind(step)
+        .bind(id)
+        .bind(step)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn login_succeeded(&self, id: i64, totp_step: Option<i64>) -> Result<()> {
+        sqlx::query(
+            "UPDATE accounts SET failed_logins = 0, locked_until = NULL, totp_last_step = COALESCE(?, totp_last_step) WHERE id = ?",
+        )
+        .bind(totp_step)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn unlock(&self, id: i64) -> Result<()> {
+        self.exec("UPDATE accounts SET failed_logins = 0, locked_until = ? WHERE id = ?", id, None).await
+    }
+
+    async fn add_session(&self, token_hash: &str, account_id: i64, client: Option<&str>) -> Result<()> {
+        let now = now_text();
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, account_id, created_at, last_seen, client) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(token_hash)
+        .bind(account_id)
+        .bind(&now)
+        .bind(&now)
+        .bind(client)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn session(&self, token_hash: &str) -> Result<Option<Session>> {
+        let row = sqlx::query_as::<_, SessionRow>(
+            "SELECT account_id, created_at, last_seen FROM sessions WHERE token_hash = ?",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(Session::try_from).transpose()
+    }
+
+    async fn touch_session(&self, token_hash: &str) -> Result<()> {
+        sqlx::query("UPDATE sessions SET last_seen = ? WHERE token_hash = ?")
+            .bind(now_text())
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn end_session(&self, token_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = ?").bind(token_hash).execute(&self.pool).await?;
+        Ok(())
+    }
+}

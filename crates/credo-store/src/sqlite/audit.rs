@@ -1,0 +1,119 @@
+//! The audit chain and its checkpoints.
+
+use async_trait::async_trait;
+use sqlx::{QueryBuilder, Sqlite, Transaction};
+
+use super::{SqliteStore, rows_per_insert};
+use crate::{AuditEvent, AuditStore, Checkpoint, Result, StoredAuditEvent, Vault, now_text};
+
+impl SqliteStore {
+    async fn audit_where(&self, clause: &str, key: String, limit: i64) -> Result<Vec<StoredAuditEvent>> {
+        let sql = format!("SELECT * FROM audit_events WHERE {clause}");
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(key).bind(limit).fetch_all(&self.pool).await?)
+    }
+}
+
+/// Appends events to the chain inside `tx` (taking the head row's lock first), linked under the vault's audit key.
+pub(super) async fn append_audit_tx(
+    tx: &mut Transaction<'_, Sqlite>,
+    vault: &Vault,
+    events: &[AuditEvent],
+) -> Result<i64> {
+    sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1").execute(&mut **tx).await?;
+    let (mut seq, mut prev): (i64, String) =
+        sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(&mut **tx).await?;
+    let at = now_text();
+    for chunk in events.chunks(rows_per_insert(12)) {
+        let mut rows = Vec::with_capacity(chunk.len());
+        for e in chunk {
+            seq += 1;
+            let hash = vault.audit_link(&prev, &StoredAuditEvent::content(seq, &at, e));
+            rows.push((seq, e, std::mem::replace(&mut prev, hash.clone()), hash));
+        }
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO audit_events (seq, at, actor, role, department, action, target, purpose, result, client, prev_hash, hash) ",
+        );
+        q.push_values(&rows, |mut b, (seq, e, prev, hash)| {
+            b.push_bind(*seq)
+                .push_bind(at.as_str())
+                .push_bind(e.actor.as_str())
+                .push_bind(e.role.as_str())
+                .push_bind(e.department.as_deref())
+                .push_bind(e.action.as_str())
+                .push_bind(e.target.as_deref())
+                .push_bind(e.purpose.as_deref())
+                .push_bind(e.result.as_str())
+                .push_bind(e.client.as_deref())
+                .push_bind(prev.as_str())
+                .push_bind(hash.as_str());
+        });
+        q.build().persistent(false).execute(&mut **tx).await?;
+    }
+    sqlx::query("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1")
+        .bind(seq)
+        .bind(&prev)
+        .execute(&mut **tx)
+        .await?;
+    Ok(seq)
+}
+
+#[async_trait]
+impl AuditStore for SqliteStore {
+    async fn append_audit(&self, event: &AuditEvent) -> Result<i64> {
+        self.append_audit_many(std::slice::from_ref(event)).await
+    }
+
+    async fn append_audit_many(&self, events: &[AuditEvent]) -> Result<i64> {
+        let mut tx = self.pool.begin().await?;
+        let seq = append_audit_tx(&mut tx, &self.vault, events).await?;
+        tx.commit().await?;
+        Ok(seq)
+    }
+
+    async fn audit_head(&self) -> Result<(i64, String)> {
+        Ok(sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(&self.pool).await?)
+    }
+
+    async fn audit_base(&self) -> Result<(i64, String)> {
+        Ok(sqlx::query_as("SELECT base_seq, base_hash FROM audit_head WHERE id = 1").fetch_one(&self.pool).await?)
+    }
+
+    async fn archive_audit(&self, seq: i64, hash: &str) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE audit_head SET base_seq = ?, base_hash = ? WHERE id = 1 AND base_seq < ?")
+            .bind(seq)
+            .bind(hash)
+            .bind(seq)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM audit_events WHERE seq <= ?").bind(seq).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn add_checkpoint(&self, c: &Checkpoint) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO audit_checkpoints (seq, hash, at, signature, public_key) VALUES (?, ?, ?, ?, ?) ON CONFLICT (seq) DO NOTHING",
+        )
+        .bind(c.seq)
+        .bind(&c.hash)
+        .bind(&c.at)
+        .bind(&c.signature)
+        .bind(&c.public_key)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn checkpoints(&self) -> Result<Vec<Checkpoint>> {
+        Ok(sqlx::query_as("SELECT * FROM audit_checkpoints ORDER BY seq").fetch_all(&self.pool).await?)
+    }
+
+    async fn audit_for_target(&self, target: &str, limit: i64) -> Result<Vec<StoredAuditEvent>> {
+        self.audit_where("target = ? ORDER BY seq DESC LIMIT ?", target.to_string(), limit).await
+    }
+
+    async fn audit_after(&self, after: i64, limit: i64) -> Result<Vec<StoredAuditEvent>> {
+        self.audit_where("seq > ? ORDER BY seq LIMIT ?", after.to_string(), limit).await
+    }
+}

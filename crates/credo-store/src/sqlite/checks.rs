@@ -1,0 +1,176 @@
+//! Checks, their results and the departments' feedback.
+
+use async_trait::async_trait;
+use sqlx::{QueryBuilder, Sqlite, Transaction};
+
+use super::audit::append_audit_tx;
+use super::{SqliteStore, rows_per_insert};
+use crate::{AuditEvent, CheckStats, CheckStore, NewCheck, PendingFeedback, Result, StoreError, StoredCheck, now_text};
+
+#[derive(sqlx::FromRow)]
+struct CheckStatsRow {
+    dept: Option<String>,
+    scene: String,
+    checks: i64,
+    subjects: i64,
+    hits: i64,
+    answered: i64,
+}
+
+impl From<CheckStatsRow> for CheckStats {
+    fn from(r: CheckStatsRow) -> CheckStats {
+        CheckStats {
+            department: r.dept,
+            scene: r.scene,
+            checks: r.checks,
+            subjects: r.subjects,
+            hits: r.hits,
+            answered: r.answered,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct PendingRow {
+    check_id: String,
+    position: i64,
+    subject_id: Option<i64>,
+    decision: String,
+    scene: String,
+    created_at: String,
+}
+
+impl From<PendingRow> for PendingFeedback {
+    fn from(r: PendingRow) -> PendingFeedback {
+        PendingFeedback {
+            check_id: r.check_id,
+            position: r.position,
+            subject_id: r.subject_id,
+            decision: r.decision,
+            scene: r.scene,
+            checked_at: r.created_at,
+        }
+    }
+}
+
+/// Inserts a check and its result lines inside `tx`.
+async fn insert_check(tx: &mut Transaction<'_, Sqlite>, c: &NewCheck) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO checks (id, department_id, scene, receipt, signature, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&c.id)
+    .bind(c.department_id)
+    .bind(&c.scene)
+    .bind(&c.receipt)
+    .bind(&c.signature)
+    .bind(now_text())
+    .execute(&mut **tx)
+    .await?;
+    let rows: Vec<_> = c.results.iter().enumerate().collect();
+    for chunk in rows.chunks(rows_per_insert(4)) {
+        let mut q =
+            QueryBuilder::<Sqlite>::new("INSERT INTO check_results (check_id, position, subject_id, decision) ");
+        q.push_values(chunk, |mut b, (pos, (sid, decision))| {
+            b.push_bind(c.id.as_str()).push_bind(*pos as i64).push_bind(*sid).push_bind(decision.as_deref());
+        });
+        q.build().persistent(false).execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl CheckStore for SqliteStore {
+    async fn add_check(&self, c: &NewCheck) -> Result<()> {
+        self.record_checks(std::slice::from_ref(c), &[]).await
+    }
+
+    async fn record_checks(&self, checks: &[NewCheck], events: &[AuditEvent]) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for c in checks {
+            insert_check(&mut tx, c).await?;
+        }
+        if !events.is_empty() {
+            append_audit_tx(&mut tx, &self.vault, events).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn check(&self, id: &str) -> Result<Option<StoredCheck>> {
+        Ok(sqlx::query_as("SELECT * FROM checks WHERE id = ?").bind(id).fetch_optional(&self.pool).await?)
+    }
+
+    async fn add_feedback(
+        &self,
+        check_id: &str,
+        position: i64,
+        action: &str,
+        reason: Option<&str>,
+        actor: &str,
+    ) -> Result<bool> {
+        let exists: Option<i64> =
+            sqlx::query_scalar("SELECT position FROM check_results WHERE check_id = ? AND position = ?")
+                .bind(check_id)
+                .bind(position)
+                .fetch_optional(&self.pool)
+                .await?;
+        if exists.is_none() {
+            return Ok(false);
+        }
+        let res = sqlx::query(
+            "INSERT INTO check_feedback (check_id, position, action, reason, actor, at) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(check_id)
+        .bind(position)
+        .bind(action)
+        .bind(reason)
+        .bind(actor)
+        .bind(now_text())
+        .execute(&self.pool)
+        .await;
+        match res {
+            Ok(_) => Ok(true),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                Err(StoreError::Conflict(format!("核查 {check_id} 第 {position} 项已反馈")))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn check_stats(&self, department_id: Option<i64>) -> Result<Vec<CheckStats>> {
+        let rows = sqlx::query_as::<_, CheckStatsRow>(
+            "SELECT d.uscc AS dept, c.scene, COUNT(DISTINCT c.id) AS checks, COUNT(r.position) AS subjects,
+                    SUM(CASE WHEN r.decision IS NOT NULL AND r.decision <> 'clear' THEN 1 ELSE 0 END) AS hits,
+                    SUM(CASE WHEN r.decision IS NOT NULL AND r.decision <> 'clear' AND f.position IS NOT NULL THEN 1 ELSE 0 END) AS answered
+             FROM checks c
+             JOIN check_results r ON r.check_id = c.id
+             LEFT JOIN check_feedback f ON f.check_id = r.check_id AND f.position = r.position
+             LEFT JOIN departments d ON d.id = c.department_id
+             WHERE (? IS NULL OR c.department_id = ?)
+             GROUP BY c.department_id, c.scene ORDER BY d.uscc, c.scene",
+        )
+        .bind(department_id)
+        .bind(department_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(CheckStats::from).collect())
+    }
+
+    async fn pending_feedback(&self, department_id: Option<i64>, limit: i64) -> Result<Vec<PendingFeedback>> {
+        // Check times are stored texts (`stored_time`), so ordering by them is ordering by time.
+        let rows = sqlx::query_as::<_, PendingRow>(
+            "SELECT r.check_id, r.position, r.subject_id, r.decision, c.scene, c.created_at
+             FROM check_results r JOIN checks c ON c.id = r.check_id
+             LEFT JOIN check_feedback f ON f.check_id = r.check_id AND f.position = r.position
+             WHERE r.decision IS NOT NULL AND r.decision <> 'clear' AND f.position IS NULL
+               AND (? IS NULL OR c.department_id = ?)
+             ORDER BY c.created_at, r.check_id, r.position LIMIT ?",
+        )
+        .bind(department_id)
+        .bind(department_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(PendingFeedback::from).collect())
+    }
+}

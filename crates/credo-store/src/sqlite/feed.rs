@@ -1,0 +1,66 @@
+//! The change feed and counts.
+
+use async_trait::async_trait;
+
+use super::SqliteStore;
+use crate::{Change, Counts, Feed, Result, StoreError};
+
+#[derive(sqlx::FromRow)]
+struct ChangeRow {
+    seq: i64,
+    entity: String,
+    entity_id: i64,
+    version: Option<i64>,
+    /// JSON.
+    detail: Option<String>,
+}
+
+impl TryFrom<ChangeRow> for Change {
+    type Error = StoreError;
+
+    fn try_from(r: ChangeRow) -> Result<Change> {
+        Ok(Change {
+            seq: r.seq,
+            entity: r.entity,
+            entity_id: r.entity_id,
+            version: r.version,
+            detail: r
+                .detail
+                .map(|d| serde_json::from_str(&d).map_err(|e| StoreError::Corrupt(format!("change detail: {e}"))))
+                .transpose()?,
+        })
+    }
+}
+
+#[async_trait]
+impl Feed for SqliteStore {
+    async fn changes_after(&self, seq: i64, limit: i64) -> Result<Vec<Change>> {
+        sqlx::query_as::<_, ChangeRow>(
+            "SELECT seq, entity, entity_id, version, detail FROM changes WHERE seq > ? ORDER BY seq LIMIT ?",
+        )
+        .bind(seq)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(Change::try_from)
+        .collect()
+    }
+
+    async fn last_seq(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(seq) FROM changes")
+            .fetch_one(&self.pool)
+            .await?
+            .unwrap_or(0))
+    }
+
+    async fn counts(&self) -> Result<Counts> {
+        let (subjects, records, unresolved, departments): (i64, i64, i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM subjects) AS s, (SELECT COUNT(*) FROM records) AS r,
+                    (SELECT COUNT(*) FROM records WHERE subject_id IS NULL) AS u, (SELECT COUNT(*) FROM departments) AS d",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(Counts { subjects, records, unresolved, departments })
+    }
+}

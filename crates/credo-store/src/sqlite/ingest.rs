@@ -1,0 +1,429 @@
+//! Ingest: one chunk of valid rows in one transaction. Subjects are resolved in `credo_domain::resolution`'s order
+//! against what was stored before the chunk and what its earlier rows did; records are created or versioned (a
+//! duplicate is skipped); everything new goes on the change feed.
+
+use std::collections::HashMap;
+
+use credo_domain::resolution::{Candidate, Keys, Resolution, resolve};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{QueryBuilder, Sqlite, Transaction};
+
+use super::{IN_LIST, SqliteStore, rows_per_insert};
+use crate::{Incoming, IngestedRow, Outcome, Result, json, now_text};
+
+/// Runs `{select} IN (…)` over many text values, in lists of at most [`IN_LIST`].
+async fn select_in<T>(tx: &mut Transaction<'_, Sqlite>, select: &str, values: &[&str]) -> Result<Vec<T>>
+where
+    T: for<'r> sqlx::FromRow<'r, SqliteRow> + Send + Unpin,
+{
+    let mut rows = Vec::new();
+    for chunk in values.chunks(IN_LIST) {
+        let mut q = QueryBuilder::<Sqlite>::new(select);
+        q.push(" IN (");
+        let mut sep = q.separated(",");
+        for v in chunk {
+            sep.push_bind(*v);
+        }
+        q.push(")");
+        rows.extend(q.build_query_as::<T>().persistent(false).fetch_all(&mut **tx).await?);
+    }
+    Ok(rows)
+}
+
+/// Looks up `code → subject_id` for many codes at once.
+async fn lookup_codes(tx: &mut Transaction<'_, Sqlite>, codes: &[&str]) -> Result<HashMap<String, i64>> {
+    let rows: Vec<(String, i64)> =
+        select_in(tx, "SELECT code, subject_id FROM subject_codes WHERE code", codes).await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Looks up `name_norm → [(subject_id, region)]` for many names at once.
+async fn lookup_names(tx: &mut Transaction<'_, Sqlite>, names: &[&str]) -> Result<HashMap<String, Vec<Candidate>>> {
+    let mut out: HashMap<String, Vec<Candidate>> = HashMap::new();
+    let rows: Vec<(i64, String, Option<String>)> =
+        select_in(tx, "SELECT id, name_norm, region FROM subjects WHERE name_norm", names).await?;
+    for (id, name_norm, region) in rows {
+        out.entry(name_norm).or_default().push((id, region));
+    }
+    Ok(out)
+}
+
+/// Who bears each name a chunk looks up, as its rows see it: the subjects stored before the chunk, then what its
+/// earlier rows did (a new subject; a registration row's name and region), so that a row resolves by name as it
+/// would had the rows before it come in an earlier chunk.
+struct Bearers {
+    by_name: HashMap<String, Vec<Candidate>>,
+    /// Each subject listed: its name key and region.
+    placed: HashMap<i64, (String, Option<String>)>,
+}
+
+impl Bearers {
+    fn new(by_name: HashMap<String, Vec<Candidate>>) -> Bearers {
+        let placed = by_name
+            .iter()
+            .flat_map(|(name, c)| c.iter().map(move |(id, region)| (*id, (name.clone(), region.clone()))))
+            .collect();
+        Bearers { by_name, placed }
+    }
+
+    fn of(&self, name: &str) -> &[Candidate] {
+        self.by_name.get(name).map(Vec::as_slice).unwrap_or_default()
+    }
+
+    /// The region of subject `id`, if it is listed.
+    fn region(&self, id: i64) -> Option<Option<String>> {
+        self.placed.get(&id).map(|(_, region)| region.clone())
+    }
+
+    /// Subject `id` now bears `name` (a name key) in `region`.
+    fn place(&mut self, id: i64, name: &str, region: Option<String>) {
+        if let Some((old, _)) = self.placed.remove(&id)
+            && let Some(bearers) = self.by_name.get_mut(&old)
+        {
+            bearers.retain(|(other, _)| *other != id);
+        }
+        self.by_name.entry(name.to_string()).or_default().push((id, region.clone()));
+        self.placed.insert(id, (name.to_string(), region));
+    }
+}
+
+/// A record's head as ingest finds it (by item and natural key), kept up to date through the chunk.
+struct ExistingRecord {
+    id: i64,
+    version: i64,
+    hash: String,
+    /// The batch of the latest version.
+    batch: i64,
+}
+
+/// 登记状态 of a registration row (`存续`, `注销` …), if it is one.
+fn registration_status(r: &Incoming) -> Option<String> {
+    if !r.registration {
+        return None;
+    }
+    r.record.subject.status.clone()
+}
+
+/// A record's head with its latest version's batch.
+#[derive(sqlx::FromRow)]
+struct HeadRow {
+    id: i64,
+    item: String,
+    natural_key: String,
+    latest_version: i64,
+    content_hash: String,
+    batch_id: i64,
+}
+
+impl SqliteStore {
+    /// [`crate::RecordStore::ingest`]: one chunk, one transaction.
+    pub(super) async fn ingest_chunk(
+        &self,
+        batch_id: i64,
+        department_id: i64,
+        rows: &[Incoming],
+    ) -> Result<Vec<IngestedRow>> {
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let now = now_text();
+        // BEGIN IMMEDIATE would be ideal; the first write below takes the lock and the pool's busy timeout waits.
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE batches SET finished_at = NULL WHERE id = ?").bind(batch_id).execute(&mut *tx).await?;
+
+        // 1. Subjects, in the order of `credo_domain::resolution`: by code (primary, then legacy), then, only for
+        // a row without a primary code, by normalised name within the region. A person's ID number is keyed by
+        // its blind index and stored sealed; so are legacy codes and names with an ID number written in them. The
+        // codes and names of the whole chunk are looked up at once, before resolving row by row.
+        let primary: Vec<Option<(String, String)>> =
+            rows.iter().map(|r| self.vault.subject_code(&r.record.subject)).collect::<Result<_>>()?;
+        let legacy: Vec<Vec<std::borrow::Cow<'_, str>>> =
+            rows.iter().map(|r| r.record.subject.legacy.iter().map(|c| self.vault.lookup_key(c)).collect()).collect();
+        let name_keys: Vec<std::borrow::Cow<'_, str>> =
+            rows.iter().map(|r| self.vault.lookup_key(&r.record.subject.name_norm)).collect();
+        let keys: Vec<Keys<'_, std::borrow::Cow<'_, str>>> = rows
+            .iter()
+            .zip(&primary)
+            .zip(&legacy)
+            .zip(&name_keys)
+            .map(|(((r, p), legacy), name)| Keys {
+                primary: p.as_ref().map(|(key, _)| key.as_str()),
+                legacy,
+                name,
+                region: r.record.subject.region.as_deref(),
+            })
+            .collect();
+        let mut all_codes: Vec<&str> = keys.iter().flat_map(Keys::codes).collect();
+        all_codes.sort_unstable();
+        all_codes.dedup();
+        let mut code_map = lookup_codes(&mut tx, &all_codes).await?;
+        let mut names: Vec<&str> = keys.iter().filter_map(Keys::name_lookup).collect();
+        names.sort_unstable();
+        names.dedup();
+        let mut bearers = Bearers::new(lookup_names(&mut tx, &names).await?);
+
+        let mut next_subject: i64 = sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(id) FROM subjects")
+            .fetch_one(&mut *tx)
+            .await?
+            .unwrap_or(0)
+            + 1;
+        // New subjects with the row that introduced them (a registration row, when there is one, wins: its
+        // status and profile go straight into the INSERT) and their region.
+        let mut new_subjects: Vec<(i64, &Incoming, &str, Option<String>)> = Vec::new();
+        let mut new_index: HashMap<i64, usize> = HashMap::new();
+        let mut new_codes: Vec<(String, i64)> = Vec::new();
+        let mut subject_ids: Vec<Option<i64>> = Vec::with_capacity(rows.len());
+        for ((r, p), k) in rows.iter().zip(&primary).zip(&keys) {
+            let found = resolve(k, |code| code_map.get(code).copied(), |name| bearers.of(name));
+            let s = &r.record.subject;
+            let id = match (found, p) {
+                (Resolution::ByCode { subject, .. } | Resolution::ByName { subject, .. }, _) => Some(subject),
+                // Codes and names of new subjects count for the rest of the chunk.
+                (Resolution::NewSubject, Some((key, stored))) => {
+                    let id = next_subject;
+                    next_subject += 1;
+                    new_index.insert(id, new_subjects.len());
+                    new_subjects.push((id, r, stored, s.region.clone()));
+                    bearers.place(id, k.name, s.region.clone());
+                    code_map.insert(key.clone(), id);
+                    new_codes.push((key.clone(), id));
+                    Some(id)
+                }
+                _ => None,
+            };
+            if let Some(id) = id {
+                for c in k.legacy {
+                    if !code_map.contains_key(&**c) {
+                        code_map.insert(c.to_string(), id);
+                        new_codes.push((c.to_string(), id));
+                    }
+                }
+            }
+            // Registration data describes its subject from this row on: its name, and its region if it gives one
+            // (a new subject is inserted so described; a stored one is updated below).
+            if let (true, Some(id)) = (r.registration, id) {
+                let region = match (&s.region, bearers.region(id)) {
+                    (Some(region), _) => Some(region.clone()),
+                    (None, Some(listed)) => listed,
+                    (None, None) => sqlx::query_scalar::<_, Option<String>>("SELECT region FROM subjects WHERE id = ?")
+                        .bind(id)
+                        .fetch_optional(&mut *tx)
+                        .await?
+                        .flatten(),
+                };
+                bearers.place(id, k.name, region.clone());
+                if let Some(&i) = new_index.get(&id) {
+                    (new_subjects[i].1, new_subjects[i].3) = (r, region);
+                }
+            }
+            subject_ids.push(id);
+        }
+        // Registration data updates the subject it describes.
+        let mut changes: Vec<(&str, i64, Option<i64>)> = Vec::new();
+        for (r, sid) in rows.iter().zip(&subject_ids) {
+            let (true, Some(sid)) = (r.registration, sid) else {
+                continue;
+            };
+            if new_index.contains_key(sid) {
+                continue;
+            }
+            let profile = self.vault.stored_json(&r.record.fields, None)?;
+            let s = &r.record.subject;
+            sqlx::query("UPDATE subjects SET name = ?, name_norm = ?, region = COALESCE(?, region), kind = ?, status = ?, profile = ?, updated_at = ? WHERE id = ?")
+                .bind(self.vault.stored_text(&s.name, "subjects.name")?)
+                .bind(self.vault.lookup_key(&s.name_norm).into_owned())
+                .bind(&s.region)
+                .bind(s.kind.as_str())
+                .bind(registration_status(r))
+                .bind(profile)
+                .bind(&now)
+                .bind(sid)
+                .execute(&mut *tx)
+                .await?;
+            changes.push(("subject", *sid, None));
+        }
+        let new_profiles: Vec<Option<String>> = new_subjects
+            .iter()
+            .map(|(_, r, _, _)| r.registration.then(|| self.vault.stored_json(&r.record.fields, None)).transpose())
+            .collect::<Result<_>>()?;
+        let new_names: Vec<(String, String)> = new_subjects
+            .iter()
+            .map(|(_, r, _, _)| {
+                let s = &r.record.subject;
+                Ok((
+                    self.vault.stored_text(&s.name, "subjects.name")?,
+                    self.vault.lookup_key(&s.name_norm).into_owned(),
+                ))
+            })
+            .collect::<Result<_>>()?;
+        let per_insert = rows_per_insert(10);
+        for ((chunk, profiles), names) in
+            new_subjects.chunks(per_insert).zip(new_profiles.chunks(per_insert)).zip(new_names.chunks(per_insert))
+        {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO subjects (id, kind, code, name, name_norm, region, status, profile, created_at, updated_at) ",
+            );
+            q.push_values(
+                chunk.iter().zip(profiles).zip(names),
+                |mut b, (((id, r, stored, region), profile), (name, norm))| {
+                    let s = &r.record.subject;
+                    b.push_bind(*id)
+                        .push_bind(s.kind.as_str())
+                        .push_bind(stored.to_string())
+                        .push_bind(name.as_str())
+                        .push_bind(norm.as_str())
+                        .push_bind(region.as_deref())
+                        .push_bind(registration_status(r))
+                        .push_bind(profile.clone())
+                        .push_bind(now.as_str())
+                        .push_bind(now.as_str());
+                },
+            );
+            q.build().persistent(false).execute(&mut *tx).await?;
+        }
+        for chunk in new_codes.chunks(rows_per_insert(2)) {
+            let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO subject_codes (code, subject_id) ");
+            q.push_values(chunk, |mut b, (code, id)| {
+                b.push_bind(code.as_str()).push_bind(*id);
+            });
+            q.push(" ON CONFLICT (code) DO NOTHING");
+            q.build().persistent(false).execute(&mut *tx).await?;
+        }
+        changes.extend(new_subjects.iter().map(|(id, ..)| ("subject", *id, None)));
+
+        // 3. Records: find existing heads by natural key.
+        let mut existing: HashMap<(String, String), ExistingRecord> = HashMap::new();
+        let natural: Vec<std::borrow::Cow<'_, str>> =
+            rows.iter().map(|r| self.vault.lookup_key(&r.record.natural_key)).collect();
+        let mut keys: Vec<(&str, &str)> =
+            rows.iter().zip(&natural).map(|(r, n)| (r.record.item.as_str(), &**n)).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        for chunk in keys.chunks(IN_LIST / 2) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "SELECT r.id, r.item, r.natural_key, r.latest_version, r.content_hash, v.batch_id FROM records r \
+                 JOIN record_versions v ON v.record_id = r.id AND v.version = r.latest_version WHERE r.department_id = ",
+            );
+            q.push_bind(department_id);
+            q.push(" AND (r.item, r.natural_key) IN (VALUES ");
+            let mut sep = q.separated(",");
+            for (item, key) in chunk {
+                sep.push("(");
+                sep.push_bind_unseparated(item.to_string());
+                sep.push_unseparated(",");
+                sep.push_bind_unseparated(key.to_string());
+                sep.push_unseparated(")");
+            }
+            q.push(")");
+            for r in q.build_query_as::<HeadRow>().persistent(false).fetch_all(&mut *tx).await? {
+                existing.insert(
+                    (r.item, r.natural_key),
+                    ExistingRecord { id: r.id, version: r.latest_version, hash: r.content_hash, batch: r.batch_id },
+                );
+            }
+        }
+        let mut next_record: i64 =
+            sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(id) FROM records").fetch_one(&mut *tx).await?.unwrap_or(0)
+                + 1;
+        let mut out = Vec::with_capacity(rows.len());
+        let mut new_records: Vec<(i64, &Incoming, Option<i64>, String)> = Vec::new();
+        let mut updated: HashMap<i64, (i64, String, Option<i64>, Option<String>)> = HashMap::new();
+        let mut versions: Vec<(i64, i64, &Incoming, String, String)> = Vec::new();
+        for ((r, sid), natural) in rows.iter().zip(&subject_ids).zip(&natural) {
+            // The subject reference derives from the fields, so the fields' JSON is the whole content; the digest
+            // is over the plain fields (sealing is randomised), what is stored is sealed.
+            let plain = json(&r.record.fields);
+            let hash = self.vault.digest(plain.as_bytes());
+            let fields_json = self.vault.stored_json(&r.record.fields, Some(plain))?;
+            let key = (r.record.item.clone(), natural.to_string());
+            let decided = r.record.decided_on.map(|d| d.to_string());
+            let mut existing_batch = None;
+            let (id, version, outcome) = match existing.get_mut(&key) {
+                Some(e) if e.hash == hash => {
+                    existing_batch = Some(e.batch);
+                    (e.id, e.version, Outcome::Duplicate)
+                }
+                Some(e) => {
+                    e.version += 1;
+                    e.hash = hash.clone();
+                    e.batch = batch_id;
+                    updated.insert(e.id, (e.version, hash.clone(), *sid, decided));
+                    (e.id, e.version, Outcome::Versioned)
+                }
+                None => {
+                    let id = next_record;
+                    next_record += 1;
+                    existing.insert(key, ExistingRecord { id, version: 1, hash: hash.clone(), batch: batch_id });
+                    new_records.push((id, r, *sid, hash.clone()));
+                    (id, 1, Outcome::Created)
+                }
+            };
+            if outcome != Outcome::Duplicate {
+                versions.push((id, version, r, hash, fields_json));
+                changes.push(("record", id, Some(version)));
+            }
+            out.push(IngestedRow { row: r.row, record_id: id, version, outcome, subject_id: *sid, existing_batch });
+        }
+        // A record created and then changed within the chunk is inserted with its final head.
+        for chunk in new_records.chunks(rows_per_insert(8)) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO records (id, item, department_id, natural_key, subject_id, latest_version, content_hash, decided_on) ",
+            );
+            q.push_values(chunk, |mut b, (id, r, sid, hash)| {
+                let (version, hash, sid, decided) = match updated.remove(id) {
+                    Some((v, h, s, d)) => (v, h, s, d),
+                    None => (1, hash.clone(), *sid, r.record.decided_on.map(|d| d.to_string())),
+                };
+                b.push_bind(*id)
+                    .push_bind(r.record.item.as_str())
+                    .push_bind(department_id)
+                    .push_bind(self.vault.lookup_key(&r.record.natural_key).into_owned())
+                    .push_bind(sid)
+                    .push_bind(version)
+                    .push_bind(hash)
+                    .push_bind(decided);
+            });
+            q.build().persistent(false).execute(&mut *tx).await?;
+        }
+        for (id, (version, hash, sid, decided)) in updated {
+            sqlx::query("UPDATE records SET latest_version = ?, content_hash = ?, subject_id = COALESCE(?, subject_id), decided_on = ? WHERE id = ?")
+                .bind(version)
+                .bind(hash)
+                .bind(sid)
+                .bind(decided)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let extras: Vec<Option<String>> = versions
+            .iter()
+            .map(|(_, _, r, _, _)| {
+                (!r.extras.is_empty()).then(|| self.vault.seal(&json(&r.extras), "extras")).transpose()
+            })
+            .collect::<Result<_>>()?;
+        for (chunk, extras) in versions.chunks(rows_per_insert(7)).zip(extras.chunks(rows_per_insert(7))) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO record_versions (record_id, version, batch_id, received_at, content_hash, fields, extras) ",
+            );
+            q.push_values(chunk.iter().zip(extras), |mut b, ((id, version, _, hash, fields_json), extras)| {
+                b.push_bind(*id)
+                    .push_bind(*version)
+                    .push_bind(batch_id)
+                    .push_bind(now.as_str())
+                    .push_bind(hash.as_str())
+                    .push_bind(fields_json.as_str())
+                    .push_bind(extras.clone());
+            });
+            q.build().persistent(false).execute(&mut *tx).await?;
+        }
+        for chunk in changes.chunks(rows_per_insert(4)) {
+            let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO changes (entity, entity_id, version, at) ");
+            q.push_values(chunk, |mut b, (entity, id, version)| {
+                b.push_bind(*entity).push_bind(*id).push_bind(*version).push_bind(now.as_str());
+            });
+            q.build().persistent(false).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+}

@@ -1,0 +1,462 @@
+//! Batches, records and their versions, the unresolved queue, publicity expiries and re-keying (ingest itself is in
+//! `ingest`).
+
+use std::collections::HashSet;
+
+use async_trait::async_trait;
+use credo_domain::catalog::Catalog;
+use sqlx::{QueryBuilder, Sqlite};
+use time::{Date, OffsetDateTime};
+
+use super::{IN_LIST, SqliteStore, marks, parse_date, parse_time};
+use crate::{
+    BatchSummary, Incoming, IngestedRow, RecordStat, RecordStore, RecordView, Rekeyed, ReportLine, Result, Vault, json,
+    now_text, stored_time,
+};
+
+/// A record with one of its versions, as [`SqliteStore::record_versions_where`] selects it.
+#[derive(sqlx::FromRow)]
+struct RecordRow {
+    id: i64,
+    item: String,
+    /// The version selected (not necessarily the latest).
+    latest_version: i64,
+    decided_on: Option<String>,
+    subject_id: Option<i64>,
+    dname: String,
+    duscc: String,
+    received_at: String,
+    batch_id: i64,
+    /// Sealed where personal.
+    fields: String,
+    first_received: String,
+}
+
+impl RecordRow {
+    fn open(self, vault: &Vault) -> Result<RecordView> {
+        Ok(RecordView {
+            id: self.id,
+            item: self.item,
+            version: self.latest_version,
+            department_name: self.dname,
+            department_uscc: self.duscc,
+            decided_on: parse_date(self.decided_on),
+            received_at: parse_time(&self.received_at)?,
+            first_received_at: parse_time(&self.first_received)?,
+            batch_id: self.batch_id,
+            fields: vault.open_stored(&self.fields)?,
+            subject_id: self.subject_id,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct BatchRow {
+    id: i64,
+    duscc: String,
+    item: String,
+    rows_total: i64,
+    accepted: i64,
+    rejected: i64,
+    duplicates: i64,
+    unresolved: i64,
+    report: Option<String>,
+    interrupted: i64,
+}
+
+impl From<BatchRow> for BatchSummary {
+    fn from(r: BatchRow) -> BatchSummary {
+        BatchSummary {
+            batch: r.id,
+            department: r.duscc,
+            item: r.item,
+            rows: r.rows_total as usize,
+            accepted: r.accepted as usize,
+            rejected: r.rejected as usize,
+            duplicates: r.duplicates as usize,
+            unresolved: r.unresolved as usize,
+            report: r.report.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default(),
+            interrupted: r.interrupted != 0,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct RecordStatRow {
+    department: String,
+    item: String,
+    decided_on: Option<String>,
+    received_on: String,
+    n: i64,
+}
+
+impl From<RecordStatRow> for RecordStat {
+    fn from(r: RecordStatRow) -> RecordStat {
+        RecordStat {
+            department: r.department,
+            item: r.item,
+            decided_on: parse_date(r.decided_on),
+            received_on: r.received_on,
+            count: r.n,
+        }
+    }
+}
+
+impl SqliteStore {
+    async fn record_views(&self, clause: &str, binds: Vec<i64>) -> Result<Vec<RecordView>> {
+        self.record_versions_where("v.version = r.latest_version", None, clause, binds).await
+    }
+
+    /// Records with the version chosen by `version` (a condition on `v`, with an optional text bind), filtered by
+    /// `clause` (with integer binds).
+    async fn record_versions_where(
+        &self,
+        version: &str,
+        version_bind: Option<String>,
+        clause: &str,
+        binds: Vec<i64>,
+    ) -> Result<Vec<RecordView>> {
+        let sql = format!(
+            "SELECT r.id, r.item, v.version AS latest_version, r.decided_on, r.subject_id, d.name AS dname, d.uscc AS duscc,
+                    v.received_at, v.batch_id, v.fields,
+                    (SELECT MIN(f.received_at) FROM record_versions f WHERE f.record_id = r.id) AS first_received
+             FROM records r
+             JOIN record_versions v ON v.record_id = r.id AND {version}
+             JOIN departments d ON d.id = r.department_id
+             WHERE {clause}"
+        );
+        let mut q = sqlx::query_as::<_, RecordRow>(sqlx::AssertSqlSafe(sql)).persistent(!clause.contains(" IN ("));
+        if let Some(b) = version_bind {
+            q = q.bind(b);
+        }
+        for b in binds {
+            q = q.bind(b);
+        }
+        q.fetch_all(&self.pool).await?.into_iter().map(|r| r.open(&self.vault)).collect()
+    }
+}
+
+#[async_trait]
+impl RecordStore for SqliteStore {
+    async fn open_batch(&self, department_id: i64, item: &str, channel: &str, file_name: Option<&str>) -> Result<i64> {
+        Ok(sqlx::query(
+            "INSERT INTO batches (department_id, item, channel, file_name, received_at, worker) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(department_id)
+        .bind(item)
+        .bind(channel)
+        .bind(file_name)
+        .bind(now_text())
+        .bind(worker::this())
+        .execute(&self.pool)
+        .await?
+        .last_insert_rowid())
+    }
+
+    async fn ingest(&self, batch_id: i64, department_id: i64, rows: &[Incoming]) -> Result<Vec<IngestedRow>> {
+        self.ingest_chunk(batch_id, department_id, rows).await
+    }
+
+    async fn close_batch(&self, s: &BatchSummary) -> Result<()> {
+        sqlx::query(
+            "UPDATE batches SET finished_at = ?, rows_total = ?, accepted = ?, rejected = ?, duplicates = ?, unresolved = ?, report = ? WHERE id = ?",
+        )
+        .bind(now_text())
+        .bind(s.rows as i64)
+        .bind(s.accepted as i64)
+        .bind(s.rejected as i64)
+        .bind(s.duplicates as i64)
+        .bind(s.unresolved as i64)
+        .bind(json(&s.report))
+        .bind(s.batch)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn recover_batches(&self) -> Result<Vec<BatchSummary>> {
+        let open: Vec<(i64, Option<String>)> =
+            sqlx::query_as("SELECT id, worker FROM batches WHERE finished_at IS NULL").fetch_all(&self.pool).await?;
+        let mut out = Vec::new();
+        for (id, owner) in open {
+            if owner.as_deref().is_some_and(worker::alive) {
+                continue;
+            }
+            let accepted: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM record_versions WHERE batch_id = ?")
+                .bind(id)
+                .fetch_one(&self.pool)
+                .await?;
+            let line = ReportLine {
+                row: 1,
+                column: String::new(),
+                code: "batch_interrupted".into(),
+                message: format!(
+                    "批次处理中断(服务进程意外停止):中断前已接收并保存 {accepted} 行,其余行未处理。请重新提交整个文件:\
+                     已接收的行会标明“已在批次 {id} 中接收”,不会重复保存"
+                ),
+                severity: "error".into(),
+            };
+            // Only a batch still open is closed (another process may recover at the same time).
+            let closed = sqlx::query(
+                "UPDATE batches SET finished_at = ?, interrupted = 1, rows_total = ?, accepted = ?, report = ? \
+                 WHERE id = ? AND finished_at IS NULL",
+            )
+            .bind(now_text())
+            .bind(accepted)
+            .bind(accepted)
+            .bind(json(&vec![line]))
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+            if closed.rows_affected() == 1
+                && let Some(b) = self.batch(id).await?
+            {
+                out.push(b);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn batch(&self, id: i64) -> Result<Option<BatchSummary>> {
+        let row = sqlx::query_as::<_, BatchRow>(
+            "SELECT b.*, d.uscc AS duscc FROM batches b JOIN departments d ON d.id = b.department_id WHERE b.id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(BatchSummary::from))
+    }
+
+    async fn recent_batches(&self, department_id: Option<i64>, limit: i64) -> Result<Vec<BatchSummary>> {
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM batches WHERE (? IS NULL OR department_id = ?) AND finished_at IS NOT NULL ORDER BY id DESC LIMIT ?",
+        )
+        .bind(department_id)
+        .bind(department_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.extend(self.batch(id).await?);
+        }
+        Ok(out)
+    }
+
+    async fn assign_subject(&self, record_id: i64, subject_id: i64) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let version: Option<i64> = sqlx::query_scalar(
+            "UPDATE records SET subject_id = ? WHERE id = ? AND subject_id IS NULL RETURNING latest_version",
+        )
+        .bind(subject_id)
+        .bind(record_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(version) = version else { return Ok(false) };
+        sqlx::query("INSERT INTO changes (entity, entity_id, version, at) VALUES ('record', ?, ?, ?)")
+            .bind(record_id)
+            .bind(version)
+            .bind(now_text())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn unresolved(&self, department: Option<i64>, limit: i64, offset: i64) -> Result<Vec<RecordView>> {
+        match department {
+            Some(d) => {
+                let clause = "r.subject_id IS NULL AND r.department_id = ? ORDER BY r.id LIMIT ? OFFSET ?";
+                self.record_views(clause, vec![d, limit, offset]).await
+            }
+            None => self.record_views("r.subject_id IS NULL ORDER BY r.id LIMIT ? OFFSET ?", vec![limit, offset]).await,
+        }
+    }
+
+    async fn subject_records(&self, subject_id: i64) -> Result<Vec<RecordView>> {
+        self.record_views("r.subject_id = ? ORDER BY r.decided_on DESC, r.id DESC", vec![subject_id]).await
+    }
+
+    async fn subject_records_as_of(&self, subject_id: i64, at: OffsetDateTime) -> Result<Vec<RecordView>> {
+        // Receipt times are stored texts (`stored_time`): `at` in the same form compares as an instant.
+        self.record_versions_where(
+            "v.version = (SELECT MAX(x.version) FROM record_versions x WHERE x.record_id = r.id AND x.received_at <= ?)",
+            Some(stored_time(at)),
+            "r.subject_id = ? ORDER BY r.decided_on DESC, r.id DESC",
+            vec![subject_id],
+        )
+        .await
+    }
+
+    async fn records_of_items(&self, items: &[&str], after: i64, limit: i64) -> Result<Vec<RecordView>> {
+        let list: Vec<String> =
+            items.iter().filter(|i| i.chars().all(|c| c.is_ascii_alphanumeric())).map(|i| format!("'{i}'")).collect();
+        let clause =
+            format!("r.item IN ({}) AND r.subject_id IS NOT NULL AND r.id > ? ORDER BY r.id LIMIT ?", list.join(","));
+        self.record_views(&clause, vec![after, limit]).await
+    }
+
+    async fn records_by_ids(&self, ids: &[i64]) -> Result<Vec<RecordView>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(IN_LIST) {
+            out.extend(self.record_views(&format!("r.id IN ({})", marks(chunk.len())), chunk.to_vec()).await?);
+        }
+        Ok(out)
+    }
+
+    async fn latest_records(&self, items: &[&str], limit: i64) -> Result<Vec<RecordView>> {
+        // Per item a reverse walk of the (item, id) index; the versions are read only for the few ids kept.
+        let mut ids: Vec<i64> = Vec::new();
+        for item in items {
+            let found: Vec<i64> = sqlx::query_scalar(
+                "SELECT id FROM records WHERE item = ? AND subject_id IS NOT NULL ORDER BY id DESC LIMIT ?",
+            )
+            .bind(item)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+            ids.extend(found);
+        }
+        ids.sort_unstable_by(|a, b| b.cmp(a));
+        ids.truncate(usize::try_from(limit).unwrap_or(0));
+        let mut out = self.records_by_ids(&ids).await?;
+        out.sort_by_key(|r| std::cmp::Reverse(r.id));
+        Ok(out)
+    }
+
+    async fn department_records(&self, department_id: i64, limit: i64) -> Result<Vec<RecordView>> {
+        let ids: Vec<i64> =
+            sqlx::query_scalar("SELECT id FROM records WHERE department_id = ? ORDER BY id DESC LIMIT ?")
+                .bind(department_id)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+        let mut out = self.records_by_ids(&ids).await?;
+        out.sort_by_key(|r| std::cmp::Reverse(r.id));
+        Ok(out)
+    }
+
+    async fn changed_records(
+        &self,
+        items: &[&str],
+        department_id: Option<i64>,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<RecordView>> {
+        if items.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q = QueryBuilder::<Sqlite>::new("SELECT id FROM records WHERE latest_version > 1 AND id > ");
+        q.push_bind(after);
+        if let Some(d) = department_id {
+            q.push(" AND department_id = ");
+            q.push_bind(d);
+        }
+        q.push(" AND item IN (");
+        let mut sep = q.separated(",");
+        for i in items {
+            sep.push_bind(i.to_string());
+        }
+        q.push(") ORDER BY id LIMIT ");
+        q.push_bind(limit);
+        let ids: Vec<i64> = q.build_query_scalar().persistent(false).fetch_all(&self.pool).await?;
+        let mut out = Vec::new();
+        for chunk in ids.chunks(IN_LIST) {
+            let clause = format!("r.id IN ({}) ORDER BY r.id, v.version", marks(chunk.len()));
+            out.extend(self.record_versions_where("v.version > 0", None, &clause, chunk.to_vec()).await?);
+        }
+        Ok(out)
+    }
+
+    async fn subjects_with_items(&self, subject_ids: &[i64], items: &[&str]) -> Result<HashSet<i64>> {
+        let mut out = HashSet::new();
+        if items.is_empty() {
+            return Ok(out);
+        }
+        for chunk in subject_ids.chunks(IN_LIST - items.len().min(IN_LIST / 2)) {
+            let mut q = QueryBuilder::<Sqlite>::new("SELECT DISTINCT subject_id FROM records WHERE item IN (");
+            let mut sep = q.separated(",");
+            for item in items {
+                sep.push_bind(item.to_string());
+            }
+            q.push(") AND subject_id IN (");
+            let mut sep = q.separated(",");
+            for id in chunk {
+                sep.push_bind(*id);
+            }
+            q.push(")");
+            out.extend(q.build_query_scalar::<i64>().persistent(false).fetch_all(&self.pool).await?);
+        }
+        Ok(out)
+    }
+
+    async fn record_stats(&self) -> Result<Vec<RecordStat>> {
+        Ok(sqlx::query_as::<_, RecordStatRow>(
+            "SELECT d.name AS department, r.item, r.decided_on, substr(v.received_at, 1, 10) AS received_on, COUNT(*) AS n
+             FROM records r
+             JOIN record_versions v ON v.record_id = r.id AND v.version = 1
+             JOIN departments d ON d.id = r.department_id
+             GROUP BY d.name, r.item, r.decided_on, substr(v.received_at, 1, 10)",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(RecordStat::from)
+        .collect())
+    }
+
+    async fn record_expiries(&self, ended: &[(i64, i64, Date)]) -> Result<usize> {
+        let now = now_text();
+        let mut tx = self.pool.begin().await?;
+        let mut new = 0;
+        for (record, version, last) in ended {
+            let done = sqlx::query(
+                "INSERT INTO publicity_expiries (record_id, version, last_day, recorded_at) VALUES (?, ?, ?, ?)
+                 ON CONFLICT (record_id) DO NOTHING",
+            )
+            .bind(record)
+            .bind(version)
+            .bind(last.to_string())
+            .bind(&now)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 1 {
+                sqlx::query("INSERT INTO changes (entity, entity_id, version, at) VALUES ('expiry', ?, ?, ?)")
+                    .bind(record)
+                    .bind(version)
+                    .bind(&now)
+                    .execute(&mut *tx)
+                    .await?;
+                new += 1;
+            }
+        }
+        tx.commit().await?;
+        Ok(new)
+    }
+
+    async fn rekey(&self, catalog: &Catalog) -> Result<Vec<Rekeyed>> {
+        crate::rekey::run(&self.pool, &self.vault, catalog).await
+    }
+}
+
+/// Which process handles a batch, and whether it still runs (on this host: the platform's SQLite store is
+/// local). A pid alone could be reused after a restart, so the process's start time (from `/proc`) is part of it.
+mod worker {
+    fn start_time(pid: u32) -> Option<String> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // Field 22 (starttime), counted after the command name, which is in parentheses and may hold spaces.
+        stat.rsplit_once(')')?.1.split_whitespace().nth(19).map(str::to_string)
+    }
+
+    /// This process: `pid:start-time`.
+    pub fn this() -> String {
+        let pid = std::process::id();
+        format!("{pid}:{}", start_time(pid).unwrap_or_default())
+    }
+
+    /// Whether the process a batch names still runs.
+    pub fn alive(worker: &str) -> bool {
+        let Some((pid, started)) = worker.split_once(':') else { return false };
+        pid.parse().ok().and_then(start_time).is_some_and(|s| s == started)
+    }
+}

@@ -7,18 +7,17 @@
 //! written through the store like any submission so that the change feed, the search index and the checks'
 //! index follow at once.
 //!
-//! | case       | states                                                                            |
-//! |------------|-----------------------------------------------------------------------------------|
-//! | objection  | 办理中 → 已办结 (维持 / 更正 / 撤销)                                               |
-//! | repair     | 待受理 → 办理中 → 待复核 → 已修复; or 不予受理 / 不予修复                          |
-//! | report     | 办理中 → 已办结 (查实 / 部分查实 / 不属实, with any reward)                        |
+//! The rules themselves — kinds and numbers, states and the steps between them, who takes each, the deadlines,
+//! what a decision does to the record, repair eligibility, commitments and breaches — are
+//! [`credo_domain::cases`]'s, stated once there; this module reads the case, asks them, and writes what they say.
 
 use std::collections::{BTreeMap, HashMap};
 
 use base64::Engine as _;
 use credo_domain::calendar::Calendar;
-use credo_domain::catalog::{Item, SubjectKind};
-use credo_domain::publicity::{MARK_FIELD, Mark, Repair, State};
+use credo_domain::cases::{self as rules, Actor, CaseRuleError, Commitment, Kind, RepairFacts};
+use credo_domain::catalog::Item;
+use credo_domain::publicity::{MARK_FIELD, Mark};
 use credo_store::{
     Account, AuditEvent, BatchSummary, Case, CaseFilter, CaseUpdate, Department, Incoming, NewCase, NewCaseFile,
     RecordView,
@@ -37,26 +36,31 @@ pub const MAX_FILE_BYTES: usize = 5 * 1024 * 1024;
 /// Request body limit of the filing routes (evidence files travel base64-encoded).
 pub const MAX_CASE_BODY: usize = 40 * 1024 * 1024;
 
-/// The kinds of case, with their number prefix and Chinese name.
-pub const KINDS: [(&str, &str, &str); 3] =
-    [("objection", "YY", "异议"), ("repair", "XF", "信用修复"), ("report", "JB", "举报")];
-
-fn kind_label(kind: &str) -> &'static str {
-    KINDS.iter().find(|k| k.0 == kind).map(|k| k.2).unwrap_or("案件")
+/// A new case number ([`rules::number`]), with its random part drawn here.
+fn number(kind: Kind, day: Date) -> String {
+    rules::number(kind, day, rand::rng().random())
 }
 
-/// A case number: prefix, date and 8 random hex digits (a tracking code that cannot be guessed from another).
-fn number(kind: &str, day: Date) -> String {
-    let prefix = KINDS.iter().find(|k| k.0 == kind).map(|k| k.1).unwrap_or("AJ");
-    let r: [u8; 4] = rand::rng().random();
-    format!("{prefix}{}{}", day.to_string().replace('-', ""), hex::encode_upper(r))
-}
-
-/// An evidence file as sent.
+/// An evidence file: its name and content. Over the JSON API the content comes base64-encoded as `content_base64`;
+/// pages and the CLI hand over the bytes they read.
 #[derive(Debug, Clone, Deserialize)]
 pub struct FileIn {
     pub name: String,
-    pub content_base64: String,
+    #[serde(rename = "content_base64", deserialize_with = "base64_content")]
+    pub content: Content,
+}
+
+/// A file's content, or the fact that what was sent as its base64 encoding is none (the file's error, reported with
+/// its name like any other problem with it, not the request's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Content {
+    Bytes(Vec<u8>),
+    NotBase64,
+}
+
+fn base64_content<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Content, D::Error> {
+    let text = String::deserialize(d)?;
+    Ok(base64::engine::general_purpose::STANDARD.decode(text.trim()).map_or(Content::NotBase64, Content::Bytes))
 }
 
 /// A contact: name and telephone.
@@ -77,16 +81,16 @@ fn files(input: &[FileIn]) -> Result<Vec<NewCaseFile>, Error> {
             if name.is_empty() {
                 return Err(Error::new(Code::BadFile, "证明材料须有文件名"));
             }
-            let bytes = base64::engine::general_purpose::STANDARD
-                .decode(f.content_base64.trim())
-                .map_err(|_| Error::new(Code::BadFile, format!("文件“{name}”不是有效的 base64 内容")))?;
+            let Content::Bytes(bytes) = &f.content else {
+                return Err(Error::new(Code::BadFile, format!("文件“{name}”不是有效的 base64 内容")));
+            };
             if bytes.is_empty() || bytes.len() > MAX_FILE_BYTES {
                 return Err(Error::new(
                     Code::BadFile,
                     format!("文件“{name}”为空或超过 {} MiB", MAX_FILE_BYTES / 1024 / 1024),
                 ));
             }
-            Ok(NewCaseFile { sm3: credo_gm::sm3_hex(&bytes), name, bytes })
+            Ok(NewCaseFile { sm3: credo_gm::sm3_hex(bytes), name, bytes: bytes.clone() })
         })
         .collect()
 }
@@ -111,8 +115,9 @@ fn contact(c: Option<&Contact>, whose: &str) -> Result<Contact, Error> {
     Ok(Contact { name: text("姓名", &c.name, 50)?, phone })
 }
 
-fn due(app: &App, from: Date, days: u32) -> Date {
-    app.catalog.calendar.add_working_days(from, days).value
+/// The due day of a case of `kind` filed `today` ([`rules::deadline`]).
+fn filing_due(app: &App, kind: Kind, today: Date) -> Date {
+    rules::deadline(kind, &app.catalog.publicity.deadlines, &app.catalog.calendar, today).value
 }
 
 fn account(p: &Principal) -> Option<(&Account, Role)> {
@@ -122,18 +127,22 @@ fn account(p: &Principal) -> Option<(&Account, Role)> {
     }
 }
 
-/// The account acting as `role`, for the department `department` when given.
-fn acting(p: &Principal, role: Role, department: Option<i64>) -> Result<String, Error> {
+/// The account taking a step that is `required`'s, in a case (or about a record) of the department `department`
+/// when there is one ([`rules::may_act`]): its username, or a 403 saying why not.
+fn acting(p: &Principal, required: Actor, department: Option<i64>) -> Result<String, Error> {
     match account(p) {
-        Some((a, r)) if r == role && (department.is_none() || a.department_id == department) => Ok(a.username.clone()),
-        Some((_, r)) if r == role => Err(Error::forbidden("该案件不属于本部门")),
-        _ => Err(Error::forbidden(format!("此操作须由{}办理", role.label()))),
+        Some((a, role)) => {
+            // The case roles' codes are the account roles' (`handler`, `reviewer`).
+            rules::may_act(required, Actor::parse(role.code()), a.department_id, department)?;
+            Ok(a.username.clone())
+        }
+        None => Err(rules::NotYours::Role(required).into()),
     }
 }
 
 async fn audit(app: &App, p: &Principal, action: &str, target: String, result: String) -> Result<(), Error> {
     let (actor, role, department) = p.actor();
-    let purpose = Some(action.split('.').next().map(kind_label).unwrap_or("案件").to_string());
+    let purpose = Some(action.split('.').next().map(rules::kind_label).unwrap_or("案件").to_string());
     let event = AuditEvent {
         actor,
         role,
@@ -229,14 +238,53 @@ async fn new_version(
 }
 
 /// What the public may know of a case (tracking by number): no applicant, no evidence.
+#[derive(Debug, Clone, Serialize)]
+pub struct Tracking {
+    pub number: String,
+    pub kind: String,
+    pub kind_label: &'static str,
+    pub state: String,
+    pub filed_at: String,
+    pub due_on: Option<String>,
+    /// See [`due_note`].
+    pub due_note: Option<String>,
+    pub closed_at: Option<String>,
+    pub overdue: bool,
+    pub outcome: Option<String>,
+    /// The department's reply (the reason given with the outcome).
+    pub reply: Option<String>,
+    pub steps: Vec<TrackedStep>,
+}
+
+/// A step of a case as the public sees it: when, and what (not who, nor the note).
+#[derive(Debug, Clone, Serialize)]
+pub struct TrackedStep {
+    pub at: String,
+    pub step: String,
+}
+
+impl Tracking {
+    pub fn of(c: &Case, today: Date, calendar: &Calendar) -> Tracking {
+        Tracking {
+            number: c.number.clone(),
+            kind: c.kind.clone(),
+            kind_label: rules::kind_label(&c.kind),
+            state: c.state.clone(),
+            filed_at: c.filed_at.clone(),
+            due_on: c.due_on.map(|d| d.to_string()),
+            due_note: due_note(c, calendar),
+            closed_at: c.closed_at.clone(),
+            overdue: overdue(c, today),
+            outcome: c.outcome.clone(),
+            reply: c.outcome_reason.clone(),
+            steps: c.steps.iter().map(|s| TrackedStep { at: s.at.clone(), step: s.step.clone() }).collect(),
+        }
+    }
+}
+
+/// [`Tracking`] as JSON: the public case pages and the filing answers read it so.
 pub fn tracking(c: &Case, today: Date, calendar: &Calendar) -> Value {
-    json!({
-        "number": c.number, "kind": c.kind, "kind_label": kind_label(&c.kind), "state": c.state,
-        "filed_at": c.filed_at, "due_on": c.due_on.map(|d| d.to_string()), "due_note": due_note(c, calendar),
-        "closed_at": c.closed_at,
-        "overdue": overdue(c, today), "outcome": c.outcome, "reply": c.outcome_reason,
-        "steps": c.steps.iter().map(|s| json!({ "at": s.at, "step": s.step })).collect::<Vec<_>>(),
-    })
+    json!(Tracking::of(c, today, calendar))
 }
 
 /// When the due day falls in a year counted without the State Council's table (or with weekends only), says so.
@@ -245,7 +293,7 @@ pub fn due_note(c: &Case, calendar: &Calendar) -> Option<String> {
 }
 
 fn overdue(c: &Case, today: Date) -> bool {
-    c.closed_at.is_none() && c.due_on.is_some_and(|d| d < today)
+    rules::overdue(c.closed_at.is_some(), c.due_on, today)
 }
 
 /// Who is looking at a case. It decides every field they are shown, in [`CaseDetail::of`], for the API, the
@@ -265,6 +313,17 @@ pub enum Viewer {
     Public,
 }
 
+impl Viewer {
+    /// Whose steps this viewer takes in the case rules ([`rules::actions_for`]): the handler's or the reviewer's.
+    pub fn actor(self) -> Option<Actor> {
+        match self {
+            Viewer::Handler => Some(Actor::Handler),
+            Viewer::Reviewer => Some(Actor::Reviewer),
+            Viewer::Applicant | Viewer::Public => None,
+        }
+    }
+}
+
 /// How `p` sees `c`. `None` for case staff to whom `c` does not belong — another department's handler, the reviewer
 /// for a 举报 — for whom the case does not exist (404, as for a number never issued), so that a number seen
 /// elsewhere tells them nothing.
@@ -273,7 +332,8 @@ pub fn viewer(p: &Principal, c: &Case) -> Option<Viewer> {
         Some((a, Role::Handler)) => {
             (a.department_id.is_some() && a.department_id == c.department_id).then_some(Viewer::Handler)
         }
-        Some((_, Role::Reviewer)) => (c.kind != "report").then_some(Viewer::Reviewer),
+        // A kind the reviewer reads nothing of (a 举报) is not the reviewer's.
+        Some((_, Role::Reviewer)) => reviewed_content(&c.kind).is_some().then_some(Viewer::Reviewer),
         Some((a, Role::Subject)) if c.account_id == Some(a.id) => Some(Viewer::Applicant),
         _ => Some(Viewer::Public),
     }
@@ -330,9 +390,11 @@ pub struct StepView {
     pub note: Option<String>,
 }
 
-/// The content fields the reviewer sees, per kind (a 举报 is never the reviewer's).
-const REVIEWED_CONTENT: [(&str, &[&str]); 2] =
-    [("objection", &["reason", "record_version"]), ("repair", &["reason", "commitment", "record_version"])];
+/// The content fields the reviewer sees of a case of stored kind `kind` ([`Kind::reviewed_content`]); `None`: the
+/// case is never the reviewer's.
+fn reviewed_content(kind: &str) -> Option<&'static [&'static str]> {
+    Kind::parse(kind).and_then(Kind::reviewed_content)
+}
 
 /// Stands for the applicant in what the reviewer reads.
 const APPLICANT: &str = "(申请人)";
@@ -344,7 +406,7 @@ impl CaseDetail {
         let content = match viewer {
             Viewer::Handler | Viewer::Applicant => c.content.clone(),
             Viewer::Reviewer => {
-                let keep = REVIEWED_CONTENT.iter().find(|(k, _)| *k == c.kind).map(|(_, f)| *f).unwrap_or(&[]);
+                let keep = reviewed_content(&c.kind).unwrap_or_default();
                 let kept = keep.iter().filter_map(|k| Some((k.to_string(), mask.value(c.content.get(*k)?))));
                 Value::Object(kept.collect())
             }
@@ -382,7 +444,7 @@ impl CaseDetail {
             viewer,
             number: c.number.clone(),
             kind: c.kind.clone(),
-            kind_label: kind_label(&c.kind),
+            kind_label: rules::kind_label(&c.kind),
             state: c.state.clone(),
             filed_at: c.filed_at.clone(),
             due_on: c.due_on.map(|d| d.to_string()),
@@ -483,12 +545,18 @@ fn mask_digit_runs(s: &str) -> String {
     out
 }
 
-/// A conflict when `record` already has an open case of `kind`.
-async fn refuse_if_open(app: &App, record: i64, kind: &str, code: Code, what: &str) -> Result<(), Error> {
-    let filter =
-        CaseFilter { record_id: Some(record), kind: Some(kind.into()), open_only: true, ..CaseFilter::default() };
+/// A conflict when `record` already has an open case of `kind` and the kind allows one at a time
+/// ([`Kind::one_open_per_record`]).
+async fn refuse_if_open(app: &App, record: i64, kind: Kind) -> Result<(), Error> {
+    let Some((code, what)) = kind.one_open_per_record() else { return Ok(()) };
+    let filter = CaseFilter {
+        record_id: Some(record),
+        kind: Some(kind.as_str().into()),
+        open_only: true,
+        ..CaseFilter::default()
+    };
     match app.store.cases(&filter, 1).await?.first() {
-        Some(c) => Err(Error::new(code, format!("{what}(案件 {}),请等待办理结果", c.number))),
+        Some(c) => Err(Error::new(Code::of_rule(code), format!("{what}(案件 {}),请等待办理结果", c.number))),
         None => Ok(()),
     }
 }
@@ -544,16 +612,27 @@ async fn staff_detail(app: &App, p: &Principal, c: &Case, viewer: Viewer) -> Res
     Ok(v)
 }
 
+/// A case as [`show`] answers: the whole case, or its status only.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum Shown {
+    Detail(Box<CaseDetail>),
+    Tracking(Box<Tracking>),
+}
+
 /// A case by number as `p` may see it: the whole case for its handlers (the applicant for its department's
 /// handler only), its own case for the applicant, the status for anyone else with the number; 404 for case staff
 /// it does not belong to.
-pub async fn show(app: &App, p: &Principal, number: &str) -> Result<Value, Error> {
+pub async fn show(app: &App, p: &Principal, number: &str) -> Result<Shown, Error> {
     let (c, viewer) = case_as(app, p, number).await?;
-    match viewer {
-        Viewer::Handler | Viewer::Reviewer => Ok(json!(staff_detail(app, p, &c, viewer).await?)),
-        Viewer::Applicant => Ok(json!(CaseDetail::of(&c, app.clock.today(), &app.catalog.calendar, viewer))),
-        Viewer::Public => Ok(tracking(&c, app.clock.today(), &app.catalog.calendar)),
-    }
+    let detail = match viewer {
+        Viewer::Handler | Viewer::Reviewer => staff_detail(app, p, &c, viewer).await?,
+        Viewer::Applicant => CaseDetail::of(&c, app.clock.today(), &app.catalog.calendar, viewer),
+        Viewer::Public => {
+            return Ok(Shown::Tracking(Box::new(Tracking::of(&c, app.clock.today(), &app.catalog.calendar))));
+        }
+    };
+    Ok(Shown::Detail(Box::new(detail)))
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -565,9 +644,18 @@ pub struct ListQuery {
     pub all: bool,
 }
 
+/// A list of cases for the staff who handle them.
+#[derive(Debug, Serialize)]
+pub struct CaseList {
+    pub count: usize,
+    /// How many of them are overdue.
+    pub overdue: usize,
+    pub cases: Vec<CaseDetail>,
+}
+
 /// The handler's inbox (own department) or the reviewer's (every objection and repair, without the applicants):
 /// open cases unless `all`, overdue ones first when asked.
-pub async fn list(app: &App, p: &Principal, q: &ListQuery) -> Result<Value, Error> {
+pub async fn list(app: &App, p: &Principal, q: &ListQuery) -> Result<CaseList, Error> {
     let (a, role) = account(p).ok_or_else(|| Error::forbidden("须以案件办理员或信用审核员账号办理"))?;
     let filter = CaseFilter {
         kind: q.kind.clone(),
@@ -586,21 +674,36 @@ pub async fn list(app: &App, p: &Principal, q: &ListQuery) -> Result<Value, Erro
         .filter(|c| !q.overdue || c.overdue)
         .collect();
     let late = list.iter().filter(|c| c.overdue).count();
-    Ok(json!({ "count": list.len(), "overdue": late, "cases": list }))
+    Ok(CaseList { count: list.len(), overdue: late, cases: list })
+}
+
+/// A subject account's own cases, as [`own_cases`] answers.
+#[derive(Debug, Serialize)]
+pub struct OwnCases {
+    pub count: usize,
+    pub cases: Vec<CaseDetail>,
 }
 
 /// The cases a subject account filed.
-pub async fn own_cases(app: &App, p: &Principal) -> Result<Value, Error> {
+pub async fn own_cases(app: &App, p: &Principal) -> Result<OwnCases, Error> {
     let (a, _) = account(p).ok_or_else(|| Error::forbidden("须以信用主体账号查看"))?;
     let cases = app.store.cases(&CaseFilter { account_id: Some(a.id), ..CaseFilter::default() }, 1000).await?;
     let today = app.clock.today();
     let list: Vec<CaseDetail> =
         cases.iter().map(|c| CaseDetail::of(c, today, &app.catalog.calendar, Viewer::Applicant)).collect();
-    Ok(json!({ "count": list.len(), "cases": list }))
+    Ok(OwnCases { count: list.len(), cases: list })
+}
+
+/// A record as the public sees it, with why it cannot be repaired today, if it cannot.
+#[derive(Debug, Serialize)]
+pub struct ShownRecord {
+    pub record: public::PublicRecord,
+    /// The reason a repair would be refused today (`None`: it can be repaired).
+    pub repair_refused: Option<String>,
 }
 
 /// A record as the public sees it, with its publicity and whether (and from when) it can be repaired.
-pub async fn record_view(app: &App, id: i64) -> Result<Value, Error> {
+pub async fn record_view(app: &App, id: i64) -> Result<ShownRecord, Error> {
     let r = record(app, id).await?;
     let today = app.clock.today();
     let disputed = app.store.disputed(&[id]).await?.contains(&id);
@@ -608,25 +711,15 @@ pub async fn record_view(app: &App, id: i64) -> Result<Value, Error> {
         .filter(|p| p.publicity.state.public())
         .ok_or_else(|| Error::not_found(format!("编号为 {id} 的信用记录不在公示中")))?;
     let repair = repairable(app, &r, today).err();
-    Ok(json!({ "record": shown, "repair_refused": repair.map(|e| e.detail) }))
+    Ok(ShownRecord { record: shown, repair_refused: repair.map(|e| e.detail) })
 }
 
-/// Why `r` cannot be repaired on `today` (a 422 `not_repairable` with the reason), or `Ok` when it can.
+/// Why `r` cannot be repaired on `today` (a 422 `not_repairable` with the reason), or `Ok` when it can
+/// ([`rules::repair_eligibility`], on its window and its state as the public sees it without an open objection).
 pub fn repairable(app: &App, r: &RecordView, today: Date) -> Result<(), Error> {
-    let p = public::publicity(&app.catalog, r, false, today);
-    let from = public::window(&app.catalog, r).repairable_from;
-    let refuse = |m: String| Err(Error::new(Code::NotRepairable, m));
-    if p.class.is_none() {
-        return refuse("该信息不是失信信息,无需信用修复".into());
-    }
-    if !matches!(p.state, State::公示中 | State::异议处理中 | State::不予公示) {
-        return refuse(format!("该信息当前状态为“{:?}”,无需信用修复", p.state));
-    }
-    match (p.repair, from) {
-        (Repair::None, _) => refuse(format!("该信息不适用信用修复:{}", p.repair_note.unwrap_or_default())),
-        (_, Some(from)) if from > today => refuse(format!("最短公示期未满,自{from}起方可申请信用修复")),
-        _ => Ok(()),
-    }
+    let state = public::publicity(&app.catalog, r, false, today).state;
+    let window = public::window(&app.catalog, r);
+    Ok(rules::repair_eligibility(&RepairFacts::of(&window, state), today)?)
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -674,19 +767,15 @@ pub fn admit_filing(
 
 /// 提出异议: filed as 待受理; once the supplying department accepts it (受理) the record shows 异议处理中 and the
 /// department decides within the deadline. Nothing is marked in public on a filing alone, so that nobody can put
-/// a mark on any record by filing.
+/// a mark on any record by filing. Answers [`Tracking`] as JSON (the objection page reads its number so).
+#[tracing::instrument(level = "info", skip_all, fields(record = o.record))]
 pub async fn file_objection(app: &App, p: &Principal, o: &ObjectionIn) -> Result<Value, Error> {
     let r = record(app, o.record).await?;
     let today = app.clock.today();
     let view = public::publicity(&app.catalog, &r, false, today);
     let own_subject = account(p).filter(|(a, role)| *role == Role::Subject && a.subject_id == r.subject_id);
-    if !view.state.public() && own_subject.is_none() {
-        return Err(Error::not_found(format!("编号为 {} 的信用记录不在公示中", o.record)));
-    }
-    if matches!(view.state, State::已撤销 | State::已修复) {
-        return Err(Error::new(Code::RecordClosed, format!("该信息{:?},无需再提出异议", view.state)));
-    }
-    refuse_if_open(app, r.id, "objection", Code::ObjectionOpen, "该信息已有异议正在处理").await?;
+    rules::may_object(o.record, view.state, own_subject.is_some())?;
+    refuse_if_open(app, r.id, Kind::Objection).await?;
     let reason = text("异议理由", &o.reason, 2000)?;
     let applicant = match own_subject {
         Some((a, _)) => json!({ "account": a.username, "name": a.name, "as": "信用主体" }),
@@ -696,16 +785,16 @@ pub async fn file_objection(app: &App, p: &Principal, o: &ObjectionIn) -> Result
     let c = app
         .store
         .add_case(NewCase {
-            number: number("objection", today),
-            kind: "objection".into(),
+            number: number(Kind::Objection, today),
+            kind: Kind::Objection.as_str().into(),
             record_id: Some(r.id),
             subject_id: r.subject_id,
             department_id: department.map(|d| d.id),
             account_id: own_subject.map(|(a, _)| a.id),
             applicant: Some(applicant.to_string()),
             content: json!({ "reason": reason, "record_version": r.version }),
-            state: "待受理".into(),
-            due_on: Some(due(app, today, app.catalog.publicity.deadlines.objection_accept)),
+            state: Kind::Objection.filed_as().as_str().into(),
+            due_on: Some(filing_due(app, Kind::Objection, today)),
             actor: p.actor().0,
             files: files(&o.files)?,
         })
@@ -722,83 +811,52 @@ pub struct RepairIn {
     pub files: Vec<FileIn>,
 }
 
-/// The 信用承诺书 a repair application carries.
+/// The 信用承诺书 a repair application by `name` about `r` carries ([`rules::commitment_text`]).
 fn commitment_text(app: &App, r: &RecordView, name: &str, day: Date) -> String {
-    let item = app.catalog.item(&r.item).map(|i| i.name.as_str()).unwrap_or(&r.item);
-    let doc = app
-        .catalog
-        .item(&r.item)
-        .and_then(|i| i.natural_key.first())
-        .and_then(|k| r.fields.get(k))
-        .map(|d| format!("(文号 {d})"))
-        .unwrap_or_default();
-    format!(
-        "信用承诺书\n本人(本单位){name}就{item}信息{doc}申请信用修复,郑重承诺:\n\
-         一、已履行行政决定规定的法定义务,已纠正失信行为、消除不良影响;\n\
-         二、所提交的申请材料真实、合法、有效;\n\
-         三、今后严格遵守法律法规,诚实守信;\n\
-         如违背上述承诺,愿承担相应法律责任,并同意将本承诺及履约情况记入信用记录、依法公开。\n\
-         承诺日期:{}年{}月{}日",
-        day.year(),
-        u8::from(day.month()),
-        day.day()
-    )
+    let item = app.catalog.item(&r.item);
+    let item_name = item.map(|i| i.name.as_str()).unwrap_or(&r.item);
+    rules::commitment_text(item_name, item.and_then(|i| rules::document_number(i, &r.fields)), name, day)
 }
 
-/// The commitment fields for `r`'s subject (copied from `r`'s subject fields), or `None` if the record does not
-/// carry what a commitment record needs.
-fn commitment_fields(
+/// The fields of the 信用修复型 commitment a repair application (case `number`) about `r` records with
+/// `department`: `r`'s subject's ([`rules::commitment_subject_of_record`]), or `None` if `r` does not carry what a
+/// commitment record needs.
+fn repair_commitment(
     app: &App,
     r: &RecordView,
     department: &Department,
-    kind: &str,
-    matter: &str,
-    content: &str,
-    number: &str,
-) -> Option<BTreeMap<String, String>> {
-    let item = app.catalog.item(&r.item)?;
-    let s = &item.subject;
-    let get = |f: &Option<String>| f.as_ref().and_then(|f| r.fields.get(f)).cloned();
-    let kind_label = get(&s.kind).or_else(|| s.default_kind.clone())?;
-    let mut f = BTreeMap::new();
-    f.insert("CN_MC".into(), r.fields.get(&s.name)?.clone());
-    f.insert("CN_ZTLB".into(), kind_label);
-    for (to, from) in [("CN_SHXYM", &s.uscc), ("CN_ZJLX", &s.id_type), ("CN_ZJHM", &s.id_number)] {
-        if let Some(v) = get(from).filter(|v| !v.is_empty()) {
-            f.insert(to.into(), v);
-        }
-    }
-    Some(commitment(f, department, kind, matter, content, number, app.clock.today()))
-}
-
-fn commitment(
-    mut f: BTreeMap<String, String>,
-    department: &Department,
-    kind: &str,
-    matter: &str,
-    content: &str,
+    pledge: &str,
     number: &str,
     day: Date,
-) -> BTreeMap<String, String> {
-    for (k, v) in [
-        ("CN_CNLX", kind),
-        ("CN_CNSX", matter),
-        ("CN_CNNR", content),
-        ("CN_CNBH", number),
-        ("CN_SLDW", &department.name),
-        ("CN_SLDWDM", &department.uscc),
-        ("CN_LYZT", "履约中"),
-        ("CN_SJLY", &department.name),
-        ("CN_SJLYDM", &department.uscc),
-    ] {
-        f.insert(k.into(), v.to_string());
-    }
-    f.insert("CN_CNRQ".into(), day.to_string());
-    f
+) -> Option<BTreeMap<String, String>> {
+    let subject = rules::commitment_subject_of_record(app.catalog.item(&r.item)?, &r.fields)?;
+    let matter = rules::repair_commitment_matter(number);
+    let made = Commitment {
+        department_name: &department.name,
+        department_uscc: &department.uscc,
+        kind: rules::REPAIR_COMMITMENT,
+        matter: &matter,
+        content: pledge,
+        number,
+        day,
+    };
+    Some(rules::commitment(subject, &made))
+}
+
+/// What filing a repair answers: the case as its applicant sees it, and the commitment record it made (`None`: the
+/// record did not carry what one needs, or it could not be stored).
+#[derive(Debug, Serialize)]
+pub struct RepairFiled {
+    #[serde(flatten)]
+    pub case: CaseDetail,
+    pub commitment_record: Option<i64>,
 }
 
 /// 申请信用修复: a subject account, for its own record, after the minimum period (or once the obligations are
 /// met, for 轻微). The 信用承诺书 is generated and recorded as a 信用修复型 commitment of the deciding department.
+///
+/// Answers [`RepairFiled`] as JSON (the subject's page reads its number so).
+#[tracing::instrument(level = "info", skip_all, fields(record = o.record))]
 pub async fn file_repair(app: &App, p: &Principal, o: &RepairIn) -> Result<Value, Error> {
     let (a, role) = account(p).ok_or_else(|| Error::forbidden("请以信用主体账号申请信用修复"))?;
     let r = record(app, o.record).await?;
@@ -807,43 +865,43 @@ pub async fn file_repair(app: &App, p: &Principal, o: &RepairIn) -> Result<Value
     }
     let today = app.clock.today();
     repairable(app, &r, today)?;
-    refuse_if_open(app, r.id, "repair", Code::RepairOpen, "该信息已有信用修复申请正在办理").await?;
+    refuse_if_open(app, r.id, Kind::Repair).await?;
     let reason = text("修复理由(履行义务、纠正失信行为的情况)", &o.reason, 4000)?;
     let department = app
         .store
         .department_by_uscc(&r.department_uscc)
         .await?
         .ok_or_else(|| Error::internal("record without department"))?;
-    let number = number("repair", today);
+    let number = number(Kind::Repair, today);
     let pledge = commitment_text(app, &r, &a.name, today);
     let c = app
         .store
         .add_case(NewCase {
             number: number.clone(),
-            kind: "repair".into(),
+            kind: Kind::Repair.as_str().into(),
             record_id: Some(r.id),
             subject_id: r.subject_id,
             department_id: Some(department.id),
             account_id: Some(a.id),
             applicant: Some(json!({ "account": a.username, "name": a.name }).to_string()),
             content: json!({ "reason": reason, "commitment": pledge, "record_version": r.version }),
-            state: "待受理".into(),
-            due_on: Some(due(app, today, app.catalog.publicity.deadlines.repair_accept)),
+            state: Kind::Repair.filed_as().as_str().into(),
+            due_on: Some(filing_due(app, Kind::Repair, today)),
             actor: a.username.clone(),
             files: files(&o.files)?,
         })
         .await?;
-    let matter = format!("申请信用修复(案件 {number})");
-    let commitment = commitment_fields(app, &r, &department, "信用修复型", &matter, &pledge, &number);
+    let commitment = repair_commitment(app, &r, &department, &pledge, &number, app.clock.today());
     let recorded = match commitment {
-        Some(fields) => store(app, &department, item_of(app, "xycn")?, &fields, &number).await.map(|x| x.0).ok(),
+        Some(fields) => {
+            store(app, &department, item_of(app, rules::COMMITMENT_ITEM)?, &fields, &number).await.map(|x| x.0).ok()
+        }
         None => None,
     };
     audit(app, p, "repair.file", format!("record:{} case:{number}", r.id), format!("commitment_record={recorded:?}"))
         .await?;
-    let mut v = json!(CaseDetail::of(&c, today, &app.catalog.calendar, Viewer::Applicant));
-    v["commitment_record"] = json!(recorded);
-    Ok(v)
+    let case = CaseDetail::of(&c, today, &app.catalog.calendar, Viewer::Applicant);
+    Ok(json!(RepairFiled { case, commitment_record: recorded }))
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -861,7 +919,9 @@ pub struct ReportIn {
     pub challenge: Option<ChallengeAnswer>,
 }
 
-/// 举报: anyone, with a contact; the tracking number is the reporter's only handle.
+/// 举报: anyone, with a contact; the tracking number is the reporter's only handle. Answers [`Tracking`] as JSON
+/// (the report page reads its number so).
+#[tracing::instrument(level = "info", skip_all)]
 pub async fn file_report(app: &App, p: &Principal, o: &ReportIn) -> Result<Value, Error> {
     let department = app.store.department_by_uscc(o.department.trim()).await?.ok_or_else(|| {
         Error::new(Code::UnknownDepartment, format!("没有统一社会信用代码为“{}”的部门", o.department))
@@ -876,16 +936,16 @@ pub async fn file_report(app: &App, p: &Principal, o: &ReportIn) -> Result<Value
     let c = app
         .store
         .add_case(NewCase {
-            number: number("report", today),
-            kind: "report".into(),
+            number: number(Kind::Report, today),
+            kind: Kind::Report.as_str().into(),
             record_id: None,
             subject_id: subject,
             department_id: Some(department.id),
             account_id: account(p).map(|(a, _)| a.id),
             applicant: Some(json!({ "reporter": reporter }).to_string()),
             content: json!({ "subject_name": subject_name, "subject_code": o.subject_code, "content": text("举报内容", &o.content, 4000)? }),
-            state: "办理中".into(),
-            due_on: Some(due(app, today, app.catalog.publicity.deadlines.report)),
+            state: Kind::Report.filed_as().as_str().into(),
+            due_on: Some(filing_due(app, Kind::Report, today)),
             actor: p.actor().0,
             files: files(&o.files)?,
         })
@@ -900,31 +960,20 @@ pub struct ExtendIn {
     pub reason: String,
 }
 
-/// 延期: an objection's deadline, once, to at most `objection_max` working days from filing.
-pub async fn extend(app: &App, p: &Principal, number: &str, o: &ExtendIn) -> Result<Value, Error> {
+/// 延期: an objection's deadline, once, to at most `objection_max` working days in all ([`rules::may_extend`]).
+#[tracing::instrument(level = "info", skip_all, fields(case = number))]
+pub async fn extend(app: &App, p: &Principal, number: &str, o: &ExtendIn) -> Result<CaseDetail, Error> {
     let (c, viewer) = staff_case(app, p, number).await?;
-    let actor = acting(p, Role::Handler, c.department_id)?;
+    let actor = acting(p, rules::EXTENDED_BY, c.department_id)?;
     let d = &app.catalog.publicity.deadlines;
-    if c.kind != "objection" || c.closed_at.is_some() || c.state != "办理中" {
-        return Err(Error::new(Code::NotExtendable, "只有已受理、办理中的异议案件可以延期"));
-    }
-    if c.extended_days > 0 {
-        return Err(Error::new(Code::AlreadyExtended, "异议案件只能延期一次"));
-    }
-    // Compared without adding, so that no number of days overflows.
-    if o.days == 0 || o.days > d.objection_max.saturating_sub(d.objection) {
-        return Err(Error::new(
-            Code::BadExtension,
-            format!(
-                "延期天数须为 1 至 {} 个工作日(合计不超过 {} 个工作日)",
-                d.objection_max - d.objection,
-                d.objection_max
-            ),
-        ));
+    match (Kind::parse(&c.kind), rules::State::parse(&c.state)) {
+        (Some(kind), Some(state)) => {
+            rules::may_extend(kind, state, c.closed_at.is_some(), c.extended_days, o.days, d)?;
+        }
+        _ => return Err(rules::NotExtendable::NotAnOpenObjection.into()),
     }
     let reason = text("延期理由", &o.reason, 1000)?;
-    // Working days compose: the first deadline plus `days` is the filing day plus `objection + days`.
-    let new_due = due(app, c.due_on.unwrap_or(app.clock.today()), o.days);
+    let new_due = rules::extended_due(&app.catalog.calendar, c.due_on, app.clock.today(), o.days).value;
     let c = app
         .store
         .update_case(
@@ -938,13 +987,13 @@ pub async fn extend(app: &App, p: &Principal, number: &str, o: &ExtendIn) -> Res
                 outcome_reason: None,
                 closed: false,
                 actor,
-                step: format!("延期 {} 个工作日,至 {new_due}", o.days),
+                step: rules::extension_step(o.days, new_due),
                 note: Some(reason),
             },
         )
         .await?;
     audit(app, p, "objection.extend", format!("case:{number}"), format!("due_on={new_due}")).await?;
-    Ok(json!(CaseDetail::of(&c, app.clock.today(), &app.catalog.calendar, viewer)))
+    Ok(CaseDetail::of(&c, app.clock.today(), &app.catalog.calendar, viewer))
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -958,77 +1007,62 @@ pub struct DecideIn {
     pub reward: Option<String>,
 }
 
+/// The refusal of a step in a closed case: `case_closed`, naming the case.
+fn case_closed(number: &str) -> Error {
+    Error::new(Code::CaseClosed, format!("案件 {number} 已办结"))
+}
+
+/// The step `outcome` in `c` ([`rules::decide`] on the table [`rules::TRANSITIONS`]), or why not: [`case_closed`],
+/// or `bad_outcome` naming the outcomes allowed.
+fn step_of(c: &Case, outcome: &str) -> Result<&'static rules::Transition, Error> {
+    let (Some(kind), Some(state)) = (Kind::parse(&c.kind), rules::State::parse(&c.state)) else {
+        return Err(Error::internal(format!("case {} has kind {:?} and state {:?}", c.number, c.kind, c.state)));
+    };
+    rules::decide(kind, state, outcome).map_err(|e| match e {
+        CaseRuleError::Closed { .. } => case_closed(&c.number),
+        CaseRuleError::NotAllowed { .. } => Error::new(Code::of_rule(e.code()), e.to_string()),
+    })
+}
+
 /// The next step of a case: the handler's decision (or the reviewer's, for a repair waiting for review).
-pub async fn decide(app: &App, p: &Principal, number: &str, o: &DecideIn) -> Result<Value, Error> {
+#[tracing::instrument(level = "info", skip_all, fields(case = number, outcome = %o.outcome))]
+pub async fn decide(app: &App, p: &Principal, number: &str, o: &DecideIn) -> Result<CaseDetail, Error> {
     let (c, viewer) = staff_case(app, p, number).await?;
+    // Refused before the reason is read, as a closed case's answer.
     if c.closed_at.is_some() {
-        return Err(Error::new(Code::CaseClosed, format!("案件 {number} 已办结")));
+        return Err(case_closed(number));
     }
     let reason = text("理由", &o.reason, 2000)?;
     let today = app.clock.today();
-    let d = &app.catalog.publicity.deadlines;
-    let bad = |allowed: &str| Error::new(Code::BadOutcome, format!("案件当前“{}”,办理结果应为:{allowed}", c.state));
-    // (next state, closes, deadline, role acting, what it does to the record)
-    let (state, closes, days, role, effect): (&str, bool, Option<u32>, Role, Effect) =
-        match (c.kind.as_str(), c.state.as_str(), o.outcome.as_str()) {
-            ("objection", "待受理", "受理") => ("办理中", false, Some(d.objection), Role::Handler, Effect::None),
-            ("objection", "待受理", "不予受理") => ("不予受理", true, None, Role::Handler, Effect::None),
-            ("objection", "待受理", _) => return Err(bad("受理 或 不予受理")),
-            ("objection", "办理中", "维持") => ("已办结", true, None, Role::Handler, Effect::None),
-            ("objection", "办理中", "更正") => ("已办结", true, None, Role::Handler, Effect::Correct),
-            ("objection", "办理中", "撤销") => ("已办结", true, None, Role::Handler, Effect::Mark("revoked")),
-            ("objection", _, _) => return Err(bad("维持、更正 或 撤销")),
-            ("repair", "待受理", "受理") => ("办理中", false, Some(d.repair_decide), Role::Handler, Effect::None),
-            ("repair", "待受理", "不予受理") => ("不予受理", true, None, Role::Handler, Effect::None),
-            ("repair", "待受理", _) => return Err(bad("受理 或 不予受理")),
-            ("repair", "办理中", "同意修复") => {
-                ("待复核", false, Some(d.repair_review), Role::Handler, Effect::None)
-            }
-            ("repair", "办理中", "不予修复") => ("不予修复", true, None, Role::Handler, Effect::None),
-            ("repair", "办理中", _) => return Err(bad("同意修复 或 不予修复")),
-            ("repair", "待复核", "通过") => ("已修复", true, None, Role::Reviewer, Effect::Mark("repaired")),
-            ("repair", "待复核", "退回") => ("办理中", false, Some(d.repair_decide), Role::Reviewer, Effect::None),
-            ("repair", "待复核", _) => return Err(bad("通过 或 退回")),
-            ("report", "办理中", "查实" | "部分查实" | "不属实") => {
-                ("已办结", true, None, Role::Handler, Effect::None)
-            }
-            ("report", _, _) => return Err(bad("查实、部分查实 或 不属实")),
-            _ => return Err(bad("(无)")),
-        };
-    let actor = acting(p, role, if role == Role::Handler { c.department_id } else { None })?;
+    let t = step_of(&c, &o.outcome)?;
+    let actor = acting(p, t.actor, c.department_id)?;
     let mut result = o.outcome.clone();
-    if let (Some(id), true) = (c.record_id, !matches!(effect, Effect::None)) {
+    if let (Some(id), true) = (c.record_id, t.effect.writes_version()) {
         let r = record(app, id).await?;
-        let version = match effect {
-            Effect::Correct => {
-                if o.fields.is_empty() {
-                    return Err(Error::new(Code::FieldsRequired, "更正须给出更正后的字段(fields)"));
-                }
-                if let Some(k) = o.fields.keys().find(|k| k.starts_with('@')) {
-                    return Err(Error::new(Code::BadField, format!("字段 {k} 不能更正")));
-                }
+        let version = match (t.effect, t.effect.mark()) {
+            (rules::Effect::Correct, _) => {
+                rules::correction(&o.fields)?;
                 new_version(app, &r, |f| f.extend(o.fields.clone()), number).await?
             }
-            Effect::Mark(kind) => {
+            (_, Some(kind)) => {
                 let mark = Mark { kind: kind.into(), on: today, case: number.to_string() };
                 new_version(app, &r, |f| drop(f.insert(MARK_FIELD.into(), mark.to_field())), number).await?
             }
-            Effect::None => r.version,
+            (_, None) => r.version,
         };
         result = format!("{} version={version}", o.outcome);
     }
-    let mut note = reason.clone();
-    if let Some(reward) = o.reward.as_deref().filter(|r| !r.trim().is_empty()) {
-        note = format!("{note};奖励:{}", reward.trim());
-    }
+    let note = rules::decision_note(&reason, o.reward.as_deref());
+    let closes = t.closes();
+    let d = &app.catalog.publicity.deadlines;
     let c = app
         .store
         .update_case(
             number,
             CaseUpdate {
                 from: c.state.clone(),
-                state: state.into(),
-                due_on: days.map(|n| due(app, today, n)).or(c.due_on),
+                state: t.to.as_str().into(),
+                due_on: t.due_on(d, &app.catalog.calendar, today, c.due_on),
                 extended_days: c.extended_days,
                 outcome: closes.then(|| o.outcome.clone()),
                 outcome_reason: closes.then(|| note.clone()),
@@ -1040,13 +1074,7 @@ pub async fn decide(app: &App, p: &Principal, number: &str, o: &DecideIn) -> Res
         )
         .await?;
     audit(app, p, &format!("{}.decide", c.kind), format!("case:{number}"), result).await?;
-    Ok(json!(CaseDetail::of(&c, today, &app.catalog.calendar, viewer)))
-}
-
-enum Effect {
-    None,
-    Correct,
-    Mark(&'static str),
+    Ok(CaseDetail::of(&c, today, &app.catalog.calendar, viewer))
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -1060,8 +1088,17 @@ pub struct CommitIn {
     pub content: String,
 }
 
+/// What making a commitment answers: the record it is, its number and the department it was made to.
+#[derive(Debug, Serialize)]
+pub struct Committed {
+    pub record_id: i64,
+    pub number: String,
+    pub department: String,
+}
+
 /// 作出信用承诺: a subject account commits to a department; the commitment is a public record of that
-/// department (信用承诺, 履约中).
+/// department (信用承诺, 履约中). Answers [`Committed`] as JSON (the subject's page reads its record so).
+#[tracing::instrument(level = "info", skip_all)]
 pub async fn commit(app: &App, p: &Principal, o: &CommitIn) -> Result<Value, Error> {
     let (a, role) = account(p).ok_or_else(|| Error::forbidden("请以信用主体账号作出承诺"))?;
     let subject_id =
@@ -1070,37 +1107,24 @@ pub async fn commit(app: &App, p: &Principal, o: &CommitIn) -> Result<Value, Err
     let department = app.store.department_by_uscc(o.department.trim()).await?.ok_or_else(|| {
         Error::new(Code::UnknownDepartment, format!("没有统一社会信用代码为“{}”的部门", o.department))
     })?;
-    let item = item_of(app, "xycn")?;
-    if !item.field("CN_CNLX").is_some_and(|f| f.values.contains(&o.kind)) || o.kind == "信用修复型" {
-        return Err(Error::new(Code::BadType, "承诺类型应为 审批替代型、证明事项告知承诺、主动型 或 行业自律型"));
-    }
+    let item = item_of(app, rules::COMMITMENT_ITEM)?;
+    rules::commitment_type(item, &o.kind)?;
     let today = app.clock.today();
-    let mut f = BTreeMap::new();
-    f.insert("CN_MC".to_string(), s.name.clone());
-    f.insert("CN_ZTLB".to_string(), s.kind.label().to_string());
-    let code = s.code.clone().unwrap_or_default();
-    match s.kind {
-        SubjectKind::Person => {
-            let number = code.split_once(':').map(|(_, n)| n.to_string()).unwrap_or(code);
-            f.insert("CN_ZJLX".into(), "身份证".into());
-            f.insert("CN_ZJHM".into(), number);
-        }
-        _ => drop(f.insert("CN_SHXYM".into(), code)),
-    }
-    let number =
-        format!("CN{}{}", today.to_string().replace('-', ""), hex::encode_upper(rand::rng().random::<[u8; 4]>()));
-    let fields = commitment(
-        f,
-        &department,
-        &o.kind,
-        &text("承诺事由", &o.matter, 500)?,
-        &text("承诺内容", &o.content, 4000)?,
-        &number,
-        today,
-    );
+    let subject = rules::commitment_subject(&s.name, s.kind, s.code.as_deref());
+    let number = rules::commitment_number(today, rand::rng().random());
+    let made = Commitment {
+        department_name: &department.name,
+        department_uscc: &department.uscc,
+        kind: &o.kind,
+        matter: &text("承诺事由", &o.matter, 500)?,
+        content: &text("承诺内容", &o.content, 4000)?,
+        number: &number,
+        day: today,
+    };
+    let fields = rules::commitment(subject, &made);
     let (id, _) = store(app, &department, item, &fields, &number).await?;
     audit(app, p, "commitment.make", format!("record:{id} subject:{subject_id}"), number.clone()).await?;
-    Ok(json!({ "record_id": id, "number": number, "department": department.name }))
+    Ok(json!(Committed { record_id: id, number, department: department.name }))
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -1109,45 +1133,33 @@ pub struct BreachIn {
     pub description: String,
 }
 
+/// What recording a breach answers: the commitment's new version as the public sees it.
+#[derive(Debug, Serialize)]
+pub struct Breached {
+    pub record: Option<public::PublicRecord>,
+}
+
 /// 记录未履约: the department a commitment was made to records the breach; the commitment's new version is a
 /// negative record (publicity period from the breach date; measures for 信用承诺未履约 apply).
-pub async fn breach(app: &App, p: &Principal, record_id: i64, o: &BreachIn) -> Result<Value, Error> {
+#[tracing::instrument(level = "info", skip_all, fields(record = record_id))]
+pub async fn breach(app: &App, p: &Principal, record_id: i64, o: &BreachIn) -> Result<Breached, Error> {
     let r = record(app, record_id).await?;
     let department = app.store.department_by_uscc(&r.department_uscc).await?.map(|d| d.id);
-    acting(p, Role::Handler, department)?;
-    if r.item != "xycn" {
-        return Err(Error::new(Code::NotACommitment, "只有信用承诺记录可以记录未履约"));
-    }
-    if r.fields.get("CN_LYZT").is_some_and(|s| s == "未履约") {
-        return Err(Error::new(Code::AlreadyBreached, "该承诺已记录为未履约"));
-    }
+    acting(p, rules::BREACH_RECORDED_BY, department)?;
+    rules::may_record_breach(&r.item, &r.fields)?;
     let today = app.clock.today();
-    let day = match o.date.as_deref() {
-        Some(d) => credo_domain::value::parse_date(d)
-            .filter(|d| *d <= today)
-            .ok_or_else(|| Error::new(Code::BadDate, format!("未履约认定日期“{d}”无效或晚于今天")))?,
-        None => today,
-    };
+    let day = rules::breach_day(o.date.as_deref(), today)?;
     let what = text("未履约情况", &o.description, 2000)?;
     let label = format!("breach:{record_id}");
-    let version = new_version(
-        app,
-        &r,
-        |f| {
-            f.insert("CN_LYZT".into(), "未履约".into());
-            f.insert("CN_WLYRQ".into(), day.to_string());
-            f.insert("CN_WLYQK".into(), what);
-        },
-        &label,
-    )
-    .await?;
+    let version = new_version(app, &r, |f| rules::record_breach(f, day, &what), &label).await?;
     audit(app, p, "commitment.breach", format!("record:{record_id}"), format!("version={version}")).await?;
     let r = record(app, record_id).await?;
-    Ok(json!({ "record": public::record(&app.catalog, &r, false, today) }))
+    Ok(Breached { record: public::record(&app.catalog, &r, false, today) })
 }
 
 /// The daily expiry job: records every record whose publicity period ended before `today` in the change feed
 /// (once). Repaired and revoked records are already there as versions. Returns how many were new.
+#[tracing::instrument(level = "info", skip_all, fields(%today))]
 pub async fn record_expiries(app: &App, today: Date) -> anyhow::Result<usize> {
     let items: Vec<&str> = app.catalog.publicity.items.keys().map(String::as_str).collect();
     let (mut after, mut new) = (0, 0);

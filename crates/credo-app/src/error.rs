@@ -224,6 +224,51 @@ impl From<credo_import::ImportError> for Error {
     }
 }
 
+impl Code {
+    /// The code a case rule names for its refusal ([`credo_domain::cases`]: `NotExtendable::code` …): the table above
+    /// lists every one (a test holds them together); an unlisted one would be a bug, answered as one.
+    pub fn of_rule(code: &str) -> Code {
+        Code::parse(code).unwrap_or(Code::InternalError)
+    }
+}
+
+/// The refusals of the case rules that name their code, with their Chinese sentence as the detail.
+macro_rules! from_rule {
+    ($($t:ty),+ $(,)?) => {
+        $(impl From<$t> for Error {
+            fn from(e: $t) -> Error {
+                Error::new(Code::of_rule(e.code()), e.to_string())
+            }
+        })+
+    };
+}
+
+from_rule!(
+    credo_domain::cases::NotExtendable,
+    credo_domain::cases::BadCorrection,
+    credo_domain::cases::Ineligible,
+    credo_domain::cases::BadCommitmentType,
+    credo_domain::cases::NoBreach,
+);
+
+/// A case step that is another role's or another department's: 403.
+impl From<credo_domain::cases::NotYours> for Error {
+    fn from(e: credo_domain::cases::NotYours) -> Error {
+        Error::forbidden(e.to_string())
+    }
+}
+
+/// An objection about a record the one objecting may not see is a 404 (as for a record that does not exist); about
+/// a revoked or repaired one, `record_closed`.
+impl From<credo_domain::cases::NotObjectable> for Error {
+    fn from(e: credo_domain::cases::NotObjectable) -> Error {
+        match e {
+            credo_domain::cases::NotObjectable::NotPublic(_) => Error::not_found(e.to_string()),
+            credo_domain::cases::NotObjectable::Closed(_) => Error::new(Code::RecordClosed, e.to_string()),
+        }
+    }
+}
+
 impl From<anyhow::Error> for Error {
     fn from(e: anyhow::Error) -> Error {
         Error::internal(e)
@@ -266,6 +311,37 @@ mod tests {
         for e in &all {
             assert_eq!(Code::of_import(e).as_str(), e.code(), "{e:?}");
         }
+    }
+
+    #[test]
+    fn every_case_rule_has_its_code_in_the_table() {
+        use credo_domain::cases::{
+            BadCommitmentType, BadCorrection, CaseRuleError, Ineligible, Kind, NoBreach, NotExtendable, State,
+        };
+        let rules = [
+            (NotExtendable::NotAnOpenObjection.code(), Code::NotExtendable),
+            (NotExtendable::AlreadyExtended.code(), Code::AlreadyExtended),
+            (NotExtendable::BadDays { max: 15, total: 20 }.code(), Code::BadExtension),
+            (BadCorrection::Empty.code(), Code::FieldsRequired),
+            (BadCorrection::Reserved(String::new()).code(), Code::BadField),
+            (Ineligible::NotNegative.code(), Code::NotRepairable),
+            (BadCommitmentType.code(), Code::BadType),
+            (NoBreach::NotACommitment.code(), Code::NotACommitment),
+            (NoBreach::AlreadyBreached.code(), Code::AlreadyBreached),
+            (NoBreach::BadDate(String::new()).code(), Code::BadDate),
+            (CaseRuleError::Closed { kind: Kind::Repair, state: State::Repaired }.code(), Code::CaseClosed),
+            (
+                CaseRuleError::NotAllowed { kind: Kind::Report, state: State::InProgress, allowed: String::new() }
+                    .code(),
+                Code::BadOutcome,
+            ),
+        ];
+        for (named, code) in rules {
+            assert_eq!(Code::of_rule(named), code, "{named}");
+        }
+        let open: Vec<_> =
+            Kind::ALL.iter().filter_map(|k| k.one_open_per_record()).map(|(c, _)| Code::of_rule(c)).collect();
+        assert_eq!(open, [Code::ObjectionOpen, Code::RepairOpen]);
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use credo_domain::catalog::{Item, ValidationContext};
+use credo_domain::resolution::{Candidate, Keys, Resolution, by_name_in_region, resolve};
 use credo_import::{HeaderMap, Row, RowError, Table};
 use credo_store::{BatchSummary, Department, Incoming, IngestedRow, Outcome, ReportLine};
 
@@ -51,6 +52,7 @@ fn column_label<'a>(map: &'a HeaderMap, item: &'a Item, field: Option<&'a str>) 
 }
 
 /// Runs one batch. `progress` is called with the number of rows processed so far.
+#[tracing::instrument(level = "info", skip_all, fields(item = %item.code, department = department.id, channel))]
 pub async fn run(
     app: &App,
     item: &Item,
@@ -210,6 +212,7 @@ pub async fn run(
 
 /// Closes the batches that a crashed process left open (see [`credo_store::Store::recover_batches`]) and records
 /// each in the audit trail; called whenever the data directory is opened.
+#[tracing::instrument(level = "info", skip_all)]
 pub async fn recover(app: &App) -> Result<usize, IngestError> {
     let recovered = app.store.recover_batches().await?;
     for b in &recovered {
@@ -233,26 +236,41 @@ pub async fn recover(app: &App) -> Result<usize, IngestError> {
 /// How many queued records one pass looks at.
 const QUEUE_PASS: i64 = 10_000;
 
-/// Tries the unresolved queue again (after a batch may have brought the subjects it waits for): legacy codes
-/// first, then the normalised name under the same rule as at ingest. Returns how many records were linked.
+/// Tries the unresolved queue again (after a batch may have brought the subjects it waits for), in the order of
+/// [`credo_domain::resolution`]: the primary code, the legacy codes, then the normalised name within the region.
+/// Returns how many records were linked.
+///
+/// One difference from ingest and re-keying, kept as it was: a queued record that carries a primary code no subject
+/// has (re-keying leaves such records here, since it creates no subjects) is still tried by name, where `resolve`
+/// would call it a [`Resolution::NewSubject`] and never give it to a namesake. Whether the queue should follow that
+/// rule too is a decision about the resolution order, not this pass's to make silently.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn resolve_queue(app: &App) -> Result<usize, IngestError> {
     let mut linked = 0;
     for r in app.store.unresolved(None, QUEUE_PASS, 0).await? {
         let Some(item) = app.catalog.item(&r.item) else { continue };
         let s = item.subject_ref(&r.fields);
-        let mut found = None;
-        for code in s.primary_code().into_iter().chain(s.legacy.iter().map(String::as_str)) {
+        let keys =
+            Keys { primary: s.primary_code(), legacy: &s.legacy, name: &s.name_norm, region: s.region.as_deref() };
+        // The codes in order, up to the first a subject carries (the store is asked one code at a time).
+        let mut known: HashMap<&str, i64> = HashMap::new();
+        for code in keys.codes() {
             if let Some(subject) = app.store.subject_by_code(code).await? {
-                found = Some(subject.id);
+                known.insert(code, subject.id);
                 break;
             }
         }
-        if found.is_none() {
-            let candidates: Vec<(i64, Option<String>)> =
-                app.store.subjects_by_name(&s.name_norm).await?.into_iter().map(|x| (x.id, x.region)).collect();
-            found = credo_domain::name::pick_by_name(&candidates, s.region.as_deref());
-        }
-        if let Some(subject_id) = found
+        let candidates: Vec<Candidate> = if known.is_empty() {
+            app.store.subjects_by_name(&s.name_norm).await?.into_iter().map(|x| (x.id, x.region)).collect()
+        } else {
+            Vec::new()
+        };
+        let found = match resolve(&keys, |code| known.get(code).copied(), |_| candidates.as_slice()) {
+            // The queue's own rule (see above): the name, even with a primary code.
+            Resolution::NewSubject => by_name_in_region(&candidates, keys.region),
+            found => found,
+        };
+        if let Some(subject_id) = found.subject()
             && app.store.assign_subject(r.id, subject_id).await?
         {
             linked += 1;

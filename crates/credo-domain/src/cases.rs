@@ -613,11 +613,17 @@ pub fn may_extend(
         return Err(NotExtendable::AlreadyExtended);
     }
     // Compared without adding, so that no number of days overflows.
-    let max = d.objection_max.saturating_sub(d.objection);
+    let max = extension_max(d);
     if days == 0 || days > max {
         return Err(NotExtendable::BadDays { max, total: d.objection_max });
     }
     Ok(())
+}
+
+/// The most working days the one extension may add: `objection_max` in all, less the `objection` days the
+/// acceptance gave (what the console's 延期 field offers).
+pub fn extension_max(d: &Deadlines) -> u32 {
+    d.objection_max.saturating_sub(d.objection)
 }
 
 /// The due day after extending by `days`: working days compose, so the current due day plus `days` is the
@@ -1070,6 +1076,7 @@ mod tests {
         let d = &c.publicity.deadlines;
         let ok = |days| may_extend(Kind::Objection, State::InProgress, false, 0, days, d);
         assert_eq!(ok(15), Ok(()));
+        assert_eq!(extension_max(d), 15);
         assert_eq!(ok(16), Err(NotExtendable::BadDays { max: 15, total: 20 }));
         assert_eq!(
             ok(0).map_err(|e| e.to_string()),

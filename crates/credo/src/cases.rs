@@ -5,15 +5,14 @@
 
 use std::path::{Path, PathBuf};
 
-use base64::Engine as _;
 use clap::Subcommand;
 use credo_app::App;
 use credo_app::Error;
 use credo_app::cases::{
-    self, BreachIn, CommitIn, Contact, DecideIn, ExtendIn, FileIn, ListQuery, ObjectionIn, RepairIn, ReportIn,
+    self, BreachIn, CommitIn, Contact, Content, DecideIn, ExtendIn, FileIn, ListQuery, ObjectionIn, RepairIn, ReportIn,
 };
 use credo_app::principal::{Principal, Role};
-use serde_json::Value;
+use serde::Serialize;
 
 use crate::{open, unusable};
 
@@ -164,7 +163,7 @@ fn read_files(paths: &[PathBuf]) -> anyhow::Result<Vec<FileIn>> {
         .map(|p| {
             let bytes = std::fs::read(p).map_err(|e| unusable(format!("无法读取文件 {}:{e}", p.display())))?;
             let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            Ok(FileIn { name, content_base64: base64::engine::general_purpose::STANDARD.encode(bytes) })
+            Ok(FileIn { name, content: Content::Bytes(bytes) })
         })
         .collect()
 }
@@ -189,7 +188,7 @@ async fn principal(app: &App, user: Option<&str>) -> anyhow::Result<Principal> {
     Ok(Principal::Account { account: Box::new(account), role, department })
 }
 
-fn answer(r: Result<Value, Error>) -> anyhow::Result<()> {
+fn answer(r: Result<impl Serialize, Error>) -> anyhow::Result<()> {
     match r {
         Ok(v) => {
             println!("{}", serde_json::to_string_pretty(&v)?);

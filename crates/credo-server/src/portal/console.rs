@@ -12,8 +12,9 @@ use credo_store::{BatchSummary, Case, CaseFilter};
 use serde::Deserialize;
 use time::Date;
 
-use super::public::{CaseView, case_view};
-use super::{Chrome, charts, render, see_other};
+use super::cases::{CaseView, case_view};
+use super::charts;
+use super::chrome::{Chrome, render, see_other};
 use crate::error::ApiError;
 use crate::guard::ClientAddr;
 use crate::{Web, api};
@@ -107,8 +108,8 @@ struct ConsolePage {
     inbox: Vec<InboxRow>,
     overdue: usize,
     batches: Vec<BatchSummary>,
-    unresolved: Vec<super::public::Row>,
-    records: Vec<super::public::Row>,
+    unresolved: Vec<super::rows::Row>,
+    records: Vec<super::rows::Row>,
     pending: Vec<credo_store::PendingFeedback>,
     /// Withdrawal deadlines: the department's own (platform staff: all departments).
     lateness: Option<Lateness>,
@@ -167,7 +168,7 @@ pub async fn console(
             .department_records(d.id, 20)
             .await?
             .iter()
-            .filter_map(|r| super::public::row(&app, r, false, today).map(|(x, _)| x))
+            .filter_map(|r| super::rows::row(&app, r, false, today).map(|(x, _)| x))
             .collect(),
         _ => Vec::new(),
     };
@@ -178,7 +179,7 @@ pub async fn console(
             .unresolved(Some(d.id), 50, 0)
             .await?
             .iter()
-            .filter_map(|r| super::public::row(&app, r, false, today).map(|(x, _)| x))
+            .filter_map(|r| super::rows::row(&app, r, false, today).map(|(x, _)| x))
             .take(50)
             .collect(),
         _ => Vec::new(),
@@ -215,7 +216,7 @@ struct CasePage {
     applicant: Vec<(String, String)>,
     content: Vec<(String, String)>,
     files: Vec<cases::FileView>,
-    record: Option<super::public::Row>,
+    record: Option<super::rows::Row>,
     outcomes: Vec<&'static str>,
     /// The most working days the 延期 of an objection may add.
     extension_max: u32,
@@ -283,7 +284,7 @@ async fn case_page(
             .records_by_ids(&[id])
             .await?
             .first()
-            .and_then(|r| super::public::row(app, r, c.closed_at.is_none() && c.kind == "objection", today))
+            .and_then(|r| super::rows::row(app, r, c.closed_at.is_none() && c.kind == "objection", today))
             .map(|(r, _)| r),
         None => None,
     };
@@ -585,7 +586,7 @@ pub async fn dashboard(
     let mut met: BTreeMap<String, (f64, f64)> = BTreeMap::new();
     for c in cases.iter().filter(|c| c.closed_at.is_some()) {
         let closed = c.closed_at.as_deref().and_then(credo_domain::value::parse_date);
-        let e = met.entry(super::public::case_view(c, app.clock.today(), &app.catalog.calendar).kind).or_default();
+        let e = met.entry(super::cases::case_view(c, app.clock.today(), &app.catalog.calendar).kind).or_default();
         e.1 += 1.0;
         if let (Some(closed), Some(due)) = (closed, c.due_on)
             && closed <= due

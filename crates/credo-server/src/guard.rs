@@ -13,6 +13,7 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use time::OffsetDateTime;
 
 use crate::Web;
+use crate::cookies::{CLEAR_COOKIE, CSRF_HEADER, session_cookie};
 use crate::error::ApiError;
 use crate::policy::{self, Decision};
 use credo_app::Code;
@@ -20,10 +21,6 @@ use credo_app::accounts::{csrf_token, session_alive, token_hash};
 use credo_app::principal::{Principal, Role};
 use credo_app::{App, keys};
 
-/// The session cookie's name.
-pub const COOKIE: &str = "credo_session";
-/// The header (or form field `csrf`) that carries the CSRF token on writes.
-pub const CSRF_HEADER: &str = "x-csrf-token";
 /// Largest form body read for its CSRF field.
 const MAX_FORM: usize = 1024 * 1024;
 
@@ -60,17 +57,6 @@ fn too_many(what: &str) -> ApiError {
     ApiError::new(Code::RateLimited, format!("{what}请求过于频繁,请稍后再试"))
 }
 
-/// The session token from the `Cookie` header.
-pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
-    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|c| {
-        let (k, v) = c.trim().split_once('=')?;
-        (k == COOKIE && !v.is_empty()).then(|| v.to_string())
-    })
-}
-
-/// The cookie that ends a session in the browser.
-pub const CLEAR_COOKIE: &str = "credo_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0";
-
 /// Who is asking, as [`authenticate`] found out.
 struct Identified {
     principal: Principal,
@@ -99,7 +85,7 @@ async fn authenticate(app: &App, headers: &HeaderMap) -> Result<Result<Identifie
     let Some(token) = session_cookie(headers) else { return anonymous(None) };
     let hash = token_hash(&token);
     let Some(session) = app.store.session(&hash).await? else { return anonymous(Some("会话无效或已退出")) };
-    let now = OffsetDateTime::now_utc();
+    let now = app.clock.now();
     if let Err(why) = session_alive(&session, now, &app.security) {
         app.store.end_session(&hash).await?;
         return anonymous(Some(why));
@@ -322,10 +308,10 @@ async fn check(app: &Web, req: Request, next: Next, clear_cookie: &mut bool) -> 
     };
     match policy::decide(&principal, action) {
         Decision::Allow => {}
-        Decision::SignInRequired if crate::portal::is_page(&target) && method == "GET" => {
+        Decision::SignInRequired if crate::portal::chrome::is_page(&target) && method == "GET" => {
             // A page: to the sign-in page, and back here afterwards.
             let to = format!("/sign-in?next={}", target);
-            return Ok(crate::portal::see_other(&to, None));
+            return Ok(crate::portal::chrome::see_other(&to, None));
         }
         Decision::SignInRequired => {
             // A visitor whose session just ended is told why.
@@ -367,7 +353,7 @@ async fn check(app: &Web, req: Request, next: Next, clear_cookie: &mut bool) -> 
 /// Security headers on every response: no inline or foreign script, no framing, no MIME sniffing, no referrer
 /// leaking search terms to other sites.
 pub async fn headers(State(tls): State<bool>, req: Request, next: Next) -> Response {
-    let page = crate::portal::is_page(req.uri().path());
+    let page = crate::portal::chrome::is_page(req.uri().path());
     let mut response = as_problem(next.run(req).await).await;
     if page {
         response = as_page(response).await;
@@ -405,7 +391,12 @@ async fn as_page(response: Response) -> Response {
     let bytes = axum::body::to_bytes(response.into_body(), 64 * 1024).await.unwrap_or_default();
     let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
     let title = v["title"].as_str().unwrap_or("出错了");
-    crate::portal::error_page(status, v["code"].as_str().unwrap_or("error"), title, v["detail"].as_str().unwrap_or(""))
+    crate::portal::chrome::error_page(
+        status,
+        v["code"].as_str().unwrap_or("error"),
+        title,
+        v["detail"].as_str().unwrap_or(""),
+    )
 }
 
 /// Errors the framework produces itself (a malformed JSON body, a wrong method, an unsupported media type) come as

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use credo_app::App;
 
 pub mod api;
+pub mod cookies;
 pub mod error;
 pub mod guard;
 pub mod linger;
@@ -23,8 +24,8 @@ pub mod portal;
 pub struct Web {
     pub app: App,
     pub limits: Arc<guard::Limits>,
-    /// The home page's data (counts, newest 双公示), reused for [`portal::public::HOME_TTL`].
-    pub home: Arc<tokio::sync::Mutex<Option<portal::public::HomeData>>>,
+    /// The home page's data (counts, newest 双公示), reused for [`portal::home::HOME_TTL`].
+    pub home: Arc<tokio::sync::Mutex<Option<portal::home::HomeData>>>,
 }
 
 impl Web {

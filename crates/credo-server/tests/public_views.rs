@@ -12,10 +12,12 @@ mod common;
 use common::{DEPT, PASSWORD, TestApp, spawn};
 use credo_app::accounts::{self, AccountRequest};
 use credo_store::Permissions;
+use credo_synth::builders::{
+    ConsumptionRestriction, DishonestDebtor, Penalty, ProcurementBan, TaxViolation, WageArrears,
+};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-const SRC: &str = "西宁市市场监督管理局";
 /// 王建国: known only from a penalty (政务共享 for persons).
 const HIDDEN: &str = "630102199001011235";
 /// 王建军: a 失信被执行人 (public for persons) who also has a penalty (not public).
@@ -27,83 +29,31 @@ fn code(n: u32) -> String {
     credo_synth::uscc_from("91", "630100", &format!("MA{n:06}"))
 }
 
-fn penalty(name: &str, kind: &str, id: &str, n: u32) -> Value {
-    let mut v = json!({
-        "CF_XDR_MC": name, "CF_XDR_LB": kind,
-        "CF_WSH": format!("宁市监罚〔2026〕{n}号"), "CF_WFXW": "违法行为", "CF_SY": "经查属实", "CF_YJ": "《产品质量法》第四十九条",
-        "CF_CFLB": "罚款", "CF_NR": "罚款", "CF_NR_FK": "150", "CF_JDRQ": "2026/10/01", "CF_YXQ": "2099/12/31",
-        "CF_CFJG": SRC, "CF_CFJGDM": DEPT, "CF_SJLY": SRC, "CF_SJLYDM": DEPT,
-    });
-    if kind == "自然人" {
-        v["CF_XDR_ZJLX"] = json!("身份证");
-        v["CF_XDR_ZJHM"] = json!(id);
+fn penalty(name: &str, kind: &str, id: &str, n: u32) -> Penalty {
+    let p = if kind == "自然人" { Penalty::person(name, id) } else { Penalty::of(name, id).without("CF_FRDB") };
+    p.number(format!("宁市监罚〔2026〕{n}号")).conduct("违法行为").fine("150").decided("2026/10/01")
+}
+
+fn person_sxbzxr(name: &str, ric: &str) -> DishonestDebtor {
+    DishonestDebtor::person(name, ric).case_number("(2026)青0103执77号").published("2026-02-01")
+}
+
+fn zdss(name: &str, uscc: &str) -> TaxViolation {
+    TaxViolation::of(name, uscc).number("宁税稽失〔2026〕8号")
+}
+
+fn qxgz(name: &str, kind: &str, id: &str, n: u32) -> WageArrears {
+    let w = if kind == "自然人" { WageArrears::person(name, id) } else { WageArrears::of(name, id) };
+    w.number(format!("宁人社惩〔2026〕{n}号"))
+}
+
+fn xzxf(name: &str, kind: &str, id: &str, n: u32) -> ConsumptionRestriction {
+    let x = if kind == "自然人" {
+        ConsumptionRestriction::person(name, id)
     } else {
-        v["CF_XDR_SHXYM"] = json!(id);
-    }
-    v
-}
-
-fn person_sxbzxr(name: &str, ric: &str) -> Value {
-    json!({
-        "ZX_MC": name, "ZX_ZTLB": "自然人", "ZX_ZJLX": "身份证", "ZX_ZJHM": ric,
-        "ZX_AH": "(2026)青0103执77号", "ZX_ZXFY": "西宁市城东区人民法院", "ZX_ZXYJWH": "(2025)青0103民初1号",
-        "ZX_ZCZXYJDW": "西宁市城东区人民法院", "ZX_YW": "支付货款10万元", "ZX_LXQK": "全部未履行",
-        "ZX_SXQX": "有履行能力而拒不履行生效法律文书确定义务", "ZX_LARQ": "2026-01-05", "ZX_FBRQ": "2026-02-01",
-        "ZX_SJLY": "西宁市中级人民法院", "ZX_SJLYDM": DEPT,
-    })
-}
-
-fn zdss(name: &str, uscc: &str) -> Value {
-    json!({
-        "SS_MC": name, "SS_ZTLB": "法人及非法人组织", "SS_SHXYM": uscc,
-        "SS_WFSS": "虚开增值税专用发票", "SS_CLQK": "依法追缴税款并处罚款", "SS_QDWSH": "宁税稽失〔2026〕8号",
-        "SS_GBRQ": "2026-04-15", "SS_SWJG": "国家税务总局西宁市税务局稽查局", "SS_SWJGDM": DEPT,
-        "SS_SJLY": "国家税务总局西宁市税务局", "SS_SJLYDM": DEPT,
-    })
-}
-
-fn zfcgsx(name: &str, uscc: &str) -> Value {
-    json!({
-        "CG_MC": name, "CG_ZTLB": "法人及非法人组织", "CG_SHXYM": uscc, "CG_DSRLX": "供应商",
-        "CG_WFQX": "提供虚假材料谋取中标", "CG_CFYJ": "《中华人民共和国政府采购法》第七十七条",
-        "CG_CFJG_NR": "罚款并禁止参加政府采购活动一年", "CG_WSH": "宁财购罚〔2026〕3号", "CG_CFRQ": "2026-03-10",
-        "CG_JZQSRQ": "2026-03-10", "CG_JZJZRQ": "2027-03-09", "CG_CFJG": "西宁市财政局", "CG_CFJGDM": DEPT,
-        "CG_SJLY": "西宁市财政局", "CG_SJLYDM": DEPT,
-    })
-}
-
-fn qxgz(name: &str, kind: &str, id: &str, n: u32) -> Value {
-    let mut v = json!({
-        "QX_MC": name, "QX_ZTLB": kind,
-        "QX_LRSY": "拖欠农民工工资数额较大", "QX_LRYJ": "拖欠农民工工资失信联合惩戒对象名单管理暂行办法第五条",
-        "QX_LRWSH": format!("宁人社惩〔2026〕{n}号"), "QX_LRRQ": "2026-05-20", "QX_RDJG": "西宁市人力资源和社会保障局",
-        "QX_RDJGDM": DEPT, "QX_SJLY": "西宁市人力资源和社会保障局", "QX_SJLYDM": DEPT,
-    });
-    if kind == "自然人" {
-        v["QX_ZJLX"] = json!("身份证");
-        v["QX_ZJHM"] = json!(id);
-    } else {
-        v["QX_SHXYM"] = json!(id);
-    }
-    v
-}
-
-fn xzxf(name: &str, kind: &str, id: &str, n: u32) -> Value {
-    let mut v = json!({
-        "XF_MC": name, "XF_ZTLB": kind,
-        "XF_AH": format!("(2026)青0103执{n}号"), "XF_ZXFY": "西宁市城东区人民法院", "XF_FBRQ": "2026-03-01",
-        "XF_SJLY": "西宁市中级人民法院", "XF_SJLYDM": DEPT,
-    });
-    if kind == "自然人" {
-        v["XF_ZJLX"] = json!("身份证");
-        v["XF_ZJHM"] = json!(id);
-    } else {
-        v["XF_SHXYM"] = json!(id);
-        v["XF_FDDBR"] = json!("郑一");
-        v["XF_FDDBR_ZJLX"] = json!("身份证");
-        v["XF_FDDBR_ZJHM"] = json!(LISTED);
-    }
-    v
+        ConsumptionRestriction::of(name, id).legal_rep("郑一").legal_rep_id(LISTED)
+    };
+    x.case_number(format!("(2026)青0103执{n}号"))
 }
 
 async fn setup() -> TestApp {
@@ -116,7 +66,7 @@ async fn setup() -> TestApp {
     t
 }
 
-async fn submit(t: &TestApp, item: &str, records: Vec<Value>) {
+async fn submit<R: serde::Serialize>(t: &TestApp, item: &str, records: Vec<R>) {
     let (status, s) = t.post_batch(json!({ "item": item, "records": records })).await;
     assert_eq!(status, 200, "{s}");
     assert_eq!(s["rejected"], 0, "{item}: {s}");
@@ -296,7 +246,7 @@ async fn list_items_on_the_tab_and_their_pages() {
     let company = code(10);
     let name = "西宁市城中区诚信失守建筑有限公司";
     submit(&t, "zdss", vec![zdss(name, &company)]).await;
-    submit(&t, "zfcgsx", vec![zfcgsx(name, &company)]).await;
+    submit(&t, "zfcgsx", vec![ProcurementBan::of(name, &company)]).await;
     // An ID number written in a name is masked on every list.
     let marked = format!("欠薪{HIDDEN}劳务有限公司");
     submit(
@@ -315,16 +265,16 @@ async fn list_items_on_the_tab_and_their_pages() {
         assert!(b.contains(item), "{item} on the 失信惩戒 tab: {b}");
     }
     assert!(b.contains("失信惩戒") && b.contains("(2026)青0103执5号"), "{b}");
-    let tab = credo_server::portal::public::TABS.iter().position(|t| t.0 == "sxcj").unwrap();
+    let tab = credo_server::portal::subject::TABS.iter().position(|t| t.0 == "sxcj").unwrap();
     assert!(tab > 0);
     for item in ["zdss", "zfcgsx", "qxgz", "xzxf", "yzsx", "jyyc", "sxbzxr"] {
         let i = t.app.catalog.item(item).unwrap();
-        assert_eq!(credo_server::portal::public::tab_of(i), "sxcj", "{item}");
+        assert_eq!(credo_server::portal::subject::tab_of(i), "sxcj", "{item}");
     }
     for (item, tab) in
         [("djzc", "jbxx"), ("xzxk", "xzxk"), ("xzcf", "xzcf"), ("sxjl", "sxjl"), ("xycn", "xycn"), ("nsxy", "xypj")]
     {
-        assert_eq!(credo_server::portal::public::tab_of(t.app.catalog.item(item).unwrap()), tab, "{item}");
+        assert_eq!(credo_server::portal::subject::tab_of(t.app.catalog.item(item).unwrap()), tab, "{item}");
     }
     let v = t.get_json(&format!("/api/v1/subjects/{company}")).await;
     assert_eq!(v["items"].as_array().unwrap().len(), 4, "{v}");
@@ -376,7 +326,7 @@ async fn hidden_persons_ahead_of_a_visible_subject_do_not_push_it_off_the_page()
     };
     // 30 persons named exactly like the query, known only from penalties (政务共享), and one company whose name
     // merely contains it.
-    let hidden: Vec<Value> = (0..30).map(|n| penalty("李向东", "自然人", &ric(n), 100 + n)).collect();
+    let hidden: Vec<Penalty> = (0..30).map(|n| penalty("李向东", "自然人", &ric(n), 100 + n)).collect();
     submit(&t, "xzcf", hidden).await;
     submit(&t, "xzcf", vec![penalty("西宁李向东商贸有限公司", "法人及非法人组织", &code(40), 200)]).await;
     let hits = t.get_json("/api/v1/subjects?q=%E6%9D%8E%E5%90%91%E4%B8%9C&limit=5").await;

@@ -8,8 +8,9 @@ use axum::response::Response;
 use axum::{Extension, Form};
 use serde::Deserialize;
 
-use super::public::{CaseView, Row, case_view, row};
-use super::{Chrome, render, see_other};
+use super::cases::{CaseView, case_view};
+use super::chrome::{Chrome, render, see_other};
+use super::rows::{Row, row};
 use crate::Web;
 use crate::error::ApiError;
 use credo_app::App;
@@ -105,7 +106,7 @@ pub async fn repair(
     headers: HeaderMap,
     req: axum::extract::Request,
 ) -> Result<Response, ApiError> {
-    let (fields, files) = super::public::form_with_files(&app, req).await?;
+    let (fields, files) = super::cases::form_with_files(&app, req).await?;
     let record = fields
         .get("record")
         .and_then(|r| r.trim().parse().ok())

@@ -1,0 +1,37 @@
+//! One record as a row of a list, as the home page, subject pages, lists and consoles show it.
+
+use credo_store::RecordView;
+use time::Date;
+
+use credo_app::{App, public as publish};
+
+/// One record as a row of a list: what it is, about whom, when, by whom, its state and why.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub id: i64,
+    pub item_name: String,
+    pub title: String,
+    pub subject: String,
+    pub decided: String,
+    pub department: String,
+    pub state: String,
+    pub explanation: String,
+}
+
+/// The row of a record on `today` (`None` when its item is not public).
+pub fn row(app: &App, r: &RecordView, disputed: bool, today: Date) -> Option<(Row, bool)> {
+    let item = app.catalog.item(&r.item)?;
+    let p = publish::record(&app.catalog, r, disputed, today)?;
+    let title = item.natural_key.first().and_then(|k| r.fields.get(k)).cloned().unwrap_or_default();
+    let row = Row {
+        id: r.id,
+        item_name: item.name.clone(),
+        title: publish::mask_ids(&title),
+        subject: publish::mask_ids(&item.subject_ref(&r.fields).name),
+        decided: r.decided_on.map(|d| d.to_string()).unwrap_or_default(),
+        department: r.department_name.clone(),
+        state: format!("{:?}", p.publicity.state),
+        explanation: p.publicity.explanation.clone(),
+    };
+    Some((row, p.publicity.state.public()))
+}

@@ -49,7 +49,7 @@ impl SignInError {
 }
 
 /// What an operator asks for.
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 pub struct AccountRequest {
     pub username: String,
     pub name: String,
@@ -63,7 +63,7 @@ pub struct AccountRequest {
 }
 
 /// A TOTP secret to enrol in an authenticator app (shown once).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TotpSetup {
     pub secret: String,
     pub uri: String,
@@ -122,6 +122,7 @@ pub fn api_refuses(role: Role, what: &str, cli: &str) -> Option<String> {
 /// Creates an account after checking the role, the department or subject it is bound to and the password. Who may
 /// ask for which role is the caller's to check: the CLI on the server may create any, the API only what
 /// [`api_refuses`] lets through.
+#[tracing::instrument(level = "info", skip_all, fields(created_by))]
 pub async fn create(app: &App, req: AccountRequest, created_by: &str) -> Result<Created, AccountError> {
     let role = Role::parse(&req.role).ok_or_else(|| {
         let all: Vec<&str> = Role::ALL.iter().map(|r| r.code()).collect();
@@ -210,6 +211,7 @@ fn rfc3339(t: OffsetDateTime) -> String {
 /// tries in a single atomic statement ([`Store::login_attempt`]) and only then checks the password, so however
 /// many wrong passwords arrive at once, at most that many are ever tested before the lock holds; a TOTP step is
 /// claimed with a single conditional update ([`Store::claim_totp_step`]), so one code opens one session.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn sign_in(
     app: &App,
     username: &str,

@@ -216,6 +216,7 @@ fn archive_files(dir: &Path) -> Vec<PathBuf> {
 
 /// Verifies the app's trail: the archived files and the live chain, each link under the keyring's audit key,
 /// against the head, the SM2 checkpoints (signed by the platform's key) and the anchor file.
+#[tracing::instrument(level = "info", skip_all)]
 pub async fn verify(app: &App) -> Result<Verified, AuditError> {
     let trusted = app.signer.public_key_pem().unwrap_or_default();
     let anchor = read_anchor(&anchor_path(&app.data_dir))?;
@@ -284,6 +285,7 @@ pub async fn report(app: &App) -> Result<Value, credo_store::StoreError> {
 
 /// Signs the chain's head with the platform's SM2 key, if it moved since the last checkpoint, and appends the
 /// checkpoint to the anchor file (after the database, so the anchor never holds one the database lacks).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn checkpoint(app: &App) -> anyhow::Result<Option<Checkpoint>> {
     let (seq, hash) = app.store.audit_head().await?;
     let last = app.store.checkpoints().await?.last().map(|c| c.seq).unwrap_or(0);
@@ -314,6 +316,7 @@ pub fn check_retention(keep_days: i64) -> Result<(), String> {
 /// Moves events older than `keep_days` (at least [`MIN_RETENTION_DAYS`]) to a JSON-lines file under
 /// [`archive_dir`], with their hashes, so the chain still verifies across the archive. Returns the file and the
 /// number of events, or `None` when nothing is old enough.
+#[tracing::instrument(level = "info", skip_all, fields(keep_days))]
 pub async fn archive(app: &App, keep_days: i64) -> anyhow::Result<Option<(PathBuf, usize)>> {
     check_retention(keep_days).map_err(anyhow::Error::msg)?;
     let cutoff = (OffsetDateTime::now_utc() - time::Duration::days(keep_days)).format(&Rfc3339)?;

@@ -33,6 +33,7 @@ use credo_domain::catalog::{Catalog, SubjectKind};
 use credo_domain::measures::{BasisStatus, Decision, Fact, Hit, Measure, Measures, Reach};
 use credo_domain::name::normalize_name;
 use credo_domain::publicity::Mark;
+use credo_domain::resolution::{Candidate, Keys, Resolution, resolve};
 use credo_store::{Department, NewCheck, RecordView, Subject, Vault};
 use rand::Rng;
 use serde::Deserialize;
@@ -414,11 +415,15 @@ impl Writer {
 }
 
 /// What a department asks.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct CheckRequest {
+    /// The check scene's code (核查场景: `zfcg` 政府采购 …); the department must be permitted it.
     pub scene: String,
+    /// Why the department checks (核查事由), recorded with every subject asked about.
     pub purpose: String,
+    /// The department's own reference for the matter (业务编号).
     pub reference: Option<String>,
+    /// The subjects: USCCs, other registration codes, ID numbers or names (at most `MAX_SUBJECTS`, 10,000).
     pub subjects: Vec<String>,
     /// `YYYY-MM-DD` (what the platform knew at the end of that day) or an RFC 3339 time.
     pub as_of: Option<String>,
@@ -619,21 +624,42 @@ fn subject_json(s: &Subject) -> Value {
     json!({ "id": s.id, "name": mask_ids(&s.name), "code": display_code(s), "kind": s.kind, "kind_label": s.kind.label() })
 }
 
-/// Resolves a name: the one subject with exactly this normalised name, else ranked candidates.
-async fn resolve_name(app: &App, input: &str) -> Result<Result<Subject, Vec<Value>>, CheckError> {
+/// The subject asked about as `input`, in the platform's resolution order ([`credo_domain::resolution`]): by the
+/// code it identifies as (`code`, looked up beforehand in `known`), else by its normalised name — the one subject
+/// bearing it (a check has no region to single out one of several) — else ranked candidates from the search. The
+/// code asked by stands as the primary code whatever its kind, so that a code no subject carries is never read as
+/// a name: it finds nothing, and no candidates.
+async fn find_subject(
+    app: &App,
+    input: &str,
+    code: Option<&str>,
+    known: &HashMap<String, Subject>,
+) -> Result<Result<Subject, Vec<Value>>, CheckError> {
     let norm = normalize_name(input);
-    let mut exact = app.store.subjects_by_name(&norm).await?;
-    if exact.len() == 1 {
-        return Ok(Ok(exact.remove(0)));
+    let keys: Keys<'_> = Keys { primary: code, legacy: &[], name: &norm, region: None };
+    let named = match keys.name_lookup() {
+        Some(name) => app.store.subjects_by_name(name).await?,
+        None => Vec::new(),
+    };
+    let candidates: Vec<Candidate> = named.iter().map(|s| (s.id, s.region.clone())).collect();
+    match resolve(&keys, |c| known.get(c).map(|s| s.id), |_| candidates) {
+        Resolution::ByCode { .. } => Ok(code.and_then(|c| known.get(c)).cloned().ok_or_else(Vec::new)),
+        Resolution::ByName { subject, .. } => Ok(named.into_iter().find(|s| s.id == subject).ok_or_else(Vec::new)),
+        Resolution::NewSubject => Ok(Err(Vec::new())),
+        Resolution::Ambiguous { .. } | Resolution::Unknown => ranked(app, input).await.map(Err),
     }
+}
+
+/// Candidates for a name that found no one subject: the search's best five, ranked.
+async fn ranked(app: &App, input: &str) -> Result<Vec<Value>, CheckError> {
     let search = app.search.clone();
     let q = input.to_string();
     let hits = tokio::task::spawn_blocking(move || search.search(&q, 5)).await.map_err(anyhow::Error::from)?;
     let hits = hits.map_err(anyhow::Error::from)?;
-    Ok(Err(hits
+    Ok(hits
         .into_iter()
         .map(|h| json!({ "id": h.id, "name": mask_ids(&h.name), "code": h.code, "kind": h.kind, "rank_score": (h.score * 100.0) as i64 }))
-        .collect()))
+        .collect())
 }
 
 /// Receipt text for a natural person asked by name.
@@ -693,6 +719,7 @@ pub struct Asker<'a> {
 
 /// Answers a check, signs and stores the receipt, and logs one access per subject. Returns the signed receipt
 /// (`{"receipt", "signature", "public_key"}`).
+#[tracing::instrument(level = "debug", skip_all, fields(scene = %req.scene, subjects = req.subjects.len()))]
 pub async fn run(app: &App, asker: &Asker<'_>, req: &CheckRequest) -> Result<Value, CheckError> {
     let scene = app
         .catalog
@@ -736,10 +763,7 @@ pub async fn run(app: &App, asker: &Asker<'_>, req: &CheckRequest) -> Result<Val
     // The receipt (signed, stored, handed on) shows names and the inputs as asked with any ID number masked: the
     // department matches its answers by position.
     for (position, input) in req.subjects.iter().enumerate() {
-        let found = match &codes[position] {
-            Some(code) => known.get(code).cloned().ok_or_else(Vec::new),
-            None => resolve_name(app, input).await?,
-        };
+        let found = find_subject(app, input, codes[position].as_deref(), &known).await?;
         let (subject, candidates) = match found {
             // A natural person asked by name is not decided on: namesakes are common, and a wrong 禁止 or 限制 harms
             // someone who owes nothing. The one person of that name comes back as a masked hint; the department
@@ -929,7 +953,7 @@ pub fn verify_receipt(text: &str, expected_key: Option<&str>) -> Result<String, 
 }
 
 /// A batch check from a file, run in the background in requests of [`MAX_SUBJECTS`]: one receipt per part.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Job {
     pub id: String,
     #[serde(skip)]
@@ -976,6 +1000,7 @@ pub fn subjects_from_file(name: &str, bytes: &[u8]) -> Result<Vec<String>, Strin
 }
 
 /// Starts a job; returns its id at once.
+#[tracing::instrument(level = "info", skip_all, fields(department = department.id, subjects = req.subjects.len()))]
 pub fn start_job(app: &App, department: Department, actor: String, req: CheckRequest) -> String {
     let id = format!("JOB{}", &receipt_id(app.clock.today())[2..]);
     let job = Job {

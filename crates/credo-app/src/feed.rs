@@ -37,6 +37,7 @@ pub fn to_doc(s: &Subject) -> SubjectDoc {
 }
 
 /// Applies every change after the index's sequence number. Returns how many subjects were (re)indexed.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn sync_search(app: &App) -> anyhow::Result<usize> {
     if !app.search.is_writable() {
         // Another process (the server) owns the index and follows the feed itself.
@@ -63,6 +64,7 @@ pub async fn sync_search(app: &App) -> anyhow::Result<usize> {
 }
 
 /// Rebuilds the index from the store. Returns the number of subjects indexed.
+#[tracing::instrument(level = "info", skip_all)]
 pub async fn reindex(app: &App) -> anyhow::Result<usize> {
     if !app.search.is_writable() {
         anyhow::bail!("搜索索引正被另一个进程(正在运行的服务)使用,请先停止服务再重建索引");

@@ -36,6 +36,7 @@ pub fn expiry(days: i64) -> Result<OffsetDateTime, String> {
 
 /// A new key for `department` with `scopes`, valid until `expires_at`: returns the full key text (to show once)
 /// and the stored record.
+#[tracing::instrument(level = "info", skip_all, fields(department = department.id))]
 pub async fn create(
     store: &dyn Store,
     department: &Department,

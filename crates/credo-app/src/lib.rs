@@ -5,6 +5,7 @@
 //! with signed receipts ([`checks`]), cases ([`cases`]); one error type with one table of codes ([`error`]).
 //! The HTTP server (`credo-server`) and the CLI (`credo`) call them alike.
 
+use credo_store::prelude::*;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -32,24 +33,41 @@ pub mod spreadsheet;
 
 pub use error::{Code, Error};
 
-/// Where "today" comes from: the wall clock in China Standard Time, a fixed day, or a day tests move on.
+/// Where "today" and "now" come from: the wall clock in China Standard Time, a fixed day, or a day tests move on.
 #[derive(Debug, Clone)]
 pub enum Clock {
     System,
     Fixed(Date),
-    /// A day (as a Julian day number) that [`Clock::set`] moves; shared by every clone.
-    Manual(Arc<std::sync::atomic::AtomicI32>),
+    /// A day that [`Clock::set`] moves and a skew that [`Clock::advance`] adds to the wall clock; shared by every
+    /// clone.
+    Manual(Arc<Manual>),
+}
+
+/// A test's clock: the day (as a Julian day number) and how far "now" is ahead of the wall clock (milliseconds).
+#[derive(Debug, Default)]
+pub struct Manual {
+    day: std::sync::atomic::AtomicI32,
+    ahead_ms: std::sync::atomic::AtomicI64,
 }
 
 impl Clock {
     pub fn manual(day: Date) -> Clock {
-        Clock::Manual(Arc::new(std::sync::atomic::AtomicI32::new(day.to_julian_day())))
+        Clock::Manual(Arc::new(Manual { day: day.to_julian_day().into(), ahead_ms: 0.into() }))
     }
 
     /// Moves a manual clock to `day` (other clocks ignore it).
     pub fn set(&self, day: Date) {
-        if let Clock::Manual(d) = self {
-            d.store(day.to_julian_day(), std::sync::atomic::Ordering::SeqCst);
+        if let Clock::Manual(m) = self {
+            m.day.store(day.to_julian_day(), std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    /// Moves a manual clock's "now" on by `by` (other clocks ignore it): what a session's timeout reads, so a test
+    /// need not wait for it.
+    pub fn advance(&self, by: time::Duration) {
+        if let Clock::Manual(m) = self {
+            let ms = i64::try_from(by.whole_milliseconds()).unwrap_or(i64::MAX);
+            m.ahead_ms.fetch_add(ms, std::sync::atomic::Ordering::SeqCst);
         }
     }
 
@@ -59,7 +77,20 @@ impl Clock {
                 OffsetDateTime::now_utc().to_offset(UtcOffset::from_hms(8, 0, 0).unwrap_or(UtcOffset::UTC)).date()
             }
             Clock::Fixed(d) => *d,
-            Clock::Manual(d) => Date::from_julian_day(d.load(std::sync::atomic::Ordering::SeqCst)).unwrap_or(Date::MIN),
+            Clock::Manual(m) => {
+                Date::from_julian_day(m.day.load(std::sync::atomic::Ordering::SeqCst)).unwrap_or(Date::MIN)
+            }
+        }
+    }
+
+    /// The instant now (UTC): the wall clock, moved on by [`Clock::advance`] on a manual clock.
+    pub fn now(&self) -> OffsetDateTime {
+        let now = OffsetDateTime::now_utc();
+        match self {
+            Clock::Manual(m) => {
+                now + time::Duration::milliseconds(m.ahead_ms.load(std::sync::atomic::Ordering::SeqCst))
+            }
+            _ => now,
         }
     }
 }

@@ -30,6 +30,7 @@ const PUBLIC_SCAN: usize = 500;
 /// One-stop search (一站式查询) as the public may see it: subjects by code, name, short name or traditional
 /// characters, best first, leaving out every subject the public may not know of ([`public_subjects`]: a person
 /// known only from records kept to 政务共享 is not found, by name or by ID number).
+#[tracing::instrument(level = "debug", skip_all, fields(limit))]
 pub async fn find(app: &App, q: &str, limit: usize) -> Result<Vec<SearchHit>, Error> {
     let limit = limit.clamp(1, 100);
     // The index is asked for the page only; only when hits were left out and the index had more does it look

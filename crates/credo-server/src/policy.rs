@@ -131,6 +131,11 @@ pub const ROUTES: &[(&str, &str, Action)] = &[
     ("GET", "/api/v1/cases/{number}/files/{n}", Action::HandleCase),
     ("GET", "/api/v1/me/cases", Action::OwnSubject),
     ("POST", "/api/v1/commitments", Action::OwnSubject),
+    // The API's own description (OpenAPI 3.1) and its page (Swagger UI, served from the binary).
+    ("GET", "/api/v1/openapi.json", Action::Public),
+    ("GET", "/api/docs", Action::Public),
+    ("GET", "/api/docs/", Action::Public),
+    ("GET", "/api/docs/{file}", Action::Public),
     // The website (信用西宁): pages are routes like any other.
     ("GET", "/static/site.css", Action::Public),
     ("GET", "/search", Action::Public),
@@ -182,14 +187,16 @@ pub enum Decision {
     Forbidden,
 }
 
-/// The policy: default deny, then the grants below.
-pub fn decide(p: &Principal, action: Action) -> Decision {
+/// Actions anyone may perform, signed in or not.
+pub fn anyone_may(action: Action) -> bool {
+    matches!(action, Action::Public | Action::SignIn | Action::SignOut | Action::FileCase)
+}
+
+/// Whether an account of `role` may perform `action` (besides what [`anyone_may`]).
+pub fn role_may(role: Role, action: Action) -> bool {
     use Action::*;
-    let granted = match (p, action) {
-        (_, Public | SignIn | SignOut | FileCase) => return Decision::Allow,
-        (Principal::Anonymous, _) => return Decision::SignInRequired,
-        (Principal::Account { .. }, Own) => true,
-        (Principal::Account { role, .. }, _) => matches!(
+    action == Own
+        || matches!(
             (role, action),
             (Role::Submitter, SubmitBatch | ReadBatch | ReadUnresolved)
                 | (Role::Checker, Check | CheckFollowUp | CheckStats)
@@ -199,12 +206,25 @@ pub fn decide(p: &Principal, action: Action) -> Decision {
                 | (Role::Subject, OwnSubject)
                 | (Role::Handler | Role::Reviewer, HandleCase)
                 | (Role::Sysadmin | Role::Secadmin | Role::Auditor | Role::Reviewer, Dashboard)
-        ),
-        (Principal::Key { key, .. }, _) => {
-            let scope = |s: &str| key.scopes.iter().any(|k| k == s);
-            (matches!(action, SubmitBatch | ReadBatch | ReadUnresolved) && scope("submit"))
-                || (matches!(action, Check | CheckFollowUp | CheckStats) && scope("check"))
-        }
+        )
+}
+
+/// Whether a department API key with `scope` (one of [`credo_app::keys::SCOPES`]) may perform `action`.
+pub fn scope_may(scope: &str, action: Action) -> bool {
+    use Action::*;
+    (matches!(action, SubmitBatch | ReadBatch | ReadUnresolved) && scope == "submit")
+        || (matches!(action, Check | CheckFollowUp | CheckStats) && scope == "check")
+}
+
+/// The policy: default deny, then the grants above.
+pub fn decide(p: &Principal, action: Action) -> Decision {
+    if anyone_may(action) {
+        return Decision::Allow;
+    }
+    let granted = match p {
+        Principal::Anonymous => return Decision::SignInRequired,
+        Principal::Account { role, .. } => role_may(*role, action),
+        Principal::Key { key, .. } => key.scopes.iter().any(|s| scope_may(s, action)),
     };
     if granted { Decision::Allow } else { Decision::Forbidden }
 }

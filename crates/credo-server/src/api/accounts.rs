@@ -6,7 +6,9 @@ use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use credo_store::Account;
 use serde_json::{Value, json};
+use utoipa::OpenApi;
 
+use super::schemas;
 use crate::Web;
 use crate::error::ApiError;
 use credo_app::App;
@@ -23,6 +25,19 @@ pub fn router(app: Web) -> Router {
         .with_state(app)
 }
 
+#[derive(OpenApi)]
+#[openapi(paths(list_accounts, create_account, disable, enable, unlock))]
+pub struct Doc;
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/accounts",
+    tag = "accounts",
+    operation_id = "accounts",
+    summary = "账号",
+    description = "全部账号(不含密码与动态口令密钥)。",
+    responses((status = 200, description = "账号", body = schemas::AccountList))
+)]
 async fn list_accounts(State(app): State<Web>) -> Result<Json<Value>, ApiError> {
     let list: Vec<Value> = app
         .store
@@ -53,6 +68,22 @@ fn operator_refusal(role: &str, what: &str, cli: &str) -> Result<(), ApiError> {
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/accounts",
+    tag = "accounts",
+    operation_id = "create_account",
+    summary = "开设账号",
+    description = "开设部门用户(报送员、核查员、案件办理员)或信用主体账号;运营人员账号只能在服务器上以 \
+                   `credo user add` 开设。未给密码时生成一个,与动态口令密钥一并只显示一次。",
+    request_body = credo_app::accounts::AccountRequest,
+    responses(
+        (status = 201, description = "新账号", body = schemas::AccountCreated),
+        (status = 403, description = "operator_account"),
+        (status = 409, description = "conflict"),
+        (status = 422, description = "invalid_account"),
+    )
+)]
 async fn create_account(
     State(app): State<Web>,
     Extension(p): Extension<Principal>,
@@ -70,6 +101,19 @@ async fn account_named(app: &App, username: &str) -> Result<Account, ApiError> {
     app.store.account_by_username(username).await?.ok_or_else(|| ApiError::not_found(format!("没有账号“{username}”")))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/accounts/{username}/disable",
+    tag = "accounts",
+    operation_id = "disable_account",
+    summary = "停用账号",
+    params(("username" = String, Path, description = "用户名")),
+    responses(
+        (status = 204, description = "已停用"),
+        (status = 403, description = "operator_account"),
+        (status = 404, description = "not_found"),
+    )
+)]
 async fn disable(State(app): State<Web>, Path(username): Path<String>) -> Result<StatusCode, ApiError> {
     let a = account_named(&app, &username).await?;
     operator_refusal(&a.role, "停用", "credo user disable")?;
@@ -77,6 +121,19 @@ async fn disable(State(app): State<Web>, Path(username): Path<String>) -> Result
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/accounts/{username}/enable",
+    tag = "accounts",
+    operation_id = "enable_account",
+    summary = "启用账号",
+    params(("username" = String, Path, description = "用户名")),
+    responses(
+        (status = 204, description = "已启用"),
+        (status = 403, description = "operator_account"),
+        (status = 404, description = "not_found"),
+    )
+)]
 async fn enable(State(app): State<Web>, Path(username): Path<String>) -> Result<StatusCode, ApiError> {
     let a = account_named(&app, &username).await?;
     operator_refusal(&a.role, "启用", "credo user disable --enable")?;
@@ -84,6 +141,20 @@ async fn enable(State(app): State<Web>, Path(username): Path<String>) -> Result<
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/accounts/{username}/unlock",
+    tag = "accounts",
+    operation_id = "unlock_account",
+    summary = "解锁账号",
+    description = "解除因连续登录失败造成的锁定。",
+    params(("username" = String, Path, description = "用户名")),
+    responses(
+        (status = 204, description = "已解锁"),
+        (status = 403, description = "operator_account"),
+        (status = 404, description = "not_found"),
+    )
+)]
 async fn unlock(State(app): State<Web>, Path(username): Path<String>) -> Result<StatusCode, ApiError> {
     let a = account_named(&app, &username).await?;
     operator_refusal(&a.role, "解锁", "credo user passwd")?;

@@ -10,8 +10,9 @@ use credo_domain::catalog::Item;
 use credo_import::{Format, Table};
 use credo_store::{BatchSummary, Department};
 use serde::Deserialize;
+use utoipa::{IntoParams, OpenApi, ToSchema};
 
-use super::MAX_BODY;
+use super::{MAX_BODY, schemas};
 use crate::Web;
 use crate::error::ApiError;
 use credo_app::Code;
@@ -33,10 +34,30 @@ fn acting_department(p: &Principal) -> Result<&Department, ApiError> {
     p.department().ok_or_else(|| ApiError::forbidden("此操作须以部门身份进行"))
 }
 
-#[derive(Deserialize)]
+#[derive(OpenApi)]
+#[openapi(paths(submit_batch, batch, unresolved))]
+pub struct Doc;
+
+/// JSON 批次:目录项及其记录,每条记录一个对象,键为目录项字段代码
+#[derive(Deserialize, ToSchema)]
 struct JsonBatch {
+    /// 目录项代码(`xzcf`、`xzxk` …,见 `GET /api/v1/catalog`)
     item: String,
+    /// 记录:每条一个对象,键为目录项字段代码,值为字段内容
     records: Vec<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// 以文件报送的批次(`multipart/form-data`)
+#[derive(ToSchema)]
+#[expect(dead_code, reason = "describes the form for OpenAPI; the handler reads the fields one by one")]
+struct BatchUpload {
+    /// 目录项代码
+    item: String,
+    /// CSV(UTF-8 或 GB18030)、XLSX 或 JSON 文件
+    #[schema(value_type = String, content_media_type = "application/octet-stream")]
+    file: Vec<u8>,
+    /// XLSX 的工作表名称(默认第一张)
+    sheet: Option<String>,
 }
 
 /// The catalog item, if it exists and the department may submit it.
@@ -105,6 +126,28 @@ pub async fn batch_from_multipart(
     run_batch(app, item, dept, &table, Some(&name)).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/batches",
+    tag = "batches",
+    operation_id = "submit_batch",
+    summary = "报送一批数据",
+    description = "以 JSON,或以文件(CSV、XLSX、JSON;`multipart/form-data`)报送一个目录项的记录。逐行校验:\
+                   合格行入库,不合格行在报告中列出行号、列与原因;与已有版本相同的行记为重复。",
+    request_body(content(
+        (JsonBatch = "application/json"),
+        (BatchUpload = "multipart/form-data"),
+    )),
+    responses(
+        (status = 200, description = "批次报告", body = schemas::BatchSummary),
+        (status = 400, description = "invalid_json, bad_multipart, missing_item, missing_file"),
+        (status = 403, description = "forbidden"),
+        (status = 413, description = "body_too_large"),
+        (status = 422, description = "unknown_item, empty_batch, unknown_format, unreadable_csv, unreadable_xlsx, \
+                                      no_such_sheet, unreadable_json, empty_file, unknown_encoding, no_matching_header, \
+                                      too_many_columns, too_many_rows, cell_too_long, row_too_long, unpacked_too_large"),
+    )
+)]
 async fn submit_batch(
     State(app): State<Web>,
     Extension(principal): Extension<Principal>,
@@ -142,6 +185,20 @@ async fn submit_batch(
     Ok((StatusCode::OK, Json(summary)).into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/batches/{id}",
+    tag = "batches",
+    operation_id = "batch",
+    summary = "批次报告",
+    description = "本部门提交的一个批次的报告。",
+    params(("id" = i64, Path, description = "批次编号")),
+    responses(
+        (status = 200, description = "批次报告", body = schemas::BatchSummary),
+        (status = 403, description = "forbidden"),
+        (status = 404, description = "not_found"),
+    )
+)]
 async fn batch(
     State(app): State<Web>,
     Extension(principal): Extension<Principal>,
@@ -155,12 +212,28 @@ async fn batch(
     Ok(Json(b))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct Page {
+    /// 每页条数(1–1000,默认 100)
     limit: Option<i64>,
+    /// 跳过的条数(默认 0)
     offset: Option<i64>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/unresolved",
+    tag = "batches",
+    operation_id = "unresolved",
+    summary = "待匹配记录",
+    description = "本部门报送的、尚未匹配到已知信用主体的记录。",
+    params(Page),
+    responses(
+        (status = 200, description = "待匹配记录", body = schemas::UnresolvedList),
+        (status = 403, description = "forbidden"),
+    )
+)]
 async fn unresolved(
     State(app): State<Web>,
     Extension(principal): Extension<Principal>,

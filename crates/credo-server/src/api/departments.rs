@@ -8,7 +8,9 @@ use axum::{Extension, Json, Router};
 use credo_store::{Department, NewDepartment, Permissions};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa::{OpenApi, ToSchema};
 
+use super::schemas;
 use crate::Web;
 use crate::error::ApiError;
 use credo_app::Code;
@@ -25,17 +27,46 @@ pub fn router(app: Web) -> Router {
         .with_state(app)
 }
 
+#[derive(OpenApi)]
+#[openapi(paths(departments, add_department, set_permissions, list_keys, create_key, revoke_key))]
+pub struct Doc;
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/departments",
+    tag = "departments",
+    operation_id = "departments",
+    summary = "部门",
+    description = "全部部门及其权限。",
+    responses((status = 200, description = "部门", body = Vec<schemas::Department>))
+)]
 async fn departments(State(app): State<Web>) -> Result<Json<Vec<Department>>, ApiError> {
     Ok(Json(app.store.departments().await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct NewDept {
+    /// 部门的统一社会信用代码
     uscc: String,
     name: String,
+    /// 行政区划代码(默认取自代码)
     region: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/departments",
+    tag = "departments",
+    operation_id = "add_department",
+    summary = "登记部门",
+    description = "新部门只有读取“公开”信息的权限;报送目录项与核查场景由安全管理员授予。",
+    request_body = NewDept,
+    responses(
+        (status = 201, description = "部门", body = schemas::Department),
+        (status = 409, description = "conflict"),
+        (status = 422, description = "invalid_uscc, missing_name"),
+    )
+)]
 async fn add_department(
     State(app): State<Web>,
     Extension(p): Extension<Principal>,
@@ -70,6 +101,21 @@ async fn department(app: &App, uscc: &str) -> Result<Department, ApiError> {
         .ok_or_else(|| ApiError::not_found(format!("没有统一社会信用代码为 {uscc} 的部门")))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/departments/{uscc}/permissions",
+    tag = "departments",
+    operation_id = "set_permissions",
+    summary = "设置部门权限",
+    description = "部门可报送的目录项、可使用的核查场景与可读取的公开属性(整体替换)。",
+    params(("uscc" = String, Path, description = "部门的统一社会信用代码")),
+    request_body = schemas::Permissions,
+    responses(
+        (status = 200, description = "部门", body = schemas::Department),
+        (status = 404, description = "not_found"),
+        (status = 422, description = "invalid_permissions"),
+    )
+)]
 async fn set_permissions(
     State(app): State<Web>,
     Path(uscc): Path<String>,
@@ -81,18 +127,47 @@ async fn set_permissions(
     Ok(Json(department(&app, &uscc).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/departments/{uscc}/keys",
+    tag = "departments",
+    operation_id = "department_keys",
+    summary = "部门的 API 密钥",
+    description = "部门的密钥(只有前缀、权限范围与有效期,不含密钥本身)。",
+    params(("uscc" = String, Path, description = "部门的统一社会信用代码")),
+    responses(
+        (status = 200, description = "密钥", body = schemas::KeyList),
+        (status = 404, description = "not_found"),
+    )
+)]
 async fn list_keys(State(app): State<Web>, Path(uscc): Path<String>) -> Result<Json<Value>, ApiError> {
     let d = department(&app, &uscc).await?;
     Ok(Json(json!({ "department": d.uscc, "keys": app.store.api_keys(d.id).await? })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct NewKey {
+    /// 权限范围:`submit`(报送)、`check`(核查)
     scopes: Vec<String>,
-    /// Days until the key expires (default 365; at most 3 years).
+    /// 有效天数(默认 365,至多 3 年)
     expires_in_days: Option<i64>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/departments/{uscc}/keys",
+    tag = "departments",
+    operation_id = "create_key",
+    summary = "签发 API 密钥",
+    description = "为部门签发密钥;密钥只在此次返回中显示一次。",
+    params(("uscc" = String, Path, description = "部门的统一社会信用代码")),
+    request_body = NewKey,
+    responses(
+        (status = 201, description = "新密钥", body = schemas::KeyCreated),
+        (status = 404, description = "not_found"),
+        (status = 422, description = "invalid_scopes, invalid_expiry"),
+    )
+)]
 async fn create_key(
     State(app): State<Web>,
     Extension(p): Extension<Principal>,
@@ -108,6 +183,18 @@ async fn create_key(
     Ok((StatusCode::CREATED, Json(json!({ "key": full, "record": key, "notice": "密钥只显示这一次,请妥善保存" }))))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/keys/{prefix}",
+    tag = "departments",
+    operation_id = "revoke_key",
+    summary = "吊销 API 密钥",
+    params(("prefix" = String, Path, description = "密钥前缀")),
+    responses(
+        (status = 204, description = "已吊销"),
+        (status = 404, description = "not_found"),
+    )
+)]
 async fn revoke_key(State(app): State<Web>, Path(prefix): Path<String>) -> Result<StatusCode, ApiError> {
     if app.store.revoke_api_key(&prefix).await? {
         Ok(StatusCode::NO_CONTENT)

@@ -14,6 +14,8 @@ pub mod batches;
 pub mod cases;
 pub mod checks;
 pub mod departments;
+pub mod openapi;
+pub mod schemas;
 pub mod session;
 pub mod subjects;
 
@@ -28,4 +30,5 @@ pub fn router(app: Web) -> Router {
         .merge(departments::router(app.clone()))
         .merge(accounts::router(app.clone()))
         .merge(audit::router(app))
+        .merge(openapi::router())
 }

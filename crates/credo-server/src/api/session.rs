@@ -9,10 +9,13 @@ use axum::{Extension, Json, Router};
 use credo_store::Account;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa::{OpenApi, ToSchema};
 
+use super::schemas;
 use crate::Web;
+use crate::cookies::{self, COOKIE};
 use crate::error::ApiError;
-use crate::guard::{self, COOKIE, ClientAddr};
+use crate::guard::ClientAddr;
 use credo_app::Code;
 use credo_app::accounts::{self, SignInError};
 use credo_app::principal::{Principal, Role};
@@ -35,13 +38,33 @@ fn account_of(p: &Principal) -> Result<&Account, ApiError> {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(OpenApi)]
+#[openapi(paths(sign_in, sign_out, me, change_password, own_records, own_access_log))]
+pub struct Doc;
+
+#[derive(Deserialize, ToSchema)]
 struct SignIn {
     username: String,
     password: String,
+    /// 动态口令(TOTP,6 位):运营人员与部门用户必填
     totp: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/session",
+    tag = "session",
+    operation_id = "sign_in",
+    summary = "登录",
+    description = "以用户名、密码(与动态口令)登录:设置会话 Cookie `credo_session`,返回账号与 CSRF 令牌。\
+                   连续失败将锁定账号。",
+    request_body = SignIn,
+    responses(
+        (status = 200, description = "已登录(`Set-Cookie: credo_session=…`)", body = schemas::SessionStarted),
+        (status = 401, description = "unauthorized"),
+        (status = 423, description = "account_locked"),
+    )
+)]
 async fn sign_in(
     State(app): State<Web>,
     Extension(ClientAddr(client)): Extension<ClientAddr>,
@@ -113,6 +136,15 @@ pub async fn start_session(
     Ok((cookie, account, accounts::csrf_token(&token)))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/session",
+    tag = "session",
+    operation_id = "sign_out",
+    summary = "退出",
+    description = "结束请求所带的会话并清除 Cookie(会话已失效时同样清除)。",
+    responses((status = 204, description = "已退出"))
+)]
 async fn sign_out(State(app): State<Web>, headers: HeaderMap) -> Result<Response, ApiError> {
     let mut response = StatusCode::NO_CONTENT.into_response();
     response.headers_mut().insert(header::SET_COOKIE, end_session(&app, &headers).await?);
@@ -121,15 +153,27 @@ async fn sign_out(State(app): State<Web>, headers: HeaderMap) -> Result<Response
 
 /// Ends the session the request carries; the cookie that clears it.
 pub async fn end_session(app: &App, headers: &HeaderMap) -> Result<HeaderValue, ApiError> {
-    if let Some(token) = guard::session_cookie(headers) {
+    if let Some(token) = cookies::session_cookie(headers) {
         app.store.end_session(&accounts::token_hash(&token)).await?;
     }
-    Ok(HeaderValue::from_static(guard::CLEAR_COOKIE))
+    Ok(HeaderValue::from_static(cookies::CLEAR_COOKIE))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/me",
+    tag = "session",
+    operation_id = "me",
+    summary = "当前账号",
+    description = "已登录账号、其角色与部门,以及会话的 CSRF 令牌。",
+    responses(
+        (status = 200, description = "当前账号", body = schemas::Me),
+        (status = 403, description = "forbidden"),
+    )
+)]
 async fn me(Extension(p): Extension<Principal>, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
     let account = account_of(&p)?;
-    let csrf = guard::session_cookie(&headers).map(|t| accounts::csrf_token(&t));
+    let csrf = cookies::session_cookie(&headers).map(|t| accounts::csrf_token(&t));
     Ok(Json(json!({
         "account": account,
         "role_label": Role::parse(&account.role).map(Role::label),
@@ -138,12 +182,27 @@ async fn me(Extension(p): Extension<Principal>, headers: HeaderMap) -> Result<Js
     })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct PasswordChange {
+    /// 当前密码
     current: String,
+    /// 新密码:至少 10 位,含大写、小写、数字、符号中的三类,不含用户名
     new: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/me/password",
+    tag = "session",
+    operation_id = "change_password",
+    summary = "修改密码",
+    request_body = PasswordChange,
+    responses(
+        (status = 204, description = "已修改"),
+        (status = 403, description = "forbidden"),
+        (status = 422, description = "invalid_account"),
+    )
+)]
 async fn change_password(
     State(app): State<Web>,
     Extension(p): Extension<Principal>,
@@ -164,6 +223,19 @@ async fn own_subject(app: &App, p: &Principal) -> Result<credo_store::Subject, A
 }
 
 /// A subject's own records, with the fields the public does not see (its own ID numbers included).
+#[utoipa::path(
+    get,
+    path = "/api/v1/me/records",
+    tag = "session",
+    operation_id = "own_records",
+    summary = "本主体的信用记录",
+    description = "信用主体账号所绑定主体的全部记录(含不公开字段),及每条记录公众所见的公示状态。",
+    responses(
+        (status = 200, description = "记录", body = schemas::OwnRecords),
+        (status = 403, description = "forbidden"),
+        (status = 404, description = "not_found"),
+    )
+)]
 async fn own_records(State(app): State<Web>, Extension(p): Extension<Principal>) -> Result<Json<Value>, ApiError> {
     let subject = own_subject(&app, &p).await?;
     let records = app.store.subject_records(subject.id).await?;
@@ -184,6 +256,19 @@ async fn own_records(State(app): State<Web>, Extension(p): Extension<Principal>)
 }
 
 /// Who looked at the subject, and why: audit events about it by anyone but the subject itself.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me/access-log",
+    tag = "session",
+    operation_id = "own_access_log",
+    summary = "本主体被查询记录",
+    description = "谁因何查询或核查了本主体(主体本人的操作除外)。",
+    responses(
+        (status = 200, description = "查询记录", body = schemas::AccessLog),
+        (status = 403, description = "forbidden"),
+        (status = 404, description = "not_found"),
+    )
+)]
 async fn own_access_log(State(app): State<Web>, Extension(p): Extension<Principal>) -> Result<Json<Value>, ApiError> {
     let subject = own_subject(&app, &p).await?;
     let me = account_of(&p)?.username.clone();

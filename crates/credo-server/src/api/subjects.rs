@@ -7,7 +7,9 @@ use axum::extract::{Path, Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
+use utoipa::{IntoParams, OpenApi};
 
+use super::schemas;
 use crate::Web;
 use crate::error::ApiError;
 use credo_app::Code;
@@ -22,12 +24,33 @@ pub fn router(app: Web) -> Router {
         .with_state(app)
 }
 
-#[derive(Deserialize)]
+#[derive(OpenApi)]
+#[openapi(paths(search, profile, catalog))]
+pub struct Doc;
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct SearchParams {
+    /// 查询词:主体名称、简称、统一社会信用代码或证件号码,至多 100 字(必填)
+    #[param(required = true)]
     q: Option<String>,
+    /// 至多返回的条数(1–100,默认 20)
     limit: Option<usize>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/subjects",
+    tag = "subjects",
+    operation_id = "search_subjects",
+    summary = "一站式查询",
+    description = "按名称、简称(含繁体)、统一社会信用代码或证件号码查找公众可知的信用主体,最相关者在前。",
+    params(SearchParams),
+    responses(
+        (status = 200, description = "查询结果", body = schemas::SearchResult),
+        (status = 400, description = "missing_query, query_too_long"),
+    )
+)]
 async fn search(State(app): State<Web>, Query(p): Query<SearchParams>) -> Result<Json<serde_json::Value>, ApiError> {
     let q = p.q.unwrap_or_default();
     if q.trim().is_empty() {
@@ -43,6 +66,19 @@ async fn search(State(app): State<Web>, Query(p): Query<SearchParams>) -> Result
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/subjects/{key}",
+    tag = "subjects",
+    operation_id = "subject_profile",
+    summary = "信用主体公示信息",
+    description = "信用主体及其正在公示的信用记录,按目录项分组。",
+    params(("key" = String, Path, description = "统一社会信用代码(或其他登记代码),或主体名称")),
+    responses(
+        (status = 200, description = "主体与其公示记录", body = schemas::SubjectProfile),
+        (status = 404, description = "not_found"),
+    )
+)]
 async fn profile(State(app): State<Web>, Path(key): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
     let (subject, records) = public_subject(&app, &key).await?;
     let today = app.clock.today();
@@ -61,6 +97,15 @@ async fn profile(State(app): State<Web>, Path(key): Path<String>) -> Result<Json
     Ok(Json(serde_json::json!({ "subject": public::subject(&app.catalog, &subject), "items": groups })))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/catalog",
+    tag = "subjects",
+    operation_id = "catalog",
+    summary = "信用信息目录",
+    description = "平台采集的目录项:字段、类型、是否公开、校验规则。",
+    responses((status = 200, description = "目录", body = schemas::Catalog))
+)]
 async fn catalog(State(app): State<Web>) -> Json<serde_json::Value> {
     let items: Vec<serde_json::Value> = app
         .catalog

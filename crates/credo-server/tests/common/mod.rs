@@ -10,6 +10,8 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use time::macros::date;
 
+pub mod fuzz;
+
 pub const DEPT: &str = "11630100MB174225XT";
 pub const PASSWORD: &str = "Xn-2026-credit!";
 pub const COMPANY: &str = "91630100MA7X00018G";

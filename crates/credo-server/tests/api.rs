@@ -7,34 +7,35 @@ mod common;
 
 use common::{DEPT, spawn, spawn_publishing_persons};
 
+use credo_synth::builders::{Penalty, Registration};
 use serde_json::{Value, json};
 
-fn penalty(name: &str, code: &str, wsh: &str) -> Value {
-    json!({
-        "CF_XDR_MC": name, "CF_XDR_LB": "法人及非法人组织", "CF_XDR_SHXYM": code, "CF_FRDB": "张三",
-        "CF_WSH": wsh, "CF_WFXW": "销售不合格商品", "CF_SY": "经查属实", "CF_YJ": "《产品质量法》第四十九条",
-        "CF_CFLB": "警告;罚款", "CF_NR": "警告并罚款12万元", "CF_NR_FK": "12", "CF_JDRQ": "2026/06/01", "CF_YXQ": "2099/12/31",
-        "CF_CFJG": "西宁市市场监督管理局", "CF_CFJGDM": DEPT, "CF_SJLY": "西宁市市场监督管理局", "CF_SJLYDM": DEPT,
-    })
+/// 警告 and a fine of 12 万元, decided on 2026/06/01.
+fn warned_and_fined(p: Penalty) -> Penalty {
+    p.kinds("警告;罚款").content("警告并罚款12万元").fine("12").decided("2026/06/01")
 }
 
-fn person_penalty() -> Value {
-    let mut p = penalty("李四", "", "宁市监罚〔2025〕99号");
-    let o = p.as_object_mut().unwrap();
-    o.insert("CF_XDR_LB".into(), json!("自然人"));
-    o.remove("CF_XDR_SHXYM");
-    o.remove("CF_FRDB");
-    o.insert("CF_XDR_ZJLX".into(), json!("身份证"));
-    o.insert("CF_XDR_ZJHM".into(), json!("630102199001011235"));
-    o.insert("CF_SY".into(), json!("当事人李四(630102199001011235)无证经营"));
-    p
+fn penalty(name: &str, code: &str, wsh: &str) -> Penalty {
+    warned_and_fined(Penalty::of(name, code).number(wsh))
+}
+
+/// A penalty on a company without a USCC, found by name or by its 税务登记号.
+fn named_penalty(name: &str, wsh: &str, tax_number: &str) -> Penalty {
+    warned_and_fined(Penalty::named(name).number(wsh).tax_number(tax_number))
+}
+
+fn person_penalty() -> Penalty {
+    warned_and_fined(
+        Penalty::person("李四", "630102199001011235")
+            .number("宁市监罚〔2025〕99号")
+            .facts("当事人李四(630102199001011235)无证经营"),
+    )
 }
 
 #[tokio::test]
 async fn batch_report_accepts_valid_and_rejects_invalid_rows() {
     let t = spawn().await;
-    let mut bad = penalty("乙公司", "92630102MA7X000265", "宁市监罚〔2025〕2号");
-    bad.as_object_mut().unwrap().remove("CF_NR_FK");
+    let bad = penalty("乙公司", "92630102MA7X000265", "宁市监罚〔2025〕2号").without("CF_NR_FK");
     let (status, s) = t
         .post_batch(json!({ "item": "xzcf", "records": [penalty("西宁市城东区鑫源商贸有限公司", "91630100MA7X00018G", "宁市监罚〔2025〕1号"), bad, person_penalty()] }))
         .await;
@@ -61,8 +62,7 @@ async fn resubmission_is_a_no_op_and_changes_make_versions() {
     assert_eq!(first["accepted"], 1);
     let (_, again) = t.post_batch(json!({ "item": "xzcf", "records": [rec.clone()] })).await;
     assert_eq!((again["accepted"].as_u64(), again["duplicates"].as_u64()), (Some(0), Some(1)));
-    let mut changed = rec.clone();
-    changed.as_object_mut().unwrap().insert("CF_NR_FK".into(), json!("15"));
+    let changed = rec.clone().fine("15");
     let (_, third) = t.post_batch(json!({ "item": "xzcf", "records": [changed] })).await;
     assert_eq!((third["accepted"].as_u64(), third["duplicates"].as_u64()), (Some(1), Some(0)));
     let p = t.get_json("/api/v1/subjects/91630100ma7x00018g").await;
@@ -131,25 +131,13 @@ fn spaced(s: &str) -> String {
 /// the 文书号), full-width, in spaced groups, as a legacy 15-digit number; a company name with one glued in, the same
 /// name again without a USCC but with a 税务登记号 made of the number (found by name), and an unknown name with one
 /// (the unresolved queue).
-fn penalties_with_numbers_in_names() -> Vec<Value> {
+fn penalties_with_numbers_in_names() -> Vec<Penalty> {
     let person = |name: &str, ric: &str, wsh: &str| {
-        let mut p = person_penalty();
-        let o = p.as_object_mut().unwrap();
-        o.insert("CF_XDR_MC".into(), json!(name));
-        o.insert("CF_XDR_ZJHM".into(), json!(ric));
-        o.insert("CF_WSH".into(), json!(wsh));
-        o.insert("CF_SY".into(), json!(format!("当事人{name}无证经营")));
-        p
+        warned_and_fined(Penalty::person(name, ric).number(wsh).facts(format!("当事人{name}无证经营")))
     };
     let company = format!("西宁市城中区{TYPED_D}商贸部");
-    let mut by_name = penalty(&company, "", "宁市监罚〔2025〕202号");
-    let o = by_name.as_object_mut().unwrap();
-    o.remove("CF_XDR_SHXYM");
-    o.insert("CF_XDR_SWDJ".into(), json!(format!("{TYPED_D}00")));
-    let mut nobody = penalty(&format!("不存在的{}公司", spaced(TYPED_B)), "", "宁市监罚〔2025〕203号");
-    let o = nobody.as_object_mut().unwrap();
-    o.remove("CF_XDR_SHXYM");
-    o.insert("CF_XDR_SWDJ".into(), json!("630100XXXXXXXXX"));
+    let by_name = named_penalty(&company, "宁市监罚〔2025〕202号", &format!("{TYPED_D}00"));
+    let nobody = named_penalty(&format!("不存在的{}公司", spaced(TYPED_B)), "宁市监罚〔2025〕203号", "630100XXXXXXXXX");
     vec![
         person(&format!("王五{}", TYPED_A.to_lowercase()), TYPED_A, &format!("宁市监罚〔2025〕{TYPED_A}号")),
         person(&format!("赵六{}", full_width(TYPED_B)), TYPED_B, "宁市监罚〔2025〕101号"),
@@ -396,15 +384,8 @@ async fn records_without_codes_resolve_by_name_or_wait_in_the_queue() {
         json!({ "item": "xzcf", "records": [penalty("西宁市城东区鑫源商贸有限公司", "91630100MA7X00018G", "1号")] }),
     )
     .await;
-    let mut by_name = penalty("西寧市城東區鑫源商貿有限公司", "", "2号");
-    let o = by_name.as_object_mut().unwrap();
-    o.remove("CF_XDR_SHXYM");
-    o.insert("CF_XDR_SWDJ".into(), json!("630100MA7X00018"));
-    let mut nobody = by_name.clone();
-    let o = nobody.as_object_mut().unwrap();
-    o.insert("CF_XDR_MC".into(), json!("不存在的贸易公司"));
-    o.insert("CF_WSH".into(), json!("3号"));
-    o.insert("CF_XDR_SWDJ".into(), json!("630100XXXXXXXXX"));
+    let by_name = named_penalty("西寧市城東區鑫源商貿有限公司", "2号", "630100MA7X00018");
+    let nobody = by_name.clone().name("不存在的贸易公司").number("3号").tax_number("630100XXXXXXXXX");
     let (_, s) = t.post_batch(json!({ "item": "xzcf", "records": [by_name, nobody] })).await;
     assert_eq!((s["accepted"].as_u64(), s["unresolved"].as_u64()), (Some(2), Some(1)), "{s}");
     let p = t.get_json("/api/v1/subjects/91630100MA7X00018G").await;
@@ -525,16 +506,12 @@ async fn stray_cells_reject_a_row_and_a_foreign_source_warns() {
 #[tokio::test]
 async fn queued_records_resolve_when_their_subject_arrives() {
     let t = spawn().await;
-    let mut orphan = penalty("西宁市城西区新到商贸有限公司", "", "9号");
-    let o = orphan.as_object_mut().unwrap();
-    o.remove("CF_XDR_SHXYM");
-    o.insert("CF_XDR_SWDJ".into(), json!("630104MA7X0009X"));
+    let orphan = named_penalty("西宁市城西区新到商贸有限公司", "9号", "630104MA7X0009X");
     let (_, s) = t.post_batch(json!({ "item": "xzcf", "records": [orphan] })).await;
     assert_eq!(s["unresolved"], 1, "{s}");
-    let registration = json!({
-        "DJ_MC": "西宁市城西区新到商贸有限公司", "DJ_SHXYM": "91630100MA7X00018G", "DJ_ZTLB": "法人及非法人组织",
-        "DJ_CLRQ": "2024-01-01", "DJ_DJJG": "西宁市城西区市场监督管理局", "DJ_HZRQ": "2024-01-01", "DJ_DJZT": "存续",
-    });
+    let registration = Registration::of("西宁市城西区新到商贸有限公司", "91630100MA7X00018G")
+        .founded("2024-01-01")
+        .registrar("西宁市城西区市场监督管理局");
     let (_, s) = t.post_batch(json!({ "item": "djzc", "records": [registration] })).await;
     assert_eq!(s["accepted"], 1, "{s}");
     let r = t.http.get(format!("{}/api/v1/unresolved", t.base)).bearer_auth(&t.key).send().await.unwrap();

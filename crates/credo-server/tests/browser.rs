@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
 use common::{COMPANY, DEPT, PASSWORD, TestApp, add_account, spawn, totp_now};
+use credo_synth::builders::{Penalty, Registration};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
@@ -119,18 +120,18 @@ async fn sign_in(t: &TestApp, c: &Client, username: &str) {
 }
 
 async fn seed(t: &TestApp) {
-    let registration = json!({
-        "DJ_MC": "西宁市城东区鑫源商贸有限公司", "DJ_SHXYM": COMPANY, "DJ_ZTLB": "法人及非法人组织", "DJ_FDDBR": "张三",
-        "DJ_CLRQ": "2018-03-01", "DJ_DJJG": "西宁市市场监督管理局", "DJ_HZRQ": "2018-03-01", "DJ_DJZT": "存续",
-    });
+    let registration =
+        Registration::of("西宁市城东区鑫源商贸有限公司", COMPANY).legal_rep("张三").founded("2018-03-01");
     let (status, s) = t.post_batch(json!({ "item": "djzc", "records": [registration] })).await;
     assert_eq!((status, s["accepted"].as_u64()), (200, Some(1)), "{s}");
-    let penalty = json!({
-        "CF_XDR_MC": "西宁市城东区鑫源商贸有限公司", "CF_XDR_LB": "法人及非法人组织", "CF_XDR_SHXYM": COMPANY,
-        "CF_WSH": "宁市监罚〔2026〕21号", "CF_WFXW": "销售不合格商品", "CF_SY": "经查属实", "CF_YJ": "《产品质量法》第四十九条",
-        "CF_CFLB": "罚款", "CF_NR": "罚款15万元", "CF_NR_FK": "15", "CF_JDRQ": "2026-06-01", "CF_GSRQ": "2026-06-01", "CF_YXQ": "2099-12-31",
-        "CF_CFJG": "西宁市市场监督管理局", "CF_CFJGDM": DEPT, "CF_SJLY": "西宁市市场监督管理局", "CF_SJLYDM": DEPT,
-    });
+    let penalty = Penalty::of("西宁市城东区鑫源商贸有限公司", COMPANY)
+        .without("CF_FRDB")
+        .number("宁市监罚〔2026〕21号")
+        .content("罚款15万元")
+        .fine("15")
+        .decided("2026-06-01")
+        .published("2026-06-01")
+        .valid_until("2099-12-31");
     let (status, s) = t.post_batch(json!({ "item": "xzcf", "records": [penalty] })).await;
     assert_eq!((status, s["accepted"].as_u64()), (200, Some(1)), "{s}");
 }

@@ -7,22 +7,22 @@
 mod common;
 
 use common::{Auth, COMPANY, DEPT, TestApp, add_account, send, sign_in, spawn};
+use credo_synth::builders::{Penalty, Registration};
 use reqwest::Method;
 use serde_json::{Value, json};
 use time::Date;
 use time::macros::date;
 
 /// A market-regulation penalty (总局令第45号) decided on `decided`, fined `fine` 万元.
-fn penalty(wsh: &str, decided: &str, fine: &str, types: &str) -> Value {
-    json!({
-        "CF_XDR_MC": "西宁市城东区鑫源商贸有限公司", "CF_XDR_LB": "法人及非法人组织", "CF_XDR_SHXYM": COMPANY,
-        "CF_FRDB": "张三", "CF_WSH": wsh, "CF_WFXW": "销售不合格商品", "CF_SY": "经查属实",
-        "CF_YJ": "《产品质量法》第四十九条", "CF_CFLB": types, "CF_NR": "罚款", "CF_NR_FK": fine,
-        "CF_JDRQ": decided, "CF_YXQ": "2099-12-31", "CF_CFJG": "西宁市市场监督管理局", "CF_CFJGDM": DEPT,
-        "CF_SJLY": "西宁市市场监督管理局", "CF_SJLYDM": DEPT,
+fn penalty(wsh: &str, decided: &str, fine: &str, types: &str) -> Penalty {
+    Penalty::of("西宁市城东区鑫源商贸有限公司", COMPANY)
+        .number(wsh)
+        .kinds(types)
+        .fine(fine)
+        .decided(decided)
+        .valid_until("2099-12-31")
         // Published the day it was decided: 总局令第45号 counts from publication (else from receipt, today's clock).
-        "CF_GSRQ": decided,
-    })
+        .published(decided)
 }
 
 struct Scene {
@@ -35,10 +35,7 @@ struct Scene {
 
 async fn scene() -> Scene {
     let t = spawn().await;
-    let registration = json!({
-        "DJ_MC": "西宁市城东区鑫源商贸有限公司", "DJ_SHXYM": COMPANY, "DJ_ZTLB": "法人及非法人组织",
-        "DJ_CLRQ": "2020-01-01", "DJ_DJJG": "西宁市市场监督管理局", "DJ_HZRQ": "2020-01-01", "DJ_DJZT": "存续",
-    });
+    let registration = Registration::of("西宁市城东区鑫源商贸有限公司", COMPANY);
     let (_, s) = t.post_batch(json!({ "item": "djzc", "records": [registration] })).await;
     assert_eq!(s["accepted"], 1, "{s}");
     for (name, role) in [("handler", "handler"), ("reviewer", "reviewer"), ("subject", "subject")] {
@@ -57,7 +54,7 @@ impl Scene {
         self.t.app.clock.set(d);
     }
 
-    async fn record(&self, body: Value) -> i64 {
+    async fn record(&self, body: Penalty) -> i64 {
         let (status, s) = self.t.post_batch(json!({ "item": "xzcf", "records": [body] })).await;
         assert_eq!((status, s["accepted"].as_u64()), (200, Some(1)), "{s}");
         let p = self.t.get_json(&format!("/api/v1/subjects/{COMPANY}")).await;
@@ -273,8 +270,8 @@ async fn credit_repair_before_and_after_the_minimum_period() {
     let s = scene().await;
     s.day(date!(2026 - 01 - 10));
     let id = s.record(penalty("宁市监罚〔2026〕2号", "2026-01-10", "15", "罚款")).await;
-    let mut ban = penalty("宁市监罚〔2026〕3号", "2026-01-10", "15", "罚款;吊销许可证件");
-    ban["CF_NR_ZKDX"] = json!("食品经营许可证 JY16301000000001");
+    let ban = penalty("宁市监罚〔2026〕3号", "2026-01-10", "15", "罚款;吊销许可证件")
+        .licence_revoked("食品经营许可证 JY16301000000001");
     let banned = s.record(ban).await;
     s.day(date!(2026 - 07 - 09));
     let apply = |record: i64| json!({ "record": record, "reason": "罚款已于2026年2月1日缴清,已整改到位" });

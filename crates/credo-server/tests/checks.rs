@@ -9,6 +9,9 @@ mod common;
 
 use common::{DEPT, TestApp, spawn};
 use credo_store::Permissions;
+use credo_synth::builders::{
+    AbnormalListing, ConsumptionRestriction, DishonestDebtor, Penalty, RedList, SeriousDishonesty, TaxViolation,
+};
 use serde_json::{Value, json};
 
 fn code(n: u32) -> String {
@@ -17,73 +20,74 @@ fn code(n: u32) -> String {
 
 const SRC: &str = "西宁市市场监督管理局";
 
-fn jyyc(n: u32, listed: &str, removed: Option<&str>) -> Value {
-    let mut v = json!({
-        "YC_QYMC": format!("经营异常{n}有限公司"), "YC_SHXYM": code(n), "YC_LRYY": "未按规定公示年度报告",
-        "YC_LRWSH": format!("宁市监异〔2026〕{n}号"), "YC_LRRQ": listed, "YC_ZCJG": SRC, "YC_ZCJGDM": DEPT, "YC_SJLY": SRC, "YC_SJLYDM": DEPT,
-    });
-    if let Some(r) = removed {
-        v["YC_YCRQ"] = json!(r);
-        v["YC_YCYY"] = json!("已补报年度报告");
+fn jyyc(n: u32, listed: &str, removed: Option<&str>) -> AbnormalListing {
+    let entry = AbnormalListing::of(format!("经营异常{n}有限公司"), code(n))
+        .number(format!("宁市监异〔2026〕{n}号"))
+        .listed(listed);
+    match removed {
+        Some(r) => entry.removed(r),
+        None => entry,
     }
-    v
 }
 
-fn xzcf(n: u32, kinds: &str, fine: &str, decided: &str) -> Value {
-    json!({
-        "CF_XDR_MC": format!("处罚{n}有限公司"), "CF_XDR_LB": "法人及非法人组织", "CF_XDR_SHXYM": code(n), "CF_FRDB": "赵六",
-        "CF_WSH": format!("宁市监罚〔{n}〕号"), "CF_WFXW": "违法行为", "CF_SY": "经查属实", "CF_YJ": "《产品质量法》第四十九条",
-        "CF_CFLB": kinds, "CF_NR": "处罚", "CF_NR_FK": fine, "CF_JDRQ": decided, "CF_YXQ": "2099/12/31",
-        "CF_CFJG": SRC, "CF_CFJGDM": DEPT, "CF_SJLY": SRC, "CF_SJLYDM": DEPT,
-    })
+fn xzcf(n: u32, kinds: &str, fine: &str, decided: &str) -> Penalty {
+    Penalty::of(format!("处罚{n}有限公司"), code(n))
+        .legal_rep("赵六")
+        .number(format!("宁市监罚〔{n}〕号"))
+        .conduct("违法行为")
+        .kinds(kinds)
+        .content("处罚")
+        .fine(fine)
+        .decided(decided)
 }
 
-fn person_penalty(name: &str, ric: &str) -> Value {
-    json!({
-        "CF_XDR_MC": name, "CF_XDR_LB": "自然人", "CF_XDR_ZJLX": "身份证", "CF_XDR_ZJHM": ric,
-        "CF_WSH": "宁市监罚〔2020〕7号", "CF_WFXW": "违法行为", "CF_SY": "经查属实", "CF_YJ": "《产品质量法》第四十九条",
-        "CF_CFLB": "警告", "CF_NR": "警告", "CF_JDRQ": "2020/05/01", "CF_YXQ": "2099/12/31",
-        "CF_CFJG": SRC, "CF_CFJGDM": DEPT, "CF_SJLY": SRC, "CF_SJLYDM": DEPT,
-    })
+fn person_penalty(name: &str, ric: &str) -> Penalty {
+    Penalty::person(name, ric)
+        .number("宁市监罚〔2020〕7号")
+        .conduct("违法行为")
+        .kinds("警告")
+        .content("警告")
+        .without("CF_NR_FK")
+        .decided("2020/05/01")
 }
 
-fn sxbzxr(n: u32, rep: &str, published: &str, shielded: Option<&str>) -> Value {
+fn sxbzxr(n: u32, rep: &str, published: &str, shielded: Option<&str>) -> DishonestDebtor {
     sxbzxr_with_number(n, rep, None, published, shielded)
 }
 
 /// A 失信被执行人 unit whose record carries its legal representative's ID number (when given).
-fn sxbzxr_with_number(n: u32, rep: &str, rep_ric: Option<&str>, published: &str, shielded: Option<&str>) -> Value {
-    let mut v = json!({
-        "ZX_MC": format!("被执行{n}有限公司"), "ZX_ZTLB": "法人及非法人组织", "ZX_SHXYM": code(n), "ZX_FDDBR": rep,
-        "ZX_AH": format!("(2026)青0103执{n}号"), "ZX_ZXFY": "西宁市城东区人民法院", "ZX_ZXYJWH": "(2025)青0103民初1号",
-        "ZX_ZCZXYJDW": "西宁市城东区人民法院", "ZX_YW": "支付货款10万元", "ZX_LXQK": "全部未履行",
-        "ZX_SXQX": "有履行能力而拒不履行生效法律文书确定义务", "ZX_LARQ": "2026-01-05", "ZX_FBRQ": published,
-        "ZX_SJLY": "西宁市中级人民法院", "ZX_SJLYDM": DEPT,
-    });
+fn sxbzxr_with_number(
+    n: u32,
+    rep: &str,
+    rep_ric: Option<&str>,
+    published: &str,
+    shielded: Option<&str>,
+) -> DishonestDebtor {
+    let mut v = DishonestDebtor::of(format!("被执行{n}有限公司"), code(n))
+        .legal_rep(rep)
+        .case_number(format!("(2026)青0103执{n}号"))
+        .published(published);
     if let Some(s) = shielded {
-        v["ZX_PBRQ"] = json!(s);
+        v = v.shielded(s);
     }
     if let Some(r) = rep_ric {
-        v["ZX_FDDBR_ZJLX"] = json!("身份证");
-        v["ZX_FDDBR_ZJHM"] = json!(r);
+        v = v.legal_rep_id(r);
     }
     v
 }
 
-fn sxjl(n: u32, from: &str, until: &str) -> Value {
-    json!({
-        "HM_MC": format!("守信{n}有限公司"), "HM_ZTLB": "法人及非法人组织", "HM_SHXYM": code(n), "HM_MDMC": "A级纳税人",
-        "HM_RDYJ": "纳税信用管理办法", "HM_RDWH": format!("宁税红〔2026〕{n}号"), "HM_RDRQ": from, "HM_YXQZ": until,
-        "HM_RDJG": "国家税务总局西宁市税务局", "HM_RDJGDM": DEPT, "HM_SJLY": "国家税务总局西宁市税务局", "HM_SJLYDM": DEPT,
-    })
+fn sxjl(n: u32, from: &str, until: &str) -> RedList {
+    RedList::of(format!("守信{n}有限公司"), code(n))
+        .number(format!("宁税红〔2026〕{n}号"))
+        .recognised(from)
+        .valid_until(until)
 }
 
-fn yzsx(n: u32, listed: &str) -> Value {
-    json!({
-        "YZ_MC": format!("严重失信{n}有限公司"), "YZ_ZTLB": "法人及非法人组织", "YZ_SHXYM": code(n), "YZ_FDDBR": "钱七",
-        "YZ_MDLX": "市场监管领域严重违法失信名单", "YZ_LRYY": "提交虚假材料取得登记", "YZ_LRYJ": "市场监督管理严重违法失信名单管理办法第十条",
-        "YZ_LRWSH": format!("宁市监严〔2026〕{n}号"), "YZ_LRRQ": listed, "YZ_RDJG": SRC, "YZ_RDJGDM": DEPT, "YZ_SJLY": SRC, "YZ_SJLYDM": DEPT,
-    })
+fn yzsx(n: u32, listed: &str) -> SeriousDishonesty {
+    SeriousDishonesty::of(format!("严重失信{n}有限公司"), code(n))
+        .legal_rep("钱七")
+        .number(format!("宁市监严〔2026〕{n}号"))
+        .listed(listed)
 }
 
 async fn setup() -> TestApp {
@@ -94,26 +98,26 @@ async fn setup() -> TestApp {
     let p = Permissions { items: all, scenes, disclosure: vec!["公开".into()] };
     t.app.store.set_permissions(dept.id, &p).await.unwrap();
     for (item, records) in [
-        ("jyyc", vec![jyyc(1, "2026-03-01", None), jyyc(2, "2025-01-01", Some("2026-01-10"))]),
+        ("jyyc", json!([jyyc(1, "2026-03-01", None), jyyc(2, "2025-01-01", Some("2026-01-10"))])),
         (
             "xzcf",
-            vec![
+            json!([
                 xzcf(3, "警告;罚款", "250", "2024/06/01"),
                 xzcf(4, "罚款", "150", "2024/06/01"),
                 xzcf(5, "罚款", "300", "2023/06/01"),
                 xzcf(6, "责令停产停业", "0", "2025/02/01"),
                 person_penalty("王五", "630102199001011235"),
-            ],
+            ]),
         ),
         (
             "sxbzxr",
-            vec![
+            json!([
                 sxbzxr_with_number(7, "王五", Some("630102199001011235"), "2026-05-01", None),
                 sxbzxr(8, "孙八", "2026-02-01", Some("2026-06-01")),
-            ],
+            ]),
         ),
-        ("sxjl", vec![sxjl(9, "2026-01-10", "2027-12-31"), sxjl(10, "2025-01-10", "2026-01-01")]),
-        ("yzsx", vec![yzsx(11, "2026-02-01")]),
+        ("sxjl", json!([sxjl(9, "2026-01-10", "2027-12-31"), sxjl(10, "2025-01-10", "2026-01-01")])),
+        ("yzsx", json!([yzsx(11, "2026-02-01")])),
     ] {
         let (status, s) = t.post_batch(json!({ "item": item, "records": records })).await;
         assert_eq!(status, 200, "{s}");
@@ -366,18 +370,18 @@ async fn the_index_answers_as_the_store_does_on_random_data() {
                 let listed = date(&mut rng);
                 let later = (rng.random_bool(0.4)).then(|| date(&mut rng)).filter(|d| *d >= listed);
                 let (item, v) = match rng.random_range(0..5) {
-                    0 => ("jyyc", jyyc(n, &listed, later.as_deref())),
+                    0 => ("jyyc", jyyc(n, &listed, later.as_deref()).json()),
                     1 => {
                         let fine = rng.random_range(0..400).to_string();
                         let kinds =
                             ["罚款", "警告;罚款", "责令停产停业", "吊销许可证件", "警告"][rng.random_range(0..5)];
-                        let mut v = xzcf(n, kinds, &fine, &listed);
-                        v["CF_WSH"] = json!(format!("宁罚〔{n}〕{}号", rng.random_range(0..3)));
-                        ("xzcf", v)
+                        let v =
+                            xzcf(n, kinds, &fine, &listed).number(format!("宁罚〔{n}〕{}号", rng.random_range(0..3)));
+                        ("xzcf", v.json())
                     }
-                    2 => ("sxbzxr", sxbzxr(n, "周九", &listed, later.as_deref())),
-                    3 => ("sxjl", sxjl(n, &listed, &later.clone().unwrap_or_else(|| "2099-12-31".into()))),
-                    _ => ("yzsx", yzsx(n, &listed)),
+                    2 => ("sxbzxr", sxbzxr(n, "周九", &listed, later.as_deref()).json()),
+                    3 => ("sxjl", sxjl(n, &listed, &later.clone().unwrap_or_else(|| "2099-12-31".into())).json()),
+                    _ => ("yzsx", yzsx(n, &listed).json()),
                 };
                 by_item.entry(item).or_default().push(v);
             }
@@ -474,44 +478,38 @@ const P_YZ_REP: &str = "630103197503150021";
 
 /// A 限制消费令 against a unit: its legal representative and two 实际控制人 with their numbers, and a 直接责任人员
 /// named without one.
-fn xzxf(n: u32) -> Value {
-    json!({
-        "XF_MC": format!("限制消费{n}有限公司"), "XF_ZTLB": "法人及非法人组织", "XF_SHXYM": code(n),
-        "XF_FDDBR": "郑一", "XF_FDDBR_ZJLX": "身份证", "XF_FDDBR_ZJHM": P_REP,
-        "XF_SJKZR": "冯二;陈三", "XF_SJKZR_ZJHM": format!("{P_CTRL_A};{P_CTRL_B}"),
-        "XF_ZJZRR": "吴十",
-        "XF_AH": format!("(2026)青0103执{n}号"), "XF_ZXFY": "西宁市城东区人民法院", "XF_FBRQ": "2026-03-01",
-        "XF_SJLY": "西宁市中级人民法院", "XF_SJLYDM": DEPT,
-    })
+fn xzxf(n: u32) -> ConsumptionRestriction {
+    ConsumptionRestriction::of(format!("限制消费{n}有限公司"), code(n))
+        .legal_rep("郑一")
+        .legal_rep_id(P_REP)
+        .controllers("冯二;陈三", format!("{P_CTRL_A};{P_CTRL_B}"))
+        .responsible("吴十")
+        .case_number(format!("(2026)青0103执{n}号"))
 }
 
 /// A market-regulation 严重违法失信名单 entry after three years in the 经营异常名录, with the representative's number.
-fn yzsx_after_jyyc(n: u32) -> Value {
-    json!({
-        "YZ_MC": format!("严重违法{n}有限公司"), "YZ_ZTLB": "法人及非法人组织", "YZ_SHXYM": code(n),
-        "YZ_FDDBR": "褚四", "YZ_FDDBR_ZJLX": "身份证", "YZ_FDDBR_ZJHM": P_YZ_REP,
-        "YZ_MDLX": "严重违法企业名单", "YZ_LRYY": "被列入经营异常名录届满3年仍未履行相关义务",
-        "YZ_LRYJ": "企业信息公示暂行条例第十七条", "YZ_LRWSH": format!("宁市监严〔2025〕{n}号"), "YZ_LRRQ": "2025-03-01",
-        "YZ_RDJG": SRC, "YZ_RDJGDM": DEPT, "YZ_SJLY": SRC, "YZ_SJLYDM": DEPT,
-    })
+fn yzsx_after_jyyc(n: u32) -> SeriousDishonesty {
+    SeriousDishonesty::of(format!("严重违法{n}有限公司"), code(n))
+        .legal_rep("褚四")
+        .legal_rep_id(P_YZ_REP)
+        .list("严重违法企业名单")
+        .reason("被列入经营异常名录届满3年仍未履行相关义务")
+        .basis("企业信息公示暂行条例第十七条")
+        .number(format!("宁市监严〔2025〕{n}号"))
+        .listed("2025-03-01")
 }
 
-fn safety_list(n: u32) -> Value {
-    json!({
-        "YZ_MC": format!("安全生产{n}有限公司"), "YZ_ZTLB": "法人及非法人组织", "YZ_SHXYM": code(n),
-        "YZ_MDLX": "安全生产领域严重失信主体名单", "YZ_LRYY": "发生重大生产安全责任事故",
-        "YZ_LRYJ": "安全生产严重失信主体名单管理办法", "YZ_LRWSH": format!("宁应急严〔2026〕{n}号"), "YZ_LRRQ": "2026-02-01",
-        "YZ_RDJG": "西宁市应急管理局", "YZ_RDJGDM": DEPT, "YZ_SJLY": "西宁市应急管理局", "YZ_SJLYDM": DEPT,
-    })
+fn safety_list(n: u32) -> SeriousDishonesty {
+    SeriousDishonesty::of(format!("安全生产{n}有限公司"), code(n))
+        .list("安全生产领域严重失信主体名单")
+        .reason("发生重大生产安全责任事故")
+        .basis("安全生产严重失信主体名单管理办法")
+        .number(format!("宁应急严〔2026〕{n}号"))
+        .department("西宁市应急管理局", DEPT)
 }
 
-fn zdss(n: u32) -> Value {
-    json!({
-        "SS_MC": format!("税收违法{n}有限公司"), "SS_ZTLB": "法人及非法人组织", "SS_SHXYM": code(n),
-        "SS_WFSS": "虚开增值税专用发票", "SS_CLQK": "依法追缴税款并处罚款", "SS_QDWSH": format!("宁税稽失〔2026〕{n}号"),
-        "SS_GBRQ": "2026-04-15", "SS_SWJG": "国家税务总局西宁市税务局稽查局", "SS_SWJGDM": DEPT,
-        "SS_SJLY": "国家税务总局西宁市税务局", "SS_SJLYDM": DEPT,
-    })
+fn zdss(n: u32) -> TaxViolation {
+    TaxViolation::of(format!("税收违法{n}有限公司"), code(n)).number(format!("宁税稽失〔2026〕{n}号"))
 }
 
 struct IdCase {
@@ -529,10 +527,10 @@ struct IdCase {
 async fn persons_are_reached_by_id_number_end_to_end() {
     let t = setup().await;
     for (item, records) in [
-        ("xzxf", vec![xzxf(40)]),
-        ("yzsx", vec![yzsx_after_jyyc(41), safety_list(42)]),
-        ("zdss", vec![zdss(43)]),
-        ("xzcf", vec![person_penalty("吴十", P_NAMED_ONLY)]),
+        ("xzxf", json!([xzxf(40)])),
+        ("yzsx", json!([yzsx_after_jyyc(41), safety_list(42)])),
+        ("zdss", json!([zdss(43)])),
+        ("xzcf", json!([person_penalty("吴十", P_NAMED_ONLY)])),
     ] {
         let (status, s) = t.post_batch(json!({ "item": item, "records": records })).await;
         assert_eq!(status, 200, "{s}");
@@ -654,8 +652,12 @@ async fn persons_are_reached_by_id_number_end_to_end() {
 }
 
 /// A stored record as the index sees it, with a lifecycle mark.
-fn view(id: i64, item: &str, fields: Value, mark: Option<(&str, &str)>) -> credo_store::RecordView {
-    let mut fields: std::collections::BTreeMap<String, String> = serde_json::from_value(fields).unwrap();
+fn view(
+    id: i64,
+    item: &str,
+    mut fields: std::collections::BTreeMap<String, String>,
+    mark: Option<(&str, &str)>,
+) -> credo_store::RecordView {
     if let Some((kind, on)) = mark {
         let m = credo_domain::publicity::Mark {
             kind: kind.into(),
@@ -686,13 +688,7 @@ async fn statutory_facts_count_although_no_longer_public_but_never_when_revoked(
     let day = credo_domain::value::parse_date("2026-11-25").unwrap();
     let fine = xzcf(50, "罚款", "250", "2024/06/01");
     let answer = |mark: Option<(&str, &str)>, scene: &str| {
-        let fields = json!(
-            fine.as_object()
-                .unwrap()
-                .iter()
-                .map(|(k, v)| (k.clone(), v.as_str().unwrap().replace('/', "-")))
-                .collect::<std::collections::BTreeMap<_, _>>()
-        );
+        let fields = fine.fields().into_iter().map(|(k, v)| (k, v.replace('/', "-"))).collect();
         let r = view(7, "xzcf", fields, mark);
         let rec = credo_app::checks::Indexed::from_view(catalog, &t.app.vault, &r).unwrap();
         credo_app::checks::evaluate(catalog, scene, day, &[rec], &[], None)
@@ -717,7 +713,7 @@ async fn statutory_facts_count_although_no_longer_public_but_never_when_revoked(
         "a revoked penalty never counts"
     );
     // Unconfirmed bases are marked in the receipt.
-    let sx = view(8, "sxjl", sxjl(51, "2026-01-10", "2027-12-31"), None);
+    let sx = view(8, "sxjl", sxjl(51, "2026-01-10", "2027-12-31").fields(), None);
     let rec = credo_app::checks::Indexed::from_view(catalog, &t.app.vault, &sx).unwrap();
     let e = credo_app::checks::evaluate(catalog, "xzxk", day, &[rec], &[], None);
     assert_eq!(e.measures[0]["basis_status"], "unconfirmed");
@@ -727,14 +723,11 @@ async fn statutory_facts_count_although_no_longer_public_but_never_when_revoked(
 // ── Persons by name, replayed reach, masked department text ─────────────────────────────────────────────────────
 
 /// A natural person's own 失信被执行人 record (found by their 居民身份证号码).
-fn sxbzxr_person(name: &str, ric: &str) -> Value {
-    json!({
-        "ZX_MC": name, "ZX_ZTLB": "自然人", "ZX_ZJLX": "身份证", "ZX_ZJHM": ric,
-        "ZX_AH": "(2026)青0103执88号", "ZX_ZXFY": "西宁市城东区人民法院", "ZX_ZXYJWH": "(2025)青0103民初8号",
-        "ZX_ZCZXYJDW": "西宁市城东区人民法院", "ZX_YW": "支付借款50万元", "ZX_LXQK": "全部未履行",
-        "ZX_SXQX": "有履行能力而拒不履行生效法律文书确定义务", "ZX_LARQ": "2026-01-05", "ZX_FBRQ": "2026-05-01",
-        "ZX_SJLY": "西宁市中级人民法院", "ZX_SJLYDM": DEPT,
-    })
+fn sxbzxr_person(name: &str, ric: &str) -> DishonestDebtor {
+    DishonestDebtor::person(name, ric)
+        .case_number("(2026)青0103执88号")
+        .basis_number("(2025)青0103民初8号")
+        .duty("支付借款50万元")
 }
 
 /// A check with the given body, as the department's key sends it.
@@ -799,19 +792,14 @@ async fn replay_reaches_persons(built_before: bool) {
     if built_before {
         t.app.index.ready(&t.app).await.unwrap();
     }
-    let second = std::time::Duration::from_millis(1100);
     // Version 1 of the 限制消费令 names P_REP as 法定代表人 (and two 实际控制人 by number).
     let (status, s) = t.post_batch(json!({ "item": "xzxf", "records": [xzxf(40)] })).await;
     assert_eq!((status, s["rejected"].as_u64()), (200, Some(0)), "{s}");
-    tokio::time::sleep(second).await;
-    let now = time::OffsetDateTime::now_utc();
-    let t1 = now.replace_nanosecond(0).unwrap();
+    // The store keeps receipt times to the nanosecond: t1, between the two versions, needs no wait on either side.
+    let t1 = time::OffsetDateTime::now_utc();
     let t1_text = t1.format(&time::format_description::well_known::Rfc3339).unwrap();
-    tokio::time::sleep(second).await;
     // Version 2 names another legal representative.
-    let mut v2 = xzxf(40);
-    v2["XF_FDDBR"] = json!("卫五");
-    v2["XF_FDDBR_ZJHM"] = json!(P_STRANGER);
+    let v2 = xzxf(40).legal_rep("卫五").legal_rep_id(P_STRANGER);
     let (status, s) = t.post_batch(json!({ "item": "xzxf", "records": [v2] })).await;
     assert_eq!((status, s["rejected"].as_u64()), (200, Some(0)), "{s}");
     // Today is after t1's day, so asking as of t1 replays.
@@ -848,7 +836,7 @@ async fn replay_reaches_persons(built_before: bool) {
     }
 
     // Before version 1 arrived the platform knew nothing of these persons.
-    let before = (now - time::Duration::days(2)).to_offset(china).date().to_string();
+    let before = (t1 - time::Duration::days(2)).to_offset(china).date().to_string();
     let v = check(&t, "gxf", &[P_REP, P_CTRL_A], Some(&before)).await;
     for i in 0..2 {
         let r = &v["receipt"]["results"][i];
@@ -939,13 +927,12 @@ fn typed_forms() -> [(&'static str, Vec<&'static str>); 3] {
 
 async fn typed_setup() -> TestApp {
     let t = setup().await;
-    let mut unit = sxbzxr_with_number(60, "李四", Some(TYPED_REP), "2026-05-01", None);
-    unit["ZX_SHXYM"] = json!(TYPED_USCC);
-    unit["ZX_MC"] = json!("西宁-鑫源 商贸有限公司");
+    let unit = sxbzxr_with_number(60, "李四", Some(TYPED_REP), "2026-05-01", None)
+        .uscc(TYPED_USCC)
+        .name("西宁-鑫源 商贸有限公司");
     let other = sxbzxr_with_number(61, "赵四", Some(TYPED_X), "2026-05-01", None);
-    let mut own = person_penalty("赵四", TYPED_X);
-    own["CF_WSH"] = json!("宁市监罚〔2020〕61号");
-    for (item, records) in [("sxbzxr", vec![unit, other]), ("xzcf", vec![own])] {
+    let own = person_penalty("赵四", TYPED_X).number("宁市监罚〔2020〕61号");
+    for (item, records) in [("sxbzxr", json!([unit, other])), ("xzcf", json!([own]))] {
         let (status, s) = t.post_batch(json!({ "item": item, "records": records })).await;
         assert_eq!(status, 200, "{s}");
         assert_eq!(s["rejected"], 0, "{item}: {s}");
@@ -1055,9 +1042,7 @@ async fn batch_reports_mask_id_numbers_in_columns_messages_and_file_names() {
     const FULL_WIDTH: &str = "６３０１０２１９７５０５０５３４５６";
     const GROUPED: &str = "630102 19750505 3456";
     let t = spawn().await;
-    let mut rec = xzcf(70, "警告", "0", "2025/06/01");
-    rec[TYPED_REP] = json!("备注");
-    rec[FULL_WIDTH] = json!("备注");
+    let rec = xzcf(70, "警告", "0", "2025/06/01").set(TYPED_REP, "备注").set(FULL_WIDTH, "备注");
     // A JSON batch whose keys (column names) are ID numbers.
     let (status, s) = t.post_batch(json!({ "item": "xzcf", "records": [rec] })).await;
     assert_eq!(status, 200, "{s}");

@@ -7,27 +7,17 @@ mod common;
 
 use common::{COMPANY, DEPT, add_account, send, sign_in};
 use credo_store::Permissions;
+use credo_synth::builders::AbnormalListing;
 use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::json;
 use time::macros::date;
 
-fn entry(number: &str, removed: Option<&str>) -> Value {
-    let mut r = json!({
-        "YC_QYMC": "西宁高原测试贸易有限公司",
-        "YC_SHXYM": COMPANY,
-        "YC_LRYY": "未按规定公示年度报告",
-        "YC_LRWSH": number,
-        "YC_LRRQ": "2025-07-01",
-        "YC_ZCJG": "西宁市市场监督管理局",
-        "YC_ZCJGDM": DEPT,
-        "YC_SJLY": "西宁市市场监督管理局",
-        "YC_SJLYDM": DEPT,
-    });
-    if let Some(d) = removed {
-        r["YC_YCRQ"] = json!(d);
-        r["YC_YCYY"] = json!("已补报年度报告");
+fn entry(number: &str, removed: Option<&str>) -> AbnormalListing {
+    let r = AbnormalListing::of("西宁高原测试贸易有限公司", COMPANY).number(number).listed("2025-07-01");
+    match removed {
+        Some(d) => r.removed(d),
+        None => r,
     }
-    r
 }
 
 #[tokio::test]

@@ -9,18 +9,17 @@ use std::time::{Duration, Instant};
 
 use common::{Auth, PASSWORD, add_account, send, sign_in, sign_in_with, spawn, spawn_with, totp_now};
 use credo_app::Security;
+use credo_synth::builders::Penalty;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-fn penalty(n: usize) -> Value {
-    json!({
-        "CF_XDR_MC": format!("西宁市城东区测试商贸{n}有限公司"), "CF_XDR_LB": "法人及非法人组织",
-        "CF_XDR_SHXYM": credo_synth::uscc_from("91", "630100", &format!("MA{n:06}")),
-        "CF_FRDB": "张三", "CF_WSH": format!("宁市监罚〔2025〕{n}号"), "CF_WFXW": "销售不合格商品", "CF_SY": "经查属实",
-        "CF_YJ": "《产品质量法》第四十九条", "CF_CFLB": "罚款", "CF_NR": "罚款2000元", "CF_NR_FK": "0.2",
-        "CF_JDRQ": "2025/06/01", "CF_YXQ": "2099/12/31", "CF_CFJG": "西宁市市场监督管理局", "CF_CFJGDM": common::DEPT,
-        "CF_SJLY": "西宁市市场监督管理局", "CF_SJLYDM": common::DEPT,
-    })
+fn penalty(n: usize) -> Penalty {
+    Penalty::of(
+        format!("西宁市城东区测试商贸{n}有限公司"),
+        credo_synth::uscc_from("91", "630100", &format!("MA{n:06}")),
+    )
+    .number(format!("宁市监罚〔2025〕{n}号"))
+    .content("罚款2000元")
 }
 
 async fn upload(t: &common::TestApp, name: &str, bytes: Vec<u8>) -> (u16, Value) {
@@ -56,14 +55,7 @@ async fn spreadsheets_built_to_abort_the_server_get_a_clear_error() {
 async fn uploads_do_not_stall_other_requests() {
     let t = spawn().await;
     // Two uploads that take seconds of CPU: 20,000 valid rows each, and rows a million cells wide.
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let keys: Vec<String> = penalty(0).as_object().unwrap().keys().cloned().collect();
-    w.write_record(&keys).unwrap();
-    for n in 0..20_000 {
-        let p = penalty(n);
-        w.write_record(keys.iter().map(|k| p[k].as_str().unwrap())).unwrap();
-    }
-    let csv = String::from_utf8(w.into_inner().unwrap()).unwrap();
+    let csv = credo_synth::builders::csv(&(0..20_000).map(penalty).collect::<Vec<_>>());
     let wide = format!("CF_XDR_MC,CF_WSH\n{}", format!("{}\n", vec!["x"; 1_000_000].join(",")).repeat(20));
     let (a, b) = (t.http.clone(), t.http.clone());
     let uploads = [("rows.csv", csv.into_bytes()), ("wide.csv", wide.into_bytes())].map(|(name, bytes)| {
@@ -216,8 +208,7 @@ async fn smaller_holes_are_closed() {
     assert_eq!(r.status(), 405);
     assert_eq!(r.headers().get("allow").unwrap(), "GET");
     // After sign-in, only this site's paths are followed.
-    let mut own = penalty(1);
-    own["CF_XDR_SHXYM"] = json!(common::COMPANY);
+    let own = penalty(1).uscc(common::COMPANY);
     assert_eq!(t.post_batch(json!({"item": "xzcf", "records": [own]})).await.0, 200);
     add_account(&t, "company", "subject").await;
     for (next, to) in [

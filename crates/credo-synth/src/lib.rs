@@ -4,6 +4,10 @@
 //! codes and plausible names, their registration data, licences, penalties, lists, red lists, commitments and tax
 //! grades, as the city's departments would submit them. The same seed always gives the same data, so the demo,
 //! the tests and the benchmarks agree. Nothing here names a real company or person.
+//!
+//! [`builders`] makes single records for tests, one builder per catalog item, with fixed default values.
+
+pub mod builders;
 
 use credo_domain::ids::{USCC_ALPHABET, org_code_check, ric_check, uscc_check};
 use rand::seq::IndexedRandom;

@@ -6,6 +6,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
+use credo_synth::builders::{self, Penalty};
 use serde_json::Value;
 
 fn credo(args: &[&str], stdin: Option<&str>) -> Output {
@@ -544,11 +545,15 @@ fn an_objection_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_str().unwrap();
     let file = dir.path().join("处罚.csv");
-    let row = format!(
-        "西宁市城东区鑫源商贸有限公司,法人及非法人组织,91630100MA7X00018G,宁市监罚〔2026〕8号,虚假宣传,经查属实,《广告法》,罚款,罚款,20,2026/11/01,2099/12/31,西宁市市场监督管理局,{DEPT},西宁市市场监督管理局,{DEPT}"
-    );
-    let header = "CF_XDR_MC,CF_XDR_LB,CF_XDR_SHXYM,CF_WSH,CF_WFXW,CF_SY,CF_YJ,CF_CFLB,CF_NR,CF_NR_FK,CF_JDRQ,CF_YXQ,CF_CFJG,CF_CFJGDM,CF_SJLY,CF_SJLYDM";
-    std::fs::write(&file, format!("{header}\n{row}\n")).unwrap();
+    let penalty = Penalty::of("西宁市城东区鑫源商贸有限公司", "91630100MA7X00018G")
+        .without("CF_FRDB")
+        .number("宁市监罚〔2026〕8号")
+        .conduct("虚假宣传")
+        .basis("《广告法》")
+        .fine("20")
+        .decided("2026/11/01")
+        .department("西宁市市场监督管理局", DEPT);
+    std::fs::write(&file, builders::csv(&[penalty])).unwrap();
     let out = credo(&["import", "--data", d, "--item", "xzcf", "--dept", DEPT, file.to_str().unwrap()], None);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let evidence = dir.path().join("复议决定书.txt");

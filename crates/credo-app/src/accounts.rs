@@ -208,9 +208,9 @@ fn rfc3339(t: OffsetDateTime) -> String {
 /// Checks a sign-in and opens a session; returns the session token (to set as a cookie) and the account.
 ///
 /// Safe under concurrency: each attempt first takes one of the account's [`crate::Security::max_failures`]
-/// tries in a single atomic statement ([`Store::login_attempt`]) and only then checks the password, so however
+/// tries in a single atomic statement ([`credo_store::AccountStore::login_attempt`]) and only then checks the password, so however
 /// many wrong passwords arrive at once, at most that many are ever tested before the lock holds; a TOTP step is
-/// claimed with a single conditional update ([`Store::claim_totp_step`]), so one code opens one session.
+/// claimed with a single conditional update ([`credo_store::AccountStore::claim_totp_step`]), so one code opens one session.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn sign_in(
     app: &App,

@@ -43,10 +43,12 @@ fn number(kind: Kind, day: Date) -> String {
 
 /// An evidence file: its name and content. Over the JSON API the content comes base64-encoded as `content_base64`;
 /// pages and the CLI hand over the bytes they read.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[schema(description = "证明材料(内联,Base64)")]
 pub struct FileIn {
     pub name: String,
     #[serde(rename = "content_base64", deserialize_with = "base64_content")]
+    #[schema(value_type = String)]
     pub content: Content,
 }
 
@@ -64,7 +66,8 @@ fn base64_content<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Content, D::
 }
 
 /// A contact: name and telephone.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(description = "联系人:姓名与电话")]
 pub struct Contact {
     pub name: String,
     pub phone: String,
@@ -238,26 +241,32 @@ async fn new_version(
 }
 
 /// What the public may know of a case (tracking by number): no applicant, no evidence.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(description = "公众可知的案件进度(凭编号查询):不含申请人与证明材料")]
 pub struct Tracking {
     pub number: String,
+    /// `objection`(异议)、`repair`(信用修复)、`report`(举报)
     pub kind: String,
     pub kind_label: &'static str,
     pub state: String,
     pub filed_at: String,
+    #[schema(format = Date)]
     pub due_on: Option<String>,
-    /// See [`due_note`].
+    // See [`due_note`].
+    /// 期限所在年份的节假日尚未公布,按暂定日历计算
     pub due_note: Option<String>,
     pub closed_at: Option<String>,
     pub overdue: bool,
     pub outcome: Option<String>,
-    /// The department's reply (the reason given with the outcome).
+    // The department's reply (the reason given with the outcome).
+    /// 部门的答复
     pub reply: Option<String>,
     pub steps: Vec<TrackedStep>,
 }
 
 /// A step of a case as the public sees it: when, and what (not who, nor the note).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(description = "公众所见的案件步骤:时间与步骤(不含办理人与说明)")]
 pub struct TrackedStep {
     pub at: String,
     pub step: String,
@@ -340,7 +349,8 @@ pub fn viewer(p: &Principal, c: &Case) -> Option<Viewer> {
 }
 
 /// A case as one [`Viewer`] other than the public sees it (the public gets [`tracking`]).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(description = "案件办理员、信用审核员或申请人所见的案件")]
 pub struct CaseDetail {
     /// Who this view was made for.
     #[serde(skip)]
@@ -350,8 +360,10 @@ pub struct CaseDetail {
     pub kind_label: &'static str,
     pub state: String,
     pub filed_at: String,
+    #[schema(format = Date)]
     pub due_on: Option<String>,
-    /// The due day's year is counted provisionally (no State Council table yet): 补假 and 调休 unknown.
+    // The due day's year is counted provisionally (no State Council table yet): 补假 and 调休 unknown.
+    /// 期限所在年份的节假日尚未公布,按暂定日历计算
     pub due_note: Option<String>,
     pub closed_at: Option<String>,
     pub overdue: bool,
@@ -360,29 +372,36 @@ pub struct CaseDetail {
     pub record_id: Option<i64>,
     pub subject_id: Option<i64>,
     pub extended_days: i64,
-    /// What was applied for: for the reviewer only the fields below, masked (see [`Viewer::Reviewer`]).
+    // What was applied for: for the reviewer only the fields below, masked (see [`Viewer::Reviewer`]).
+    /// 申请内容(信用审核员只看到部分字段,且已遮蔽)
+    #[schema(value_type = Object)]
     pub content: Value,
     pub files: Vec<FileView>,
     pub steps: Vec<StepView>,
-    /// Who applied, and how to reach them: the department's handler only.
+    // Who applied, and how to reach them: the department's handler only.
+    /// 申请人及其联系方式:仅本部门案件办理员可见
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Object)]
     pub applicant: Option<Value>,
-    /// The record the case is about, as the public sees it (handler and reviewer).
+    // The record the case is about, as the public sees it (handler and reviewer).
+    /// 案件所涉记录(公众所见;案件办理员与信用审核员)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub record: Option<public::PublicRecord>,
 }
 
 /// An evidence file: its name only for those who may open it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(description = "证明材料:只有可查看者看到文件名")]
 pub struct FileView {
     pub n: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// 文件的 SM3 摘要,十六进制
     pub sm3: String,
     pub size: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct StepView {
     pub at: String,
     pub actor: String,
@@ -613,8 +632,9 @@ async fn staff_detail(app: &App, p: &Principal, c: &Case, viewer: Viewer) -> Res
 }
 
 /// A case as [`show`] answers: the whole case, or its status only.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
+#[schema(as = CaseView, description = "案件:办理人员与申请人看到完整案件,其他知道编号的人只看到进度")]
 pub enum Shown {
     Detail(Box<CaseDetail>),
     Tracking(Box<Tracking>),
@@ -645,10 +665,11 @@ pub struct ListQuery {
 }
 
 /// A list of cases for the staff who handle them.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(description = "案件办理人员的案件列表")]
 pub struct CaseList {
     pub count: usize,
-    /// How many of them are overdue.
+    /// 其中逾期的案件数
     pub overdue: usize,
     pub cases: Vec<CaseDetail>,
 }
@@ -678,7 +699,8 @@ pub async fn list(app: &App, p: &Principal, q: &ListQuery) -> Result<CaseList, E
 }
 
 /// A subject account's own cases, as [`own_cases`] answers.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(description = "信用主体账号提交的案件")]
 pub struct OwnCases {
     pub count: usize,
     pub cases: Vec<CaseDetail>,
@@ -695,10 +717,11 @@ pub async fn own_cases(app: &App, p: &Principal) -> Result<OwnCases, Error> {
 }
 
 /// A record as the public sees it, with why it cannot be repaired today, if it cannot.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(description = "公众所见的记录,及今日不能申请信用修复的原因")]
 pub struct ShownRecord {
     pub record: public::PublicRecord,
-    /// The reason a repair would be refused today (`None`: it can be repaired).
+    /// 今日申请信用修复会被拒绝的原因(`null`:可以申请)
     pub repair_refused: Option<String>,
 }
 
@@ -722,20 +745,24 @@ pub fn repairable(app: &App, r: &RecordView, today: Date) -> Result<(), Error> {
     Ok(rules::repair_eligibility(&RepairFacts::of(&window, state), today)?)
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[schema(description = "异议申请:对公示中的记录提出异议")]
 pub struct ObjectionIn {
     pub record: i64,
     pub reason: String,
+    /// 未以该主体账号登录时必填
     pub contact: Option<Contact>,
     #[serde(default)]
     pub files: Vec<FileIn>,
-    /// Anonymous filings over HTTP answer a challenge ([`admit_filing`]).
+    // Anonymous filings over HTTP answer a challenge ([`admit_filing`]).
+    /// 未登录时必填
     #[serde(default)]
     pub challenge: Option<ChallengeAnswer>,
 }
 
 /// The answer to a [`crate::challenge`] (from `GET /api/v1/challenge`, or the form's fields).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(description = "验证题答案(题目来自 `GET /api/v1/challenge`)")]
 pub struct ChallengeAnswer {
     pub token: String,
     pub answer: String,
@@ -803,7 +830,8 @@ pub async fn file_objection(app: &App, p: &Principal, o: &ObjectionIn) -> Result
     Ok(tracking(&c, today, &app.catalog.calendar))
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[schema(description = "信用修复申请(信用主体账号,针对本主体的记录)")]
 pub struct RepairIn {
     pub record: i64,
     pub reason: String,
@@ -845,7 +873,8 @@ fn repair_commitment(
 
 /// What filing a repair answers: the case as its applicant sees it, and the commitment record it made (`None`: the
 /// record did not carry what one needs, or it could not be stored).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(description = "申请人所见的信用修复申请,及其生成的信用修复型承诺记录")]
 pub struct RepairFiled {
     #[serde(flatten)]
     pub case: CaseDetail,
@@ -904,9 +933,11 @@ pub async fn file_repair(app: &App, p: &Principal, o: &RepairIn) -> Result<Value
     Ok(json!(RepairFiled { case, commitment_record: recorded }))
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[schema(description = "举报.")]
 pub struct ReportIn {
-    /// The department responsible (统一社会信用代码).
+    // The department responsible (统一社会信用代码).
+    /// 负责的部门(统一社会信用代码)
     pub department: String,
     pub subject_name: String,
     pub subject_code: Option<String>,
@@ -914,7 +945,8 @@ pub struct ReportIn {
     pub reporter: Option<Contact>,
     #[serde(default)]
     pub files: Vec<FileIn>,
-    /// Anonymous filings over HTTP answer a challenge ([`admit_filing`]).
+    // Anonymous filings over HTTP answer a challenge ([`admit_filing`]).
+    /// 未登录时必填
     #[serde(default)]
     pub challenge: Option<ChallengeAnswer>,
 }
@@ -954,8 +986,10 @@ pub async fn file_report(app: &App, p: &Principal, o: &ReportIn) -> Result<Value
     Ok(tracking(&c, today, &app.catalog.calendar))
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[schema(description = "异议延期(一次)")]
 pub struct ExtendIn {
+    /// 工作日数
     pub days: u32,
     pub reason: String,
 }
@@ -996,14 +1030,16 @@ pub async fn extend(app: &App, p: &Principal, number: &str, o: &ExtendIn) -> Res
     Ok(CaseDetail::of(&c, app.clock.today(), &app.catalog.calendar, viewer))
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[schema(description = "案件的下一步")]
 pub struct DecideIn {
+    /// 办理结果(填错时,错误信息列出当前状态允许的结果)
     pub outcome: String,
     pub reason: String,
-    /// 更正: the corrected fields (catalog codes), merged onto the record.
+    /// 更正:更正后的字段(目录项字段代码),合并到记录上
     #[serde(default)]
     pub fields: BTreeMap<String, String>,
-    /// 举报: the reward granted, if any.
+    /// 举报:给予的奖励(如有)
     pub reward: Option<String>,
 }
 
@@ -1077,9 +1113,11 @@ pub async fn decide(app: &App, p: &Principal, number: &str, o: &DecideIn) -> Res
     Ok(CaseDetail::of(&c, today, &app.catalog.calendar, viewer))
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[schema(description = "作出信用承诺.")]
 pub struct CommitIn {
-    /// The department the commitment is made to (统一社会信用代码).
+    // The department the commitment is made to (统一社会信用代码).
+    /// 承诺所向的部门(统一社会信用代码)
     pub department: String,
     /// 承诺类型: 审批替代型, 证明事项告知承诺, 主动型, 行业自律型.
     #[serde(rename = "type")]
@@ -1089,7 +1127,8 @@ pub struct CommitIn {
 }
 
 /// What making a commitment answers: the record it is, its number and the department it was made to.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(description = "已作出的信用承诺:记录编号、承诺编号与承诺所向的部门")]
 pub struct Committed {
     pub record_id: i64,
     pub number: String,
@@ -1127,14 +1166,17 @@ pub async fn commit(app: &App, p: &Principal, o: &CommitIn) -> Result<Value, Err
     Ok(json!(Committed { record_id: id, number, department: department.name }))
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[schema(description = "记录信用承诺未履约")]
 pub struct BreachIn {
+    /// `YYYY-MM-DD`(默认今日)
     pub date: Option<String>,
     pub description: String,
 }
 
 /// What recording a breach answers: the commitment's new version as the public sees it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(description = "记录未履约后信用承诺记录的新版本")]
 pub struct Breached {
     pub record: Option<public::PublicRecord>,
 }

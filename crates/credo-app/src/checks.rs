@@ -3,7 +3,7 @@
 //!
 //! Answers for today come from the in-memory [`Index`] (built from the store at start, kept current from the
 //! change feed), so a check touches the store only to log itself. Answers `as_of` an earlier day replay what the
-//! store had received by then ([`credo_store::Store::subject_records_as_of`]); both paths share [`evaluate`].
+//! store had received by then ([`credo_store::RecordStore::subject_records_as_of`]); both paths share [`evaluate`].
 //!
 //! **Persons reached through another subject's records** (the 法定代表人 or 实际控制人 of a unit under a 限制消费令,
 //! 法释〔2015〕17号 第三条): a record that carries a person's ID number is indexed under the number's blind index

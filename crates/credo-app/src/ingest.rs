@@ -210,7 +210,7 @@ pub async fn run(
     Ok(summary)
 }
 
-/// Closes the batches that a crashed process left open (see [`credo_store::Store::recover_batches`]) and records
+/// Closes the batches that a crashed process left open (see [`credo_store::RecordStore::recover_batches`]) and records
 /// each in the audit trail; called whenever the data directory is opened.
 #[tracing::instrument(level = "info", skip_all)]
 pub async fn recover(app: &App) -> Result<usize, IngestError> {

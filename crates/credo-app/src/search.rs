@@ -9,17 +9,20 @@ use serde::Serialize;
 use crate::error::Error;
 use crate::{App, public};
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct SearchHit {
     #[serde(skip)]
     pub id: i64,
+    /// 统一社会信用代码或其他登记代码;自然人的证件号码已遮蔽
     pub code: Option<String>,
     pub name: String,
+    #[schema(value_type = public::schema::SubjectKind)]
     pub kind: credo_domain::catalog::SubjectKind,
     pub kind_label: &'static str,
     pub region: Option<String>,
     pub region_name: Option<String>,
     pub score: f32,
+    /// 主体公示信息的地址(`/api/v1/subjects/{key}`)
     pub href: String,
 }
 

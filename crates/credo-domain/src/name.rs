@@ -107,14 +107,6 @@ pub fn name_core(normalized: &str, place_prefixes: &[String]) -> String {
     if core.is_empty() { normalized.to_string() } else { core }
 }
 
-/// Which subject a name (without any code) refers to: the only subject with that normalised name, or else the
-/// only one of them registered in the row's region. `candidates` are `(subject id, region)` of the subjects with
-/// that name. Anything else is ambiguous and stays unresolved. The name step of
-/// [`crate::resolution::resolve`], which also says why nothing was found.
-pub fn pick_by_name(candidates: &[(i64, Option<String>)], region: Option<&str>) -> Option<i64> {
-    crate::resolution::by_name_in_region(candidates, region).subject()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,16 +118,6 @@ mod tests {
         assert_eq!(normalize_name("Qinghai   Salt  Lake"), "QINGHAI SALT LAKE");
         assert_eq!(normalize_name("西寧市東方貿易有限責任公司"), "西宁市东方贸易有限责任公司");
         assert_eq!(normalize_name("【西宁】鑫源"), "(西宁)鑫源");
-    }
-
-    #[test]
-    fn name_picks_only_unambiguous_subjects() {
-        assert_eq!(pick_by_name(&[(1, None)], None), Some(1));
-        let two = [(1, Some("630102".to_string())), (2, Some("630103".to_string()))];
-        assert_eq!(pick_by_name(&two, Some("630103")), Some(2));
-        assert_eq!(pick_by_name(&two, None), None);
-        assert_eq!(pick_by_name(&two, Some("630104")), None);
-        assert_eq!(pick_by_name(&[], Some("630104")), None);
     }
 
     #[test]

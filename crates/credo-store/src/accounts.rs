@@ -7,29 +7,36 @@ use time::OffsetDateTime;
 use crate::Result;
 
 /// 部门: a department that supplies or uses credit information.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(description = "部门:提供或使用信用信息的单位")]
 pub struct Department {
     pub id: i64,
     pub uscc: String,
     pub name: String,
     pub region: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: OffsetDateTime,
-    /// Who registered it (`cli:import`, `cli:dept add` …).
+    // Who registered it (`cli:import`, `cli:dept add` …).
+    /// 登记者(`cli:import`、`cli:dept add`……)
     pub created_by: String,
     pub permissions: Permissions,
 }
 
 /// What a department may do (least privilege: nothing unless granted).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(description = "部门权限(最小权限:未授予即无)")]
 pub struct Permissions {
-    /// Catalog items it may submit.
+    // Catalog items it may submit.
+    /// 可报送的目录项
     #[serde(default)]
     pub items: Vec<String>,
-    /// Check scenes (联合奖惩 场景) it may use.
+    // Check scenes (联合奖惩 场景) it may use.
+    /// 可使用的联合奖惩核查场景
     #[serde(default)]
     pub scenes: Vec<String>,
-    /// Disclosure levels it may read: 公开, 政务共享, 授权查询.
+    // Disclosure levels it may read: 公开, 政务共享, 授权查询.
+    /// 可读取的公开属性:公开、政务共享、授权查询
     #[serde(default)]
     pub disclosure: Vec<String>,
 }
@@ -44,16 +51,20 @@ pub struct NewDepartment {
 }
 
 /// A stored API key (only its SM3 hash; the secret is shown once when created).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(description = "已签发的部门 API 密钥(只保存其散列;密钥本身只在签发时显示一次)")]
 pub struct ApiKey {
     pub id: i64,
     pub department_id: i64,
+    /// 密钥的公开前缀,用于吊销
     pub prefix: String,
     #[serde(skip)]
     pub hash: String,
-    /// What the key may do: `submit`, `check`.
+    // What the key may do: `submit`, `check`.
+    /// 权限范围:`submit`、`check`
     pub scopes: Vec<String>,
     #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub expires_at: Option<OffsetDateTime>,
     pub revoked: bool,
 }

@@ -47,30 +47,38 @@ pub struct IngestedRow {
 }
 
 /// One line of a batch's row-level report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(description = "批次报告的一行:行号、列、问题代码与说明")]
 pub struct ReportLine {
+    /// 文件中的行号(表头为第 1 行)
     pub row: usize,
     pub column: String,
     pub code: String,
     pub message: String,
-    /// `error` (row rejected) or `warning` (row accepted).
+    // `error` (row rejected) or `warning` (row accepted).
+    /// `error`(该行被拒)或 `warning`(该行已接收)
     pub severity: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(description = "批次报告:合计与逐行问题")]
 pub struct BatchSummary {
     pub batch: i64,
+    /// 部门的统一社会信用代码
     pub department: String,
     pub item: String,
     pub rows: usize,
     pub accepted: usize,
     pub rejected: usize,
     pub duplicates: usize,
+    /// 已入库但尚未匹配到已知主体的行(见 `/api/v1/unresolved`)
     pub unresolved: usize,
     pub report: Vec<ReportLine>,
-    /// The process handling the batch stopped (crash, `kill -9`) before it finished: the totals are the rows it
-    /// had committed ([`RecordStore::recover_batches`]).
+    // The process handling the batch stopped (crash, `kill -9`) before it finished: the totals are the rows it
+    // had committed ([`RecordStore::recover_batches`]).
+    /// 处理批次的进程在完成前停止:合计为已提交的行
     #[serde(default)]
+    #[schema(required = true)]
     pub interrupted: bool,
 }
 

@@ -139,7 +139,7 @@ pub async fn batch_from_multipart(
         (BatchUpload = "multipart/form-data"),
     )),
     responses(
-        (status = 200, description = "批次报告", body = schemas::BatchSummary),
+        (status = 200, description = "批次报告", body = credo_store::BatchSummary),
         (status = 400, description = "invalid_json, bad_multipart, missing_item, missing_file"),
         (status = 403, description = "forbidden"),
         (status = 413, description = "body_too_large"),
@@ -194,7 +194,7 @@ async fn submit_batch(
     description = "本部门提交的一个批次的报告。",
     params(("id" = i64, Path, description = "批次编号")),
     responses(
-        (status = 200, description = "批次报告", body = schemas::BatchSummary),
+        (status = 200, description = "批次报告", body = credo_store::BatchSummary),
         (status = 403, description = "forbidden"),
         (status = 404, description = "not_found"),
     )

@@ -43,7 +43,7 @@ struct ListParams {
     description = "公众所见的记录与其公示期;若今日不能申请信用修复,给出原因。",
     params(("id" = i64, Path, description = "记录编号")),
     responses(
-        (status = 200, description = "记录", body = schemas::ShownRecord),
+        (status = 200, description = "记录", body = ShownRecord),
         (status = 404, description = "not_found"),
     )
 )]
@@ -59,9 +59,9 @@ async fn record(State(app): State<Web>, Path(id): Path<i64>) -> Answer {
     summary = "记录信用承诺未履约",
     description = "承诺所向的部门记录未履约:承诺记录的新版本成为失信记录。",
     params(("id" = i64, Path, description = "信用承诺记录的编号")),
-    request_body = schemas::BreachIn,
+    request_body = BreachIn,
     responses(
-        (status = 200, description = "承诺记录的新版本", body = schemas::Breached),
+        (status = 200, description = "承诺记录的新版本", body = Breached),
         (status = 403, description = "forbidden"),
         (status = 404, description = "not_found"),
         (status = 409, description = "already_breached"),
@@ -85,9 +85,9 @@ async fn breach(
     summary = "提出异议",
     description = "对公示中的记录提出异议。未登录者须附联系方式并完成验证题(`GET /api/v1/challenge`);\
                    同一地址每小时提交次数有限。返回案件编号与进度。",
-    request_body = schemas::ObjectionIn,
+    request_body = ObjectionIn,
     responses(
-        (status = 201, description = "已受理", body = schemas::Tracking),
+        (status = 201, description = "已受理", body = Tracking),
         (status = 404, description = "not_found"),
         (status = 409, description = "objection_open"),
         (status = 422, description = "record_closed, challenge_required, challenge_failed, contact_required, bad_phone, \
@@ -117,9 +117,9 @@ async fn objection(
     summary = "申请信用修复",
     description = "信用主体账号为本主体的记录申请信用修复(最短公示期满后,轻微失信则履行义务后);\
                    同时生成信用承诺书并记为信用修复型承诺。",
-    request_body = schemas::RepairIn,
+    request_body = RepairIn,
     responses(
-        (status = 201, description = "已受理", body = schemas::RepairFiled),
+        (status = 201, description = "已受理", body = RepairFiled),
         (status = 403, description = "forbidden"),
         (status = 404, description = "not_found"),
         (status = 409, description = "repair_open"),
@@ -137,9 +137,9 @@ async fn repair(State(app): State<Web>, Extension(p): Extension<Principal>, Json
     operation_id = "file_report",
     summary = "举报",
     description = "向负责部门举报失信行为。未登录者须完成验证题;举报人联系方式必填。返回案件编号与进度。",
-    request_body = schemas::ReportIn,
+    request_body = ReportIn,
     responses(
-        (status = 201, description = "已受理", body = schemas::Tracking),
+        (status = 201, description = "已受理", body = Tracking),
         (status = 422, description = "unknown_department, challenge_required, challenge_failed, contact_required, \
                                       bad_phone, missing_field, too_long, too_many_files, bad_file"),
     )
@@ -192,7 +192,7 @@ fn created(r: Result<Value, credo_app::Error>) -> Response {
     description = "案件办理员:本部门的案件(含申请人);信用审核员:全部异议与修复案件(不含申请人)。默认只列未办结的。",
     params(ListParams),
     responses(
-        (status = 200, description = "案件", body = schemas::CaseList),
+        (status = 200, description = "案件", body = CaseList),
         (status = 403, description = "forbidden"),
     )
 )]
@@ -209,7 +209,7 @@ async fn list(State(app): State<Web>, Extension(p): Extension<Principal>, Query(
     description = "办理人员与申请人看到完整案件;其他知道编号的人只看到进度。",
     params(("number" = String, Path, description = "案件编号")),
     responses(
-        (status = 200, description = "案件或其进度", body = schemas::CaseView),
+        (status = 200, description = "案件或其进度", body = Shown),
         (status = 404, description = "not_found"),
     )
 )]
@@ -225,9 +225,9 @@ async fn show(State(app): State<Web>, Extension(p): Extension<Principal>, Path(n
     summary = "异议延期",
     description = "异议案件的办理期限延长一次,总计不超过规定的工作日。",
     params(("number" = String, Path, description = "案件编号")),
-    request_body = schemas::ExtendIn,
+    request_body = ExtendIn,
     responses(
-        (status = 200, description = "案件", body = schemas::CaseDetail),
+        (status = 200, description = "案件", body = CaseDetail),
         (status = 403, description = "forbidden"),
         (status = 404, description = "not_found"),
         (status = 409, description = "case_closed"),
@@ -251,9 +251,9 @@ async fn extend(
     summary = "办理案件",
     description = "案件的下一步:受理、更正、撤销、维持、准予修复、不予修复、办结举报等(错误信息列出当前状态允许的结果)。",
     params(("number" = String, Path, description = "案件编号")),
-    request_body = schemas::DecideIn,
+    request_body = DecideIn,
     responses(
-        (status = 200, description = "案件", body = schemas::CaseDetail),
+        (status = 200, description = "案件", body = CaseDetail),
         (status = 403, description = "forbidden"),
         (status = 404, description = "not_found"),
         (status = 409, description = "case_closed"),
@@ -323,7 +323,7 @@ fn urlencoding(s: &str) -> String {
     summary = "本人提交的案件",
     description = "信用主体账号提交的异议、修复与举报。",
     responses(
-        (status = 200, description = "案件", body = schemas::OwnCases),
+        (status = 200, description = "案件", body = OwnCases),
         (status = 403, description = "forbidden"),
     )
 )]
@@ -338,9 +338,9 @@ async fn own(State(app): State<Web>, Extension(p): Extension<Principal>) -> Answ
     operation_id = "commit",
     summary = "作出信用承诺",
     description = "信用主体账号向部门作出信用承诺;承诺成为该部门的公示记录(履约中)。",
-    request_body = schemas::CommitIn,
+    request_body = CommitIn,
     responses(
-        (status = 201, description = "承诺记录", body = schemas::Committed),
+        (status = 201, description = "承诺记录", body = Committed),
         (status = 403, description = "forbidden"),
         (status = 404, description = "not_found"),
         (status = 422, description = "unknown_department, bad_type, missing_field, too_long"),

@@ -38,7 +38,7 @@ pub struct Doc;
     operation_id = "departments",
     summary = "部门",
     description = "全部部门及其权限。",
-    responses((status = 200, description = "部门", body = Vec<schemas::Department>))
+    responses((status = 200, description = "部门", body = Vec<credo_store::Department>))
 )]
 async fn departments(State(app): State<Web>) -> Result<Json<Vec<Department>>, ApiError> {
     Ok(Json(app.store.departments().await?))
@@ -62,7 +62,7 @@ struct NewDept {
     description = "新部门只有读取“公开”信息的权限;报送目录项与核查场景由安全管理员授予。",
     request_body = NewDept,
     responses(
-        (status = 201, description = "部门", body = schemas::Department),
+        (status = 201, description = "部门", body = credo_store::Department),
         (status = 409, description = "conflict"),
         (status = 422, description = "invalid_uscc, missing_name"),
     )
@@ -109,9 +109,9 @@ async fn department(app: &App, uscc: &str) -> Result<Department, ApiError> {
     summary = "设置部门权限",
     description = "部门可报送的目录项、可使用的核查场景与可读取的公开属性(整体替换)。",
     params(("uscc" = String, Path, description = "部门的统一社会信用代码")),
-    request_body = schemas::Permissions,
+    request_body = credo_store::Permissions,
     responses(
-        (status = 200, description = "部门", body = schemas::Department),
+        (status = 200, description = "部门", body = credo_store::Department),
         (status = 404, description = "not_found"),
         (status = 422, description = "invalid_permissions"),
     )

@@ -3,59 +3,23 @@
 //! out, and are never built. `tests/openapi.rs` holds them to the truth: every JSON answer the tests receive is
 //! checked against the schema documented for it (an undocumented field, a missing one or a wrong type fails).
 //!
-//! Request bodies and query parameters are described where they are read (the handlers' own types), except for the
-//! case service's (`credo_app::cases`), described here as well.
+//! Answers and request bodies that are the services' own types derive `ToSchema` where they are defined (the
+//! cases' in `credo_app::cases`, public records and subjects in `credo_app::public` and `credo_app::search`) and
+//! are only referred to here; request bodies and query parameters the handlers read are described on the handlers'
+//! own types.
 //!
 //! The doc comments below are the document's descriptions, read by the departments' developers: Chinese, like the
 //! rest of what users read.
 
-#![expect(dead_code, reason = "schemas for the OpenAPI document: never built, only described")]
-
 use std::collections::BTreeMap;
 
+use credo_app::public::schema::SubjectKind;
+use credo_app::public::{PublicRecord, PublicSubject, PublicityView};
+use credo_app::search::SearchHit;
+use credo_store::{ApiKey, Department};
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
-
-/// 信用主体类别
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum SubjectKind {
-    /// 法人及非法人组织
-    Organisation,
-    /// 个体工商户
-    IndividualBusiness,
-    /// 自然人
-    Person,
-}
-
-/// 失信程度:决定失信记录的公示期限
-#[derive(Serialize, ToSchema)]
-pub enum Class {
-    轻微,
-    一般,
-    严重,
-}
-
-/// 记录状态(按查询当日)
-#[derive(Serialize, ToSchema)]
-pub enum RecordState {
-    公示中,
-    异议处理中,
-    已修复,
-    已撤销,
-    公示期满,
-    不予公示,
-}
-
-/// 何时可以信用修复:履行义务后(`obligations`)、最短公示期满后(`after_min`),或不能通过平台修复(`none`)
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Repair {
-    Obligations,
-    AfterMin,
-    None,
-}
 
 /// 目录项的信息性质
 #[derive(Serialize, ToSchema)]
@@ -103,33 +67,6 @@ pub struct SearchResult {
     hits: Vec<SearchHit>,
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct SearchHit {
-    /// 统一社会信用代码或其他登记代码;自然人的证件号码已遮蔽
-    code: Option<String>,
-    name: String,
-    kind: SubjectKind,
-    kind_label: String,
-    region: Option<String>,
-    region_name: Option<String>,
-    score: f32,
-    /// 主体公示信息的地址(`/api/v1/subjects/{key}`)
-    href: String,
-}
-
-/// 公众所见的信用主体
-#[derive(Serialize, ToSchema)]
-pub struct PublicSubject {
-    code: Option<String>,
-    name: String,
-    kind: SubjectKind,
-    kind_label: String,
-    region: Option<String>,
-    region_name: Option<String>,
-    /// 登记状态(存续、注销……)
-    status: Option<String>,
-}
-
 /// 信用主体公示信息:正在公示的记录,按目录项分组
 #[derive(Serialize, ToSchema)]
 pub struct SubjectProfile {
@@ -144,54 +81,6 @@ pub struct ItemGroup {
     item_name: String,
     count: usize,
     records: Vec<PublicRecord>,
-}
-
-/// 公众所见的信用记录:只含公开字段,证件号码已遮蔽,附公示状态
-#[derive(Serialize, ToSchema)]
-pub struct PublicRecord {
-    id: i64,
-    version: i64,
-    item: String,
-    item_name: String,
-    /// 作出决定的部门
-    department: String,
-    department_uscc: String,
-    #[schema(format = Date)]
-    decided_on: Option<String>,
-    #[schema(format = DateTime)]
-    received_at: String,
-    fields: Vec<PublicField>,
-    publicity: Publicity,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct PublicField {
-    /// 目录项字段代码
-    code: String,
-    name: String,
-    value: String,
-}
-
-/// 记录在查询当日的公示状态:失信程度、状态、公示期及说明
-#[derive(Serialize, ToSchema)]
-pub struct Publicity {
-    class: Option<Class>,
-    state: RecordState,
-    explanation: String,
-    #[schema(format = Date)]
-    shown_from: Option<String>,
-    #[schema(format = Date)]
-    shown_until: Option<String>,
-    #[schema(format = Date)]
-    repairable_from: Option<String>,
-    repair: Repair,
-    /// 不能通过平台信用修复时的原因
-    repair_note: Option<String>,
-    regime: Option<String>,
-    /// 今日是否仍作为联合惩戒的依据
-    counts: bool,
-    /// 所用规则尚未与正式文本核对时为 `false`
-    verified: bool,
 }
 
 /// 信用信息目录
@@ -279,48 +168,6 @@ pub struct Me {
     csrf: Option<String>,
 }
 
-/// 部门:提供或使用信用信息的单位
-#[derive(Serialize, ToSchema)]
-pub struct Department {
-    id: i64,
-    uscc: String,
-    name: String,
-    region: Option<String>,
-    #[schema(format = DateTime)]
-    created_at: String,
-    /// 登记者(`cli:import`、`cli:dept add`……)
-    created_by: String,
-    permissions: Permissions,
-}
-
-/// 部门权限(最小权限:未授予即无)
-#[derive(Serialize, serde::Deserialize, ToSchema)]
-pub struct Permissions {
-    /// 可报送的目录项
-    #[serde(default)]
-    items: Vec<String>,
-    /// 可使用的联合奖惩核查场景
-    #[serde(default)]
-    scenes: Vec<String>,
-    /// 可读取的公开属性:公开、政务共享、授权查询
-    #[serde(default)]
-    disclosure: Vec<String>,
-}
-
-/// 已签发的部门 API 密钥(只保存其散列;密钥本身只在签发时显示一次)
-#[derive(Serialize, ToSchema)]
-pub struct ApiKey {
-    id: i64,
-    department_id: i64,
-    /// 密钥的公开前缀,用于吊销
-    prefix: String,
-    /// 权限范围:`submit`、`check`
-    scopes: Vec<String>,
-    #[schema(format = DateTime)]
-    expires_at: Option<String>,
-    revoked: bool,
-}
-
 #[derive(Serialize, ToSchema)]
 pub struct KeyList {
     /// 部门的统一社会信用代码
@@ -391,7 +238,7 @@ pub struct OwnRecord {
     /// 记录的全部字段,键为目录项字段代码
     fields: BTreeMap<String, String>,
     subject_id: Option<i64>,
-    publicity: Publicity,
+    publicity: PublicityView,
 }
 
 /// 谁因何查询了本主体(本主体自己的操作除外)
@@ -412,35 +259,6 @@ pub struct Access {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Batches
-
-/// 批次报告:合计与逐行问题
-#[derive(Serialize, ToSchema)]
-pub struct BatchSummary {
-    batch: i64,
-    /// 部门的统一社会信用代码
-    department: String,
-    item: String,
-    rows: usize,
-    accepted: usize,
-    rejected: usize,
-    duplicates: usize,
-    /// 已入库但尚未匹配到已知主体的行(见 `/api/v1/unresolved`)
-    unresolved: usize,
-    report: Vec<ReportLine>,
-    /// 处理批次的进程在完成前停止:合计为已提交的行
-    interrupted: bool,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ReportLine {
-    /// 文件中的行号(表头为第 1 行)
-    row: usize,
-    column: String,
-    code: String,
-    message: String,
-    /// `error`(该行被拒)或 `warning`(该行已接收)
-    severity: String,
-}
 
 /// 本部门报送的、尚未匹配到已知主体的记录
 #[derive(Serialize, ToSchema)]
@@ -572,236 +390,4 @@ pub struct Challenge {
     image: String,
     token: String,
     valid_minutes: i64,
-}
-
-/// 公众所见的记录,及今日不能申请信用修复的原因
-#[derive(Serialize, ToSchema)]
-pub struct ShownRecord {
-    record: PublicRecord,
-    /// 今日申请信用修复会被拒绝的原因(`null`:可以申请)
-    repair_refused: Option<String>,
-}
-
-/// 记录未履约后信用承诺记录的新版本
-#[derive(Serialize, ToSchema)]
-pub struct Breached {
-    record: Option<PublicRecord>,
-}
-
-/// 公众可知的案件进度(凭编号查询):不含申请人与证明材料
-#[derive(Serialize, ToSchema)]
-pub struct Tracking {
-    number: String,
-    /// `objection`(异议)、`repair`(信用修复)、`report`(举报)
-    kind: String,
-    kind_label: String,
-    state: String,
-    filed_at: String,
-    #[schema(format = Date)]
-    due_on: Option<String>,
-    /// 期限所在年份的节假日尚未公布,按暂定日历计算
-    due_note: Option<String>,
-    closed_at: Option<String>,
-    overdue: bool,
-    outcome: Option<String>,
-    /// 部门的答复
-    reply: Option<String>,
-    steps: Vec<TrackedStep>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct TrackedStep {
-    at: String,
-    step: String,
-}
-
-/// 案件办理员、信用审核员或申请人所见的案件
-#[derive(Serialize, ToSchema)]
-pub struct CaseDetail {
-    number: String,
-    kind: String,
-    kind_label: String,
-    state: String,
-    filed_at: String,
-    #[schema(format = Date)]
-    due_on: Option<String>,
-    due_note: Option<String>,
-    closed_at: Option<String>,
-    overdue: bool,
-    outcome: Option<String>,
-    reply: Option<String>,
-    record_id: Option<i64>,
-    subject_id: Option<i64>,
-    extended_days: i64,
-    /// 申请内容(信用审核员只看到部分字段,且已遮蔽)
-    #[schema(value_type = Object)]
-    content: Value,
-    files: Vec<FileView>,
-    steps: Vec<StepView>,
-    /// 申请人及其联系方式:仅本部门案件办理员可见
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Object)]
-    applicant: Option<Value>,
-    /// 案件所涉记录(公众所见;案件办理员与信用审核员)
-    #[serde(skip_serializing_if = "Option::is_none")]
-    record: Option<PublicRecord>,
-}
-
-/// 证明材料:只有可查看者看到文件名
-#[derive(Serialize, ToSchema)]
-pub struct FileView {
-    n: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    name: Option<String>,
-    /// 文件的 SM3 摘要,十六进制
-    sm3: String,
-    size: i64,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct StepView {
-    at: String,
-    actor: String,
-    step: String,
-    note: Option<String>,
-}
-
-/// 案件:办理人员与申请人看到完整案件,其他知道编号的人只看到进度
-#[derive(Serialize, ToSchema)]
-#[serde(untagged)]
-pub enum CaseView {
-    Detail(Box<CaseDetail>),
-    Tracking(Box<Tracking>),
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct CaseList {
-    count: usize,
-    /// 其中逾期的案件数
-    overdue: usize,
-    cases: Vec<CaseDetail>,
-}
-
-/// 信用主体账号提交的案件
-#[derive(Serialize, ToSchema)]
-pub struct OwnCases {
-    count: usize,
-    cases: Vec<CaseDetail>,
-}
-
-/// 申请人所见的信用修复申请,及其生成的信用修复型承诺记录
-#[derive(Serialize, ToSchema)]
-pub struct RepairFiled {
-    #[serde(flatten)]
-    case: CaseDetail,
-    commitment_record: Option<i64>,
-}
-
-/// 已作出的信用承诺:记录编号、承诺编号与承诺所向的部门
-#[derive(Serialize, ToSchema)]
-pub struct Committed {
-    record_id: i64,
-    number: String,
-    department: String,
-}
-
-/// 证明材料(内联,Base64)
-#[derive(serde::Deserialize, ToSchema)]
-pub struct FileIn {
-    name: String,
-    content_base64: String,
-}
-
-/// 联系人:姓名与电话
-#[derive(serde::Deserialize, ToSchema)]
-pub struct Contact {
-    name: String,
-    phone: String,
-}
-
-/// 验证题答案(题目来自 `GET /api/v1/challenge`)
-#[derive(serde::Deserialize, ToSchema)]
-pub struct ChallengeAnswer {
-    token: String,
-    answer: String,
-}
-
-/// 异议申请:对公示中的记录提出异议
-#[derive(serde::Deserialize, ToSchema)]
-pub struct ObjectionIn {
-    record: i64,
-    reason: String,
-    /// 未以该主体账号登录时必填
-    contact: Option<Contact>,
-    #[serde(default)]
-    files: Vec<FileIn>,
-    /// 未登录时必填
-    #[serde(default)]
-    challenge: Option<ChallengeAnswer>,
-}
-
-/// 信用修复申请(信用主体账号,针对本主体的记录)
-#[derive(serde::Deserialize, ToSchema)]
-pub struct RepairIn {
-    record: i64,
-    reason: String,
-    #[serde(default)]
-    files: Vec<FileIn>,
-}
-
-/// 举报.
-#[derive(serde::Deserialize, ToSchema)]
-pub struct ReportIn {
-    /// 负责的部门(统一社会信用代码)
-    department: String,
-    subject_name: String,
-    subject_code: Option<String>,
-    content: String,
-    reporter: Option<Contact>,
-    #[serde(default)]
-    files: Vec<FileIn>,
-    /// 未登录时必填
-    #[serde(default)]
-    challenge: Option<ChallengeAnswer>,
-}
-
-/// 异议延期(一次)
-#[derive(serde::Deserialize, ToSchema)]
-pub struct ExtendIn {
-    /// 工作日数
-    days: u32,
-    reason: String,
-}
-
-/// 案件的下一步
-#[derive(serde::Deserialize, ToSchema)]
-pub struct DecideIn {
-    /// 办理结果(填错时,错误信息列出当前状态允许的结果)
-    outcome: String,
-    reason: String,
-    /// 更正:更正后的字段(目录项字段代码),合并到记录上
-    #[serde(default)]
-    fields: BTreeMap<String, String>,
-    /// 举报:给予的奖励(如有)
-    reward: Option<String>,
-}
-
-/// 作出信用承诺.
-#[derive(serde::Deserialize, ToSchema)]
-pub struct CommitIn {
-    /// 承诺所向的部门(统一社会信用代码)
-    department: String,
-    /// 承诺类型: 审批替代型, 证明事项告知承诺, 主动型, 行业自律型.
-    #[serde(rename = "type")]
-    kind: String,
-    matter: String,
-    content: String,
-}
-
-/// 记录信用承诺未履约
-#[derive(serde::Deserialize, ToSchema)]
-pub struct BreachIn {
-    /// `YYYY-MM-DD`(默认今日)
-    date: Option<String>,
-    description: String,
 }

@@ -809,8 +809,6 @@ pub async fn run(app: &App, asker: &Asker<'_>, req: &CheckRequest) -> Result<Val
                 (own, via)
             }
             Some(at) => {
-                // The store compares receipt times as RFC 3339 text in UTC: ask in UTC, not in China time.
-                let at = at.to_offset(UtcOffset::UTC);
                 let own = match &subject {
                     Some(s) => app.store.subject_records_as_of(s.id, at).await?,
                     None => Vec::new(),

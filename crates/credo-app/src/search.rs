@@ -16,7 +16,6 @@ pub struct SearchHit {
     /// 统一社会信用代码或其他登记代码;自然人的证件号码已遮蔽
     pub code: Option<String>,
     pub name: String,
-    #[schema(value_type = public::schema::SubjectKind)]
     pub kind: credo_domain::catalog::SubjectKind,
     pub kind_label: &'static str,
     pub region: Option<String>,

@@ -20,6 +20,7 @@ use crate::value::{parse_date, parse_money, parse_year};
 /// 信用主体类别: the kind of subject.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(description = "信用主体类别"))]
 pub enum SubjectKind {
     /// 法人及非法人组织
     Organisation,
@@ -67,6 +68,7 @@ impl SubjectKind {
 
 /// 信息性质: whether an item speaks for or against its subject.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(description = "目录项的信息性质"))]
 pub enum Nature {
     守信,
     失信,
@@ -75,6 +77,7 @@ pub enum Nature {
 
 /// 公开属性: who may see an item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(description = "目录项的公开属性"))]
 pub enum Disclosure {
     公开,
     政务共享,
@@ -83,6 +86,7 @@ pub enum Disclosure {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(description = "目录项字段的类型"))]
 pub enum FieldType {
     Text,
     /// An identifier-like text without a check (税务登记号, 事业单位证书号 …).

@@ -19,6 +19,7 @@ use crate::value::{add_months, parse_date};
 
 /// 失信程度: the class that sets a negative record's publicity period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(description = "失信程度:决定失信记录的公示期限"))]
 pub enum Class {
     轻微,
     一般,
@@ -49,6 +50,8 @@ impl fmt::Display for Class {
 /// When a record may be repaired.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(description = "何时可以信用修复:履行义务后、最短公示期满后,或不能通过平台修复"))]
 pub enum Repair {
     /// As soon as the legal obligations are performed.
     Obligations,
@@ -380,6 +383,7 @@ pub struct Window {
 
 /// 记录状态.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(description = "记录状态(按查询当日)", as = RecordState))]
 pub enum State {
     公示中,
     异议处理中,

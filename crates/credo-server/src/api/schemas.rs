@@ -13,47 +13,13 @@
 
 use std::collections::BTreeMap;
 
-use credo_app::public::schema::SubjectKind;
 use credo_app::public::{PublicRecord, PublicSubject, PublicityView};
 use credo_app::search::SearchHit;
+use credo_domain::catalog::{Disclosure, FieldType, Nature, SubjectKind};
 use credo_store::{ApiKey, Department};
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
-
-/// 目录项的信息性质
-#[derive(Serialize, ToSchema)]
-pub enum Nature {
-    守信,
-    失信,
-    中性,
-}
-
-/// 目录项的公开属性
-#[derive(Serialize, ToSchema)]
-pub enum Disclosure {
-    公开,
-    政务共享,
-    授权查询,
-}
-
-/// 目录项字段的类型
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum FieldType {
-    Text,
-    Code,
-    Date,
-    /// 金额,单位万元
-    Money,
-    Year,
-    Enum,
-    Uscc,
-    OrgCode,
-    RegNo,
-    IdNumber,
-    Region,
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Subjects, records, the catalog (public)

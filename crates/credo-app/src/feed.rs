@@ -102,5 +102,8 @@ pub async fn follow(app: App) {
         if let Err(e) = app.index.sync(&app).await {
             tracing::warn!(error = %e, "restriction index sync failed");
         }
+        if let Err(e) = app.listing.sync(&app).await {
+            tracing::warn!(error = %e.detail, "publicity lists sync failed");
+        }
     }
 }

@@ -25,6 +25,7 @@ pub mod error;
 pub mod feed;
 pub mod ingest;
 pub mod keys;
+pub mod listing;
 pub mod offload;
 pub mod principal;
 pub mod public;
@@ -148,6 +149,8 @@ pub struct App {
     pub security: Arc<Security>,
     /// The restriction index for checks (built on first use).
     pub index: Arc<checks::Index>,
+    /// The publicity lists (built on first use).
+    pub listing: Arc<listing::Listing>,
     /// Batch check jobs of this process.
     pub jobs: checks::Jobs,
     /// Writes checks with their audit events, many per transaction.
@@ -181,6 +184,7 @@ impl App {
             audit_from: ring.audit_from.unwrap_or(1),
             security: Arc::new(Security::default()),
             index: Arc::new(checks::Index::default()),
+            listing: Arc::default(),
             search_sync: Arc::new(tokio::sync::Mutex::new(())),
             heavy: Arc::new(tokio::sync::Semaphore::new(offload::slots())),
             challenges: Arc::default(),

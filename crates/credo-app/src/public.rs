@@ -16,14 +16,19 @@ use time::Date;
 
 /// The code shown for a subject: persons' identity numbers masked.
 pub fn display_code(s: &Subject) -> Option<String> {
-    let code = s.code.as_deref()?;
-    Some(match s.kind {
+    Some(shown_code(s.kind, s.code.as_deref()?))
+}
+
+/// A subject's code as the public sees it: an organisation's as it is, a person's identity number masked
+/// (`6301**********1235`, `护照号:E1*****78`).
+pub fn shown_code(kind: SubjectKind, code: &str) -> String {
+    match kind {
         SubjectKind::Person => match code.split_once(':') {
             Some((doc, number)) => format!("{doc}:{}", mask_middle(number, 2, 2)),
             None => mask_middle(code, 4, 4),
         },
         _ => code.to_string(),
-    })
+    }
 }
 
 /// Text as the public may see it (a name, a field, an echoed query or code): every ID number written in it masked
@@ -154,6 +159,32 @@ pub fn publicity(catalog: &Catalog, r: &RecordView, disputed: bool, today: Date)
     }
 }
 
+/// The days the website shows a record, as [`publicity`] decides them: `None` never (not disclosed for its kind of
+/// subject, or a class not published); `Some(None)` from now on with no end; `Some(Some(d))` up to and including `d`
+/// (its period's last day, or the day before it was repaired or revoked). Derived projections (the publicity lists)
+/// keep this one date instead of the record; a test holds it to [`publicity`] day by day.
+pub fn public_until(catalog: &Catalog, r: &RecordView) -> Option<Option<Date>> {
+    let item = catalog.item(&r.item)?;
+    if !disclosed(item, item.subject_ref(&r.fields).kind) {
+        return None;
+    }
+    let w = window(catalog, r);
+    if !w.published {
+        return None;
+    }
+    let mut until = w.last_day;
+    if let Some(m) = Mark::of(&r.fields) {
+        let before = m.on.previous_day()?;
+        until = Some(until.map_or(before, |u| u.min(before)));
+    }
+    Some(until)
+}
+
+/// Whether a record public until `until` ([`public_until`]) is shown on `day`.
+pub fn shown_on(until: Option<Option<Date>>, day: Date) -> bool {
+    until.is_some_and(|u| u.is_none_or(|u| day <= u))
+}
+
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[schema(description = "公众所见的信用主体")]
 pub struct PublicSubject {
@@ -257,6 +288,38 @@ mod tests {
         let c = record(&catalog, &company, false, today).unwrap().publicity;
         assert!(c.state.public(), "{c:?}");
         assert_eq!(p.counts, c.counts, "publication does not change what counts for joint punishment");
+    }
+
+    /// [`public_until`] says what [`publicity`] says, day by day: for published and unpublished classes, persons
+    /// and organisations, repaired and revoked records, from before the decision to years after.
+    #[test]
+    fn public_until_agrees_with_publicity() {
+        let catalog = credo_domain::embedded::catalog();
+        let org = ("CF_XDR_MC", "西宁市城东区鑫源商贸有限公司");
+        let parse = |d: &str| credo_domain::value::parse_date(d).unwrap();
+        let mark = |kind: &str, on: &str| Mark { kind: kind.into(), on: parse(on), case: "XF-1".into() }.to_field();
+        let repaired = mark("repaired", "2026-09-01");
+        let revoked = mark("revoked", "2026-07-15");
+        let cases: Vec<RecordView> = vec![
+            penalty("法人及非法人组织", &[org]),
+            penalty("法人及非法人组织", &[org, ("CF_CFLB", "警告"), ("CF_FKJE", "200")]),
+            penalty("法人及非法人组织", &[org, ("CF_CFLB", "吊销许可证件")]),
+            penalty("法人及非法人组织", &[org, (credo_domain::publicity::MARK_FIELD, &repaired)]),
+            penalty("法人及非法人组织", &[org, (credo_domain::publicity::MARK_FIELD, &revoked)]),
+            penalty("自然人", &[("CF_XDR_MC", "李四"), ("CF_XDR_ZJLX", "身份证")]),
+        ];
+        let mut shown = 0;
+        for r in &cases {
+            let until = public_until(&catalog, r);
+            let mut day = parse("2026-05-01");
+            while day < parse("2031-01-01") {
+                let p = publicity(&catalog, r, false, day);
+                assert_eq!(shown_on(until, day), p.state.public(), "{day}: {until:?} vs {p:?} for {:?}", r.fields);
+                shown += usize::from(p.state.public());
+                day = day.saturating_add(time::Duration::days(5));
+            }
+        }
+        assert!(shown > 0, "some days are shown");
     }
 
     /// Every variant of the domain's enums serializes as its stand-in in [`schema`] (the matches are exhaustive: a

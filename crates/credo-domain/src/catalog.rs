@@ -31,6 +31,9 @@ pub enum SubjectKind {
 }
 
 impl SubjectKind {
+    /// Every kind, in the order forms offer them.
+    pub const ALL: [SubjectKind; 3] = [SubjectKind::Organisation, SubjectKind::IndividualBusiness, SubjectKind::Person];
+
     pub fn label(self) -> &'static str {
         match self {
             SubjectKind::Organisation => "法人及非法人组织",

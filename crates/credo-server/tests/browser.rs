@@ -245,7 +245,8 @@ async fn the_website_end_to_end_in_chromium() {
     assert!(csv.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
     let bytes = csv.bytes().await.unwrap();
     assert!(bytes.starts_with(&[0xEF, 0xBB, 0xBF]), "a BOM, so that Excel reads UTF-8");
-    assert!(String::from_utf8_lossy(&bytes).contains("西宁市城东区鑫源商贸有限公司,宁市监罚〔2026〕21号"));
+    let line = format!("西宁市城东区鑫源商贸有限公司,{COMPANY},宁市监罚〔2026〕21号");
+    assert!(String::from_utf8_lossy(&bytes).contains(&line), "the subject's code in the list's CSV");
     c.goto(&format!("{}/policy", t.base)).await.unwrap();
     assert!(wait_for(&c, "公示期限").await.contains("信用修复管理办法"));
     let dept = t.app.store.department_by_uscc(DEPT).await.unwrap().unwrap();

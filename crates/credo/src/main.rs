@@ -431,6 +431,13 @@ pub(crate) async fn serve(app: App, opts: &ServeOptions) -> anyhow::Result<()> {
     credo_app::audit::check_retention(opts.audit_keep_days).map_err(unusable)?;
     let app = app.with_security(security);
     tokio::spawn(credo_app::feed::follow(app.clone()));
+    // The publicity lists are built in the background, so that the first visitor need not wait for them.
+    let lists = app.clone();
+    tokio::spawn(async move {
+        if let Err(e) = lists.listing.ready(&lists).await {
+            tracing::warn!(error = %e.detail, "publicity lists not built");
+        }
+    });
     // Archive what is older than the retention period, once a day.
     let (archiver, keep) = (app.clone(), opts.audit_keep_days);
     tokio::spawn(async move {

@@ -8,10 +8,10 @@ use axum::response::Response;
 use time::Date;
 
 use super::chrome::{Chrome, render};
-use super::lists::LISTS;
 use super::rows::{Row, row};
 use crate::Web;
 use crate::error::ApiError;
+use credo_app::listing::LISTS;
 use credo_app::principal::Principal;
 
 #[derive(Template)]
@@ -74,6 +74,6 @@ pub async fn home(
         records: h.counts.records,
         departments: h.counts.departments,
         newest: h.newest,
-        lists: LISTS.iter().map(|l| (l.0, l.1)).collect(),
+        lists: LISTS.iter().map(|l| (l.code, l.title)).collect(),
     })
 }

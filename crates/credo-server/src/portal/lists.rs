@@ -1,10 +1,15 @@
-//! The publicity lists (双公示, 严重失信主体名单 …), with their CSV.
+//! The publicity lists (双公示, 严重失信主体名单 …): every record shown today, newest decision first, with filters,
+//! pages through all of them and the whole filtered list as CSV or XLSX.
 
 use askama::Template;
 use axum::Extension;
+use axum::body::Body;
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use credo_app::listing::{Cursor, Filter, Key, LISTS, List};
+use credo_domain::catalog::SubjectKind;
+use futures_util::StreamExt;
 use serde::Deserialize;
 
 use super::chrome::{Chrome, PER_PAGE, query_string, render};
@@ -14,69 +19,129 @@ use crate::error::ApiError;
 use credo_app::principal::Principal;
 use credo_app::public as publish;
 
-/// The publicity lists: code, title, items. Each shows only records in publicity today (a person's records kept to
-/// 政务共享 never are).
-pub const LISTS: [(&str, &str, &[&str]); 9] = [
-    ("sgs", "双公示(行政许可、行政处罚)", &["xzxk", "xzcf"]),
-    ("yzsx", "严重失信主体名单", &["yzsx"]),
-    ("jyyc", "经营异常名录", &["jyyc"]),
-    ("sxbzxr", "失信被执行人", &["sxbzxr"]),
-    ("xzxf", "限制消费令", &["xzxf"]),
-    ("zdss", "重大税收违法失信主体", &["zdss"]),
-    ("zfcgsx", "政府采购严重违法失信行为记录名单", &["zfcgsx"]),
-    ("qxgz", "拖欠农民工工资失信联合惩戒对象名单", &["qxgz"]),
-    ("sxjl", "守信激励(红名单)", &["sxjl"]),
-];
-
-/// How many of the newest records a list looks at (and the CSV holds at most).
-const LIST_WINDOW: i64 = 5_000;
-
 #[derive(Template)]
 #[template(path = "list.html")]
 struct ListPage {
     chrome: Chrome,
-    code: &'static str,
-    title: &'static str,
+    list: &'static List,
     lists: Vec<(&'static str, &'static str, bool)>,
-    q: String,
-    department: String,
+    q: ListQuery,
     departments: Vec<String>,
+    districts: Vec<(String, String)>,
+    kinds: Vec<(&'static str, &'static str)>,
     rows: Vec<Row>,
     total: usize,
-    page: usize,
-    pages: usize,
+    first: usize,
+    last: usize,
+    next: Option<String>,
+    prev: Option<String>,
 }
 
 impl ListPage {
-    fn link(&self, page: usize) -> String {
-        let page = page.to_string();
-        format!(
-            "/lists/{}?{}",
-            self.code,
-            query_string(&[("q", &self.q), ("department", &self.department), ("page", &page)])
-        )
+    /// This list with the same filters, at another place (`after` or `before` a key, or the first page).
+    fn link(&self, at: &[(&str, &str)]) -> String {
+        let mut pairs = self.q.filters();
+        pairs.extend_from_slice(at);
+        format!("/lists/{}?{}", self.list.code, query_string(&pairs))
     }
 
-    fn csv_link(&self) -> String {
-        format!(
-            "/lists/{}?{}",
-            self.code,
-            query_string(&[("q", &self.q), ("department", &self.department), ("format", "csv")])
-        )
+    fn download(&self, format: &str) -> String {
+        self.link(&[("format", format)])
+    }
+
+    fn first_link(&self) -> String {
+        self.link(&[])
+    }
+
+    fn prev_link(&self, key: &str) -> String {
+        self.link(&[("before", key)])
+    }
+
+    fn next_link(&self, key: &str) -> String {
+        self.link(&[("after", key)])
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// A list's filters, page and format, as the query string carries them.
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct ListQuery {
     #[serde(default)]
     q: String,
     #[serde(default)]
     department: String,
     #[serde(default)]
-    page: usize,
+    district: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    after: String,
+    #[serde(default)]
+    before: String,
     #[serde(default)]
     format: String,
 }
+
+impl ListQuery {
+    fn filters(&self) -> Vec<(&str, &str)> {
+        vec![
+            ("q", &self.q),
+            ("department", &self.department),
+            ("district", &self.district),
+            ("kind", &self.kind),
+            ("from", &self.from),
+            ("to", &self.to),
+        ]
+    }
+
+    /// The filter, or a message saying which value is wrong.
+    fn filter(&self) -> Result<Filter, ApiError> {
+        let day = |name: &str, v: &str| -> Result<Option<time::Date>, ApiError> {
+            if v.is_empty() {
+                return Ok(None);
+            }
+            credo_domain::value::parse_date(v).map(Some).ok_or_else(|| {
+                ApiError::new(
+                    credo_app::Code::InvalidRequest,
+                    format!("{name}“{}”不是有效日期(例如 2026-01-31)", v.chars().take(20).collect::<String>()),
+                )
+            })
+        };
+        let text = publish::mask_ids(self.q.trim()).chars().take(100).collect::<String>();
+        Ok(Filter {
+            from: day("起始日期", &self.from)?,
+            to: day("截止日期", &self.to)?,
+            district: Some(self.district.clone()).filter(|d| !d.is_empty()),
+            department: Some(self.department.clone()).filter(|d| !d.is_empty()),
+            kind: SubjectKind::parse(&self.kind),
+            text: Some(text).filter(|t| !t.is_empty()),
+        })
+    }
+
+    fn cursor(&self) -> Cursor {
+        if let Some(k) = Key::parse(&self.after) {
+            Cursor::After(k)
+        } else if let Some(k) = Key::parse(&self.before) {
+            Cursor::Before(k)
+        } else {
+            Cursor::First
+        }
+    }
+}
+
+/// The columns of a list's download.
+const HEADER: [&str; 9] =
+    ["信息类别", "主体名称", "统一社会信用代码", "文书号", "决定日期", "部门", "公示状态", "说明", "记录编号"];
+
+fn cells(r: &Row) -> [&str; 9] {
+    [&r.item_name, &r.subject, &r.code, &r.title, &r.decided, &r.department, &r.state, &r.explanation, &r.number]
+}
+
+/// Records read from the store per part of a download.
+const CHUNK: usize = 500;
 
 pub async fn list(
     State(app): State<Web>,
@@ -85,64 +150,96 @@ pub async fn list(
     Path(code): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, ApiError> {
-    let (code, title, items) = LISTS
-        .iter()
-        .find(|l| l.0 == code)
-        .copied()
-        .ok_or_else(|| ApiError::not_found(format!("没有名为“{code}”的公示目录")))?;
-    let today = app.clock.today();
-    let records = app.store.latest_records(items, LIST_WINDOW).await?;
-    let disputed = app.store.disputed(&records.iter().map(|r| r.id).collect::<Vec<_>>()).await?;
-    let all: Vec<Row> = records
-        .iter()
-        .filter_map(|r| row(&app, r, disputed.contains(&r.id), today))
-        .filter(|(_, shown)| *shown)
-        .map(|(r, _)| r)
-        .collect();
-    let mut departments: Vec<String> = all.iter().map(|r| r.department.clone()).collect();
-    departments.sort();
-    departments.dedup();
-    // Rows show names and titles masked: the query is masked alike, and echoed only so.
-    let needle = publish::mask_ids(q.q.trim());
-    let needle = needle.as_str();
-    let rows: Vec<Row> = all
-        .into_iter()
-        .filter(|r| needle.is_empty() || r.subject.contains(needle) || r.title.contains(needle))
-        .filter(|r| q.department.is_empty() || r.department == q.department)
-        .collect();
-    if q.format == "csv" {
-        let header = ["信息类别", "主体名称", "文书号", "决定日期", "部门", "公示状态", "说明"];
-        let bytes = credo_app::spreadsheet::csv(
-            &header,
-            rows.iter().map(|r| {
-                [&r.item_name, &r.subject, &r.title, &r.decided, &r.department, &r.state, &r.explanation]
-                    .map(String::as_str)
-            }),
-        )
-        .map_err(ApiError::internal)?;
-        let name = format!("attachment; filename*=UTF-8''{code}-{today}.csv");
-        return Ok(axum::response::IntoResponse::into_response((
-            [
-                (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                (axum::http::header::CONTENT_DISPOSITION, name),
-            ],
-            bytes,
-        )));
+    let list = credo_app::listing::list(&code)
+        .ok_or_else(|| ApiError::not_found(format!("没有名为“{}”的公示目录", publish::mask_ids(&code))))?;
+    let filter = q.filter()?;
+    match q.format.as_str() {
+        "" => {}
+        "csv" => return download_csv(app, list, &filter).await,
+        "xlsx" => return download_xlsx(app, list, &filter).await,
+        other => {
+            return Err(ApiError::new(
+                credo_app::Code::InvalidRequest,
+                format!("不支持的下载格式“{}”,可选 csv 或 xlsx", other.chars().take(10).collect::<String>()),
+            ));
+        }
     }
-    let total = rows.len();
-    let pages = total.div_ceil(PER_PAGE).max(1);
-    let page = q.page.clamp(1, pages);
+    let today = app.clock.today();
+    let page = app.listing.page(&app, list, &filter, q.cursor(), PER_PAGE).await?;
+    let rows = rows_of(&app, &page.ids).await?;
+    let districts =
+        app.catalog.regions.xining_districts(today).into_iter().map(|r| (r.code.clone(), r.name.clone())).collect();
     render(&ListPage {
         chrome: Chrome::of(&p, &headers),
-        code,
-        title,
-        lists: LISTS.iter().map(|l| (l.0, l.1, l.0 == code)).collect(),
-        q: needle.to_string(),
-        department: q.department.clone(),
-        departments,
-        rows: rows.into_iter().skip((page - 1) * PER_PAGE).take(PER_PAGE).collect(),
-        total,
-        page,
-        pages,
+        list,
+        lists: LISTS.iter().map(|l| (l.code, l.title, l.code == list.code)).collect(),
+        departments: app.listing.departments(&app, list).await?,
+        districts,
+        kinds: SubjectKind::ALL.iter().map(|k| (k.as_str(), k.label())).collect(),
+        total: page.total,
+        first: page.offset + usize::from(!rows.is_empty()),
+        last: page.offset + rows.len(),
+        rows,
+        next: page.next.map(|k| k.token()),
+        prev: page.prev.map(|k| k.token()),
+        q: ListQuery { q: filter.text.clone().unwrap_or_default(), after: String::new(), before: String::new(), ..q },
     })
+}
+
+/// The rows of records `ids`, in that order (each as shown today).
+async fn rows_of(app: &Web, ids: &[i64]) -> Result<Vec<Row>, ApiError> {
+    let today = app.clock.today();
+    let mut records = app.store.records_by_ids(ids).await?;
+    records.sort_by_key(|r| ids.iter().position(|i| *i == r.id));
+    let disputed = app.store.disputed(ids).await?;
+    Ok(records.iter().filter_map(|r| row(app, r, disputed.contains(&r.id), today)).map(|(r, _)| r).collect())
+}
+
+fn attachment(list: &List, today: time::Date, ext: &str, content_type: &str) -> [(header::HeaderName, String); 2] {
+    [
+        (header::CONTENT_TYPE, content_type.to_string()),
+        (header::CONTENT_DISPOSITION, format!("attachment; filename*=UTF-8''{}-{today}.{ext}", list.code)),
+    ]
+}
+
+/// The whole filtered list as CSV, written as it is read (a part per [`CHUNK`] records).
+async fn download_csv(app: Web, list: &'static List, filter: &Filter) -> Result<Response, ApiError> {
+    let today = app.clock.today();
+    let ids = app.listing.all(&app, list, filter).await?;
+    let head = credo_app::spreadsheet::csv_header(&HEADER).map_err(ApiError::internal)?;
+    let parts = futures_util::stream::unfold((app, ids, 0usize), |(app, ids, at)| async move {
+        let chunk = ids.get(at..(at + CHUNK).min(ids.len())).filter(|c| !c.is_empty())?.to_vec();
+        let part = match rows_of(&app, &chunk).await {
+            Ok(rows) => credo_app::spreadsheet::csv_rows(rows.iter().map(cells)).map_err(std::io::Error::other),
+            Err(e) => Err(std::io::Error::other(e.0.detail)),
+        };
+        Some((part, (app, ids, at + CHUNK)))
+    });
+    let body = futures_util::stream::iter([Ok::<_, std::io::Error>(head)]).chain(parts);
+    Ok((attachment(list, today, "csv", "text/csv; charset=utf-8"), Body::from_stream(body)).into_response())
+}
+
+/// The whole filtered list as an XLSX workbook (written in constant memory off the async runtime).
+async fn download_xlsx(app: Web, list: &'static List, filter: &Filter) -> Result<Response, ApiError> {
+    let today = app.clock.today();
+    let ids = app.listing.all(&app, list, filter).await?;
+    if ids.len() >= credo_app::spreadsheet::XLSX_MAX_ROWS {
+        return Err(ApiError::new(
+            credo_app::Code::InvalidRequest,
+            format!("该名单筛选后共 {} 条,超过一个 XLSX 工作表的容量,请缩小日期范围或下载 CSV", ids.len()),
+        ));
+    }
+    let mut rows = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(CHUNK) {
+        rows.extend(rows_of(&app, chunk).await?);
+    }
+    let title = list.title.chars().filter(|c| !"[]:*?/\\".contains(*c)).take(31).collect::<String>();
+    let bytes = credo_app::offload::run(&app, move || {
+        credo_app::spreadsheet::xlsx(&title, &HEADER, rows.iter().map(cells)).map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(ApiError::internal)?;
+    let xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    Ok((attachment(list, today, "xlsx", xlsx), bytes).into_response())
 }

@@ -9,9 +9,15 @@ use credo_app::{App, public as publish};
 #[derive(Debug, Clone)]
 pub struct Row {
     pub id: i64,
+    /// The record's number as text (for downloads).
+    pub number: String,
     pub item_name: String,
     pub title: String,
     pub subject: String,
+    /// The subject's page (`/subjects/id-N`), when the record has a subject.
+    pub subject_href: Option<String>,
+    /// 统一社会信用代码 (or a person's ID number, masked).
+    pub code: String,
     pub decided: String,
     pub department: String,
     pub state: String,
@@ -23,11 +29,16 @@ pub fn row(app: &App, r: &RecordView, disputed: bool, today: Date) -> Option<(Ro
     let item = app.catalog.item(&r.item)?;
     let p = publish::record(&app.catalog, r, disputed, today)?;
     let title = item.natural_key.first().and_then(|k| r.fields.get(k)).cloned().unwrap_or_default();
+    let who = item.subject_ref(&r.fields);
+    let code = who.uscc.or(who.ric).or(who.other_id).unwrap_or_default();
     let row = Row {
         id: r.id,
+        number: r.id.to_string(),
         item_name: item.name.clone(),
         title: publish::mask_ids(&title),
-        subject: publish::mask_ids(&item.subject_ref(&r.fields).name),
+        subject: publish::mask_ids(&who.name),
+        subject_href: r.subject_id.map(|id| format!("/subjects/id-{id}")),
+        code: publish::mask_ids(&publish::shown_code(who.kind, &code)),
         decided: r.decided_on.map(|d| d.to_string()).unwrap_or_default(),
         department: r.department_name.clone(),
         state: format!("{:?}", p.publicity.state),

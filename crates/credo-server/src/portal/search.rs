@@ -125,7 +125,7 @@ pub async fn search(
         q: publish::mask_ids(&text),
         kind: q.kind.clone(),
         region: q.region.clone(),
-        kinds: vec![("organisation", "法人及非法人组织"), ("individual_business", "个体工商户"), ("person", "自然人")],
+        kinds: SubjectKind::ALL.iter().map(|k| (k.as_str(), k.label())).collect(),
         regions,
         item: q.item.clone(),
         items: app

@@ -1,0 +1,385 @@
+//! The publicity lists (信用公示: 双公示, 严重失信主体名单 …): every record the public may see today, newest decision
+//! first, with filters, keyset pages and the whole filtered list for download.
+//!
+//! A list is a projection of the store kept in memory, like the restriction index: per record only what ordering
+//! and filters read (decision day, the last day it is shown, subject, kind, department, the masked name and title for
+//! the text filter), built on first use and kept current from the change feed. A page reads the store only for its
+//! own rows. Whether a record is shown is [`public::public_until`], the same rule as its publicity.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::ops::Bound;
+use std::sync::Arc;
+
+use credo_domain::catalog::SubjectKind;
+use credo_store::RecordView;
+use time::Date;
+use tokio::sync::RwLock;
+
+use crate::error::Error;
+use crate::{App, public};
+
+/// A publicity list: its code (in `/lists/{code}`), its title and the items it shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct List {
+    pub code: &'static str,
+    pub title: &'static str,
+    pub items: &'static [&'static str],
+}
+
+/// The publicity lists. Each shows only records in publicity today (a person's records kept to 政务共享 never are).
+pub const LISTS: [List; 9] = [
+    List { code: "sgs", title: "双公示(行政许可、行政处罚)", items: &["xzxk", "xzcf"] },
+    List { code: "yzsx", title: "严重失信主体名单", items: &["yzsx"] },
+    List { code: "jyyc", title: "经营异常名录", items: &["jyyc"] },
+    List { code: "sxbzxr", title: "失信被执行人", items: &["sxbzxr"] },
+    List { code: "xzxf", title: "限制消费令", items: &["xzxf"] },
+    List { code: "zdss", title: "重大税收违法失信主体", items: &["zdss"] },
+    List { code: "zfcgsx", title: "政府采购严重违法失信行为记录名单", items: &["zfcgsx"] },
+    List { code: "qxgz", title: "拖欠农民工工资失信联合惩戒对象名单", items: &["qxgz"] },
+    List { code: "sxjl", title: "守信激励(红名单)", items: &["sxjl"] },
+];
+
+/// The list with this code.
+pub fn list(code: &str) -> Option<&'static List> {
+    LISTS.iter().find(|l| l.code == code)
+}
+
+/// A record's place in a list: decision day (newest first; records without one last), then record id (newest first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Key(Reverse<i32>, Reverse<i64>);
+
+impl Key {
+    fn of(decided: Option<Date>, record: i64) -> Key {
+        Key(Reverse(decided.map_or(i32::MIN, Date::to_julian_day)), Reverse(record))
+    }
+
+    fn first_of_day(day: Date) -> Key {
+        Key(Reverse(day.to_julian_day()), Reverse(i64::MAX))
+    }
+
+    fn last_of_day(day: Date) -> Key {
+        Key(Reverse(day.to_julian_day()), Reverse(i64::MIN))
+    }
+
+    /// The key as a page link carries it (`YYYY-MM-DD.id`, or `-.id` without a decision day).
+    pub fn token(&self) -> String {
+        let day = Date::from_julian_day(self.0.0).map(|d| d.to_string()).unwrap_or_else(|_| "-".into());
+        format!("{day}.{}", self.1.0)
+    }
+
+    /// A key from [`Key::token`]; `None` for anything else.
+    pub fn parse(token: &str) -> Option<Key> {
+        let (day, id) = token.rsplit_once('.')?;
+        let id: i64 = id.parse().ok()?;
+        let day = match day {
+            "-" => None,
+            d => Some(credo_domain::value::parse_date(d)?),
+        };
+        Some(Key::of(day, id))
+    }
+}
+
+/// What a list is filtered by (all optional).
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Decision day on or after.
+    pub from: Option<Date>,
+    /// Decision day on or before.
+    pub to: Option<Date>,
+    /// A district's region code (the subject's region lies in it).
+    pub district: Option<String>,
+    /// The deciding department's name.
+    pub department: Option<String>,
+    pub kind: Option<SubjectKind>,
+    /// Text in the subject's name or the record's title (matched masked, as shown).
+    pub text: Option<String>,
+}
+
+/// Which page: the first, the one after a key, or the one before a key.
+#[derive(Debug, Clone, Copy, Default)]
+pub enum Cursor {
+    #[default]
+    First,
+    After(Key),
+    Before(Key),
+}
+
+/// One page of a list: its records (in order) and where it is.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub ids: Vec<i64>,
+    /// Records the filter matches today.
+    pub total: usize,
+    /// Matching records before this page.
+    pub offset: usize,
+    /// The key of this page's last record, when more follow.
+    pub next: Option<Key>,
+    /// The key of this page's first record, when records precede it.
+    pub prev: Option<Key>,
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    record: i64,
+    subject: i64,
+    /// [`public::public_until`]'s last day (`None`: no end).
+    until: Option<Date>,
+    kind: SubjectKind,
+    department: Arc<str>,
+    /// The masked subject name and title, for the text filter.
+    text: Box<str>,
+}
+
+#[derive(Default)]
+struct State {
+    built: bool,
+    seq: i64,
+    lists: Vec<BTreeMap<Key, Entry>>,
+    /// Where each record is: its list and key.
+    at: HashMap<i64, (usize, Key)>,
+    /// The region of every subject with a record in a list.
+    regions: HashMap<i64, Option<Box<str>>>,
+    /// Per list, the departments with records in it (for the filter's choices).
+    departments: Vec<BTreeSet<Arc<str>>>,
+}
+
+impl State {
+    fn new() -> State {
+        State {
+            lists: vec![BTreeMap::new(); LISTS.len()],
+            departments: vec![BTreeSet::new(); LISTS.len()],
+            ..State::default()
+        }
+    }
+
+    /// Puts a record's latest version in its list (or takes it out, when the public never sees it).
+    fn put(&mut self, app: &App, r: &RecordView) {
+        if let Some((list, key)) = self.at.remove(&r.id)
+            && let Some(l) = self.lists.get_mut(list)
+        {
+            l.remove(&key);
+        }
+        let (Some(list), Some(subject)) = (LISTS.iter().position(|l| l.items.contains(&r.item.as_str())), r.subject_id)
+        else {
+            return;
+        };
+        let Some(until) = public::public_until(&app.catalog, r) else { return };
+        let Some(item) = app.catalog.item(&r.item) else { return };
+        let department = match self.departments[list].get(r.department_name.as_str()) {
+            Some(d) => d.clone(),
+            None => {
+                let d: Arc<str> = r.department_name.as_str().into();
+                self.departments[list].insert(d.clone());
+                d
+            }
+        };
+        let title = item.natural_key.first().and_then(|k| r.fields.get(k)).map(String::as_str).unwrap_or_default();
+        let subject_ref = item.subject_ref(&r.fields);
+        let text = public::mask_ids(&format!("{}\u{1f}{title}", subject_ref.name)).into_boxed_str();
+        let key = Key::of(r.decided_on, r.id);
+        self.lists[list].insert(key, Entry { record: r.id, subject, until, kind: subject_ref.kind, department, text });
+        self.at.insert(r.id, (list, key));
+    }
+
+    fn matches(&self, e: &Entry, f: &Filter, today: Date) -> bool {
+        e.until.is_none_or(|u| today <= u)
+            && f.kind.is_none_or(|k| e.kind == k)
+            && f.department.as_deref().is_none_or(|d| *e.department == *d)
+            && f.district.as_deref().is_none_or(|d| {
+                let prefix = d.trim_end_matches('0');
+                self.regions.get(&e.subject).and_then(|r| r.as_deref()).is_some_and(|r| r.starts_with(prefix))
+            })
+            && f.text.as_deref().is_none_or(|t| e.text.contains(t))
+    }
+
+    /// The entries of `list` within the filter's decision days, in list order.
+    fn range<'a>(&'a self, list: usize, f: &Filter) -> impl Iterator<Item = (&'a Key, &'a Entry)> + 'a {
+        let lo = f.to.map_or(Bound::Unbounded, |d| Bound::Included(Key::first_of_day(d)));
+        let hi = f.from.map_or(Bound::Unbounded, |d| Bound::Included(Key::last_of_day(d)));
+        let valid = match (f.from, f.to) {
+            (Some(a), Some(b)) => a <= b,
+            _ => true,
+        };
+        // With a lower decision day, records without one (keyed last) are out of range: the upper bound does it.
+        self.lists[list].range((lo, if valid { hi } else { lo })).take_while(move |_| valid)
+    }
+}
+
+/// The lists' projection (see the module).
+#[derive(Default)]
+pub struct Listing {
+    state: RwLock<State>,
+}
+
+/// Records read per store query while building.
+const PAGE: i64 = 20_000;
+
+impl Listing {
+    /// Builds the projection on first use, then applies the change feed since: a page reflects every record
+    /// stored before it was asked for.
+    pub async fn ready(&self, app: &App) -> Result<(), Error> {
+        if !self.state.read().await.built {
+            let mut st = self.state.write().await;
+            if !st.built {
+                let started = std::time::Instant::now();
+                let mut fresh = State::new();
+                // Changes that land while the records are read are applied by the sync below.
+                fresh.seq = app.store.last_seq().await?;
+                for item in LISTS.iter().flat_map(|l| l.items) {
+                    let mut after = 0;
+                    loop {
+                        let page = app.store.records_of_items(&[item], after, PAGE).await?;
+                        let Some(last) = page.last() else { break };
+                        after = last.id;
+                        for r in &page {
+                            fresh.put(app, r);
+                        }
+                    }
+                }
+                let subjects: Vec<i64> = fresh.lists.iter().flat_map(|l| l.values().map(|e| e.subject)).collect();
+                load_regions(app, &mut fresh, subjects).await?;
+                fresh.built = true;
+                tracing::info!(
+                    records = fresh.at.len(),
+                    ms = started.elapsed().as_millis() as u64,
+                    "publicity lists built"
+                );
+                *st = fresh;
+            }
+        }
+        self.sync(app).await
+    }
+
+    /// Applies the change feed: records (re)placed, subjects' regions refreshed.
+    pub async fn sync(&self, app: &App) -> Result<(), Error> {
+        let mut seq = {
+            let st = self.state.read().await;
+            if !st.built {
+                return Ok(());
+            }
+            st.seq
+        };
+        loop {
+            let changes = app.store.changes_after(seq, PAGE).await?;
+            let Some(last) = changes.last() else { return Ok(()) };
+            let ids: Vec<i64> = changes.iter().filter(|c| c.entity == "record").map(|c| c.entity_id).collect();
+            let records = app.store.records_by_ids(&ids).await?;
+            let mut st = self.state.write().await;
+            if st.seq >= last.seq {
+                // Another request applied these meanwhile.
+                seq = st.seq;
+                continue;
+            }
+            for r in &records {
+                st.put(app, r);
+            }
+            let mut subjects: Vec<i64> = changes
+                .iter()
+                .filter(|c| c.entity == "subject" && st.regions.contains_key(&c.entity_id))
+                .map(|c| c.entity_id)
+                .collect();
+            subjects.extend(records.iter().filter_map(|r| r.subject_id).filter(|s| !st.regions.contains_key(s)));
+            load_regions(app, &mut st, subjects).await?;
+            seq = last.seq;
+            st.seq = seq;
+        }
+    }
+
+    /// One page of `list` on `today`: `per` records from the cursor on, with the total the filter matches.
+    pub async fn page(&self, app: &App, list: &List, f: &Filter, cursor: Cursor, per: usize) -> Result<Page, Error> {
+        self.ready(app).await?;
+        let today = app.clock.today();
+        let st = self.state.read().await;
+        let Some(n) = LISTS.iter().position(|l| l == list) else {
+            return Err(Error::not_found("没有这个公示目录"));
+        };
+        let per = per.max(1);
+        let mut total = 0;
+        let mut before = 0;
+        let mut rows: std::collections::VecDeque<(Key, i64)> = std::collections::VecDeque::with_capacity(per + 1);
+        for (key, e) in st.range(n, f) {
+            if !st.matches(e, f, today) {
+                continue;
+            }
+            total += 1;
+            match cursor {
+                Cursor::First if rows.len() < per => rows.push_back((*key, e.record)),
+                Cursor::After(k) if *key <= k => before += 1,
+                Cursor::After(_) if rows.len() < per => rows.push_back((*key, e.record)),
+                Cursor::Before(k) if *key < k => {
+                    // The last `per` records before the key.
+                    rows.push_back((*key, e.record));
+                    if rows.len() > per {
+                        rows.pop_front();
+                        before += 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let first = rows.front().map(|r| r.0);
+        let last = rows.back().map(|r| r.0);
+        let more = before + rows.len() < total;
+        Ok(Page {
+            ids: rows.into_iter().map(|r| r.1).collect(),
+            total,
+            offset: before,
+            next: last.filter(|_| more),
+            prev: first.filter(|_| before > 0),
+        })
+    }
+
+    /// Every record of `list` the filter matches on `today`, in list order (for the download).
+    pub async fn all(&self, app: &App, list: &List, f: &Filter) -> Result<Vec<i64>, Error> {
+        self.ready(app).await?;
+        let today = app.clock.today();
+        let st = self.state.read().await;
+        let Some(n) = LISTS.iter().position(|l| l == list) else { return Ok(Vec::new()) };
+        Ok(st.range(n, f).filter(|(_, e)| st.matches(e, f, today)).map(|(_, e)| e.record).collect())
+    }
+
+    /// The departments with records in `list` (the department filter's choices).
+    pub async fn departments(&self, app: &App, list: &List) -> Result<Vec<String>, Error> {
+        self.ready(app).await?;
+        let st = self.state.read().await;
+        let n = LISTS.iter().position(|l| l == list).unwrap_or_default();
+        Ok(st.departments.get(n).map(|d| d.iter().map(|d| d.to_string()).collect()).unwrap_or_default())
+    }
+}
+
+/// Reads the regions of `subjects` into the state.
+async fn load_regions(app: &App, st: &mut State, mut subjects: Vec<i64>) -> Result<(), Error> {
+    subjects.sort_unstable();
+    subjects.dedup();
+    for chunk in subjects.chunks(PAGE as usize) {
+        for s in app.store.subjects_by_ids(chunk).await? {
+            st.regions.insert(s.id, s.region.map(String::into_boxed_str));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_order_newest_decision_first_and_round_trip() {
+        let d = |s: &str| credo_domain::value::parse_date(s);
+        let a = Key::of(d("2026-03-01"), 5);
+        let b = Key::of(d("2026-03-01"), 9);
+        let c = Key::of(d("2025-12-31"), 100);
+        let none = Key::of(None, 1_000);
+        let mut keys = vec![none, c, a, b];
+        keys.sort();
+        assert_eq!(keys, vec![b, a, c, none]);
+        for k in keys {
+            assert_eq!(Key::parse(&k.token()), Some(k), "{}", k.token());
+        }
+        assert!(Key::first_of_day(d("2026-03-01").unwrap()) < b && a < Key::last_of_day(d("2026-03-01").unwrap()));
+        for bad in ["", "x", "2026-13-01.1", "2026-03-01", "2026-03-01.x", "..1"] {
+            assert_eq!(Key::parse(bad), None, "{bad}");
+        }
+    }
+}

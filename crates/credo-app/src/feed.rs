@@ -1,4 +1,4 @@
-//! Follows the store's change feed into the search index. The last applied sequence number is kept next to the
+//! Follows the store's change feed into the search index (subjects, and the items they have records of). The last applied sequence number is kept next to the
 //! index (`search/seq`), so a restart catches up from where it stopped and `credo reindex` starts from zero.
 
 use std::collections::BTreeSet;
@@ -25,7 +25,8 @@ fn write_seq(app: &App, seq: i64) -> std::io::Result<()> {
     std::fs::rename(tmp, seq_path(app))
 }
 
-pub fn to_doc(s: &Subject) -> SubjectDoc {
+/// The index's document of a subject with the items it has records of.
+pub fn to_doc(s: &Subject, items: Option<&BTreeSet<String>>) -> SubjectDoc {
     SubjectDoc {
         id: s.id,
         kind: s.kind,
@@ -33,7 +34,14 @@ pub fn to_doc(s: &Subject) -> SubjectDoc {
         codes: s.codes.clone(),
         name: s.name.clone(),
         region: s.region.clone(),
+        items: items.map(|i| i.iter().cloned().collect()).unwrap_or_default(),
     }
+}
+
+/// The documents of `subjects`, with their items read from the store.
+async fn docs(app: &App, subjects: &[Subject]) -> anyhow::Result<Vec<SubjectDoc>> {
+    let items = app.store.subject_items(&subjects.iter().map(|s| s.id).collect::<Vec<_>>()).await?;
+    Ok(subjects.iter().map(|s| to_doc(s, items.get(&s.id))).collect())
 }
 
 /// Applies every change after the index's sequence number. Returns how many subjects were (re)indexed.
@@ -50,10 +58,13 @@ pub async fn sync_search(app: &App) -> anyhow::Result<usize> {
     loop {
         let changes = app.store.changes_after(seq, PAGE).await?;
         let Some(last) = changes.last() else { break };
-        let ids: BTreeSet<i64> = changes.iter().filter(|c| c.entity == "subject").map(|c| c.entity_id).collect();
+        // A subject changed, or one of its records did (the items it is found by).
+        let mut ids: BTreeSet<i64> = changes.iter().filter(|c| c.entity == "subject").map(|c| c.entity_id).collect();
+        let records: Vec<i64> = changes.iter().filter(|c| c.entity == "record").map(|c| c.entity_id).collect();
+        ids.extend(app.store.subjects_of_records(&records).await?);
         let ids: Vec<i64> = ids.into_iter().collect();
         let subjects = app.store.subjects_by_ids(&ids).await?;
-        let docs: Vec<SubjectDoc> = subjects.iter().map(to_doc).collect();
+        let docs = docs(app, &subjects).await?;
         app.search.upsert(&docs)?;
         app.search.commit()?;
         total += docs.len();
@@ -78,7 +89,7 @@ pub async fn reindex(app: &App) -> anyhow::Result<usize> {
         let page = app.store.subjects_after(after, PAGE).await?;
         let Some(last) = page.last() else { break };
         after = last.id;
-        let docs: Vec<SubjectDoc> = page.iter().map(to_doc).collect();
+        let docs = docs(app, &page).await?;
         app.search.upsert(&docs)?;
         total += docs.len();
     }

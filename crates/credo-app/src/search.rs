@@ -6,10 +6,10 @@ use credo_domain::catalog::SubjectKind;
 use credo_domain::masking;
 use serde::Serialize;
 
-use crate::error::Error;
+use crate::error::{Code, Error};
 use crate::{App, public};
 
-#[derive(Serialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SearchHit {
     #[serde(skip)]
     pub id: i64,
@@ -25,84 +25,137 @@ pub struct SearchHit {
     pub href: String,
 }
 
-/// How many index hits a public search looks at to fill its page: hits the public may not know of are dropped
-/// after the index answers (see [`public_subjects`]).
-const PUBLIC_SCAN: usize = 500;
-
-/// One-stop search (一站式查询) as the public may see it: subjects by code, name, short name or traditional
-/// characters, best first, leaving out every subject the public may not know of ([`public_subjects`]: a person
-/// known only from records kept to 政务共享 is not found, by name or by ID number).
-#[tracing::instrument(level = "debug", skip_all, fields(limit))]
-pub async fn find(app: &App, q: &str, limit: usize) -> Result<Vec<SearchHit>, Error> {
-    let limit = limit.clamp(1, 100);
-    // The index is asked for the page only; only when hits were left out and the index had more does it look
-    // further (most queries find no hidden person, and fetching 500 hits costs what 500 hits cost).
-    let mut scan = limit;
-    loop {
-        let hits = find_all(app, q, scan).await?;
-        let more = hits.len() == scan && scan < PUBLIC_SCAN;
-        let known = public_subjects(app, &hits.iter().map(|h| (h.id, h.kind)).collect::<Vec<_>>()).await?;
-        let kept: Vec<SearchHit> = hits.into_iter().filter(|h| known.contains(&h.id)).take(limit).collect();
-        if kept.len() >= limit || !more {
-            return Ok(kept);
-        }
-        scan = (scan * 4).min(PUBLIC_SCAN);
-    }
+/// What the public searches for: text (may be empty to browse by filters) and filters.
+#[derive(Debug, Clone, Default)]
+pub struct Query<'a> {
+    pub text: &'a str,
+    pub kind: Option<SubjectKind>,
+    /// A region code (a district, the city).
+    pub region: Option<&'a str>,
+    /// An item code: subjects with records of it that the public may see.
+    pub item: Option<&'a str>,
 }
 
-/// Which of `subjects` the public may know of: those with at least one record of an item whose records the public
-/// may see for their kind of subject ([`public::disclosed`]). Kinds for which every item is public need no query.
-pub async fn public_subjects(
-    app: &App,
-    subjects: &[(i64, SubjectKind)],
-) -> Result<std::collections::HashSet<i64>, Error> {
-    let mut known = std::collections::HashSet::new();
-    for kind in [SubjectKind::Organisation, SubjectKind::IndividualBusiness, SubjectKind::Person] {
-        let rest: Vec<i64> = subjects.iter().filter(|(_, k)| *k == kind).map(|(id, _)| *id).collect();
-        if rest.is_empty() {
-            continue;
-        }
-        let (items, all) = public::disclosed_items(&app.catalog, kind);
-        if all {
-            known.extend(rest);
-            continue;
-        }
-        let codes: Vec<&str> = items.iter().map(|i| i.code.as_str()).collect();
-        known.extend(app.store.subjects_with_items(&rest, &codes).await?);
-    }
-    Ok(known)
+/// A page of public hits and how many subjects match in all.
+#[derive(Debug, Default)]
+pub struct Page {
+    pub hits: Vec<SearchHit>,
+    pub total: usize,
 }
 
-/// Every subject matching `q`, also those the public may not know of (not for public surfaces: see [`find`]).
-async fn find_all(app: &App, q: &str, limit: usize) -> Result<Vec<SearchHit>, Error> {
+/// The deepest a public search pages (`offset + limit`).
+pub const MAX_DEPTH: usize = credo_search::MAX_HITS;
+
+/// Who the public may find, kind by kind ([`public::disclosed_items`]): every subject of a kind whose every item is
+/// public, else those with records of an item public for their kind.
+pub fn visible(app: &App) -> credo_search::Visible {
+    SubjectKind::ALL
+        .iter()
+        .map(|k| {
+            let (items, all) = public::disclosed_items(&app.catalog, *k);
+            (*k, (!all).then(|| items.iter().map(|i| i.code.clone()).collect()))
+        })
+        .collect()
+}
+
+/// One-stop search (一站式查询) as the public may see it, one page: subjects by code, name, short name, pinyin or
+/// traditional characters, best first, filters applied in the index over every match, with the true total. Every
+/// subject the public may not know of is left out in the index ([`visible`]: a person known only from records kept
+/// to 政务共享 is not found, by name or by ID number).
+#[tracing::instrument(level = "debug", skip_all, fields(offset, limit))]
+pub async fn find_page(app: &App, q: &Query<'_>, offset: usize, limit: usize) -> Result<Page, Error> {
+    let text = index_text(app, q.text);
+    // An item filter counts only the kinds of subject whose records of it the public sees.
+    let item = match q.item {
+        Some(code) => match app.catalog.item(code) {
+            Some(i) => {
+                Some((i.code.clone(), SubjectKind::ALL.into_iter().filter(|k| public::disclosed(i, *k)).collect()))
+            }
+            None => {
+                return Err(Error::new(
+                    Code::InvalidRequest,
+                    format!("没有名为“{}”的信息类别", public::mask_ids(code)),
+                ));
+            }
+        },
+        None => None,
+    };
+    let (region, kind) = (q.region.map(str::to_string), q.kind);
+    let visible = visible(app);
     let search = app.search.clone();
-    // A person's ID number is indexed by its blind index only; so is any other code with an ID number written in
-    // it (a 税务登记号 made of one, say). Names with one are indexed masked, and the index masks the query alike.
+    let limit = limit.clamp(1, 100).min(MAX_DEPTH.saturating_sub(offset));
+    let found = tokio::task::spawn_blocking(move || {
+        let s = credo_search::Search {
+            text: &text,
+            kind,
+            region: region.as_deref(),
+            item: item.as_ref().map(|(c, k): &(String, Vec<SubjectKind>)| (c.as_str(), k.clone())),
+            visible: Some(visible),
+        };
+        search.find(&s, offset, limit)
+    })
+    .await
+    .map_err(Error::internal)??;
+    Ok(Page { hits: found.hits.into_iter().map(|h| hit(app, h)).collect(), total: found.total })
+}
+
+/// Why a query shaped like a code is no valid code (the message `credo id validate` gives), with the codes of
+/// subjects the public may see that are one character from it (none for ID numbers: persons are not suggested).
+#[derive(Debug)]
+pub struct CodeProblem {
+    pub message: String,
+    pub near: Vec<SearchHit>,
+}
+
+/// The problem with a query that looks like a code but is none (`None` for names and for valid codes).
+pub async fn code_problem(app: &App, q: &str) -> Result<Option<CodeProblem>, Error> {
+    let typed = credo_domain::ids::normalize_typed(q);
+    let digits = typed.bytes().filter(u8::is_ascii_digit).count();
+    if typed.len() < 8 || digits < 6 || !typed.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Ok(None);
+    }
+    let Err((kind, e)) = credo_domain::ids::identify(q, app.clock.today()) else { return Ok(None) };
+    let message = format!("“{}”不是有效的代码:{}", public::mask_ids(&typed), e.message());
+    if kind == credo_domain::ids::IdKind::Ric || masking::contains_id_number(&typed) {
+        return Ok(Some(CodeProblem { message, near: Vec::new() }));
+    }
+    let search = app.search.clone();
+    let visible = visible(app);
+    let near = tokio::task::spawn_blocking(move || search.near_codes(&typed, Some(visible), 5))
+        .await
+        .map_err(Error::internal)??;
+    let near = near.into_iter().filter(|h| h.kind != SubjectKind::Person).map(|h| hit(app, h)).collect();
+    Ok(Some(CodeProblem { message, near }))
+}
+
+/// The text the index is asked: a person's ID number is indexed by its blind index only; so is any other code with
+/// an ID number written in it (a 税务登记号 made of one, say). Names with one are indexed masked, and the index
+/// masks the query alike.
+fn index_text(app: &App, q: &str) -> String {
     let code = credo_domain::ids::prepare(q);
-    let q2 = match credo_domain::ids::identify(q, app.clock.today()) {
+    match credo_domain::ids::identify(q, app.clock.today()) {
         Ok(credo_domain::ids::AnyId::Ric(ric)) => app.vault.blind(ric.as_str()),
         Ok(id) => id.as_str().to_string(),
         Err(_) if code.bytes().all(|b| b.is_ascii_alphanumeric()) && masking::contains_id_number(&code) => {
             app.vault.blind(&code)
         }
         Err(_) => q.to_string(),
-    };
-    let hits = tokio::task::spawn_blocking(move || search.search(&q2, limit)).await.map_err(Error::internal)??;
-    Ok(hits
-        .into_iter()
-        .map(|h| SearchHit {
-            id: h.id,
-            href: format!("/api/v1/subjects/id-{}", h.id),
-            region_name: h.region.as_deref().and_then(|r| app.catalog.regions.get(r)).map(|r| r.name.clone()),
-            kind_label: h.kind.label(),
-            code: h.code,
-            // Already masked in the index; masked again for an index built before names were.
-            name: public::mask_ids(&h.name),
-            kind: h.kind,
-            region: h.region,
-            score: h.score,
-        })
-        .collect())
+    }
+}
+
+fn hit(app: &App, h: credo_search::Hit) -> SearchHit {
+    SearchHit {
+        id: h.id,
+        href: format!("/api/v1/subjects/id-{}", h.id),
+        region_name: h.region.as_deref().and_then(|r| app.catalog.regions.get(r)).map(|r| r.name.clone()),
+        kind_label: h.kind.label(),
+        code: h.code,
+        // Already masked in the index; masked again for an index built before names were.
+        name: public::mask_ids(&h.name),
+        kind: h.kind,
+        region: h.region,
+        score: h.score,
+    }
 }
 
 /// The answer for a subject the public may not open: the same for one the platform does not know and for one it

@@ -26,8 +26,8 @@ use credo_domain::masking::mask_id_numbers;
 use credo_domain::name::{name_core, normalize_name};
 use pinyin::ToPinyin;
 use serde::Serialize;
-use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
@@ -61,6 +61,32 @@ pub struct SubjectDoc {
     /// The name as registered; indexed and stored with any ID number in it masked.
     pub name: String,
     pub region: Option<String>,
+    /// The items the subject has records of (for filters and for who may find it: see [`Search`]).
+    pub items: Vec<String>,
+}
+
+/// Who a search may find, kind by kind: every subject of the kind (`None`), or those with records of one of these
+/// items (a person known only from records kept to 政务共享 is found by nobody on a public surface).
+pub type Visible = Vec<(SubjectKind, Option<Vec<String>>)>;
+
+/// One search: text (a code, a name, a short name, pinyin; empty to browse by filters alone) and filters.
+#[derive(Debug, Clone, Default)]
+pub struct Search<'a> {
+    pub text: &'a str,
+    pub kind: Option<SubjectKind>,
+    /// A region code: the subject's region lies in it (a province, city or district).
+    pub region: Option<&'a str>,
+    /// Subjects with records of this item, of the kinds listed (those for which its records are shown).
+    pub item: Option<(&'a str, Vec<SubjectKind>)>,
+    /// Who may be found at all (`None`: everyone, for departments' own lookups).
+    pub visible: Option<Visible>,
+}
+
+/// A page of hits and how many subjects match in all.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Found {
+    pub hits: Vec<Hit>,
+    pub total: usize,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -86,6 +112,8 @@ struct Fields {
     pinyin: Field,
     kind: Field,
     region: Field,
+    regions: Field,
+    items: Field,
 }
 
 const JIEBA: &str = "jieba";
@@ -110,6 +138,8 @@ fn schema() -> (Schema, Fields) {
         pinyin: b.add_text_field("pinyin", STRING),
         kind: b.add_text_field("kind", STRING | STORED),
         region: b.add_text_field("region", STRING | STORED),
+        regions: b.add_text_field("regions", STRING),
+        items: b.add_text_field("items", STRING),
     };
     (b.build(), f)
 }
@@ -143,6 +173,25 @@ fn pinyin_forms(s: &str) -> (String, String) {
     (full, initials)
 }
 
+/// The region codes a region lies in, as indexed: its province (2 digits), city (4) and itself.
+fn region_prefixes(region: &str) -> Vec<&str> {
+    let mut out: Vec<&str> = [2, 4].iter().filter_map(|n| region.get(..*n)).collect();
+    out.push(region);
+    out.dedup();
+    out
+}
+
+/// The indexed prefix a region code stands for: `630000` → `63`, `630100` → `6301`, `630102` → `630102`.
+fn region_term(code: &str) -> &str {
+    if code.len() == 6 && code.ends_with("0000") {
+        &code[..2]
+    } else if code.len() == 6 && code.ends_with("00") {
+        &code[..4]
+    } else {
+        code
+    }
+}
+
 pub struct SubjectIndex {
     index: Index,
     reader: IndexReader,
@@ -159,7 +208,19 @@ impl SubjectIndex {
         std::fs::create_dir_all(dir).map_err(|e| SearchError::Dir(format!("{}: {e}", dir.display())))?;
         let (schema, fields) = schema();
         let mmap = tantivy::directory::MmapDirectory::open(dir).map_err(|e| SearchError::Dir(e.to_string()))?;
-        let index = Index::open_or_create(mmap, schema)?;
+        let index = match Index::open_or_create(mmap.clone(), schema.clone()) {
+            Ok(index) => index,
+            // An index of an older layout: derived data, recreated empty (the caller refills it from the store).
+            Err(tantivy::TantivyError::SchemaError(_)) => {
+                for entry in std::fs::read_dir(dir).map_err(|e| SearchError::Dir(e.to_string()))?.flatten() {
+                    let path = entry.path();
+                    let _ = if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
+                }
+                let mmap = tantivy::directory::MmapDirectory::open(dir).map_err(|e| SearchError::Dir(e.to_string()))?;
+                Index::create(mmap, schema, tantivy::IndexSettings::default())?
+            }
+            Err(e) => return Err(e.into()),
+        };
         register_tokenizers(&index)?;
         let writer = match index.writer_with_num_threads(1, 100_000_000) {
             Ok(w) => Some(std::sync::Mutex::new(w)),
@@ -208,6 +269,15 @@ impl SubjectIndex {
                 doc.add_text(f.pinyin, &py_full);
                 doc.add_text(f.pinyin, &py_initials);
             }
+            // From each later word on as well, so that a pinyin prefix finds a word inside the name
+            // (`mingzhu` in 高原明珠乳业).
+            for start in self.word_starts(&core).into_iter().filter(|s| *s > 0) {
+                let (full, initials) = pinyin_forms(&core[start..]);
+                if full.len() >= 3 {
+                    doc.add_text(f.pinyin, &full);
+                    doc.add_text(f.pinyin, &initials);
+                }
+            }
             if let Some(c) = &d.display_code {
                 doc.add_text(f.code, c);
             }
@@ -216,6 +286,12 @@ impl SubjectIndex {
             }
             if let Some(r) = &d.region {
                 doc.add_text(f.region, r);
+                for p in region_prefixes(r) {
+                    doc.add_text(f.regions, p);
+                }
+            }
+            for i in &d.items {
+                doc.add_text(f.items, i);
             }
             w.add_document(doc)?;
         }
@@ -241,6 +317,21 @@ impl SubjectIndex {
 
     pub fn num_docs(&self) -> u64 {
         self.reader.searcher().num_docs()
+    }
+
+    /// Where jieba's words start in `text` (byte offsets, ascending).
+    fn word_starts(&self, text: &str) -> Vec<usize> {
+        let mut out = Vec::new();
+        if let Some(mut a) = self.index.tokenizers().get(JIEBA) {
+            let mut stream = a.token_stream(text);
+            while stream.advance() {
+                out.push(stream.token().offset_from);
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out.retain(|o| text.is_char_boundary(*o));
+        out
     }
 
     fn tokens(&self, analyzer: &str, text: &str) -> Vec<String> {
@@ -283,6 +374,12 @@ impl SubjectIndex {
         if norm.chars().all(|c| c.is_ascii_alphabetic() || c == ' ') {
             let py: String = norm.chars().filter(|c| c.is_ascii_alphabetic()).collect::<String>().to_lowercase();
             exact.push(boosted(f.pinyin, &py, 10.0));
+            // A pinyin prefix (`xinyuan` for `xinyuanshangmao`, `xys` for `xysm`): a prefix automaton over the
+            // pinyin terms.
+            if py.len() >= 3 {
+                let prefix = FuzzyTermQuery::new_prefix(Term::from_field_text(f.pinyin, &py), 0, false);
+                exact.push((Occur::Should, Box::new(BoostQuery::new(Box::new(prefix), 5.0))));
+            }
         }
         let mut fuzzy: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for w in self.tokens(JIEBA, &core) {
@@ -295,46 +392,128 @@ impl SubjectIndex {
     }
 
     /// Ranked hits for a query (a code, a full or short name, pinyin …): exact matches first, then the best
-    /// partial matches. At most [`MAX_HITS`].
-    ///
-    /// The index holds every subject the platform knows, also those the public may not know of (a person known only
-    /// from records kept to 政务共享): a public surface filters the hits by what the public may see, and asks for
-    /// more hits than it shows so that filtering does not starve it.
+    /// partial matches. At most [`MAX_HITS`]. Every subject is found (departments' lookups); public surfaces use
+    /// [`SubjectIndex::find`] with [`Search::visible`].
     pub fn search(&self, q: &str, limit: usize) -> Result<Vec<Hit>> {
-        let Some((exact, fuzzy)) = self.build_queries(q) else {
-            return Ok(Vec::new());
+        Ok(self.find(&Search { text: q, ..Search::default() }, 0, limit)?.hits)
+    }
+
+    /// The filters of a search as queries every hit must match (scoring nothing).
+    fn filters(&self, s: &Search<'_>) -> Vec<Box<dyn Query>> {
+        let f = self.fields;
+        let term = |field: Field, text: &str| -> Box<dyn Query> {
+            Box::new(TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::Basic))
         };
-        let limit = limit.clamp(1, MAX_HITS);
+        let any = |qs: Vec<Box<dyn Query>>| -> Box<dyn Query> {
+            Box::new(BooleanQuery::new(qs.into_iter().map(|q| (Occur::Should, q)).collect()))
+        };
+        let all = |qs: Vec<Box<dyn Query>>| -> Box<dyn Query> {
+            Box::new(BooleanQuery::new(qs.into_iter().map(|q| (Occur::Must, q)).collect()))
+        };
+        let mut out: Vec<Box<dyn Query>> = Vec::new();
+        if let Some(k) = s.kind {
+            out.push(term(f.kind, k.as_str()));
+        }
+        if let Some(r) = s.region.filter(|r| !r.is_empty()) {
+            out.push(term(f.regions, region_term(r)));
+        }
+        if let Some((item, kinds)) = &s.item {
+            out.push(all(vec![term(f.items, item), any(kinds.iter().map(|k| term(f.kind, k.as_str())).collect())]));
+        }
+        if let Some(visible) = &s.visible {
+            out.push(any(visible
+                .iter()
+                .map(|(kind, items)| match items {
+                    None => term(f.kind, kind.as_str()),
+                    Some(items) => {
+                        all(vec![term(f.kind, kind.as_str()), any(items.iter().map(|i| term(f.items, i)).collect())])
+                    }
+                })
+                .collect()));
+        }
+        out.into_iter().map(|q| Box::new(ConstScoreQuery::new(q, 0.0)) as Box<dyn Query>).collect()
+    }
+
+    /// One page of hits (`offset`, `limit`; together at most [`MAX_HITS`] deep) with the number of subjects that
+    /// match in all. With text: exact matches first (codes, full name, name core, pinyin), then the best partial
+    /// ones; without: every subject the filters allow.
+    pub fn find(&self, s: &Search<'_>, offset: usize, limit: usize) -> Result<Found> {
+        let filters = self.filters(s);
+        let with = |q: Box<dyn Query>| -> BooleanQuery {
+            let mut clauses = vec![(Occur::Must, q)];
+            clauses.extend(filters.iter().map(|f| (Occur::Must, f.box_clone())));
+            BooleanQuery::new(clauses)
+        };
         let searcher = self.reader.searcher();
-        // Exact hits outrank every partial one.
-        const EXACT_BONUS: f32 = 1000.0;
-        let mut top: Vec<(f32, tantivy::DocAddress)> = searcher
-            .search(&exact, &TopDocs::with_limit(limit).order_by_score())?
-            .into_iter()
-            .map(|(s, a)| (s + EXACT_BONUS, a))
-            .collect();
-        if top.len() < limit {
-            for (s, a) in searcher.search(&fuzzy, &TopDocs::with_limit(limit).order_by_score())? {
-                if top.len() < limit && !top.iter().any(|(_, b)| *b == a) {
-                    top.push((s, a));
+        let depth = (offset + limit.max(1)).min(MAX_HITS);
+        let (top, total): (Vec<(f32, tantivy::DocAddress)>, usize) = if s.text.trim().is_empty() {
+            if filters.is_empty() {
+                return Ok(Found::default());
+            }
+            let q = with(Box::new(tantivy::query::AllQuery));
+            let (top, total) = searcher.search(&q, &(TopDocs::with_limit(depth).order_by_score(), Count))?;
+            (top, total)
+        } else {
+            let Some((exact, fuzzy)) = self.build_queries(s.text) else {
+                return Ok(Found::default());
+            };
+            let either = BooleanQuery::new(vec![
+                (Occur::Should, Box::new(exact.clone()) as Box<dyn Query>),
+                (Occur::Should, Box::new(fuzzy.clone())),
+            ]);
+            let total = searcher.search(&with(Box::new(either)), &Count)?;
+            // Exact hits outrank every partial one.
+            const EXACT_BONUS: f32 = 1000.0;
+            let mut top: Vec<(f32, tantivy::DocAddress)> = searcher
+                .search(&with(Box::new(exact)), &TopDocs::with_limit(depth).order_by_score())?
+                .into_iter()
+                .map(|(s, a)| (s + EXACT_BONUS, a))
+                .collect();
+            if top.len() < depth {
+                let more = searcher
+                    .search(&with(Box::new(fuzzy)), &TopDocs::with_limit(depth + top.len()).order_by_score())?;
+                for (s, a) in more {
+                    if top.len() < depth && !top.iter().any(|(_, b)| *b == a) {
+                        top.push((s, a));
+                    }
                 }
             }
-        }
+            (top, total)
+        };
+        let hits = top
+            .into_iter()
+            .skip(offset)
+            .map(|(score, addr)| self.hit(&searcher, score, addr))
+            .collect::<Result<_>>()?;
+        Ok(Found { hits, total })
+    }
+
+    /// Subjects whose codes are one character (a substitution, an insertion, a deletion or two swapped) from
+    /// `code`, among those `visible`: the codes a typo may have meant.
+    pub fn near_codes(&self, code: &str, visible: Option<Visible>, limit: usize) -> Result<Vec<Hit>> {
         let f = self.fields;
-        let mut hits = Vec::with_capacity(top.len());
-        for (score, addr) in top {
-            let d: TantivyDocument = searcher.doc(addr)?;
-            let text = |field: Field| d.get_first(field).and_then(|v| v.as_str()).map(str::to_string);
-            hits.push(Hit {
-                id: d.get_first(f.id).and_then(|v| v.as_i64()).unwrap_or_default(),
-                code: text(f.code),
-                name: text(f.name).unwrap_or_default(),
-                kind: text(f.kind).and_then(|k| SubjectKind::parse(&k)).unwrap_or(SubjectKind::Organisation),
-                region: text(f.region),
-                score,
-            });
-        }
-        Ok(hits)
+        let near = FuzzyTermQuery::new(Term::from_field_text(f.codes, &code.to_uppercase()), 1, true);
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(near))];
+        let only = Search { visible, ..Search::default() };
+        clauses.extend(self.filters(&only).into_iter().map(|q| (Occur::Must, q)));
+        let searcher = self.reader.searcher();
+        let top =
+            searcher.search(&BooleanQuery::new(clauses), &TopDocs::with_limit(limit.clamp(1, 20)).order_by_score())?;
+        top.into_iter().map(|(score, addr)| self.hit(&searcher, score, addr)).collect()
+    }
+
+    fn hit(&self, searcher: &tantivy::Searcher, score: f32, addr: tantivy::DocAddress) -> Result<Hit> {
+        let f = self.fields;
+        let d: TantivyDocument = searcher.doc(addr)?;
+        let text = |field: Field| d.get_first(field).and_then(|v| v.as_str()).map(str::to_string);
+        Ok(Hit {
+            id: d.get_first(f.id).and_then(|v| v.as_i64()).unwrap_or_default(),
+            code: text(f.code),
+            name: text(f.name).unwrap_or_default(),
+            kind: text(f.kind).and_then(|k| SubjectKind::parse(&k)).unwrap_or(SubjectKind::Organisation),
+            region: text(f.region),
+            score,
+        })
     }
 }
 

@@ -3,7 +3,7 @@
 #![expect(clippy::unwrap_used, reason = "test fixtures fail loudly")]
 
 use credo_domain::catalog::SubjectKind;
-use credo_search::{SubjectDoc, SubjectIndex};
+use credo_search::{Search, SubjectDoc, SubjectIndex};
 
 fn index() -> (tempfile::TempDir, SubjectIndex) {
     let dir = tempfile::tempdir().unwrap();
@@ -25,7 +25,8 @@ fn index() -> (tempfile::TempDir, SubjectIndex) {
             display_code: Some(code.to_string()),
             codes: vec![code.to_string(), format!("LEGACYCODE{id}")],
             name: name.to_string(),
-            region: Some("630100".into()),
+            region: Some(if id % 2 == 0 { "630102" } else { "630104" }.into()),
+            items: if *id <= 3 { vec!["xzcf".to_string()] } else { vec!["xzxk".to_string()] },
         })
         .collect();
     docs.push(SubjectDoc {
@@ -35,6 +36,7 @@ fn index() -> (tempfile::TempDir, SubjectIndex) {
         codes: vec!["630102199001011235".into()],
         name: "李四".into(),
         region: Some("630102".into()),
+        items: vec!["xzcf".into()],
     });
     idx.upsert(&docs).unwrap();
     idx.commit().unwrap();
@@ -98,10 +100,100 @@ fn upsert_replaces_and_unknown_finds_nothing() {
         codes: vec!["91630100MA7X00018G".into()],
         name: "西宁市金源商贸有限公司".into(),
         region: None,
+        items: vec![],
     }])
     .unwrap();
     idx.commit().unwrap();
     assert_eq!(idx.num_docs(), 7);
     assert_eq!(first(&idx, "金源商贸"), 1);
     assert_eq!(idx.search("91630100MA7X00018G", 10).unwrap()[0].name, "西宁市金源商贸有限公司");
+}
+
+#[test]
+fn pinyin_prefixes() {
+    let (_d, idx) = index();
+    assert_eq!(first(&idx, "xinyuan"), 1, "the start of 鑫源商贸's pinyin");
+    assert_eq!(first(&idx, "XinYuanShang"), 1);
+    assert_eq!(first(&idx, "xys"), 1, "initials' start");
+    assert_eq!(first(&idx, "mingzhu"), 6);
+}
+
+fn ids(found: &credo_search::Found) -> Vec<i64> {
+    let mut v: Vec<i64> = found.hits.iter().map(|h| h.id).collect();
+    v.sort();
+    v
+}
+
+/// Filters apply to every hit, not to a first page of them, and the total counts every match.
+#[test]
+fn filters_and_totals_over_all_hits() {
+    let (_d, idx) = index();
+    let all = idx.find(&Search { text: "西宁", ..Search::default() }, 0, 100).unwrap();
+    assert_eq!(all.total, all.hits.len());
+    let one = idx.find(&Search { text: "西宁", ..Search::default() }, 0, 1).unwrap();
+    assert_eq!((one.hits.len(), one.total), (1, all.total), "the total does not depend on the page");
+    let next = idx.find(&Search { text: "西宁", ..Search::default() }, 1, 1).unwrap();
+    assert_eq!(next.hits.len(), 1);
+    assert_ne!(next.hits[0].id, one.hits[0].id, "the next page is another hit");
+
+    let district = Search { text: "西宁", region: Some("630102"), ..Search::default() };
+    let found = idx.find(&district, 0, 100).unwrap();
+    assert!(found.hits.iter().all(|h| h.region.as_deref() == Some("630102")), "{found:?}");
+    assert_eq!(found.total, found.hits.len());
+    let city = Search { text: "西宁", region: Some("630100"), ..Search::default() };
+    assert_eq!(idx.find(&city, 0, 100).unwrap().total, all.total, "a city holds its districts");
+
+    // Browsing without text: by item, by kind.
+    let item = Search { item: Some(("xzcf", vec![SubjectKind::Organisation])), ..Search::default() };
+    assert_eq!(ids(&idx.find(&item, 0, 100).unwrap()), vec![1, 2, 3], "organisations with penalties");
+    let item = Search { item: Some(("xzcf", SubjectKind::ALL.to_vec())), ..Search::default() };
+    assert_eq!(ids(&idx.find(&item, 0, 100).unwrap()), vec![1, 2, 3, 7]);
+    let persons = Search { kind: Some(SubjectKind::Person), ..Search::default() };
+    assert_eq!(ids(&idx.find(&persons, 0, 100).unwrap()), vec![7]);
+    assert_eq!(idx.find(&Search::default(), 0, 100).unwrap(), credo_search::Found::default(), "no text, no filter");
+}
+
+/// Who may be found: a person with only records the public may not see is found by nobody, by name or number.
+#[test]
+fn visibility_hides_subjects_known_only_from_hidden_records() {
+    let (_d, idx) = index();
+    let public = || {
+        Some(vec![
+            (SubjectKind::Organisation, None),
+            (SubjectKind::IndividualBusiness, None),
+            (SubjectKind::Person, Some(vec!["sxbzxr".to_string()])),
+        ])
+    };
+    for q in ["李四", "630102199001011235"] {
+        assert_eq!(first(&idx, q), 7, "departments find the person");
+        let found = idx.find(&Search { text: q, visible: public(), ..Search::default() }, 0, 10).unwrap();
+        assert!(found.hits.iter().all(|h| h.id != 7) && found.total == found.hits.len(), "{q}: {found:?}");
+    }
+    let found = idx.find(&Search { text: "鑫源商贸", visible: public(), ..Search::default() }, 0, 10).unwrap();
+    assert_eq!(found.hits[0].id, 1);
+}
+
+#[test]
+fn near_codes_are_one_character_away() {
+    let (_d, idx) = index();
+    // A wrong check character, a swapped pair, a lost character.
+    for typo in ["91630100MA7X00018H", "91630100MA7X00081G", "9163010MA7X00018G"] {
+        let near: Vec<i64> = idx.near_codes(typo, None, 5).unwrap().iter().map(|h| h.id).collect();
+        assert!(near.contains(&1), "{typo}: {near:?}");
+    }
+    assert!(idx.near_codes("91630100MA7X99999Z", None, 5).unwrap().is_empty());
+}
+
+/// An index written with another layout is recreated empty (derived data the store refills), not an error.
+#[test]
+fn an_index_of_another_layout_is_recreated() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut b = tantivy::schema::Schema::builder();
+    b.add_text_field("other", tantivy::schema::STRING);
+    let old = tantivy::Index::create_in_dir(dir.path(), b.build()).unwrap();
+    drop(old);
+    std::fs::write(dir.path().join("seq"), "42").unwrap();
+    let idx = SubjectIndex::open(dir.path(), vec![]).unwrap();
+    assert_eq!(idx.num_docs(), 0);
+    assert!(!dir.path().join("seq").exists(), "the feed position goes with it");
 }

@@ -1,7 +1,7 @@
 //! Records and how they come in: batches, ingest (append-only versions), the unresolved queue, the readers' views,
 //! publicity expiries and re-keying.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use async_trait::async_trait;
 use credo_domain::catalog::{Catalog, ValidRecord};
@@ -159,8 +159,10 @@ pub trait RecordStore: Send + Sync {
         after: i64,
         limit: i64,
     ) -> Result<Vec<RecordView>>;
-    /// Which of `subject_ids` have a record of one of `items`.
-    async fn subjects_with_items(&self, subject_ids: &[i64], items: &[&str]) -> Result<HashSet<i64>>;
+    /// The items each of `subject_ids` has records of (subjects with none are absent).
+    async fn subject_items(&self, subject_ids: &[i64]) -> Result<HashMap<i64, BTreeSet<String>>>;
+    /// The subjects of `record_ids` (records in the unresolved queue have none), each once.
+    async fn subjects_of_records(&self, record_ids: &[i64]) -> Result<Vec<i64>>;
     /// Record counts by department, item, decision day and first receipt day.
     async fn record_stats(&self) -> Result<Vec<RecordStat>>;
 

@@ -1400,20 +1400,33 @@ async fn changed_records_list_every_version_of_changed_records(b: Backend) {
     assert!(s.changed_records(&[], None, 0, 10).await.unwrap().is_empty());
 }
 
-/// Which of the subjects asked about have a record of one of the items.
-async fn subjects_with_items_are_those_with_such_records(b: Backend) {
+/// The items each subject asked about has records of, and the subjects of records (not of queued ones).
+async fn subject_items_are_the_items_of_their_records(b: Backend) {
     let s = &*b.store;
     let a = b.dept(1).await;
-    let s1 = b.submit_one(a.id, "xzcf", penalty(&Party::company(1), "1号")).await.subject_id.unwrap();
+    let p1 = b.submit_one(a.id, "xzcf", penalty(&Party::company(1), "1号")).await;
+    let s1 = p1.subject_id.unwrap();
+    let p2 = b.submit_one(a.id, "xzcf", penalty(&Party::company(1), "2号")).await;
+    let l1 = b.submit_one(a.id, "xzxk", licence(&Party::company(1), "许0号")).await;
     let s2 = b.submit_one(a.id, "xzxk", licence(&Party::company(2), "许1号")).await.subject_id.unwrap();
     let s3 = b.submit_one(a.id, "djzc", registration("城东区马记牛肉面馆", "存续")).await.subject_id.unwrap();
-    let asked = [s1, s2, s3, s1.max(s2).max(s3) + 1000];
-    assert_eq!(s.subjects_with_items(&asked, &["xzcf"]).await.unwrap(), HashSet::from([s1]));
-    assert_eq!(s.subjects_with_items(&asked, &["xzcf", "xzxk"]).await.unwrap(), HashSet::from([s1, s2]));
-    assert_eq!(s.subjects_with_items(&asked, &["djzc"]).await.unwrap(), HashSet::from([s3]));
-    assert!(s.subjects_with_items(&[s2, s3], &["xzcf"]).await.unwrap().is_empty());
-    assert!(s.subjects_with_items(&[], &["xzcf"]).await.unwrap().is_empty());
-    assert!(s.subjects_with_items(&asked, &[]).await.unwrap().is_empty());
+    let none = s1.max(s2).max(s3) + 1000;
+    let items = s.subject_items(&[s1, s2, s3, none]).await.unwrap();
+    let set = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<BTreeSet<String>>();
+    assert_eq!(items.len(), 3, "{items:?}");
+    assert_eq!(items[&s1], set(&["xzcf", "xzxk"]));
+    assert_eq!(items[&s2], set(&["xzxk"]));
+    assert_eq!(items[&s3], set(&["djzc"]));
+    assert!(s.subject_items(&[]).await.unwrap().is_empty());
+    let many: Vec<i64> = (0..2_000).map(|i| none + i).chain([s2]).collect();
+    assert_eq!(s.subject_items(&many).await.unwrap().len(), 1, "past one statement's parameters");
+
+    let queued = b.submit_one(a.id, "xzcf", penalty(&Party::unknown(1), "3号")).await;
+    assert!(queued.subject_id.is_none());
+    let queued = queued.record_id;
+    let of = s.subjects_of_records(&[p1.record_id, p2.record_id, l1.record_id, queued, none]).await.unwrap();
+    assert_eq!(of, vec![s1], "each subject once; none for a queued record or an unknown one");
+    assert!(s.subjects_of_records(&[]).await.unwrap().is_empty());
 }
 
 /// Record counts by department, item, decision day and first receipt day: records, not versions.
@@ -2226,7 +2239,7 @@ macro_rules! contract_suite {
             records_by_ids_and_latest_records,
             department_records_are_its_newest_first,
             changed_records_list_every_version_of_changed_records,
-            subjects_with_items_are_those_with_such_records,
+            subject_items_are_the_items_of_their_records,
             record_stats_count_records_not_versions,
             subject_records_as_of_returns_what_was_received_by_then,
             subject_records_as_of_compares_instants,

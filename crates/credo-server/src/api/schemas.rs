@@ -29,7 +29,10 @@ use utoipa::ToSchema;
 pub struct SearchResult {
     /// 查询词(其中的证件号码已遮蔽)
     query: String,
+    /// 本次返回的条数
     count: usize,
+    /// 公众可知的匹配主体总数
+    total: usize,
     hits: Vec<SearchHit>,
 }
 

@@ -14,7 +14,7 @@ use crate::Web;
 use crate::error::ApiError;
 use credo_app::Code;
 use credo_app::public;
-use credo_app::search::{find, public_subject};
+use credo_app::search::public_subject;
 
 pub fn router(app: Web) -> Router {
     Router::new()
@@ -59,10 +59,13 @@ async fn search(State(app): State<Web>, Query(p): Query<SearchParams>) -> Result
     if q.chars().count() > 100 {
         return Err(ApiError::new(Code::QueryTooLong, "查询词不能超过100个字符"));
     }
-    let hits = find(&app, &q, p.limit.unwrap_or(20)).await?;
+    let query = credo_app::search::Query { text: &q, ..Default::default() };
+    let found = credo_app::search::find_page(&app, &query, 0, p.limit.unwrap_or(20).clamp(1, 100)).await?;
     Ok(Json(
         // The query is echoed masked: an ID number typed in is not repeated in full.
-        serde_json::json!({ "query": public::mask_ids(&q), "count": hits.len(), "hits": hits }),
+        serde_json::json!({
+            "query": public::mask_ids(&q), "count": found.hits.len(), "total": found.total, "hits": found.hits
+        }),
     ))
 }
 

@@ -51,7 +51,11 @@ struct SearchPage {
     total: usize,
     page: usize,
     pages: usize,
+    /// More match than the pages reach.
+    capped: bool,
     message: Option<String>,
+    /// Subjects whose codes are one character from a mistyped one.
+    near: Vec<Hit>,
 }
 
 impl SearchPage {
@@ -70,6 +74,16 @@ impl SearchPage {
     }
 }
 
+fn to_hit(h: credo_app::search::SearchHit) -> Hit {
+    Hit {
+        id: h.id,
+        name: h.name,
+        code: h.code.unwrap_or_default(),
+        kind: h.kind_label,
+        region: h.region_name.unwrap_or_default(),
+    }
+}
+
 pub async fn search(
     State(app): State<Web>,
     Extension(p): Extension<Principal>,
@@ -78,56 +92,45 @@ pub async fn search(
 ) -> Result<Response, ApiError> {
     let today = app.clock.today();
     let text = q.q.trim().chars().take(100).collect::<String>();
-    let mut message = None;
-    let mut found = Vec::new();
-    if !text.is_empty() {
-        found = credo_app::search::find(&app, &text, 100).await?;
-    }
     let kind = SubjectKind::parse(&q.kind);
-    // With an item chosen: only subjects that have records of it the public may see (a person's penalties are kept
-    // to 政务共享: a person is never found through them).
-    let with_item = match app.catalog.item(&q.item) {
-        Some(i) => {
-            let ids: Vec<i64> = found.iter().filter(|h| publish::disclosed(i, h.kind)).map(|h| h.id).collect();
-            Some(app.store.subjects_with_items(&ids, &[i.code.as_str()]).await?)
+    let item = app.catalog.item(&q.item).filter(|i| !i.registration).map(|i| i.code.clone());
+    let region = app.catalog.regions.get(&q.region).map(|r| r.code.clone());
+    let query = credo_app::search::Query { text: &text, kind, region: region.as_deref(), item: item.as_deref() };
+    let filtered = kind.is_some() || item.is_some() || region.is_some();
+    let mut message = None;
+    let mut near = Vec::new();
+    let mut found = credo_app::search::Page::default();
+    let max_pages = credo_app::search::MAX_DEPTH / PER_PAGE;
+    let page = q.page.clamp(1, max_pages);
+    if let Some(problem) = credo_app::search::code_problem(&app, &text).await? {
+        // A mistyped code: what is wrong with it, and the codes one character away.
+        message = Some(problem.message);
+        near = problem.near.into_iter().map(to_hit).collect();
+    } else if !text.is_empty() || filtered {
+        found = credo_app::search::find_page(&app, &query, (page - 1) * PER_PAGE, PER_PAGE).await?;
+        if found.total == 0 {
+            message = Some(if text.is_empty() {
+                "没有符合所选条件的信用主体。".to_string()
+            } else {
+                format!(
+                    "没有找到与“{}”相符的信用主体。可尝试简称、拼音、统一社会信用代码或更少的字。",
+                    publish::mask_ids(&text)
+                )
+            });
         }
-        None => None,
-    };
-    let hits: Vec<Hit> = found
-        .into_iter()
-        .filter(|h| with_item.as_ref().is_none_or(|s| s.contains(&h.id)))
-        .filter(|h| kind.is_none_or(|k| h.kind == k))
-        .filter(|h| {
-            q.region.is_empty() || h.region.as_deref().is_some_and(|r| r.starts_with(q.region.trim_end_matches('0')))
-        })
-        .map(|h| Hit {
-            id: h.id,
-            name: h.name,
-            code: h.code.unwrap_or_default(),
-            kind: h.kind_label,
-            region: h.region_name.unwrap_or_default(),
-        })
-        .collect();
-    if !text.is_empty() && hits.is_empty() {
-        message = Some(format!(
-            "没有找到与“{}”相符的信用主体。可尝试简称、统一社会信用代码或更少的字。",
-            publish::mask_ids(&text)
-        ));
     }
-    let total = hits.len();
-    let pages = total.div_ceil(PER_PAGE).max(1);
-    let page = q.page.clamp(1, pages);
-    let hits = hits.into_iter().skip((page - 1) * PER_PAGE).take(PER_PAGE).collect();
+    let reachable = found.total.min(credo_app::search::MAX_DEPTH);
+    let pages = reachable.div_ceil(PER_PAGE).max(1);
     let regions: Vec<(String, String)> =
         app.catalog.regions.xining_districts(today).into_iter().map(|r| (r.code.clone(), r.name.clone())).collect();
     render(&SearchPage {
         chrome: Chrome::of(&p, &headers),
         q: publish::mask_ids(&text),
-        kind: q.kind.clone(),
-        region: q.region.clone(),
+        kind: kind.map(|k| k.as_str().to_string()).unwrap_or_default(),
+        region: region.unwrap_or_default(),
         kinds: SubjectKind::ALL.iter().map(|k| (k.as_str(), k.label())).collect(),
         regions,
-        item: q.item.clone(),
+        item: item.unwrap_or_default(),
         items: app
             .catalog
             .items
@@ -135,10 +138,12 @@ pub async fn search(
             .filter(|i| !i.registration)
             .map(|i| (i.code.clone(), i.name.clone()))
             .collect(),
-        hits,
-        total,
-        page,
+        capped: found.total > reachable,
+        total: found.total,
+        hits: found.hits.into_iter().map(to_hit).collect(),
+        page: page.min(pages),
         pages,
         message,
+        near,
     })
 }

@@ -1,7 +1,7 @@
 //! Batches, records and their versions, the unresolved queue, publicity expiries and re-keying (ingest itself is in
 //! `ingest`).
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashMap};
 
 use async_trait::async_trait;
 use credo_domain::catalog::Catalog;
@@ -368,26 +368,36 @@ impl RecordStore for SqliteStore {
         Ok(out)
     }
 
-    async fn subjects_with_items(&self, subject_ids: &[i64], items: &[&str]) -> Result<HashSet<i64>> {
-        let mut out = HashSet::new();
-        if items.is_empty() {
-            return Ok(out);
-        }
-        for chunk in subject_ids.chunks(IN_LIST - items.len().min(IN_LIST / 2)) {
-            let mut q = QueryBuilder::<Sqlite>::new("SELECT DISTINCT subject_id FROM records WHERE item IN (");
-            let mut sep = q.separated(",");
-            for item in items {
-                sep.push_bind(item.to_string());
-            }
-            q.push(") AND subject_id IN (");
-            let mut sep = q.separated(",");
+    async fn subject_items(&self, subject_ids: &[i64]) -> Result<HashMap<i64, BTreeSet<String>>> {
+        let mut out: HashMap<i64, BTreeSet<String>> = HashMap::new();
+        for chunk in subject_ids.chunks(IN_LIST) {
+            let sql =
+                format!("SELECT DISTINCT subject_id, item FROM records WHERE subject_id IN ({})", marks(chunk.len()));
+            let mut q = sqlx::query_as::<_, (i64, String)>(sqlx::AssertSqlSafe(sql)).persistent(false);
             for id in chunk {
-                sep.push_bind(*id);
+                q = q.bind(*id);
             }
-            q.push(")");
-            out.extend(q.build_query_scalar::<i64>().persistent(false).fetch_all(&self.pool).await?);
+            for (subject, item) in q.fetch_all(&self.pool).await? {
+                out.entry(subject).or_default().insert(item);
+            }
         }
         Ok(out)
+    }
+
+    async fn subjects_of_records(&self, record_ids: &[i64]) -> Result<Vec<i64>> {
+        let mut out = BTreeSet::new();
+        for chunk in record_ids.chunks(IN_LIST) {
+            let sql = format!(
+                "SELECT DISTINCT subject_id FROM records WHERE id IN ({}) AND subject_id IS NOT NULL",
+                marks(chunk.len())
+            );
+            let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql)).persistent(false);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            out.extend(q.fetch_all(&self.pool).await?);
+        }
+        Ok(out.into_iter().collect())
     }
 
     async fn record_stats(&self) -> Result<Vec<RecordStat>> {

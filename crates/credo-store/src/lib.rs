@@ -25,6 +25,7 @@ mod accounts;
 mod audit;
 mod cases;
 mod checks;
+mod enrolments;
 mod feed;
 mod records;
 mod rekey;
@@ -40,6 +41,7 @@ pub use accounts::{
 pub use audit::{AuditEvent, AuditStore, Checkpoint, StoredAuditEvent};
 pub use cases::{Case, CaseFile, CaseFilter, CaseStep, CaseStore, CaseUpdate, NewCase, NewCaseFile};
 pub use checks::{CheckStats, CheckStore, NewCheck, PendingFeedback, StoredCheck};
+pub use enrolments::{Enrolment, EnrolmentDecision, EnrolmentStore, NewEnrolment};
 pub use feed::{Change, Counts, Feed};
 pub use records::{BatchSummary, Incoming, IngestedRow, Outcome, RecordStat, RecordStore, RecordView, ReportLine};
 pub use rekey::{MovedVersions, Rekeyed};
@@ -51,7 +53,8 @@ pub use vault::Vault;
 /// `use credo_store::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        AccountStore, AuditStore, CaseStore, CheckStore, DepartmentStore, Feed, RecordStore, Store, SubjectStore,
+        AccountStore, AuditStore, CaseStore, CheckStore, DepartmentStore, EnrolmentStore, Feed, RecordStore, Store,
+        SubjectStore,
     };
 }
 
@@ -103,7 +106,15 @@ pub(crate) fn now_text() -> String {
 /// all (a backend implements the aggregate traits, never this one); the platform holds an `Arc<dyn Store>`, on which
 /// every aggregate's methods can be called (a concrete store needs the traits in scope: [`prelude`]).
 pub trait Store:
-    DepartmentStore + AccountStore + SubjectStore + RecordStore + AuditStore + CheckStore + CaseStore + Feed
+    DepartmentStore
+    + AccountStore
+    + SubjectStore
+    + RecordStore
+    + AuditStore
+    + CheckStore
+    + CaseStore
+    + EnrolmentStore
+    + Feed
 {
 }
 
@@ -115,6 +126,7 @@ impl<T> Store for T where
         + AuditStore
         + CheckStore
         + CaseStore
+        + EnrolmentStore
         + Feed
         + ?Sized
 {

@@ -24,8 +24,9 @@ use credo_domain::{embedded, ids};
 use credo_gm::keyring::Keyring;
 use credo_store::{
     Account, ApiKey, AuditEvent, BatchSummary, CaseFilter, CaseUpdate, Change, Checkpoint, Counts, Department,
-    Incoming, IngestedRow, NewAccount, NewApiKey, NewCase, NewCaseFile, NewCheck, NewDepartment, Outcome,
-    PendingFeedback, Permissions, RecordView, ReportLine, SqliteStore, Store, StoreError, StoredAuditEvent, Vault,
+    Enrolment, EnrolmentDecision, Incoming, IngestedRow, NewAccount, NewApiKey, NewCase, NewCaseFile, NewCheck,
+    NewDepartment, NewEnrolment, Outcome, PendingFeedback, Permissions, RecordView, ReportLine, SqliteStore, Store,
+    StoreError, StoredAuditEvent, Vault,
 };
 use time::format_description::well_known::Rfc3339;
 use time::macros::{date, datetime};
@@ -1867,6 +1868,90 @@ async fn cases_are_filed_with_their_files_and_a_first_step(b: Backend) {
     assert_eq!((bare.applicant, bare.files.len(), bare.steps.len(), bare.record_id), (None, 0, 1, None));
 }
 
+/// An application is stored with its applicant and files (opened as given), listed by state oldest first, and
+/// decided once: a second decision, also a concurrent one, is a conflict.
+async fn enrolments_are_filed_listed_and_decided_once(b: Backend) {
+    let s = &*b.store;
+    let a = b.dept(1).await;
+    let subject = b.submit_one(a.id, "xzcf", penalty(&Party::company(1), "1号")).await.subject_id;
+    let licence = vec![0x25, 0x50, 0x44, 0x46, 0x00, 0xff];
+    let applicant = r#"{"name":"西宁市鑫源商贸有限公司","contact":"13900000000"}"#;
+    let new = |number: &str, subject_id: Option<i64>| NewEnrolment {
+        number: number.into(),
+        subject_id,
+        applicant: applicant.into(),
+        files: vec![NewCaseFile {
+            name: "营业执照.pdf".into(),
+            sm3: credo_gm::sm3_hex(&licence),
+            bytes: licence.clone(),
+        }],
+    };
+    let before = OffsetDateTime::now_utc();
+    let filed = s.add_enrolment(new("ZH2026000001", subject)).await.unwrap();
+    let after = OffsetDateTime::now_utc();
+    assert_eq!(
+        (filed.number.as_str(), filed.subject_id, filed.applicant.as_str()),
+        ("ZH2026000001", subject, applicant)
+    );
+    assert_eq!((filed.state.as_str(), filed.decided_at, filed.account_id), ("待审核", None, None));
+    assert_between(filed.filed_at, before, after, "filed_at");
+    assert_eq!(
+        filed.files.iter().map(|f| (f.n, f.name.as_str(), f.size)).collect::<Vec<_>>(),
+        vec![(1, "营业执照.pdf", 6)]
+    );
+    assert_eq!(s.enrolment_file("ZH2026000001", 1).await.unwrap(), Some(("营业执照.pdf".to_string(), licence.clone())));
+    assert_eq!(s.enrolment_file("ZH2026000001", 2).await.unwrap(), None);
+    assert!(s.enrolment("ZH2026999999").await.unwrap().is_none());
+    assert!(is_conflict(&s.add_enrolment(new("ZH2026000001", None)).await), "one application per number");
+    s.add_enrolment(new("ZH2026000002", None)).await.unwrap();
+
+    let numbers = |v: Vec<Enrolment>| v.into_iter().map(|e| e.number).collect::<Vec<_>>();
+    assert_eq!(numbers(s.enrolments(Some("待审核"), 10).await.unwrap()), ["ZH2026000001", "ZH2026000002"]);
+    assert_eq!(numbers(s.enrolments(None, 1).await.unwrap()), ["ZH2026000001"]);
+
+    let account = b.account("xinyuan").await;
+    let decide = |state: &str, account_id: Option<i64>| EnrolmentDecision {
+        from: "待审核".into(),
+        state: state.into(),
+        decided_by: "account:9".into(),
+        reason: (state == "未通过").then(|| "材料不全".into()),
+        account_id,
+    };
+    let results = at_once(8, |i| {
+        let (store, d) = (b.store.clone(), decide(if i % 2 == 0 { "已开通" } else { "未通过" }, Some(account.id)));
+        async move { store.decide_enrolment("ZH2026000001", d).await }
+    })
+    .await;
+    assert_eq!(count(&results, Result::is_ok), 1, "decided once");
+    assert_eq!(count(&results, is_conflict), 7);
+    let decided = s.enrolment("ZH2026000001").await.unwrap().unwrap();
+    assert!(decided.decided_at.is_some() && decided.decided_by.as_deref() == Some("account:9"));
+    assert_ne!(decided.state, "待审核");
+    assert_eq!(numbers(s.enrolments(Some("待审核"), 10).await.unwrap()), ["ZH2026000002"]);
+    assert!(matches!(s.decide_enrolment("ZH2026999999", decide("已开通", None)).await, Err(StoreError::NotFound(_))));
+}
+
+/// A one-time link is taken once — of many concurrent takes exactly one gets the account — only for its purpose and
+/// only before it expires.
+async fn account_tokens_are_taken_once_before_they_expire(b: Backend) {
+    let s = &*b.store;
+    let account = b.account("zhangsan").await;
+    let now = OffsetDateTime::now_utc();
+    s.add_account_token("h1", account.id, "password", now + Duration::hours(24)).await.unwrap();
+    s.add_account_token("h2", account.id, "password", now + Duration::seconds(1)).await.unwrap();
+    assert_eq!(s.take_account_token("h1", "reset", now).await.unwrap(), None, "another purpose");
+    let takes = at_once(8, |_| {
+        let store = b.store.clone();
+        async move { store.take_account_token("h1", "password", now).await.unwrap() }
+    })
+    .await;
+    assert_eq!(count(&takes, |t| *t == Some(account.id)), 1, "{takes:?}");
+    assert_eq!(count(&takes, Option::is_none), 7);
+    assert_eq!(s.take_account_token("h2", "password", now + Duration::seconds(2)).await.unwrap(), None, "expired");
+    assert_eq!(s.take_account_token("h2", "password", now).await.unwrap(), Some(account.id), "still valid at now");
+    assert_eq!(s.take_account_token("nosuch", "password", now).await.unwrap(), None);
+}
+
 /// Cases matching a filter (kind, department, account, record, open only), oldest first, at most `limit`.
 async fn cases_are_filtered_and_listed_oldest_first(b: Backend) {
     let s = &*b.store;
@@ -2223,6 +2308,8 @@ macro_rules! contract_suite {
             totp_steps_are_claimed_once_and_in_order,
             concurrent_totp_claims_admit_one_per_step,
             sessions_are_added_touched_and_ended,
+            enrolments_are_filed_listed_and_decided_once,
+            account_tokens_are_taken_once_before_they_expire,
             ingest_creates_versions_and_skips_duplicates,
             ingest_resolves_by_name_within_a_chunk_as_across_chunks,
             registration_rows_describe_their_subject,

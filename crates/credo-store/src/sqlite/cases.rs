@@ -3,7 +3,6 @@
 use std::collections::HashSet;
 
 use async_trait::async_trait;
-use base64::Engine as _;
 use sqlx::{QueryBuilder, Sqlite, Transaction};
 
 use super::{IN_LIST, SqliteStore, parse_date};
@@ -118,7 +117,7 @@ impl CaseStore for SqliteStore {
         .fetch_one(&mut *tx)
         .await?;
         for (n, f) in c.files.iter().enumerate() {
-            let data = self.vault.seal(&base64::engine::general_purpose::STANDARD.encode(&f.bytes), "case.file")?;
+            let data = self.seal_file(&f.bytes, "case.file")?;
             sqlx::query("INSERT INTO case_files (case_id, n, name, sm3, size, data) VALUES (?, ?, ?, ?, ?, ?)")
                 .bind(id)
                 .bind(n as i64 + 1)
@@ -219,11 +218,7 @@ impl CaseStore for SqliteStore {
         .fetch_optional(&self.pool)
         .await?;
         let Some((name, data)) = row else { return Ok(None) };
-        let data = self.vault.open(data, "case.file")?;
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(data)
-            .map_err(|_| StoreError::Corrupt("case file".into()))?;
-        Ok(Some((name, bytes)))
+        Ok(Some((name, self.open_file(data, "case.file")?)))
     }
 
     async fn disputed(&self, record_ids: &[i64]) -> Result<HashSet<i64>> {

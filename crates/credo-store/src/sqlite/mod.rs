@@ -10,6 +10,7 @@ mod accounts;
 mod audit;
 mod cases;
 mod checks;
+mod enrolments;
 mod feed;
 mod ingest;
 mod records;
@@ -44,6 +45,21 @@ fn parse_time(s: &str) -> Result<OffsetDateTime> {
 
 fn parse_date(s: Option<String>) -> Option<Date> {
     s.and_then(|s| Date::parse(&s, &time::format_description::well_known::Iso8601::DATE).ok())
+}
+
+impl SqliteStore {
+    /// A file's bytes sealed for storage (`context` names the column).
+    fn seal_file(&self, bytes: &[u8], context: &str) -> Result<String> {
+        use base64::Engine as _;
+        self.vault.seal(&base64::engine::general_purpose::STANDARD.encode(bytes), context)
+    }
+
+    /// A file's bytes from [`SqliteStore::seal_file`].
+    fn open_file(&self, data: String, context: &str) -> Result<Vec<u8>> {
+        use base64::Engine as _;
+        let data = self.vault.open(data, context)?;
+        base64::engine::general_purpose::STANDARD.decode(data).map_err(|_| StoreError::Corrupt(format!("{context}")))
+    }
 }
 
 fn kind_of(s: &str) -> Result<SubjectKind> {

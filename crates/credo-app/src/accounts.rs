@@ -94,15 +94,20 @@ pub fn generate_password() -> String {
     String::from_utf8(chars).unwrap_or_default()
 }
 
-fn username_ok(u: &str) -> bool {
+pub(crate) fn username_ok(u: &str) -> bool {
     (3..=64).contains(&u.len()) && u.chars().all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c))
 }
+
+/// The name authenticator apps show for the platform's codes.
+pub const ISSUER: &str = "信用西宁";
 
 /// A new TOTP secret for `username`: stored as hex, shown as base32 and an `otpauth://` URI.
 pub fn new_totp(username: &str) -> (String, TotpSetup) {
     let secret = credo_gm::totp::new_secret();
     let b32 = credo_gm::totp::secret_base32(&secret);
-    let uri = format!("otpauth://totp/Credo:{username}?secret={b32}&issuer=Credo&digits=6&period=30");
+    // The authenticator app shows the issuer: the platform's name, percent-encoded (Key URI Format).
+    let issuer: String = ISSUER.bytes().map(|b| format!("%{b:02X}")).collect();
+    let uri = format!("otpauth://totp/{issuer}:{username}?secret={b32}&issuer={issuer}&digits=6&period=30");
     (hex::encode(secret), TotpSetup { secret: b32, uri })
 }
 
@@ -264,9 +269,19 @@ pub async fn sign_in(
         }
     };
     app.store.login_succeeded(account.id, step).await?;
+    let token = open_session(app, &account, client).await?;
+    Ok((token, account))
+}
+
+/// Opens a session for an account (signed in by [`sign_in`], or through the 统一身份认证); returns its token.
+pub async fn open_session(
+    app: &App,
+    account: &Account,
+    client: Option<&str>,
+) -> Result<String, credo_store::StoreError> {
     let token = hex::encode(rand::rng().random::<[u8; 32]>());
     app.store.add_session(&token_hash(&token), account.id, client).await?;
-    Ok((token, account))
+    Ok(token)
 }
 
 /// A real argon2id hash of a random string (for refusals that take as long as a real check).

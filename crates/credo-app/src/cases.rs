@@ -73,7 +73,7 @@ pub struct Contact {
     pub phone: String,
 }
 
-fn files(input: &[FileIn]) -> Result<Vec<NewCaseFile>, Error> {
+pub(crate) fn files(input: &[FileIn]) -> Result<Vec<NewCaseFile>, Error> {
     if input.len() > MAX_FILES {
         return Err(Error::new(Code::TooManyFiles, format!("证明材料最多 {MAX_FILES} 个文件")));
     }

@@ -73,6 +73,7 @@ codes! {
     BadFile = ("bad_file", 422, "无法处理的数据"),
     BadOutcome = ("bad_outcome", 422, "无法处理的数据"),
     BadPhone = ("bad_phone", 422, "无法处理的数据"),
+    InvalidId = ("invalid_id", 422, "无法处理的数据"),
     BadType = ("bad_type", 422, "无法处理的数据"),
     ChallengeFailed = ("challenge_failed", 422, "无法处理的数据"),
     ChallengeRequired = ("challenge_required", 422, "无法处理的数据"),
@@ -119,6 +120,8 @@ codes! {
     RateLimited = ("rate_limited", 429, "请求过于频繁"),
     // 500
     InternalError = ("internal_error", 500, "服务器内部错误"),
+    // 503
+    Unavailable = ("unavailable", 503, "服务暂不可用"),
 }
 
 impl Code {

@@ -21,8 +21,10 @@ pub mod audit;
 pub mod cases;
 pub mod challenge;
 pub mod checks;
+pub mod enrol;
 pub mod error;
 pub mod feed;
+pub mod idp;
 pub mod ingest;
 pub mod keys;
 pub mod listing;
@@ -151,6 +153,8 @@ pub struct App {
     pub index: Arc<checks::Index>,
     /// The publicity lists (built on first use).
     pub listing: Arc<listing::Listing>,
+    /// The province's 统一身份认证 (OpenID Connect), when configured.
+    pub idp: Option<Arc<idp::Idp>>,
     /// Batch check jobs of this process.
     pub jobs: checks::Jobs,
     /// Writes checks with their audit events, many per transaction.
@@ -185,6 +189,7 @@ impl App {
             security: Arc::new(Security::default()),
             index: Arc::new(checks::Index::default()),
             listing: Arc::default(),
+            idp: None,
             search_sync: Arc::new(tokio::sync::Mutex::new(())),
             heavy: Arc::new(tokio::sync::Semaphore::new(offload::slots())),
             challenges: Arc::default(),
@@ -197,6 +202,12 @@ impl App {
 }
 
 impl App {
+    /// The same app signing in through the province's 统一身份认证 (OpenID Connect).
+    pub fn with_idp(mut self, config: idp::IdpConfig) -> Result<App, Error> {
+        self.idp = Some(Arc::new(idp::Idp::new(config)?));
+        Ok(self)
+    }
+
     /// The same app with other security settings.
     pub fn with_security(mut self, security: Security) -> App {
         self.case_forms = Arc::new(challenge::FormLimits::new(security.case_forms_per_hour));

@@ -165,6 +165,18 @@ pub const ROUTES: &[(&str, &str, Action)] = &[
     ("GET", "/me", Action::OwnSubject),
     ("POST", "/me/repairs", Action::OwnSubject),
     ("POST", "/me/commitments", Action::OwnSubject),
+    ("POST", "/me/password", Action::Own),
+    // Accounts for subjects: applying, setting the password by a one-time link, the 统一身份认证; the review.
+    ("GET", "/register", Action::Public),
+    ("POST", "/register", Action::FileCase),
+    ("GET", "/account/password", Action::Public),
+    ("POST", "/account/password", Action::SignIn),
+    ("GET", "/sign-in/idp", Action::Public),
+    ("GET", "/sign-in/idp/callback", Action::SignIn),
+    ("GET", "/admin/enrolments", Action::ManageAccounts),
+    ("POST", "/admin/enrolments/{number}", Action::ManageAccounts),
+    ("GET", "/admin/enrolments/{number}/files/{n}", Action::ManageAccounts),
+    ("POST", "/admin/accounts/{id}/reset-link", Action::ManageAccounts),
 ];
 
 /// The action of a route, if it is listed.

@@ -334,3 +334,116 @@ async fn the_website_end_to_end_in_chromium() {
     let _ = std::fs::remove_file(evidence);
     let _ = std::fs::remove_file(csv);
 }
+
+/// An enterprise applies for its account on the website, the security administrator approves it, the applicant
+/// sets the password through the one-time link; then, signed in through the province's 统一身份认证 (a real OpenID
+/// provider, authorization code with PKCE), the enterprise files a repair from its record's page.
+#[tokio::test]
+async fn an_enterprise_gets_an_account_and_repairs_a_record_in_chromium() {
+    let mut provider = None;
+    let t = common::spawn_with_idp(|base| {
+        let accounts = json!([{ "sub": "qh-org-0001", "password": "Test@1234", "name": "西宁市城东区鑫源商贸有限公司",
+                                "subject_kind": "organisation", "uscc": COMPANY }]);
+        let p = common::oidc_provider(&format!("{base}/sign-in/idp/callback"), accounts);
+        let config = credo_app::idp::IdpConfig {
+            issuer: p.issuer.clone(),
+            client_id: "credo".into(),
+            client_secret: None,
+            redirect: format!("{base}/sign-in/idp/callback"),
+        };
+        provider = Some(p);
+        Some(config)
+    })
+    .await;
+    let p = Penalty::of("西宁市城东区鑫源商贸有限公司", COMPANY).number("宁市监罚〔2026〕31号").decided("2026/06/01");
+    let (status, s) = t.post_batch(json!({ "item": "xzcf", "records": [p] })).await;
+    assert_eq!(status, 200, "{s}");
+    let record = t.app.store.subject_by_code(COMPANY).await.unwrap().unwrap();
+    let record = t.app.store.subject_records(record.id).await.unwrap()[0].id;
+    add_account(&t, "secadmin", "secadmin").await;
+    let (_driver, c) = browser().await;
+
+    // The record page leads to the application.
+    c.goto(&format!("{}/records/{record}", t.base)).await.unwrap();
+    assert!(wait_for(&c, "登录后申请信用修复").await.contains("申请账号"));
+    c.find(Locator::LinkText("申请账号")).await.unwrap().click().await.unwrap();
+    wait_for(&c, "申请信用主体账号").await;
+    unlabelled(&c).await;
+    let licence = tempfile::Builder::new().suffix(".pdf").tempfile().unwrap();
+    std::fs::write(licence.path(), b"%PDF-1.4 licence").unwrap();
+    for (id, value) in [
+        ("code", COMPANY),
+        ("name", "西宁市城东区鑫源商贸有限公司"),
+        ("representative", "马鑫源"),
+        ("contact", "13900000000"),
+        ("username", "xinyuan"),
+        ("files", licence.path().to_str().unwrap()),
+    ] {
+        c.find(Locator::Id(id)).await.unwrap().send_keys(value).await.unwrap();
+    }
+    let token = c.find(Locator::Css("input[name=challenge_token]")).await.unwrap().attr("value").await.unwrap();
+    let answer = t.app.challenges.solve(&token.unwrap()).unwrap();
+    c.find(Locator::Id("challenge_answer")).await.unwrap().send_keys(&answer.to_string()).await.unwrap();
+    shoot(&c, "register").await;
+    c.find(Locator::Css("main form button[type=submit]")).await.unwrap().click().await.unwrap();
+    let page = wait_for(&c, "申请已提交").await;
+    let number = page.split("申请编号:").nth(1).unwrap().split('。').next().unwrap().to_string();
+
+    // The security administrator approves it and gets the one-time link.
+    sign_in(&t, &c, "secadmin").await;
+    c.goto(&format!("{}/admin/enrolments", t.base)).await.unwrap();
+    assert!(wait_for(&c, &number).await.contains("名称一致"));
+    shoot(&c, "enrolments").await;
+    c.find(Locator::Id(&format!("approve-{number}"))).await.unwrap().click().await.unwrap();
+    wait_for(&c, "已开通").await;
+    let link = c.find(Locator::Id("one-time-link")).await.unwrap().text().await.unwrap();
+
+    // The applicant sets the password and signs in with it.
+    c.delete_all_cookies().await.unwrap();
+    c.goto(&format!("{}{link}", t.base)).await.unwrap();
+    wait_for(&c, "设置密码").await;
+    for id in ["password", "confirm"] {
+        c.find(Locator::Id(id)).await.unwrap().send_keys("Credit-2026-Mima").await.unwrap();
+    }
+    c.find(Locator::Css("main form button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for(&c, "密码已设置").await;
+
+    // Signed in through the 统一身份认证 from the record page, the enterprise files its repair.
+    c.delete_all_cookies().await.unwrap();
+    c.goto(&format!("{}/records/{record}", t.base)).await.unwrap();
+    wait_for(&c, "统一身份认证").await;
+    c.find(Locator::LinkText("统一身份认证")).await.unwrap().click().await.unwrap();
+    for _ in 0..100 {
+        if c.find(Locator::Css("input[name=login]")).await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    shoot(&c, "idp-sign-in").await;
+    c.find(Locator::Css("input[name=login]")).await.unwrap().send_keys("qh-org-0001").await.unwrap();
+    c.find(Locator::Css("input[name=password]")).await.unwrap().send_keys("Test@1234").await.unwrap();
+    c.find(Locator::Id("submit")).await.unwrap().click().await.unwrap();
+    let page = wait_for(&c, "我的信用记录").await;
+    assert!(page.contains("宁市监罚〔2026〕31号"), "{page}");
+    assert!(c.current_url().await.unwrap().as_str().contains(&format!("/me?record={record}")));
+    c.find(Locator::Id(&format!("reason-{record}")))
+        .await
+        .unwrap()
+        .send_keys("罚款已于 2026 年 7 月缴清,违法行为已纠正")
+        .await
+        .unwrap();
+    c.find(Locator::Css(&format!("#record-{record} button[type=submit]"))).await.unwrap().click().await.unwrap();
+    let page = wait_for(&c, "XF").await;
+    assert!(page.contains("信用修复"), "{page}");
+    shoot(&c, "repair-filed").await;
+    let cases = t
+        .app
+        .store
+        .cases(&credo_store::CaseFilter { kind: Some("repair".into()), ..Default::default() }, 10)
+        .await
+        .unwrap();
+    assert_eq!(cases.len(), 1);
+    let filer = t.app.store.account(cases[0].account_id.unwrap()).await.unwrap().unwrap();
+    assert!(filer.username.starts_with("idp-"), "filed by the account of the 统一身份认证: {}", filer.username);
+    drop(provider);
+}

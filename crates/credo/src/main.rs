@@ -429,7 +429,11 @@ pub(crate) async fn serve(app: App, opts: &ServeOptions) -> anyhow::Result<()> {
         ..credo_app::Security::default()
     };
     credo_app::audit::check_retention(opts.audit_keep_days).map_err(unusable)?;
-    let app = app.with_security(security);
+    let mut app = app.with_security(security);
+    if let Some(idp) = credo_app::idp::IdpConfig::from_env() {
+        tracing::info!(issuer = %idp.issuer, "统一身份认证已接入");
+        app = app.with_idp(idp).map_err(|e| unusable(e.detail))?;
+    }
     tokio::spawn(credo_app::feed::follow(app.clone()));
     // The publicity lists are built in the background, so that the first visitor need not wait for them.
     let lists = app.clone();

@@ -322,7 +322,9 @@ fn the_first_administrator_and_account_lifecycle() {
     let created = &lines(&out)[0];
     let password = created["password"].as_str().unwrap();
     assert!(password.len() >= 16, "a generated password is shown once");
-    assert!(created["totp"]["uri"].as_str().unwrap().starts_with("otpauth://totp/Credo:secadmin?secret="));
+    let uri = created["totp"]["uri"].as_str().unwrap();
+    assert!(uri.starts_with("otpauth://totp/%E4%BF%A1%E7%94%A8%E8%A5%BF%E5%AE%81:secadmin?secret="), "{uri}");
+    assert!(uri.contains("&issuer=%E4%BF%A1%E7%94%A8%E8%A5%BF%E5%AE%81&"), "the issuer is 信用西宁: {uri}");
     assert_eq!(created["account"]["role"], "secadmin");
     assert!(created["account"].get("password_hash").is_none(), "the hash is never printed");
 

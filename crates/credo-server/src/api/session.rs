@@ -90,7 +90,8 @@ pub async fn start_session(
     password: &str,
     totp: Option<&str>,
 ) -> Result<(HeaderValue, credo_store::Account, String), ApiError> {
-    let client = client.map(|c| c.to_string());
+    let addr = client;
+    let client = addr.map(|c| c.to_string());
     let result = accounts::sign_in(app, username, password, totp, client.as_deref()).await;
     let outcome = match &result {
         Ok(_) => "ok".to_string(),
@@ -106,24 +107,42 @@ pub async fn start_session(
         Err(_) => app.store.account_by_username(username).await?.is_some(),
     };
     let actor = if known { username.to_string() } else { "(未知账号)".to_string() };
-    app.store
-        .append_audit(&credo_store::AuditEvent {
-            actor: actor.clone(),
-            role,
-            department: None,
-            action: "session.sign_in".into(),
-            target: Some(format!("account:{actor}")),
-            purpose: None,
-            result: outcome,
-            client,
-        })
-        .await?;
+    audit_sign_in(app, addr, &actor, &role, &outcome).await?;
     let (token, account) = result.map_err(|e| match e {
         SignInError::Store(e) => ApiError::internal(e),
         SignInError::Internal(e) => ApiError::internal(e),
         SignInError::Locked { .. } => ApiError::new(Code::AccountLocked, e.to_string()),
         other => ApiError::unauthorized(other.to_string()),
     })?;
+    let cookie = session_cookie(app, &token)?;
+    Ok((cookie, account, accounts::csrf_token(&token)))
+}
+
+/// The audit event of a sign-in (by password or through the 统一身份认证), allowed or refused.
+pub async fn audit_sign_in(
+    app: &App,
+    client: Option<std::net::IpAddr>,
+    actor: &str,
+    role: &str,
+    outcome: &str,
+) -> Result<(), ApiError> {
+    app.store
+        .append_audit(&credo_store::AuditEvent {
+            actor: actor.to_string(),
+            role: role.to_string(),
+            department: None,
+            action: "session.sign_in".into(),
+            target: Some(format!("account:{actor}")),
+            purpose: None,
+            result: outcome.to_string(),
+            client: client.map(|c| c.to_string()),
+        })
+        .await?;
+    Ok(())
+}
+
+/// The session cookie for a new session token.
+fn session_cookie(app: &App, token: &str) -> Result<HeaderValue, ApiError> {
     let secure = if app.security.tls { "; Secure" } else { "" };
     let cookie = format!(
         "{}={}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{}",
@@ -132,8 +151,19 @@ pub async fn start_session(
         app.security.session_absolute.whole_seconds(),
         secure
     );
-    let cookie = HeaderValue::from_str(&cookie).map_err(ApiError::internal)?;
-    Ok((cookie, account, accounts::csrf_token(&token)))
+    HeaderValue::from_str(&cookie).map_err(ApiError::internal)
+}
+
+/// Opens a session for an account whose identity was established elsewhere (the 统一身份认证), audited as a
+/// sign-in; returns the session cookie.
+pub async fn open_session(
+    app: &App,
+    client: Option<std::net::IpAddr>,
+    account: &credo_store::Account,
+) -> Result<HeaderValue, ApiError> {
+    let token = accounts::open_session(app, account, client.map(|c| c.to_string()).as_deref()).await?;
+    audit_sign_in(app, client, &account.username, &account.role, "ok: 统一身份认证").await?;
+    session_cookie(app, &token)
 }
 
 #[utoipa::path(

@@ -33,12 +33,12 @@ struct ObjectionPage {
 }
 
 /// A challenge for a visitor who is not signed in (see [`cases::admit_filing`]).
-fn challenge_for(app: &App, p: &Principal) -> Option<credo_app::challenge::Challenge> {
+pub(super) fn challenge_for(app: &App, p: &Principal) -> Option<credo_app::challenge::Challenge> {
     matches!(p, Principal::Anonymous).then(|| app.challenges.issue())
 }
 
 /// The challenge's answer as a form sent it.
-fn challenge_answer(fields: &HashMap<String, String>) -> Option<cases::ChallengeAnswer> {
+pub(super) fn challenge_answer(fields: &HashMap<String, String>) -> Option<cases::ChallengeAnswer> {
     Some(cases::ChallengeAnswer {
         token: fields.get("challenge_token")?.clone(),
         answer: fields.get("challenge_answer").cloned().unwrap_or_default(),

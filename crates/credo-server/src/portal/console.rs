@@ -31,6 +31,13 @@ struct SignInPage {
     error: Option<String>,
 }
 
+impl SignInPage {
+    /// Where to go after signing in, for the 统一身份认证 link's query string.
+    fn next_encoded(&self) -> String {
+        super::chrome::percent(&self.next)
+    }
+}
+
 #[derive(Debug, Default, Deserialize)]
 pub struct Next {
     #[serde(default)]
@@ -39,7 +46,7 @@ pub struct Next {
 
 /// Only a path on this site is followed after signing in: `/` then not a second slash or backslash (browsers
 /// read `/\\host` as `//host`), no backslashes or control characters anywhere.
-fn local(next: &str) -> String {
+pub(super) fn local(next: &str) -> String {
     let mut chars = next.chars();
     let on_site = chars.next() == Some('/')
         && !matches!(chars.next(), Some('/' | '\\'))

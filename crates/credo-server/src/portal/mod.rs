@@ -15,6 +15,7 @@ use axum::routing::{get, post};
 
 use crate::Web;
 
+pub mod account;
 pub mod cases;
 pub mod charts;
 pub mod chrome;
@@ -61,5 +62,19 @@ pub fn router(app: Web) -> Router {
         .route("/me", get(me::me))
         .route("/me/repairs", post(me::repair))
         .route("/me/commitments", post(me::commit))
+        .route("/me/password", post(account::change_password))
+        .route(
+            "/register",
+            get(account::register_form)
+                .post(account::register)
+                .layer(axum::extract::DefaultBodyLimit::max(credo_app::cases::MAX_CASE_BODY)),
+        )
+        .route("/account/password", get(account::password_form).post(account::set_password))
+        .route("/sign-in/idp", get(account::idp_start))
+        .route("/sign-in/idp/callback", get(account::idp_callback))
+        .route("/admin/enrolments", get(account::enrolments))
+        .route("/admin/enrolments/{number}", post(account::decide_enrolment))
+        .route("/admin/enrolments/{number}/files/{n}", get(account::enrolment_file))
+        .route("/admin/accounts/{id}/reset-link", post(account::reset_link))
         .with_state(app)
 }

@@ -45,8 +45,28 @@ pub async fn spawn_publishing_persons() -> TestApp {
 }
 
 pub async fn spawn_with_catalog(security: Security, catalog: credo_domain::catalog::Catalog) -> TestApp {
+    spawn_configured(security, catalog, |_| None).await
+}
+
+/// A server whose sign-in page offers the 统一身份认证: `idp` gets the server's base URL (for the callback) and
+/// names the provider.
+pub async fn spawn_with_idp(idp: impl FnOnce(&str) -> Option<credo_app::idp::IdpConfig>) -> TestApp {
+    let security = Security { per_address: 0, per_key: 0, ..Security::default() };
+    spawn_configured(security, credo_domain::embedded::catalog(), idp).await
+}
+
+pub async fn spawn_configured(
+    security: Security,
+    catalog: credo_domain::catalog::Catalog,
+    idp: impl FnOnce(&str) -> Option<credo_app::idp::IdpConfig>,
+) -> TestApp {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
     let dir = tempfile::tempdir().unwrap();
-    let app = App::open(dir.path(), catalog, Clock::manual(date!(2026 - 11 - 25))).await.unwrap();
+    let mut app = App::open(dir.path(), catalog, Clock::manual(date!(2026 - 11 - 25))).await.unwrap();
+    if let Some(config) = idp(&base) {
+        app = app.with_idp(config).unwrap();
+    }
     let dept = app
         .store
         .add_department(NewDepartment {
@@ -65,8 +85,6 @@ pub async fn spawn_with_catalog(security: Security, catalog: credo_domain::catal
     let app = app.with_security(security);
     let (key, _) =
         credo_app::keys::create(app.store.as_ref(), &dept, vec!["submit".into()], None, "test").await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
     let served = app.clone();
     tokio::spawn(async move { credo_server::serve(listener, served).await.unwrap() });
     // Redirects are not followed: a page that wants a sign-in says so with its 303.
@@ -220,4 +238,45 @@ pub fn assert_nowhere_in_data(t: &TestApp, needles: &[&str]) -> usize {
         }
     }
     seen
+}
+
+/// The test OpenID provider (`tests/oidc`, oidc-provider under Node) as a child process, killed when dropped.
+pub struct Provider {
+    child: std::process::Child,
+    pub issuer: String,
+    _accounts: tempfile::NamedTempFile,
+}
+
+impl Drop for Provider {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the test OpenID provider for client `credo` (public, PKCE) redirecting to `redirect`, with `accounts`
+/// (JSON: sub, password, name and the credit claims). Installs its packages first if they are missing.
+pub fn oidc_provider(redirect: &str, accounts: serde_json::Value) -> Provider {
+    use std::io::BufRead;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/oidc");
+    if !dir.join("node_modules").exists() {
+        let ok = std::process::Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&dir).status();
+        assert!(ok.is_ok_and(|s| s.success()), "npm ci in tests/oidc failed (Node and npm are needed)");
+    }
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), accounts.to_string()).unwrap();
+    let mut child = std::process::Command::new("node")
+        .arg(dir.join("provider.mjs"))
+        .env("PORT", "0")
+        .env("CLIENT_ID", "credo")
+        .env("REDIRECT_URI", redirect)
+        .env("ACCOUNTS", file.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("node is needed for the 统一身份认证 tests");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let issuer = line.trim().strip_prefix("READY ").unwrap_or_else(|| panic!("provider did not start: {line}")).into();
+    Provider { child, issuer, _accounts: file }
 }

@@ -355,7 +355,12 @@ async fn an_enterprise_gets_an_account_and_repairs_a_record_in_chromium() {
         Some(config)
     })
     .await;
-    let p = Penalty::of("西宁市城东区鑫源商贸有限公司", COMPANY).number("宁市监罚〔2026〕31号").decided("2026/06/01");
+    // Decided by a department outside market supervision (whose 45号 penalties are not repaired): repairable.
+    let p = Penalty::of("西宁市城东区鑫源商贸有限公司", COMPANY)
+        .number("宁应急罚〔2026〕31号")
+        .authority("西宁市应急管理局", DEPT)
+        .fine("12")
+        .decided("2026/06/01");
     let (status, s) = t.post_batch(json!({ "item": "xzcf", "records": [p] })).await;
     assert_eq!(status, 200, "{s}");
     let record = t.app.store.subject_by_code(COMPANY).await.unwrap().unwrap();
@@ -424,7 +429,7 @@ async fn an_enterprise_gets_an_account_and_repairs_a_record_in_chromium() {
     c.find(Locator::Css("input[name=password]")).await.unwrap().send_keys("Test@1234").await.unwrap();
     c.find(Locator::Id("submit")).await.unwrap().click().await.unwrap();
     let page = wait_for(&c, "我的信用记录").await;
-    assert!(page.contains("宁市监罚〔2026〕31号"), "{page}");
+    assert!(page.contains("宁应急罚〔2026〕31号"), "{page}");
     assert!(c.current_url().await.unwrap().as_str().contains(&format!("/me?record={record}")));
     c.find(Locator::Id(&format!("reason-{record}")))
         .await

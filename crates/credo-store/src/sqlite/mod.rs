@@ -58,7 +58,7 @@ impl SqliteStore {
     fn open_file(&self, data: String, context: &str) -> Result<Vec<u8>> {
         use base64::Engine as _;
         let data = self.vault.open(data, context)?;
-        base64::engine::general_purpose::STANDARD.decode(data).map_err(|_| StoreError::Corrupt(format!("{context}")))
+        base64::engine::general_purpose::STANDARD.decode(data).map_err(|_| StoreError::Corrupt(context.to_string()))
     }
 }
 

@@ -272,6 +272,15 @@ pub struct TrackedStep {
     pub step: String,
 }
 
+/// A case step as a person reads it. The filing step is stored as the code `filed` (as the API gives it); the
+/// others are stored in words (受理, 更正, 延期 …) and read as they are.
+pub fn step_label(step: &str) -> &str {
+    match step {
+        "filed" => "提交申请",
+        other => other,
+    }
+}
+
 impl Tracking {
     pub fn of(c: &Case, today: Date, calendar: &Calendar) -> Tracking {
         Tracking {

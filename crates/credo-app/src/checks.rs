@@ -447,7 +447,7 @@ impl From<credo_store::StoreError> for CheckError {
 }
 
 fn china() -> UtcOffset {
-    UtcOffset::from_hms(8, 0, 0).unwrap_or(UtcOffset::UTC)
+    crate::beijing::OFFSET
 }
 
 /// The day asked about and, for a replay, the moment up to which records count.

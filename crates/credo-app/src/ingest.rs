@@ -389,6 +389,37 @@ fn collect(stored: Vec<IngestedRow>, summary: &mut BatchSummary, report: &mut Ve
     }
 }
 
+/// A report line's code ([`ReportLine::code`], stable for programs) as a person reads it: the kind of problem.
+/// The catalog's own conditional rules (`fine_amount_required` …) read as what they check.
+pub fn issue_label(code: &str) -> &'static str {
+    match code {
+        "required" => "必填项缺失",
+        "too_long" | "cell_too_long" => "内容超长",
+        "invalid_date" | "invalid_year" => "日期格式错误",
+        "date_in_future" => "日期晚于今日",
+        "invalid_money" => "金额格式错误",
+        "invalid_enum" => "取值不在规定范围内",
+        "empty" => "代码为空",
+        "invalid_length" => "代码位数错误",
+        "invalid_character" => "代码含非法字符",
+        "invalid_region" => "行政区划代码错误",
+        "invalid_org_code_check" | "invalid_checksum" => "代码校验位错误",
+        "invalid_birth_date" | "birth_date_in_future" => "证件号码中的出生日期错误",
+        "unknown_format" => "代码格式无法识别",
+        "extra_cells" => "单元格多于表头",
+        "unmapped_column" => "列名未对应任何字段",
+        "already_accepted" => "与已接收的记录相同",
+        "duplicate_row" => "与本批次的行重复",
+        "unresolved_subject" => "主体待匹配",
+        "source_mismatch" => "数据来源单位与提交部门不一致",
+        "row_too_long" | "too_many_columns" | "too_many_rows" | "unpacked_too_large" => "超出文件大小限制",
+        "empty_file" | "no_matching_header" | "no_such_sheet" => "文件内容无法识别",
+        "unknown_encoding" | "unreadable_csv" | "unreadable_xlsx" | "unreadable_json" => "文件无法读取",
+        c if c.ends_with("_required") => "条件必填项缺失",
+        _ => "不符合填报规则",
+    }
+}
+
 /// Writes a report as CSV (UTF-8 with BOM so that Excel opens it correctly; no cell runs as a formula).
 pub fn report_csv(report: &[ReportLine]) -> Vec<u8> {
     let rows: Vec<[String; 5]> = report

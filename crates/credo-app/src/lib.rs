@@ -14,10 +14,11 @@ use credo_gm::keyring::Keyring;
 use credo_gm::sm2::KeyPair;
 use credo_search::SubjectIndex;
 use credo_store::{SqliteStore, Store, Vault};
-use time::{Date, OffsetDateTime, UtcOffset};
+use time::{Date, OffsetDateTime};
 
 pub mod accounts;
 pub mod audit;
+pub mod beijing;
 pub mod cases;
 pub mod challenge;
 pub mod checks;
@@ -76,9 +77,7 @@ impl Clock {
 
     pub fn today(&self) -> Date {
         match self {
-            Clock::System => {
-                OffsetDateTime::now_utc().to_offset(UtcOffset::from_hms(8, 0, 0).unwrap_or(UtcOffset::UTC)).date()
-            }
+            Clock::System => beijing::today(),
             Clock::Fixed(d) => *d,
             Clock::Manual(m) => {
                 Date::from_julian_day(m.day.load(std::sync::atomic::Ordering::SeqCst)).unwrap_or(Date::MIN)

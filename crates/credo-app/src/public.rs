@@ -92,7 +92,7 @@ pub struct PublicityView {
 /// A stored record's publicity window (`catalog/publicity.toml`): one place that turns a record into the rules' facts.
 /// The day first received is taken in Beijing time (UTC+8), the day the department and the party know.
 pub fn window(catalog: &Catalog, r: &RecordView) -> Window {
-    let received_on = Some(r.first_received_at.to_offset(time::macros::offset!(+8)).date());
+    let received_on = Some(crate::beijing::day(r.first_received_at));
     let facts = Facts {
         item: &r.item,
         department: &r.department_name,
@@ -147,13 +147,13 @@ pub fn publicity(catalog: &Catalog, r: &RecordView, disputed: bool, today: Date)
     PublicityView {
         class: w.class,
         state: st.state,
-        explanation: st.explanation,
+        explanation: for_citizens(&st.explanation),
         shown_from: day(w.shown_from),
         shown_until: day(w.shown_until),
         repairable_from: day(w.repairable_from),
         repair: w.repair,
-        repair_note: (w.repair == Repair::None).then_some(w.repair_note).flatten(),
-        regime: w.regime_name,
+        repair_note: (w.repair == Repair::None).then_some(w.repair_note).flatten().map(|n| for_citizens(&n)),
+        regime: w.regime_name.map(|n| for_citizens(&n)),
         counts: st.counts,
         verified: w.verified && (shown || rule.is_none_or(|k| k.verified)),
     }
@@ -242,6 +242,34 @@ pub fn record(catalog: &Catalog, r: &RecordView, disputed: bool, today: Date) ->
     })
 }
 
+/// Text of the rules files as a person reads it: without the project's own references to its standards notes
+/// (`STANDARDS §13.3`), which mean nothing outside the project. The one place every page passes the catalog's
+/// texts through (record explanations, disclosure reasons, withdrawal deadlines, the rules page); the API keeps
+/// them, for the departments' developers.
+pub fn for_citizens(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("STANDARDS") {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        // The reference runs to the next closing bracket or separator.
+        let end = tail.find([')', ')', ';', ';', '。']).unwrap_or(tail.len());
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    let mut out = out.replace("()", "").replace("()", "").replace(";;", ";").replace(";;", ";");
+    for sep in [";", ";", ",", ",", ":", ":"] {
+        out = out.replace(&format!("{sep})"), ")").replace(&format!("{sep})"), ")");
+        if let Some(s) = out.strip_suffix(sep) {
+            out = s.to_string();
+        }
+        if let Some(s) = out.strip_prefix(sep) {
+            out = s.to_string();
+        }
+    }
+    out.trim().to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -324,6 +352,14 @@ mod tests {
 
     /// Every variant of the domain's enums serializes as its stand-in in [`schema`] (the matches are exhaustive: a
     /// new variant in the domain stops the build here).
+
+    #[test]
+    fn internal_references_are_left_out() {
+        assert_eq!(for_citizens("个人信息保护法 第二十五条(STANDARDS §7.3、§13.3)"), "个人信息保护法 第二十五条");
+        assert_eq!(for_citizens("发改办财金〔2019〕527号。STANDARDS §5.4、§13.2.4"), "发改办财金〔2019〕527号。");
+        assert_eq!(for_citizens("甲;STANDARDS §1;乙"), "甲;乙");
+        assert_eq!(for_citizens("没有引用"), "没有引用");
+    }
 
     #[test]
     fn embedded_numbers_are_masked() {

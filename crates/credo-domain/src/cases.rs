@@ -528,10 +528,10 @@ pub fn may_act(
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BadCorrection {
     /// `fields_required`.
-    #[error("更正须给出更正后的字段(fields)")]
+    #[error("更正须至少给出一项更正后的内容")]
     Empty,
     /// `bad_field`: a reserved field (`@mark`).
-    #[error("字段 {0} 不能更正")]
+    #[error("该项由平台记录案件的办理结果,不能更正")]
     Reserved(String),
 }
 
@@ -647,7 +647,7 @@ pub enum NotObjectable {
     #[error("编号为 {0} 的信用记录不在公示中")]
     NotPublic(i64),
     /// `record_closed`: revoked or repaired already.
-    #[error("该信息{0:?},无需再提出异议")]
+    #[error("该信息{0},无需再提出异议")]
     Closed(publicity::State),
 }
 
@@ -699,7 +699,7 @@ pub enum Ineligible {
     #[error("该信息不是失信信息,无需信用修复")]
     NotNegative,
     /// Neither shown nor counted in its period (repaired, revoked, expired).
-    #[error("该信息当前状态为“{0:?}”,无需信用修复")]
+    #[error("该信息当前状态为“{0}”,无需信用修复")]
     NotInForce(publicity::State),
     /// Repaired elsewhere or not at all (the window's note says why).
     #[error("该信息不适用信用修复:{0}")]

@@ -111,7 +111,8 @@ pub enum FieldType {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct Field {
     pub code: String,
-    /// The national name, possibly with a parenthesised part (`行政相对人代码_1(统一社会信用代码)`).
+    /// The name shown to people (`统一社会信用代码`); a template's numbered name
+    /// (`行政相对人代码_1(统一社会信用代码)`) is one of its aliases.
     pub name: String,
     /// Other header names departments use.
     #[serde(default)]

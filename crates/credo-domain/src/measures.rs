@@ -55,6 +55,13 @@ impl Decision {
         }
     }
 
+    /// The decision of a stored code ([`Decision::code`]).
+    pub fn parse(code: &str) -> Option<Decision> {
+        [Decision::Prohibited, Decision::Restricted, Decision::Attention, Decision::Priority, Decision::Clear]
+            .into_iter()
+            .find(|d| d.code() == code)
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Decision::Prohibited => "禁止",

@@ -37,6 +37,12 @@ impl Class {
     }
 }
 
+impl fmt::Display for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
 impl fmt::Display for Class {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -394,6 +400,18 @@ pub enum State {
 }
 
 impl State {
+    /// The state as a person reads it (its name).
+    pub fn label(self) -> &'static str {
+        match self {
+            State::公示中 => "公示中",
+            State::异议处理中 => "异议处理中",
+            State::已修复 => "已修复",
+            State::已撤销 => "已撤销",
+            State::公示期满 => "公示期满",
+            State::不予公示 => "不予公示",
+        }
+    }
+
     /// Whether the public sees the record.
     pub fn public(self) -> bool {
         matches!(self, State::公示中 | State::异议处理中)

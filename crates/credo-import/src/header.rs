@@ -3,11 +3,11 @@
 //! A header matches a field when, after normalisation (NFKC so full-width brackets become half-width, spaces and
 //! the `*` of required-field markers removed, ASCII upper-cased), it is:
 //! 1. the field code (`CF_XDR_MC`), or
-//! 2. the full national name (`行政相对人代码_1(统一社会信用代码)`), or an alias, or
+//! 2. the full national name (`统一社会信用代码`), or an alias (the template's `行政相对人代码_1(统一社会信用代码)`), or
 //! 3. for a header with a parenthesised part, that part names the field (`行政相对人代码_2(组织机构代码)` →
 //!    the 组织机构代码 field, whatever number the template gave it; legacy and current templates number the
 //!    codes differently), or
-//! 4. the name without its parenthesised part (`行政相对人代码_1`, `罚款金额`).
+//! 4. the name or an alias without its parenthesised part (`行政相对人代码_1`, `罚款金额`).
 
 use std::collections::HashMap;
 
@@ -35,18 +35,22 @@ impl HeaderMap {
         let mut by_name: HashMap<String, &str> = HashMap::new();
         let mut by_inner: HashMap<String, &str> = HashMap::new();
         let mut by_bare: HashMap<String, &str> = HashMap::new();
+        // Names first, then aliases: an alias never takes a bare or inner part that a name has (an alias keeps a
+        // template's older name, `行政相对人代码_1(统一社会信用代码)` for the field now named 统一社会信用代码, and
+        // matches by its parts as that name did).
+        let names = item.fields.iter().map(|f| (f, &f.name));
+        let aliases = item.fields.iter().flat_map(|f| f.aliases.iter().map(move |a| (f, a)));
         for f in &item.fields {
             by_code.insert(normalize_header(&f.code), &f.code);
-            let full = normalize_header(&f.name);
+        }
+        for (f, name) in names.chain(aliases) {
+            let full = normalize_header(name);
             let (bare, inner) = split_paren(&full);
             if let Some(inner) = inner {
                 by_inner.entry(inner.to_string()).or_insert(&f.code);
             }
             by_bare.entry(bare.to_string()).or_insert(&f.code);
-            by_name.insert(full.clone(), &f.code);
-            for a in &f.aliases {
-                by_name.insert(normalize_header(a), &f.code);
-            }
+            by_name.entry(full.clone()).or_insert(&f.code);
         }
         let mut columns = Vec::with_capacity(headers.len());
         let mut used: Vec<&str> = Vec::new();

@@ -92,13 +92,16 @@ impl From<axum::extract::multipart::MultipartError> for ApiError {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             return ApiError::new(Code::BodyTooLarge, "上传的表单超过大小上限");
         }
-        ApiError::new(Code::BadMultipart, e.body_text())
+        // The framework's reason is English: logged, not shown.
+        tracing::info!(reason = %e.body_text(), "multipart form refused");
+        ApiError::new(Code::BadMultipart, "上传的表单无法解析,请重新选择文件后提交")
     }
 }
 
 impl From<axum::extract::multipart::MultipartRejection> for ApiError {
     fn from(e: axum::extract::multipart::MultipartRejection) -> ApiError {
-        ApiError::new(Code::BadMultipart, e.body_text())
+        tracing::info!(reason = %e.body_text(), "multipart form refused");
+        ApiError::new(Code::BadMultipart, "请以 multipart/form-data 表单上传")
     }
 }
 

@@ -324,7 +324,12 @@ async fn check(app: &Web, req: Request, next: Next, clear_cookie: &mut bool) -> 
             return refuse(e, "unauthenticated").await;
         }
         Decision::Forbidden => {
-            return refuse(not_permitted(format!("当前身份({role})无权执行此操作")), "forbidden").await;
+            let who = match &principal {
+                Principal::Account { role, .. } => role.label(),
+                Principal::Key { .. } => "部门 API 密钥",
+                Principal::Anonymous => "访客",
+            };
+            return refuse(not_permitted(format!("当前身份({who})无权执行此操作")), "forbidden").await;
         }
     }
     let mut req = req;
@@ -391,12 +396,18 @@ async fn as_page(response: Response) -> Response {
     let bytes = axum::body::to_bytes(response.into_body(), 64 * 1024).await.unwrap_or_default();
     let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
     let title = v["title"].as_str().unwrap_or("出错了");
-    crate::portal::chrome::error_page(
-        status,
-        v["code"].as_str().unwrap_or("error"),
-        title,
-        v["detail"].as_str().unwrap_or(""),
-    )
+    let code = v["code"].as_str().unwrap_or("error");
+    crate::portal::chrome::error_page(status, code, title, page_detail(code, v["detail"].as_str().unwrap_or("")))
+}
+
+/// What a page says for a refusal whose API detail is meant for programs: the API names the CSRF header and form
+/// field, and the framework's rejections of a malformed body are English; a person reads what to do.
+fn page_detail<'a>(code: &str, detail: &'a str) -> &'a str {
+    match code {
+        "csrf_token_invalid" => "页面已过期,请刷新页面后重新提交",
+        "invalid_request" | "bad_multipart" | "unsupported_media_type" => "提交的内容无法识别,请返回页面后重新提交",
+        _ => detail,
+    }
 }
 
 /// Errors the framework produces itself (a malformed JSON body, a wrong method, an unsupported media type) come as

@@ -60,8 +60,57 @@ fn shots() -> PathBuf {
     dir
 }
 
+/// Words in Latin letters that a user of the website legitimately reads: the file formats they upload and download
+/// (CSV, XLSX, JSON, Excel, UTF-8, GBK, GB18030) and a file size's unit (MB), the API that departments call, the
+/// names of the signature and fingerprint algorithms shown beside their values (SM2, SM3, with digits, pass as codes).
+/// Everything else in Latin letters on a page is English or one of the platform's internal codes.
+const LATIN_WORDS_READ: [&str; 8] = ["CSV", "XLSX", "JSON", "Excel", "UTF", "GBK", "MB", "API"];
+
+/// The words in Latin letters in `text` that no user should read: tokens of letters (with `-_.` inside) that are not
+/// codes or numbers (a token with a digit: 统一社会信用代码, record and case numbers like CK…, YY…, dates, versions),
+/// not paths or URLs, not a single capital (纳税信用 A 级) and not in [`LATIN_WORDS_READ`].
+fn latin_words(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let joins = |c: char| c.is_ascii_alphanumeric() || "-_./:@#%+=~?&".contains(c);
+    for token in text.split(|c: char| !joins(c)).filter(|t| !t.is_empty()) {
+        if token.starts_with('/') || token.contains("://") || token.chars().any(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        for word in token.split(|c: char| !c.is_ascii_alphabetic()).filter(|w| !w.is_empty()) {
+            let single_capital = word.len() == 1 && word.chars().all(|c| c.is_ascii_uppercase());
+            if !single_capital && !LATIN_WORDS_READ.contains(&word) {
+                found.push(word.to_string());
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn latin_words_are_found_outside_codes_numbers_and_urls() {
+    let page = "主体 91630100MA7X00018G 回执 CK20261201AB12 状态 filed,当前身份(handler),字段 CF_NR_FK,\
+                下载 CSV 或 XLSX,UTF-8 编码,接口 /api/v1/checks,纳税信用 A 级,SM2 签名,see https://example.org";
+    assert_eq!(latin_words(page), ["filed", "handler", "CF", "NR", "FK", "see"]);
+}
+
+/// The page's visible text (its title, and its body without `<code>` elements: commands and key prefixes an
+/// operator types are codes) holds no Latin words a user should not read ([`latin_words`]).
+async fn no_english(c: &Client) {
+    let script = "const codes = [...document.querySelectorAll('code')];\
+        const kept = codes.map(e => e.textContent);\
+        codes.forEach(e => { e.textContent = ''; });\
+        const text = document.title + '\\n' + document.body.innerText;\
+        codes.forEach((e, i) => { e.textContent = kept[i]; });\
+        return text;";
+    let text = c.execute(script, vec![]).await.unwrap();
+    let text = text.as_str().unwrap_or_default();
+    let words = latin_words(text);
+    assert!(words.is_empty(), "English or internal codes on {}: {words:?}\n{text}", c.current_url().await.unwrap());
+}
+
 /// Screenshots of the current page at desktop and phone widths.
 async fn shoot(c: &Client, name: &str) {
+    no_english(c).await;
     for (suffix, w, h) in [("desktop", 1280, 900), ("phone", 390, 844)] {
         c.set_window_size(w, h).await.unwrap();
         let png = c.screenshot().await.unwrap();
@@ -71,7 +120,9 @@ async fn shoot(c: &Client, name: &str) {
     c.set_window_size(1280, 900).await.unwrap();
 }
 
+/// The page's main text (the page is checked for English and internal codes first: [`no_english`]).
 async fn text(c: &Client) -> String {
+    no_english(c).await;
     c.find(Locator::Css("main")).await.unwrap().text().await.unwrap()
 }
 
@@ -83,6 +134,7 @@ async fn wait_for(c: &Client, needle: &str) -> String {
             && let Ok(t) = m.text().await
         {
             if t.contains(needle) {
+                no_english(c).await;
                 return t;
             }
             last = t;

@@ -13,7 +13,7 @@ use common::{DEPT, PASSWORD, TestApp, spawn};
 use credo_app::accounts::{self, AccountRequest};
 use credo_store::Permissions;
 use credo_synth::builders::{
-    ConsumptionRestriction, DishonestDebtor, Penalty, ProcurementBan, TaxViolation, WageArrears,
+    AbnormalListing, ConsumptionRestriction, DishonestDebtor, Penalty, ProcurementBan, TaxViolation, WageArrears,
 };
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -312,6 +312,44 @@ async fn list_items_on_the_tab_and_their_pages() {
     // The person's 限制消费令 is kept to 政务共享: not listed, and the person is not there.
     let (status, _, _) = t.get(&format!("/api/v1/subjects/{HIDDEN}")).await;
     assert_eq!(status, 404);
+}
+
+/// A subject on a 失信 list today says so at the top of its page, whatever the tab, naming each list with links to
+/// the records that put it there; a subject whose listing ended (移出) and one on no list have no banner.
+#[tokio::test]
+async fn a_listed_subject_says_so_at_the_top_of_its_page() {
+    let t = setup().await;
+    let (listed, removed, clean) = (code(20), code(21), code(22));
+    let name = "西宁市城西区异常商贸有限公司";
+    submit(
+        &t,
+        "jyyc",
+        vec![
+            AbnormalListing::of(name, &listed),
+            AbnormalListing::of("西宁市城西区已改正商贸有限公司", &removed)
+                .number("宁市监异〔2026〕2号")
+                .removed("2026-06-01"),
+        ],
+    )
+    .await;
+    submit(&t, "zdss", vec![zdss(name, &listed)]).await;
+    submit(&t, "xzcf", vec![penalty("西宁市城西区守法商贸有限公司", "法人及非法人组织", &clean, 30)]).await;
+    for tab in ["jbxx", "xzcf", "sxcj"] {
+        let (status, _, b) = t.get(&format!("/subjects/{listed}?tab={tab}")).await;
+        assert_eq!(status, 200, "{b}");
+        let at = b.find("status-banner").unwrap_or_else(|| panic!("a banner on the {tab} tab: {b}"));
+        assert!(at < b.find("信用信息分类").unwrap(), "the banner comes before the tabs");
+        let banner = &b[at..at + b[at..].find("</div>").unwrap()];
+        for list in ["经营异常名录", "重大税收违法失信主体"] {
+            assert!(banner.contains(list), "{list} named in the banner: {banner}");
+        }
+        assert!(banner.contains("宁市监异〔2026〕1号") && banner.matches("href=\"/records/").count() == 2, "{banner}");
+    }
+    for (who, why) in [(&removed, "removed from the list"), (&clean, "on no list")] {
+        let (status, _, b) = t.get(&format!("/subjects/{who}")).await;
+        assert_eq!(status, 200, "{b}");
+        assert!(!b.contains("status-banner"), "no banner for a subject {why}: {b}");
+    }
 }
 
 /// A page of search hits full of hidden persons does not hide the visible subject behind them: the search looks

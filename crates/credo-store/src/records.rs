@@ -108,7 +108,7 @@ pub struct RecordStat {
     pub department: String,
     pub item: String,
     pub decided_on: Option<Date>,
-    /// `YYYY-MM-DD` (UTC) of the first version.
+    /// `YYYY-MM-DD` of the first version: the day in Beijing (UTC+8) the platform first received the record.
     pub received_on: String,
     pub count: i64,
 }

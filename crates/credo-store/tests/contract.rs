@@ -1430,7 +1430,7 @@ async fn subject_items_are_the_items_of_their_records(b: Backend) {
     assert!(s.subjects_of_records(&[]).await.unwrap().is_empty());
 }
 
-/// Record counts by department, item, decision day and first receipt day: records, not versions.
+/// Record counts by department, item, decision day and first receipt day (in Beijing): records, not versions.
 async fn record_stats_count_records_not_versions(b: Backend) {
     let s = &*b.store;
     let (a, c) = (b.dept(1).await, b.dept(2).await);
@@ -1445,7 +1445,8 @@ async fn record_stats_count_records_not_versions(b: Backend) {
     let all: Vec<i64> = mine.iter().chain([&l, &theirs]).map(|r| r.record_id).collect();
     let mut expected: HashMap<(String, String, Option<Date>, String), i64> = HashMap::new();
     for v in s.records_by_ids(&all).await.unwrap() {
-        let received_on = v.first_received_at.to_offset(UtcOffset::UTC).date().to_string();
+        // The day in Beijing: between 16:00 and 24:00 UTC it is already the next day.
+        let received_on = v.first_received_at.to_offset(UtcOffset::from_hms(8, 0, 0).unwrap()).date().to_string();
         *expected.entry((v.department_name, v.item, v.decided_on, received_on)).or_default() += 1;
     }
     let rows = s.record_stats().await.unwrap();

@@ -84,14 +84,11 @@ pub async fn run(data: &Path, opts: &crate::ServeOptions, subjects: usize, no_se
         credo_app::keys::create(app.store.as_ref(), &d, scopes, None, "demo").await?.0
     };
     let states = publicity_states(&app).await?;
-    let cases = seed_cases(&app, &synth).await?;
+    let example = example_subject(&app).await?;
+    let (cases, case_department) = seed_cases(&app, &synth).await?;
+    let department = case_department.unwrap_or_else(|| synth.depts[0].uscc.clone());
+    let accounts = demo_accounts(&app, &department, example.as_ref().map(|e| e.1.as_str())).await?;
     let counts = app.store.counts().await?;
-    let example = synth
-        .subjects
-        .iter()
-        .find(|s| s.kind == credo_synth::Kind::Organisation)
-        .map(|s| s.code.clone())
-        .unwrap_or_default();
     println!(
         "演示数据已生成:{} 个主体,{} 条记录,用时 {:.1} 秒,数据目录 {}",
         counts.subjects,
@@ -102,7 +99,10 @@ pub async fn run(data: &Path, opts: &crate::ServeOptions, subjects: usize, no_se
     println!();
     println!("  信用西宁网站  http://{addr}/");
     println!("  一站式查询    http://{addr}/search?q=鑫源商贸      (API: /api/v1/subjects?q=鑫源商贸)");
-    println!("  主体信用信息  http://{addr}/subjects/{example}   (API: /api/v1/subjects/{example})");
+    if let Some((key, code, name)) = &example {
+        println!("  有失信记录的主体  {name}");
+        println!("                http://{addr}/subjects/{key}   (API: /api/v1/subjects/{code})");
+    }
     println!("  信用公示      http://{addr}/lists/sgs");
     println!("  信息目录      http://{addr}/api/v1/catalog");
     println!("  公示状态      {states}");
@@ -110,10 +110,18 @@ pub async fn run(data: &Path, opts: &crate::ServeOptions, subjects: usize, no_se
         println!("  {what}  http://{addr}{path}");
     }
     println!("  部门 API 密钥(西宁市市场监督管理局,仅演示用):{demo_key}");
+    println!();
+    println!("  登录          http://{addr}/sign-in");
+    println!("  部门工作台    http://{addr}/console   (部门报送员、部门核查员、部门案件办理员、信用审核员)");
+    println!("  运行监测      http://{addr}/admin     (系统管理员、安全管理员、审计管理员)");
+    println!("  我的信用      http://{addr}/me        (信用主体)");
+    println!();
     println!(
-        "  创建管理员    cargo run --release -- user add --data {} --username secadmin --name 管理员 --role secadmin",
-        data.display()
+        "  演示账号(仅演示用,每个角色一个;工作人员须输入动态口令:把密钥录入身份验证器,或用下面当时的口令,30 秒内有效):"
     );
+    for a in &accounts {
+        println!("{a}");
+    }
     println!();
     if no_serve {
         return Ok(());
@@ -133,7 +141,7 @@ async fn publicity_states(app: &App) -> anyhow::Result<String> {
         after = last.id;
         for r in &page {
             let p = credo_app::public::publicity(&app.catalog, r, false, today);
-            *counts.entry(format!("{:?}", p.state)).or_default() += 1;
+            *counts.entry(p.state.label().to_string()).or_default() += 1;
         }
     }
     Ok(counts.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(",") + " 条")
@@ -141,11 +149,13 @@ async fn publicity_states(app: &App) -> anyhow::Result<String> {
 
 /// An open objection on a published penalty and a whistleblower report, so that the case pages have something
 /// to show; returns what to print.
-async fn seed_cases(app: &App, synth: &Synth) -> anyhow::Result<Vec<(&'static str, String)>> {
+/// Returns what to print, and the department whose record the objection is about (its handler accepted it).
+async fn seed_cases(app: &App, synth: &Synth) -> anyhow::Result<(Vec<(&'static str, String)>, Option<String>)> {
     use credo_app::cases::{self, Contact, ObjectionIn, ReportIn};
     use credo_app::principal::Principal;
     let today = app.clock.today();
     let mut out = Vec::new();
+    let mut department = None;
     let contact = || Some(Contact { name: "王五".into(), phone: "0971-8888888".into() });
     let items = ["xzcf"];
     let mut after = 0;
@@ -172,6 +182,7 @@ async fn seed_cases(app: &App, synth: &Synth) -> anyhow::Result<Vec<(&'static st
         // The department accepts it (受理), which marks the record 异议处理中 in public.
         let r = app.store.records_by_ids(&[record]).await?.pop().ok_or_else(|| anyhow::anyhow!("record missing"))?;
         let handler = demo_handler(app, &r.department_uscc).await?;
+        department = Some(r.department_uscc.clone());
         let accept =
             cases::DecideIn {
                 outcome: "受理".into(), reason: "材料齐全,予以受理(演示)".into(), ..Default::default()
@@ -191,11 +202,11 @@ async fn seed_cases(app: &App, synth: &Synth) -> anyhow::Result<Vec<(&'static st
     };
     let c = cases::file_report(app, &Principal::Anonymous, &r).await.map_err(|e| anyhow::anyhow!(e.detail))?;
     out.push(("举报案件进度  ", format!("/cases/{}", c["number"].as_str().unwrap_or(""))));
-    Ok(out)
+    Ok((out, department))
 }
 
-/// The demo department's case handler (an account with a generated password that nobody is shown: the demo
-/// acts as it once, to accept the demo objection).
+/// The case handler the demo acts as once, to accept the demo objection: the department's `demo-handler` (made
+/// here; [`demo_accounts`] gives it a known password afterwards).
 async fn demo_handler(app: &App, department: &str) -> anyhow::Result<credo_app::principal::Principal> {
     use credo_app::accounts::{self, AccountRequest};
     use credo_app::principal::{Principal, Role};
@@ -210,6 +221,102 @@ async fn demo_handler(app: &App, department: &str) -> anyhow::Result<credo_app::
     let created = accounts::create(app, req, "demo").await.map_err(|e| anyhow::anyhow!(e.to_string()))?;
     let dept = app.store.department_by_uscc(department).await?.map(Box::new);
     Ok(Principal::Account { account: Box::new(created.account), role: Role::Handler, department: dept })
+}
+
+/// The example subject the demo prints: an organisation shown in public with negative records — on one of the
+/// lists that put a banner on its page (经营异常名录, 严重失信主体名单 …) and with an administrative penalty if one
+/// such subject has both. Returns its page key (`id-N`), its code and its name.
+async fn example_subject(app: &App) -> anyhow::Result<Option<(String, String, String)>> {
+    const LISTS: [&str; 7] = ["yzsx", "jyyc", "sxbzxr", "zdss", "zfcgsx", "qxgz", "xzxf"];
+    let today = app.clock.today();
+    let shown_subjects = |items: &'static [&'static str]| async move {
+        let mut ids = std::collections::BTreeSet::new();
+        let mut after = 0;
+        loop {
+            let page = app.store.records_of_items(items, after, 20_000).await?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            for r in &page {
+                if let Some(id) = r.subject_id
+                    && credo_app::public::publicity(&app.catalog, r, false, today).state.public()
+                {
+                    ids.insert(id);
+                }
+            }
+        }
+        anyhow::Ok(ids)
+    };
+    let listed = shown_subjects(&LISTS).await?;
+    let penalised = shown_subjects(&["xzcf"]).await?;
+    let candidates = listed.intersection(&penalised).chain(listed.iter()).chain(penalised.iter());
+    for id in candidates {
+        let Some(s) = app.store.subject(*id).await? else { continue };
+        if s.kind != credo_domain::catalog::SubjectKind::Organisation {
+            continue;
+        }
+        let code = s.code.clone().unwrap_or_default();
+        return Ok(Some((format!("id-{id}"), code, s.name)));
+    }
+    Ok(None)
+}
+
+/// One demo account per role ([`Role::ALL`]), with a password that is printed (demo only): department users in
+/// `department` (the one the demo objection went to, so that its handler finds it in the inbox), the subject
+/// account bound to the example subject. Returns the lines to print.
+async fn demo_accounts(app: &App, department: &str, subject: Option<&str>) -> anyhow::Result<Vec<String>> {
+    use credo_app::accounts::{self, AccountRequest};
+    use credo_app::principal::Role;
+    const PASSWORD: &str = "Demo-2026-xining!";
+    let mut lines = Vec::new();
+    for role in Role::ALL {
+        let username = format!("demo-{}", role.code());
+        let existing = app.store.account_by_username(&username).await?;
+        let account = match existing {
+            Some(a) => {
+                accounts::set_password(app.store.as_ref(), &a, PASSWORD)
+                    .await
+                    .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+                a
+            }
+            None => {
+                if role == Role::Subject && subject.is_none() {
+                    continue;
+                }
+                let req = AccountRequest {
+                    username: username.clone(),
+                    name: format!("演示{}", role.label()),
+                    role: role.code().into(),
+                    department: role.needs_department().then(|| department.to_string()),
+                    subject: (role == Role::Subject).then(|| subject.unwrap_or_default().to_string()),
+                    password: Some(PASSWORD.into()),
+                };
+                accounts::create(app, req, "demo").await.map_err(|e| anyhow::anyhow!(e.to_string()))?.account
+            }
+        };
+        let home = match role {
+            Role::Subject => "/me",
+            Role::Sysadmin | Role::Secadmin | Role::Auditor => "/admin",
+            _ => "/console",
+        };
+        let totp = match account.totp_secret.as_deref().and_then(unhex) {
+            Some(secret) => {
+                let now = u64::try_from(time::OffsetDateTime::now_utc().unix_timestamp()).unwrap_or_default();
+                let code = credo_gm::totp::code_at(&secret, now)?;
+                format!("  动态口令密钥 {}  当前口令 {code}", credo_gm::totp::secret_base32(&secret))
+            }
+            None => "  (无需动态口令)".to_string(),
+        };
+        lines.push(format!("    {:<10} 账号 {username:<16} 密码 {PASSWORD}{totp}  登录后进入 {home}", role.label()));
+    }
+    Ok(lines)
+}
+
+/// Bytes of a hex text (a TOTP secret as the store keeps it).
+fn unhex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()
 }
 
 /// Writes a synthetic CSV (UTF-8) of `rows` rows of `item` with national Chinese headers.

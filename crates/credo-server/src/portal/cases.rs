@@ -207,7 +207,7 @@ pub fn case_view(c: &Case, today: Date, calendar: &Calendar) -> CaseView {
         number: c.number.clone(),
         kind: s("kind_label"),
         state: c.state.clone(),
-        filed: c.filed_at.chars().take(10).collect(),
+        filed: credo_app::beijing::stored_day(&c.filed_at).map(|d| d.to_string()).unwrap_or_default(),
         due: match (c.due_on, cases::due_note(c, calendar)) {
             (Some(d), Some(note)) => format!("{d}({note})"),
             (Some(d), None) => d.to_string(),
@@ -219,7 +219,7 @@ pub fn case_view(c: &Case, today: Date, calendar: &Calendar) -> CaseView {
         steps: c
             .steps
             .iter()
-            .map(|x| (x.at.chars().take(16).collect::<String>().replace('T', " "), x.step.clone()))
+            .map(|x| (credo_app::beijing::stored(&x.at), cases::step_label(&x.step).to_string()))
             .collect(),
         record_id: c.record_id,
     }

@@ -102,6 +102,20 @@ pub async fn sign_out(State(app): State<Web>, headers: HeaderMap) -> Result<Resp
 pub struct InboxRow {
     pub case: CaseView,
     pub subject: String,
+    /// The subject's public page, when it has one.
+    pub subject_href: Option<String>,
+}
+
+/// A check result waiting for the department's feedback, in words.
+pub struct PendingRow {
+    pub check_id: String,
+    pub position: i64,
+    pub scene: String,
+    pub decision: &'static str,
+    /// When it was checked, in Beijing time.
+    pub checked_at: String,
+    pub subject: String,
+    pub subject_href: Option<String>,
 }
 
 #[derive(Template)]
@@ -114,10 +128,12 @@ struct ConsolePage {
     submits: bool,
     inbox: Vec<InboxRow>,
     overdue: usize,
-    batches: Vec<BatchSummary>,
+    /// The department's recent batches with their item's name.
+    batches: Vec<(BatchSummary, String)>,
     unresolved: Vec<super::rows::Row>,
-    records: Vec<super::rows::Row>,
-    pending: Vec<credo_store::PendingFeedback>,
+    /// The department's newest records, and whether each is shown in public today (its page exists).
+    records: Vec<(super::rows::Row, bool)>,
+    pending: Vec<PendingRow>,
     /// Withdrawal deadlines: the department's own (platform staff: all departments).
     lateness: Option<Lateness>,
 }
@@ -153,6 +169,7 @@ pub async fn console(
             if let Some(c) = app.store.case(n).await? {
                 inbox.push(InboxRow {
                     subject: subject_name(&app, &c).await,
+                    subject_href: super::rows::public_subject_href(&app, c.subject_id).await,
                     case: case_view(&c, today, &app.catalog.calendar),
                 });
             }
@@ -161,11 +178,20 @@ pub async fn console(
     let overdue = inbox.iter().filter(|r| r.case.overdue).count();
     let submits = role == Role::Submitter;
     let batches = match (submits, department) {
-        (true, Some(d)) => app.store.recent_batches(Some(d.id), 10).await?,
+        (true, Some(d)) => app
+            .store
+            .recent_batches(Some(d.id), 10)
+            .await?
+            .into_iter()
+            .map(|b| {
+                let name = item_name(&app, &b.item);
+                (b, name)
+            })
+            .collect(),
         _ => Vec::new(),
     };
     let pending = match (role, department) {
-        (Role::Checker, Some(d)) => app.store.pending_feedback(Some(d.id), 100).await?,
+        (Role::Checker, Some(d)) => pending_rows(&app, app.store.pending_feedback(Some(d.id), 100).await?).await?,
         _ => Vec::new(),
     };
     // The department's newest records, in whatever state (its own data).
@@ -175,7 +201,14 @@ pub async fn console(
             .department_records(d.id, 20)
             .await?
             .iter()
-            .filter_map(|r| super::rows::row(&app, r, false, today).map(|(x, _)| x))
+            .filter_map(|r| super::rows::row(&app, r, false, today))
+            // A record not shown in public has no page, and its subject may have none either.
+            .map(|(mut x, shown)| {
+                if !shown {
+                    x.subject_href = None;
+                }
+                (x, shown)
+            })
             .collect(),
         _ => Vec::new(),
     };
@@ -213,12 +246,44 @@ pub async fn console(
     })
 }
 
+/// An item's name (its code only if the catalog no longer has it).
+fn item_name(app: &App, code: &str) -> String {
+    app.catalog.item(code).map(|i| i.name.clone()).unwrap_or_else(|| code.to_string())
+}
+
+/// A scene's name (its code only if the measures list no longer has it).
+fn scene_name(app: &App, code: &str) -> String {
+    app.catalog.measures.scene(code).map(|s| s.name.clone()).unwrap_or_else(|| code.to_string())
+}
+
+/// Check results waiting for feedback, with their subject, scene and decision in words.
+async fn pending_rows(app: &App, pending: Vec<credo_store::PendingFeedback>) -> Result<Vec<PendingRow>, ApiError> {
+    let mut out = Vec::with_capacity(pending.len());
+    for f in pending {
+        let subject = match f.subject_id {
+            Some(id) => app.store.subject(id).await?.map(|s| credo_app::public::mask_ids(&s.name)),
+            None => None,
+        };
+        out.push(PendingRow {
+            scene: scene_name(app, &f.scene),
+            decision: credo_domain::measures::Decision::parse(&f.decision).map_or("未知", |d| d.label()),
+            checked_at: credo_app::beijing::stored(&f.checked_at),
+            subject: subject.unwrap_or_else(|| "未匹配到主体".into()),
+            subject_href: super::rows::public_subject_href(app, f.subject_id).await,
+            check_id: f.check_id,
+            position: f.position,
+        });
+    }
+    Ok(out)
+}
+
 #[derive(Template)]
 #[template(path = "console_case.html")]
 struct CasePage {
     chrome: Chrome,
     case: CaseView,
     subject: String,
+    subject_href: Option<String>,
     kind: String,
     applicant: Vec<(String, String)>,
     content: Vec<(String, String)>,
@@ -256,7 +321,9 @@ fn pairs(v: &serde_json::Value) -> Vec<(String, String)> {
             "phone" => "联系电话",
             "account" => "账号",
             "as" => "身份",
-            other => other,
+            "reporter" => "举报人",
+            "contact" => "联系人",
+            _ => "其他",
         }
     }
     let mut out = Vec::new();
@@ -300,6 +367,7 @@ async fn case_page(
     render(&CasePage {
         chrome: Chrome::of(p, headers),
         subject: subject_name(app, &c).await,
+        subject_href: super::rows::public_subject_href(app, c.subject_id).await,
         kind: c.kind.clone(),
         applicant: detail.applicant.as_ref().map(pairs).unwrap_or_default(),
         content: pairs(&detail.content),
@@ -401,7 +469,15 @@ pub async fn upload(
     let dept = p.department().cloned().ok_or_else(|| ApiError::forbidden("请以部门报送员账号上传"))?;
     let (summary, error) = match api::batches::batch_from_multipart(&app, &dept, req).await {
         Ok(s) => (Some(s), None),
-        Err(e) if e.is_client_error() => (None, Some(e.0.detail)),
+        Err(e) if e.is_client_error() => {
+            // The API's messages name its form fields and item codes; the page says what to do.
+            let detail = match e.0.code {
+                credo_app::Code::MissingItem | credo_app::Code::UnknownItem => "请选择要报送的目录项".to_string(),
+                credo_app::Code::MissingFile => "请选择要上传的文件(CSV、XLSX 或 JSON)".to_string(),
+                _ => e.0.detail,
+            };
+            (None, Some(detail))
+        }
         Err(e) => return Err(e),
     };
     render(&UploadPage { chrome: Chrome::of(&p, &headers), items: upload_items(&app, &p), summary, error })
@@ -414,6 +490,9 @@ pub struct Withdrawal {
     pub id: i64,
     pub item_name: String,
     pub subject: String,
+    pub subject_id: Option<i64>,
+    /// The subject's public page, when it has one.
+    pub subject_href: Option<String>,
     pub department: String,
     /// What started the clock (撤销, 移出日期 …) and when.
     pub event: String,
@@ -447,10 +526,6 @@ pub struct Lateness {
 /// How many late records the dashboards list.
 pub const LATE_LISTED: usize = 100;
 
-fn china_day(t: time::OffsetDateTime) -> Date {
-    t.to_offset(time::UtcOffset::from_hms(8, 0, 0).unwrap_or(time::UtcOffset::UTC)).date()
-}
-
 /// The event in one version that starts a withdrawal deadline: a case's 撤销 mark, or a removal date (the item's
 /// `ended_by` fields in `publicity.toml`).
 fn withdrawal_event(app: &App, v: &credo_store::RecordView) -> Option<(String, Date)> {
@@ -475,7 +550,9 @@ pub async fn lateness(app: &App, department: Option<i64>, today: Date) -> Result
     let mut out = Lateness {
         deadlines: list
             .iter()
-            .map(|d| (d.name.clone(), d.after.clone(), d.period(), d.basis.clone(), d.verified))
+            .map(|d| {
+                (d.name.clone(), d.after.clone(), d.period(), credo_app::public::for_citizens(&d.basis), d.verified)
+            })
             .collect(),
         ..Lateness::default()
     };
@@ -499,7 +576,7 @@ pub async fn lateness(app: &App, department: Option<i64>, today: Date) -> Result
             out.tracked += 1;
             let still_shown = credo_app::public::record(&app.catalog, latest, false, today)
                 .is_some_and(|p| p.publicity.state.public());
-            let withdrawn = (!still_shown).then(|| china_day(record[n].received_at).max(event_on));
+            let withdrawn = (!still_shown).then(|| credo_app::beijing::day(record[n].received_at).max(event_on));
             let due = deadline.due(&app.catalog.calendar, event_on);
             let late_days = (withdrawn.unwrap_or(today) - due.value).whole_days().max(0);
             if late_days == 0 {
@@ -514,6 +591,8 @@ pub async fn lateness(app: &App, department: Option<i64>, today: Date) -> Result
                 subject: item
                     .map(|i| credo_app::public::mask_ids(&i.subject_ref(&latest.fields).name))
                     .unwrap_or_default(),
+                subject_id: latest.subject_id,
+                subject_href: None,
                 department: first.department_name.clone(),
                 event,
                 event_on,
@@ -528,6 +607,9 @@ pub async fn lateness(app: &App, department: Option<i64>, today: Date) -> Result
     }
     rows.sort_by_key(|r| (std::cmp::Reverse(r.withdrawn.is_none()), std::cmp::Reverse(r.late_days), r.id));
     rows.truncate(LATE_LISTED);
+    for r in &mut rows {
+        r.subject_href = super::rows::public_subject_href(app, r.subject_id).await;
+    }
     out.rows = rows;
     Ok(out)
 }
@@ -547,8 +629,14 @@ pub async fn dashboard(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let stats = app.store.record_stats().await?;
-    // 双公示 timeliness: received within the working days `publicity.toml` allows after the decision.
+    // 双公示 timeliness: put online here (first received, the day in Beijing) within the working days
+    // `publicity.toml` allows after the decision (发改办财金〔2018〕424号: 7 个工作日). A decision whose deadline had
+    // passed before its department joined the platform is history loaded at joining (the demo loads five years at
+    // once): it could not have been on time here and is counted apart, not as late.
     let timely_days = app.catalog.publicity.deadlines.publication;
+    let joined: BTreeMap<String, Date> =
+        app.store.departments().await?.into_iter().map(|d| (d.name, credo_app::beijing::day(d.created_at))).collect();
+    let mut history = 0.0;
     let name = |item: &str| app.catalog.item(item).map(|i| i.name.clone()).unwrap_or_else(|| item.to_string());
     let mut by_dept: BTreeMap<String, f64> = BTreeMap::new();
     let mut by_item: BTreeMap<String, f64> = BTreeMap::new();
@@ -563,9 +651,14 @@ pub async fn dashboard(
         if let (true, Some(decided), Some(received)) =
             (s.item == "xzxk" || s.item == "xzcf", s.decided_on, credo_domain::value::parse_date(&s.received_on))
         {
+            let due = app.catalog.calendar.add_working_days(decided, timely_days).value;
+            if joined.get(&s.department).is_some_and(|j| due < *j) {
+                history += s.count as f64;
+                continue;
+            }
             let t = timely.entry(s.department.clone()).or_default();
             t.1 += s.count as f64;
-            if received <= app.catalog.calendar.add_working_days(decided, timely_days).value {
+            if received <= due {
                 t.0 += s.count as f64;
             }
         }
@@ -586,18 +679,22 @@ pub async fn dashboard(
         rows += b.rows as f64;
         refused += b.rejected as f64;
         for l in b.report.iter().filter(|l| l.severity == "error") {
-            *rejected.entry(l.code.clone()).or_default() += 1.0;
+            *rejected.entry(credo_app::ingest::issue_label(&l.code).to_string()).or_default() += 1.0;
         }
     }
+    // Cases within their deadline: a closed one if it closed by its due day (the day in Beijing), an open one if
+    // its due day has not passed.
     let cases = app.store.cases(&CaseFilter::default(), 10_000).await?;
+    let today = app.clock.today();
     let mut met: BTreeMap<String, (f64, f64)> = BTreeMap::new();
-    for c in cases.iter().filter(|c| c.closed_at.is_some()) {
-        let closed = c.closed_at.as_deref().and_then(credo_domain::value::parse_date);
-        let e = met.entry(super::cases::case_view(c, app.clock.today(), &app.catalog.calendar).kind).or_default();
+    for c in &cases {
+        let e = met.entry(credo_domain::cases::kind_label(&c.kind).to_string()).or_default();
         e.1 += 1.0;
-        if let (Some(closed), Some(due)) = (closed, c.due_on)
-            && closed <= due
-        {
+        let by = match &c.closed_at {
+            Some(closed) => credo_app::beijing::stored_day(closed),
+            None => Some(today),
+        };
+        if c.due_on.is_none_or(|due| by.is_some_and(|d| d <= due)) {
             e.0 += 1.0;
         }
     }
@@ -606,7 +703,7 @@ pub async fn dashboard(
     let mut volume: BTreeMap<String, f64> = BTreeMap::new();
     let mut answered: BTreeMap<String, (f64, f64)> = BTreeMap::new();
     for c in &checks {
-        let scene = app.catalog.measures.scene(&c.scene).map(|s| s.name.clone()).unwrap_or_else(|| c.scene.clone());
+        let scene = scene_name(&app, &c.scene);
         *volume.entry(scene.clone()).or_default() += c.subjects as f64;
         let a = answered.entry(scene).or_default();
         a.0 += c.answered as f64;
@@ -619,14 +716,23 @@ pub async fn dashboard(
         ("按目录项的信用记录数".to_string(), charts::bars("按目录项的信用记录数", &top(by_item, 12), " 条")),
         ("按决定月份的信用记录数(近 12 个月)".to_string(), charts::bars("按决定月份的信用记录数", &months, " 条")),
         (
-            format!("双公示及时率(决定后 {timely_days} 个工作日内归集)"),
+            if history > 0.0 {
+                format!(
+                    "双公示及时率(决定后 {timely_days} 个工作日内上网;另有部门接入平台前的历史信息 {history:.0} 条,不计)"
+                )
+            } else {
+                format!("双公示及时率(决定后 {timely_days} 个工作日内上网)")
+            },
             charts::bars("双公示及时率", &top(timely.into_iter().collect(), 12), "%"),
         ),
         (
-            format!("拒收行数按错误代码(近 500 批,拒收率 {:.1}%)", 100.0 * refused / rows.max(1.0)),
-            charts::bars("拒收行数按错误代码", &top(rejected, 10), " 行"),
+            format!("拒收行数按问题类别(近 500 批,拒收率 {:.1}%)", 100.0 * refused / rows.max(1.0)),
+            charts::bars("拒收行数按问题类别", &top(rejected, 10), " 行"),
         ),
-        ("案件按期办结率".to_string(), charts::bars("案件按期办结率", &met, "%")),
+        (
+            format!("案件按期率(共 {} 件:已办结的按办结日,办理中的按今日)", cases.len()),
+            charts::bars("案件按期率", &met, "%"),
+        ),
         ("联合奖惩核查量(按场景,主体数)".to_string(), charts::bars("核查量", &top(volume, 9), " 个")),
         ("核查反馈率(命中后已反馈)".to_string(), charts::bars("核查反馈率", &feedback, "%")),
     ];
@@ -638,8 +744,19 @@ pub async fn dashboard(
 #[template(path = "admin_departments.html")]
 struct DepartmentsPage {
     chrome: Chrome,
-    departments: Vec<(credo_store::Department, Vec<credo_store::ApiKey>)>,
+    departments: Vec<DepartmentRow>,
     show_keys: bool,
+}
+
+/// A department and its permissions in words.
+struct DepartmentRow {
+    name: String,
+    uscc: String,
+    items: String,
+    scenes: String,
+    disclosure: String,
+    /// Its API keys: prefix, permissions, revoked.
+    keys: Vec<(String, String, bool)>,
 }
 
 /// 部门管理 (read-only here; changes go through the API or `credo dept`): departments, their permissions and,
@@ -651,9 +768,26 @@ pub async fn departments(
 ) -> Result<Response, ApiError> {
     let show_keys = account_role(&p) == Some(Role::Secadmin);
     let mut out = Vec::new();
+    let scope = |code: &str| {
+        credo_app::keys::SCOPES
+            .iter()
+            .find(|(c, _)| *c == code)
+            .map_or(code, |(_, label)| label.split('(').next().unwrap_or(*label))
+            .to_string()
+    };
     for d in app.store.departments().await? {
         let keys = if show_keys { app.store.api_keys(d.id).await? } else { Vec::new() };
-        out.push((d, keys));
+        let names = |codes: &[String], name: &dyn Fn(&str) -> String| {
+            codes.iter().map(|c| name(c)).collect::<Vec<_>>().join("、")
+        };
+        out.push(DepartmentRow {
+            items: names(&d.permissions.items, &|c| item_name(&app, c)),
+            scenes: names(&d.permissions.scenes, &|c| scene_name(&app, c)),
+            disclosure: d.permissions.disclosure.join("、"),
+            keys: keys.iter().map(|k| (k.prefix.clone(), names(&k.scopes, &|c| scope(c)), k.revoked)).collect(),
+            name: d.name,
+            uscc: d.uscc,
+        });
     }
     render(&DepartmentsPage { chrome: Chrome::of(&p, &headers), departments: out, show_keys })
 }
@@ -690,10 +824,10 @@ pub async fn accounts(
 #[template(path = "admin_catalog.html")]
 struct CatalogPage {
     chrome: Chrome,
-    items: Vec<(String, String, String, String, String, String, usize)>,
+    items: Vec<(String, String, String, String, String, usize)>,
     measures_version: String,
     measures: usize,
-    scenes: Vec<(String, String)>,
+    scenes: Vec<String>,
     publicity_version: String,
     calendar: Vec<(i32, bool)>,
 }
@@ -712,7 +846,6 @@ pub async fn catalog(
             .values()
             .map(|i| {
                 (
-                    i.code.clone(),
                     i.name.clone(),
                     i.version.clone(),
                     i.effective_from.to_string(),
@@ -724,7 +857,7 @@ pub async fn catalog(
             .collect(),
         measures_version: c.measures.version.clone(),
         measures: c.measures.measures.len(),
-        scenes: c.measures.scenes.iter().map(|s| (s.code.clone(), s.name.clone())).collect(),
+        scenes: c.measures.scenes.iter().map(|s| s.name.clone()).collect(),
         publicity_version: c.publicity.version.clone(),
         calendar: c.calendar.years.iter().map(|(y, t)| (*y, t.verified)).collect(),
     })

@@ -22,6 +22,8 @@ pub struct OwnRecord {
     pub row: Row,
     pub fields: Vec<(String, String)>,
     pub repairable: bool,
+    /// Shown in public today (its page exists).
+    pub public: bool,
 }
 
 #[derive(Template)]
@@ -53,15 +55,16 @@ async fn page(app: &App, p: &Principal, headers: &HeaderMap, error: Option<Strin
     let disputed = app.store.disputed(&records.iter().map(|r| r.id).collect::<Vec<_>>()).await?;
     let mut own = Vec::new();
     for r in &records {
-        let Some((row, _)) = row(app, r, disputed.contains(&r.id), today) else { continue };
+        let Some((row, public)) = row(app, r, disputed.contains(&r.id), today) else { continue };
         let item = app.catalog.item(&r.item);
         let fields = item
             .map(|i| i.fields.iter().filter_map(|f| Some((f.name.clone(), r.fields.get(&f.code)?.clone()))).collect())
             .unwrap_or_default();
         let repairable = cases::repairable(app, r, today).is_ok();
-        own.push(OwnRecord { row, fields, repairable });
+        own.push(OwnRecord { row, fields, repairable, public });
     }
     let me = account.username.clone();
+    let departments = app.store.departments().await?;
     let log = app
         .store
         .audit_for_target(&format!("subject:{subject_id}"), 200)
@@ -69,11 +72,19 @@ async fn page(app: &App, p: &Principal, headers: &HeaderMap, error: Option<Strin
         .into_iter()
         .filter(|e| e.event.actor != me)
         .map(|e| {
-            let who = e.event.department.unwrap_or_else(|| e.event.role.clone());
+            // Who: the department by name; else the platform's staff by role.
+            let who = match &e.event.department {
+                Some(uscc) => departments
+                    .iter()
+                    .find(|d| &d.uscc == uscc)
+                    .map(|d| d.name.clone())
+                    .unwrap_or_else(|| format!("统一社会信用代码为 {uscc} 的部门")),
+                None => Role::parse(&e.event.role).map_or("西宁市公共信用信息中心", Role::label).to_string(),
+            };
             (
-                e.at.chars().take(16).collect::<String>().replace('T', " "),
+                credo_app::beijing::stored(&e.at),
                 who,
-                e.event.action,
+                access_label(app, &e.event.action),
                 e.event.purpose.unwrap_or_default(),
             )
         })
@@ -89,6 +100,17 @@ async fn page(app: &App, p: &Principal, headers: &HeaderMap, error: Option<Strin
         departments: app.store.departments().await?.into_iter().map(|d| (d.uscc, d.name)).collect(),
         error,
     })
+}
+
+/// What an access to the subject was, in words: a check (`check.zfcg`) names its scene.
+fn access_label(app: &App, action: &str) -> String {
+    match action.strip_prefix("check.") {
+        Some(scene) => match app.catalog.measures.scene(scene) {
+            Some(s) => format!("联合奖惩核查({})", s.name),
+            None => "联合奖惩核查".to_string(),
+        },
+        None => "查阅信用信息".to_string(),
+    }
 }
 
 pub async fn me(

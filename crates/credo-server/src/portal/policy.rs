@@ -11,6 +11,7 @@ use super::chrome::{Chrome, render};
 use crate::Web;
 use crate::error::ApiError;
 use credo_app::principal::Principal;
+use credo_app::public::for_citizens;
 
 #[derive(Template)]
 #[template(path = "policy.html")]
@@ -113,7 +114,11 @@ pub async fn policy(
             let group = match r.group.as_str() {
                 "general" => "通用标准".to_string(),
                 "samr" => "市场监管部门(总局令第45号)".to_string(),
-                other => other.to_string(),
+                other => rules
+                    .tables
+                    .iter()
+                    .find(|t| t.group == other)
+                    .map_or_else(|| "行业主管部门标准".to_string(), |t| t.name.clone()),
             };
             let names: Vec<&str> = r
                 .regimes
@@ -122,7 +127,7 @@ pub async fn policy(
                 .map(|g| g.name.as_str())
                 .collect();
             let group = if names.is_empty() { group } else { format!("{group}(仅适用于{})", names.join("、")) };
-            (group, r.class.to_string(), r.reason.clone(), r.verified)
+            (group, r.class.to_string(), for_citizens(&r.reason), r.verified)
         })
         .collect();
     let tables = rules
@@ -193,34 +198,55 @@ pub async fn policy(
                         .and_then(|c| app.catalog.item(c))
                         .map_or_else(|| f.to_string(), |i| format!("信息目录:{}", i.name)),
                 };
-                (file, for_citizens(&u.rule))
+                (file, rule_in_words(&app.catalog, &u.rule))
             })
             .collect(),
     })
 }
 
-/// Text of the rules files as the public reads it: without the project's own references to its standards notes
-/// (`STANDARDS §13.3`), which mean nothing outside the project.
-fn for_citizens(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find("STANDARDS") {
-        out.push_str(&rest[..at]);
-        let tail = &rest[at..];
-        // The reference runs to the next closing bracket or separator.
-        let end = tail.find([')', ')', ';', ';', '。']).unwrap_or(tail.len());
-        rest = &tail[end..];
-    }
-    out.push_str(rest);
-    let mut out = out.replace("()", "").replace("()", "").replace(";;", ";").replace(";;", ";");
-    for sep in [";", ";", ",", ",", ":", ":"] {
-        out = out.replace(&format!("{sep})"), ")").replace(&format!("{sep})"), ")");
-        if let Some(s) = out.strip_suffix(sep) {
-            out = s.to_string();
-        }
-        if let Some(s) = out.strip_prefix(sep) {
-            out = s.to_string();
-        }
-    }
-    out.trim().to_string()
+/// An unverified rule as the rules page names it: the list names a rule by the keys of its rules file
+/// (`measure JYYC-ZFCG 限制参加政府采购 · basis …`, `field CF_XDR_LB 行政相对人类别 · codes`, `rule general …`); the
+/// page says what kind of rule it is in words and leaves out the file's codes.
+fn rule_in_words(catalog: &credo_domain::catalog::Catalog, rule: &str) -> String {
+    let parts: Vec<String> = rule
+        .split(" · ")
+        .map(|segment| {
+            let mut tokens = segment.split_whitespace();
+            let key = tokens.next().unwrap_or_default();
+            let tokens: Vec<&str> = tokens.collect();
+            let first = tokens.first().copied().unwrap_or_default();
+            // The file's codes (ids, field codes, group codes, choices, dates) are ASCII; the names are not.
+            let words = tokens.iter().filter(|t| !t.is_ascii()).copied().collect::<Vec<_>>().join(" ");
+            let quoted =
+                |label: &str| if words.is_empty() { label.to_string() } else { format!("{label}“{words}”") };
+            match key {
+                "statutory" => words.clone(),
+                "field" => quoted("字段"),
+                "codes" => "代码表".to_string(),
+                "measure" => quoted("措施"),
+                "basis" => format!("依据:{words}"),
+                "deadlines" => "办理时限".to_string(),
+                "withdrawal" => quoted("撤回时限"),
+                "item" => match catalog.item(first) {
+                    Some(i) => format!("{}的公示期限", i.name),
+                    None => "目录项的公示期限".to_string(),
+                },
+                "regime" => quoted("公示期限规则"),
+                "rule" => {
+                    let group = match first {
+                        "general" => "通用标准",
+                        "samr" => "市场监管部门标准",
+                        _ => "分类规则",
+                    };
+                    format!("失信程度分类({group}):{words}")
+                }
+                "sector" => format!("{words}领域的认定"),
+                "setting" => quoted("本平台设置"),
+                "disclosure_by_kind" => format!("按主体类别的公开属性:{words}"),
+                _ => words.clone(),
+            }
+        })
+        .filter(|p| !p.is_empty())
+        .collect();
+    for_citizens(&parts.join(" · "))
 }

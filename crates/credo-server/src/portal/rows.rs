@@ -41,8 +41,15 @@ pub fn row(app: &App, r: &RecordView, disputed: bool, today: Date) -> Option<(Ro
         code: publish::mask_ids(&publish::shown_code(who.kind, &code)),
         decided: r.decided_on.map(|d| d.to_string()).unwrap_or_default(),
         department: r.department_name.clone(),
-        state: format!("{:?}", p.publicity.state),
+        state: p.publicity.state.label().to_string(),
         explanation: p.publicity.explanation.clone(),
     };
     Some((row, p.publicity.state.public()))
+}
+
+/// The public page of subject `id` when the public may open it ([`credo_app::search::public_subject`]): staff
+/// pages link only to pages that exist (a person known only from records kept to 政务共享 has none).
+pub async fn public_subject_href(app: &App, id: Option<i64>) -> Option<String> {
+    let key = format!("id-{}", id?);
+    credo_app::search::public_subject(app, &key).await.ok().map(|_| format!("/subjects/{key}"))
 }

@@ -47,6 +47,17 @@ pub fn tab_of(item: &credo_domain::catalog::Item) -> &'static str {
     }
 }
 
+/// The lists whose records put a status banner at the top of a subject's page, in the banner's order: 严重失信主体名单,
+/// 经营异常名录, 失信被执行人 and the other 失信 lists (重大税收违法失信主体, 政府采购严重违法失信行为记录名单,
+/// 拖欠农民工工资失信联合惩戒对象名单, 限制消费令).
+pub const BANNER_LISTS: [&str; 7] = ["yzsx", "jyyc", "sxbzxr", "zdss", "zfcgsx", "qxgz", "xzxf"];
+
+/// One list a subject is on today, with the records that put it there (id, title).
+pub struct Listed {
+    pub name: String,
+    pub records: Vec<(i64, String)>,
+}
+
 pub struct Tab {
     pub code: &'static str,
     pub label: &'static str,
@@ -68,6 +79,8 @@ struct SubjectPage {
     tabs: Vec<Tab>,
     tab_label: &'static str,
     rows: Vec<Row>,
+    /// The lists the subject is on today (its records in them are shown in public).
+    listed: Vec<Listed>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -86,11 +99,22 @@ pub async fn subject(
     let (s, records): (Subject, _) = credo_app::search::public_subject(&app, &key).await?;
     let today = app.clock.today();
     let disputed = app.store.disputed(&records.iter().map(|r| r.id).collect::<Vec<_>>()).await?;
-    let shown: Vec<(&str, Row)> = records
+    let shown: Vec<(&str, &str, Row)> = records
         .iter()
         .filter_map(|r| {
             let tab = tab_of(app.catalog.item(&r.item)?);
-            row(&app, r, disputed.contains(&r.id), today).filter(|(_, shown)| *shown).map(|(x, _)| (tab, x))
+            row(&app, r, disputed.contains(&r.id), today)
+                .filter(|(_, shown)| *shown)
+                .map(|(x, _)| (tab, r.item.as_str(), x))
+        })
+        .collect();
+    let listed = BANNER_LISTS
+        .iter()
+        .filter_map(|code| {
+            let records: Vec<(i64, String)> =
+                shown.iter().filter(|(_, item, _)| item == code).map(|(_, _, r)| (r.id, r.title.clone())).collect();
+            let name = app.catalog.item(code)?.name.clone();
+            (!records.is_empty()).then_some(Listed { name, records })
         })
         .collect();
     let current = TABS.iter().find(|t| t.0 == q.tab).unwrap_or(&TABS[0]);
@@ -99,11 +123,11 @@ pub async fn subject(
         .map(|t| Tab {
             code: t.0,
             label: t.1,
-            count: shown.iter().filter(|(tab, _)| *tab == t.0).count(),
+            count: shown.iter().filter(|(tab, _, _)| *tab == t.0).count(),
             current: t.0 == current.0,
         })
         .collect();
-    let rows = shown.into_iter().filter(|(tab, _)| *tab == current.0).map(|(_, r)| r).collect();
+    let rows = shown.into_iter().filter(|(tab, _, _)| *tab == current.0).map(|(_, _, r)| r).collect();
     let mut basics = Vec::new();
     if let (Some(profile), Some(item)) = (s.profile.as_ref().and_then(|p| p.as_object()), app.catalog.item("djzc")) {
         for f in item.fields.iter().filter(|f| f.public) {
@@ -129,6 +153,7 @@ pub async fn subject(
         tabs,
         tab_label: current.1,
         rows,
+        listed,
     })
 }
 

@@ -54,7 +54,7 @@ pub async fn verify(
                         let s = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
                         Ok(vec![
                             ("签名".into(), "SM2 签名有效,回执内容未被改动".into()),
-                            ("签发时间".into(), s(&r["issued_at"])),
+                            ("签发时间(北京时间)".into(), credo_app::beijing::stored(&s(&r["issued_at"]))),
                             ("核查部门".into(), s(&r["department"]["name"])),
                             ("核查场景".into(), s(&r["scene"]["name"])),
                             ("核查主体数".into(), r["results"].as_array().map(|a| a.len()).unwrap_or(0).to_string()),

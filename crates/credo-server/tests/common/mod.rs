@@ -180,7 +180,8 @@ pub async fn add_account(t: &TestApp, username: &str, role: &str) {
     };
     let req = AccountRequest {
         username: username.into(),
-        name: format!("{role} 测试"),
+        // The name the pages show in their frame: in words (the browser test reads every page for English).
+        name: format!("测试{}", credo_app::principal::Role::parse(role).map_or("账号", |r| r.label())),
         role: role.into(),
         department,
         subject,

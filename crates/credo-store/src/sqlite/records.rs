@@ -402,11 +402,13 @@ impl RecordStore for SqliteStore {
 
     async fn record_stats(&self) -> Result<Vec<RecordStat>> {
         Ok(sqlx::query_as::<_, RecordStatRow>(
-            "SELECT d.name AS department, r.item, r.decided_on, substr(v.received_at, 1, 10) AS received_on, COUNT(*) AS n
+            // The day in Beijing (UTC+8) of the stored UTC text (`2026-06-01T16:00:00.000000000Z` → 2026-06-02).
+            "SELECT d.name AS department, r.item, r.decided_on,
+                    date(substr(v.received_at, 1, 19), '+8 hours') AS received_on, COUNT(*) AS n
              FROM records r
              JOIN record_versions v ON v.record_id = r.id AND v.version = 1
              JOIN departments d ON d.id = r.department_id
-             GROUP BY d.name, r.item, r.decided_on, substr(v.received_at, 1, 10)",
+             GROUP BY d.name, r.item, r.decided_on, date(substr(v.received_at, 1, 19), '+8 hours')",
         )
         .fetch_all(&self.pool)
         .await?

@@ -42,6 +42,8 @@ impl RegisterPage {
 struct NoticePage {
     chrome: Chrome,
     title: String,
+    /// The account concerned (a user name: shown as a code).
+    account: Option<String>,
     lines: Vec<String>,
     /// A one-time link to show (for the security administrator to send).
     link: Option<String>,
@@ -99,6 +101,7 @@ pub async fn register(
         Ok(number) => render(&NoticePage {
             chrome: Chrome::of(&p, &headers),
             title: "申请已提交".into(),
+            account: None,
             lines: vec![
                 format!("申请编号:{number}。请保存此编号。"),
                 "信用办安全管理员将核对您提交的材料,审核通过后会把设置密码的一次性链接发送到您登记的联系方式,链接 72 小时内有效。".into(),
@@ -164,7 +167,8 @@ pub async fn set_password(
         Ok(account) => render(&NoticePage {
             chrome: Chrome::of(&p, &headers),
             title: "密码已设置".into(),
-            lines: vec![format!("账号 {} 的密码已设置,请用新密码登录。", account.username)],
+            account: Some(account.username.clone()),
+            lines: vec!["密码已设置,请用新密码登录。".into()],
             link: None,
             next: Some(("/sign-in".into(), "前往登录".into())),
         }),
@@ -175,6 +179,7 @@ pub async fn set_password(
         Err(LinkError::Dead) => render(&NoticePage {
             chrome: Chrome::of(&p, &headers),
             title: "链接已失效".into(),
+            account: None,
             lines: vec!["该链接已使用、已过期或不存在。请联系信用办安全管理员重新签发。".into()],
             link: None,
             next: Some(("/".into(), "返回首页".into())),
@@ -215,6 +220,7 @@ pub async fn change_password(
     render(&NoticePage {
         chrome: Chrome::of(&p, &headers),
         title: title.into(),
+        account: None,
         lines: vec![line],
         link: None,
         next: Some((next.0.into(), next.1.into())),
@@ -261,6 +267,7 @@ pub async fn idp_callback(
         render(&NoticePage {
             chrome: Chrome::default(),
             title: "未能登录".into(),
+            account: None,
             lines: vec![detail],
             link: None,
             next: Some(("/sign-in".into(), "返回登录".into())),
@@ -292,6 +299,7 @@ pub async fn idp_callback(
     let page = NoticePage {
         chrome: Chrome::default(),
         title: "登录成功".into(),
+        account: None,
         lines: vec![format!("已通过统一身份认证登录:{}。", account.name)],
         link: None,
         next: Some((next.clone(), "继续".into())),
@@ -356,7 +364,7 @@ pub async fn decide_enrolment(
     let decided = enrol::decide(&app, &p, &number, approve, &f.reason).await?;
     let lines = match &decided.account {
         Some(a) => vec![
-            format!("申请 {number} 已通过,账号 {} 已开通并绑定信用主体。", a.username),
+            format!("申请 {number} 已通过,账号已开通并绑定信用主体{}。", a.name),
             "请通过申请人登记的联系方式发送下面的一次性链接,申请人凭此设置密码(72 小时内有效,仅可使用一次):".into(),
         ],
         None => vec![format!("申请 {number} 未通过,理由已记录。")],
@@ -364,6 +372,7 @@ pub async fn decide_enrolment(
     render(&NoticePage {
         chrome: Chrome::of(&p, &headers),
         title: "账号申请已处理".into(),
+        account: decided.account.as_ref().map(|a| a.username.clone()),
         lines,
         link: decided.link,
         next: Some(("/admin/enrolments".into(), "返回账号申请".into())),
@@ -380,6 +389,7 @@ pub async fn reset_link(
     render(&NoticePage {
         chrome: Chrome::of(&p, &headers),
         title: "已签发重置链接".into(),
+        account: None,
         lines: vec!["请核实身份后,通过账号登记的联系方式发送下面的一次性链接(72 小时内有效,仅可使用一次):".into()],
         link: Some(link),
         next: Some(("/admin/accounts".into(), "返回账号".into())),

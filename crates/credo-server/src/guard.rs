@@ -405,6 +405,8 @@ async fn as_page(response: Response) -> Response {
 fn page_detail<'a>(code: &str, detail: &'a str) -> &'a str {
     match code {
         "csrf_token_invalid" => "页面已过期,请刷新页面后重新提交",
+        // The platform's own refusals are in Chinese and say what to change: kept.
+        "invalid_request" if detail.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)) => detail,
         "invalid_request" | "bad_multipart" | "unsupported_media_type" => "提交的内容无法识别,请返回页面后重新提交",
         _ => detail,
     }

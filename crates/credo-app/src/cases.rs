@@ -98,7 +98,8 @@ pub(crate) fn files(input: &[FileIn]) -> Result<Vec<NewCaseFile>, Error> {
         .collect()
 }
 
-fn text(field: &str, value: &str, max: usize) -> Result<String, Error> {
+/// A required text field, trimmed, at most `max` characters.
+pub(crate) fn text(field: &str, value: &str, max: usize) -> Result<String, Error> {
     let v = value.trim();
     if v.is_empty() {
         return Err(Error::new(Code::MissingField, format!("请填写{field}")));

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use time::Duration;
 
 use crate::accounts::{generate_password, token_hash};
-use crate::cases::{FileIn, files};
+use crate::cases::{FileIn, files, text};
 use crate::error::{Code, Error};
 use crate::principal::{Principal, Role, check_password};
 use crate::{App, public};
@@ -74,17 +74,6 @@ impl Review {
     pub fn shown_code(&self) -> String {
         public::shown_code(self.applicant.kind, &self.applicant.code)
     }
-}
-
-fn text(field: &str, value: &str, max: usize) -> Result<String, Error> {
-    let v = value.trim();
-    if v.is_empty() {
-        return Err(Error::new(Code::MissingField, format!("请填写{field}")));
-    }
-    if v.chars().count() > max {
-        return Err(Error::new(Code::TooLong, format!("{field}不能超过 {max} 字")));
-    }
-    Ok(v.to_string())
 }
 
 fn contact_ok(c: &str) -> bool {

@@ -401,16 +401,13 @@ async fn as_page(response: Response) -> Response {
 }
 
 /// What a page says for a refusal whose API detail is meant for programs: the API names the CSRF header and form
-/// field, and the framework's rejections of a malformed body carry its English reason; a person reads what to do.
-/// The platform's own refusals of these kinds (an invalid date in a filter …) are Chinese and shown as they are.
+/// field, and the framework's rejections of a malformed body are English; a person reads what to do.
 fn page_detail<'a>(code: &str, detail: &'a str) -> &'a str {
     match code {
         "csrf_token_invalid" => "页面已过期,请刷新页面后重新提交",
-        "invalid_request" | "bad_multipart" | "unsupported_media_type"
-            if detail.chars().any(|c| c.is_ascii_alphabetic()) =>
-        {
-            "提交的内容无法识别,请返回页面后重新提交"
-        }
+        // The platform's own refusals are in Chinese and say what to change: kept.
+        "invalid_request" if detail.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)) => detail,
+        "invalid_request" | "bad_multipart" | "unsupported_media_type" => "提交的内容无法识别,请返回页面后重新提交",
         _ => detail,
     }
 }

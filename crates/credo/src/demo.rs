@@ -266,7 +266,7 @@ async fn example_subject(app: &App) -> anyhow::Result<Option<(String, String, St
 async fn demo_accounts(app: &App, department: &str, subject: Option<&str>) -> anyhow::Result<Vec<String>> {
     use credo_app::accounts::{self, AccountRequest};
     use credo_app::principal::Role;
-    const PASSWORD: &str = "Demo-Credit-2026!";
+    const PASSWORD: &str = "Demo-2026-Credit!";
     let mut lines = Vec::new();
     for role in Role::ALL {
         let username = format!("demo-{}", role.code());

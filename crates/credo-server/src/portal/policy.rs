@@ -207,7 +207,7 @@ pub async fn policy(
 /// An unverified rule as the rules page names it: the list names a rule by the keys of its rules file
 /// (`measure JYYC-ZFCG 限制参加政府采购 · basis …`, `field CF_XDR_LB 行政相对人类别 · codes`, `rule general …`); the
 /// page says what kind of rule it is in words and leaves out the file's codes.
-pub fn rule_in_words(catalog: &credo_domain::catalog::Catalog, rule: &str) -> String {
+fn rule_in_words(catalog: &credo_domain::catalog::Catalog, rule: &str) -> String {
     let parts: Vec<String> = rule
         .split(" · ")
         .map(|segment| {

@@ -286,7 +286,8 @@ fn yes() -> bool {
 pub struct ItemRule {
     pub code: String,
     pub type_field: Option<String>,
-    /// The law that sets this item's period (a list's own 管理办法), cited instead of the general regime's name.
+    /// The law that sets this item's period (a list's own 管理办法), cited instead of the general regime's name. An
+    /// item with a basis follows it alone ([`ItemRule::own_period`]).
     pub basis: Option<String>,
     /// `false` when the item's own basis is not confirmed from the official text.
     #[serde(default = "yes")]
@@ -311,6 +312,20 @@ pub struct ItemRule {
     pub open_ended: bool,
     pub repair: Option<Repair>,
     pub repair_note: Option<String>,
+    /// The minimum period in months under the item's own [`ItemRule::basis`] (a list's 管理办法: early removal
+    /// after it).
+    pub min_months: Option<u32>,
+    /// The maximum period in months under the item's own [`ItemRule::basis`]; none: until its end fields.
+    pub max_months: Option<u32>,
+}
+
+impl ItemRule {
+    /// Whether the item follows its own rules ([`ItemRule::basis`]: the lists' 管理办法) rather than the dated
+    /// regimes, which set 行政处罚信息's periods: their periods, notes and the transition between them do not
+    /// apply; the item's [`ItemRule::min_months`] and [`ItemRule::max_months`] do, and its basis is the rule cited.
+    pub fn own_period(&self) -> bool {
+        self.basis.is_some()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -850,6 +865,10 @@ impl Publicity {
         let (regime, decided_by) = self.regime(r.item, department, day);
         let c = self.classify(rule, regime, department, r.fields);
         let mut w = self.build(rule, regime, c, day, r.fields, r.received_on);
+        if rule.own_period() {
+            // Its own rules throughout: no regime, so no setting between regimes either.
+            return w;
+        }
         w.applied(decided_by);
         let later = |g: &Regime| self.classify(rule, g, department, r.fields);
         self.transition(w, rule, regime, (r.item, department, r.fields, r.received_on), day, later)
@@ -877,6 +896,9 @@ impl Publicity {
         let given =
             || Classified { class: Some(class), min_months: None, repair: None, reasons: vec![], verified: true };
         let mut w = self.build(rule, regime, given(), decided, fields, None);
+        if rule.own_period() {
+            return Some(w);
+        }
         w.applied(decided_by);
         Some(self.transition(w, rule, regime, (item, department, fields, None), decided, |_| given()))
     }
@@ -963,10 +985,15 @@ impl Publicity {
             return w;
         };
         let (start, start_note) = Self::start(regime, rule, from, fields, received);
-        let k = regime.class(class);
+        let own = rule.own_period();
+        let mut k = regime.class(class).clone();
+        if own {
+            // The item's own period: the regime's class gives only whether it is published and how it is repaired.
+            (k.min_months, k.max_months, k.note) = (rule.min_months, rule.max_months, None);
+        }
         let mut repair = c.repair.or(rule.repair).unwrap_or(k.repair);
         let mut reasons = c.reasons;
-        let mut verified = c.verified && regime.verified && rule.verified;
+        let mut verified = c.verified && (own || regime.verified) && rule.verified;
         let mut min = c.min_months.or(k.min_months).unwrap_or(0);
         let basis = rule.basis_field.as_ref().and_then(|f| fields.get(f));
         if let (Some(m), Some(basis), Repair::AfterMin) = (&regime.sector_min, basis, repair)
@@ -1014,10 +1041,12 @@ impl Publicity {
             Repair::None => None,
         };
         reasons.extend(k.note.clone());
-        reasons.extend(regime.note.clone());
+        if !own {
+            reasons.extend(regime.note.clone());
+        }
         Window {
             class: Some(class),
-            regime: Some(regime.code.clone()),
+            regime: (!own).then(|| regime.code.clone()),
             regime_name: Some(rule.basis.clone().unwrap_or_else(|| regime.name.clone())),
             basis: Some(rule.basis.clone().unwrap_or_else(|| regime.basis.clone())),
             published: k.published,

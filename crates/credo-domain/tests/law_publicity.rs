@@ -628,3 +628,45 @@ fn sectors_follow_the_law_cited_not_a_word() {
     let samr: Vec<String> = ["食品", "药品", "特种设备"].map(String::from).to_vec();
     assert_eq!(p.sector_of("《中华人民共和国消防法》第六十条", &samr), None);
 }
+
+/// A list follows its own 管理办法, which its page cites as the rule that applied: a 严重失信主体名单 entry of 2023
+/// (市场监督管理严重违法失信名单, 总局令第44号: 3 years, early removal after 1 year; STANDARDS §8.3) is not a
+/// 行政处罚信息 under 58号 (3 months, notes on penalties) — unlike a penalty of the same day — and no setting between
+/// the penalty regimes is named for it.
+#[test]
+fn a_list_entry_follows_the_lists_rules_not_the_penalty_regimes() {
+    let p = catalog().publicity;
+    let fields: BTreeMap<String, String> =
+        [("YZ_MDLX", "市场监督管理严重违法失信名单")].iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let facts = |item, decided| Facts {
+        item,
+        department: SAMR,
+        fields: &fields,
+        decided_on: Some(day(decided)),
+        received_on: None,
+    };
+    let listed = p.window(&facts("yzsx", "2023-12-06"));
+    assert_eq!((listed.class, listed.regime.as_deref()), (Some(Class::严重), None));
+    assert_eq!(listed.repairable_from, Some(day("2024-12-06")), "after 1 year, not 58号's 3 months");
+    assert_eq!(listed.last_day, Some(day("2026-12-05")));
+    let cited = listed.regime_name.clone().unwrap_or_default();
+    assert!(cited.contains("严重失信主体名单") && cited.contains("总局令第44号"), "{cited}");
+    let words = format!(
+        "{};{}",
+        listed.reasons.join(";"),
+        listed.status("严重失信主体名单", None, false, day("2026-01-01")).explanation
+    );
+    assert!(!words.contains("58号") && !words.contains("行政处罚"), "{words}");
+    assert!(listed.settings.is_empty(), "{:?}", listed.settings);
+    // A penalty of the same day still follows 58号.
+    let fine = [("CF_CFLB", "罚款"), ORG, ("CF_NR_FK", "5")];
+    assert_eq!(penalty(&p, ENV, "2023-12-06", &fine).regime.as_deref(), Some("58"));
+    // Every list item cites its own rules, whatever the decision date.
+    for item in ["yzsx", "jyyc", "sxbzxr", "zdss", "zfcgsx", "qxgz", "xzxf"] {
+        for decided in ["2018-06-01", "2021-06-01", "2024-06-01", "2026-06-01"] {
+            let w = p.window(&facts(item, decided));
+            assert_eq!(w.regime, None, "{item} {decided}");
+            assert!(w.reasons.iter().all(|r| !r.contains("行政处罚")), "{item} {decided}: {:?}", w.reasons);
+        }
+    }
+}

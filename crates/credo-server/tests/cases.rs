@@ -732,6 +732,10 @@ async fn the_policy_page_shows_the_regimes_the_settings_and_what_is_unconfirmed(
     let unconfirmed = t.app.catalog.measures.measures.iter().find(|m| m.basis.iter().any(|b| !b.verified)).unwrap();
     let row = body.split("<tr>").find(|r| r.contains(&format!(">{}<", unconfirmed.name))).unwrap();
     assert!(row.contains("待核实"), "{row}");
+    // The rules files' keys and codes are not on the page (each unverified rule is named in words).
+    for key in ["measure ", "field ", "rule general", "disclosure_by_kind", "JYYC-", "CF_XDR_LB"] {
+        assert!(!body.contains(key), "the rules files' key {key} on the page");
+    }
 }
 
 /// The text as the pages write it (askama escapes HTML's special characters).

@@ -255,6 +255,13 @@ async fn a_route_missing_from_the_policy_is_refused_to_everyone() {
     assert!(!r.text().await.unwrap().contains("secret"));
 }
 
+/// The accounts page (/admin/accounts) as `auth` (a session) sees it.
+async fn accounts_page(t: &common::TestApp, auth: &Auth) -> String {
+    let Auth::Session { cookie, .. } = auth else { panic!("a session") };
+    let r = t.http.get(format!("{}/admin/accounts", t.base)).header("cookie", cookie).send().await.unwrap();
+    r.text().await.unwrap()
+}
+
 #[tokio::test]
 async fn repeated_failures_lock_the_account() {
     let t = spawn().await;
@@ -269,11 +276,18 @@ async fn repeated_failures_lock_the_account() {
     let r = sign_in_with(&t, "zhangsan", PASSWORD, code.clone()).await;
     assert_eq!(r.status, 423, "locked even with the right password and code: {}", r.body);
     assert!(r.body["detail"].as_str().unwrap().contains("已锁定"));
-    // An unknown account gets the same answer as a wrong password.
+    // The security administrator's account page says until when, in Beijing time to the second.
+    add_account(&t, "secadmin1", "secadmin").await;
+    let admin = sign_in(&t, "secadmin1").await;
+    let row = |page: &str| page.split("<tr>").find(|r| r.contains("zhangsan")).unwrap_or_default().to_string();
+    let locked = t.app.store.account_by_username("zhangsan").await.unwrap().unwrap().locked_until.unwrap();
+    let shown = row(&accounts_page(&t, &admin).await);
+    assert!(shown.contains(&format!("已锁定至 {}(北京时间)", credo_app::beijing::format(locked))), "{shown}");
     let r = sign_in_with(&t, "nobody", "Wrong-password-1", None).await;
     assert_eq!((r.status, r.body["detail"].as_str()), (401, Some("账号、密码或动态口令不正确")));
     let a = t.app.store.account_by_username("zhangsan").await.unwrap().unwrap();
     t.app.store.unlock(a.id).await.unwrap();
+    assert!(!row(&accounts_page(&t, &admin).await).contains("已锁定"), "unlocked");
     sign_in(&t, "zhangsan").await;
     // Every attempt is in the audit trail; a name that is no account is not written down.
     let events = t.app.store.audit_after(0, 1000).await.unwrap();

@@ -306,7 +306,9 @@ async fn demo_accounts(app: &App, department: &str, subject: Option<&str>) -> an
             }
             None => "  (无需动态口令)".to_string(),
         };
-        lines.push(format!("    {:<10} 账号 {username:<16} 密码 {PASSWORD}{totp}  登录后进入 {home}", role.label()));
+        // Role names are 4 to 7 characters wide: padded with ideographic spaces, so that the columns line up.
+        let pad = "\u{3000}".repeat(7usize.saturating_sub(role.label().chars().count()));
+        lines.push(format!("    {}{pad} 账号 {username:<16} 密码 {PASSWORD}{totp}  登录后进入 {home}", role.label()));
     }
     Ok(lines)
 }

@@ -796,7 +796,8 @@ pub async fn departments(
 #[template(path = "admin_accounts.html")]
 struct AccountsPage {
     chrome: Chrome,
-    accounts: Vec<(credo_store::Account, &'static str, String)>,
+    /// Each account, its role's name, its department's name, and until when it is locked (北京时间), if it is.
+    accounts: Vec<(credo_store::Account, &'static str, String, Option<String>)>,
 }
 
 pub async fn accounts(
@@ -805,6 +806,7 @@ pub async fn accounts(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let departments = app.store.departments().await?;
+    let now = app.clock.now();
     let accounts = app
         .store
         .accounts()
@@ -814,7 +816,9 @@ pub async fn accounts(
             let role = Role::parse(&a.role).map(Role::label).unwrap_or("未知角色");
             let dept =
                 departments.iter().find(|d| Some(d.id) == a.department_id).map(|d| d.name.clone()).unwrap_or_default();
-            (a, role, dept)
+            // A lock-out that has ended is no lock.
+            let locked = a.locked_until.filter(|until| *until > now).map(credo_app::beijing::format);
+            (a, role, dept, locked)
         })
         .collect();
     render(&AccountsPage { chrome: Chrome::of(&p, &headers), accounts })

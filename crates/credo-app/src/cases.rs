@@ -241,6 +241,30 @@ async fn new_version(
     Ok(version)
 }
 
+/// 撤销 by the department that submitted a record, outside any case (its decision was revoked on review, or it
+/// was published in error): a new version marked revoked today, so that the public stops seeing it at once and it
+/// never counts in a check; the reason goes to the audit trail. Only the record's own department may.
+pub async fn withdraw(app: &App, p: &Principal, record_id: i64, reason: &str) -> Result<i64, Error> {
+    let reason = text("撤销理由", reason, 500)?;
+    let r = record(app, record_id).await?;
+    if p.department().is_none_or(|d| d.uscc != r.department_uscc) {
+        return Err(Error::not_found(format!("本部门没有编号为 {record_id} 的信用记录")));
+    }
+    if Mark::of(&r.fields).is_some_and(|m| m.kind == "revoked") {
+        return Err(Error::new(Code::Conflict, format!("记录 {record_id} 已撤销")));
+    }
+    let mark = Mark {
+        kind: "revoked".into(),
+        on: app.clock.today(),
+        case: credo_domain::publicity::WITHDRAWN_BY_DEPARTMENT.into(),
+    };
+    let label = credo_domain::publicity::WITHDRAWN_BY_DEPARTMENT;
+    let version = new_version(app, &r, |f| drop(f.insert(MARK_FIELD.into(), mark.to_field())), label).await?;
+    let result = format!("version={version} reason={}", public::mask_ids(&reason));
+    audit(app, p, "record.withdraw", format!("record:{record_id}"), result).await?;
+    Ok(version)
+}
+
 /// What the public may know of a case (tracking by number): no applicant, no evidence.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[schema(description = "公众可知的案件进度(凭编号查询):不含申请人与证明材料")]

@@ -440,6 +440,16 @@ pub enum CheckError {
     Other(#[from] anyhow::Error),
 }
 
+impl From<CheckError> for crate::Error {
+    fn from(e: CheckError) -> crate::Error {
+        match e {
+            CheckError::Invalid(m) => crate::Error::new(crate::Code::InvalidCheck, m),
+            CheckError::NotPermitted(m) => crate::Error::new(crate::Code::SceneNotPermitted, m),
+            CheckError::Other(e) => crate::Error::internal(e),
+        }
+    }
+}
+
 impl From<credo_store::StoreError> for CheckError {
     fn from(e: credo_store::StoreError) -> CheckError {
         CheckError::Other(e.into())
@@ -948,6 +958,79 @@ pub fn verify_receipt(text: &str, expected_key: Option<&str>) -> Result<String, 
     credo_gm::sm2::verify(key, &bytes, &sig)
         .map_err(|_| "签名与回执内容不符:回执被改动或不是本平台签发".to_string())?;
     Ok(receipt.get("id").and_then(Value::as_str).unwrap_or_default().to_string())
+}
+
+/// What a department may answer about one result of its check (反馈).
+pub const FEEDBACK: [&str; 3] = ["已惩戒", "已激励", "未采纳"];
+
+/// A stored check of `department` (another department's is "not found").
+pub async fn own_check(app: &App, department: &Department, id: &str) -> Result<credo_store::StoredCheck, crate::Error> {
+    app.store
+        .check(id)
+        .await?
+        .filter(|c| c.department_id == Some(department.id))
+        .ok_or_else(|| crate::Error::not_found(format!("本部门没有编号为 {id} 的核查")))
+}
+
+/// Records what `department` did with the result at `position` of its check `id`: 已惩戒, 已激励, or 未采纳 with a
+/// reason. A result is answered once.
+pub async fn feedback(
+    app: &App,
+    department: &Department,
+    actor: &str,
+    id: &str,
+    position: i64,
+    action: &str,
+    reason: Option<&str>,
+) -> Result<(), crate::Error> {
+    use crate::{Code, Error};
+    if !FEEDBACK.contains(&action) {
+        return Err(Error::new(Code::InvalidFeedback, format!("处理结果应为 {}", FEEDBACK.join("、"))));
+    }
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    if action == "未采纳" && reason.is_none() {
+        return Err(Error::new(Code::ReasonRequired, "未采纳核查结果时须说明理由"));
+    }
+    own_check(app, department, id).await?;
+    match app.store.add_feedback(id, position, action, reason.map(mask_ids).as_deref(), actor).await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(Error::not_found(format!("核查 {id} 没有序号为 {position} 的结果"))),
+        Err(credo_store::StoreError::Conflict(m)) => Err(Error::new(Code::Conflict, m)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A job of `department` by its id (another department's is "not found").
+pub fn own_job(app: &App, department: &Department, id: &str) -> Result<Job, crate::Error> {
+    app.jobs
+        .lock()
+        .ok()
+        .and_then(|j| j.get(id).cloned())
+        .filter(|j| j.department_id == department.id)
+        .ok_or_else(|| crate::Error::not_found(format!("本部门没有编号为 {id} 的核查任务")))
+}
+
+/// Starts a job for the subjects of a file after the same checks as a direct request (a known scene the
+/// department may use, a purpose); returns its id and the number of subjects.
+pub async fn submit_job(
+    app: &App,
+    department: &Department,
+    actor: String,
+    mut req: CheckRequest,
+    file_name: String,
+    bytes: Vec<u8>,
+) -> Result<(String, usize), crate::Error> {
+    if app.catalog.measures.scene(&req.scene).is_none() || req.purpose.trim().is_empty() {
+        return Err(CheckError::Invalid("请选择核查场景并说明核查事由".into()).into());
+    }
+    if !department.permissions.scenes.contains(&req.scene) {
+        return Err(CheckError::NotPermitted(format!("{}未获准使用该核查场景", department.name)).into());
+    }
+    req.subjects = crate::offload::run(app, move || subjects_from_file(&file_name, &bytes))
+        .await?
+        .map_err(|m| crate::Error::new(crate::Code::UnusableFile, m))?;
+    let total = req.subjects.len();
+    Ok((start_job(app, department.clone(), actor, req), total))
 }
 
 /// A batch check from a file, run in the background in requests of [`MAX_SUBJECTS`]: one receipt per part.

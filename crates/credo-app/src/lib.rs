@@ -17,6 +17,7 @@ use credo_store::{SqliteStore, Store, Vault};
 use time::{Date, OffsetDateTime};
 
 pub mod accounts;
+pub mod admin;
 pub mod audit;
 pub mod beijing;
 pub mod cases;

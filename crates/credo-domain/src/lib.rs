@@ -24,6 +24,7 @@ pub mod region;
 pub mod registrar;
 pub mod resolution;
 pub mod sources;
+pub mod template;
 
 pub mod value;
 

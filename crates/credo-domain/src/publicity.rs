@@ -456,7 +456,20 @@ impl Mark {
     pub fn to_field(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
     }
+
+    /// What made it, as a reader sees it: `案件 XF2026000001`, or the words of a step outside the cases
+    /// ([`WITHDRAWN_BY_DEPARTMENT`]).
+    pub fn reference(&self) -> String {
+        if self.case.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            format!("案件 {}", self.case)
+        } else {
+            self.case.clone()
+        }
+    }
 }
+
+/// The [`Mark::case`] of a record its department withdrew (撤销) itself, outside any case.
+pub const WITHDRAWN_BY_DEPARTMENT: &str = "报送部门撤销";
 
 mod iso_date {
     use serde::{Deserialize, Deserializer, Serializer};
@@ -507,7 +520,7 @@ impl Window {
             };
             return Status {
                 state,
-                explanation: format!("{what},已于{}{done}(案件 {}),不再公示和共享。", cn(m.on), m.case),
+                explanation: format!("{what},已于{}{done}({}),不再公示和共享。", cn(m.on), m.reference()),
                 counts: false,
             };
         }

@@ -439,20 +439,7 @@ async fn department_b(s: &Scene) -> Auth {
 
 /// A console form post (`/console/cases/{number}`) with the session's CSRF token.
 async fn console_post(s: &Scene, auth: &Auth, number: &str, fields: &[(&str, &str)]) -> common::Reply {
-    let Auth::Session { cookie, csrf } = auth else { panic!("a session") };
-    let mut form: Vec<(&str, &str)> = vec![("csrf", csrf)];
-    form.extend_from_slice(fields);
-    let r =
-        s.t.http
-            .post(format!("{}/console/cases/{number}", s.t.base))
-            .header("cookie", cookie)
-            .form(&form)
-            .send()
-            .await
-            .unwrap();
-    let (status, headers) = (r.status().as_u16(), r.headers().clone());
-    let text = r.text().await.unwrap();
-    common::Reply { status, body: serde_json::from_str(&text).unwrap_or(Value::Null), text, headers }
+    common::form_post(&s.t, auth, &format!("/console/cases/{number}"), fields).await
 }
 
 /// Issue 11, finding 7: a handler of another department opened this department's objection and 举报 pages in the

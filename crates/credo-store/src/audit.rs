@@ -56,6 +56,19 @@ impl Checkpoint {
     }
 }
 
+/// What the auditors' page filters the trail on; every part is optional. Texts match exactly, but `action` also
+/// matches the actions under it (`check` finds `check.procurement` …); `from` and `to` are stored time texts (UTC,
+/// see `stored_time`), `[from, to)`.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub target: Option<String>,
+    pub result: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
 /// The audit chain.
 #[async_trait]
 pub trait AuditStore: Send + Sync {
@@ -74,6 +87,13 @@ pub trait AuditStore: Send + Sync {
     async fn checkpoints(&self) -> Result<Vec<Checkpoint>>;
     /// Audit events about `target` (e.g. `subject:42`), newest first.
     async fn audit_for_target(&self, target: &str, limit: i64) -> Result<Vec<StoredAuditEvent>>;
+    /// Audit events that pass `filter` with `seq < before` (all when `None`), newest first.
+    async fn audit_search(
+        &self,
+        filter: &AuditFilter,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<StoredAuditEvent>>;
     /// Audit events with `seq > after`, in stored order.
     async fn audit_after(&self, after: i64, limit: i64) -> Result<Vec<StoredAuditEvent>>;
 }

@@ -52,6 +52,31 @@ pub struct PendingFeedback {
     pub checked_at: String,
 }
 
+/// Feedback given on one result of a check.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct CheckFeedback {
+    pub position: i64,
+    pub action: String,
+    pub reason: Option<String>,
+    pub actor: String,
+    /// When, as stored (UTC).
+    pub at: String,
+}
+
+/// A past check of a department, for its history.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct CheckSummary {
+    pub id: String,
+    pub scene: String,
+    /// When, as stored (UTC).
+    pub created_at: String,
+    pub subjects: i64,
+    /// Results other than `clear` (unresolved not counted).
+    pub hits: i64,
+    /// Hits with feedback.
+    pub answered: i64,
+}
+
 /// Checks, their results and feedback.
 #[async_trait]
 pub trait CheckStore: Send + Sync {
@@ -68,6 +93,10 @@ pub trait CheckStore: Send + Sync {
         reason: Option<&str>,
         actor: &str,
     ) -> Result<bool>;
+    /// The feedback given on a check's results, by position.
+    async fn check_feedback(&self, check_id: &str) -> Result<Vec<CheckFeedback>>;
+    /// A department's newest checks (`None`: checks made without a department), newest first.
+    async fn recent_checks(&self, department_id: Option<i64>, limit: i64) -> Result<Vec<CheckSummary>>;
     /// Counts per department and scene (`department`: only that one).
     async fn check_stats(&self, department_id: Option<i64>) -> Result<Vec<CheckStats>>;
     /// Hits without feedback, oldest first.

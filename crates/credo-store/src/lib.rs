@@ -38,9 +38,9 @@ pub use accounts::{
     Account, AccountStore, ApiKey, Department, DepartmentStore, NewAccount, NewApiKey, NewDepartment, Permissions,
     Session,
 };
-pub use audit::{AuditEvent, AuditStore, Checkpoint, StoredAuditEvent};
+pub use audit::{AuditEvent, AuditFilter, AuditStore, Checkpoint, StoredAuditEvent};
 pub use cases::{Case, CaseFile, CaseFilter, CaseStep, CaseStore, CaseUpdate, NewCase, NewCaseFile};
-pub use checks::{CheckStats, CheckStore, NewCheck, PendingFeedback, StoredCheck};
+pub use checks::{CheckFeedback, CheckStats, CheckStore, CheckSummary, NewCheck, PendingFeedback, StoredCheck};
 pub use enrolments::{Enrolment, EnrolmentDecision, EnrolmentStore, NewEnrolment};
 pub use feed::{Change, Counts, Feed};
 pub use records::{BatchSummary, Incoming, IngestedRow, Outcome, RecordStat, RecordStore, RecordView, ReportLine};

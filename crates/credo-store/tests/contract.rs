@@ -23,10 +23,10 @@ use credo_domain::name::normalize_name;
 use credo_domain::{embedded, ids};
 use credo_gm::keyring::Keyring;
 use credo_store::{
-    Account, ApiKey, AuditEvent, BatchSummary, CaseFilter, CaseUpdate, Change, Checkpoint, Counts, Department,
-    Enrolment, EnrolmentDecision, Incoming, IngestedRow, NewAccount, NewApiKey, NewCase, NewCaseFile, NewCheck,
-    NewDepartment, NewEnrolment, Outcome, PendingFeedback, Permissions, RecordView, ReportLine, SqliteStore, Store,
-    StoreError, StoredAuditEvent, Vault,
+    Account, ApiKey, AuditEvent, AuditFilter, BatchSummary, CaseFilter, CaseUpdate, Change, Checkpoint, Counts,
+    Department, Enrolment, EnrolmentDecision, Incoming, IngestedRow, NewAccount, NewApiKey, NewCase, NewCaseFile,
+    NewCheck, NewDepartment, NewEnrolment, Outcome, PendingFeedback, Permissions, RecordView, ReportLine, SqliteStore,
+    Store, StoreError, StoredAuditEvent, Vault,
 };
 use time::format_description::well_known::Rfc3339;
 use time::macros::{date, datetime};
@@ -1557,6 +1557,43 @@ async fn audit_events_form_a_keyed_chain(b: Backend) {
     assert!(s.audit_after(5, 10).await.unwrap().is_empty());
 }
 
+/// The auditors' search: newest first, below a sequence number, each filter narrowing (an action also matching the
+/// actions under it, never a mere prefix of a word), times as `[from, to)`.
+async fn audit_search_filters_newest_first(b: Backend) {
+    let s = &*b.store;
+    let mut events: Vec<AuditEvent> = (1..=6).map(|n| event(n % 2, Some(&format!("subject:{n}")))).collect();
+    events[1].action = "check.zfcg".into();
+    events[2].action = "check".into();
+    events[3].action = "checkpoint.sign".into();
+    events[4].action = "check_x".into();
+    events[5].result = "denied: csrf".into();
+    s.append_audit_many(&events).await.unwrap();
+    let seqs = |v: Vec<credo_store::StoredAuditEvent>| v.iter().map(|e| e.seq).collect::<Vec<_>>();
+    let all = AuditFilter::default();
+    assert_eq!(seqs(s.audit_search(&all, None, 100).await.unwrap()), vec![6, 5, 4, 3, 2, 1]);
+    assert_eq!(seqs(s.audit_search(&all, Some(4), 2).await.unwrap()), vec![3, 2], "below 4, at most 2");
+    let by_actor = AuditFilter { actor: Some("user1".into()), ..AuditFilter::default() };
+    assert_eq!(seqs(s.audit_search(&by_actor, None, 100).await.unwrap()), vec![5, 3, 1]);
+    let checks = AuditFilter { action: Some("check".into()), ..AuditFilter::default() };
+    assert_eq!(
+        seqs(s.audit_search(&checks, None, 100).await.unwrap()),
+        vec![3, 2],
+        "check and check.*, not checkpoint"
+    );
+    let wild = AuditFilter { action: Some("check%".into()), ..AuditFilter::default() };
+    assert!(s.audit_search(&wild, None, 100).await.unwrap().is_empty(), "% is a character, not a pattern");
+    let target = AuditFilter { target: Some("subject:4".into()), ..AuditFilter::default() };
+    assert_eq!(seqs(s.audit_search(&target, None, 100).await.unwrap()), vec![4]);
+    let denied =
+        AuditFilter { result: Some("denied: csrf".into()), actor: Some("user0".into()), ..AuditFilter::default() };
+    assert_eq!(seqs(s.audit_search(&denied, None, 100).await.unwrap()), vec![6]);
+    let at = s.audit_after(0, 1).await.unwrap().remove(0).at;
+    let from = AuditFilter { from: Some(at.clone()), ..AuditFilter::default() };
+    assert_eq!(s.audit_search(&from, None, 100).await.unwrap().len(), 6, "from is included");
+    let to = AuditFilter { to: Some(at), ..AuditFilter::default() };
+    assert!(s.audit_search(&to, None, 100).await.unwrap().is_empty(), "to is not");
+}
+
 /// Appends at once, single and several: one chain, every event once, no sequence number given twice.
 async fn concurrent_audit_appends_keep_one_chain(b: Backend) {
     let s = &*b.store;
@@ -1734,6 +1771,32 @@ async fn feedback_is_given_once_per_result(b: Backend) {
     })
     .await;
     assert_eq!((count(&results, |r| matches!(r, Ok(true))), count(&results, is_conflict)), (1, 7), "{results:?}");
+}
+
+/// A check's feedback by position; a department's checks newest first with their counts, no other department's.
+async fn check_feedback_and_recent_checks(b: Backend) {
+    let s = &*b.store;
+    let (a, c) = (b.dept(1).await, b.dept(2).await);
+    let subj = b.subjects(a.id, 1).await[0];
+    s.add_check(&new_check("c1", Some(a.id), "zfcg", &[(Some(subj), Some("restrict")), (None, None)])).await.unwrap();
+    s.add_check(&new_check("c2", Some(a.id), "ztb", &[(Some(subj), Some("clear"))])).await.unwrap();
+    s.add_check(&new_check("c3", Some(c.id), "zfcg", &[(Some(subj), Some("forbid"))])).await.unwrap();
+    assert!(s.check_feedback("c1").await.unwrap().is_empty());
+    s.add_feedback("c1", 0, "未采纳", Some("已另行核实"), "zhang").await.unwrap();
+    let fb = s.check_feedback("c1").await.unwrap();
+    assert_eq!(fb.len(), 1);
+    assert_eq!((fb[0].position, fb[0].action.as_str(), fb[0].reason.as_deref()), (0, "未采纳", Some("已另行核实")));
+    assert_eq!(fb[0].actor, "zhang");
+    assert!(!fb[0].at.is_empty());
+
+    let recent = s.recent_checks(Some(a.id), 10).await.unwrap();
+    let ids: BTreeSet<&str> = recent.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, BTreeSet::from(["c1", "c2"]), "only its own");
+    let c1 = recent.iter().find(|r| r.id == "c1").unwrap();
+    assert_eq!((c1.scene.as_str(), c1.subjects, c1.hits, c1.answered), ("zfcg", 2, 1, 1));
+    assert!(recent.windows(2).all(|w| (&w[0].created_at, &w[0].id) >= (&w[1].created_at, &w[1].id)), "newest first");
+    assert_eq!(s.recent_checks(Some(a.id), 1).await.unwrap().len(), 1, "at most the limit");
+    assert!(s.recent_checks(None, 10).await.unwrap().is_empty(), "no check without a department");
 }
 
 /// Counts per department and scene (checks, results, hits other than `clear`, answered hits); hits waiting for
@@ -2296,6 +2359,8 @@ macro_rules! contract_suite {
     ($backend:ident, $factory:expr) => {
         contract_suite!(@each $backend, $factory, [
             // contracts:begin
+            audit_search_filters_newest_first,
+            check_feedback_and_recent_checks,
             departments_are_unique_by_uscc_and_found_by_id,
             concurrent_registrations_of_one_department_admit_one,
             permissions_are_replaced_whole,

@@ -4,16 +4,14 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
-use credo_store::Account;
 use serde_json::{Value, json};
 use utoipa::OpenApi;
 
 use super::schemas;
 use crate::Web;
 use crate::error::ApiError;
-use credo_app::App;
-use credo_app::Code;
 use credo_app::accounts::{self, AccountRequest};
+use credo_app::admin;
 use credo_app::principal::{Principal, Role};
 
 pub fn router(app: Web) -> Router {
@@ -55,19 +53,6 @@ async fn list_accounts(State(app): State<Web>) -> Result<Json<Value>, ApiError> 
     Ok(Json(json!({ "count": list.len(), "accounts": list })))
 }
 
-/// 三员分立: over the API, the security administrator creates and changes department users' and subject accounts
-/// only; operator accounts are the CLI's ([`accounts::api_refuses`]). A stored role that is no role is refused too.
-fn operator_refusal(role: &str, what: &str, cli: &str) -> Result<(), ApiError> {
-    let refusal = match Role::parse(role) {
-        Some(r) => accounts::api_refuses(r, what, cli),
-        None => Some(format!("账号的角色“{role}”无效,只能由服务器上的 `{cli}` 办理")),
-    };
-    match refusal {
-        Some(m) => Err(ApiError::new(Code::OperatorAccount, m)),
-        None => Ok(()),
-    }
-}
-
 #[utoipa::path(
     post,
     path = "/api/v1/accounts",
@@ -91,14 +76,10 @@ async fn create_account(
 ) -> Result<(StatusCode, Json<accounts::Created>), ApiError> {
     // An unknown role is left to `create`, which names the roles there are (422).
     if Role::parse(&body.role).is_some() {
-        operator_refusal(&body.role, "开设", "credo user add")?;
+        admin::operator_refusal(&body.role, "开设", "credo user add")?;
     }
     let created = accounts::create(&app, body, &p.actor().0).await?;
     Ok((StatusCode::CREATED, Json(created)))
-}
-
-async fn account_named(app: &App, username: &str) -> Result<Account, ApiError> {
-    app.store.account_by_username(username).await?.ok_or_else(|| ApiError::not_found(format!("没有账号“{username}”")))
 }
 
 #[utoipa::path(
@@ -115,9 +96,7 @@ async fn account_named(app: &App, username: &str) -> Result<Account, ApiError> {
     )
 )]
 async fn disable(State(app): State<Web>, Path(username): Path<String>) -> Result<StatusCode, ApiError> {
-    let a = account_named(&app, &username).await?;
-    operator_refusal(&a.role, "停用", "credo user disable")?;
-    app.store.set_disabled(a.id, true).await?;
+    admin::change_account(&app, &username, admin::Change::Disable).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -135,9 +114,7 @@ async fn disable(State(app): State<Web>, Path(username): Path<String>) -> Result
     )
 )]
 async fn enable(State(app): State<Web>, Path(username): Path<String>) -> Result<StatusCode, ApiError> {
-    let a = account_named(&app, &username).await?;
-    operator_refusal(&a.role, "启用", "credo user disable --enable")?;
-    app.store.set_disabled(a.id, false).await?;
+    admin::change_account(&app, &username, admin::Change::Enable).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -156,8 +133,6 @@ async fn enable(State(app): State<Web>, Path(username): Path<String>) -> Result<
     )
 )]
 async fn unlock(State(app): State<Web>, Path(username): Path<String>) -> Result<StatusCode, ApiError> {
-    let a = account_named(&app, &username).await?;
-    operator_refusal(&a.role, "解锁", "credo user passwd")?;
-    app.store.unlock(a.id).await?;
+    admin::change_account(&app, &username, admin::Change::Unlock).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -13,18 +13,13 @@ use super::schemas;
 use crate::Web;
 use crate::error::ApiError;
 use crate::guard::ClientAddr;
-use credo_app::App;
 use credo_app::Code;
 use credo_app::checks::{Asker, CheckError, CheckRequest};
 use credo_app::principal::Principal;
 
 impl From<CheckError> for ApiError {
     fn from(e: CheckError) -> ApiError {
-        match e {
-            CheckError::Invalid(m) => ApiError::new(Code::InvalidCheck, m),
-            CheckError::NotPermitted(m) => ApiError::new(Code::SceneNotPermitted, m),
-            CheckError::Other(e) => ApiError::internal(e),
-        }
+        ApiError(e.into())
     }
 }
 
@@ -62,16 +57,6 @@ async fn ask(
     Ok(Json(credo_app::checks::run(&app, &asker, &req).await?))
 }
 
-/// A stored check of the caller's department (another department's is "not found").
-async fn own_check(app: &App, p: &Principal, id: &str) -> Result<credo_store::StoredCheck, ApiError> {
-    let dept = department(p)?;
-    app.store
-        .check(id)
-        .await?
-        .filter(|c| c.department_id == Some(dept.id))
-        .ok_or_else(|| ApiError::not_found(format!("本部门没有编号为 {id} 的核查")))
-}
-
 #[utoipa::path(
     get,
     path = "/api/v1/checks/{id}",
@@ -91,7 +76,7 @@ async fn receipt(
     Extension(p): Extension<Principal>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let c = own_check(&app, &p, &id).await?;
+    let c = credo_app::checks::own_check(&app, department(&p)?, &id).await?;
     let receipt: Value = serde_json::from_str(&c.receipt).map_err(ApiError::internal)?;
     let public_key = app.signer.public_key_pem().map_err(ApiError::internal)?;
     Ok(Json(json!({ "receipt": receipt, "signature": c.signature, "public_key": public_key })))
@@ -133,22 +118,9 @@ async fn feedback(
     Path(id): Path<String>,
     Json(f): Json<Feedback>,
 ) -> Result<StatusCode, ApiError> {
-    const ACTIONS: [&str; 3] = ["已惩戒", "已激励", "未采纳"];
-    if !ACTIONS.contains(&f.action.as_str()) {
-        return Err(ApiError::new(Code::InvalidFeedback, format!("action 应为 {}", ACTIONS.join("、"))));
-    }
-    let reason = f.reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
-    if f.action == "未采纳" && reason.is_none() {
-        return Err(ApiError::new(Code::ReasonRequired, "未采纳核查结果时须说明理由(reason)"));
-    }
-    own_check(&app, &p, &id).await?;
     let actor = p.actor().0;
-    match app.store.add_feedback(&id, f.position, &f.action, reason, &actor).await {
-        Ok(true) => Ok(StatusCode::NO_CONTENT),
-        Ok(false) => Err(ApiError::not_found(format!("核查 {id} 没有第 {} 项", f.position))),
-        Err(credo_store::StoreError::Conflict(m)) => Err(ApiError::new(Code::Conflict, m)),
-        Err(e) => Err(e.into()),
-    }
+    credo_app::checks::feedback(&app, department(&p)?, &actor, &id, f.position, &f.action, f.reason.as_deref()).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// 批量核查的主体名单文件(`multipart/form-data`)
@@ -202,25 +174,14 @@ async fn submit_job(
         }
     }
     let (file_name, bytes) = file.ok_or_else(|| ApiError::new(Code::MissingFile, "缺少表单字段 file(CSV 或 XLSX)"))?;
-    let subjects = credo_app::offload::run(&app, move || credo_app::checks::subjects_from_file(&file_name, &bytes))
-        .await?
-        .map_err(|m| ApiError::new(Code::UnusableFile, m))?;
     let req = CheckRequest {
         scene: fields.remove("scene").unwrap_or_default(),
         purpose: fields.remove("purpose").unwrap_or_default(),
         reference: fields.remove("reference"),
-        subjects,
+        subjects: Vec::new(),
         as_of: fields.remove("as_of"),
     };
-    // The same checks as a direct request, before the job starts.
-    if app.catalog.measures.scene(&req.scene).is_none() || req.purpose.trim().is_empty() {
-        return Err(ApiError::new(Code::InvalidCheck, "请提供有效的核查场景(scene)和核查事由(purpose)"));
-    }
-    if !dept.permissions.scenes.contains(&req.scene) {
-        return Err(ApiError::new(Code::SceneNotPermitted, format!("{}未获准使用该核查场景", dept.name)));
-    }
-    let total = req.subjects.len();
-    let id = credo_app::checks::start_job(&app, dept, p.actor().0, req);
+    let (id, total) = credo_app::checks::submit_job(&app, &dept, p.actor().0, req, file_name, bytes.to_vec()).await?;
     Ok((StatusCode::ACCEPTED, Json(json!({ "job": id, "total": total, "href": format!("/api/v1/checks/jobs/{id}") }))))
 }
 
@@ -243,9 +204,7 @@ async fn job(
     Extension(p): Extension<Principal>,
     Path(id): Path<String>,
 ) -> Result<Json<credo_app::checks::Job>, ApiError> {
-    let dept = department(&p)?;
-    let job = app.jobs.lock().ok().and_then(|j| j.get(&id).cloned()).filter(|j| j.department_id == dept.id);
-    job.map(Json).ok_or_else(|| ApiError::not_found(format!("本部门没有编号为 {id} 的核查任务")))
+    Ok(Json(credo_app::checks::own_job(&app, department(&p)?, &id)?))
 }
 
 /// Checks, hits and feedback rate per scene (own department; an operator sees all) and the hits still waiting

@@ -39,15 +39,17 @@ impl RegisterPage {
 /// A message page: a title, what happened, and where to go on.
 #[derive(Template)]
 #[template(path = "notice.html")]
-struct NoticePage {
-    chrome: Chrome,
-    title: String,
+pub(super) struct NoticePage {
+    pub chrome: Chrome,
+    pub title: String,
     /// The account concerned (a user name: shown as a code).
-    account: Option<String>,
-    lines: Vec<String>,
+    pub account: Option<String>,
+    pub lines: Vec<String>,
     /// A one-time link to show (for the security administrator to send).
-    link: Option<String>,
-    next: Option<(String, String)>,
+    pub link: Option<String>,
+    /// Secrets shown once (a generated password, a TOTP secret, an API key): label and value, shown as codes.
+    pub secrets: Vec<(String, String)>,
+    pub next: Option<(String, String)>,
 }
 
 fn register_page(
@@ -108,6 +110,7 @@ pub async fn register(
                 "也可使用青海省统一身份认证直接登录。".into(),
             ],
             link: None,
+            secrets: Vec::new(),
             next: Some(("/".into(), "返回首页".into())),
         }),
         Err(e) if e.is_client_error() => {
@@ -170,6 +173,7 @@ pub async fn set_password(
             account: Some(account.username.clone()),
             lines: vec!["密码已设置,请用新密码登录。".into()],
             link: None,
+            secrets: Vec::new(),
             next: Some(("/sign-in".into(), "前往登录".into())),
         }),
         Err(LinkError::Password { message, link }) => {
@@ -182,6 +186,7 @@ pub async fn set_password(
             account: None,
             lines: vec!["该链接已使用、已过期或不存在。请联系信用办安全管理员重新签发。".into()],
             link: None,
+            secrets: Vec::new(),
             next: Some(("/".into(), "返回首页".into())),
         }),
         Err(LinkError::Other(e)) => Err(e.into()),
@@ -223,6 +228,7 @@ pub async fn change_password(
         account: None,
         lines: vec![line],
         link: None,
+        secrets: Vec::new(),
         next: Some((next.0.into(), next.1.into())),
     })
 }
@@ -270,6 +276,7 @@ pub async fn idp_callback(
             account: None,
             lines: vec![detail],
             link: None,
+            secrets: Vec::new(),
             next: Some(("/sign-in".into(), "返回登录".into())),
         })
     };
@@ -302,6 +309,7 @@ pub async fn idp_callback(
         account: None,
         lines: vec![format!("已通过统一身份认证登录:{}。", account.name)],
         link: None,
+        secrets: Vec::new(),
         next: Some((next.clone(), "继续".into())),
     };
     let mut r = render(&page)?;
@@ -375,6 +383,7 @@ pub async fn decide_enrolment(
         account: decided.account.as_ref().map(|a| a.username.clone()),
         lines,
         link: decided.link,
+        secrets: Vec::new(),
         next: Some(("/admin/enrolments".into(), "返回账号申请".into())),
     })
 }
@@ -392,6 +401,7 @@ pub async fn reset_link(
         account: None,
         lines: vec!["请核实身份后,通过账号登记的联系方式发送下面的一次性链接(72 小时内有效,仅可使用一次):".into()],
         link: Some(link),
+        secrets: Vec::new(),
         next: Some(("/admin/accounts".into(), "返回账号".into())),
     })
 }

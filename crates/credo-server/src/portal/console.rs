@@ -134,6 +134,8 @@ struct ConsolePage {
     /// The department's newest records, and whether each is shown in public today (its page exists).
     records: Vec<(super::rows::Row, bool)>,
     pending: Vec<PendingRow>,
+    /// A checker: the check pages are linked.
+    checks: bool,
     /// Withdrawal deadlines: the department's own (platform staff: all departments).
     lateness: Option<Lateness>,
 }
@@ -242,22 +244,26 @@ pub async fn console(
         unresolved,
         records,
         pending,
+        checks: role == Role::Checker,
         lateness,
     })
 }
 
 /// An item's name (its code only if the catalog no longer has it).
-fn item_name(app: &App, code: &str) -> String {
+pub(super) fn item_name(app: &App, code: &str) -> String {
     app.catalog.item(code).map(|i| i.name.clone()).unwrap_or_else(|| code.to_string())
 }
 
 /// A scene's name (its code only if the measures list no longer has it).
-fn scene_name(app: &App, code: &str) -> String {
+pub(super) fn scene_name(app: &App, code: &str) -> String {
     app.catalog.measures.scene(code).map(|s| s.name.clone()).unwrap_or_else(|| code.to_string())
 }
 
 /// Check results waiting for feedback, with their subject, scene and decision in words.
-async fn pending_rows(app: &App, pending: Vec<credo_store::PendingFeedback>) -> Result<Vec<PendingRow>, ApiError> {
+pub(super) async fn pending_rows(
+    app: &App,
+    pending: Vec<credo_store::PendingFeedback>,
+) -> Result<Vec<PendingRow>, ApiError> {
     let mut out = Vec::with_capacity(pending.len());
     for f in pending {
         let subject = match f.subject_id {
@@ -290,9 +296,38 @@ struct CasePage {
     files: Vec<cases::FileView>,
     record: Option<super::rows::Row>,
     outcomes: Vec<&'static str>,
+    /// The fields a 更正 may change, with their values now.
+    correctable: Vec<Correctable>,
     /// The most working days the 延期 of an objection may add.
     extension_max: u32,
     error: Option<String>,
+}
+
+/// A field of the record under objection that a 更正 may change: its code (the form's `field.CODE`), its name, the
+/// value it has now (ID numbers masked), the values it may take (none: free text) and its longest length.
+pub struct Correctable {
+    pub code: String,
+    pub name: String,
+    pub old: String,
+    pub values: Vec<String>,
+    pub max_len: Option<usize>,
+}
+
+/// The fields of `r` a 更正 may change: every field of its item but the record's identifying ones (a 更正 may not
+/// change them, `cases::decide` refuses) and the platform's own marks.
+fn correctable(app: &App, r: &credo_store::RecordView) -> Vec<Correctable> {
+    let Some(item) = app.catalog.item(&r.item) else { return Vec::new() };
+    item.fields
+        .iter()
+        .filter(|f| !item.natural_key.contains(&f.code))
+        .map(|f| Correctable {
+            old: r.fields.get(&f.code).map(|v| credo_app::public::mask_ids(v)).unwrap_or_default(),
+            values: f.values.clone(),
+            max_len: f.max_len,
+            name: f.name.clone(),
+            code: f.code.clone(),
+        })
+        .collect()
 }
 
 /// What `viewer` may do next with a case in its state: the steps the case rules give its role there
@@ -352,15 +387,16 @@ async fn case_page(
 ) -> Result<Response, ApiError> {
     let (c, detail) = cases::read(app, p, number).await?;
     let today = app.clock.today();
-    let record = match c.record_id {
-        Some(id) => app
-            .store
-            .records_by_ids(&[id])
-            .await?
-            .first()
-            .and_then(|r| super::rows::row(app, r, c.closed_at.is_none() && c.kind == "objection", today))
-            .map(|(r, _)| r),
-        None => None,
+    let open_objection = c.closed_at.is_none() && c.kind == "objection";
+    let versions = match c.record_id {
+        Some(id) => app.store.records_by_ids(&[id]).await?,
+        None => Vec::new(),
+    };
+    let record = versions.first().and_then(|r| super::rows::row(app, r, open_objection, today)).map(|(r, _)| r);
+    let outcomes = outcomes(&c, detail.viewer);
+    let correctable = match versions.first() {
+        Some(r) if outcomes.contains(&"更正") => correctable(app, r),
+        _ => Vec::new(),
     };
     let mut case = case_view(&c, today, &app.catalog.calendar);
     case.reply = detail.reply.clone().unwrap_or_default();
@@ -373,7 +409,8 @@ async fn case_page(
         content: pairs(&detail.content),
         files: detail.files,
         record,
-        outcomes: outcomes(&c, detail.viewer),
+        outcomes,
+        correctable,
         extension_max: rules::extension_max(&app.catalog.publicity.deadlines),
         case,
         error,
@@ -389,45 +426,27 @@ pub async fn case(
     case_page(&app, &p, &headers, &number, None).await
 }
 
-#[derive(Debug, Deserialize)]
-pub struct DecideForm {
-    outcome: String,
-    #[serde(default)]
-    reason: String,
-    /// 更正: one `CODE=VALUE` per line.
-    #[serde(default)]
-    fields: String,
-    #[serde(default)]
-    reward: String,
-    #[serde(default)]
-    extend_days: String,
-}
-
 pub async fn decide(
     State(app): State<Web>,
     Extension(p): Extension<Principal>,
     headers: HeaderMap,
     Path(number): Path<String>,
-    Form(f): Form<DecideForm>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
-    let result = if f.outcome == "延期" {
-        let days = f.extend_days.trim().parse().unwrap_or(0);
-        cases::extend(&app, &p, &number, &cases::ExtendIn { days, reason: f.reason.clone() }).await
+    let value = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()).unwrap_or_default();
+    let (outcome, reason) = (value("outcome"), value("reason"));
+    let result = if outcome == "延期" {
+        let days = value("extend_days").trim().parse().unwrap_or(0);
+        cases::extend(&app, &p, &number, &cases::ExtendIn { days, reason }).await
     } else {
-        let fields: BTreeMap<String, String> = f
-            .fields
-            .lines()
-            .filter_map(|l| l.split_once('=').map(|(k, v)| (k.trim().to_string(), v.trim().to_string())))
-            .filter(|(k, _)| !k.is_empty())
+        // 更正: the picker's filled-in fields (`field.CODE`); the ones left empty are not changed.
+        let fields: BTreeMap<String, String> = pairs
+            .iter()
+            .filter_map(|(k, v)| Some((k.strip_prefix("field.")?.to_string(), v.trim().to_string())))
+            .filter(|(_, v)| !v.is_empty())
             .collect();
-        let reward = Some(f.reward.clone()).filter(|r| !r.trim().is_empty());
-        cases::decide(
-            &app,
-            &p,
-            &number,
-            &DecideIn { outcome: f.outcome.clone(), reason: f.reason.clone(), fields, reward },
-        )
-        .await
+        let reward = Some(value("reward")).filter(|r| !r.trim().is_empty());
+        cases::decide(&app, &p, &number, &DecideIn { outcome, reason, fields, reward }).await
     };
     match result {
         Ok(_) => Ok(see_other(&format!("/console/cases/{number}"), None)),
@@ -443,11 +462,13 @@ pub async fn decide(
 struct UploadPage {
     chrome: Chrome,
     items: Vec<(String, String)>,
+    /// The item chosen last (kept selected after an upload).
+    selected: String,
     summary: Option<BatchSummary>,
     error: Option<String>,
 }
 
-fn upload_items(app: &App, p: &Principal) -> Vec<(String, String)> {
+pub(super) fn upload_items(app: &App, p: &Principal) -> Vec<(String, String)> {
     let granted = p.department().map(|d| d.permissions.items.clone()).unwrap_or_default();
     granted.iter().filter_map(|i| Some((i.clone(), app.catalog.item(i)?.name.clone()))).collect()
 }
@@ -457,7 +478,14 @@ pub async fn upload_form(
     Extension(p): Extension<Principal>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    render(&UploadPage { chrome: Chrome::of(&p, &headers), items: upload_items(&app, &p), summary: None, error: None })
+    let page = UploadPage {
+        chrome: Chrome::of(&p, &headers),
+        items: upload_items(&app, &p),
+        selected: String::new(),
+        summary: None,
+        error: None,
+    };
+    render(&page)
 }
 
 pub async fn upload(
@@ -480,7 +508,8 @@ pub async fn upload(
         }
         Err(e) => return Err(e),
     };
-    render(&UploadPage { chrome: Chrome::of(&p, &headers), items: upload_items(&app, &p), summary, error })
+    let selected = summary.as_ref().map(|s| s.item.clone()).unwrap_or_default();
+    render(&UploadPage { chrome: Chrome::of(&p, &headers), items: upload_items(&app, &p), selected, summary, error })
 }
 
 /// One record withdrawn from publication (or still waiting for it) after a change, revocation or removal, measured
@@ -530,7 +559,7 @@ pub const LATE_LISTED: usize = 100;
 /// `ended_by` fields in `publicity.toml`).
 fn withdrawal_event(app: &App, v: &credo_store::RecordView) -> Option<(String, Date)> {
     if let Some(m) = credo_domain::publicity::Mark::of(&v.fields).filter(|m| m.kind == "revoked") {
-        return Some((format!("撤销(案件 {})", m.case), m.on));
+        return Some((format!("撤销({})", m.reference()), m.on));
     }
     let rule = app.catalog.publicity.items.get(&v.item)?;
     let item = app.catalog.item(&v.item)?;
@@ -738,90 +767,6 @@ pub async fn dashboard(
     ];
     let lateness = Some(lateness(&app, None, app.clock.today()).await?);
     render(&Dashboard { chrome: Chrome::of(&p, &headers), charts, lateness })
-}
-
-#[derive(Template)]
-#[template(path = "admin_departments.html")]
-struct DepartmentsPage {
-    chrome: Chrome,
-    departments: Vec<DepartmentRow>,
-    show_keys: bool,
-}
-
-/// A department and its permissions in words.
-struct DepartmentRow {
-    name: String,
-    uscc: String,
-    items: String,
-    scenes: String,
-    disclosure: String,
-    /// Its API keys: prefix, permissions, revoked.
-    keys: Vec<(String, String, bool)>,
-}
-
-/// 部门管理 (read-only here; changes go through the API or `credo dept`): departments, their permissions and,
-/// for the security administrator, their keys.
-pub async fn departments(
-    State(app): State<Web>,
-    Extension(p): Extension<Principal>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let show_keys = account_role(&p) == Some(Role::Secadmin);
-    let mut out = Vec::new();
-    let scope = |code: &str| {
-        credo_app::keys::SCOPES
-            .iter()
-            .find(|(c, _)| *c == code)
-            .map_or(code, |(_, label)| label.split('(').next().unwrap_or(*label))
-            .to_string()
-    };
-    for d in app.store.departments().await? {
-        let keys = if show_keys { app.store.api_keys(d.id).await? } else { Vec::new() };
-        let names = |codes: &[String], name: &dyn Fn(&str) -> String| {
-            codes.iter().map(|c| name(c)).collect::<Vec<_>>().join("、")
-        };
-        out.push(DepartmentRow {
-            items: names(&d.permissions.items, &|c| item_name(&app, c)),
-            scenes: names(&d.permissions.scenes, &|c| scene_name(&app, c)),
-            disclosure: d.permissions.disclosure.join("、"),
-            keys: keys.iter().map(|k| (k.prefix.clone(), names(&k.scopes, &|c| scope(c)), k.revoked)).collect(),
-            name: d.name,
-            uscc: d.uscc,
-        });
-    }
-    render(&DepartmentsPage { chrome: Chrome::of(&p, &headers), departments: out, show_keys })
-}
-
-#[derive(Template)]
-#[template(path = "admin_accounts.html")]
-struct AccountsPage {
-    chrome: Chrome,
-    /// Each account, its role's name, its department's name, and until when it is locked (北京时间), if it is.
-    accounts: Vec<(credo_store::Account, &'static str, String, Option<String>)>,
-}
-
-pub async fn accounts(
-    State(app): State<Web>,
-    Extension(p): Extension<Principal>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let departments = app.store.departments().await?;
-    let now = app.clock.now();
-    let accounts = app
-        .store
-        .accounts()
-        .await?
-        .into_iter()
-        .map(|a| {
-            let role = Role::parse(&a.role).map(Role::label).unwrap_or("未知角色");
-            let dept =
-                departments.iter().find(|d| Some(d.id) == a.department_id).map(|d| d.name.clone()).unwrap_or_default();
-            // A lock-out that has ended is no lock.
-            let locked = a.locked_until.filter(|until| *until > now).map(credo_app::beijing::format);
-            (a, role, dept, locked)
-        })
-        .collect();
-    render(&AccountsPage { chrome: Chrome::of(&p, &headers), accounts })
 }
 
 #[derive(Template)]

@@ -16,8 +16,11 @@ use axum::routing::{get, post};
 use crate::Web;
 
 pub mod account;
+pub mod admin;
+pub mod audit;
 pub mod cases;
 pub mod charts;
+pub mod checks;
 pub mod chrome;
 pub mod console;
 pub mod home;
@@ -27,6 +30,7 @@ pub mod policy;
 pub mod rows;
 pub mod search;
 pub mod subject;
+pub mod submit;
 pub mod verify;
 
 const CSS: &str = include_str!("../../static/site.css");
@@ -55,10 +59,34 @@ pub fn router(app: Web) -> Router {
         .route("/console", get(console::console))
         .route("/console/cases/{number}", get(console::case).post(console::decide))
         .route("/console/upload", get(console::upload_form).post(console::upload))
+        .route("/console/batches", get(submit::batches))
+        .route("/console/batches/{id}", get(submit::batch))
+        .route("/console/batches/{id}/report.csv", get(submit::batch_report))
+        .route("/console/templates/{file}", get(submit::template))
+        .route("/console/records/new", get(submit::entry_form))
+        .route("/console/records", post(submit::entry))
+        .route("/console/records/{id}", get(submit::record))
+        .route("/console/records/{id}/withdraw", post(submit::withdraw))
+        .route("/console/checks", get(checks::checks_form).post(checks::check))
+        .route(
+            "/console/checks/file",
+            post(checks::check_file).layer(axum::extract::DefaultBodyLimit::max(crate::api::MAX_BODY)),
+        )
+        .route("/console/checks/jobs/{id}", get(checks::job))
+        .route("/console/checks/{id}", get(checks::receipt_page))
+        .route("/console/checks/{id}/receipt.json", get(checks::receipt_file))
+        .route("/console/checks/{id}/feedback", post(checks::feedback))
         .route("/admin", get(console::dashboard))
-        .route("/admin/departments", get(console::departments))
-        .route("/admin/accounts", get(console::accounts))
+        .route("/admin/departments", get(admin::departments).post(admin::add_department))
+        .route("/admin/departments/{uscc}", get(admin::department))
+        .route("/admin/departments/{uscc}/permissions", post(admin::set_permissions))
+        .route("/admin/departments/{uscc}/keys", post(admin::issue_key))
+        .route("/admin/keys/{prefix}/revoke", post(admin::revoke_key))
+        .route("/admin/accounts", get(admin::accounts).post(admin::create_account))
+        .route("/admin/accounts/{id}/state", post(admin::change_account))
         .route("/admin/catalog", get(console::catalog))
+        .route("/admin/audit", get(audit::audit))
+        .route("/admin/audit/verify", get(audit::verify))
         .route("/me", get(me::me))
         .route("/me/repairs", post(me::repair))
         .route("/me/commitments", post(me::commit))

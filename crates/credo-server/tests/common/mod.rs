@@ -164,6 +164,25 @@ pub async fn send(t: &TestApp, auth: &Auth, method: Method, path: &str, body: Op
     Reply { status, body: serde_json::from_str(&text).unwrap_or(Value::Null), text, headers }
 }
 
+/// A page's form posted as a browser would: urlencoded fields after the session's CSRF token (the session's cookie,
+/// no CSRF header). Redirects are not followed.
+pub async fn form_post(t: &TestApp, auth: &Auth, path: &str, fields: &[(&str, &str)]) -> Reply {
+    let Auth::Session { cookie, csrf } = auth else { panic!("a form needs a session") };
+    let mut form: Vec<(&str, &str)> = vec![("csrf", csrf)];
+    form.extend_from_slice(fields);
+    let resp = t.http.post(format!("{}{path}", t.base)).header("cookie", cookie).form(&form).send().await.unwrap();
+    let (status, headers) = (resp.status().as_u16(), resp.headers().clone());
+    let text = resp.text().await.unwrap();
+    Reply { status, body: serde_json::from_str(&text).unwrap_or(Value::Null), text, headers }
+}
+
+impl Reply {
+    /// Where a 303 after a form leads.
+    pub fn location(&self) -> &str {
+        self.headers.get("location").and_then(|l| l.to_str().ok()).unwrap_or("")
+    }
+}
+
 /// A challenge from `GET /api/v1/challenge` with its answer (which only the server's process can work out).
 pub async fn solved_challenge(t: &TestApp) -> Value {
     let c = t.get_json("/api/v1/challenge").await;

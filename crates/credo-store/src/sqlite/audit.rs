@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use sqlx::{QueryBuilder, Sqlite, Transaction};
 
 use super::{SqliteStore, rows_per_insert};
-use crate::{AuditEvent, AuditStore, Checkpoint, Result, StoredAuditEvent, Vault, now_text};
+use crate::{AuditEvent, AuditFilter, AuditStore, Checkpoint, Result, StoredAuditEvent, Vault, now_text};
 
 impl SqliteStore {
     async fn audit_where(&self, clause: &str, key: String, limit: i64) -> Result<Vec<StoredAuditEvent>> {
@@ -111,6 +111,35 @@ impl AuditStore for SqliteStore {
 
     async fn audit_for_target(&self, target: &str, limit: i64) -> Result<Vec<StoredAuditEvent>> {
         self.audit_where("target = ? ORDER BY seq DESC LIMIT ?", target.to_string(), limit).await
+    }
+
+    async fn audit_search(
+        &self,
+        filter: &AuditFilter,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<StoredAuditEvent>> {
+        let mut q = QueryBuilder::<Sqlite>::new("SELECT * FROM audit_events WHERE seq < ");
+        q.push_bind(before.unwrap_or(i64::MAX));
+        for (column, value) in [("actor", &filter.actor), ("target", &filter.target), ("result", &filter.result)] {
+            if let Some(v) = value {
+                q.push(format!(" AND {column} = ")).push_bind(v.clone());
+            }
+        }
+        if let Some(a) = &filter.action {
+            // The action itself or one under it; `.`-separated, so a LIKE on the escaped text is exact.
+            let escaped = a.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+            q.push(" AND (action = ").push_bind(a.clone());
+            q.push(" OR action LIKE ").push_bind(format!("{escaped}.%")).push(" ESCAPE '\\')");
+        }
+        if let Some(from) = &filter.from {
+            q.push(" AND at >= ").push_bind(from.clone());
+        }
+        if let Some(to) = &filter.to {
+            q.push(" AND at < ").push_bind(to.clone());
+        }
+        q.push(" ORDER BY seq DESC LIMIT ").push_bind(limit);
+        Ok(q.build_query_as().fetch_all(&self.pool).await?)
     }
 
     async fn audit_after(&self, after: i64, limit: i64) -> Result<Vec<StoredAuditEvent>> {

@@ -5,7 +5,10 @@ use sqlx::{QueryBuilder, Sqlite, Transaction};
 
 use super::audit::append_audit_tx;
 use super::{SqliteStore, rows_per_insert};
-use crate::{AuditEvent, CheckStats, CheckStore, NewCheck, PendingFeedback, Result, StoreError, StoredCheck, now_text};
+use crate::{
+    AuditEvent, CheckFeedback, CheckStats, CheckStore, CheckSummary, NewCheck, PendingFeedback, Result, StoreError,
+    StoredCheck, now_text,
+};
 
 #[derive(sqlx::FromRow)]
 struct CheckStatsRow {
@@ -135,6 +138,31 @@ impl CheckStore for SqliteStore {
             }
             Err(e) => Err(e.into()),
         }
+    }
+
+    async fn check_feedback(&self, check_id: &str) -> Result<Vec<CheckFeedback>> {
+        Ok(sqlx::query_as(
+            "SELECT position, action, reason, actor, at FROM check_feedback WHERE check_id = ? ORDER BY position",
+        )
+        .bind(check_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn recent_checks(&self, department_id: Option<i64>, limit: i64) -> Result<Vec<CheckSummary>> {
+        Ok(sqlx::query_as(
+            "SELECT c.id, c.scene, c.created_at, COUNT(r.position) AS subjects,
+                    SUM(CASE WHEN r.decision IS NOT NULL AND r.decision <> 'clear' THEN 1 ELSE 0 END) AS hits,
+                    SUM(CASE WHEN r.decision IS NOT NULL AND r.decision <> 'clear' AND f.position IS NOT NULL THEN 1 ELSE 0 END) AS answered
+             FROM (SELECT * FROM checks WHERE department_id IS ? ORDER BY created_at DESC, id DESC LIMIT ?) c
+             JOIN check_results r ON r.check_id = c.id
+             LEFT JOIN check_feedback f ON f.check_id = r.check_id AND f.position = r.position
+             GROUP BY c.id ORDER BY c.created_at DESC, c.id DESC",
+        )
+        .bind(department_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     async fn check_stats(&self, department_id: Option<i64>) -> Result<Vec<CheckStats>> {

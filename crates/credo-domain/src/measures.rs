@@ -94,6 +94,18 @@ fn yes() -> bool {
     true
 }
 
+impl Basis {
+    /// As a reader sees it cited: `《政府采购法》 第二十二条`, marked (待核实) while unconfirmed.
+    pub fn cite(&self) -> String {
+        format!("{} {}{}", self.law, self.article, if self.verified { "" } else { "(待核实)" })
+    }
+
+    /// Several cited, one after another.
+    pub fn cite_all(basis: &[Basis]) -> String {
+        basis.iter().map(Basis::cite).collect::<Vec<_>>().join(";")
+    }
+}
+
 /// Who a measure reaches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
 use common::{COMPANY, DEPT, PASSWORD, TestApp, add_account, spawn, totp_now};
-use credo_synth::builders::{Penalty, Registration};
+use credo_synth::builders::{AbnormalListing, Licence, Penalty, Registration};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
@@ -270,7 +270,10 @@ async fn the_website_end_to_end_in_chromium() {
     assert!(marked.text().await.unwrap().contains("异议处理中"), "marked once accepted");
     c.find(Locator::Css("input[name=outcome][value=更正]")).await.unwrap().click().await.unwrap();
     c.find(Locator::Id("reason")).await.unwrap().send_keys("经核对原始案卷,罚款金额应为12万元,予以更正").await.unwrap();
-    c.find(Locator::Id("fields")).await.unwrap().send_keys("CF_NR_FK=12").await.unwrap();
+    // 更正 through the field picker: the fine by its name, beside its old value.
+    let picker = c.find(Locator::Id("correction")).await.unwrap().text().await.unwrap();
+    assert!(picker.contains("罚款金额") && picker.contains("15"), "{picker}");
+    c.find(Locator::Id("field-CF_NR_FK")).await.unwrap().send_keys("12").await.unwrap();
     shoot(&c, "console-case").await;
     unlabelled(&c).await;
     c.find(Locator::Css("main form button[type=submit]")).await.unwrap().click().await.unwrap();
@@ -503,4 +506,145 @@ async fn an_enterprise_gets_an_account_and_repairs_a_record_in_chromium() {
     let filer = t.app.store.account(cases[0].account_id.unwrap()).await.unwrap().unwrap();
     assert!(filer.username.starts_with("idp-"), "filed by the account of the 统一身份认证: {}", filer.username);
     drop(provider);
+}
+
+fn code(n: u32) -> String {
+    credo_synth::uscc_from("91", "630100", &format!("MA{n:06}"))
+}
+
+/// The text of every cell in a table's column (by its `data-label`).
+async fn column(c: &Client, label: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for cell in c.find_all(Locator::Css(&format!("main table td[data-label='{label}']"))).await.unwrap() {
+        out.push(cell.text().await.unwrap());
+    }
+    out
+}
+
+/// The complete lists and a filtered search over more than 100 subjects; then staff work in the browser: a checker's
+/// check with its feedback, the security administrator granting an item and opening a department user, the
+/// auditor's trail and the chain's verification, a submitter's templates and single-record entry.
+#[tokio::test]
+async fn complete_lists_and_staff_work_in_chromium() {
+    let t = spawn().await;
+    seed(&t).await;
+    // 120 more companies, each with a licence decided on a different day of 2026.
+    let day = |n: u32| format!("2026-{:02}-{:02}", 1 + n % 10, 1 + n % 28);
+    let regs: Vec<Registration> =
+        (1..=120).map(|n| Registration::of(format!("西宁高原{n}号商贸有限公司"), code(n))).collect();
+    let (_, s) = t.post_batch(json!({ "item": "djzc", "records": regs })).await;
+    assert_eq!(s["accepted"], 120, "{s}");
+    let licences: Vec<Licence> = (1..=120)
+        .map(|n| {
+            Licence::of(format!("西宁高原{n}号商贸有限公司"), code(n))
+                .number(format!("JY1630100{n:04}"))
+                .decided(day(n))
+                .valid_from(day(n))
+        })
+        .collect();
+    let (_, s) = t.post_batch(json!({ "item": "xzxk", "records": licences })).await;
+    assert_eq!(s["accepted"], 120, "{s}");
+    for (name, role) in
+        [("checker1", "checker"), ("secadmin1", "secadmin"), ("auditor1", "auditor"), ("submitter1", "submitter")]
+    {
+        add_account(&t, name, role).await;
+    }
+    let (_driver, c) = browser().await;
+
+    // The 双公示 list: licences and penalties, newest decision first, with the store's count.
+    c.goto(&format!("{}/lists/sgs", t.base)).await.unwrap();
+    let page = wait_for(&c, "共 121 条").await;
+    assert!(page.contains("行政许可") && page.contains("行政处罚"), "{page}");
+    let dates = column(&c, "决定日期").await;
+    assert_eq!(dates.len(), 20);
+    assert!(dates.windows(2).all(|w| w[0] >= w[1]), "newest decision first: {dates:?}");
+    c.find(Locator::Css("a[rel=next]")).await.unwrap().click().await.unwrap();
+    let page = wait_for(&c, "第 21–40 条").await;
+    assert!(page.contains("共 121 条"), "{page}");
+    let next = column(&c, "决定日期").await;
+    assert!(next[0] <= dates[19], "the next page goes on where the first ended");
+
+    // A filtered search over more than 100 hits: the true total, kept across pages.
+    c.goto(&format!("{}/search?q=%E5%85%AC%E5%8F%B8&item=xzxk", t.base)).await.unwrap();
+    let page = wait_for(&c, "共 120 个主体").await;
+    assert!(page.contains("第 1/6 页"), "{page}");
+    c.find(Locator::Css("a[rel=next]")).await.unwrap().click().await.unwrap();
+    wait_for(&c, "第 2/6 页").await;
+    assert!(c.current_url().await.unwrap().as_str().contains("item=xzxk"), "the filter is kept");
+
+    // The security administrator grants the department 经营异常名录 and opens a checker for it.
+    sign_in(&t, &c, "secadmin1").await;
+    c.goto(&format!("{}/admin/departments/{DEPT}", t.base)).await.unwrap();
+    wait_for(&c, "可报送的目录项").await;
+    c.find(Locator::Css("input[name=item][value=jyyc]")).await.unwrap().click().await.unwrap();
+    unlabelled(&c).await;
+    shoot(&c, "admin-department").await;
+    c.find(Locator::Css("#permissions-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for(&c, "签发新密钥").await;
+    let d = t.app.store.department_by_uscc(DEPT).await.unwrap().unwrap();
+    assert!(d.permissions.items.contains(&"jyyc".to_string()), "granted");
+    c.goto(&format!("{}/admin/accounts", t.base)).await.unwrap();
+    wait_for(&c, "开设账号").await;
+    c.find(Locator::Id("role")).await.unwrap().select_by_value("checker").await.unwrap();
+    c.find(Locator::Id("username")).await.unwrap().send_keys("zfcg.checker").await.unwrap();
+    c.find(Locator::Id("name")).await.unwrap().send_keys("采购核查员").await.unwrap();
+    c.find(Locator::Id("department")).await.unwrap().select_by_value(DEPT).await.unwrap();
+    unlabelled(&c).await;
+    shoot(&c, "admin-accounts").await;
+    c.find(Locator::Css("#account-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    let page = wait_for(&c, "已开设账号").await;
+    assert!(page.contains("初始密码") && page.contains("动态口令密钥"), "{page}");
+    let created = t.app.store.account_by_username("zfcg.checker").await.unwrap().unwrap();
+    assert_eq!((created.role.as_str(), created.department_id), ("checker", Some(d.id)));
+    shoot(&c, "account-created").await;
+
+    // The department lists the company as 经营异常; its checker checks before a procurement and gives feedback.
+    let (_, s) = t
+        .post_batch(
+            json!({ "item": "jyyc", "records": [AbnormalListing::of("西宁市城东区鑫源商贸有限公司", COMPANY)] }),
+        )
+        .await;
+    assert_eq!(s["accepted"], 1, "{s}");
+    sign_in(&t, &c, "checker1").await;
+    c.goto(&format!("{}/console/checks", t.base)).await.unwrap();
+    wait_for(&c, "核查事由").await;
+    c.find(Locator::Id("scene")).await.unwrap().select_by_value("zfcg").await.unwrap();
+    c.find(Locator::Id("purpose")).await.unwrap().send_keys("市政道路维修项目采购资格审查").await.unwrap();
+    c.find(Locator::Id("subjects")).await.unwrap().send_keys(&format!("{COMPANY}\n{}", code(7))).await.unwrap();
+    unlabelled(&c).await;
+    shoot(&c, "checks").await;
+    c.find(Locator::Css("#check-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    let page = wait_for(&c, "核查回执").await;
+    assert!(page.contains("西宁市城东区鑫源商贸有限公司") && page.contains("限制"), "{page}");
+    assert!(page.contains("西宁高原7号商贸有限公司") && page.contains("没有适用的联合奖惩措施"), "{page}");
+    shoot(&c, "check-receipt").await;
+    c.find(Locator::Css("input[name=action][value=已惩戒]")).await.unwrap().click().await.unwrap();
+    unlabelled(&c).await;
+    c.find(Locator::Css("form.feedback button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for(&c, "已反馈:已惩戒").await;
+    assert!(t.app.store.pending_feedback(None, 10).await.unwrap().is_empty(), "answered");
+
+    // The submitter's templates and one record typed in.
+    sign_in(&t, &c, "submitter1").await;
+    c.goto(&format!("{}/console/batches", t.base)).await.unwrap();
+    wait_for(&c, "报送模板").await;
+    shoot(&c, "batches").await;
+    c.goto(&format!("{}/console/records/new?item=xzcf", t.base)).await.unwrap();
+    wait_for(&c, "行政处罚决定书文号").await;
+    unlabelled(&c).await;
+    shoot(&c, "entry").await;
+
+    // The auditor: every step above is in the trail, filtered by who did it; the chain verifies.
+    sign_in(&t, &c, "auditor1").await;
+    c.goto(&format!("{}/admin/audit?actor=checker1", t.base)).await.unwrap();
+    let page = wait_for(&c, "审计日志").await;
+    assert!(page.contains("核查(政府采购") || page.contains("核查("), "the checks by their scene: {page}");
+    assert!(!page.contains("secadmin1"), "only the checker's events");
+    unlabelled(&c).await;
+    shoot(&c, "audit").await;
+    c.find(Locator::Id("verify-chain")).await.unwrap().click().await.unwrap();
+    wait_for(&c, "审计日志完好").await;
+    shoot(&c, "audit-verify").await;
+    assert!(!c.source().await.unwrap().contains("<script"));
+    c.close().await.unwrap();
 }

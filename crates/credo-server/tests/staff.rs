@@ -65,6 +65,9 @@ async fn a_checker_checks_from_the_form_reads_the_receipt_and_gives_feedback() {
     assert_eq!(receipt.status, 200);
     assert!(receipt.text.contains(NAME) && receipt.text.contains("限制"), "the hit in words: {}", receipt.text);
     assert!(receipt.text.contains("未找到该主体"), "the second line did not resolve");
+    let measure = t.app.catalog.measures.measures.iter().find(|m| m.name == "限制参加政府采购").unwrap();
+    let basis = credo_domain::measures::Basis::cite_all(&measure.basis);
+    assert!(!basis.is_empty() && receipt.text.contains(&basis), "the legal basis is cited: {basis}");
     assert!(receipt.text.contains("反馈处理结果"), "a hit asks for feedback");
     // Each subject asked about is in the audit trail.
     let events = t.app.store.audit_after(0, 10_000).await.unwrap();

@@ -264,7 +264,9 @@ fn result_view(r: &Value) -> ResultView {
             name: text(&m["name"]),
             decision: text(&m["decision_label"]),
             effect: text(&m["effect"]),
-            basis: credo_app::public::for_citizens(m["basis"].as_str().unwrap_or_default()),
+            basis: serde_json::from_value::<Vec<credo_domain::measures::Basis>>(m["basis"].clone())
+                .map(|b| credo_domain::measures::Basis::cite_all(&b))
+                .unwrap_or_default(),
             unconfirmed: m["basis_note"].is_string(),
             via: m["via"]["of"]["name"].as_str().map(|of| format!("作为{}的{}", of, text(&m["via"]["as"]))),
             evidence: m["evidence"]

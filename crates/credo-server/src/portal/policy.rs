@@ -175,13 +175,9 @@ pub async fn policy(
             .measures
             .iter()
             .map(|m| {
-                let basis: Vec<String> = m
-                    .basis
-                    .iter()
-                    .map(|b| format!("{} {}{}", b.law, b.article, if b.verified { "" } else { "(待核实)" }))
-                    .collect();
+                let basis = credo_domain::measures::Basis::cite_all(&m.basis);
                 let verified = m.basis.iter().all(|b| b.verified);
-                (m.name.clone(), m.decision.label().to_string(), m.effect.clone(), basis.join(";"), verified)
+                (m.name.clone(), m.decision.label().to_string(), m.effect.clone(), basis, verified)
             })
             .collect(),
         unverified: app

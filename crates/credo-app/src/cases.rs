@@ -241,17 +241,31 @@ async fn new_version(
     Ok(version)
 }
 
-/// 撤销 by the department that submitted a record, outside any case (its decision was revoked on review, or it
-/// was published in error): a new version marked revoked today, so that the public stops seeing it at once and it
-/// never counts in a check; the reason goes to the audit trail. Only the record's own department may.
+/// A record of the signed-in department (another department's, or none, is "not found").
+pub async fn own_record(app: &App, p: &Principal, record_id: i64) -> Result<RecordView, Error> {
+    let r = record(app, record_id).await;
+    match (r, p.department()) {
+        (Ok(r), Some(d)) if d.uscc == r.department_uscc => Ok(r),
+        _ => Err(Error::not_found(format!("本部门没有编号为 {record_id} 的信用记录"))),
+    }
+}
+
+/// 撤销 by the department that decided a record, outside any case (its decision was revoked on review, or it was
+/// published in error): a new version marked revoked today, so that the public stops seeing it at once and it never
+/// counts in a check; the reason goes to the audit trail. The department's 案件办理员 does it (as a 撤销 in an
+/// objection), not while a case about the record is open (the case decides then).
 pub async fn withdraw(app: &App, p: &Principal, record_id: i64, reason: &str) -> Result<i64, Error> {
     let reason = text("撤销理由", reason, 500)?;
-    let r = record(app, record_id).await?;
-    if p.department().is_none_or(|d| d.uscc != r.department_uscc) {
-        return Err(Error::not_found(format!("本部门没有编号为 {record_id} 的信用记录")));
-    }
+    let r = own_record(app, p, record_id).await?;
     if Mark::of(&r.fields).is_some_and(|m| m.kind == "revoked") {
         return Err(Error::new(Code::Conflict, format!("记录 {record_id} 已撤销")));
+    }
+    let filter = CaseFilter { record_id: Some(record_id), open_only: true, ..CaseFilter::default() };
+    if let Some(c) = app.store.cases(&filter, 1).await?.first() {
+        return Err(Error::new(
+            Code::Conflict,
+            format!("该记录有正在办理的{}(案件 {}),请在案件中办理", rules::kind_label(&c.kind), c.number),
+        ));
     }
     let mark = Mark {
         kind: "revoked".into(),
@@ -1112,6 +1126,15 @@ pub async fn decide(app: &App, p: &Principal, number: &str, o: &DecideIn) -> Res
         let version = match (t.effect, t.effect.mark()) {
             (rules::Effect::Correct, _) => {
                 rules::correction(&o.fields)?;
+                let item = item_of(app, &r.item)?;
+                let codes = item.subject_code_fields();
+                if let Some(k) = o.fields.keys().find(|k| codes.contains(&k.as_str())) {
+                    let name = item.field(k).map_or(k.as_str(), |f| f.name.as_str());
+                    return Err(Error::new(
+                        Code::KeyChanged,
+                        format!("不能更正{name}:记录会归到另一主体名下;主体有误的,请撤销后重新报送"),
+                    ));
+                }
                 new_version(app, &r, |f| f.extend(o.fields.clone()), number).await?
             }
             (_, Some(kind)) => {

@@ -727,27 +727,43 @@ pub struct Asker<'a> {
     pub client: Option<String>,
 }
 
-/// Answers a check, signs and stores the receipt, and logs one access per subject. Returns the signed receipt
-/// (`{"receipt", "signature", "public_key"}`).
-#[tracing::instrument(level = "debug", skip_all, fields(scene = %req.scene, subjects = req.subjects.len()))]
-pub async fn run(app: &App, asker: &Asker<'_>, req: &CheckRequest) -> Result<Value, CheckError> {
-    let scene = app
-        .catalog
-        .measures
-        .scene(&req.scene)
-        .ok_or_else(|| {
-            let known: Vec<&str> = app.catalog.measures.scenes.iter().map(|s| s.code.as_str()).collect();
-            CheckError::Invalid(format!("未知的核查场景“{}”,可选:{}", req.scene, known.join("、")))
-        })?
-        .clone();
-    if let Some(d) = asker.department
+/// Longest 核查事由 and 业务编号 (both go into the signed receipt and into one audit event per subject).
+pub const MAX_PURPOSE: usize = 500;
+pub const MAX_REFERENCE: usize = 200;
+
+/// What every check passes before anything is looked up, direct or from a file: a scene the platform knows and the
+/// department may use, and a purpose (and reference) of bounded length. Returns the scene.
+fn admit(
+    app: &App,
+    department: Option<&Department>,
+    req: &CheckRequest,
+) -> Result<credo_domain::measures::Scene, CheckError> {
+    let scene = app.catalog.measures.scene(&req.scene).cloned().ok_or_else(|| {
+        let known: Vec<&str> = app.catalog.measures.scenes.iter().map(|s| s.code.as_str()).collect();
+        CheckError::Invalid(format!("未知的核查场景“{}”,可选:{}", req.scene, known.join("、")))
+    })?;
+    if let Some(d) = department
         && !d.permissions.scenes.contains(&scene.code)
     {
         return Err(CheckError::NotPermitted(format!("{}未获准使用核查场景“{}”({})", d.name, scene.name, scene.code)));
     }
     if req.purpose.trim().is_empty() {
-        return Err(CheckError::Invalid("请说明核查事由(purpose)".into()));
+        return Err(CheckError::Invalid("请说明核查事由".into()));
     }
+    if req.purpose.chars().count() > MAX_PURPOSE {
+        return Err(CheckError::Invalid(format!("核查事由不能超过 {MAX_PURPOSE} 字")));
+    }
+    if req.reference.as_deref().is_some_and(|r| r.chars().count() > MAX_REFERENCE) {
+        return Err(CheckError::Invalid(format!("业务编号不能超过 {MAX_REFERENCE} 字")));
+    }
+    Ok(scene)
+}
+
+/// Answers a check, signs and stores the receipt, and logs one access per subject. Returns the signed receipt
+/// (`{"receipt", "signature", "public_key"}`).
+#[tracing::instrument(level = "debug", skip_all, fields(scene = %req.scene, subjects = req.subjects.len()))]
+pub async fn run(app: &App, asker: &Asker<'_>, req: &CheckRequest) -> Result<Value, CheckError> {
+    let scene = admit(app, asker.department, req)?;
     if req.subjects.is_empty() || req.subjects.len() > MAX_SUBJECTS {
         return Err(CheckError::Invalid(format!("每次核查 1–{MAX_SUBJECTS} 个主体(收到 {} 个)", req.subjects.len())));
     }
@@ -1018,19 +1034,14 @@ pub async fn submit_job(
     actor: String,
     mut req: CheckRequest,
     file_name: String,
-    bytes: Vec<u8>,
+    bytes: impl AsRef<[u8]> + Send + 'static,
 ) -> Result<(String, usize), crate::Error> {
-    if app.catalog.measures.scene(&req.scene).is_none() || req.purpose.trim().is_empty() {
-        return Err(CheckError::Invalid("请选择核查场景并说明核查事由".into()).into());
-    }
-    if !department.permissions.scenes.contains(&req.scene) {
-        return Err(CheckError::NotPermitted(format!("{}未获准使用该核查场景", department.name)).into());
-    }
-    req.subjects = crate::offload::run(app, move || subjects_from_file(&file_name, &bytes))
+    admit(app, Some(department), &req)?;
+    req.subjects = crate::offload::run(app, move || subjects_from_file(&file_name, bytes.as_ref()))
         .await?
         .map_err(|m| crate::Error::new(crate::Code::UnusableFile, m))?;
     let total = req.subjects.len();
-    Ok((start_job(app, department.clone(), actor, req), total))
+    Ok((start_job(app, department.clone(), actor, req)?, total))
 }
 
 /// A batch check from a file, run in the background in requests of [`MAX_SUBJECTS`]: one receipt per part.
@@ -1080,9 +1091,12 @@ pub fn subjects_from_file(name: &str, bytes: &[u8]) -> Result<Vec<String>, Strin
     Ok(out)
 }
 
-/// Starts a job; returns its id at once.
+/// Most jobs of one department running at once (each holds its list of subjects in memory).
+pub const MAX_RUNNING_JOBS: usize = 2;
+
+/// Starts a job; returns its id at once, or refuses while the department already runs [`MAX_RUNNING_JOBS`].
 #[tracing::instrument(level = "info", skip_all, fields(department = department.id, subjects = req.subjects.len()))]
-pub fn start_job(app: &App, department: Department, actor: String, req: CheckRequest) -> String {
+pub fn start_job(app: &App, department: Department, actor: String, req: CheckRequest) -> Result<String, crate::Error> {
     let id = format!("JOB{}", &receipt_id(app.clock.today())[2..]);
     let job = Job {
         id: id.clone(),
@@ -1096,7 +1110,16 @@ pub fn start_job(app: &App, department: Department, actor: String, req: CheckReq
         receipts: Vec::new(),
         error: None,
     };
-    if let Ok(mut jobs) = app.jobs.lock() {
+    {
+        // Counted and inserted under one lock: two uploads at once cannot both pass the limit.
+        let mut jobs = app.jobs.lock().map_err(|_| crate::Error::internal("jobs lock poisoned"))?;
+        let running = jobs.values().filter(|j| j.department_id == department.id && j.status == "running").count();
+        if running >= MAX_RUNNING_JOBS {
+            return Err(crate::Error::new(
+                crate::Code::Conflict,
+                format!("本部门已有 {running} 个批量核查任务正在进行,请待其完成后再提交"),
+            ));
+        }
         jobs.insert(id.clone(), job);
     }
     let (app, job_id) = (app.clone(), id.clone());
@@ -1125,7 +1148,14 @@ pub fn start_job(app: &App, department: Department, actor: String, req: CheckReq
                     });
                 }
                 Err(e) => {
-                    let msg = e.to_string();
+                    // A refusal is said as it is; anything else is logged, and the department reads a sentence.
+                    let msg = match &e {
+                        CheckError::Invalid(m) | CheckError::NotPermitted(m) => m.clone(),
+                        CheckError::Other(cause) => {
+                            tracing::error!(job = %job_id, error = %cause, "check job failed");
+                            "服务器内部错误,任务已中止;已完成的各批回执已保存".to_string()
+                        }
+                    };
                     update(&|j| {
                         j.status = "failed".into();
                         j.error = Some(msg.clone());
@@ -1136,5 +1166,5 @@ pub fn start_job(app: &App, department: Department, actor: String, req: CheckReq
         }
         update(&|j| j.status = "done".into());
     });
-    id
+    Ok(id)
 }

@@ -328,6 +328,18 @@ impl Item {
         self.fields.iter().find(|f| f.code == code)
     }
 
+    /// The fields that say who a record is about by code (统一社会信用代码, 证件类型 and 号码, legacy codes, 主体类别):
+    /// a 更正 may not change them, which would move the record to another subject (the name may be corrected).
+    pub fn subject_code_fields(&self) -> Vec<&str> {
+        let s = &self.subject;
+        [&s.uscc, &s.id_type, &s.id_number, &s.kind]
+            .into_iter()
+            .flatten()
+            .chain(s.legacy.iter())
+            .map(String::as_str)
+            .collect()
+    }
+
     /// The natural key of a record with these (validated) field values: the key fields' values joined with `|`.
     pub fn natural_key_of(&self, values: &BTreeMap<String, String>) -> String {
         let parts: Vec<&str> =

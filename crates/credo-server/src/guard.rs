@@ -349,7 +349,9 @@ async fn check(app: &Web, req: Request, next: Next, clear_cookie: &mut bool) -> 
     let response = next.run(req).await;
     if !quiet {
         let status = response.status();
-        let result = if status.is_success() { "ok".to_string() } else { format!("error: {}", status.as_u16()) };
+        // A page's form that succeeded answers with a redirect (303); one refused shows the form again with 422.
+        let done = status.is_success() || status.is_redirection();
+        let result = if done { "ok".to_string() } else { format!("error: {}", status.as_u16()) };
         app.store.append_audit(&audit(result)).await?;
     }
     Ok(response)

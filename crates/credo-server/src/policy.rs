@@ -41,6 +41,8 @@ pub enum Action {
     CheckFollowUp,
     /// Check statistics and pending feedback (own department; 系统管理员: all).
     CheckStats,
+    /// The own department's records with all their fields (报送员, 案件办理员).
+    ReadRecords,
     /// Filing an objection or a report, tracking a case by its number: anyone (the handler decides what it shows).
     FileCase,
     /// Handling objections, repairs, reports and commitment breaches (own department; 信用审核员: review).
@@ -76,6 +78,7 @@ impl Action {
             Action::Check => "check",
             Action::CheckFollowUp => "check.follow_up",
             Action::CheckStats => "check.stats",
+            Action::ReadRecords => "record.read",
             Action::FileCase => "case.file",
             Action::HandleCase => "case.handle",
             Action::Dashboard => "dashboard.read",
@@ -164,8 +167,8 @@ pub const ROUTES: &[(&str, &str, Action)] = &[
     ("GET", "/console/templates/{file}", Action::SubmitBatch),
     ("GET", "/console/records/new", Action::SubmitBatch),
     ("POST", "/console/records", Action::SubmitBatch),
-    ("GET", "/console/records/{id}", Action::ReadBatch),
-    ("POST", "/console/records/{id}/withdraw", Action::SubmitBatch),
+    ("GET", "/console/records/{id}", Action::ReadRecords),
+    ("POST", "/console/records/{id}/withdraw", Action::HandleCase),
     ("GET", "/console/checks", Action::Check),
     ("POST", "/console/checks", Action::Check),
     ("POST", "/console/checks/file", Action::Check),
@@ -241,6 +244,7 @@ pub fn role_may(role: Role, action: Action) -> bool {
                 | (Role::Auditor, ReadDepartments | ReadAccounts | ReadAudit)
                 | (Role::Subject, OwnSubject)
                 | (Role::Handler | Role::Reviewer, HandleCase)
+                | (Role::Submitter | Role::Handler, ReadRecords)
                 | (Role::Sysadmin | Role::Secadmin | Role::Auditor | Role::Reviewer, Dashboard)
         )
 }

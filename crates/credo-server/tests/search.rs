@@ -113,3 +113,24 @@ async fn totals_filters_pages_codes_and_pinyin() {
         assert_eq!(total(&page), 160, "{py}: {page}");
     }
 }
+
+/// A legacy code that no check digit vouches for (a 税务登记号 of letters and digits) is searched when a subject
+/// carries it, not refused as a mistyped code; one that nobody carries still gets the refusal.
+#[tokio::test]
+async fn a_legacy_code_a_subject_carries_is_searched() {
+    let t = spawn().await;
+    submit(&t, "djzc", vec![Registration::of("西宁市城西区旧码商贸有限公司", code(500))]).await;
+    // A penalty that names the company and its old 税务登记号 only: matched by name, the code joins the subject's.
+    let penalty = Penalty::named("西宁市城西区旧码商贸有限公司")
+        .number("宁市监罚〔2026〕88号")
+        .tax_number("630104MA7X0009X")
+        .kinds("罚款")
+        .fine("2")
+        .decided("2026-11-01");
+    submit(&t, "xzcf", vec![penalty]).await;
+    let (_, _, page) = t.get("/search?q=630104MA7X0009X").await;
+    assert!(page.contains("西宁市城西区旧码商贸有限公司"), "{page}");
+    assert!(!page.contains("不是有效的代码"), "{page}");
+    let (_, _, page) = t.get("/search?q=630104MA7X0008X").await;
+    assert!(page.contains("不是有效的代码") || page.contains("没有找到"), "{page}");
+}

@@ -275,10 +275,16 @@ async fn a_correction_is_picked_by_field_name_with_the_old_value() {
     let r = form_post(&t, &handler, &case, &[("outcome", "受理"), ("reason", "已受理")]).await;
     assert_eq!(r.status, 303, "{}", r.text);
 
+    let open = form_post(&t, &handler, &format!("/console/records/{id}/withdraw"), &[("reason", "误报")]).await;
+    assert!(open.status == 422 && open.text.contains(&number), "not while the objection is open: {}", open.text);
     let form = page(&t, &handler, &case).await;
     assert!(form.text.contains("id=\"correction\""), "{}", form.text);
     assert!(form.text.contains("name=\"field.CF_NR_FK\""), "the fine is offered by its name");
     assert!(!form.text.contains("name=\"field.CF_WSH\""), "the document number identifies the record");
+    assert!(!form.text.contains("name=\"field.CF_XDR_SHXYM\""), "the subject's code is not corrected");
+    let moved = [("outcome", "更正"), ("reason", "改主体"), ("field.CF_XDR_SHXYM", "91630100MA7X00026E")];
+    let r = form_post(&t, &handler, &case, &moved).await;
+    assert!(r.status == 422 && r.text.contains("另一主体"), "{}", r.text);
     assert!(!form.text.contains("CF_NR_FK=8"), "no internal codes to type");
     let fine_row = form.text.split("field-CF_NR_FK\">").nth(1).unwrap().split("</tr>").next().unwrap();
     assert!(fine_row.contains("15"), "the old value is shown: {fine_row}");
@@ -388,18 +394,33 @@ async fn a_submitter_uses_the_template_enters_one_record_reads_reports_and_withd
         .id;
     let shown = page(&t, &sub, &format!("/console/records/{id}")).await;
     assert_eq!(t.get(&format!("/records/{id}")).await.0, 200, "{}", shown.text);
-    let r = form_post(&t, &sub, &format!("/console/records/{id}/withdraw"), &[("reason", "")]).await;
+    assert!(!shown.text.contains("withdraw-form"), "the submitter does not 撤销");
+    let withdraw = format!("/console/records/{id}/withdraw");
+    let reason = [("reason", "该决定已经行政复议撤销")];
+    assert_eq!(form_post(&t, &sub, &withdraw, &reason).await.status, 403, "the department's 案件办理员 does");
+    add_account(&t, "handler", "handler").await;
+    let handler = sign_in(&t, "handler").await;
+    let r = form_post(&t, &handler, &withdraw, &[("reason", "")]).await;
+    assert_eq!(r.status, 422);
     assert!(r.text.contains("请填写撤销理由"), "{}", r.text);
-    let r =
-        form_post(&t, &sub, &format!("/console/records/{id}/withdraw"), &[("reason", "该决定已经行政复议撤销")]).await;
+    let r = form_post(&t, &handler, &withdraw, &reason).await;
     assert_eq!(r.status, 303, "{}", r.text);
-    let after = page(&t, &sub, &format!("/console/records/{id}")).await;
+    let r = form_post(&t, &handler, &withdraw, &reason).await;
+    assert!(r.status == 422 && r.text.contains("已撤销"), "once: {}", r.text);
+    let after = page(&t, &handler, &format!("/console/records/{id}")).await;
     assert!(
         after.text.contains("已撤销") && after.text.contains("报送部门撤销") && !after.text.contains("withdraw-form")
     );
     assert_ne!(t.get(&format!("/records/{id}")).await.0, 200, "no longer public");
     let events = t.app.store.audit_after(0, 10_000).await.unwrap();
     assert!(events.iter().any(|e| e.event.action == "record.withdraw" && e.event.result.contains("行政复议")));
+    // The page's audit event says done for the redirect, refused for the form shown again.
+    let posts: Vec<&str> = events
+        .iter()
+        .filter(|e| e.event.target.as_deref() == Some(withdraw.as_str()) && e.event.actor == "handler")
+        .map(|e| e.event.result.as_str())
+        .collect();
+    assert_eq!(posts, ["error: 422", "ok", "error: 422"], "{posts:?}");
 }
 
 fn cookie(a: &Auth) -> String {

@@ -8,7 +8,7 @@ use clap::Subcommand;
 use credo_app::App;
 use credo_app::accounts::{self, AccountError, AccountRequest};
 use credo_domain::ids;
-use credo_store::{NewDepartment, Permissions};
+use credo_store::Permissions;
 
 use crate::{open, unusable};
 
@@ -194,6 +194,11 @@ fn permissions(app: &App, g: &Rights) -> anyhow::Result<Permissions> {
     Ok(p)
 }
 
+/// A service's refusal as the command's: its client errors are unusable input (exit code 2).
+fn exit(e: credo_app::Error) -> anyhow::Error {
+    if e.is_client_error() { unusable(e.detail) } else { anyhow::anyhow!("{}", e.detail) }
+}
+
 async fn department(app: &App, uscc: &str) -> anyhow::Result<credo_store::Department> {
     let code = ids::prepare(uscc);
     app.store
@@ -205,41 +210,25 @@ async fn department(app: &App, uscc: &str) -> anyhow::Result<credo_store::Depart
 pub async fn dept(command: DeptCommand) -> anyhow::Result<()> {
     match command {
         DeptCommand::Add { data, uscc, name, region, grant } => {
-            let code =
-                ids::Uscc::parse(&uscc).map_err(|e| unusable(format!("部门代码“{uscc}”无效:{}", e.message())))?;
             let app = open(&data).await?;
             let permissions = permissions(&app, &grant)?;
-            let d = app
-                .store
-                .add_department(NewDepartment {
-                    uscc: code.as_str().to_string(),
-                    name,
-                    region: region.or(Some(code.region().to_string())),
-                    created_by: "cli:dept add".into(),
-                    permissions,
-                })
-                .await
-                .map_err(|e| match e {
-                    credo_store::StoreError::Conflict(m) => unusable(m),
-                    other => other.into(),
-                })?;
+            let d = credo_app::admin::add_department(&app, &uscc, &name, region, "cli:dept add").await.map_err(exit)?;
+            let d = credo_app::admin::set_permissions(&app, &d.uscc, &permissions).await.map_err(exit)?;
             cli_audit(&app, "dept.add", &d.uscc, "ok").await?;
             println!("{}", serde_json::to_string(&d)?);
         }
         DeptCommand::Grant { data, uscc, grant } => {
             let app = open(&data).await?;
-            let d = department(&app, &uscc).await?;
+            department(&app, &uscc).await?;
             let p = permissions(&app, &grant)?;
-            app.store.set_permissions(d.id, &p).await?;
+            let d = credo_app::admin::set_permissions(&app, &uscc, &p).await.map_err(exit)?;
             cli_audit(&app, "dept.permissions", &d.uscc, &serde_json::to_string(&p)?).await?;
-            println!("{}", serde_json::to_string(&department(&app, &uscc).await?)?);
+            println!("{}", serde_json::to_string(&d)?);
         }
         DeptCommand::Key { data, uscc, scopes, days } => {
             let app = open(&data).await?;
             let d = department(&app, &uscc).await?;
-            let scopes = credo_app::keys::parse_scopes(&scopes).map_err(unusable)?;
-            let expires = credo_app::keys::expiry(days).map_err(unusable)?;
-            let (full, key) = credo_app::keys::create(app.store.as_ref(), &d, scopes, Some(expires), "cli").await?;
+            let (full, key) = credo_app::admin::issue_key(&app, &d.uscc, &[scopes], days, "cli").await.map_err(exit)?;
             cli_audit(&app, "dept.key.create", &format!("{} key:{}", d.uscc, key.prefix), "ok").await?;
             eprintln!("请妥善保存该密钥,它只显示这一次。");
             println!(
@@ -249,11 +238,10 @@ pub async fn dept(command: DeptCommand) -> anyhow::Result<()> {
         }
         DeptCommand::Revoke { data, prefix } => {
             let app = open(&data).await?;
-            if !app.store.revoke_api_key(&prefix).await? {
-                cli_audit(&app, "dept.key.revoke", &format!("key:{prefix}"), "not_found").await?;
-                return Err(unusable(format!("没有前缀为“{prefix}”的有效密钥")));
-            }
-            cli_audit(&app, "dept.key.revoke", &format!("key:{prefix}"), "ok").await?;
+            let revoked = credo_app::admin::revoke_key(&app, &prefix).await;
+            let result = if revoked.is_ok() { "ok" } else { "not_found" };
+            cli_audit(&app, "dept.key.revoke", &format!("key:{prefix}"), result).await?;
+            revoked.map_err(exit)?;
             println!("{}", serde_json::json!({ "revoked": prefix }));
         }
         DeptCommand::List { data } => {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use credo_app::{App, Clock};
 use credo_domain::catalog::Catalog;
 use credo_domain::ids;
@@ -16,6 +16,7 @@ use credo_store::NewDepartment;
 mod admin;
 mod cases;
 mod demo;
+mod zh;
 
 use admin::{AuditCommand, DeptCommand, UserCommand};
 
@@ -204,7 +205,17 @@ fn main() -> ExitCode {
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("CREDO_LOG").unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
+    let cli = match zh::localize(Cli::command()).try_get_matches().and_then(|m| Cli::from_arg_matches(&m)) {
+        Ok(cli) => cli,
+        Err(e) => match zh::message(&e) {
+            Some(m) => {
+                eprintln!("{m}");
+                return ExitCode::from(2);
+            }
+            // Help and version: printed as clap prints them (the templates are Chinese).
+            None => e.exit(),
+        },
+    };
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
         Err(e) => {

@@ -181,7 +181,7 @@ async fn submit_job(
         subjects: Vec::new(),
         as_of: fields.remove("as_of"),
     };
-    let (id, total) = credo_app::checks::submit_job(&app, &dept, p.actor().0, req, file_name, bytes.to_vec()).await?;
+    let (id, total) = credo_app::checks::submit_job(&app, &dept, p.actor().0, req, file_name, bytes).await?;
     Ok((StatusCode::ACCEPTED, Json(json!({ "job": id, "total": total, "href": format!("/api/v1/checks/jobs/{id}") }))))
 }
 

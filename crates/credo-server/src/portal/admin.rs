@@ -17,7 +17,7 @@ use credo_store::Permissions;
 use serde::Deserialize;
 
 use super::account::NoticePage;
-use super::chrome::{Chrome, render, see_other};
+use super::chrome::{Chrome, form_value, refused, render, see_other};
 use super::console::{item_name, scene_name};
 use crate::Web;
 use crate::error::ApiError;
@@ -64,6 +64,17 @@ struct DepartmentsPage {
     form: DepartmentForm,
 }
 
+/// A department's keys as the pages list them: prefix, permissions in words, expiry (北京时间), revoked.
+fn key_rows(keys: &[credo_store::ApiKey]) -> Vec<(String, String, String, bool)> {
+    keys.iter()
+        .map(|k| {
+            let until = k.expires_at.map(credo_app::beijing::format).unwrap_or_else(|| "长期".into());
+            let scopes = k.scopes.iter().map(|c| scope_label(c)).collect::<Vec<_>>().join("、");
+            (k.prefix.clone(), scopes, until, k.revoked)
+        })
+        .collect()
+}
+
 fn scope_label(code: &str) -> String {
     keys::SCOPES
         .iter()
@@ -90,18 +101,13 @@ async fn departments_page(
             items: names(&d.permissions.items, &|c| item_name(app, c)),
             scenes: names(&d.permissions.scenes, &|c| scene_name(app, c)),
             disclosure: d.permissions.disclosure.join("、"),
-            keys: keys
-                .iter()
-                .map(|k| {
-                    let until = k.expires_at.map(credo_app::beijing::format).unwrap_or_else(|| "长期".into());
-                    (k.prefix.clone(), names(&k.scopes, &|c| scope_label(c)), until, k.revoked)
-                })
-                .collect(),
+            keys: key_rows(&keys),
             name: d.name,
             uscc: d.uscc,
         });
     }
-    render(&DepartmentsPage { chrome: Chrome::of(p, headers), departments: out, duties, error, form })
+    let page = DepartmentsPage { chrome: Chrome::of(p, headers), departments: out, duties, error, form };
+    if page.error.is_some() { refused(&page) } else { render(&page) }
 }
 
 /// 部门与权限: every department with what it may submit, check and read; the forms of the operator's duties.
@@ -164,7 +170,7 @@ async fn department_page(
     let duties = Duties::of(p);
     let granted = &d.permissions;
     let keys = if duties.keys { app.store.api_keys(d.id).await? } else { Vec::new() };
-    render(&DepartmentPage {
+    let page = DepartmentPage {
         chrome: Chrome::of(p, headers),
         items: app
             .catalog
@@ -183,19 +189,13 @@ async fn department_page(
             .iter()
             .map(|x| (x.to_string(), granted.disclosure.iter().any(|g| g == x)))
             .collect(),
-        keys: keys
-            .iter()
-            .map(|k| {
-                let until = k.expires_at.map(credo_app::beijing::format).unwrap_or_else(|| "长期".into());
-                let scopes = k.scopes.iter().map(|c| scope_label(c)).collect::<Vec<_>>().join("、");
-                (k.prefix.clone(), scopes, until, k.revoked)
-            })
-            .collect(),
+        keys: key_rows(&keys),
         scopes: keys::SCOPES.to_vec(),
         department: d,
         duties,
         error,
-    })
+    };
+    if page.error.is_some() { refused(&page) } else { render(&page) }
 }
 
 /// One department: its permissions as a form (安全管理员) and its keys.
@@ -243,7 +243,10 @@ pub async fn issue_key(
     Path(uscc): Path<String>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
-    let days = pairs.iter().find(|(k, _)| k == "days").and_then(|(_, v)| v.trim().parse().ok()).unwrap_or(365);
+    let days = form_value(&pairs, "days");
+    let Ok(days) = (if days.trim().is_empty() { Ok(365) } else { days.trim().parse::<i64>() }) else {
+        return department_page(&app, &p, &headers, &uscc, Some("有效天数须为 1–1095 的整数".into())).await;
+    };
     match admin::issue_key(&app, &uscc, &checked(&pairs, "scope"), days, &p.actor().0).await {
         Ok((full, key)) => render(&NoticePage {
             chrome: Chrome::of(&p, &headers),
@@ -330,7 +333,7 @@ async fn accounts_page(
             }
         })
         .collect();
-    render(&AccountsPage {
+    let page = AccountsPage {
         chrome: Chrome::of(p, headers),
         accounts,
         duties: Duties::of(p),
@@ -338,7 +341,8 @@ async fn accounts_page(
         departments: departments.into_iter().map(|d| (d.uscc, d.name)).collect(),
         form,
         error,
-    })
+    };
+    if page.error.is_some() { refused(&page) } else { render(&page) }
 }
 
 /// 账号: every account, its role, department and state; the security administrator's forms.

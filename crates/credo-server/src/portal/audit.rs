@@ -13,7 +13,7 @@ use credo_store::{AuditFilter, StoredAuditEvent};
 use serde::Deserialize;
 use time::Date;
 
-use super::chrome::{Chrome, query_string, render};
+use super::chrome::{Chrome, query_string, refused, render};
 use crate::Web;
 use crate::error::ApiError;
 
@@ -160,19 +160,22 @@ fn filter(q: &AuditQuery) -> Result<AuditFilter, String> {
     })
 }
 
+/// An event as the auditor reads it: every text the event carries with its ID numbers masked (a path asked for, a
+/// refusal's reason, a user name may hold one).
 fn row(app: &App, e: StoredAuditEvent) -> EventRow {
     let ev = e.event;
+    let masked = |t: Option<String>| t.map(|t| credo_app::public::mask_ids(&t)).unwrap_or_default();
     EventRow {
         seq: e.seq,
         at: credo_app::beijing::stored(&e.at),
         role: Role::parse(&ev.role).map_or_else(|| ev.role.clone(), |r| r.label().to_string()),
         action_label: action_label(app, &ev.action),
-        actor: ev.actor,
+        actor: masked(Some(ev.actor)),
         department: ev.department.unwrap_or_default(),
         action: ev.action,
-        target: ev.target.unwrap_or_default(),
-        purpose: ev.purpose.map(|p| credo_app::public::mask_ids(&p)).unwrap_or_default(),
-        result: ev.result,
+        target: masked(ev.target),
+        purpose: masked(ev.purpose),
+        result: masked(Some(ev.result)),
         client: ev.client.unwrap_or_default(),
     }
 }
@@ -210,7 +213,8 @@ pub async fn audit(
     };
     let checkpoint = app.store.checkpoints().await?.last().map(|c| (c.seq, credo_app::beijing::stored(&c.at)));
     let head = app.store.audit_head().await?.0;
-    render(&AuditPage { chrome: Chrome::of(&p, &headers), q, events, older, checkpoint, head, error })
+    let page = AuditPage { chrome: Chrome::of(&p, &headers), q, events, older, checkpoint, head, error };
+    if page.error.is_some() { refused(&page) } else { render(&page) }
 }
 
 #[derive(Template)]

@@ -14,7 +14,7 @@ use credo_app::{App, Code};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::chrome::{Chrome, render, see_other};
+use super::chrome::{Chrome, refused, render, see_other};
 use crate::Web;
 use crate::error::ApiError;
 use crate::guard::ClientAddr;
@@ -83,7 +83,7 @@ async fn checks_page(
         })
         .collect();
     let pending = super::console::pending_rows(app, app.store.pending_feedback(Some(d.id), 100).await?).await?;
-    render(&ChecksPage {
+    let page = ChecksPage {
         chrome: Chrome::of(p, headers),
         department: d.name.clone(),
         scenes: scenes(app, d),
@@ -92,7 +92,8 @@ async fn checks_page(
         past,
         pending,
         max_subjects: checks::MAX_SUBJECTS,
-    })
+    };
+    if page.error.is_some() { refused(&page) } else { render(&page) }
 }
 
 pub async fn checks_form(
@@ -101,6 +102,19 @@ pub async fn checks_form(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     checks_page(&app, &p, &headers, CheckForm::default(), None).await
+}
+
+impl CheckForm {
+    /// The request the form asks, for `subjects`.
+    fn request(&self, subjects: Vec<String>) -> CheckRequest {
+        CheckRequest {
+            scene: self.scene.clone(),
+            purpose: self.purpose.clone(),
+            reference: Some(self.reference.trim().to_string()).filter(|r| !r.is_empty()),
+            subjects,
+            as_of: None,
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -127,13 +141,7 @@ pub async fn check(
     let d = department(&p)?;
     let (actor, role, _) = p.actor();
     let asker = Asker { department: Some(d), actor, role, client: client.map(|c| c.to_string()) };
-    let req = CheckRequest {
-        scene: f.scene.clone(),
-        purpose: f.purpose.clone(),
-        reference: Some(f.reference.trim().to_string()).filter(|r| !r.is_empty()),
-        subjects: f.subjects.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect(),
-        as_of: None,
-    };
+    let req = f.request(f.subjects.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect());
     match checks::run(&app, &asker, &req).await {
         Ok(signed) => {
             let id = signed["receipt"]["id"].as_str().unwrap_or_default();
@@ -175,14 +183,8 @@ pub async fn check_file(
     let Some((name, bytes)) = file else {
         return checks_page(&app, &p, &headers, f, Some("请选择主体名单文件(CSV 或 XLSX)".into())).await;
     };
-    let req = CheckRequest {
-        scene: f.scene.clone(),
-        purpose: f.purpose.clone(),
-        reference: Some(f.reference.trim().to_string()).filter(|r| !r.is_empty()),
-        subjects: Vec::new(),
-        as_of: None,
-    };
-    match checks::submit_job(&app, &d, p.actor().0, req, name, bytes.to_vec()).await {
+    let req = f.request(Vec::new());
+    match checks::submit_job(&app, &d, p.actor().0, req, name, bytes).await {
         Ok((id, _)) => Ok(see_other(&format!("/console/checks/jobs/{id}"), None)),
         Err(e) if e.is_client_error() && e.code != Code::Forbidden => {
             checks_page(&app, &p, &headers, f, Some(e.detail)).await
@@ -325,7 +327,7 @@ async fn check_page(
             v
         })
         .collect();
-    render(&CheckPage {
+    let page = CheckPage {
         chrome: Chrome::of(p, headers),
         id: stored.id,
         issued_at: credo_app::beijing::stored(receipt["issued_at"].as_str().unwrap_or_default()),
@@ -337,7 +339,8 @@ async fn check_page(
         results,
         actions: checks::FEEDBACK,
         error,
-    })
+    };
+    if page.error.is_some() { refused(&page) } else { render(&page) }
 }
 
 pub async fn receipt_page(

@@ -39,6 +39,19 @@ pub fn render(t: &impl Template) -> Result<Response, ApiError> {
     Ok(Html(t.render().map_err(ApiError::internal)?).into_response())
 }
 
+/// A form shown again with what was refused (422 Unprocessable Content): the browser shows the page, and the
+/// request is audited as refused, not as done.
+pub fn refused(t: &impl Template) -> Result<Response, ApiError> {
+    let mut r = render(t)?;
+    *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(r)
+}
+
+/// The value of `key` in a form's pairs (the first; empty when absent).
+pub fn form_value(pairs: &[(String, String)], key: &str) -> String {
+    pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()).unwrap_or_default()
+}
+
 /// A redirect after a form (303 See Other), optionally setting a cookie.
 pub fn see_other(to: &str, cookie: Option<HeaderValue>) -> Response {
     // Whatever the target holds (a line break from a query parameter, non-ASCII), the Location header is valid:

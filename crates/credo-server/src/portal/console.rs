@@ -14,7 +14,7 @@ use time::Date;
 
 use super::cases::{CaseView, case_view};
 use super::charts;
-use super::chrome::{Chrome, render, see_other};
+use super::chrome::{Chrome, refused, render, see_other};
 use crate::error::ApiError;
 use crate::guard::ClientAddr;
 use crate::{Web, api};
@@ -313,13 +313,14 @@ pub struct Correctable {
     pub max_len: Option<usize>,
 }
 
-/// The fields of `r` a 更正 may change: every field of its item but the record's identifying ones (a 更正 may not
-/// change them, `cases::decide` refuses) and the platform's own marks.
+/// The fields of `r` a 更正 may change: every field of its item but the record's identifying ones and the subject's
+/// codes (a 更正 may change neither, `cases::decide` refuses).
 fn correctable(app: &App, r: &credo_store::RecordView) -> Vec<Correctable> {
     let Some(item) = app.catalog.item(&r.item) else { return Vec::new() };
+    let codes = item.subject_code_fields();
     item.fields
         .iter()
-        .filter(|f| !item.natural_key.contains(&f.code))
+        .filter(|f| !item.natural_key.contains(&f.code) && !codes.contains(&f.code.as_str()))
         .map(|f| Correctable {
             old: r.fields.get(&f.code).map(|v| credo_app::public::mask_ids(v)).unwrap_or_default(),
             values: f.values.clone(),
@@ -400,7 +401,7 @@ async fn case_page(
     };
     let mut case = case_view(&c, today, &app.catalog.calendar);
     case.reply = detail.reply.clone().unwrap_or_default();
-    render(&CasePage {
+    let page = CasePage {
         chrome: Chrome::of(p, headers),
         subject: subject_name(app, &c).await,
         subject_href: super::rows::public_subject_href(app, c.subject_id).await,
@@ -414,7 +415,8 @@ async fn case_page(
         extension_max: rules::extension_max(&app.catalog.publicity.deadlines),
         case,
         error,
-    })
+    };
+    if page.error.is_some() { refused(&page) } else { render(&page) }
 }
 
 pub async fn case(
@@ -433,7 +435,7 @@ pub async fn decide(
     Path(number): Path<String>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
-    let value = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()).unwrap_or_default();
+    let value = |key: &str| super::chrome::form_value(&pairs, key);
     let (outcome, reason) = (value("outcome"), value("reason"));
     let result = if outcome == "延期" {
         let days = value("extend_days").trim().parse().unwrap_or(0);
@@ -509,7 +511,8 @@ pub async fn upload(
         Err(e) => return Err(e),
     };
     let selected = summary.as_ref().map(|s| s.item.clone()).unwrap_or_default();
-    render(&UploadPage { chrome: Chrome::of(&p, &headers), items: upload_items(&app, &p), selected, summary, error })
+    let page = UploadPage { chrome: Chrome::of(&p, &headers), items: upload_items(&app, &p), selected, summary, error };
+    if page.error.is_some() { refused(&page) } else { render(&page) }
 }
 
 /// One record withdrawn from publication (or still waiting for it) after a change, revocation or removal, measured

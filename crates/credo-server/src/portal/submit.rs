@@ -13,7 +13,7 @@ use credo_domain::catalog::Item;
 use credo_store::{BatchSummary, Department};
 use serde::Deserialize;
 
-use super::chrome::{Chrome, percent, render, see_other};
+use super::chrome::{Chrome, form_value, percent, refused, render, see_other};
 use super::console::item_name;
 use crate::Web;
 use crate::error::ApiError;
@@ -215,17 +215,13 @@ pub async fn entry(
     headers: HeaderMap,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
-    let code = pairs.iter().find(|(k, _)| k == "item").map(|(_, v)| v.clone()).unwrap_or_default();
+    let code = form_value(&pairs, "item");
     let item = granted_item(&app, &p, &code)?;
     let d = department(&p)?;
     let (headers_row, cells): (Vec<String>, Vec<String>) = item
         .fields
         .iter()
-        .map(|f| {
-            let key = format!("field.{}", f.code);
-            let v = pairs.iter().find(|(k, _)| *k == key).map(|(_, v)| v.trim().to_string()).unwrap_or_default();
-            (f.code.clone(), v)
-        })
+        .map(|f| (f.code.clone(), form_value(&pairs, &format!("field.{}", f.code)).trim().to_string()))
         .unzip();
     let table = credo_import::Table {
         headers: headers_row,
@@ -261,6 +257,10 @@ struct RecordPage {
     revoked: bool,
     /// Its public page, while it is shown.
     public_href: Option<String>,
+    /// The signed-in staff may 撤销 it (the department's 案件办理员).
+    withdraws: bool,
+    /// The reason typed, kept after a refusal.
+    reason: String,
     error: Option<String>,
 }
 
@@ -270,16 +270,9 @@ async fn record_page(
     headers: &HeaderMap,
     id: i64,
     error: Option<String>,
+    reason: String,
 ) -> Result<Response, ApiError> {
-    let d = department(p)?;
-    let r = app
-        .store
-        .records_by_ids(&[id])
-        .await?
-        .into_iter()
-        .next()
-        .filter(|r| r.department_uscc == d.uscc)
-        .ok_or_else(|| ApiError::not_found(format!("本部门没有编号为 {id} 的信用记录")))?;
+    let r = credo_app::cases::own_record(app, p, id).await?;
     let item = app.catalog.item(&r.item);
     let fields = item
         .map(|i| {
@@ -294,7 +287,7 @@ async fn record_page(
         Some(x) => (x.publicity.state.label().to_string(), x.publicity.explanation.clone(), x.publicity.state.public()),
         None => ("不予公示".to_string(), String::new(), false),
     };
-    render(&RecordPage {
+    let page = RecordPage {
         chrome: Chrome::of(p, headers),
         id,
         item_name: item.map(|i| i.name.clone()).unwrap_or_else(|| r.item.clone()),
@@ -304,8 +297,11 @@ async fn record_page(
         explanation,
         revoked: credo_domain::publicity::Mark::of(&r.fields).is_some_and(|m| m.kind == "revoked"),
         public_href: shown.then(|| format!("/records/{id}")),
+        withdraws: matches!(p, Principal::Account { role: credo_app::principal::Role::Handler, .. }),
+        reason,
         error,
-    })
+    };
+    if page.error.is_some() { refused(&page) } else { render(&page) }
 }
 
 /// A record of the department, with all its fields and the 撤销 form.
@@ -315,7 +311,7 @@ pub async fn record(
     headers: HeaderMap,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
-    record_page(&app, &p, &headers, id, None).await
+    record_page(&app, &p, &headers, id, None, String::new()).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -334,7 +330,9 @@ pub async fn withdraw(
 ) -> Result<Response, ApiError> {
     match credo_app::cases::withdraw(&app, &p, id, &f.reason).await {
         Ok(_) => Ok(see_other(&format!("/console/records/{id}"), None)),
-        Err(e) if e.is_client_error() && e.status() != 404 => record_page(&app, &p, &headers, id, Some(e.detail)).await,
+        Err(e) if e.is_client_error() && e.status() != 404 => {
+            record_page(&app, &p, &headers, id, Some(e.detail), f.reason).await
+        }
         Err(e) => Err(e.into()),
     }
 }

@@ -131,11 +131,33 @@ struct Entry {
     text: Box<str>,
 }
 
+/// An entry as the scans read it: everything the filters but the text filter need, in 32 bytes, in list order in one
+/// vector per list (a scan of the 750,000 双公示 of a city store reads 24 MB in order instead of chasing a tree).
+#[derive(Debug, Clone, Copy)]
+struct Compact {
+    key: Key,
+    record: i64,
+    /// Last day shown, as a Julian day (`i32::MAX`: no end).
+    until: i32,
+    /// The subject's region code (0: unknown).
+    region: u32,
+    /// The department's place in the list's [`State::departments`] set.
+    department: u16,
+    kind: SubjectKind,
+}
+
 #[derive(Default)]
 struct State {
     built: bool,
     seq: i64,
     lists: Vec<BTreeMap<Key, Entry>>,
+    /// Per list, [`Compact`] entries in list order, rebuilt after a change ([`State::refresh`]).
+    compact: Vec<Vec<Compact>>,
+    /// Per list, the texts the text filter reads, in the same order, one line each, and where each line starts: a
+    /// text is found in one pass over one string (`memchr::memmem`), not one search per record.
+    texts: Vec<(String, Vec<usize>)>,
+    /// The lists changed since their compact vector was made.
+    dirty: Vec<bool>,
     /// Where each record is: its list and key.
     at: HashMap<i64, (usize, Key)>,
     /// The region of every subject with a record in a list.
@@ -148,6 +170,9 @@ impl State {
     fn new() -> State {
         State {
             lists: vec![BTreeMap::new(); LISTS.len()],
+            compact: vec![Vec::new(); LISTS.len()],
+            texts: vec![(String::new(), Vec::new()); LISTS.len()],
+            dirty: vec![true; LISTS.len()],
             departments: vec![BTreeSet::new(); LISTS.len()],
             ..State::default()
         }
@@ -159,6 +184,7 @@ impl State {
             && let Some(l) = self.lists.get_mut(list)
         {
             l.remove(&key);
+            self.dirty[list] = true;
         }
         let (Some(list), Some(subject)) = (LISTS.iter().position(|l| l.items.contains(&r.item.as_str())), r.subject_id)
         else {
@@ -176,10 +202,103 @@ impl State {
         };
         let title = item.natural_key.first().and_then(|k| r.fields.get(k)).map(String::as_str).unwrap_or_default();
         let subject_ref = item.subject_ref(&r.fields);
-        let text = public::mask_ids(&format!("{}\u{1f}{title}", subject_ref.name)).into_boxed_str();
+        let text = public::mask_ids(&format!("{}\u{1f}{title}", subject_ref.name).replace('\n', " ")).into_boxed_str();
         let key = Key::of(r.decided_on, r.id);
         self.lists[list].insert(key, Entry { record: r.id, subject, until, kind: subject_ref.kind, department, text });
         self.at.insert(r.id, (list, key));
+        self.dirty[list] = true;
+    }
+
+    /// Remakes the compact vector of every changed list.
+    fn refresh(&mut self) {
+        for n in 0..self.lists.len() {
+            if !std::mem::take(&mut self.dirty[n]) {
+                continue;
+            }
+            let departments: HashMap<&str, u16> =
+                self.departments[n].iter().enumerate().map(|(i, d)| (&**d, i as u16)).collect();
+            let regions = &self.regions;
+            self.compact[n] = self.lists[n]
+                .iter()
+                .map(|(key, e)| Compact {
+                    key: *key,
+                    record: e.record,
+                    until: e.until.map_or(i32::MAX, Date::to_julian_day),
+                    region: regions
+                        .get(&e.subject)
+                        .and_then(|r| r.as_deref())
+                        .and_then(|r| r.parse().ok())
+                        .unwrap_or_default(),
+                    department: departments.get(&*e.department).copied().unwrap_or(u16::MAX),
+                    kind: e.kind,
+                })
+                .collect();
+            let (mut lines, mut starts) = (String::new(), Vec::with_capacity(self.lists[n].len()));
+            for e in self.lists[n].values() {
+                starts.push(lines.len());
+                lines.push_str(&e.text);
+                lines.push('\n');
+            }
+            self.texts[n] = (lines, starts);
+        }
+    }
+
+    /// The records of `list` the filter matches on `today`, in list order: from the compact vector (a binary search
+    /// for the decision days, one pass over the rest), or, with a text to find, from the entries themselves.
+    fn matching<'a>(&'a self, list: usize, f: &'a Filter, today: Date) -> Box<dyn Iterator<Item = (Key, i64)> + 'a> {
+        if f.text.is_some() {
+            return Box::new(
+                self.range(list, f).filter(move |(_, e)| self.matches(e, f, today)).map(|(k, e)| (*k, e.record)),
+            );
+        }
+        let all = &self.compact[list];
+        let valid = match (f.from, f.to) {
+            (Some(a), Some(b)) => a <= b,
+            _ => true,
+        };
+        let lo = f.to.map_or(0, |d| all.partition_point(|c| c.key < Key::first_of_day(d)));
+        let hi = f.from.map_or(all.len(), |d| all.partition_point(|c| c.key <= Key::last_of_day(d)));
+        let (lo, hi) = if valid && lo < hi { (lo, hi) } else { (0, 0) };
+        let today = today.to_julian_day();
+        let department = f
+            .department
+            .as_deref()
+            .map(|d| self.departments[list].iter().position(|x| **x == *d).map_or(u16::MAX - 1, |i| i as u16));
+        // A district's code with its trailing zeros dropped is a prefix of the codes in it: compared as numbers.
+        let district = f.district.as_deref().map(|d| {
+            let prefix = d.trim_end_matches('0');
+            let divisor = 10u32.pow(6u32.saturating_sub(prefix.len() as u32));
+            (prefix.parse::<u32>().unwrap_or(u32::MAX), divisor)
+        });
+        let kind = f.kind;
+        let found = f.text.as_deref().map(|t| self.found(list, t));
+        Box::new(
+            all[lo..hi]
+                .iter()
+                .enumerate()
+                .filter(move |(i, c)| {
+                    today <= c.until
+                        && kind.is_none_or(|k| c.kind == k)
+                        && department.is_none_or(|d| c.department == d)
+                        && district.is_none_or(|(p, div)| c.region != 0 && c.region / div == p)
+                        && found.as_ref().is_none_or(|f| f[lo + i])
+                })
+                .map(|(_, c)| (c.key, c.record)),
+        )
+    }
+
+    /// Which entries of `list` hold `text` (by place in the compact vector).
+    fn found(&self, list: usize, text: &str) -> Vec<bool> {
+        let (lines, starts) = &self.texts[list];
+        let mut found = vec![false; starts.len()];
+        if text.contains('\n') || text.is_empty() {
+            return found;
+        }
+        for at in memchr::memmem::find_iter(lines.as_bytes(), text.as_bytes()) {
+            let i = starts.partition_point(|s| *s <= at) - 1;
+            found[i] = true;
+        }
+        found
     }
 
     fn matches(&self, e: &Entry, f: &Filter, today: Date) -> bool {
@@ -239,6 +358,7 @@ impl Listing {
                 }
                 let subjects: Vec<i64> = fresh.lists.iter().flat_map(|l| l.values().map(|e| e.subject)).collect();
                 load_regions(app, &mut fresh, subjects).await?;
+                fresh.refresh();
                 fresh.built = true;
                 tracing::info!(
                     records = fresh.at.len(),
@@ -280,7 +400,12 @@ impl Listing {
                 .map(|c| c.entity_id)
                 .collect();
             subjects.extend(records.iter().filter_map(|r| r.subject_id).filter(|s| !st.regions.contains_key(s)));
+            let regions_changed = !subjects.is_empty();
             load_regions(app, &mut st, subjects).await?;
+            if regions_changed {
+                st.dirty.iter_mut().for_each(|d| *d = true);
+            }
+            st.refresh();
             seq = last.seq;
             st.seq = seq;
         }
@@ -298,18 +423,15 @@ impl Listing {
         let mut total = 0;
         let mut before = 0;
         let mut rows: std::collections::VecDeque<(Key, i64)> = std::collections::VecDeque::with_capacity(per + 1);
-        for (key, e) in st.range(n, f) {
-            if !st.matches(e, f, today) {
-                continue;
-            }
+        for (key, record) in st.matching(n, f, today) {
             total += 1;
             match cursor {
-                Cursor::First if rows.len() < per => rows.push_back((*key, e.record)),
-                Cursor::After(k) if *key <= k => before += 1,
-                Cursor::After(_) if rows.len() < per => rows.push_back((*key, e.record)),
-                Cursor::Before(k) if *key < k => {
+                Cursor::First if rows.len() < per => rows.push_back((key, record)),
+                Cursor::After(k) if key <= k => before += 1,
+                Cursor::After(_) if rows.len() < per => rows.push_back((key, record)),
+                Cursor::Before(k) if key < k => {
                     // The last `per` records before the key.
-                    rows.push_back((*key, e.record));
+                    rows.push_back((key, record));
                     if rows.len() > per {
                         rows.pop_front();
                         before += 1;
@@ -336,7 +458,7 @@ impl Listing {
         let today = app.clock.today();
         let st = self.state.read().await;
         let Some(n) = LISTS.iter().position(|l| l == list) else { return Ok(Vec::new()) };
-        Ok(st.range(n, f).filter(|(_, e)| st.matches(e, f, today)).map(|(_, e)| e.record).collect())
+        Ok(st.matching(n, f, today).map(|(_, record)| record).collect())
     }
 
     /// The departments with records in `list` (the department filter's choices).

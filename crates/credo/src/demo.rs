@@ -113,7 +113,11 @@ pub async fn run(data: &Path, opts: &crate::ServeOptions, subjects: usize, no_se
     println!();
     println!("  登录          http://{addr}/sign-in");
     println!("  部门工作台    http://{addr}/console   (部门报送员、部门核查员、部门案件办理员、信用审核员)");
+    println!("    报送记录与模板、单条录入  http://{addr}/console/batches   http://{addr}/console/records/new");
+    println!("    联合奖惩核查              http://{addr}/console/checks");
     println!("  运行监测      http://{addr}/admin     (系统管理员、安全管理员、审计管理员)");
+    println!("    部门与权限、账号          http://{addr}/admin/departments   http://{addr}/admin/accounts");
+    println!("    审计日志                  http://{addr}/admin/audit");
     println!("  我的信用      http://{addr}/me        (信用主体)");
     println!();
     println!(

@@ -418,11 +418,10 @@ fn page_detail<'a>(code: &str, detail: &'a str) -> &'a str {
 /// plain text; they leave as problem+json like every other error, and a server error never shows its text.
 async fn as_problem(response: Response) -> Response {
     let status = response.status();
-    let is_problem = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
-    if is_problem || !(status.is_client_error() || status.is_server_error()) {
+    let content_type = response.headers().get(header::CONTENT_TYPE).map(|v| v.as_bytes().to_vec()).unwrap_or_default();
+    // A page's form shown again with what was refused (422, HTML) is the platform's own answer, not the framework's.
+    let is_answer = content_type.starts_with(b"application/problem+json") || content_type.starts_with(b"text/html");
+    if is_answer || !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
     let text = axum::body::to_bytes(response.into_body(), 64 * 1024).await.unwrap_or_default();

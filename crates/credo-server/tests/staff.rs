@@ -42,7 +42,7 @@ async fn a_checker_checks_from_the_form_reads_the_receipt_and_gives_feedback() {
     // Refusals come back on the form with what was typed.
     let r =
         form_post(&t, &checker, "/console/checks", &[("scene", "zfcg"), ("purpose", " "), ("subjects", COMPANY)]).await;
-    assert_eq!(r.status, 200);
+    assert_eq!(r.status, 422, "a refused form is shown again as refused");
     assert!(r.text.contains("核查事由") && r.text.contains(COMPANY), "{}", r.text);
 
     let r = form_post(
@@ -82,7 +82,7 @@ async fn a_checker_checks_from_the_form_reads_the_receipt_and_gives_feedback() {
     // Feedback: 未采纳 needs a reason; once given, the result says so and cannot be answered again.
     let fb = format!("{receipt_path}/feedback");
     let r = form_post(&t, &checker, &fb, &[("position", "0"), ("action", "未采纳"), ("reason", "")]).await;
-    assert_eq!(r.status, 200);
+    assert_eq!(r.status, 422);
     assert!(r.text.contains("须说明理由"), "{}", r.text);
     let r = form_post(&t, &checker, &fb, &[("position", "0"), ("action", "已惩戒")]).await;
     assert_eq!(r.status, 303, "{}", r.text);
@@ -138,7 +138,7 @@ async fn operators_do_their_own_duties_in_the_browser_and_no_other() {
     let fields = [("uscc", NEW), ("name", "西宁市税务局"), ("region", "")];
     assert_eq!(form_post(&t, &sec, "/admin/departments", &fields).await.status, 403);
     let bad = form_post(&t, &sys, "/admin/departments", &[("uscc", "11630100MB1742260Z"), ("name", "x")]).await;
-    assert!(bad.status == 200 && bad.text.contains("无效"), "a wrong check character: {}", bad.text);
+    assert!(bad.status == 422 && bad.text.contains("无效"), "a wrong check character: {}", bad.text);
     let r = form_post(&t, &sys, "/admin/departments", &fields).await;
     assert_eq!(r.status, 303, "{}", r.text);
     assert!(page(&t, &sys, "/admin/departments").await.text.contains("西宁市税务局"));

@@ -452,6 +452,15 @@ impl Listing {
         })
     }
 
+    /// The newest `per` records of `list` shown today, once the projection is built (`None` before: the home page
+    /// does not wait for the build).
+    pub async fn newest(&self, app: &App, list: &List, per: usize) -> Result<Option<Vec<i64>>, Error> {
+        if !self.state.read().await.built {
+            return Ok(None);
+        }
+        Ok(Some(self.page(app, list, &Filter::default(), Cursor::First, per).await?.ids))
+    }
+
     /// Every record of `list` the filter matches on `today`, in list order (for the download).
     pub async fn all(&self, app: &App, list: &List, f: &Filter) -> Result<Vec<i64>, Error> {
         self.ready(app).await?;

@@ -138,6 +138,12 @@ async fn lists_hold_every_public_record_in_decision_order_with_filters_pages_and
     let (_, _, first) = t.get("/lists/sgs").await;
     assert!(first.contains("行政许可") && first.contains("行政处罚"), "licences and penalties both: {first}");
     assert!(first.contains("href=\"/subjects/id-"), "rows link to their subjects");
+    // The home page's newest 双公示 are the list's first: newest decision first, not newest received.
+    let (_, _, home) = t.get("/").await;
+    let newest: Vec<i64> =
+        home.split("href=\"/records/").skip(1).filter_map(|s| s.split('"').next()?.parse().ok()).collect();
+    let top: Vec<i64> = want.iter().take(newest.len()).map(|(id, _)| *id).collect();
+    assert!(!newest.is_empty() && newest == top, "home {newest:?}, list {top:?}");
 
     // Filters: decision days, kind, district, department, text — each against the store's own answer.
     let region_of = |id: i64| {

@@ -49,14 +49,22 @@ async fn home_data(app: &Web) -> Result<HomeData, ApiError> {
         return Ok(h.clone());
     }
     let counts = app.store.counts().await?;
-    let latest = app.store.latest_records(&["xzxk", "xzcf"], 40).await?;
-    let newest: Vec<Row> = latest
-        .iter()
-        .filter_map(|r| row(app, r, false, today))
-        .filter(|(_, shown)| *shown)
-        .map(|(r, _)| r)
-        .take(10)
-        .collect();
+    // The newest decisions of the 双公示 list; while the lists are still being built after a start, the newest
+    // received.
+    let sgs = credo_app::listing::list("sgs").ok_or_else(|| ApiError::internal("no 双公示 list"))?;
+    let newest: Vec<Row> = match app.listing.newest(app, sgs, 10).await? {
+        Some(ids) => super::lists::rows_of(app, &ids).await?,
+        None => app
+            .store
+            .latest_records(&["xzxk", "xzcf"], 40)
+            .await?
+            .iter()
+            .filter_map(|r| row(app, r, false, today))
+            .filter(|(_, shown)| *shown)
+            .map(|(r, _)| r)
+            .take(10)
+            .collect(),
+    };
     let h = HomeData { at: std::time::Instant::now(), day: today, counts, newest };
     *cached = Some(h.clone());
     Ok(h)

@@ -190,7 +190,7 @@ pub async fn list(
 }
 
 /// The rows of records `ids`, in that order (each as shown today).
-async fn rows_of(app: &Web, ids: &[i64]) -> Result<Vec<Row>, ApiError> {
+pub(super) async fn rows_of(app: &Web, ids: &[i64]) -> Result<Vec<Row>, ApiError> {
     let today = app.clock.today();
     let mut records = app.store.records_by_ids(ids).await?;
     records.sort_by_key(|r| ids.iter().position(|i| *i == r.id));

@@ -14,6 +14,7 @@ use std::process::{Child, Command, Stdio};
 use common::{COMPANY, DEPT, PASSWORD, TestApp, add_account, spawn, totp_now};
 use credo_synth::builders::{AbnormalListing, Licence, Penalty, Registration};
 use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
 
 struct Driver(Child);
@@ -42,11 +43,9 @@ async fn browser() -> (Driver, Client) {
         "goog:chromeOptions".into(),
         json!({ "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--lang=zh-CN", "--window-size=1280,900"] }),
     );
-    // fantoccini's HTTP client is built with rustls; the platform uses the ring provider.
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let url = format!("http://127.0.0.1:{port}");
     for _ in 0..100 {
-        if let Ok(c) = ClientBuilder::rustls().unwrap().capabilities(caps.clone()).connect(&url).await {
+        if let Ok(c) = ClientBuilder::new(HttpConnector::new()).capabilities(caps.clone()).connect(&url).await {
             return (driver, c);
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;

@@ -1,8 +1,10 @@
 //! # credo-store
 //!
-//! Where Credo keeps what it knows. [`Store`] is the contract the rest of the platform uses; it has no
-//! SQLite-only semantics so that the PostgreSQL implementation can follow. [`SqliteStore`] is the embedded
-//! default (WAL journal, migrations embedded in the binary).
+//! Where Credo keeps what it knows. [`Store`] is the contract the rest of the platform uses, with two backends that
+//! pass the same contract suite (`tests/contract.rs`): [`SqliteStore`], the embedded default (WAL journal), and
+//! [`PgStore`], the production store on PostgreSQL. Each has its migrations embedded in the binary
+//! (`migrations/sqlite`, `migrations/postgres`); the aggregates are implemented once (`backend/`, compiled for
+//! each backend; see `sql.rs`).
 //!
 //! The contract is one trait per aggregate, each in a module of its own with its types: [`DepartmentStore`] and
 //! [`AccountStore`] (who may act), [`SubjectStore`], [`RecordStore`] (batches, ingest, records, expiries, re-keying),
@@ -10,13 +12,17 @@
 //! supertraits and every type that implements them is one. The platform holds an `Arc<dyn Store>`, whose methods
 //! (those of every supertrait) need no import; code that calls a concrete store such as [`SqliteStore`], or names a
 //! single aggregate, brings the traits into scope with `use credo_store::prelude::*;`. A backend implements each
-//! aggregate's trait in a file of its own (`sqlite/accounts.rs` …).
+//! aggregate's trait in a file of its own (`backend/accounts.rs` …).
 //!
 //! Records are append-only: a submission that changes a record adds a version (with its batch, department and
 //! receipt time); the same content again is a no-op. Every new subject, record version and department appears in
 //! the change feed ([`Change`]), a monotonic sequence that the search index and later features follow.
 //!
 //! Times are stored as fixed-width UTC text (`stored_time`), so SQL compares and orders them as instants.
+
+// The aggregates' implementations in `backend/` are compiled once per SQL backend, as modules of `sqlite` and of
+// `postgres`, each with its own database and store types (see `sql.rs`).
+#![allow(clippy::duplicate_mod, reason = "backend/ is one implementation compiled for each SQL backend")]
 
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -27,9 +33,11 @@ mod cases;
 mod checks;
 mod enrolments;
 mod feed;
+mod postgres;
 mod records;
 mod rekey;
 mod reseal;
+mod sql;
 mod sqlite;
 mod subjects;
 mod vault;
@@ -43,6 +51,7 @@ pub use cases::{Case, CaseFile, CaseFilter, CaseStep, CaseStore, CaseUpdate, New
 pub use checks::{CheckFeedback, CheckStats, CheckStore, CheckSummary, NewCheck, PendingFeedback, StoredCheck};
 pub use enrolments::{Enrolment, EnrolmentDecision, EnrolmentStore, NewEnrolment};
 pub use feed::{Change, Counts, Feed};
+pub use postgres::PgStore;
 pub use records::{BatchSummary, Incoming, IngestedRow, Outcome, RecordStat, RecordStore, RecordView, ReportLine};
 pub use rekey::{MovedVersions, Rekeyed};
 pub use sqlite::SqliteStore;

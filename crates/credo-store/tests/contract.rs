@@ -2,8 +2,7 @@
 //!
 //! Each contract is an `async fn NAME(b: Backend)` that gets a fresh, empty store. `contract_suite!(name, factory)`
 //! (at the end of this file) turns every contract into a `#[tokio::test]` in `mod name`, so a backend joins the suite
-//! with one line: SQLite now, PostgreSQL next (add its arm to [`open`], a factory, and
-//! `contract_suite!(postgres, postgres_store().await)`). Two plain tests keep the suite whole:
+//! with one line: SQLite and PostgreSQL (each has its arm in [`open`] and a factory). Two plain tests keep the suite whole:
 //! `every_store_method_is_covered` (each method of the store traits in `src/` is called here) and
 //! `every_contract_runs_on_every_backend` (each contract is in the macro's list).
 //!
@@ -25,8 +24,8 @@ use credo_gm::keyring::Keyring;
 use credo_store::{
     Account, ApiKey, AuditEvent, AuditFilter, BatchSummary, CaseFilter, CaseUpdate, Change, Checkpoint, Counts,
     Department, Enrolment, EnrolmentDecision, Incoming, IngestedRow, NewAccount, NewApiKey, NewCase, NewCaseFile,
-    NewCheck, NewDepartment, NewEnrolment, Outcome, PendingFeedback, Permissions, RecordView, ReportLine, SqliteStore,
-    Store, StoreError, StoredAuditEvent, Vault,
+    NewCheck, NewDepartment, NewEnrolment, Outcome, PendingFeedback, Permissions, PgStore, RecordView, ReportLine,
+    SqliteStore, Store, StoreError, StoredAuditEvent, Vault,
 };
 use time::format_description::well_known::Rfc3339;
 use time::macros::{date, datetime};
@@ -58,6 +57,9 @@ async fn open(location: &str, vault: Arc<Vault>) -> Arc<Db> {
     if let Some(dir) = location.strip_prefix("sqlite:") {
         return Arc::new(SqliteStore::open(Path::new(dir), vault).await.unwrap());
     }
+    if location.starts_with("postgres://") {
+        return Arc::new(PgStore::connect(location, vault).await.unwrap());
+    }
     panic!("no backend for {location}");
 }
 
@@ -82,6 +84,12 @@ async fn sqlite_store() -> Backend {
     let home = tempfile::tempdir().unwrap();
     let location = format!("sqlite:{}", home.path().join("db").display());
     Backend::create(home, location).await
+}
+
+/// The PostgreSQL backend: a fresh database on the test cluster ([`credo_pgtest`]).
+async fn postgres_store() -> Backend {
+    let home = tempfile::tempdir().unwrap();
+    Backend::create(home, credo_pgtest::database().await).await
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -2433,6 +2441,7 @@ macro_rules! contract_suite {
 }
 
 contract_suite!(sqlite, sqlite_store().await);
+contract_suite!(postgres, postgres_store().await);
 
 // ---------------------------------------------------------------------------------------------------------------
 // The suite's own checks

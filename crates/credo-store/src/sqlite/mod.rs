@@ -1,19 +1,32 @@
 //! The embedded SQLite store (WAL journal). One writer at a time is SQLite's model; ingest holds the write lock
 //! for one chunk, which lets it assign new ids itself and insert rows in multi-row statements.
 //!
-//! One file per aggregate, each implementing that aggregate's trait: `accounts` ([`crate::DepartmentStore`],
-//! [`crate::AccountStore`]), `subjects`, `records` (with `ingest`), `audit`, `checks`, `cases` and `feed`. Rows are
-//! read into `sqlx::FromRow` structs and turned into the crate's types there, opening through the vault what it
-//! sealed.
+//! The aggregates' implementations are shared with PostgreSQL (`backend/`, compiled here with SQLite's types):
+//! `accounts` ([`crate::DepartmentStore`], [`crate::AccountStore`]), `subjects`, `records` (with `ingest`), `audit`,
+//! `checks`, `cases`, `enrolments` and `feed`. Rows are read into `sqlx::FromRow` structs and turned into the crate's
+//! types there, opening through the vault what it sealed.
 
+#[path = "../backend/accounts.rs"]
 mod accounts;
+#[path = "../backend/audit.rs"]
 mod audit;
+#[path = "../backend/base.rs"]
+mod base;
+#[path = "../backend/cases.rs"]
 mod cases;
+#[path = "../backend/checks.rs"]
 mod checks;
+#[path = "../backend/enrolments.rs"]
 mod enrolments;
+#[path = "../backend/feed.rs"]
 mod feed;
+#[path = "../backend/ingest.rs"]
 mod ingest;
+#[path = "../backend/records.rs"]
 mod records;
+#[path = "../backend/rekey.rs"]
+mod rekey;
+#[path = "../backend/subjects.rs"]
 mod subjects;
 
 use std::path::Path;
@@ -21,17 +34,15 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use credo_domain::catalog::SubjectKind;
-use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use time::format_description::well_known::Rfc3339;
-use time::{Date, OffsetDateTime};
+use sqlx::{SqlitePool, Transaction};
 
 use crate::{Result, StoreError, Vault};
 
-/// SQLite allows 32766 bound parameters per statement; stay well below.
-const PARAMS_PER_STATEMENT: usize = 30000;
-const IN_LIST: usize = 900;
+/// The database type the shared implementations are compiled with here.
+type Db = sqlx::Sqlite;
+/// The store the shared implementations implement here.
+type Backend = SqliteStore;
 
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
@@ -39,41 +50,27 @@ pub struct SqliteStore {
     vault: Arc<Vault>,
 }
 
-fn parse_time(s: &str) -> Result<OffsetDateTime> {
-    OffsetDateTime::parse(s, &Rfc3339).map_err(|e| StoreError::Corrupt(format!("time {s}: {e}")))
+/// The change feed's lock, taken by every transaction that appends to it (see the PostgreSQL store): SQLite has one
+/// writer, whose write lock is taken with the transaction's first write and held to its commit; nothing to take.
+async fn feed_lock(_tx: &mut Transaction<'_, Db>) -> Result<()> {
+    Ok(())
 }
 
-fn parse_date(s: Option<String>) -> Option<Date> {
-    s.and_then(|s| Date::parse(&s, &time::format_description::well_known::Iso8601::DATE).ok())
+/// A transaction that writes from its start (`BEGIN IMMEDIATE`: it waits for the write lock before reading).
+async fn begin_write(pool: &SqlitePool) -> Result<Transaction<'static, Db>> {
+    Ok(pool.begin_with("BEGIN IMMEDIATE").await?)
 }
 
-impl SqliteStore {
-    /// A file's bytes sealed for storage (`context` names the column).
-    fn seal_file(&self, bytes: &[u8], context: &str) -> Result<String> {
-        use base64::Engine as _;
-        self.vault.seal(&base64::engine::general_purpose::STANDARD.encode(bytes), context)
-    }
-
-    /// A file's bytes from [`SqliteStore::seal_file`].
-    fn open_file(&self, data: String, context: &str) -> Result<Vec<u8>> {
-        use base64::Engine as _;
-        let data = self.vault.open(data, context)?;
-        base64::engine::general_purpose::STANDARD.decode(data).map_err(|_| StoreError::Corrupt(context.to_string()))
-    }
+/// `YYYY-MM-DD`, the day in Beijing (UTC+8) of the stored time in `column` ([`crate::stored_time`]).
+fn beijing_day(column: &str) -> String {
+    format!("date(substr({column}, 1, 19), '+8 hours')")
 }
 
-fn kind_of(s: &str) -> Result<SubjectKind> {
-    SubjectKind::parse(s).ok_or_else(|| StoreError::Corrupt(format!("subject kind {s}")))
-}
-
-/// Rows per multi-row INSERT for a table with `cols` columns.
-fn rows_per_insert(cols: usize) -> usize {
-    PARAMS_PER_STATEMENT / cols
-}
-
-/// `?,?,…` for an `IN (…)` list of `n` values.
-fn marks(n: usize) -> String {
-    vec!["?"; n].join(",")
+/// The next free id of `table` (its `id` column), inside an ingest transaction: the highest plus one (the
+/// write lock is held from the transaction's first write to its commit).
+async fn next_id(tx: &mut Transaction<'_, Db>, table: &str) -> Result<i64> {
+    let sql = format!("SELECT MAX(id) FROM {table}");
+    Ok(sqlx::query_scalar::<_, Option<i64>>(sqlx::AssertSqlSafe(sql)).fetch_one(&mut **tx).await?.unwrap_or(0) + 1)
 }
 
 impl SqliteStore {
@@ -101,12 +98,6 @@ impl SqliteStore {
 
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
-    }
-
-    /// Runs `sql` with `text` and `id` bound, in that order.
-    async fn exec(&self, sql: &'static str, id: i64, text: Option<String>) -> Result<()> {
-        sqlx::query(sql).bind(text).bind(id).execute(&self.pool).await?;
-        Ok(())
     }
 }
 

@@ -5,20 +5,20 @@
 use std::collections::HashMap;
 
 use credo_domain::resolution::{Candidate, Keys, Resolution, resolve};
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Sqlite, Transaction};
+use sqlx::{QueryBuilder, Transaction};
 
-use super::{IN_LIST, SqliteStore, rows_per_insert};
+use super::{Backend, Db};
+use crate::sql::{IN_LIST, rows_per_insert};
 use crate::{Incoming, IngestedRow, Outcome, Result, json, now_text};
 
 /// Runs `{select} IN (…)` over many text values, in lists of at most [`IN_LIST`].
-async fn select_in<T>(tx: &mut Transaction<'_, Sqlite>, select: &str, values: &[&str]) -> Result<Vec<T>>
+async fn select_in<T>(tx: &mut Transaction<'_, Db>, select: &str, values: &[&str]) -> Result<Vec<T>>
 where
-    T: for<'r> sqlx::FromRow<'r, SqliteRow> + Send + Unpin,
+    T: for<'r> sqlx::FromRow<'r, <Db as sqlx::Database>::Row> + Send + Unpin,
 {
     let mut rows = Vec::new();
     for chunk in values.chunks(IN_LIST) {
-        let mut q = QueryBuilder::<Sqlite>::new(select);
+        let mut q = QueryBuilder::<Db>::new(select);
         q.push(" IN (");
         let mut sep = q.separated(",");
         for v in chunk {
@@ -31,14 +31,14 @@ where
 }
 
 /// Looks up `code → subject_id` for many codes at once.
-async fn lookup_codes(tx: &mut Transaction<'_, Sqlite>, codes: &[&str]) -> Result<HashMap<String, i64>> {
+async fn lookup_codes(tx: &mut Transaction<'_, Db>, codes: &[&str]) -> Result<HashMap<String, i64>> {
     let rows: Vec<(String, i64)> =
         select_in(tx, "SELECT code, subject_id FROM subject_codes WHERE code", codes).await?;
     Ok(rows.into_iter().collect())
 }
 
 /// Looks up `name_norm → [(subject_id, region)]` for many names at once.
-async fn lookup_names(tx: &mut Transaction<'_, Sqlite>, names: &[&str]) -> Result<HashMap<String, Vec<Candidate>>> {
+async fn lookup_names(tx: &mut Transaction<'_, Db>, names: &[&str]) -> Result<HashMap<String, Vec<Candidate>>> {
     let mut out: HashMap<String, Vec<Candidate>> = HashMap::new();
     let rows: Vec<(i64, String, Option<String>)> =
         select_in(tx, "SELECT id, name_norm, region FROM subjects WHERE name_norm", names).await?;
@@ -115,7 +115,7 @@ struct HeadRow {
     batch_id: i64,
 }
 
-impl SqliteStore {
+impl Backend {
     /// [`crate::RecordStore::ingest`]: one chunk, one transaction.
     pub(super) async fn ingest_chunk(
         &self,
@@ -127,9 +127,11 @@ impl SqliteStore {
             return Ok(Vec::new());
         }
         let now = now_text();
-        // BEGIN IMMEDIATE would be ideal; the first write below takes the lock and the pool's busy timeout waits.
+        // One chunk at a time (the feed lock; on SQLite the write lock that the first write below takes), so the
+        // lookups below see every earlier chunk and new ids are free.
         let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE batches SET finished_at = NULL WHERE id = ?").bind(batch_id).execute(&mut *tx).await?;
+        super::feed_lock(&mut tx).await?;
+        sqlx::query("UPDATE batches SET finished_at = NULL WHERE id = $1").bind(batch_id).execute(&mut *tx).await?;
 
         // 1. Subjects, in the order of `credo_domain::resolution`: by code (primary, then legacy), then, only for
         // a row without a primary code, by normalised name within the region. A person's ID number is keyed by
@@ -162,11 +164,7 @@ impl SqliteStore {
         names.dedup();
         let mut bearers = Bearers::new(lookup_names(&mut tx, &names).await?);
 
-        let mut next_subject: i64 = sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(id) FROM subjects")
-            .fetch_one(&mut *tx)
-            .await?
-            .unwrap_or(0)
-            + 1;
+        let mut next_subject = super::next_id(&mut tx, "subjects").await?;
         // New subjects with the row that introduced them (a registration row, when there is one, wins: its
         // status and profile go straight into the INSERT) and their region.
         let mut new_subjects: Vec<(i64, &Incoming, &str, Option<String>)> = Vec::new();
@@ -205,11 +203,13 @@ impl SqliteStore {
                 let region = match (&s.region, bearers.region(id)) {
                     (Some(region), _) => Some(region.clone()),
                     (None, Some(listed)) => listed,
-                    (None, None) => sqlx::query_scalar::<_, Option<String>>("SELECT region FROM subjects WHERE id = ?")
-                        .bind(id)
-                        .fetch_optional(&mut *tx)
-                        .await?
-                        .flatten(),
+                    (None, None) => {
+                        sqlx::query_scalar::<_, Option<String>>("SELECT region FROM subjects WHERE id = $1")
+                            .bind(id)
+                            .fetch_optional(&mut *tx)
+                            .await?
+                            .flatten()
+                    }
                 };
                 bearers.place(id, k.name, region.clone());
                 if let Some(&i) = new_index.get(&id) {
@@ -229,7 +229,7 @@ impl SqliteStore {
             }
             let profile = self.vault.stored_json(&r.record.fields, None)?;
             let s = &r.record.subject;
-            sqlx::query("UPDATE subjects SET name = ?, name_norm = ?, region = COALESCE(?, region), kind = ?, status = ?, profile = ?, updated_at = ? WHERE id = ?")
+            sqlx::query("UPDATE subjects SET name = $1, name_norm = $2, region = COALESCE($3, region), kind = $4, status = $5, profile = $6, updated_at = $7 WHERE id = $8")
                 .bind(self.vault.stored_text(&s.name, "subjects.name")?)
                 .bind(self.vault.lookup_key(&s.name_norm).into_owned())
                 .bind(&s.region)
@@ -260,7 +260,7 @@ impl SqliteStore {
         for ((chunk, profiles), names) in
             new_subjects.chunks(per_insert).zip(new_profiles.chunks(per_insert)).zip(new_names.chunks(per_insert))
         {
-            let mut q = QueryBuilder::<Sqlite>::new(
+            let mut q = QueryBuilder::<Db>::new(
                 "INSERT INTO subjects (id, kind, code, name, name_norm, region, status, profile, created_at, updated_at) ",
             );
             q.push_values(
@@ -282,7 +282,7 @@ impl SqliteStore {
             q.build().persistent(false).execute(&mut *tx).await?;
         }
         for chunk in new_codes.chunks(rows_per_insert(2)) {
-            let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO subject_codes (code, subject_id) ");
+            let mut q = QueryBuilder::<Db>::new("INSERT INTO subject_codes (code, subject_id) ");
             q.push_values(chunk, |mut b, (code, id)| {
                 b.push_bind(code.as_str()).push_bind(*id);
             });
@@ -300,7 +300,7 @@ impl SqliteStore {
         keys.sort_unstable();
         keys.dedup();
         for chunk in keys.chunks(IN_LIST / 2) {
-            let mut q = QueryBuilder::<Sqlite>::new(
+            let mut q = QueryBuilder::<Db>::new(
                 "SELECT r.id, r.item, r.natural_key, r.latest_version, r.content_hash, v.batch_id FROM records r \
                  JOIN record_versions v ON v.record_id = r.id AND v.version = r.latest_version WHERE r.department_id = ",
             );
@@ -322,9 +322,7 @@ impl SqliteStore {
                 );
             }
         }
-        let mut next_record: i64 =
-            sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(id) FROM records").fetch_one(&mut *tx).await?.unwrap_or(0)
-                + 1;
+        let mut next_record = super::next_id(&mut tx, "records").await?;
         let mut out = Vec::with_capacity(rows.len());
         let mut new_records: Vec<(i64, &Incoming, Option<i64>, String)> = Vec::new();
         let mut updated: HashMap<i64, (i64, String, Option<i64>, Option<String>)> = HashMap::new();
@@ -366,7 +364,7 @@ impl SqliteStore {
         }
         // A record created and then changed within the chunk is inserted with its final head.
         for chunk in new_records.chunks(rows_per_insert(8)) {
-            let mut q = QueryBuilder::<Sqlite>::new(
+            let mut q = QueryBuilder::<Db>::new(
                 "INSERT INTO records (id, item, department_id, natural_key, subject_id, latest_version, content_hash, decided_on) ",
             );
             q.push_values(chunk, |mut b, (id, r, sid, hash)| {
@@ -386,7 +384,7 @@ impl SqliteStore {
             q.build().persistent(false).execute(&mut *tx).await?;
         }
         for (id, (version, hash, sid, decided)) in updated {
-            sqlx::query("UPDATE records SET latest_version = ?, content_hash = ?, subject_id = COALESCE(?, subject_id), decided_on = ? WHERE id = ?")
+            sqlx::query("UPDATE records SET latest_version = $1, content_hash = $2, subject_id = COALESCE($3, subject_id), decided_on = $4 WHERE id = $5")
                 .bind(version)
                 .bind(hash)
                 .bind(sid)
@@ -402,7 +400,7 @@ impl SqliteStore {
             })
             .collect::<Result<_>>()?;
         for (chunk, extras) in versions.chunks(rows_per_insert(7)).zip(extras.chunks(rows_per_insert(7))) {
-            let mut q = QueryBuilder::<Sqlite>::new(
+            let mut q = QueryBuilder::<Db>::new(
                 "INSERT INTO record_versions (record_id, version, batch_id, received_at, content_hash, fields, extras) ",
             );
             q.push_values(chunk.iter().zip(extras), |mut b, ((id, version, _, hash, fields_json), extras)| {
@@ -417,7 +415,7 @@ impl SqliteStore {
             q.build().persistent(false).execute(&mut *tx).await?;
         }
         for chunk in changes.chunks(rows_per_insert(4)) {
-            let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO changes (entity, entity_id, version, at) ");
+            let mut q = QueryBuilder::<Db>::new("INSERT INTO changes (entity, entity_id, version, at) ");
             q.push_values(chunk, |mut b, (entity, id, version)| {
                 b.push_bind(*entity).push_bind(*id).push_bind(*version).push_bind(now.as_str());
             });

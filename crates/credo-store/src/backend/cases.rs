@@ -3,9 +3,10 @@
 use std::collections::HashSet;
 
 use async_trait::async_trait;
-use sqlx::{QueryBuilder, Sqlite, Transaction};
+use sqlx::{QueryBuilder, Transaction};
 
-use super::{IN_LIST, SqliteStore, parse_date};
+use super::{Backend, Db};
+use crate::sql::{IN_LIST, parse_date};
 use crate::{Case, CaseFile, CaseFilter, CaseStep, CaseStore, CaseUpdate, NewCase, Result, StoreError, json, now_text};
 
 #[derive(sqlx::FromRow)]
@@ -31,7 +32,7 @@ struct CaseRow {
 }
 
 async fn add_step(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Db>,
     case_id: i64,
     at: &str,
     actor: &str,
@@ -40,7 +41,7 @@ async fn add_step(
 ) -> Result<()> {
     sqlx::query(
         "INSERT INTO case_steps (case_id, seq, at, actor, step, note)
-         VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM case_steps WHERE case_id = ?), ?, ?, ?, ?)",
+         VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM case_steps WHERE case_id = $2), $3, $4, $5, $6)",
     )
     .bind(case_id)
     .bind(case_id)
@@ -53,16 +54,16 @@ async fn add_step(
     Ok(())
 }
 
-impl SqliteStore {
+impl Backend {
     /// The case with its files and steps, opened.
     async fn case_of(&self, r: CaseRow) -> Result<Case> {
         let files: Vec<CaseFile> =
-            sqlx::query_as("SELECT n, name, sm3, size FROM case_files WHERE case_id = ? ORDER BY n")
+            sqlx::query_as("SELECT n, name, sm3, size FROM case_files WHERE case_id = $1 ORDER BY n")
                 .bind(r.id)
                 .fetch_all(&self.pool)
                 .await?;
         let steps: Vec<CaseStep> =
-            sqlx::query_as("SELECT at, actor, step, note FROM case_steps WHERE case_id = ? ORDER BY seq")
+            sqlx::query_as("SELECT at, actor, step, note FROM case_steps WHERE case_id = $1 ORDER BY seq")
                 .bind(r.id)
                 .fetch_all(&self.pool)
                 .await?;
@@ -91,7 +92,7 @@ impl SqliteStore {
 }
 
 #[async_trait]
-impl CaseStore for SqliteStore {
+impl CaseStore for Backend {
     async fn add_case(&self, c: NewCase) -> Result<Case> {
         let now = now_text();
         let applicant = c.applicant.as_deref().map(|a| self.vault.seal(a, "case.applicant")).transpose()?;
@@ -100,7 +101,7 @@ impl CaseStore for SqliteStore {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO cases (number, kind, record_id, subject_id, department_id, account_id, applicant, content, state,
                                 filed_at, due_on, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
         )
         .bind(&c.number)
         .bind(&c.kind)
@@ -118,7 +119,7 @@ impl CaseStore for SqliteStore {
         .await?;
         for (n, f) in c.files.iter().enumerate() {
             let data = self.seal_file(&f.bytes, "case.file")?;
-            sqlx::query("INSERT INTO case_files (case_id, n, name, sm3, size, data) VALUES (?, ?, ?, ?, ?, ?)")
+            sqlx::query("INSERT INTO case_files (case_id, n, name, sm3, size, data) VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(id)
                 .bind(n as i64 + 1)
                 .bind(&f.name)
@@ -134,7 +135,7 @@ impl CaseStore for SqliteStore {
     }
 
     async fn case(&self, number: &str) -> Result<Option<Case>> {
-        let row = sqlx::query_as::<_, CaseRow>("SELECT * FROM cases WHERE number = ?")
+        let row = sqlx::query_as::<_, CaseRow>("SELECT * FROM cases WHERE number = $1")
             .bind(number)
             .fetch_optional(&self.pool)
             .await?;
@@ -145,7 +146,7 @@ impl CaseStore for SqliteStore {
     }
 
     async fn cases(&self, f: &CaseFilter, limit: i64) -> Result<Vec<Case>> {
-        let mut q = QueryBuilder::<Sqlite>::new("SELECT * FROM cases WHERE 1 = 1");
+        let mut q = QueryBuilder::<Db>::new("SELECT * FROM cases WHERE 1 = 1");
         if let Some(k) = &f.kind {
             q.push(" AND kind = ").push_bind(k.clone());
         }
@@ -174,10 +175,10 @@ impl CaseStore for SqliteStore {
         let now = now_text();
         let mut tx = self.pool.begin().await?;
         let id: Option<i64> = sqlx::query_scalar(
-            "UPDATE cases SET state = ?, due_on = ?, extended_days = ?, outcome = COALESCE(?, outcome),
-                    outcome_reason = COALESCE(?, outcome_reason), closed_at = CASE WHEN ? THEN ? ELSE closed_at END,
-                    updated_at = ?
-             WHERE number = ? AND state = ? RETURNING id",
+            "UPDATE cases SET state = $1, due_on = $2, extended_days = $3, outcome = COALESCE($4, outcome),
+                    outcome_reason = COALESCE($5, outcome_reason), closed_at = CASE WHEN $6 THEN $7 ELSE closed_at END,
+                    updated_at = $8
+             WHERE number = $9 AND state = $10 RETURNING id",
         )
         .bind(&u.state)
         .bind(u.due_on.map(|d| d.to_string()))
@@ -194,7 +195,7 @@ impl CaseStore for SqliteStore {
         let Some(id) = id else {
             // Read the state inside the transaction: its connection is the one this task holds, and another read
             // through the pool could wait for a connection held by a task that waits for this one's write lock.
-            let state: Option<String> = sqlx::query_scalar("SELECT state FROM cases WHERE number = ?")
+            let state: Option<String> = sqlx::query_scalar("SELECT state FROM cases WHERE number = $1")
                 .bind(number)
                 .fetch_optional(&mut *tx)
                 .await?;
@@ -211,7 +212,7 @@ impl CaseStore for SqliteStore {
 
     async fn case_file(&self, number: &str, n: i64) -> Result<Option<(String, Vec<u8>)>> {
         let row: Option<(String, String)> = sqlx::query_as(
-            "SELECT f.name, f.data FROM case_files f JOIN cases c ON c.id = f.case_id WHERE c.number = ? AND f.n = ?",
+            "SELECT f.name, f.data FROM case_files f JOIN cases c ON c.id = f.case_id WHERE c.number = $1 AND f.n = $2",
         )
         .bind(number)
         .bind(n)
@@ -224,7 +225,7 @@ impl CaseStore for SqliteStore {
     async fn disputed(&self, record_ids: &[i64]) -> Result<HashSet<i64>> {
         let mut out = HashSet::new();
         for chunk in record_ids.chunks(IN_LIST) {
-            let mut q = QueryBuilder::<Sqlite>::new(
+            let mut q = QueryBuilder::<Db>::new(
                 "SELECT DISTINCT record_id FROM cases WHERE kind = 'objection' AND state = '办理中' AND closed_at IS NULL \
                  AND record_id IN (",
             );

@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, HashMap};
 use async_trait::async_trait;
 use credo_domain::name::normalize_name;
 
-use super::{IN_LIST, SqliteStore, kind_of, marks};
+use super::Backend;
+use crate::sql::{IN_LIST, kind_of, marks};
 use crate::{Result, Subject, SubjectStore, Vault};
 
 /// A subject joined with one of its codes (`known_code`): a subject with several codes comes as several rows.
@@ -52,7 +53,7 @@ impl SubjectRow {
     }
 }
 
-impl SqliteStore {
+impl Backend {
     /// Subjects chosen by `clause` (over `subjects`), each with all its codes, in one query: the codes are
     /// joined in and folded back, so reading a subject costs one round trip to the database.
     async fn subjects_where(&self, clause: &str, bind: Vec<i64>, text: &[&str]) -> Result<Vec<Subject>> {
@@ -84,7 +85,7 @@ impl SqliteStore {
 }
 
 #[async_trait]
-impl SubjectStore for SqliteStore {
+impl SubjectStore for Backend {
     async fn subject_by_code(&self, code: &str) -> Result<Option<Subject>> {
         Ok(self.subjects_by_codes(&[code]).await?.remove(code))
     }
@@ -96,7 +97,8 @@ impl SubjectStore for SqliteStore {
         for chunk in codes.chunks(IN_LIST / 2) {
             let keys: Vec<[String; 2]> = chunk.iter().map(|c| self.vault.lookup_keys(c)).collect();
             let flat: Vec<&str> = keys.iter().flatten().map(String::as_str).collect();
-            let clause = format!("id IN (SELECT subject_id FROM subject_codes WHERE code IN ({}))", marks(flat.len()));
+            let clause =
+                format!("id IN (SELECT subject_id FROM subject_codes WHERE code IN ({}))", marks(1, flat.len()));
             let subjects = self.subjects_where(&clause, vec![], &flat).await?;
             let by_code: HashMap<&str, &Subject> =
                 subjects.iter().flat_map(|s| s.codes.iter().map(move |c| (c.as_str(), s))).collect();
@@ -110,23 +112,23 @@ impl SubjectStore for SqliteStore {
     }
 
     async fn subject(&self, id: i64) -> Result<Option<Subject>> {
-        Ok(self.subjects_where("id = ?", vec![id], &[]).await?.pop())
+        Ok(self.subjects_where("id = $1", vec![id], &[]).await?.pop())
     }
 
     async fn subjects_by_ids(&self, ids: &[i64]) -> Result<Vec<Subject>> {
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(IN_LIST) {
-            let clause = format!("id IN ({}) ORDER BY id", marks(chunk.len()));
+            let clause = format!("id IN ({}) ORDER BY id", marks(1, chunk.len()));
             out.extend(self.subjects_where(&clause, chunk.to_vec(), &[]).await?);
         }
         Ok(out)
     }
 
     async fn subjects_after(&self, after: i64, limit: i64) -> Result<Vec<Subject>> {
-        self.subjects_where("id > ? ORDER BY id LIMIT ?", vec![after, limit], &[]).await
+        self.subjects_where("id > $1 ORDER BY id LIMIT $2", vec![after, limit], &[]).await
     }
 
     async fn subjects_by_name(&self, name_norm: &str) -> Result<Vec<Subject>> {
-        self.subjects_where("name_norm = ? ORDER BY id", vec![], &[&self.vault.lookup_key(name_norm)]).await
+        self.subjects_where("name_norm = $1 ORDER BY id", vec![], &[&self.vault.lookup_key(name_norm)]).await
     }
 }

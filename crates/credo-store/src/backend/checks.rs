@@ -1,10 +1,11 @@
 //! Checks, their results and the departments' feedback.
 
 use async_trait::async_trait;
-use sqlx::{QueryBuilder, Sqlite, Transaction};
+use sqlx::{QueryBuilder, Transaction};
 
 use super::audit::append_audit_tx;
-use super::{SqliteStore, rows_per_insert};
+use super::{Backend, Db};
+use crate::sql::rows_per_insert;
 use crate::{
     AuditEvent, CheckFeedback, CheckStats, CheckStore, CheckSummary, NewCheck, PendingFeedback, Result, StoreError,
     StoredCheck, now_text,
@@ -57,9 +58,9 @@ impl From<PendingRow> for PendingFeedback {
 }
 
 /// Inserts a check and its result lines inside `tx`.
-async fn insert_check(tx: &mut Transaction<'_, Sqlite>, c: &NewCheck) -> Result<()> {
+async fn insert_check(tx: &mut Transaction<'_, Db>, c: &NewCheck) -> Result<()> {
     sqlx::query(
-        "INSERT INTO checks (id, department_id, scene, receipt, signature, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO checks (id, department_id, scene, receipt, signature, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(&c.id)
     .bind(c.department_id)
@@ -71,8 +72,7 @@ async fn insert_check(tx: &mut Transaction<'_, Sqlite>, c: &NewCheck) -> Result<
     .await?;
     let rows: Vec<_> = c.results.iter().enumerate().collect();
     for chunk in rows.chunks(rows_per_insert(4)) {
-        let mut q =
-            QueryBuilder::<Sqlite>::new("INSERT INTO check_results (check_id, position, subject_id, decision) ");
+        let mut q = QueryBuilder::<Db>::new("INSERT INTO check_results (check_id, position, subject_id, decision) ");
         q.push_values(chunk, |mut b, (pos, (sid, decision))| {
             b.push_bind(c.id.as_str()).push_bind(*pos as i64).push_bind(*sid).push_bind(decision.as_deref());
         });
@@ -82,7 +82,7 @@ async fn insert_check(tx: &mut Transaction<'_, Sqlite>, c: &NewCheck) -> Result<
 }
 
 #[async_trait]
-impl CheckStore for SqliteStore {
+impl CheckStore for Backend {
     async fn add_check(&self, c: &NewCheck) -> Result<()> {
         self.record_checks(std::slice::from_ref(c), &[]).await
     }
@@ -100,7 +100,7 @@ impl CheckStore for SqliteStore {
     }
 
     async fn check(&self, id: &str) -> Result<Option<StoredCheck>> {
-        Ok(sqlx::query_as("SELECT * FROM checks WHERE id = ?").bind(id).fetch_optional(&self.pool).await?)
+        Ok(sqlx::query_as("SELECT * FROM checks WHERE id = $1").bind(id).fetch_optional(&self.pool).await?)
     }
 
     async fn add_feedback(
@@ -112,7 +112,7 @@ impl CheckStore for SqliteStore {
         actor: &str,
     ) -> Result<bool> {
         let exists: Option<i64> =
-            sqlx::query_scalar("SELECT position FROM check_results WHERE check_id = ? AND position = ?")
+            sqlx::query_scalar("SELECT position FROM check_results WHERE check_id = $1 AND position = $2")
                 .bind(check_id)
                 .bind(position)
                 .fetch_optional(&self.pool)
@@ -121,7 +121,7 @@ impl CheckStore for SqliteStore {
             return Ok(false);
         }
         let res = sqlx::query(
-            "INSERT INTO check_feedback (check_id, position, action, reason, actor, at) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO check_feedback (check_id, position, action, reason, actor, at) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(check_id)
         .bind(position)
@@ -142,7 +142,7 @@ impl CheckStore for SqliteStore {
 
     async fn check_feedback(&self, check_id: &str) -> Result<Vec<CheckFeedback>> {
         Ok(sqlx::query_as(
-            "SELECT position, action, reason, actor, at FROM check_feedback WHERE check_id = ? ORDER BY position",
+            "SELECT position, action, reason, actor, at FROM check_feedback WHERE check_id = $1 ORDER BY position",
         )
         .bind(check_id)
         .fetch_all(&self.pool)
@@ -154,10 +154,10 @@ impl CheckStore for SqliteStore {
             "SELECT c.id, c.scene, c.created_at, COUNT(r.position) AS subjects,
                     SUM(CASE WHEN r.decision IS NOT NULL AND r.decision <> 'clear' THEN 1 ELSE 0 END) AS hits,
                     SUM(CASE WHEN r.decision IS NOT NULL AND r.decision <> 'clear' AND f.position IS NOT NULL THEN 1 ELSE 0 END) AS answered
-             FROM (SELECT * FROM checks WHERE department_id IS ? ORDER BY created_at DESC, id DESC LIMIT ?) c
+             FROM (SELECT * FROM checks WHERE department_id IS NOT DISTINCT FROM $1 ORDER BY created_at DESC, id DESC LIMIT $2) c
              JOIN check_results r ON r.check_id = c.id
              LEFT JOIN check_feedback f ON f.check_id = r.check_id AND f.position = r.position
-             GROUP BY c.id ORDER BY c.created_at DESC, c.id DESC",
+             GROUP BY c.id, c.scene, c.created_at ORDER BY c.created_at DESC, c.id DESC",
         )
         .bind(department_id)
         .bind(limit)
@@ -174,8 +174,8 @@ impl CheckStore for SqliteStore {
              JOIN check_results r ON r.check_id = c.id
              LEFT JOIN check_feedback f ON f.check_id = r.check_id AND f.position = r.position
              LEFT JOIN departments d ON d.id = c.department_id
-             WHERE (? IS NULL OR c.department_id = ?)
-             GROUP BY c.department_id, c.scene ORDER BY d.uscc, c.scene",
+             WHERE ($1 IS NULL OR c.department_id = $2)
+             GROUP BY c.department_id, d.uscc, c.scene ORDER BY d.uscc, c.scene",
         )
         .bind(department_id)
         .bind(department_id)
@@ -191,8 +191,8 @@ impl CheckStore for SqliteStore {
              FROM check_results r JOIN checks c ON c.id = r.check_id
              LEFT JOIN check_feedback f ON f.check_id = r.check_id AND f.position = r.position
              WHERE r.decision IS NOT NULL AND r.decision <> 'clear' AND f.position IS NULL
-               AND (? IS NULL OR c.department_id = ?)
-             ORDER BY c.created_at, r.check_id, r.position LIMIT ?",
+               AND ($1 IS NULL OR c.department_id = $2)
+             ORDER BY c.created_at, r.check_id, r.position LIMIT $3",
         )
         .bind(department_id)
         .bind(department_id)

@@ -1,24 +1,25 @@
 //! The audit chain and its checkpoints.
 
 use async_trait::async_trait;
-use sqlx::{QueryBuilder, Sqlite, Transaction};
+use sqlx::{QueryBuilder, Transaction};
 
-use super::{SqliteStore, rows_per_insert};
+use super::{Backend, Db};
+use crate::sql::rows_per_insert;
 use crate::{AuditEvent, AuditFilter, AuditStore, Checkpoint, Result, StoredAuditEvent, Vault, now_text};
 
-impl SqliteStore {
-    async fn audit_where(&self, clause: &str, key: String, limit: i64) -> Result<Vec<StoredAuditEvent>> {
+impl Backend {
+    /// Events chosen by `clause`, whose parameters are `key` ($1, of the column's type) and the limit ($2).
+    async fn audit_where<K>(&self, clause: &str, key: K, limit: i64) -> Result<Vec<StoredAuditEvent>>
+    where
+        K: for<'q> sqlx::Encode<'q, Db> + sqlx::Type<Db> + Send,
+    {
         let sql = format!("SELECT * FROM audit_events WHERE {clause}");
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(key).bind(limit).fetch_all(&self.pool).await?)
     }
 }
 
 /// Appends events to the chain inside `tx` (taking the head row's lock first), linked under the vault's audit key.
-pub(super) async fn append_audit_tx(
-    tx: &mut Transaction<'_, Sqlite>,
-    vault: &Vault,
-    events: &[AuditEvent],
-) -> Result<i64> {
+pub(super) async fn append_audit_tx(tx: &mut Transaction<'_, Db>, vault: &Vault, events: &[AuditEvent]) -> Result<i64> {
     sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1").execute(&mut **tx).await?;
     let (mut seq, mut prev): (i64, String) =
         sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(&mut **tx).await?;
@@ -30,7 +31,7 @@ pub(super) async fn append_audit_tx(
             let hash = vault.audit_link(&prev, &StoredAuditEvent::content(seq, &at, e));
             rows.push((seq, e, std::mem::replace(&mut prev, hash.clone()), hash));
         }
-        let mut q = QueryBuilder::<Sqlite>::new(
+        let mut q = QueryBuilder::<Db>::new(
             "INSERT INTO audit_events (seq, at, actor, role, department, action, target, purpose, result, client, prev_hash, hash) ",
         );
         q.push_values(&rows, |mut b, (seq, e, prev, hash)| {
@@ -49,7 +50,7 @@ pub(super) async fn append_audit_tx(
         });
         q.build().persistent(false).execute(&mut **tx).await?;
     }
-    sqlx::query("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1")
+    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
         .bind(seq)
         .bind(&prev)
         .execute(&mut **tx)
@@ -58,7 +59,7 @@ pub(super) async fn append_audit_tx(
 }
 
 #[async_trait]
-impl AuditStore for SqliteStore {
+impl AuditStore for Backend {
     async fn append_audit(&self, event: &AuditEvent) -> Result<i64> {
         self.append_audit_many(std::slice::from_ref(event)).await
     }
@@ -80,20 +81,20 @@ impl AuditStore for SqliteStore {
 
     async fn archive_audit(&self, seq: i64, hash: &str) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE audit_head SET base_seq = ?, base_hash = ? WHERE id = 1 AND base_seq < ?")
+        sqlx::query("UPDATE audit_head SET base_seq = $1, base_hash = $2 WHERE id = 1 AND base_seq < $3")
             .bind(seq)
             .bind(hash)
             .bind(seq)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM audit_events WHERE seq <= ?").bind(seq).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM audit_events WHERE seq <= $1").bind(seq).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(())
     }
 
     async fn add_checkpoint(&self, c: &Checkpoint) -> Result<()> {
         sqlx::query(
-            "INSERT INTO audit_checkpoints (seq, hash, at, signature, public_key) VALUES (?, ?, ?, ?, ?) ON CONFLICT (seq) DO NOTHING",
+            "INSERT INTO audit_checkpoints (seq, hash, at, signature, public_key) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (seq) DO NOTHING",
         )
         .bind(c.seq)
         .bind(&c.hash)
@@ -110,7 +111,7 @@ impl AuditStore for SqliteStore {
     }
 
     async fn audit_for_target(&self, target: &str, limit: i64) -> Result<Vec<StoredAuditEvent>> {
-        self.audit_where("target = ? ORDER BY seq DESC LIMIT ?", target.to_string(), limit).await
+        self.audit_where("target = $1 ORDER BY seq DESC LIMIT $2", target.to_string(), limit).await
     }
 
     async fn audit_search(
@@ -119,7 +120,7 @@ impl AuditStore for SqliteStore {
         before: Option<i64>,
         limit: i64,
     ) -> Result<Vec<StoredAuditEvent>> {
-        let mut q = QueryBuilder::<Sqlite>::new("SELECT * FROM audit_events WHERE seq < ");
+        let mut q = QueryBuilder::<Db>::new("SELECT * FROM audit_events WHERE seq < ");
         q.push_bind(before.unwrap_or(i64::MAX));
         for (column, value) in [("actor", &filter.actor), ("target", &filter.target), ("result", &filter.result)] {
             if let Some(v) = value {
@@ -143,6 +144,6 @@ impl AuditStore for SqliteStore {
     }
 
     async fn audit_after(&self, after: i64, limit: i64) -> Result<Vec<StoredAuditEvent>> {
-        self.audit_where("seq > ? ORDER BY seq LIMIT ?", after.to_string(), limit).await
+        self.audit_where("seq > $1 ORDER BY seq LIMIT $2", after, limit).await
     }
 }

@@ -5,16 +5,17 @@ use std::collections::{BTreeSet, HashMap};
 
 use async_trait::async_trait;
 use credo_domain::catalog::Catalog;
-use sqlx::{QueryBuilder, Sqlite};
+use sqlx::QueryBuilder;
 use time::{Date, OffsetDateTime};
 
-use super::{IN_LIST, SqliteStore, marks, parse_date, parse_time};
+use super::{Backend, Db};
+use crate::sql::{IN_LIST, marks, parse_date, parse_time};
 use crate::{
     BatchSummary, Incoming, IngestedRow, RecordStat, RecordStore, RecordView, Rekeyed, ReportLine, Result, Vault, json,
     now_text, stored_time,
 };
 
-/// A record with one of its versions, as [`SqliteStore::record_versions_where`] selects it.
+/// A record with one of its versions, as [`Backend::record_versions_where`] selects it.
 #[derive(sqlx::FromRow)]
 struct RecordRow {
     id: i64,
@@ -102,7 +103,7 @@ impl From<RecordStatRow> for RecordStat {
     }
 }
 
-impl SqliteStore {
+impl Backend {
     async fn record_views(&self, clause: &str, binds: Vec<i64>) -> Result<Vec<RecordView>> {
         self.record_versions_where("v.version = r.latest_version", None, clause, binds).await
     }
@@ -137,10 +138,10 @@ impl SqliteStore {
 }
 
 #[async_trait]
-impl RecordStore for SqliteStore {
+impl RecordStore for Backend {
     async fn open_batch(&self, department_id: i64, item: &str, channel: &str, file_name: Option<&str>) -> Result<i64> {
-        Ok(sqlx::query(
-            "INSERT INTO batches (department_id, item, channel, file_name, received_at, worker) VALUES (?, ?, ?, ?, ?, ?)",
+        Ok(sqlx::query_scalar(
+            "INSERT INTO batches (department_id, item, channel, file_name, received_at, worker) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(department_id)
         .bind(item)
@@ -148,9 +149,8 @@ impl RecordStore for SqliteStore {
         .bind(file_name)
         .bind(now_text())
         .bind(worker::this())
-        .execute(&self.pool)
-        .await?
-        .last_insert_rowid())
+        .fetch_one(&self.pool)
+        .await?)
     }
 
     async fn ingest(&self, batch_id: i64, department_id: i64, rows: &[Incoming]) -> Result<Vec<IngestedRow>> {
@@ -159,7 +159,7 @@ impl RecordStore for SqliteStore {
 
     async fn close_batch(&self, s: &BatchSummary) -> Result<()> {
         sqlx::query(
-            "UPDATE batches SET finished_at = ?, rows_total = ?, accepted = ?, rejected = ?, duplicates = ?, unresolved = ?, report = ? WHERE id = ?",
+            "UPDATE batches SET finished_at = $1, rows_total = $2, accepted = $3, rejected = $4, duplicates = $5, unresolved = $6, report = $7 WHERE id = $8",
         )
         .bind(now_text())
         .bind(s.rows as i64)
@@ -182,7 +182,7 @@ impl RecordStore for SqliteStore {
             if owner.as_deref().is_some_and(worker::alive) {
                 continue;
             }
-            let accepted: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM record_versions WHERE batch_id = ?")
+            let accepted: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM record_versions WHERE batch_id = $1")
                 .bind(id)
                 .fetch_one(&self.pool)
                 .await?;
@@ -198,8 +198,8 @@ impl RecordStore for SqliteStore {
             };
             // Only a batch still open is closed (another process may recover at the same time).
             let closed = sqlx::query(
-                "UPDATE batches SET finished_at = ?, interrupted = 1, rows_total = ?, accepted = ?, report = ? \
-                 WHERE id = ? AND finished_at IS NULL",
+                "UPDATE batches SET finished_at = $1, interrupted = 1, rows_total = $2, accepted = $3, report = $4 \
+                 WHERE id = $5 AND finished_at IS NULL",
             )
             .bind(now_text())
             .bind(accepted)
@@ -219,7 +219,7 @@ impl RecordStore for SqliteStore {
 
     async fn batch(&self, id: i64) -> Result<Option<BatchSummary>> {
         let row = sqlx::query_as::<_, BatchRow>(
-            "SELECT b.*, d.uscc AS duscc FROM batches b JOIN departments d ON d.id = b.department_id WHERE b.id = ?",
+            "SELECT b.*, d.uscc AS duscc FROM batches b JOIN departments d ON d.id = b.department_id WHERE b.id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
@@ -229,7 +229,7 @@ impl RecordStore for SqliteStore {
 
     async fn recent_batches(&self, department_id: Option<i64>, limit: i64) -> Result<Vec<BatchSummary>> {
         let ids: Vec<i64> = sqlx::query_scalar(
-            "SELECT id FROM batches WHERE (? IS NULL OR department_id = ?) AND finished_at IS NOT NULL ORDER BY id DESC LIMIT ?",
+            "SELECT id FROM batches WHERE ($1 IS NULL OR department_id = $2) AND finished_at IS NOT NULL ORDER BY id DESC LIMIT $3",
         )
         .bind(department_id)
         .bind(department_id)
@@ -246,14 +246,15 @@ impl RecordStore for SqliteStore {
     async fn assign_subject(&self, record_id: i64, subject_id: i64) -> Result<bool> {
         let mut tx = self.pool.begin().await?;
         let version: Option<i64> = sqlx::query_scalar(
-            "UPDATE records SET subject_id = ? WHERE id = ? AND subject_id IS NULL RETURNING latest_version",
+            "UPDATE records SET subject_id = $1 WHERE id = $2 AND subject_id IS NULL RETURNING latest_version",
         )
         .bind(subject_id)
         .bind(record_id)
         .fetch_optional(&mut *tx)
         .await?;
         let Some(version) = version else { return Ok(false) };
-        sqlx::query("INSERT INTO changes (entity, entity_id, version, at) VALUES ('record', ?, ?, ?)")
+        super::feed_lock(&mut tx).await?;
+        sqlx::query("INSERT INTO changes (entity, entity_id, version, at) VALUES ('record', $1, $2, $3)")
             .bind(record_id)
             .bind(version)
             .bind(now_text())
@@ -266,23 +267,25 @@ impl RecordStore for SqliteStore {
     async fn unresolved(&self, department: Option<i64>, limit: i64, offset: i64) -> Result<Vec<RecordView>> {
         match department {
             Some(d) => {
-                let clause = "r.subject_id IS NULL AND r.department_id = ? ORDER BY r.id LIMIT ? OFFSET ?";
+                let clause = "r.subject_id IS NULL AND r.department_id = $1 ORDER BY r.id LIMIT $2 OFFSET $3";
                 self.record_views(clause, vec![d, limit, offset]).await
             }
-            None => self.record_views("r.subject_id IS NULL ORDER BY r.id LIMIT ? OFFSET ?", vec![limit, offset]).await,
+            None => {
+                self.record_views("r.subject_id IS NULL ORDER BY r.id LIMIT $1 OFFSET $2", vec![limit, offset]).await
+            }
         }
     }
 
     async fn subject_records(&self, subject_id: i64) -> Result<Vec<RecordView>> {
-        self.record_views("r.subject_id = ? ORDER BY r.decided_on DESC, r.id DESC", vec![subject_id]).await
+        self.record_views("r.subject_id = $1 ORDER BY r.decided_on DESC NULLS LAST, r.id DESC", vec![subject_id]).await
     }
 
     async fn subject_records_as_of(&self, subject_id: i64, at: OffsetDateTime) -> Result<Vec<RecordView>> {
         // Receipt times are stored texts (`stored_time`): `at` in the same form compares as an instant.
         self.record_versions_where(
-            "v.version = (SELECT MAX(x.version) FROM record_versions x WHERE x.record_id = r.id AND x.received_at <= ?)",
+            "v.version = (SELECT MAX(x.version) FROM record_versions x WHERE x.record_id = r.id AND x.received_at <= $1)",
             Some(stored_time(at)),
-            "r.subject_id = ? ORDER BY r.decided_on DESC, r.id DESC",
+            "r.subject_id = $2 ORDER BY r.decided_on DESC NULLS LAST, r.id DESC",
             vec![subject_id],
         )
         .await
@@ -291,15 +294,18 @@ impl RecordStore for SqliteStore {
     async fn records_of_items(&self, items: &[&str], after: i64, limit: i64) -> Result<Vec<RecordView>> {
         let list: Vec<String> =
             items.iter().filter(|i| i.chars().all(|c| c.is_ascii_alphanumeric())).map(|i| format!("'{i}'")).collect();
+        if list.is_empty() {
+            return Ok(Vec::new());
+        }
         let clause =
-            format!("r.item IN ({}) AND r.subject_id IS NOT NULL AND r.id > ? ORDER BY r.id LIMIT ?", list.join(","));
+            format!("r.item IN ({}) AND r.subject_id IS NOT NULL AND r.id > $1 ORDER BY r.id LIMIT $2", list.join(","));
         self.record_views(&clause, vec![after, limit]).await
     }
 
     async fn records_by_ids(&self, ids: &[i64]) -> Result<Vec<RecordView>> {
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(IN_LIST) {
-            out.extend(self.record_views(&format!("r.id IN ({})", marks(chunk.len())), chunk.to_vec()).await?);
+            out.extend(self.record_views(&format!("r.id IN ({})", marks(1, chunk.len())), chunk.to_vec()).await?);
         }
         Ok(out)
     }
@@ -309,7 +315,7 @@ impl RecordStore for SqliteStore {
         let mut ids: Vec<i64> = Vec::new();
         for item in items {
             let found: Vec<i64> = sqlx::query_scalar(
-                "SELECT id FROM records WHERE item = ? AND subject_id IS NOT NULL ORDER BY id DESC LIMIT ?",
+                "SELECT id FROM records WHERE item = $1 AND subject_id IS NOT NULL ORDER BY id DESC LIMIT $2",
             )
             .bind(item)
             .bind(limit)
@@ -326,7 +332,7 @@ impl RecordStore for SqliteStore {
 
     async fn department_records(&self, department_id: i64, limit: i64) -> Result<Vec<RecordView>> {
         let ids: Vec<i64> =
-            sqlx::query_scalar("SELECT id FROM records WHERE department_id = ? ORDER BY id DESC LIMIT ?")
+            sqlx::query_scalar("SELECT id FROM records WHERE department_id = $1 ORDER BY id DESC LIMIT $2")
                 .bind(department_id)
                 .bind(limit)
                 .fetch_all(&self.pool)
@@ -346,7 +352,7 @@ impl RecordStore for SqliteStore {
         if items.is_empty() {
             return Ok(Vec::new());
         }
-        let mut q = QueryBuilder::<Sqlite>::new("SELECT id FROM records WHERE latest_version > 1 AND id > ");
+        let mut q = QueryBuilder::<Db>::new("SELECT id FROM records WHERE latest_version > 1 AND id > ");
         q.push_bind(after);
         if let Some(d) = department_id {
             q.push(" AND department_id = ");
@@ -362,7 +368,7 @@ impl RecordStore for SqliteStore {
         let ids: Vec<i64> = q.build_query_scalar().persistent(false).fetch_all(&self.pool).await?;
         let mut out = Vec::new();
         for chunk in ids.chunks(IN_LIST) {
-            let clause = format!("r.id IN ({}) ORDER BY r.id, v.version", marks(chunk.len()));
+            let clause = format!("r.id IN ({}) ORDER BY r.id, v.version", marks(1, chunk.len()));
             out.extend(self.record_versions_where("v.version > 0", None, &clause, chunk.to_vec()).await?);
         }
         Ok(out)
@@ -371,8 +377,10 @@ impl RecordStore for SqliteStore {
     async fn subject_items(&self, subject_ids: &[i64]) -> Result<HashMap<i64, BTreeSet<String>>> {
         let mut out: HashMap<i64, BTreeSet<String>> = HashMap::new();
         for chunk in subject_ids.chunks(IN_LIST) {
-            let sql =
-                format!("SELECT DISTINCT subject_id, item FROM records WHERE subject_id IN ({})", marks(chunk.len()));
+            let sql = format!(
+                "SELECT DISTINCT subject_id, item FROM records WHERE subject_id IN ({})",
+                marks(1, chunk.len())
+            );
             let mut q = sqlx::query_as::<_, (i64, String)>(sqlx::AssertSqlSafe(sql)).persistent(false);
             for id in chunk {
                 q = q.bind(*id);
@@ -389,7 +397,7 @@ impl RecordStore for SqliteStore {
         for chunk in record_ids.chunks(IN_LIST) {
             let sql = format!(
                 "SELECT DISTINCT subject_id FROM records WHERE id IN ({}) AND subject_id IS NOT NULL",
-                marks(chunk.len())
+                marks(1, chunk.len())
             );
             let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql)).persistent(false);
             for id in chunk {
@@ -401,29 +409,31 @@ impl RecordStore for SqliteStore {
     }
 
     async fn record_stats(&self) -> Result<Vec<RecordStat>> {
-        Ok(sqlx::query_as::<_, RecordStatRow>(
-            // The day in Beijing (UTC+8) of the stored UTC text (`2026-06-01T16:00:00.000000000Z` → 2026-06-02).
-            "SELECT d.name AS department, r.item, r.decided_on,
-                    date(substr(v.received_at, 1, 19), '+8 hours') AS received_on, COUNT(*) AS n
+        // The day in Beijing (UTC+8) of the stored UTC text (`2026-06-01T16:00:00.000000000Z` → 2026-06-02).
+        let day = super::beijing_day("v.received_at");
+        let sql = format!(
+            "SELECT d.name AS department, r.item, r.decided_on, {day} AS received_on, COUNT(*) AS n
              FROM records r
              JOIN record_versions v ON v.record_id = r.id AND v.version = 1
              JOIN departments d ON d.id = r.department_id
-             GROUP BY d.name, r.item, r.decided_on, date(substr(v.received_at, 1, 19), '+8 hours')",
-        )
-        .fetch_all(&self.pool)
-        .await?
-        .into_iter()
-        .map(RecordStat::from)
-        .collect())
+             GROUP BY d.name, r.item, r.decided_on, {day}"
+        );
+        Ok(sqlx::query_as::<_, RecordStatRow>(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(RecordStat::from)
+            .collect())
     }
 
     async fn record_expiries(&self, ended: &[(i64, i64, Date)]) -> Result<usize> {
         let now = now_text();
         let mut tx = self.pool.begin().await?;
+        super::feed_lock(&mut tx).await?;
         let mut new = 0;
         for (record, version, last) in ended {
             let done = sqlx::query(
-                "INSERT INTO publicity_expiries (record_id, version, last_day, recorded_at) VALUES (?, ?, ?, ?)
+                "INSERT INTO publicity_expiries (record_id, version, last_day, recorded_at) VALUES ($1, $2, $3, $4)
                  ON CONFLICT (record_id) DO NOTHING",
             )
             .bind(record)
@@ -433,7 +443,7 @@ impl RecordStore for SqliteStore {
             .execute(&mut *tx)
             .await?;
             if done.rows_affected() == 1 {
-                sqlx::query("INSERT INTO changes (entity, entity_id, version, at) VALUES ('expiry', ?, ?, ?)")
+                sqlx::query("INSERT INTO changes (entity, entity_id, version, at) VALUES ('expiry', $1, $2, $3)")
                     .bind(record)
                     .bind(version)
                     .bind(&now)
@@ -447,7 +457,7 @@ impl RecordStore for SqliteStore {
     }
 
     async fn rekey(&self, catalog: &Catalog) -> Result<Vec<Rekeyed>> {
-        crate::rekey::run(&self.pool, &self.vault, catalog).await
+        super::rekey::run(&self.pool, &self.vault, catalog).await
     }
 }
 

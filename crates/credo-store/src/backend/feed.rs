@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 
-use super::SqliteStore;
+use super::Backend;
 use crate::{Change, Counts, Feed, Result, StoreError};
 
 #[derive(sqlx::FromRow)]
@@ -33,10 +33,10 @@ impl TryFrom<ChangeRow> for Change {
 }
 
 #[async_trait]
-impl Feed for SqliteStore {
+impl Feed for Backend {
     async fn changes_after(&self, seq: i64, limit: i64) -> Result<Vec<Change>> {
         sqlx::query_as::<_, ChangeRow>(
-            "SELECT seq, entity, entity_id, version, detail FROM changes WHERE seq > ? ORDER BY seq LIMIT ?",
+            "SELECT seq, entity, entity_id, version, detail FROM changes WHERE seq > $1 ORDER BY seq LIMIT $2",
         )
         .bind(seq)
         .bind(limit)

@@ -3,7 +3,8 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use super::{SqliteStore, parse_time};
+use super::Backend;
+use crate::sql::parse_time;
 use crate::{
     CaseFile, Enrolment, EnrolmentDecision, EnrolmentStore, NewEnrolment, Result, StoreError, now_text, stored_time,
 };
@@ -25,10 +26,10 @@ struct EnrolmentRow {
 
 const COLUMNS: &str = "id, number, subject_id, applicant, state, filed_at, decided_at, decided_by, reason, account_id";
 
-impl SqliteStore {
+impl Backend {
     async fn enrolment_of(&self, r: EnrolmentRow) -> Result<Enrolment> {
         let files: Vec<CaseFile> =
-            sqlx::query_as("SELECT n, name, sm3, size FROM enrolment_files WHERE enrolment_id = ? ORDER BY n")
+            sqlx::query_as("SELECT n, name, sm3, size FROM enrolment_files WHERE enrolment_id = $1 ORDER BY n")
                 .bind(r.id)
                 .fetch_all(&self.pool)
                 .await?;
@@ -49,12 +50,12 @@ impl SqliteStore {
 }
 
 #[async_trait]
-impl EnrolmentStore for SqliteStore {
+impl EnrolmentStore for Backend {
     async fn add_enrolment(&self, e: NewEnrolment) -> Result<Enrolment> {
         let applicant = self.vault.seal(&e.applicant, "enrolments.applicant")?;
         let mut tx = self.pool.begin().await?;
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO enrolments (number, subject_id, applicant, state, filed_at) VALUES (?, ?, ?, '待审核', ?)
+            "INSERT INTO enrolments (number, subject_id, applicant, state, filed_at) VALUES ($1, $2, $3, '待审核', $4)
              RETURNING id",
         )
         .bind(&e.number)
@@ -71,7 +72,7 @@ impl EnrolmentStore for SqliteStore {
         })?;
         for (n, f) in e.files.iter().enumerate() {
             sqlx::query(
-                "INSERT INTO enrolment_files (enrolment_id, n, name, sm3, size, data) VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO enrolment_files (enrolment_id, n, name, sm3, size, data) VALUES ($1, $2, $3, $4, $5, $6)",
             )
             .bind(id)
             .bind(n as i64 + 1)
@@ -87,7 +88,7 @@ impl EnrolmentStore for SqliteStore {
     }
 
     async fn enrolment(&self, number: &str) -> Result<Option<Enrolment>> {
-        let sql = format!("SELECT {COLUMNS} FROM enrolments WHERE number = ?");
+        let sql = format!("SELECT {COLUMNS} FROM enrolments WHERE number = $1");
         let row: Option<EnrolmentRow> =
             sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(number).fetch_optional(&self.pool).await?;
         match row {
@@ -97,7 +98,7 @@ impl EnrolmentStore for SqliteStore {
     }
 
     async fn enrolments(&self, state: Option<&str>, limit: i64) -> Result<Vec<Enrolment>> {
-        let sql = format!("SELECT {COLUMNS} FROM enrolments WHERE (? IS NULL OR state = ?) ORDER BY id LIMIT ?");
+        let sql = format!("SELECT {COLUMNS} FROM enrolments WHERE ($1 IS NULL OR state = $2) ORDER BY id LIMIT $3");
         let rows: Vec<EnrolmentRow> =
             sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(state).bind(state).bind(limit).fetch_all(&self.pool).await?;
         let mut out = Vec::with_capacity(rows.len());
@@ -109,8 +110,8 @@ impl EnrolmentStore for SqliteStore {
 
     async fn decide_enrolment(&self, number: &str, d: EnrolmentDecision) -> Result<Enrolment> {
         let done = sqlx::query(
-            "UPDATE enrolments SET state = ?, decided_at = ?, decided_by = ?, reason = ?, account_id = ?
-             WHERE number = ? AND state = ?",
+            "UPDATE enrolments SET state = $1, decided_at = $2, decided_by = $3, reason = $4, account_id = $5
+             WHERE number = $6 AND state = $7",
         )
         .bind(&d.state)
         .bind(now_text())
@@ -131,7 +132,7 @@ impl EnrolmentStore for SqliteStore {
     async fn enrolment_file(&self, number: &str, n: i64) -> Result<Option<(String, Vec<u8>)>> {
         let row: Option<(String, String)> = sqlx::query_as(
             "SELECT f.name, f.data FROM enrolment_files f JOIN enrolments e ON e.id = f.enrolment_id
-             WHERE e.number = ? AND f.n = ?",
+             WHERE e.number = $1 AND f.n = $2",
         )
         .bind(number)
         .bind(n)
@@ -149,7 +150,7 @@ impl EnrolmentStore for SqliteStore {
         expires_at: OffsetDateTime,
     ) -> Result<()> {
         sqlx::query(
-            "INSERT INTO account_tokens (token_hash, account_id, purpose, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO account_tokens (token_hash, account_id, purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(token_hash)
         .bind(account_id)
@@ -164,8 +165,8 @@ impl EnrolmentStore for SqliteStore {
     async fn take_account_token(&self, token_hash: &str, purpose: &str, now: OffsetDateTime) -> Result<Option<i64>> {
         let now = stored_time(now);
         Ok(sqlx::query_scalar(
-            "UPDATE account_tokens SET used_at = ?
-             WHERE token_hash = ? AND purpose = ? AND used_at IS NULL AND expires_at > ? RETURNING account_id",
+            "UPDATE account_tokens SET used_at = $1
+             WHERE token_hash = $2 AND purpose = $3 AND used_at IS NULL AND expires_at > $4 RETURNING account_id",
         )
         .bind(&now)
         .bind(token_hash)

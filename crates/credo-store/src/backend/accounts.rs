@@ -1,9 +1,11 @@
 //! Departments, API keys, accounts, sign-in tries and sessions.
 
 use async_trait::async_trait;
+use sqlx::Row as _;
 use time::OffsetDateTime;
 
-use super::{SqliteStore, parse_time};
+use super::Backend;
+use crate::sql::parse_time;
 use crate::{
     Account, AccountStore, ApiKey, Department, DepartmentStore, NewAccount, NewApiKey, NewDepartment, Permissions,
     Result, Session, StoreError, Vault, json, now_text, stored_time,
@@ -123,21 +125,29 @@ impl TryFrom<SessionRow> for Session {
     }
 }
 
-impl SqliteStore {
-    async fn accounts_where(&self, clause: &str, bind: Option<String>) -> Result<Vec<Account>> {
+/// The value an account is looked up by.
+enum Key {
+    Id(i64),
+    Text(String),
+}
+
+impl Backend {
+    async fn accounts_where(&self, clause: &str, bind: Option<Key>) -> Result<Vec<Account>> {
         let sql = format!("SELECT * FROM accounts WHERE {clause} ORDER BY id");
         let mut q = sqlx::query_as::<_, AccountRow>(sqlx::AssertSqlSafe(sql));
-        if let Some(b) = bind {
-            q = q.bind(b);
-        }
+        q = match bind {
+            Some(Key::Id(id)) => q.bind(id),
+            Some(Key::Text(text)) => q.bind(text),
+            None => q,
+        };
         q.fetch_all(&self.pool).await?.into_iter().map(|r| r.open(&self.vault)).collect()
     }
 }
 
 #[async_trait]
-impl DepartmentStore for SqliteStore {
+impl DepartmentStore for Backend {
     async fn department_by_uscc(&self, uscc: &str) -> Result<Option<Department>> {
-        let row = sqlx::query_as::<_, DepartmentRow>("SELECT * FROM departments WHERE uscc = ?")
+        let row = sqlx::query_as::<_, DepartmentRow>("SELECT * FROM departments WHERE uscc = $1")
             .bind(uscc)
             .fetch_optional(&self.pool)
             .await?;
@@ -148,23 +158,24 @@ impl DepartmentStore for SqliteStore {
         let mut tx = self.pool.begin().await?;
         let now = now_text();
         let res =
-            sqlx::query("INSERT INTO departments (uscc, name, region, created_at, created_by, permissions) VALUES (?, ?, ?, ?, ?, ?)")
+            sqlx::query("INSERT INTO departments (uscc, name, region, created_at, created_by, permissions) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
                 .bind(&d.uscc)
                 .bind(&d.name)
                 .bind(&d.region)
                 .bind(&now)
                 .bind(&d.created_by)
                 .bind(json(&d.permissions))
-                .execute(&mut *tx)
+                .fetch_one(&mut *tx)
                 .await;
-        let id = match res {
-            Ok(r) => r.last_insert_rowid(),
+        let id: i64 = match res {
+            Ok(r) => r.get(0),
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
                 return Err(StoreError::Conflict(format!("部门 {} 已存在", d.uscc)));
             }
             Err(e) => return Err(e.into()),
         };
-        sqlx::query("INSERT INTO changes (entity, entity_id, version, at) VALUES ('department', ?, NULL, ?)")
+        super::feed_lock(&mut tx).await?;
+        sqlx::query("INSERT INTO changes (entity, entity_id, version, at) VALUES ('department', $1, NULL, $2)")
             .bind(id)
             .bind(&now)
             .execute(&mut *tx)
@@ -183,7 +194,7 @@ impl DepartmentStore for SqliteStore {
     }
 
     async fn department(&self, id: i64) -> Result<Option<Department>> {
-        let row = sqlx::query_as::<_, DepartmentRow>("SELECT * FROM departments WHERE id = ?")
+        let row = sqlx::query_as::<_, DepartmentRow>("SELECT * FROM departments WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
@@ -191,12 +202,12 @@ impl DepartmentStore for SqliteStore {
     }
 
     async fn set_permissions(&self, department_id: i64, p: &Permissions) -> Result<()> {
-        self.exec("UPDATE departments SET permissions = ? WHERE id = ?", department_id, Some(json(p))).await
+        self.exec("UPDATE departments SET permissions = $1 WHERE id = $2", department_id, Some(json(p))).await
     }
 
     async fn add_api_key(&self, k: NewApiKey) -> Result<ApiKey> {
         sqlx::query(
-            "INSERT INTO api_keys (department_id, prefix, hash, created_at, scopes, expires_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO api_keys (department_id, prefix, hash, created_at, scopes, expires_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(k.department_id)
         .bind(&k.prefix)
@@ -211,7 +222,7 @@ impl DepartmentStore for SqliteStore {
     }
 
     async fn api_key(&self, prefix: &str) -> Result<Option<ApiKey>> {
-        let row = sqlx::query_as::<_, ApiKeyRow>("SELECT * FROM api_keys WHERE prefix = ?")
+        let row = sqlx::query_as::<_, ApiKeyRow>("SELECT * FROM api_keys WHERE prefix = $1")
             .bind(prefix)
             .fetch_optional(&self.pool)
             .await?;
@@ -219,7 +230,7 @@ impl DepartmentStore for SqliteStore {
     }
 
     async fn api_keys(&self, department_id: i64) -> Result<Vec<ApiKey>> {
-        sqlx::query_as::<_, ApiKeyRow>("SELECT * FROM api_keys WHERE department_id = ? ORDER BY id")
+        sqlx::query_as::<_, ApiKeyRow>("SELECT * FROM api_keys WHERE department_id = $1 ORDER BY id")
             .bind(department_id)
             .fetch_all(&self.pool)
             .await?
@@ -229,7 +240,7 @@ impl DepartmentStore for SqliteStore {
     }
 
     async fn revoke_api_key(&self, prefix: &str) -> Result<bool> {
-        let n = sqlx::query("UPDATE api_keys SET revoked_at = ? WHERE prefix = ? AND revoked_at IS NULL")
+        let n = sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE prefix = $2 AND revoked_at IS NULL")
             .bind(now_text())
             .bind(prefix)
             .execute(&self.pool)
@@ -240,13 +251,13 @@ impl DepartmentStore for SqliteStore {
 }
 
 #[async_trait]
-impl AccountStore for SqliteStore {
+impl AccountStore for Backend {
     async fn add_account(&self, a: NewAccount) -> Result<Account> {
         let now = now_text();
         let totp = a.totp_secret.as_deref().map(|t| self.vault.seal(t, "accounts.totp_secret")).transpose()?;
         let res = sqlx::query(
             "INSERT INTO accounts (username, name, role, department_id, subject_id, password_hash, totp_secret, password_set_at, created_at, created_by)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(&a.username)
         .bind(&a.name)
@@ -271,11 +282,11 @@ impl AccountStore for SqliteStore {
     }
 
     async fn account(&self, id: i64) -> Result<Option<Account>> {
-        Ok(self.accounts_where("id = ?", Some(id.to_string())).await?.pop())
+        Ok(self.accounts_where("id = $1", Some(Key::Id(id))).await?.pop())
     }
 
     async fn account_by_username(&self, username: &str) -> Result<Option<Account>> {
-        Ok(self.accounts_where("username = ?", Some(username.to_string())).await?.pop())
+        Ok(self.accounts_where("username = $1", Some(Key::Text(username.to_string()))).await?.pop())
     }
 
     async fn accounts(&self) -> Result<Vec<Account>> {
@@ -284,30 +295,30 @@ impl AccountStore for SqliteStore {
 
     async fn set_password(&self, id: i64, hash: &str) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE accounts SET password_hash = ?, password_set_at = ? WHERE id = ?")
+        sqlx::query("UPDATE accounts SET password_hash = $1, password_set_at = $2 WHERE id = $3")
             .bind(hash)
             .bind(now_text())
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM sessions WHERE account_id = ?").bind(id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM sessions WHERE account_id = $1").bind(id).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(())
     }
 
     async fn set_totp(&self, id: i64, secret: Option<&str>) -> Result<()> {
         let sealed = secret.map(|t| self.vault.seal(t, "accounts.totp_secret")).transpose()?;
-        self.exec("UPDATE accounts SET totp_secret = ?, totp_last_step = NULL WHERE id = ?", id, sealed).await
+        self.exec("UPDATE accounts SET totp_secret = $1, totp_last_step = NULL WHERE id = $2", id, sealed).await
     }
 
     async fn set_disabled(&self, id: i64, disabled: bool) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE accounts SET disabled_at = ? WHERE id = ?")
+        sqlx::query("UPDATE accounts SET disabled_at = $1 WHERE id = $2")
             .bind(disabled.then(now_text))
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM sessions WHERE account_id = ?").bind(id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM sessions WHERE account_id = $1").bind(id).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -325,9 +336,9 @@ impl AccountStore for SqliteStore {
         Ok(sqlx::query_scalar(
             "UPDATE accounts SET \
                failed_logins = CASE WHEN locked_until IS NOT NULL THEN 1 ELSE failed_logins + 1 END, \
-               locked_until = CASE WHEN (CASE WHEN locked_until IS NOT NULL THEN 1 ELSE failed_logins + 1 END) >= ? \
-                                   THEN ? ELSE NULL END \
-             WHERE id = ? AND (locked_until IS NULL OR locked_until <= ?) RETURNING failed_logins",
+               locked_until = CASE WHEN (CASE WHEN locked_until IS NOT NULL THEN 1 ELSE failed_logins + 1 END) >= $1 \
+                                   THEN $2 ELSE NULL END \
+             WHERE id = $3 AND (locked_until IS NULL OR locked_until <= $4) RETURNING failed_logins",
         )
         .bind(max)
         .bind(stored_time(lock_until))
@@ -339,7 +350,7 @@ impl AccountStore for SqliteStore {
 
     async fn claim_totp_step(&self, id: i64, step: i64) -> Result<bool> {
         let done = sqlx::query(
-            "UPDATE accounts SET totp_last_step = ? WHERE id = ? AND (totp_last_step IS NULL OR totp_last_step < ?)",
+            "UPDATE accounts SET totp_last_step = $1 WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $3)",
         )
         .bind(step)
         .bind(id)
@@ -351,7 +362,7 @@ impl AccountStore for SqliteStore {
 
     async fn login_succeeded(&self, id: i64, totp_step: Option<i64>) -> Result<()> {
         sqlx::query(
-            "UPDATE accounts SET failed_logins = 0, locked_until = NULL, totp_last_step = COALESCE(?, totp_last_step) WHERE id = ?",
+            "UPDATE accounts SET failed_logins = 0, locked_until = NULL, totp_last_step = COALESCE($1, totp_last_step) WHERE id = $2",
         )
         .bind(totp_step)
         .bind(id)
@@ -361,13 +372,13 @@ impl AccountStore for SqliteStore {
     }
 
     async fn unlock(&self, id: i64) -> Result<()> {
-        self.exec("UPDATE accounts SET failed_logins = 0, locked_until = ? WHERE id = ?", id, None).await
+        self.exec("UPDATE accounts SET failed_logins = 0, locked_until = $1 WHERE id = $2", id, None).await
     }
 
     async fn add_session(&self, token_hash: &str, account_id: i64, client: Option<&str>) -> Result<()> {
         let now = now_text();
         sqlx::query(
-            "INSERT INTO sessions (token_hash, account_id, created_at, last_seen, client) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO sessions (token_hash, account_id, created_at, last_seen, client) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(token_hash)
         .bind(account_id)
@@ -381,7 +392,7 @@ impl AccountStore for SqliteStore {
 
     async fn session(&self, token_hash: &str) -> Result<Option<Session>> {
         let row = sqlx::query_as::<_, SessionRow>(
-            "SELECT account_id, created_at, last_seen FROM sessions WHERE token_hash = ?",
+            "SELECT account_id, created_at, last_seen FROM sessions WHERE token_hash = $1",
         )
         .bind(token_hash)
         .fetch_optional(&self.pool)
@@ -390,7 +401,7 @@ impl AccountStore for SqliteStore {
     }
 
     async fn touch_session(&self, token_hash: &str) -> Result<()> {
-        sqlx::query("UPDATE sessions SET last_seen = ? WHERE token_hash = ?")
+        sqlx::query("UPDATE sessions SET last_seen = $1 WHERE token_hash = $2")
             .bind(now_text())
             .bind(token_hash)
             .execute(&self.pool)
@@ -399,7 +410,7 @@ impl AccountStore for SqliteStore {
     }
 
     async fn end_session(&self, token_hash: &str) -> Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = ?").bind(token_hash).execute(&self.pool).await?;
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&self.pool).await?;
         Ok(())
     }
 }

@@ -5,7 +5,6 @@
 //! with signed receipts ([`checks`]), cases ([`cases`]); one error type with one table of codes ([`error`]).
 //! The HTTP server (`credo-server`) and the CLI (`credo`) call them alike.
 
-use credo_store::prelude::*;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -13,7 +12,7 @@ use credo_domain::catalog::Catalog;
 use credo_gm::keyring::Keyring;
 use credo_gm::sm2::KeyPair;
 use credo_search::SubjectIndex;
-use credo_store::{SqliteStore, Store, Vault};
+use credo_store::{PgStore, SqliteStore, Store, Vault};
 use time::{Date, OffsetDateTime};
 
 pub mod accounts;
@@ -172,9 +171,19 @@ impl App {
     /// Opens the data directory: `credo.sqlite` (created and migrated if new) and the search index under `search/`,
     /// brought up to date with the change feed.
     pub async fn open(data_dir: &Path, catalog: Catalog, clock: Clock) -> anyhow::Result<App> {
-        let (store, vault, ring) = open_store(data_dir, &catalog).await?;
+        App::open_with(data_dir, None, catalog, clock).await
+    }
+
+    /// Opens the data directory (keyring, search index) with the store at `store` ([`StoreUrl`]; `None`: SQLite in
+    /// the data directory).
+    pub async fn open_with(
+        data_dir: &Path,
+        store: Option<&str>,
+        catalog: Catalog,
+        clock: Clock,
+    ) -> anyhow::Result<App> {
+        let (store, vault, ring) = open_store(data_dir, store, &catalog).await?;
         let search = SubjectIndex::open(&data_dir.join("search"), catalog.regions.place_prefixes())?;
-        let store: Arc<dyn Store> = Arc::new(store);
         let app = App {
             check_writer: Arc::new(checks::Writer::start(store.clone())),
             jobs: checks::Jobs::default(),
@@ -222,13 +231,55 @@ pub fn keyring_path(data_dir: &Path) -> PathBuf {
     std::env::var_os("CREDO_KEYRING").map(PathBuf::from).unwrap_or_else(|| data_dir.join("keys").join("keyring.json"))
 }
 
-/// Opens the store with the data directory's keyring. When the keyring has just been given its audit chain key
-/// (it was written by an older version), records in it that keyed links start after the chain's current head.
-pub async fn open_store(data_dir: &Path, catalog: &Catalog) -> anyhow::Result<(SqliteStore, Arc<Vault>, Keyring)> {
+/// Where the store is: SQLite in the data directory (the default), or a PostgreSQL database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreUrl {
+    Sqlite,
+    Postgres(String),
+}
+
+impl StoreUrl {
+    /// `None` or empty: SQLite in the data directory; `postgres://…` or `postgresql://…`: that database.
+    pub fn parse(url: Option<&str>) -> Result<StoreUrl, Error> {
+        match url.map(str::trim).filter(|u| !u.is_empty()) {
+            None | Some("sqlite") => Ok(StoreUrl::Sqlite),
+            Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => {
+                Ok(StoreUrl::Postgres(u.to_string()))
+            }
+            Some(_) => Err(Error::new(
+                Code::InvalidRequest,
+                "存储地址应为 postgres://用户:密码@主机:端口/数据库,或不填(使用数据目录中的 SQLite)",
+            )),
+        }
+    }
+}
+
+/// Opens the store with the data directory's keyring (`store`: see [`StoreUrl::parse`]). A PostgreSQL database
+/// must have had its migrations applied (`credo migrate`); SQLite applies its own. When the keyring has just been
+/// given its audit chain key (it was written by an older version), records in it that keyed links start after the
+/// chain's current head.
+pub async fn open_store(
+    data_dir: &Path,
+    store: Option<&str>,
+    catalog: &Catalog,
+) -> anyhow::Result<(Arc<dyn Store>, Arc<Vault>, Keyring)> {
     let path = keyring_path(data_dir);
     let mut ring = Keyring::load_or_create(&path)?;
     let vault = Arc::new(Vault::new(&ring, catalog.sensitive_fields())?);
-    let store = SqliteStore::open(data_dir, vault.clone()).await?;
+    let store: Arc<dyn Store> = match StoreUrl::parse(store)? {
+        StoreUrl::Sqlite => Arc::new(SqliteStore::open(data_dir, vault.clone()).await?),
+        StoreUrl::Postgres(url) => {
+            let pg = PgStore::connect_only(&url, vault.clone()).await?;
+            let pending = pg.pending_migrations().await?;
+            if !pending.is_empty() {
+                anyhow::bail!(
+                    "PostgreSQL 数据库尚未升级到本版本的结构(待执行的迁移:{}),请先运行 credo migrate --store …",
+                    pending.iter().map(i64::to_string).collect::<Vec<_>>().join("、")
+                );
+            }
+            Arc::new(pg)
+        }
+    };
     // Before anything is ingested: stored natural keys follow the catalog's definitions (split records are logged).
     let started = std::time::Instant::now();
     let rekeyed = store.rekey(catalog).await?;

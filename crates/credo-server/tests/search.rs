@@ -39,98 +39,105 @@ fn enc(s: &str) -> String {
 
 #[tokio::test]
 async fn totals_filters_pages_codes_and_pinyin() {
-    let t = spawn().await;
-    let dept = t.app.store.department_by_uscc(DEPT).await.unwrap().unwrap();
-    let all: Vec<String> = t.app.catalog.items.keys().cloned().collect();
-    t.app
-        .store
-        .set_permissions(dept.id, &Permissions { items: all, scenes: vec![], disclosure: vec![] })
-        .await
-        .unwrap();
-    // 160 companies in two districts; the last 30 (far down any ranking by name) are on the 严重失信主体名单.
-    let mut regs = Vec::new();
-    for n in 0..160u32 {
-        let name = format!("西宁市搜索测试{n:03}商贸有限公司");
-        regs.push(Registration::of(name, code(n)).set("DJ_XZQH", if n % 2 == 0 { "630102" } else { "630104" }));
-    }
-    submit(&t, "djzc", regs).await;
-    let listed: Vec<SeriousDishonesty> = (130..160u32)
-        .map(|n| {
-            SeriousDishonesty::of(format!("西宁市搜索测试{n:03}商贸有限公司"), code(n))
-                .number(format!("宁失信〔2026〕{n}号"))
-        })
-        .collect();
-    submit(&t, "yzsx", listed).await;
-    // A person known only from a penalty (政务共享): found by nobody, counted by nobody.
-    submit(&t, "xzcf", vec![Penalty::person("搜索测试王某", "630102199001011235").number("宁市监罚〔2026〕1号")]).await;
+    common::on_both(async || {
+        let t = spawn().await;
+        let dept = t.app.store.department_by_uscc(DEPT).await.unwrap().unwrap();
+        let all: Vec<String> = t.app.catalog.items.keys().cloned().collect();
+        t.app
+            .store
+            .set_permissions(dept.id, &Permissions { items: all, scenes: vec![], disclosure: vec![] })
+            .await
+            .unwrap();
+        // 160 companies in two districts; the last 30 (far down any ranking by name) are on the 严重失信主体名单.
+        let mut regs = Vec::new();
+        for n in 0..160u32 {
+            let name = format!("西宁市搜索测试{n:03}商贸有限公司");
+            regs.push(Registration::of(name, code(n)).set("DJ_XZQH", if n % 2 == 0 { "630102" } else { "630104" }));
+        }
+        submit(&t, "djzc", regs).await;
+        let listed: Vec<SeriousDishonesty> = (130..160u32)
+            .map(|n| {
+                SeriousDishonesty::of(format!("西宁市搜索测试{n:03}商贸有限公司"), code(n))
+                    .number(format!("宁失信〔2026〕{n}号"))
+            })
+            .collect();
+        submit(&t, "yzsx", listed).await;
+        // A person known only from a penalty (政务共享): found by nobody, counted by nobody.
+        submit(&t, "xzcf", vec![Penalty::person("搜索测试王某", "630102199001011235").number("宁市监罚〔2026〕1号")])
+            .await;
 
-    let q = enc("搜索测试");
-    let (status, _, page) = t.get(&format!("/search?q={q}")).await;
-    assert_eq!(status, 200);
-    assert_eq!(total(&page), 160, "every company, not 100, and not the hidden person: {page}");
-    assert!(page.contains("共 160 个主体,第 1/8 页"), "{page}");
-    // The item filter over all 160 matches, kept on the next page; then browsing by it without a query.
-    let (_, _, page) = t.get(&format!("/search?q={q}&item=yzsx")).await;
-    assert_eq!(total(&page), 30, "{page}");
-    assert_eq!(hit_ids(&page).len(), 20);
-    let next = page.split("href=\"").find(|s| s.starts_with("/search?") && s.contains("page=2")).unwrap();
-    let next = next.split('"').next().unwrap().replace("&#38;", "&").replace("&amp;", "&");
-    assert!(next.contains("item=yzsx"), "{next}");
-    let (_, _, two) = t.get(&next).await;
-    assert_eq!((total(&two), hit_ids(&two).len()), (30, 10), "{two}");
-    let mut both: Vec<String> = hit_ids(&page).into_iter().chain(hit_ids(&two)).collect();
-    both.sort();
-    both.dedup();
-    assert_eq!(both.len(), 30, "two pages, thirty different subjects");
-    let (_, _, browse) = t.get("/search?item=yzsx").await;
-    assert_eq!(total(&browse), 30, "browsing by item without a query");
-    let (_, _, browse) = t.get("/search?item=yzsx&region=630102").await;
-    assert_eq!(total(&browse), 15, "and by district");
-    let (_, _, browse) = t.get("/search?kind=person").await;
-    assert_eq!(total(&browse), 0, "the hidden person is not browsed either: {browse}");
-    let (_, _, hidden) = t.get(&format!("/search?q={}", enc("搜索测试王某"))).await;
-    assert!(!hidden.contains("搜索测试王某</a>") && total(&hidden) == 160, "the companies only: {hidden}");
+        let q = enc("搜索测试");
+        let (status, _, page) = t.get(&format!("/search?q={q}")).await;
+        assert_eq!(status, 200);
+        assert_eq!(total(&page), 160, "every company, not 100, and not the hidden person: {page}");
+        assert!(page.contains("共 160 个主体,第 1/8 页"), "{page}");
+        // The item filter over all 160 matches, kept on the next page; then browsing by it without a query.
+        let (_, _, page) = t.get(&format!("/search?q={q}&item=yzsx")).await;
+        assert_eq!(total(&page), 30, "{page}");
+        assert_eq!(hit_ids(&page).len(), 20);
+        let next = page.split("href=\"").find(|s| s.starts_with("/search?") && s.contains("page=2")).unwrap();
+        let next = next.split('"').next().unwrap().replace("&#38;", "&").replace("&amp;", "&");
+        assert!(next.contains("item=yzsx"), "{next}");
+        let (_, _, two) = t.get(&next).await;
+        assert_eq!((total(&two), hit_ids(&two).len()), (30, 10), "{two}");
+        let mut both: Vec<String> = hit_ids(&page).into_iter().chain(hit_ids(&two)).collect();
+        both.sort();
+        both.dedup();
+        assert_eq!(both.len(), 30, "two pages, thirty different subjects");
+        let (_, _, browse) = t.get("/search?item=yzsx").await;
+        assert_eq!(total(&browse), 30, "browsing by item without a query");
+        let (_, _, browse) = t.get("/search?item=yzsx&region=630102").await;
+        assert_eq!(total(&browse), 15, "and by district");
+        let (_, _, browse) = t.get("/search?kind=person").await;
+        assert_eq!(total(&browse), 0, "the hidden person is not browsed either: {browse}");
+        let (_, _, hidden) = t.get(&format!("/search?q={}", enc("搜索测试王某"))).await;
+        assert!(!hidden.contains("搜索测试王某</a>") && total(&hidden) == 160, "the companies only: {hidden}");
 
-    // The API tells the same total.
-    let v = t.get_json(&format!("/api/v1/subjects?q={q}&limit=5")).await;
-    assert_eq!((v["count"].as_u64(), v["total"].as_u64()), (Some(5), Some(160)), "{v}");
+        // The API tells the same total.
+        let v = t.get_json(&format!("/api/v1/subjects?q={q}&limit=5")).await;
+        assert_eq!((v["count"].as_u64(), v["total"].as_u64()), (Some(5), Some(160)), "{v}");
 
-    // A code with a wrong check character: the message `credo id validate` gives and the code meant.
-    let good = code(7);
-    let bad = format!("{}{}", &good[..17], if good.ends_with('A') { 'B' } else { 'A' });
-    let (_, _, page) = t.get(&format!("/search?q={bad}")).await;
-    let expected = credo_domain::ids::identify(&bad, t.app.clock.today()).unwrap_err().1.message();
-    assert!(page.contains(&expected) && expected.contains("校验位"), "{page}");
-    assert!(page.contains("您要找的是否是") && page.contains(&good), "the valid code one character away: {page}");
-    // A mistyped ID number: the message, and no person suggested.
-    let (_, _, page) = t.get("/search?q=630102199001011236").await;
-    assert!(page.contains("居民身份证号码校验位") && !page.contains("您要找的是否是"), "{page}");
-    assert!(!page.contains("630102199001011236"), "the number echoed masked: {page}");
+        // A code with a wrong check character: the message `credo id validate` gives and the code meant.
+        let good = code(7);
+        let bad = format!("{}{}", &good[..17], if good.ends_with('A') { 'B' } else { 'A' });
+        let (_, _, page) = t.get(&format!("/search?q={bad}")).await;
+        let expected = credo_domain::ids::identify(&bad, t.app.clock.today()).unwrap_err().1.message();
+        assert!(page.contains(&expected) && expected.contains("校验位"), "{page}");
+        assert!(page.contains("您要找的是否是") && page.contains(&good), "the valid code one character away: {page}");
+        // A mistyped ID number: the message, and no person suggested.
+        let (_, _, page) = t.get("/search?q=630102199001011236").await;
+        assert!(page.contains("居民身份证号码校验位") && !page.contains("您要找的是否是"), "{page}");
+        assert!(!page.contains("630102199001011236"), "the number echoed masked: {page}");
 
-    // Pinyin: full, initials and a prefix.
-    for py in ["sousuoceshi", "sousuo", "ssc"] {
-        let (_, _, page) = t.get(&format!("/search?q={py}")).await;
-        assert_eq!(total(&page), 160, "{py}: {page}");
-    }
+        // Pinyin: full, initials and a prefix.
+        for py in ["sousuoceshi", "sousuo", "ssc"] {
+            let (_, _, page) = t.get(&format!("/search?q={py}")).await;
+            assert_eq!(total(&page), 160, "{py}: {page}");
+        }
+    })
+    .await;
 }
 
 /// A legacy code that no check digit vouches for (a 税务登记号 of letters and digits) is searched when a subject
 /// carries it, not refused as a mistyped code; one that nobody carries still gets the refusal.
 #[tokio::test]
 async fn a_legacy_code_a_subject_carries_is_searched() {
-    let t = spawn().await;
-    submit(&t, "djzc", vec![Registration::of("西宁市城西区旧码商贸有限公司", code(500))]).await;
-    // A penalty that names the company and its old 税务登记号 only: matched by name, the code joins the subject's.
-    let penalty = Penalty::named("西宁市城西区旧码商贸有限公司")
-        .number("宁市监罚〔2026〕88号")
-        .tax_number("630104MA7X0009X")
-        .kinds("罚款")
-        .fine("2")
-        .decided("2026-11-01");
-    submit(&t, "xzcf", vec![penalty]).await;
-    let (_, _, page) = t.get("/search?q=630104MA7X0009X").await;
-    assert!(page.contains("西宁市城西区旧码商贸有限公司"), "{page}");
-    assert!(!page.contains("不是有效的代码"), "{page}");
-    let (_, _, page) = t.get("/search?q=630104MA7X0008X").await;
-    assert!(page.contains("不是有效的代码") || page.contains("没有找到"), "{page}");
+    common::on_both(async || {
+        let t = spawn().await;
+        submit(&t, "djzc", vec![Registration::of("西宁市城西区旧码商贸有限公司", code(500))]).await;
+        // A penalty that names the company and its old 税务登记号 only: matched by name, the code joins the subject's.
+        let penalty = Penalty::named("西宁市城西区旧码商贸有限公司")
+            .number("宁市监罚〔2026〕88号")
+            .tax_number("630104MA7X0009X")
+            .kinds("罚款")
+            .fine("2")
+            .decided("2026-11-01");
+        submit(&t, "xzcf", vec![penalty]).await;
+        let (_, _, page) = t.get("/search?q=630104MA7X0009X").await;
+        assert!(page.contains("西宁市城西区旧码商贸有限公司"), "{page}");
+        assert!(!page.contains("不是有效的代码"), "{page}");
+        let (_, _, page) = t.get("/search?q=630104MA7X0008X").await;
+        assert!(page.contains("不是有效的代码") || page.contains("没有找到"), "{page}");
+    })
+    .await;
 }

@@ -210,73 +210,84 @@ fn expected() -> BTreeMap<(&'static str, &'static str), BTreeSet<&'static str>> 
 
 #[tokio::test]
 async fn every_route_with_every_role() {
-    let t = spawn().await;
-    let (status, s) = t.post_batch(json!({"item": "xzcf", "records": [penalty()]})).await;
-    assert_eq!(status, 200, "{s}");
-    let batch = s["batch"].as_i64().unwrap();
-    let table = expected();
-    let listed: BTreeSet<(&str, &str)> = ROUTES.iter().map(|(m, p, _)| (*m, *p)).collect();
-    assert_eq!(table.keys().copied().collect::<BTreeSet<_>>(), listed, "the matrix covers exactly the policy's routes");
+    common::on_both(async || {
+        let t = spawn().await;
+        let (status, s) = t.post_batch(json!({"item": "xzcf", "records": [penalty()]})).await;
+        assert_eq!(status, 200, "{s}");
+        let batch = s["batch"].as_i64().unwrap();
+        let table = expected();
+        let listed: BTreeSet<(&str, &str)> = ROUTES.iter().map(|(m, p, _)| (*m, *p)).collect();
+        assert_eq!(
+            table.keys().copied().collect::<BTreeSet<_>>(),
+            listed,
+            "the matrix covers exactly the policy's routes"
+        );
 
-    let mut principals: Vec<(&str, Auth)> = vec![("anonymous", Auth::None), ("key_submit", Auth::Key(t.key.clone()))];
-    let dept = t.app.store.department_by_uscc(DEPT).await.unwrap().unwrap();
-    let (check_key, _) =
-        credo_app::keys::create(t.app.store.as_ref(), &dept, vec!["check".into()], None, "test").await.unwrap();
-    principals.push(("key_check", Auth::Key(check_key)));
-    // A department user: the security administrator may disable, enable and unlock it over the API.
-    add_account(&t, "target", "submitter").await;
-    for role in ["sysadmin", "secadmin", "auditor", "reviewer", "submitter", "checker", "handler", "subject"] {
-        add_account(&t, role, role).await;
-        principals.push((role, sign_in(&t, role).await));
-    }
-    // Routes in the table's order (sign-out last).
-    let order: Vec<(&str, &str)> = {
-        let ends = [("DELETE", "/api/v1/session"), ("POST", "/sign-out")];
-        let mut v: Vec<(&str, &str)> = table.keys().copied().filter(|k| !ends.contains(k)).collect();
-        v.extend(ends);
-        v
-    };
-    let mut checked = 0;
-    let mut failures = Vec::new();
-    for (method, path) in &order {
-        for (who, auth) in &principals {
-            let (m, p, body) = request_for(method, path, batch);
-            let r = send(&t, auth, m, &p, body).await;
-            let denied = matches!(r.code(), "sign_in_required" | "not_permitted");
-            let allowed = table[&(*method, *path)].contains(who);
-            if allowed == denied {
-                failures.push(format!("{method} {path} as {who}: {} {}", r.status, r.body));
-            }
-            if denied {
-                let page = !path.starts_with("/api/");
-                let want = match (*who == "anonymous", page && *method == "GET") {
-                    (true, true) => 303,
-                    (true, false) => 401,
-                    _ => 403,
-                };
-                if r.status != want {
-                    failures.push(format!("{method} {path} as {who}: denied with {} (want {want})", r.status));
-                }
-            }
-            checked += 1;
+        let mut principals: Vec<(&str, Auth)> =
+            vec![("anonymous", Auth::None), ("key_submit", Auth::Key(t.key.clone()))];
+        let dept = t.app.store.department_by_uscc(DEPT).await.unwrap().unwrap();
+        let (check_key, _) =
+            credo_app::keys::create(t.app.store.as_ref(), &dept, vec!["check".into()], None, "test").await.unwrap();
+        principals.push(("key_check", Auth::Key(check_key)));
+        // A department user: the security administrator may disable, enable and unlock it over the API.
+        add_account(&t, "target", "submitter").await;
+        for role in ["sysadmin", "secadmin", "auditor", "reviewer", "submitter", "checker", "handler", "subject"] {
+            add_account(&t, role, role).await;
+            principals.push((role, sign_in(&t, role).await));
         }
-    }
-    assert!(failures.is_empty(), "{} of {checked} pairs wrong:\n{}", failures.len(), failures.join("\n"));
-    assert_eq!(checked, ROUTES.len() * 11);
+        // Routes in the table's order (sign-out last).
+        let order: Vec<(&str, &str)> = {
+            let ends = [("DELETE", "/api/v1/session"), ("POST", "/sign-out")];
+            let mut v: Vec<(&str, &str)> = table.keys().copied().filter(|k| !ends.contains(k)).collect();
+            v.extend(ends);
+            v
+        };
+        let mut checked = 0;
+        let mut failures = Vec::new();
+        for (method, path) in &order {
+            for (who, auth) in &principals {
+                let (m, p, body) = request_for(method, path, batch);
+                let r = send(&t, auth, m, &p, body).await;
+                let denied = matches!(r.code(), "sign_in_required" | "not_permitted");
+                let allowed = table[&(*method, *path)].contains(who);
+                if allowed == denied {
+                    failures.push(format!("{method} {path} as {who}: {} {}", r.status, r.body));
+                }
+                if denied {
+                    let page = !path.starts_with("/api/");
+                    let want = match (*who == "anonymous", page && *method == "GET") {
+                        (true, true) => 303,
+                        (true, false) => 401,
+                        _ => 403,
+                    };
+                    if r.status != want {
+                        failures.push(format!("{method} {path} as {who}: denied with {} (want {want})", r.status));
+                    }
+                }
+                checked += 1;
+            }
+        }
+        assert!(failures.is_empty(), "{} of {checked} pairs wrong:\n{}", failures.len(), failures.join("\n"));
+        assert_eq!(checked, ROUTES.len() * 11);
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn a_route_missing_from_the_policy_is_refused_to_everyone() {
-    let t = spawn().await;
-    let router = axum::Router::new().route("/unlisted", axum::routing::get(|| async { "secret" })).route_layer(
-        axum::middleware::from_fn_with_state(credo_server::Web::new(t.app.clone()), credo_server::guard::guard),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    let r = t.http.get(format!("{base}/unlisted")).bearer_auth(&t.key).send().await.unwrap();
-    assert_eq!(r.status(), 403);
-    assert!(!r.text().await.unwrap().contains("secret"));
+    common::on_both(async || {
+        let t = spawn().await;
+        let router = axum::Router::new().route("/unlisted", axum::routing::get(|| async { "secret" })).route_layer(
+            axum::middleware::from_fn_with_state(credo_server::Web::new(t.app.clone()), credo_server::guard::guard),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        let r = t.http.get(format!("{base}/unlisted")).bearer_auth(&t.key).send().await.unwrap();
+        assert_eq!(r.status(), 403);
+        assert!(!r.text().await.unwrap().contains("secret"));
+    })
+    .await;
 }
 
 /// The accounts page (/admin/accounts) as `auth` (a session) sees it.
@@ -288,267 +299,307 @@ async fn accounts_page(t: &common::TestApp, auth: &Auth) -> String {
 
 #[tokio::test]
 async fn repeated_failures_lock_the_account() {
-    let t = spawn().await;
-    add_account(&t, "zhangsan", "submitter").await;
-    for n in 1..=4 {
+    common::on_both(async || {
+        let t = spawn().await;
+        add_account(&t, "zhangsan", "submitter").await;
+        for n in 1..=4 {
+            let r = sign_in_with(&t, "zhangsan", "Wrong-password-1", None).await;
+            assert_eq!((r.status, r.code()), (401, "unauthorized"), "attempt {n}: {}", r.body);
+        }
         let r = sign_in_with(&t, "zhangsan", "Wrong-password-1", None).await;
-        assert_eq!((r.status, r.code()), (401, "unauthorized"), "attempt {n}: {}", r.body);
-    }
-    let r = sign_in_with(&t, "zhangsan", "Wrong-password-1", None).await;
-    assert_eq!(r.status, 423, "the fifth failure locks: {}", r.body);
-    let code = totp_now(&t, "zhangsan").await;
-    let r = sign_in_with(&t, "zhangsan", PASSWORD, code.clone()).await;
-    assert_eq!(r.status, 423, "locked even with the right password and code: {}", r.body);
-    assert!(r.body["detail"].as_str().unwrap().contains("已锁定"));
-    // The security administrator's account page says until when, in Beijing time to the second.
-    add_account(&t, "secadmin1", "secadmin").await;
-    let admin = sign_in(&t, "secadmin1").await;
-    let row = |page: &str| page.split("<tr>").find(|r| r.contains("zhangsan")).unwrap_or_default().to_string();
-    let locked = t.app.store.account_by_username("zhangsan").await.unwrap().unwrap().locked_until.unwrap();
-    let shown = row(&accounts_page(&t, &admin).await);
-    assert!(shown.contains(&format!("已锁定至 {}(北京时间)", credo_app::beijing::format(locked))), "{shown}");
-    let r = sign_in_with(&t, "nobody", "Wrong-password-1", None).await;
-    assert_eq!((r.status, r.body["detail"].as_str()), (401, Some("账号、密码或动态口令不正确")));
-    let a = t.app.store.account_by_username("zhangsan").await.unwrap().unwrap();
-    t.app.store.unlock(a.id).await.unwrap();
-    assert!(!row(&accounts_page(&t, &admin).await).contains("已锁定"), "unlocked");
-    sign_in(&t, "zhangsan").await;
-    // Every attempt is in the audit trail; a name that is no account is not written down.
-    let events = t.app.store.audit_after(0, 1000).await.unwrap();
-    assert!(events.iter().any(|e| e.event.action == "session.sign_in" && e.event.actor == "(未知账号)"));
-    assert!(!events.iter().any(|e| e.event.actor == "nobody"));
-    let sign_ins = events.iter().filter(|e| e.event.action == "session.sign_in" && e.event.actor == "zhangsan");
-    assert_eq!(sign_ins.count(), 7);
+        assert_eq!(r.status, 423, "the fifth failure locks: {}", r.body);
+        let code = totp_now(&t, "zhangsan").await;
+        let r = sign_in_with(&t, "zhangsan", PASSWORD, code.clone()).await;
+        assert_eq!(r.status, 423, "locked even with the right password and code: {}", r.body);
+        assert!(r.body["detail"].as_str().unwrap().contains("已锁定"));
+        // The security administrator's account page says until when, in Beijing time to the second.
+        add_account(&t, "secadmin1", "secadmin").await;
+        let admin = sign_in(&t, "secadmin1").await;
+        let row = |page: &str| page.split("<tr>").find(|r| r.contains("zhangsan")).unwrap_or_default().to_string();
+        let locked = t.app.store.account_by_username("zhangsan").await.unwrap().unwrap().locked_until.unwrap();
+        let shown = row(&accounts_page(&t, &admin).await);
+        assert!(shown.contains(&format!("已锁定至 {}(北京时间)", credo_app::beijing::format(locked))), "{shown}");
+        let r = sign_in_with(&t, "nobody", "Wrong-password-1", None).await;
+        assert_eq!((r.status, r.body["detail"].as_str()), (401, Some("账号、密码或动态口令不正确")));
+        let a = t.app.store.account_by_username("zhangsan").await.unwrap().unwrap();
+        t.app.store.unlock(a.id).await.unwrap();
+        assert!(!row(&accounts_page(&t, &admin).await).contains("已锁定"), "unlocked");
+        sign_in(&t, "zhangsan").await;
+        // Every attempt is in the audit trail; a name that is no account is not written down.
+        let events = t.app.store.audit_after(0, 1000).await.unwrap();
+        assert!(events.iter().any(|e| e.event.action == "session.sign_in" && e.event.actor == "(未知账号)"));
+        assert!(!events.iter().any(|e| e.event.actor == "nobody"));
+        let sign_ins = events.iter().filter(|e| e.event.action == "session.sign_in" && e.event.actor == "zhangsan");
+        assert_eq!(sign_ins.count(), 7);
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn operators_need_a_totp_code_that_works_once() {
-    let t = spawn().await;
-    add_account(&t, "secadmin", "secadmin").await;
-    let r = sign_in_with(&t, "secadmin", PASSWORD, None).await;
-    assert_eq!((r.status, r.code()), (401, "unauthorized"), "the right password alone is not told apart");
-    let r = sign_in_with(&t, "secadmin", PASSWORD, Some("000000".into())).await;
-    assert_eq!(r.status, 401);
-    let code = totp_now(&t, "secadmin").await;
-    assert_eq!(sign_in_with(&t, "secadmin", PASSWORD, code.clone()).await.status, 200);
-    let replay = sign_in_with(&t, "secadmin", PASSWORD, code).await;
-    assert_eq!(replay.status, 401, "the same code again is a replay: {}", replay.body);
-    // Subject accounts sign in with a password alone.
-    t.post_batch(json!({"item": "xzcf", "records": [penalty()]})).await;
-    add_account(&t, "company", "subject").await;
-    assert_eq!(sign_in_with(&t, "company", PASSWORD, None).await.status, 200);
+    common::on_both(async || {
+        let t = spawn().await;
+        add_account(&t, "secadmin", "secadmin").await;
+        let r = sign_in_with(&t, "secadmin", PASSWORD, None).await;
+        assert_eq!((r.status, r.code()), (401, "unauthorized"), "the right password alone is not told apart");
+        let r = sign_in_with(&t, "secadmin", PASSWORD, Some("000000".into())).await;
+        assert_eq!(r.status, 401);
+        let code = totp_now(&t, "secadmin").await;
+        assert_eq!(sign_in_with(&t, "secadmin", PASSWORD, code.clone()).await.status, 200);
+        let replay = sign_in_with(&t, "secadmin", PASSWORD, code).await;
+        assert_eq!(replay.status, 401, "the same code again is a replay: {}", replay.body);
+        // Subject accounts sign in with a password alone.
+        t.post_batch(json!({"item": "xzcf", "records": [penalty()]})).await;
+        add_account(&t, "company", "subject").await;
+        assert_eq!(sign_in_with(&t, "company", PASSWORD, None).await.status, 200);
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn idle_sessions_expire() {
-    let t =
-        spawn_with(Security { session_idle: time::Duration::seconds(1), per_address: 0, ..Security::default() }).await;
-    add_account(&t, "auditor", "auditor").await;
-    let s = sign_in(&t, "auditor").await;
-    assert_eq!(send(&t, &s, Method::GET, "/api/v1/me", None).await.status, 200);
-    t.app.clock.advance(time::Duration::milliseconds(1500));
-    let r = send(&t, &s, Method::GET, "/api/v1/me", None).await;
-    assert_eq!(r.status, 401, "{}", r.body);
-    assert!(r.body["detail"].as_str().unwrap().contains("超时"));
-    let again = send(&t, &s, Method::GET, "/api/v1/me", None).await;
-    assert_eq!(again.status, 401, "the expired session is gone for good");
+    common::on_both(async || {
+        let t =
+            spawn_with(Security { session_idle: time::Duration::seconds(1), per_address: 0, ..Security::default() })
+                .await;
+        add_account(&t, "auditor", "auditor").await;
+        let s = sign_in(&t, "auditor").await;
+        assert_eq!(send(&t, &s, Method::GET, "/api/v1/me", None).await.status, 200);
+        t.app.clock.advance(time::Duration::milliseconds(1500));
+        let r = send(&t, &s, Method::GET, "/api/v1/me", None).await;
+        assert_eq!(r.status, 401, "{}", r.body);
+        assert!(r.body["detail"].as_str().unwrap().contains("超时"));
+        let again = send(&t, &s, Method::GET, "/api/v1/me", None).await;
+        assert_eq!(again.status, 401, "the expired session is gone for good");
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn sessions_end_at_the_absolute_limit_however_active() {
-    let t =
-        spawn_with(Security { session_absolute: time::Duration::seconds(2), per_address: 0, ..Security::default() })
-            .await;
-    add_account(&t, "auditor", "auditor").await;
-    let s = sign_in(&t, "auditor").await;
-    for _ in 0..5 {
-        assert_eq!(send(&t, &s, Method::GET, "/api/v1/me", None).await.status, 200);
-        t.app.clock.advance(time::Duration::milliseconds(300));
-    }
-    t.app.clock.advance(time::Duration::milliseconds(1000));
-    let r = send(&t, &s, Method::GET, "/api/v1/me", None).await;
-    assert_eq!(r.status, 401);
-    assert!(r.body["detail"].as_str().unwrap().contains("最长时限"), "{}", r.body);
+    common::on_both(async || {
+        let t = spawn_with(Security {
+            session_absolute: time::Duration::seconds(2),
+            per_address: 0,
+            ..Security::default()
+        })
+        .await;
+        add_account(&t, "auditor", "auditor").await;
+        let s = sign_in(&t, "auditor").await;
+        for _ in 0..5 {
+            assert_eq!(send(&t, &s, Method::GET, "/api/v1/me", None).await.status, 200);
+            t.app.clock.advance(time::Duration::milliseconds(300));
+        }
+        t.app.clock.advance(time::Duration::milliseconds(1000));
+        let r = send(&t, &s, Method::GET, "/api/v1/me", None).await;
+        assert_eq!(r.status, 401);
+        assert!(r.body["detail"].as_str().unwrap().contains("最长时限"), "{}", r.body);
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn cookie_writes_need_the_csrf_token() {
-    let t = spawn().await;
-    add_account(&t, "wangwu", "submitter").await;
-    let Auth::Session { cookie, csrf } = sign_in(&t, "wangwu").await else { unreachable!() };
-    let batch = json!({"item": "xzcf", "records": [penalty()]});
-    for bad in [None, Some("0".repeat(64))] {
-        let mut r = t.http.post(format!("{}/api/v1/batches", t.base)).header("cookie", &cookie).json(&batch);
-        if let Some(token) = &bad {
-            r = r.header("x-csrf-token", token);
+    common::on_both(async || {
+        let t = spawn().await;
+        add_account(&t, "wangwu", "submitter").await;
+        let Auth::Session { cookie, csrf } = sign_in(&t, "wangwu").await else { unreachable!() };
+        let batch = json!({"item": "xzcf", "records": [penalty()]});
+        for bad in [None, Some("0".repeat(64))] {
+            let mut r = t.http.post(format!("{}/api/v1/batches", t.base)).header("cookie", &cookie).json(&batch);
+            if let Some(token) = &bad {
+                r = r.header("x-csrf-token", token);
+            }
+            let r = r.send().await.unwrap();
+            assert_eq!(r.status(), 403);
+            let body: Value = r.json().await.unwrap();
+            assert_eq!(body["code"], "csrf_token_invalid", "{body}");
         }
-        let r = r.send().await.unwrap();
-        assert_eq!(r.status(), 403);
-        let body: Value = r.json().await.unwrap();
-        assert_eq!(body["code"], "csrf_token_invalid", "{body}");
-    }
-    assert_eq!(t.app.store.counts().await.unwrap().records, 0, "nothing was written");
-    let ok = send(
-        &t,
-        &Auth::Session { cookie: cookie.clone(), csrf: csrf.clone() },
-        Method::POST,
-        "/api/v1/batches",
-        Some(batch),
-    )
+        assert_eq!(t.app.store.counts().await.unwrap().records, 0, "nothing was written");
+        let ok = send(
+            &t,
+            &Auth::Session { cookie: cookie.clone(), csrf: csrf.clone() },
+            Method::POST,
+            "/api/v1/batches",
+            Some(batch),
+        )
+        .await;
+        assert_eq!(ok.status, 200, "{}", ok.body);
+        // A form post carries the token as a field.
+        let form = t
+            .http
+            .delete(format!("{}/api/v1/session", t.base))
+            .header("cookie", &cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("csrf={csrf}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(form.status(), 204);
+        let after = send(&t, &Auth::Session { cookie, csrf }, Method::GET, "/api/v1/me", None).await;
+        assert_eq!(after.status, 401, "signed out");
+    })
     .await;
-    assert_eq!(ok.status, 200, "{}", ok.body);
-    // A form post carries the token as a field.
-    let form = t
-        .http
-        .delete(format!("{}/api/v1/session", t.base))
-        .header("cookie", &cookie)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!("csrf={csrf}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(form.status(), 204);
-    let after = send(&t, &Auth::Session { cookie, csrf }, Method::GET, "/api/v1/me", None).await;
-    assert_eq!(after.status, 401, "signed out");
 }
 
 #[tokio::test]
 async fn revoked_expired_and_out_of_scope_keys_are_refused() {
-    let t = spawn().await;
-    assert_eq!(t.post_batch(json!({"item": "xzcf", "records": [penalty()]})).await.0, 200);
-    add_account(&t, "secadmin", "secadmin").await;
-    let admin = sign_in(&t, "secadmin").await;
-    let prefix = credo_app::keys::prefix_of(&t.key).unwrap().to_string();
-    let r = send(&t, &admin, Method::DELETE, &format!("/api/v1/keys/{prefix}"), None).await;
-    assert_eq!(r.status, 204, "{}", r.body);
-    let (status, body) = t.post_batch(json!({"item": "xzcf", "records": [penalty()]})).await;
-    assert_eq!((status, body["detail"].as_str()), (401, Some("API 密钥已被吊销")));
+    common::on_both(async || {
+        let t = spawn().await;
+        assert_eq!(t.post_batch(json!({"item": "xzcf", "records": [penalty()]})).await.0, 200);
+        add_account(&t, "secadmin", "secadmin").await;
+        let admin = sign_in(&t, "secadmin").await;
+        let prefix = credo_app::keys::prefix_of(&t.key).unwrap().to_string();
+        let r = send(&t, &admin, Method::DELETE, &format!("/api/v1/keys/{prefix}"), None).await;
+        assert_eq!(r.status, 204, "{}", r.body);
+        let (status, body) = t.post_batch(json!({"item": "xzcf", "records": [penalty()]})).await;
+        assert_eq!((status, body["detail"].as_str()), (401, Some("API 密钥已被吊销")));
 
-    let dept = t.app.store.department_by_uscc(DEPT).await.unwrap().unwrap();
-    let past = time::OffsetDateTime::now_utc() - time::Duration::minutes(1);
-    let (old, _) =
-        credo_app::keys::create(t.app.store.as_ref(), &dept, vec!["submit".into()], Some(past), "t").await.unwrap();
-    let r = send(&t, &Auth::Key(old), Method::GET, "/api/v1/unresolved", None).await;
-    assert_eq!((r.status, r.body["detail"].as_str()), (401, Some("API 密钥已过期")));
+        let dept = t.app.store.department_by_uscc(DEPT).await.unwrap().unwrap();
+        let past = time::OffsetDateTime::now_utc() - time::Duration::minutes(1);
+        let (old, _) =
+            credo_app::keys::create(t.app.store.as_ref(), &dept, vec!["submit".into()], Some(past), "t").await.unwrap();
+        let r = send(&t, &Auth::Key(old), Method::GET, "/api/v1/unresolved", None).await;
+        assert_eq!((r.status, r.body["detail"].as_str()), (401, Some("API 密钥已过期")));
 
-    // A key made over the API: shown once, scoped, and refused where its scope does not reach.
-    let r = send(
-        &t,
-        &admin,
-        Method::POST,
-        &format!("/api/v1/departments/{DEPT}/keys"),
-        Some(json!({"scopes": ["check"], "expires_in_days": 30})),
-    )
+        // A key made over the API: shown once, scoped, and refused where its scope does not reach.
+        let r = send(
+            &t,
+            &admin,
+            Method::POST,
+            &format!("/api/v1/departments/{DEPT}/keys"),
+            Some(json!({"scopes": ["check"], "expires_in_days": 30})),
+        )
+        .await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        let check_only = r.body["key"].as_str().unwrap().to_string();
+        let r = send(&t, &Auth::Key(check_only), Method::GET, "/api/v1/unresolved", None).await;
+        assert_eq!((r.status, r.code()), (403, "not_permitted"));
+        let listed = send(&t, &admin, Method::GET, &format!("/api/v1/departments/{DEPT}/keys"), None).await;
+        assert!(!listed.body.to_string().contains("hash"), "hashes are never listed: {}", listed.body);
+    })
     .await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    let check_only = r.body["key"].as_str().unwrap().to_string();
-    let r = send(&t, &Auth::Key(check_only), Method::GET, "/api/v1/unresolved", None).await;
-    assert_eq!((r.status, r.code()), (403, "not_permitted"));
-    let listed = send(&t, &admin, Method::GET, &format!("/api/v1/departments/{DEPT}/keys"), None).await;
-    assert!(!listed.body.to_string().contains("hash"), "hashes are never listed: {}", listed.body);
 }
 
 #[tokio::test]
 async fn departments_submit_only_the_items_they_are_granted() {
-    let t = spawn().await;
-    let (status, body) = t.post_batch(json!({"item": "sxbzxr", "records": [{"ZX_AH": "x"}]})).await;
-    assert_eq!(status, 403, "{body}");
-    assert!(body["detail"].as_str().unwrap().contains("未获准报送"));
+    common::on_both(async || {
+        let t = spawn().await;
+        let (status, body) = t.post_batch(json!({"item": "sxbzxr", "records": [{"ZX_AH": "x"}]})).await;
+        assert_eq!(status, 403, "{body}");
+        assert!(body["detail"].as_str().unwrap().contains("未获准报送"));
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn security_headers_on_every_response() {
-    let t = spawn().await;
-    for path in ["/", "/api/v1/catalog", "/no-such-page", "/api/v1/unresolved"] {
-        let r = t.http.get(format!("{}{path}", t.base)).send().await.unwrap();
-        let h = r.headers();
-        let csp = h.get("content-security-policy").unwrap().to_str().unwrap();
-        assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{path}: {csp}");
-        assert!(csp.contains("frame-ancestors 'none'"), "{path}");
-        assert_eq!(h.get("x-content-type-options").unwrap(), "nosniff", "{path}");
-        assert!(h.get("referrer-policy").is_some(), "{path}");
-    }
-    let r = send(&t, &Auth::None, Method::GET, "/api/v1/no-such-thing", None).await;
-    assert_eq!(r.headers.get("content-type").unwrap(), "application/problem+json");
-    // A page that does not exist is a page, with the problem's code.
-    let r = send(&t, &Auth::None, Method::GET, "/no-such-page", None).await;
-    assert_eq!((r.status, r.code()), (404, "not_found"));
-    assert!(r.headers.get("content-type").unwrap().to_str().unwrap().starts_with("text/html"));
-    // The framework's own refusals are problem+json too.
-    let bad_json = t
-        .http
-        .post(format!("{}/api/v1/session", t.base))
-        .header("content-type", "application/json")
-        .body("{\"username\": 1")
-        .send()
-        .await
-        .unwrap();
-    assert!([400, 422].contains(&bad_json.status().as_u16()));
-    assert_eq!(bad_json.headers().get("content-type").unwrap(), "application/problem+json");
-    let body: Value = bad_json.json().await.unwrap();
-    assert_eq!(body["code"], "invalid_request", "{body}");
-    // A method the policy does not list for a listed path: 405 with the methods it has.
-    let wrong_method = send(&t, &Auth::None, Method::PUT, "/api/v1/catalog", None).await;
-    assert_eq!((wrong_method.status, wrong_method.code()), (405, "method_not_allowed"));
-    assert_eq!(wrong_method.headers.get("allow").unwrap(), "GET");
+    common::on_both(async || {
+        let t = spawn().await;
+        for path in ["/", "/api/v1/catalog", "/no-such-page", "/api/v1/unresolved"] {
+            let r = t.http.get(format!("{}{path}", t.base)).send().await.unwrap();
+            let h = r.headers();
+            let csp = h.get("content-security-policy").unwrap().to_str().unwrap();
+            assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{path}: {csp}");
+            assert!(csp.contains("frame-ancestors 'none'"), "{path}");
+            assert_eq!(h.get("x-content-type-options").unwrap(), "nosniff", "{path}");
+            assert!(h.get("referrer-policy").is_some(), "{path}");
+        }
+        let r = send(&t, &Auth::None, Method::GET, "/api/v1/no-such-thing", None).await;
+        assert_eq!(r.headers.get("content-type").unwrap(), "application/problem+json");
+        // A page that does not exist is a page, with the problem's code.
+        let r = send(&t, &Auth::None, Method::GET, "/no-such-page", None).await;
+        assert_eq!((r.status, r.code()), (404, "not_found"));
+        assert!(r.headers.get("content-type").unwrap().to_str().unwrap().starts_with("text/html"));
+        // The framework's own refusals are problem+json too.
+        let bad_json = t
+            .http
+            .post(format!("{}/api/v1/session", t.base))
+            .header("content-type", "application/json")
+            .body("{\"username\": 1")
+            .send()
+            .await
+            .unwrap();
+        assert!([400, 422].contains(&bad_json.status().as_u16()));
+        assert_eq!(bad_json.headers().get("content-type").unwrap(), "application/problem+json");
+        let body: Value = bad_json.json().await.unwrap();
+        assert_eq!(body["code"], "invalid_request", "{body}");
+        // A method the policy does not list for a listed path: 405 with the methods it has.
+        let wrong_method = send(&t, &Auth::None, Method::PUT, "/api/v1/catalog", None).await;
+        assert_eq!((wrong_method.status, wrong_method.code()), (405, "method_not_allowed"));
+        assert_eq!(wrong_method.headers.get("allow").unwrap(), "GET");
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn requests_over_the_address_limit_are_refused() {
-    let t = spawn_with(Security { per_address: 5, ..Security::default() }).await;
-    let mut statuses = Vec::new();
-    for _ in 0..40 {
-        statuses.push(t.http.get(format!("{}/healthz", t.base)).send().await.unwrap().status().as_u16());
-    }
-    assert!(statuses.iter().take(10).all(|s| *s == 200), "the burst passes: {statuses:?}");
-    assert!(statuses.contains(&429), "{statuses:?}");
+    common::on_both(async || {
+        let t = spawn_with(Security { per_address: 5, ..Security::default() }).await;
+        let mut statuses = Vec::new();
+        for _ in 0..40 {
+            statuses.push(t.http.get(format!("{}/healthz", t.base)).send().await.unwrap().status().as_u16());
+        }
+        assert!(statuses.iter().take(10).all(|s| *s == 200), "the burst passes: {statuses:?}");
+        assert!(statuses.contains(&429), "{statuses:?}");
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn non_public_requests_and_refusals_are_audited() {
-    let t = spawn().await;
-    let prefix = credo_app::keys::prefix_of(&t.key).unwrap().to_string();
-    let r = send(&t, &Auth::Key(t.key.clone()), Method::GET, "/api/v1/unresolved", None).await;
-    assert_eq!(r.status, 200);
-    t.http.get(format!("{}/api/v1/catalog", t.base)).send().await.unwrap();
-    send(&t, &Auth::None, Method::GET, "/api/v1/audit", None).await;
-    let events = t.app.store.audit_after(0, 100).await.unwrap();
-    let read = events.iter().find(|e| e.event.action == "unresolved.read").unwrap();
-    assert_eq!(read.event.actor, format!("key:{prefix}"));
-    assert_eq!((read.event.department.as_deref(), read.event.result.as_str()), (Some(DEPT), "ok"));
-    assert_eq!(read.event.client.as_deref(), Some("127.0.0.1"));
-    assert!(!events.iter().any(|e| e.event.action == "public.read"), "public reads are not audited");
-    let denied = events.iter().find(|e| e.event.action == "audit.read").unwrap();
-    assert_eq!((denied.event.actor.as_str(), denied.event.result.as_str()), ("anonymous", "denied: unauthenticated"));
+    common::on_both(async || {
+        let t = spawn().await;
+        let prefix = credo_app::keys::prefix_of(&t.key).unwrap().to_string();
+        let r = send(&t, &Auth::Key(t.key.clone()), Method::GET, "/api/v1/unresolved", None).await;
+        assert_eq!(r.status, 200);
+        t.http.get(format!("{}/api/v1/catalog", t.base)).send().await.unwrap();
+        send(&t, &Auth::None, Method::GET, "/api/v1/audit", None).await;
+        let events = t.app.store.audit_after(0, 100).await.unwrap();
+        let read = events.iter().find(|e| e.event.action == "unresolved.read").unwrap();
+        assert_eq!(read.event.actor, format!("key:{prefix}"));
+        assert_eq!((read.event.department.as_deref(), read.event.result.as_str()), (Some(DEPT), "ok"));
+        assert_eq!(read.event.client.as_deref(), Some("127.0.0.1"));
+        assert!(!events.iter().any(|e| e.event.action == "public.read"), "public reads are not audited");
+        let denied = events.iter().find(|e| e.event.action == "audit.read").unwrap();
+        assert_eq!(
+            (denied.event.actor.as_str(), denied.event.result.as_str()),
+            ("anonymous", "denied: unauthenticated")
+        );
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn subject_accounts_see_their_own_records_and_who_looked() {
-    let t = spawn().await;
-    t.post_batch(json!({"item": "xzcf", "records": [penalty()]})).await;
-    add_account(&t, "company", "subject").await;
-    let s = sign_in(&t, "company").await;
-    let r = send(&t, &s, Method::GET, "/api/v1/me/records", None).await;
-    assert_eq!(r.status, 200, "{}", r.body);
-    assert_eq!(r.body["records"][0]["fields"]["CF_WSH"], "宁市监罚〔2025〕1号");
-    let subject = r.body["subject_id"].as_i64().unwrap();
-    t.app
-        .store
-        .append_audit(&credo_store::AuditEvent {
-            actor: "key:abcd1234".into(),
-            role: "api_key".into(),
-            department: Some(DEPT.into()),
-            action: "check".into(),
-            target: Some(format!("subject:{subject}")),
-            purpose: Some("政府采购".into()),
-            result: "ok".into(),
-            client: None,
-        })
-        .await
-        .unwrap();
-    let log = send(&t, &s, Method::GET, "/api/v1/me/access-log", None).await;
-    assert_eq!(log.body["count"], 1, "{}", log.body);
-    assert_eq!(log.body["events"][0]["purpose"], "政府采购");
+    common::on_both(async || {
+        let t = spawn().await;
+        t.post_batch(json!({"item": "xzcf", "records": [penalty()]})).await;
+        add_account(&t, "company", "subject").await;
+        let s = sign_in(&t, "company").await;
+        let r = send(&t, &s, Method::GET, "/api/v1/me/records", None).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.body["records"][0]["fields"]["CF_WSH"], "宁市监罚〔2025〕1号");
+        let subject = r.body["subject_id"].as_i64().unwrap();
+        t.app
+            .store
+            .append_audit(&credo_store::AuditEvent {
+                actor: "key:abcd1234".into(),
+                role: "api_key".into(),
+                department: Some(DEPT.into()),
+                action: "check".into(),
+                target: Some(format!("subject:{subject}")),
+                purpose: Some("政府采购".into()),
+                result: "ok".into(),
+                client: None,
+            })
+            .await
+            .unwrap();
+        let log = send(&t, &s, Method::GET, "/api/v1/me/access-log", None).await;
+        assert_eq!(log.body["count"], 1, "{}", log.body);
+        assert_eq!(log.body["events"][0]["purpose"], "政府采购");
+    })
+    .await;
 }
 
 /// Issue 11, finding 8: the security administrator created auditor and administrator accounts over the API (and so
@@ -557,65 +608,68 @@ async fn subject_accounts_see_their_own_records_and_who_looked() {
 /// accounts.
 #[tokio::test]
 async fn operator_accounts_are_made_and_changed_only_on_the_server() {
-    let t = spawn().await;
-    t.post_batch(json!({"item": "xzcf", "records": [penalty()]})).await;
-    add_account(&t, "secadmin", "secadmin").await;
-    let admin = sign_in(&t, "secadmin").await;
-    for role in ["sysadmin", "secadmin", "auditor", "reviewer", "审计管理员"] {
-        let body = json!({"username": "op-new", "name": "新管理员", "role": role, "password": PASSWORD});
-        let r = send(&t, &admin, Method::POST, "/api/v1/accounts", Some(body)).await;
-        assert_eq!((r.status, r.code()), (403, "operator_account"), "{role}: {}", r.body);
-        let detail = r.body["detail"].as_str().unwrap();
-        assert!(detail.contains("三员分立") && detail.contains("credo user add"), "{detail}");
-        assert!(t.app.store.account_by_username("op-new").await.unwrap().is_none(), "{role}: not created");
-    }
-    // Accounts made on the server (as `credo user add` does) cannot be disabled, enabled or unlocked over the API
-    // either — the security administrator's own included.
-    for (name, role) in
-        [("auditor1", "auditor"), ("sysadmin1", "sysadmin"), ("secadmin2", "secadmin"), ("reviewer1", "reviewer")]
-    {
-        add_account(&t, name, role).await;
-    }
-    for name in ["auditor1", "sysadmin1", "secadmin2", "reviewer1", "secadmin"] {
-        for (what, cli) in [
-            ("disable", "credo user disable"),
-            ("enable", "credo user disable --enable"),
-            ("unlock", "credo user passwd"),
-        ] {
-            let r = send(&t, &admin, Method::POST, &format!("/api/v1/accounts/{name}/{what}"), None).await;
-            assert_eq!((r.status, r.code()), (403, "operator_account"), "{what} {name}: {}", r.body);
-            assert!(r.body["detail"].as_str().unwrap().contains(cli), "{}", r.body);
+    common::on_both(async || {
+        let t = spawn().await;
+        t.post_batch(json!({"item": "xzcf", "records": [penalty()]})).await;
+        add_account(&t, "secadmin", "secadmin").await;
+        let admin = sign_in(&t, "secadmin").await;
+        for role in ["sysadmin", "secadmin", "auditor", "reviewer", "审计管理员"] {
+            let body = json!({"username": "op-new", "name": "新管理员", "role": role, "password": PASSWORD});
+            let r = send(&t, &admin, Method::POST, "/api/v1/accounts", Some(body)).await;
+            assert_eq!((r.status, r.code()), (403, "operator_account"), "{role}: {}", r.body);
+            let detail = r.body["detail"].as_str().unwrap();
+            assert!(detail.contains("三员分立") && detail.contains("credo user add"), "{detail}");
+            assert!(t.app.store.account_by_username("op-new").await.unwrap().is_none(), "{role}: not created");
         }
-        assert!(!t.app.store.account_by_username(name).await.unwrap().unwrap().disabled, "{name}");
-    }
-    sign_in(&t, "auditor1").await;
-    let events = t.app.store.audit_after(0, 10_000).await.unwrap();
-    let refused = events.iter().filter(|e| e.event.actor == "secadmin" && e.event.result.contains("403")).count();
-    assert_eq!(refused, 5 + 5 * 3, "every refusal is in the audit trail");
+        // Accounts made on the server (as `credo user add` does) cannot be disabled, enabled or unlocked over the API
+        // either — the security administrator's own included.
+        for (name, role) in
+            [("auditor1", "auditor"), ("sysadmin1", "sysadmin"), ("secadmin2", "secadmin"), ("reviewer1", "reviewer")]
+        {
+            add_account(&t, name, role).await;
+        }
+        for name in ["auditor1", "sysadmin1", "secadmin2", "reviewer1", "secadmin"] {
+            for (what, cli) in [
+                ("disable", "credo user disable"),
+                ("enable", "credo user disable --enable"),
+                ("unlock", "credo user passwd"),
+            ] {
+                let r = send(&t, &admin, Method::POST, &format!("/api/v1/accounts/{name}/{what}"), None).await;
+                assert_eq!((r.status, r.code()), (403, "operator_account"), "{what} {name}: {}", r.body);
+                assert!(r.body["detail"].as_str().unwrap().contains(cli), "{}", r.body);
+            }
+            assert!(!t.app.store.account_by_username(name).await.unwrap().unwrap().disabled, "{name}");
+        }
+        sign_in(&t, "auditor1").await;
+        let events = t.app.store.audit_after(0, 10_000).await.unwrap();
+        let refused = events.iter().filter(|e| e.event.actor == "secadmin" && e.event.result.contains("403")).count();
+        assert_eq!(refused, 5 + 5 * 3, "every refusal is in the audit trail");
 
-    // Department users and subject accounts stay the security administrator's.
-    let handler = json!({"username": "handler9", "name": "办理员", "role": "handler", "department": DEPT});
-    let r = send(&t, &admin, Method::POST, "/api/v1/accounts", Some(handler)).await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    assert!(r.body["password"].is_string() && r.body["totp"]["uri"].is_string(), "{}", r.body);
-    let company = json!({"username": "company9", "name": "鑫源商贸", "role": "subject", "subject": COMPANY});
-    let r = send(&t, &admin, Method::POST, "/api/v1/accounts", Some(company)).await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    for (what, disabled) in [("disable", true), ("enable", false), ("unlock", false)] {
-        for name in ["handler9", "company9"] {
-            let r = send(&t, &admin, Method::POST, &format!("/api/v1/accounts/{name}/{what}"), None).await;
-            assert_eq!(r.status, 204, "{what} {name}: {}", r.body);
-            assert_eq!(t.app.store.account_by_username(name).await.unwrap().unwrap().disabled, disabled);
+        // Department users and subject accounts stay the security administrator's.
+        let handler = json!({"username": "handler9", "name": "办理员", "role": "handler", "department": DEPT});
+        let r = send(&t, &admin, Method::POST, "/api/v1/accounts", Some(handler)).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        assert!(r.body["password"].is_string() && r.body["totp"]["uri"].is_string(), "{}", r.body);
+        let company = json!({"username": "company9", "name": "鑫源商贸", "role": "subject", "subject": COMPANY});
+        let r = send(&t, &admin, Method::POST, "/api/v1/accounts", Some(company)).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        for (what, disabled) in [("disable", true), ("enable", false), ("unlock", false)] {
+            for name in ["handler9", "company9"] {
+                let r = send(&t, &admin, Method::POST, &format!("/api/v1/accounts/{name}/{what}"), None).await;
+                assert_eq!(r.status, 204, "{what} {name}: {}", r.body);
+                assert_eq!(t.app.store.account_by_username(name).await.unwrap().unwrap().disabled, disabled);
+            }
         }
-    }
-    // An unknown role is still a 422 that names the roles there are.
-    let r = send(
-        &t,
-        &admin,
-        Method::POST,
-        "/api/v1/accounts",
-        Some(json!({"username": "x1x", "name": "x", "role": "root"})),
-    )
+        // An unknown role is still a 422 that names the roles there are.
+        let r = send(
+            &t,
+            &admin,
+            Method::POST,
+            "/api/v1/accounts",
+            Some(json!({"username": "x1x", "name": "x", "role": "root"})),
+        )
+        .await;
+        assert_eq!((r.status, r.code()), (422, "invalid_account"), "{}", r.body);
+    })
     .await;
-    assert_eq!((r.status, r.code()), (422, "invalid_account"), "{}", r.body);
 }

@@ -49,6 +49,9 @@ type Db = sqlx::Postgres;
 /// The store the shared implementations implement here.
 type Backend = PgStore;
 
+/// The schema's migrations, embedded in the binary.
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
 /// The advisory lock key of the change feed (`pg_advisory_xact_lock`): "credo" and 1 in one 64-bit number.
 pub const FEED_LOCK: i64 = 0x6372_6564_6f00_0001;
 
@@ -83,6 +86,21 @@ fn beijing_day(column: &str) -> String {
     format!("to_char(substr({column}, 1, 19)::timestamp + interval '8 hours', 'YYYY-MM-DD')")
 }
 
+/// The migrations this version has that the database behind `pool` has not applied, by version.
+async fn pending(pool: &PgPool) -> Result<Vec<i64>> {
+    let exists: bool = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL").fetch_one(pool).await?;
+    let applied: Vec<i64> = if exists {
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success").fetch_all(pool).await?
+    } else {
+        Vec::new()
+    };
+    Ok(MIGRATOR
+        .iter()
+        .filter(|m| !m.migration_type.is_down_migration() && !applied.contains(&m.version))
+        .map(|m| m.version)
+        .collect())
+}
+
 impl PgStore {
     /// Connects to the database at `url` (`postgres://user:password@host:port/database`) and applies the
     /// migrations that are missing; `vault` seals what is personal.
@@ -103,10 +121,28 @@ impl PgStore {
         Ok(PgStore { pool, vault })
     }
 
-    /// Applies the migrations that are missing (`migrations/postgres`).
-    pub async fn migrate(&self) -> Result<()> {
-        sqlx::migrate!("./migrations/postgres").run(&self.pool).await?;
-        Ok(())
+    /// Applies the migrations that are missing in the database at `url` (no keyring needed: `credo migrate`).
+    /// Returns the versions it applied.
+    pub async fn migrate_database(url: &str) -> Result<Vec<i64>> {
+        let opts = PgConnectOptions::from_str(url)?.application_name("credo migrate");
+        let pool = PgPoolOptions::new().max_connections(1).connect_with(opts).await?;
+        let applied = pending(&pool).await?;
+        MIGRATOR.run(&pool).await?;
+        pool.close().await;
+        Ok(applied)
+    }
+
+    /// Applies the migrations that are missing (`migrations/postgres`); several processes may try at once (the
+    /// migrator takes an advisory lock). Returns the versions it applied.
+    pub async fn migrate(&self) -> Result<Vec<i64>> {
+        let pending = self.pending_migrations().await?;
+        MIGRATOR.run(&self.pool).await?;
+        Ok(pending)
+    }
+
+    /// The migrations this version has that the database has not applied, by version.
+    pub async fn pending_migrations(&self) -> Result<Vec<i64>> {
+        pending(&self.pool).await
     }
 
     pub fn pool(&self) -> &PgPool {

@@ -36,11 +36,34 @@ fn fresh_dir(data: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The demo rebuilds its data directory, keyring included: a database elsewhere (PostgreSQL) must be empty, never
+/// written over (its data would be sealed with a keyring the demo is about to replace). Checked before anything
+/// is deleted.
+async fn refuse_used_database() -> anyhow::Result<()> {
+    use credo_store::prelude::*;
+    let credo_app::StoreUrl::Postgres(url) = credo_app::StoreUrl::parse(crate::store_url())? else {
+        return Ok(());
+    };
+    let ring = credo_gm::keyring::Keyring::generate();
+    let vault = std::sync::Arc::new(credo_store::Vault::new(&ring, Vec::new())?);
+    let store = credo_store::PgStore::connect_only(&url, vault).await?;
+    if !store.pending_migrations().await?.is_empty() {
+        return Err(crate::unusable("该 PostgreSQL 数据库尚未建立结构:请先运行 credo migrate --store …"));
+    }
+    if store.counts().await?.departments > 0 {
+        return Err(crate::unusable(
+            "演示只能写入空的数据库:该数据库已有数据,请换一个新建的数据库(并先运行 credo migrate)",
+        ));
+    }
+    Ok(())
+}
+
 pub async fn run(data: &Path, opts: &crate::ServeOptions, subjects: usize, no_serve: bool) -> anyhow::Result<()> {
     let addr = opts.addr.as_str();
+    refuse_used_database().await?;
     fresh_dir(data)?;
     let started = std::time::Instant::now();
-    let app = App::open(data, crate::catalog()?, Clock::System).await?;
+    let app = App::open_with(data, crate::store_url(), crate::catalog()?, Clock::System).await?;
     let mut synth = Synth::new(2015, subjects, app.clock.today());
     let batches = synth.dataset();
     for d in &synth.depts {

@@ -27,8 +27,18 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[derive(Parser)]
 #[command(name = "credo", version, about = "信用西宁 公共信用信息平台")]
 struct Cli {
+    /// 存储地址:postgres://用户:密码@主机:端口/数据库(默认:数据目录中的 SQLite)
+    #[arg(long, global = true, env = "CREDO_STORE")]
+    store: Option<String>,
     #[command(subcommand)]
     command: Command,
+}
+
+/// The store every command opens (`--store`, `CREDO_STORE`): set once, before the command runs.
+static STORE: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+
+fn store_url() -> Option<&'static str> {
+    STORE.get().and_then(Option::as_deref)
 }
 
 #[derive(Subcommand)]
@@ -90,6 +100,11 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// 升级存储结构(执行待执行的迁移);PostgreSQL 须在启动新版本前执行
+    Migrate {
+        #[arg(long, env = "CREDO_DATA")]
+        data: PathBuf,
     },
     /// 从存储重建搜索索引
     Reindex {
@@ -223,6 +238,7 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    STORE.set(cli.store.clone()).ok();
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.downcast_ref::<Unusable>().is_some() => {
@@ -241,7 +257,23 @@ fn catalog() -> anyhow::Result<Catalog> {
 }
 
 async fn open(data: &Path) -> anyhow::Result<App> {
-    App::open(data, catalog()?, Clock::System).await
+    App::open_with(data, store_url(), catalog()?, Clock::System).await
+}
+
+/// `credo migrate`: applies what the store's schema lacks and says what it did.
+async fn migrate(data: &Path) -> anyhow::Result<()> {
+    match credo_app::StoreUrl::parse(store_url())? {
+        credo_app::StoreUrl::Postgres(url) => {
+            let applied = credo_store::PgStore::migrate_database(&url).await?;
+            println!("{}", serde_json::json!({ "store": "postgres", "applied": applied }));
+        }
+        credo_app::StoreUrl::Sqlite => {
+            // SQLite applies its migrations when it is opened.
+            open(data).await?;
+            println!("{}", serde_json::json!({ "store": "sqlite", "applied": "opened and migrated" }));
+        }
+    }
+    Ok(())
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -256,6 +288,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Audit { command } => admin::audit(command).await,
         Command::Case { command } => cases::run(command).await,
         Command::User { command } => admin::user(command).await,
+        Command::Migrate { data } => migrate(&data).await,
         Command::Reindex { data } => {
             let app = open(&data).await?;
             let n = credo_app::feed::reindex(&app).await?;
@@ -574,7 +607,7 @@ async fn import(
         .map_err(|e| unusable(e.to_string()))?;
     // Checked before anything is opened or registered, so an unusable file changes nothing.
     let map = credo_import::HeaderMap::new(&item_def, &table.headers).map_err(|e| unusable(e.to_string()))?;
-    let app = App::open(data, catalog, Clock::System).await?;
+    let app = App::open_with(data, store_url(), catalog, Clock::System).await?;
     let department = match app.store.department_by_uscc(dept_code.as_str()).await? {
         Some(d) => d,
         None => {

@@ -16,8 +16,97 @@ pub const DEPT: &str = "11630100MB174225XT";
 pub const PASSWORD: &str = "Xn-2026-credit!";
 pub const COMPANY: &str = "91630100MA7X00018G";
 
+/// The store a story runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// In the data directory (the embedded default).
+    Sqlite,
+    /// A fresh database on the test cluster ([`credo_pgtest`]).
+    Postgres,
+}
+
+tokio::task_local! {
+    /// The store of the story being run ([`on_both`]); SQLite outside one.
+    pub static BACKEND: Backend;
+}
+
+/// Runs `story` twice: on SQLite, then on PostgreSQL (the servers it spawns open that store). A failure's output
+/// names the store it failed on.
+pub async fn on_both(story: impl AsyncFn()) {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        eprintln!("—— store: {backend:?}");
+        BACKEND.scope(backend, story()).await;
+    }
+}
+
+/// The store the current story runs on.
+pub fn backend() -> Backend {
+    BACKEND.try_with(|b| *b).unwrap_or(Backend::Sqlite)
+}
+
+/// Where a new server's store is (`None`: SQLite in its data directory): on PostgreSQL a fresh database, migrated.
+pub async fn new_store() -> Option<String> {
+    match backend() {
+        Backend::Sqlite => None,
+        Backend::Postgres => {
+            let url = credo_pgtest::database().await;
+            credo_store::PgStore::migrate_database(&url).await.unwrap();
+            Some(url)
+        }
+    }
+}
+
+/// The SQLite store of a test server's data directory, opened a second time (as an earlier version, or another
+/// process, would), with the vault and keyring it seals with.
+pub async fn sqlite_store(
+    t: &TestApp,
+    catalog: &credo_domain::catalog::Catalog,
+) -> (credo_store::SqliteStore, std::sync::Arc<credo_store::Vault>, credo_gm::keyring::Keyring) {
+    assert!(t.store_url.is_none(), "a test of the SQLite files runs on SQLite only");
+    let ring = credo_gm::keyring::Keyring::load_or_create(&credo_app::keyring_path(t._dir.path())).unwrap();
+    let vault = std::sync::Arc::new(credo_store::Vault::new(&ring, catalog.sensitive_fields()).unwrap());
+    (credo_store::SqliteStore::open(t._dir.path(), vault.clone()).await.unwrap(), vault, ring)
+}
+
+/// The first column of what `sql` selects, as text, from a test server's store (SQLite or PostgreSQL).
+pub async fn select_texts(t: &TestApp, sql: &str) -> Vec<Option<String>> {
+    use sqlx::Connection as _;
+    let sql = sqlx::AssertSqlSafe(sql.to_string());
+    match &t.store_url {
+        Some(url) => sqlx::query_scalar(sql).fetch_all(&mut sqlx::PgConnection::connect(url).await.unwrap()).await,
+        None => {
+            sqlx::query_scalar(sql).fetch_all(&mut sqlx::SqliteConnection::connect(&sqlite_url(t)).await.unwrap()).await
+        }
+    }
+    .unwrap()
+}
+
+/// Runs `sql` on a test server's store behind the platform's back (SQLite or PostgreSQL); returns the rows changed.
+pub async fn execute(t: &TestApp, sql: &str) -> u64 {
+    use sqlx::Connection as _;
+    let sql = sqlx::AssertSqlSafe(sql.to_string());
+    match &t.store_url {
+        Some(url) => sqlx::query(sql)
+            .execute(&mut sqlx::PgConnection::connect(url).await.unwrap())
+            .await
+            .unwrap()
+            .rows_affected(),
+        None => sqlx::query(sql)
+            .execute(&mut sqlx::SqliteConnection::connect(&sqlite_url(t)).await.unwrap())
+            .await
+            .unwrap()
+            .rows_affected(),
+    }
+}
+
+fn sqlite_url(t: &TestApp) -> String {
+    format!("sqlite://{}", t._dir.path().join("credo.sqlite").display())
+}
+
 pub struct TestApp {
     pub _dir: tempfile::TempDir,
+    /// The PostgreSQL database, when the store is there.
+    pub store_url: Option<String>,
     pub base: String,
     pub key: String,
     pub app: App,
@@ -63,7 +152,9 @@ pub async fn spawn_configured(
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let dir = tempfile::tempdir().unwrap();
-    let mut app = App::open(dir.path(), catalog, Clock::manual(date!(2026 - 11 - 25))).await.unwrap();
+    let store_url = new_store().await;
+    let mut app =
+        App::open_with(dir.path(), store_url.as_deref(), catalog, Clock::manual(date!(2026 - 11 - 25))).await.unwrap();
     if let Some(config) = idp(&base) {
         app = app.with_idp(config).unwrap();
     }
@@ -89,7 +180,7 @@ pub async fn spawn_configured(
     tokio::spawn(async move { credo_server::serve(listener, served).await.unwrap() });
     // Redirects are not followed: a page that wants a sign-in says so with its 303.
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    TestApp { _dir: dir, base, key, app, http }
+    TestApp { _dir: dir, store_url, base, key, app, http }
 }
 
 impl TestApp {
@@ -239,8 +330,9 @@ pub async fn sign_in(t: &TestApp, username: &str) -> Auth {
 }
 
 /// Asserts that no file under the data directory (database, WAL, search index; not the keyring) holds any of
-/// `needles` in plain text; returns how many bytes were read.
-pub fn assert_nowhere_in_data(t: &TestApp, needles: &[&str]) -> usize {
+/// `needles` in plain text, nor, when the store is on PostgreSQL, any row of any of its tables; returns how many
+/// bytes were read.
+pub async fn assert_nowhere_in_data(t: &TestApp, needles: &[&str]) -> usize {
     let mut files = vec![t._dir.path().to_path_buf()];
     let mut seen = 0;
     while let Some(path) = files.pop() {
@@ -255,6 +347,26 @@ pub fn assert_nowhere_in_data(t: &TestApp, needles: &[&str]) -> usize {
         seen += bytes.len();
         for needle in needles {
             assert!(!bytes.windows(needle.len()).any(|w| w == needle.as_bytes()), "{} holds {needle}", path.display());
+        }
+    }
+    if let Some(url) = &t.store_url {
+        use sqlx::Connection as _;
+        let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+        let tables: Vec<String> =
+            sqlx::query_scalar("SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")
+                .fetch_all(&mut conn)
+                .await
+                .unwrap();
+        assert!(tables.len() > 20, "the store's tables: {tables:?}");
+        for table in tables {
+            let sql = format!("SELECT t::text FROM \"{table}\" t");
+            let rows: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_all(&mut conn).await.unwrap();
+            for row in rows {
+                seen += row.len();
+                for needle in needles {
+                    assert!(!row.contains(needle), "table {table} holds {needle}");
+                }
+            }
         }
     }
     seen

@@ -470,15 +470,27 @@ mod worker {
         stat.rsplit_once(')')?.1.split_whitespace().nth(19).map(str::to_string)
     }
 
-    /// This process: `pid:start-time`.
-    pub fn this() -> String {
-        let pid = std::process::id();
-        format!("{pid}:{}", start_time(pid).unwrap_or_default())
+    /// This machine's name (several server nodes may share one PostgreSQL database).
+    fn host() -> String {
+        std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_string()).unwrap_or_default()
     }
 
-    /// Whether the process a batch names still runs.
+    /// This process: `host/pid:start-time`.
+    pub fn this() -> String {
+        let pid = std::process::id();
+        format!("{}/{pid}:{}", host(), start_time(pid).unwrap_or_default())
+    }
+
+    /// Whether the process a batch names still runs. A process on another machine (a node sharing the database)
+    /// cannot be seen from here and counts as running: its own machine recovers its batches when it restarts.
+    /// A name without a machine (written by an earlier version) is of this machine.
     pub fn alive(worker: &str) -> bool {
-        let Some((pid, started)) = worker.split_once(':') else { return false };
+        let local = match worker.split_once('/') {
+            Some((h, rest)) if h == host() => rest,
+            Some(_) => return true,
+            None => worker,
+        };
+        let Some((pid, started)) = local.split_once(':') else { return false };
         pid.parse().ok().and_then(start_time).is_some_and(|s| s == started)
     }
 }

@@ -9,9 +9,82 @@ use std::process::{Command, Output, Stdio};
 use credo_synth::builders::{self, Penalty};
 use serde_json::Value;
 
+thread_local! {
+    /// The PostgreSQL database the current story's commands use (`None`: SQLite in their data directory).
+    static STORE: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `story` on SQLite, then again on a fresh PostgreSQL database (every `credo` it starts gets `CREDO_STORE`).
+/// A failure's output names the store it failed on.
+fn on_both(story: impl Fn()) {
+    eprintln!("—— store: SQLite");
+    story();
+    let url = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let url = credo_pgtest::database().await;
+        credo_store::PgStore::migrate_database(&url).await.unwrap();
+        url
+    });
+    eprintln!("—— store: PostgreSQL");
+    STORE.with(|s| *s.borrow_mut() = Some(url));
+    story();
+    STORE.with(|s| *s.borrow_mut() = None);
+}
+
+/// The environment that points a `credo` at the current story's store.
+fn store_env() -> Vec<(&'static str, String)> {
+    STORE.with(|s| s.borrow().clone()).map(|url| ("CREDO_STORE", url)).into_iter().collect()
+}
+
+/// The first column of the first row `sql` selects (a count), from the current story's store with data directory
+/// `data`; 0 while there is no store yet.
+fn count(data: &Path, sql: &str) -> i64 {
+    use sqlx::Connection as _;
+    let sql = sqlx::AssertSqlSafe(sql.to_string());
+    let url = STORE.with(|s| s.borrow().clone());
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        match url {
+            Some(url) => match sqlx::PgConnection::connect(&url).await {
+                Ok(mut c) => sqlx::query_scalar(sql).fetch_one(&mut c).await.unwrap_or(0),
+                Err(_) => 0,
+            },
+            None => match sqlx::SqliteConnection::connect(&format!("{}?mode=ro", db_url(data))).await {
+                Ok(mut c) => sqlx::query_scalar(sql).fetch_one(&mut c).await.unwrap_or(0),
+                Err(_) => 0,
+            },
+        }
+    })
+}
+
+/// What the current story's store holds: the bytes of the SQLite database and its WAL in `data`, or every row of
+/// every PostgreSQL table as text.
+fn stored_bytes(data: &Path) -> Vec<u8> {
+    use sqlx::Connection as _;
+    let Some(url) = STORE.with(|s| s.borrow().clone()) else {
+        let db = std::fs::read(data.join("credo.sqlite")).unwrap();
+        return [db, std::fs::read(data.join("credo.sqlite-wal")).unwrap_or_default()].concat();
+    };
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
+        let tables: Vec<String> =
+            sqlx::query_scalar("SELECT tablename::text FROM pg_tables WHERE schemaname = 'public'")
+                .fetch_all(&mut c)
+                .await
+                .unwrap();
+        let mut out = Vec::new();
+        for t in tables {
+            let sql = sqlx::AssertSqlSafe(format!("SELECT t::text FROM \"{t}\" t"));
+            for row in sqlx::query_scalar::<_, String>(sql).fetch_all(&mut c).await.unwrap() {
+                out.extend(row.into_bytes());
+            }
+        }
+        out
+    })
+}
+
 fn credo(args: &[&str], stdin: Option<&str>) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_credo"))
         .args(args)
+        .envs(store_env())
         .env("CREDO_LOG", "warn")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -73,91 +146,98 @@ fn write_gb18030_csv(path: &Path) {
 
 #[test]
 fn import_processes_reports_and_is_idempotent() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let file = dir.path().join("处罚.csv");
-    write_gb18030_csv(&file);
-    let report = dir.path().join("report.csv");
-    let d = data.to_str().unwrap();
-    let args = [
-        "import",
-        "--data",
-        d,
-        "--item",
-        "xzcf",
-        "--dept",
-        DEPT,
-        "--report",
-        report.to_str().unwrap(),
-        file.to_str().unwrap(),
-    ];
-    let out = credo(&args, None);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    let s = &lines(&out)[0];
-    assert_eq!((s["rows"].as_u64(), s["accepted"].as_u64(), s["rejected"].as_u64()), (Some(3), Some(1), Some(2)));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("已登记新部门:西宁市市场监督管理局"));
-    let text = std::fs::read_to_string(&report).unwrap();
-    assert!(text.starts_with('\u{feff}'), "BOM for Excel");
-    assert!(text.contains("3,行政相对人代码_1（统一社会信用代码）,invalid_checksum"), "{text}");
-    assert!(text.contains("4,处罚决定日期,date_in_future"), "{text}");
+    on_both(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let file = dir.path().join("处罚.csv");
+        write_gb18030_csv(&file);
+        let report = dir.path().join("report.csv");
+        let d = data.to_str().unwrap();
+        let args = [
+            "import",
+            "--data",
+            d,
+            "--item",
+            "xzcf",
+            "--dept",
+            DEPT,
+            "--report",
+            report.to_str().unwrap(),
+            file.to_str().unwrap(),
+        ];
+        let out = credo(&args, None);
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        let s = &lines(&out)[0];
+        assert_eq!((s["rows"].as_u64(), s["accepted"].as_u64(), s["rejected"].as_u64()), (Some(3), Some(1), Some(2)));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("已登记新部门:西宁市市场监督管理局"));
+        let text = std::fs::read_to_string(&report).unwrap();
+        assert!(text.starts_with('\u{feff}'), "BOM for Excel");
+        assert!(text.contains("3,行政相对人代码_1（统一社会信用代码）,invalid_checksum"), "{text}");
+        assert!(text.contains("4,处罚决定日期,date_in_future"), "{text}");
 
-    let again = credo(&args, None);
-    let s = &lines(&again)[0];
-    assert_eq!((s["accepted"].as_u64(), s["duplicates"].as_u64()), (Some(0), Some(1)));
+        let again = credo(&args, None);
+        let s = &lines(&again)[0];
+        assert_eq!((s["accepted"].as_u64(), s["duplicates"].as_u64()), (Some(0), Some(1)));
 
-    let depts = credo(&["dept", "list", "--data", d], None);
-    let list = lines(&depts);
-    assert_eq!(list.len(), 1, "registered once");
-    assert_eq!(list[0]["created_by"], "cli:import");
+        let depts = credo(&["dept", "list", "--data", d], None);
+        let list = lines(&depts);
+        assert_eq!(list.len(), 1, "registered once");
+        assert_eq!(list[0]["created_by"], "cli:import");
+    });
 }
 
 #[test]
 fn unusable_input_exits_2() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path().join("data");
-    let d = d.to_str().unwrap();
-    let junk = dir.path().join("junk.csv");
-    std::fs::write(&junk, "名字,年龄\n张三,3\n").unwrap();
-    let j = junk.to_str().unwrap();
-    for (args, needle) in [
-        (vec!["import", "--data", d, "--item", "nope", "--dept", DEPT, j], "未知的目录项"),
-        (vec!["import", "--data", d, "--item", "xzcf", "--dept", DEPT, "/no/such/file.csv"], "无法读取文件"),
-        (vec!["import", "--data", d, "--item", "xzcf", "--dept", DEPT, j], "表头"),
-        (vec!["import", "--data", d, "--item", "xzcf", "--dept", "123", j], "部门代码"),
-    ] {
-        let out = credo(&args, None);
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
-        assert!(
-            String::from_utf8_lossy(&out.stderr).contains(needle),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert!(out.stdout.is_empty());
-    }
+    on_both(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().join("data");
+        let d = d.to_str().unwrap();
+        let junk = dir.path().join("junk.csv");
+        std::fs::write(&junk, "名字,年龄\n张三,3\n").unwrap();
+        let j = junk.to_str().unwrap();
+        for (args, needle) in [
+            (vec!["import", "--data", d, "--item", "nope", "--dept", DEPT, j], "未知的目录项"),
+            (vec!["import", "--data", d, "--item", "xzcf", "--dept", DEPT, "/no/such/file.csv"], "无法读取文件"),
+            (vec!["import", "--data", d, "--item", "xzcf", "--dept", DEPT, j], "表头"),
+            (vec!["import", "--data", d, "--item", "xzcf", "--dept", "123", j], "部门代码"),
+        ] {
+            let out = credo(&args, None);
+            assert_eq!(out.status.code(), Some(2), "{args:?}");
+            assert!(
+                String::from_utf8_lossy(&out.stderr).contains(needle),
+                "{args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(out.stdout.is_empty());
+        }
+    });
 }
 
 #[test]
 fn department_keys_are_shown_once_and_revocable() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path().to_str().unwrap();
-    assert!(
-        credo(&["dept", "add", "--data", d, "--uscc", DEPT, "--name", "西宁市市场监督管理局"], None).status.success()
-    );
-    assert_eq!(credo(&["dept", "add", "--data", d, "--uscc", DEPT, "--name", "again"], None).status.code(), Some(2));
-    let out = credo(&["dept", "key", "--data", d, "--uscc", DEPT], None);
-    let k = &lines(&out)[0];
-    let key = k["key"].as_str().unwrap();
-    assert!(key.starts_with("credo_"));
-    let raw = std::fs::read(dir.path().join("credo.sqlite")).unwrap();
-    let wal = std::fs::read(dir.path().join("credo.sqlite-wal")).unwrap_or_default();
-    let secret = key.rsplit('_').next().unwrap().as_bytes();
-    assert!(
-        !raw.windows(secret.len()).any(|w| w == secret) && !wal.windows(secret.len()).any(|w| w == secret),
-        "only the hash is stored"
-    );
-    let prefix = k["prefix"].as_str().unwrap();
-    assert!(credo(&["dept", "revoke", "--data", d, prefix], None).status.success());
-    assert_eq!(credo(&["dept", "revoke", "--data", d, prefix], None).status.code(), Some(2));
+    on_both(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().to_str().unwrap();
+        assert!(
+            credo(&["dept", "add", "--data", d, "--uscc", DEPT, "--name", "西宁市市场监督管理局"], None)
+                .status
+                .success()
+        );
+        assert_eq!(
+            credo(&["dept", "add", "--data", d, "--uscc", DEPT, "--name", "again"], None).status.code(),
+            Some(2)
+        );
+        let out = credo(&["dept", "key", "--data", d, "--uscc", DEPT], None);
+        let k = &lines(&out)[0];
+        let key = k["key"].as_str().unwrap();
+        assert!(key.starts_with("credo_"));
+        let stored = stored_bytes(dir.path());
+        let secret = key.rsplit('_').next().unwrap().as_bytes();
+        assert!(stored.len() > 1000 && !stored.windows(secret.len()).any(|w| w == secret), "only the hash is stored");
+        let prefix = k["prefix"].as_str().unwrap();
+        assert!(credo(&["dept", "revoke", "--data", d, prefix], None).status.success());
+        assert_eq!(credo(&["dept", "revoke", "--data", d, prefix], None).status.code(), Some(2));
+    });
 }
 
 fn http_get(addr: &str, path: &str) -> Option<String> {
@@ -171,34 +251,37 @@ fn http_get(addr: &str, path: &str) -> Option<String> {
 
 #[test]
 fn a_cli_import_while_the_server_runs_becomes_searchable() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let d = data.to_str().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let addr = format!("127.0.0.1:{port}");
-    let mut server = Command::new(env!("CARGO_BIN_EXE_credo"))
-        .args(["serve", "--data", d, "--addr", &addr])
-        .env("CREDO_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let up = (0..100).any(|_| {
-        std::thread::sleep(std::time::Duration::from_millis(100));
-        http_get(&addr, "/healthz").is_some_and(|b| b.ends_with("ok"))
+    on_both(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let d = data.to_str().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let addr = format!("127.0.0.1:{port}");
+        let mut server = Command::new(env!("CARGO_BIN_EXE_credo"))
+            .envs(store_env())
+            .args(["serve", "--data", d, "--addr", &addr])
+            .env("CREDO_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let up = (0..100).any(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            http_get(&addr, "/healthz").is_some_and(|b| b.ends_with("ok"))
+        });
+        assert!(up, "server did not start");
+        let file = dir.path().join("处罚.csv");
+        write_gb18030_csv(&file);
+        let out = credo(&["import", "--data", d, "--item", "xzcf", "--dept", DEPT, file.to_str().unwrap()], None);
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        let found = (0..50).any(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            http_get(&addr, "/api/v1/subjects?q=91630100MA7X00018G").is_some_and(|b| b.contains("\"count\":1,"))
+        });
+        let _ = server.kill();
+        let _ = server.wait();
+        assert!(found, "the server's feed follower indexed what the CLI stored");
     });
-    assert!(up, "server did not start");
-    let file = dir.path().join("处罚.csv");
-    write_gb18030_csv(&file);
-    let out = credo(&["import", "--data", d, "--item", "xzcf", "--dept", DEPT, file.to_str().unwrap()], None);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    let found = (0..50).any(|_| {
-        std::thread::sleep(std::time::Duration::from_millis(200));
-        http_get(&addr, "/api/v1/subjects?q=91630100MA7X00018G").is_some_and(|b| b.contains("\"count\":1,"))
-    });
-    let _ = server.kill();
-    let _ = server.wait();
-    assert!(found, "the server's feed follower indexed what the CLI stored");
 }
 
 #[test]
@@ -312,77 +395,106 @@ fn audit_verify_fails_when_anchored_events_are_deleted_and_the_head_rewound() {
 
 #[test]
 fn the_first_administrator_and_account_lifecycle() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path().to_str().unwrap();
-    let out = credo(
-        &["user", "add", "--data", d, "--username", "secadmin", "--name", "安全管理员", "--role", "secadmin"],
-        None,
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    let created = &lines(&out)[0];
-    let password = created["password"].as_str().unwrap();
-    assert!(password.len() >= 16, "a generated password is shown once");
-    let uri = created["totp"]["uri"].as_str().unwrap();
-    assert!(uri.starts_with("otpauth://totp/%E4%BF%A1%E7%94%A8%E8%A5%BF%E5%AE%81:secadmin?secret="), "{uri}");
-    assert!(uri.contains("&issuer=%E4%BF%A1%E7%94%A8%E8%A5%BF%E5%AE%81&"), "the issuer is 信用西宁: {uri}");
-    assert_eq!(created["account"]["role"], "secadmin");
-    assert!(created["account"].get("password_hash").is_none(), "the hash is never printed");
+    on_both(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().to_str().unwrap();
+        let out = credo(
+            &["user", "add", "--data", d, "--username", "secadmin", "--name", "安全管理员", "--role", "secadmin"],
+            None,
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        let created = &lines(&out)[0];
+        let password = created["password"].as_str().unwrap();
+        assert!(password.len() >= 16, "a generated password is shown once");
+        let uri = created["totp"]["uri"].as_str().unwrap();
+        assert!(uri.starts_with("otpauth://totp/%E4%BF%A1%E7%94%A8%E8%A5%BF%E5%AE%81:secadmin?secret="), "{uri}");
+        assert!(uri.contains("&issuer=%E4%BF%A1%E7%94%A8%E8%A5%BF%E5%AE%81&"), "the issuer is 信用西宁: {uri}");
+        assert_eq!(created["account"]["role"], "secadmin");
+        assert!(created["account"].get("password_hash").is_none(), "the hash is never printed");
 
-    let weak = credo(
-        &["user", "add", "--data", d, "--username", "auditor1", "--name", "x", "--role", "auditor", "--password-stdin"],
-        Some("short\n"),
-    );
-    assert_eq!(weak.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&weak.stderr).contains("至少 10 位"));
-    let no_dept =
-        credo(&["user", "add", "--data", d, "--username", "sub1", "--name", "x", "--role", "submitter"], None);
-    assert_eq!(no_dept.status.code(), Some(2), "department users need a department");
-    assert!(
-        credo(
-            &["dept", "add", "--data", d, "--uscc", DEPT, "--name", "西宁市市场监督管理局", "--items", "xzcf,xzxk"],
-            None
-        )
-        .status
-        .success()
-    );
-    let bad_item = credo(&["dept", "grant", "--data", d, "--uscc", DEPT, "--items", "nosuch"], None);
-    assert_eq!(bad_item.status.code(), Some(2));
-    let granted =
-        credo(&["dept", "grant", "--data", d, "--uscc", DEPT, "--items", "xzcf", "--scenes", "zfcg,ztb"], None);
-    assert_eq!(lines(&granted)[0]["permissions"]["scenes"], serde_json::json!(["zfcg", "ztb"]));
-    let sub = credo(
-        &["user", "add", "--data", d, "--username", "sub1", "--name", "报送员", "--role", "submitter", "--dept", DEPT],
-        None,
-    );
-    assert_eq!(sub.status.code(), Some(0), "{}", String::from_utf8_lossy(&sub.stderr));
+        let weak = credo(
+            &[
+                "user",
+                "add",
+                "--data",
+                d,
+                "--username",
+                "auditor1",
+                "--name",
+                "x",
+                "--role",
+                "auditor",
+                "--password-stdin",
+            ],
+            Some("short\n"),
+        );
+        assert_eq!(weak.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&weak.stderr).contains("至少 10 位"));
+        let no_dept =
+            credo(&["user", "add", "--data", d, "--username", "sub1", "--name", "x", "--role", "submitter"], None);
+        assert_eq!(no_dept.status.code(), Some(2), "department users need a department");
+        assert!(
+            credo(
+                &["dept", "add", "--data", d, "--uscc", DEPT, "--name", "西宁市市场监督管理局", "--items", "xzcf,xzxk"],
+                None
+            )
+            .status
+            .success()
+        );
+        let bad_item = credo(&["dept", "grant", "--data", d, "--uscc", DEPT, "--items", "nosuch"], None);
+        assert_eq!(bad_item.status.code(), Some(2));
+        let granted =
+            credo(&["dept", "grant", "--data", d, "--uscc", DEPT, "--items", "xzcf", "--scenes", "zfcg,ztb"], None);
+        assert_eq!(lines(&granted)[0]["permissions"]["scenes"], serde_json::json!(["zfcg", "ztb"]));
+        let sub = credo(
+            &[
+                "user",
+                "add",
+                "--data",
+                d,
+                "--username",
+                "sub1",
+                "--name",
+                "报送员",
+                "--role",
+                "submitter",
+                "--dept",
+                DEPT,
+            ],
+            None,
+        );
+        assert_eq!(sub.status.code(), Some(0), "{}", String::from_utf8_lossy(&sub.stderr));
 
-    let pw = credo(
-        &["user", "passwd", "--data", d, "--username", "secadmin", "--password-stdin"],
-        Some("Another-2026-pass!\n"),
-    );
-    assert_eq!(pw.status.code(), Some(0));
-    assert_eq!(lines(&pw)[0]["password"], Value::Null, "a given password is not echoed");
-    let totp = credo(&["user", "totp", "--data", d, "--username", "secadmin"], None);
-    assert!(lines(&totp)[0]["totp"]["secret"].as_str().unwrap().len() >= 32);
-    assert!(credo(&["user", "disable", "--data", d, "--username", "sub1"], None).status.success());
-    let list = lines(&credo(&["user", "list", "--data", d], None));
-    assert_eq!(list.iter().find(|a| a["username"] == "sub1").unwrap()["disabled"], true);
-    assert_eq!(credo(&["user", "disable", "--data", d, "--username", "nobody"], None).status.code(), Some(2));
+        let pw = credo(
+            &["user", "passwd", "--data", d, "--username", "secadmin", "--password-stdin"],
+            Some("Another-2026-pass!\n"),
+        );
+        assert_eq!(pw.status.code(), Some(0));
+        assert_eq!(lines(&pw)[0]["password"], Value::Null, "a given password is not echoed");
+        let totp = credo(&["user", "totp", "--data", d, "--username", "secadmin"], None);
+        assert!(lines(&totp)[0]["totp"]["secret"].as_str().unwrap().len() >= 32);
+        assert!(credo(&["user", "disable", "--data", d, "--username", "sub1"], None).status.success());
+        let list = lines(&credo(&["user", "list", "--data", d], None));
+        assert_eq!(list.iter().find(|a| a["username"] == "sub1").unwrap()["disabled"], true);
+        assert_eq!(credo(&["user", "disable", "--data", d, "--username", "nobody"], None).status.code(), Some(2));
 
-    let cp = credo(&["audit", "checkpoint", "--data", d], None);
-    assert!(lines(&cp)[0]["checkpoint"]["seq"].as_i64().unwrap() >= 7);
-    let verified = credo(&["audit", "verify", "--data", d], None);
-    assert_eq!(verified.status.code(), Some(0));
-    assert_eq!(lines(&verified)[0]["checkpoints"], 1);
-    let export = credo(&["audit", "export", "--data", d], None);
-    let events = lines(&export);
-    let actions: Vec<&str> = events.iter().map(|e| e["action"].as_str().unwrap()).collect();
-    for a in ["account.create", "dept.add", "dept.permissions", "account.password", "account.totp", "account.disable"] {
-        assert!(actions.contains(&a), "{a} in {actions:?}");
-    }
-    assert!(events.iter().all(|e| e["hash"].as_str().unwrap().len() == 64), "exported with their chain hashes");
-    let archive = credo(&["audit", "archive", "--data", d, "--keep-days", "30"], None);
-    assert_eq!(archive.status.code(), Some(2), "less than 180 days is refused");
+        let cp = credo(&["audit", "checkpoint", "--data", d], None);
+        assert!(lines(&cp)[0]["checkpoint"]["seq"].as_i64().unwrap() >= 7);
+        let verified = credo(&["audit", "verify", "--data", d], None);
+        assert_eq!(verified.status.code(), Some(0));
+        assert_eq!(lines(&verified)[0]["checkpoints"], 1);
+        let export = credo(&["audit", "export", "--data", d], None);
+        let events = lines(&export);
+        let actions: Vec<&str> = events.iter().map(|e| e["action"].as_str().unwrap()).collect();
+        for a in
+            ["account.create", "dept.add", "dept.permissions", "account.password", "account.totp", "account.disable"]
+        {
+            assert!(actions.contains(&a), "{a} in {actions:?}");
+        }
+        assert!(events.iter().all(|e| e["hash"].as_str().unwrap().len() == 64), "exported with their chain hashes");
+        let archive = credo(&["audit", "archive", "--data", d, "--keep-days", "30"], None);
+        assert_eq!(archive.status.code(), Some(2), "less than 180 days is refused");
+    });
 }
 
 #[test]
@@ -399,6 +511,7 @@ fn serves_https_when_given_a_certificate() {
     let addr = format!("127.0.0.1:{port}");
     let data = dir.path().join("data");
     let mut server = Command::new(env!("CARGO_BIN_EXE_credo"))
+        .envs(store_env())
         .args(["serve", "--data", data.to_str().unwrap(), "--addr", &addr])
         .args(["--tls-cert", cert.to_str().unwrap(), "--tls-key", key.to_str().unwrap()])
         .env("CREDO_LOG", "warn")
@@ -436,28 +549,30 @@ fn serves_https_when_given_a_certificate() {
 
 #[test]
 fn check_prints_a_signed_receipt_that_verify_receipt_accepts() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path().to_str().unwrap();
-    let file = dir.path().join("处罚.csv");
-    write_gb18030_csv(&file);
-    let out = credo(&["import", "--data", d, "--item", "xzcf", "--dept", DEPT, file.to_str().unwrap()], None);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = credo(&["check", "--data", d, "--scene", "jg", "91630100MA7X00018G"], None);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    let signed: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let result = &signed["receipt"]["results"][0];
-    assert_eq!(result["status"], "resolved");
-    assert!(result["decision"].is_string());
-    let receipt = dir.path().join("receipt.json");
-    std::fs::write(&receipt, &out.stdout).unwrap();
-    let ok = credo(&["verify-receipt", receipt.to_str().unwrap()], None);
-    assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stdout));
-    let text = String::from_utf8(out.stdout.clone()).unwrap().replacen("\"jg\"", "\"zfcg\"", 1);
-    std::fs::write(&receipt, text).unwrap();
-    let bad = credo(&["verify-receipt", receipt.to_str().unwrap()], None);
-    assert_eq!(bad.status.code(), Some(1));
-    assert_eq!(lines(&bad)[0]["valid"], false);
-    assert_eq!(credo(&["check", "--data", d, "--scene", "nosuch", "x"], None).status.code(), Some(2));
+    on_both(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().to_str().unwrap();
+        let file = dir.path().join("处罚.csv");
+        write_gb18030_csv(&file);
+        let out = credo(&["import", "--data", d, "--item", "xzcf", "--dept", DEPT, file.to_str().unwrap()], None);
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = credo(&["check", "--data", d, "--scene", "jg", "91630100MA7X00018G"], None);
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        let signed: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let result = &signed["receipt"]["results"][0];
+        assert_eq!(result["status"], "resolved");
+        assert!(result["decision"].is_string());
+        let receipt = dir.path().join("receipt.json");
+        std::fs::write(&receipt, &out.stdout).unwrap();
+        let ok = credo(&["verify-receipt", receipt.to_str().unwrap()], None);
+        assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stdout));
+        let text = String::from_utf8(out.stdout.clone()).unwrap().replacen("\"jg\"", "\"zfcg\"", 1);
+        std::fs::write(&receipt, text).unwrap();
+        let bad = credo(&["verify-receipt", receipt.to_str().unwrap()], None);
+        assert_eq!(bad.status.code(), Some(1));
+        assert_eq!(lines(&bad)[0]["valid"], false);
+        assert_eq!(credo(&["check", "--data", d, "--scene", "nosuch", "x"], None).status.code(), Some(2));
+    });
 }
 
 #[test]
@@ -544,69 +659,71 @@ fn publicity_prints_the_window() {
 
 #[test]
 fn an_objection_from_the_command_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path().to_str().unwrap();
-    let file = dir.path().join("处罚.csv");
-    let penalty = Penalty::of("西宁市城东区鑫源商贸有限公司", "91630100MA7X00018G")
-        .without("CF_FRDB")
-        .number("宁市监罚〔2026〕8号")
-        .conduct("虚假宣传")
-        .basis("《广告法》")
-        .fine("20")
-        .decided("2026/11/01")
-        .department("西宁市市场监督管理局", DEPT);
-    std::fs::write(&file, builders::csv(&[penalty])).unwrap();
-    let out = credo(&["import", "--data", d, "--item", "xzcf", "--dept", DEPT, file.to_str().unwrap()], None);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    let evidence = dir.path().join("复议决定书.txt");
-    std::fs::write(&evidence, "复议决定:撤销原处罚决定").unwrap();
-    let object = |extra: &[&str]| {
-        let mut args = vec!["case", "object", "--data", d, "--record", "1", "--reason", "处罚决定已被撤销"];
-        args.extend_from_slice(extra);
-        credo(&args, None)
-    };
-    assert_eq!(object(&[]).status.code(), Some(2), "a contact is required");
-    let filed = object(&["--name", "王五", "--phone", "0971-8888888", "--file", evidence.to_str().unwrap()]);
-    assert_eq!(filed.status.code(), Some(0), "{}", String::from_utf8_lossy(&filed.stderr));
-    let filed: Value = serde_json::from_slice(&filed.stdout).unwrap();
-    let number = filed["number"].as_str().unwrap();
-    assert_eq!(filed["state"], "待受理", "marked in public only once accepted");
-    let add = credo(
-        &[
-            "user",
-            "add",
-            "--data",
-            d,
-            "--username",
-            "handler1",
-            "--name",
-            "办理员",
-            "--role",
-            "handler",
-            "--dept",
-            DEPT,
-        ],
-        None,
-    );
-    assert_eq!(add.status.code(), Some(0), "{}", String::from_utf8_lossy(&add.stderr));
-    let inbox = credo(&["case", "list", "--data", d, "--as", "handler1"], None);
-    let inbox: Value = serde_json::from_slice(&inbox.stdout).unwrap();
-    assert_eq!(inbox["cases"][0]["number"], number);
-    assert_eq!(inbox["cases"][0]["files"][0]["name"], "复议决定书.txt");
-    let step = |outcome: &'static str, reason: &'static str| {
-        ["case", "decide", "--data", d, "--as", "handler1", number, "--outcome", outcome, "--reason", reason]
-    };
-    let accepted = credo(&step("受理", "材料齐全"), None);
-    assert_eq!(accepted.status.code(), Some(0), "{}", String::from_utf8_lossy(&accepted.stderr));
-    let decide = step("撤销", "原处罚决定已撤销");
-    let done = credo(&decide, None);
-    assert_eq!(done.status.code(), Some(0), "{}", String::from_utf8_lossy(&done.stderr));
-    assert_eq!(credo(&decide, None).status.code(), Some(2), "a closed case");
-    let shown = credo(&["case", "show", "--data", d, number], None);
-    let shown: Value = serde_json::from_slice(&shown.stdout).unwrap();
-    assert_eq!((shown["outcome"].as_str(), shown.get("applicant")), (Some("撤销"), None));
-    let anon = credo(&["case", "list", "--data", d], None);
-    assert_eq!(anon.status.code(), Some(2), "the inbox needs an account");
+    on_both(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().to_str().unwrap();
+        let file = dir.path().join("处罚.csv");
+        let penalty = Penalty::of("西宁市城东区鑫源商贸有限公司", "91630100MA7X00018G")
+            .without("CF_FRDB")
+            .number("宁市监罚〔2026〕8号")
+            .conduct("虚假宣传")
+            .basis("《广告法》")
+            .fine("20")
+            .decided("2026/11/01")
+            .department("西宁市市场监督管理局", DEPT);
+        std::fs::write(&file, builders::csv(&[penalty])).unwrap();
+        let out = credo(&["import", "--data", d, "--item", "xzcf", "--dept", DEPT, file.to_str().unwrap()], None);
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        let evidence = dir.path().join("复议决定书.txt");
+        std::fs::write(&evidence, "复议决定:撤销原处罚决定").unwrap();
+        let object = |extra: &[&str]| {
+            let mut args = vec!["case", "object", "--data", d, "--record", "1", "--reason", "处罚决定已被撤销"];
+            args.extend_from_slice(extra);
+            credo(&args, None)
+        };
+        assert_eq!(object(&[]).status.code(), Some(2), "a contact is required");
+        let filed = object(&["--name", "王五", "--phone", "0971-8888888", "--file", evidence.to_str().unwrap()]);
+        assert_eq!(filed.status.code(), Some(0), "{}", String::from_utf8_lossy(&filed.stderr));
+        let filed: Value = serde_json::from_slice(&filed.stdout).unwrap();
+        let number = filed["number"].as_str().unwrap();
+        assert_eq!(filed["state"], "待受理", "marked in public only once accepted");
+        let add = credo(
+            &[
+                "user",
+                "add",
+                "--data",
+                d,
+                "--username",
+                "handler1",
+                "--name",
+                "办理员",
+                "--role",
+                "handler",
+                "--dept",
+                DEPT,
+            ],
+            None,
+        );
+        assert_eq!(add.status.code(), Some(0), "{}", String::from_utf8_lossy(&add.stderr));
+        let inbox = credo(&["case", "list", "--data", d, "--as", "handler1"], None);
+        let inbox: Value = serde_json::from_slice(&inbox.stdout).unwrap();
+        assert_eq!(inbox["cases"][0]["number"], number);
+        assert_eq!(inbox["cases"][0]["files"][0]["name"], "复议决定书.txt");
+        let step = |outcome: &'static str, reason: &'static str| {
+            ["case", "decide", "--data", d, "--as", "handler1", number, "--outcome", outcome, "--reason", reason]
+        };
+        let accepted = credo(&step("受理", "材料齐全"), None);
+        assert_eq!(accepted.status.code(), Some(0), "{}", String::from_utf8_lossy(&accepted.stderr));
+        let decide = step("撤销", "原处罚决定已撤销");
+        let done = credo(&decide, None);
+        assert_eq!(done.status.code(), Some(0), "{}", String::from_utf8_lossy(&done.stderr));
+        assert_eq!(credo(&decide, None).status.code(), Some(2), "a closed case");
+        let shown = credo(&["case", "show", "--data", d, number], None);
+        let shown: Value = serde_json::from_slice(&shown.stdout).unwrap();
+        assert_eq!((shown["outcome"].as_str(), shown.get("applicant")), (Some("撤销"), None));
+        let anon = credo(&["case", "list", "--data", d], None);
+        assert_eq!(anon.status.code(), Some(2), "the inbox needs an account");
+    });
 }
 
 /// Issue 11, finding 10: `kill -9` in the middle of an import. The rows committed before stay (no row lost or
@@ -614,64 +731,59 @@ fn an_objection_from_the_command_line() {
 /// says which rows were already accepted and in which batch.
 #[test]
 fn an_import_killed_midway_is_closed_as_interrupted_and_its_rows_are_named_on_resubmission() {
-    let dir = tempfile::tempdir().unwrap();
-    let (data, file) = (dir.path().join("data"), dir.path().join("xzcf.csv"));
-    let d = data.to_str().unwrap();
-    let synth = credo(&["synth", "--rows", "60000", "--out", file.to_str().unwrap()], None);
-    assert!(synth.status.success(), "{}", String::from_utf8_lossy(&synth.stderr));
-    let args = ["import", "--data", d, "--item", "xzcf", "--dept", DEPT, file.to_str().unwrap()];
-    let mut child = Command::new(env!("CARGO_BIN_EXE_credo"))
-        .args(args)
-        .env("CREDO_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    // Kill it once some chunks are committed (and long before the 60,000 rows are).
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let count = |sql: &'static str| {
-        runtime.block_on(async {
-            let Ok(db) = sqlx::SqlitePool::connect(&format!("{}?mode=ro", db_url(&data))).await else { return 0 };
-            let n: i64 = sqlx::query_scalar(sql).fetch_one(&db).await.unwrap_or(0);
-            db.close().await;
-            n
-        })
-    };
-    let started = std::time::Instant::now();
-    while count("SELECT COUNT(*) FROM record_versions") < 5_000 {
-        assert!(started.elapsed() < std::time::Duration::from_secs(300), "no rows committed");
-        assert!(child.try_wait().unwrap().is_none(), "the import finished before it could be killed");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
-    let committed = count("SELECT COUNT(*) FROM record_versions");
-    assert!(committed < 60_000);
-    assert_eq!(count("SELECT COUNT(*) FROM batches WHERE finished_at IS NULL"), 1, "left open by the kill");
+    on_both(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let (data, file) = (dir.path().join("data"), dir.path().join("xzcf.csv"));
+        let d = data.to_str().unwrap();
+        let synth = credo(&["synth", "--rows", "60000", "--out", file.to_str().unwrap()], None);
+        assert!(synth.status.success(), "{}", String::from_utf8_lossy(&synth.stderr));
+        let args = ["import", "--data", d, "--item", "xzcf", "--dept", DEPT, file.to_str().unwrap()];
+        let mut child = Command::new(env!("CARGO_BIN_EXE_credo"))
+            .envs(store_env())
+            .args(args)
+            .env("CREDO_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // Kill it once some chunks are committed (and long before the 60,000 rows are).
+        let count = |sql: &str| count(&data, sql);
+        let started = std::time::Instant::now();
+        while count("SELECT COUNT(*) FROM record_versions") < 5_000 {
+            assert!(started.elapsed() < std::time::Duration::from_secs(300), "no rows committed");
+            assert!(child.try_wait().unwrap().is_none(), "the import finished before it could be killed");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        let committed = count("SELECT COUNT(*) FROM record_versions");
+        assert!(committed < 60_000);
+        assert_eq!(count("SELECT COUNT(*) FROM batches WHERE finished_at IS NULL"), 1, "left open by the kill");
 
-    // Any command that opens the data directory closes it.
-    let listed = credo(&["dept", "list", "--data", d], None);
-    assert!(listed.status.success());
-    assert_eq!(count("SELECT COUNT(*) FROM batches WHERE finished_at IS NULL"), 0);
-    assert_eq!(count("SELECT interrupted FROM batches WHERE id = 1"), 1);
-    assert_eq!(count("SELECT accepted FROM batches WHERE id = 1"), committed, "the rows it committed");
-    let exported = credo(&["audit", "export", "--data", d], None);
-    assert!(String::from_utf8_lossy(&exported.stdout).contains("batch.interrupted"));
+        // Any command that opens the data directory closes it.
+        let listed = credo(&["dept", "list", "--data", d], None);
+        assert!(listed.status.success());
+        assert_eq!(count("SELECT COUNT(*) FROM batches WHERE finished_at IS NULL"), 0);
+        assert_eq!(count("SELECT interrupted FROM batches WHERE id = 1"), 1);
+        assert_eq!(count("SELECT accepted FROM batches WHERE id = 1"), committed, "the rows it committed");
+        let exported = credo(&["audit", "export", "--data", d], None);
+        assert!(String::from_utf8_lossy(&exported.stdout).contains("batch.interrupted"));
 
-    // The whole file again: the committed rows are named with their batch, nothing is stored twice.
-    let again = credo(&args, None);
-    assert_eq!(again.status.code(), Some(0), "{}", String::from_utf8_lossy(&again.stderr));
-    let s = &lines(&again)[0];
-    let n = |k: &str| s[k].as_i64().unwrap();
-    assert_eq!(n("accepted") + n("duplicates") + n("rejected"), n("rows"), "every row accounted for: {s}");
-    assert!(n("duplicates") > 0 && n("duplicates") <= committed + n("rows") - n("accepted"));
-    assert_eq!(count("SELECT COUNT(*) FROM record_versions"), committed + n("accepted"), "nothing stored twice");
-    let report = std::fs::read_to_string(s["report"].as_str().unwrap()).unwrap();
-    assert!(
-        report.contains("already_accepted") && report.contains("与批次 1 中已接收的记录完全相同"),
-        "{}",
-        &report[..2000.min(report.len())]
-    );
+        // The whole file again: the committed rows are named with their batch, nothing is stored twice.
+        let again = credo(&args, None);
+        assert_eq!(again.status.code(), Some(0), "{}", String::from_utf8_lossy(&again.stderr));
+        let s = &lines(&again)[0];
+        let n = |k: &str| s[k].as_i64().unwrap();
+        assert_eq!(n("accepted") + n("duplicates") + n("rejected"), n("rows"), "every row accounted for: {s}");
+        assert!(n("duplicates") > 0 && n("duplicates") <= committed + n("rows") - n("accepted"));
+        assert_eq!(count("SELECT COUNT(*) FROM record_versions"), committed + n("accepted"), "nothing stored twice");
+        let report = std::fs::read_to_string(s["report"].as_str().unwrap()).unwrap();
+        assert!(
+            report.contains("already_accepted") && report.contains("与批次 1 中已接收的记录完全相同"),
+            "{}",
+            &report[..2000.min(report.len())]
+        );
+    });
 }
 
 #[test]

@@ -33,4 +33,9 @@ pub trait Feed: Send + Sync {
     async fn changes_after(&self, seq: i64, limit: i64) -> Result<Vec<Change>>;
     async fn last_seq(&self) -> Result<i64>;
     async fn counts(&self) -> Result<Counts>;
+    /// Whether this store leads the scheduled jobs (publicity expiries, audit checkpoints and archiving), which
+    /// exactly one process over the same data must run: takes the lead if no other holds it, keeps it once taken,
+    /// and gives it up when the store is dropped (or its process dies), so that another can take it over.
+    /// SQLite: a lock on a file beside the database; PostgreSQL: a session advisory lock on a connection of its own.
+    async fn lead_jobs(&self) -> Result<bool>;
 }

@@ -59,6 +59,30 @@ pub const FEED_LOCK: i64 = 0x6372_6564_6f00_0001;
 pub struct PgStore {
     pool: PgPool,
     vault: Arc<Vault>,
+    /// The connection holding the jobs lock ([`JOBS_LOCK`]) while this store leads the scheduled jobs.
+    jobs: Arc<tokio::sync::Mutex<Option<sqlx::PgConnection>>>,
+}
+
+/// The advisory lock key of the scheduled jobs' lead (a session lock: released when its connection ends).
+pub const JOBS_LOCK: i64 = 0x6372_6564_6f00_0002;
+
+/// [`crate::Feed::lead_jobs`]: a session advisory lock ([`JOBS_LOCK`]) on a connection taken out of the pool and kept;
+/// when that connection is lost, the lock is gone with it and is taken again (or by another node).
+async fn lead_jobs(store: &PgStore) -> Result<bool> {
+    let mut held = store.jobs.lock().await;
+    if let Some(conn) = held.as_mut() {
+        if sqlx::query("SELECT 1").execute(&mut *conn).await.is_ok() {
+            return Ok(true);
+        }
+        *held = None;
+    }
+    let mut conn = store.pool.acquire().await?.detach();
+    let taken: bool =
+        sqlx::query_scalar("SELECT pg_try_advisory_lock($1)").bind(JOBS_LOCK).fetch_one(&mut conn).await?;
+    if taken {
+        *held = Some(conn);
+    }
+    Ok(taken)
 }
 
 /// Takes the feed lock for the rest of the transaction (see the module's documentation).
@@ -118,7 +142,7 @@ impl PgStore {
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(opts)
             .await?;
-        Ok(PgStore { pool, vault })
+        Ok(PgStore { pool, vault, jobs: Arc::default() })
     }
 
     /// Applies the migrations that are missing in the database at `url` (no keyring needed: `credo migrate`).

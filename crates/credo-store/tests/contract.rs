@@ -2335,6 +2335,26 @@ async fn the_change_feed_is_ordered_and_paged(b: Backend) {
 }
 
 /// Counts of subjects, records, queued records and departments.
+/// Exactly one store over the same data leads the scheduled jobs; the lead passes on when its holder is gone.
+async fn one_store_at_a_time_leads_the_jobs(b: Backend) {
+    assert!(b.store.lead_jobs().await.unwrap(), "the first to ask leads");
+    assert!(b.store.lead_jobs().await.unwrap(), "and keeps the lead");
+    let other = open(&b.location, b.vault.clone()).await;
+    assert!(!other.lead_jobs().await.unwrap(), "a second store over the same data does not lead");
+    let Backend { store, _home, .. } = b;
+    drop(store);
+    let mut took = false;
+    for _ in 0..100 {
+        if other.lead_jobs().await.unwrap() {
+            took = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(took, "the lead passes on when its holder is gone");
+    assert!(other.lead_jobs().await.unwrap());
+}
+
 async fn counts_follow_the_store(b: Backend) {
     let s = &*b.store;
     let tuple = |n: Counts| (n.subjects, n.records, n.unresolved, n.departments);
@@ -2423,6 +2443,7 @@ macro_rules! contract_suite {
             rekeying_follows_a_changed_natural_key,
             the_change_feed_is_ordered_and_paged,
             counts_follow_the_store,
+            one_store_at_a_time_leads_the_jobs,
             // contracts:end
         ]);
     };

@@ -492,6 +492,9 @@ pub(crate) async fn serve(app: App, opts: &ServeOptions) -> anyhow::Result<()> {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(24 * 3600));
         loop {
             tick.tick().await;
+            if !leads(&archiver).await {
+                continue;
+            }
             match credo_app::audit::archive(&archiver, keep).await {
                 Ok(Some((file, n))) => tracing::info!(events = n, file = %file.display(), "audit events archived"),
                 Ok(None) => {}
@@ -507,7 +510,7 @@ pub(crate) async fn serve(app: App, opts: &ServeOptions) -> anyhow::Result<()> {
         loop {
             tick.tick().await;
             let today = expirer.clock.today();
-            if done == Some(today) {
+            if done == Some(today) || !leads(&expirer).await {
                 continue;
             }
             match credo_app::cases::record_expiries(&expirer, today).await {
@@ -525,6 +528,9 @@ pub(crate) async fn serve(app: App, opts: &ServeOptions) -> anyhow::Result<()> {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
         loop {
             tick.tick().await;
+            if !leads(&signer).await {
+                continue;
+            }
             if let Err(e) = credo_app::audit::checkpoint(&signer).await {
                 tracing::error!(%e, "audit checkpoint failed");
             }
@@ -546,10 +552,24 @@ pub(crate) async fn serve(app: App, opts: &ServeOptions) -> anyhow::Result<()> {
         axum::serve(listener, service).with_graceful_shutdown(shutdown_signal()).await?;
     }
     // Sign (and anchor) the head once more on the way out, so the last events are not left unanchored.
-    if let Err(e) = credo_app::audit::checkpoint(&last).await {
+    if leads(&last).await
+        && let Err(e) = credo_app::audit::checkpoint(&last).await
+    {
         tracing::error!(%e, "audit checkpoint at shutdown failed");
     }
     Ok(())
+}
+
+/// Whether this server runs the scheduled jobs: exactly one of the servers over one store does (the first to
+/// ask; another takes over when it stops). See `Feed::lead_jobs`.
+async fn leads(app: &App) -> bool {
+    match app.store.lead_jobs().await {
+        Ok(lead) => lead,
+        Err(e) => {
+            tracing::error!(%e, "scheduled jobs: could not ask for the lead");
+            false
+        }
+    }
 }
 
 /// Ctrl-C, or SIGTERM (how service managers stop the server).

@@ -802,3 +802,134 @@ fn demo_refuses_to_delete_a_directory_it_did_not_create() {
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     }
 }
+
+/// `POST path` with a JSON body and a bearer key on a server at `addr`: status and body.
+fn http_post_json(addr: &str, path: &str, key: &str, body: &Value) -> (u16, Value) {
+    use std::io::Read;
+    let body = body.to_string();
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {key}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut reply = String::new();
+    s.read_to_string(&mut reply).unwrap();
+    let status = reply.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let json = reply.split_once("\r\n\r\n").and_then(|(_, b)| serde_json::from_str(b).ok()).unwrap_or(Value::Null);
+    (status, json)
+}
+
+/// Two `credo serve` over one PostgreSQL database (each with its own data directory, search and restriction index;
+/// one keyring): a batch sent to node A is searchable on node B and changes B's check answer within 2 s, and exactly
+/// one of them leads the scheduled jobs.
+#[test]
+fn two_servers_over_one_postgresql_database() {
+    let url = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let url = credo_pgtest::database().await;
+        credo_store::PgStore::migrate_database(&url).await.unwrap();
+        url
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let keyring = dir.path().join("keyring.json");
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    let env = [("CREDO_STORE", url.clone()), ("CREDO_KEYRING", keyring.display().to_string())];
+    let cli = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_credo")).args(args).envs(env.clone()).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        out
+    };
+    let da = a.to_str().unwrap();
+    cli(&[
+        "dept",
+        "add",
+        "--data",
+        da,
+        "--uscc",
+        DEPT,
+        "--name",
+        "西宁市市场监督管理局",
+        "--items",
+        "xzcf",
+        "--scenes",
+        "zfcg",
+    ]);
+    let key = lines(&cli(&["dept", "key", "--data", da, "--uscc", DEPT, "--scopes", "submit,check"]))[0]["key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let serve = |data: &Path| {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let addr = format!("127.0.0.1:{port}");
+        let child = Command::new(env!("CARGO_BIN_EXE_credo"))
+            .args(["serve", "--data", data.to_str().unwrap(), "--addr", &addr])
+            .envs(env.clone())
+            .env("CREDO_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        (child, addr)
+    };
+    let ((mut node_a, addr_a), (mut node_b, addr_b)) = (serve(&a), serve(&b));
+    let up = |addr: &str| {
+        (0..150).any(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            http_get(addr, "/healthz").is_some_and(|b| b.ends_with("ok"))
+        })
+    };
+    assert!(up(&addr_a) && up(&addr_b), "the servers did not start");
+    let ask = json_check("91630100MA7X00018G");
+    let (status, before) = http_post_json(&addr_b, "/api/v1/checks", &key, &ask);
+    assert_eq!(status, 200, "{before}");
+    assert!(before["receipt"]["results"][0]["subject"].is_null(), "unknown before: {before}");
+
+    let penalty = Penalty::of("西宁市城东区鑫源商贸有限公司", "91630100MA7X00018G")
+        .number("宁市监罚〔2026〕9号")
+        .decided("2026/11/01")
+        .department("西宁市市场监督管理局", DEPT);
+    let (status, report) = http_post_json(
+        &addr_a,
+        "/api/v1/batches",
+        &key,
+        &serde_json::json!({ "item": "xzcf", "records": [penalty.json()] }),
+    );
+    assert_eq!((status, report["accepted"].as_u64()), (200, Some(1)), "{report}");
+    let sent = std::time::Instant::now();
+    let mut searchable = None;
+    while sent.elapsed() < std::time::Duration::from_secs(5) {
+        if http_get(&addr_b, "/api/v1/subjects?q=91630100MA7X00018G").is_some_and(|b| b.contains("\"count\":1,")) {
+            searchable = Some(sent.elapsed());
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let (_, after) = http_post_json(&addr_b, "/api/v1/checks", &key, &ask);
+    let leaders: i64 = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        use sqlx::Connection as _;
+        let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
+        sqlx::query_scalar("SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")
+            .fetch_one(&mut c)
+            .await
+            .unwrap()
+    });
+    for node in [&mut node_a, &mut node_b] {
+        let _ = node.kill();
+        let _ = node.wait();
+    }
+    let searchable = searchable.expect("node B never found what node A stored");
+    eprintln!("searchable on node B {searchable:?} after the batch was accepted on node A");
+    assert!(searchable < std::time::Duration::from_secs(2), "searchable on B after {searchable:?}");
+    assert_eq!(
+        after["receipt"]["results"][0]["subject"]["code"].as_str(),
+        Some("91630100MA7X00018G"),
+        "B's check answer follows A's write: {after}"
+    );
+    assert_eq!(leaders, 1, "exactly one node holds the jobs lock");
+}
+
+fn json_check(subject: &str) -> Value {
+    serde_json::json!({ "scene": "zfcg", "purpose": "两节点测试", "subjects": [subject] })
+}

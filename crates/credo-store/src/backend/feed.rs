@@ -54,6 +54,10 @@ impl Feed for Backend {
             .unwrap_or(0))
     }
 
+    async fn lead_jobs(&self) -> Result<bool> {
+        super::lead_jobs(self).await
+    }
+
     async fn counts(&self) -> Result<Counts> {
         let (subjects, records, unresolved, departments): (i64, i64, i64, i64) = sqlx::query_as(
             "SELECT (SELECT COUNT(*) FROM subjects) AS s, (SELECT COUNT(*) FROM records) AS r,

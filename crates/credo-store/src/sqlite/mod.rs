@@ -48,6 +48,34 @@ type Backend = SqliteStore;
 pub struct SqliteStore {
     pool: SqlitePool,
     vault: Arc<Vault>,
+    /// The database's directory.
+    dir: std::path::PathBuf,
+    /// `jobs.lock` in the directory, locked while this store leads the scheduled jobs.
+    jobs: Arc<std::sync::Mutex<Option<std::fs::File>>>,
+}
+
+/// [`crate::Feed::lead_jobs`]: an exclusive lock on `jobs.lock` beside the database (released by the system when the
+/// file is closed, also when the process dies).
+async fn lead_jobs(store: &SqliteStore) -> Result<bool> {
+    let mut held = store.jobs.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if held.is_some() {
+        return Ok(true);
+    }
+    let path = store.dir.join("jobs.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| StoreError::Corrupt(format!("{}: {e}", path.display())))?;
+    match file.try_lock() {
+        Ok(()) => {
+            *held = Some(file);
+            Ok(true)
+        }
+        Err(std::fs::TryLockError::WouldBlock) => Ok(false),
+        Err(std::fs::TryLockError::Error(e)) => Err(StoreError::Corrupt(format!("{}: {e}", path.display()))),
+    }
 }
 
 /// The change feed's lock, taken by every transaction that appends to it (see the PostgreSQL store): SQLite has one
@@ -93,7 +121,7 @@ impl SqliteStore {
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         // Once: what an earlier version left readable although an ID number is written in it.
         crate::reseal::run(&pool, &vault).await?;
-        Ok(SqliteStore { pool, vault })
+        Ok(SqliteStore { pool, vault, dir: dir.to_path_buf(), jobs: Arc::default() })
     }
 
     pub fn pool(&self) -> &SqlitePool {

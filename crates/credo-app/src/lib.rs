@@ -30,6 +30,7 @@ pub mod ingest;
 pub mod keys;
 pub mod listing;
 pub mod offload;
+pub mod portable;
 pub mod principal;
 pub mod public;
 pub mod search;

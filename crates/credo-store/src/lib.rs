@@ -33,6 +33,7 @@ mod cases;
 mod checks;
 mod enrolments;
 mod feed;
+mod portable;
 mod postgres;
 mod records;
 mod rekey;
@@ -51,6 +52,7 @@ pub use cases::{Case, CaseFile, CaseFilter, CaseStep, CaseStore, CaseUpdate, New
 pub use checks::{CheckFeedback, CheckStats, CheckStore, CheckSummary, NewCheck, PendingFeedback, StoredCheck};
 pub use enrolments::{Enrolment, EnrolmentDecision, EnrolmentStore, NewEnrolment};
 pub use feed::{Change, Counts, Feed};
+pub use portable::{Cell, Portable, Row, TABLES};
 pub use postgres::PgStore;
 pub use records::{BatchSummary, Incoming, IngestedRow, Outcome, RecordStat, RecordStore, RecordView, ReportLine};
 pub use rekey::{MovedVersions, Rekeyed};
@@ -62,8 +64,8 @@ pub use vault::Vault;
 /// `use credo_store::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        AccountStore, AuditStore, CaseStore, CheckStore, DepartmentStore, EnrolmentStore, Feed, RecordStore, Store,
-        SubjectStore,
+        AccountStore, AuditStore, CaseStore, CheckStore, DepartmentStore, EnrolmentStore, Feed, Portable, RecordStore,
+        Store, SubjectStore,
     };
 }
 
@@ -124,6 +126,7 @@ pub trait Store:
     + CaseStore
     + EnrolmentStore
     + Feed
+    + Portable
 {
 }
 
@@ -137,6 +140,7 @@ impl<T> Store for T where
         + CaseStore
         + EnrolmentStore
         + Feed
+        + Portable
         + ?Sized
 {
 }

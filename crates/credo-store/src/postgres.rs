@@ -28,6 +28,8 @@ mod enrolments;
 mod feed;
 #[path = "backend/ingest.rs"]
 mod ingest;
+#[path = "backend/portable.rs"]
+mod portable;
 #[path = "backend/records.rs"]
 mod records;
 #[path = "backend/rekey.rs"]
@@ -103,6 +105,25 @@ async fn begin_write(pool: &PgPool) -> Result<Transaction<'static, Db>> {
 async fn next_id(tx: &mut Transaction<'_, Db>, table: &str) -> Result<i64> {
     let sql = format!("SELECT MAX(id) FROM {table}");
     Ok(sqlx::query_scalar::<_, Option<i64>>(sqlx::AssertSqlSafe(sql)).fetch_one(&mut **tx).await?.unwrap_or(0) + 1)
+}
+
+/// After an import: each identity column continues after the highest id imported.
+async fn continue_ids(pool: &PgPool) -> Result<()> {
+    for (table, column) in [
+        ("departments", "id"),
+        ("api_keys", "id"),
+        ("batches", "id"),
+        ("accounts", "id"),
+        ("cases", "id"),
+        ("enrolments", "id"),
+        ("changes", "seq"),
+    ] {
+        let sql = format!(
+            "SELECT setval(pg_get_serial_sequence('{table}', '{column}'), COALESCE(MAX({column}), 0) + 1, false) FROM {table}"
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql)).execute(pool).await?;
+    }
+    Ok(())
 }
 
 /// `YYYY-MM-DD`, the day in Beijing (UTC+8) of the stored time in `column` ([`crate::stored_time`]).

@@ -2355,6 +2355,87 @@ async fn one_store_at_a_time_leads_the_jobs(b: Backend) {
     assert!(other.lead_jobs().await.unwrap());
 }
 
+/// An empty store of `b`'s backend, sealing with `b`'s vault (and its home, to keep while the store is used).
+async fn empty_like(b: &Backend) -> (Arc<Db>, tempfile::TempDir) {
+    let home = tempfile::tempdir().unwrap();
+    let location = if b.location.starts_with("postgres://") {
+        credo_pgtest::database().await
+    } else {
+        format!("sqlite:{}", home.path().join("db").display())
+    };
+    (open(&location, b.vault.clone()).await, home)
+}
+
+/// Every row of every table, as exported.
+async fn exported(s: &Db) -> Vec<(String, Vec<credo_store::Row>)> {
+    let mut out = Vec::new();
+    for (table, _) in credo_store::TABLES {
+        let mut rows = Vec::new();
+        let n = s
+            .export_table(table, &mut |r| {
+                rows.push(r);
+                Ok(())
+            })
+            .await
+            .unwrap();
+        assert_eq!(n as usize, rows.len());
+        out.push((table.to_string(), rows));
+    }
+    out
+}
+
+/// A store moved whole (every table exported, then imported into an empty store) holds and reads the same, and its
+/// counters go on after the imported ids.
+async fn a_store_moves_whole_into_an_empty_one(b: Backend) {
+    let s = &*b.store;
+    let d = b.dept(1).await;
+    let firm = Party::company(1);
+    b.submit(
+        d.id,
+        "xzcf",
+        &[penalty(&firm, "宁市监罚〔2025〕1号"), penalty(&Party::unknown(1), "宁市监罚〔2025〕2号")],
+    )
+    .await;
+    b.submit(d.id, "xzcf", &[with(penalty(&firm, "宁市监罚〔2025〕1号"), &[("CF_NR_FK", "0.3")])]).await;
+    for n in 1..=3 {
+        s.append_audit(&event(n, Some("subject:1"))).await.unwrap();
+    }
+    b.account("zhangsan").await;
+    let (moved, _home) = empty_like(&b).await;
+    assert!(moved.is_empty().await.unwrap() && !s.is_empty().await.unwrap());
+    let before = exported(s).await;
+    for (table, rows) in &before {
+        moved.import_rows(table, rows).await.unwrap();
+    }
+    moved.finish_import().await.unwrap();
+    assert_eq!(exported(&*moved).await, before, "every row of every table, as it was");
+    assert!(before.iter().filter(|(_, rows)| !rows.is_empty()).count() >= 10, "most tables had rows");
+
+    let code = firm.code.as_str();
+    assert_eq!(
+        moved.subject_by_code(code).await.unwrap(),
+        s.subject_by_code(code).await.unwrap(),
+        "sealed, read alike"
+    );
+    assert_eq!(moved.counts().await.unwrap().records, 2);
+    assert_eq!(moved.audit_head().await.unwrap(), s.audit_head().await.unwrap());
+    assert_eq!(moved.changes_after(0, 1000).await.unwrap(), s.changes_after(0, 1000).await.unwrap());
+    let next = moved
+        .add_department(NewDepartment {
+            uscc: "11630100MB1742000X".into(),
+            name: "新部门".into(),
+            region: None,
+            created_by: "test".into(),
+            permissions: Permissions::default(),
+        })
+        .await
+        .unwrap();
+    assert!(next.id > d.id, "new ids continue after the imported ones");
+    let seq = moved.last_seq().await.unwrap();
+    assert!(seq > s.last_seq().await.unwrap(), "and so does the change feed");
+    assert_eq!(moved.append_audit(&event(4, None)).await.unwrap(), 4, "and the audit chain");
+}
+
 async fn counts_follow_the_store(b: Backend) {
     let s = &*b.store;
     let tuple = |n: Counts| (n.subjects, n.records, n.unresolved, n.departments);
@@ -2444,6 +2525,7 @@ macro_rules! contract_suite {
             the_change_feed_is_ordered_and_paged,
             counts_follow_the_store,
             one_store_at_a_time_leads_the_jobs,
+            a_store_moves_whole_into_an_empty_one,
             // contracts:end
         ]);
     };

@@ -106,6 +106,34 @@ enum Command {
         #[arg(long, env = "CREDO_DATA")]
         data: PathBuf,
     },
+    /// 备份 SQLite 存储到一个新文件(服务运行时亦可);PostgreSQL 用 pg_basebackup(见 docs/scale.md)
+    Backup {
+        #[arg(long, env = "CREDO_DATA")]
+        data: PathBuf,
+        /// 备份文件(不得已存在)
+        out: PathBuf,
+    },
+    /// 用备份文件恢复 SQLite 存储(服务须已停止;原数据库改名保留)
+    Restore {
+        #[arg(long, env = "CREDO_DATA")]
+        data: PathBuf,
+        /// credo backup 生成的备份文件
+        file: PathBuf,
+    },
+    /// 导出整个存储(每张表的每一行,JSON 行),用于迁移到另一存储;导出时请停止写入
+    ExportStore {
+        #[arg(long, env = "CREDO_DATA")]
+        data: PathBuf,
+        /// 输出文件(默认标准输出)
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// 把 credo export-store 的文件导入一个空存储(须使用原部署的密钥环)
+    ImportStore {
+        #[arg(long, env = "CREDO_DATA")]
+        data: PathBuf,
+        file: PathBuf,
+    },
     /// 从存储重建搜索索引
     Reindex {
         #[arg(long, env = "CREDO_DATA")]
@@ -260,6 +288,74 @@ async fn open(data: &Path) -> anyhow::Result<App> {
     App::open_with(data, store_url(), catalog()?, Clock::System).await
 }
 
+/// `credo backup`: a consistent copy of the SQLite database, taken while the platform runs.
+async fn backup(data: &Path, out: &Path) -> anyhow::Result<()> {
+    if store_url().is_some() {
+        return Err(unusable("PostgreSQL 存储请用 pg_basebackup 与 WAL 归档备份(见 docs/scale.md)"));
+    }
+    if out.exists() {
+        return Err(unusable(format!("{} 已存在,不会覆盖", out.display())));
+    }
+    let ring = credo_gm::keyring::Keyring::load_or_create(&credo_app::keyring_path(data))?;
+    let vault = std::sync::Arc::new(credo_store::Vault::new(&ring, catalog()?.sensitive_fields())?);
+    let store = credo_store::SqliteStore::open(data, vault).await?;
+    store.backup_to(out).await?;
+    let bytes = std::fs::metadata(out)?.len();
+    println!("{}", serde_json::json!({ "backup": out.display().to_string(), "bytes": bytes }));
+    Ok(())
+}
+
+/// `credo restore`: puts a backup in place of the SQLite database, keeping the database it replaces beside it. The
+/// server must be stopped (it holds `jobs.lock`); the file must be a sound Credo database.
+async fn restore(data: &Path, file: &Path) -> anyhow::Result<()> {
+    use sqlx::Connection as _;
+    if store_url().is_some() {
+        return Err(unusable("PostgreSQL 存储请按 docs/scale.md 用基础备份与 WAL 恢复"));
+    }
+    let lock = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(data.join("jobs.lock"))?;
+    if lock.try_lock().is_err() {
+        return Err(unusable("平台服务正在使用该数据目录:请先停止 credo serve 再恢复"));
+    }
+    let url = format!("sqlite://{}?mode=ro", file.display());
+    let sound = match sqlx::SqliteConnection::connect(&url).await {
+        Ok(mut c) => {
+            let check: String =
+                sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&mut c).await.unwrap_or_default();
+            let ours: Option<i64> = sqlx::query_scalar("SELECT seq FROM audit_head WHERE id = 1")
+                .fetch_optional(&mut c)
+                .await
+                .ok()
+                .flatten();
+            c.close().await.ok();
+            check == "ok" && ours.is_some()
+        }
+        Err(_) => false,
+    };
+    if !sound {
+        return Err(unusable(format!("{} 不是完好的 credo 数据库备份", file.display())));
+    }
+    let db = data.join("credo.sqlite");
+    let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
+    let kept = data.join(format!("credo.sqlite.replaced-{stamp}"));
+    if db.exists() {
+        std::fs::rename(&db, &kept)?;
+    }
+    for side in ["credo.sqlite-wal", "credo.sqlite-shm"] {
+        let path = data.join(side);
+        if path.exists() {
+            std::fs::rename(&path, data.join(format!("{side}.replaced-{stamp}")))?;
+        }
+    }
+    std::fs::copy(file, &db)?;
+    println!("{}", serde_json::json!({ "restored": file.display().to_string(), "replaced": db_kept(&kept) }));
+    drop(lock);
+    Ok(())
+}
+
+fn db_kept(path: &Path) -> Option<String> {
+    path.exists().then(|| path.display().to_string())
+}
+
 /// `credo migrate`: applies what the store's schema lacks and says what it did.
 async fn migrate(data: &Path) -> anyhow::Result<()> {
     match credo_app::StoreUrl::parse(store_url())? {
@@ -289,6 +385,43 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Case { command } => cases::run(command).await,
         Command::User { command } => admin::user(command).await,
         Command::Migrate { data } => migrate(&data).await,
+        Command::Backup { data, out } => backup(&data, &out).await,
+        Command::Restore { data, file } => restore(&data, &file).await,
+        Command::ExportStore { data, out } => {
+            let (store, _, _) = credo_app::open_store(&data, store_url(), &catalog()?).await?;
+            let counts = match out {
+                Some(path) => {
+                    let mut file = std::io::BufWriter::new(
+                        std::fs::File::create_new(&path)
+                            .map_err(|e| unusable(format!("无法创建 {}:{e}", path.display())))?,
+                    );
+                    credo_app::portable::export(store.as_ref(), &mut file).await?
+                }
+                None => {
+                    credo_app::portable::export(store.as_ref(), &mut std::io::BufWriter::new(std::io::stdout())).await?
+                }
+            };
+            eprintln!("{}", serde_json::json!({ "exported": counts }));
+            Ok(())
+        }
+        Command::ImportStore { data, file } => {
+            if !credo_app::keyring_path(&data).exists() {
+                return Err(unusable(format!(
+                    "找不到密钥环 {}:导入的数据用原部署的密钥环加密,请先把它复制到这里(或设置 CREDO_KEYRING)",
+                    credo_app::keyring_path(&data).display()
+                )));
+            }
+            let input = std::fs::File::open(&file).map_err(|e| unusable(format!("无法读取 {}:{e}", file.display())))?;
+            let (store, _, _) = credo_app::open_store(&data, store_url(), &catalog()?).await?;
+            let counts = credo_app::portable::import(store.as_ref(), &mut std::io::BufReader::new(input))
+                .await
+                .map_err(|e| match e.downcast_ref::<credo_app::Error>() {
+                    Some(refused) => unusable(refused.detail.clone()),
+                    None => e,
+                })?;
+            println!("{}", serde_json::json!({ "imported": counts }));
+            Ok(())
+        }
         Command::Reindex { data } => {
             let app = open(&data).await?;
             let n = credo_app::feed::reindex(&app).await?;

@@ -22,6 +22,8 @@ mod enrolments;
 mod feed;
 #[path = "../backend/ingest.rs"]
 mod ingest;
+#[path = "../backend/portable.rs"]
+mod portable;
 #[path = "../backend/records.rs"]
 mod records;
 #[path = "../backend/rekey.rs"]
@@ -89,6 +91,11 @@ async fn begin_write(pool: &SqlitePool) -> Result<Transaction<'static, Db>> {
     Ok(pool.begin_with("BEGIN IMMEDIATE").await?)
 }
 
+/// After an import: SQLite gives new rows the highest id plus one by itself.
+async fn continue_ids(_pool: &SqlitePool) -> Result<()> {
+    Ok(())
+}
+
 /// `YYYY-MM-DD`, the day in Beijing (UTC+8) of the stored time in `column` ([`crate::stored_time`]).
 fn beijing_day(column: &str) -> String {
     format!("date(substr({column}, 1, 19), '+8 hours')")
@@ -126,6 +133,14 @@ impl SqliteStore {
 
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    /// A consistent copy of the database at `path` (a new file), taken while the store is in use (`VACUUM INTO`:
+    /// one read transaction; writers go on).
+    pub async fn backup_to(&self, path: &Path) -> Result<()> {
+        let target = path.to_str().ok_or_else(|| StoreError::Corrupt(format!("{}: not UTF-8", path.display())))?;
+        sqlx::query("VACUUM INTO $1").bind(target).execute(&self.pool).await?;
+        Ok(())
     }
 }
 

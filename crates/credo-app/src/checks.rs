@@ -252,13 +252,13 @@ impl Index {
             if !st.built {
                 let started = std::time::Instant::now();
                 // Changes that land while the table is read are replayed by the sync below.
-                st.seq = app.store.last_seq().await?;
+                st.seq = app.reader.last_seq().await?;
                 let items: Vec<&str> = app.catalog.measures.items().collect();
                 // Item by item, so the scan follows the (item, id) index.
                 for item in items {
                     let mut after = 0;
                     loop {
-                        let page = app.store.records_of_items(&[item], after, PAGE).await?;
+                        let page = app.reader.records_of_items(&[item], after, PAGE).await?;
                         let Some(last) = page.last() else { break };
                         after = last.id;
                         for r in &page {
@@ -285,7 +285,7 @@ impl Index {
                     .collect();
                 let mut after = 0;
                 loop {
-                    let page = app.store.changed_records(&items, None, after, PAGE / 10).await?;
+                    let page = app.reader.changed_records(&items, None, after, PAGE / 10).await?;
                     let Some(last) = page.last() else { break };
                     after = last.id;
                     for r in &page {
@@ -320,10 +320,10 @@ impl Index {
         let mut seq = from;
         let mut n = 0;
         loop {
-            let changes = app.store.changes_after(seq, PAGE).await?;
+            let changes = app.reader.changes_after(seq, PAGE).await?;
             let Some(last) = changes.last() else { break };
             let ids: Vec<i64> = changes.iter().filter(|c| c.entity == "record").map(|c| c.entity_id).collect();
-            let records = app.store.records_by_ids(&ids).await?;
+            let records = app.reader.records_by_ids(&ids).await?;
             let mut st = self.state.write().await;
             for r in &records {
                 if let (Some(sid), Some(rec)) = (r.subject_id, Indexed::from_view(&app.catalog, &app.vault, r)) {

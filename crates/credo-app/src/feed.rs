@@ -40,7 +40,7 @@ pub fn to_doc(s: &Subject, items: Option<&BTreeSet<String>>) -> SubjectDoc {
 
 /// The documents of `subjects`, with their items read from the store.
 async fn docs(app: &App, subjects: &[Subject]) -> anyhow::Result<Vec<SubjectDoc>> {
-    let items = app.store.subject_items(&subjects.iter().map(|s| s.id).collect::<Vec<_>>()).await?;
+    let items = app.reader.subject_items(&subjects.iter().map(|s| s.id).collect::<Vec<_>>()).await?;
     Ok(subjects.iter().map(|s| to_doc(s, items.get(&s.id))).collect())
 }
 
@@ -56,14 +56,14 @@ pub async fn sync_search(app: &App) -> anyhow::Result<usize> {
     let mut seq = read_seq(app);
     let mut total = 0;
     loop {
-        let changes = app.store.changes_after(seq, PAGE).await?;
+        let changes = app.reader.changes_after(seq, PAGE).await?;
         let Some(last) = changes.last() else { break };
         // A subject changed, or one of its records did (the items it is found by).
         let mut ids: BTreeSet<i64> = changes.iter().filter(|c| c.entity == "subject").map(|c| c.entity_id).collect();
         let records: Vec<i64> = changes.iter().filter(|c| c.entity == "record").map(|c| c.entity_id).collect();
-        ids.extend(app.store.subjects_of_records(&records).await?);
+        ids.extend(app.reader.subjects_of_records(&records).await?);
         let ids: Vec<i64> = ids.into_iter().collect();
-        let subjects = app.store.subjects_by_ids(&ids).await?;
+        let subjects = app.reader.subjects_by_ids(&ids).await?;
         let docs = docs(app, &subjects).await?;
         app.search.upsert(&docs)?;
         app.search.commit()?;
@@ -81,12 +81,12 @@ pub async fn reindex(app: &App) -> anyhow::Result<usize> {
         anyhow::bail!("搜索索引正被另一个进程(正在运行的服务)使用,请先停止服务再重建索引");
     }
     let guard = app.search_sync.lock().await;
-    let upto = app.store.last_seq().await?;
+    let upto = app.reader.last_seq().await?;
     app.search.clear()?;
     let mut after = 0;
     let mut total = 0;
     loop {
-        let page = app.store.subjects_after(after, PAGE).await?;
+        let page = app.reader.subjects_after(after, PAGE).await?;
         let Some(last) = page.last() else { break };
         after = last.id;
         let docs = docs(app, &page).await?;

@@ -138,6 +138,9 @@ impl Default for Security {
 #[derive(Clone)]
 pub struct App {
     pub store: Arc<dyn Store>,
+    /// Where reads that may lag a moment go: the change feed's followers (search index, restriction index, lists)
+    /// and the public subject pages. The store itself, unless a streaming replica is given ([`App::with_read_store`]).
+    pub reader: Arc<dyn Store>,
     pub search: Arc<SubjectIndex>,
     pub catalog: Arc<Catalog>,
     pub clock: Clock,
@@ -188,6 +191,7 @@ impl App {
         let app = App {
             check_writer: Arc::new(checks::Writer::start(store.clone())),
             jobs: checks::Jobs::default(),
+            reader: store.clone(),
             store,
             search: Arc::new(search),
             catalog: Arc::new(catalog),
@@ -215,6 +219,22 @@ impl App {
     /// The same app signing in through the province's 统一身份认证 (OpenID Connect).
     pub fn with_idp(mut self, config: idp::IdpConfig) -> Result<App, Error> {
         self.idp = Some(Arc::new(idp::Idp::new(config)?));
+        Ok(self)
+    }
+
+    /// The same app reading what may lag from a PostgreSQL streaming replica at `url` (`--read-store`): the feed's
+    /// followers and the public subject pages; everything else, writes and reads of one's own writes, stays on the
+    /// store. A replica replays the primary's commits in order, so a follower sees a prefix of the feed and never
+    /// skips an entry; what it may see late is what the primary committed in the replica's lag.
+    pub async fn with_read_store(mut self, url: &str) -> anyhow::Result<App> {
+        let StoreUrl::Postgres(url) = StoreUrl::parse(Some(url))? else {
+            anyhow::bail!("只读副本须是 PostgreSQL:postgres://…");
+        };
+        let replica = PgStore::connect_only(&url, self.vault.clone()).await?;
+        if !replica.pending_migrations().await?.is_empty() {
+            anyhow::bail!("只读副本的数据库结构落后于本版本:请先在主库运行 credo migrate,并等待副本同步");
+        }
+        self.reader = Arc::new(replica);
         Ok(self)
     }
 

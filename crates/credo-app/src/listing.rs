@@ -344,11 +344,11 @@ impl Listing {
                 let started = std::time::Instant::now();
                 let mut fresh = State::new();
                 // Changes that land while the records are read are applied by the sync below.
-                fresh.seq = app.store.last_seq().await?;
+                fresh.seq = app.reader.last_seq().await?;
                 for item in LISTS.iter().flat_map(|l| l.items) {
                     let mut after = 0;
                     loop {
-                        let page = app.store.records_of_items(&[item], after, PAGE).await?;
+                        let page = app.reader.records_of_items(&[item], after, PAGE).await?;
                         let Some(last) = page.last() else { break };
                         after = last.id;
                         for r in &page {
@@ -381,10 +381,10 @@ impl Listing {
             st.seq
         };
         loop {
-            let changes = app.store.changes_after(seq, PAGE).await?;
+            let changes = app.reader.changes_after(seq, PAGE).await?;
             let Some(last) = changes.last() else { return Ok(()) };
             let ids: Vec<i64> = changes.iter().filter(|c| c.entity == "record").map(|c| c.entity_id).collect();
-            let records = app.store.records_by_ids(&ids).await?;
+            let records = app.reader.records_by_ids(&ids).await?;
             let mut st = self.state.write().await;
             if st.seq >= last.seq {
                 // Another request applied these meanwhile.
@@ -484,7 +484,7 @@ async fn load_regions(app: &App, st: &mut State, mut subjects: Vec<i64>) -> Resu
     subjects.sort_unstable();
     subjects.dedup();
     for chunk in subjects.chunks(PAGE as usize) {
-        for s in app.store.subjects_by_ids(chunk).await? {
+        for s in app.reader.subjects_by_ids(chunk).await? {
             st.regions.insert(s.id, s.region.map(String::into_boxed_str));
         }
     }

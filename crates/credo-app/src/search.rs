@@ -117,7 +117,7 @@ pub async fn code_problem(app: &App, q: &str) -> Result<Option<CodeProblem>, Err
     let Err((kind, e)) = credo_domain::ids::identify(q, app.clock.today()) else { return Ok(None) };
     // A legacy code the registries never checked (a 税务登记号 of letters and digits …) is a code all the same when
     // a subject carries it: searched, not refused.
-    if app.store.subject_by_code(&credo_domain::ids::prepare(q)).await?.is_some() {
+    if app.reader.subject_by_code(&credo_domain::ids::prepare(q)).await?.is_some() {
         return Ok(None);
     }
     let message = format!("“{}”不是有效的代码:{}", public::mask_ids(&typed), e.message());
@@ -178,7 +178,7 @@ pub async fn public_subject(
     key: &str,
 ) -> Result<(credo_store::Subject, Vec<credo_store::RecordView>), Error> {
     let subject = subject_by_key(app, key).await?;
-    let records = app.store.subject_records(subject.id).await?;
+    let records = app.reader.subject_records(subject.id).await?;
     if !public::publicly_known(&app.catalog, subject.kind, records.iter().map(|r| r.item.as_str())) {
         return Err(no_public_subject(key));
     }
@@ -189,8 +189,8 @@ pub async fn public_subject(
 /// [`public_subject`]).
 pub async fn subject_by_key(app: &App, key: &str) -> Result<credo_store::Subject, Error> {
     let subject = match key.strip_prefix("id-").and_then(|i| i.parse::<i64>().ok()) {
-        Some(id) => app.store.subject(id).await?,
-        None => app.store.subject_by_code(&credo_domain::ids::typed_code(key, app.clock.today())).await?,
+        Some(id) => app.reader.subject(id).await?,
+        None => app.reader.subject_by_code(&credo_domain::ids::typed_code(key, app.clock.today())).await?,
     };
     subject.ok_or_else(|| no_public_subject(key))
 }

@@ -33,8 +33,12 @@ pub fn server() -> &'static str {
 
 /// A fresh, empty database on the test cluster: its URL.
 pub async fn database() -> String {
+    database_on(server()).await
+}
+
+/// A fresh, empty database on the cluster whose `postgres` database is at `base`: its URL.
+pub async fn database_on(base: &str) -> String {
     static N: AtomicU32 = AtomicU32::new(0);
-    let base = server();
     let name = format!("credo_t{}_{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed));
     // A server just started accepts connections a moment before it accepts queries.
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
@@ -132,23 +136,37 @@ fn remove_leftovers(parent: &Path) {
     }
 }
 
-fn start() -> Result<String, String> {
-    let user = postgres_user();
+/// A new directory for a cluster (owned by the `postgres` user when running as root).
+fn new_dir(name: &str) -> Result<PathBuf, String> {
     let parent = std::env::temp_dir();
     remove_leftovers(&parent);
-    let dir = parent.join(format!("credo-pgtest-{}", std::process::id()));
+    let dir = parent.join(format!("credo-pgtest-{}", std::process::id())).join(name);
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    if let Some((uid, gid)) = user {
-        std::os::unix::fs::chown(&dir, Some(uid), Some(gid)).map_err(|e| format!("chown {}: {e}", dir.display()))?;
+    if let Some((uid, gid)) = postgres_user() {
+        for d in [dir.parent().unwrap_or(&dir), &dir] {
+            std::os::unix::fs::chown(d, Some(uid), Some(gid)).map_err(|e| format!("chown {}: {e}", d.display()))?;
+        }
     }
-    let data = dir.join("data");
-    let mut initdb = Command::new(program("initdb"));
-    initdb.args(["-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C", "--no-sync", "-D"]).arg(&data);
-    as_postgres(&mut initdb, user, false);
-    let out = initdb.output().map_err(|e| format!("initdb: {e}"))?;
+    Ok(dir)
+}
+
+/// Runs one of PostgreSQL's programs (as the `postgres` user when root) to its end.
+fn run(program_name: &str, args: &[&str]) -> Result<(), String> {
+    let mut cmd = Command::new(program(program_name));
+    cmd.args(args);
+    as_postgres(&mut cmd, postgres_user(), false);
+    let out = cmd.output().map_err(|e| format!("{program_name}: {e}"))?;
     if !out.status.success() {
-        return Err(format!("initdb: {}", String::from_utf8_lossy(&out.stderr)));
+        return Err(format!("{program_name}: {}", String::from_utf8_lossy(&out.stderr)));
     }
+    Ok(())
+}
+
+/// Starts `postgres` on the data directory `dir/data` on a free loopback port; returns the URL of its `postgres`
+/// database once it accepts connections.
+fn serve(dir: &Path) -> Result<String, String> {
+    let user = postgres_user();
+    let data = dir.join("data");
     let port = free_port().map_err(|e| e.to_string())?;
     let log = std::fs::File::create(dir.join("log")).map_err(|e| e.to_string())?;
     let mut postgres = Command::new(program("postgres"));
@@ -190,6 +208,42 @@ fn start() -> Result<String, String> {
         std::thread::sleep(Duration::from_millis(50));
     }
     Ok(url)
+}
+
+/// A new cluster: `initdb` (trust on loopback, replication included), then served.
+fn start_cluster(name: &str) -> Result<String, String> {
+    let dir = new_dir(name)?;
+    let data = dir.join("data");
+    let data = data.to_str().ok_or("data directory not UTF-8")?;
+    run("initdb", &["-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C", "--no-sync", "-D", data])?;
+    serve(&dir)
+}
+
+fn start() -> Result<String, String> {
+    start_cluster("main")
+}
+
+/// A primary and a streaming-replication standby of it (`pg_basebackup -R`), both started for this process: the
+/// URLs of their `postgres` databases. A database created on the primary appears on the standby moments later.
+pub fn replicated() -> (&'static str, &'static str) {
+    static PAIR: OnceLock<(String, String)> = OnceLock::new();
+    let (primary, standby) = PAIR.get_or_init(|| {
+        let pair = || -> Result<(String, String), String> {
+            let primary = start_cluster("primary")?;
+            let port = primary.rsplit(':').next().and_then(|p| p.split('/').next()).unwrap_or_default().to_string();
+            let dir = new_dir("standby")?;
+            let data = dir.join("data");
+            let data = data.to_str().ok_or("data directory not UTF-8")?;
+            run(
+                "pg_basebackup",
+                &["-h", "127.0.0.1", "-p", &port, "-U", "postgres", "-D", data, "-R", "-X", "stream"],
+            )?;
+            let standby = serve(&dir)?;
+            Ok((primary, standby))
+        };
+        pair().unwrap_or_else(|e| panic!("could not start a primary and its standby: {e}"))
+    });
+    (primary, standby)
 }
 
 #[cfg(test)]

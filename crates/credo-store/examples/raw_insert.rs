@@ -1,8 +1,11 @@
-//! Benchmark ceiling for `credo import`: the raw SQLite insert rate of the same rows through the same driver and
-//! settings (WAL, synchronous=NORMAL, multi-row INSERTs of 5,000 rows per transaction), with no parsing,
+//! Benchmark ceiling for `credo import`: the raw insert rate of the same rows through the same driver, with no
 //! validation, resolution, versioning or indexing: each CSV row goes in as one JSON text.
 //!
-//! `cargo run --release -p credo-store --example raw_insert -- FILE.csv DIR`
+//! * SQLite (`DIR`): the store's settings (WAL, synchronous=NORMAL), multi-row INSERTs of 5,000 rows per transaction.
+//! * PostgreSQL (`postgres://…`, an empty database): `COPY raw FROM STDIN` (text format) into a bare table (no
+//!   index), 50,000 rows per `COPY`.
+//!
+//! `cargo run --release -p credo-store --example raw_insert -- FILE.csv DIR|postgres://…`
 
 use std::str::FromStr;
 use std::time::Instant;
@@ -17,6 +20,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         [_, f, d] => (f.clone(), d.clone()),
         _ => return Err("usage: raw_insert FILE.csv DIR".into()),
     };
+    if dir.starts_with("postgres://") {
+        return copy(&file, &dir).await;
+    }
     std::fs::create_dir_all(&dir)?;
     let db = format!("sqlite://{dir}/raw.sqlite");
     let _ = std::fs::remove_file(format!("{dir}/raw.sqlite"));
@@ -80,4 +86,60 @@ async fn flush(conn: &mut sqlx::SqliteConnection, rows: &[(String, String)]) -> 
         q.build().execute(&mut *tx).await?;
     }
     tx.commit().await
+}
+
+/// The PostgreSQL ceiling: the same rows, one JSON text each, by `COPY` into a bare table.
+async fn copy(file: &str, url: &str) -> Result<(), Box<dyn std::error::Error>> {
+    use sqlx::Connection as _;
+    let mut conn = sqlx::PgConnection::connect(url).await?;
+    sqlx::query("DROP TABLE IF EXISTS raw").execute(&mut conn).await?;
+    sqlx::query("CREATE TABLE raw (natural_key TEXT NOT NULL, fields TEXT NOT NULL)").execute(&mut conn).await?;
+    let started = Instant::now();
+    let mut reader = csv::Reader::from_path(file)?;
+    let headers: Vec<String> = reader.headers()?.iter().map(str::to_string).collect();
+    let key_col = headers.iter().position(|h| h == "行政处罚决定书文号").unwrap_or(0);
+    let (mut buf, mut in_buf, mut total) = (Vec::with_capacity(64 << 20), 0usize, 0usize);
+    let mut copy_time = std::time::Duration::ZERO;
+    for rec in reader.records() {
+        let rec = rec?;
+        let obj: serde_json::Map<String, serde_json::Value> = headers
+            .iter()
+            .zip(rec.iter())
+            .map(|(h, v)| (h.clone(), serde_json::Value::String(v.to_string())))
+            .collect();
+        credo_store::copy_text(&mut buf, credo_store::Val::Text(rec.get(key_col).unwrap_or("")));
+        buf.push(b'\t');
+        credo_store::copy_text(&mut buf, credo_store::Val::Text(&serde_json::to_string(&obj)?));
+        buf.push(b'\n');
+        in_buf += 1;
+        if in_buf == 50_000 {
+            let t = Instant::now();
+            send(&mut conn, &buf).await?;
+            copy_time += t.elapsed();
+            (total, in_buf) = (total + in_buf, 0);
+            buf.clear();
+        }
+    }
+    let t = Instant::now();
+    send(&mut conn, &buf).await?;
+    copy_time += t.elapsed();
+    total += in_buf;
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "{{\"rows\": {total}, \"seconds\": {secs:.2}, \"rows_per_s\": {:.0}, \"copy_seconds\": {:.2}, \"copy_rows_per_s\": {:.0}}}",
+        total as f64 / secs,
+        copy_time.as_secs_f64(),
+        total as f64 / copy_time.as_secs_f64()
+    );
+    Ok(())
+}
+
+async fn send(conn: &mut sqlx::PgConnection, text: &[u8]) -> Result<(), sqlx::Error> {
+    if text.is_empty() {
+        return Ok(());
+    }
+    let mut copy = conn.copy_in_raw("COPY raw (natural_key, fields) FROM STDIN").await?;
+    copy.send(text).await?;
+    copy.finish().await?;
+    Ok(())
 }

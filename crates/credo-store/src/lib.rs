@@ -56,6 +56,7 @@ pub use portable::{Cell, Portable, Row, TABLES};
 pub use postgres::PgStore;
 pub use records::{BatchSummary, Incoming, IngestedRow, Outcome, RecordStat, RecordStore, RecordView, ReportLine};
 pub use rekey::{MovedVersions, Rekeyed};
+pub use sql::{Val, copy_text};
 pub use sqlite::SqliteStore;
 pub use subjects::{Subject, SubjectStore};
 pub use vault::Vault;

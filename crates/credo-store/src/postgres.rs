@@ -44,6 +44,7 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Transaction};
 
+use crate::sql::{Val, copy_text};
 use crate::{Result, Vault};
 
 /// The database type the shared implementations are compiled with here.
@@ -123,6 +124,39 @@ async fn continue_ids(pool: &PgPool) -> Result<()> {
         );
         sqlx::query(sqlx::AssertSqlSafe(sql)).execute(pool).await?;
     }
+    Ok(())
+}
+
+/// Rows written in bulk into `table`: one `COPY … FROM STDIN` in the text format, sent in pieces of about 1 MiB.
+async fn insert_rows<const N: usize>(
+    tx: &mut Transaction<'_, Db>,
+    table: &str,
+    columns: [&str; N],
+    rows: &[[Val<'_>; N]],
+) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let sql = format!("COPY {table} ({}) FROM STDIN", columns.join(", "));
+    let mut copy = tx.copy_in_raw(&sql).await?;
+    let mut buf = Vec::with_capacity(1 << 20);
+    for row in rows {
+        for (i, v) in row.iter().enumerate() {
+            if i > 0 {
+                buf.push(b'\t');
+            }
+            copy_text(&mut buf, *v);
+        }
+        buf.push(b'\n');
+        if buf.len() >= 1 << 20 {
+            copy.send(buf.as_slice()).await?;
+            buf.clear();
+        }
+    }
+    if !buf.is_empty() {
+        copy.send(buf.as_slice()).await?;
+    }
+    copy.finish().await?;
     Ok(())
 }
 

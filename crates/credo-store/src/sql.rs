@@ -26,6 +26,52 @@ pub(crate) fn kind_of(s: &str) -> Result<SubjectKind> {
     SubjectKind::parse(s).ok_or_else(|| StoreError::Corrupt(format!("subject kind {s}")))
 }
 
+/// One value of a row written in bulk ([`Val`] rows go to each backend's `insert_rows`: multi-row `INSERT`s on SQLite,
+/// `COPY … FROM STDIN` on PostgreSQL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Val<'a> {
+    Int(i64),
+    Text(&'a str),
+    Null,
+}
+
+impl From<i64> for Val<'_> {
+    fn from(v: i64) -> Self {
+        Val::Int(v)
+    }
+}
+
+impl<'a> From<&'a str> for Val<'a> {
+    fn from(v: &'a str) -> Self {
+        Val::Text(v)
+    }
+}
+
+impl<'a, T: Into<Val<'a>>> From<Option<T>> for Val<'a> {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Val::Null, Into::into)
+    }
+}
+
+/// `v` in PostgreSQL's `COPY` text format: `\N` for NULL; backslash, tab, newline and carriage return escaped.
+pub fn copy_text(out: &mut Vec<u8>, v: Val<'_>) {
+    match v {
+        Val::Null => out.extend_from_slice(b"\\N"),
+        Val::Int(i) => out.extend_from_slice(i.to_string().as_bytes()),
+        Val::Text(t) => {
+            for b in t.bytes() {
+                match b {
+                    b'\\' => out.extend_from_slice(b"\\\\"),
+                    b'\t' => out.extend_from_slice(b"\\t"),
+                    b'\n' => out.extend_from_slice(b"\\n"),
+                    b'\r' => out.extend_from_slice(b"\\r"),
+                    _ => out.push(b),
+                }
+            }
+        }
+    }
+}
+
 /// Rows per multi-row INSERT for a table with `cols` columns.
 pub(crate) fn rows_per_insert(cols: usize) -> usize {
     PARAMS_PER_STATEMENT / cols
@@ -43,5 +89,16 @@ mod tests {
         assert_eq!(super::marks(1, 3), "$1,$2,$3");
         assert_eq!(super::marks(4, 2), "$4,$5");
         assert_eq!(super::marks(1, 0), "");
+    }
+
+    #[test]
+    fn copy_text_escapes_what_the_format_reserves() {
+        let mut out = Vec::new();
+        for v in [super::Val::Text("a\tb\\c\nd\re"), super::Val::Null, super::Val::Int(-7), super::Val::Text("鑫源")]
+        {
+            super::copy_text(&mut out, v);
+            out.push(b'|');
+        }
+        assert_eq!(String::from_utf8(out).unwrap(), "a\\tb\\\\c\\nd\\re|\\N|-7|鑫源|");
     }
 }

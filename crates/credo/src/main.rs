@@ -30,6 +30,9 @@ struct Cli {
     /// 存储地址:postgres://用户:密码@主机:端口/数据库(默认:数据目录中的 SQLite)
     #[arg(long, global = true, env = "CREDO_STORE")]
     store: Option<String>,
+    /// 只读副本地址(PostgreSQL 流复制备库):搜索、核查索引、公示名单与公开页面从这里读取
+    #[arg(long, global = true, env = "CREDO_READ_STORE")]
+    read_store: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -40,6 +43,9 @@ static STORE: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
 fn store_url() -> Option<&'static str> {
     STORE.get().and_then(Option::as_deref)
 }
+
+/// The streaming replica reads may go to (`--read-store`, `CREDO_READ_STORE`).
+static READ_STORE: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
 
 #[derive(Subcommand)]
 enum Command {
@@ -267,6 +273,7 @@ fn main() -> ExitCode {
         }
     };
     STORE.set(cli.store.clone()).ok();
+    READ_STORE.set(cli.read_store.clone()).ok();
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.downcast_ref::<Unusable>().is_some() => {
@@ -285,7 +292,11 @@ fn catalog() -> anyhow::Result<Catalog> {
 }
 
 async fn open(data: &Path) -> anyhow::Result<App> {
-    App::open_with(data, store_url(), catalog()?, Clock::System).await
+    let app = App::open_with(data, store_url(), catalog()?, Clock::System).await?;
+    match READ_STORE.get().and_then(Option::as_deref) {
+        Some(url) => app.with_read_store(url).await,
+        None => Ok(app),
+    }
 }
 
 /// `credo backup`: a consistent copy of the SQLite database, taken while the platform runs.

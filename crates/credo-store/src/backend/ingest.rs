@@ -8,7 +8,7 @@ use credo_domain::resolution::{Candidate, Keys, Resolution, resolve};
 use sqlx::{QueryBuilder, Transaction};
 
 use super::{Backend, Db};
-use crate::sql::{IN_LIST, rows_per_insert};
+use crate::sql::{IN_LIST, Val, rows_per_insert};
 use crate::{Incoming, IngestedRow, Outcome, Result, json, now_text};
 
 /// Runs `{select} IN (…)` over many text values, in lists of at most [`IN_LIST`].
@@ -94,6 +94,18 @@ struct ExistingRecord {
     hash: String,
     /// The batch of the latest version.
     batch: i64,
+}
+
+/// A new record's head as it is written (its final state within the chunk).
+struct NewHead<'a> {
+    id: i64,
+    item: &'a str,
+    /// The natural key as stored (its blind index when an ID number is in it).
+    key: String,
+    version: i64,
+    hash: String,
+    subject: Option<i64>,
+    decided: Option<String>,
 }
 
 /// 登记状态 of a registration row (`存续`, `注销` …), if it is one.
@@ -256,31 +268,34 @@ impl Backend {
                 ))
             })
             .collect::<Result<_>>()?;
-        let per_insert = rows_per_insert(10);
-        for ((chunk, profiles), names) in
-            new_subjects.chunks(per_insert).zip(new_profiles.chunks(per_insert)).zip(new_names.chunks(per_insert))
-        {
-            let mut q = QueryBuilder::<Db>::new(
-                "INSERT INTO subjects (id, kind, code, name, name_norm, region, status, profile, created_at, updated_at) ",
-            );
-            q.push_values(
-                chunk.iter().zip(profiles).zip(names),
-                |mut b, (((id, r, stored, region), profile), (name, norm))| {
-                    let s = &r.record.subject;
-                    b.push_bind(*id)
-                        .push_bind(s.kind.as_str())
-                        .push_bind(stored.to_string())
-                        .push_bind(name.as_str())
-                        .push_bind(norm.as_str())
-                        .push_bind(region.as_deref())
-                        .push_bind(registration_status(r))
-                        .push_bind(profile.clone())
-                        .push_bind(now.as_str())
-                        .push_bind(now.as_str());
-                },
-            );
-            q.build().persistent(false).execute(&mut *tx).await?;
-        }
+        let statuses: Vec<Option<String>> = new_subjects.iter().map(|(_, r, _, _)| registration_status(r)).collect();
+        let subject_rows: Vec<[Val<'_>; 10]> = new_subjects
+            .iter()
+            .zip(&new_profiles)
+            .zip(&new_names)
+            .zip(&statuses)
+            .map(|((((id, r, stored, region), profile), (name, norm)), status)| {
+                [
+                    Val::Int(*id),
+                    Val::Text(r.record.subject.kind.as_str()),
+                    Val::Text(stored),
+                    Val::Text(name),
+                    Val::Text(norm),
+                    region.as_deref().into(),
+                    status.as_deref().into(),
+                    profile.as_deref().into(),
+                    Val::Text(&now),
+                    Val::Text(&now),
+                ]
+            })
+            .collect();
+        super::insert_rows(
+            &mut tx,
+            "subjects",
+            ["id", "kind", "code", "name", "name_norm", "region", "status", "profile", "created_at", "updated_at"],
+            &subject_rows,
+        )
+        .await?;
         for chunk in new_codes.chunks(rows_per_insert(2)) {
             let mut q = QueryBuilder::<Db>::new("INSERT INTO subject_codes (code, subject_id) ");
             q.push_values(chunk, |mut b, (code, id)| {
@@ -363,26 +378,48 @@ impl Backend {
             out.push(IngestedRow { row: r.row, record_id: id, version, outcome, subject_id: *sid, existing_batch });
         }
         // A record created and then changed within the chunk is inserted with its final head.
-        for chunk in new_records.chunks(rows_per_insert(8)) {
-            let mut q = QueryBuilder::<Db>::new(
-                "INSERT INTO records (id, item, department_id, natural_key, subject_id, latest_version, content_hash, decided_on) ",
-            );
-            q.push_values(chunk, |mut b, (id, r, sid, hash)| {
-                let (version, hash, sid, decided) = match updated.remove(id) {
+        let heads: Vec<NewHead<'_>> = new_records
+            .iter()
+            .map(|(id, r, sid, hash)| {
+                let (version, hash, subject, decided) = match updated.remove(id) {
                     Some((v, h, s, d)) => (v, h, s, d),
                     None => (1, hash.clone(), *sid, r.record.decided_on.map(|d| d.to_string())),
                 };
-                b.push_bind(*id)
-                    .push_bind(r.record.item.as_str())
-                    .push_bind(department_id)
-                    .push_bind(self.vault.lookup_key(&r.record.natural_key).into_owned())
-                    .push_bind(sid)
-                    .push_bind(version)
-                    .push_bind(hash)
-                    .push_bind(decided);
-            });
-            q.build().persistent(false).execute(&mut *tx).await?;
-        }
+                let key = self.vault.lookup_key(&r.record.natural_key).into_owned();
+                NewHead { id: *id, item: &r.record.item, key, version, hash, subject, decided }
+            })
+            .collect();
+        let record_rows: Vec<[Val<'_>; 8]> = heads
+            .iter()
+            .map(|h| {
+                [
+                    Val::Int(h.id),
+                    Val::Text(h.item),
+                    Val::Int(department_id),
+                    Val::Text(&h.key),
+                    h.subject.into(),
+                    Val::Int(h.version),
+                    Val::Text(&h.hash),
+                    h.decided.as_deref().into(),
+                ]
+            })
+            .collect();
+        super::insert_rows(
+            &mut tx,
+            "records",
+            [
+                "id",
+                "item",
+                "department_id",
+                "natural_key",
+                "subject_id",
+                "latest_version",
+                "content_hash",
+                "decided_on",
+            ],
+            &record_rows,
+        )
+        .await?;
         for (id, (version, hash, sid, decided)) in updated {
             sqlx::query("UPDATE records SET latest_version = $1, content_hash = $2, subject_id = COALESCE($3, subject_id), decided_on = $4 WHERE id = $5")
                 .bind(version)
@@ -399,28 +436,33 @@ impl Backend {
                 (!r.extras.is_empty()).then(|| self.vault.seal(&json(&r.extras), "extras")).transpose()
             })
             .collect::<Result<_>>()?;
-        for (chunk, extras) in versions.chunks(rows_per_insert(7)).zip(extras.chunks(rows_per_insert(7))) {
-            let mut q = QueryBuilder::<Db>::new(
-                "INSERT INTO record_versions (record_id, version, batch_id, received_at, content_hash, fields, extras) ",
-            );
-            q.push_values(chunk.iter().zip(extras), |mut b, ((id, version, _, hash, fields_json), extras)| {
-                b.push_bind(*id)
-                    .push_bind(*version)
-                    .push_bind(batch_id)
-                    .push_bind(now.as_str())
-                    .push_bind(hash.as_str())
-                    .push_bind(fields_json.as_str())
-                    .push_bind(extras.clone());
-            });
-            q.build().persistent(false).execute(&mut *tx).await?;
-        }
-        for chunk in changes.chunks(rows_per_insert(4)) {
-            let mut q = QueryBuilder::<Db>::new("INSERT INTO changes (entity, entity_id, version, at) ");
-            q.push_values(chunk, |mut b, (entity, id, version)| {
-                b.push_bind(*entity).push_bind(*id).push_bind(*version).push_bind(now.as_str());
-            });
-            q.build().persistent(false).execute(&mut *tx).await?;
-        }
+        let version_rows: Vec<[Val<'_>; 7]> = versions
+            .iter()
+            .zip(&extras)
+            .map(|((id, version, _, hash, fields_json), extras)| {
+                [
+                    Val::Int(*id),
+                    Val::Int(*version),
+                    Val::Int(batch_id),
+                    Val::Text(&now),
+                    Val::Text(hash),
+                    Val::Text(fields_json),
+                    extras.as_deref().into(),
+                ]
+            })
+            .collect();
+        super::insert_rows(
+            &mut tx,
+            "record_versions",
+            ["record_id", "version", "batch_id", "received_at", "content_hash", "fields", "extras"],
+            &version_rows,
+        )
+        .await?;
+        let change_rows: Vec<[Val<'_>; 4]> = changes
+            .iter()
+            .map(|(entity, id, version)| [Val::Text(entity), Val::Int(*id), (*version).into(), Val::Text(&now)])
+            .collect();
+        super::insert_rows(&mut tx, "changes", ["entity", "entity_id", "version", "at"], &change_rows).await?;
         tx.commit().await?;
         Ok(out)
     }

@@ -39,6 +39,7 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{SqlitePool, Transaction};
 
+use crate::sql::{Val, rows_per_insert};
 use crate::{Result, StoreError, Vault};
 
 /// The database type the shared implementations are compiled with here.
@@ -93,6 +94,30 @@ async fn begin_write(pool: &SqlitePool) -> Result<Transaction<'static, Db>> {
 
 /// After an import: SQLite gives new rows the highest id plus one by itself.
 async fn continue_ids(_pool: &SqlitePool) -> Result<()> {
+    Ok(())
+}
+
+/// Rows written in bulk into `table`: multi-row `INSERT`s.
+async fn insert_rows<const N: usize>(
+    tx: &mut Transaction<'_, Db>,
+    table: &str,
+    columns: [&str; N],
+    rows: &[[Val<'_>; N]],
+) -> Result<()> {
+    let head = format!("INSERT INTO {table} ({}) ", columns.join(", "));
+    for chunk in rows.chunks(rows_per_insert(N)) {
+        let mut q = sqlx::QueryBuilder::<Db>::new(&head);
+        q.push_values(chunk, |mut b, row| {
+            for v in row {
+                match *v {
+                    Val::Int(i) => b.push_bind(i),
+                    Val::Text(t) => b.push_bind(t),
+                    Val::Null => b.push_bind(Option::<&str>::None),
+                };
+            }
+        });
+        q.build().persistent(false).execute(&mut **tx).await?;
+    }
     Ok(())
 }
 

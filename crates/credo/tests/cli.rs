@@ -1099,3 +1099,109 @@ fn backup_and_restore_of_the_sqlite_store() {
     assert_eq!(verified.status.code(), Some(1), "{said}");
     assert!(said.contains("链头被回退"), "{said}");
 }
+
+/// `POST /api/v1/batches` of a CSV file as multipart (item and file) to a server at `addr`: status and body (`None`
+/// when the connection broke, as when the server is killed).
+fn upload(addr: &str, key: &str, item: &str, name: &str, csv: &[u8]) -> Option<(u16, Value)> {
+    use std::io::Read;
+    let boundary = "credo-test-boundary-7f3a";
+    let mut body = Vec::new();
+    write!(body, "--{boundary}\r\nContent-Disposition: form-data; name=\"item\"\r\n\r\n{item}\r\n").ok()?;
+    write!(body, "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n").ok()?;
+    write!(body, "Content-Type: text/csv\r\n\r\n").ok()?;
+    body.extend_from_slice(csv);
+    write!(body, "\r\n--{boundary}--\r\n").ok()?;
+    let mut s = std::net::TcpStream::connect(addr).ok()?;
+    write!(
+        s,
+        "POST /api/v1/batches HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {key}\r\n\
+         Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .ok()?;
+    s.write_all(&body).ok()?;
+    let mut reply = String::new();
+    s.read_to_string(&mut reply).ok()?;
+    let status = reply.split(' ').nth(1).and_then(|c| c.parse().ok())?;
+    let json = reply.split_once("\r\n\r\n").and_then(|(_, b)| serde_json::from_str(b).ok()).unwrap_or(Value::Null);
+    Some((status, json))
+}
+
+/// `kill -9` of the server in the middle of an uploaded batch, on both stores: no accepted row is lost and no half
+/// batch shows as finished; the restarted server closes the batch as interrupted with the rows it committed, and
+/// sending the file again finishes with the right totals, nothing stored twice.
+#[test]
+fn a_server_killed_in_the_middle_of_a_batch_loses_nothing() {
+    on_both(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let (data, file) = (dir.path().join("data"), dir.path().join("xzcf.csv"));
+        let d = data.to_str().unwrap();
+        let synth = credo(&["synth", "--rows", "60000", "--out", file.to_str().unwrap()], None);
+        assert!(synth.status.success(), "{}", String::from_utf8_lossy(&synth.stderr));
+        let csv = std::fs::read(&file).unwrap();
+        assert!(
+            credo(
+                &["dept", "add", "--data", d, "--uscc", DEPT, "--name", "西宁市市场监督管理局", "--items", "xzcf"],
+                None
+            )
+            .status
+            .success()
+        );
+        let key =
+            lines(&credo(&["dept", "key", "--data", d, "--uscc", DEPT], None))[0]["key"].as_str().unwrap().to_string();
+        let serve = || {
+            let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+            let addr = format!("127.0.0.1:{port}");
+            let child = Command::new(env!("CARGO_BIN_EXE_credo"))
+                .envs(store_env())
+                .args(["serve", "--data", d, "--addr", &addr])
+                .env("CREDO_LOG", "warn")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            let up = (0..150).any(|_| {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                http_get(&addr, "/healthz").is_some_and(|b| b.ends_with("ok"))
+            });
+            assert!(up, "the server did not start");
+            (child, addr)
+        };
+        let (mut server, addr) = serve();
+        let sending = {
+            let (addr, key, csv) = (addr.clone(), key.clone(), csv.clone());
+            std::thread::spawn(move || upload(&addr, &key, "xzcf", "xzcf.csv", &csv))
+        };
+        let started = std::time::Instant::now();
+        while count(&data, "SELECT COUNT(*) FROM record_versions") < 5_000 {
+            assert!(started.elapsed() < std::time::Duration::from_secs(300), "no rows committed");
+            assert!(!sending.is_finished(), "the batch finished before the server could be killed");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        server.kill().unwrap(); // SIGKILL
+        server.wait().unwrap();
+        assert!(sending.join().unwrap().is_none(), "the upload got no answer");
+        let committed = count(&data, "SELECT COUNT(*) FROM record_versions");
+        assert!(committed < 60_000);
+        assert_eq!(count(&data, "SELECT COUNT(*) FROM batches WHERE finished_at IS NULL"), 1, "left open by the kill");
+
+        // The restarted server closes it as interrupted, with the rows it had committed.
+        let (mut server, addr) = serve();
+        assert_eq!(count(&data, "SELECT COUNT(*) FROM batches WHERE finished_at IS NULL"), 0);
+        assert_eq!(count(&data, "SELECT interrupted FROM batches WHERE id = 1"), 1);
+        assert_eq!(count(&data, "SELECT accepted FROM batches WHERE id = 1"), committed, "the rows it committed");
+        let again = upload(&addr, &key, "xzcf", "xzcf.csv", &csv);
+        let _ = server.kill();
+        let _ = server.wait();
+        let (status, s) = again.expect("an answer");
+        assert_eq!(status, 200, "{s}");
+        let n = |k: &str| s[k].as_i64().unwrap();
+        assert_eq!(n("accepted") + n("duplicates") + n("rejected"), n("rows"), "every row accounted for: {s}");
+        assert!(n("duplicates") >= committed, "the committed rows are named as already accepted: {s}");
+        assert_eq!(
+            count(&data, "SELECT COUNT(*) FROM record_versions"),
+            committed + n("accepted"),
+            "nothing stored twice"
+        );
+    });
+}

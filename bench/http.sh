@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # HTTP benchmark of search and subject profiles against an existing data directory.
 # Usage: bench/http.sh DATA_DIR [DURATION=30s] [CONNECTIONS=32]
-# Needs wrk (Debian package `wrk`) and a release build (cargo build --release).
+# Needs wrk (Debian package `wrk`) and a release build (cargo build --release). With CREDO_STORE=postgres://… the
+# server (and the choice of paths) use that database instead of DATA_DIR/credo.sqlite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 data=$1; duration=${2:-30s}; conns=${3:-32}

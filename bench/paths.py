@@ -2,16 +2,25 @@
 
 search.txt (and search_page.txt for the website): a mix of full names, short names (name core), traditional-script names, lower-case codes and pinyin-free
 brand words, so every query kind is exercised. profile.txt (subject_page.txt): subject profiles by code; home_page.txt: the home page.
-Usage: python3 bench/paths.py DATA_DIR OUT_DIR
+Usage: python3 bench/paths.py DATA_DIR OUT_DIR (with CREDO_STORE=postgres://… set, the subjects come from that database)
 """
+import os
 import random
 import sqlite3
+import subprocess
 import sys
 import urllib.parse
 
 data, out = sys.argv[1], sys.argv[2]
-db = sqlite3.connect(f"file:{data}/credo.sqlite?mode=ro", uri=True)
-rows = db.execute("SELECT name, code, kind FROM subjects WHERE code IS NOT NULL ORDER BY random() LIMIT 4000").fetchall()
+PICK = "SELECT name, code, kind FROM subjects WHERE code IS NOT NULL ORDER BY random() LIMIT 4000"
+if os.environ.get("CREDO_STORE", "").startswith("postgres"):
+    # The store is a PostgreSQL database (as `credo serve` finds it through CREDO_STORE): read it with psql.
+    text = subprocess.run(["psql", os.environ["CREDO_STORE"], "-AtF", "\t", "-c", PICK], check=True,
+                          capture_output=True, text=True).stdout
+    rows = [tuple(line.split("\t")) for line in text.splitlines() if line]
+else:
+    db = sqlite3.connect(f"file:{data}/credo.sqlite?mode=ro", uri=True)
+    rows = db.execute(PICK).fetchall()
 random.seed(1)
 places = ["青海省", "青海", "西宁市", "西宁", "城东区", "城中区", "城西区", "城北区", "湟中区", "大通回族土族自治县", "湟源县"]
 forms = ["股份有限公司", "有限责任公司", "有限公司"]

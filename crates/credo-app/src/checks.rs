@@ -1016,12 +1016,11 @@ pub async fn feedback(
     }
 }
 
-/// A job of `department` by its id (another department's is "not found").
-pub fn own_job(app: &App, department: &Department, id: &str) -> Result<Job, crate::Error> {
-    app.jobs
-        .lock()
-        .ok()
-        .and_then(|j| j.get(id).cloned())
+/// A job of `department` by its id (another department's is "not found"), from the store: any node answers.
+pub async fn own_job(app: &App, department: &Department, id: &str) -> Result<Job, crate::Error> {
+    app.store
+        .check_job(id)
+        .await?
         .filter(|j| j.department_id == department.id)
         .ok_or_else(|| crate::Error::not_found(format!("本部门没有编号为 {id} 的核查任务")))
 }
@@ -1041,30 +1040,34 @@ pub async fn submit_job(
         .await?
         .map_err(|m| crate::Error::new(crate::Code::UnusableFile, m))?;
     let total = req.subjects.len();
-    Ok((start_job(app, department.clone(), actor, req)?, total))
+    Ok((start_job(app, department.clone(), actor, req).await?, total))
 }
 
-/// A batch check from a file, run in the background in requests of [`MAX_SUBJECTS`]: one receipt per part.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
-pub struct Job {
-    pub id: String,
-    #[serde(skip)]
-    pub department_id: i64,
-    pub scene: String,
-    /// `running`, `done` or `failed`.
-    pub status: String,
-    pub total: usize,
-    pub done: usize,
-    /// Subjects whose decision is not `clear`, and those that did not resolve.
-    pub hits: usize,
-    pub unresolved: usize,
-    pub receipts: Vec<String>,
-    pub error: Option<String>,
-}
+/// A batch check from a file, run in the background in requests of [`MAX_SUBJECTS`]: one receipt per part. Kept in
+/// the store (a job whose process died is closed as failed when a node starts: [`credo_store::CheckStore::recover_check_jobs`]).
+pub type Job = credo_store::CheckJob;
 
-/// The jobs of this server process (in memory: a restart forgets running jobs; their finished parts are stored
-/// receipts).
-pub type Jobs = std::sync::Arc<std::sync::Mutex<HashMap<String, Job>>>;
+/// Closes as failed the check jobs whose process died (at start: a job runs in the process that accepted it), each
+/// in the audit trail. Returns how many.
+pub async fn recover_jobs(app: &App) -> Result<usize, crate::Error> {
+    let recovered = app.store.recover_check_jobs().await?;
+    for j in &recovered {
+        tracing::warn!(job = %j.id, done = j.done, total = j.total, "interrupted check job closed");
+        app.store
+            .append_audit(&credo_store::AuditEvent {
+                actor: "credo".into(),
+                role: "system".into(),
+                department: None,
+                action: "check.job.interrupted".into(),
+                target: Some(format!("job:{} department:{}", j.id, j.department_id)),
+                purpose: Some("联合奖惩核查".into()),
+                result: format!("interrupted: done={} of {} (receipts kept)", j.done, j.total),
+                client: None,
+            })
+            .await?;
+    }
+    Ok(recovered.len())
+}
 
 /// Most rows in one job file.
 pub const MAX_JOB_ROWS: usize = 1_000_000;
@@ -1096,39 +1099,41 @@ pub const MAX_RUNNING_JOBS: usize = 2;
 
 /// Starts a job; returns its id at once, or refuses while the department already runs [`MAX_RUNNING_JOBS`].
 #[tracing::instrument(level = "info", skip_all, fields(department = department.id, subjects = req.subjects.len()))]
-pub fn start_job(app: &App, department: Department, actor: String, req: CheckRequest) -> Result<String, crate::Error> {
+pub async fn start_job(
+    app: &App,
+    department: Department,
+    actor: String,
+    req: CheckRequest,
+) -> Result<String, crate::Error> {
     let id = format!("JOB{}", &receipt_id(app.clock.today())[2..]);
-    let job = Job {
+    let mut job = Job {
         id: id.clone(),
         department_id: department.id,
         scene: req.scene.clone(),
         status: "running".into(),
-        total: req.subjects.len(),
+        total: req.subjects.len() as i64,
         done: 0,
         hits: 0,
         unresolved: 0,
         receipts: Vec::new(),
         error: None,
     };
-    {
-        // Counted and inserted under one lock: two uploads at once cannot both pass the limit.
-        let mut jobs = app.jobs.lock().map_err(|_| crate::Error::internal("jobs lock poisoned"))?;
-        let running = jobs.values().filter(|j| j.department_id == department.id && j.status == "running").count();
-        if running >= MAX_RUNNING_JOBS {
-            return Err(crate::Error::new(
-                crate::Code::Conflict,
-                format!("本部门已有 {running} 个批量核查任务正在进行,请待其完成后再提交"),
-            ));
-        }
-        jobs.insert(id.clone(), job);
+    // Counted and inserted atomically by the store (also across nodes): two uploads at once cannot both pass.
+    if !app.store.start_check_job(&job, MAX_RUNNING_JOBS as i64).await? {
+        return Err(crate::Error::new(
+            crate::Code::Conflict,
+            format!("本部门已有 {MAX_RUNNING_JOBS} 个批量核查任务正在进行,请待其完成后再提交"),
+        ));
     }
     let (app, job_id) = (app.clone(), id.clone());
     tokio::spawn(async move {
-        let update = |f: &dyn Fn(&mut Job)| {
-            if let Ok(mut jobs) = app.jobs.lock()
-                && let Some(j) = jobs.get_mut(&job_id)
-            {
-                f(j);
+        let store = app.store.clone();
+        let save = |job: Job| {
+            let store = store.clone();
+            async move {
+                if let Err(e) = store.update_check_job(&job).await {
+                    tracing::error!(job = %job.id, error = %e, "check job progress not saved");
+                }
             }
         };
         let asker = Asker { department: Some(&department), actor, role: "job".into(), client: None };
@@ -1140,12 +1145,11 @@ pub fn start_job(app: &App, department: Department, actor: String, req: CheckReq
                     let hits = results.iter().filter(|r| r["decision"].as_str().is_some_and(|d| d != "clear")).count();
                     let unresolved = results.iter().filter(|r| r["decision"].is_null()).count();
                     let rid = signed["receipt"]["id"].as_str().unwrap_or_default().to_string();
-                    update(&|j| {
-                        j.done += part.len();
-                        j.hits += hits;
-                        j.unresolved += unresolved;
-                        j.receipts.push(rid.clone());
-                    });
+                    job.done += part.len() as i64;
+                    job.hits += hits as i64;
+                    job.unresolved += unresolved as i64;
+                    job.receipts.push(rid);
+                    save(job.clone()).await;
                 }
                 Err(e) => {
                     // A refusal is said as it is; anything else is logged, and the department reads a sentence.
@@ -1156,15 +1160,15 @@ pub fn start_job(app: &App, department: Department, actor: String, req: CheckReq
                             "服务器内部错误,任务已中止;已完成的各批回执已保存".to_string()
                         }
                     };
-                    update(&|j| {
-                        j.status = "failed".into();
-                        j.error = Some(msg.clone());
-                    });
+                    job.status = "failed".into();
+                    job.error = Some(msg);
+                    save(job).await;
                     return;
                 }
             }
         }
-        update(&|j| j.status = "done".into());
+        job.status = "done".into();
+        save(job).await;
     });
     Ok(id)
 }

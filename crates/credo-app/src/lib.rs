@@ -158,8 +158,6 @@ pub struct App {
     pub listing: Arc<listing::Listing>,
     /// The province's 统一身份认证 (OpenID Connect), when configured.
     pub idp: Option<Arc<idp::Idp>>,
-    /// Batch check jobs of this process.
-    pub jobs: checks::Jobs,
     /// Writes checks with their audit events, many per transaction.
     pub check_writer: Arc<checks::Writer>,
     /// One change-feed follower at a time (the server's loop, batches, the CLI).
@@ -190,7 +188,6 @@ impl App {
         let search = SubjectIndex::open(&data_dir.join("search"), catalog.regions.place_prefixes())?;
         let app = App {
             check_writer: Arc::new(checks::Writer::start(store.clone())),
-            jobs: checks::Jobs::default(),
             reader: store.clone(),
             store,
             search: Arc::new(search),
@@ -210,6 +207,7 @@ impl App {
             case_forms: Arc::new(challenge::FormLimits::new(Security::default().case_forms_per_hour)),
         };
         ingest::recover(&app).await?;
+        checks::recover_jobs(&app).await?;
         feed::sync_search(&app).await?;
         Ok(app)
     }

@@ -18,6 +18,25 @@ pub struct NewCheck {
     pub results: Vec<(Option<i64>, Option<String>)>,
 }
 
+/// A batch check from a file, run in the background in parts (of at most 10,000 subjects): one receipt per part.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = Job)]
+pub struct CheckJob {
+    pub id: String,
+    #[serde(skip)]
+    pub department_id: i64,
+    pub scene: String,
+    /// `running`, `done` or `failed`.
+    pub status: String,
+    pub total: i64,
+    pub done: i64,
+    /// Subjects whose decision is not `clear`, and those that did not resolve.
+    pub hits: i64,
+    pub unresolved: i64,
+    pub receipts: Vec<String>,
+    pub error: Option<String>,
+}
+
 /// A stored check.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct StoredCheck {
@@ -101,4 +120,14 @@ pub trait CheckStore: Send + Sync {
     async fn check_stats(&self, department_id: Option<i64>) -> Result<Vec<CheckStats>>;
     /// Hits without feedback, oldest first.
     async fn pending_feedback(&self, department_id: Option<i64>, limit: i64) -> Result<Vec<PendingFeedback>>;
+
+    /// Starts `job` (status `running`, nothing done) for this process, unless its department already has
+    /// `max_running` running jobs: counted and inserted atomically, also across nodes. `false` when refused.
+    async fn start_check_job(&self, job: &CheckJob, max_running: i64) -> Result<bool>;
+    /// Replaces a job's progress (status, counts, receipts, error).
+    async fn update_check_job(&self, job: &CheckJob) -> Result<()>;
+    async fn check_job(&self, id: &str) -> Result<Option<CheckJob>>;
+    /// Closes as failed the running jobs whose process died (as [`crate::RecordStore::recover_batches`] does for
+    /// batches); returns them.
+    async fn recover_check_jobs(&self) -> Result<Vec<CheckJob>>;
 }

@@ -42,6 +42,7 @@ mod sql;
 mod sqlite;
 mod subjects;
 mod vault;
+mod worker;
 
 pub use accounts::{
     Account, AccountStore, ApiKey, Department, DepartmentStore, NewAccount, NewApiKey, NewDepartment, Permissions,
@@ -49,7 +50,9 @@ pub use accounts::{
 };
 pub use audit::{AuditEvent, AuditFilter, AuditStore, Checkpoint, StoredAuditEvent};
 pub use cases::{Case, CaseFile, CaseFilter, CaseStep, CaseStore, CaseUpdate, NewCase, NewCaseFile};
-pub use checks::{CheckFeedback, CheckStats, CheckStore, CheckSummary, NewCheck, PendingFeedback, StoredCheck};
+pub use checks::{
+    CheckFeedback, CheckJob, CheckStats, CheckStore, CheckSummary, NewCheck, PendingFeedback, StoredCheck,
+};
 pub use enrolments::{Enrolment, EnrolmentDecision, EnrolmentStore, NewEnrolment};
 pub use feed::{Change, Counts, Feed};
 pub use portable::{Cell, Portable, Row, TABLES};

@@ -1087,7 +1087,63 @@ async fn child_opens_a_batch_and_exits() {
         .collect();
     let batch = store.open_batch(dept, "xzcf", "api", Some("中断.csv")).await.unwrap();
     store.ingest(batch, dept, &rows).await.unwrap();
+    assert!(store.start_check_job(&job(dept, "JOB-CHILD"), 2).await.unwrap());
     println!("{CHILD_SAYS}{batch}");
+}
+
+/// A check job of `department`, as it starts.
+fn job(department: i64, id: &str) -> credo_store::CheckJob {
+    credo_store::CheckJob {
+        id: id.into(),
+        department_id: department,
+        scene: "zfcg".into(),
+        status: "running".into(),
+        total: 10,
+        done: 0,
+        hits: 0,
+        unresolved: 0,
+        receipts: Vec::new(),
+        error: None,
+    }
+}
+
+/// Check jobs start under a per-department limit counted atomically (many at once admit exactly the limit), keep
+/// their progress, and are closed as failed once their process has died (never while it runs).
+async fn check_jobs_start_within_the_limit_and_keep_their_progress(b: Backend) {
+    let s = &*b.store;
+    let (a, other) = (b.dept(1).await, b.dept(2).await);
+    let admitted = at_once(6, |i| {
+        let (store, j) = (b.store.clone(), job(a.id, &format!("JOB{i}")));
+        async move { store.start_check_job(&j, 2).await.unwrap().then_some(j.id) }
+    })
+    .await;
+    let admitted: Vec<String> = admitted.into_iter().flatten().collect();
+    assert_eq!(admitted.len(), 2, "exactly the limit, however many ask at once");
+    assert!(s.start_check_job(&job(other.id, "JOB-OTHER"), 2).await.unwrap(), "per department");
+    let mut j = s.check_job(&admitted[0]).await.unwrap().unwrap();
+    assert_eq!(j, job(a.id, &admitted[0]));
+    (j.status, j.done, j.hits, j.unresolved, j.receipts) = ("done".into(), 10, 2, 1, vec!["CK1".into(), "CK2".into()]);
+    s.update_check_job(&j).await.unwrap();
+    assert_eq!(s.check_job(&j.id).await.unwrap().unwrap(), j, "its progress kept");
+    assert!(s.start_check_job(&job(a.id, "JOB-NEXT"), 2).await.unwrap(), "a finished job frees its place");
+    assert!(!s.start_check_job(&job(a.id, "JOB-MORE"), 2).await.unwrap());
+    assert!(s.check_job("JOB-MORE").await.unwrap().is_none() && s.check_job("nope").await.unwrap().is_none());
+    assert!(s.recover_check_jobs().await.unwrap().is_empty(), "this process runs: its jobs go on");
+
+    let child = tokio::process::Command::new(std::env::current_exe().unwrap())
+        .args(["child_opens_a_batch_and_exits", "--exact", "--ignored", "--nocapture", "--test-threads=1"])
+        .env(CHILD_LOCATION, &b.location)
+        .env(CHILD_KEYRING, &b.keyring)
+        .env(CHILD_DEPARTMENT, other.id.to_string())
+        .output()
+        .await
+        .unwrap();
+    assert!(child.status.success(), "{}", String::from_utf8_lossy(&child.stderr));
+    let recovered = s.recover_check_jobs().await.unwrap();
+    assert_eq!(recovered.iter().map(|j| j.id.as_str()).collect::<Vec<_>>(), ["JOB-CHILD"], "only the dead process's");
+    assert_eq!(recovered[0].status, "failed");
+    assert!(recovered[0].error.as_deref().is_some_and(|e| e.contains("中断")));
+    assert!(s.recover_check_jobs().await.unwrap().is_empty(), "recovered once");
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -2526,6 +2582,7 @@ macro_rules! contract_suite {
             counts_follow_the_store,
             one_store_at_a_time_leads_the_jobs,
             a_store_moves_whole_into_an_empty_one,
+            check_jobs_start_within_the_limit_and_keep_their_progress,
             // contracts:end
         ]);
     };

@@ -803,6 +803,17 @@ fn demo_refuses_to_delete_a_directory_it_did_not_create() {
     }
 }
 
+/// `GET path` with a bearer key on a server at `addr`, as JSON (`null` when it is not).
+fn http_get_json(addr: &str, path: &str, key: &str) -> Value {
+    use std::io::Read;
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {key}\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut reply = String::new();
+    s.read_to_string(&mut reply).unwrap();
+    reply.split_once("\r\n\r\n").and_then(|(_, b)| serde_json::from_str(b).ok()).unwrap_or(Value::Null)
+}
+
 /// `POST path` with a JSON body and a bearer key on a server at `addr`: status and body.
 fn http_post_json(addr: &str, path: &str, key: &str, body: &Value) -> (u16, Value) {
     use std::io::Read;
@@ -907,6 +918,26 @@ fn two_servers_over_one_postgresql_database() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     let (_, after) = http_post_json(&addr_b, "/api/v1/checks", &key, &ask);
+    // A batch check job sent to node A is followed on node B (its state is in the database).
+    let (status, started) = post_file(
+        &addr_a,
+        "/api/v1/checks/jobs",
+        &key,
+        &[("scene", "zfcg"), ("purpose", "两节点批量核查")],
+        "subjects.csv",
+        "统一社会信用代码\n91630100MA7X00018G\n91630104MA3GP0003H\n".as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(status, 202, "{started}");
+    let href = started["href"].as_str().unwrap().to_string();
+    let mut job = Value::Null;
+    for _ in 0..100 {
+        job = http_get_json(&addr_b, &href, &key);
+        if job["status"] == "done" {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
     let leaders: i64 = tokio::runtime::Runtime::new().unwrap().block_on(async {
         use sqlx::Connection as _;
         let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
@@ -928,6 +959,11 @@ fn two_servers_over_one_postgresql_database() {
         "B's check answer follows A's write: {after}"
     );
     assert_eq!(leaders, 1, "exactly one node holds the jobs lock");
+    assert_eq!(
+        (job["status"].as_str(), job["done"].as_i64()),
+        (Some("done"), Some(2)),
+        "node B follows A's job: {job}"
+    );
 }
 
 fn json_check(subject: &str) -> Value {
@@ -1103,10 +1139,25 @@ fn backup_and_restore_of_the_sqlite_store() {
 /// `POST /api/v1/batches` of a CSV file as multipart (item and file) to a server at `addr`: status and body (`None`
 /// when the connection broke, as when the server is killed).
 fn upload(addr: &str, key: &str, item: &str, name: &str, csv: &[u8]) -> Option<(u16, Value)> {
+    post_file(addr, "/api/v1/batches", key, &[("item", item)], name, csv)
+}
+
+/// `POST path` of a multipart form (`fields`, then `file`) to a server at `addr`: status and body (`None` when the
+/// connection broke).
+fn post_file(
+    addr: &str,
+    path: &str,
+    key: &str,
+    fields: &[(&str, &str)],
+    name: &str,
+    csv: &[u8],
+) -> Option<(u16, Value)> {
     use std::io::Read;
     let boundary = "credo-test-boundary-7f3a";
     let mut body = Vec::new();
-    write!(body, "--{boundary}\r\nContent-Disposition: form-data; name=\"item\"\r\n\r\n{item}\r\n").ok()?;
+    for (field, value) in fields {
+        write!(body, "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"\r\n\r\n{value}\r\n").ok()?;
+    }
     write!(body, "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n").ok()?;
     write!(body, "Content-Type: text/csv\r\n\r\n").ok()?;
     body.extend_from_slice(csv);
@@ -1114,7 +1165,7 @@ fn upload(addr: &str, key: &str, item: &str, name: &str, csv: &[u8]) -> Option<(
     let mut s = std::net::TcpStream::connect(addr).ok()?;
     write!(
         s,
-        "POST /api/v1/batches HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {key}\r\n\
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {key}\r\n\
          Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
     )

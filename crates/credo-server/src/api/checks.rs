@@ -204,7 +204,7 @@ async fn job(
     Extension(p): Extension<Principal>,
     Path(id): Path<String>,
 ) -> Result<Json<credo_app::checks::Job>, ApiError> {
-    Ok(Json(credo_app::checks::own_job(&app, department(&p)?, &id)?))
+    Ok(Json(credo_app::checks::own_job(&app, department(&p)?, &id).await?))
 }
 
 /// Checks, hits and feedback rate per scene (own department; an operator sees all) and the hits still waiting

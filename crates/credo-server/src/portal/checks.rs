@@ -413,6 +413,6 @@ pub async fn job(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let job = checks::own_job(&app, department(&p)?, &id)?;
+    let job = checks::own_job(&app, department(&p)?, &id).await?;
     render(&JobPage { chrome: Chrome::of(&p, &headers), scene: super::console::scene_name(&app, &job.scene), job })
 }

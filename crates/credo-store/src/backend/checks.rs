@@ -7,8 +7,8 @@ use super::audit::append_audit_tx;
 use super::{Backend, Db};
 use crate::sql::rows_per_insert;
 use crate::{
-    AuditEvent, CheckFeedback, CheckStats, CheckStore, CheckSummary, NewCheck, PendingFeedback, Result, StoreError,
-    StoredCheck, now_text,
+    AuditEvent, CheckFeedback, CheckJob, CheckStats, CheckStore, CheckSummary, NewCheck, PendingFeedback, Result,
+    StoreError, StoredCheck, json, now_text,
 };
 
 #[derive(sqlx::FromRow)]
@@ -200,5 +200,122 @@ impl CheckStore for Backend {
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.into_iter().map(PendingFeedback::from).collect())
+    }
+
+    async fn start_check_job(&self, job: &CheckJob, max_running: i64) -> Result<bool> {
+        let mut tx = super::begin_write(&self.pool).await?;
+        let running: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM check_jobs WHERE department_id = $1 AND status = 'running'")
+                .bind(job.department_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        if running >= max_running {
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO check_jobs (id, department_id, scene, status, total, done, hits, unresolved, receipts, error,
+                                     worker, created_at)
+             VALUES ($1, $2, $3, 'running', $4, 0, 0, 0, '[]', NULL, $5, $6)",
+        )
+        .bind(&job.id)
+        .bind(job.department_id)
+        .bind(&job.scene)
+        .bind(job.total)
+        .bind(crate::worker::this())
+        .bind(now_text())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn update_check_job(&self, job: &CheckJob) -> Result<()> {
+        sqlx::query(
+            "UPDATE check_jobs SET status = $1, done = $2, hits = $3, unresolved = $4, receipts = $5, error = $6
+             WHERE id = $7",
+        )
+        .bind(&job.status)
+        .bind(job.done)
+        .bind(job.hits)
+        .bind(job.unresolved)
+        .bind(json(&job.receipts))
+        .bind(&job.error)
+        .bind(&job.id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn check_job(&self, id: &str) -> Result<Option<CheckJob>> {
+        sqlx::query_as::<_, JobRow>(sqlx::AssertSqlSafe(format!("{JOB_COLUMNS} WHERE id = $1")))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(CheckJob::try_from)
+            .transpose()
+    }
+
+    async fn recover_check_jobs(&self) -> Result<Vec<CheckJob>> {
+        let running: Vec<(String, String)> =
+            sqlx::query_as("SELECT id, worker FROM check_jobs WHERE status = 'running'").fetch_all(&self.pool).await?;
+        let mut out = Vec::new();
+        for (id, worker) in running {
+            if crate::worker::alive(&worker) {
+                continue;
+            }
+            let closed =
+                sqlx::query("UPDATE check_jobs SET status = 'failed', error = $1 WHERE id = $2 AND status = 'running'")
+                    .bind(JOB_INTERRUPTED)
+                    .bind(&id)
+                    .execute(&self.pool)
+                    .await?;
+            if closed.rows_affected() == 1
+                && let Some(job) = self.check_job(&id).await?
+            {
+                out.push(job);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Why a job whose process died is failed.
+const JOB_INTERRUPTED: &str = "核查任务中断(服务进程意外停止):已完成的各批回执已保存,请重新提交未完成的部分";
+
+const JOB_COLUMNS: &str =
+    "SELECT id, department_id, scene, status, total, done, hits, unresolved, receipts, error FROM check_jobs";
+
+#[derive(sqlx::FromRow)]
+struct JobRow {
+    id: String,
+    department_id: i64,
+    scene: String,
+    status: String,
+    total: i64,
+    done: i64,
+    hits: i64,
+    unresolved: i64,
+    /// JSON array.
+    receipts: String,
+    error: Option<String>,
+}
+
+impl TryFrom<JobRow> for CheckJob {
+    type Error = StoreError;
+
+    fn try_from(r: JobRow) -> Result<CheckJob> {
+        Ok(CheckJob {
+            id: r.id,
+            department_id: r.department_id,
+            scene: r.scene,
+            status: r.status,
+            total: r.total,
+            done: r.done,
+            hits: r.hits,
+            unresolved: r.unresolved,
+            receipts: serde_json::from_str(&r.receipts)
+                .map_err(|e| StoreError::Corrupt(format!("job receipts: {e}")))?,
+            error: r.error,
+        })
     }
 }

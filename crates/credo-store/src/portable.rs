@@ -32,6 +32,7 @@ pub const TABLES: &[(&str, &str)] = &[
     ("checks", "id"),
     ("check_results", "check_id, position"),
     ("check_feedback", "check_id, position"),
+    ("check_jobs", "id"),
     ("cases", "id"),
     ("case_files", "case_id, n"),
     ("case_steps", "case_id, seq"),

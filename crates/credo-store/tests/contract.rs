@@ -2690,6 +2690,26 @@ fn every_store_method_is_covered() {
     assert!(missing.is_empty(), "store methods the contract suite never calls: {}", missing.join(", "));
 }
 
+/// Moving a store carries every table: `credo_store::TABLES` names each table the migrations of either backend
+/// create, and no other.
+#[test]
+fn every_table_is_moved_whole() {
+    let mut created = BTreeSet::new();
+    for backend in ["sqlite", "postgres"] {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("migrations").join(backend);
+        for file in std::fs::read_dir(dir).unwrap() {
+            let sql = std::fs::read_to_string(file.unwrap().path()).unwrap();
+            for part in sql.split("CREATE TABLE ").skip(1) {
+                let name: String = part.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+                created.insert(name);
+            }
+        }
+    }
+    let moved: BTreeSet<String> = credo_store::TABLES.iter().map(|(t, _)| t.to_string()).collect();
+    assert!(created.len() > 20, "{created:?}");
+    assert_eq!(moved, created, "tables export-store carries / tables the migrations create");
+}
+
 /// Every contract (`async fn NAME(b: Backend)`) is in `contract_suite!`'s list, and every listed name is a contract.
 #[test]
 fn every_contract_runs_on_every_backend() {

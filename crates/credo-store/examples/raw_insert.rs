@@ -13,6 +13,24 @@ use std::time::Instant;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{ConnectOptions, QueryBuilder, Sqlite};
 
+type Error = Box<dyn std::error::Error>;
+
+/// Each row of the CSV file as its 行政处罚决定书文号 and the whole row as one JSON text, read as it is asked for.
+fn json_rows(file: &str) -> Result<impl Iterator<Item = Result<(String, String), Error>>, Error> {
+    let mut reader = csv::Reader::from_path(file)?;
+    let headers: Vec<String> = reader.headers()?.iter().map(str::to_string).collect();
+    let key_col = headers.iter().position(|h| h == "行政处罚决定书文号").unwrap_or(0);
+    Ok(reader.into_records().map(move |rec| {
+        let rec = rec?;
+        let obj: serde_json::Map<String, serde_json::Value> = headers
+            .iter()
+            .zip(rec.iter())
+            .map(|(h, v)| (h.clone(), serde_json::Value::String(v.to_string())))
+            .collect();
+        Ok((rec.get(key_col).unwrap_or("").to_string(), serde_json::to_string(&obj)?))
+    }))
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
@@ -37,20 +55,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .execute(&mut conn)
         .await?;
     let started = Instant::now();
-    let mut reader = csv::Reader::from_path(&file)?;
-    let headers: Vec<String> = reader.headers()?.iter().map(str::to_string).collect();
-    let key_col = headers.iter().position(|h| h == "行政处罚决定书文号").unwrap_or(0);
     let mut rows: Vec<(String, String)> = Vec::with_capacity(5000);
     let mut total = 0usize;
     let mut insert_time = std::time::Duration::ZERO;
-    for rec in reader.records() {
-        let rec = rec?;
-        let obj: serde_json::Map<String, serde_json::Value> = headers
-            .iter()
-            .zip(rec.iter())
-            .map(|(h, v)| (h.clone(), serde_json::Value::String(v.to_string())))
-            .collect();
-        rows.push((rec.get(key_col).unwrap_or("").to_string(), serde_json::to_string(&obj)?));
+    for row in json_rows(&file)? {
+        rows.push(row?);
         if rows.len() == 5000 {
             let t = Instant::now();
             flush(&mut conn, &rows).await?;
@@ -95,21 +104,13 @@ async fn copy(file: &str, url: &str) -> Result<(), Box<dyn std::error::Error>> {
     sqlx::query("DROP TABLE IF EXISTS raw").execute(&mut conn).await?;
     sqlx::query("CREATE TABLE raw (natural_key TEXT NOT NULL, fields TEXT NOT NULL)").execute(&mut conn).await?;
     let started = Instant::now();
-    let mut reader = csv::Reader::from_path(file)?;
-    let headers: Vec<String> = reader.headers()?.iter().map(str::to_string).collect();
-    let key_col = headers.iter().position(|h| h == "行政处罚决定书文号").unwrap_or(0);
     let (mut buf, mut in_buf, mut total) = (Vec::with_capacity(64 << 20), 0usize, 0usize);
     let mut copy_time = std::time::Duration::ZERO;
-    for rec in reader.records() {
-        let rec = rec?;
-        let obj: serde_json::Map<String, serde_json::Value> = headers
-            .iter()
-            .zip(rec.iter())
-            .map(|(h, v)| (h.clone(), serde_json::Value::String(v.to_string())))
-            .collect();
-        credo_store::copy_text(&mut buf, credo_store::Val::Text(rec.get(key_col).unwrap_or("")));
+    for row in json_rows(file)? {
+        let (key, fields) = row?;
+        credo_store::copy_text(&mut buf, credo_store::Val::Text(&key));
         buf.push(b'\t');
-        credo_store::copy_text(&mut buf, credo_store::Val::Text(&serde_json::to_string(&obj)?));
+        credo_store::copy_text(&mut buf, credo_store::Val::Text(&fields));
         buf.push(b'\n');
         in_buf += 1;
         if in_buf == 50_000 {

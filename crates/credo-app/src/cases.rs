@@ -819,7 +819,7 @@ pub struct ChallengeAnswer {
 /// The gate in front of filing an objection or a report over HTTP: per client address at most
 /// [`crate::Security::case_forms_per_hour`] filings an hour, and a visitor who is not signed in answers the
 /// challenge. (The CLI and the demo file on the server itself and do not pass it.)
-pub fn admit_filing(
+pub async fn admit_filing(
     app: &App,
     p: &Principal,
     client: Option<std::net::IpAddr>,
@@ -829,9 +829,12 @@ pub fn admit_filing(
         let Some(c) = challenge else {
             return Err(Error::new(Code::ChallengeRequired, "请先完成验证题(计算图中的算式)"));
         };
-        app.challenges.redeem(&c.token, &c.answer).map_err(|e| Error::new(Code::ChallengeFailed, e.to_string()))?;
+        app.challenges
+            .redeem(app.store.as_ref(), &c.token, &c.answer)
+            .await
+            .map_err(|e| Error::new(Code::ChallengeFailed, e.to_string()))?;
     }
-    if !app.case_forms.allow(client) {
+    if !app.case_forms.allow(app.store.as_ref(), client).await? {
         return Err(Error::new(
             Code::RateLimited,
             "该网络地址一小时内提交的异议和举报已达上限,请稍后再试;如确有大量异议需提出,请联系信用办",
@@ -1260,21 +1263,24 @@ pub async fn breach(app: &App, p: &Principal, record_id: i64, o: &BreachIn) -> R
 /// (once). Repaired and revoked records are already there as versions. Returns how many were new.
 #[tracing::instrument(level = "info", skip_all, fields(%today))]
 pub async fn record_expiries(app: &App, today: Date) -> anyhow::Result<usize> {
-    let items: Vec<&str> = app.catalog.publicity.items.keys().map(String::as_str).collect();
-    let (mut after, mut new) = (0, 0);
-    loop {
-        let page = app.store.records_of_items(&items, after, 20_000).await?;
-        let Some(last) = page.last() else { break };
-        after = last.id;
-        let ended: Vec<(i64, i64, Date)> = page
-            .iter()
-            .filter(|r| Mark::of(&r.fields).is_none())
-            .filter_map(|r| {
-                let end = public::window(&app.catalog, r).last_day?;
-                (end < today).then_some((r.id, r.version, end))
-            })
-            .collect();
-        new += app.store.record_expiries(&ended).await?;
+    let mut new = 0;
+    // Item by item: each page is a walk of the `(item, id)` index, whatever share of the records the item has.
+    for item in app.catalog.publicity.items.keys() {
+        let mut after = 0;
+        loop {
+            let page = app.store.records_of_items(&[item.as_str()], after, 20_000).await?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            let ended: Vec<(i64, i64, Date)> = page
+                .iter()
+                .filter(|r| Mark::of(&r.fields).is_none())
+                .filter_map(|r| {
+                    let end = public::window(&app.catalog, r).last_day?;
+                    (end < today).then_some((r.id, r.version, end))
+                })
+                .collect();
+            new += app.store.record_expiries(&ended).await?;
+        }
     }
     Ok(new)
 }

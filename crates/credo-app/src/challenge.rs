@@ -3,12 +3,11 @@
 //! service — the platform runs on a government intranet. It raises the cost of filing cases by the thousand from
 //! a script; the per-address limits on those forms ([`FormLimits`]) bound what gets through anyway.
 //!
-//! The token carries a nonce and an expiry, bound to the answer by HMAC-SM3 under a key of this process; a token
-//! is accepted once ([`Challenges::redeem`]), within [`VALID_FOR`].
+//! The token carries a nonce and an expiry, bound to the answer by HMAC-SM3 under a key derived from the keyring
+//! (the same on every node); a token is accepted once on whichever node ([`Challenges::redeem`], the used ones kept
+//! in the store), within [`VALID_FOR`].
 
-use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
 
 use base64::Engine;
 use rand::Rng;
@@ -34,19 +33,21 @@ pub enum ChallengeError {
     Expired,
 }
 
-/// The challenges of this process: the key and the tokens already redeemed (until they expire).
+/// The challenges of the deployment: their key, derived from the keyring, so that a challenge shown by one node is
+/// answered on any other ([`credo_store::Vault::derived_key`]); the tokens used up are kept in the store, so each is
+/// accepted once whichever node it comes back to.
 pub struct Challenges {
-    key: [u8; 32],
-    used: Mutex<HashMap<[u8; 16], i64>>,
+    key: Vec<u8>,
 }
 
-impl Default for Challenges {
-    fn default() -> Challenges {
-        Challenges { key: rand::rng().random(), used: Mutex::default() }
-    }
-}
+/// The store's scope of used challenge tokens.
+const USED: &str = "challenge";
 
 impl Challenges {
+    pub fn new(key: Vec<u8>) -> Challenges {
+        Challenges { key }
+    }
+
     /// A new challenge.
     pub fn issue(&self) -> Challenge {
         let mut rng = rand::rng();
@@ -64,7 +65,7 @@ impl Challenges {
         credo_gm::hmac_sm3_hex(&self.key, data.as_bytes())
     }
 
-    /// The answer to one of this process's tokens (the server knows its key): for tests that drive the forms and
+    /// The answer to one of the deployment's tokens (the server knows the key): for tests that drive the forms and
     /// for no one else — nothing outside the process can call it.
     pub fn solve(&self, token: &str) -> Option<u32> {
         let mut parts = token.trim().splitn(3, '.');
@@ -74,8 +75,13 @@ impl Challenges {
         (0..=100).find(|a| credo_gm::ct_eq(mac, &self.mac(&nonce, expires, *a)))
     }
 
-    /// Checks an answer; a right answer uses the token up.
-    pub fn redeem(&self, token: &str, answer: &str) -> Result<(), ChallengeError> {
+    /// Checks an answer; a right answer uses the token up (on every node).
+    pub async fn redeem(
+        &self,
+        store: &dyn credo_store::SharedStore,
+        token: &str,
+        answer: &str,
+    ) -> Result<(), ChallengeError> {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         let mut parts = token.trim().splitn(3, '.');
         let (Some(nonce), Some(expires), Some(mac)) = (parts.next(), parts.next(), parts.next()) else {
@@ -90,12 +96,14 @@ impl Challenges {
         if !credo_gm::ct_eq(mac, &self.mac(&nonce, expires, answer)) {
             return Err(ChallengeError::Wrong);
         }
-        let mut used = self.used.lock().map_err(|_| ChallengeError::Expired)?;
-        used.retain(|_, until| *until >= now);
-        if used.insert(nonce, expires).is_some() {
-            return Err(ChallengeError::Expired);
+        match store.use_once(USED, &hex::encode(nonce), expires).await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(ChallengeError::Expired),
+            Err(e) => {
+                tracing::error!(%e, "challenge: the store could not mark the token used");
+                Err(ChallengeError::Expired)
+            }
         }
-        Ok(())
     }
 }
 
@@ -156,33 +164,30 @@ fn draw(text: &str, rng: &mut impl Rng) -> String {
 }
 
 /// Per-address limits on the anonymous case forms: at most `per_hour` cases from one address in an hour (a
-/// sliding window), so that neither a person nor a script can bury a department's inbox.
+/// sliding window, counted in the store for the whole deployment), so that neither a person nor a script can bury a
+/// department's inbox, whichever nodes the filings reach.
 pub struct FormLimits {
-    per_hour: usize,
-    seen: Mutex<HashMap<IpAddr, Vec<i64>>>,
+    per_hour: u32,
 }
+
+/// The store's scope of the filings counted per address.
+const FILINGS: &str = "case-forms";
 
 impl FormLimits {
     pub fn new(per_hour: u32) -> FormLimits {
-        FormLimits { per_hour: per_hour as usize, seen: Mutex::default() }
+        FormLimits { per_hour }
     }
 
     /// Counts one filing from `addr`; `false` when the address is over its limit (nothing is counted then).
     /// A limit of 0 is no limit.
-    pub fn allow(&self, addr: Option<IpAddr>) -> bool {
-        let (Some(addr), true) = (addr, self.per_hour > 0) else { return true };
+    pub async fn allow(
+        &self,
+        store: &dyn credo_store::SharedStore,
+        addr: Option<IpAddr>,
+    ) -> Result<bool, crate::Error> {
+        let (Some(addr), true) = (addr, self.per_hour > 0) else { return Ok(true) };
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        let Ok(mut seen) = self.seen.lock() else { return false };
-        if seen.len() > 100_000 {
-            seen.retain(|_, times| times.iter().any(|t| *t > now - 3600));
-        }
-        let times = seen.entry(addr).or_default();
-        times.retain(|t| *t > now - 3600);
-        if times.len() >= self.per_hour {
-            return false;
-        }
-        times.push(now);
-        true
+        Ok(store.count_within(FILINGS, &addr.to_string(), now, 3600, self.per_hour).await?)
     }
 }
 
@@ -190,13 +195,9 @@ impl FormLimits {
 mod tests {
     use super::*;
 
-    fn answer_of(c: &Challenges, token: &str) -> u32 {
-        c.solve(token).unwrap_or(0)
-    }
-
     #[test]
-    fn a_right_answer_works_once() {
-        let c = Challenges::default();
+    fn tokens_are_drawn_and_bound_to_the_key() {
+        let (c, other) = (Challenges::new(b"one".to_vec()), Challenges::new(b"two".to_vec()));
         let ch = c.issue();
         assert!(ch.image.starts_with("data:image/svg+xml;base64,"));
         let svg = String::from_utf8(
@@ -205,24 +206,10 @@ mod tests {
                 .unwrap_or_default(),
         )
         .unwrap_or_default();
-        assert!(!svg.contains("<text"), "no text a script could read");
-        let answer = answer_of(&c, &ch.token);
-        assert_eq!(c.redeem(&ch.token, &(answer + 1).to_string()), Err(ChallengeError::Wrong));
-        assert_eq!(c.redeem(&ch.token, &answer.to_string()), Ok(()));
-        assert_eq!(c.redeem(&ch.token, &answer.to_string()), Err(ChallengeError::Expired), "once");
-        assert_eq!(c.redeem("forged.1.2", "3"), Err(ChallengeError::Expired));
-        let (other, next) = (Challenges::default(), c.issue());
-        let right = answer_of(&c, &next.token).to_string();
-        assert_eq!(other.redeem(&next.token, &right), Err(ChallengeError::Wrong), "another process's key");
-        assert_eq!(c.redeem(&next.token, &right), Ok(()));
-    }
-
-    #[test]
-    fn limits_count_per_address() {
-        let l = FormLimits::new(3);
-        let (a, b) = (Some(IpAddr::from([10, 0, 0, 1])), Some(IpAddr::from([10, 0, 0, 2])));
-        assert!((0..3).all(|_| l.allow(a)));
-        assert!(!l.allow(a));
-        assert!(l.allow(b));
+        assert!(svg.starts_with("<svg") && !svg.contains("<text"), "no text a script could read");
+        let answer = c.solve(&ch.token).unwrap_or(0);
+        assert!((13..=58).contains(&answer), "{answer}");
+        assert_eq!(other.solve(&ch.token), None, "another deployment's key");
+        assert_eq!(c.solve("forged.1.2"), None);
     }
 }

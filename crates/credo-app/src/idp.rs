@@ -7,9 +7,6 @@
 //! account of role 信用主体 is opened on the first sign-in (user name `idp-` and a digest of issuer and subject
 //! identifier, no usable password) and reused afterwards. A code the platform knows no subject for signs nobody in.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreGenderClaim, CoreProviderMetadata};
 use openidconnect::{
     AdditionalClaims, AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, OAuth2TokenResponse,
@@ -59,28 +56,31 @@ pub struct CreditClaims {
 
 impl AdditionalClaims for CreditClaims {}
 
-/// A sign-in on its way through the provider.
+/// A sign-in on its way through the provider, kept in the store (sealed) under its `state`: the provider may send the
+/// browser back to any node.
+#[derive(Serialize, Deserialize)]
 struct Pending {
     /// Held by the browser in a cookie: the callback must come from the browser that started.
     browser: String,
     nonce: String,
     verifier: String,
     next: String,
-    expires: std::time::Instant,
 }
 
-/// The provider: its configuration, its discovered metadata and the sign-ins on their way.
+/// The provider: its configuration and its discovered metadata.
 pub struct Idp {
     config: IdpConfig,
     metadata: tokio::sync::OnceCell<CoreProviderMetadata>,
-    pending: Mutex<HashMap<String, Pending>>,
     http: openidconnect::reqwest::Client,
 }
 
-/// How long a sign-in may take at the provider.
-const PATIENCE: std::time::Duration = std::time::Duration::from_secs(600);
-/// Sign-ins on their way at most (older ones are dropped first).
-const MAX_PENDING: usize = 10_000;
+/// The store's scope of the sign-ins on their way.
+const PENDING: &str = "oidc-sign-in";
+
+/// How long a sign-in may take at the provider (seconds).
+const PATIENCE: i64 = 600;
+/// Sign-ins on their way at most (more are refused until some finish or expire).
+const MAX_PENDING: u64 = 100_000;
 
 /// Where a started sign-in goes, and the cookie that binds it to the browser.
 pub struct Started {
@@ -101,7 +101,7 @@ impl Idp {
             .timeout(std::time::Duration::from_secs(10))
             .build()
             .map_err(Error::internal)?;
-        Ok(Idp { config, metadata: tokio::sync::OnceCell::new(), pending: Mutex::default(), http })
+        Ok(Idp { config, metadata: tokio::sync::OnceCell::new(), http })
     }
 
     async fn client(
@@ -135,7 +135,7 @@ impl Idp {
 
     /// Starts a sign-in: the provider's authorization URL (with PKCE challenge, state and nonce) and the value the
     /// browser keeps in a cookie until it comes back. `next` is where to go after (a local path).
-    pub async fn start(&self, next: &str) -> Result<Started, Error> {
+    pub async fn start(&self, app: &App, next: &str) -> Result<Started, Error> {
         let client = self.client().await?;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let (url, state, nonce) = client
@@ -145,24 +145,18 @@ impl Idp {
             .set_pkce_challenge(challenge)
             .url();
         let browser = hex::encode(rand::rng().random::<[u8; 24]>());
-        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        let now = std::time::Instant::now();
-        pending.retain(|_, p| p.expires > now);
-        if pending.len() >= MAX_PENDING
-            && let Some(oldest) = pending.iter().min_by_key(|(_, p)| p.expires).map(|(k, _)| k.clone())
-        {
-            pending.remove(&oldest);
+        let pending = Pending {
+            browser: browser.clone(),
+            nonce: nonce.secret().clone(),
+            verifier: verifier.secret().clone(),
+            next: next.to_string(),
+        };
+        let value = serde_json::to_string(&pending).map_err(Error::internal)?;
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        if !app.store.put_shared(PENDING, state.secret(), &value, now, now + PATIENCE, MAX_PENDING).await? {
+            tracing::warn!(max = MAX_PENDING, "统一身份认证:进行中的登录已达上限");
+            return Err(Error::new(Code::Unavailable, "统一身份认证登录人数过多,请稍后再试或使用账号密码登录"));
         }
-        pending.insert(
-            state.secret().clone(),
-            Pending {
-                browser: browser.clone(),
-                nonce: nonce.secret().clone(),
-                verifier: verifier.secret().clone(),
-                next: next.to_string(),
-                expires: now + PATIENCE,
-            },
-        );
         Ok(Started { url: url.to_string(), browser })
     }
 
@@ -177,8 +171,10 @@ impl Idp {
         browser: &str,
     ) -> Result<(credo_store::Account, String), Error> {
         let expired = || Error::new(Code::InvalidRequest, "登录已过期或不是从本浏览器发起的,请重新登录");
-        let p = self.pending.lock().unwrap_or_else(|e| e.into_inner()).remove(state).ok_or_else(expired)?;
-        if p.browser != browser || p.expires < std::time::Instant::now() {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let value = app.store.take_shared(PENDING, state, now).await?.ok_or_else(expired)?;
+        let p: Pending = serde_json::from_str(&value).map_err(Error::internal)?;
+        if !credo_gm::ct_eq(&p.browser, browser) {
             return Err(expired());
         }
         let client = self.client().await?;

@@ -185,6 +185,7 @@ impl App {
         clock: Clock,
     ) -> anyhow::Result<App> {
         let (store, vault, ring) = open_store(data_dir, store, &catalog).await?;
+        let challenges = Arc::new(challenge::Challenges::new(vault.derived_key("challenge")));
         let search = SubjectIndex::open(&data_dir.join("search"), catalog.regions.place_prefixes())?;
         let app = App {
             check_writer: Arc::new(checks::Writer::start(store.clone())),
@@ -203,7 +204,7 @@ impl App {
             idp: None,
             search_sync: Arc::new(tokio::sync::Mutex::new(())),
             heavy: Arc::new(tokio::sync::Semaphore::new(offload::slots())),
-            challenges: Arc::default(),
+            challenges,
             case_forms: Arc::new(challenge::FormLimits::new(Security::default().case_forms_per_hour)),
         };
         ingest::recover(&app).await?;

@@ -303,6 +303,40 @@ async fn anonymous_filings_answer_a_challenge_and_are_limited_per_address() {
     .await;
 }
 
+/// Behind a load balancer the nodes of a deployment share the challenges and the per-address limit: a challenge
+/// shown by one node is answered on another, used once on all of them, and the limit counts filings on every node.
+#[tokio::test]
+async fn challenges_and_filing_limits_hold_across_nodes() {
+    common::BACKEND
+        .scope(common::Backend::Postgres, async {
+            let a = spawn_with(Security { per_address: 0, per_key: 0, case_forms_per_hour: 3, ..Security::default() })
+                .await;
+            let b = common::another_node(&a).await;
+            let report = |challenge: Value| {
+                json!({
+                    "department": common::DEPT, "subject_name": "某某食品店", "content": "销售过期食品",
+                    "reporter": {"name": "王五", "phone": "0971-8888888"}, "challenge": challenge,
+                })
+            };
+            let post = |t: &'static str, body: Value| {
+                let node = if t == "a" { &a } else { &b };
+                send(node, &Auth::None, Method::POST, "/api/v1/reports", Some(body))
+            };
+            let c = a.get_json("/api/v1/challenge").await;
+            let right = a.app.challenges.solve(c["token"].as_str().unwrap()).unwrap();
+            assert_eq!(b.app.challenges.solve(c["token"].as_str().unwrap()), Some(right), "one key for all nodes");
+            let solved = json!({"token": c["token"], "answer": right.to_string()});
+            let r = post("b", report(solved.clone())).await;
+            assert_eq!(r.status, 201, "shown on A, answered on B: {}", r.body);
+            assert_eq!(post("a", report(solved)).await.code(), "challenge_failed", "used up on every node");
+            assert_eq!(post("a", report(common::solved_challenge(&b).await)).await.status, 201);
+            assert_eq!(post("b", report(common::solved_challenge(&a).await)).await.status, 201);
+            let r = post("a", report(common::solved_challenge(&a).await)).await;
+            assert_eq!((r.status, r.code()), (429, "rate_limited"), "three an hour from one address, on both nodes");
+        })
+        .await;
+}
+
 #[tokio::test]
 async fn the_upload_form_carries_its_csrf_token_in_the_body_not_the_url() {
     common::on_both(async || {

@@ -38,6 +38,7 @@ mod postgres;
 mod records;
 mod rekey;
 mod reseal;
+mod shared;
 mod sql;
 mod sqlite;
 mod subjects;
@@ -59,6 +60,7 @@ pub use portable::{Cell, Portable, Row, TABLES};
 pub use postgres::PgStore;
 pub use records::{BatchSummary, Incoming, IngestedRow, Outcome, RecordStat, RecordStore, RecordView, ReportLine};
 pub use rekey::{MovedVersions, Rekeyed};
+pub use shared::SharedStore;
 pub use sql::{Val, copy_text};
 pub use sqlite::SqliteStore;
 pub use subjects::{Subject, SubjectStore};
@@ -69,7 +71,7 @@ pub use vault::Vault;
 pub mod prelude {
     pub use crate::{
         AccountStore, AuditStore, CaseStore, CheckStore, DepartmentStore, EnrolmentStore, Feed, Portable, RecordStore,
-        Store, SubjectStore,
+        SharedStore, Store, SubjectStore,
     };
 }
 
@@ -129,6 +131,7 @@ pub trait Store:
     + CheckStore
     + CaseStore
     + EnrolmentStore
+    + SharedStore
     + Feed
     + Portable
 {
@@ -143,6 +146,7 @@ impl<T> Store for T where
         + CheckStore
         + CaseStore
         + EnrolmentStore
+        + SharedStore
         + Feed
         + Portable
         + ?Sized

@@ -38,6 +38,7 @@ pub const TABLES: &[(&str, &str)] = &[
     ("case_steps", "case_id, seq"),
     ("enrolments", "id"),
     ("enrolment_files", "enrolment_id, n"),
+    ("shared_state", "scope, key"),
 ];
 
 /// One stored value: every column of the store is an integer or a text.

@@ -65,6 +65,13 @@ impl Vault {
         credo_gm::chain::link(&self.audit_key, prev, content)
     }
 
+    /// A key for `purpose` (e.g. the challenges of the case forms) derived from the keyring, so that every node
+    /// holding the keyring has the same one and nothing outside it can compute it.
+    pub fn derived_key(&self, purpose: &str) -> Vec<u8> {
+        let hex = credo_gm::hmac_sm3_hex(&self.index_key, format!("credo-derived-key:{purpose}").as_bytes());
+        hex.into_bytes()
+    }
+
     /// The audit chain's key, for verifying the chain.
     pub fn audit_key(&self) -> &[u8] {
         &self.audit_key

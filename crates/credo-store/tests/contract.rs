@@ -728,6 +728,71 @@ async fn concurrent_login_attempts_never_pass_the_limit(b: Backend) {
     assert_eq!((locked.failed_logins, locked.locked_until), (5, Some(until)));
 }
 
+/// A one-time token is used once across every store over the same data (every node), until it expires and is
+/// purged.
+async fn tokens_are_used_once_across_nodes(b: Backend) {
+    let other = open(&b.location, b.vault.clone()).await;
+    assert!(b.store.use_once("challenge", "n1", 1_000).await.unwrap(), "first use");
+    assert!(!b.store.use_once("challenge", "n1", 1_000).await.unwrap(), "again on the same node");
+    assert!(!other.use_once("challenge", "n1", 1_000).await.unwrap(), "again on another node");
+    assert!(other.use_once("elsewhere", "n1", 1_000).await.unwrap(), "per scope");
+    let firsts = at_once(12, |_| {
+        let s = b.store.clone();
+        async move { s.use_once("challenge", "n2", 1_000).await.unwrap() }
+    })
+    .await;
+    assert_eq!(firsts.iter().filter(|f| **f).count(), 1, "one of many at once: {firsts:?}");
+    assert_eq!(b.store.purge_shared(1_000).await.unwrap(), 0, "nothing expired before its last second");
+    assert_eq!(b.store.purge_shared(1_001).await.unwrap(), 3);
+    assert!(b.store.use_once("challenge", "n1", 2_000).await.unwrap(), "purged, so new again");
+}
+
+/// A value put on one node is taken on another, once; it is sealed at rest, expires, and a scope holds at most
+/// `max` unexpired values.
+async fn shared_values_are_taken_once_sealed_and_expire(b: Backend) {
+    let other = open(&b.location, b.vault.clone()).await;
+    let value = r#"{"verifier":"s3cret-verifier"}"#;
+    assert!(b.store.put_shared("sign-in", "state1", value, 100, 700, 3).await.unwrap());
+    let stored = exported(&*b.store).await.into_iter().find(|(t, _)| t == "shared_state").unwrap().1;
+    assert_eq!(stored.len(), 1);
+    let raw = format!("{:?}", stored[0]);
+    assert!(!raw.contains("s3cret") && raw.contains("sm4gcm:"), "sealed at rest: {raw}");
+    assert_eq!(other.take_shared("sign-in", "state1", 200).await.unwrap().as_deref(), Some(value), "another node");
+    assert_eq!(b.store.take_shared("sign-in", "state1", 200).await.unwrap(), None, "taken once");
+    assert!(b.store.put_shared("sign-in", "state2", value, 100, 700, 3).await.unwrap());
+    assert_eq!(b.store.take_shared("sign-in", "state2", 701).await.unwrap(), None, "expired");
+    assert_eq!(b.store.take_shared("sign-in", "state2", 200).await.unwrap(), None, "an expired take removes it");
+    for k in ["a", "b", "c"] {
+        assert!(b.store.put_shared("sign-in", k, value, 100, 700, 3).await.unwrap(), "{k}");
+    }
+    assert!(!b.store.put_shared("sign-in", "d", value, 100, 700, 3).await.unwrap(), "the scope is full");
+    assert!(b.store.put_shared("other", "d", value, 100, 700, 3).await.unwrap(), "per scope");
+    assert!(b.store.put_shared("sign-in", "d", value, 701, 1_300, 3).await.unwrap(), "the expired make room");
+    assert!(b.store.put_shared("sign-in", "e", value, 701, 1_300, 3).await.unwrap());
+}
+
+/// Events counted per key in a sliding window: never beyond the limit, also when many come at once from several
+/// nodes; older events leave the window.
+async fn counts_within_a_window_hold_their_limit_across_nodes(b: Backend) {
+    let other = open(&b.location, b.vault.clone()).await;
+    let s = &*b.store;
+    assert!(s.count_within("forms", "10.0.0.1", 1_000, 3600, 2).await.unwrap());
+    assert!(other.count_within("forms", "10.0.0.1", 1_500, 3600, 2).await.unwrap(), "counted on another node");
+    assert!(!s.count_within("forms", "10.0.0.1", 1_600, 3600, 2).await.unwrap(), "the limit holds across nodes");
+    assert!(s.count_within("forms", "10.0.0.2", 1_600, 3600, 2).await.unwrap(), "per key");
+    assert!(s.count_within("forms", "10.0.0.1", 4_601, 3600, 2).await.unwrap(), "the first left the window");
+    assert!(!other.count_within("forms", "10.0.0.1", 4_700, 3600, 2).await.unwrap(), "the second has not");
+    let stores = [b.store.clone(), other.clone()];
+    let counted = at_once(16, |i| {
+        let s = stores[i % 2].clone();
+        async move { s.count_within("forms", "10.0.0.9", 5_000, 3600, 5).await.unwrap() }
+    })
+    .await;
+    assert_eq!(counted.iter().filter(|c| **c).count(), 5, "exactly the limit of many at once: {counted:?}");
+    assert_eq!(s.purge_shared(8_600).await.unwrap(), 2, "keys whose last event left the window");
+    assert_eq!(s.purge_shared(8_601).await.unwrap(), 1, "a count lives a window after its last event");
+}
+
 /// A lock holds to its last instant (sub-second times are instants too).
 async fn a_lock_holds_until_its_last_instant(b: Backend) {
     let id = b.account("zhangsan").await.id;
@@ -2536,6 +2601,9 @@ macro_rules! contract_suite {
             login_attempts_count_lock_and_start_again,
             concurrent_login_attempts_never_pass_the_limit,
             a_lock_holds_until_its_last_instant,
+            tokens_are_used_once_across_nodes,
+            shared_values_are_taken_once_sealed_and_expire,
+            counts_within_a_window_hold_their_limit_across_nodes,
             totp_steps_are_claimed_once_and_in_order,
             concurrent_totp_claims_admit_one_per_step,
             sessions_are_added_touched_and_ended,

@@ -678,6 +678,11 @@ pub(crate) async fn serve(app: App, opts: &ServeOptions) -> anyhow::Result<()> {
             if let Err(e) = credo_app::audit::checkpoint(&signer).await {
                 tracing::error!(%e, "audit checkpoint failed");
             }
+            // And drop the shared state that expired (used challenges, abandoned sign-ins, old counts).
+            match signer.store.purge_shared(time::OffsetDateTime::now_utc().unix_timestamp()).await {
+                Ok(n) => tracing::debug!(entries = n, "expired shared state removed"),
+                Err(e) => tracing::error!(%e, "removing expired shared state failed"),
+            }
         }
     });
     let addr = opts.addr.as_str();

@@ -102,7 +102,7 @@ async fn objection(
 ) -> Response {
     created(
         async {
-            admit_filing(&app, &p, client, o.challenge.as_ref())?;
+            admit_filing(&app, &p, client, o.challenge.as_ref()).await?;
             file_objection(&app, &p, &o).await
         }
         .await,
@@ -152,7 +152,7 @@ async fn report(
 ) -> Response {
     created(
         async {
-            admit_filing(&app, &p, client, o.challenge.as_ref())?;
+            admit_filing(&app, &p, client, o.challenge.as_ref()).await?;
             file_report(&app, &p, &o).await
         }
         .await,

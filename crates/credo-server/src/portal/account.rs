@@ -96,7 +96,7 @@ pub async fn register(
     };
     let answer = challenge_answer(&fields);
     let filed = async {
-        credo_app::cases::admit_filing(&app, &p, client, answer.as_ref())?;
+        credo_app::cases::admit_filing(&app, &p, client, answer.as_ref()).await?;
         enrol::apply(&app, &p, application).await
     };
     match filed.await {
@@ -244,7 +244,7 @@ const IDP_COOKIE: &str = "credo_idp";
 
 pub async fn idp_start(State(app): State<Web>, Query(q): Query<NextQuery>) -> Result<Response, ApiError> {
     let idp = app.idp.clone().ok_or_else(|| ApiError::not_found("本平台未接入统一身份认证"))?;
-    let started = idp.start(&super::console::local(&q.next)).await?;
+    let started = idp.start(&app, &super::console::local(&q.next)).await?;
     // Lax: the provider's redirect back is a top-level navigation from another site.
     let secure = if app.security.tls { "; Secure" } else { "" };
     let cookie =

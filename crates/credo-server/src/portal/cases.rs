@@ -117,7 +117,7 @@ pub async fn objection(
         challenge: challenge_answer(&fields),
     };
     let filed = async {
-        cases::admit_filing(&app, &p, client, o.challenge.as_ref())?;
+        cases::admit_filing(&app, &p, client, o.challenge.as_ref()).await?;
         cases::file_objection(&app, &p, &o).await
     };
     match filed.await {
@@ -176,7 +176,7 @@ pub async fn report(
         challenge: challenge_answer(&fields),
     };
     let filed = async {
-        cases::admit_filing(&app, &p, client, o.challenge.as_ref())?;
+        cases::admit_filing(&app, &p, client, o.challenge.as_ref()).await?;
         cases::file_report(&app, &p, &o).await
     };
     match filed.await {

@@ -183,6 +183,25 @@ pub async fn spawn_configured(
     TestApp { _dir: dir, store_url, base, key, app, http }
 }
 
+/// A second server over the same PostgreSQL store as `t` (another node of the deployment): its own data
+/// directory and search index, the same keyring and security settings, the same key.
+pub async fn another_node(t: &TestApp) -> TestApp {
+    let url = t.store_url.clone().expect("nodes share a PostgreSQL store");
+    let dir = tempfile::tempdir().unwrap();
+    let ring = credo_app::keyring_path(dir.path());
+    std::fs::create_dir_all(ring.parent().unwrap()).unwrap();
+    std::fs::copy(credo_app::keyring_path(t._dir.path()), &ring).unwrap();
+    let app = App::open_with(dir.path(), Some(&url), (*t.app.catalog).clone(), Clock::manual(date!(2026 - 11 - 25)))
+        .await
+        .unwrap()
+        .with_security((*t.app.security).clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let served = app.clone();
+    tokio::spawn(async move { credo_server::serve(listener, served).await.unwrap() });
+    TestApp { _dir: dir, store_url: Some(url), base, key: t.key.clone(), app, http: t.http.clone() }
+}
+
 impl TestApp {
     pub async fn post_batch(&self, body: Value) -> (u16, Value) {
         let r = self

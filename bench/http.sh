@@ -11,7 +11,7 @@ addr=127.0.0.1:8099
 out=$(mktemp -d)
 python3 bench/paths.py "$data" "$out"
 # The per-address rate limit is for the public internet; wrk is one address asking thousands of times a second.
-CREDO_LOG=warn "$bin" serve --data "$data" --addr "$addr" --rate-per-address 0 &
+CREDO_LOG=warn,credo_app::checks=info,credo_app::listing=info "$bin" serve --data "$data" --addr "$addr" --rate-per-address 0 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 600); do curl -sf "http://$addr/healthz" >/dev/null && break; sleep 0.2; done

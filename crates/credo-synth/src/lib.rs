@@ -229,7 +229,7 @@ impl Synth {
             let founded = today - Duration::days(rng.random_range(30..(25 * 365)));
             let legal_rep = person_name(&mut rng);
             let s = if roll < 0.72 {
-                let brand = if rng.random_bool(0.3) {
+                let mut brand = if rng.random_bool(0.3) {
                     BRANDS.choose(&mut rng).unwrap_or(&BRANDS[0]).to_string()
                 } else {
                     let a = BRAND_CHARS.choose(&mut rng).unwrap_or(&"鑫");
@@ -244,20 +244,45 @@ impl Synth {
                     2 => format!("西宁市{district}"),
                     _ => "青海省".to_string(),
                 };
-                let name = format!("{place}{brand}{trade}{form}");
+                let mut name = format!("{place}{brand}{trade}{form}");
+                // A name already taken gets a longer 字号, as a registrar would ask for (a store of millions of
+                // subjects runs out of two-character ones).
+                while seen.contains(&name) {
+                    brand.push_str(BRAND_CHARS.choose(&mut rng).unwrap_or(&"鑫"));
+                    name = format!("{place}{brand}{trade}{form}");
+                }
                 let code = uscc_from("91", region, &org_body(&mut rng, i));
                 Subject { kind: Kind::Organisation, name, code, region: region.into(), legal_rep, founded }
             } else if roll < 0.95 {
                 let shop = SHOPS.choose(&mut rng).unwrap_or(&SHOPS[0]);
-                let a = BRAND_CHARS.choose(&mut rng).unwrap_or(&"鑫");
-                let name = format!("{district}{}{a}记{shop}", legal_rep.chars().next().unwrap_or('马'));
+                let surname = legal_rep.chars().next().unwrap_or('马');
+                let mut mark = BRAND_CHARS.choose(&mut rng).unwrap_or(&"鑫").to_string();
+                let mut name = format!("{district}{surname}{mark}记{shop}");
+                while seen.contains(&name) {
+                    mark.push_str(BRAND_CHARS.choose(&mut rng).unwrap_or(&"鑫"));
+                    name = format!("{district}{surname}{mark}记{shop}");
+                }
                 let code = uscc_from("92", region, &org_body(&mut rng, i));
                 Subject { kind: Kind::IndividualBusiness, name, code, region: region.into(), legal_rep, founded }
             } else {
                 let code = ric(&mut rng, region);
-                Subject { kind: Kind::Person, name: legal_rep.clone(), code, region: region.into(), legal_rep, founded }
+                // People share names; the demo keeps each unique (names resolve records that carry no code), so
+                // a taken one gets a longer given name.
+                let mut name = legal_rep;
+                while seen.contains(&name) {
+                    name.push_str(GIVEN.choose(&mut rng).unwrap_or(&"明"));
+                }
+                Subject {
+                    kind: Kind::Person,
+                    name: name.clone(),
+                    code,
+                    region: region.into(),
+                    legal_rep: name,
+                    founded,
+                }
             };
-            if seen.insert(s.code.clone()) && seen.insert(s.name.clone()) {
+            if seen.insert(s.code.clone()) {
+                seen.insert(s.name.clone());
                 subjects.push(s);
             }
         }
@@ -277,8 +302,9 @@ impl Synth {
         }
     }
 
-    /// Registration data (djzc) for every organisation and individual business, from the market regulator.
-    pub fn registrations(&mut self) -> Batch {
+    /// Registration data (djzc) from the market regulator for the organisations and individual businesses `part` of
+    /// [`Synth::registrants`].
+    pub fn registrations(&mut self, part: std::ops::Range<usize>) -> Batch {
         let dept = self.depts[0].clone();
         let headers = vec![
             "DJ_MC",
@@ -298,8 +324,8 @@ impl Synth {
             "DJ_SJLYDM",
         ];
         let mut rows = Vec::new();
-        let subjects: Vec<Subject> = self.subjects.iter().filter(|s| s.kind != Kind::Person).cloned().collect();
-        for s in subjects {
+        for k in self.registrants().skip(part.start).take(part.len()).collect::<Vec<_>>() {
+            let s = self.subjects[k].clone();
             let ib = s.kind == Kind::IndividualBusiness;
             let capital = if ib { String::new() } else { format!("{}", self.rng.random_range(1..5000) * 10) };
             let status = if self.rng.random_bool(0.93) { "存续" } else { "注销" };
@@ -420,8 +446,8 @@ impl Synth {
             .collect()
     }
 
-    /// 行政许可 rows for about half of the organisations and businesses.
-    pub fn licences(&mut self) -> Batch {
+    /// 行政许可 rows for about half of the organisations and businesses `part` of [`Synth::registrants`].
+    pub fn licences(&mut self, part: std::ops::Range<usize>) -> Batch {
         let dept = self.depts[0].clone();
         let headers = vec![
             "XK_XDR_MC",
@@ -449,9 +475,11 @@ impl Synth {
             ("建筑施工许可证", "建筑工程施工"),
             ("道路运输经营许可证", "道路普通货物运输"),
         ];
-        let subjects: Vec<Subject> = self.subjects.iter().filter(|s| s.kind != Kind::Person).cloned().collect();
         let mut rows = Vec::new();
-        for (i, s) in subjects.iter().enumerate().filter(|(i, _)| i % 2 == 0) {
+        let picked: Vec<(usize, usize)> =
+            self.registrants().enumerate().skip(part.start).take(part.len()).filter(|(i, _)| i % 2 == 0).collect();
+        for (i, k) in picked {
+            let s = self.subjects[k].clone();
             let (zs, nr) = kinds[i % kinds.len()];
             let decided = self.date_between(s.founded, self.today);
             rows.push(vec![
@@ -801,12 +829,101 @@ impl Synth {
     }
 
     /// The whole demo dataset: registrations first (they name the subjects), then licences, penalties, lists.
-    pub fn dataset(&mut self) -> Vec<Batch> {
-        let mut out = vec![self.registrations(), self.licences()];
-        let n = self.subjects.len() / 4;
-        out.extend(self.penalties(n));
-        out.extend(self.lists());
-        out
+    /// The indexes in `subjects` of the organisations and individual businesses (those registered with the
+    /// market regulator), in order.
+    pub fn registrants(&self) -> impl Iterator<Item = usize> + '_ {
+        self.subjects.iter().enumerate().filter(|(_, s)| s.kind != Kind::Person).map(|(k, _)| k)
+    }
+
+    /// The whole dataset in batches of at most `part` rows, each generated when it is asked for, so that a store of
+    /// millions of subjects is never in memory at once: registrations, licences, penalties (a quarter as many as
+    /// subjects), then the lists. The same seed gives the same rows whatever `part` is.
+    pub fn parts(&mut self, part: usize) -> Parts<'_> {
+        let registrants = self.registrants().count();
+        Parts { synth: self, part: part.max(1), registrants, stage: Stage::Registrations(0), queue: Default::default() }
+    }
+}
+
+/// The batches of [`Synth::parts`].
+pub struct Parts<'a> {
+    synth: &'a mut Synth,
+    part: usize,
+    registrants: usize,
+    stage: Stage,
+    queue: std::collections::VecDeque<Batch>,
+}
+
+enum Stage {
+    Registrations(usize),
+    Licences(usize),
+    Penalties,
+    Lists,
+    Done,
+}
+
+impl Parts<'_> {
+    /// Queues `batches`, each cut into batches of at most `part` rows.
+    fn queue(&mut self, batches: Vec<Batch>) {
+        for mut b in batches {
+            while b.rows.len() > self.part {
+                let rest = b.rows.split_off(self.part);
+                let head = std::mem::replace(&mut b.rows, rest);
+                self.queue.push_back(Batch { rows: head, ..b.clone_empty() });
+            }
+            if !b.rows.is_empty() {
+                self.queue.push_back(b);
+            }
+        }
+    }
+}
+
+impl Batch {
+    /// The same item and department without rows.
+    fn clone_empty(&self) -> Batch {
+        Batch { item: self.item, dept: self.dept.clone(), headers: self.headers.clone(), rows: Vec::new() }
+    }
+}
+
+impl Iterator for Parts<'_> {
+    type Item = Batch;
+
+    fn next(&mut self) -> Option<Batch> {
+        loop {
+            if let Some(b) = self.queue.pop_front() {
+                return Some(b);
+            }
+            let registrants = self.registrants;
+            match self.stage {
+                Stage::Registrations(at) | Stage::Licences(at) if at < registrants => {
+                    let part = at..(at + self.part).min(registrants);
+                    let b = match self.stage {
+                        Stage::Registrations(_) => {
+                            self.stage = Stage::Registrations(part.end);
+                            self.synth.registrations(part)
+                        }
+                        _ => {
+                            self.stage = Stage::Licences(part.end);
+                            self.synth.licences(part)
+                        }
+                    };
+                    self.queue(vec![b]);
+                }
+                Stage::Registrations(_) => self.stage = Stage::Licences(0),
+                Stage::Licences(_) => self.stage = Stage::Penalties,
+                Stage::Penalties => {
+                    let n = self.synth.subjects.len() / 4;
+                    let batches = self.synth.penalties(n);
+                    self.queue(batches);
+                    self.stage = Stage::Lists;
+                }
+                Stage::Lists => {
+                    let batches = self.synth.lists();
+                    self.queue(batches);
+                    self.stage = Stage::Done;
+                }
+                Stage::Done => return None,
+            }
+        }
     }
 }
 
@@ -834,6 +951,33 @@ mod tests {
         for d in departments() {
             assert!(credo_domain::ids::Uscc::parse(&d.uscc).is_ok());
         }
+    }
+
+    #[test]
+    fn parts_are_the_same_rows_whatever_their_size() {
+        let rows = |part: usize| {
+            let mut synth = Synth::new(7, 3000, date!(2026 - 11 - 25));
+            let batches: Vec<Batch> = synth.parts(part).collect();
+            assert!(batches.iter().all(|b| !b.rows.is_empty() && b.rows.len() <= part));
+            batches
+                .into_iter()
+                .flat_map(|b| b.rows.into_iter().map(move |r| (b.item, b.dept.uscc.clone(), r)))
+                .collect::<Vec<_>>()
+        };
+        let whole = rows(usize::MAX);
+        assert!(whole.len() > 3000, "{}", whole.len());
+        assert_eq!(rows(97), whole);
+    }
+
+    #[test]
+    fn names_stay_unique_beyond_the_two_character_names() {
+        // 24 surnames × 20 given names: 480 two-character names for the people of 20,000 subjects.
+        let synth = Synth::new(3, 20_000, date!(2026 - 11 - 25));
+        assert_eq!(synth.subjects.len(), 20_000);
+        let names: std::collections::HashSet<&str> = synth.subjects.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names.len(), 20_000);
+        let people = synth.subjects.iter().filter(|s| s.kind == Kind::Person).count();
+        assert!(people > 600, "{people}");
     }
 
     #[test]

@@ -8,12 +8,16 @@ use credo_import::Table;
 use credo_store::{NewDepartment, Permissions};
 use credo_synth::{Batch, Synth};
 
-fn table(b: &Batch) -> anyhow::Result<Table<'static>> {
+fn table(b: Batch) -> anyhow::Result<Table<'static>> {
     Ok(Table::from_cells(
         b.headers.iter().map(|h| h.to_string()).collect(),
-        b.rows.iter().enumerate().map(|(i, r)| (i + 2, r.clone())).collect(),
+        b.rows.into_iter().enumerate().map(|(i, r)| (i + 2, r)).collect(),
     )?)
 }
+
+/// Rows per batch the demo submits: the dataset is generated a batch at a time, so a store of millions of subjects
+/// loads in bounded memory.
+const PART: usize = 200_000;
 
 /// The file that marks a directory as made by `credo demo` (and so safe for the next `demo` to delete).
 const MARKER: &str = ".credo-demo";
@@ -65,13 +69,9 @@ pub async fn run(data: &Path, opts: &crate::ServeOptions, subjects: usize, no_se
     let started = std::time::Instant::now();
     let app = App::open_with(data, crate::store_url(), crate::catalog()?, Clock::System).await?;
     let mut synth = Synth::new(2015, subjects, app.clock.today());
-    let batches = synth.dataset();
     for d in &synth.depts {
-        // Each department may submit what it supplies in the demo, and check in every scene.
-        let mut items: Vec<String> =
-            batches.iter().filter(|b| b.dept.uscc == d.uscc).map(|b| b.item.to_string()).collect();
-        items.sort();
-        items.dedup();
+        // Each department checks in every scene, and may submit what it supplies in the demo (granted below when
+        // its first batch of an item comes).
         app.store
             .add_department(NewDepartment {
                 uscc: d.uscc.clone(),
@@ -79,7 +79,7 @@ pub async fn run(data: &Path, opts: &crate::ServeOptions, subjects: usize, no_se
                 region: Some(d.uscc[2..8].to_string()),
                 created_by: "demo".into(),
                 permissions: Permissions {
-                    items,
+                    items: Vec::new(),
                     scenes: app.catalog.measures.scenes.iter().map(|s| s.code.clone()).collect(),
                     disclosure: vec!["公开".into(), "政务共享".into()],
                 },
@@ -87,13 +87,18 @@ pub async fn run(data: &Path, opts: &crate::ServeOptions, subjects: usize, no_se
             .await?;
     }
     let mut total = 0;
-    for b in batches {
+    for b in synth.parts(PART) {
         let item = app.catalog.item(b.item).ok_or_else(|| anyhow::anyhow!("unknown item {}", b.item))?.clone();
-        let dept =
+        let mut dept =
             app.store.department_by_uscc(&b.dept.uscc).await?.ok_or_else(|| anyhow::anyhow!("missing department"))?;
-        let s = credo_app::ingest::run(&app, &item, &dept, &table(&b)?, "demo", None, &|_| {}).await?;
+        if !dept.permissions.items.iter().any(|i| i == b.item) {
+            dept.permissions.items.push(b.item.to_string());
+            dept.permissions.items.sort();
+            app.store.set_permissions(dept.id, &dept.permissions).await?;
+        }
+        let s = credo_app::ingest::run(&app, &item, &dept, &table(b)?, "demo", None, &|_| {}).await?;
         if s.rejected > 0 {
-            anyhow::bail!("演示数据有被拒绝的行({}):{:?}", b.item, s.report.iter().find(|l| l.severity == "error"));
+            anyhow::bail!("演示数据有被拒绝的行({}):{:?}", item.code, s.report.iter().find(|l| l.severity == "error"));
         }
         total += s.accepted;
     }
@@ -258,16 +263,19 @@ async fn example_subject(app: &App) -> anyhow::Result<Option<(String, String, St
     let today = app.clock.today();
     let shown_subjects = |items: &'static [&'static str]| async move {
         let mut ids = std::collections::BTreeSet::new();
-        let mut after = 0;
-        loop {
-            let page = app.store.records_of_items(items, after, 20_000).await?;
-            let Some(last) = page.last() else { break };
-            after = last.id;
-            for r in &page {
-                if let Some(id) = r.subject_id
-                    && credo_app::public::publicity(&app.catalog, r, false, today).state.public()
-                {
-                    ids.insert(id);
+        // Item by item (each a walk of the `(item, id)` index): the lists are a small share of a large store.
+        for item in items {
+            let mut after = 0;
+            loop {
+                let page = app.store.records_of_items(&[item], after, 20_000).await?;
+                let Some(last) = page.last() else { break };
+                after = last.id;
+                for r in &page {
+                    if let Some(id) = r.subject_id
+                        && credo_app::public::publicity(&app.catalog, r, false, today).state.public()
+                    {
+                        ids.insert(id);
+                    }
                 }
             }
         }

@@ -168,14 +168,16 @@ fn draw(text: &str, rng: &mut impl Rng) -> String {
 /// department's inbox, whichever nodes the filings reach.
 pub struct FormLimits {
     per_hour: u32,
+    /// Addresses are counted under a keyed digest, never stored as they are.
+    key: Vec<u8>,
 }
 
 /// The store's scope of the filings counted per address.
 const FILINGS: &str = "case-forms";
 
 impl FormLimits {
-    pub fn new(per_hour: u32) -> FormLimits {
-        FormLimits { per_hour }
+    pub fn new(per_hour: u32, key: Vec<u8>) -> FormLimits {
+        FormLimits { per_hour, key }
     }
 
     /// Counts one filing from `addr`; `false` when the address is over its limit (nothing is counted then).
@@ -187,7 +189,9 @@ impl FormLimits {
     ) -> Result<bool, crate::Error> {
         let (Some(addr), true) = (addr, self.per_hour > 0) else { return Ok(true) };
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        Ok(store.count_within(FILINGS, &addr.to_string(), now, 3600, self.per_hour).await?)
+        // One counter per address however it is written (an IPv4 address mapped into IPv6 is the IPv4 address).
+        let who = credo_gm::hmac_sm3_hex(&self.key, addr.to_canonical().to_string().as_bytes());
+        Ok(store.count_within(FILINGS, &who, now, 3600, self.per_hour).await?)
     }
 }
 

@@ -186,6 +186,10 @@ impl App {
     ) -> anyhow::Result<App> {
         let (store, vault, ring) = open_store(data_dir, store, &catalog).await?;
         let challenges = Arc::new(challenge::Challenges::new(vault.derived_key("challenge")));
+        let case_forms = Arc::new(challenge::FormLimits::new(
+            Security::default().case_forms_per_hour,
+            vault.derived_key("case-forms"),
+        ));
         let search = SubjectIndex::open(&data_dir.join("search"), catalog.regions.place_prefixes())?;
         let app = App {
             check_writer: Arc::new(checks::Writer::start(store.clone())),
@@ -205,7 +209,7 @@ impl App {
             search_sync: Arc::new(tokio::sync::Mutex::new(())),
             heavy: Arc::new(tokio::sync::Semaphore::new(offload::slots())),
             challenges,
-            case_forms: Arc::new(challenge::FormLimits::new(Security::default().case_forms_per_hour)),
+            case_forms,
         };
         ingest::recover(&app).await?;
         checks::recover_jobs(&app).await?;
@@ -239,7 +243,8 @@ impl App {
 
     /// The same app with other security settings.
     pub fn with_security(mut self, security: Security) -> App {
-        self.case_forms = Arc::new(challenge::FormLimits::new(security.case_forms_per_hour));
+        self.case_forms =
+            Arc::new(challenge::FormLimits::new(security.case_forms_per_hour, self.vault.derived_key("case-forms")));
         self.security = Arc::new(security);
         self
     }

@@ -13,17 +13,11 @@ pub trait SharedStore: Send + Sync {
     /// Marks `key` of `scope` used until `expires_at` (unix seconds): `true` the first time, `false` when any node
     /// already used it.
     async fn use_once(&self, scope: &str, key: &str, expires_at: i64) -> Result<bool>;
-    /// Keeps `value` (sealed at rest) under `key` of `scope` until `expires_at`, unless the scope already holds `max`
-    /// unexpired entries at `now` (`false`: nothing kept). Entries of the scope expired at `now` are removed first.
-    async fn put_shared(
-        &self,
-        scope: &str,
-        key: &str,
-        value: &str,
-        now: i64,
-        expires_at: i64,
-        max: u64,
-    ) -> Result<bool>;
+    /// Keeps `value` (sealed at rest, bound to its scope and key) under `key` of `scope` until `expires_at`. The
+    /// scope holds about `max` entries: those expired at `now` are removed first, and when it is full the one that
+    /// expires first makes room (a flood of new entries displaces old ones rather than refusing everyone; under
+    /// concurrent puts the bound may be passed by a few).
+    async fn put_shared(&self, scope: &str, key: &str, value: &str, now: i64, expires_at: i64, max: u64) -> Result<()>;
     /// Takes the value under `key` of `scope` out: once (a second take, on any node, finds nothing), and nothing if
     /// it expired before `now`.
     async fn take_shared(&self, scope: &str, key: &str, now: i64) -> Result<Option<String>>;

@@ -68,7 +68,9 @@ impl Vault {
     /// A key for `purpose` (e.g. the challenges of the case forms) derived from the keyring, so that every node
     /// holding the keyring has the same one and nothing outside it can compute it.
     pub fn derived_key(&self, purpose: &str) -> Vec<u8> {
-        let hex = credo_gm::hmac_sm3_hex(&self.index_key, format!("credo-derived-key:{purpose}").as_bytes());
+        // The leading NUL keeps these inputs apart from everything else the index key is used on (codes for blind
+        // indexes, field JSON for digests: neither ever starts with one).
+        let hex = credo_gm::hmac_sm3_hex(&self.index_key, format!("\0credo-derived-key\0{purpose}").as_bytes());
         hex.into_bytes()
     }
 

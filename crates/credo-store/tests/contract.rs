@@ -748,27 +748,30 @@ async fn tokens_are_used_once_across_nodes(b: Backend) {
 }
 
 /// A value put on one node is taken on another, once; it is sealed at rest, expires, and a scope holds at most
-/// `max` unexpired values.
+/// `max` values: the first to expire makes room for a new one.
 async fn shared_values_are_taken_once_sealed_and_expire(b: Backend) {
     let other = open(&b.location, b.vault.clone()).await;
     let value = r#"{"verifier":"s3cret-verifier"}"#;
-    assert!(b.store.put_shared("sign-in", "state1", value, 100, 700, 3).await.unwrap());
+    b.store.put_shared("sign-in", "state1", value, 100, 700, 3).await.unwrap();
     let stored = exported(&*b.store).await.into_iter().find(|(t, _)| t == "shared_state").unwrap().1;
     assert_eq!(stored.len(), 1);
     let raw = format!("{:?}", stored[0]);
     assert!(!raw.contains("s3cret") && raw.contains("sm4gcm:"), "sealed at rest: {raw}");
     assert_eq!(other.take_shared("sign-in", "state1", 200).await.unwrap().as_deref(), Some(value), "another node");
     assert_eq!(b.store.take_shared("sign-in", "state1", 200).await.unwrap(), None, "taken once");
-    assert!(b.store.put_shared("sign-in", "state2", value, 100, 700, 3).await.unwrap());
+    b.store.put_shared("sign-in", "state2", value, 100, 700, 3).await.unwrap();
     assert_eq!(b.store.take_shared("sign-in", "state2", 701).await.unwrap(), None, "expired");
     assert_eq!(b.store.take_shared("sign-in", "state2", 200).await.unwrap(), None, "an expired take removes it");
-    for k in ["a", "b", "c"] {
-        assert!(b.store.put_shared("sign-in", k, value, 100, 700, 3).await.unwrap(), "{k}");
+    for (k, until) in [("a", 600), ("b", 700), ("c", 650)] {
+        b.store.put_shared("sign-in", k, value, 100, until, 3).await.unwrap();
     }
-    assert!(!b.store.put_shared("sign-in", "d", value, 100, 700, 3).await.unwrap(), "the scope is full");
-    assert!(b.store.put_shared("other", "d", value, 100, 700, 3).await.unwrap(), "per scope");
-    assert!(b.store.put_shared("sign-in", "d", value, 701, 1_300, 3).await.unwrap(), "the expired make room");
-    assert!(b.store.put_shared("sign-in", "e", value, 701, 1_300, 3).await.unwrap());
+    b.store.put_shared("sign-in", "d", value, 100, 700, 3).await.unwrap();
+    assert_eq!(b.store.take_shared("sign-in", "a", 200).await.unwrap(), None, "the first to expire made room");
+    for k in ["b", "c", "d"] {
+        assert_eq!(b.store.take_shared("sign-in", k, 200).await.unwrap().as_deref(), Some(value), "{k} kept");
+    }
+    b.store.put_shared("other", "d", value, 100, 700, 3).await.unwrap();
+    assert!(b.store.put_shared("other", "d", value, 100, 700, 3).await.is_err(), "a key is put once");
 }
 
 /// Events counted per key in a sliding window: never beyond the limit, also when many come at once from several

@@ -866,11 +866,12 @@ impl Parts<'_> {
     fn queue(&mut self, batches: Vec<Batch>) {
         for mut b in batches {
             while b.rows.len() > self.part {
-                let rest = b.rows.split_off(self.part);
-                let head = std::mem::replace(&mut b.rows, rest);
+                // Drained into a vector of its own size (a split would keep the whole batch's capacity).
+                let head: Vec<Vec<String>> = b.rows.drain(..self.part).collect();
                 self.queue.push_back(Batch { rows: head, ..b.clone_empty() });
             }
             if !b.rows.is_empty() {
+                b.rows.shrink_to_fit();
                 self.queue.push_back(b);
             }
         }

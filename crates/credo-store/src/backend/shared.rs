@@ -22,15 +22,7 @@ impl SharedStore for Backend {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn put_shared(
-        &self,
-        scope: &str,
-        key: &str,
-        value: &str,
-        now: i64,
-        expires_at: i64,
-        max: u64,
-    ) -> Result<bool> {
+    async fn put_shared(&self, scope: &str, key: &str, value: &str, now: i64, expires_at: i64, max: u64) -> Result<()> {
         sqlx::query("DELETE FROM shared_state WHERE scope = $1 AND expires_at < $2")
             .bind(scope)
             .bind(now)
@@ -41,9 +33,16 @@ impl SharedStore for Backend {
             .fetch_one(&self.pool)
             .await?;
         if held as u64 >= max {
-            return Ok(false);
+            sqlx::query(
+                "DELETE FROM shared_state WHERE scope = $1 AND key IN \
+                 (SELECT key FROM shared_state WHERE scope = $1 ORDER BY expires_at, key LIMIT $2)",
+            )
+            .bind(scope)
+            .bind(held - max as i64 + 1)
+            .execute(&self.pool)
+            .await?;
         }
-        let sealed = self.vault.seal(value, &format!("shared_state.{scope}"))?;
+        let sealed = self.vault.seal(value, &format!("shared_state.{scope}.{key}"))?;
         let done = sqlx::query(
             "INSERT INTO shared_state (scope, key, value, expires_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
         )
@@ -56,7 +55,7 @@ impl SharedStore for Backend {
         if done.rows_affected() != 1 {
             return Err(StoreError::Conflict(format!("{scope} {key} 已存在")));
         }
-        Ok(true)
+        Ok(())
     }
 
     async fn take_shared(&self, scope: &str, key: &str, now: i64) -> Result<Option<String>> {
@@ -68,7 +67,7 @@ impl SharedStore for Backend {
                 .await?;
         match row {
             Some((value, expires_at)) if expires_at >= now => {
-                Ok(Some(self.vault.open(value, &format!("shared_state.{scope}"))?))
+                Ok(Some(self.vault.open(value, &format!("shared_state.{scope}.{key}"))?))
             }
             _ => Ok(None),
         }

@@ -36,11 +36,19 @@ pub struct Query<'a> {
     pub item: Option<&'a str>,
 }
 
-/// A page of public hits and how many subjects match in all.
-#[derive(Debug, Default)]
+/// A page of public hits and how many subjects match in all (exactly up to [`credo_search::COUNT_CAP`]).
+#[derive(Debug)]
 pub struct Page {
     pub hits: Vec<SearchHit>,
     pub total: usize,
+    /// False when counting stopped at the cap: more than `total` match.
+    pub total_exact: bool,
+}
+
+impl Default for Page {
+    fn default() -> Page {
+        Page { hits: Vec::new(), total: 0, total_exact: true }
+    }
 }
 
 /// The deepest a public search pages (`offset + limit`).
@@ -96,7 +104,11 @@ pub async fn find_page(app: &App, q: &Query<'_>, offset: usize, limit: usize) ->
     })
     .await
     .map_err(Error::internal)??;
-    Ok(Page { hits: found.hits.into_iter().map(|h| hit(app, h)).collect(), total: found.total })
+    Ok(Page {
+        hits: found.hits.into_iter().map(|h| hit(app, h)).collect(),
+        total: found.total,
+        total_exact: found.total_exact,
+    })
 }
 
 /// Why a query shaped like a code is no valid code (the message `credo id validate` gives), with the codes of

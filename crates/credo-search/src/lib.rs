@@ -26,7 +26,7 @@ use credo_domain::masking::mask_id_numbers;
 use credo_domain::name::{name_core, normalize_name};
 use pinyin::ToPinyin;
 use serde::Serialize;
-use tantivy::collector::{Count, TopDocs};
+use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
@@ -48,6 +48,9 @@ pub type Result<T> = std::result::Result<T, SearchError>;
 
 /// The most hits one search returns.
 pub const MAX_HITS: usize = 1_000;
+/// Matches are counted exactly up to this many; a search that matches more says "more than" (a common name part
+/// matches millions of subjects of a national store, and counting them all cost a second per search).
+pub const COUNT_CAP: usize = 10_000;
 
 /// What the index needs to know about a subject.
 #[derive(Debug, Clone)]
@@ -83,10 +86,18 @@ pub struct Search<'a> {
 }
 
 /// A page of hits and how many subjects match in all.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Found {
     pub hits: Vec<Hit>,
+    /// How many subjects match: exact up to [`COUNT_CAP`]; beyond it counting stops (`total_exact` is false).
     pub total: usize,
+    pub total_exact: bool,
+}
+
+impl Default for Found {
+    fn default() -> Found {
+        Found { hits: Vec::new(), total: 0, total_exact: true }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -446,13 +457,20 @@ impl SubjectIndex {
         };
         let searcher = self.reader.searcher();
         let depth = (offset + limit.max(1)).min(MAX_HITS);
-        let (top, total): (Vec<(f32, tantivy::DocAddress)>, usize) = if s.text.trim().is_empty() {
+        let (top, (total, total_exact)): (Vec<(f32, tantivy::DocAddress)>, (usize, bool)) = if s.text.trim().is_empty()
+        {
             if filters.is_empty() {
                 return Ok(Found::default());
             }
+            // Browsing by filters: every hit scores alike, so the first in index order, counted as far as the cap.
             let q = with(Box::new(tantivy::query::AllQuery));
-            let (top, total) = searcher.search(&q, &(TopDocs::with_limit(depth).order_by_score(), Count))?;
-            (top, total)
+            let mut first = Vec::with_capacity(depth);
+            let counted = count_upto(&searcher, &q, COUNT_CAP, |addr| {
+                if first.len() < depth {
+                    first.push((1.0, addr));
+                }
+            })?;
+            (first, counted)
         } else {
             let Some((exact, fuzzy)) = self.build_queries(s.text) else {
                 return Ok(Found::default());
@@ -461,7 +479,7 @@ impl SubjectIndex {
                 (Occur::Should, Box::new(exact.clone()) as Box<dyn Query>),
                 (Occur::Should, Box::new(fuzzy.clone())),
             ]);
-            let total = searcher.search(&with(Box::new(either)), &Count)?;
+            let counted = count_upto(&searcher, &with(Box::new(either)), COUNT_CAP, |_| {})?;
             // Exact hits outrank every partial one.
             const EXACT_BONUS: f32 = 1000.0;
             let mut top: Vec<(f32, tantivy::DocAddress)> = searcher
@@ -478,14 +496,14 @@ impl SubjectIndex {
                     }
                 }
             }
-            (top, total)
+            (top, counted)
         };
         let hits = top
             .into_iter()
             .skip(offset)
             .map(|(score, addr)| self.hit(&searcher, score, addr))
             .collect::<Result<_>>()?;
-        Ok(Found { hits, total })
+        Ok(Found { hits, total, total_exact })
     }
 
     /// Subjects whose codes are one character (a substitution, an insertion, a deletion or two swapped) from
@@ -515,6 +533,36 @@ impl SubjectIndex {
             score,
         })
     }
+}
+
+/// The documents `query` matches, in index order, each given to `each`, counted until `cap` (then counting stops):
+/// returns the count and whether it is exact. Scoring is off, so a union of terms costs what its first `cap`
+/// documents cost, not every posting of its commonest term.
+fn count_upto(
+    searcher: &tantivy::Searcher,
+    query: &dyn Query,
+    cap: usize,
+    mut each: impl FnMut(tantivy::DocAddress),
+) -> Result<(usize, bool)> {
+    use tantivy::DocSet as _;
+    let weight = query.weight(tantivy::query::EnableScoring::disabled_from_searcher(searcher))?;
+    let mut n = 0;
+    for (ord, reader) in searcher.segment_readers().iter().enumerate() {
+        let mut scorer = weight.scorer(reader, 1.0)?;
+        let alive = reader.alive_bitset();
+        let mut doc = scorer.doc();
+        while doc != tantivy::TERMINATED {
+            if alive.is_none_or(|a| a.is_alive(doc)) {
+                if n == cap {
+                    return Ok((n, false));
+                }
+                n += 1;
+                each(tantivy::DocAddress::new(ord as u32, doc));
+            }
+            doc = scorer.advance();
+        }
+    }
+    Ok((n, true))
 }
 
 #[cfg(test)]

@@ -197,3 +197,44 @@ fn an_index_of_another_layout_is_recreated() {
     assert_eq!(idx.num_docs(), 0);
     assert!(!dir.path().join("seq").exists(), "the feed position goes with it");
 }
+
+/// Matches are counted exactly up to `COUNT_CAP` and no further (a common name part matches millions of subjects
+/// of a large store); the exact and best hits still come first, and browsing by a filter counts alike.
+#[test]
+fn counts_stop_at_the_cap_and_say_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let idx = SubjectIndex::open(dir.path(), credo_domain::embedded::regions().place_prefixes()).unwrap();
+    let n = credo_search::COUNT_CAP + 5;
+    let docs: Vec<SubjectDoc> = (1..=n as i64)
+        .map(|id| SubjectDoc {
+            id,
+            kind: SubjectKind::Organisation,
+            display_code: None,
+            codes: vec![],
+            name: format!("青海{}商贸有限公司", brand(id)),
+            region: Some("630102".into()),
+            items: vec!["xzcf".into()],
+        })
+        .collect();
+    idx.upsert(&docs).unwrap();
+    idx.commit().unwrap();
+    let wanted = format!("青海{}商贸有限公司", brand(4321));
+    let found = idx.find(&Search { text: &wanted, ..Search::default() }, 0, 5).unwrap();
+    assert_eq!(found.hits[0].id, 4321, "the exact name first");
+    assert_eq!((found.total, found.total_exact), (credo_search::COUNT_CAP, false), "more than the cap match");
+    let browse = Search { region: Some("630102"), ..Search::default() };
+    let found = idx.find(&browse, 0, 20).unwrap();
+    assert_eq!((found.hits.len(), found.total, found.total_exact), (20, credo_search::COUNT_CAP, false));
+    let few = idx.find(&Search { text: "鑫源", ..Search::default() }, 0, 20).unwrap();
+    assert!(few.total_exact && few.total == few.hits.len(), "{few:?}");
+}
+
+/// A distinct two-character brand for `id` from a small alphabet (no real names).
+fn brand(id: i64) -> String {
+    const CHARS: [char; 20] = [
+        '昆', '仑', '雪', '域', '高', '原', '湟', '水', '青', '湖', '祁', '连', '丹', '霞', '柴', '达', '江', '源',
+        '河', '川',
+    ];
+    let (a, b, c) = (id % 20, (id / 20) % 20, (id / 400) % 20);
+    [CHARS[a as usize], CHARS[b as usize], CHARS[c as usize]].iter().collect()
+}

@@ -64,7 +64,8 @@ async fn search(State(app): State<Web>, Query(p): Query<SearchParams>) -> Result
     Ok(Json(
         // The query is echoed masked: an ID number typed in is not repeated in full.
         serde_json::json!({
-            "query": public::mask_ids(&q), "count": found.hits.len(), "total": found.total, "hits": found.hits
+            "query": public::mask_ids(&q), "count": found.hits.len(), "total": found.total,
+            "total_exact": found.total_exact, "hits": found.hits
         }),
     ))
 }

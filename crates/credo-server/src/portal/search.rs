@@ -49,6 +49,8 @@ struct SearchPage {
     items: Vec<(String, String)>,
     hits: Vec<Hit>,
     total: usize,
+    /// False when counting stopped at `credo_search::COUNT_CAP`.
+    total_exact: bool,
     page: usize,
     pages: usize,
     /// More match than the pages reach.
@@ -140,6 +142,7 @@ pub async fn search(
             .collect(),
         capped: found.total > reachable,
         total: found.total,
+        total_exact: found.total_exact,
         hits: found.hits.into_iter().map(to_hit).collect(),
         page: page.min(pages),
         pages,

@@ -50,6 +50,7 @@ pub async fn set_permissions(app: &App, uscc: &str, permissions: &Permissions) -
     let d = department(app, uscc).await?;
     check_permissions(app, permissions).map_err(|m| Error::new(Code::InvalidPermissions, m))?;
     app.store.set_permissions(d.id, permissions).await?;
+    app.directory.changed(app).await?;
     department(app, uscc).await
 }
 
@@ -70,6 +71,8 @@ pub async fn issue_key(
 /// Revokes a key by its prefix.
 pub async fn revoke_key(app: &App, prefix: &str) -> Result<(), Error> {
     if app.store.revoke_api_key(prefix).await? {
+        // Refused on every node when this returns.
+        app.directory.changed(app).await?;
         Ok(())
     } else {
         Err(Error::not_found(format!("没有前缀为“{prefix}”的有效密钥")))

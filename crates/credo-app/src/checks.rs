@@ -34,6 +34,7 @@ use credo_domain::measures::{BasisStatus, Decision, Fact, Hit, Measure, Measures
 use credo_domain::name::normalize_name;
 use credo_domain::publicity::Mark;
 use credo_domain::resolution::{Candidate, Keys, Resolution, resolve};
+use credo_gm::sm2::KeyPair;
 use credo_store::{Department, NewCheck, RecordView, Subject, Vault};
 use rand::Rng;
 use serde::Deserialize;
@@ -155,10 +156,37 @@ impl Indexed {
 }
 
 /// A person asked about, as the index finds them: the blind index of their 居民身份证号码 and their normalised name.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PersonKey {
     pub key: Option<String>,
     pub name_norm: Option<String>,
+}
+
+/// What a check shows of a subject and finds it by, kept in memory for every subject beside the restriction index:
+/// the name and code as receipts show them (ID numbers masked), and the codes as stored (a person's ID number only
+/// as its blind index). No ID number is held in the clear.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Brief {
+    pub id: i64,
+    pub kind: SubjectKind,
+    /// The name, ID numbers in it masked.
+    pub name: String,
+    /// The code as the public sees it ([`display_code`]).
+    pub code: Option<String>,
+    /// A person's blind index and normalised name: how the index finds records that name them.
+    pub person: Option<PersonKey>,
+    /// Every code as stored (plain, or the blind index of an ID number).
+    codes: Vec<String>,
+}
+
+impl Brief {
+    pub fn of(s: &Subject, vault: &Vault) -> Brief {
+        let person = (s.kind == SubjectKind::Person).then(|| PersonKey {
+            key: s.code.as_deref().filter(|c| !c.contains(':')).map(|c| vault.blind(c)),
+            name_norm: Some(s.name_norm.clone()).filter(|n| !n.is_empty()),
+        });
+        Brief { id: s.id, kind: s.kind, name: mask_ids(&s.name), code: display_code(s), person, codes: s.codes.clone() }
+    }
 }
 
 /// How a record names the person asked about.
@@ -189,9 +217,27 @@ struct State {
     /// Normalised names of persons named without an ID number → subjects whose records name them.
     by_person_name: HashMap<String, Vec<i64>>,
     subject_of: HashMap<i64, i64>,
+    /// Every subject as a check shows it, and the codes that find it ([`Brief`]).
+    briefs: HashMap<i64, std::sync::Arc<Brief>>,
+    by_code: HashMap<String, i64>,
 }
 
 impl State {
+    /// Keeps a subject's brief, and finds it by its codes as they are now (codes it no longer has are dropped).
+    fn brief(&mut self, b: Brief) {
+        let b = std::sync::Arc::new(b);
+        if let Some(old) = self.briefs.insert(b.id, b.clone()) {
+            for c in &old.codes {
+                if self.by_code.get(c) == Some(&b.id) {
+                    self.by_code.remove(c);
+                }
+            }
+        }
+        for c in &b.codes {
+            self.by_code.insert(c.clone(), b.id);
+        }
+    }
+
     fn put(&mut self, subject: i64, rec: Indexed) {
         if let Some(old) = self.subject_of.insert(rec.record_id, subject)
             && let Some(list) = self.by_subject.get_mut(&old)
@@ -295,10 +341,21 @@ impl Index {
                         }
                     }
                 }
+                // Every subject, as a check shows it and finds it by code.
+                let mut after = 0;
+                loop {
+                    let page = app.reader.subjects_after(after, PAGE).await?;
+                    let Some(last) = page.last() else { break };
+                    after = last.id;
+                    for s in &page {
+                        st.brief(Brief::of(s, &app.vault));
+                    }
+                }
                 st.built = true;
                 tracing::info!(
                     subjects = st.by_subject.len(),
                     records = st.subject_of.len(),
+                    known = st.briefs.len(),
                     ms = started.elapsed().as_millis() as u64,
                     "restriction index built"
                 );
@@ -324,12 +381,22 @@ impl Index {
             let Some(last) = changes.last() else { break };
             let ids: Vec<i64> = changes.iter().filter(|c| c.entity == "record").map(|c| c.entity_id).collect();
             let records = app.reader.records_by_ids(&ids).await?;
+            // The subjects whose records changed (a new subject comes with its first record, a new name with a
+            // registration record) or that changed themselves.
+            let mut touched: Vec<i64> = records.iter().filter_map(|r| r.subject_id).collect();
+            touched.extend(changes.iter().filter(|c| c.entity == "subject").map(|c| c.entity_id));
+            touched.sort_unstable();
+            touched.dedup();
+            let subjects = app.reader.subjects_by_ids(&touched).await?;
             let mut st = self.state.write().await;
             for r in &records {
                 if let (Some(sid), Some(rec)) = (r.subject_id, Indexed::from_view(&app.catalog, &app.vault, r)) {
                     st.put(sid, rec);
                     n += 1;
                 }
+            }
+            for s in &subjects {
+                st.brief(Brief::of(s, &app.vault));
             }
             seq = last.seq;
             st.seq = st.seq.max(seq);
@@ -358,6 +425,36 @@ impl Index {
         self.state.read().await.naming(subject, person)
     }
 
+    /// The subjects known by `codes` (as a department typed them, normalised), keyed by the code as asked: from
+    /// memory once the index is built, from the store for codes it does not know (yet: a subject another node
+    /// stored a moment ago) and before it is built.
+    pub async fn briefs_by_codes(&self, app: &App, codes: &[&str]) -> Result<HashMap<String, Brief>, CheckError> {
+        let mut found = HashMap::with_capacity(codes.len());
+        let mut missing = Vec::new();
+        {
+            let st = self.state.read().await;
+            for code in codes {
+                // A code as itself, or an ID number as its blind index.
+                let brief = st.built.then(|| {
+                    let id = st.by_code.get(*code).or_else(|| st.by_code.get(&app.vault.blind(code)))?;
+                    st.briefs.get(id)
+                });
+                match brief.flatten() {
+                    Some(b) => {
+                        found.insert(code.to_string(), Brief::clone(b));
+                    }
+                    None => missing.push(*code),
+                }
+            }
+        }
+        if !missing.is_empty() {
+            for (code, s) in app.store.subjects_by_codes(&missing).await? {
+                found.insert(code, Brief::of(&s, &app.vault));
+            }
+        }
+        Ok(found)
+    }
+
     /// The subject's own indexed records (for comparing the index with the store).
     pub async fn own(&self, subject_id: i64) -> Vec<Indexed> {
         self.state.read().await.by_subject.get(&subject_id).cloned().unwrap_or_default()
@@ -370,20 +467,30 @@ impl Index {
     }
 }
 
-/// Group commit for checks: receipts and their audit events are written by one task, many checks per
-/// transaction, and each check's answer is sent only once its transaction has committed.
+/// Group commit for checks: receipts and their audit events are signed and written by one task, many checks per
+/// signature and per transaction, and each check's answer is sent only once its transaction has committed. The
+/// receipts that wait while the previous group is signed and committed form the next group: one SM2 signature
+/// covers the SM3 Merkle root of their receipts, and each receipt keeps its inclusion proof
+/// ([`credo_gm::batch`]).
 pub struct Writer {
     tx: tokio::sync::mpsc::Sender<Pending>,
 }
 
-type Pending = (NewCheck, Vec<credo_store::AuditEvent>, tokio::sync::oneshot::Sender<Result<(), String>>);
+/// A receipt's signature (hex, DER) and its inclusion proof in the batch the signature covers.
+#[derive(Debug, Clone)]
+pub struct Sealed {
+    pub signature: String,
+    pub proof: credo_gm::batch::Proof,
+}
 
-/// Most checks in one transaction.
+type Pending = (NewCheck, Vec<credo_store::AuditEvent>, tokio::sync::oneshot::Sender<Result<Sealed, String>>);
+
+/// Most checks in one signature and one transaction.
 const GROUP: usize = 512;
 
 impl Writer {
-    /// Starts the writing task (on the current tokio runtime).
-    pub fn start(store: std::sync::Arc<dyn credo_store::Store>) -> Writer {
+    /// Starts the writing task (on the current tokio runtime), signing with `signer`.
+    pub fn start(store: std::sync::Arc<dyn credo_store::Store>, signer: std::sync::Arc<KeyPair>) -> Writer {
         let (tx, mut rx) = tokio::sync::mpsc::channel::<Pending>(4 * GROUP);
         tokio::spawn(async move {
             while let Some(first) = rx.recv().await {
@@ -394,20 +501,39 @@ impl Writer {
                         Err(_) => break,
                     }
                 }
-                let checks: Vec<NewCheck> = group.iter().map(|(c, _, _)| c.clone()).collect();
-                let events: Vec<credo_store::AuditEvent> =
-                    group.iter().flat_map(|(_, e, _)| e.iter().cloned()).collect();
+                let started = std::time::Instant::now();
+                let receipts: Vec<&[u8]> = group.iter().map(|(c, _, _)| c.receipt.as_bytes()).collect();
+                let (signature, proofs) = credo_gm::batch::sign(&signer, &receipts);
+                let signature = hex::encode(signature);
+                let mut checks = Vec::with_capacity(group.len());
+                let mut events = Vec::new();
+                let mut waiting = Vec::with_capacity(group.len());
+                for ((mut check, evs, done), proof) in group.into_iter().zip(proofs) {
+                    check.signature = signature.clone();
+                    check.proof = serde_json::to_string(&proof).ok();
+                    checks.push(check);
+                    events.extend(evs);
+                    waiting.push((done, Sealed { signature: signature.clone(), proof }));
+                }
+                let signed = started.elapsed();
                 let result = store.record_checks(&checks, &events).await.map_err(|e| e.to_string());
-                for (_, _, done) in group {
-                    let _ = done.send(result.clone());
+                tracing::debug!(
+                    checks = checks.len(),
+                    sign_us = signed.as_micros() as u64,
+                    total_us = started.elapsed().as_micros() as u64,
+                    "checks signed and committed"
+                );
+                for (done, sealed) in waiting {
+                    let _ = done.send(result.clone().map(|()| sealed));
                 }
             }
         });
         Writer { tx }
     }
 
-    /// Stores a check and its audit events; returns when they are committed.
-    pub async fn write(&self, check: NewCheck, events: Vec<credo_store::AuditEvent>) -> anyhow::Result<()> {
+    /// Signs and stores a check (its `receipt` as it will be signed) and its audit events; returns the signature
+    /// and the receipt's proof when they are committed.
+    pub async fn write(&self, check: NewCheck, events: Vec<credo_store::AuditEvent>) -> anyhow::Result<Sealed> {
         let (done, wait) = tokio::sync::oneshot::channel();
         self.tx.send((check, events, done)).await.map_err(|_| anyhow::anyhow!("核查记录写入任务已停止"))?;
         wait.await.map_err(|_| anyhow::anyhow!("核查记录写入任务已停止"))?.map_err(|e| anyhow::anyhow!(e))
@@ -486,7 +612,7 @@ const NAME_ONLY: &str = "该记录未载明此人证件号码,仅姓名相同,�
 
 /// Through whom a measure reaches a person: the subject whose record names them, and in which role.
 struct Through<'a> {
-    subject: &'a Subject,
+    subject: &'a Brief,
     reach: Reach,
     matched: Match,
 }
@@ -522,7 +648,7 @@ fn measure_json(
             Match::NameOnly => ("姓名", Some(NAME_ONLY)),
         };
         json!({ "as": t.reach.label(), "reach": t.reach, "matched_by": by, "note": note,
-                "of": { "id": t.subject.id, "name": mask_ids(&t.subject.name), "code": display_code(t.subject) } })
+                "of": { "id": t.subject.id, "name": t.subject.name, "code": t.subject.code } })
     });
     json!({
         "id": m.id, "name": m.name, "kind": m.kind, "decision": m.decision, "decision_label": m.decision.label(),
@@ -567,7 +693,7 @@ pub fn evaluate(
     scene: &str,
     day: Date,
     own: &[Indexed],
-    via: &[(Subject, Vec<Indexed>)],
+    via: &[(Brief, Vec<Indexed>)],
     person: Option<&PersonKey>,
 ) -> Evaluation {
     let measures = &catalog.measures;
@@ -630,8 +756,8 @@ fn receipt_id(day: Date) -> String {
     format!("CK{}{}", day.to_string().replace('-', ""), hex::encode_upper(r))
 }
 
-fn subject_json(s: &Subject) -> Value {
-    json!({ "id": s.id, "name": mask_ids(&s.name), "code": display_code(s), "kind": s.kind, "kind_label": s.kind.label() })
+fn subject_json(s: &Brief) -> Value {
+    json!({ "id": s.id, "name": s.name, "code": s.code, "kind": s.kind, "kind_label": s.kind.label() })
 }
 
 /// The subject asked about as `input`, in the platform's resolution order ([`credo_domain::resolution`]): by the
@@ -643,8 +769,8 @@ async fn find_subject(
     app: &App,
     input: &str,
     code: Option<&str>,
-    known: &HashMap<String, Subject>,
-) -> Result<Result<Subject, Vec<Value>>, CheckError> {
+    known: &HashMap<String, Brief>,
+) -> Result<Result<Brief, Vec<Value>>, CheckError> {
     let norm = normalize_name(input);
     let keys: Keys<'_> = Keys { primary: code, legacy: &[], name: &norm, region: None };
     let named = match keys.name_lookup() {
@@ -654,7 +780,9 @@ async fn find_subject(
     let candidates: Vec<Candidate> = named.iter().map(|s| (s.id, s.region.clone())).collect();
     match resolve(&keys, |c| known.get(c).map(|s| s.id), |_| candidates) {
         Resolution::ByCode { .. } => Ok(code.and_then(|c| known.get(c)).cloned().ok_or_else(Vec::new)),
-        Resolution::ByName { subject, .. } => Ok(named.into_iter().find(|s| s.id == subject).ok_or_else(Vec::new)),
+        Resolution::ByName { subject, .. } => {
+            Ok(named.iter().find(|s| s.id == subject).map(|s| Brief::of(s, &app.vault)).ok_or_else(Vec::new))
+        }
         Resolution::NewSubject => Ok(Err(Vec::new())),
         Resolution::Ambiguous { .. } | Resolution::Unknown => ranked(app, input).await.map(Err),
     }
@@ -684,8 +812,8 @@ fn names(recs: &[Indexed], person: &PersonKey) -> bool {
 }
 
 /// The masked hint for a person asked by name: no decision, only enough to tell the department whom to ask about.
-fn person_hint(s: &Subject) -> Value {
-    json!({ "name": mask_ids(&s.name), "code": display_code(s), "kind": s.kind, "kind_label": s.kind.label() })
+fn person_hint(s: &Brief) -> Value {
+    json!({ "name": s.name, "code": s.code, "kind": s.kind, "kind_label": s.kind.label() })
 }
 
 /// For a replay `as_of`: the subjects whose records named the person asked about, with their records as the store
@@ -696,7 +824,7 @@ async fn replay_via(
     subject: Option<i64>,
     person: &PersonKey,
     at: OffsetDateTime,
-) -> Result<Vec<(Subject, Vec<Indexed>)>, CheckError> {
+) -> Result<Vec<(Brief, Vec<Indexed>)>, CheckError> {
     let ids = app.index.naming(subject, person).await;
     if ids.is_empty() {
         return Ok(Vec::new());
@@ -713,7 +841,7 @@ async fn replay_via(
             .filter_map(|r| Indexed::from_view(&app.catalog, &app.vault, r))
             .collect();
         if names(&recs, person) {
-            via.push((s.clone(), recs));
+            via.push((Brief::of(s, &app.vault), recs));
         }
     }
     Ok(via)
@@ -785,7 +913,7 @@ pub async fn run(app: &App, asker: &Asker<'_>, req: &CheckRequest) -> Result<Val
         req.subjects.iter().map(|i| credo_domain::ids::identify(i, today).ok()).collect();
     let codes: Vec<Option<String>> = ids.iter().map(|id| id.as_ref().map(|id| id.as_str().to_string())).collect();
     let wanted: Vec<&str> = codes.iter().flatten().map(String::as_str).collect();
-    let known = app.store.subjects_by_codes(&wanted).await?;
+    let known = app.index.briefs_by_codes(app, &wanted).await?;
     // The receipt (signed, stored, handed on) shows names and the inputs as asked with any ID number masked: the
     // department matches its answers by position.
     for (position, input) in req.subjects.iter().enumerate() {
@@ -814,11 +942,7 @@ pub async fn run(app: &App, asker: &Asker<'_>, req: &CheckRequest) -> Result<Val
             _ => credo_domain::ids::Ric::parse(&credo_domain::ids::normalize_typed(input), today).ok(),
         };
         let person = match &subject {
-            Some(s) if s.kind == SubjectKind::Person => Some(PersonKey {
-                key: s.code.as_deref().filter(|c| !c.contains(':')).map(|c| app.vault.blind(c)),
-                name_norm: Some(s.name_norm.clone()).filter(|n| !n.is_empty()),
-            }),
-            Some(_) => None,
+            Some(s) => s.person.clone(),
             None => asked_ric.as_ref().map(|r| PersonKey { key: Some(app.vault.blind(r.as_str())), name_norm: None }),
         };
         let (own, via) = match replay {
@@ -828,9 +952,9 @@ pub async fn run(app: &App, asker: &Asker<'_>, req: &CheckRequest) -> Result<Val
                     app.index.facts(subject.as_ref().map(|s| s.id), person.as_ref().unwrap_or(&none)).await;
                 let ids: Vec<i64> = via.iter().map(|(id, _)| *id).collect();
                 let subjects = app.store.subjects_by_ids(&ids).await?;
-                let via: Vec<(Subject, Vec<Indexed>)> = via
+                let via: Vec<(Brief, Vec<Indexed>)> = via
                     .into_iter()
-                    .filter_map(|(id, recs)| Some((subjects.iter().find(|s| s.id == id)?.clone(), recs)))
+                    .filter_map(|(id, recs)| Some((Brief::of(subjects.iter().find(|s| s.id == id)?, &app.vault), recs)))
                     .collect();
                 (own, via)
             }
@@ -910,17 +1034,18 @@ pub async fn run(app: &App, asker: &Asker<'_>, req: &CheckRequest) -> Result<Val
             "note": REPLAY_PERSONS,
         });
     }
-    let signed = sign(app, receipt)?;
     let check = NewCheck {
         id: id.clone(),
         department_id: asker.department.map(|d| d.id),
         scene: scene.code.clone(),
-        receipt: signed["receipt"].to_string(),
-        signature: signed["signature"].as_str().unwrap_or_default().to_string(),
+        receipt: receipt.to_string(),
+        signature: String::new(),
+        proof: None,
         results: lines,
     };
-    app.check_writer.write(check, events).await?;
-    Ok(signed)
+    let sealed = app.check_writer.write(check, events).await?;
+    signed(app, receipt, &sealed.signature, Some(&sealed.proof))
+        .map_err(|e| CheckError::Other(anyhow::anyhow!(e.detail)))
 }
 
 /// Flags evidence under an open objection (异议处理中): the measure still applies, the department should know.
@@ -948,17 +1073,35 @@ async fn mark_disputed(app: &App, results: &mut [Value]) -> Result<(), CheckErro
     Ok(())
 }
 
-/// `{"receipt", "signature", "public_key"}`: the signature is SM2 (SM3, ID 1234567812345678) over the receipt's
-/// compact JSON, so anyone can verify it offline with the platform's public key.
-pub fn sign(app: &App, receipt: Value) -> Result<Value, CheckError> {
-    let bytes = serde_json::to_vec(&receipt).map_err(anyhow::Error::from)?;
-    let signature = hex::encode(app.signer.sign(&bytes));
-    let public_key = app.signer.public_key_pem().map_err(|e| anyhow::anyhow!(e))?;
-    Ok(json!({ "receipt": receipt, "signature": signature, "public_key": public_key }))
+/// `{"receipt", "signature", "public_key", "proof"}`: the signature is SM2 (SM3, ID 1234567812345678) over the
+/// statement of the SM3 Merkle root of a batch of receipts (`credo-batch:v1:{size}:{root}`), and `proof` leads from
+/// the receipt's compact JSON to that root ([`credo_gm::batch`]), so anyone can verify one receipt offline with the
+/// platform's public key. A receipt signed before batching has no `proof`: its signature is over its compact JSON.
+pub fn signed(
+    app: &App,
+    receipt: Value,
+    signature: &str,
+    proof: Option<&credo_gm::batch::Proof>,
+) -> Result<Value, crate::Error> {
+    let public_key = app.signer.public_key_pem().map_err(crate::Error::internal)?;
+    let mut v = json!({ "receipt": receipt, "signature": signature, "public_key": public_key });
+    if let Some(p) = proof {
+        v["proof"] = json!(p);
+    }
+    Ok(v)
 }
 
-/// Checks a signed receipt: the signature over the receipt's compact JSON under the enclosed key (and, when given,
-/// that the key is the expected one). Returns the receipt id.
+/// A stored check as its signed receipt (the same JSON the check answered with).
+pub fn stored_receipt(app: &App, c: &credo_store::StoredCheck) -> Result<Value, crate::Error> {
+    let receipt: Value = serde_json::from_str(&c.receipt).map_err(crate::Error::internal)?;
+    let proof: Option<credo_gm::batch::Proof> =
+        c.proof.as_deref().map(serde_json::from_str).transpose().map_err(crate::Error::internal)?;
+    signed(app, receipt, &c.signature, proof.as_ref())
+}
+
+/// Checks a signed receipt: its proof up to the signed root of its batch and the signature over that root (or,
+/// for a receipt signed alone, the signature over its compact JSON) under the enclosed key — and, when given, that
+/// the key is the expected one. Returns the receipt id.
 pub fn verify_receipt(text: &str, expected_key: Option<&str>) -> Result<String, String> {
     let v: Value = serde_json::from_str(text).map_err(|e| format!("不是有效的 JSON 回执:{e}"))?;
     let receipt = v.get("receipt").ok_or("缺少 receipt")?;
@@ -971,8 +1114,15 @@ pub fn verify_receipt(text: &str, expected_key: Option<&str>) -> Result<String, 
     }
     let bytes = serde_json::to_vec(receipt).map_err(|e| e.to_string())?;
     let sig = hex::decode(sig).map_err(|_| "签名不是十六进制".to_string())?;
-    credo_gm::sm2::verify(key, &bytes, &sig)
-        .map_err(|_| "签名与回执内容不符:回执被改动或不是本平台签发".to_string())?;
+    match v.get("proof").filter(|p| !p.is_null()) {
+        Some(p) => {
+            let proof: credo_gm::batch::Proof =
+                serde_json::from_value(p.clone()).map_err(|e| format!("proof 格式不正确:{e}"))?;
+            credo_gm::batch::verify(key, &bytes, &proof, &sig).map_err(|e| format!("回执无效:{e}"))?;
+        }
+        None => credo_gm::sm2::verify(key, &bytes, &sig)
+            .map_err(|_| "签名与回执内容不符:回执被改动或不是本平台签发".to_string())?,
+    }
     Ok(receipt.get("id").and_then(Value::as_str).unwrap_or_default().to_string())
 }
 

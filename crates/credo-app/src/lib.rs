@@ -22,6 +22,7 @@ pub mod beijing;
 pub mod cases;
 pub mod challenge;
 pub mod checks;
+pub mod directory;
 pub mod enrol;
 pub mod error;
 pub mod feed;
@@ -152,6 +153,8 @@ pub struct App {
     /// The first audit event linked under the keyring's audit key (earlier ones have plain SM3 links).
     pub audit_from: i64,
     pub security: Arc<Security>,
+    /// The API keys and departments in memory, kept current from the change feed ([`directory`]).
+    pub directory: Arc<directory::Directory>,
     /// The restriction index for checks (built on first use).
     pub index: Arc<checks::Index>,
     /// The publicity lists (built on first use).
@@ -191,8 +194,9 @@ impl App {
             vault.derived_key("case-forms"),
         ));
         let search = SubjectIndex::open(&data_dir.join("search"), catalog.regions.place_prefixes())?;
+        let signer = Arc::new(ring.signer()?);
         let app = App {
-            check_writer: Arc::new(checks::Writer::start(store.clone())),
+            check_writer: Arc::new(checks::Writer::start(store.clone(), signer.clone())),
             reader: store.clone(),
             store,
             search: Arc::new(search),
@@ -200,9 +204,10 @@ impl App {
             clock,
             data_dir: data_dir.to_path_buf(),
             vault,
-            signer: Arc::new(ring.signer()?),
+            signer,
             audit_from: ring.audit_from.unwrap_or(1),
             security: Arc::new(Security::default()),
+            directory: Arc::default(),
             index: Arc::new(checks::Index::default()),
             listing: Arc::default(),
             idp: None,

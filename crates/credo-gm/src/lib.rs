@@ -12,6 +12,7 @@
 //! );
 //! ```
 
+pub mod batch;
 pub mod chain;
 pub mod keyring;
 pub mod password;

@@ -75,3 +75,51 @@ fn an_openssl_signature_verifies_in_credo() {
     assert_eq!(verify(&pem, message, &sig), Ok(()));
     assert!(verify(&pem, "信用报告 XN-2026-0002".as_bytes(), &sig).is_err());
 }
+
+/// A batch signature (issue 16) checked with openssl alone: the leaves and the node of a two-receipt batch hashed
+/// with `openssl dgst -sm3` give the proof's root, and the signature over the root's statement verifies with
+/// `openssl pkeyutl` (docs/receipts.md).
+#[test]
+fn a_batch_root_and_its_signature_verify_with_openssl() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |n: &str| dir.path().join(n).to_str().unwrap().to_string();
+    let key = KeyPair::generate();
+    let docs: [&[u8]; 2] = ["{\"id\":\"CK1\"}".as_bytes(), "{\"id\":\"CK2\",\"信用\":\"西宁\"}".as_bytes()];
+    let (sig, proofs) = credo_gm::batch::sign(&key, &docs);
+    let sm3 = |name: &str, bytes: &[u8]| -> Vec<u8> {
+        std::fs::write(p(name), bytes).unwrap();
+        let out = openssl(&["dgst", "-sm3", "-binary", &p(name)]);
+        assert!(out.status.success());
+        out.stdout
+    };
+    let leaf = |i: usize| sm3(&format!("leaf{i}"), &[&[0u8][..], docs[i]].concat());
+    let root = sm3("node", &[&[1u8][..], &leaf(0), &leaf(1)].concat());
+    assert_eq!(hex::encode(&root), proofs[0].root);
+    assert_eq!(proofs[1].path, vec![hex::encode(leaf(0))], "the second receipt's path is the first leaf");
+    std::fs::write(p("pub.pem"), key.public_key_pem().unwrap()).unwrap();
+    std::fs::write(p("statement"), credo_gm::batch::statement(2, &proofs[0].root)).unwrap();
+    std::fs::write(p("sig"), &sig).unwrap();
+    let distid = format!("distid:{DEFAULT_ID}");
+    let verify = |statement: &str| {
+        openssl(&[
+            "pkeyutl",
+            "-verify",
+            "-pubin",
+            "-inkey",
+            &p("pub.pem"),
+            "-rawin",
+            "-in",
+            &p(statement),
+            "-sigfile",
+            &p("sig"),
+            "-digest",
+            "sm3",
+            "-pkeyopt",
+            &distid,
+        ])
+    };
+    let out = verify("statement");
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    std::fs::write(p("other"), credo_gm::batch::statement(3, &proofs[0].root)).unwrap();
+    assert!(!verify("other").status.success(), "the size is signed too");
+}

@@ -96,7 +96,7 @@ async fn authenticate(app: &App, headers: &HeaderMap) -> Result<Result<Identifie
         return anonymous(Some("账号已停用"));
     };
     let department = match account.department_id {
-        Some(id) => app.store.department(id).await?.map(Box::new),
+        Some(id) => app.directory.department(app, id).await?.map(Box::new),
         None => None,
     };
     // Refresh the idle timer, at most a few times per idle period.
@@ -113,7 +113,8 @@ async fn key_principal(app: &App, auth: &HeaderValue) -> Result<Result<Principal
         return refuse("Authorization 须为 Bearer credo_…(部门 API 密钥)", "malformed authorization");
     };
     let Some(prefix) = keys::prefix_of(presented) else { return refuse("API 密钥格式不正确", "malformed key") };
-    let Some(key) = app.store.api_key(prefix).await?.filter(|k| keys::matches(presented, k)) else {
+    let Some((key, department)) = app.directory.key(app, prefix).await?.filter(|(k, _)| keys::matches(presented, k))
+    else {
         return refuse("API 密钥无效", "unknown or forged key");
     };
     if key.revoked {
@@ -122,7 +123,7 @@ async fn key_principal(app: &App, auth: &HeaderValue) -> Result<Result<Principal
     if key.expires_at.is_some_and(|t| t <= OffsetDateTime::now_utc()) {
         return refuse("API 密钥已过期", "expired key");
     }
-    let Some(department) = app.store.department(key.department_id).await? else {
+    let Some(department) = department else {
         return refuse("API 密钥所属部门不存在", "key of no department");
     };
     Ok(Ok(Principal::Key { key: Box::new(key), department: Box::new(department) }))

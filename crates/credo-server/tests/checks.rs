@@ -92,11 +92,10 @@ fn yzsx(n: u32, listed: &str) -> SeriousDishonesty {
 
 async fn setup() -> TestApp {
     let t = spawn().await;
-    let dept = t.app.store.department_by_uscc(DEPT).await.unwrap().unwrap();
     let all: Vec<String> = t.app.catalog.items.keys().cloned().collect();
     let scenes: Vec<String> = t.app.catalog.measures.scenes.iter().map(|s| s.code.clone()).collect();
     let p = Permissions { items: all, scenes, disclosure: vec!["公开".into()] };
-    t.app.store.set_permissions(dept.id, &p).await.unwrap();
+    credo_app::admin::set_permissions(&t.app, DEPT, &p).await.unwrap();
     for (item, records) in [
         ("jyyc", json!([jyyc(1, "2026-03-01", None), jyyc(2, "2025-01-01", Some("2026-01-10"))])),
         (
@@ -293,6 +292,50 @@ async fn receipts_verify_offline_and_fail_when_one_byte_changes() {
     .await;
 }
 
+/// Issue 16: checks that arrive together are signed together — one SM2 signature over the SM3 Merkle root of their
+/// receipts — and each receipt, as answered and as stored, still verifies alone; one receipt's proof does not serve
+/// another, and a receipt signed alone before batching (no proof) still verifies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn receipts_signed_together_verify_one_by_one() {
+    common::on_both(async || {
+        let t = setup().await;
+        let key = check_key(&t).await;
+        let answers: Vec<Value> = futures_util::future::join_all((0..48).map(|i| {
+            let body = json!({ "scene": "zfcg", "purpose": "批量签名", "subjects": [code(1 + i % 10)] });
+            let r = t.http.post(format!("{}/api/v1/checks", t.base)).bearer_auth(&key).json(&body).send();
+            async move { r.await.unwrap().json::<Value>().await.unwrap() }
+        }))
+        .await;
+        let biggest = answers.iter().map(|v| v["proof"]["size"].as_u64().unwrap()).max().unwrap();
+        assert!(biggest > 1, "48 checks at once were signed in batches of one");
+        let mut roots = std::collections::HashSet::new();
+        for v in &answers {
+            let id = credo_app::checks::verify_receipt(&v.to_string(), None).unwrap();
+            let stored = get_json(&t, &key, &format!("/api/v1/checks/{id}")).await;
+            assert_eq!(stored, *v, "stored as answered, with its proof");
+            roots.insert(v["proof"]["root"].as_str().unwrap().to_string());
+        }
+        assert!(roots.len() < answers.len(), "receipts share roots");
+        // Another receipt of the same batch under this one's proof and signature.
+        let batch: Vec<&Value> = answers.iter().filter(|v| v["proof"]["size"].as_u64() == Some(biggest)).collect();
+        let (a, b) = (batch[0], batch[1]);
+        assert_eq!(a["signature"], b["signature"], "one signature for the batch");
+        let mut swapped = a.clone();
+        swapped["receipt"] = b["receipt"].clone();
+        assert!(credo_app::checks::verify_receipt(&swapped.to_string(), None).is_err());
+        // Without its proof, a batch receipt's signature is not one over the receipt.
+        let mut bare = a.clone();
+        bare.as_object_mut().unwrap().remove("proof");
+        assert!(credo_app::checks::verify_receipt(&bare.to_string(), None).is_err());
+        // A receipt signed alone, as before batching.
+        let receipt = json!({ "id": "CK20251101000000000001", "results": [] });
+        let sig = t.app.signer.sign(&serde_json::to_vec(&receipt).unwrap());
+        let old = json!({ "receipt": receipt, "signature": hex::encode(sig), "public_key": t.app.signer.public_key_pem().unwrap() });
+        assert_eq!(credo_app::checks::verify_receipt(&old.to_string(), None).unwrap(), "CK20251101000000000001");
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn feedback_statistics_and_the_subjects_access_log() {
     common::on_both(async || {
@@ -367,7 +410,7 @@ async fn scenes_must_be_granted_and_requests_bounded() {
         let key = check_key(&t).await;
         let dept = t.app.store.department_by_uscc(DEPT).await.unwrap().unwrap();
         let p = Permissions { scenes: vec!["ztb".into()], ..dept.permissions.clone() };
-        t.app.store.set_permissions(dept.id, &p).await.unwrap();
+        credo_app::admin::set_permissions(&t.app, DEPT, &p).await.unwrap();
         let ask = |body: Value| t.http.post(format!("{}/api/v1/checks", t.base)).bearer_auth(&key).json(&body).send();
         let r = ask(json!({"scene": "zfcg", "purpose": "x", "subjects": [code(1)]})).await.unwrap();
         assert_eq!(r.status(), 403);
@@ -1199,6 +1242,7 @@ async fn a_receipt_keeps_its_shape() {
             ".receipt.id" => "[number]",
             ".receipt.issued_at" => "[time]",
             ".signature" => "[signature]",
+            ".proof.root" => "[root]",
             ".public_key" => "[key]",
         });
     })

@@ -367,3 +367,46 @@ async fn the_upload_form_carries_its_csrf_token_in_the_body_not_the_url() {
     })
     .await;
 }
+
+/// Issue 16: keys and departments are answered from memory on each node ([`credo_app::directory`]), and a change
+/// holds for the next request on every node: a key issued on one node works on another at once; a scene taken away
+/// and a revoked key are refused there at once. (SQLite: one node, the same rules; PostgreSQL: two nodes.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn key_and_permission_changes_hold_on_the_next_request_on_every_node() {
+    common::on_both(async || {
+        let a = spawn().await;
+        let other = if a.store_url.is_some() { Some(common::another_node(&a).await) } else { None };
+        let b = other.as_ref().unwrap_or(&a);
+        // B polls the feed as a server does.
+        tokio::spawn(credo_app::directory::Directory::follow(b.app.clone()));
+        let check = async |key: &str| {
+            let r = b
+                .http
+                .post(format!("{}/api/v1/checks", b.base))
+                .bearer_auth(key)
+                .json(&json!({"scene": "zfcg", "purpose": "资格审查", "subjects": ["91630100MA7X00018G"]}))
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            let body: Value = r.json().await.unwrap();
+            (status, body["code"].as_str().map(str::to_string))
+        };
+        // Warm B's directory with the submit key, then issue a check key on A and use it on B at once.
+        assert_eq!(check(&b.key).await.0, 403, "the submit key may not check");
+        let (key, stored) =
+            credo_app::admin::issue_key(&a.app, common::DEPT, &["check".into()], 30, "test").await.unwrap();
+        assert_eq!(check(&key).await, (200, None), "issued on A, accepted on B");
+
+        let mut permissions = credo_app::admin::department(&a.app, common::DEPT).await.unwrap().permissions;
+        permissions.scenes.retain(|s| s != "zfcg");
+        credo_app::admin::set_permissions(&a.app, common::DEPT, &permissions).await.unwrap();
+        assert_eq!(check(&key).await, (403, Some("scene_not_permitted".into())), "the scene taken away on A");
+
+        let started = Instant::now();
+        credo_app::admin::revoke_key(&a.app, &stored.prefix).await.unwrap();
+        assert!(started.elapsed() >= credo_app::directory::LEASE, "the revoking call waits out the lease");
+        assert_eq!(check(&key).await, (401, Some("unauthorized".into())), "revoked on A, refused on B at once");
+    })
+    .await;
+}

@@ -58,11 +58,10 @@ fn xzxf(name: &str, kind: &str, id: &str, n: u32) -> ConsumptionRestriction {
 
 async fn setup() -> TestApp {
     let t = spawn().await;
-    let dept = t.app.store.department_by_uscc(DEPT).await.unwrap().unwrap();
     let all: Vec<String> = t.app.catalog.items.keys().cloned().collect();
     let scenes: Vec<String> = t.app.catalog.measures.scenes.iter().map(|s| s.code.clone()).collect();
     let p = Permissions { items: all, scenes, disclosure: vec!["公开".into()] };
-    t.app.store.set_permissions(dept.id, &p).await.unwrap();
+    credo_app::admin::set_permissions(&t.app, DEPT, &p).await.unwrap();
     t
 }
 

@@ -24,7 +24,7 @@ async fn listed_company(t: &TestApp) {
     assert_eq!(s["accepted"], 1, "{s}");
     let mut dept = t.app.store.department_by_uscc(DEPT).await.unwrap().unwrap();
     dept.permissions.items.push("jyyc".into());
-    t.app.store.set_permissions(dept.id, &dept.permissions).await.unwrap();
+    credo_app::admin::set_permissions(&t.app, DEPT, &dept.permissions).await.unwrap();
     let (_, s) = t.post_batch(json!({ "item": "jyyc", "records": [AbnormalListing::of(NAME, COMPANY)] })).await;
     assert_eq!(s["accepted"], 1, "{s}");
 }

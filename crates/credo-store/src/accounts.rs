@@ -140,6 +140,8 @@ pub trait DepartmentStore: Send + Sync {
     async fn add_api_key(&self, k: NewApiKey) -> Result<ApiKey>;
     async fn api_key(&self, prefix: &str) -> Result<Option<ApiKey>>;
     async fn api_keys(&self, department_id: i64) -> Result<Vec<ApiKey>>;
+    /// Every key of every department, revoked and expired ones included (for the nodes' directories).
+    async fn all_api_keys(&self) -> Result<Vec<ApiKey>>;
     async fn revoke_api_key(&self, prefix: &str) -> Result<bool>;
 }
 

@@ -14,6 +14,8 @@ pub struct NewCheck {
     pub scene: String,
     pub receipt: String,
     pub signature: String,
+    /// The receipt's inclusion proof in the batch the signature covers (JSON), when signed in a batch.
+    pub proof: Option<String>,
     /// `(subject_id, decision)` per position; `None` subject when it did not resolve.
     pub results: Vec<(Option<i64>, Option<String>)>,
 }
@@ -45,6 +47,8 @@ pub struct StoredCheck {
     pub scene: String,
     pub receipt: String,
     pub signature: String,
+    /// The inclusion proof (JSON) of a receipt signed in a batch; none for one signed by itself.
+    pub proof: Option<String>,
 }
 
 /// Check counts per department and scene (for 执行督办).

@@ -9,7 +9,7 @@ use crate::Result;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Change {
     pub seq: i64,
-    /// `subject`, `record`, `department`, `expiry` or `rekey`.
+    /// `subject`, `record`, `department`, `api_key`, `expiry` or `rekey`.
     pub entity: String,
     pub entity_id: i64,
     pub version: Option<i64>,
@@ -32,6 +32,11 @@ pub struct Counts {
 pub trait Feed: Send + Sync {
     async fn changes_after(&self, seq: i64, limit: i64) -> Result<Vec<Change>>;
     async fn last_seq(&self) -> Result<i64>;
+    /// The feed's last sequence number, and whether who may do what changed after `seq` up to it (a department
+    /// added or its permissions replaced, an API key issued or revoked): what a node's directory of keys and
+    /// departments polls. Entries up to the returned number are all visible when it is (feed numbers are visible in
+    /// commit order).
+    async fn access_changed_after(&self, seq: i64) -> Result<(i64, bool)>;
     async fn counts(&self) -> Result<Counts>;
     /// Whether this store leads the scheduled jobs (publicity expiries, audit checkpoints and archiving), which
     /// exactly one process over the same data must run: takes the lead if no other holds it, keeps it once taken,

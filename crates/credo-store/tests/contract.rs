@@ -302,6 +302,7 @@ fn new_check(id: &str, department_id: Option<i64>, scene: &str, results: &[(Opti
         scene: scene.into(),
         receipt: format!("{{\"check\":\"{id}\"}}"),
         signature: format!("sig-{id}"),
+        proof: Some(format!("{{\"index\":0,\"check\":\"{id}\"}}")),
         results: results.iter().map(|(s, d)| (*s, d.map(str::to_string))).collect(),
     }
 }
@@ -567,6 +568,37 @@ async fn api_keys_are_found_by_prefix_and_revoked_once(b: Backend) {
     })
     .await;
     assert_eq!(count(&revoked, |r| *r), 1, "revoked once, also at once");
+}
+
+/// Who may do what changes on the feed (issue 16: the nodes' directories poll for it): a department added, its
+/// permissions replaced, a key issued or revoked is an entry (`department`, `api_key`); records are not; every key
+/// is listed, revoked ones too.
+async fn access_changes_are_on_the_feed(b: Backend) {
+    let s = &*b.store;
+    let start = s.last_seq().await.unwrap();
+    assert_eq!(s.access_changed_after(start).await.unwrap(), (start, false), "nothing yet");
+    let a = b.dept(1).await;
+    let (seq, changed) = s.access_changed_after(start).await.unwrap();
+    assert!(changed && seq > start, "a department added");
+    assert_eq!(s.access_changed_after(seq).await.unwrap(), (seq, false));
+    b.subjects(a.id, 2).await;
+    let (after_records, changed) = s.access_changed_after(seq).await.unwrap();
+    assert!(!changed && after_records > seq, "records move the feed, not the directory");
+    let key = s.add_api_key(new_key(a.id, "k1aaaaaa")).await.unwrap();
+    let (seq, changed) = s.access_changed_after(after_records).await.unwrap();
+    assert!(changed, "a key issued");
+    assert_eq!(b.feed_after(after_records).await, vec![("api_key".to_string(), key.id, None)]);
+    s.set_permissions(a.id, &Permissions { scenes: vec!["zfcg".into()], ..Permissions::default() }).await.unwrap();
+    assert_eq!(b.feed_after(seq).await, vec![("department".to_string(), a.id, None)], "permissions replaced");
+    let seq = s.last_seq().await.unwrap();
+    assert!(!s.revoke_api_key("nosuchkey").await.unwrap());
+    assert_eq!(s.access_changed_after(seq).await.unwrap(), (seq, false), "revoking nothing changes nothing");
+    assert!(s.revoke_api_key("k1aaaaaa").await.unwrap());
+    assert_eq!(b.feed_after(seq).await, vec![("api_key".to_string(), key.id, None)], "a key revoked");
+    let c = b.dept(2).await;
+    s.add_api_key(new_key(c.id, "k2bbbbbb")).await.unwrap();
+    let all: Vec<(String, bool)> = s.all_api_keys().await.unwrap().into_iter().map(|k| (k.prefix, k.revoked)).collect();
+    assert_eq!(all, vec![("k1aaaaaa".to_string(), true), ("k2bbbbbb".to_string(), false)], "every key, in id order");
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -1859,7 +1891,10 @@ async fn record_checks_stores_checks_and_events_together(b: Backend) {
     let check = |id: &str| new_check(id, Some(a.id), "zfcg", &[(Some(subj), Some("restrict"))]);
     let events: Vec<AuditEvent> = (1..=3).map(|n| event(n, Some("subject:1"))).collect();
     s.record_checks(&[check("g-1"), check("g-2")], &events).await.unwrap();
-    assert!(s.check("g-1").await.unwrap().is_some() && s.check("g-2").await.unwrap().is_some());
+    for id in ["g-1", "g-2"] {
+        let stored = s.check(id).await.unwrap().unwrap();
+        assert_eq!((stored.receipt, stored.proof), (check(id).receipt, check(id).proof), "{id} with its proof");
+    }
     let stored = s.audit_after(0, 100).await.unwrap();
     assert_eq!(stored.iter().map(|e| e.event.clone()).collect::<Vec<_>>(), events);
 
@@ -2598,6 +2633,7 @@ macro_rules! contract_suite {
             concurrent_registrations_of_one_department_admit_one,
             permissions_are_replaced_whole,
             api_keys_are_found_by_prefix_and_revoked_once,
+            access_changes_are_on_the_feed,
             accounts_are_unique_by_username_and_open_their_secret,
             a_new_password_or_disabling_ends_only_that_accounts_sessions,
             totp_secrets_are_set_replaced_and_cleared,

@@ -622,7 +622,11 @@ pub(crate) async fn serve(app: App, opts: &ServeOptions) -> anyhow::Result<()> {
         tracing::info!(issuer = %idp.issuer, "统一身份认证已接入");
         app = app.with_idp(idp).map_err(|e| unusable(e.detail))?;
     }
+    // Before the first request: the first searches would otherwise wait for jieba's dictionary together.
+    let search = app.search.clone();
+    tokio::task::spawn_blocking(move || search.warm_up()).await?;
     tokio::spawn(credo_app::feed::follow(app.clone()));
+    tokio::spawn(credo_app::directory::Directory::follow(app.clone()));
     // The publicity lists are built in the background, so that the first visitor need not wait for them.
     let lists = app.clone();
     tokio::spawn(async move {

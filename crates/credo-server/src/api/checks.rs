@@ -77,9 +77,7 @@ async fn receipt(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let c = credo_app::checks::own_check(&app, department(&p)?, &id).await?;
-    let receipt: Value = serde_json::from_str(&c.receipt).map_err(ApiError::internal)?;
-    let public_key = app.signer.public_key_pem().map_err(ApiError::internal)?;
-    Ok(Json(json!({ "receipt": receipt, "signature": c.signature, "public_key": public_key })))
+    Ok(Json(credo_app::checks::stored_receipt(&app, &c)?))
 }
 
 /// 核查结果反馈:部门对回执中某一结果的处理

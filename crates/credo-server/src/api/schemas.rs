@@ -305,10 +305,30 @@ pub struct CheckAnswer {
     /// 回执:`id`、场景、事由、核查部门、核查时间,及每个主体的结论、适用的记录与措施。签名覆盖其 JSON 字节
     #[schema(value_type = Object)]
     receipt: Value,
-    /// 回执 JSON 的 SM2(SM3)签名,十六进制
+    /// SM2(SM3)签名,十六进制 DER:签名对象为回执所在批次的 SM3 默克尔树根的声明 `credo-batch:v1:{size}:{root}`(有
+    /// `proof` 时);早期逐张签发的回执(无 `proof`)签名对象为回执的紧凑 JSON 字节
     signature: String,
     /// 平台的 SM2 公钥,PEM
     public_key: String,
+    /// 包含证明:回执紧凑 JSON 的叶哈希 `SM3(0x00‖回执)` 沿 `path` 逐层(`SM3(0x01‖左‖右)`,RFC 9162 §2.1)算到
+    /// `root`;`size` 为批次回执数,`index` 为本回执位置
+    #[schema(value_type = Option<ReceiptProof>)]
+    proof: Option<Value>,
+}
+
+/// 回执的批次包含证明(SM3 默克尔树,RFC 9162 §2.1)
+#[derive(Serialize, ToSchema)]
+pub struct ReceiptProof {
+    /// `SM3-Merkle-RFC9162`
+    scheme: String,
+    /// 批次中的回执数
+    size: u64,
+    /// 本回执在批次中的位置(从 0 起)
+    index: u64,
+    /// 自叶向上的兄弟节点哈希,十六进制
+    path: Vec<String>,
+    /// 树根哈希,十六进制
+    root: String,
 }
 
 /// 各场景的核查次数、命中与反馈(执行督办),及尚待反馈的命中结果

@@ -360,9 +360,7 @@ pub async fn receipt_file(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let stored = checks::own_check(&app, department(&p)?, &id).await?;
-    let receipt: Value = serde_json::from_str(&stored.receipt).map_err(ApiError::internal)?;
-    let public_key = app.signer.public_key_pem().map_err(ApiError::internal)?;
-    let body = serde_json::json!({ "receipt": receipt, "signature": stored.signature, "public_key": public_key });
+    let body = checks::stored_receipt(&app, &stored)?;
     let disposition = format!("attachment; filename=\"{}.json\"", stored.id.replace(['"', '\\'], ""));
     Ok((
         [(header::CONTENT_TYPE, "application/json".to_string()), (header::CONTENT_DISPOSITION, disposition)],

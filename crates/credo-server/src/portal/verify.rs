@@ -42,11 +42,7 @@ pub async fn verify(
         Some(match app.store.check(&number).await? {
             None => Err(format!("没有编号为 {} 的核查回执。请核对编号。", publish::mask_ids(&number))),
             Some(c) => {
-                let signed = serde_json::json!({
-                    "receipt": serde_json::from_str::<serde_json::Value>(&c.receipt).unwrap_or_default(),
-                    "signature": c.signature,
-                    "public_key": app.signer.public_key_pem().unwrap_or_default(),
-                });
+                let signed = credo_app::checks::stored_receipt(&app, &c)?;
                 match credo_app::checks::verify_receipt(&signed.to_string(), None) {
                     Err(e) => Err(e),
                     Ok(_) => {

@@ -175,11 +175,7 @@ impl DepartmentStore for Backend {
             Err(e) => return Err(e.into()),
         };
         super::feed_lock(&mut tx).await?;
-        sqlx::query("INSERT INTO changes (entity, entity_id, version, at) VALUES ('department', $1, NULL, $2)")
-            .bind(id)
-            .bind(&now)
-            .execute(&mut *tx)
-            .await?;
+        access_changed(&mut tx, "department", id).await?;
         tx.commit().await?;
         self.department_by_uscc(&d.uscc).await?.ok_or_else(|| StoreError::NotFound(d.uscc))
     }
@@ -202,12 +198,21 @@ impl DepartmentStore for Backend {
     }
 
     async fn set_permissions(&self, department_id: i64, p: &Permissions) -> Result<()> {
-        self.exec("UPDATE departments SET permissions = $1 WHERE id = $2", department_id, Some(json(p))).await
+        let mut tx = super::begin_write(&self.pool).await?;
+        sqlx::query("UPDATE departments SET permissions = $1 WHERE id = $2")
+            .bind(json(p))
+            .bind(department_id)
+            .execute(&mut *tx)
+            .await?;
+        access_changed(&mut tx, "department", department_id).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn add_api_key(&self, k: NewApiKey) -> Result<ApiKey> {
-        sqlx::query(
-            "INSERT INTO api_keys (department_id, prefix, hash, created_at, scopes, expires_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        let mut tx = super::begin_write(&self.pool).await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO api_keys (department_id, prefix, hash, created_at, scopes, expires_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
         .bind(k.department_id)
         .bind(&k.prefix)
@@ -216,8 +221,10 @@ impl DepartmentStore for Backend {
         .bind(json(&k.scopes))
         .bind(k.expires_at.map(stored_time))
         .bind(&k.created_by)
-        .execute(&self.pool)
+        .fetch_one(&mut *tx)
         .await?;
+        access_changed(&mut tx, "api_key", id).await?;
+        tx.commit().await?;
         self.api_key(&k.prefix).await?.ok_or(StoreError::NotFound(k.prefix))
     }
 
@@ -239,14 +246,28 @@ impl DepartmentStore for Backend {
             .collect()
     }
 
-    async fn revoke_api_key(&self, prefix: &str) -> Result<bool> {
-        let n = sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE prefix = $2 AND revoked_at IS NULL")
-            .bind(now_text())
-            .bind(prefix)
-            .execute(&self.pool)
+    async fn all_api_keys(&self) -> Result<Vec<ApiKey>> {
+        sqlx::query_as::<_, ApiKeyRow>("SELECT * FROM api_keys ORDER BY id")
+            .fetch_all(&self.pool)
             .await?
-            .rows_affected();
-        Ok(n > 0)
+            .into_iter()
+            .map(ApiKey::try_from)
+            .collect()
+    }
+
+    async fn revoke_api_key(&self, prefix: &str) -> Result<bool> {
+        let mut tx = super::begin_write(&self.pool).await?;
+        let id: Option<i64> = sqlx::query_scalar(
+            "UPDATE api_keys SET revoked_at = $1 WHERE prefix = $2 AND revoked_at IS NULL RETURNING id",
+        )
+        .bind(now_text())
+        .bind(prefix)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(id) = id else { return Ok(false) };
+        access_changed(&mut tx, "api_key", id).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 }
 
@@ -413,4 +434,16 @@ impl AccountStore for Backend {
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&self.pool).await?;
         Ok(())
     }
+}
+
+/// A change to who may do what (a department's permissions, an API key issued or revoked) on the feed, inside a
+/// transaction holding the feed lock: the nodes' directories ([`crate::Feed::access_changed_after`]) reload on it.
+async fn access_changed(tx: &mut sqlx::Transaction<'_, super::Db>, entity: &str, id: i64) -> Result<()> {
+    sqlx::query("INSERT INTO changes (entity, entity_id, version, at) VALUES ($1, $2, NULL, $3)")
+        .bind(entity)
+        .bind(id)
+        .bind(now_text())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }

@@ -57,24 +57,38 @@ impl From<PendingRow> for PendingFeedback {
     }
 }
 
-/// Inserts a check and its result lines inside `tx`.
-async fn insert_check(tx: &mut Transaction<'_, Db>, c: &NewCheck) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO checks (id, department_id, scene, receipt, signature, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(&c.id)
-    .bind(c.department_id)
-    .bind(&c.scene)
-    .bind(&c.receipt)
-    .bind(&c.signature)
-    .bind(now_text())
-    .execute(&mut **tx)
-    .await?;
-    let rows: Vec<_> = c.results.iter().enumerate().collect();
+/// Inserts checks and their result lines inside `tx`, many rows per statement (a group of checks costs a few
+/// round trips, not two per check).
+async fn insert_checks(tx: &mut Transaction<'_, Db>, checks: &[NewCheck]) -> Result<()> {
+    let now = now_text();
+    for chunk in checks.chunks(rows_per_insert(7)) {
+        let mut q = QueryBuilder::<Db>::new(
+            "INSERT INTO checks (id, department_id, scene, receipt, signature, proof, created_at) ",
+        );
+        q.push_values(chunk, |mut b, c| {
+            b.push_bind(c.id.as_str())
+                .push_bind(c.department_id)
+                .push_bind(c.scene.as_str())
+                .push_bind(c.receipt.as_str())
+                .push_bind(c.signature.as_str())
+                .push_bind(c.proof.as_deref())
+                .push_bind(now.as_str());
+        });
+        q.build().persistent(false).execute(&mut **tx).await?;
+    }
+    let rows: Vec<(&str, i64, Option<i64>, Option<&str>)> = checks
+        .iter()
+        .flat_map(|c| {
+            c.results
+                .iter()
+                .enumerate()
+                .map(|(pos, (sid, decision))| (c.id.as_str(), pos as i64, *sid, decision.as_deref()))
+        })
+        .collect();
     for chunk in rows.chunks(rows_per_insert(4)) {
         let mut q = QueryBuilder::<Db>::new("INSERT INTO check_results (check_id, position, subject_id, decision) ");
-        q.push_values(chunk, |mut b, (pos, (sid, decision))| {
-            b.push_bind(c.id.as_str()).push_bind(*pos as i64).push_bind(*sid).push_bind(decision.as_deref());
+        q.push_values(chunk, |mut b, (id, pos, sid, decision)| {
+            b.push_bind(*id).push_bind(*pos).push_bind(*sid).push_bind(*decision);
         });
         q.build().persistent(false).execute(&mut **tx).await?;
     }
@@ -89,9 +103,7 @@ impl CheckStore for Backend {
 
     async fn record_checks(&self, checks: &[NewCheck], events: &[AuditEvent]) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        for c in checks {
-            insert_check(&mut tx, c).await?;
-        }
+        insert_checks(&mut tx, checks).await?;
         if !events.is_empty() {
             append_audit_tx(&mut tx, &self.vault, events).await?;
         }

@@ -54,6 +54,21 @@ impl Feed for Backend {
             .unwrap_or(0))
     }
 
+    async fn access_changed_after(&self, seq: i64) -> Result<(i64, bool)> {
+        let last = self.last_seq().await?;
+        if last <= seq {
+            return Ok((last, false));
+        }
+        let changed: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM changes WHERE seq > $1 AND seq <= $2 AND entity IN ('department', 'api_key'))",
+        )
+        .bind(seq)
+        .bind(last)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((last, changed))
+    }
+
     async fn lead_jobs(&self) -> Result<bool> {
         super::lead_jobs(self).await
     }

@@ -218,9 +218,9 @@ fn counts_stop_at_the_cap_and_say_so() {
         .collect();
     idx.upsert(&docs).unwrap();
     idx.commit().unwrap();
-    let wanted = format!("青海{}商贸有限公司", brand(4321));
+    let wanted = format!("青海{}商贸有限公司", brand(777));
     let found = idx.find(&Search { text: &wanted, ..Search::default() }, 0, 5).unwrap();
-    assert_eq!(found.hits[0].id, 4321, "the exact name first");
+    assert_eq!(found.hits[0].id, 777, "the exact name first");
     assert_eq!((found.total, found.total_exact), (credo_search::COUNT_CAP, false), "more than the cap match");
     let browse = Search { region: Some("630102"), ..Search::default() };
     let found = idx.find(&browse, 0, 20).unwrap();
@@ -237,4 +237,35 @@ fn brand(id: i64) -> String {
     ];
     let (a, b, c) = (id % 20, (id / 20) % 20, (id / 400) % 20);
     [CHARS[a as usize], CHARS[b as usize], CHARS[c as usize]].iter().collect()
+}
+
+/// Filters are checked on a sample of the best partial matches first, and on every match when the sample holds too
+/// few that pass (issue 16): a filter that the best matches all fail still finds those that pass, best first, and
+/// nothing that fails it comes back; a filter most pass gives the same hits as no filter, minus the ones it drops.
+#[test]
+fn filtered_partial_matches_are_the_best_that_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let idx = SubjectIndex::open(dir.path(), credo_domain::embedded::regions().place_prefixes()).unwrap();
+    // 600 companies with the same name part; every 50th in 城东区, the others in 城中区.
+    let docs: Vec<SubjectDoc> = (1..=600_i64)
+        .map(|id| SubjectDoc {
+            id,
+            kind: SubjectKind::Organisation,
+            display_code: None,
+            codes: vec![],
+            name: format!("青海{}商贸有限公司", brand(id)),
+            region: Some(if id % 50 == 0 { "630102" } else { "630103" }.into()),
+            items: vec!["xzcf".into()],
+        })
+        .collect();
+    idx.upsert(&docs).unwrap();
+    idx.commit().unwrap();
+    let ids = |f: &credo_search::Found| f.hits.iter().map(|h| h.id).collect::<Vec<_>>();
+    let rare = idx.find(&Search { text: "商贸", region: Some("630102"), ..Search::default() }, 0, 20).unwrap();
+    assert_eq!(rare.hits.len(), 12, "all twelve in 城东区, though the best 60 overall hold one");
+    assert!(ids(&rare).iter().all(|id| id % 50 == 0));
+    let all = idx.find(&Search { text: "商贸", ..Search::default() }, 0, 100).unwrap();
+    let most = idx.find(&Search { text: "商贸", region: Some("630103"), ..Search::default() }, 0, 20).unwrap();
+    let expected: Vec<i64> = ids(&all).into_iter().filter(|id| id % 50 != 0).take(20).collect();
+    assert_eq!(ids(&most), expected, "the unfiltered ranking, without what the filter drops");
 }

@@ -627,9 +627,13 @@ pub(crate) async fn serve(app: App, opts: &ServeOptions) -> anyhow::Result<()> {
     tokio::task::spawn_blocking(move || search.warm_up()).await?;
     tokio::spawn(credo_app::feed::follow(app.clone()));
     tokio::spawn(credo_app::directory::Directory::follow(app.clone()));
-    // The publicity lists are built in the background, so that the first visitor need not wait for them.
+    // The publicity lists and the restriction index are built in the background, so that the first visitor and the
+    // first check need not wait for them.
     let lists = app.clone();
     tokio::spawn(async move {
+        if let Err(e) = lists.index.ready(&lists).await {
+            tracing::warn!(error = %e, "restriction index not built");
+        }
         if let Err(e) = lists.listing.ready(&lists).await {
             tracing::warn!(error = %e.detail, "publicity lists not built");
         }

@@ -31,7 +31,7 @@ pub struct SearchResult {
     query: String,
     /// 本次返回的条数
     count: usize,
-    /// 公众可知的匹配主体总数(精确计数至 10,000;超过时为 10,000,且 total_exact 为 false)
+    /// 公众可知的匹配主体总数(精确计数至 1,000(可翻阅的最大深度);超过时为 1,000,且 total_exact 为 false)
     total: usize,
     /// total 是否为精确数:false 表示匹配主体超过 total 个
     total_exact: bool,

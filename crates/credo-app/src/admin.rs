@@ -70,13 +70,10 @@ pub async fn issue_key(
 
 /// Revokes a key by its prefix.
 pub async fn revoke_key(app: &App, prefix: &str) -> Result<(), Error> {
-    if app.store.revoke_api_key(prefix).await? {
-        // Refused on every node when this returns.
-        app.directory.changed(app).await?;
-        Ok(())
-    } else {
-        Err(Error::not_found(format!("没有前缀为“{prefix}”的有效密钥")))
-    }
+    let revoked = app.store.revoke_api_key(prefix).await?;
+    // Refused on every node when this returns — also when it was revoked a moment ago by a call still waiting.
+    app.directory.changed(app).await?;
+    if revoked { Ok(()) } else { Err(Error::not_found(format!("没有前缀为“{prefix}”的有效密钥"))) }
 }
 
 /// What may be done to an account from the API or a page.

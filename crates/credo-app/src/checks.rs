@@ -284,6 +284,9 @@ impl State {
 #[derive(Default)]
 pub struct Index {
     state: RwLock<State>,
+    /// One feed update at a time (the follower, ingest and cases all apply the feed): two that overlapped could
+    /// write older rows over newer ones, and the feed position past them would never replay the change.
+    syncing: tokio::sync::Mutex<()>,
 }
 
 impl Index {
@@ -367,6 +370,7 @@ impl Index {
 
     /// Applies record changes from the feed; returns how many records were (re)indexed.
     pub async fn sync(&self, app: &App) -> anyhow::Result<usize> {
+        let _one = self.syncing.lock().await;
         let from = {
             let st = self.state.read().await;
             if !st.built {

@@ -10,6 +10,9 @@
 //! change) or holds a lease that has run out (and polls before its next answer): the next request on any node is
 //! refused. The waiting is the writer's (an administrator's action, a fraction of a second), never a reader's.
 //!
+//! The bound is the lease plus however long a request that passed the check is paused before it acts (a request
+//! already past authentication finishes); a check file already running keeps the department it started with.
+//!
 //! A key the directory does not know makes the request poll at once (a key issued on another node a moment ago
 //! works at once too); an unknown prefix costs what the store lookup cost before.
 
@@ -71,10 +74,12 @@ impl Directory {
 
     /// After this node changed a key or a department: reloads at once, then waits out the lease so that every other
     /// node has seen the change (or stopped answering from before it) when the caller returns.
+    /// Waits out the lease even when the reload fails: the change is committed, and other nodes may answer from
+    /// before it until then.
     pub async fn changed(&self, app: &App) -> Result<()> {
-        self.poll(app, Instant::now()).await?;
+        let reloaded = self.poll(app, Instant::now()).await;
         tokio::time::sleep(LEASE).await;
-        Ok(())
+        reloaded
     }
 
     /// Polls the feed every [`POLL`], for ever (the server's task); a failed poll is logged and retried, and the

@@ -12,6 +12,9 @@ use sm3::Sm3;
 use crate::GmError;
 use crate::sm2::KeyPair;
 
+/// The largest batch a proof may claim (a batch is one group commit: at most a few hundred).
+const MAX_SIZE: u64 = 1 << 32;
+
 /// The name of the scheme, in every proof.
 pub const SCHEME: &str = "SM3-Merkle-RFC9162";
 
@@ -81,13 +84,17 @@ pub fn verify(public_key_pem: &str, document: &[u8], proof: &Proof, signature: &
         let bytes = hex::decode(h).map_err(|_| BatchError::Malformed("哈希不是十六进制"))?;
         bytes.try_into().map_err(|_| BatchError::Malformed("哈希长度不是 32 字节"))
     };
-    let root = digest(&proof.root)?;
-    let path = proof.path.iter().map(|h| digest(h)).collect::<Result<Vec<_>, _>>()?;
+    // A batch is at most a few hundred receipts; bounds far above that keep the tree arithmetic away from overflow.
+    if proof.size > MAX_SIZE || proof.path.len() > 64 {
+        return Err(BatchError::Malformed("批次大小或路径长度超出范围"));
+    }
     if proof.index >= proof.size {
         return Err(BatchError::Malformed("位置超出批次大小"));
     }
+    let root = digest(&proof.root)?;
+    let path = proof.path.iter().map(|h| digest(h)).collect::<Result<Vec<_>, _>>()?;
     let root_hash = RootHash::<Sm3>::new(root.into(), proof.size);
-    let path = InclusionProof::<Sm3>::from_bytes(path.concat());
+    let path = InclusionProof::<Sm3>::try_from_bytes(path.concat()).map_err(|_| BatchError::Malformed("路径无效"))?;
     root_hash.verify_inclusion(&document, proof.index, &path).map_err(|_| BatchError::NotIncluded)?;
     crate::sm2::verify(public_key_pem, &statement(proof.size, &hex::encode(root)), signature).map_err(|e| match e {
         GmError::Key => BatchError::Malformed("公钥无效"),
@@ -154,6 +161,10 @@ mod tests {
         // The signature of another batch.
         let (sig2, _) = sign(&key, &refs[..4]);
         assert_eq!(verify(&pem, &docs[2], &proofs[2], &sig2), Err(BatchError::Signature));
+        // Sizes and positions far beyond any batch are refused, not computed with.
+        let mut p = proofs[2].clone();
+        (p.size, p.index) = (u64::MAX, u64::MAX - 1);
+        assert!(matches!(verify(&pem, &docs[2], &p, &sig), Err(BatchError::Malformed(_))));
         // A path of the wrong length.
         let mut p = proofs[2].clone();
         p.path.pop();

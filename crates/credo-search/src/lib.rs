@@ -566,9 +566,6 @@ impl SubjectIndex {
     }
 }
 
-/// The documents `query` matches, in index order, each given to `each`, counted until `cap` (then counting stops):
-/// returns the count and whether it is exact. Scoring is off, so a union of terms costs what its first `cap`
-/// documents cost, not every posting of its commonest term.
 /// The hits (in their order) that every one of `filters` matches: each segment's filter is walked once, seeking
 /// the hits' documents in ascending order.
 fn passing(
@@ -597,6 +594,9 @@ fn passing(
     Ok(hits.into_iter().filter(|(_, a)| pass.contains(a)).collect())
 }
 
+/// The documents `query` matches, in index order, each given to `each`, counted until `cap` (then counting stops):
+/// returns the count and whether it is exact. Scoring is off, so a union of terms costs what its first `cap`
+/// documents cost, not every posting of its commonest term.
 fn count_upto(
     searcher: &tantivy::Searcher,
     query: &dyn Query,

@@ -165,7 +165,7 @@ enum Command {
         #[arg(required = true)]
         subjects: Vec<String>,
     },
-    /// 离线校验核查回执的 SM2 签名:有效时退出码 0,否则 1
+    /// 离线校验核查回执:包含证明与 SM2 签名(docs/receipts.md);有效时退出码 0,否则 1
     VerifyReceipt {
         file: PathBuf,
         /// 平台公钥(PEM);给出时还核对回执所附公钥与之相同
@@ -464,7 +464,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .transpose()?;
             match credo_app::checks::verify_receipt(&text, key.as_deref()) {
                 Ok(id) => {
-                    println!("{}", serde_json::json!({ "valid": true, "receipt": id }));
+                    if key.is_none() {
+                        eprintln!(
+                            "注意:未给出 --public-key,只核对了回执所附公钥下的签名;要确认回执由本平台签发,请用平台公布的公钥核对"
+                        );
+                    }
+                    println!(
+                        "{}",
+                        serde_json::json!({ "valid": true, "receipt": id, "platform_key_checked": key.is_some() })
+                    );
                     Ok(())
                 }
                 Err(why) => {

@@ -427,30 +427,37 @@ impl RecordStore for Backend {
     }
 
     async fn record_expiries(&self, ended: &[(i64, i64, Date)]) -> Result<usize> {
+        // Many rows per statement, the ones recorded before skipped by the conflict: the daily job (and each start)
+        // offers every record whose period has ended, most of them recorded already.
         let now = now_text();
         let mut tx = self.pool.begin().await?;
         super::feed_lock(&mut tx).await?;
         let mut new = 0;
-        for (record, version, last) in ended {
-            let done = sqlx::query(
-                "INSERT INTO publicity_expiries (record_id, version, last_day, recorded_at) VALUES ($1, $2, $3, $4)
-                 ON CONFLICT (record_id) DO NOTHING",
-            )
-            .bind(record)
-            .bind(version)
-            .bind(last.to_string())
-            .bind(&now)
-            .execute(&mut *tx)
-            .await?;
-            if done.rows_affected() == 1 {
-                sqlx::query("INSERT INTO changes (entity, entity_id, version, at) VALUES ('expiry', $1, $2, $3)")
-                    .bind(record)
-                    .bind(version)
-                    .bind(&now)
-                    .execute(&mut *tx)
-                    .await?;
-                new += 1;
+        for chunk in ended.chunks(crate::sql::rows_per_insert(4)) {
+            let mut q =
+                QueryBuilder::<Db>::new("INSERT INTO publicity_expiries (record_id, version, last_day, recorded_at) ");
+            q.push_values(chunk, |mut b, (record, version, last)| {
+                b.push_bind(*record).push_bind(*version).push_bind(last.to_string()).push_bind(now.as_str());
+            });
+            q.push(" ON CONFLICT (record_id) DO NOTHING RETURNING record_id, version");
+            let mut recorded: Vec<(i64, i64)> = q.build_query_as().persistent(false).fetch_all(&mut *tx).await?;
+            if recorded.is_empty() {
+                continue;
             }
+            // In the order offered (RETURNING promises none).
+            let mut order: HashMap<i64, usize> = HashMap::new();
+            for (i, (r, _, _)) in chunk.iter().enumerate() {
+                order.entry(*r).or_insert(i);
+            }
+            recorded.sort_by_key(|(r, _)| order.get(r).copied());
+            for rows in recorded.chunks(crate::sql::rows_per_insert(4)) {
+                let mut q = QueryBuilder::<Db>::new("INSERT INTO changes (entity, entity_id, version, at) ");
+                q.push_values(rows, |mut b, (record, version)| {
+                    b.push_bind("expiry").push_bind(*record).push_bind(*version).push_bind(now.as_str());
+                });
+                q.build().persistent(false).execute(&mut *tx).await?;
+            }
+            new += recorded.len();
         }
         tx.commit().await?;
         Ok(new)

@@ -8,6 +8,16 @@ fn openssl(args: &[&str]) -> std::process::Output {
     Command::new("openssl").args(args).output().expect("openssl must be installed for this test")
 }
 
+/// `openssl pkeyutl -verify` of the DER signature in file `sig` over the file `message` under the PEM key in file
+/// `public_key` (SM3, the default ID).
+fn openssl_verifies(public_key: &str, message: &str, sig: &str) -> std::process::Output {
+    let distid = format!("distid:{DEFAULT_ID}");
+    openssl(&[
+        "pkeyutl", "-verify", "-pubin", "-inkey", public_key, "-rawin", "-in", message, "-sigfile", sig, "-digest",
+        "sm3", "-pkeyopt", &distid,
+    ])
+}
+
 #[test]
 fn a_credo_signature_verifies_with_openssl() {
     let dir = tempfile::tempdir().unwrap();
@@ -17,28 +27,11 @@ fn a_credo_signature_verifies_with_openssl() {
     std::fs::write(p("pub.pem"), key.public_key_pem().unwrap()).unwrap();
     std::fs::write(p("msg"), message).unwrap();
     std::fs::write(p("sig"), key.sign(message)).unwrap();
-    let distid = format!("distid:{DEFAULT_ID}");
-    let args = [
-        "pkeyutl",
-        "-verify",
-        "-pubin",
-        "-inkey",
-        &p("pub.pem"),
-        "-rawin",
-        "-in",
-        &p("msg"),
-        "-sigfile",
-        &p("sig"),
-        "-digest",
-        "sm3",
-        "-pkeyopt",
-        &distid,
-    ];
-    let out = openssl(&args);
+    let out = openssl_verifies(&p("pub.pem"), &p("msg"), &p("sig"));
     assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     // And a changed message does not verify.
     std::fs::write(p("msg"), "核查回执 No.2026-000002 信用西宁").unwrap();
-    assert!(!openssl(&args).status.success());
+    assert!(!openssl_verifies(&p("pub.pem"), &p("msg"), &p("sig")).status.success());
 }
 
 #[test]
@@ -99,25 +92,7 @@ fn a_batch_root_and_its_signature_verify_with_openssl() {
     std::fs::write(p("pub.pem"), key.public_key_pem().unwrap()).unwrap();
     std::fs::write(p("statement"), credo_gm::batch::statement(2, &proofs[0].root)).unwrap();
     std::fs::write(p("sig"), &sig).unwrap();
-    let distid = format!("distid:{DEFAULT_ID}");
-    let verify = |statement: &str| {
-        openssl(&[
-            "pkeyutl",
-            "-verify",
-            "-pubin",
-            "-inkey",
-            &p("pub.pem"),
-            "-rawin",
-            "-in",
-            &p(statement),
-            "-sigfile",
-            &p("sig"),
-            "-digest",
-            "sm3",
-            "-pkeyopt",
-            &distid,
-        ])
-    };
+    let verify = |statement: &str| openssl_verifies(&p("pub.pem"), &p(statement), &p("sig"));
     let out = verify("statement");
     assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     std::fs::write(p("other"), credo_gm::batch::statement(3, &proofs[0].root)).unwrap();

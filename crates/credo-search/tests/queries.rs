@@ -205,17 +205,7 @@ fn counts_stop_at_the_cap_and_say_so() {
     let dir = tempfile::tempdir().unwrap();
     let idx = SubjectIndex::open(dir.path(), credo_domain::embedded::regions().place_prefixes()).unwrap();
     let n = credo_search::COUNT_CAP + 5;
-    let docs: Vec<SubjectDoc> = (1..=n as i64)
-        .map(|id| SubjectDoc {
-            id,
-            kind: SubjectKind::Organisation,
-            display_code: None,
-            codes: vec![],
-            name: format!("青海{}商贸有限公司", brand(id)),
-            region: Some("630102".into()),
-            items: vec!["xzcf".into()],
-        })
-        .collect();
+    let docs: Vec<SubjectDoc> = (1..=n as i64).map(|id| trading_company(id, "630102")).collect();
     idx.upsert(&docs).unwrap();
     idx.commit().unwrap();
     let wanted = format!("青海{}商贸有限公司", brand(777));
@@ -227,6 +217,19 @@ fn counts_stop_at_the_cap_and_say_so() {
     assert_eq!((found.hits.len(), found.total, found.total_exact), (20, credo_search::COUNT_CAP, false));
     let few = idx.find(&Search { text: "鑫源", ..Search::default() }, 0, 20).unwrap();
     assert!(few.total_exact && few.total == few.hits.len(), "{few:?}");
+}
+
+/// 青海{brand}商贸有限公司 with penalties (xzcf), in `region`: many companies sharing the name part 商贸.
+fn trading_company(id: i64, region: &str) -> SubjectDoc {
+    SubjectDoc {
+        id,
+        kind: SubjectKind::Organisation,
+        display_code: None,
+        codes: vec![],
+        name: format!("青海{}商贸有限公司", brand(id)),
+        region: Some(region.into()),
+        items: vec!["xzcf".into()],
+    }
 }
 
 /// A distinct two-character brand for `id` from a small alphabet (no real names).
@@ -247,17 +250,8 @@ fn filtered_partial_matches_are_the_best_that_pass() {
     let dir = tempfile::tempdir().unwrap();
     let idx = SubjectIndex::open(dir.path(), credo_domain::embedded::regions().place_prefixes()).unwrap();
     // 600 companies with the same name part; every 50th in 城东区, the others in 城中区.
-    let docs: Vec<SubjectDoc> = (1..=600_i64)
-        .map(|id| SubjectDoc {
-            id,
-            kind: SubjectKind::Organisation,
-            display_code: None,
-            codes: vec![],
-            name: format!("青海{}商贸有限公司", brand(id)),
-            region: Some(if id % 50 == 0 { "630102" } else { "630103" }.into()),
-            items: vec!["xzcf".into()],
-        })
-        .collect();
+    let docs: Vec<SubjectDoc> =
+        (1..=600_i64).map(|id| trading_company(id, if id % 50 == 0 { "630102" } else { "630103" })).collect();
     idx.upsert(&docs).unwrap();
     idx.commit().unwrap();
     let ids = |f: &credo_search::Found| f.hits.iter().map(|h| h.id).collect::<Vec<_>>();

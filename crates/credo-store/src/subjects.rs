@@ -34,7 +34,8 @@ pub trait SubjectStore: Send + Sync {
     async fn subject(&self, id: i64) -> Result<Option<Subject>>;
     /// Subjects by id (missing ids are skipped).
     async fn subjects_by_ids(&self, ids: &[i64]) -> Result<Vec<Subject>>;
-    /// Subjects with `id > after`, in id order (for rebuilding indexes).
+    /// Subjects with `id > after`, in id order, without their registration profile (for rebuilding indexes, which
+    /// do not read it: its sealed fields are not opened).
     async fn subjects_after(&self, after: i64, limit: i64) -> Result<Vec<Subject>>;
     /// Subjects with exactly this normalised name.
     async fn subjects_by_name(&self, name_norm: &str) -> Result<Vec<Subject>>;

@@ -57,8 +57,13 @@ impl Backend {
     /// Subjects chosen by `clause` (over `subjects`), each with all its codes, in one query: the codes are
     /// joined in and folded back, so reading a subject costs one round trip to the database.
     async fn subjects_where(&self, clause: &str, bind: Vec<i64>, text: &[&str]) -> Result<Vec<Subject>> {
+        self.subjects_with(clause, bind, text, "s.profile").await
+    }
+
+    /// [`Backend::subjects_where`] with `profile` as the profile column (a NULL leaves it unread and unopened).
+    async fn subjects_with(&self, clause: &str, bind: Vec<i64>, text: &[&str], profile: &str) -> Result<Vec<Subject>> {
         let sql = format!(
-            "SELECT s.id, s.kind, s.code, s.name, s.name_norm, s.region, s.status, s.profile, c.code AS known_code
+            "SELECT s.id, s.kind, s.code, s.name, s.name_norm, s.region, s.status, {profile} AS profile, c.code AS known_code
              FROM subjects s LEFT JOIN subject_codes c ON c.subject_id = s.id
              WHERE s.id IN (SELECT id FROM subjects WHERE {clause})
              ORDER BY s.id, c.code"
@@ -125,7 +130,7 @@ impl SubjectStore for Backend {
     }
 
     async fn subjects_after(&self, after: i64, limit: i64) -> Result<Vec<Subject>> {
-        self.subjects_where("id > $1 ORDER BY id LIMIT $2", vec![after, limit], &[]).await
+        self.subjects_with("id > $1 ORDER BY id LIMIT $2", vec![after, limit], &[], "CAST(NULL AS TEXT)").await
     }
 
     async fn subjects_by_name(&self, name_norm: &str) -> Result<Vec<Subject>> {

@@ -44,6 +44,10 @@ async fn docs(app: &App, subjects: &[Subject]) -> anyhow::Result<Vec<SubjectDoc>
     Ok(subjects.iter().map(|s| to_doc(s, items.get(&s.id))).collect())
 }
 
+/// Subjects gathered from the feed before they are indexed: a subject that many changes touch (one per record of a
+/// large batch) is indexed once per gathering, not once per change page.
+const GATHER: usize = 200_000;
+
 /// Applies every change after the index's sequence number. Returns how many subjects were (re)indexed.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn sync_search(app: &App) -> anyhow::Result<usize> {
@@ -56,19 +60,28 @@ pub async fn sync_search(app: &App) -> anyhow::Result<usize> {
     let mut seq = read_seq(app);
     let mut total = 0;
     loop {
-        let changes = app.reader.changes_after(seq, PAGE).await?;
-        let Some(last) = changes.last() else { break };
-        // A subject changed, or one of its records did (the items it is found by).
-        let mut ids: BTreeSet<i64> = changes.iter().filter(|c| c.entity == "subject").map(|c| c.entity_id).collect();
-        let records: Vec<i64> = changes.iter().filter(|c| c.entity == "record").map(|c| c.entity_id).collect();
-        ids.extend(app.reader.subjects_of_records(&records).await?);
+        // A subject changed, or one of its records did (the items it is found by): the distinct subjects of the
+        // changes up to GATHER of them.
+        let (mut ids, mut upto) = (BTreeSet::new(), seq);
+        while ids.len() < GATHER {
+            let changes = app.reader.changes_after(upto, PAGE).await?;
+            let Some(last) = changes.last() else { break };
+            ids.extend(changes.iter().filter(|c| c.entity == "subject").map(|c| c.entity_id));
+            let records: Vec<i64> = changes.iter().filter(|c| c.entity == "record").map(|c| c.entity_id).collect();
+            ids.extend(app.reader.subjects_of_records(&records).await?);
+            upto = last.seq;
+        }
+        if upto == seq {
+            break;
+        }
         let ids: Vec<i64> = ids.into_iter().collect();
-        let subjects = app.reader.subjects_by_ids(&ids).await?;
-        let docs = docs(app, &subjects).await?;
-        app.search.upsert(&docs)?;
+        for page in ids.chunks(PAGE as usize) {
+            let subjects = app.reader.subjects_by_ids(page).await?;
+            app.search.upsert(&docs(app, &subjects).await?)?;
+            total += subjects.len();
+        }
         app.search.commit()?;
-        total += docs.len();
-        seq = last.seq;
+        seq = upto;
         write_seq(app, seq)?;
     }
     Ok(total)

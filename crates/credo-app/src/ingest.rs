@@ -44,6 +44,48 @@ fn line(row: usize, column: &str, code: &str, message: String, severity: &str) -
     ReportLine { row, column: masked(column), code: code.to_string(), message, severity: severity.to_string() }
 }
 
+/// Warning lines of one kind (one code) listed row by row; beyond this one line counts the rest, so that a file
+/// whose every row draws the same warning gets a readable report of bounded size. Errors are always listed.
+const WARNING_LINES: usize = 1000;
+
+/// A batch's report as it is built.
+#[derive(Default)]
+struct Report {
+    lines: Vec<ReportLine>,
+    /// Warnings by code, listed or not.
+    warnings: HashMap<String, usize>,
+}
+
+impl Report {
+    fn push(&mut self, l: ReportLine) {
+        if l.severity == "warning" {
+            let n = self.warnings.entry(l.code.clone()).or_default();
+            *n += 1;
+            if *n > WARNING_LINES {
+                return;
+            }
+        }
+        self.lines.push(l);
+    }
+
+    /// The lines in row order, with one line per kind of warning that had more than [`WARNING_LINES`].
+    fn finish(mut self) -> Vec<ReportLine> {
+        let mut more: Vec<(String, usize)> = self
+            .warnings
+            .into_iter()
+            .filter(|(_, n)| *n > WARNING_LINES)
+            .map(|(c, n)| (c, n - WARNING_LINES))
+            .collect();
+        more.sort();
+        for (code, n) in more {
+            let message = format!("另有 {n} 行同样的提示“{}”(逐行说明只列前 {WARNING_LINES} 行)", issue_label(&code));
+            self.lines.push(line(1, "", &code, message, "warning"));
+        }
+        self.lines.sort_by_key(|l| l.row);
+        self.lines
+    }
+}
+
 fn column_label<'a>(map: &'a HeaderMap, item: &'a Item, field: Option<&'a str>) -> &'a str {
     match field {
         Some(f) => map.column_of(f).or_else(|| item.field(f).map(|x| x.name.as_str())).unwrap_or(f),
@@ -67,7 +109,7 @@ pub async fn run(
     let file_name = file_name.map(masked);
     let file_name = file_name.as_deref();
     let batch = app.store.open_batch(department.id, &item.code, channel, file_name).await?;
-    let mut report = Vec::new();
+    let mut report = Report::default();
     let ctx = app.catalog.context(app.clock.today());
     let mut summary = BatchSummary {
         batch,
@@ -91,7 +133,6 @@ pub async fn run(
     let mut last_row = 1;
     // Non-empty cells of unmapped columns, by column: reported once each at the end.
     let mut carrying: HashMap<String, usize> = HashMap::new();
-    let mut indexing: Option<tokio::task::JoinHandle<anyhow::Result<usize>>> = None;
     loop {
         let started = Instant::now();
         // Reading and validating a chunk is CPU work: one of the bounded slots, off the async workers. The slot is
@@ -142,14 +183,6 @@ pub async fn run(
             store_wait += started.elapsed();
             done += n;
             progress(done);
-            // Index what is stored while later chunks are validated and stored.
-            if indexing.as_ref().is_none_or(|h| h.is_finished()) {
-                if let Some(h) = indexing.take() {
-                    h.await.map_err(|e| anyhow::anyhow!(e))??;
-                }
-                let app = app.clone();
-                indexing = Some(tokio::spawn(async move { feed::sync_search(&app).await }));
-            }
         }
         let Some((n, incoming)) = next else { break };
         let store = app.store.clone();
@@ -167,13 +200,7 @@ pub async fn run(
             ));
         }
     }
-    if summary.duplicates > DUPLICATE_LINES {
-        let more = summary.duplicates - DUPLICATE_LINES;
-        let message = format!("另有 {more} 行与已接收的记录完全相同,未重复保存(逐行说明只列前 {DUPLICATE_LINES} 行)");
-        report.push(line(1, "", "already_accepted", message, "warning"));
-    }
-    report.sort_by_key(|l| l.row);
-    summary.report = report;
+    summary.report = report.finish();
     app.store.close_batch(&summary).await?;
     app.store
         .append_audit(&credo_store::AuditEvent {
@@ -191,10 +218,8 @@ pub async fn run(
         })
         .await?;
     let resolved = resolve_queue(app).await?;
+    // Indexed once the batch is stored: a subject with many records in it is indexed once, not once per chunk.
     let started = Instant::now();
-    if let Some(h) = indexing.take() {
-        h.await.map_err(|e| anyhow::anyhow!(e))??;
-    }
     feed::sync_search(app).await?;
     // Checks answer from the restriction index: this process's own batches count at once.
     app.index.sync(app).await?;
@@ -290,7 +315,7 @@ fn validate_chunk(
     department: &Department,
     chunk: &[Row],
     summary: &mut BatchSummary,
-    report: &mut Vec<ReportLine>,
+    report: &mut Report,
     carrying: &mut HashMap<String, usize>,
 ) -> Vec<Incoming> {
     let mut incoming = Vec::with_capacity(chunk.len());
@@ -354,25 +379,20 @@ fn validate_chunk(
     incoming
 }
 
-/// Duplicate rows reported one by one (with the batch that holds them); beyond this, one line counts the rest.
-const DUPLICATE_LINES: usize = 1000;
-
-/// Counts what the store did with a chunk; unresolved rows and (the first [`DUPLICATE_LINES`]) duplicates get a
-/// report line.
-fn collect(stored: Vec<IngestedRow>, summary: &mut BatchSummary, report: &mut Vec<ReportLine>) {
+/// Counts what the store did with a chunk; unresolved and duplicate rows get a report line (each with the batch
+/// that holds it).
+fn collect(stored: Vec<IngestedRow>, summary: &mut BatchSummary, report: &mut Report) {
     for r in stored {
         match r.outcome {
             Outcome::Duplicate => {
                 summary.duplicates += 1;
-                if summary.duplicates <= DUPLICATE_LINES {
-                    let (code, message) = match r.existing_batch {
-                        Some(b) if b != summary.batch => {
-                            ("already_accepted", format!("与批次 {b} 中已接收的记录完全相同,未重复保存"))
-                        }
-                        _ => ("duplicate_row", "与本批次前面的一行完全相同,未重复保存".to_string()),
-                    };
-                    report.push(line(r.row, "", code, message, "warning"));
-                }
+                let (code, message) = match r.existing_batch {
+                    Some(b) if b != summary.batch => {
+                        ("already_accepted", format!("与批次 {b} 中已接收的记录完全相同,未重复保存"))
+                    }
+                    _ => ("duplicate_row", "与本批次前面的一行完全相同,未重复保存".to_string()),
+                };
+                report.push(line(r.row, "", code, message, "warning"));
             }
             Outcome::Created | Outcome::Versioned => summary.accepted += 1,
         }
@@ -434,4 +454,29 @@ pub fn report_csv(report: &[ReportLine]) -> Vec<u8> {
         rows.iter().map(|r| r.iter().map(String::as_str)),
     )
     .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A warning that every row draws is listed for the first rows and counted for the rest; errors are all
+    /// listed, and the lines come in row order.
+    #[test]
+    fn repeated_warnings_are_counted_beyond_the_first_lines_and_errors_are_all_listed() {
+        let mut report = Report::default();
+        for row in (2..2 + 1500).rev() {
+            report.push(line(row, "", "source_mismatch", "数据来源单位不一致".into(), "warning"));
+            report.push(line(row, "", "required", "必填".into(), "error"));
+        }
+        report.push(line(7, "", "unresolved_subject", "待匹配".into(), "warning"));
+        let lines = report.finish();
+        let count = |code: &str| lines.iter().filter(|l| l.code == code).count();
+        assert_eq!(count("required"), 1500);
+        assert_eq!(count("unresolved_subject"), 1);
+        assert_eq!(count("source_mismatch"), WARNING_LINES + 1);
+        let summary = lines.iter().find(|l| l.code == "source_mismatch" && l.row == 1).unwrap();
+        assert!(summary.message.contains("另有 500 行"), "{}", summary.message);
+        assert!(lines.windows(2).all(|w| w[0].row <= w[1].row));
+    }
 }

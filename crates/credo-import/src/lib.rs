@@ -24,9 +24,11 @@ use std::io::Cursor;
 use calamine::{DataRef, Reader};
 use unicode_normalization::UnicodeNormalization;
 
+mod csvfile;
 mod header;
 pub mod limits;
 
+pub use csvfile::CsvFile;
 pub use header::HeaderMap;
 use limits::{
     MAX_CELL_CHARS, MAX_COLUMNS, MAX_ROW_BYTES, MAX_ROWS, MAX_SHARED_STRINGS, MAX_UNPACKED_BYTES, MAX_ZIP_ENTRIES,
@@ -196,12 +198,12 @@ pub struct Table<'a> {
     pub encoding: Option<Encoding>,
 }
 
-/// Data rows: already split into cells (XLSX, JSON), or CSV text parsed as it is read, so that a large file is
-/// held once as text rather than again as millions of cells.
+/// Data rows: already split into cells (XLSX, JSON), or a CSV file parsed as it is read ([`CsvFile`]), so that a
+/// large file costs a buffer rather than millions of cells.
 #[derive(Debug, Clone)]
 pub enum Rows<'a> {
     Cells(Vec<RowResult>),
-    Csv(std::borrow::Cow<'a, str>),
+    Csv(CsvFile<'a>),
 }
 
 impl Rows<'_> {
@@ -209,15 +211,15 @@ impl Rows<'_> {
     pub fn iter(&self) -> Box<dyn Iterator<Item = RowResult> + Send + '_> {
         match self {
             Rows::Cells(rows) => Box::new(rows.iter().cloned()),
-            Rows::Csv(text) => Box::new(CsvRows::new(text)),
+            Rows::Csv(file) => file.rows(),
         }
     }
 
-    /// An upper bound of the number of rows (exact for cells; line breaks for CSV), for progress bars.
+    /// An upper bound of the number of rows (exact for cells; line feeds for CSV), for progress bars.
     pub fn len_hint(&self) -> usize {
         match self {
             Rows::Cells(rows) => rows.len(),
-            Rows::Csv(text) => text.bytes().filter(|b| *b == b'\n').count(),
+            Rows::Csv(file) => file.line_feeds,
         }
     }
 }
@@ -247,91 +249,15 @@ pub fn read_table<'a>(format: Format, bytes: &'a [u8], sheet: Option<&str>) -> R
     }
 }
 
-fn csv_reader(text: &str) -> csv::Reader<&[u8]> {
-    csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes())
-}
-
-fn newlines(r: &csv::StringRecord) -> u64 {
-    r.iter().map(|c| c.matches('\n').count() as u64).sum()
-}
-
 fn read_csv(bytes: &[u8]) -> Result<Table<'_>, ImportError> {
-    let (text, encoding) = decode(bytes)?;
-    let header = match csv_reader(&text).records().next() {
-        Some(r) => r.map_err(|e| ImportError::Csv(e.to_string()))?,
-        None => return Err(ImportError::Empty),
-    };
-    if header.len() > MAX_COLUMNS {
-        return Err(ImportError::TooManyColumns { what: "表头", found: header.len() });
-    }
-    let headers: Vec<String> = header.iter().map(str::to_string).collect();
-    Ok(Table { headers, rows: Rows::Csv(text), encoding: Some(encoding) })
+    let (file, headers) = CsvFile::open(csvfile::Source::Bytes(std::borrow::Cow::Borrowed(bytes)))?;
+    Ok(Table { headers, encoding: Some(file.encoding), rows: Rows::Csv(file) })
 }
 
-/// CSV data rows parsed lazily from the text, numbered as Excel numbers them.
-struct CsvRows<'a> {
-    text: &'a str,
-    records: csv::StringRecordsIntoIter<&'a [u8]>,
-    /// Line breaks inside quoted cells so far: Excel's row number is the record's first line minus these.
-    embedded: u64,
-    /// Data rows returned so far (for the row limit).
-    count: usize,
-}
-
-impl<'a> CsvRows<'a> {
-    fn new(text: &'a str) -> CsvRows<'a> {
-        let mut records = csv_reader(text).into_records();
-        let embedded = match records.next() {
-            Some(Ok(header)) => newlines(&header),
-            _ => 0,
-        };
-        CsvRows { text, records, embedded, count: 0 }
-    }
-}
-
-impl Iterator for CsvRows<'_> {
-    type Item = RowResult;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            let r = match self.records.next()? {
-                Ok(r) => r,
-                Err(e) => return Some(Err(RowError::Fatal(ImportError::Csv(e.to_string())))),
-            };
-            // The reader reports a record as starting right after the previous terminator character, which may be
-            // the `\n` of a CRLF or the line breaks of skipped blank lines (which Excel counts as rows): step over
-            // those to the record's real first line.
-            let line = r
-                .position()
-                .map(|p| {
-                    let rest = &self.text.as_bytes()[(p.byte() as usize).min(self.text.len())..];
-                    let skipped =
-                        rest.iter().take_while(|b| **b == b'\n' || **b == b'\r').filter(|b| **b == b'\n').count();
-                    p.line() + skipped as u64
-                })
-                .unwrap_or(0);
-            let row = (line - self.embedded.min(line)) as usize;
-            self.embedded += newlines(&r);
-            if r.iter().all(|c| c.trim().is_empty()) {
-                continue;
-            }
-            self.count += 1;
-            if self.count > MAX_ROWS {
-                return Some(Err(RowError::Fatal(ImportError::TooManyRows)));
-            }
-            // Refused before its cells are built: a row of a million cells costs its bytes, not a million strings.
-            if r.len() > MAX_COLUMNS {
-                return Some(Err(RowError::Row {
-                    row,
-                    error: ImportError::TooManyColumns { what: "该行", found: r.len() },
-                }));
-            }
-            if r.as_slice().len() > MAX_ROW_BYTES {
-                return Some(Err(RowError::Row { row, error: ImportError::RowTooLong { bytes: r.as_slice().len() } }));
-            }
-            return Some(checked(row, r.iter().map(str::to_string).collect()));
-        }
-    }
+/// Opens a CSV file on disk for reading as a stream: its size costs nothing but a buffer.
+pub fn read_csv_file(path: &std::path::Path) -> Result<Table<'static>, ImportError> {
+    let (file, headers) = CsvFile::open(csvfile::Source::File(path.to_path_buf()))?;
+    Ok(Table { headers, encoding: Some(file.encoding), rows: Rows::Csv(file) })
 }
 
 fn cell_text(d: &DataRef<'_>) -> String {

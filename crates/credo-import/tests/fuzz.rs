@@ -131,10 +131,6 @@ fn read_all(format: Format, bytes: &[u8], sheet: Option<&str>) -> Option<Got> {
     if !matches!(table.rows, credo_import::Rows::Csv(_)) {
         assert_eq!(hint, rows.len());
     }
-    // A CR that ends no CRLF is a line end to the CSV parser but not to its line count: the rows it ends share
-    // one number (see `known_issue_csv_with_cr_line_ends_numbers_every_row_1`).
-    let lone_cr =
-        format == Format::Csv && bytes.iter().enumerate().any(|(i, b)| *b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
     let mut last = 1;
     for r in &rows {
         match r {
@@ -142,7 +138,7 @@ fn read_all(format: Format, bytes: &[u8], sheet: Option<&str>) -> Option<Got> {
                 assert!(cells.len() <= MAX_COLUMNS, "row {n}: {} cells", cells.len());
                 assert!(cells.iter().all(|c| c.chars().count() <= MAX_CELL_CHARS), "row {n}: a cell too long");
                 assert!(cells.iter().any(|c| !c.trim().is_empty()) || format == Format::Json, "row {n} is blank");
-                assert!(*n > last || (lone_cr && *n >= last), "row {n} after row {last}");
+                assert!(*n > last, "row {n} after row {last}");
                 last = *n;
             }
             Err(e @ RowError::Row { row, .. }) => {
@@ -1268,14 +1264,18 @@ fn fuzz_headers_and_rows() {
 }
 
 /// Found by `fuzz_csv_bytes`: with CR line ends (classic Mac Excel's "CSV (Macintosh)", or a CR typed into an
-/// unquoted cell) the CSV parser ends records at each CR but the line count behind the row numbers only moves at LF,
-/// so every record is reported as row 1 (after the header, also row 1) and errors point at the wrong row.
+/// unquoted cell) the CSV parser ends records at each CR, and so does the line count behind the row numbers (it
+/// once moved only at LF, numbering every record 1).
 #[test]
-#[ignore = "known issue in credo_import's CSV row numbers, reported"]
-fn known_issue_csv_with_cr_line_ends_numbers_every_row_1() {
-    let t = read_table(Format::Csv, "行政相对人名称,处罚类别\r甲公司,罚款\r乙公司,警告\r".as_bytes(), None).unwrap();
+fn csv_with_cr_line_ends_is_numbered_by_its_lines() {
+    let t = read_table(
+        Format::Csv,
+        "行政相对人名称,处罚类别\r甲公司,罚款\r\r乙公司,\"警告\r\n第二行\"\r丙公司,警告\r".as_bytes(),
+        None,
+    )
+    .unwrap();
     let numbers: Vec<usize> = t.rows.iter().map(|r| r.unwrap().0).collect();
-    assert_eq!(numbers, [2, 3]);
+    assert_eq!(numbers, [2, 4, 5]);
 }
 
 /// Found by `fuzz_json_values`: JSON numbers reach the catalog as serde_json prints them after parsing them, not as

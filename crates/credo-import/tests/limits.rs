@@ -114,3 +114,19 @@ fn cells_longer_than_excel_allows_reject_their_row() {
     let rows: Vec<_> = t.rows.iter().collect();
     assert_eq!(row_error(&rows[0]), Some((2, "cell_too_long")));
 }
+
+/// A record so long that buffering it would cost more than a few rows' limit stops the reading there (the rest of
+/// the file cannot be split into rows reliably); the rows before it are kept.
+#[test]
+fn a_csv_record_of_many_megabytes_stops_the_reading_at_its_row() {
+    let huge = "x".repeat(6 * 1024 * 1024);
+    let text = format!("行政相对人名称,处罚类别\n甲公司,罚款\n\"{huge}\",警告\n乙公司,罚款\n");
+    let t = read_table(Format::Csv, text.as_bytes(), None).unwrap();
+    let rows: Vec<_> = t.rows.iter().collect();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[0].as_ref().unwrap().0, 2);
+    match &rows[1] {
+        Err(RowError::Fatal(e)) => assert_eq!(e.code(), "row_too_long"),
+        other => panic!("{other:?}"),
+    }
+}

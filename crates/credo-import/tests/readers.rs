@@ -121,3 +121,30 @@ proptest! {
         }
     }
 }
+
+/// A CSV file on disk is read as a stream: the same header, rows and numbers as the same bytes read from memory,
+/// in either encoding, and read again gives the same rows.
+#[test]
+fn a_csv_file_streams_the_rows_its_bytes_hold() {
+    let text = format!(
+        "\u{feff}{HEADER}\r\n甲公司,法人及非法人组织,91630100MA7X00018G,罚款,\"第一行\r\n第二行\",2025/6/1\r\n\r\n乙公司,个体工商户,92630102MA7X000265,警告,无,20250602\r\n"
+    );
+    // Enough rows that the file spans many of the reader's blocks.
+    let text = text + &"丙公司,个体工商户,92630102MA7X000265,警告,无,20250602\n".repeat(20_000);
+    for bytes in [text.as_bytes().to_vec(), gb18030(&text[3..])] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data.csv");
+        std::fs::write(&path, &bytes).unwrap();
+        let file = credo_import::read_csv_file(&path).unwrap();
+        let memory = read_table(Format::Csv, &bytes, None).unwrap();
+        assert_eq!(file.headers, memory.headers);
+        assert_eq!(file.encoding, memory.encoding);
+        let rows = file.collect_rows().unwrap();
+        assert_eq!(rows, memory.collect_rows().unwrap());
+        assert_eq!(rows.len(), 20_002);
+        assert_eq!((rows[0].0, rows[1].0, rows[2].0), (2, 4, 5));
+        assert_eq!(rows[20_001].0, 20_004);
+        assert_eq!(file.collect_rows().unwrap().len(), 20_002, "read again");
+        assert!(file.rows.len_hint() >= rows.len());
+    }
+}

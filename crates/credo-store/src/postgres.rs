@@ -183,6 +183,11 @@ async fn pending(pool: &PgPool) -> Result<Vec<i64>> {
 }
 
 impl PgStore {
+    /// A transaction for a bulk write (ingest): PostgreSQL's connections are all alike.
+    async fn begin_bulk(&self) -> Result<Transaction<'static, Db>> {
+        Ok(self.pool.begin().await?)
+    }
+
     /// Connects to the database at `url` (`postgres://user:password@host:port/database`) and applies the
     /// migrations that are missing; `vault` seals what is personal.
     pub async fn connect(url: &str, vault: Arc<Vault>) -> Result<PgStore> {

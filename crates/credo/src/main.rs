@@ -786,10 +786,24 @@ async fn import(
         return Err(unusable(format!("未知的目录项“{item}”,可用:{}", known.join("、"))));
     };
     let dept_code = ids::Uscc::parse(dept).map_err(|e| unusable(format!("部门代码“{dept}”无效:{}", e.message())))?;
-    let bytes = std::fs::read(file).map_err(|e| unusable(format!("无法读取文件 {}:{e}", file.display())))?;
+    let cannot_read = |e: std::io::Error| unusable(format!("无法读取文件 {}:{e}", file.display()));
     let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    let table = credo_import::read_table(credo_import::Format::detect(name, &bytes), &bytes, sheet)
-        .map_err(|e| unusable(e.to_string()))?;
+    let mut head = Vec::with_capacity(4096);
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(std::fs::File::open(file).map_err(cannot_read)?, 4096),
+        &mut head,
+    )
+    .map_err(cannot_read)?;
+    // A CSV file is read as a stream (its size costs a buffer); a workbook or JSON document is read whole.
+    let bytes;
+    let table = match credo_import::Format::detect(name, &head) {
+        credo_import::Format::Csv => credo_import::read_csv_file(file),
+        format => {
+            bytes = std::fs::read(file).map_err(cannot_read)?;
+            credo_import::read_table(format, &bytes, sheet)
+        }
+    }
+    .map_err(|e| unusable(e.to_string()))?;
     // Checked before anything is opened or registered, so an unusable file changes nothing.
     let map = credo_import::HeaderMap::new(&item_def, &table.headers).map_err(|e| unusable(e.to_string()))?;
     let app = App::open_with(data, store_url(), catalog, Clock::System).await?;

@@ -141,7 +141,7 @@ impl Backend {
         let now = now_text();
         // One chunk at a time (the feed lock; on SQLite the write lock that the first write below takes), so the
         // lookups below see every earlier chunk and new ids are free.
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_bulk().await?;
         super::feed_lock(&mut tx).await?;
         sqlx::query("UPDATE batches SET finished_at = NULL WHERE id = $1").bind(batch_id).execute(&mut *tx).await?;
 

@@ -52,6 +52,9 @@ type Backend = SqliteStore;
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// One connection of its own for bulk writes (ingest), with a larger page cache than the pool's: a batch's
+    /// inserts land all over the indexes of the records and codes. It is closed when idle, freeing the cache.
+    bulk: SqlitePool,
     vault: Arc<Vault>,
     /// The database's directory.
     dir: std::path::PathBuf,
@@ -99,6 +102,9 @@ async fn continue_ids(_pool: &SqlitePool) -> Result<()> {
     Ok(())
 }
 
+/// Rows per multi-row `INSERT` ([`insert_rows`]).
+const ROWS_PER_STATEMENT: usize = 256;
+
 /// Rows written in bulk into `table`: multi-row `INSERT`s.
 async fn insert_rows<const N: usize>(
     tx: &mut Transaction<'_, Db>,
@@ -107,7 +113,10 @@ async fn insert_rows<const N: usize>(
     rows: &[[Val<'_>; N]],
 ) -> Result<()> {
     let head = format!("INSERT INTO {table} ({}) ", columns.join(", "));
-    for chunk in rows.chunks(rows_per_insert(N)) {
+    // Statements of a fixed number of rows: one text per table, prepared once per connection and kept; only a
+    // shorter last one is prepared for its single use.
+    let per = rows_per_insert(N).min(ROWS_PER_STATEMENT);
+    for chunk in rows.chunks(per) {
         let mut q = sqlx::QueryBuilder::<Db>::new(&head);
         q.push_values(chunk, |mut b, row| {
             for v in row {
@@ -118,7 +127,7 @@ async fn insert_rows<const N: usize>(
                 };
             }
         });
-        q.build().persistent(false).execute(&mut **tx).await?;
+        q.build().persistent(chunk.len() == per).execute(&mut **tx).await?;
     }
     Ok(())
 }
@@ -134,6 +143,9 @@ async fn next_id(tx: &mut Transaction<'_, Db>, table: &str) -> Result<i64> {
     let sql = format!("SELECT MAX(id) FROM {table}");
     Ok(sqlx::query_scalar::<_, Option<i64>>(sqlx::AssertSqlSafe(sql)).fetch_one(&mut **tx).await?.unwrap_or(0) + 1)
 }
+
+/// The bulk connection's page cache (256 MiB; the pool's connections have 32 MiB).
+const BULK_CACHE: &str = "-262144";
 
 impl SqliteStore {
     /// Opens (creating if needed) `DIR/credo.sqlite` and applies the migrations; `vault` seals what is personal.
@@ -151,11 +163,21 @@ impl SqliteStore {
             // 32 MiB page cache per connection, 4 connections: bounded memory for the server.
             .pragma("cache_size", "-32768")
             .pragma("temp_store", "memory");
-        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(opts).await?;
+        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(opts.clone()).await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        let bulk = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(0)
+            .idle_timeout(Duration::from_secs(30))
+            .connect_lazy_with(opts.pragma("cache_size", BULK_CACHE));
         // Once: what an earlier version left readable although an ID number is written in it.
         crate::reseal::run(&pool, &vault).await?;
-        Ok(SqliteStore { pool, vault, dir: dir.to_path_buf(), jobs: Arc::default() })
+        Ok(SqliteStore { pool, bulk, vault, dir: dir.to_path_buf(), jobs: Arc::default() })
+    }
+
+    /// A transaction for a bulk write, on the bulk connection.
+    async fn begin_bulk(&self) -> Result<Transaction<'static, Db>> {
+        begin_write(&self.bulk).await
     }
 
     pub fn pool(&self) -> &SqlitePool {

@@ -169,12 +169,16 @@ pub async fn run(
                 }
             }
             summary.rows += chunk.len();
-            (!chunk.is_empty()).then(|| {
-                let incoming =
-                    validate_chunk(item, &map, &ctx, department, &chunk, &mut summary, &mut report, &mut carrying);
-                (chunk.len(), incoming)
-            })
+            (!chunk.is_empty())
+                .then(|| {
+                    let incoming =
+                        validate_chunk(item, &map, &ctx, department, &chunk, &mut summary, &mut report, &mut carrying);
+                    // What the store derives from the rows alone, here rather than in its write transaction.
+                    Ok::<_, credo_store::StoreError>((chunk.len(), app.store.prepare(incoming)?))
+                })
+                .transpose()
         });
+        let next = next?;
         drop(slot);
         validate_time += started.elapsed();
         if let Some((n, handle)) = pending.take() {
@@ -187,7 +191,7 @@ pub async fn run(
         let Some((n, incoming)) = next else { break };
         let store = app.store.clone();
         let dept_id = department.id;
-        pending = Some((n, tokio::spawn(async move { store.ingest(batch, dept_id, &incoming).await })));
+        pending = Some((n, tokio::spawn(async move { store.ingest_prepared(batch, dept_id, &incoming).await })));
     }
     for header in map.unmapped() {
         if let Some(n) = carrying.get(header) {

@@ -58,7 +58,9 @@ pub use enrolments::{Enrolment, EnrolmentDecision, EnrolmentStore, NewEnrolment}
 pub use feed::{Change, Counts, Feed};
 pub use portable::{Cell, Portable, Row, TABLES};
 pub use postgres::PgStore;
-pub use records::{BatchSummary, Incoming, IngestedRow, Outcome, RecordStat, RecordStore, RecordView, ReportLine};
+pub use records::{
+    BatchSummary, Incoming, IngestedRow, Outcome, Prepared, RecordStat, RecordStore, RecordView, ReportLine,
+};
 pub use rekey::{MovedVersions, Rekeyed};
 pub use shared::SharedStore;
 pub use sql::{Val, copy_text};

@@ -130,6 +130,11 @@ async fn continue_ids(pool: &PgPool) -> Result<()> {
 }
 
 /// Rows written in bulk into `table`: one `COPY … FROM STDIN` in the text format, sent in pieces of about 1 MiB.
+/// `$1,$2,…` for an `IN (…)` list of `n` values that are the statement's first `n` arguments.
+fn marks(n: usize) -> String {
+    (1..=n).map(|i| format!("${i}")).collect::<Vec<_>>().join(",")
+}
+
 async fn insert_rows<const N: usize>(
     tx: &mut Transaction<'_, Db>,
     table: &str,

@@ -21,6 +21,40 @@ pub struct Incoming {
     pub registration: bool,
 }
 
+/// A chunk of rows with what the store derives from each alone ([`RecordStore::prepare`]).
+#[derive(Debug)]
+pub struct Prepared {
+    pub(crate) rows: Vec<PreparedRow>,
+}
+
+impl Prepared {
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct PreparedRow {
+    pub(crate) incoming: Incoming,
+    /// The primary code: its lookup key and its stored form.
+    pub(crate) primary: Option<(String, String)>,
+    /// The legacy codes' lookup keys.
+    pub(crate) legacy: Vec<String>,
+    /// The normalised name's lookup key.
+    pub(crate) name: String,
+    /// The natural key as stored.
+    pub(crate) natural: String,
+    /// The digest of the plain fields, and the fields as stored.
+    pub(crate) hash: String,
+    pub(crate) fields: String,
+    /// The extras, sealed, if any.
+    pub(crate) extras: Option<String>,
+}
+
 /// What happened to one incoming row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -121,7 +155,16 @@ pub trait RecordStore: Send + Sync {
     /// Stores one chunk of valid rows in one transaction: resolves subjects (creating those that carry a code),
     /// adds records or versions, skips duplicates, and appends to the change feed. A row sees what the rows before
     /// it did (subjects created or described by name), as it would had they come in an earlier chunk.
-    async fn ingest(&self, batch_id: i64, department_id: i64, rows: &[Incoming]) -> Result<Vec<IngestedRow>>;
+    async fn ingest(&self, batch_id: i64, department_id: i64, rows: &[Incoming]) -> Result<Vec<IngestedRow>> {
+        let prepared = self.prepare(rows.to_vec())?;
+        self.ingest_prepared(batch_id, department_id, &prepared).await
+    }
+    /// What [`RecordStore::ingest`] derives from a chunk's rows alone (digests, sealed fields, lookup keys): CPU
+    /// work done before, and outside, the write transaction, so that a pipeline prepares the next chunk while the
+    /// store writes this one.
+    fn prepare(&self, rows: Vec<Incoming>) -> Result<Prepared>;
+    /// [`RecordStore::ingest`] of a prepared chunk.
+    async fn ingest_prepared(&self, batch_id: i64, department_id: i64, rows: &Prepared) -> Result<Vec<IngestedRow>>;
     /// Closes a batch with its counts and report.
     async fn close_batch(&self, summary: &BatchSummary) -> Result<()>;
     /// Closes the batches whose process died before closing them (its id is kept with the batch; on this host a

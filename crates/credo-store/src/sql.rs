@@ -77,20 +77,8 @@ pub(crate) fn rows_per_insert(cols: usize) -> usize {
     PARAMS_PER_STATEMENT / cols
 }
 
-/// `$first,$first+1,…` for an `IN (…)` list of `n` values whose first is parameter number `first`.
-pub(crate) fn marks(first: usize, n: usize) -> String {
-    (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(",")
-}
-
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn marks_number_the_parameters_from_the_first() {
-        assert_eq!(super::marks(1, 3), "$1,$2,$3");
-        assert_eq!(super::marks(4, 2), "$4,$5");
-        assert_eq!(super::marks(1, 0), "");
-    }
-
     #[test]
     fn copy_text_escapes_what_the_format_reserves() {
         let mut out = Vec::new();

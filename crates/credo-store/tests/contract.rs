@@ -938,9 +938,15 @@ async fn ingest_creates_versions_and_skips_duplicates(b: Backend) {
     assert_eq!((other.outcome, other.version, other.subject_id), (Outcome::Created, 1, Some(sid)), "per department");
     assert_ne!(other.record_id, r1);
 
-    // Created and changed within one chunk: stored with its final head.
+    // Created and changed within one chunk, prepared before it is written (as the import pipeline does): stored
+    // with its final head.
     let p2 = penalty(&firm, "宁市监罚〔2025〕3号");
-    let (_, out) = b.submit(a.id, "xzcf", &[p2.clone(), with(p2, &[("CF_NR_FK", "0.5")])]).await;
+    let rows = [p2.clone(), with(p2, &[("CF_NR_FK", "0.5")])];
+    let prepared =
+        s.prepare(rows.iter().enumerate().map(|(i, r)| row_in(&b.catalog, "xzcf", i + 2, r)).collect()).unwrap();
+    assert_eq!(prepared.len(), 2);
+    let batch = s.open_batch(a.id, "xzcf", "test", None).await.unwrap();
+    let out = s.ingest_prepared(batch, a.id, &prepared).await.unwrap();
     assert_eq!((out[0].outcome, out[1].outcome, out[1].version), (Outcome::Created, Outcome::Versioned, 2));
     let r2 = out[0].record_id;
     assert_eq!(out[1].record_id, r2);

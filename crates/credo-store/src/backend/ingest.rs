@@ -8,8 +8,9 @@ use credo_domain::resolution::{Candidate, Keys, Resolution, resolve};
 use sqlx::{QueryBuilder, Transaction};
 
 use super::{Backend, Db};
+use crate::records::PreparedRow;
 use crate::sql::{IN_LIST, Val, rows_per_insert};
-use crate::{Incoming, IngestedRow, Outcome, Result, json, now_text};
+use crate::{Incoming, IngestedRow, Outcome, Prepared, Result, json, now_text};
 
 /// Runs `{select} IN (…)` over many text values, in lists of at most [`IN_LIST`].
 async fn select_in<T>(tx: &mut Transaction<'_, Db>, select: &str, values: &[&str]) -> Result<Vec<T>>
@@ -96,14 +97,17 @@ struct ExistingRecord {
     batch: i64,
 }
 
+/// A stored record's head as a chunk changes it: its version, digest, subject and decision day.
+type Changed<'a> = (i64, &'a str, Option<i64>, Option<String>);
+
 /// A new record's head as it is written (its final state within the chunk).
 struct NewHead<'a> {
     id: i64,
     item: &'a str,
     /// The natural key as stored (its blind index when an ID number is in it).
-    key: String,
+    key: &'a str,
     version: i64,
-    hash: String,
+    hash: &'a str,
     subject: Option<i64>,
     decided: Option<String>,
 }
@@ -128,16 +132,47 @@ struct HeadRow {
 }
 
 impl Backend {
-    /// [`crate::RecordStore::ingest`]: one chunk, one transaction.
+    /// [`crate::RecordStore::prepare`]: per row, what needs no lookup.
+    pub(super) fn prepare_chunk(&self, rows: Vec<Incoming>) -> Result<Prepared> {
+        let rows = rows
+            .into_iter()
+            .map(|incoming| {
+                let r = &incoming.record;
+                // The subject reference derives from the fields, so the fields' JSON is the whole content; the
+                // digest is over the plain fields (sealing is randomised), what is stored is sealed.
+                let plain = json(&r.fields);
+                let hash = self.vault.digest(plain.as_bytes());
+                let fields = self.vault.stored_json(&r.fields, Some(plain))?;
+                let extras = (!incoming.extras.is_empty())
+                    .then(|| self.vault.seal(&json(&incoming.extras), "extras"))
+                    .transpose()?;
+                Ok(PreparedRow {
+                    primary: self.vault.subject_code(&r.subject)?,
+                    legacy: r.subject.legacy.iter().map(|c| self.vault.lookup_key(c).into_owned()).collect(),
+                    name: self.vault.lookup_key(&r.subject.name_norm).into_owned(),
+                    natural: self.vault.lookup_key(&r.natural_key).into_owned(),
+                    hash,
+                    fields,
+                    extras,
+                    incoming,
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok(Prepared { rows })
+    }
+
+    /// [`crate::RecordStore::ingest_prepared`]: one chunk, one transaction.
     pub(super) async fn ingest_chunk(
         &self,
         batch_id: i64,
         department_id: i64,
-        rows: &[Incoming],
+        prepared: &Prepared,
     ) -> Result<Vec<IngestedRow>> {
-        if rows.is_empty() {
+        let prepared: &[PreparedRow] = &prepared.rows;
+        if prepared.is_empty() {
             return Ok(Vec::new());
         }
+        let rows: Vec<&Incoming> = prepared.iter().map(|p| &p.incoming).collect();
         let now = now_text();
         // One chunk at a time (the feed lock; on SQLite the write lock that the first write below takes), so the
         // lookups below see every earlier chunk and new ids are free.
@@ -149,24 +184,16 @@ impl Backend {
         // a row without a primary code, by normalised name within the region. A person's ID number is keyed by
         // its blind index and stored sealed; so are legacy codes and names with an ID number written in them. The
         // codes and names of the whole chunk are looked up at once, before resolving row by row.
-        let primary: Vec<Option<(String, String)>> =
-            rows.iter().map(|r| self.vault.subject_code(&r.record.subject)).collect::<Result<_>>()?;
-        let legacy: Vec<Vec<std::borrow::Cow<'_, str>>> =
-            rows.iter().map(|r| r.record.subject.legacy.iter().map(|c| self.vault.lookup_key(c)).collect()).collect();
-        let name_keys: Vec<std::borrow::Cow<'_, str>> =
-            rows.iter().map(|r| self.vault.lookup_key(&r.record.subject.name_norm)).collect();
-        let keys: Vec<Keys<'_, std::borrow::Cow<'_, str>>> = rows
+        let keys: Vec<Keys<'_, String>> = prepared
             .iter()
-            .zip(&primary)
-            .zip(&legacy)
-            .zip(&name_keys)
-            .map(|(((r, p), legacy), name)| Keys {
-                primary: p.as_ref().map(|(key, _)| key.as_str()),
-                legacy,
-                name,
-                region: r.record.subject.region.as_deref(),
+            .map(|p| Keys {
+                primary: p.primary.as_ref().map(|(key, _)| key.as_str()),
+                legacy: &p.legacy,
+                name: &p.name,
+                region: p.incoming.record.subject.region.as_deref(),
             })
             .collect();
+        let primary: Vec<&Option<(String, String)>> = prepared.iter().map(|p| &p.primary).collect();
         let mut all_codes: Vec<&str> = keys.iter().flat_map(Keys::codes).collect();
         all_codes.sort_unstable();
         all_codes.dedup();
@@ -308,10 +335,8 @@ impl Backend {
 
         // 3. Records: find existing heads by natural key.
         let mut existing: HashMap<(String, String), ExistingRecord> = HashMap::new();
-        let natural: Vec<std::borrow::Cow<'_, str>> =
-            rows.iter().map(|r| self.vault.lookup_key(&r.record.natural_key)).collect();
         let mut keys: Vec<(&str, &str)> =
-            rows.iter().zip(&natural).map(|(r, n)| (r.record.item.as_str(), &**n)).collect();
+            prepared.iter().map(|p| (p.incoming.record.item.as_str(), p.natural.as_str())).collect();
         keys.sort_unstable();
         keys.dedup();
         for chunk in keys.chunks(IN_LIST / 2) {
@@ -339,16 +364,12 @@ impl Backend {
         }
         let mut next_record = super::next_id(&mut tx, "records").await?;
         let mut out = Vec::with_capacity(rows.len());
-        let mut new_records: Vec<(i64, &Incoming, Option<i64>, String)> = Vec::new();
-        let mut updated: HashMap<i64, (i64, String, Option<i64>, Option<String>)> = HashMap::new();
-        let mut versions: Vec<(i64, i64, &Incoming, String, String)> = Vec::new();
-        for ((r, sid), natural) in rows.iter().zip(&subject_ids).zip(&natural) {
-            // The subject reference derives from the fields, so the fields' JSON is the whole content; the digest
-            // is over the plain fields (sealing is randomised), what is stored is sealed.
-            let plain = json(&r.record.fields);
-            let hash = self.vault.digest(plain.as_bytes());
-            let fields_json = self.vault.stored_json(&r.record.fields, Some(plain))?;
-            let key = (r.record.item.clone(), natural.to_string());
+        let mut new_records: Vec<(i64, &PreparedRow, Option<i64>)> = Vec::new();
+        let mut updated: HashMap<i64, Changed<'_>> = HashMap::new();
+        let mut versions: Vec<(i64, i64, &PreparedRow)> = Vec::new();
+        for (p, sid) in prepared.iter().zip(&subject_ids) {
+            let (r, hash) = (&p.incoming, p.hash.as_str());
+            let key = (r.record.item.clone(), p.natural.clone());
             let decided = r.record.decided_on.map(|d| d.to_string());
             let mut existing_batch = None;
             let (id, version, outcome) = match existing.get_mut(&key) {
@@ -358,21 +379,21 @@ impl Backend {
                 }
                 Some(e) => {
                     e.version += 1;
-                    e.hash = hash.clone();
+                    e.hash = hash.to_string();
                     e.batch = batch_id;
-                    updated.insert(e.id, (e.version, hash.clone(), *sid, decided));
+                    updated.insert(e.id, (e.version, hash, *sid, decided));
                     (e.id, e.version, Outcome::Versioned)
                 }
                 None => {
                     let id = next_record;
                     next_record += 1;
-                    existing.insert(key, ExistingRecord { id, version: 1, hash: hash.clone(), batch: batch_id });
-                    new_records.push((id, r, *sid, hash.clone()));
+                    existing.insert(key, ExistingRecord { id, version: 1, hash: hash.to_string(), batch: batch_id });
+                    new_records.push((id, p, *sid));
                     (id, 1, Outcome::Created)
                 }
             };
             if outcome != Outcome::Duplicate {
-                versions.push((id, version, r, hash, fields_json));
+                versions.push((id, version, p));
                 changes.push(("record", id, Some(version)));
             }
             out.push(IngestedRow { row: r.row, record_id: id, version, outcome, subject_id: *sid, existing_batch });
@@ -380,13 +401,12 @@ impl Backend {
         // A record created and then changed within the chunk is inserted with its final head.
         let heads: Vec<NewHead<'_>> = new_records
             .iter()
-            .map(|(id, r, sid, hash)| {
+            .map(|(id, p, sid)| {
                 let (version, hash, subject, decided) = match updated.remove(id) {
                     Some((v, h, s, d)) => (v, h, s, d),
-                    None => (1, hash.clone(), *sid, r.record.decided_on.map(|d| d.to_string())),
+                    None => (1, p.hash.as_str(), *sid, p.incoming.record.decided_on.map(|d| d.to_string())),
                 };
-                let key = self.vault.lookup_key(&r.record.natural_key).into_owned();
-                NewHead { id: *id, item: &r.record.item, key, version, hash, subject, decided }
+                NewHead { id: *id, item: &p.incoming.record.item, key: &p.natural, version, hash, subject, decided }
             })
             .collect();
         let record_rows: Vec<[Val<'_>; 8]> = heads
@@ -396,10 +416,10 @@ impl Backend {
                     Val::Int(h.id),
                     Val::Text(h.item),
                     Val::Int(department_id),
-                    Val::Text(&h.key),
+                    Val::Text(h.key),
                     h.subject.into(),
                     Val::Int(h.version),
-                    Val::Text(&h.hash),
+                    Val::Text(h.hash),
                     h.decided.as_deref().into(),
                 ]
             })
@@ -430,24 +450,17 @@ impl Backend {
                 .execute(&mut *tx)
                 .await?;
         }
-        let extras: Vec<Option<String>> = versions
-            .iter()
-            .map(|(_, _, r, _, _)| {
-                (!r.extras.is_empty()).then(|| self.vault.seal(&json(&r.extras), "extras")).transpose()
-            })
-            .collect::<Result<_>>()?;
         let version_rows: Vec<[Val<'_>; 7]> = versions
             .iter()
-            .zip(&extras)
-            .map(|((id, version, _, hash, fields_json), extras)| {
+            .map(|(id, version, p)| {
                 [
                     Val::Int(*id),
                     Val::Int(*version),
                     Val::Int(batch_id),
                     Val::Text(&now),
-                    Val::Text(hash),
-                    Val::Text(fields_json),
-                    extras.as_deref().into(),
+                    Val::Text(&p.hash),
+                    Val::Text(&p.fields),
+                    p.extras.as_deref().into(),
                 ]
             })
             .collect();

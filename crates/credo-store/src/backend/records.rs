@@ -9,10 +9,10 @@ use sqlx::QueryBuilder;
 use time::{Date, OffsetDateTime};
 
 use super::{Backend, Db};
-use crate::sql::{IN_LIST, marks, parse_date, parse_time};
+use crate::sql::{IN_LIST, parse_date, parse_time};
 use crate::{
-    BatchSummary, Incoming, IngestedRow, RecordStat, RecordStore, RecordView, Rekeyed, ReportLine, Result, Vault, json,
-    now_text, stored_time,
+    BatchSummary, Incoming, IngestedRow, Prepared, RecordStat, RecordStore, RecordView, Rekeyed, ReportLine, Result,
+    Vault, json, now_text, stored_time,
 };
 
 /// A record with one of its versions, as [`Backend::record_versions_where`] selects it.
@@ -153,7 +153,11 @@ impl RecordStore for Backend {
         .await?)
     }
 
-    async fn ingest(&self, batch_id: i64, department_id: i64, rows: &[Incoming]) -> Result<Vec<IngestedRow>> {
+    fn prepare(&self, rows: Vec<Incoming>) -> Result<Prepared> {
+        self.prepare_chunk(rows)
+    }
+
+    async fn ingest_prepared(&self, batch_id: i64, department_id: i64, rows: &Prepared) -> Result<Vec<IngestedRow>> {
         self.ingest_chunk(batch_id, department_id, rows).await
     }
 
@@ -305,7 +309,7 @@ impl RecordStore for Backend {
     async fn records_by_ids(&self, ids: &[i64]) -> Result<Vec<RecordView>> {
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(IN_LIST) {
-            out.extend(self.record_views(&format!("r.id IN ({})", marks(1, chunk.len())), chunk.to_vec()).await?);
+            out.extend(self.record_views(&format!("r.id IN ({})", super::marks(chunk.len())), chunk.to_vec()).await?);
         }
         Ok(out)
     }
@@ -368,7 +372,7 @@ impl RecordStore for Backend {
         let ids: Vec<i64> = q.build_query_scalar().persistent(false).fetch_all(&self.pool).await?;
         let mut out = Vec::new();
         for chunk in ids.chunks(IN_LIST) {
-            let clause = format!("r.id IN ({}) ORDER BY r.id, v.version", marks(1, chunk.len()));
+            let clause = format!("r.id IN ({}) ORDER BY r.id, v.version", super::marks(chunk.len()));
             out.extend(self.record_versions_where("v.version > 0", None, &clause, chunk.to_vec()).await?);
         }
         Ok(out)
@@ -379,7 +383,7 @@ impl RecordStore for Backend {
         for chunk in subject_ids.chunks(IN_LIST) {
             let sql = format!(
                 "SELECT DISTINCT subject_id, item FROM records WHERE subject_id IN ({})",
-                marks(1, chunk.len())
+                super::marks(chunk.len())
             );
             let mut q = sqlx::query_as::<_, (i64, String)>(sqlx::AssertSqlSafe(sql)).persistent(false);
             for id in chunk {
@@ -397,7 +401,7 @@ impl RecordStore for Backend {
         for chunk in record_ids.chunks(IN_LIST) {
             let sql = format!(
                 "SELECT DISTINCT subject_id FROM records WHERE id IN ({}) AND subject_id IS NOT NULL",
-                marks(1, chunk.len())
+                super::marks(chunk.len())
             );
             let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql)).persistent(false);
             for id in chunk {

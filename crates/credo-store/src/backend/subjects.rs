@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use credo_domain::name::normalize_name;
 
 use super::Backend;
-use crate::sql::{IN_LIST, kind_of, marks};
+use crate::sql::{IN_LIST, kind_of};
 use crate::{Result, Subject, SubjectStore, Vault};
 
 /// A subject joined with one of its codes (`known_code`): a subject with several codes comes as several rows.
@@ -103,7 +103,7 @@ impl SubjectStore for Backend {
             let keys: Vec<[String; 2]> = chunk.iter().map(|c| self.vault.lookup_keys(c)).collect();
             let flat: Vec<&str> = keys.iter().flatten().map(String::as_str).collect();
             let clause =
-                format!("id IN (SELECT subject_id FROM subject_codes WHERE code IN ({}))", marks(1, flat.len()));
+                format!("id IN (SELECT subject_id FROM subject_codes WHERE code IN ({}))", super::marks(flat.len()));
             let subjects = self.subjects_where(&clause, vec![], &flat).await?;
             let by_code: HashMap<&str, &Subject> =
                 subjects.iter().flat_map(|s| s.codes.iter().map(move |c| (c.as_str(), s))).collect();
@@ -123,7 +123,7 @@ impl SubjectStore for Backend {
     async fn subjects_by_ids(&self, ids: &[i64]) -> Result<Vec<Subject>> {
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(IN_LIST) {
-            let clause = format!("id IN ({}) ORDER BY id", marks(1, chunk.len()));
+            let clause = format!("id IN ({}) ORDER BY id", super::marks(chunk.len()));
             out.extend(self.subjects_where(&clause, chunk.to_vec(), &[]).await?);
         }
         Ok(out)

@@ -102,6 +102,16 @@ async fn continue_ids(_pool: &SqlitePool) -> Result<()> {
     Ok(())
 }
 
+/// `?,?,…` for an `IN (…)` list of `n` values that are the statement's first `n` arguments. SQLite finds a named
+/// parameter (`$7`) by searching the names before it, and sqlx looks each one's name up again when it binds: a list
+/// of hundreds of `$n` costs their square. Anonymous ones cost nothing, and sqlx gives them the arguments in order
+/// from the first.
+fn marks(n: usize) -> String {
+    let mut s = "?,".repeat(n);
+    s.pop();
+    s
+}
+
 /// Rows per multi-row `INSERT` ([`insert_rows`]).
 const ROWS_PER_STATEMENT: usize = 256;
 

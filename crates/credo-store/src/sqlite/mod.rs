@@ -154,8 +154,8 @@ async fn next_id(tx: &mut Transaction<'_, Db>, table: &str) -> Result<i64> {
     Ok(sqlx::query_scalar::<_, Option<i64>>(sqlx::AssertSqlSafe(sql)).fetch_one(&mut **tx).await?.unwrap_or(0) + 1)
 }
 
-/// The bulk connection's page cache (256 MiB; the pool's connections have 32 MiB).
-const BULK_CACHE: &str = "-262144";
+/// The bulk connection's page cache (128 MiB; the pool's connections have 32 MiB).
+const BULK_CACHE: &str = "-131072";
 
 impl SqliteStore {
     /// Opens (creating if needed) `DIR/credo.sqlite` and applies the migrations; `vault` seals what is personal.

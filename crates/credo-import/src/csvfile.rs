@@ -228,18 +228,20 @@ struct Lines<R> {
     /// The previous byte was a CR (a CR followed by LF is one line end).
     after_cr: bool,
     starts: VecDeque<(u64, u64)>,
-    /// The position of the last record asked about ([`Lines::line_at`]).
-    asked: u64,
+    /// Bytes other than line ends read since the last record was asked about ([`Lines::line_at`]): what the parser
+    /// may be buffering (blank lines cost it nothing).
+    pending: u64,
 }
 
 impl<R: Read> Lines<R> {
     fn new(inner: R) -> Lines<R> {
-        Lines { inner, offset: 0, breaks: 0, at_start: true, after_cr: false, starts: VecDeque::new(), asked: 0 }
+        Lines { inner, offset: 0, breaks: 0, at_start: true, after_cr: false, starts: VecDeque::new(), pending: 0 }
     }
 
     /// The line (from 1) of the first content at or after `position`.
     fn line_at(&mut self, position: u64) -> u64 {
-        self.asked = position;
+        // (What the parser holds in its buffer beyond this record, at most a block, is not counted.)
+        self.pending = 0;
         while self.starts.front().is_some_and(|(at, _)| *at < position) {
             self.starts.pop_front();
         }
@@ -249,8 +251,8 @@ impl<R: Read> Lines<R> {
 
 impl<R: Read> Read for Lines<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.offset - self.asked > MAX_RECORD_BYTES {
-            return Err(io::Error::other(ImportError::RowTooLong { bytes: (self.offset - self.asked) as usize }));
+        if self.pending > MAX_RECORD_BYTES {
+            return Err(io::Error::other(ImportError::RowTooLong { bytes: self.pending as usize }));
         }
         let n = self.inner.read(buf)?;
         for &b in &buf[..n] {
@@ -268,6 +270,7 @@ impl<R: Read> Read for Lines<R> {
                     self.after_cr = true;
                 }
                 _ => {
+                    self.pending += 1;
                     if self.at_start {
                         self.starts.push_back((self.offset, self.breaks));
                         self.at_start = false;

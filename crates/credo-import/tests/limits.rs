@@ -130,3 +130,13 @@ fn a_csv_record_of_many_megabytes_stops_the_reading_at_its_row() {
         other => panic!("{other:?}"),
     }
 }
+
+/// Blank lines cost the parser nothing: millions of them (a sheet exported with its empty rows) are skipped, not
+/// taken for one long record.
+#[test]
+fn millions_of_blank_lines_are_skipped() {
+    let text = format!("行政相对人名称,处罚类别\n甲公司,罚款\n{}乙公司,警告\n", "\r\n".repeat(3_000_000));
+    let t = read_table(Format::Csv, text.as_bytes(), None).unwrap();
+    let rows: Vec<(usize, Vec<String>)> = t.collect_rows().unwrap();
+    assert_eq!(rows.iter().map(|r| r.0).collect::<Vec<_>>(), [2, 3_000_003]);
+}

@@ -51,8 +51,9 @@ impl Source<'_> {
 pub struct CsvFile<'a> {
     source: Source<'a>,
     pub encoding: Encoding,
-    /// Line feeds in the file: at least the number of data rows, for progress bars.
-    pub line_feeds: usize,
+    /// Line ends in the file (LF, or CR where a file ends its lines with CR alone): at least the number of data
+    /// rows, for progress bars.
+    pub line_ends: usize,
 }
 
 fn unreadable(e: io::Error) -> ImportError {
@@ -62,14 +63,14 @@ fn unreadable(e: io::Error) -> ImportError {
 impl<'a> CsvFile<'a> {
     /// Reads a file through once to decide its encoding, then its header.
     pub fn open(source: Source<'a>) -> Result<(CsvFile<'a>, Vec<String>), ImportError> {
-        let (encoding, line_feeds) = match utf8_pass(source.open().map_err(unreadable)?).map_err(unreadable)? {
+        let (encoding, line_ends) = match utf8_pass(source.open().map_err(unreadable)?).map_err(unreadable)? {
             Some(lines) => (Encoding::Utf8, lines),
             None => match gb18030_pass(source.open().map_err(unreadable)?).map_err(unreadable)? {
                 Some(lines) => (Encoding::Gb18030, lines),
                 None => return Err(ImportError::Encoding),
             },
         };
-        let file = CsvFile { source, encoding, line_feeds };
+        let file = CsvFile { source, encoding, line_ends };
         let header: Vec<String> = match file.records().map_err(unreadable)?.next_record() {
             Some(Ok((_, r))) => r.iter().map(str::to_string).collect(),
             Some(Err(e)) => return Err(e),
@@ -107,17 +108,28 @@ impl<'a> CsvFile<'a> {
     }
 }
 
-/// Validates UTF-8 block by block; `Some(line feeds)` when the whole stream is valid.
+/// Line ends in a block as [`CsvFile::line_ends`] counts them: LF and CR counted apart.
+fn count_ends(block: &[u8], ends: &mut (usize, usize)) {
+    for b in block {
+        match b {
+            b'\n' => ends.0 += 1,
+            b'\r' => ends.1 += 1,
+            _ => {}
+        }
+    }
+}
+
+/// Validates UTF-8 block by block; `Some(line ends)` when the whole stream is valid.
 fn utf8_pass(mut r: impl Read) -> io::Result<Option<usize>> {
     let mut buf = vec![0u8; BLOCK];
-    let (mut carry, mut lines) = (0, 0);
+    let (mut carry, mut ends) = (0, (0, 0));
     loop {
         let n = r.read(&mut buf[carry..])?;
         if n == 0 {
-            return Ok((carry == 0).then_some(lines));
+            return Ok((carry == 0).then_some(ends.0.max(ends.1)));
         }
         let len = carry + n;
-        lines += buf[carry..len].iter().filter(|b| **b == b'\n').count();
+        count_ends(&buf[carry..len], &mut ends);
         carry = match std::str::from_utf8(&buf[..len]) {
             Ok(_) => 0,
             // A character cut at the block's end: its first bytes go before the next block.
@@ -130,15 +142,14 @@ fn utf8_pass(mut r: impl Read) -> io::Result<Option<usize>> {
     }
 }
 
-/// Validates GB18030 block by block; `Some(line feeds)` when the whole stream is valid (a line feed byte is never
-/// part of a multi-byte GB18030 character).
+/// Validates GB18030 block by block; `Some(line ends)` when the whole stream is valid.
 fn gb18030_pass(r: impl Read) -> io::Result<Option<usize>> {
     let mut text = Gb18030::new(r);
-    let (mut buf, mut lines) = (vec![0u8; BLOCK], 0);
+    let (mut buf, mut ends) = (vec![0u8; BLOCK], (0, 0));
     loop {
         match text.read(&mut buf) {
-            Ok(0) => return Ok(Some(lines)),
-            Ok(n) => lines += buf[..n].iter().filter(|b| **b == b'\n').count(),
+            Ok(0) => return Ok(Some(ends.0.max(ends.1))),
+            Ok(n) => count_ends(&buf[..n], &mut ends),
             Err(e) if e.kind() == io::ErrorKind::InvalidData => return Ok(None),
             Err(e) => return Err(e),
         }

@@ -215,11 +215,11 @@ impl Rows<'_> {
         }
     }
 
-    /// An upper bound of the number of rows (exact for cells; line feeds for CSV), for progress bars.
+    /// An upper bound of the number of rows (exact for cells; line ends for CSV), for progress bars.
     pub fn len_hint(&self) -> usize {
         match self {
             Rows::Cells(rows) => rows.len(),
-            Rows::Csv(file) => file.line_feeds,
+            Rows::Csv(file) => file.line_ends,
         }
     }
 }

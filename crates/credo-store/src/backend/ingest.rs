@@ -172,7 +172,6 @@ impl Backend {
         if prepared.is_empty() {
             return Ok(Vec::new());
         }
-        let rows: Vec<&Incoming> = prepared.iter().map(|p| &p.incoming).collect();
         let now = now_text();
         // One chunk at a time (the feed lock; on SQLite the write lock that the first write below takes), so the
         // lookups below see every earlier chunk and new ids are free.
@@ -193,7 +192,6 @@ impl Backend {
                 region: p.incoming.record.subject.region.as_deref(),
             })
             .collect();
-        let primary: Vec<&Option<(String, String)>> = prepared.iter().map(|p| &p.primary).collect();
         let mut all_codes: Vec<&str> = keys.iter().flat_map(Keys::codes).collect();
         all_codes.sort_unstable();
         all_codes.dedup();
@@ -206,21 +204,22 @@ impl Backend {
         let mut next_subject = super::next_id(&mut tx, "subjects").await?;
         // New subjects with the row that introduced them (a registration row, when there is one, wins: its
         // status and profile go straight into the INSERT) and their region.
-        let mut new_subjects: Vec<(i64, &Incoming, &str, Option<String>)> = Vec::new();
+        let mut new_subjects: Vec<(i64, &PreparedRow, &str, Option<String>)> = Vec::new();
         let mut new_index: HashMap<i64, usize> = HashMap::new();
         let mut new_codes: Vec<(String, i64)> = Vec::new();
-        let mut subject_ids: Vec<Option<i64>> = Vec::with_capacity(rows.len());
-        for ((r, p), k) in rows.iter().zip(&primary).zip(&keys) {
+        let mut subject_ids: Vec<Option<i64>> = Vec::with_capacity(prepared.len());
+        for (p, k) in prepared.iter().zip(&keys) {
             let found = resolve(k, |code| code_map.get(code).copied(), |name| bearers.of(name));
+            let r = &p.incoming;
             let s = &r.record.subject;
-            let id = match (found, p) {
+            let id = match (found, &p.primary) {
                 (Resolution::ByCode { subject, .. } | Resolution::ByName { subject, .. }, _) => Some(subject),
                 // Codes and names of new subjects count for the rest of the chunk.
                 (Resolution::NewSubject, Some((key, stored))) => {
                     let id = next_subject;
                     next_subject += 1;
                     new_index.insert(id, new_subjects.len());
-                    new_subjects.push((id, r, stored, s.region.clone()));
+                    new_subjects.push((id, p, stored, s.region.clone()));
                     bearers.place(id, k.name, s.region.clone());
                     code_map.insert(key.clone(), id);
                     new_codes.push((key.clone(), id));
@@ -252,14 +251,15 @@ impl Backend {
                 };
                 bearers.place(id, k.name, region.clone());
                 if let Some(&i) = new_index.get(&id) {
-                    (new_subjects[i].1, new_subjects[i].3) = (r, region);
+                    (new_subjects[i].1, new_subjects[i].3) = (p, region);
                 }
             }
             subject_ids.push(id);
         }
         // Registration data updates the subject it describes.
         let mut changes: Vec<(&str, i64, Option<i64>)> = Vec::new();
-        for (r, sid) in rows.iter().zip(&subject_ids) {
+        for (p, sid) in prepared.iter().zip(&subject_ids) {
+            let r = &p.incoming;
             let (true, Some(sid)) = (r.registration, sid) else {
                 continue;
             };
@@ -270,7 +270,7 @@ impl Backend {
             let s = &r.record.subject;
             sqlx::query("UPDATE subjects SET name = $1, name_norm = $2, region = COALESCE($3, region), kind = $4, status = $5, profile = $6, updated_at = $7 WHERE id = $8")
                 .bind(self.vault.stored_text(&s.name, "subjects.name")?)
-                .bind(self.vault.lookup_key(&s.name_norm).into_owned())
+                .bind(&p.name)
                 .bind(&s.region)
                 .bind(s.kind.as_str())
                 .bind(registration_status(r))
@@ -283,19 +283,18 @@ impl Backend {
         }
         let new_profiles: Vec<Option<String>> = new_subjects
             .iter()
-            .map(|(_, r, _, _)| r.registration.then(|| self.vault.stored_json(&r.record.fields, None)).transpose())
+            .map(|(_, p, _, _)| {
+                p.incoming.registration.then(|| self.vault.stored_json(&p.incoming.record.fields, None)).transpose()
+            })
             .collect::<Result<_>>()?;
         let new_names: Vec<(String, String)> = new_subjects
             .iter()
-            .map(|(_, r, _, _)| {
-                let s = &r.record.subject;
-                Ok((
-                    self.vault.stored_text(&s.name, "subjects.name")?,
-                    self.vault.lookup_key(&s.name_norm).into_owned(),
-                ))
+            .map(|(_, p, _, _)| {
+                Ok((self.vault.stored_text(&p.incoming.record.subject.name, "subjects.name")?, p.name.clone()))
             })
             .collect::<Result<_>>()?;
-        let statuses: Vec<Option<String>> = new_subjects.iter().map(|(_, r, _, _)| registration_status(r)).collect();
+        let statuses: Vec<Option<String>> =
+            new_subjects.iter().map(|(_, p, _, _)| registration_status(&p.incoming)).collect();
         let subject_rows: Vec<[Val<'_>; 10]> = new_subjects
             .iter()
             .zip(&new_profiles)
@@ -304,7 +303,7 @@ impl Backend {
             .map(|((((id, r, stored, region), profile), (name, norm)), status)| {
                 [
                     Val::Int(*id),
-                    Val::Text(r.record.subject.kind.as_str()),
+                    Val::Text(r.incoming.record.subject.kind.as_str()),
                     Val::Text(stored),
                     Val::Text(name),
                     Val::Text(norm),
@@ -363,7 +362,7 @@ impl Backend {
             }
         }
         let mut next_record = super::next_id(&mut tx, "records").await?;
-        let mut out = Vec::with_capacity(rows.len());
+        let mut out = Vec::with_capacity(prepared.len());
         let mut new_records: Vec<(i64, &PreparedRow, Option<i64>)> = Vec::new();
         let mut updated: HashMap<i64, Changed<'_>> = HashMap::new();
         let mut versions: Vec<(i64, i64, &PreparedRow)> = Vec::new();

@@ -32,444 +32,25 @@ use std::collections::{BTreeMap, HashMap};
 use credo_domain::catalog::{Catalog, SubjectKind};
 use credo_domain::measures::{BasisStatus, Decision, Fact, Hit, Measure, Measures, Reach};
 use credo_domain::name::normalize_name;
-use credo_domain::publicity::Mark;
 use credo_domain::resolution::{Candidate, Keys, Resolution, resolve};
 use credo_gm::sm2::KeyPair;
-use credo_store::{Department, NewCheck, RecordView, Subject, Vault};
+use credo_store::{Department, NewCheck};
 use rand::Rng;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime, UtcOffset};
-use tokio::sync::RwLock;
 
 use crate::App;
-use crate::public::{display_code, mask_ids};
+use crate::public::mask_ids;
+
+mod index;
+
+use index::Match;
+pub use index::{Brief, Contents, Index, Indexed, IndexedPerson, ItemCode, PersonKey};
 
 /// Most subjects in one request (more: the CSV job).
 pub const MAX_SUBJECTS: usize = 10_000;
-const PAGE: i64 = 50_000;
-
-/// A record as the index keeps it: only the fields the measures read, and the persons it names beside its subject.
-#[derive(Debug, Clone)]
-pub struct Indexed {
-    pub record_id: i64,
-    pub version: i64,
-    pub item: String,
-    pub fields: BTreeMap<String, String>,
-    pub decided_on: Option<Date>,
-    /// The days the record counts at all (its publicity period, `catalog/publicity.toml`), `[from, last]`.
-    pub period: (Option<Date>, Option<Date>),
-    /// From this day the record is repaired and is no longer public.
-    pub repaired_on: Option<Date>,
-    /// The decision was revoked (撤销): the record never counts.
-    pub revoked: bool,
-    /// The persons the record names for measures that reach them (法定代表人, 实际控制人 …).
-    pub persons: Vec<IndexedPerson>,
-}
-
-/// A person a record names beside its subject, as the index keeps them: the blind index of their ID number, or,
-/// where the record carries none, their normalised name.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct IndexedPerson {
-    pub reach: Reach,
-    /// The name field the person comes from (see [`credo_domain::measures::NamedPerson`]).
-    pub field: String,
-    pub key: Option<String>,
-    pub name_norm: Option<String>,
-}
-
-impl IndexedPerson {
-    fn named(&self) -> credo_domain::measures::NamedPerson {
-        // The measure only needs the role and the field; numbers and names stay in the index's form.
-        credo_domain::measures::NamedPerson {
-            reach: self.reach,
-            field: self.field.clone(),
-            id_number: None,
-            name: None,
-        }
-    }
-}
-
-impl Indexed {
-    /// The index's form of a stored record (`None` for items no measure reads). Person ID numbers are kept only as
-    /// their blind index.
-    pub fn from_view(catalog: &Catalog, vault: &Vault, r: &RecordView) -> Option<Indexed> {
-        let wanted = catalog.measures.fields.get(&r.item)?;
-        let item = catalog.item(&r.item)?;
-        let fields: BTreeMap<String, String> =
-            r.fields.iter().filter(|(k, _)| wanted.contains(*k)).map(|(k, v)| (k.clone(), v.clone())).collect();
-        let decided_on =
-            item.decision_date.as_ref().and_then(|d| fields.get(d)).and_then(|v| credo_domain::value::parse_date(v));
-        let w = crate::public::window(catalog, r);
-        let mark = Mark::of(&r.fields);
-        let mut persons: Vec<IndexedPerson> = catalog
-            .measures
-            .measures
-            .iter()
-            .flat_map(|m| &m.trigger)
-            .filter(|t| t.item == r.item)
-            .flat_map(|t| t.persons(&r.fields))
-            .map(|p| IndexedPerson {
-                reach: p.reach,
-                field: p.field,
-                key: p.id_number.map(|n| vault.blind(&n)),
-                name_norm: p.name.map(|n| normalize_name(&n)).filter(|n| !n.is_empty()),
-            })
-            .filter(|p| p.key.is_some() || p.name_norm.is_some())
-            .collect();
-        persons.sort();
-        persons.dedup();
-        Some(Indexed {
-            record_id: r.id,
-            version: r.version,
-            item: r.item.clone(),
-            fields,
-            decided_on,
-            period: (w.from, w.last_day),
-            repaired_on: mark.as_ref().filter(|m| m.kind != "revoked").map(|m| m.on),
-            revoked: mark.is_some_and(|m| m.kind == "revoked"),
-            persons,
-        })
-    }
-
-    /// Whether the record is public on `day`: within its publicity period, neither repaired nor revoked. Only
-    /// measures that count statutory facts look past this (and never past a revocation).
-    pub fn counts(&self, day: Date) -> bool {
-        let (from, last) = self.period;
-        !self.revoked
-            && from.is_none_or(|f| f <= day)
-            && last.is_none_or(|l| day <= l)
-            && self.repaired_on.is_none_or(|m| day < m)
-    }
-
-    fn fact(&self, day: Date) -> Fact<'_> {
-        Fact {
-            record_id: self.record_id,
-            version: self.version,
-            item: &self.item,
-            fields: &self.fields,
-            decided_on: self.decided_on,
-            public: self.counts(day),
-        }
-    }
-}
-
-/// A person asked about, as the index finds them: the blind index of their 居民身份证号码 and their normalised name.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PersonKey {
-    pub key: Option<String>,
-    pub name_norm: Option<String>,
-}
-
-/// What a check shows of a subject and finds it by, kept in memory for every subject beside the restriction index:
-/// the name and code as receipts show them (ID numbers masked), and the codes as stored (a person's ID number only
-/// as its blind index). No ID number is held in the clear.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Brief {
-    pub id: i64,
-    pub kind: SubjectKind,
-    /// The name, ID numbers in it masked.
-    pub name: String,
-    /// The code as the public sees it ([`display_code`]).
-    pub code: Option<String>,
-    /// A person's blind index and normalised name: how the index finds records that name them.
-    pub person: Option<PersonKey>,
-    /// Every code as stored (plain, or the blind index of an ID number).
-    codes: Vec<String>,
-}
-
-impl Brief {
-    pub fn of(s: &Subject, vault: &Vault) -> Brief {
-        let person = (s.kind == SubjectKind::Person).then(|| PersonKey {
-            key: s.code.as_deref().filter(|c| !c.contains(':')).map(|c| vault.blind(c)),
-            name_norm: Some(s.name_norm.clone()).filter(|n| !n.is_empty()),
-        });
-        Brief { id: s.id, kind: s.kind, name: mask_ids(&s.name), code: display_code(s), person, codes: s.codes.clone() }
-    }
-}
-
-/// How a record names the person asked about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Match {
-    IdNumber,
-    NameOnly,
-}
-
-impl PersonKey {
-    /// How `p` names this person, if it does: by ID number, or by name where the record has no number.
-    fn matches(&self, p: &IndexedPerson) -> Option<Match> {
-        match (&p.key, &self.key) {
-            (Some(a), Some(b)) if a == b => Some(Match::IdNumber),
-            (Some(_), _) => None,
-            (None, _) => (p.name_norm.is_some() && p.name_norm == self.name_norm).then_some(Match::NameOnly),
-        }
-    }
-}
-
-#[derive(Default)]
-struct State {
-    built: bool,
-    seq: i64,
-    by_subject: HashMap<i64, Vec<Indexed>>,
-    /// Blind indexes of persons' ID numbers → subjects whose records name them (法定代表人, 实际控制人 …).
-    by_person: HashMap<String, Vec<i64>>,
-    /// Normalised names of persons named without an ID number → subjects whose records name them.
-    by_person_name: HashMap<String, Vec<i64>>,
-    subject_of: HashMap<i64, i64>,
-    /// Every subject as a check shows it, and the codes that find it ([`Brief`]).
-    briefs: HashMap<i64, std::sync::Arc<Brief>>,
-    by_code: HashMap<String, i64>,
-}
-
-impl State {
-    /// Keeps a subject's brief, and finds it by its codes as they are now (codes it no longer has are dropped).
-    fn brief(&mut self, b: Brief) {
-        let b = std::sync::Arc::new(b);
-        if let Some(old) = self.briefs.insert(b.id, b.clone()) {
-            for c in &old.codes {
-                if self.by_code.get(c) == Some(&b.id) {
-                    self.by_code.remove(c);
-                }
-            }
-        }
-        for c in &b.codes {
-            self.by_code.insert(c.clone(), b.id);
-        }
-    }
-
-    fn put(&mut self, subject: i64, rec: Indexed) {
-        if let Some(old) = self.subject_of.insert(rec.record_id, subject)
-            && let Some(list) = self.by_subject.get_mut(&old)
-        {
-            list.retain(|r| r.record_id != rec.record_id);
-        }
-        self.link(subject, &rec.persons);
-        self.by_subject.entry(subject).or_default().push(rec);
-    }
-
-    /// Links the persons a record names to its subject. Entries are never removed: a stale one (a later version no
-    /// longer names the person) is harmless, as a match is checked against the subject's current records; for a
-    /// replay `as_of` it is what finds the subject whose records named the person then.
-    fn link(&mut self, subject: i64, persons: &[IndexedPerson]) {
-        for p in persons {
-            let (map, key) = match (&p.key, &p.name_norm) {
-                (Some(k), _) => (&mut self.by_person, k),
-                (None, Some(n)) => (&mut self.by_person_name, n),
-                (None, None) => continue,
-            };
-            let subjects = map.entry(key.clone()).or_default();
-            if !subjects.contains(&subject) {
-                subjects.push(subject);
-            }
-        }
-    }
-
-    /// Subjects other than `subject` whose records name `person` (by the blind index of the number, or by name).
-    fn naming(&self, subject: Option<i64>, person: &PersonKey) -> Vec<i64> {
-        let mut others: Vec<i64> = Vec::new();
-        let by_key = person.key.as_ref().and_then(|k| self.by_person.get(k));
-        let by_name = person.name_norm.as_ref().and_then(|n| self.by_person_name.get(n));
-        for other in by_key.into_iter().chain(by_name).flatten() {
-            if Some(*other) != subject && !others.contains(other) {
-                others.push(*other);
-            }
-        }
-        others.sort();
-        others
-    }
-}
-
-/// The restriction index: every record a measure reads, by subject.
-#[derive(Default)]
-pub struct Index {
-    state: RwLock<State>,
-    /// One feed update at a time (the follower, ingest and cases all apply the feed): two that overlapped could
-    /// write older rows over newer ones, and the feed position past them would never replay the change.
-    syncing: tokio::sync::Mutex<()>,
-}
-
-impl Index {
-    /// Builds the index on first use (then applies the change feed since). Afterwards the feed follower and the
-    /// ingest pipeline keep it current, so a check does not touch the store for it.
-    pub async fn ready(&self, app: &App) -> anyhow::Result<()> {
-        if self.state.read().await.built {
-            return Ok(());
-        }
-        {
-            let mut st = self.state.write().await;
-            if !st.built {
-                let started = std::time::Instant::now();
-                // Changes that land while the table is read are replayed by the sync below.
-                st.seq = app.reader.last_seq().await?;
-                let items: Vec<&str> = app.catalog.measures.items().collect();
-                // Item by item, so the scan follows the (item, id) index.
-                for item in items {
-                    let mut after = 0;
-                    loop {
-                        let page = app.reader.records_of_items(&[item], after, PAGE).await?;
-                        let Some(last) = page.last() else { break };
-                        after = last.id;
-                        for r in &page {
-                            if let (Some(sid), Some(rec)) =
-                                (r.subject_id, Indexed::from_view(&app.catalog, &app.vault, r))
-                            {
-                                st.put(sid, rec);
-                            }
-                        }
-                    }
-                }
-                // Persons named only in superseded versions (a later version names someone else): linked too, so
-                // that a replay `as_of` finds the subject whose records named them then.
-                let items: Vec<&str> = app
-                    .catalog
-                    .measures
-                    .measures
-                    .iter()
-                    .flat_map(|m| &m.trigger)
-                    .filter(|t| !t.persons.is_empty())
-                    .map(|t| t.item.as_str())
-                    .collect::<std::collections::BTreeSet<_>>()
-                    .into_iter()
-                    .collect();
-                let mut after = 0;
-                loop {
-                    let page = app.reader.changed_records(&items, None, after, PAGE / 10).await?;
-                    let Some(last) = page.last() else { break };
-                    after = last.id;
-                    for r in &page {
-                        if let (Some(sid), Some(rec)) = (r.subject_id, Indexed::from_view(&app.catalog, &app.vault, r))
-                        {
-                            st.link(sid, &rec.persons);
-                        }
-                    }
-                }
-                // Every subject, as a check shows it and finds it by code.
-                let mut after = 0;
-                loop {
-                    let page = app.reader.subjects_after(after, PAGE).await?;
-                    let Some(last) = page.last() else { break };
-                    after = last.id;
-                    for s in &page {
-                        st.brief(Brief::of(s, &app.vault));
-                    }
-                }
-                st.built = true;
-                tracing::info!(
-                    subjects = st.by_subject.len(),
-                    records = st.subject_of.len(),
-                    known = st.briefs.len(),
-                    ms = started.elapsed().as_millis() as u64,
-                    "restriction index built"
-                );
-            }
-        }
-        self.sync(app).await?;
-        Ok(())
-    }
-
-    /// Applies record changes from the feed; returns how many records were (re)indexed.
-    pub async fn sync(&self, app: &App) -> anyhow::Result<usize> {
-        let _one = self.syncing.lock().await;
-        let from = {
-            let st = self.state.read().await;
-            if !st.built {
-                return Ok(0);
-            }
-            st.seq
-        };
-        let mut seq = from;
-        let mut n = 0;
-        loop {
-            let changes = app.reader.changes_after(seq, PAGE).await?;
-            let Some(last) = changes.last() else { break };
-            let ids: Vec<i64> = changes.iter().filter(|c| c.entity == "record").map(|c| c.entity_id).collect();
-            let records = app.reader.records_by_ids(&ids).await?;
-            // The subjects whose records changed (a new subject comes with its first record, a new name with a
-            // registration record) or that changed themselves.
-            let mut touched: Vec<i64> = records.iter().filter_map(|r| r.subject_id).collect();
-            touched.extend(changes.iter().filter(|c| c.entity == "subject").map(|c| c.entity_id));
-            touched.sort_unstable();
-            touched.dedup();
-            let subjects = app.reader.subjects_by_ids(&touched).await?;
-            let mut st = self.state.write().await;
-            for r in &records {
-                if let (Some(sid), Some(rec)) = (r.subject_id, Indexed::from_view(&app.catalog, &app.vault, r)) {
-                    st.put(sid, rec);
-                    n += 1;
-                }
-            }
-            for s in &subjects {
-                st.brief(Brief::of(s, &app.vault));
-            }
-            seq = last.seq;
-            st.seq = st.seq.max(seq);
-        }
-        Ok(n)
-    }
-
-    /// The subject's indexed records (none for a person the store knows only from others' records), and those of
-    /// subjects whose records name the person asked about (by ID number, or by name where they carry none).
-    async fn facts(&self, subject: Option<i64>, person: &PersonKey) -> (Vec<Indexed>, Vec<(i64, Vec<Indexed>)>) {
-        let st = self.state.read().await;
-        let own = subject.and_then(|id| st.by_subject.get(&id)).cloned().unwrap_or_default();
-        let via = st
-            .naming(subject, person)
-            .into_iter()
-            .map(|o| (o, st.by_subject.get(&o).cloned().unwrap_or_default()))
-            // A subject linked through a superseded version only (its records now name someone else) is not one.
-            .filter(|(_, recs)| names(recs, person))
-            .collect();
-        (own, via)
-    }
-
-    /// The subjects (other than `subject`) whose indexed records name the person asked about, by ID number or by
-    /// name, in id order: the candidates a replay `as_of` reads as the store had them then.
-    async fn naming(&self, subject: Option<i64>, person: &PersonKey) -> Vec<i64> {
-        self.state.read().await.naming(subject, person)
-    }
-
-    /// The subjects known by `codes` (as a department typed them, normalised), keyed by the code as asked: from
-    /// memory once the index is built, from the store for codes it does not know (yet: a subject another node
-    /// stored a moment ago) and before it is built.
-    pub async fn briefs_by_codes(&self, app: &App, codes: &[&str]) -> Result<HashMap<String, Brief>, CheckError> {
-        let mut found = HashMap::with_capacity(codes.len());
-        let mut missing = Vec::new();
-        {
-            let st = self.state.read().await;
-            for code in codes {
-                // A code as itself, or an ID number as its blind index.
-                let brief = st.built.then(|| {
-                    let id = st.by_code.get(*code).or_else(|| st.by_code.get(&app.vault.blind(code)))?;
-                    st.briefs.get(id)
-                });
-                match brief.flatten() {
-                    Some(b) => {
-                        found.insert(code.to_string(), Brief::clone(b));
-                    }
-                    None => missing.push(*code),
-                }
-            }
-        }
-        if !missing.is_empty() {
-            for (code, s) in app.store.subjects_by_codes(&missing).await? {
-                found.insert(code, Brief::of(&s, &app.vault));
-            }
-        }
-        Ok(found)
-    }
-
-    /// The subject's own indexed records (for comparing the index with the store).
-    pub async fn own(&self, subject_id: i64) -> Vec<Indexed> {
-        self.state.read().await.by_subject.get(&subject_id).cloned().unwrap_or_default()
-    }
-
-    /// Number of subjects and records indexed.
-    pub async fn size(&self) -> (usize, usize) {
-        let st = self.state.read().await;
-        (st.by_subject.len(), st.subject_of.len())
-    }
-}
 
 /// Group commit for checks: receipts and their audit events are signed and written by one task, many checks per
 /// signature and per transaction, and each check's answer is sent only once its transaction has committed. The
@@ -633,7 +214,7 @@ fn measure_json(
         .iter()
         .map(|h| {
             let rec = items.get(&h.record_id);
-            let item = rec.map(|r| r.item.as_str()).unwrap_or("");
+            let item = rec.map(|r| &*r.item).unwrap_or("");
             let mut e = json!({
                 "record_id": h.record_id, "version": h.version, "item": item,
                 "item_name": catalog.item(item).map(|i| i.name.as_str()),
@@ -704,7 +285,8 @@ pub fn evaluate(
     let mut out = Evaluation { decision: Decision::Clear, measures: Vec::new(), name_only: Vec::new() };
     {
         let sorted = usable(own);
-        let facts: Vec<Fact<'_>> = sorted.iter().map(|r| r.fact(day)).collect();
+        let fields: Vec<_> = sorted.iter().map(|r| r.fields(catalog)).collect();
+        let facts: Vec<Fact<'_>> = sorted.iter().zip(&fields).map(|(r, f)| r.fact(f, day)).collect();
         let by_id: HashMap<i64, &Indexed> = sorted.iter().map(|r| (r.record_id, *r)).collect();
         let hits = measures.hits(scene, &facts, day);
         out.decision = out.decision.min(Measures::decide(&hits));
@@ -715,7 +297,8 @@ pub fn evaluate(
     let Some(person) = person else { return out };
     for (subject, recs) in via {
         let sorted = usable(recs);
-        let facts: Vec<Fact<'_>> = sorted.iter().map(|r| r.fact(day)).collect();
+        let fields: Vec<_> = sorted.iter().map(|r| r.fields(catalog)).collect();
+        let facts: Vec<Fact<'_>> = sorted.iter().zip(&fields).map(|(r, f)| r.fact(f, day)).collect();
         let by_id: HashMap<i64, &Indexed> = sorted.iter().map(|r| (r.record_id, *r)).collect();
         // The role and the kind of match through which a record names this person for a measure.
         let named = |m: &Measure, record_id: i64| -> Option<(Reach, Match)> {

@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
+use sm3::Digest as _;
 use time::Date;
 
 use crate::DataError;
@@ -672,6 +673,9 @@ pub struct Catalog {
     pub publicity: crate::publicity::Publicity,
     /// Every rule not yet confirmed from its source (`verified = false`), across all the files.
     pub unverified: Vec<crate::sources::Unverified>,
+    /// SM3 over every file the catalog was built from (names and texts, in order): what is derived from the
+    /// catalog and kept (the checks' index snapshot) is valid only for the same digest.
+    pub digest: String,
 }
 
 impl Catalog {
@@ -685,7 +689,11 @@ impl Catalog {
         let mut calendar = None;
         let mut publicity = None;
         let mut unverified = Vec::new();
+        let mut digest = sm3::Sm3::new();
         for (name, text) in files {
+            for part in [name.as_bytes(), &[0], text.as_bytes(), &[0]] {
+                digest.update(part);
+            }
             unverified.extend(crate::sources::unverified([(name, text)]));
             match name {
                 "calendar.toml" => calendar = Some(crate::calendar::Calendar::from_toml(text)?),
@@ -716,6 +724,7 @@ impl Catalog {
             regions: regions.ok_or_else(|| DataError::new("regions.toml", "缺少行政区划代码表"))?,
             registrars: registrars.ok_or_else(|| DataError::new("uscc_registrars.toml", "缺少登记管理部门码表"))?,
             unverified,
+            digest: digest.finalize().iter().map(|b| format!("{b:02x}")).collect(),
         })
     }
 

@@ -495,6 +495,77 @@ async fn the_index_answers_as_the_store_does_on_random_data() {
         fresh.ready(&t.app).await.unwrap();
         assert_eq!(fresh.size().await, (subjects, records));
         assert!(subjects >= 20 && records >= 40, "{subjects} subjects, {records} records indexed");
+        // The first build wrote a snapshot: the fresh index read it and replayed the rounds' changes after it.
+        assert!(fresh.from_snapshot().await);
+        assert_eq!(fresh.contents().await, t.app.index.contents().await);
+    })
+    .await;
+}
+
+/// A snapshot holds exactly what a build from the records gives (records, persons named now or in superseded
+/// versions, every subject's brief), keeps a value with an ID number sealed, and is refused when a chunk was altered
+/// or moved: the index is then built from the records, with the same answers.
+#[tokio::test]
+async fn the_index_snapshot_is_what_a_build_from_the_records_gives() {
+    common::on_both(async || {
+        let t = setup().await;
+        // A 列入原因 (read by a measure) that names a person by ID number, and a person named by number and later by
+        // another: the index links both.
+        let ric = "630102198506150017";
+        let listed = yzsx(20, "2025-03-01").reason(format!("法定代表人(身份证 {ric})提交虚假材料")).json();
+        let (status, s) = t.post_batch(json!({ "item": "yzsx", "records": [listed] })).await;
+        assert_eq!((status, &s["rejected"]), (200, &json!(0)), "{s}");
+        for ric in ["630102199001011235", "630102198001011230"] {
+            let r = sxbzxr_with_number(21, "赵六", Some(ric), "2026-05-01", None);
+            let (status, s) = t.post_batch(json!({ "item": "sxbzxr", "records": [r] })).await;
+            assert_eq!(status, 200, "{s}");
+        }
+        let built = credo_app::checks::Index::default();
+        built.ready(&t.app).await.unwrap();
+        assert!(!built.from_snapshot().await, "the first build reads the records");
+        let contents = built.contents().await;
+        assert!(contents.persons.len() >= 2 && contents.briefs.len() >= 12, "{contents:?}");
+        let sealed =
+            contents.records.values().flatten().find(|r| r.fields(&t.app.catalog).values().any(|v| v.contains(ric)));
+        assert!(sealed.is_some(), "the record with the number in its reason is indexed");
+
+        let loaded = credo_app::checks::Index::default();
+        loaded.ready(&t.app).await.unwrap();
+        assert!(loaded.from_snapshot().await);
+        assert_eq!(loaded.contents().await, contents);
+
+        // The stored chunks hold no ID number in the clear (persons as blind indexes, the reason sealed).
+        let snap = t.app.store.index_snapshot("restriction").await.unwrap().unwrap();
+        let mut chunks = Vec::new();
+        for no in 0..snap.chunks {
+            chunks.push(t.app.store.index_chunk(snap.generation, no).await.unwrap().unwrap());
+        }
+        let all: Vec<u8> = chunks.concat();
+        for number in [ric, "630102199001011235", "630102198001011230"] {
+            assert!(!all.windows(number.len()).any(|w| w == number.as_bytes()), "{number} in the snapshot");
+        }
+
+        // A chunk altered by one byte, or a valid chunk under another generation: refused, built from the records.
+        let mut altered = chunks[0].clone();
+        let last = altered.len() - 1;
+        altered[last] ^= 1;
+        for (generation, chunk) in [(snap.generation ^ 1, altered), (snap.generation ^ 2, chunks[0].clone())] {
+            for (no, c) in chunks.iter().enumerate().skip(1) {
+                t.app.store.put_index_chunk(generation, no as i64, c).await.unwrap();
+            }
+            t.app.store.put_index_chunk(generation, 0, &chunk).await.unwrap();
+            let forged = credo_store::IndexSnapshot { generation, ..snap.clone() };
+            t.app.store.commit_index_snapshot("restriction", &forged).await.unwrap();
+            let rebuilt = credo_app::checks::Index::default();
+            rebuilt.ready(&t.app).await.unwrap();
+            assert!(!rebuilt.from_snapshot().await, "generation {generation}");
+            assert_eq!(rebuilt.contents().await, contents);
+        }
+        // That build wrote a good snapshot again.
+        let again = credo_app::checks::Index::default();
+        again.ready(&t.app).await.unwrap();
+        assert!(again.from_snapshot().await);
+        assert_eq!(again.contents().await, contents);
     })
     .await;
 }

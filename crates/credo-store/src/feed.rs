@@ -27,6 +27,18 @@ pub struct Counts {
     pub departments: i64,
 }
 
+/// A snapshot of an index built from the records (see [`Feed::index_snapshot`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexSnapshot {
+    pub generation: i64,
+    /// What the snapshot was built with (its format, the catalog, the keys, the program): a node uses it only when
+    /// this is its own.
+    pub fingerprint: String,
+    /// The change feed up to here is in it.
+    pub seq: i64,
+    pub chunks: i64,
+}
+
 /// The change feed and counts.
 #[async_trait]
 pub trait Feed: Send + Sync {
@@ -43,4 +55,14 @@ pub trait Feed: Send + Sync {
     /// and gives it up when the store is dropped (or its process dies), so that another can take it over.
     /// SQLite: a lock on a file beside the database; PostgreSQL: a session advisory lock on a connection of its own.
     async fn lead_jobs(&self) -> Result<bool>;
+    /// Keeps one chunk of an index snapshot under construction (`generation`: any number not used before, e.g.
+    /// random). Nothing reads it before [`Feed::commit_index_snapshot`].
+    async fn put_index_chunk(&self, generation: i64, no: i64, data: &[u8]) -> Result<()>;
+    /// Makes `snapshot` (its chunks `0..chunks` put before) the current one of `kind`, and removes the chunks of
+    /// every other generation (an older snapshot, or one whose writer died before committing it).
+    async fn commit_index_snapshot(&self, kind: &str, snapshot: &IndexSnapshot) -> Result<()>;
+    /// The current snapshot of `kind`, if one was committed.
+    async fn index_snapshot(&self, kind: &str) -> Result<Option<IndexSnapshot>>;
+    /// One chunk of a snapshot (`None` if it is gone: a newer snapshot replaced it since).
+    async fn index_chunk(&self, generation: i64, no: i64) -> Result<Option<Vec<u8>>>;
 }

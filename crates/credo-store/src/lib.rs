@@ -55,8 +55,8 @@ pub use checks::{
     CheckFeedback, CheckJob, CheckStats, CheckStore, CheckSummary, NewCheck, PendingFeedback, StoredCheck,
 };
 pub use enrolments::{Enrolment, EnrolmentDecision, EnrolmentStore, NewEnrolment};
-pub use feed::{Change, Counts, Feed};
-pub use portable::{Cell, Portable, Row, TABLES};
+pub use feed::{Change, Counts, Feed, IndexSnapshot};
+pub use portable::{Cell, DERIVED_TABLES, Portable, Row, TABLES};
 pub use postgres::PgStore;
 pub use records::{
     BatchSummary, Incoming, IngestedRow, Outcome, Prepared, RecordStat, RecordStore, RecordView, ReportLine,

@@ -41,6 +41,10 @@ pub const TABLES: &[(&str, &str)] = &[
     ("shared_state", "scope, key"),
 ];
 
+/// Tables that hold only what is derived from the others (snapshots of in-memory indexes, rebuilt by the node that
+/// needs them): not moved with a store.
+pub const DERIVED_TABLES: &[&str] = &["index_snapshots", "index_snapshot_chunks"];
+
 /// One stored value: every column of the store is an integer or a text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]

@@ -84,11 +84,13 @@ impl Vault {
         code.len() == BLIND.len() + 64 && code.starts_with(BLIND)
     }
 
-    pub(crate) fn seal(&self, text: &str, context: &str) -> Result<String> {
+    /// Seals `text` (SM4-GCM, bound to `context`: it opens only with the same one).
+    pub fn seal(&self, text: &str, context: &str) -> Result<String> {
         self.cipher.seal(text, context).map_err(|_| StoreError::Corrupt("SM4 加密失败".into()))
     }
 
-    pub(crate) fn open(&self, text: String, context: &str) -> Result<String> {
+    /// Opens what [`Vault::seal`] sealed with the same `context` (text that is not sealed comes back as it is).
+    pub fn open(&self, text: String, context: &str) -> Result<String> {
         if !text.starts_with(SEALED) {
             return Ok(text);
         }
@@ -97,7 +99,7 @@ impl Vault {
 
     /// Whether a field's value is personal: a sensitive field, or text with an ID number written in it (in any
     /// form [`credo_domain::masking`] knows: 15 or 18 digits, full-width, in groups, glued to other text).
-    fn personal_value(&self, field: &str, value: &str) -> bool {
+    pub fn personal_value(&self, field: &str, value: &str) -> bool {
         !value.is_empty() && (self.sensitive.contains(field) || contains_id_number(value))
     }
 

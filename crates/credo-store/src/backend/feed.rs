@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 
 use super::Backend;
-use crate::{Change, Counts, Feed, Result, StoreError};
+use crate::{Change, Counts, Feed, IndexSnapshot, Result, StoreError, now_text};
 
 #[derive(sqlx::FromRow)]
 struct ChangeRow {
@@ -81,5 +81,64 @@ impl Feed for Backend {
         .fetch_one(&self.pool)
         .await?;
         Ok(Counts { subjects, records, unresolved, departments })
+    }
+
+    async fn put_index_chunk(&self, generation: i64, no: i64, data: &[u8]) -> Result<()> {
+        sqlx::query("INSERT INTO index_snapshot_chunks (generation, no, data) VALUES ($1, $2, $3)")
+            .bind(generation)
+            .bind(no)
+            .bind(data)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn commit_index_snapshot(&self, kind: &str, s: &IndexSnapshot) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM index_snapshot_chunks WHERE generation = $1")
+            .bind(s.generation)
+            .fetch_one(&mut *tx)
+            .await?;
+        if stored != s.chunks {
+            return Err(StoreError::Conflict(format!("快照 {} 只有 {stored} 块,应为 {}", s.generation, s.chunks)));
+        }
+        sqlx::query(
+            "INSERT INTO index_snapshots (kind, generation, fingerprint, seq, chunks, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (kind) DO UPDATE SET generation = excluded.generation, fingerprint = excluded.fingerprint,
+                 seq = excluded.seq, chunks = excluded.chunks, created_at = excluded.created_at",
+        )
+        .bind(kind)
+        .bind(s.generation)
+        .bind(&s.fingerprint)
+        .bind(s.seq)
+        .bind(s.chunks)
+        .bind(now_text())
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "DELETE FROM index_snapshot_chunks WHERE generation NOT IN (SELECT generation FROM index_snapshots)",
+        )
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn index_snapshot(&self, kind: &str) -> Result<Option<IndexSnapshot>> {
+        let row: Option<(i64, String, i64, i64)> =
+            sqlx::query_as("SELECT generation, fingerprint, seq, chunks FROM index_snapshots WHERE kind = $1")
+                .bind(kind)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|(generation, fingerprint, seq, chunks)| IndexSnapshot { generation, fingerprint, seq, chunks }))
+    }
+
+    async fn index_chunk(&self, generation: i64, no: i64) -> Result<Option<Vec<u8>>> {
+        Ok(sqlx::query_scalar("SELECT data FROM index_snapshot_chunks WHERE generation = $1 AND no = $2")
+            .bind(generation)
+            .bind(no)
+            .fetch_optional(&self.pool)
+            .await?)
     }
 }

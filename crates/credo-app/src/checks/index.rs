@@ -1,0 +1,844 @@
+//! The restriction index: every record a measure reads, by subject, and every subject as a check shows it, in
+//! memory. Built from the store once (or loaded from its snapshot, below), then kept current from the change feed.
+//!
+//! **Compact**: a record keeps only what the measures read (its item, the values of the measures' fields packed in
+//! one allocation, its dates and the persons it names), so that ten million records fit in the memory of one node.
+//!
+//! **Snapshot**: a build from the records decodes every version's JSON (tens of thousands of records a second). So
+//! the index is written to the store as a snapshot of compact chunks (`index_snapshots`), and the next start of any
+//! node reads those and replays the change feed after them instead. A snapshot is used only by a node with the same
+//! fingerprint (snapshot format, catalog, keys, program), each chunk carries an HMAC-SM3 under a key derived from the
+//! keyring (a chunk altered in the database, or moved to another place, is refused and the index built from the
+//! records), and values that hold an ID number stay sealed as they are in the store. A start that had to replay a
+//! long tail of the feed writes a fresh snapshot.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use credo_domain::catalog::{Catalog, SubjectKind};
+use credo_domain::measures::{Fact, Reach};
+use credo_domain::name::normalize_name;
+use credo_domain::publicity::Mark;
+use credo_store::{IndexSnapshot, RecordView, Subject, Vault};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use time::Date;
+use tokio::sync::RwLock;
+
+use super::CheckError;
+use crate::App;
+use crate::public::{display_code, mask_ids};
+
+const PAGE: i64 = 50_000;
+/// The snapshot's kind in `index_snapshots`, and its format: change it with anything that changes what a record
+/// becomes in the index or how a snapshot is written.
+const KIND: &str = "restriction";
+const FORMAT: &str = "credo-restriction-index/1";
+/// A snapshot chunk holds about this many bytes of entries.
+const CHUNK: usize = 4 << 20;
+/// A start that replays more changes than this after loading the snapshot writes a fresh one.
+const REFRESH_AFTER: usize = 100_000;
+
+/// An item code as the index keeps it: one copy per item for the whole process. Only items a measure reads get
+/// here ([`Indexed::from_view`], and a snapshot's records are checked against the catalog), a handful.
+fn intern(item: &str) -> &'static str {
+    static ITEMS: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+    let mut items = ITEMS.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(s) = items.get(item) {
+        return s;
+    }
+    let s: &'static str = Box::leak(item.to_owned().into_boxed_str());
+    items.insert(s);
+    s
+}
+
+/// An item code in the index (see [`intern`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ItemCode(&'static str);
+
+impl std::ops::Deref for ItemCode {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.0
+    }
+}
+
+impl Serialize for ItemCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for ItemCode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<ItemCode, D::Error> {
+        Ok(ItemCode(intern(&String::deserialize(d)?)))
+    }
+}
+
+/// The values of the fields the measures read of one record, in one allocation: for each field present, its
+/// position among the fields the measures read of the item (u16), the value's length (u32) and the value, UTF-8.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+struct Packed(Box<[u8]>);
+
+impl Packed {
+    fn pack(wanted: &BTreeSet<String>, fields: &BTreeMap<String, String>) -> Packed {
+        let mut out = Vec::new();
+        for (position, name) in wanted.iter().enumerate() {
+            let (Some(v), Ok(position)) = (fields.get(name), u16::try_from(position)) else { continue };
+            let Ok(len) = u32::try_from(v.len()) else { continue };
+            out.extend_from_slice(&position.to_le_bytes());
+            out.extend_from_slice(&len.to_le_bytes());
+            out.extend_from_slice(v.as_bytes());
+        }
+        Packed(out.into_boxed_slice())
+    }
+
+    /// The fields by name; `None` if the bytes are not what [`Packed::pack`] makes for `wanted` (a snapshot of
+    /// another catalog).
+    fn unpack(&self, wanted: &BTreeSet<String>) -> Option<BTreeMap<String, String>> {
+        let names: Vec<&String> = wanted.iter().collect();
+        let mut fields = BTreeMap::new();
+        let mut rest = &self.0[..];
+        while !rest.is_empty() {
+            let position = u16::from_le_bytes(rest.get(..2)?.try_into().ok()?);
+            let len = u32::from_le_bytes(rest.get(2..6)?.try_into().ok()?) as usize;
+            let value = std::str::from_utf8(rest.get(6..6 + len)?).ok()?;
+            fields.insert(names.get(usize::from(position))?.to_string(), value.to_string());
+            rest = &rest[6 + len..];
+        }
+        Some(fields)
+    }
+}
+
+impl Serialize for Packed {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Packed {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Packed, D::Error> {
+        struct Bytes;
+        impl<'de> serde::de::Visitor<'de> for Bytes {
+            type Value = Packed;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("packed fields")
+            }
+            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Packed, E> {
+                Ok(Packed(v.into()))
+            }
+        }
+        d.deserialize_bytes(Bytes)
+    }
+}
+
+/// A record as the index keeps it: only the fields the measures read, and the persons it names beside its subject.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Indexed {
+    pub record_id: i64,
+    pub version: i64,
+    pub item: ItemCode,
+    fields: Packed,
+    pub decided_on: Option<Date>,
+    /// The days the record counts at all (its publicity period, `catalog/publicity.toml`), `[from, last]`.
+    pub period: (Option<Date>, Option<Date>),
+    /// From this day the record is repaired and is no longer public.
+    pub repaired_on: Option<Date>,
+    /// The decision was revoked (撤销): the record never counts.
+    pub revoked: bool,
+    /// The persons the record names for measures that reach them (法定代表人, 实际控制人 …).
+    pub persons: Box<[IndexedPerson]>,
+}
+
+/// A person a record names beside its subject, as the index keeps them: the blind index of their ID number, or,
+/// where the record carries none, their normalised name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct IndexedPerson {
+    pub reach: Reach,
+    /// The name field the person comes from (see [`credo_domain::measures::NamedPerson`]).
+    pub field: Box<str>,
+    pub key: Option<Box<str>>,
+    pub name_norm: Option<Box<str>>,
+}
+
+impl IndexedPerson {
+    pub(super) fn named(&self) -> credo_domain::measures::NamedPerson {
+        // The measure only needs the role and the field; numbers and names stay in the index's form.
+        credo_domain::measures::NamedPerson {
+            reach: self.reach,
+            field: self.field.to_string(),
+            id_number: None,
+            name: None,
+        }
+    }
+}
+
+impl Indexed {
+    /// The index's form of a stored record (`None` for items no measure reads). Person ID numbers are kept only as
+    /// their blind index.
+    pub fn from_view(catalog: &Catalog, vault: &Vault, r: &RecordView) -> Option<Indexed> {
+        let wanted = catalog.measures.fields.get(&r.item)?;
+        let item = catalog.item(&r.item)?;
+        let decided_on =
+            item.decision_date.as_ref().and_then(|d| r.fields.get(d)).and_then(|v| credo_domain::value::parse_date(v));
+        let w = crate::public::window(catalog, r);
+        let mark = Mark::of(&r.fields);
+        let mut persons: Vec<IndexedPerson> = catalog
+            .measures
+            .measures
+            .iter()
+            .flat_map(|m| &m.trigger)
+            .filter(|t| t.item == r.item)
+            .flat_map(|t| t.persons(&r.fields))
+            .map(|p| IndexedPerson {
+                reach: p.reach,
+                field: p.field.into(),
+                key: p.id_number.map(|n| vault.blind(&n).into()),
+                name_norm: p.name.map(|n| normalize_name(&n)).filter(|n| !n.is_empty()).map(Into::into),
+            })
+            .filter(|p| p.key.is_some() || p.name_norm.is_some())
+            .collect();
+        persons.sort();
+        persons.dedup();
+        Some(Indexed {
+            record_id: r.id,
+            version: r.version,
+            item: ItemCode(intern(&r.item)),
+            fields: Packed::pack(wanted, &r.fields),
+            decided_on,
+            period: (w.from, w.last_day),
+            repaired_on: mark.as_ref().filter(|m| m.kind != "revoked").map(|m| m.on),
+            revoked: mark.is_some_and(|m| m.kind == "revoked"),
+            persons: persons.into_boxed_slice(),
+        })
+    }
+
+    /// The fields the measures read, by name.
+    pub fn fields(&self, catalog: &Catalog) -> BTreeMap<String, String> {
+        catalog.measures.fields.get(&*self.item).and_then(|w| self.fields.unpack(w)).unwrap_or_default()
+    }
+
+    /// Whether the record is public on `day`: within its publicity period, neither repaired nor revoked. Only
+    /// measures that count statutory facts look past this (and never past a revocation).
+    pub fn counts(&self, day: Date) -> bool {
+        let (from, last) = self.period;
+        !self.revoked
+            && from.is_none_or(|f| f <= day)
+            && last.is_none_or(|l| day <= l)
+            && self.repaired_on.is_none_or(|m| day < m)
+    }
+
+    /// The record as a measure sees it on `day`, with its `fields` ([`Indexed::fields`]).
+    pub(super) fn fact<'a>(&'a self, fields: &'a BTreeMap<String, String>, day: Date) -> Fact<'a> {
+        Fact {
+            record_id: self.record_id,
+            version: self.version,
+            item: &self.item,
+            fields,
+            decided_on: self.decided_on,
+            public: self.counts(day),
+        }
+    }
+
+    /// Whether a record read from a snapshot is one this catalog makes (its item read by a measure, its fields
+    /// packed for that item).
+    fn fits(&self, catalog: &Catalog) -> bool {
+        catalog.measures.fields.get(&*self.item).is_some_and(|w| self.fields.unpack(w).is_some())
+    }
+}
+
+/// A person asked about, as the index finds them: the blind index of their 居民身份证号码 and their normalised name.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PersonKey {
+    pub key: Option<String>,
+    pub name_norm: Option<String>,
+}
+
+/// What a check shows of a subject and finds it by, kept in memory for every subject beside the restriction index:
+/// the name and code as receipts show them (ID numbers masked), and the codes as stored (a person's ID number only
+/// as its blind index). No ID number is held in the clear.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Brief {
+    pub id: i64,
+    pub kind: SubjectKind,
+    /// The name, ID numbers in it masked.
+    pub name: String,
+    /// The code as the public sees it ([`display_code`]).
+    pub code: Option<String>,
+    /// A person's blind index and normalised name: how the index finds records that name them.
+    pub person: Option<PersonKey>,
+    /// Every code as stored (plain, or the blind index of an ID number).
+    codes: Vec<String>,
+}
+
+impl Brief {
+    pub fn of(s: &Subject, vault: &Vault) -> Brief {
+        let person = (s.kind == SubjectKind::Person).then(|| PersonKey {
+            key: s.code.as_deref().filter(|c| !c.contains(':')).map(|c| vault.blind(c)),
+            name_norm: Some(s.name_norm.clone()).filter(|n| !n.is_empty()),
+        });
+        Brief { id: s.id, kind: s.kind, name: mask_ids(&s.name), code: display_code(s), person, codes: s.codes.clone() }
+    }
+}
+
+/// How a record names the person asked about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Match {
+    IdNumber,
+    NameOnly,
+}
+
+impl PersonKey {
+    /// How `p` names this person, if it does: by ID number, or by name where the record has no number.
+    pub(super) fn matches(&self, p: &IndexedPerson) -> Option<Match> {
+        match (&p.key, &self.key) {
+            (Some(a), Some(b)) if **a == **b => Some(Match::IdNumber),
+            (Some(_), _) => None,
+            (None, _) => (p.name_norm.is_some() && p.name_norm.as_deref() == self.name_norm.as_deref())
+                .then_some(Match::NameOnly),
+        }
+    }
+}
+
+/// One entry of a snapshot.
+#[derive(Serialize, Deserialize)]
+enum Entry {
+    /// A record; where one of its values holds an ID number, its fields are sealed (`sealed`) instead.
+    Record {
+        subject: i64,
+        record: Indexed,
+        sealed: Option<String>,
+    },
+    /// A person's blind index and the subjects whose records name (or named) them.
+    Person {
+        key: String,
+        subjects: Vec<i64>,
+    },
+    /// A person's normalised name (named without an ID number) and the subjects whose records name them.
+    PersonName {
+        name: String,
+        subjects: Vec<i64>,
+    },
+    Brief(Brief),
+}
+
+#[derive(Default)]
+struct State {
+    built: bool,
+    /// Loaded from a snapshot (not built from the records).
+    loaded: bool,
+    seq: i64,
+    by_subject: HashMap<i64, Vec<Indexed>>,
+    /// Blind indexes of persons' ID numbers → subjects whose records name them (法定代表人, 实际控制人 …).
+    by_person: HashMap<String, Vec<i64>>,
+    /// Normalised names of persons named without an ID number → subjects whose records name them.
+    by_person_name: HashMap<String, Vec<i64>>,
+    subject_of: HashMap<i64, i64>,
+    /// Every subject as a check shows it, and the codes that find it ([`Brief`]).
+    briefs: HashMap<i64, Arc<Brief>>,
+    by_code: HashMap<String, i64>,
+}
+
+impl State {
+    /// Keeps a subject's brief, and finds it by its codes as they are now (codes it no longer has are dropped).
+    fn brief(&mut self, b: Brief) {
+        let b = Arc::new(b);
+        if let Some(old) = self.briefs.insert(b.id, b.clone()) {
+            for c in &old.codes {
+                if self.by_code.get(c) == Some(&b.id) {
+                    self.by_code.remove(c);
+                }
+            }
+        }
+        for c in &b.codes {
+            self.by_code.insert(c.clone(), b.id);
+        }
+    }
+
+    fn put(&mut self, subject: i64, rec: Indexed) {
+        self.link(subject, &rec.persons);
+        self.place(subject, rec);
+    }
+
+    /// Keeps the record under its subject (moving it from the subject it was under).
+    fn place(&mut self, subject: i64, rec: Indexed) {
+        if let Some(old) = self.subject_of.insert(rec.record_id, subject)
+            && let Some(list) = self.by_subject.get_mut(&old)
+        {
+            list.retain(|r| r.record_id != rec.record_id);
+        }
+        self.by_subject.entry(subject).or_default().push(rec);
+    }
+
+    /// Links the persons a record names to its subject. Entries are never removed: a stale one (a later version no
+    /// longer names the person) is harmless, as a match is checked against the subject's current records; for a
+    /// replay `as_of` it is what finds the subject whose records named the person then.
+    fn link(&mut self, subject: i64, persons: &[IndexedPerson]) {
+        for p in persons {
+            let (map, key) = match (&p.key, &p.name_norm) {
+                (Some(k), _) => (&mut self.by_person, k),
+                (None, Some(n)) => (&mut self.by_person_name, n),
+                (None, None) => continue,
+            };
+            let subjects = map.entry(key.to_string()).or_default();
+            if !subjects.contains(&subject) {
+                subjects.push(subject);
+            }
+        }
+    }
+
+    /// Subjects other than `subject` whose records name `person` (by the blind index of the number, or by name).
+    fn naming(&self, subject: Option<i64>, person: &PersonKey) -> Vec<i64> {
+        let mut others: Vec<i64> = Vec::new();
+        let by_key = person.key.as_ref().and_then(|k| self.by_person.get(k));
+        let by_name = person.name_norm.as_ref().and_then(|n| self.by_person_name.get(n));
+        for other in by_key.into_iter().chain(by_name).flatten() {
+            if Some(*other) != subject && !others.contains(other) {
+                others.push(*other);
+            }
+        }
+        others.sort();
+        others
+    }
+
+    /// Applies one page of the change feed: the records and subjects it names, as the store has them now.
+    fn apply(&mut self, app: &App, page: &Changed) -> usize {
+        let mut n = 0;
+        for r in &page.records {
+            if let (Some(sid), Some(rec)) = (r.subject_id, Indexed::from_view(&app.catalog, &app.vault, r)) {
+                self.put(sid, rec);
+                n += 1;
+            }
+        }
+        for s in &page.subjects {
+            self.brief(Brief::of(s, &app.vault));
+        }
+        self.seq = self.seq.max(page.last);
+        n
+    }
+
+    /// Reads everything a measure reads from the store: records item by item, persons named in superseded versions,
+    /// and every subject.
+    async fn build(&mut self, app: &App) -> anyhow::Result<()> {
+        // Changes that land while the tables are read are replayed after.
+        self.seq = app.reader.last_seq().await?;
+        let items: Vec<&str> = app.catalog.measures.items().collect();
+        // Item by item, so the scan follows the (item, id) index.
+        for item in items {
+            let mut after = 0;
+            loop {
+                let page = app.reader.records_of_items(&[item], after, PAGE).await?;
+                let Some(last) = page.last() else { break };
+                after = last.id;
+                for r in &page {
+                    if let (Some(sid), Some(rec)) = (r.subject_id, Indexed::from_view(&app.catalog, &app.vault, r)) {
+                        self.put(sid, rec);
+                    }
+                }
+            }
+        }
+        // Persons named only in superseded versions (a later version names someone else): linked too, so that a
+        // replay `as_of` finds the subject whose records named them then.
+        let items: Vec<&str> = app
+            .catalog
+            .measures
+            .measures
+            .iter()
+            .flat_map(|m| &m.trigger)
+            .filter(|t| !t.persons.is_empty())
+            .map(|t| t.item.as_str())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let mut after = 0;
+        loop {
+            let page = app.reader.changed_records(&items, None, after, PAGE / 10).await?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            for r in &page {
+                if let (Some(sid), Some(rec)) = (r.subject_id, Indexed::from_view(&app.catalog, &app.vault, r)) {
+                    self.link(sid, &rec.persons);
+                }
+            }
+        }
+        // Every subject, as a check shows it and finds it by code.
+        let mut after = 0;
+        loop {
+            let page = app.reader.subjects_after(after, PAGE).await?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            for s in &page {
+                self.brief(Brief::of(s, &app.vault));
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the state as a snapshot (chunk by chunk, then made current in one step).
+    async fn save(&self, app: &App, fingerprint: &str) -> anyhow::Result<usize> {
+        let generation: i64 = rand::rng().random_range(1..i64::MAX);
+        let key = snapshot_key(app);
+        let mut chunks = 0;
+        let mut written = 0;
+        let mut buf = Vec::with_capacity(CHUNK + (64 << 10));
+        let records = self.by_subject.iter().flat_map(|(s, recs)| recs.iter().map(|r| (*s, r)));
+        let entries = records
+            .map(|(subject, record)| record_entry(app, subject, record))
+            .chain(self.by_person.iter().map(|(key, subjects)| Ok(EntryRef::Person { key, subjects })))
+            .chain(self.by_person_name.iter().map(|(name, subjects)| Ok(EntryRef::PersonName { name, subjects })))
+            .chain(self.briefs.values().map(|b| Ok(EntryRef::Brief(b))));
+        // Boxed: the iterator lives across the writes, and its closures' types would not be `Send` for every
+        // lifetime the compiler asks about.
+        let entries: Box<dyn Iterator<Item = anyhow::Result<EntryRef<'_>>> + Send + '_> = Box::new(entries);
+        let mut entries = entries.peekable();
+        while entries.peek().is_some() {
+            buf.clear();
+            for entry in entries.by_ref() {
+                buf = postcard::to_extend(&entry?, buf)?;
+                if buf.len() >= CHUNK {
+                    break;
+                }
+            }
+            let chunk = seal_chunk(&key, generation, chunks, &buf);
+            app.store.put_index_chunk(generation, chunks, &chunk).await?;
+            written += chunk.len();
+            chunks += 1;
+        }
+        let snapshot = IndexSnapshot { generation, fingerprint: fingerprint.to_string(), seq: self.seq, chunks };
+        app.store.commit_index_snapshot(KIND, &snapshot).await?;
+        Ok(written)
+    }
+
+    /// Loads a snapshot into an empty state: `Ok(false)` if there is none for this fingerprint.
+    async fn load(&mut self, app: &App, fingerprint: &str) -> anyhow::Result<bool> {
+        let Some(snap) = app.reader.index_snapshot(KIND).await? else { return Ok(false) };
+        if snap.fingerprint != fingerprint {
+            tracing::info!("restriction index snapshot was written with another catalog, key or program: not used");
+            return Ok(false);
+        }
+        let key = Arc::new(snapshot_key(app));
+        let generation = snap.generation;
+        let mut next = app.reader.index_chunk(generation, 0).await?;
+        for no in 0..snap.chunks {
+            let data = next.take().ok_or_else(|| anyhow::anyhow!("快照块 {no} 已不存在"))?;
+            let key = key.clone();
+            // The chunk is checked and decoded on a blocking thread while the next one is read.
+            let decode = tokio::task::spawn_blocking(move || open_chunk(&key, generation, no, &data));
+            if no + 1 < snap.chunks {
+                next = app.reader.index_chunk(generation, no + 1).await?;
+            }
+            for e in decode.await?? {
+                match e {
+                    Entry::Record { subject, mut record, sealed } => {
+                        if let Some(sealed) = sealed {
+                            record.fields = Packed(hex::decode(app.vault.open(sealed, SEALED)?)?.into_boxed_slice());
+                        }
+                        anyhow::ensure!(record.fits(&app.catalog), "快照中的记录 {} 与目录不符", record.record_id);
+                        self.place(subject, record);
+                    }
+                    Entry::Person { key, subjects } => {
+                        self.by_person.insert(key, subjects);
+                    }
+                    Entry::PersonName { name, subjects } => {
+                        self.by_person_name.insert(name, subjects);
+                    }
+                    Entry::Brief(b) => self.brief(b),
+                }
+            }
+        }
+        self.seq = snap.seq;
+        Ok(true)
+    }
+}
+
+/// [`Entry`] borrowed from the state, for writing.
+#[derive(Serialize)]
+enum EntryRef<'a> {
+    Record { subject: i64, record: std::borrow::Cow<'a, Indexed>, sealed: Option<String> },
+    Person { key: &'a str, subjects: &'a [i64] },
+    PersonName { name: &'a str, subjects: &'a [i64] },
+    Brief(&'a Brief),
+}
+
+/// A record as a snapshot keeps it: its fields sealed where a value holds an ID number, as in the store.
+fn record_entry<'a>(app: &App, subject: i64, record: &'a Indexed) -> anyhow::Result<EntryRef<'a>> {
+    if !record.fields(&app.catalog).iter().any(|(k, v)| app.vault.personal_value(k, v)) {
+        return Ok(EntryRef::Record { subject, record: std::borrow::Cow::Borrowed(record), sealed: None });
+    }
+    let sealed = app.vault.seal(&hex::encode(&record.fields.0), SEALED)?;
+    let bare = Indexed { fields: Packed::default(), ..record.clone() };
+    Ok(EntryRef::Record { subject, record: std::borrow::Cow::Owned(bare), sealed: Some(sealed) })
+}
+
+/// The context of sealed fields in a snapshot.
+const SEALED: &str = "index_snapshot_chunks.fields";
+
+/// The key of the snapshot's chunk tags, derived from the keyring.
+fn snapshot_key(app: &App) -> Vec<u8> {
+    app.vault.derived_key("restriction-index-snapshot")
+}
+
+/// A chunk as stored: its HMAC-SM3 (hex) over the generation, its number and the entries.
+fn seal_chunk(key: &[u8], generation: i64, no: i64, entries: &[u8]) -> Vec<u8> {
+    let mut body = Vec::with_capacity(16 + entries.len());
+    body.extend_from_slice(&generation.to_le_bytes());
+    body.extend_from_slice(&no.to_le_bytes());
+    body.extend_from_slice(entries);
+    let mut out = credo_gm::hmac_sm3_hex(key, &body).into_bytes();
+    out.extend_from_slice(&body);
+    out
+}
+
+/// The entries of a stored chunk, if its tag holds and it is the chunk `no` of `generation`.
+fn open_chunk(key: &[u8], generation: i64, no: i64, chunk: &[u8]) -> anyhow::Result<Vec<Entry>> {
+    let bad = || anyhow::anyhow!("快照块 {no} 校验失败(被改动或不完整)");
+    let (tag, body) = chunk.split_at_checked(64).ok_or_else(bad)?;
+    let tag = std::str::from_utf8(tag).map_err(|_| bad())?;
+    if !credo_gm::ct_eq(tag, &credo_gm::hmac_sm3_hex(key, body)) {
+        return Err(bad());
+    }
+    let (head, mut rest) = body.split_at_checked(16).ok_or_else(bad)?;
+    if head[..8] != generation.to_le_bytes() || head[8..] != no.to_le_bytes() {
+        return Err(bad());
+    }
+    let mut entries = Vec::new();
+    while !rest.is_empty() {
+        let (e, r) = postcard::take_from_bytes::<Entry>(rest)?;
+        entries.push(e);
+        rest = r;
+    }
+    Ok(entries)
+}
+
+/// What a snapshot must have been written with to be used: its format, the catalog, the keyring (a value only it
+/// gives) and the program (SM3 of the running executable: a build that derives records differently writes its own).
+async fn fingerprint(app: &App) -> anyhow::Result<String> {
+    static PROGRAM: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    let program = PROGRAM
+        .get_or_try_init(|| async {
+            tokio::task::spawn_blocking(|| -> anyhow::Result<String> {
+                let exe = std::fs::read(std::env::current_exe()?)?;
+                Ok(credo_gm::sm3_hex(&exe))
+            })
+            .await?
+        })
+        .await?;
+    let keyed = app.vault.blind("\0credo-index-snapshot");
+    Ok(credo_gm::sm3_hex(format!("{FORMAT}\0{}\0{keyed}\0{program}", app.catalog.digest).as_bytes()))
+}
+
+/// The records and subjects one page of the change feed names, as the store has them now.
+struct Changed {
+    records: Vec<RecordView>,
+    subjects: Vec<Subject>,
+    last: i64,
+}
+
+async fn changed_after(app: &App, seq: i64) -> anyhow::Result<Option<Changed>> {
+    let changes = app.reader.changes_after(seq, PAGE).await?;
+    let Some(last) = changes.last() else { return Ok(None) };
+    let ids: Vec<i64> = changes.iter().filter(|c| c.entity == "record").map(|c| c.entity_id).collect();
+    let records = app.reader.records_by_ids(&ids).await?;
+    // The subjects whose records changed (a new subject comes with its first record, a new name with a registration
+    // record) or that changed themselves.
+    let mut touched: Vec<i64> = records.iter().filter_map(|r| r.subject_id).collect();
+    touched.extend(changes.iter().filter(|c| c.entity == "subject").map(|c| c.entity_id));
+    touched.sort_unstable();
+    touched.dedup();
+    let subjects = app.reader.subjects_by_ids(&touched).await?;
+    Ok(Some(Changed { records, subjects, last: last.seq }))
+}
+
+/// What [`Index::contents`] shows.
+#[derive(Debug, PartialEq)]
+pub struct Contents {
+    pub records: BTreeMap<i64, Vec<Indexed>>,
+    pub persons: BTreeMap<String, BTreeSet<i64>>,
+    pub person_names: BTreeMap<String, BTreeSet<i64>>,
+    pub briefs: BTreeMap<i64, Brief>,
+}
+
+/// The restriction index: every record a measure reads, by subject.
+#[derive(Default)]
+pub struct Index {
+    state: RwLock<State>,
+    /// One feed update at a time (the follower, ingest and cases all apply the feed): two that overlapped could
+    /// write older rows over newer ones, and the feed position past them would never replay the change.
+    syncing: tokio::sync::Mutex<()>,
+}
+
+impl Index {
+    /// Builds the index on first use: from its snapshot if there is one for this node, else from the records (and
+    /// then writes a snapshot), and applies the change feed since. Afterwards the feed follower and the ingest
+    /// pipeline keep it current, so a check does not touch the store for it.
+    pub async fn ready(&self, app: &App) -> anyhow::Result<()> {
+        if self.state.read().await.built {
+            return Ok(());
+        }
+        let _one = self.syncing.lock().await;
+        let mut st = self.state.write().await;
+        if st.built {
+            return Ok(());
+        }
+        let started = std::time::Instant::now();
+        let fingerprint = fingerprint(app).await?;
+        let loaded = match st.load(app, &fingerprint).await {
+            Ok(loaded) => loaded,
+            Err(e) => {
+                tracing::warn!(error = %e, "restriction index snapshot unusable: building from the records");
+                *st = State::default();
+                false
+            }
+        };
+        let read_ms = started.elapsed().as_millis() as u64;
+        if !loaded {
+            st.build(app).await?;
+        }
+        let mut replayed = 0;
+        while let Some(page) = changed_after(app, st.seq).await? {
+            replayed += st.apply(app, &page);
+        }
+        let mut snapshot_bytes = None;
+        if !loaded || replayed > REFRESH_AFTER {
+            match st.save(app, &fingerprint).await {
+                Ok(bytes) => snapshot_bytes = Some(bytes),
+                Err(e) => tracing::warn!(error = %e, "restriction index snapshot not written"),
+            }
+        }
+        st.built = true;
+        st.loaded = loaded;
+        tracing::info!(
+            subjects = st.by_subject.len(),
+            records = st.subject_of.len(),
+            known = st.briefs.len(),
+            from = if loaded { "snapshot" } else { "records" },
+            read_ms,
+            replayed,
+            snapshot_bytes,
+            ms = started.elapsed().as_millis() as u64,
+            "restriction index built"
+        );
+        Ok(())
+    }
+
+    /// Applies record changes from the feed; returns how many records were (re)indexed.
+    pub async fn sync(&self, app: &App) -> anyhow::Result<usize> {
+        let _one = self.syncing.lock().await;
+        let mut seq = {
+            let st = self.state.read().await;
+            if !st.built {
+                return Ok(0);
+            }
+            st.seq
+        };
+        let mut n = 0;
+        while let Some(page) = changed_after(app, seq).await? {
+            seq = page.last;
+            n += self.state.write().await.apply(app, &page);
+        }
+        Ok(n)
+    }
+
+    /// The subject's indexed records (none for a person the store knows only from others' records), and those of
+    /// subjects whose records name the person asked about (by ID number, or by name where they carry none).
+    pub(super) async fn facts(
+        &self,
+        subject: Option<i64>,
+        person: &PersonKey,
+    ) -> (Vec<Indexed>, Vec<(i64, Vec<Indexed>)>) {
+        let st = self.state.read().await;
+        let own = subject.and_then(|id| st.by_subject.get(&id)).cloned().unwrap_or_default();
+        let via = st
+            .naming(subject, person)
+            .into_iter()
+            .map(|o| (o, st.by_subject.get(&o).cloned().unwrap_or_default()))
+            // A subject linked through a superseded version only (its records now name someone else) is not one.
+            .filter(|(_, recs)| super::names(recs, person))
+            .collect();
+        (own, via)
+    }
+
+    /// The subjects (other than `subject`) whose indexed records name the person asked about, by ID number or by
+    /// name, in id order: the candidates a replay `as_of` reads as the store had them then.
+    pub(super) async fn naming(&self, subject: Option<i64>, person: &PersonKey) -> Vec<i64> {
+        self.state.read().await.naming(subject, person)
+    }
+
+    /// The subjects known by `codes` (as a department typed them, normalised), keyed by the code as asked: from
+    /// memory once the index is built, from the store for codes it does not know (yet: a subject another node
+    /// stored a moment ago) and before it is built.
+    pub async fn briefs_by_codes(&self, app: &App, codes: &[&str]) -> Result<HashMap<String, Brief>, CheckError> {
+        let mut found = HashMap::with_capacity(codes.len());
+        let mut missing = Vec::new();
+        {
+            let st = self.state.read().await;
+            for code in codes {
+                // A code as itself, or an ID number as its blind index.
+                let brief = st.built.then(|| {
+                    let id = st.by_code.get(*code).or_else(|| st.by_code.get(&app.vault.blind(code)))?;
+                    st.briefs.get(id)
+                });
+                match brief.flatten() {
+                    Some(b) => {
+                        found.insert(code.to_string(), Brief::clone(b));
+                    }
+                    None => missing.push(*code),
+                }
+            }
+        }
+        if !missing.is_empty() {
+            for (code, s) in app.store.subjects_by_codes(&missing).await? {
+                found.insert(code, Brief::of(&s, &app.vault));
+            }
+        }
+        Ok(found)
+    }
+
+    /// The subject's own indexed records (for comparing the index with the store).
+    pub async fn own(&self, subject_id: i64) -> Vec<Indexed> {
+        self.state.read().await.by_subject.get(&subject_id).cloned().unwrap_or_default()
+    }
+
+    /// Whether the index was loaded from a snapshot (rather than built from the records).
+    pub async fn from_snapshot(&self) -> bool {
+        self.state.read().await.loaded
+    }
+
+    /// Writes a snapshot of the index as it is now (built first if it is not); returns its size in bytes.
+    pub async fn save_snapshot(&self, app: &App) -> anyhow::Result<usize> {
+        self.ready(app).await?;
+        let _one = self.syncing.lock().await;
+        let st = self.state.read().await;
+        st.save(app, &fingerprint(app).await?).await
+    }
+
+    /// Everything the index holds, in a fixed order (for comparing two indexes): records by subject, persons'
+    /// blind indexes and names with the subjects that name them, and subjects' briefs.
+    pub async fn contents(&self) -> Contents {
+        let st = self.state.read().await;
+        let sorted = |m: &HashMap<String, Vec<i64>>| -> BTreeMap<String, BTreeSet<i64>> {
+            m.iter().map(|(k, v)| (k.clone(), v.iter().copied().collect())).collect()
+        };
+        Contents {
+            records: st
+                .by_subject
+                .iter()
+                .filter(|(_, recs)| !recs.is_empty())
+                .map(|(s, recs)| {
+                    let mut recs = recs.clone();
+                    recs.sort_by_key(|r| r.record_id);
+                    (*s, recs)
+                })
+                .collect(),
+            persons: sorted(&st.by_person),
+            person_names: sorted(&st.by_person_name),
+            briefs: st.briefs.iter().map(|(id, b)| (*id, Brief::clone(b))).collect(),
+        }
+    }
+
+    /// Number of subjects and records indexed.
+    pub async fn size(&self) -> (usize, usize) {
+        let st = self.state.read().await;
+        (st.by_subject.len(), st.subject_of.len())
+    }
+}

@@ -161,7 +161,7 @@ pub async fn run(
                             "",
                             e.code(),
                             format!("第{}行起无法读取:{e}", last_row + 1),
-                            "error",
+                            "stopped",
                         ));
                         exhausted = true;
                     }
@@ -449,7 +449,11 @@ pub fn report_csv(report: &[ReportLine]) -> Vec<u8> {
     let rows: Vec<[String; 5]> = report
         .iter()
         .map(|l| {
-            let level = if l.severity == "error" { "错误" } else { "提示" };
+            let level = match l.severity.as_str() {
+                "error" => "错误",
+                "stopped" => "中止(其后各行未导入)",
+                _ => "提示",
+            };
             [l.row.to_string(), l.column.clone(), l.code.clone(), l.message.clone(), level.to_string()]
         })
         .collect();

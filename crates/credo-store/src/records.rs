@@ -89,8 +89,9 @@ pub struct ReportLine {
     pub column: String,
     pub code: String,
     pub message: String,
-    // `error` (row rejected) or `warning` (row accepted).
-    /// `error`(该行被拒)或 `warning`(该行已接收)
+    // `error` (row rejected), `warning` (row accepted) or `stopped` (the file could not be read from this row on:
+    // nothing after it was taken; see [`BatchSummary::stopped`]).
+    /// `error`(该行被拒)、`warning`(该行已接收)或 `stopped`(文件自该行起无法读取,其后各行均未导入)
     pub severity: String,
 }
 
@@ -114,6 +115,14 @@ pub struct BatchSummary {
     #[serde(default)]
     #[schema(required = true)]
     pub interrupted: bool,
+}
+
+impl BatchSummary {
+    /// Where the file stopped being read (a limit or a break in its format), if it did: the rows after it were not
+    /// imported, although every row before it was handled.
+    pub fn stopped(&self) -> Option<&ReportLine> {
+        self.report.iter().find(|l| l.severity == "stopped")
+    }
 }
 
 /// A record's latest version as shown to readers.

@@ -1,6 +1,7 @@
 //! `credo`: the 信用西宁 platform in one binary.
 //!
-//! Exit codes: 0 success, 1 failure, 2 unusable input (unknown item, unreadable file, no matching header …).
+//! Exit codes: 0 success, 1 failure, 2 unusable input (unknown item, unreadable file, no matching header …), 3 a file
+//! imported only in part (`credo import`: it could not be read to its end; the report says from which row).
 
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -279,6 +280,10 @@ fn main() -> ExitCode {
         Err(e) if e.downcast_ref::<Unusable>().is_some() => {
             eprintln!("错误:{e}");
             ExitCode::from(2)
+        }
+        Err(e) if e.downcast_ref::<Partial>().is_some() => {
+            eprintln!("未全部导入:{e}");
+            ExitCode::from(3)
         }
         Err(e) => {
             eprintln!("错误:{e:#}");
@@ -861,15 +866,25 @@ async fn import(
     };
     std::fs::write(&report_path, credo_app::ingest::report_csv(&summary.report))
         .with_context(|| format!("无法写入报告 {}", report_path.display()))?;
-    println!(
-        "{}",
-        serde_json::json!({
-            "batch": summary.batch, "rows": summary.rows, "accepted": summary.accepted, "rejected": summary.rejected,
-            "duplicates": summary.duplicates, "unresolved": summary.unresolved, "report": report_path.display().to_string(),
-        })
-    );
-    Ok(())
+    let mut out = serde_json::json!({
+        "batch": summary.batch, "rows": summary.rows, "accepted": summary.accepted, "rejected": summary.rejected,
+        "duplicates": summary.duplicates, "unresolved": summary.unresolved, "report": report_path.display().to_string(),
+    });
+    let Some(stopped) = summary.stopped() else {
+        println!("{out}");
+        return Ok(());
+    };
+    // The rows before were handled and stay; the rest of the file was not read: not a success.
+    out["stopped_at_row"] = stopped.row.into();
+    out["stopped"] = stopped.message.clone().into();
+    println!("{out}");
+    Err(anyhow::Error::new(Partial(format!("{}:此前各行已处理,其后各行未导入", stopped.message))))
 }
+
+/// A file imported only in part (exit code 3): it could not be read to its end.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct Partial(String);
 
 #[cfg(test)]
 mod tests {

@@ -186,6 +186,31 @@ fn import_processes_reports_and_is_idempotent() {
     });
 }
 
+/// A file that cannot be read to its end (here a quoted field never closed, longer than any record may be) is
+/// imported up to there and no further: the rows before are handled, the answer names the row it stopped at, the
+/// report says why, and the exit code is 3, not success.
+#[test]
+fn a_file_read_only_in_part_exits_3_and_says_where_it_stopped() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let file = dir.path().join("处罚.csv");
+    write_gb18030_csv(&file);
+    let mut bytes = std::fs::read(&file).unwrap();
+    bytes.extend_from_slice(b"\"never closed,");
+    bytes.extend(std::iter::repeat_n(b'x', 5 << 20));
+    std::fs::write(&file, bytes).unwrap();
+    let report = dir.path().join("report.csv");
+    let (d, r, f) = (data.to_str().unwrap(), report.to_str().unwrap(), file.to_str().unwrap());
+    let out = credo(&["import", "--data", d, "--item", "xzcf", "--dept", DEPT, "--report", r, f], None);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("未全部导入") && stderr.contains("第5行起无法读取"), "{stderr}");
+    let s = &lines(&out)[0];
+    assert_eq!((s["rows"].as_u64(), s["accepted"].as_u64(), s["stopped_at_row"].as_u64()), (Some(3), Some(1), Some(5)));
+    let text = std::fs::read_to_string(&report).unwrap();
+    assert!(text.contains("5,,row_too_long,") && text.contains("中止(其后各行未导入)"), "{text}");
+}
+
 #[test]
 fn unusable_input_exits_2() {
     on_both(|| {

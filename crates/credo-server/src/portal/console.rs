@@ -710,7 +710,7 @@ pub async fn dashboard(
     for b in app.store.recent_batches(None, 500).await? {
         rows += b.rows as f64;
         refused += b.rejected as f64;
-        for l in b.report.iter().filter(|l| l.severity == "error") {
+        for l in b.report.iter().filter(|l| l.severity != "warning") {
             *rejected.entry(credo_app::ingest::issue_label(&l.code).to_string()).or_default() += 1.0;
         }
     }

@@ -30,6 +30,9 @@ use crate::App;
 use crate::public::{display_code, mask_ids};
 
 const PAGE: i64 = 50_000;
+
+/// The index's maps: hashed fast (foldhash, seeded per process), as they hold millions of entries.
+type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 /// The snapshot's kind in `index_snapshots`, and its format: change it with anything that changes what a record
 /// becomes in the index or how a snapshot is written.
 const KIND: &str = "restriction";
@@ -42,6 +45,18 @@ const REFRESH_AFTER: usize = 100_000;
 /// An item code as the index keeps it: one copy per item for the whole process. Only items a measure reads get
 /// here ([`Indexed::from_view`], and a snapshot's records are checked against the catalog), a handful.
 fn intern(item: &str) -> &'static str {
+    thread_local! {
+        static SEEN: std::cell::RefCell<Vec<&'static str>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    if let Some(s) = SEEN.with_borrow(|seen| seen.iter().find(|s| **s == item).copied()) {
+        return s;
+    }
+    let s = intern_shared(item);
+    SEEN.with_borrow_mut(|seen| seen.push(s));
+    s
+}
+
+fn intern_shared(item: &str) -> &'static str {
     static ITEMS: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
     let mut items = ITEMS.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
     if let Some(s) = items.get(item) {
@@ -71,7 +86,17 @@ impl Serialize for ItemCode {
 
 impl<'de> Deserialize<'de> for ItemCode {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<ItemCode, D::Error> {
-        Ok(ItemCode(intern(&String::deserialize(d)?)))
+        struct Code;
+        impl serde::de::Visitor<'_> for Code {
+            type Value = ItemCode;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an item code")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<ItemCode, E> {
+                Ok(ItemCode(intern(v)))
+            }
+        }
+        d.deserialize_str(Code)
     }
 }
 
@@ -320,6 +345,14 @@ enum Entry {
         subjects: Vec<i64>,
     },
     Brief(Brief),
+    /// How many of each follow (first in a snapshot, so that the maps are sized once).
+    Sizes {
+        records: usize,
+        subjects: usize,
+        persons: usize,
+        person_names: usize,
+        briefs: usize,
+    },
 }
 
 #[derive(Default)]
@@ -328,15 +361,15 @@ struct State {
     /// Loaded from a snapshot (not built from the records).
     loaded: bool,
     seq: i64,
-    by_subject: HashMap<i64, Vec<Indexed>>,
+    by_subject: Map<i64, Vec<Indexed>>,
     /// Blind indexes of persons' ID numbers → subjects whose records name them (法定代表人, 实际控制人 …).
-    by_person: HashMap<String, Vec<i64>>,
+    by_person: Map<String, Vec<i64>>,
     /// Normalised names of persons named without an ID number → subjects whose records name them.
-    by_person_name: HashMap<String, Vec<i64>>,
-    subject_of: HashMap<i64, i64>,
+    by_person_name: Map<String, Vec<i64>>,
+    subject_of: Map<i64, i64>,
     /// Every subject as a check shows it, and the codes that find it ([`Brief`]).
-    briefs: HashMap<i64, Arc<Brief>>,
-    by_code: HashMap<String, i64>,
+    briefs: Map<i64, Arc<Brief>>,
+    by_code: Map<String, i64>,
 }
 
 impl State {
@@ -482,8 +515,15 @@ impl State {
         let mut written = 0;
         let mut buf = Vec::with_capacity(CHUNK + (64 << 10));
         let records = self.by_subject.iter().flat_map(|(s, recs)| recs.iter().map(|r| (*s, r)));
-        let entries = records
-            .map(|(subject, record)| record_entry(app, subject, record))
+        let sizes = EntryRef::Sizes {
+            records: self.subject_of.len(),
+            subjects: self.by_subject.len(),
+            persons: self.by_person.len(),
+            person_names: self.by_person_name.len(),
+            briefs: self.briefs.len(),
+        };
+        let entries = std::iter::once(Ok(sizes))
+            .chain(records.map(|(subject, record)| record_entry(app, subject, record)))
             .chain(self.by_person.iter().map(|(key, subjects)| Ok(EntryRef::Person { key, subjects })))
             .chain(self.by_person_name.iter().map(|(name, subjects)| Ok(EntryRef::PersonName { name, subjects })))
             .chain(self.briefs.values().map(|b| Ok(EntryRef::Brief(b))));
@@ -516,18 +556,32 @@ impl State {
             tracing::info!("restriction index snapshot was written with another catalog, key or program: not used");
             return Ok(false);
         }
-        let key = Arc::new(snapshot_key(app));
+        // Chunks are read, checked and decoded by a task of their own while this one puts the entries in place.
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<anyhow::Result<Vec<Entry>>>(2);
+        let reader = app.reader.clone();
+        let key = snapshot_key(app);
         let generation = snap.generation;
-        let mut next = app.reader.index_chunk(generation, 0).await?;
-        for no in 0..snap.chunks {
-            let data = next.take().ok_or_else(|| anyhow::anyhow!("快照块 {no} 已不存在"))?;
-            let key = key.clone();
-            // The chunk is checked and decoded on a blocking thread while the next one is read.
-            let decode = tokio::task::spawn_blocking(move || open_chunk(&key, generation, no, &data));
-            if no + 1 < snap.chunks {
-                next = app.reader.index_chunk(generation, no + 1).await?;
+        let chunks = snap.chunks;
+        let producer = tokio::spawn(async move {
+            let key = Arc::new(key);
+            for no in 0..chunks {
+                let decoded = async {
+                    let data = reader.index_chunk(generation, no).await?;
+                    let data = data.ok_or_else(|| anyhow::anyhow!("快照块 {no} 已不存在"))?;
+                    let key = key.clone();
+                    tokio::task::spawn_blocking(move || open_chunk(&key, generation, no, &data)).await?
+                };
+                let decoded = decoded.await;
+                let failed = decoded.is_err();
+                if tx.send(decoded).await.is_err() || failed {
+                    break;
+                }
             }
-            for e in decode.await?? {
+        });
+        let mut received = 0;
+        while let Some(entries) = rx.recv().await {
+            received += 1;
+            for e in entries? {
                 match e {
                     Entry::Record { subject, mut record, sealed } => {
                         if let Some(sealed) = sealed {
@@ -543,9 +597,22 @@ impl State {
                         self.by_person_name.insert(name, subjects);
                     }
                     Entry::Brief(b) => self.brief(b),
+                    Entry::Sizes { records, subjects, persons, person_names, briefs } => {
+                        // Only as a hint, bounded: the snapshot passed its tag, but a size is no reason to reserve
+                        // more than its chunks could hold.
+                        let most = usize::try_from(chunks).unwrap_or(0).saturating_mul(CHUNK / 8);
+                        self.subject_of.reserve(records.min(most));
+                        self.by_subject.reserve(subjects.min(most));
+                        self.by_person.reserve(persons.min(most));
+                        self.by_person_name.reserve(person_names.min(most));
+                        self.briefs.reserve(briefs.min(most));
+                        self.by_code.reserve(briefs.min(most));
+                    }
                 }
             }
         }
+        producer.await?;
+        anyhow::ensure!(received == chunks, "快照只读到 {received} 块,应为 {chunks} 块");
         self.seq = snap.seq;
         Ok(true)
     }
@@ -558,6 +625,7 @@ enum EntryRef<'a> {
     Person { key: &'a str, subjects: &'a [i64] },
     PersonName { name: &'a str, subjects: &'a [i64] },
     Brief(&'a Brief),
+    Sizes { records: usize, subjects: usize, persons: usize, person_names: usize, briefs: usize },
 }
 
 /// A record as a snapshot keeps it: its fields sealed where a value holds an ID number, as in the store.
@@ -611,20 +679,26 @@ fn open_chunk(key: &[u8], generation: i64, no: i64, chunk: &[u8]) -> anyhow::Res
 }
 
 /// What a snapshot must have been written with to be used: its format, the catalog, the keyring (a value only it
-/// gives) and the program (SM3 of the running executable: a build that derives records differently writes its own).
+/// gives) and the program (a build that derives records differently writes its own).
 async fn fingerprint(app: &App) -> anyhow::Result<String> {
     static PROGRAM: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
-    let program = PROGRAM
-        .get_or_try_init(|| async {
-            tokio::task::spawn_blocking(|| -> anyhow::Result<String> {
-                let exe = std::fs::read(std::env::current_exe()?)?;
-                Ok(credo_gm::sm3_hex(&exe))
-            })
-            .await?
-        })
-        .await?;
+    let program = PROGRAM.get_or_try_init(|| async { tokio::task::spawn_blocking(program).await? }).await?;
     let keyed = app.vault.blind("\0credo-index-snapshot");
     Ok(credo_gm::sm3_hex(format!("{FORMAT}\0{}\0{keyed}\0{program}", app.catalog.digest).as_bytes()))
+}
+
+/// The running program's identity: the build ID the linker wrote into the executable (a digest of its contents,
+/// read from its notes without reading the file), or where it has none, SM3 of the whole file.
+fn program() -> anyhow::Result<String> {
+    use object::Object;
+    let path = std::env::current_exe()?;
+    let cache = object::ReadCache::new(std::fs::File::open(&path)?);
+    if let Ok(file) = object::File::parse(&cache)
+        && let Ok(Some(id)) = file.build_id()
+    {
+        return Ok(format!("build-id:{}", hex::encode(id)));
+    }
+    Ok(format!("sm3:{}", credo_gm::sm3_hex(&std::fs::read(&path)?)))
 }
 
 /// The records and subjects one page of the change feed names, as the store has them now.
@@ -697,6 +771,10 @@ impl Index {
         let mut replayed = 0;
         while let Some(page) = changed_after(app, st.seq).await? {
             replayed += st.apply(app, &page);
+        }
+        // Lists grown record by record hold up to twice what they need.
+        for recs in st.by_subject.values_mut() {
+            recs.shrink_to_fit();
         }
         let mut snapshot_bytes = None;
         if !loaded || replayed > REFRESH_AFTER {
@@ -816,7 +894,7 @@ impl Index {
     /// blind indexes and names with the subjects that name them, and subjects' briefs.
     pub async fn contents(&self) -> Contents {
         let st = self.state.read().await;
-        let sorted = |m: &HashMap<String, Vec<i64>>| -> BTreeMap<String, BTreeSet<i64>> {
+        let sorted = |m: &Map<String, Vec<i64>>| -> BTreeMap<String, BTreeSet<i64>> {
             m.iter().map(|(k, v)| (k.clone(), v.iter().copied().collect())).collect()
         };
         Contents {

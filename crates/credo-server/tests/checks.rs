@@ -534,18 +534,39 @@ async fn the_index_snapshot_is_what_a_build_from_the_records_gives() {
         assert!(loaded.from_snapshot().await);
         assert_eq!(loaded.contents().await, contents);
 
-        // The stored chunks hold no ID number in the clear (persons as blind indexes, the reason sealed).
+        // After the snapshot: a record in two versions naming two persons by number (both linked, the first through
+        // a version already superseded when the feed is replayed), and a 法定代表人 written with an ID number in
+        // the name field (linked by that name).
+        for ric in ["630102197001011236", "630102196001011231"] {
+            let r = sxbzxr_with_number(22, "钱九", Some(ric), "2026-05-01", None);
+            let (status, s) = t.post_batch(json!({ "item": "sxbzxr", "records": [r] })).await;
+            assert_eq!(status, 200, "{s}");
+        }
+        let named = sxbzxr(23, "孙九630102199001011235", "2026-05-01", None);
+        let (status, s) = t.post_batch(json!({ "item": "sxbzxr", "records": [named] })).await;
+        assert_eq!((status, &s["rejected"]), (200, &json!(0)), "{s}");
+        let replayed = credo_app::checks::Index::default();
+        replayed.ready(&t.app).await.unwrap();
+        assert!(replayed.from_snapshot().await);
+        let contents = replayed.contents().await;
+        assert!(contents.person_names.keys().any(|n| n.contains("630102199001011235")), "{contents:?}");
+        assert!(contents.persons.len() >= 4, "{contents:?}");
+        replayed.save_snapshot(&t.app).await.unwrap();
+
+        // The stored chunks hold no ID number in the clear (persons as blind indexes, the reason and the name
+        // sealed).
         let snap = t.app.store.index_snapshot("restriction").await.unwrap().unwrap();
         let mut chunks = Vec::new();
         for no in 0..snap.chunks {
             chunks.push(t.app.store.index_chunk(snap.generation, no).await.unwrap().unwrap());
         }
         let all: Vec<u8> = chunks.concat();
-        for number in [ric, "630102199001011235", "630102198001011230"] {
+        for number in [ric, "630102199001011235", "630102198001011230", "630102197001011236", "630102196001011231"] {
             assert!(!all.windows(number.len()).any(|w| w == number.as_bytes()), "{number} in the snapshot");
         }
 
-        // A chunk altered by one byte, or a valid chunk under another generation: refused, built from the records.
+        // A chunk altered by one byte, or a valid chunk under another generation: refused, built from the records
+        // — and that build holds what the snapshot and the replayed feed gave.
         let mut altered = chunks[0].clone();
         let last = altered.len() - 1;
         altered[last] ^= 1;
@@ -561,11 +582,19 @@ async fn the_index_snapshot_is_what_a_build_from_the_records_gives() {
             assert!(!rebuilt.from_snapshot().await, "generation {generation}");
             assert_eq!(rebuilt.contents().await, contents);
         }
-        // That build wrote a good snapshot again.
+        // That build wrote a good snapshot again; its row is not trusted: a feed position changed there is refused
+        // (it would skip or replay changes), as is a fingerprint that is not the chunks' own.
+        let good = t.app.store.index_snapshot("restriction").await.unwrap().unwrap();
         let again = credo_app::checks::Index::default();
         again.ready(&t.app).await.unwrap();
         assert!(again.from_snapshot().await);
         assert_eq!(again.contents().await, contents);
+        let forged = credo_store::IndexSnapshot { seq: good.seq + 5, ..good.clone() };
+        t.app.store.commit_index_snapshot("restriction", &forged).await.unwrap();
+        let refused = credo_app::checks::Index::default();
+        refused.ready(&t.app).await.unwrap();
+        assert!(!refused.from_snapshot().await, "a feed position not the chunks' own");
+        assert_eq!(refused.contents().await, contents);
     })
     .await;
 }

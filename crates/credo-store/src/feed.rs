@@ -27,6 +27,9 @@ pub struct Counts {
     pub departments: i64,
 }
 
+/// The largest snapshot chunk a store keeps or reads (a bigger one is refused on writing, and not read: as if gone).
+pub const MAX_INDEX_CHUNK: usize = 64 << 20;
+
 /// A snapshot of an index built from the records (see [`Feed::index_snapshot`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexSnapshot {

@@ -55,7 +55,7 @@ pub use checks::{
     CheckFeedback, CheckJob, CheckStats, CheckStore, CheckSummary, NewCheck, PendingFeedback, StoredCheck,
 };
 pub use enrolments::{Enrolment, EnrolmentDecision, EnrolmentStore, NewEnrolment};
-pub use feed::{Change, Counts, Feed, IndexSnapshot};
+pub use feed::{Change, Counts, Feed, IndexSnapshot, MAX_INDEX_CHUNK};
 pub use portable::{Cell, DERIVED_TABLES, Portable, Row, TABLES};
 pub use postgres::PgStore;
 pub use records::{

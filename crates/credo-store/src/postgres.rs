@@ -130,6 +130,9 @@ async fn continue_ids(pool: &PgPool) -> Result<()> {
 }
 
 /// Rows written in bulk into `table`: one `COPY … FROM STDIN` in the text format, sent in pieces of about 1 MiB.
+/// How a read in a transaction locks the rows it reads for the transaction's write.
+const FOR_UPDATE: &str = " FOR UPDATE";
+
 /// `$1,$2,…` for an `IN (…)` list of `n` values that are the statement's first `n` arguments.
 fn marks(n: usize) -> String {
     (1..=n).map(|i| format!("${i}")).collect::<Vec<_>>().join(",")

@@ -197,6 +197,8 @@ pub trait RecordStore: Send + Sync {
     /// Latest versions of records of `items` that have a subject, with `id > after`, in id order.
     async fn records_of_items(&self, items: &[&str], after: i64, limit: i64) -> Result<Vec<RecordView>>;
     async fn records_by_ids(&self, ids: &[i64]) -> Result<Vec<RecordView>>;
+    /// Every version, in order, of the records `ids` (each version with its record's subject as it is now).
+    async fn versions_of(&self, ids: &[i64]) -> Result<Vec<RecordView>>;
     /// The newest records of `items` that have a subject, newest first.
     async fn latest_records(&self, items: &[&str], limit: i64) -> Result<Vec<RecordView>>;
     /// A department's newest records (latest versions), newest first.

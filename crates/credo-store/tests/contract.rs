@@ -570,8 +570,8 @@ async fn api_keys_are_found_by_prefix_and_revoked_once(b: Backend) {
     assert_eq!(count(&revoked, |r| *r), 1, "revoked once, also at once");
 }
 
-/// An index snapshot becomes current only whole (all its chunks put), replaces the one before (whose chunks go, with
-/// those of a writer that never committed), and is found by kind.
+/// An index snapshot becomes current only whole (all its chunks put), replaces the one before (whose chunks go; those
+/// of another writer still at work stay), is found by kind, and no chunk over the limit is kept.
 async fn index_snapshots_are_committed_whole_and_replace_the_last(b: Backend) {
     let s = &*b.store;
     assert_eq!(s.index_snapshot("restriction").await.unwrap(), None);
@@ -589,7 +589,13 @@ async fn index_snapshots_are_committed_whole_and_replace_the_last(b: Backend) {
     s.commit_index_snapshot("restriction", &snap(1, 2)).await.unwrap();
     assert_eq!(s.index_snapshot("restriction").await.unwrap(), Some(snap(1, 2)));
     assert_eq!(s.index_chunk(1, 1).await.unwrap().as_deref(), Some(&[0u8, 255, 1][..]), "bytes as put");
-    assert_eq!(s.index_chunk(7, 0).await.unwrap(), None, "an uncommitted writer's chunks are gone");
+    assert_eq!(
+        s.index_chunk(7, 0).await.unwrap().as_deref(),
+        Some(&b"abandoned"[..]),
+        "another writer's, a moment ago"
+    );
+    let too_big = vec![0u8; credo_store::MAX_INDEX_CHUNK + 1];
+    assert!(is_conflict(&s.put_index_chunk(3, 0, &too_big).await), "a chunk over the limit");
     assert!(s.put_index_chunk(1, 1, b"again").await.is_err(), "a chunk is written once");
     s.put_index_chunk(2, 0, b"b0").await.unwrap();
     s.commit_index_snapshot("restriction", &snap(2, 1)).await.unwrap();
@@ -1603,6 +1609,10 @@ async fn changed_records_list_every_version_of_changed_records(b: Backend) {
     assert_eq!(with_licences.iter().map(|r| r.id).collect::<BTreeSet<_>>(), BTreeSet::from([r1, r3, l1]));
     assert!(s.changed_records(&["xzxk"], Some(c.id), 0, 10).await.unwrap().is_empty());
     assert!(s.changed_records(&[], None, 0, 10).await.unwrap().is_empty());
+    // Every version of records named by id, whatever their item, those of one version too.
+    let two = s.versions_of(&[r3, out[1].record_id]).await.unwrap();
+    assert_eq!(keys(&two), [vec![k(out[1].record_id, 1, "0.2")], r3_versions.clone()].concat());
+    assert!(s.versions_of(&[]).await.unwrap().is_empty());
 }
 
 /// The items each subject asked about has records of, and the subjects of records (not of queued ones).

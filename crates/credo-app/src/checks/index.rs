@@ -16,6 +16,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use credo_domain::catalog::{Catalog, SubjectKind};
+use credo_domain::masking::contains_id_number;
 use credo_domain::measures::{Fact, Reach};
 use credo_domain::name::normalize_name;
 use credo_domain::publicity::Mark;
@@ -127,9 +128,10 @@ impl Packed {
         while !rest.is_empty() {
             let position = u16::from_le_bytes(rest.get(..2)?.try_into().ok()?);
             let len = u32::from_le_bytes(rest.get(2..6)?.try_into().ok()?) as usize;
-            let value = std::str::from_utf8(rest.get(6..6 + len)?).ok()?;
+            let end = len.checked_add(6)?;
+            let value = std::str::from_utf8(rest.get(6..end)?).ok()?;
             fields.insert(names.get(usize::from(position))?.to_string(), value.to_string());
-            rest = &rest[6 + len..];
+            rest = rest.get(end..)?;
         }
         Some(fields)
     }
@@ -353,6 +355,10 @@ enum Entry {
         person_names: usize,
         briefs: usize,
     },
+    /// The snapshot's last entry: how many chunks it has.
+    End {
+        chunks: i64,
+    },
 }
 
 #[derive(Default)]
@@ -443,6 +449,11 @@ impl State {
                 n += 1;
             }
         }
+        for r in &page.versions {
+            if let (Some(sid), Some(rec)) = (r.subject_id, Indexed::from_view(&app.catalog, &app.vault, r)) {
+                self.link(sid, &rec.persons);
+            }
+        }
         for s in &page.subjects {
             self.brief(Brief::of(s, &app.vault));
         }
@@ -472,17 +483,7 @@ impl State {
         }
         // Persons named only in superseded versions (a later version names someone else): linked too, so that a
         // replay `as_of` finds the subject whose records named them then.
-        let items: Vec<&str> = app
-            .catalog
-            .measures
-            .measures
-            .iter()
-            .flat_map(|m| &m.trigger)
-            .filter(|t| !t.persons.is_empty())
-            .map(|t| t.item.as_str())
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
+        let items: Vec<&str> = person_items(&app.catalog).into_iter().collect();
         let mut after = 0;
         loop {
             let page = app.reader.changed_records(&items, None, after, PAGE / 10).await?;
@@ -522,16 +523,19 @@ impl State {
             person_names: self.by_person_name.len(),
             briefs: self.briefs.len(),
         };
-        let entries = std::iter::once(Ok(sizes))
-            .chain(records.map(|(subject, record)| record_entry(app, subject, record)))
-            .chain(self.by_person.iter().map(|(key, subjects)| Ok(EntryRef::Person { key, subjects })))
-            .chain(self.by_person_name.iter().map(|(name, subjects)| Ok(EntryRef::PersonName { name, subjects })))
-            .chain(self.briefs.values().map(|b| Ok(EntryRef::Brief(b))));
+        let entries =
+            std::iter::once(Ok(sizes))
+                .chain(records.map(|(subject, record)| record_entry(app, subject, record)))
+                .chain(self.by_person.iter().map(|(key, subjects)| Ok(EntryRef::Person { key, subjects })))
+                .chain(self.by_person_name.iter().map(|(name, subjects)| {
+                    Ok(EntryRef::PersonName { name: sealed_if_personal(app, name)?, subjects })
+                }))
+                .chain(self.briefs.values().map(|b| brief_entry(app, b)));
         // Boxed: the iterator lives across the writes, and its closures' types would not be `Send` for every
         // lifetime the compiler asks about.
         let entries: Box<dyn Iterator<Item = anyhow::Result<EntryRef<'_>>> + Send + '_> = Box::new(entries);
         let mut entries = entries.peekable();
-        while entries.peek().is_some() {
+        loop {
             buf.clear();
             for entry in entries.by_ref() {
                 buf = postcard::to_extend(&entry?, buf)?;
@@ -539,10 +543,17 @@ impl State {
                     break;
                 }
             }
-            let chunk = seal_chunk(&key, generation, chunks, &buf);
+            let last = entries.peek().is_none();
+            if last {
+                buf = postcard::to_extend(&EntryRef::End { chunks: chunks + 1 }, buf)?;
+            }
+            let chunk = seal_chunk(&key, &chunk_head(generation, chunks, self.seq, fingerprint), &buf);
             app.store.put_index_chunk(generation, chunks, &chunk).await?;
             written += chunk.len();
             chunks += 1;
+            if last {
+                break;
+            }
         }
         let snapshot = IndexSnapshot { generation, fingerprint: fingerprint.to_string(), seq: self.seq, chunks };
         app.store.commit_index_snapshot(KIND, &snapshot).await?;
@@ -560,16 +571,16 @@ impl State {
         let (tx, mut rx) = tokio::sync::mpsc::channel::<anyhow::Result<Vec<Entry>>>(2);
         let reader = app.reader.clone();
         let key = snapshot_key(app);
-        let generation = snap.generation;
-        let chunks = snap.chunks;
+        let (generation, chunks, seq) = (snap.generation, snap.chunks, snap.seq);
+        let fingerprint = fingerprint.to_string();
         let producer = tokio::spawn(async move {
             let key = Arc::new(key);
             for no in 0..chunks {
                 let decoded = async {
                     let data = reader.index_chunk(generation, no).await?;
                     let data = data.ok_or_else(|| anyhow::anyhow!("快照块 {no} 已不存在"))?;
-                    let key = key.clone();
-                    tokio::task::spawn_blocking(move || open_chunk(&key, generation, no, &data)).await?
+                    let (key, head) = (key.clone(), chunk_head(generation, no, seq, &fingerprint));
+                    tokio::task::spawn_blocking(move || open_chunk(&key, &head, no, &data)).await?
                 };
                 let decoded = decoded.await;
                 let failed = decoded.is_err();
@@ -578,14 +589,20 @@ impl State {
                 }
             }
         });
-        let mut received = 0;
+        let (mut received, mut ended) = (0, false);
         while let Some(entries) = rx.recv().await {
             received += 1;
             for e in entries? {
+                anyhow::ensure!(!ended, "快照在末尾标记之后还有内容");
                 match e {
                     Entry::Record { subject, mut record, sealed } => {
                         if let Some(sealed) = sealed {
                             record.fields = Packed(hex::decode(app.vault.open(sealed, SEALED)?)?.into_boxed_slice());
+                        }
+                        for p in &mut record.persons {
+                            if let Some(n) = p.name_norm.take() {
+                                p.name_norm = Some(opened(app, n.into())?.into());
+                            }
                         }
                         anyhow::ensure!(record.fits(&app.catalog), "快照中的记录 {} 与目录不符", record.record_id);
                         self.place(subject, record);
@@ -594,9 +611,20 @@ impl State {
                         self.by_person.insert(key, subjects);
                     }
                     Entry::PersonName { name, subjects } => {
-                        self.by_person_name.insert(name, subjects);
+                        self.by_person_name.insert(opened(app, name)?, subjects);
                     }
-                    Entry::Brief(b) => self.brief(b),
+                    Entry::Brief(mut b) => {
+                        if let Some(p) = &mut b.person
+                            && let Some(n) = p.name_norm.take()
+                        {
+                            p.name_norm = Some(opened(app, n)?);
+                        }
+                        self.brief(b)
+                    }
+                    Entry::End { chunks: n } => {
+                        anyhow::ensure!(n == chunks && received == chunks, "快照的块数与末尾标记不符");
+                        ended = true;
+                    }
                     Entry::Sizes { records, subjects, persons, person_names, briefs } => {
                         // Only as a hint, bounded: the snapshot passed its tag, but a size is no reason to reserve
                         // more than its chunks could hold.
@@ -612,7 +640,7 @@ impl State {
             }
         }
         producer.await?;
-        anyhow::ensure!(received == chunks, "快照只读到 {received} 块,应为 {chunks} 块");
+        anyhow::ensure!(ended && received == chunks, "快照只读到 {received} 块,未见末尾标记");
         self.seq = snap.seq;
         Ok(true)
     }
@@ -623,20 +651,59 @@ impl State {
 enum EntryRef<'a> {
     Record { subject: i64, record: std::borrow::Cow<'a, Indexed>, sealed: Option<String> },
     Person { key: &'a str, subjects: &'a [i64] },
-    PersonName { name: &'a str, subjects: &'a [i64] },
-    Brief(&'a Brief),
+    PersonName { name: std::borrow::Cow<'a, str>, subjects: &'a [i64] },
+    Brief(std::borrow::Cow<'a, Brief>),
     Sizes { records: usize, subjects: usize, persons: usize, person_names: usize, briefs: usize },
+    End { chunks: i64 },
 }
 
 /// A record as a snapshot keeps it: its fields sealed where a value holds an ID number, as in the store.
 fn record_entry<'a>(app: &App, subject: i64, record: &'a Indexed) -> anyhow::Result<EntryRef<'a>> {
-    if !record.fields(&app.catalog).iter().any(|(k, v)| app.vault.personal_value(k, v)) {
+    let personal_fields = record.fields(&app.catalog).iter().any(|(k, v)| app.vault.personal_value(k, v));
+    let personal_names = record.persons.iter().filter_map(|p| p.name_norm.as_deref()).any(contains_id_number);
+    if !personal_fields && !personal_names {
         return Ok(EntryRef::Record { subject, record: std::borrow::Cow::Borrowed(record), sealed: None });
     }
-    let sealed = app.vault.seal(&hex::encode(&record.fields.0), SEALED)?;
-    let bare = Indexed { fields: Packed::default(), ..record.clone() };
-    Ok(EntryRef::Record { subject, record: std::borrow::Cow::Owned(bare), sealed: Some(sealed) })
+    let mut bare = record.clone();
+    for p in &mut bare.persons {
+        if let Some(n) = &p.name_norm {
+            p.name_norm = Some(sealed_if_personal(app, n)?.into());
+        }
+    }
+    let sealed = if personal_fields {
+        bare.fields = Packed::default();
+        Some(app.vault.seal(&hex::encode(&record.fields.0), SEALED)?)
+    } else {
+        None
+    };
+    Ok(EntryRef::Record { subject, record: std::borrow::Cow::Owned(bare), sealed })
 }
+
+/// A subject's brief as a snapshot keeps it: a person's normalised name sealed where it holds an ID number.
+fn brief_entry<'a>(app: &App, b: &'a Brief) -> anyhow::Result<EntryRef<'a>> {
+    let Some(name) = b.person.as_ref().and_then(|p| p.name_norm.as_deref()).filter(|n| contains_id_number(n)) else {
+        return Ok(EntryRef::Brief(std::borrow::Cow::Borrowed(b)));
+    };
+    let sealed = sealed_if_personal(app, name)?.into_owned();
+    let mut b = b.clone();
+    if let Some(p) = &mut b.person {
+        p.name_norm = Some(sealed);
+    }
+    Ok(EntryRef::Brief(std::borrow::Cow::Owned(b)))
+}
+
+/// `text` sealed if it holds an ID number (a name written with one), as it is otherwise.
+fn sealed_if_personal<'a>(app: &App, text: &'a str) -> anyhow::Result<std::borrow::Cow<'a, str>> {
+    Ok(if contains_id_number(text) { app.vault.seal(text, SEALED_NAME)?.into() } else { text.into() })
+}
+
+/// Opens what [`sealed_if_personal`] sealed (a text that is not sealed comes back as it is).
+fn opened(app: &App, text: String) -> anyhow::Result<String> {
+    Ok(app.vault.open(text, SEALED_NAME)?)
+}
+
+/// The context of sealed names in a snapshot.
+const SEALED_NAME: &str = "index_snapshot_chunks.name";
 
 /// The context of sealed fields in a snapshot.
 const SEALED: &str = "index_snapshot_chunks.fields";
@@ -646,27 +713,38 @@ fn snapshot_key(app: &App) -> Vec<u8> {
     app.vault.derived_key("restriction-index-snapshot")
 }
 
-/// A chunk as stored: its HMAC-SM3 (hex) over the generation, its number and the entries.
-fn seal_chunk(key: &[u8], generation: i64, no: i64, entries: &[u8]) -> Vec<u8> {
-    let mut body = Vec::with_capacity(16 + entries.len());
-    body.extend_from_slice(&generation.to_le_bytes());
-    body.extend_from_slice(&no.to_le_bytes());
+/// What a chunk says it belongs to, under its tag: its snapshot (generation, feed position, fingerprint) and its
+/// place in it. The snapshot's row in the store is not trusted: what it says must match every chunk, and the last
+/// chunk ends with the number of chunks ([`Entry::End`]).
+fn chunk_head(generation: i64, no: i64, seq: i64, fingerprint: &str) -> Vec<u8> {
+    let mut head = Vec::with_capacity(24 + fingerprint.len());
+    head.extend_from_slice(&generation.to_le_bytes());
+    head.extend_from_slice(&no.to_le_bytes());
+    head.extend_from_slice(&seq.to_le_bytes());
+    head.extend_from_slice(fingerprint.as_bytes());
+    head
+}
+
+/// A chunk as stored: its HMAC-SM3 (hex) over its head ([`chunk_head`]) and the entries, then both.
+fn seal_chunk(key: &[u8], head: &[u8], entries: &[u8]) -> Vec<u8> {
+    let mut body = Vec::with_capacity(head.len() + entries.len());
+    body.extend_from_slice(head);
     body.extend_from_slice(entries);
     let mut out = credo_gm::hmac_sm3_hex(key, &body).into_bytes();
     out.extend_from_slice(&body);
     out
 }
 
-/// The entries of a stored chunk, if its tag holds and it is the chunk `no` of `generation`.
-fn open_chunk(key: &[u8], generation: i64, no: i64, chunk: &[u8]) -> anyhow::Result<Vec<Entry>> {
-    let bad = || anyhow::anyhow!("快照块 {no} 校验失败(被改动或不完整)");
+/// The entries of a stored chunk, if its tag holds and its head is `head`.
+fn open_chunk(key: &[u8], head: &[u8], no: i64, chunk: &[u8]) -> anyhow::Result<Vec<Entry>> {
+    let bad = || anyhow::anyhow!("快照块 {no} 校验失败(被改动、不完整或不属于此快照)");
     let (tag, body) = chunk.split_at_checked(64).ok_or_else(bad)?;
     let tag = std::str::from_utf8(tag).map_err(|_| bad())?;
     if !credo_gm::ct_eq(tag, &credo_gm::hmac_sm3_hex(key, body)) {
         return Err(bad());
     }
-    let (head, mut rest) = body.split_at_checked(16).ok_or_else(bad)?;
-    if head[..8] != generation.to_le_bytes() || head[8..] != no.to_le_bytes() {
+    let (found, mut rest) = body.split_at_checked(head.len()).ok_or_else(bad)?;
+    if found != head {
         return Err(bad());
     }
     let mut entries = Vec::new();
@@ -691,7 +769,9 @@ async fn fingerprint(app: &App) -> anyhow::Result<String> {
 /// read from its notes without reading the file), or where it has none, SM3 of the whole file.
 fn program() -> anyhow::Result<String> {
     use object::Object;
-    let path = std::env::current_exe()?;
+    // The running program even if its file was replaced since it started (where there is a /proc).
+    let proc = std::path::PathBuf::from("/proc/self/exe");
+    let path = if proc.exists() { proc } else { std::env::current_exe()? };
     let cache = object::ReadCache::new(std::fs::File::open(&path)?);
     if let Ok(file) = object::File::parse(&cache)
         && let Ok(Some(id)) = file.build_id()
@@ -701,9 +781,18 @@ fn program() -> anyhow::Result<String> {
     Ok(format!("sm3:{}", credo_gm::sm3_hex(&std::fs::read(&path)?)))
 }
 
+/// The items whose records name persons a measure reaches.
+fn person_items(catalog: &Catalog) -> BTreeSet<&str> {
+    let triggers = catalog.measures.measures.iter().flat_map(|m| &m.trigger);
+    triggers.filter(|t| !t.persons.is_empty()).map(|t| t.item.as_str()).collect()
+}
+
 /// The records and subjects one page of the change feed names, as the store has them now.
 struct Changed {
     records: Vec<RecordView>,
+    /// Every version of the records that got more than one version in the page (persons named in one that is
+    /// already superseded are linked too, as a build from the records links them).
+    versions: Vec<RecordView>,
     subjects: Vec<Subject>,
     last: i64,
 }
@@ -720,7 +809,19 @@ async fn changed_after(app: &App, seq: i64) -> anyhow::Result<Option<Changed>> {
     touched.sort_unstable();
     touched.dedup();
     let subjects = app.reader.subjects_by_ids(&touched).await?;
-    Ok(Some(Changed { records, subjects, last: last.seq }))
+    let naming = person_items(&app.catalog);
+    let latest: HashMap<i64, i64> =
+        records.iter().filter(|r| naming.contains(r.item.as_str())).map(|r| (r.id, r.version)).collect();
+    let mut passed: Vec<i64> = changes
+        .iter()
+        .filter(|c| c.entity == "record")
+        .filter(|c| matches!((c.version, latest.get(&c.entity_id)), (Some(v), Some(l)) if v < *l))
+        .map(|c| c.entity_id)
+        .collect();
+    passed.sort_unstable();
+    passed.dedup();
+    let versions = if passed.is_empty() { Vec::new() } else { app.reader.versions_of(&passed).await? };
+    Ok(Some(Changed { records, versions, subjects, last: last.seq }))
 }
 
 /// What [`Index::contents`] shows.
@@ -755,15 +856,35 @@ impl Index {
             return Ok(());
         }
         let started = std::time::Instant::now();
-        let fingerprint = fingerprint(app).await?;
-        let loaded = match st.load(app, &fingerprint).await {
-            Ok(loaded) => loaded,
+        // Whatever an earlier attempt (cancelled, or failed) left is not kept.
+        *st = State::default();
+        // Without the program's identity no snapshot is read or written (the index is built from the records).
+        let fingerprint = match fingerprint(app).await {
+            Ok(f) => Some(f),
             Err(e) => {
-                tracing::warn!(error = %e, "restriction index snapshot unusable: building from the records");
-                *st = State::default();
-                false
+                tracing::warn!(error = %e, "restriction index snapshot not used: the program is not identified");
+                None
             }
         };
+        let mut loaded = false;
+        if let Some(fingerprint) = &fingerprint {
+            // A snapshot replaced while it is read (another node committed a newer one) is read again, newer.
+            for _ in 0..3 {
+                let tried = app.reader.index_snapshot(KIND).await.ok().flatten().map(|s| s.generation);
+                match st.load(app, fingerprint).await {
+                    Ok(found) => loaded = found,
+                    Err(e) => {
+                        *st = State::default();
+                        let now = app.reader.index_snapshot(KIND).await.ok().flatten().map(|s| s.generation);
+                        if now != tried {
+                            continue;
+                        }
+                        tracing::warn!(error = %e, "restriction index snapshot unusable: building from the records");
+                    }
+                }
+                break;
+            }
+        }
         let read_ms = started.elapsed().as_millis() as u64;
         if !loaded {
             st.build(app).await?;
@@ -776,15 +897,17 @@ impl Index {
         for recs in st.by_subject.values_mut() {
             recs.shrink_to_fit();
         }
+        st.built = true;
+        st.loaded = loaded;
+        // Checks go on while the snapshot is written (they only read); the feed waits for it (`syncing`).
+        let st = st.downgrade();
         let mut snapshot_bytes = None;
-        if !loaded || replayed > REFRESH_AFTER {
+        if let Some(fingerprint) = fingerprint.filter(|_| !loaded || replayed > REFRESH_AFTER) {
             match st.save(app, &fingerprint).await {
                 Ok(bytes) => snapshot_bytes = Some(bytes),
                 Err(e) => tracing::warn!(error = %e, "restriction index snapshot not written"),
             }
         }
-        st.built = true;
-        st.loaded = loaded;
         tracing::info!(
             subjects = st.by_subject.len(),
             records = st.subject_of.len(),

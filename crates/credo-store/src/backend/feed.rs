@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 
 use super::Backend;
-use crate::{Change, Counts, Feed, IndexSnapshot, Result, StoreError, now_text};
+use crate::{Change, Counts, Feed, IndexSnapshot, MAX_INDEX_CHUNK, Result, StoreError, now_text};
 
 #[derive(sqlx::FromRow)]
 struct ChangeRow {
@@ -84,10 +84,14 @@ impl Feed for Backend {
     }
 
     async fn put_index_chunk(&self, generation: i64, no: i64, data: &[u8]) -> Result<()> {
-        sqlx::query("INSERT INTO index_snapshot_chunks (generation, no, data) VALUES ($1, $2, $3)")
+        if data.len() > MAX_INDEX_CHUNK {
+            return Err(StoreError::Conflict(format!("快照块 {} 字节,超过上限 {MAX_INDEX_CHUNK}", data.len())));
+        }
+        sqlx::query("INSERT INTO index_snapshot_chunks (generation, no, data, created_at) VALUES ($1, $2, $3, $4)")
             .bind(generation)
             .bind(no)
             .bind(data)
+            .bind(now_text())
             .execute(&self.pool)
             .await?;
         Ok(())
@@ -102,6 +106,18 @@ impl Feed for Backend {
         if stored != s.chunks {
             return Err(StoreError::Conflict(format!("快照 {} 只有 {stored} 块,应为 {}", s.generation, s.chunks)));
         }
+        // The snapshot this one replaces (its row locked on PostgreSQL, so that two commits at once are one after
+        // the other): its chunks go, with those of writers that stopped before committing, but not those another
+        // node is writing now.
+        let replaced: Option<i64> =
+            // A constant of the backend is all that is added to the statement.
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT generation FROM index_snapshots WHERE kind = $1{}",
+                super::FOR_UPDATE
+            )))
+                .bind(kind)
+                .fetch_optional(&mut *tx)
+                .await?;
         sqlx::query(
             "INSERT INTO index_snapshots (kind, generation, fingerprint, seq, chunks, created_at)
              VALUES ($1, $2, $3, $4, $5, $6)
@@ -116,9 +132,17 @@ impl Feed for Backend {
         .bind(now_text())
         .execute(&mut *tx)
         .await?;
+        let abandoned = (time::OffsetDateTime::now_utc() - time::Duration::hours(1))
+            .format(&time::format_description::well_known::Rfc3339)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         sqlx::query(
-            "DELETE FROM index_snapshot_chunks WHERE generation NOT IN (SELECT generation FROM index_snapshots)",
+            "DELETE FROM index_snapshot_chunks WHERE generation <> $1
+               AND (generation = $2 OR ((created_at IS NULL OR created_at < $3)
+                    AND generation NOT IN (SELECT generation FROM index_snapshots)))",
         )
+        .bind(s.generation)
+        .bind(replaced.unwrap_or(s.generation))
+        .bind(abandoned)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -135,10 +159,14 @@ impl Feed for Backend {
     }
 
     async fn index_chunk(&self, generation: i64, no: i64) -> Result<Option<Vec<u8>>> {
-        Ok(sqlx::query_scalar("SELECT data FROM index_snapshot_chunks WHERE generation = $1 AND no = $2")
-            .bind(generation)
-            .bind(no)
-            .fetch_optional(&self.pool)
-            .await?)
+        // A chunk over the limit (written by something else than a node) is not read into memory at all.
+        Ok(sqlx::query_scalar(
+            "SELECT data FROM index_snapshot_chunks WHERE generation = $1 AND no = $2 AND length(data) <= $3",
+        )
+        .bind(generation)
+        .bind(no)
+        .bind(MAX_INDEX_CHUNK as i64)
+        .fetch_optional(&self.pool)
+        .await?)
     }
 }

@@ -314,6 +314,15 @@ impl RecordStore for Backend {
         Ok(out)
     }
 
+    async fn versions_of(&self, ids: &[i64]) -> Result<Vec<RecordView>> {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(IN_LIST) {
+            let clause = format!("r.id IN ({}) ORDER BY r.id, v.version", super::marks(chunk.len()));
+            out.extend(self.record_versions_where("v.version > 0", None, &clause, chunk.to_vec()).await?);
+        }
+        Ok(out)
+    }
+
     async fn latest_records(&self, items: &[&str], limit: i64) -> Result<Vec<RecordView>> {
         // Per item a reverse walk of the (item, id) index; the versions are read only for the few ids kept.
         let mut ids: Vec<i64> = Vec::new();
@@ -370,12 +379,7 @@ impl RecordStore for Backend {
         q.push(") ORDER BY id LIMIT ");
         q.push_bind(limit);
         let ids: Vec<i64> = q.build_query_scalar().persistent(false).fetch_all(&self.pool).await?;
-        let mut out = Vec::new();
-        for chunk in ids.chunks(IN_LIST) {
-            let clause = format!("r.id IN ({}) ORDER BY r.id, v.version", super::marks(chunk.len()));
-            out.extend(self.record_versions_where("v.version > 0", None, &clause, chunk.to_vec()).await?);
-        }
-        Ok(out)
+        self.versions_of(&ids).await
     }
 
     async fn subject_items(&self, subject_ids: &[i64]) -> Result<HashMap<i64, BTreeSet<String>>> {

@@ -106,6 +106,10 @@ async fn continue_ids(_pool: &SqlitePool) -> Result<()> {
 /// parameter (`$7`) by searching the names before it, and sqlx looks each one's name up again when it binds: a list
 /// of hundreds of `$n` costs their square. Anonymous ones cost nothing, and sqlx gives them the arguments in order
 /// from the first.
+/// How a read in a transaction locks the rows it reads for the transaction's write: SQLite has one writer at a time,
+/// so nothing.
+const FOR_UPDATE: &str = "";
+
 fn marks(n: usize) -> String {
     let mut s = "?,".repeat(n);
     s.pop();

@@ -529,7 +529,7 @@ pub async fn run(app: &App, asker: &Asker<'_>, req: &CheckRequest) -> Result<Val
             _ => credo_domain::ids::Ric::parse(&credo_domain::ids::normalize_typed(input), today).ok(),
         };
         let person = match &subject {
-            Some(s) => s.person.clone(),
+            Some(s) => s.person.as_deref().cloned(),
             None => asked_ric.as_ref().map(|r| PersonKey { key: Some(app.vault.blind(r.as_str())), name_norm: None }),
         };
         let (own, via) = match replay {

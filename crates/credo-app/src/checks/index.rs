@@ -12,7 +12,7 @@
 //! records), and values that hold an ID number stay sealed as they are in the store. A start that had to replay a
 //! long tail of the feed writes a fresh snapshot.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use credo_domain::catalog::{Catalog, SubjectKind};
@@ -37,51 +37,50 @@ type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 /// The snapshot's kind in `index_snapshots`, and its format: change it with anything that changes what a record
 /// becomes in the index or how a snapshot is written.
 const KIND: &str = "restriction";
-const FORMAT: &str = "credo-restriction-index/1";
+const FORMAT: &str = "credo-restriction-index/2";
 /// A snapshot chunk holds about this many bytes of entries.
 const CHUNK: usize = 4 << 20;
 /// A start that replays more changes than this after loading the snapshot writes a fresh one.
 const REFRESH_AFTER: usize = 100_000;
 
-/// An item code as the index keeps it: one copy per item for the whole process. Only items a measure reads get
-/// here ([`Indexed::from_view`], and a snapshot's records are checked against the catalog), a handful.
-fn intern(item: &str) -> &'static str {
-    thread_local! {
-        static SEEN: std::cell::RefCell<Vec<&'static str>> = const { std::cell::RefCell::new(Vec::new()) };
-    }
-    if let Some(s) = SEEN.with_borrow(|seen| seen.iter().find(|s| **s == item).copied()) {
-        return s;
-    }
-    let s = intern_shared(item);
-    SEEN.with_borrow_mut(|seen| seen.push(s));
-    s
-}
+/// Most distinct item codes the index holds (the catalog has a few dozen items).
+const MAX_ITEMS: usize = 1024;
+/// The item codes the index has seen, each once for the process: only items a measure reads get here
+/// ([`Indexed::from_view`]; a snapshot's records are checked against the catalog), a handful.
+static ITEMS: [OnceLock<&'static str>; MAX_ITEMS] = [const { OnceLock::new() }; MAX_ITEMS];
 
-fn intern_shared(item: &str) -> &'static str {
-    static ITEMS: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
-    let mut items = ITEMS.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(s) = items.get(item) {
-        return s;
-    }
-    let s: &'static str = Box::leak(item.to_owned().into_boxed_str());
-    items.insert(s);
-    s
-}
-
-/// An item code in the index (see [`intern`]).
+/// An item code in the index: its place in [`ITEMS`] (two bytes a record instead of a pointer and a length).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ItemCode(&'static str);
+pub struct ItemCode(u16);
+
+impl ItemCode {
+    fn of(item: &str) -> Option<ItemCode> {
+        let find = || ITEMS.iter().take_while(|s| s.get().is_some()).position(|s| s.get() == Some(&item));
+        let code = |i: usize| u16::try_from(i).ok().map(ItemCode);
+        if let Some(i) = find() {
+            return code(i);
+        }
+        static ADDING: Mutex<()> = Mutex::new(());
+        let _one = ADDING.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(i) = find() {
+            return code(i);
+        }
+        let free = ITEMS.iter().position(|s| s.get().is_none())?;
+        ITEMS[free].set(Box::leak(item.to_owned().into_boxed_str())).ok()?;
+        code(free)
+    }
+}
 
 impl std::ops::Deref for ItemCode {
     type Target = str;
     fn deref(&self) -> &str {
-        self.0
+        ITEMS.get(usize::from(self.0)).and_then(|s| s.get().copied()).unwrap_or("")
     }
 }
 
 impl Serialize for ItemCode {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.0)
+        s.serialize_str(self)
     }
 }
 
@@ -94,29 +93,52 @@ impl<'de> Deserialize<'de> for ItemCode {
                 f.write_str("an item code")
             }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<ItemCode, E> {
-                Ok(ItemCode(intern(v)))
+                ItemCode::of(v).ok_or_else(|| E::custom("too many item codes"))
             }
         }
         d.deserialize_str(Code)
     }
 }
 
-/// The values of the fields the measures read of one record, in one allocation: for each field present, its
-/// position among the fields the measures read of the item (u16), the value's length (u32) and the value, UTF-8.
+/// The values of the fields the measures read of one record, inline in the record up to 32 bytes (a penalty's
+/// category, date and amount fit): for each field present, its position among the fields the measures read of the
+/// item and the value's length (each one byte, or 255 and four bytes), then the value, UTF-8.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-struct Packed(Box<[u8]>);
+struct Packed(smallvec::SmallVec<[u8; 32]>);
+
+/// Appends `n` as one byte, or 255 and four bytes.
+fn put_size(out: &mut smallvec::SmallVec<[u8; 32]>, n: usize) -> Option<()> {
+    match u8::try_from(n) {
+        Ok(b) if b < 255 => out.push(b),
+        _ => {
+            out.push(255);
+            out.extend_from_slice(&u32::try_from(n).ok()?.to_le_bytes());
+        }
+    }
+    Some(())
+}
+
+/// Reads what [`put_size`] wrote: the number and the bytes after it.
+fn get_size(rest: &[u8]) -> Option<(usize, &[u8])> {
+    let (&b, rest) = rest.split_first()?;
+    if b < 255 {
+        return Some((usize::from(b), rest));
+    }
+    let (n, rest) = rest.split_at_checked(4)?;
+    Some((u32::from_le_bytes(n.try_into().ok()?) as usize, rest))
+}
 
 impl Packed {
-    fn pack(wanted: &BTreeSet<String>, fields: &BTreeMap<String, String>) -> Packed {
-        let mut out = Vec::new();
+    fn pack(wanted: &BTreeSet<String>, fields: &BTreeMap<String, String>) -> Option<Packed> {
+        let mut out = smallvec::SmallVec::new();
         for (position, name) in wanted.iter().enumerate() {
-            let (Some(v), Ok(position)) = (fields.get(name), u16::try_from(position)) else { continue };
-            let Ok(len) = u32::try_from(v.len()) else { continue };
-            out.extend_from_slice(&position.to_le_bytes());
-            out.extend_from_slice(&len.to_le_bytes());
+            let Some(v) = fields.get(name) else { continue };
+            put_size(&mut out, position)?;
+            put_size(&mut out, v.len())?;
             out.extend_from_slice(v.as_bytes());
         }
-        Packed(out.into_boxed_slice())
+        out.shrink_to_fit();
+        Some(Packed(out))
     }
 
     /// The fields by name; `None` if the bytes are not what [`Packed::pack`] makes for `wanted` (a snapshot of
@@ -126,12 +148,11 @@ impl Packed {
         let mut fields = BTreeMap::new();
         let mut rest = &self.0[..];
         while !rest.is_empty() {
-            let position = u16::from_le_bytes(rest.get(..2)?.try_into().ok()?);
-            let len = u32::from_le_bytes(rest.get(2..6)?.try_into().ok()?) as usize;
-            let end = len.checked_add(6)?;
-            let value = std::str::from_utf8(rest.get(6..end)?).ok()?;
-            fields.insert(names.get(usize::from(position))?.to_string(), value.to_string());
-            rest = rest.get(end..)?;
+            let (position, after) = get_size(rest)?;
+            let (len, after) = get_size(after)?;
+            let (value, after) = after.split_at_checked(len)?;
+            fields.insert(names.get(position)?.to_string(), std::str::from_utf8(value).ok()?.to_string());
+            rest = after;
         }
         Some(fields)
     }
@@ -152,7 +173,7 @@ impl<'de> Deserialize<'de> for Packed {
                 f.write_str("packed fields")
             }
             fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Packed, E> {
-                Ok(Packed(v.into()))
+                Ok(Packed(smallvec::SmallVec::from_slice(v)))
             }
         }
         d.deserialize_bytes(Bytes)
@@ -163,7 +184,7 @@ impl<'de> Deserialize<'de> for Packed {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Indexed {
     pub record_id: i64,
-    pub version: i64,
+    pub version: u32,
     pub item: ItemCode,
     fields: Packed,
     pub decided_on: Option<Date>,
@@ -229,9 +250,9 @@ impl Indexed {
         persons.dedup();
         Some(Indexed {
             record_id: r.id,
-            version: r.version,
-            item: ItemCode(intern(&r.item)),
-            fields: Packed::pack(wanted, &r.fields),
+            version: u32::try_from(r.version).ok()?,
+            item: ItemCode::of(&r.item)?,
+            fields: Packed::pack(wanted, &r.fields)?,
             decided_on,
             period: (w.from, w.last_day),
             repaired_on: mark.as_ref().filter(|m| m.kind != "revoked").map(|m| m.on),
@@ -259,7 +280,7 @@ impl Indexed {
     pub(super) fn fact<'a>(&'a self, fields: &'a BTreeMap<String, String>, day: Date) -> Fact<'a> {
         Fact {
             record_id: self.record_id,
-            version: self.version,
+            version: i64::from(self.version),
             item: &self.item,
             fields,
             decided_on: self.decided_on,
@@ -289,22 +310,43 @@ pub struct Brief {
     pub id: i64,
     pub kind: SubjectKind,
     /// The name, ID numbers in it masked.
-    pub name: String,
+    pub name: Box<str>,
     /// The code as the public sees it ([`display_code`]).
-    pub code: Option<String>,
+    pub code: Option<Box<str>>,
     /// A person's blind index and normalised name: how the index finds records that name them.
-    pub person: Option<PersonKey>,
-    /// Every code as stored (plain, or the blind index of an ID number).
-    codes: Vec<String>,
+    pub person: Option<Box<PersonKey>>,
+    /// Whether `code` is also a code as stored (an organisation's; a person's is shown masked).
+    code_stored: bool,
+    /// The codes as stored (plain, or the blind index of an ID number) other than `code`: most subjects have none.
+    other_codes: Box<[Box<str>]>,
 }
 
 impl Brief {
     pub fn of(s: &Subject, vault: &Vault) -> Brief {
-        let person = (s.kind == SubjectKind::Person).then(|| PersonKey {
-            key: s.code.as_deref().filter(|c| !c.contains(':')).map(|c| vault.blind(c)),
-            name_norm: Some(s.name_norm.clone()).filter(|n| !n.is_empty()),
+        let person = (s.kind == SubjectKind::Person).then(|| {
+            Box::new(PersonKey {
+                key: s.code.as_deref().filter(|c| !c.contains(':')).map(|c| vault.blind(c)),
+                name_norm: Some(s.name_norm.clone()).filter(|n| !n.is_empty()),
+            })
         });
-        Brief { id: s.id, kind: s.kind, name: mask_ids(&s.name), code: display_code(s), person, codes: s.codes.clone() }
+        let code = display_code(s);
+        let code_stored = code.as_ref().is_some_and(|c| s.codes.contains(c));
+        let other_codes = s.codes.iter().filter(|c| Some(*c) != code.as_ref()).map(|c| c.as_str().into()).collect();
+        Brief {
+            id: s.id,
+            kind: s.kind,
+            name: mask_ids(&s.name).into(),
+            code: code.map(Into::into),
+            person,
+            code_stored,
+            other_codes,
+        }
+    }
+
+    /// Every code as stored (plain, or the blind index of an ID number).
+    fn codes(&self) -> impl Iterator<Item = &str> {
+        let code = self.code.as_deref().filter(|_| self.code_stored);
+        code.into_iter().chain(self.other_codes.iter().map(|c| &**c))
     }
 }
 
@@ -383,14 +425,14 @@ impl State {
     fn brief(&mut self, b: Brief) {
         let b = Arc::new(b);
         if let Some(old) = self.briefs.insert(b.id, b.clone()) {
-            for c in &old.codes {
+            for c in old.codes() {
                 if self.by_code.get(c) == Some(&b.id) {
                     self.by_code.remove(c);
                 }
             }
         }
-        for c in &b.codes {
-            self.by_code.insert(c.clone(), b.id);
+        for c in b.codes() {
+            self.by_code.insert(c.to_string(), b.id);
         }
     }
 
@@ -597,7 +639,7 @@ impl State {
                 match e {
                     Entry::Record { subject, mut record, sealed } => {
                         if let Some(sealed) = sealed {
-                            record.fields = Packed(hex::decode(app.vault.open(sealed, SEALED)?)?.into_boxed_slice());
+                            record.fields = Packed(hex::decode(app.vault.open(sealed, SEALED)?)?.into());
                         }
                         for p in &mut record.persons {
                             if let Some(n) = p.name_norm.take() {

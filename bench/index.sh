@@ -23,7 +23,7 @@ for run in $(seq 1 "$runs"); do
   ready=$(date +%s.%N)
   echo "== start $run: index ready $(python3 -c "print(round($ready - $started, 1))") s after the server started"
   grep "restriction index built" "$log" | sed 's/\x1b\[[0-9;]*m//g; s/^.*INFO //'
-  grep -E "VmRSS|VmHWM" /proc/$pid/status | tr -s ' \t' ' '
+  grep -E "VmRSS|VmHWM|RssAnon|RssFile" /proc/$pid/status | tr -s ' \t' ' '
   kill $pid; wait $pid 2>/dev/null || true
 done
 rm -f "$log"

@@ -37,7 +37,7 @@ type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 /// The snapshot's kind in `index_snapshots`, and its format: change it with anything that changes what a record
 /// becomes in the index or how a snapshot is written.
 const KIND: &str = "restriction";
-const FORMAT: &str = "credo-restriction-index/2";
+const FORMAT: &str = "credo-restriction-index/3";
 /// A snapshot chunk holds about this many bytes of entries.
 const CHUNK: usize = 4 << 20;
 /// A start that replays more changes than this after loading the snapshot writes a fresh one.
@@ -129,10 +129,19 @@ fn get_size(rest: &[u8]) -> Option<(usize, &[u8])> {
 }
 
 impl Packed {
-    fn pack(wanted: &BTreeSet<String>, fields: &BTreeMap<String, String>) -> Option<Packed> {
+    /// `decided`: the decision date's field and the date read from it, kept beside the fields already (the field is
+    /// left out when the date gives back its text exactly, [`Indexed::fields`] puts it back).
+    fn pack(
+        wanted: &BTreeSet<String>,
+        fields: &BTreeMap<String, String>,
+        decided: Option<(&str, Date)>,
+    ) -> Option<Packed> {
         let mut out = smallvec::SmallVec::new();
         for (position, name) in wanted.iter().enumerate() {
             let Some(v) = fields.get(name) else { continue };
+            if decided.is_some_and(|(field, day)| field == name && day.to_string() == *v) {
+                continue;
+            }
             put_size(&mut out, position)?;
             put_size(&mut out, v.len())?;
             out.extend_from_slice(v.as_bytes());
@@ -195,7 +204,31 @@ pub struct Indexed {
     /// The decision was revoked (撤销): the record never counts.
     pub revoked: bool,
     /// The persons the record names for measures that reach them (法定代表人, 实际控制人 …).
-    pub persons: Box<[IndexedPerson]>,
+    pub persons: Persons,
+}
+
+/// The persons a record names: most name none, so one pointer (to the list, when there is one) rather than a list's
+/// pointer and length in every record.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Persons(Option<Box<Box<[IndexedPerson]>>>);
+
+impl std::ops::Deref for Persons {
+    type Target = [IndexedPerson];
+    fn deref(&self) -> &[IndexedPerson] {
+        self.0.as_deref().map_or(&[], |p| &p[..])
+    }
+}
+
+impl std::ops::DerefMut for Persons {
+    fn deref_mut(&mut self) -> &mut [IndexedPerson] {
+        self.0.as_deref_mut().map_or(&mut [], |p| &mut p[..])
+    }
+}
+
+impl From<Vec<IndexedPerson>> for Persons {
+    fn from(v: Vec<IndexedPerson>) -> Persons {
+        Persons((!v.is_empty()).then(|| Box::new(v.into_boxed_slice())))
+    }
 }
 
 /// A person a record names beside its subject, as the index keeps them: the blind index of their ID number, or,
@@ -252,18 +285,24 @@ impl Indexed {
             record_id: r.id,
             version: u32::try_from(r.version).ok()?,
             item: ItemCode::of(&r.item)?,
-            fields: Packed::pack(wanted, &r.fields)?,
+            fields: Packed::pack(wanted, &r.fields, item.decision_date.as_deref().zip(decided_on))?,
             decided_on,
             period: (w.from, w.last_day),
             repaired_on: mark.as_ref().filter(|m| m.kind != "revoked").map(|m| m.on),
             revoked: mark.is_some_and(|m| m.kind == "revoked"),
-            persons: persons.into_boxed_slice(),
+            persons: persons.into(),
         })
     }
 
     /// The fields the measures read, by name.
     pub fn fields(&self, catalog: &Catalog) -> BTreeMap<String, String> {
-        catalog.measures.fields.get(&*self.item).and_then(|w| self.fields.unpack(w)).unwrap_or_default()
+        let mut fields =
+            catalog.measures.fields.get(&*self.item).and_then(|w| self.fields.unpack(w)).unwrap_or_default();
+        let decision = catalog.item(&self.item).and_then(|i| i.decision_date.as_ref());
+        if let (Some(field), Some(day)) = (decision, self.decided_on) {
+            fields.entry(field.clone()).or_insert_with(|| day.to_string());
+        }
+        fields
     }
 
     /// Whether the record is public on `day`: within its publicity period, neither repaired nor revoked. Only
@@ -641,7 +680,7 @@ impl State {
                         if let Some(sealed) = sealed {
                             record.fields = Packed(hex::decode(app.vault.open(sealed, SEALED)?)?.into());
                         }
-                        for p in &mut record.persons {
+                        for p in record.persons.iter_mut() {
                             if let Some(n) = p.name_norm.take() {
                                 p.name_norm = Some(opened(app, n.into())?.into());
                             }
@@ -707,7 +746,7 @@ fn record_entry<'a>(app: &App, subject: i64, record: &'a Indexed) -> anyhow::Res
         return Ok(EntryRef::Record { subject, record: std::borrow::Cow::Borrowed(record), sealed: None });
     }
     let mut bare = record.clone();
-    for p in &mut bare.persons {
+    for p in bare.persons.iter_mut() {
         if let Some(n) = &p.name_norm {
             p.name_norm = Some(sealed_if_personal(app, n)?.into());
         }

@@ -68,4 +68,7 @@ pub trait Feed: Send + Sync {
     async fn index_snapshot(&self, kind: &str) -> Result<Option<IndexSnapshot>>;
     /// One chunk of a snapshot (`None` if it is gone: a newer snapshot replaced it since).
     async fn index_chunk(&self, generation: i64, no: i64) -> Result<Option<Vec<u8>>>;
+    /// Removes the snapshot of `kind` and its chunks (the next node to start builds the index from the records);
+    /// `false` if there was none.
+    async fn drop_index_snapshot(&self, kind: &str) -> Result<bool>;
 }

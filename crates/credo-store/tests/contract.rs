@@ -603,6 +603,10 @@ async fn index_snapshots_are_committed_whole_and_replace_the_last(b: Backend) {
     assert_eq!(s.index_chunk(1, 0).await.unwrap(), None, "the last snapshot's chunks are gone");
     assert_eq!(s.index_chunk(2, 0).await.unwrap().as_deref(), Some(&b"b0"[..]));
     assert_eq!(s.index_snapshot("other").await.unwrap(), None);
+    assert!(s.drop_index_snapshot("restriction").await.unwrap());
+    assert_eq!(s.index_snapshot("restriction").await.unwrap(), None);
+    assert_eq!(s.index_chunk(2, 0).await.unwrap(), None, "its chunks go with it");
+    assert!(!s.drop_index_snapshot("restriction").await.unwrap(), "nothing left to drop");
 }
 
 /// Who may do what changes on the feed (issue 16: the nodes' directories poll for it): a department added, its

@@ -141,7 +141,7 @@ enum Command {
         data: PathBuf,
         file: PathBuf,
     },
-    /// 从存储重建搜索索引
+    /// 从存储重建搜索索引,并丢弃核查索引的快照(各服务下次启动时从记录重建)
     Reindex {
         #[arg(long, env = "CREDO_DATA")]
         data: PathBuf,
@@ -441,7 +441,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Reindex { data } => {
             let app = open(&data).await?;
             let n = credo_app::feed::reindex(&app).await?;
-            println!("{}", serde_json::json!({ "indexed": n }));
+            let discarded = credo_app::checks::Index::discard_snapshot(&app).await?;
+            println!("{}", serde_json::json!({ "indexed": n, "checks_index_snapshot_discarded": discarded }));
             Ok(())
         }
         Command::Check { data, scene, purpose, reference, as_of, subjects } => {

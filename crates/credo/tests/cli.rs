@@ -597,6 +597,13 @@ fn check_prints_a_signed_receipt_that_verify_receipt_accepts() {
         assert_eq!(bad.status.code(), Some(1));
         assert_eq!(lines(&bad)[0]["valid"], false);
         assert_eq!(credo(&["check", "--data", d, "--scene", "nosuch", "x"], None).status.code(), Some(2));
+        // The check built the restriction index and kept its snapshot; `reindex` discards it (once).
+        let reindexed = |out: Output| {
+            assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+            lines(&out)[0]["checks_index_snapshot_discarded"].as_bool()
+        };
+        assert_eq!(reindexed(credo(&["reindex", "--data", d], None)), Some(true));
+        assert_eq!(reindexed(credo(&["reindex", "--data", d], None)), Some(false));
     });
 }
 

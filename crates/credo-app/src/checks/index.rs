@@ -1081,6 +1081,12 @@ impl Index {
         self.state.read().await.by_subject.get(&subject_id).cloned().unwrap_or_default()
     }
 
+    /// Discards the index's snapshot in the store: every node's next start builds the index from the records (and
+    /// writes a new one). `false` if there was none.
+    pub async fn discard_snapshot(app: &App) -> anyhow::Result<bool> {
+        Ok(app.store.drop_index_snapshot(KIND).await?)
+    }
+
     /// Whether the index was loaded from a snapshot (rather than built from the records).
     pub async fn from_snapshot(&self) -> bool {
         self.state.read().await.loaded

@@ -158,6 +158,20 @@ impl Feed for Backend {
         Ok(row.map(|(generation, fingerprint, seq, chunks)| IndexSnapshot { generation, fingerprint, seq, chunks }))
     }
 
+    async fn drop_index_snapshot(&self, kind: &str) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let generation: Option<i64> =
+            sqlx::query_scalar("DELETE FROM index_snapshots WHERE kind = $1 RETURNING generation")
+                .bind(kind)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if let Some(g) = generation {
+            sqlx::query("DELETE FROM index_snapshot_chunks WHERE generation = $1").bind(g).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(generation.is_some())
+    }
+
     async fn index_chunk(&self, generation: i64, no: i64) -> Result<Option<Vec<u8>>> {
         // A chunk over the limit (written by something else than a node) is not read into memory at all.
         Ok(sqlx::query_scalar(

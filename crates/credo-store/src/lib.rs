@@ -57,7 +57,7 @@ pub use checks::{
 pub use enrolments::{Enrolment, EnrolmentDecision, EnrolmentStore, NewEnrolment};
 pub use feed::{Change, Counts, Feed, IndexSnapshot, MAX_INDEX_CHUNK};
 pub use portable::{Cell, DERIVED_TABLES, Portable, Row, TABLES};
-pub use postgres::PgStore;
+pub use postgres::{JOBS_LOCK, PgStore};
 pub use records::{
     BatchSummary, Incoming, IngestedRow, Outcome, Prepared, RecordStat, RecordStore, RecordView, ReportLine,
 };

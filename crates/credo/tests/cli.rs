@@ -973,10 +973,16 @@ fn two_servers_over_one_postgresql_database() {
     let leaders: i64 = tokio::runtime::Runtime::new().unwrap().block_on(async {
         use sqlx::Connection as _;
         let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
-        sqlx::query_scalar("SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")
-            .fetch_one(&mut c)
-            .await
-            .unwrap()
+        // The jobs' lead lock only: a write to the change feed holds another advisory lock for its transaction.
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND granted
+               AND classid::bigint = $1 AND objid::bigint = $2 AND objsubid = 1",
+        )
+        .bind(credo_store::JOBS_LOCK >> 32)
+        .bind(credo_store::JOBS_LOCK & 0xffff_ffff)
+        .fetch_one(&mut c)
+        .await
+        .unwrap()
     });
     for node in [&mut node_a, &mut node_b] {
         let _ = node.kill();

@@ -50,6 +50,23 @@ const GATHER: usize = 200_000;
 
 /// Applies every change after the index's sequence number. Returns how many subjects were (re)indexed.
 #[tracing::instrument(level = "debug", skip_all)]
+/// Every record of `item` that has a subject, latest versions in id order, read `page` at a time (along the
+/// `(item, id)` index): how the in-memory views are built from the store.
+pub(crate) async fn scan_item(
+    app: &App,
+    item: &str,
+    page: i64,
+    mut each: impl FnMut(&credo_store::RecordView),
+) -> credo_store::Result<()> {
+    let mut after = 0;
+    loop {
+        let records = app.reader.records_of_items(&[item], after, page).await?;
+        let Some(last) = records.last() else { return Ok(()) };
+        after = last.id;
+        records.iter().for_each(&mut each);
+    }
+}
+
 pub async fn sync_search(app: &App) -> anyhow::Result<usize> {
     if !app.search.is_writable() {
         // Another process (the server) owns the index and follows the feed itself.

@@ -346,15 +346,7 @@ impl Listing {
                 // Changes that land while the records are read are applied by the sync below.
                 fresh.seq = app.reader.last_seq().await?;
                 for item in LISTS.iter().flat_map(|l| l.items) {
-                    let mut after = 0;
-                    loop {
-                        let page = app.reader.records_of_items(&[item], after, PAGE).await?;
-                        let Some(last) = page.last() else { break };
-                        after = last.id;
-                        for r in &page {
-                            fresh.put(app, r);
-                        }
-                    }
+                    crate::feed::scan_item(app, item, PAGE, |r| fresh.put(app, r)).await?;
                 }
                 let subjects: Vec<i64> = fresh.lists.iter().flat_map(|l| l.values().map(|e| e.subject)).collect();
                 load_regions(app, &mut fresh, subjects).await?;

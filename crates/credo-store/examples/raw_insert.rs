@@ -47,16 +47,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if dir.starts_with("postgres://") {
         return copy(&file, &dir).await;
     }
-    std::fs::create_dir_all(&dir)?;
-    let db = format!("sqlite://{dir}/raw.sqlite");
-    let _ = std::fs::remove_file(format!("{dir}/raw.sqlite"));
-    let mut conn = SqliteConnectOptions::from_str(&db)?
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
-        .pragma("cache_size", "-65536")
-        .connect()
-        .await?;
+    let mut conn = fresh_sqlite(&dir, "raw.sqlite", "-65536").await?;
     sqlx::query("CREATE TABLE raw (id INTEGER PRIMARY KEY, natural_key TEXT NOT NULL UNIQUE, fields TEXT NOT NULL)")
         .execute(&mut conn)
         .await?;
@@ -86,6 +77,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         total as f64 / insert_time.as_secs_f64()
     );
     Ok(())
+}
+
+/// A new database `file` in `dir` (one there before is removed) with the store's settings (WAL, synchronous=NORMAL)
+/// and a page cache of `cache_size` (SQLite's pragma: negative is KiB).
+async fn fresh_sqlite(dir: &str, file: &str, cache_size: &str) -> Result<sqlx::SqliteConnection, Error> {
+    std::fs::create_dir_all(dir)?;
+    let _ = std::fs::remove_file(format!("{dir}/{file}"));
+    Ok(SqliteConnectOptions::from_str(&format!("sqlite://{dir}/{file}"))?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .pragma("cache_size", cache_size.to_string())
+        .connect()
+        .await?)
 }
 
 async fn flush(conn: &mut sqlx::SqliteConnection, rows: &[(String, String)]) -> Result<(), sqlx::Error> {
@@ -154,15 +159,7 @@ async fn send(conn: &mut sqlx::PgConnection, text: &[u8]) -> Result<(), sqlx::Er
 /// The rows as `credo import` stores new records, into the platform's schema, with nothing else (see the module notes).
 async fn schema(file: &str, dir: &str) -> Result<(), Error> {
     use std::collections::HashMap;
-    std::fs::create_dir_all(dir)?;
-    let _ = std::fs::remove_file(format!("{dir}/schema.sqlite"));
-    let mut conn = SqliteConnectOptions::from_str(&format!("sqlite://{dir}/schema.sqlite"))?
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
-        .pragma("cache_size", "-131072")
-        .connect()
-        .await?;
+    let mut conn = fresh_sqlite(dir, "schema.sqlite", "-131072").await?;
     sqlx::migrate!("./migrations/sqlite").run(&mut conn).await?;
     let now = "2026-12-02T00:00:00Z";
     sqlx::query("INSERT INTO departments (id, uscc, name, created_at, created_by, permissions) VALUES (1, '11630100MB17400002', '部门', $1, 'bench', '{}')")

@@ -97,8 +97,9 @@ pub async fn run(data: &Path, opts: &crate::ServeOptions, subjects: usize, no_se
             app.store.set_permissions(dept.id, &dept.permissions).await?;
         }
         let s = credo_app::ingest::run(&app, &item, &dept, &table(b)?, "demo", None, &|_| {}).await?;
-        if s.rejected > 0 {
-            anyhow::bail!("演示数据有被拒绝的行({}):{:?}", item.code, s.report.iter().find(|l| l.severity == "error"));
+        if s.rejected > 0 || s.stopped().is_some() {
+            let first = s.report.iter().find(|l| l.severity != "warning");
+            anyhow::bail!("演示数据有被拒绝或未读取的行({}):{first:?}", item.code);
         }
         total += s.accepted;
     }

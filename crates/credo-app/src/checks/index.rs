@@ -155,15 +155,30 @@ impl Packed {
     fn unpack(&self, wanted: &BTreeSet<String>) -> Option<BTreeMap<String, String>> {
         let names: Vec<&String> = wanted.iter().collect();
         let mut fields = BTreeMap::new();
+        self.walk(|position, value| {
+            fields.insert(names.get(position)?.to_string(), value.to_string());
+            Some(())
+        })?;
+        Some(fields)
+    }
+
+    /// Whether the bytes are what [`Packed::pack`] makes for an item that reads `wanted` fields (without building
+    /// them: a snapshot's every record is checked so as it is read).
+    fn fits(&self, wanted: usize) -> bool {
+        self.walk(|position, _| (position < wanted).then_some(())).is_some()
+    }
+
+    /// Each field's position and value, in order; `None` as soon as `each` says so or the bytes are malformed.
+    fn walk(&self, mut each: impl FnMut(usize, &str) -> Option<()>) -> Option<()> {
         let mut rest = &self.0[..];
         while !rest.is_empty() {
             let (position, after) = get_size(rest)?;
             let (len, after) = get_size(after)?;
             let (value, after) = after.split_at_checked(len)?;
-            fields.insert(names.get(position)?.to_string(), std::str::from_utf8(value).ok()?.to_string());
+            each(position, std::str::from_utf8(value).ok()?)?;
             rest = after;
         }
-        Some(fields)
+        Some(())
     }
 }
 
@@ -330,7 +345,7 @@ impl Indexed {
     /// Whether a record read from a snapshot is one this catalog makes (its item read by a measure, its fields
     /// packed for that item).
     fn fits(&self, catalog: &Catalog) -> bool {
-        catalog.measures.fields.get(&*self.item).is_some_and(|w| self.fields.unpack(w).is_some())
+        catalog.measures.fields.get(&*self.item).is_some_and(|w| self.fields.fits(w.len()))
     }
 }
 
@@ -548,19 +563,13 @@ impl State {
         // Changes that land while the tables are read are replayed after.
         self.seq = app.reader.last_seq().await?;
         let items: Vec<&str> = app.catalog.measures.items().collect();
-        // Item by item, so the scan follows the (item, id) index.
         for item in items {
-            let mut after = 0;
-            loop {
-                let page = app.reader.records_of_items(&[item], after, PAGE).await?;
-                let Some(last) = page.last() else { break };
-                after = last.id;
-                for r in &page {
-                    if let (Some(sid), Some(rec)) = (r.subject_id, Indexed::from_view(&app.catalog, &app.vault, r)) {
-                        self.put(sid, rec);
-                    }
+            crate::feed::scan_item(app, item, PAGE, |r| {
+                if let (Some(sid), Some(rec)) = (r.subject_id, Indexed::from_view(&app.catalog, &app.vault, r)) {
+                    self.put(sid, rec);
                 }
-            }
+            })
+            .await?;
         }
         // Persons named only in superseded versions (a later version names someone else): linked too, so that a
         // replay `as_of` finds the subject whose records named them then.

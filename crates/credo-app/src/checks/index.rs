@@ -468,26 +468,124 @@ struct State {
     by_person: Map<String, Vec<i64>>,
     /// Normalised names of persons named without an ID number → subjects whose records name them.
     by_person_name: Map<String, Vec<i64>>,
-    subject_of: Map<i64, i64>,
+    subject_of: SubjectOf,
     /// Every subject as a check shows it, and the codes that find it ([`Brief`]).
     briefs: Map<i64, Arc<Brief>>,
-    by_code: Map<String, i64>,
+    by_code: Codes,
+}
+
+/// Which subject each record is kept under. Record ids are dense from 1 in both stores, so a vector indexed by the id
+/// (four bytes a record) rather than a hash map (about 27 bytes a record at its load factor); an id far past the
+/// others, or a subject id beyond `u32`, goes to a map.
+#[derive(Default)]
+struct SubjectOf {
+    dense: Vec<u32>,
+    sparse: Map<i64, i64>,
+    len: usize,
+}
+
+impl SubjectOf {
+    /// Ids up to this far past the number of records kept are held in the vector.
+    const SLACK: usize = 1 << 20;
+
+    fn get(&self, record: i64) -> Option<i64> {
+        let dense = usize::try_from(record).ok().and_then(|r| self.dense.get(r)).filter(|s| **s != 0);
+        dense.map(|s| i64::from(*s)).or_else(|| self.sparse.get(&record).copied())
+    }
+
+    /// Keeps `record` under `subject`; returns the subject it was under.
+    fn insert(&mut self, record: i64, subject: i64) -> Option<i64> {
+        let old = self.sparse.remove(&record).or_else(|| self.get(record));
+        let slot = usize::try_from(record).ok().filter(|r| *r <= 2 * self.len + Self::SLACK);
+        match (slot, u32::try_from(subject).ok().filter(|s| *s != 0)) {
+            (Some(r), Some(s)) => {
+                if r >= self.dense.len() {
+                    self.dense.resize(r + 1, 0);
+                }
+                self.dense[r] = s;
+            }
+            _ => {
+                if let Some(d) = usize::try_from(record).ok().and_then(|r| self.dense.get_mut(r)) {
+                    *d = 0;
+                }
+                self.sparse.insert(record, subject);
+            }
+        }
+        self.len += usize::from(old.is_none());
+        old
+    }
+
+    fn reserve(&mut self, records: usize) {
+        self.dense.reserve(records.saturating_add(1).saturating_sub(self.dense.len()));
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+}
+
+/// The codes that find each subject (as stored: plain, or an ID number's blind index), without a copy of them: a
+/// table of (subject id, the code's place among the subject's codes), hashed by the code and compared through the
+/// subject's [`Brief`] — 16 bytes a code instead of a map's key, its heap block and the id (about 100).
+#[derive(Default)]
+struct Codes {
+    table: hashbrown::HashTable<(i64, u8)>,
+    hasher: foldhash::fast::RandomState,
+}
+
+impl Codes {
+    fn hash(hasher: &foldhash::fast::RandomState, code: &str) -> u64 {
+        std::hash::BuildHasher::hash_one(hasher, code)
+    }
+
+    /// The code an entry stands for.
+    fn code(briefs: &Map<i64, Arc<Brief>>, (id, place): (i64, u8)) -> Option<&str> {
+        briefs.get(&id)?.codes().nth(usize::from(place))
+    }
+
+    fn get(&self, briefs: &Map<i64, Arc<Brief>>, code: &str) -> Option<i64> {
+        let found = self.table.find(Self::hash(&self.hasher, code), |e| Self::code(briefs, *e) == Some(code));
+        found.map(|e| e.0)
+    }
+
+    /// Finds the subject of `brief` by its codes, instead of any other subject found by them so far; `old` is the
+    /// subject's brief before (its codes no longer find it). `briefs` already holds the new brief.
+    fn update(&mut self, briefs: &Map<i64, Arc<Brief>>, brief: &Brief, old: Option<&Brief>) {
+        let hasher = &self.hasher;
+        if let Some(old) = old {
+            for c in old.codes() {
+                let was = |e: &(i64, u8)| e.0 == brief.id && old.codes().nth(usize::from(e.1)) == Some(c);
+                if let Ok(e) = self.table.find_entry(Self::hash(hasher, c), was) {
+                    e.remove();
+                }
+            }
+        }
+        for (place, c) in brief.codes().enumerate() {
+            // A subject with more than 255 codes is found by the first 255 here, by the rest through the store.
+            let Ok(place) = u8::try_from(place) else { break };
+            let hash = Self::hash(hasher, c);
+            match self.table.find_mut(hash, |e| Self::code(briefs, *e) == Some(c)) {
+                Some(e) => *e = (brief.id, place),
+                None => {
+                    let rehash = |e: &(i64, u8)| Self::code(briefs, *e).map_or(0, |c| Self::hash(hasher, c));
+                    self.table.insert_unique(hash, (brief.id, place), rehash);
+                }
+            }
+        }
+    }
+
+    fn reserve(&mut self, codes: usize, briefs: &Map<i64, Arc<Brief>>) {
+        let hasher = &self.hasher;
+        self.table.reserve(codes, |e| Self::code(briefs, *e).map_or(0, |c| Self::hash(hasher, c)));
+    }
 }
 
 impl State {
     /// Keeps a subject's brief, and finds it by its codes as they are now (codes it no longer has are dropped).
     fn brief(&mut self, b: Brief) {
         let b = Arc::new(b);
-        if let Some(old) = self.briefs.insert(b.id, b.clone()) {
-            for c in old.codes() {
-                if self.by_code.get(c) == Some(&b.id) {
-                    self.by_code.remove(c);
-                }
-            }
-        }
-        for c in b.codes() {
-            self.by_code.insert(c.to_string(), b.id);
-        }
+        let old = self.briefs.insert(b.id, b.clone());
+        self.by_code.update(&self.briefs, &b, old.as_deref());
     }
 
     fn put(&mut self, subject: i64, rec: Indexed) {
@@ -503,6 +601,29 @@ impl State {
             list.retain(|r| r.record_id != rec.record_id);
         }
         self.by_subject.entry(subject).or_default().push(rec);
+    }
+
+    /// Keeps the records of one subject read together: in a list of exactly their number when the subject has none
+    /// yet (a list grown record by record holds up to twice what it needs, and shrinking it later leaves the rest as
+    /// holes in the heap).
+    fn place_run(&mut self, subject: i64, recs: &mut Vec<Indexed>) {
+        if recs.is_empty() {
+            return;
+        }
+        let fresh =
+            !self.by_subject.contains_key(&subject) && recs.iter().all(|r| self.subject_of.get(r.record_id).is_none());
+        if fresh {
+            for r in recs.iter() {
+                self.subject_of.insert(r.record_id, subject);
+            }
+            let mut list = Vec::with_capacity(recs.len());
+            list.append(recs);
+            self.by_subject.insert(subject, list);
+        } else {
+            for r in recs.drain(..) {
+                self.place(subject, r);
+            }
+        }
     }
 
     /// Links the persons a record names to its subject. Entries are never removed: a stale one (a later version no
@@ -680,10 +801,15 @@ impl State {
             }
         });
         let (mut received, mut ended) = (0, false);
+        // The records of the subject being read (a snapshot holds each subject's records in one run).
+        let mut run: (i64, Vec<Indexed>) = (0, Vec::new());
         while let Some(entries) = rx.recv().await {
             received += 1;
             for e in entries? {
                 anyhow::ensure!(!ended, "快照在末尾标记之后还有内容");
+                if !matches!(&e, Entry::Record { subject, .. } if *subject == run.0) {
+                    self.place_run(run.0, &mut run.1);
+                }
                 match e {
                     Entry::Record { subject, mut record, sealed } => {
                         if let Some(sealed) = sealed {
@@ -695,7 +821,8 @@ impl State {
                             }
                         }
                         anyhow::ensure!(record.fits(&app.catalog), "快照中的记录 {} 与目录不符", record.record_id);
-                        self.place(subject, record);
+                        run.0 = subject;
+                        run.1.push(record);
                     }
                     Entry::Person { key, subjects } => {
                         self.by_person.insert(key, subjects);
@@ -724,7 +851,7 @@ impl State {
                         self.by_person.reserve(persons.min(most));
                         self.by_person_name.reserve(person_names.min(most));
                         self.briefs.reserve(briefs.min(most));
-                        self.by_code.reserve(briefs.min(most));
+                        self.by_code.reserve(briefs.min(most), &self.briefs);
                     }
                 }
             }
@@ -1066,8 +1193,11 @@ impl Index {
             for code in codes {
                 // A code as itself, or an ID number as its blind index.
                 let brief = st.built.then(|| {
-                    let id = st.by_code.get(*code).or_else(|| st.by_code.get(&app.vault.blind(code)))?;
-                    st.briefs.get(id)
+                    let id = st
+                        .by_code
+                        .get(&st.briefs, code)
+                        .or_else(|| st.by_code.get(&st.briefs, &app.vault.blind(code)))?;
+                    st.briefs.get(&id)
                 });
                 match brief.flatten() {
                     Some(b) => {

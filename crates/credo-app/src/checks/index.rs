@@ -1269,3 +1269,37 @@ impl Index {
         (st.by_subject.len(), st.subject_of.len())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::SubjectOf;
+
+    /// The vector and the map answer as one map would, also for ids far past the others, subject ids beyond `u32`
+    /// and records moved between the two.
+    #[test]
+    fn record_subjects_answer_as_a_map_for_any_ids() {
+        let mut m = SubjectOf::default();
+        let mut want = std::collections::HashMap::new();
+        let ids: [(i64, i64); 9] = [
+            (1, 7),
+            (2, 7),
+            (i64::MAX, 3),
+            (-5, 4),
+            (3, i64::from(u32::MAX) + 9),
+            (3, 8),
+            (1, 9),
+            (5_000_000_000, 2),
+            (2, i64::MAX),
+        ];
+        for (record, subject) in ids {
+            assert_eq!(m.insert(record, subject), want.insert(record, subject), "record {record}");
+            assert_eq!(m.len(), want.len());
+        }
+        for (record, subject) in &want {
+            assert_eq!(m.get(*record), Some(*subject));
+        }
+        assert_eq!(m.get(4), None);
+        // An id far past the others never grows the vector to it.
+        assert!(m.dense.len() <= SubjectOf::SLACK + 2 * m.len() + 1);
+    }
+}

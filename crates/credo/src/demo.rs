@@ -383,8 +383,9 @@ pub fn synth_file(item: &str, rows: usize, subjects: usize, seed: u64, out: &Pat
             }
             for r in &b.rows {
                 let mut r = r.clone();
-                // Unique document numbers across rounds.
-                r[6] = format!("{}-{n}", r[6]);
+                // Unique document numbers across rounds and across seeds, so that files made with different seeds
+                // add new records to one store instead of new versions of the same ones.
+                r[6] = format!("{}-{seed}-{n}", r[6]);
                 n += 1;
                 w.write_record(&r)?;
             }

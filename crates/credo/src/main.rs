@@ -213,6 +213,7 @@ enum Command {
         rows: usize,
         #[arg(long, default_value_t = 200_000)]
         subjects: usize,
+        /// 随机种子:同一种子生成同一文件;不同种子的文件文书号互不相同,可先后导入同一数据目录
         #[arg(long, default_value_t = 42)]
         seed: u64,
         #[arg(long)]

@@ -1272,7 +1272,71 @@ impl Index {
 
 #[cfg(test)]
 mod tests {
-    use super::SubjectOf;
+    use std::collections::HashMap;
+    use std::sync::Arc;
+
+    use credo_domain::catalog::SubjectKind;
+    use rand::{Rng, SeedableRng};
+
+    use super::{Brief, Codes, Map, SubjectOf};
+
+    fn brief(id: i64, codes: &[String]) -> Brief {
+        Brief {
+            id,
+            kind: SubjectKind::Organisation,
+            name: format!("主体{id}").into(),
+            code: codes.first().map(|c| c.as_str().into()),
+            person: None,
+            code_stored: !codes.is_empty(),
+            other_codes: codes.iter().skip(1).map(|c| c.as_str().into()).collect(),
+        }
+    }
+
+    /// The table of (subject, place of the code) answers as a map from each code to the subject that last took it
+    /// would: through subjects replacing their codes, dropping them, repeating one, taking another subject's code, and
+    /// the table growing (every entry rehashed through the briefs) from empty past thousands of codes.
+    #[test]
+    fn codes_answer_as_a_map_from_code_to_the_subject_that_took_it() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(16);
+        let mut briefs: Map<i64, Arc<Brief>> = Map::default();
+        let mut codes = Codes::default();
+        let mut want: HashMap<String, i64> = HashMap::new();
+        let pool = |n: u32| format!("91630100MA{n:08}");
+        for step in 0..20_000u32 {
+            let id = rng.random_range(1..3000);
+            // Mostly codes of its own, sometimes one from anywhere in the pool (another subject's), sometimes none.
+            let n = rng.random_range(0..4);
+            let mut new: Vec<String> = (0..n)
+                .map(
+                    |i| if rng.random_bool(0.2) { pool(rng.random_range(0..step * 4 + 4)) } else { pool(step * 4 + i) },
+                )
+                .collect();
+            if n > 1 && rng.random_bool(0.1) {
+                new.push(new[0].clone());
+            }
+            let b = brief(id, &new);
+            let old = briefs.insert(id, Arc::new(b.clone()));
+            if let Some(old) = &old {
+                for c in old.codes() {
+                    if want.get(c) == Some(&id) {
+                        want.remove(c);
+                    }
+                }
+            }
+            for c in &new {
+                want.insert(c.clone(), id);
+            }
+            codes.update(&briefs, &b, old.as_deref());
+            if step % 1000 == 999 {
+                for n in 0..(step + 1) * 4 + 4 {
+                    let c = pool(n);
+                    assert_eq!(codes.get(&briefs, &c), want.get(&c).copied(), "code {c} after step {step}");
+                }
+            }
+        }
+        assert_eq!(codes.table.len(), want.len(), "no stale entries are left behind");
+        assert!(want.len() > 2000, "the table grew past its first sizes: {}", want.len());
+    }
 
     /// The vector and the map answer as one map would, also for ids far past the others, subject ids beyond `u32`
     /// and records moved between the two.

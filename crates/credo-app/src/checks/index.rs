@@ -463,64 +463,150 @@ struct State {
     /// Loaded from a snapshot (not built from the records).
     loaded: bool,
     seq: i64,
-    by_subject: Map<i64, Vec<Indexed>>,
+    by_subject: IdMap<Vec<Indexed>>,
     /// Blind indexes of persons' ID numbers → subjects whose records name them (法定代表人, 实际控制人 …).
     by_person: Map<String, Vec<i64>>,
     /// Normalised names of persons named without an ID number → subjects whose records name them.
     by_person_name: Map<String, Vec<i64>>,
     subject_of: SubjectOf,
     /// Every subject as a check shows it, and the codes that find it ([`Brief`]).
-    briefs: Map<i64, Arc<Brief>>,
+    briefs: IdMap<Arc<Brief>>,
     by_code: Codes,
 }
 
-/// Which subject each record is kept under. Record ids are dense from 1 in both stores, so a vector indexed by the id
-/// (four bytes a record) rather than a hash map (about 27 bytes a record at its load factor); an id far past the
-/// others, or a subject id beyond `u32`, goes to a map.
-#[derive(Default)]
-struct SubjectOf {
-    dense: Vec<u32>,
-    sparse: Map<i64, i64>,
+/// A map keyed by a store id. Ids are dense from 1 in both stores, so a vector indexed by the id (a slot a key, with
+/// no key or hash kept: `Option<V>` costs nothing over `V` for boxes, lists and non-zero numbers) rather than a hash
+/// map (the key, the value and an empty slot for about every full one); an id far past the others (or negative) goes
+/// to a map, so no id can make the vector large.
+struct IdMap<V> {
+    dense: Vec<Option<V>>,
+    sparse: Map<i64, V>,
     len: usize,
 }
 
-impl SubjectOf {
-    /// Ids up to this far past the number of records kept are held in the vector.
+impl<V> Default for IdMap<V> {
+    fn default() -> Self {
+        IdMap { dense: Vec::new(), sparse: Map::default(), len: 0 }
+    }
+}
+
+impl<V> IdMap<V> {
+    /// Ids up to this far past twice the number of entries are held in the vector.
     const SLACK: usize = 1 << 20;
 
-    fn get(&self, record: i64) -> Option<i64> {
-        let dense = usize::try_from(record).ok().and_then(|r| self.dense.get(r)).filter(|s| **s != 0);
-        dense.map(|s| i64::from(*s)).or_else(|| self.sparse.get(&record).copied())
+    fn slot(&self, id: i64) -> Option<usize> {
+        usize::try_from(id).ok()
     }
 
-    /// Keeps `record` under `subject`; returns the subject it was under.
-    fn insert(&mut self, record: i64, subject: i64) -> Option<i64> {
-        let old = self.sparse.remove(&record).or_else(|| self.get(record));
-        let slot = usize::try_from(record).ok().filter(|r| *r <= 2 * self.len + Self::SLACK);
-        match (slot, u32::try_from(subject).ok().filter(|s| *s != 0)) {
-            (Some(r), Some(s)) => {
-                if r >= self.dense.len() {
-                    self.dense.resize(r + 1, 0);
-                }
-                self.dense[r] = s;
-            }
-            _ => {
-                if let Some(d) = usize::try_from(record).ok().and_then(|r| self.dense.get_mut(r)) {
-                    *d = 0;
-                }
-                self.sparse.insert(record, subject);
-            }
+    fn get(&self, id: i64) -> Option<&V> {
+        let dense = self.slot(id).and_then(|i| self.dense.get(i)).and_then(Option::as_ref);
+        dense.or_else(|| self.sparse.get(&id))
+    }
+
+    fn get_mut(&mut self, id: i64) -> Option<&mut V> {
+        match self.slot(id).and_then(|i| self.dense.get_mut(i)).and_then(Option::as_mut) {
+            Some(v) => Some(v),
+            None => self.sparse.get_mut(&id),
         }
-        self.len += usize::from(old.is_none());
+    }
+
+    fn contains(&self, id: i64) -> bool {
+        self.get(id).is_some()
+    }
+
+    fn remove(&mut self, id: i64) -> Option<V> {
+        let old = match self.slot(id).and_then(|i| self.dense.get_mut(i)).and_then(Option::take) {
+            Some(v) => Some(v),
+            None => self.sparse.remove(&id),
+        };
+        self.len -= usize::from(old.is_some());
         old
     }
 
-    fn reserve(&mut self, records: usize) {
-        self.dense.reserve(records.saturating_add(1).saturating_sub(self.dense.len()));
+    /// Keeps `v` under `id`; returns what was there.
+    fn insert(&mut self, id: i64, v: V) -> Option<V> {
+        let old = self.remove(id);
+        match self.slot(id).filter(|i| *i <= 2 * self.len + Self::SLACK) {
+            Some(i) => {
+                if i >= self.dense.len() {
+                    self.dense.resize_with(i + 1, || None);
+                }
+                self.dense[i] = Some(v);
+            }
+            None => {
+                self.sparse.insert(id, v);
+            }
+        }
+        self.len += 1;
+        old
+    }
+
+    /// The value under `id`, made with `make` if there is none.
+    fn get_or_insert_with(&mut self, id: i64, make: impl FnOnce() -> V) -> &mut V {
+        if !self.contains(id) {
+            self.insert(id, make());
+        }
+        self.get_mut(id).expect("inserted above")
+    }
+
+    /// Room for ids up to `ids` without growing the vector again.
+    fn reserve(&mut self, ids: usize) {
+        self.dense.reserve(ids.saturating_add(1).saturating_sub(self.dense.len()));
     }
 
     fn len(&self) -> usize {
         self.len
+    }
+
+    /// Every entry: the vector's in id order, then the map's.
+    fn iter(&self) -> impl Iterator<Item = (i64, &V)> {
+        let dense = self.dense.iter().enumerate().filter_map(|(i, v)| Some((i64::try_from(i).ok()?, v.as_ref()?)));
+        dense.chain(self.sparse.iter().map(|(id, v)| (*id, v)))
+    }
+
+    fn values(&self) -> impl Iterator<Item = &V> {
+        self.iter().map(|(_, v)| v)
+    }
+
+    fn values_mut(&mut self) -> impl Iterator<Item = &mut V> {
+        self.dense.iter_mut().filter_map(Option::as_mut).chain(self.sparse.values_mut())
+    }
+}
+
+/// Which subject each record is kept under: four bytes a record ([`IdMap`] of non-zero `u32`), and a map for the
+/// subject ids beyond `u32`.
+#[derive(Default)]
+struct SubjectOf {
+    small: IdMap<std::num::NonZeroU32>,
+    large: Map<i64, i64>,
+}
+
+impl SubjectOf {
+    fn get(&self, record: i64) -> Option<i64> {
+        let small = self.small.get(record).map(|s| i64::from(s.get()));
+        small.or_else(|| self.large.get(&record).copied())
+    }
+
+    /// Keeps `record` under `subject`; returns the subject it was under.
+    fn insert(&mut self, record: i64, subject: i64) -> Option<i64> {
+        match u32::try_from(subject).ok().and_then(std::num::NonZeroU32::new) {
+            Some(s) => {
+                let was = self.large.remove(&record);
+                self.small.insert(record, s).map(|s| i64::from(s.get())).or(was)
+            }
+            None => {
+                let was = self.small.remove(record).map(|s| i64::from(s.get()));
+                self.large.insert(record, subject).or(was)
+            }
+        }
+    }
+
+    fn reserve(&mut self, records: usize) {
+        self.small.reserve(records);
+    }
+
+    fn len(&self) -> usize {
+        self.small.len() + self.large.len()
     }
 }
 
@@ -539,18 +625,18 @@ impl Codes {
     }
 
     /// The code an entry stands for.
-    fn code(briefs: &Map<i64, Arc<Brief>>, (id, place): (i64, u8)) -> Option<&str> {
-        briefs.get(&id)?.codes().nth(usize::from(place))
+    fn code(briefs: &IdMap<Arc<Brief>>, (id, place): (i64, u8)) -> Option<&str> {
+        briefs.get(id)?.codes().nth(usize::from(place))
     }
 
-    fn get(&self, briefs: &Map<i64, Arc<Brief>>, code: &str) -> Option<i64> {
+    fn get(&self, briefs: &IdMap<Arc<Brief>>, code: &str) -> Option<i64> {
         let found = self.table.find(Self::hash(&self.hasher, code), |e| Self::code(briefs, *e) == Some(code));
         found.map(|e| e.0)
     }
 
     /// Finds the subject of `brief` by its codes, instead of any other subject found by them so far; `old` is the
     /// subject's brief before (its codes no longer find it). `briefs` already holds the new brief.
-    fn update(&mut self, briefs: &Map<i64, Arc<Brief>>, brief: &Brief, old: Option<&Brief>) {
+    fn update(&mut self, briefs: &IdMap<Arc<Brief>>, brief: &Brief, old: Option<&Brief>) {
         let hasher = &self.hasher;
         if let Some(old) = old {
             for c in old.codes() {
@@ -574,7 +660,7 @@ impl Codes {
         }
     }
 
-    fn reserve(&mut self, codes: usize, briefs: &Map<i64, Arc<Brief>>) {
+    fn reserve(&mut self, codes: usize, briefs: &IdMap<Arc<Brief>>) {
         let hasher = &self.hasher;
         self.table.reserve(codes, |e| Self::code(briefs, *e).map_or(0, |c| Self::hash(hasher, c)));
     }
@@ -596,11 +682,11 @@ impl State {
     /// Keeps the record under its subject (moving it from the subject it was under).
     fn place(&mut self, subject: i64, rec: Indexed) {
         if let Some(old) = self.subject_of.insert(rec.record_id, subject)
-            && let Some(list) = self.by_subject.get_mut(&old)
+            && let Some(list) = self.by_subject.get_mut(old)
         {
             list.retain(|r| r.record_id != rec.record_id);
         }
-        self.by_subject.entry(subject).or_default().push(rec);
+        self.by_subject.get_or_insert_with(subject, Vec::new).push(rec);
     }
 
     /// Keeps the records of one subject read together: in a list of exactly their number when the subject has none
@@ -611,7 +697,7 @@ impl State {
             return;
         }
         let fresh =
-            !self.by_subject.contains_key(&subject) && recs.iter().all(|r| self.subject_of.get(r.record_id).is_none());
+            !self.by_subject.contains(subject) && recs.iter().all(|r| self.subject_of.get(r.record_id).is_none());
         if fresh {
             for r in recs.iter() {
                 self.subject_of.insert(r.record_id, subject);
@@ -726,7 +812,7 @@ impl State {
         let mut chunks = 0;
         let mut written = 0;
         let mut buf = Vec::with_capacity(CHUNK + (64 << 10));
-        let records = self.by_subject.iter().flat_map(|(s, recs)| recs.iter().map(|r| (*s, r)));
+        let records = self.by_subject.iter().flat_map(|(s, recs)| recs.iter().map(move |r| (s, r)));
         let sizes = EntryRef::Sizes {
             records: self.subject_of.len(),
             subjects: self.by_subject.len(),
@@ -1165,11 +1251,11 @@ impl Index {
         person: &PersonKey,
     ) -> (Vec<Indexed>, Vec<(i64, Vec<Indexed>)>) {
         let st = self.state.read().await;
-        let own = subject.and_then(|id| st.by_subject.get(&id)).cloned().unwrap_or_default();
+        let own = subject.and_then(|id| st.by_subject.get(id)).cloned().unwrap_or_default();
         let via = st
             .naming(subject, person)
             .into_iter()
-            .map(|o| (o, st.by_subject.get(&o).cloned().unwrap_or_default()))
+            .map(|o| (o, st.by_subject.get(o).cloned().unwrap_or_default()))
             // A subject linked through a superseded version only (its records now name someone else) is not one.
             .filter(|(_, recs)| super::names(recs, person))
             .collect();
@@ -1197,7 +1283,7 @@ impl Index {
                         .by_code
                         .get(&st.briefs, code)
                         .or_else(|| st.by_code.get(&st.briefs, &app.vault.blind(code)))?;
-                    st.briefs.get(&id)
+                    st.briefs.get(id)
                 });
                 match brief.flatten() {
                     Some(b) => {
@@ -1217,7 +1303,7 @@ impl Index {
 
     /// The subject's own indexed records (for comparing the index with the store).
     pub async fn own(&self, subject_id: i64) -> Vec<Indexed> {
-        self.state.read().await.by_subject.get(&subject_id).cloned().unwrap_or_default()
+        self.state.read().await.by_subject.get(subject_id).cloned().unwrap_or_default()
     }
 
     /// Discards the index's snapshot in the store: every node's next start builds the index from the records (and
@@ -1254,12 +1340,12 @@ impl Index {
                 .map(|(s, recs)| {
                     let mut recs = recs.clone();
                     recs.sort_by_key(|r| r.record_id);
-                    (*s, recs)
+                    (s, recs)
                 })
                 .collect(),
             persons: sorted(&st.by_person),
             person_names: sorted(&st.by_person_name),
-            briefs: st.briefs.iter().map(|(id, b)| (*id, Brief::clone(b))).collect(),
+            briefs: st.briefs.iter().map(|(id, b)| (id, Brief::clone(b))).collect(),
         }
     }
 
@@ -1278,7 +1364,7 @@ mod tests {
     use credo_domain::catalog::SubjectKind;
     use rand::{Rng, SeedableRng};
 
-    use super::{Brief, Codes, Map, SubjectOf};
+    use super::{Brief, Codes, IdMap, SubjectOf};
 
     fn brief(id: i64, codes: &[String]) -> Brief {
         Brief {
@@ -1298,7 +1384,7 @@ mod tests {
     #[test]
     fn codes_answer_as_a_map_from_code_to_the_subject_that_took_it() {
         let mut rng = rand::rngs::StdRng::seed_from_u64(16);
-        let mut briefs: Map<i64, Arc<Brief>> = Map::default();
+        let mut briefs: IdMap<Arc<Brief>> = IdMap::default();
         let mut codes = Codes::default();
         let mut want: HashMap<String, i64> = HashMap::new();
         let pool = |n: u32| format!("91630100MA{n:08}");
@@ -1338,6 +1424,39 @@ mod tests {
         assert!(want.len() > 2000, "the table grew past its first sizes: {}", want.len());
     }
 
+    /// Random inserts, removals and lookups over ids near the others, far past them and negative: the id map
+    /// answers as a hash map does, iterates over exactly its entries, and its vector stays near the ids it holds.
+    #[test]
+    fn id_map_answers_as_a_hash_map() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(16);
+        let mut m: IdMap<String> = IdMap::default();
+        let mut want: HashMap<i64, String> = HashMap::new();
+        for step in 0..50_000 {
+            let id = match rng.random_range(0..10) {
+                0 => rng.random_range(i64::MIN..0),
+                1 => rng.random_range(10_000_000..i64::MAX),
+                _ => rng.random_range(0..5_000),
+            };
+            match rng.random_range(0..4) {
+                0 => assert_eq!(m.remove(id), want.remove(&id), "step {step}: remove {id}"),
+                1 => {
+                    m.get_or_insert_with(id, || format!("new {step}")).push('+');
+                    want.entry(id).or_insert_with(|| format!("new {step}")).push('+');
+                }
+                _ => assert_eq!(m.insert(id, step.to_string()), want.insert(id, step.to_string()), "step {step}"),
+            }
+            assert_eq!(m.get(id), want.get(&id), "step {step}: get {id}");
+            assert_eq!(m.len(), want.len(), "step {step}");
+        }
+        let mut all: Vec<(i64, String)> = m.iter().map(|(id, v)| (id, v.clone())).collect();
+        all.sort();
+        let mut expected: Vec<(i64, String)> = want.into_iter().collect();
+        expected.sort();
+        assert_eq!(all, expected);
+        assert!(m.dense.len() <= 5_000 + IdMap::<String>::SLACK, "the vector grew to {}", m.dense.len());
+        assert!(!m.sparse.is_empty(), "far and negative ids went to the map");
+    }
+
     /// The vector and the map answer as one map would, also for ids far past the others, subject ids beyond `u32`
     /// and records moved between the two.
     #[test]
@@ -1364,6 +1483,6 @@ mod tests {
         }
         assert_eq!(m.get(4), None);
         // An id far past the others never grows the vector to it.
-        assert!(m.dense.len() <= SubjectOf::SLACK + 2 * m.len() + 1);
+        assert!(m.small.dense.len() <= IdMap::<std::num::NonZeroU32>::SLACK + 2 * m.len() + 1);
     }
 }

@@ -128,7 +128,15 @@ pub async fn reindex(app: &App) -> anyhow::Result<usize> {
     drop(guard);
     // Anything that arrived during the rebuild.
     total += sync_search(app).await?;
+    compact_search(app).await?;
     Ok(total)
+}
+
+/// Merges the search index into one segment after a bulk load (a rebuild, the demo's imports), off the runtime.
+pub async fn compact_search(app: &App) -> anyhow::Result<()> {
+    let search = app.search.clone();
+    tokio::task::spawn_blocking(move || search.compact(1)).await??;
+    Ok(())
 }
 
 /// Follows the change feed forever (for the server): what other processes store (a CLI import, say) becomes

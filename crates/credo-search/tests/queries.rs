@@ -263,3 +263,44 @@ fn filtered_partial_matches_are_the_best_that_pass() {
     let expected: Vec<i64> = ids(&all).into_iter().filter(|id| id % 50 != 0).take(20).collect();
     assert_eq!(ids(&most), expected, "the unfiltered ranking, without what the filter drops");
 }
+
+/// A bulk load committed in many parts leaves many segments; `compact` merges them into one (and does nothing when
+/// there are few enough), and every search answers as before, with the same scores.
+#[test]
+fn compacting_merges_segments_and_changes_no_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let idx = SubjectIndex::open(dir.path(), credo_domain::embedded::regions().place_prefixes()).unwrap();
+    for part in 0..6_i64 {
+        let docs: Vec<SubjectDoc> = (1..=100).map(|i| trading_company(part * 100 + i, "630102")).collect();
+        idx.upsert(&docs).unwrap();
+        idx.commit().unwrap();
+    }
+    // One replaced after the parts: its old version is a deleted document in an older segment.
+    let mut moved = trading_company(5, "630103");
+    moved.name = "青海雪域明珠商贸有限公司".into();
+    idx.upsert(&[moved]).unwrap();
+    idx.commit().unwrap();
+    let queries = ["商贸", "青海雪域明珠商贸有限公司", &format!("青海{}商贸有限公司", brand(377)), "昆仑"];
+    let answers = |idx: &SubjectIndex| -> Vec<Vec<(i64, String)>> {
+        queries
+            .iter()
+            .map(|q| {
+                let found = idx.find(&Search { text: q, ..Search::default() }, 0, 30).unwrap();
+                found.hits.iter().map(|h| (h.id, format!("{:.4}", h.score))).collect()
+            })
+            .collect()
+    };
+    let before = answers(&idx);
+    let segments = idx.compact(1).unwrap();
+    assert_eq!(segments, 1);
+    assert_eq!(idx.compact(1).unwrap(), 1, "nothing left to merge");
+    let after = answers(&idx);
+    // Scores use the index's statistics, which the deleted document no longer counts in: same hits, same order.
+    let order = |a: &Vec<Vec<(i64, String)>>| -> Vec<Vec<i64>> {
+        a.iter().map(|hits| hits.iter().map(|(id, _)| *id).collect()).collect()
+    };
+    assert_eq!(order(&before), order(&after));
+    assert_eq!(after[1][0].0, 5, "the replaced subject by its new name");
+    let total = idx.find(&Search { text: "商贸", ..Search::default() }, 0, 10).unwrap().total;
+    assert_eq!(total, 600, "every subject once, none twice");
+}

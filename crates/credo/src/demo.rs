@@ -117,6 +117,7 @@ pub async fn run(data: &Path, opts: &crate::ServeOptions, subjects: usize, no_se
     let (cases, case_department) = seed_cases(&app, &synth).await?;
     let department = case_department.unwrap_or_else(|| synth.depts[0].uscc.clone());
     let accounts = demo_accounts(&app, &department, example.as_ref().map(|e| e.1.as_str())).await?;
+    credo_app::feed::compact_search(&app).await?;
     let counts = app.store.counts().await?;
     println!(
         "演示数据已生成:{} 个主体,{} 条记录,用时 {:.1} 秒,数据目录 {}",

@@ -671,6 +671,8 @@ pub struct Catalog {
     pub calendar: crate::calendar::Calendar,
     /// 公示期限与信用修复规则 (`publicity.toml`).
     pub publicity: crate::publicity::Publicity,
+    /// 信用报告的种类与章节 (`reports.toml`).
+    pub reports: crate::reports::Reports,
     /// Every rule not yet confirmed from its source (`verified = false`), across all the files.
     pub unverified: Vec<crate::sources::Unverified>,
     /// SM3 over every file the catalog was built from (names and texts, in order): what is derived from the
@@ -688,6 +690,7 @@ impl Catalog {
         let mut measures = None;
         let mut calendar = None;
         let mut publicity = None;
+        let mut reports = None;
         let mut unverified = Vec::new();
         let mut digest = sm3::Sm3::new();
         for (name, text) in files {
@@ -699,6 +702,7 @@ impl Catalog {
                 "calendar.toml" => calendar = Some(crate::calendar::Calendar::from_toml(text)?),
                 "measures.toml" => measures = Some(text),
                 "publicity.toml" => publicity = Some(text),
+                "reports.toml" => reports = Some(text),
                 "regions.toml" => regions = Some(RegionTable::from_toml(text)?),
                 "uscc_registrars.toml" => registrars = Some(RegistrarTable::from_toml(text)?),
                 _ => {
@@ -716,9 +720,14 @@ impl Catalog {
             publicity.ok_or_else(|| DataError::new("publicity.toml", "缺少公示期限规则"))?,
             &items,
         )?;
+        let reports = crate::reports::Reports::from_toml(
+            reports.ok_or_else(|| DataError::new("reports.toml", "缺少信用报告章节表"))?,
+            &items,
+        )?;
         Ok(Catalog {
             measures,
             publicity,
+            reports,
             calendar: calendar.ok_or_else(|| DataError::new("calendar.toml", "缺少节假日安排表"))?,
             items,
             regions: regions.ok_or_else(|| DataError::new("regions.toml", "缺少行政区划代码表"))?,

@@ -31,6 +31,7 @@ catalog_files!(
     "measures.toml",
     "calendar.toml",
     "publicity.toml",
+    "reports.toml",
 );
 
 fn text(name: &str) -> &'static str {

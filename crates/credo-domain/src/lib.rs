@@ -22,6 +22,7 @@ pub mod name;
 pub mod publicity;
 pub mod region;
 pub mod registrar;
+pub mod reports;
 pub mod resolution;
 pub mod sources;
 pub mod template;

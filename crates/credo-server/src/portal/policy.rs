@@ -188,6 +188,7 @@ pub async fn policy(
                 let file = match u.file.as_str() {
                     "measures.toml" => "联合奖惩措施清单".to_string(),
                     "publicity.toml" => "公示期限与信用修复规则".to_string(),
+                    "reports.toml" => "信用报告章节".to_string(),
                     "calendar.toml" => "法定节假日安排".to_string(),
                     f => f
                         .strip_suffix(".toml")

@@ -34,6 +34,7 @@ pub mod offload;
 pub mod portable;
 pub mod principal;
 pub mod public;
+pub mod reports;
 pub mod search;
 pub mod spreadsheet;
 

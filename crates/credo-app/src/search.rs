@@ -178,7 +178,7 @@ fn hit(app: &App, h: credo_search::Hit) -> SearchHit {
 /// The answer for a subject the public may not open: the same for one the platform does not know and for one it
 /// knows only from records the public may not see, so that a public route cannot tell whether the platform holds
 /// something on a person. The key is echoed masked (it may be an ID number).
-fn no_public_subject(key: &str) -> Error {
+pub(crate) fn no_public_subject(key: &str) -> Error {
     Error::not_found(format!("没有找到代码为“{}”的信用主体", public::mask_ids(key)))
 }
 

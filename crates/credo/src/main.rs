@@ -166,6 +166,29 @@ enum Command {
         #[arg(required = true)]
         subjects: Vec<String>,
     },
+    /// 出具信用报告(PDF,内附签署的 report.json 与 SM2 签名):公共信用信息报告或专项信用报告
+    Report {
+        #[arg(long, env = "CREDO_DATA")]
+        data: PathBuf,
+        /// 报告种类:public(公共信用信息报告)、special(专项信用报告)
+        #[arg(long, default_value = "public")]
+        kind: String,
+        /// 写出的 PDF 文件
+        #[arg(long)]
+        out: PathBuf,
+        /// 主体的统一社会信用代码(或其他登记代码)
+        code: String,
+    },
+    /// 核验信用报告 PDF:签名出自平台公钥,且文件正是所签内容的排版(改动任一字节即不通过);有效时退出码 0,否则 1
+    Verify {
+        file: PathBuf,
+        /// 平台公钥(PEM,可多次给出:密钥轮换后的旧报告);与 --data 至少给出一个
+        #[arg(long)]
+        public_key: Vec<PathBuf>,
+        /// 数据目录:用其密钥环中的平台公钥
+        #[arg(long, env = "CREDO_DATA")]
+        data: Option<PathBuf>,
+    },
     /// 离线校验核查回执:包含证明与 SM2 签名(docs/receipts.md);有效时退出码 0,否则 1
     VerifyReceipt {
         file: PathBuf,
@@ -462,6 +485,59 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             })?;
             println!("{}", serde_json::to_string_pretty(&signed)?);
             Ok(())
+        }
+        Command::Report { data, kind, out, code } => {
+            let app = open(&data).await?;
+            let font = credo_report::FontSource::from_env().map_err(|e| unusable(e.to_string()))?;
+            let report = credo_app::reports::build(&app, &code, &kind, &font).await.map_err(|e| unusable(e.detail))?;
+            let (_, pdf) = credo_app::reports::sign_and_render(&app, &report, &font).map_err(|e| unusable(e.detail))?;
+            std::fs::write(&out, &pdf).map_err(|e| unusable(format!("无法写入 {}:{e}", out.display())))?;
+            println!(
+                "{}",
+                serde_json::json!({
+                    "number": report.number, "check_code": report.check_code, "kind": report.kind,
+                    "file": out.display().to_string(), "bytes": pdf.len(), "sm3": credo_report::digest(&pdf),
+                })
+            );
+            Ok(())
+        }
+        Command::Verify { file, public_key, data } => {
+            let pdf = std::fs::read(&file).map_err(|e| unusable(format!("无法读取 {}:{e}", file.display())))?;
+            let mut keys = public_key
+                .iter()
+                .map(|p| std::fs::read_to_string(p).map_err(|e| unusable(format!("无法读取 {}:{e}", p.display()))))
+                .collect::<anyhow::Result<Vec<String>>>()?;
+            if let Some(dir) = &data {
+                // Only an existing keyring: one made up here would vouch for nothing.
+                let path = credo_app::keyring_path(dir);
+                if !path.exists() {
+                    return Err(unusable(format!("{} 中没有密钥环({})", dir.display(), path.display())));
+                }
+                let keyring = credo_gm::keyring::Keyring::load_or_create(&path)?;
+                keys.push(keyring.signer()?.public_key_pem()?);
+            }
+            if keys.is_empty() {
+                return Err(unusable(
+                    "请用 --public-key 给出平台公钥(/api/v1/keys/platform.pem),或用 --data 给出数据目录",
+                ));
+            }
+            let font = credo_report::FontSource::from_env().map_err(|e| unusable(e.to_string()))?;
+            match credo_report::verify(&pdf, &keys, &font) {
+                Ok(r) => {
+                    println!(
+                        "{}",
+                        serde_json::json!({
+                            "valid": true, "number": r.number, "kind": r.kind, "subject": r.subject.name,
+                            "issued_at": r.issued_at, "sm3": credo_report::digest(&pdf),
+                        })
+                    );
+                    Ok(())
+                }
+                Err(why) => {
+                    println!("{}", serde_json::json!({ "valid": false, "message": why.to_string() }));
+                    anyhow::bail!("{why}")
+                }
+            }
         }
         Command::VerifyReceipt { file, public_key } => {
             let text =

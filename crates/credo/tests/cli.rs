@@ -1294,3 +1294,58 @@ fn a_server_killed_in_the_middle_of_a_batch_loses_nothing() {
         );
     });
 }
+
+/// `credo report` writes a signed PDF whose text names the subject, its code and its penalty's document number;
+/// `credo verify` accepts it under the data directory's key and under the published PEM, refuses it under another
+/// key and after one byte changes (exit 1); a report of a code the platform does not know exits 2.
+#[test]
+fn report_writes_a_signed_pdf_that_verify_accepts_and_a_changed_byte_fails() {
+    on_both(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().to_str().unwrap();
+        let file = dir.path().join("处罚.csv");
+        write_gb18030_csv(&file);
+        let out = credo(&["import", "--data", d, "--item", "xzcf", "--dept", DEPT, file.to_str().unwrap()], None);
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        let pdf = dir.path().join("report.pdf");
+        let out = credo(&["report", "--data", d, "--out", pdf.to_str().unwrap(), "91630100MA7X00018G"], None);
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        let issued = &lines(&out)[0];
+        let number = issued["number"].as_str().unwrap().to_string();
+        let text = Command::new("pdftotext").arg(&pdf).arg("-").output().expect("pdftotext (poppler-utils)");
+        let text = String::from_utf8(text.stdout).unwrap();
+        for want in [
+            "法人和非法人组织公共信用信息报告",
+            "西宁市城东区鑫源商贸有限公司",
+            "91630100MA7X00018G",
+            "宁市监罚〔2025〕1号",
+            "行政处罚信息",
+            number.as_str(),
+        ] {
+            assert!(text.contains(want), "{want} not in:\n{text}");
+        }
+        let ok = credo(&["verify", "--data", d, pdf.to_str().unwrap()], None);
+        assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stdout));
+        assert_eq!(lines(&ok)[0]["number"], number.as_str());
+        // Under another data directory's key (another platform): refused.
+        let other = tempfile::tempdir().unwrap();
+        let o = other.path().to_str().unwrap();
+        assert_eq!(
+            credo(&["import", "--data", o, "--item", "xzcf", "--dept", DEPT, file.to_str().unwrap()], None)
+                .status
+                .code(),
+            Some(0)
+        );
+        assert_eq!(credo(&["verify", "--data", o, pdf.to_str().unwrap()], None).status.code(), Some(1));
+        let mut bytes = std::fs::read(&pdf).unwrap();
+        let middle = bytes.len() / 2;
+        bytes[middle] ^= 0x20;
+        let bad = dir.path().join("bad.pdf");
+        std::fs::write(&bad, &bytes).unwrap();
+        let out = credo(&["verify", "--data", d, bad.to_str().unwrap()], None);
+        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(lines(&out)[0]["valid"], false);
+        let none = credo(&["report", "--data", d, "--out", pdf.to_str().unwrap(), "91630100MA6U7E3K1Q"], None);
+        assert_eq!(none.status.code(), Some(2), "{}", String::from_utf8_lossy(&none.stderr));
+    });
+}

@@ -135,6 +135,24 @@ pub fn sign_and_render(app: &App, report: &Report, font: &FontSource) -> Result<
     Ok((signed, pdf))
 }
 
+/// The report font, read once (`CREDO_REPORT_FONT`, else Noto Sans CJK SC).
+pub fn font() -> Result<&'static FontSource, Error> {
+    static FONT: std::sync::OnceLock<Result<FontSource, String>> = std::sync::OnceLock::new();
+    FONT.get_or_init(|| FontSource::from_env().map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(|e| Error::new(Code::Unavailable, format!("暂时无法出具报告:{e}")))
+}
+
+/// An organisation's report as the public may see it today, signed and rendered (off the async runtime): the
+/// report and its PDF.
+pub async fn issue(app: &App, key: &str, kind: &str) -> Result<(Report, Vec<u8>), Error> {
+    let font = font()?;
+    let report = build(app, key, kind, font).await?;
+    let (a, r) = (app.clone(), report.clone());
+    let (_, pdf) = crate::offload::run(app, move || sign_and_render(&a, &r, font)).await.map_err(Error::internal)??;
+    Ok((report, pdf))
+}
+
 /// The platform's public signing key (PEM).
 pub fn platform_key(app: &App) -> Result<String, Error> {
     app.signer.public_key_pem().map_err(Error::internal)

@@ -92,6 +92,8 @@ pub const ROUTES: &[(&str, &str, Action)] = &[
     ("GET", "/healthz", Action::Public),
     ("GET", "/api/v1/subjects", Action::Public),
     ("GET", "/api/v1/subjects/{key}", Action::Public),
+    ("GET", "/api/v1/subjects/{key}/report", Action::Public),
+    ("GET", "/api/v1/keys/platform.pem", Action::Public),
     ("GET", "/api/v1/catalog", Action::Public),
     ("POST", "/api/v1/session", Action::SignIn),
     ("DELETE", "/api/v1/session", Action::SignOut),

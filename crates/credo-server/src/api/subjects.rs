@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 
 use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -20,12 +22,14 @@ pub fn router(app: Web) -> Router {
     Router::new()
         .route("/api/v1/subjects", get(search))
         .route("/api/v1/subjects/{key}", get(profile))
+        .route("/api/v1/subjects/{key}/report", get(report))
+        .route("/api/v1/keys/platform.pem", get(platform_key))
         .route("/api/v1/catalog", get(catalog))
         .with_state(app)
 }
 
 #[derive(OpenApi)]
-#[openapi(paths(search, profile, catalog))]
+#[openapi(paths(search, profile, report, platform_key, catalog))]
 pub struct Doc;
 
 #[derive(Deserialize, IntoParams)]
@@ -99,6 +103,77 @@ async fn profile(State(app): State<Web>, Path(key): Path<String>) -> Result<Json
         .map(|(item, (name, records))| serde_json::json!({ "item": item, "item_name": name, "count": records.len(), "records": records }))
         .collect();
     Ok(Json(serde_json::json!({ "subject": public::subject(&app.catalog, &subject), "items": groups })))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct ReportParams {
+    /// 报告种类:public(公共信用信息报告,默认)、special(专项信用报告)
+    kind: Option<String>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/subjects/{key}/report",
+    tag = "subjects",
+    operation_id = "subject_report",
+    summary = "信用报告",
+    description = "法人和非法人组织的公共信用信息报告或专项信用报告:PDF,内附签署的 report.json、SM2 签名 report.sig 与密钥编号 report.key(用 /api/v1/keys/platform.pem 或 `credo verify` 核验);`Accept: application/json` 时返回签署的报告内容、签名(base64)与密钥编号。自然人的报告不向公众出具。",
+    params(("key" = String, Path, description = "统一社会信用代码(或其他登记代码)"), ReportParams),
+    responses(
+        (status = 200, description = "报告 PDF(`Content-Disposition: attachment`)", body = Vec<u8>, content_type = "application/pdf"),
+        (status = 400, description = "invalid_request"),
+        (status = 404, description = "not_found"),
+        (status = 503, description = "unavailable"),
+    )
+)]
+async fn report(
+    State(app): State<Web>,
+    Path(key): Path<String>,
+    Query(p): Query<ReportParams>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let (report, pdf) = credo_app::reports::issue(&app, &key, p.kind.as_deref().unwrap_or("public")).await?;
+    let wants_json = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/json") && !a.contains("application/pdf"));
+    if wants_json {
+        let signed = credo_report::extract(&pdf).map_err(credo_app::Error::internal)?;
+        use base64::Engine as _;
+        return Ok(Json(serde_json::json!({
+            "report": report,
+            "signature": base64::engine::general_purpose::STANDARD.encode(&signed.signature),
+            "key_id": signed.key_id,
+            "pdf_sm3": credo_report::digest(&pdf),
+        }))
+        .into_response());
+    }
+    let disposition = format!("attachment; filename=\"credit-report-{}.pdf\"", report.number);
+    Ok(([(header::CONTENT_TYPE, "application/pdf".to_string()), (header::CONTENT_DISPOSITION, disposition)], pdf)
+        .into_response())
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/keys/platform.pem",
+    tag = "subjects",
+    operation_id = "platform_key",
+    summary = "平台签名公钥",
+    description = "平台的 SM2 公钥(PEM):核验信用报告(report.sig)与核查回执。响应头 `X-Key-Id` 为密钥编号(PEM 文本的 SM3 前 16 位十六进制),与报告中的 report.key 对应。",
+    responses((status = 200, description = "公钥 PEM", body = String, content_type = "application/x-pem-file"))
+)]
+async fn platform_key(State(app): State<Web>) -> Result<Response, ApiError> {
+    let pem = credo_app::reports::platform_key(&app)?;
+    let id = credo_report::key_id(&pem);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/x-pem-file".to_string()),
+            (header::HeaderName::from_static("x-key-id"), id),
+        ],
+        pem,
+    )
+        .into_response())
 }
 
 #[utoipa::path(

@@ -94,12 +94,14 @@ pub fn render(signed: &Signed, font_source: &FontSource) -> Result<Vec<u8>, Repo
             .creator(report.issuer.clone())
             .language("zh-CN".into()),
     );
-    let watermark = format!("{} {}", report.issuer, report.number);
+    let mark = watermark(font_source, &format!("{} {}", report.issuer, report.number))?;
     for page_no in 0..pages {
         let settings = PageSettings::from_wh(PAGE_W, PAGE_H).ok_or_else(|| ReportError::Render("页面尺寸".into()))?;
         let mut page = doc.start_page_with(settings);
         let mut s = page.surface();
-        draw_watermark(&mut s, font_source, &watermark)?;
+        if let Some(mark) = &mark {
+            draw_watermark(&mut s, mark);
+        }
         // Header and footer.
         s.set_fill(Some(fill(90, 90, 90, 1.0)));
         let head = format!("{} · {}", report.issuer, report.title);
@@ -149,8 +151,9 @@ pub fn render(signed: &Signed, font_source: &FontSource) -> Result<Vec<u8>, Repo
     doc.finish().map_err(|e| ReportError::Render(format!("{e:?}")))
 }
 
-/// The watermark, drawn as the glyphs' outlines (shapes, not text: a text extractor reads the report without it).
-fn draw_watermark(s: &mut Surface<'_>, font: &FontSource, text: &str) -> Result<(), ReportError> {
+/// The watermark as the glyphs' outlines (shapes, not text: a text extractor reads the report without it), built
+/// once per report.
+fn watermark(font: &FontSource, text: &str) -> Result<Option<krilla::geom::Path>, ReportError> {
     use skrifa::MetadataProvider;
     use skrifa::instance::{LocationRef, Size};
     let face = skrifa::FontRef::from_index(&font.data, font.index).map_err(|e| ReportError::Font(e.to_string()))?;
@@ -171,11 +174,27 @@ fn draw_watermark(s: &mut Surface<'_>, font: &FontSource, text: &str) -> Result<
             advance += metrics.advance_width(gid).unwrap_or(26.0);
         }
     }
-    if let Some(p) = pb.finish() {
-        s.set_fill(Some(fill(200, 60, 60, 0.07)));
-        s.draw_path(&p);
+    Ok(pb.finish())
+}
+
+/// Paints the watermark under the page as a pattern of the page's size: the same pattern on every page, so the PDF
+/// holds its shapes once.
+fn draw_watermark(s: &mut Surface<'_>, mark: &krilla::geom::Path) {
+    let mut builder = s.stream_builder();
+    let mut inner = builder.surface();
+    inner.set_fill(Some(fill(200, 60, 60, 0.07)));
+    inner.draw_path(mark);
+    inner.finish();
+    let pattern = krilla::paint::Pattern {
+        stream: builder.finish(),
+        transform: Default::default(),
+        width: PAGE_W,
+        height: PAGE_H,
+    };
+    if let Some(page) = rect(0.0, 0.0, PAGE_W, PAGE_H) {
+        s.set_fill(Some(Fill { paint: pattern.into(), opacity: NormalizedF32::ONE, rule: Default::default() }));
+        s.draw_path(&page);
     }
-    Ok(())
 }
 
 /// Draws glyph outlines (font space: y up) into a path on the page (y down), `dx` along a baseline from `at`

@@ -169,3 +169,13 @@ pub fn verify(pdf_bytes: &[u8], trusted: &[String], font: &FontSource) -> Result
     }
     Ok(report)
 }
+
+#[cfg(test)]
+mod tests {
+    /// The server keeps one font for every report, shared across threads.
+    #[test]
+    fn the_font_can_be_shared_across_threads() {
+        fn shared<T: Send + Sync + 'static>() {}
+        shared::<crate::FontSource>();
+    }
+}

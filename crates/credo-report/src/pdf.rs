@@ -24,6 +24,8 @@ use crate::{ReportError, Signed};
 pub struct FontSource {
     data: Arc<Vec<u8>>,
     index: u32,
+    /// Parsed once, shared by every report.
+    font: Font,
     pub id: String,
 }
 
@@ -54,15 +56,12 @@ impl FontSource {
                 "{path}:{e}(请安装 fonts-noto-cjk,或用环境变量 CREDO_REPORT_FONT 指定含中文字形的字体文件)"
             ))
         })?;
-        Font::new(krilla::Data::from(data.clone()), index)
+        let data = Arc::new(data);
+        let font = Font::new(krilla::Data::from(data.clone()), index)
             .ok_or_else(|| ReportError::Font(format!("{path} 的第 {index} 个字体无法读取")))?;
         let name = Path::new(path).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let id = format!("{name}#{index} sm3:{}", &crate::digest(&data)[..16]);
-        Ok(FontSource { data: Arc::new(data), index, id })
-    }
-
-    fn font(&self) -> Result<Font, ReportError> {
-        Font::new(krilla::Data::from(self.data.clone()), self.index).ok_or_else(|| ReportError::Font(self.id.clone()))
+        Ok(FontSource { data, index, font, id })
     }
 }
 
@@ -84,7 +83,7 @@ fn rect(x: f32, y: f32, w: f32, h: f32) -> Option<krilla::geom::Path> {
 /// always give the same bytes.
 pub fn render(signed: &Signed, font_source: &FontSource) -> Result<Vec<u8>, ReportError> {
     let report = signed.report()?;
-    let font = font_source.font()?;
+    let font = font_source.font.clone();
     let (lines, pages) = layout::lay_out(&report);
     let qr = qrcode::QrCode::new(report.verify_url.as_bytes()).map_err(|e| ReportError::Render(e.to_string()))?;
     let mut doc = Document::new();

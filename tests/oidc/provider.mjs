@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 
 // oidc-provider prints its notices with console.info (stdout); keep stdout for READY only.
 console.log = console.error;
@@ -161,9 +162,11 @@ ${error ? `<p id="error" class="error" role="alert">${esc(error)}</p>` : ''}
 // ---------------------------------------------------------------------------------------------
 // Provider configuration
 
-function signingKey() {
-  // A fresh RS256 key per run: real signatures, published at the jwks_uri.
-  const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+async function signingKey() {
+  // A fresh RS256 key per run: real signatures, published at the jwks_uri. Generated asynchronously: Node 20's
+  // generateKeyPairSync can deadlock when a garbage collection runs while it converts the key (seen in CI: the
+  // provider hung before listening).
+  const { privateKey } = await promisify(crypto.generateKeyPair)('rsa', { modulusLength: 2048 });
   const jwk = privateKey.export({ format: 'jwk' });
   const kid = crypto.createHash('sha256').update(jwk.n).digest('base64url').slice(0, 16);
   return { ...jwk, kid, use: 'sig', alg: 'RS256' };
@@ -200,7 +203,7 @@ async function autoGrant(ctx, provider, grantId) {
 
 const configuration = {
   clients: [client],
-  jwks: { keys: [signingKey()] },
+  jwks: { keys: [await signingKey()] },
   cookies: {
     // Distinct names: browsers scope cookies by host, not port, so the relying party under test
     // on 127.0.0.1:<other port> shares this cookie jar.

@@ -416,18 +416,40 @@ pub fn oidc_provider(redirect: &str, accounts: serde_json::Value) -> Provider {
     }
     let file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(file.path(), accounts.to_string()).unwrap();
-    let mut child = std::process::Command::new("node")
-        .arg(dir.join("provider.mjs"))
-        .env("PORT", "0")
-        .env("CLIENT_ID", "credo")
-        .env("REDIRECT_URI", redirect)
-        .env("ACCOUNTS", file.path())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("node is needed for the 统一身份认证 tests");
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let issuer = line.trim().strip_prefix("READY ").unwrap_or_else(|| panic!("provider did not start: {line}")).into();
-    Provider { child, issuer, _accounts: file }
+    // A provider that has not said READY within the limit is killed and started again (a hung Node process would
+    // otherwise hold the test forever).
+    for _ in 0..3 {
+        let mut child = std::process::Command::new("node")
+            .arg(dir.join("provider.mjs"))
+            .env("PORT", "0")
+            .env("CLIENT_ID", "credo")
+            .env("REDIRECT_URI", redirect)
+            .env("ACCOUNTS", file.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("node is needed for the 统一身份认证 tests");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = std::io::BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        match rx.recv_timeout(std::time::Duration::from_secs(30)) {
+            Ok(line) => {
+                let issuer = line
+                    .trim()
+                    .strip_prefix("READY ")
+                    .unwrap_or_else(|| panic!("provider did not start: {line}"))
+                    .into();
+                return Provider { child, issuer, _accounts: file };
+            }
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+        }
+    }
+    panic!("the OpenID provider did not start in three attempts of 30 s");
 }

@@ -5,6 +5,7 @@ use std::collections::HashSet;
 use async_trait::async_trait;
 use serde::Serialize;
 use time::Date;
+use time::OffsetDateTime;
 
 use crate::Result;
 
@@ -116,4 +117,7 @@ pub trait CaseStore: Send + Sync {
     async fn case_file(&self, number: &str, n: i64) -> Result<Option<(String, Vec<u8>)>>;
     /// Which of `record_ids` have an open objection (异议处理中).
     async fn disputed(&self, record_ids: &[i64]) -> Result<HashSet<i64>>;
+    /// Which of `record_ids` had an objection in progress at the instant `at` (accepted by then, not closed by then): what
+    /// [`CaseStore::disputed`] said then, for a replay.
+    async fn disputed_at(&self, record_ids: &[i64], at: OffsetDateTime) -> Result<HashSet<i64>>;
 }

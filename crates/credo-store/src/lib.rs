@@ -8,7 +8,7 @@
 //!
 //! The contract is one trait per aggregate, each in a module of its own with its types: [`DepartmentStore`] and
 //! [`AccountStore`] (who may act), [`SubjectStore`], [`RecordStore`] (batches, ingest, records, expiries, re-keying),
-//! [`AuditStore`], [`CheckStore`], [`CaseStore`] and [`Feed`] (the change feed and counts). [`Store`] has them all as
+//! [`AuditStore`], [`CheckStore`], [`CaseStore`], [`ReportStore`] (credit reports issued) and [`Feed`] (the change feed and counts). [`Store`] has them all as
 //! supertraits and every type that implements them is one. The platform holds an `Arc<dyn Store>`, whose methods
 //! (those of every supertrait) need no import; code that calls a concrete store such as [`SqliteStore`], or names a
 //! single aggregate, brings the traits into scope with `use credo_store::prelude::*;`. A backend implements each
@@ -37,6 +37,7 @@ mod portable;
 mod postgres;
 mod records;
 mod rekey;
+mod reports;
 mod reseal;
 mod shared;
 mod sql;
@@ -62,6 +63,7 @@ pub use records::{
     BatchSummary, Incoming, IngestedRow, Outcome, Prepared, RecordStat, RecordStore, RecordView, ReportLine,
 };
 pub use rekey::{MovedVersions, Rekeyed};
+pub use reports::{Authorisation, IssuedReport, NewAuthorisation, NewReport, ReportQuota, ReportStore};
 pub use shared::SharedStore;
 pub use sql::{Val, copy_text};
 pub use sqlite::SqliteStore;
@@ -73,7 +75,7 @@ pub use vault::Vault;
 pub mod prelude {
     pub use crate::{
         AccountStore, AuditStore, CaseStore, CheckStore, DepartmentStore, EnrolmentStore, Feed, Portable, RecordStore,
-        SharedStore, Store, SubjectStore,
+        ReportStore, SharedStore, Store, SubjectStore,
     };
 }
 
@@ -133,6 +135,7 @@ pub trait Store:
     + CheckStore
     + CaseStore
     + EnrolmentStore
+    + ReportStore
     + SharedStore
     + Feed
     + Portable
@@ -148,6 +151,7 @@ impl<T> Store for T where
         + CheckStore
         + CaseStore
         + EnrolmentStore
+        + ReportStore
         + SharedStore
         + Feed
         + Portable

@@ -39,6 +39,9 @@ pub const TABLES: &[(&str, &str)] = &[
     ("enrolments", "id"),
     ("enrolment_files", "enrolment_id, n"),
     ("shared_state", "scope, key"),
+    ("issued_reports", "number"),
+    ("report_quota", "subject_id, channel, year"),
+    ("report_authorisations", "id"),
 ];
 
 /// Tables that hold only what is derived from the others (snapshots of in-memory indexes, rebuilt by the node that

@@ -34,6 +34,8 @@ mod portable;
 mod records;
 #[path = "backend/rekey.rs"]
 mod rekey;
+#[path = "backend/reports.rs"]
+mod reports;
 #[path = "backend/shared.rs"]
 mod shared;
 #[path = "backend/subjects.rs"]
@@ -119,6 +121,7 @@ async fn continue_ids(pool: &PgPool) -> Result<()> {
         ("accounts", "id"),
         ("cases", "id"),
         ("enrolments", "id"),
+        ("report_authorisations", "id"),
         ("changes", "seq"),
     ] {
         let sql = format!(

@@ -23,9 +23,9 @@ use credo_domain::{embedded, ids};
 use credo_gm::keyring::Keyring;
 use credo_store::{
     Account, ApiKey, AuditEvent, AuditFilter, BatchSummary, CaseFilter, CaseUpdate, Change, Checkpoint, Counts,
-    Department, Enrolment, EnrolmentDecision, Incoming, IngestedRow, NewAccount, NewApiKey, NewCase, NewCaseFile,
-    NewCheck, NewDepartment, NewEnrolment, Outcome, PendingFeedback, Permissions, PgStore, RecordView, ReportLine,
-    SqliteStore, Store, StoreError, StoredAuditEvent, Vault,
+    Department, Enrolment, EnrolmentDecision, Incoming, IngestedRow, NewAccount, NewApiKey, NewAuthorisation, NewCase,
+    NewCaseFile, NewCheck, NewDepartment, NewEnrolment, NewReport, Outcome, PendingFeedback, Permissions, PgStore,
+    RecordView, ReportLine, ReportQuota, SqliteStore, Store, StoreError, StoredAuditEvent, Vault,
 };
 use time::format_description::well_known::Rfc3339;
 use time::macros::{date, datetime};
@@ -2216,6 +2216,89 @@ async fn enrolments_are_filed_listed_and_decided_once(b: Backend) {
     assert!(matches!(s.decide_enrolment("ZH2026999999", decide("已开通", None)).await, Err(StoreError::NotFound(_))));
 }
 
+/// An issued report is kept with what its verification shows; each counts against its subject's quota for its
+/// channel and year, which many concurrent requests never overshoot; a newer report of the same subject, kind and
+/// channel supersedes it; it is revoked once.
+async fn reports_are_issued_within_their_quota_and_revoked_once(b: Backend) {
+    let s = &*b.store;
+    let a = b.dept(1).await;
+    let subject = b.submit_one(a.id, "xzcf", penalty(&Party::company(1), "1号")).await.subject_id.unwrap();
+    let other = b.submit_one(a.id, "xzcf", penalty(&Party::company(2), "2号")).await.subject_id.unwrap();
+    let at = datetime!(2026-12-03 10:00 +8);
+    let new = |number: &str, subject_id: i64, channel: &str, minutes: i64| NewReport {
+        number: number.into(),
+        check_hash: format!("hash-{number}"),
+        kind: "public".into(),
+        subject_id,
+        as_of: date!(2026 - 12 - 03),
+        issued_at: at + Duration::minutes(minutes),
+        channel: channel.into(),
+        requested_by: "public:127.0.0.1".into(),
+        summary: r#"{"title":"公共信用信息报告"}"#.into(),
+        pdf_sm3: "a".repeat(64),
+        json_sm3: "b".repeat(64),
+    };
+    let quota = ReportQuota { year: 2026, limit: 5 };
+    let first = s.add_report(new("XY1", subject, "public", 0), quota).await.unwrap();
+    assert_eq!((first.number.as_str(), first.kind.as_str(), first.subject_id), ("XY1", "public", subject));
+    assert_eq!((first.as_of, first.issued_at, first.check_hash.as_str()), (date!(2026 - 12 - 03), at, "hash-XY1"));
+    assert_eq!((first.revoked_at, first.summary.as_str()), (None, r#"{"title":"公共信用信息报告"}"#));
+    assert_eq!(s.issued_report("XY1").await.unwrap().map(|r| r.pdf_sm3), Some("a".repeat(64)));
+    assert!(s.issued_report("XY9").await.unwrap().is_none());
+    assert!(is_conflict(&s.add_report(new("XY1", subject, "public", 1), quota).await), "one report per number");
+    assert_eq!(s.reports_used(subject, "public", 2026).await.unwrap(), 1, "a refused report does not count");
+
+    let results = at_once(8, |i| {
+        let store = b.store.clone();
+        let r = new(&format!("XYC{i}"), subject, "public", 10 + i as i64);
+        async move { store.add_report(r, quota).await }
+    })
+    .await;
+    assert_eq!(count(&results, Result::is_ok), 4, "the quota of 5 holds under concurrency");
+    assert_eq!(count(&results, is_conflict), 4);
+    assert_eq!(s.reports_used(subject, "public", 2026).await.unwrap(), 5);
+    assert!(is_conflict(&s.add_report(new("XY2", subject, "public", 30), quota).await), "quota used up");
+    s.add_report(new("XY3", subject, "own", 40), quota).await.unwrap();
+    s.add_report(new("XY4", other, "public", 40), quota).await.unwrap();
+    s.add_report(new("XY5", subject, "public", 50), ReportQuota { year: 2027, limit: 5 }).await.unwrap();
+    assert!(is_conflict(&s.add_report(new("XY6", other, "public", 50), ReportQuota { year: 2027, limit: 0 }).await));
+    assert_eq!(
+        (s.reports_used(subject, "own", 2026).await.unwrap(), s.reports_used(other, "public", 2026).await.unwrap()),
+        (1, 1)
+    );
+
+    assert_eq!(s.newer_report("XY1").await.unwrap().as_deref(), Some("XY5"), "the newest of the same channel");
+    assert_eq!(s.newer_report("XY5").await.unwrap(), None);
+    assert_eq!(s.newer_report("XY3").await.unwrap(), None, "own reports are not superseded by public ones");
+    let listed: Vec<String> = s.subject_reports(subject, 3).await.unwrap().into_iter().map(|r| r.number).collect();
+    assert_eq!((listed.len(), &listed[..2]), (3, &["XY5".to_string(), "XY3".to_string()][..]), "newest first");
+
+    let revoked = s.revoke_report("XY5", "出具有误").await.unwrap();
+    assert!(revoked.revoked_at.is_some() && revoked.revoked_reason.as_deref() == Some("出具有误"));
+    assert!(is_conflict(&s.revoke_report("XY5", "again").await), "revoked once");
+    assert!(matches!(s.revoke_report("XY9", "x").await, Err(StoreError::NotFound(_))));
+    assert_ne!(s.newer_report("XY1").await.unwrap().as_deref(), Some("XY5"), "a revoked report supersedes nothing");
+
+    let grant = |subject_id: i64, purpose: &str| NewAuthorisation {
+        subject_id,
+        department_id: a.id,
+        purpose: purpose.into(),
+        granted_by: "account:7".into(),
+        expires_on: date!(2027 - 03 - 01),
+    };
+    let g1 = s.add_authorisation(grant(subject, "银行贷款审查")).await.unwrap();
+    let g2 = s.add_authorisation(grant(subject, "招标投标")).await.unwrap();
+    s.add_authorisation(grant(other, "其他")).await.unwrap();
+    assert_eq!((g1.department_id, g1.purpose.as_str(), g1.expires_on), (a.id, "银行贷款审查", date!(2027 - 03 - 01)));
+    assert_eq!((g1.granted_by.as_str(), g1.revoked_at), ("account:7", None));
+    let ids: Vec<i64> = s.authorisations(subject).await.unwrap().iter().map(|g| g.id).collect();
+    assert_eq!(ids, [g2.id, g1.id], "the subject's own, newest first");
+    assert!(matches!(s.revoke_authorisation(other, g1.id).await, Err(StoreError::NotFound(_))), "not another's");
+    assert!(s.revoke_authorisation(subject, g1.id).await.unwrap().revoked_at.is_some());
+    assert!(is_conflict(&s.revoke_authorisation(subject, g1.id).await), "revoked once");
+    assert!(s.authorisations(subject).await.unwrap().iter().any(|g| g.id == g2.id && g.revoked_at.is_none()));
+}
+
 /// A one-time link is taken once — of many concurrent takes exactly one gets the account — only for its purpose and
 /// only before it expires.
 async fn account_tokens_are_taken_once_before_they_expire(b: Backend) {
@@ -2412,6 +2495,17 @@ async fn only_open_objections_in_progress_dispute_a_record(b: Backend) {
     assert_eq!(s.disputed(&r).await.unwrap(), HashSet::from([r[0], r[3]]));
     assert_eq!(s.disputed(&[r[3], r[1]]).await.unwrap(), HashSet::from([r[3]]), "only those asked about");
     assert!(s.disputed(&[]).await.unwrap().is_empty());
+
+    // Replayed: what `disputed` said at each moment.
+    let now = OffsetDateTime::now_utc();
+    assert_eq!(s.disputed_at(&r, now).await.unwrap(), HashSet::from([r[0], r[3]]));
+    assert!(s.disputed_at(&r, now - Duration::hours(1)).await.unwrap().is_empty(), "before any was accepted");
+    let o3 = s.case("O3").await.unwrap().unwrap();
+    let accepted_o3 = parse(&o3.steps[1].at);
+    assert!(s.disputed_at(&r, accepted_o3).await.unwrap().contains(&r[2]), "O3 in progress then");
+    assert!(!s.disputed_at(&r, now).await.unwrap().contains(&r[2]), "closed since");
+    s.add_case(about("O5", "objection", r[1])).await.unwrap();
+    assert!(!s.disputed_at(&r, OffsetDateTime::now_utc()).await.unwrap().contains(&r[1]), "filed only");
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -2702,6 +2796,7 @@ macro_rules! contract_suite {
             concurrent_totp_claims_admit_one_per_step,
             sessions_are_added_touched_and_ended,
             enrolments_are_filed_listed_and_decided_once,
+            reports_are_issued_within_their_quota_and_revoked_once,
             account_tokens_are_taken_once_before_they_expire,
             ingest_creates_versions_and_skips_duplicates,
             ingest_resolves_by_name_within_a_chunk_as_across_chunks,

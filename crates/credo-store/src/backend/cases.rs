@@ -4,9 +4,10 @@ use std::collections::HashSet;
 
 use async_trait::async_trait;
 use sqlx::{QueryBuilder, Transaction};
+use time::OffsetDateTime;
 
 use super::{Backend, Db};
-use crate::sql::{IN_LIST, parse_date};
+use crate::sql::{IN_LIST, parse_date, parse_time};
 use crate::{Case, CaseFile, CaseFilter, CaseStep, CaseStore, CaseUpdate, NewCase, Result, StoreError, json, now_text};
 
 #[derive(sqlx::FromRow)]
@@ -235,6 +236,34 @@ impl CaseStore for Backend {
             }
             q.push(")");
             out.extend(q.build_query_scalar::<i64>().persistent(false).fetch_all(&self.pool).await?);
+        }
+        Ok(out)
+    }
+
+    async fn disputed_at(&self, record_ids: &[i64], at: OffsetDateTime) -> Result<HashSet<i64>> {
+        let mut out = HashSet::new();
+        for chunk in record_ids.chunks(IN_LIST) {
+            let mut q = QueryBuilder::<Db>::new(
+                "SELECT c.record_id, s.at, c.closed_at FROM cases c JOIN case_steps s ON s.case_id = c.id AND s.seq = 2
+                 WHERE c.kind = 'objection' AND c.record_id IN (",
+            );
+            let mut sep = q.separated(",");
+            for id in chunk {
+                sep.push_bind(*id);
+            }
+            q.push(")");
+            let rows: Vec<(i64, String, Option<String>)> =
+                q.build_query_as().persistent(false).fetch_all(&self.pool).await?;
+            // An objection's second step takes it out of 待受理: accepted (办理中, open until closed) or refused
+            // (closed at once). Compared as instants here: older case times were stored in a shorter form that text
+            // does not order.
+            for (id, moved, closed) in rows {
+                let open_then =
+                    parse_time(&moved)? <= at && closed.as_deref().map(parse_time).transpose()?.is_none_or(|c| c > at);
+                if open_then {
+                    out.insert(id);
+                }
+            }
         }
         Ok(out)
     }

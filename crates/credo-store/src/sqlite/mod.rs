@@ -28,6 +28,8 @@ mod portable;
 mod records;
 #[path = "../backend/rekey.rs"]
 mod rekey;
+#[path = "../backend/reports.rs"]
+mod reports;
 #[path = "../backend/shared.rs"]
 mod shared;
 #[path = "../backend/subjects.rs"]

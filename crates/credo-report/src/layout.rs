@@ -112,6 +112,7 @@ pub fn lay_out(r: &Report) -> (Vec<Line>, usize) {
         ("出具时间", Some(r.issued_at.as_str())),
         ("信息截止日期", Some(r.as_of.as_str())),
         ("出具机构", Some(r.issuer.as_str())),
+        ("查询类型", Some(r.audience.as_str())),
     ];
     for (k, v) in head.iter().filter_map(|(k, v)| v.map(|v| (k, v))) {
         f.text(&format!("{k}:{v}"), 10.0, LEFT, LEFT + 60.0, 0.0, false);

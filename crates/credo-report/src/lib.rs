@@ -9,11 +9,13 @@
 //!
 //! The platform builds the report (credo-app); this crate only renders, reads back and verifies it.
 
+mod example;
 mod layout;
 mod pdf;
 
 use serde::{Deserialize, Serialize};
 
+pub use example::example;
 pub use pdf::{FontSource, render};
 
 /// The format of the JSON and of its rendering: a verifier renders with the same format.
@@ -33,6 +35,8 @@ pub struct Report {
     pub title: String,
     /// 出具机构
     pub issuer: String,
+    /// 查询类型: to whom it was issued (社会公众查询, 本人查询, 授权查询 with the department and purpose).
+    pub audience: String,
     /// 出具时间 (Beijing time, RFC 3339).
     pub issued_at: String,
     /// 信息截止日期: the day whose knowledge the report shows.

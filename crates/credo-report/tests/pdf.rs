@@ -3,50 +3,10 @@
 
 use std::process::Command;
 
-use credo_report::{Entry, Field, FontSource, Report, ReportError, Section, Signed, Subject};
+use credo_report::{FontSource, Report, ReportError, Signed};
 
 fn sample(records: usize) -> Report {
-    let penalties = (1..=records)
-        .map(|i| Entry {
-            heading: format!("西市监罚〔2026〕{i}号 行政处罚"),
-            fields: vec![
-                Field { name: "处罚类别".into(), value: "罚款;没收违法所得".into() },
-                Field { name: "处罚内容".into(), value: format!("罚款{i}00元。当事人销售不符合食品安全标准的食品,违反《中华人民共和国食品安全法》第三十四条的规定。") },
-                Field { name: "处罚机关".into(), value: "西宁市市场监督管理局".into() },
-                Field { name: "公示期".into(), value: "2026-03-01 至 2026-06-01".into() },
-            ],
-        })
-        .collect();
-    Report {
-        format: credo_report::FORMAT.into(),
-        number: "XNXY20261203000123".into(),
-        check_code: "7K3Q9M".into(),
-        kind: "public".into(),
-        title: "法人和非法人组织公共信用信息报告".into(),
-        issuer: "信用西宁".into(),
-        issued_at: "2026-12-03T15:04:05+08:00".into(),
-        as_of: "2026-12-03".into(),
-        verify_url: "https://credit.xining.gov.cn/verify?no=XNXY20261203000123&code=7K3Q9M".into(),
-        font: FontSource::from_env().expect("the report font (fonts-noto-cjk)").id,
-        subject: Subject {
-            name: "青海昆仑雪域商贸有限公司".into(),
-            code: Some("91630100MA7XXXXX3Q".into()),
-            kind_label: "法人和非法人组织".into(),
-            region_name: Some("城东区".into()),
-            status: Some("存续".into()),
-        },
-        summary: vec!["截至 2026-12-03,本平台归集该主体公开信用信息 3 条,其中行政处罚 3 条。".into()],
-        sections: vec![
-            Section { code: "basic".into(), title: "基础信息".into(), note: None, entries: vec![] },
-            Section {
-                code: "penalties".into(),
-                title: "行政处罚信息".into(),
-                note: Some("公示期内的行政处罚".into()),
-                entries: penalties,
-            },
-        ],
-        notes: vec!["本报告仅反映信息截止日期时本平台归集的公共信用信息。".into()],
-    }
+    credo_report::example(records, &FontSource::from_env().expect("the report font (fonts-noto-cjk)").id)
 }
 
 fn signed(records: usize) -> (Signed, credo_gm::sm2::KeyPair) {
@@ -75,12 +35,12 @@ fn the_pdf_reads_as_text_and_renders_the_same_twice() {
     for want in [
         "法人和非法人组织公共信用信息报告",
         "青海昆仑雪域商贸有限公司",
-        "91630100MA7XXXXX3Q",
+        "91630100MA7X00018G",
         "一、基础信息",
         "二、行政处罚信息",
         "西市监罚〔2026〕1号",
         "西市监罚〔2026〕60号",
-        "XNXY20261203000123",
+        "XY20261203ABCDEFGHJK",
     ] {
         assert!(text.contains(want), "{want} not in the text:\n{text}");
     }

@@ -46,6 +46,26 @@ pub fn stored_day(text: &str) -> Option<Date> {
     }
 }
 
+/// The day an `as_of` asks about (`YYYY-MM-DD`, the end of that day in Beijing, or an RFC 3339 instant) and, when
+/// it is before `today`, the instant up to which what the store received counts (a replay); none asked: today, no
+/// replay. A day after `today` is refused.
+pub fn as_of(text: Option<&str>, today: Date) -> Result<(Date, Option<OffsetDateTime>), String> {
+    let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else { return Ok((today, None)) };
+    let at = match OffsetDateTime::parse(text, &Rfc3339) {
+        Ok(t) => t,
+        Err(_) => {
+            let d = credo_domain::value::parse_date(text)
+                .ok_or_else(|| format!("as_of“{text}”应为 YYYY-MM-DD 或 RFC 3339 时间"))?;
+            d.next_day().unwrap_or(d).midnight().assume_offset(OFFSET) - time::Duration::nanoseconds(1)
+        }
+    };
+    let day = day(at);
+    if day > today {
+        return Err(format!("as_of({day})不能晚于今天({today})"));
+    }
+    Ok((day, (day < today).then_some(at)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -171,25 +171,6 @@ fn china() -> UtcOffset {
     crate::beijing::OFFSET
 }
 
-/// The day asked about and, for a replay, the moment up to which records count.
-fn when(app: &App, as_of: Option<&str>) -> Result<(Date, Option<OffsetDateTime>), CheckError> {
-    let today = app.clock.today();
-    let Some(text) = as_of.map(str::trim).filter(|t| !t.is_empty()) else { return Ok((today, None)) };
-    let at = match OffsetDateTime::parse(text, &Rfc3339) {
-        Ok(t) => t,
-        Err(_) => {
-            let d = credo_domain::value::parse_date(text)
-                .ok_or_else(|| CheckError::Invalid(format!("as_of“{text}”应为 YYYY-MM-DD 或 RFC 3339 时间")))?;
-            d.next_day().unwrap_or(d).midnight().assume_offset(china()) - time::Duration::nanoseconds(1)
-        }
-    };
-    let day = at.to_offset(china()).date();
-    if day > today {
-        return Err(CheckError::Invalid(format!("as_of({day})不能晚于今天({today})")));
-    }
-    Ok((day, (day < today).then_some(at)))
-}
-
 /// Receipt text for evidence that counts by law although it is no longer public.
 const UNPUBLISHED: &str = "该记录已不在公示期内或已信用修复,不再公示,但依法仍计入本措施";
 /// Receipt text for a record that names the person asked about by name only.
@@ -482,7 +463,7 @@ pub async fn run(app: &App, asker: &Asker<'_>, req: &CheckRequest) -> Result<Val
     if req.subjects.is_empty() || req.subjects.len() > MAX_SUBJECTS {
         return Err(CheckError::Invalid(format!("每次核查 1–{MAX_SUBJECTS} 个主体(收到 {} 个)", req.subjects.len())));
     }
-    let (day, replay) = when(app, req.as_of.as_deref())?;
+    let (day, replay) = crate::beijing::as_of(req.as_of.as_deref(), app.clock.today()).map_err(CheckError::Invalid)?;
     // What the department wrote may hold an ID number (a 身份证号码 in the 事由 or the 文号): the receipt and the audit
     // log keep it masked, like every other text they show.
     let purpose = mask_ids(req.purpose.trim());

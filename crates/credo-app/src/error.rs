@@ -118,6 +118,7 @@ codes! {
     // 423, 429
     AccountLocked = ("account_locked", 423, "账号已锁定"),
     RateLimited = ("rate_limited", 429, "请求过于频繁"),
+    QuotaReached = ("quota_reached", 429, "已达份数上限"),
     // 500
     InternalError = ("internal_error", 500, "服务器内部错误"),
     // 503

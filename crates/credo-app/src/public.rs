@@ -159,6 +159,14 @@ pub fn publicity(catalog: &Catalog, r: &RecordView, disputed: bool, today: Date)
     }
 }
 
+/// Whether a record is within its publicity on `day` by its window alone, whoever it is about: what the subject
+/// itself (and whom it authorises) sees as current, although a person's records are not on the website.
+pub fn in_publicity(catalog: &Catalog, r: &RecordView, disputed: bool, day: Date) -> bool {
+    let name = catalog.item(&r.item).map_or(r.item.as_str(), |i| i.name.as_str());
+    let w = window(catalog, r);
+    w.published && w.status(name, Mark::of(&r.fields).as_ref(), disputed, day).state.public()
+}
+
 /// The days the website shows a record, as [`publicity`] decides them: `None` never (not disclosed for its kind of
 /// subject, or a class not published); `Some(None)` from now on with no end; `Some(Some(d))` up to and including `d`
 /// (its period's last day, or the day before it was repaired or revoked). Derived projections (the publicity lists)

@@ -49,10 +49,43 @@ impl ReportSection {
     }
 }
 
+/// How many reports are issued free: per subject and year through each channel, and per address and hour to the
+/// public.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Quota {
+    /// 向社会公众出具(按主体、每年)。
+    pub public: i64,
+    /// 向主体本人出具(按主体、每年)。
+    pub own: i64,
+    /// 经主体授权向部门出具(按主体、每年)。
+    pub authorised: i64,
+    /// 每个网络地址每小时可向公众下载的报告份数。
+    pub per_address_per_hour: u32,
+}
+
+impl Default for Quota {
+    fn default() -> Quota {
+        Quota { public: 5000, own: 200, authorised: 500, per_address_per_hour: 30 }
+    }
+}
+
+impl Quota {
+    /// The yearly quota of a channel (`public`, `own` or `authorised`).
+    pub fn of(&self, channel: &str) -> i64 {
+        match channel {
+            "own" => self.own,
+            "authorised" => self.authorised,
+            _ => self.public,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Reports {
     pub kinds: Vec<ReportKind>,
     pub sections: BTreeMap<String, ReportSection>,
+    pub quota: Quota,
 }
 
 #[derive(Deserialize)]
@@ -60,6 +93,8 @@ pub struct Reports {
 struct File {
     kind: Vec<ReportKind>,
     section: Vec<ReportSection>,
+    #[serde(default)]
+    quota: Quota,
 }
 
 impl Reports {
@@ -82,7 +117,11 @@ impl Reports {
                 return Err(err(format!("报告 {} 所列章节 {s} 不存在", k.code)));
             }
         }
-        let reports = Reports { kinds: f.kind, sections };
+        let q = f.quota;
+        if [q.public, q.own, q.authorised].iter().any(|n| *n < 0) {
+            return Err(err("报告份数上限不能为负数".into()));
+        }
+        let reports = Reports { kinds: f.kind, sections, quota: q };
         let public = reports.kind("public").ok_or_else(|| err("缺少公共信用信息报告(public)".into()))?;
         for item in items.values() {
             if !public.sections.iter().any(|s| reports.sections[s].holds(item)) {

@@ -24,16 +24,31 @@ use credo_app::{App, keys};
 /// Largest form body read for its CSRF field.
 const MAX_FORM: usize = 1024 * 1024;
 
-/// Per-address and per-key request limits (requests per second, with a burst of twice that).
+/// Per-address and per-key request limits (requests per second, with a burst of twice that), and the reports an
+/// address may download to the public per hour (each costs a rendering).
 pub struct Limits {
     per_address: Option<DefaultKeyedRateLimiter<IpAddr>>,
     per_key: Option<DefaultKeyedRateLimiter<String>>,
+    reports: Option<(u32, DefaultKeyedRateLimiter<IpAddr>)>,
 }
 
 impl Limits {
     /// `0` turns a limit off.
-    pub fn new(per_address: u32, per_key: u32) -> Limits {
-        Limits { per_address: limiter(per_address), per_key: limiter(per_key) }
+    pub fn new(per_address: u32, per_key: u32, reports_per_hour: u32) -> Limits {
+        let reports =
+            NonZeroU32::new(reports_per_hour).map(|n| (n.get(), RateLimiter::keyed(Quota::per_hour(n).allow_burst(n))));
+        Limits { per_address: limiter(per_address), per_key: limiter(per_key), reports }
+    }
+
+    /// Whether `client` may have one more public report now.
+    pub fn report_allowed(&self, client: Option<IpAddr>) -> Result<(), ApiError> {
+        match (&self.reports, client) {
+            (Some((n, l)), Some(ip)) if l.check_key(&ip).is_err() => Err(ApiError::new(
+                Code::RateLimited,
+                format!("同一网络地址每小时最多下载 {n} 份信用报告,请稍后再试;信用主体可登录后下载本人报告"),
+            )),
+            _ => Ok(()),
+        }
     }
 }
 

@@ -174,6 +174,7 @@ pub const ROUTES: &[(&str, &str, Action)] = &[
     ("GET", "/console/checks", Action::Check),
     ("POST", "/console/checks", Action::Check),
     ("POST", "/console/checks/file", Action::Check),
+    ("GET", "/console/reports", Action::Check),
     ("GET", "/console/checks/jobs/{id}", Action::CheckFollowUp),
     ("GET", "/console/checks/{id}", Action::CheckFollowUp),
     ("GET", "/console/checks/{id}/receipt.json", Action::CheckFollowUp),
@@ -194,6 +195,8 @@ pub const ROUTES: &[(&str, &str, Action)] = &[
     ("GET", "/me", Action::OwnSubject),
     ("POST", "/me/repairs", Action::OwnSubject),
     ("POST", "/me/commitments", Action::OwnSubject),
+    ("POST", "/me/authorisations", Action::OwnSubject),
+    ("POST", "/me/authorisations/{id}/withdraw", Action::OwnSubject),
     ("POST", "/me/password", Action::Own),
     // Accounts for subjects: applying, setting the password by a one-time link, the 统一身份认证; the review.
     ("GET", "/register", Action::Public),

@@ -355,7 +355,8 @@ async fn id_numbers_typed_into_names_show_masked_everywhere() {
             assert_eq!(status, 404, "{body}");
             assert!(body.contains("****"), "the code is echoed masked: {body}");
             assert_eq!(shown(&t, needles, &format!("/subjects/{u}")).await.0, 404);
-            for path in ["/search?q=", "/api/v1/subjects?q=", "/lists/sgs?q=", "/verify?number="] {
+            for path in ["/search?q=", "/api/v1/subjects?q=", "/lists/sgs?q=", "/verify?number=", "/verify?code=A&no="]
+            {
                 let (status, body) = shown(&t, needles, &format!("{path}{u}")).await;
                 assert_eq!(status, 200, "{path}{u}: {body}");
             }

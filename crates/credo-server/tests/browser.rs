@@ -312,7 +312,7 @@ async fn the_website_end_to_end_in_chromium() {
     let id = receipt["receipt"]["id"].as_str().unwrap();
     c.goto(&format!("{}/verify", t.base)).await.unwrap();
     c.find(Locator::Id("number")).await.unwrap().send_keys(id).await.unwrap();
-    c.find(Locator::Css("main form button")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Id("verify-receipt")).await.unwrap().click().await.unwrap();
     assert!(wait_for(&c, "真实有效").await.contains("日常监管"));
     shoot(&c, "verify").await;
 

@@ -166,18 +166,31 @@ enum Command {
         #[arg(required = true)]
         subjects: Vec<String>,
     },
-    /// 出具信用报告(PDF,内附签署的 report.json 与 SM2 签名):公共信用信息报告或专项信用报告
+    /// 出具信用报告(PDF,内附签署的 report.json 与 SM2 签名,登记后可在 /verify 核验):公共信用信息报告、专项信用报告,或窗口为主体本人打印的本人报告
     Report {
         #[arg(long, env = "CREDO_DATA")]
         data: PathBuf,
-        /// 报告种类:public(公共信用信息报告)、special(专项信用报告)
+        /// 报告种类:public(公共信用信息报告,仅公开信息)、special(专项信用报告)、own(本人查询的公共信用信息报告:全部字段,含本人证件号码,自然人亦可)
         #[arg(long, default_value = "public")]
         kind: String,
+        /// 信息截止日期(YYYY-MM-DD):重放平台当日所知的信息;默认今天
+        #[arg(long)]
+        as_of: Option<String>,
         /// 写出的 PDF 文件
         #[arg(long)]
         out: PathBuf,
-        /// 主体的统一社会信用代码(或其他登记代码)
+        /// 主体的统一社会信用代码、身份证号码(本人报告)或其他登记代码
         code: String,
+    },
+    /// 撤销误出具的信用报告:此后在 /verify 核验时显示“已撤销”及理由
+    RevokeReport {
+        #[arg(long, env = "CREDO_DATA")]
+        data: PathBuf,
+        /// 撤销理由
+        #[arg(long)]
+        reason: String,
+        /// 报告编号
+        number: String,
     },
     /// 核验信用报告 PDF:签名出自平台公钥,且文件正是所签内容的排版(改动任一字节即不通过);有效时退出码 0,否则 1
     Verify {
@@ -272,6 +285,12 @@ struct Unusable(String);
 
 fn unusable(msg: impl Into<String>) -> anyhow::Error {
     Unusable(msg.into()).into()
+}
+
+/// A service's refusal: unusable input (exit code 2) when it is the request's fault, a failure (1) when the
+/// platform's.
+fn refused(e: credo_app::Error) -> anyhow::Error {
+    if e.status() >= 500 { anyhow::anyhow!(e.detail) } else { unusable(e.detail) }
 }
 
 fn main() -> ExitCode {
@@ -486,11 +505,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", serde_json::to_string_pretty(&signed)?);
             Ok(())
         }
-        Command::Report { data, kind, out, code } => {
+        Command::Report { data, kind, as_of, out, code } => {
+            use credo_app::reports::{self, Audience};
             let app = open(&data).await?;
-            let font = credo_report::FontSource::from_env().map_err(|e| unusable(e.to_string()))?;
-            let report = credo_app::reports::build(&app, &code, &kind, &font).await.map_err(|e| unusable(e.detail))?;
-            let (_, pdf) = credo_app::reports::sign_and_render(&app, &report, &font).map_err(|e| unusable(e.detail))?;
+            let font = reports::font().map_err(refused)?;
+            let (scheme, audience) = match kind.as_str() {
+                "own" => {
+                    let subject = credo_app::search::subject_by_key(&app, &code).await.map_err(refused)?;
+                    ("public", Audience::Own { subject_id: subject.id, by: "cli".into() })
+                }
+                k => (k, Audience::Public { from: "cli".into() }),
+            };
+            let built = reports::build(&app, &code, scheme, as_of.as_deref(), audience, font).await.map_err(refused)?;
+            let (report, pdf) =
+                reports::issue(&app, &credo_app::principal::Principal::Anonymous, built).await.map_err(refused)?;
             std::fs::write(&out, &pdf).map_err(|e| unusable(format!("无法写入 {}:{e}", out.display())))?;
             println!(
                 "{}",
@@ -498,6 +526,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     "number": report.number, "check_code": report.check_code, "kind": report.kind,
                     "file": out.display().to_string(), "bytes": pdf.len(), "sm3": credo_report::digest(&pdf),
                 })
+            );
+            Ok(())
+        }
+        Command::RevokeReport { data, reason, number } => {
+            let app = open(&data).await?;
+            let r = credo_app::reports::revoke(&app, &number, &reason).await.map_err(refused)?;
+            println!(
+                "{}",
+                serde_json::json!({ "number": r.number, "revoked_at": r.revoked_at.map(credo_app::beijing::format), "reason": r.revoked_reason })
             );
             Ok(())
         }

@@ -1347,5 +1347,28 @@ fn report_writes_a_signed_pdf_that_verify_accepts_and_a_changed_byte_fails() {
         assert_eq!(lines(&out)[0]["valid"], false);
         let none = credo(&["report", "--data", d, "--out", pdf.to_str().unwrap(), "91630100MA6U7E3K1Q"], None);
         assert_eq!(none.status.code(), Some(2), "{}", String::from_utf8_lossy(&none.stderr));
+
+        // Printed at the counter for the subject itself; a day that is no day, or in the future, is refused.
+        let own = dir.path().join("own.pdf");
+        let out = credo(
+            &["report", "--data", d, "--kind", "own", "--out", own.to_str().unwrap(), "91630100MA7X00018G"],
+            None,
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        let text = Command::new("pdftotext").arg(&own).arg("-").output().unwrap();
+        assert!(String::from_utf8(text.stdout).unwrap().contains("本人查询"));
+        for day in ["2026-13-01", "2999-01-01"] {
+            let out = credo(
+                &["report", "--data", d, "--as-of", day, "--out", own.to_str().unwrap(), "91630100MA7X00018G"],
+                None,
+            );
+            assert_eq!(out.status.code(), Some(2), "{day}: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        // Revoked once, with a reason.
+        let out = credo(&["revoke-report", "--data", d, "--reason", "出具有误", &number], None);
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(lines(&out)[0]["reason"], "出具有误");
+        let again = credo(&["revoke-report", "--data", d, "--reason", "出具有误", &number], None);
+        assert_eq!(again.status.code(), Some(2));
     });
 }

@@ -14,7 +14,10 @@ use utoipa::{IntoParams, OpenApi};
 use super::schemas;
 use crate::Web;
 use crate::error::ApiError;
+use crate::guard::ClientAddr;
+use axum::Extension;
 use credo_app::Code;
+use credo_app::principal::Principal;
 use credo_app::public;
 use credo_app::search::public_subject;
 
@@ -110,6 +113,12 @@ async fn profile(State(app): State<Web>, Path(key): Path<String>) -> Result<Json
 struct ReportParams {
     /// 报告种类:public(公共信用信息报告,默认)、special(专项信用报告)
     kind: Option<String>,
+    /// 查询类型:public(社会公众查询,默认,只出具法人和非法人组织的公开信息)、own(本人查询,须以该主体的信用主体账号登录)、authorised(授权查询,部门凭该主体在平台登记的有效授权)
+    #[serde(rename = "for")]
+    #[param(rename = "for")]
+    audience: Option<String>,
+    /// 信息截止日期(YYYY-MM-DD,不晚于今天):重放平台当日所知的信息;默认今天
+    as_of: Option<String>,
 }
 
 #[utoipa::path(
@@ -118,22 +127,49 @@ struct ReportParams {
     tag = "subjects",
     operation_id = "subject_report",
     summary = "信用报告",
-    description = "法人和非法人组织的公共信用信息报告或专项信用报告:PDF,内附签署的 report.json、SM2 签名 report.sig 与密钥编号 report.key(用 /api/v1/keys/platform.pem 或 `credo verify` 核验);`Accept: application/json` 时返回签署的报告内容、签名(base64)与密钥编号。自然人的报告不向公众出具。",
+    description = "公共信用信息报告或专项信用报告:PDF,内附签署的 report.json、SM2 签名 report.sig 与密钥编号 report.key(用 /api/v1/keys/platform.pem 或 `credo verify` 核验);`Accept: application/json` 时返回签署的报告内容、签名(base64)与密钥编号。每份报告可凭报告编号与核验码在 /verify 核验。社会公众只能取得法人和非法人组织的公开信息报告(每个网络地址每小时有份数限制);本人查询与授权查询含全部字段。每个主体每年按查询类型有免费份数上限,达到时返回 429 quota_reached。",
     params(("key" = String, Path, description = "统一社会信用代码(或其他登记代码)"), ReportParams),
     responses(
         (status = 200, description = "报告 PDF(`Content-Disposition: attachment`)", body = Vec<u8>, content_type = "application/pdf"),
         (status = 400, description = "invalid_request"),
+        (status = 403, description = "forbidden"),
         (status = 404, description = "not_found"),
+        (status = 422, description = "bad_date"),
+        (status = 429, description = "rate_limited, quota_reached"),
         (status = 503, description = "unavailable"),
     )
 )]
 async fn report(
     State(app): State<Web>,
+    Extension(principal): Extension<Principal>,
+    Extension(ClientAddr(client)): Extension<ClientAddr>,
     Path(key): Path<String>,
     Query(p): Query<ReportParams>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let (report, pdf) = credo_app::reports::issue(&app, &key, p.kind.as_deref().unwrap_or("public")).await?;
+    use credo_app::reports::{self, Channel};
+    let asked = p.audience.as_deref().unwrap_or("public");
+    let channel = Channel::parse(asked).ok_or_else(|| {
+        ApiError::new(
+            Code::InvalidRequest,
+            format!("查询类型“{}”无效:可选 public、own、authorised", public::mask_ids(asked)),
+        )
+    })?;
+    if channel == Channel::Public {
+        app.limits.report_allowed(client)?;
+    }
+    let from = client.map(|c| c.to_string()).unwrap_or_else(|| "unknown".into());
+    let (audience, key) = reports::audience(&app, &principal, channel, &key, &from).await?;
+    let built = reports::build(
+        &app,
+        &key,
+        p.kind.as_deref().unwrap_or("public"),
+        p.as_of.as_deref(),
+        audience,
+        reports::font()?,
+    )
+    .await?;
+    let (report, pdf) = reports::issue(&app, &principal, built).await?;
     let wants_json = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
@@ -149,9 +185,14 @@ async fn report(
         }))
         .into_response());
     }
+    Ok(pdf_response(&report, pdf))
+}
+
+/// A report's PDF as a download named by its number.
+pub fn pdf_response(report: &credo_report::Report, pdf: Vec<u8>) -> Response {
     let disposition = format!("attachment; filename=\"credit-report-{}.pdf\"", report.number);
-    Ok(([(header::CONTENT_TYPE, "application/pdf".to_string()), (header::CONTENT_DISPOSITION, disposition)], pdf)
-        .into_response())
+    ([(header::CONTENT_TYPE, "application/pdf".to_string()), (header::CONTENT_DISPOSITION, disposition)], pdf)
+        .into_response()
 }
 
 #[utoipa::path(

@@ -414,3 +414,34 @@ pub async fn job(
     let job = checks::own_job(&app, department(&p)?, &id).await?;
     render(&JobPage { chrome: Chrome::of(&p, &headers), scene: super::console::scene_name(&app, &job.scene), job })
 }
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ReportForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    kind: String,
+}
+
+/// 授权查询: the subject's credit report for the department, under the subject's authorisation (the PDF, or the
+/// checks page with the refusal).
+pub async fn authorised_report(
+    State(app): State<Web>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    axum::extract::Query(f): axum::extract::Query<ReportForm>,
+) -> Result<Response, ApiError> {
+    use credo_app::reports::{self, Channel};
+    department(&p)?;
+    let kind = if f.kind.is_empty() { "public" } else { f.kind.as_str() };
+    let issued = async {
+        let (audience, key) = reports::audience(&app, &p, Channel::Authorised, f.code.trim(), "").await?;
+        let built = reports::build(&app, &key, kind, None, audience, reports::font()?).await?;
+        reports::issue(&app, &p, built).await
+    };
+    match issued.await {
+        Ok((report, pdf)) => Ok(crate::api::subjects::pdf_response(&report, pdf)),
+        Err(e) if e.is_client_error() => checks_page(&app, &p, &headers, CheckForm::default(), Some(e.detail)).await,
+        Err(e) => Err(e.into()),
+    }
+}

@@ -36,6 +36,15 @@ struct MePage {
     cases: Vec<CaseView>,
     departments: Vec<(String, String)>,
     error: Option<String>,
+    /// `id-N`: the report links.
+    key: String,
+    /// Departments by id, for authorisations.
+    department_ids: Vec<(i64, String)>,
+    /// Authorisations: id, department, purpose, last day, state, whether it can be withdrawn.
+    authorisations: Vec<(i64, String, String, String, &'static str, bool)>,
+    /// Reports issued about the subject: number, title, through whom, day shown, when.
+    reports: Vec<(String, String, String, String, String)>,
+    max_days: i64,
 }
 
 fn own_account(p: &Principal) -> Result<(&credo_store::Account, i64), ApiError> {
@@ -91,14 +100,53 @@ async fn page(app: &App, p: &Principal, headers: &HeaderMap, error: Option<Strin
         .collect();
     let mine =
         app.store.cases(&credo_store::CaseFilter { account_id: Some(account.id), ..Default::default() }, 200).await?;
+    let dept_name = |id: i64| {
+        departments.iter().find(|d| d.id == id).map(|d| d.name.clone()).unwrap_or_else(|| format!("部门 {id}"))
+    };
+    let authorisations = app
+        .store
+        .authorisations(subject_id)
+        .await?
+        .into_iter()
+        .map(|a| {
+            let state = match (&a.revoked_at, a.expires_on < today) {
+                (Some(_), _) => "已撤回",
+                (None, true) => "已过期",
+                (None, false) => "有效",
+            };
+            (a.id, dept_name(a.department_id), a.purpose, a.expires_on.to_string(), state, state == "有效")
+        })
+        .collect();
+    let reports = app
+        .store
+        .subject_reports(subject_id, 50)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let title = serde_json::from_str::<credo_app::reports::VerifiedSummary>(&r.summary)
+                .map(|s| s.title)
+                .unwrap_or_else(|_| r.kind.clone());
+            let through = match r.channel.as_str() {
+                "own" => "本人查询",
+                "authorised" => "授权查询",
+                _ => "社会公众查询",
+            };
+            (r.number, title, through.to_string(), r.as_of.to_string(), credo_app::beijing::format(r.issued_at))
+        })
+        .collect();
     render(&MePage {
         chrome: Chrome::of(p, headers),
         name: subject.name,
         records: own,
         log,
         cases: mine.iter().map(|c| case_view(c, today, &app.catalog.calendar)).collect(),
-        departments: app.store.departments().await?.into_iter().map(|d| (d.uscc, d.name)).collect(),
+        department_ids: departments.iter().map(|d| (d.id, d.name.clone())).collect(),
+        departments: departments.into_iter().map(|d| (d.uscc, d.name)).collect(),
         error,
+        key: format!("id-{subject_id}"),
+        authorisations,
+        reports,
+        max_days: credo_app::reports::MAX_AUTHORISATION_DAYS,
     })
 }
 
@@ -109,7 +157,43 @@ fn access_label(app: &App, action: &str) -> String {
             Some(s) => format!("联合奖惩核查({})", s.name),
             None => "联合奖惩核查".to_string(),
         },
+        None if action == "report.authorised" => "授权查询信用报告".to_string(),
         None => "查阅信用信息".to_string(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AuthoriseForm {
+    department: i64,
+    purpose: String,
+    days: i64,
+}
+
+/// 授权查询: the subject authorises a department to obtain its credit report.
+pub async fn authorise(
+    State(app): State<Web>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    Form(f): Form<AuthoriseForm>,
+) -> Result<Response, ApiError> {
+    match credo_app::reports::authorise(&app, &p, f.department, &f.purpose, f.days).await {
+        Ok(_) => Ok(see_other("/me#authorisations", None)),
+        Err(e) if e.is_client_error() => page(&app, &p, &headers, Some(e.detail)).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Withdraws an authorisation.
+pub async fn withdraw(
+    State(app): State<Web>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+) -> Result<Response, ApiError> {
+    match credo_app::reports::withdraw_authorisation(&app, &p, id).await {
+        Ok(()) => Ok(see_other("/me#authorisations", None)),
+        Err(e) if e.is_client_error() => page(&app, &p, &headers, Some(e.detail)).await,
+        Err(e) => Err(e.into()),
     }
 }
 

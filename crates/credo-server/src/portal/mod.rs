@@ -73,6 +73,7 @@ pub fn router(app: Web) -> Router {
             post(checks::check_file).layer(axum::extract::DefaultBodyLimit::max(crate::api::MAX_BODY)),
         )
         .route("/console/checks/jobs/{id}", get(checks::job))
+        .route("/console/reports", get(checks::authorised_report))
         .route("/console/checks/{id}", get(checks::receipt_page))
         .route("/console/checks/{id}/receipt.json", get(checks::receipt_file))
         .route("/console/checks/{id}/feedback", post(checks::feedback))
@@ -90,6 +91,8 @@ pub fn router(app: Web) -> Router {
         .route("/me", get(me::me))
         .route("/me/repairs", post(me::repair))
         .route("/me/commitments", post(me::commit))
+        .route("/me/authorisations", post(me::authorise))
+        .route("/me/authorisations/{id}/withdraw", post(me::withdraw))
         .route("/me/password", post(account::change_password))
         .route(
             "/register",

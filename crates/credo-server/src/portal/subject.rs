@@ -81,6 +81,8 @@ struct SubjectPage {
     rows: Vec<Row>,
     /// The lists the subject is on today (its records in them are shown in public).
     listed: Vec<Listed>,
+    /// Whether the public may download its credit report (organisations only).
+    reports: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -142,6 +144,7 @@ pub async fn subject(
         name: publish::mask_ids(&s.name),
         code: publish::display_code(&s).unwrap_or_default(),
         kind: s.kind.label(),
+        reports: s.kind != credo_domain::catalog::SubjectKind::Person,
         region: s
             .region
             .as_deref()

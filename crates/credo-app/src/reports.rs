@@ -27,8 +27,7 @@ fn public_url() -> String {
 
 /// 报告编号: XY, the issuing day and ten random characters (no 0/O, 1/I).
 fn number(app: &App) -> String {
-    let day = crate::beijing::day(app.clock.now());
-    format!("XY{}{}", day.to_string().replace('-', ""), random_code(10))
+    format!("XY{}{}", app.clock.today().to_string().replace('-', ""), random_code(10))
 }
 
 const ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
@@ -402,7 +401,7 @@ fn quota_reached(channel: Channel, limit: i64) -> Error {
 pub async fn issue(app: &App, p: &Principal, built: Built) -> Result<(Report, Vec<u8>), Error> {
     let font = font()?;
     let channel = built.audience.channel();
-    let year = crate::beijing::day(app.clock.now()).year();
+    let year = app.clock.today().year();
     let limit = app.catalog.reports.quota.of(channel.code());
     // Before the rendering's CPU is spent; the count that holds is taken with the record below.
     if app.store.reports_used(built.subject_id, channel.code(), year).await? >= limit {

@@ -28,6 +28,11 @@ impl Drop for Driver {
 
 /// chromedriver on a free port, and a headless Chromium session through it.
 async fn browser() -> (Driver, Client) {
+    browser_downloading_to(None).await
+}
+
+/// A browser that saves downloads in `downloads` without asking.
+async fn browser_downloading_to(downloads: Option<&std::path::Path>) -> (Driver, Client) {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let child = Command::new("chromedriver")
         .arg(format!("--port={port}"))
@@ -41,7 +46,13 @@ async fn browser() -> (Driver, Client) {
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),
-        json!({ "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--lang=zh-CN", "--window-size=1280,900"] }),
+        json!({
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--lang=zh-CN", "--window-size=1280,900"],
+            "prefs": downloads.map(|d| json!({
+                "download.default_directory": d.to_str().unwrap(),
+                "download.prompt_for_download": false,
+            })).unwrap_or(json!({})),
+        }),
     );
     let url = format!("http://127.0.0.1:{port}");
     for _ in 0..100 {
@@ -63,7 +74,7 @@ fn shots() -> PathBuf {
 /// (CSV, XLSX, JSON, Excel, UTF-8, GBK, GB18030) and a file size's unit (MB), the API that departments call, the
 /// names of the signature and fingerprint algorithms shown beside their values (SM2, SM3, with digits, pass as codes).
 /// Everything else in Latin letters on a page is English or one of the platform's internal codes.
-const LATIN_WORDS_READ: [&str; 8] = ["CSV", "XLSX", "JSON", "Excel", "UTF", "GBK", "MB", "API"];
+const LATIN_WORDS_READ: [&str; 9] = ["CSV", "XLSX", "JSON", "Excel", "UTF", "GBK", "MB", "API", "PDF"];
 
 /// The words in Latin letters in `text` that no user should read: tokens of letters (with `-_.` inside) that are not
 /// codes or numbers (a token with a digit: 统一社会信用代码, record and case numbers like CK…, YY…, dates, versions),
@@ -646,4 +657,44 @@ async fn complete_lists_and_staff_work_in_chromium() {
     shoot(&c, "audit-verify").await;
     assert!(!c.source().await.unwrap().contains("<script"));
     c.close().await.unwrap();
+}
+
+/// A citizen downloads an enterprise's credit report from its page; the file verifies under the published key, and
+/// its number and check code open it on the verification page with the file's SM3.
+#[tokio::test]
+async fn a_report_downloaded_from_the_subject_page_opens_on_the_verification_page() {
+    let t = spawn().await;
+    seed(&t).await;
+    let downloads = tempfile::tempdir().unwrap();
+    let (_driver, c) = browser_downloading_to(Some(downloads.path())).await;
+    let subject = t.app.store.subject_by_code(COMPANY).await.unwrap().unwrap();
+    c.goto(&format!("{}/subjects/id-{}", t.base, subject.id)).await.unwrap();
+    wait_for(&c, "下载公共信用信息报告").await;
+    c.find(Locator::Id("download-report")).await.unwrap().click().await.unwrap();
+    let mut file = None;
+    for _ in 0..200 {
+        file = std::fs::read_dir(downloads.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|x| x == "pdf"));
+        if file.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let file = file.expect("the report was downloaded");
+    let bytes = std::fs::read(&file).unwrap();
+    let pem = credo_app::reports::platform_key(&t.app).unwrap();
+    let report = credo_report::verify(&bytes, &[pem], &credo_report::FontSource::from_env().unwrap()).unwrap();
+    assert!(file.file_name().unwrap().to_str().unwrap().contains(&report.number));
+
+    c.goto(&format!("{}/verify", t.base)).await.unwrap();
+    c.find(Locator::Id("no")).await.unwrap().send_keys(&report.number).await.unwrap();
+    c.find(Locator::Id("code")).await.unwrap().send_keys(&report.check_code).await.unwrap();
+    c.find(Locator::Id("verify-report")).await.unwrap().click().await.unwrap();
+    let page = wait_for(&c, "由本平台出具").await;
+    assert!(page.contains("有效") && page.contains(&credo_report::digest(&bytes)), "{page}");
+    assert!(page.contains("西宁市城东区鑫源商贸有限公司"), "{page}");
+    shoot(&c, "verify-report").await;
 }

@@ -63,8 +63,8 @@ fn report_view(v: credo_app::reports::Verification) -> ReportView {
         ("信息截止日期".into(), v.as_of.to_string()),
         ("出具时间(北京时间)".into(), v.issued_at.clone()),
         ("所列信息条数".into(), v.summary.entries.to_string()),
-        ("PDF 文件 SM3".into(), v.pdf_sm3.clone()),
-        ("签署内容 report.json SM3".into(), v.json_sm3.clone()),
+        ("报告文件摘要(SM3)".into(), v.pdf_sm3.clone()),
+        ("签署内容摘要(SM3)".into(), v.json_sm3.clone()),
     ]);
     ReportView { valid: v.state != "已撤销", state: v.state, note: v.note, rows, summary: v.summary.summary }
 }

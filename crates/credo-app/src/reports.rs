@@ -10,6 +10,7 @@
 //! objections of that day.
 
 use credo_domain::catalog::SubjectKind;
+use credo_domain::publicity::Mark;
 use credo_report::{Entry, Field, FontSource, Report, Section, Signed};
 use credo_store::{AuditEvent, IssuedReport, NewAuthorisation, NewReport, RecordView, ReportQuota, StoreError};
 use rand::Rng;
@@ -135,16 +136,43 @@ pub async fn audience(
             _ => Err(Error::forbidden("本人信用报告只出具给已绑定该主体的信用主体账号")),
         },
         Channel::Authorised => {
-            let department = p.department().ok_or_else(|| Error::forbidden("授权查询信用报告只出具给部门"))?;
-            let subject = crate::search::subject_by_key(app, key).await?;
+            // A checker (部门核查员) or a key with the `check` scope: those who check subjects before decisions.
+            let checker = match p {
+                Principal::Account { role: Role::Checker, department: Some(d), .. } => Some(d.as_ref()),
+                Principal::Key { key, department } if key.scopes.iter().any(|s| s == "check") => {
+                    Some(department.as_ref())
+                }
+                _ => None,
+            };
+            let department =
+                checker.ok_or_else(|| Error::forbidden("授权查询信用报告只出具给部门核查员或有核查权限的部门密钥"))?;
             let today = app.clock.today();
-            let granted = app
-                .store
-                .authorisations(subject.id)
-                .await?
-                .into_iter()
-                .find(|a| a.department_id == department.id && a.revoked_at.is_none() && a.expires_on >= today);
-            let Some(granted) = granted else {
+            // An unknown subject and one without the department's authorisation get the same answer: a department
+            // learns nothing of whom the platform knows from a refusal.
+            let subject = crate::search::subject_by_key(app, key).await.ok();
+            let granted = match &subject {
+                Some(s) => app
+                    .store
+                    .authorisations(s.id)
+                    .await?
+                    .into_iter()
+                    .find(|a| a.department_id == department.id && a.revoked_at.is_none() && a.expires_on >= today),
+                None => None,
+            };
+            let (Some(subject), Some(granted)) = (subject, granted) else {
+                let (actor, role, uscc) = p.actor();
+                app.store
+                    .append_audit(&AuditEvent {
+                        actor,
+                        role,
+                        department: uscc,
+                        action: "report.authorised.refused".into(),
+                        target: crate::search::subject_by_key(app, key).await.ok().map(|s| format!("subject:{}", s.id)),
+                        purpose: None,
+                        result: "未取得有效授权,未出具".into(),
+                        client: None,
+                    })
+                    .await?;
                 return Err(Error::forbidden(format!(
                     "未取得该主体对{}查询信用报告的有效授权:请该主体登录信用西宁,在“我的信用”中授权",
                     department.name
@@ -192,20 +220,37 @@ fn masked_name(name: &str) -> String {
     first + &"*".repeat(chars.count())
 }
 
-/// The report of kind `kind` (`public` or `special`) of the subject `key` (a code or `id-N`) for `audience`, as
-/// the platform knew it on `as_of` (today when `None`). The audience must already be established
-/// ([`audience`]); the public gets organisations' reports only.
-pub async fn build(
-    app: &App,
-    key: &str,
-    kind: &str,
-    as_of: Option<&str>,
-    audience: Audience,
-    font: &FontSource,
-) -> Result<Built, Error> {
+/// What is asked: the subject (a code or `id-N`), the kind of report (`public` or `special`), the day (today when
+/// `None`), and for a 专项信用报告 its 领域 (all when `None`).
+#[derive(Debug, Clone, Copy)]
+pub struct Asked<'a> {
+    pub key: &'a str,
+    pub kind: &'a str,
+    pub as_of: Option<&'a str>,
+    pub field: Option<&'a str>,
+}
+
+/// The report asked for `audience`, as the platform knew it on the day asked. The audience must already be
+/// established ([`audience`]); the public gets organisations' reports only.
+pub async fn build(app: &App, asked: Asked<'_>, audience: Audience, font: &FontSource) -> Result<Built, Error> {
+    let Asked { key, kind, as_of, field } = asked;
     let scheme = app.catalog.reports.kind(kind).ok_or_else(|| {
         Error::new(Code::InvalidRequest, format!("没有“{}”这种报告:可选 public、special", public::mask_ids(kind)))
     })?;
+    let field = match field.map(str::trim).filter(|f| !f.is_empty()) {
+        None => None,
+        Some(_) if scheme.code != "special" => {
+            return Err(Error::new(Code::InvalidRequest, "只有专项信用报告可以按领域出具(kind=special)"));
+        }
+        Some(code) => Some(app.catalog.reports.field(code).ok_or_else(|| {
+            let known: Vec<String> =
+                app.catalog.reports.fields.iter().map(|f| format!("{}({})", f.code, f.name)).collect();
+            Error::new(
+                Code::InvalidRequest,
+                format!("没有“{}”这个领域:可选 {}", public::mask_ids(code), known.join("、")),
+            )
+        })?),
+    };
     let today = app.clock.today();
     let (day, replay) = crate::beijing::as_of(as_of, today).map_err(|e| Error::new(Code::BadDate, e))?;
     let subject = match &audience {
@@ -224,10 +269,18 @@ pub async fn build(
     {
         return Err(Error::forbidden("只能查询本主体的信用报告"));
     }
-    let records = match replay {
+    let mut records = match replay {
         Some(at) => app.store.subject_records_as_of(subject.id, at).await?,
         None => app.reader.subject_records(subject.id).await?,
     };
+    if replay.is_some() && !matches!(audience, Audience::Own { .. }) {
+        // Repaired, withdrawn or revoked since: no longer published, so not shown again through a replay (only the
+        // subject itself sees its history as it was).
+        let now = app.reader.subject_records(subject.id).await?;
+        let ended: std::collections::HashSet<i64> =
+            now.iter().filter(|r| Mark::of(&r.fields).is_some()).map(|r| r.id).collect();
+        records.retain(|r| !ended.contains(&r.id));
+    }
     let ids: Vec<i64> = records.iter().map(|r| r.id).collect();
     let disputed = match replay {
         Some(at) => app.store.disputed_at(&ids, at).await?,
@@ -248,6 +301,10 @@ pub async fn build(
                 p.publicity.state.public()
             };
             shown.then_some((p, r))
+        })
+        // A record's 领域 is its deciding authority's (处罚机关 …), else its submitting department's.
+        .filter(|(_, r)| {
+            field.is_none_or(|f| f.covers(app.catalog.publicity.authority(&r.item, &r.department_name, &r.fields)))
         })
         .collect();
     let mut sections = Vec::new();
@@ -271,11 +328,15 @@ pub async fn build(
     let issued_at = app.clock.now().to_offset(crate::beijing::OFFSET);
     let total: usize = counts.iter().map(|(_, n)| n).sum();
     let parts: Vec<String> = counts.iter().filter(|(_, n)| *n > 0).map(|(t, n)| format!("{t} {n} 条")).collect();
-    let mut summary = vec![if total == 0 {
+    let mut summary = Vec::new();
+    if let Some(f) = field {
+        summary.push(format!("本报告覆盖{}领域。", f.name));
+    }
+    summary.push(if total == 0 {
         format!("截至 {day},本平台未归集到该主体在本报告范围内正在公示的信用信息。")
     } else {
         format!("截至 {day},本平台归集到该主体在本报告范围内正在公示的信用信息共 {total} 条:{}。", parts.join("、"))
-    }];
+    });
     let bad = counts.iter().any(|(t, n)| *n > 0 && (t.contains("失信") || t.contains("重点关注")));
     summary.push(if bad {
         "该主体有正在公示的失信惩戒或重点关注信息,详见下文。".into()
@@ -288,7 +349,10 @@ pub async fn build(
     } else {
         "本报告只含依法可以公开的公共信用信息;个人身份证件号码已遮蔽。"
     };
-    let title = scheme.title(subject.kind).to_string();
+    let title = match field {
+        Some(f) => format!("{}({}领域)", scheme.title(subject.kind), f.name),
+        None => scheme.title(subject.kind).to_string(),
+    };
     let verified = VerifiedSummary {
         title: title.clone(),
         subject_name: if subject.kind == SubjectKind::Person {
@@ -304,6 +368,22 @@ pub async fn build(
         summary: summary.clone(),
         entries: total,
     };
+    let mut notes = vec![
+        format!("本报告依据{}。{scope}", scheme.source.text),
+        "本报告反映信息截止日期时本平台正在公示的信息;公示期满、已信用修复或已撤销的信息不列出。".into(),
+        "报告内容以签署的 report.json 为准,其 SM2 签名附于文件中(report.sig);可扫描二维码或凭报告编号与核验码在信用西宁核验,也可用 credo verify 或 openssl 离线核验。".into(),
+        "对报告所列信息有异议的,可向信用西宁提出异议申请。".into(),
+    ];
+    if let Some(f) = field {
+        notes.insert(
+            1,
+            format!(
+                "本报告只涵盖{}领域:作出决定的机关名称含“{}”的信息;其他领域的信息未列出,本报告不能证明该主体在其他领域无违法违规记录。",
+                f.name,
+                f.departments.join("”或“")
+            ),
+        );
+    }
     let report = Report {
         format: credo_report::FORMAT.into(),
         title,
@@ -325,12 +405,7 @@ pub async fn build(
         },
         summary,
         sections,
-        notes: vec![
-            format!("本报告依据{}。{scope}", scheme.source.text),
-            "本报告反映信息截止日期时本平台正在公示的信息;公示期满、已信用修复或已撤销的信息不列出。".into(),
-            "报告内容以签署的 report.json 为准,其 SM2 签名附于文件中(report.sig);可扫描二维码或凭报告编号与核验码在信用西宁核验,也可用 credo verify 或 openssl 离线核验。".into(),
-            "对报告所列信息有异议的,可向信用西宁提出异议申请。".into(),
-        ],
+        notes,
     };
     Ok(Built { report, subject_id: subject.id, audience, summary: verified })
 }
@@ -402,7 +477,8 @@ pub async fn issue(app: &App, p: &Principal, built: Built) -> Result<(Report, Ve
     let font = font()?;
     let channel = built.audience.channel();
     let year = app.clock.today().year();
-    let limit = app.catalog.reports.quota.of(channel.code());
+    // 0: no yearly cap (the count is still kept).
+    let limit = Some(app.catalog.reports.quota.of(channel.code())).filter(|n| *n > 0).unwrap_or(i64::MAX);
     // Before the rendering's CPU is spent; the count that holds is taken with the record below.
     if app.store.reports_used(built.subject_id, channel.code(), year).await? >= limit {
         return Err(quota_reached(channel, limit));
@@ -488,12 +564,9 @@ pub async fn verify(app: &App, number: &str, code: &str) -> Result<Verification,
                 report.revoked_reason.clone().unwrap_or_default()
             )),
         ),
-        (None, Some(newer)) => (
+        (None, Some(_)) => (
             "已有更新报告",
-            Some(format!(
-                "本报告真实有效,反映 {} 时的信息;该主体此后又出具了同类报告(编号 {newer}),请以最新报告为准",
-                report.as_of
-            )),
+            Some(format!("本报告真实有效,反映 {} 时的信息;该主体此后又出具了同类报告,请以最新报告为准", report.as_of)),
         ),
         (None, None) => ("有效", None),
     };

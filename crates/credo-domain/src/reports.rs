@@ -49,12 +49,29 @@ impl ReportSection {
     }
 }
 
-/// How many reports are issued free: per subject and year through each channel, and per address and hour to the
-/// public.
+/// A 领域 of the 专项信用报告: the records of departments whose names contain one of `departments`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportField {
+    pub code: String,
+    pub name: String,
+    pub departments: Vec<String>,
+    pub source: Source,
+}
+
+impl ReportField {
+    /// Whether a record decided by `department` (its name) belongs to this field.
+    pub fn covers(&self, department: &str) -> bool {
+        self.departments.iter().any(|d| department.contains(d.as_str()))
+    }
+}
+
+/// How many reports are issued free: per subject and year through each channel (0: no cap), and per address and
+/// hour to the public.
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Quota {
-    /// 向社会公众出具(按主体、每年)。
+    /// 向社会公众出具(按主体、每年;0 不限:他人下载不应占用主体的份数)。
     pub public: i64,
     /// 向主体本人出具(按主体、每年)。
     pub own: i64,
@@ -66,7 +83,7 @@ pub struct Quota {
 
 impl Default for Quota {
     fn default() -> Quota {
-        Quota { public: 5000, own: 200, authorised: 500, per_address_per_hour: 30 }
+        Quota { public: 0, own: 200, authorised: 500, per_address_per_hour: 30 }
     }
 }
 
@@ -86,6 +103,8 @@ pub struct Reports {
     pub kinds: Vec<ReportKind>,
     pub sections: BTreeMap<String, ReportSection>,
     pub quota: Quota,
+    /// 专项信用报告的领域.
+    pub fields: Vec<ReportField>,
 }
 
 #[derive(Deserialize)]
@@ -95,6 +114,8 @@ struct File {
     section: Vec<ReportSection>,
     #[serde(default)]
     quota: Quota,
+    #[serde(default)]
+    field: Vec<ReportField>,
 }
 
 impl Reports {
@@ -121,7 +142,16 @@ impl Reports {
         if [q.public, q.own, q.authorised].iter().any(|n| *n < 0) {
             return Err(err("报告份数上限不能为负数".into()));
         }
-        let reports = Reports { kinds: f.kind, sections, quota: q };
+        let mut codes = std::collections::BTreeSet::new();
+        for field in &f.field {
+            if !codes.insert(field.code.as_str()) {
+                return Err(err(format!("领域 {} 重复", field.code)));
+            }
+            if field.departments.is_empty() || field.departments.iter().any(|d| d.trim().is_empty()) {
+                return Err(err(format!("领域 {} 须列出部门名称", field.code)));
+            }
+        }
+        let reports = Reports { kinds: f.kind, sections, quota: q, fields: f.field };
         let public = reports.kind("public").ok_or_else(|| err("缺少公共信用信息报告(public)".into()))?;
         for item in items.values() {
             if !public.sections.iter().any(|s| reports.sections[s].holds(item)) {
@@ -129,6 +159,10 @@ impl Reports {
             }
         }
         Ok(reports)
+    }
+
+    pub fn field(&self, code: &str) -> Option<&ReportField> {
+        self.fields.iter().find(|f| f.code == code)
     }
 
     pub fn kind(&self, code: &str) -> Option<&ReportKind> {

@@ -40,8 +40,17 @@ impl Limits {
         Limits { per_address: limiter(per_address), per_key: limiter(per_key), reports }
     }
 
-    /// Whether `client` may have one more public report now.
+    /// Whether `client` may have one more public report now. IPv6 addresses count by their /64 (one household or
+    /// host has a whole prefix to rotate through).
     pub fn report_allowed(&self, client: Option<IpAddr>) -> Result<(), ApiError> {
+        let client = client.map(|ip| match ip {
+            IpAddr::V6(v6) if v6.to_ipv4_mapped().is_none() => {
+                let s = v6.segments();
+                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            v4 => v4,
+        });
         match (&self.reports, client) {
             (Some((n, l)), Some(ip)) if l.check_key(&ip).is_err() => Err(ApiError::new(
                 Code::RateLimited,

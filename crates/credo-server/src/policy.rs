@@ -174,7 +174,7 @@ pub const ROUTES: &[(&str, &str, Action)] = &[
     ("GET", "/console/checks", Action::Check),
     ("POST", "/console/checks", Action::Check),
     ("POST", "/console/checks/file", Action::Check),
-    ("GET", "/console/reports", Action::Check),
+    ("POST", "/console/reports", Action::Check),
     ("GET", "/console/checks/jobs/{id}", Action::CheckFollowUp),
     ("GET", "/console/checks/{id}", Action::CheckFollowUp),
     ("GET", "/console/checks/{id}/receipt.json", Action::CheckFollowUp),

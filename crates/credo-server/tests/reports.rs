@@ -13,6 +13,7 @@ use common::{
     spawn_with_catalog,
 };
 use credo_app::Security;
+use credo_app::principal::{Principal, Role};
 use credo_store::Permissions;
 use credo_synth::builders::Penalty;
 use reqwest::Method;
@@ -33,8 +34,14 @@ async fn an_organisations_report_is_a_pdf_the_published_key_verifies() {
         let code = credo_synth::uscc_from("91", "630100", "MA000777");
         let records: Vec<Penalty> = (1..=3)
             .map(|n| {
-                Penalty::of("西宁雪域明珠商贸有限公司", &code)
-                    .without("CF_FRDB")
+                let p = Penalty::of("西宁雪域明珠商贸有限公司", &code);
+                // One decided by the 应急管理局 (安全生产), two by the 市场监督管理局.
+                let p = if n == 1 {
+                    p.authority("西宁市应急管理局", DEPT)
+                } else {
+                    p.authority("西宁市市场监督管理局", DEPT)
+                };
+                p.without("CF_FRDB")
                     .number(format!("宁市监罚〔2026〕7{n}号"))
                     .conduct("违法行为")
                     .fine("150")
@@ -71,6 +78,22 @@ async fn an_organisations_report_is_a_pdf_the_published_key_verifies() {
         assert_eq!(special.kind, "special");
         let criminal = special.sections.iter().find(|s| s.code == "criminal").unwrap();
         assert!(criminal.entries.is_empty() && criminal.note.as_deref().unwrap().contains("未归集"));
+
+        // By 领域: the deciding authority's, with what it does not cover said; a 领域 for another kind, or unknown,
+        // refused.
+        let entries = |r: &credo_report::Report| r.sections.iter().map(|s| s.entries.len()).sum::<usize>();
+        let path = |q: &str| format!("{}/api/v1/subjects/{code}/report?kind=special&{q}", t.base);
+        let market = t.http.get(path("field=scjg")).send().await.unwrap();
+        let market = credo_report::verify(&market.bytes().await.unwrap(), std::slice::from_ref(&pem), &font).unwrap();
+        let safety = t.http.get(path("field=yjgl")).send().await.unwrap();
+        let safety = credo_report::verify(&safety.bytes().await.unwrap(), std::slice::from_ref(&pem), &font).unwrap();
+        assert!(market.title.contains("市场监管领域") && safety.title.contains("安全生产领域"));
+        assert_eq!((entries(&market), entries(&safety)), (2, 1), "each penalty in its authority's 领域");
+        assert!(safety.notes.iter().any(|n| n.contains("不能证明该主体在其他领域")));
+        let (s, _, b) = t.get(&format!("/api/v1/subjects/{code}/report?field=scjg")).await;
+        assert_eq!(s, 400, "{b}");
+        let (s, _, b) = t.get(&format!("/api/v1/subjects/{code}/report?kind=special&field=nothing")).await;
+        assert!(s == 400 && b.contains("scjg"), "{b}");
 
         // As signed JSON.
         let j: serde_json::Value = t
@@ -154,7 +177,9 @@ async fn own_and_authorised_reports_go_only_to_whom_the_subject_allows() {
         company_penalties(&t, &[1, 2]).await;
         add_account(&t, "company", "subject").await;
         add_account(&t, "checker1", "checker").await;
+        add_account(&t, "submitter1", "submitter").await;
         let (company, checker) = (sign_in(&t, "company").await, sign_in(&t, "checker1").await);
+        let submitter = sign_in(&t, "submitter1").await;
         let subject = t.app.store.subject_by_code(COMPANY).await.unwrap().unwrap();
 
         // The public report: public fields only. The own report: every field, a third party's ID number masked.
@@ -184,6 +209,14 @@ async fn own_and_authorised_reports_go_only_to_whom_the_subject_allows() {
         assert!(r.text.contains("授权"), "{}", r.text);
         let (r, _) = pdf(&t, &Auth::None, &path).await;
         assert_eq!(r.status, 403, "the public is no department");
+        let (r, _) = pdf(&t, &submitter, &path).await;
+        assert_eq!(r.status, 403, "a department's submitter checks no one");
+        // An unknown subject is refused alike (a refusal tells nothing of whom the platform knows), and refusals are
+        // logged: the subject sees who asked.
+        let (unknown, _) = pdf(&t, &checker, "/api/v1/subjects/91630100MA6U7E3K1Q/report?for=authorised").await;
+        assert_eq!((unknown.status, unknown.code()), (r.status, r.code()));
+        let refused = t.app.store.audit_for_target(&format!("subject:{}", subject.id), 50).await.unwrap();
+        assert!(refused.iter().any(|e| e.event.action == "report.authorised.refused"));
         let id = dept.id.to_string();
         let granted = form_post(
             &t,
@@ -197,8 +230,17 @@ async fn own_and_authorised_reports_go_only_to_whom_the_subject_allows() {
             form_post(&t, &company, "/me/authorisations", &[("department", &id), ("purpose", "x"), ("days", "9999")])
                 .await;
         assert!(refused.text.contains("授权期限"), "{}", refused.text);
-        let (r, authorised) = pdf(&t, &checker, &format!("/console/reports?code={COMPANY}&kind=special")).await;
-        assert_eq!(r.status, 200, "{}", r.text);
+        let Auth::Session { cookie, csrf } = &checker else { unreachable!() };
+        let r = t
+            .http
+            .post(format!("{}/console/reports", t.base))
+            .header("cookie", cookie)
+            .form(&[("csrf", csrf.as_str()), ("code", COMPANY), ("kind", "special")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let authorised = r.bytes().await.unwrap().to_vec();
         let authorised = verified(&authorised, &t);
         assert!(authorised.audience.contains("授权查询") && authorised.audience.contains("招标投标资格审查"));
         assert_eq!(authorised.kind, "special");
@@ -255,7 +297,13 @@ async fn reports_open_on_verify_by_number_and_check_code_until_superseded_or_rev
         let (_, newer) = pdf(&t, &Auth::None, &format!("/api/v1/subjects/{COMPANY}/report")).await;
         let newer = verified(&newer, &t);
         let page = verify_page(&t, &first).await;
-        assert!(page.contains("已有更新报告") && page.contains(&newer.number), "{page}");
+        assert!(page.contains("已有更新报告") && !page.contains(&newer.number), "{page}");
+        // A replay of an earlier day supersedes nothing.
+        let (_, replay) = pdf(&t, &Auth::None, &format!("/api/v1/subjects/{COMPANY}/report?as_of=2026-11-01")).await;
+        let replay = verified(&replay, &t);
+        let page = verify_page(&t, &newer).await;
+        assert!(page.contains("由本平台出具:有效"), "{page}");
+        assert!(verify_page(&t, &replay).await.contains("有效"));
         credo_app::reports::revoke(&t.app, &newer.number, "出具有误").await.unwrap();
         let page = verify_page(&t, &newer).await;
         assert!(page.contains("已撤销") && page.contains("出具有误"), "{page}");
@@ -325,6 +373,34 @@ async fn a_report_as_of_a_day_is_the_report_issued_that_day() {
         assert_ne!(replayed.number, then.number, "a report of its own");
         let (r, _) = pdf(&t, &Auth::None, &format!("/api/v1/subjects/{COMPANY}/report?as_of=2026-11-26")).await;
         assert_eq!((r.status, r.code()), (422, "bad_date"), "not the future");
+
+        // A record withdrawn since is not published again through a replay; the subject's own replay shows it.
+        add_account(&t, "handler1", "handler").await;
+        add_account(&t, "company", "subject").await;
+        let account = t.app.store.account_by_username("handler1").await.unwrap().unwrap();
+        let department = t.app.store.department_by_uscc(DEPT).await.unwrap().unwrap();
+        let handler = Principal::Account {
+            account: Box::new(account),
+            role: Role::Handler,
+            department: Some(Box::new(department)),
+        };
+        let subject = t.app.store.subject_by_code(COMPANY).await.unwrap().unwrap();
+        let records = t.app.store.subject_records(subject.id).await.unwrap();
+        let five = records.iter().find(|r| r.fields.values().any(|v| v.contains("〔2026〕5号"))).unwrap().id;
+        credo_app::cases::withdraw(&t.app, &handler, five, "报送错误").await.unwrap();
+        let headings = |r: &credo_report::Report| -> String {
+            r.sections.iter().flat_map(|s| &s.entries).map(|e| e.heading.clone()).collect::<Vec<_>>().join(";")
+        };
+        let path = format!("/api/v1/subjects/{COMPANY}/report?as_of=2026-11-20");
+        let public = verified(&pdf(&t, &Auth::None, &path).await.1, &t);
+        assert!(
+            !headings(&public).contains("〔2026〕5号") && headings(&public).contains("〔2026〕6号"),
+            "{}",
+            headings(&public)
+        );
+        let company = sign_in(&t, "company").await;
+        let own = verified(&pdf(&t, &company, &format!("{path}&for=own")).await.1, &t);
+        assert_eq!(headings(&own), headings(&then), "the subject's own history as it was");
     })
     .await;
 }

@@ -172,7 +172,7 @@ fn expected() -> BTreeMap<(&'static str, &'static str), BTreeSet<&'static str>> 
         (("GET", "/console/checks"), &["checker", "key_check"]),
         (("POST", "/console/checks"), &["checker", "key_check"]),
         (("POST", "/console/checks/file"), &["checker", "key_check"]),
-        (("GET", "/console/reports"), &["checker", "key_check"]),
+        (("POST", "/console/reports"), &["checker", "key_check"]),
         (("GET", "/console/checks/jobs/{id}"), &["checker", "key_check"]),
         (("GET", "/console/checks/{id}"), &["checker", "key_check"]),
         (("GET", "/console/checks/{id}/receipt.json"), &["checker", "key_check"]),

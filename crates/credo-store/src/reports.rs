@@ -95,7 +95,8 @@ pub trait ReportStore: Send + Sync {
     async fn issued_report(&self, number: &str) -> Result<Option<IssuedReport>>;
     /// How many reports of `subject_id` went through `channel` in `year`.
     async fn reports_used(&self, subject_id: i64, channel: &str, year: i32) -> Result<i64>;
-    /// The newest report of the same subject and kind issued after `number`, if any (it supersedes `number`).
+    /// The newest report of the same subject, kind and channel issued after `number` and showing a day no earlier
+    /// (a replay of an earlier day supersedes nothing), if any: it supersedes `number`.
     async fn newer_report(&self, number: &str) -> Result<Option<String>>;
     /// The subject's reports, newest first.
     async fn subject_reports(&self, subject_id: i64, limit: i64) -> Result<Vec<IssuedReport>>;

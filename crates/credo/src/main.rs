@@ -176,6 +176,9 @@ enum Command {
         /// 信息截止日期(YYYY-MM-DD):重放平台当日所知的信息;默认今天
         #[arg(long)]
         as_of: Option<String>,
+        /// 专项信用报告的领域代码(catalog/reports.toml 的 field,如 scjg 市场监管);默认覆盖全部领域
+        #[arg(long)]
+        field: Option<String>,
         /// 写出的 PDF 文件
         #[arg(long)]
         out: PathBuf,
@@ -505,7 +508,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", serde_json::to_string_pretty(&signed)?);
             Ok(())
         }
-        Command::Report { data, kind, as_of, out, code } => {
+        Command::Report { data, kind, as_of, field, out, code } => {
             use credo_app::reports::{self, Audience};
             let app = open(&data).await?;
             let font = reports::font().map_err(refused)?;
@@ -516,7 +519,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 k => (k, Audience::Public { from: "cli".into() }),
             };
-            let built = reports::build(&app, &code, scheme, as_of.as_deref(), audience, font).await.map_err(refused)?;
+            let asked = reports::Asked { key: &code, kind: scheme, as_of: as_of.as_deref(), field: field.as_deref() };
+            let built = reports::build(&app, asked, audience, font).await.map_err(refused)?;
             let (report, pdf) =
                 reports::issue(&app, &credo_app::principal::Principal::Anonymous, built).await.map_err(refused)?;
             std::fs::write(&out, &pdf).map_err(|e| unusable(format!("无法写入 {}:{e}", out.display())))?;

@@ -119,6 +119,8 @@ struct ReportParams {
     audience: Option<String>,
     /// 信息截止日期(YYYY-MM-DD,不晚于今天):重放平台当日所知的信息;默认今天
     as_of: Option<String>,
+    /// 专项信用报告的领域代码(见 catalog/reports.toml 的 field,如 scjg 市场监管);默认覆盖全部领域
+    field: Option<String>,
 }
 
 #[utoipa::path(
@@ -160,15 +162,13 @@ async fn report(
     }
     let from = client.map(|c| c.to_string()).unwrap_or_else(|| "unknown".into());
     let (audience, key) = reports::audience(&app, &principal, channel, &key, &from).await?;
-    let built = reports::build(
-        &app,
-        &key,
-        p.kind.as_deref().unwrap_or("public"),
-        p.as_of.as_deref(),
-        audience,
-        reports::font()?,
-    )
-    .await?;
+    let asked = reports::Asked {
+        key: &key,
+        kind: p.kind.as_deref().unwrap_or("public"),
+        as_of: p.as_of.as_deref(),
+        field: p.field.as_deref(),
+    };
+    let built = reports::build(&app, asked, audience, reports::font()?).await?;
     let (report, pdf) = reports::issue(&app, &principal, built).await?;
     let wants_json = headers
         .get(header::ACCEPT)

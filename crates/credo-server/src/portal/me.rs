@@ -158,6 +158,7 @@ fn access_label(app: &App, action: &str) -> String {
             None => "联合奖惩核查".to_string(),
         },
         None if action == "report.authorised" => "授权查询信用报告".to_string(),
+        None if action == "report.authorised.refused" => "请求授权查询信用报告(未获授权,未出具)".to_string(),
         None => "查阅信用信息".to_string(),
     }
 }

@@ -73,7 +73,7 @@ pub fn router(app: Web) -> Router {
             post(checks::check_file).layer(axum::extract::DefaultBodyLimit::max(crate::api::MAX_BODY)),
         )
         .route("/console/checks/jobs/{id}", get(checks::job))
-        .route("/console/reports", get(checks::authorised_report))
+        .route("/console/reports", post(checks::authorised_report))
         .route("/console/checks/{id}", get(checks::receipt_page))
         .route("/console/checks/{id}/receipt.json", get(checks::receipt_file))
         .route("/console/checks/{id}/feedback", post(checks::feedback))

@@ -171,6 +171,7 @@ impl ReportStore for Backend {
             "SELECT n.number FROM issued_reports o JOIN issued_reports n
                ON n.subject_id = o.subject_id AND n.kind = o.kind AND n.channel = o.channel
               AND (n.issued_at > o.issued_at OR (n.issued_at = o.issued_at AND n.number > o.number))
+              AND n.as_of >= o.as_of
              WHERE o.number = $1 AND n.revoked_at IS NULL
              ORDER BY n.issued_at DESC, n.number DESC LIMIT 1",
         )

@@ -119,6 +119,9 @@ pub struct Security {
     pub tls: bool,
     /// Objections and whistleblower reports filed from one client address per hour (0: no limit).
     pub case_forms_per_hour: u32,
+    /// Credit reports one client address (an IPv6 /64) may download to the public per hour (0: no limit): each
+    /// costs a rendering.
+    pub reports_per_hour: u32,
 }
 
 impl Default for Security {
@@ -132,6 +135,7 @@ impl Default for Security {
             per_key: 2000,
             tls: false,
             case_forms_per_hour: 10,
+            reports_per_hour: 30,
         }
     }
 }

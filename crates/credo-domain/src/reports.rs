@@ -66,8 +66,8 @@ impl ReportField {
     }
 }
 
-/// How many reports are issued free: per subject and year through each channel (0: no cap), and per address and
-/// hour to the public.
+/// How many reports are issued free: per subject and year through each channel (0: no cap). (How many one address
+/// may download per hour is the server's setting, `--reports-per-hour`.)
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Quota {
@@ -77,13 +77,11 @@ pub struct Quota {
     pub own: i64,
     /// 经主体授权向部门出具(按主体、每年)。
     pub authorised: i64,
-    /// 每个网络地址每小时可向公众下载的报告份数。
-    pub per_address_per_hour: u32,
 }
 
 impl Default for Quota {
     fn default() -> Quota {
-        Quota { public: 0, own: 200, authorised: 500, per_address_per_hour: 30 }
+        Quota { public: 0, own: 200, authorised: 500 }
     }
 }
 

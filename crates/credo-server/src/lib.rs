@@ -30,11 +30,8 @@ pub struct Web {
 
 impl Web {
     pub fn new(app: App) -> Web {
-        let limits = Arc::new(guard::Limits::new(
-            app.security.per_address,
-            app.security.per_key,
-            app.catalog.reports.quota.per_address_per_hour,
-        ));
+        let limits =
+            Arc::new(guard::Limits::new(app.security.per_address, app.security.per_key, app.security.reports_per_hour));
         Web { app, limits, home: Arc::default() }
     }
 }

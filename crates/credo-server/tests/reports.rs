@@ -316,8 +316,11 @@ async fn reports_open_on_verify_by_number_and_check_code_until_superseded_or_rev
 async fn yearly_quotas_and_the_per_address_limit_refuse_with_their_reason() {
     let mut catalog = credo_domain::embedded::catalog();
     catalog.reports.quota.public = 2;
-    catalog.reports.quota.per_address_per_hour = 3;
-    let t = spawn_with_catalog(Security { per_address: 0, per_key: 0, ..Security::default() }, catalog).await;
+    let t = spawn_with_catalog(
+        Security { per_address: 0, per_key: 0, reports_per_hour: 3, ..Security::default() },
+        catalog,
+    )
+    .await;
     let all: Vec<String> = t.app.catalog.items.keys().cloned().collect();
     let p = Permissions { items: all, scenes: vec![], disclosure: vec!["公开".into()] };
     credo_app::admin::set_permissions(&t.app, DEPT, &p).await.unwrap();

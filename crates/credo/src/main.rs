@@ -731,6 +731,9 @@ pub(crate) struct ServeOptions {
     /// 每个客户端地址每小时可提交的异议和举报件数(0 不限)
     #[arg(long, env = "CREDO_CASE_FORMS_PER_HOUR", default_value_t = 10)]
     case_forms_per_hour: u32,
+    /// 每个客户端地址(IPv6 按 /64)每小时可向公众下载的信用报告份数(0 不限)
+    #[arg(long, env = "CREDO_REPORTS_PER_HOUR", default_value_t = 30)]
+    reports_per_hour: u32,
     /// 会话空闲超时(分钟)
     #[arg(long, env = "CREDO_SESSION_IDLE_MINUTES", default_value_t = 30)]
     session_idle_minutes: i64,
@@ -746,6 +749,7 @@ pub(crate) async fn serve(app: App, opts: &ServeOptions) -> anyhow::Result<()> {
         session_idle: time::Duration::minutes(opts.session_idle_minutes.max(1)),
         tls: opts.tls_cert.is_some(),
         case_forms_per_hour: opts.case_forms_per_hour,
+        reports_per_hour: opts.reports_per_hour,
         ..credo_app::Security::default()
     };
     credo_app::audit::check_retention(opts.audit_keep_days).map_err(unusable)?;

@@ -12,7 +12,7 @@ use krilla::num::NormalizedF32;
 use krilla::page::PageSettings;
 use krilla::paint::Fill;
 use krilla::surface::Surface;
-use krilla::text::{Font, TextDirection};
+use krilla::text::{Font, GlyphId, KrillaGlyph};
 
 use crate::layout::{self, LEFT, PAGE_H, PAGE_W, QR_SIDE, QR_X, QR_Y, RIGHT};
 use crate::{ReportError, Signed};
@@ -65,6 +65,33 @@ impl FontSource {
     }
 }
 
+impl FontSource {
+    /// `text` as glyphs of this font, one per character (the font's cmap and advance widths): Chinese, digits and
+    /// Latin need no shaping beyond that. krilla's own `draw_text` shapes with a HarfBuzz face built anew for every
+    /// call, which for a CJK font's large layout tables was half the time of a report.
+    fn glyphs(&self, text: &str) -> Vec<KrillaGlyph> {
+        use skrifa::MetadataProvider;
+        use skrifa::instance::{LocationRef, Size};
+        let Ok(face) = skrifa::FontRef::from_index(&self.data, self.index) else { return Vec::new() };
+        let charmap = face.charmap();
+        let metrics = face.glyph_metrics(Size::unscaled(), LocationRef::default());
+        let em = self.font.units_per_em().max(1.0);
+        text.char_indices()
+            .map(|(at, c)| {
+                let gid = charmap.map(c).unwrap_or_default();
+                let advance = metrics.advance_width(gid).unwrap_or_default() / em;
+                KrillaGlyph::new(GlyphId::new(gid.to_u32()), advance, 0.0, 0.0, 0.0, at..at + c.len_utf8(), None)
+            })
+            .collect()
+    }
+}
+
+/// Draws `text` at `at` (the baseline's start) in `font` at `size`.
+fn draw_text(s: &mut Surface<'_>, font: &FontSource, at: Point, size: f32, text: &str) {
+    let glyphs = font.glyphs(text);
+    s.draw_glyphs(at, &glyphs, font.font.clone(), text, size, false);
+}
+
 fn fill(r: u8, g: u8, b: u8, opacity: f32) -> Fill {
     Fill {
         paint: rgb::Color::new(r, g, b).into(),
@@ -83,7 +110,6 @@ fn rect(x: f32, y: f32, w: f32, h: f32) -> Option<krilla::geom::Path> {
 /// always give the same bytes.
 pub fn render(signed: &Signed, font_source: &FontSource) -> Result<Vec<u8>, ReportError> {
     let report = signed.report()?;
-    let font = font_source.font.clone();
     let (lines, pages) = layout::lay_out(&report);
     let qr = qrcode::QrCode::new(report.verify_url.as_bytes()).map_err(|e| ReportError::Render(e.to_string()))?;
     let mut doc = Document::new();
@@ -104,10 +130,10 @@ pub fn render(signed: &Signed, font_source: &FontSource) -> Result<Vec<u8>, Repo
         // Header and footer.
         s.set_fill(Some(fill(90, 90, 90, 1.0)));
         let head = format!("{} · {}", report.issuer, report.title);
-        s.draw_text(Point::from_xy(LEFT, 40.0), font.clone(), 8.0, &head, false, TextDirection::Auto);
+        draw_text(&mut s, font_source, Point::from_xy(LEFT, 40.0), 8.0, &head);
         let no = format!("报告编号:{}", report.number);
         let x = RIGHT - layout::width(&no, 8.0);
-        s.draw_text(Point::from_xy(x, 40.0), font.clone(), 8.0, &no, false, TextDirection::Auto);
+        draw_text(&mut s, font_source, Point::from_xy(x, 40.0), 8.0, &no);
         if let Some(p) = rect(LEFT, 48.0, RIGHT - LEFT, 0.6) {
             s.set_fill(Some(fill(160, 30, 30, 1.0)));
             s.draw_path(&p);
@@ -115,16 +141,16 @@ pub fn render(signed: &Signed, font_source: &FontSource) -> Result<Vec<u8>, Repo
         s.set_fill(Some(fill(90, 90, 90, 1.0)));
         let foot = format!("第 {} 页 共 {} 页", page_no + 1, pages);
         let x = (PAGE_W - layout::width(&foot, 8.0)) / 2.0;
-        s.draw_text(Point::from_xy(x, PAGE_H - 36.0), font.clone(), 8.0, &foot, false, TextDirection::Auto);
+        draw_text(&mut s, font_source, Point::from_xy(x, PAGE_H - 36.0), 8.0, &foot);
         let check = format!("核验:{}", report.verify_url);
-        s.draw_text(Point::from_xy(LEFT, PAGE_H - 24.0), font.clone(), 7.0, &check, false, TextDirection::Auto);
+        draw_text(&mut s, font_source, Point::from_xy(LEFT, PAGE_H - 24.0), 7.0, &check);
         if page_no == 0 {
             draw_qr(&mut s, &qr);
         }
         for l in lines.iter().filter(|l| l.page == page_no) {
             let shade = if l.grey { 100 } else { 20 };
             s.set_fill(Some(fill(shade, shade, shade, 1.0)));
-            s.draw_text(Point::from_xy(l.x, l.y), font.clone(), l.size, &l.text, false, TextDirection::Auto);
+            draw_text(&mut s, font_source, Point::from_xy(l.x, l.y), l.size, &l.text);
         }
         s.finish();
         page.finish();

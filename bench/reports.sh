@@ -12,7 +12,7 @@ csv="$work/xzcf.csv"
 target/release/credo synth --rows "$records" --subjects 1 --out "$csv" >/dev/null
 target/release/credo import --data "$work/store" --item xzcf --dept 11630100MB17400002 "$csv" >/dev/null 2>&1
 # The subject's 统一社会信用代码: the first 18-character code in the file that is not the department's.
-code=$(grep -oE '\b[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}\b' "$csv" | grep -v 11630100MB17400002 | head -1)
+code=$(grep -oE '\b[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}\b' "$csv" | grep -v 11630100MB17400002 | sed -n 1p)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 target/release/credo serve --data "$work/store" --addr "127.0.0.1:$port" --rate-per-address 0 --reports-per-hour 0 \
   >"$work/serve.log" 2>&1 &

@@ -159,6 +159,7 @@ pub async fn audience(
                     .find(|a| a.department_id == department.id && a.revoked_at.is_none() && a.expires_on >= today),
                 None => None,
             };
+            let known = subject.as_ref().map(|s| s.id);
             let (Some(subject), Some(granted)) = (subject, granted) else {
                 let (actor, role, uscc) = p.actor();
                 app.store
@@ -167,7 +168,7 @@ pub async fn audience(
                         role,
                         department: uscc,
                         action: "report.authorised.refused".into(),
-                        target: crate::search::subject_by_key(app, key).await.ok().map(|s| format!("subject:{}", s.id)),
+                        target: known.map(|id| format!("subject:{id}")),
                         purpose: None,
                         result: "未取得有效授权,未出具".into(),
                         client: None,

@@ -119,6 +119,39 @@ pub struct CodeProblem {
     pub near: Vec<SearchHit>,
 }
 
+/// A subject's relatives by name as the public may find them: the head office of a branch (分公司, 分店 …: the
+/// subject bearing the name before the branch's label) and the branches of a head office.
+#[derive(Debug, Default)]
+pub struct Relatives {
+    pub head_office: Option<SearchHit>,
+    pub branches: Vec<SearchHit>,
+}
+
+/// The most branches listed on a subject's page.
+pub const MAX_BRANCHES: usize = 200;
+
+pub async fn relatives(app: &App, subject: &credo_store::Subject) -> Result<Relatives, Error> {
+    if subject.kind == SubjectKind::Person {
+        return Ok(Relatives::default());
+    }
+    let (search, visible, name, id) = (app.search.clone(), visible(app), subject.name.clone(), subject.id);
+    let (head, branches) = tokio::task::spawn_blocking(move || -> Result<_, credo_search::SearchError> {
+        let norm = credo_domain::name::normalize_name(&name);
+        let head = match credo_domain::name::split_branch(&norm).and_then(|b| b.parent) {
+            Some(parent) => search.named(parent, Some(visible.clone()), 2)?,
+            None => Vec::new(),
+        };
+        Ok((head, search.branches(&name, Some(visible), MAX_BRANCHES)?))
+    })
+    .await
+    .map_err(Error::internal)??;
+    Ok(Relatives {
+        // Two of the head office's name: the name does not say which.
+        head_office: (head.len() == 1).then(|| head.into_iter().next()).flatten().map(|h| hit(app, h)),
+        branches: branches.into_iter().filter(|h| h.id != id).map(|h| hit(app, h)).collect(),
+    })
+}
+
 /// The problem with a query that looks like a code but is none (`None` for names and for valid codes).
 pub async fn code_problem(app: &App, q: &str) -> Result<Option<CodeProblem>, Error> {
     let typed = credo_domain::ids::normalize_typed(q);

@@ -24,6 +24,7 @@ pub mod region;
 pub mod registrar;
 pub mod reports;
 pub mod resolution;
+pub mod sound;
 pub mod sources;
 pub mod template;
 

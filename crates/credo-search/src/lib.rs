@@ -8,7 +8,17 @@
 //! * the name as **jieba words** and as **character bigrams**, so short names and partial words match;
 //! * its **name core** without place prefixes (西宁, 西宁市, 青海省 …) and legal-form suffixes (有限公司 …), so
 //!   `鑫源商贸` finds `西宁市城东区鑫源商贸有限公司`;
-//! * the core's **pinyin**, full and initials (`xinyuanshangmao`, `xysm`).
+//! * the core's **pinyin**, full and initials (`xinyuanshangmao`, `xysm`);
+//! * the core's **sound** ([`credo_domain::sound`]): its syllable pairs and its whole run of syllables, every
+//!   reading of a polyphonic character, near homophones folded together, so that a name typed with a homophone
+//!   (`坤乐商贸` for `昆乐商贸`) still finds it;
+//! * for a **branch** (分公司, 分店, 营业部 …), its head office's name, so that the head office lists its branches.
+//!
+//! A search ranks in two stages: the index's candidates (exact matches, then the best partial ones by BM25), then
+//! the first [`RERANK`] of them by how near each name is to the query ([`credo_domain::sound::distance`]): the
+//! exact full name first, then the exact core, then the nearest, where a homophone is nearer than a near
+//! homophone and both nearer than another character; a query naming a branch ranks the branch, then its head
+//! office.
 //!
 //! Queries are normalised like names (NFKC, traditional → simplified, stray spaces removed), so full-width text,
 //! traditional characters and spaces do not matter. The index is derived data: [`SubjectIndex::upsert`] follows the
@@ -23,7 +33,8 @@ use std::path::Path;
 use credo_domain::catalog::SubjectKind;
 use credo_domain::ids;
 use credo_domain::masking::mask_id_numbers;
-use credo_domain::name::{name_core, normalize_name};
+use credo_domain::name::{name_core, normalize_name, split_branch};
+use credo_domain::sound::{self, Sounded};
 use pinyin::ToPinyin;
 use serde::Serialize;
 use tantivy::collector::TopDocs;
@@ -31,7 +42,7 @@ use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, 
 use tantivy::schema::{
     Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
-use tantivy::tokenizer::{LowerCaser, NgramTokenizer, TextAnalyzer, TokenStream};
+use tantivy::tokenizer::{LowerCaser, NgramTokenizer, TextAnalyzer, TokenStream, WhitespaceTokenizer};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term, doc};
 
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +63,9 @@ pub const MAX_HITS: usize = 1_000;
 /// says "more than" (a common name part matches millions of subjects of a national store: counting them all cost a
 /// second per search, and counting to 10,000 still a third of a search's time on a 1 M-subject store).
 pub const COUNT_CAP: usize = MAX_HITS;
+/// How many of a search's first candidates are ranked again by how near their names are to the query; those after
+/// them keep the index's order.
+pub const RERANK: usize = 50;
 
 /// What the index needs to know about a subject.
 #[derive(Debug, Clone)]
@@ -122,6 +136,9 @@ struct Fields {
     bigrams: Field,
     core_exact: Field,
     pinyin: Field,
+    sounds: Field,
+    sound_exact: Field,
+    parent: Field,
     kind: Field,
     region: Field,
     regions: Field,
@@ -130,6 +147,9 @@ struct Fields {
 
 const JIEBA: &str = "jieba";
 const BIGRAM: &str = "bigram";
+const WHITESPACE: &str = "whitespace";
+/// At most this many syllable pairs and whole runs of syllables per name (polyphonic characters multiply them).
+const SOUND_CAP: usize = 24;
 
 fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
@@ -148,6 +168,9 @@ fn schema() -> (Schema, Fields) {
         bigrams: b.add_text_field("bigrams", text(BIGRAM)),
         core_exact: b.add_text_field("core_exact", STRING),
         pinyin: b.add_text_field("pinyin", STRING),
+        sounds: b.add_text_field("sounds", text(WHITESPACE)),
+        sound_exact: b.add_text_field("sound_exact", STRING),
+        parent: b.add_text_field("parent", STRING),
         kind: b.add_text_field("kind", STRING | STORED),
         region: b.add_text_field("region", STRING | STORED),
         regions: b.add_text_field("regions", STRING),
@@ -162,17 +185,19 @@ fn register_tokenizers(index: &Index) -> Result<()> {
         .register(JIEBA, TextAnalyzer::builder(tantivy_jieba::JiebaTokenizer::new()).filter(LowerCaser).build());
     let bigram = NgramTokenizer::new(2, 2, false)?;
     index.tokenizers().register(BIGRAM, TextAnalyzer::builder(bigram).filter(LowerCaser).build());
+    index.tokenizers().register(WHITESPACE, TextAnalyzer::builder(WhitespaceTokenizer::default()).build());
     Ok(())
 }
 
-/// Full pinyin and initials of the Chinese characters in `s` (other characters are kept, lower-cased).
+/// Full pinyin and initials of the Chinese characters in `s` (other characters are kept, lower-cased); `ü` is
+/// written `v`, as on a keyboard (`lvyou` for 旅游).
 fn pinyin_forms(s: &str) -> (String, String) {
     let mut full = String::new();
     let mut initials = String::new();
     for (c, p) in s.chars().zip(s.to_pinyin()) {
         match p {
             Some(p) => {
-                full.push_str(p.plain());
+                full.push_str(&p.plain().replace('ü', "v"));
                 initials.push_str(p.first_letter());
             }
             None if c.is_ascii_alphanumeric() => {
@@ -283,9 +308,21 @@ impl SubjectIndex {
             if core != norm {
                 doc.add_text(f.words, &core);
             }
+            let sounded = sound::sounded(&core);
+            doc.add_text(f.sounds, sound::syllable_pairs(&sounded, SOUND_CAP).join(" "));
+            for run in sound::folded_runs(&sounded, SOUND_CAP) {
+                doc.add_text(f.sound_exact, run);
+            }
+            if let Some(parent) = split_branch(&norm).and_then(|b| b.parent) {
+                doc.add_text(f.parent, parent);
+            }
             if !py_full.is_empty() {
                 doc.add_text(f.pinyin, &py_full);
                 doc.add_text(f.pinyin, &py_initials);
+                // `u` for `ü` too, as some type it (`luyou`).
+                if py_full.contains('v') && !core.is_ascii() {
+                    doc.add_text(f.pinyin, py_full.replace('v', "u"));
+                }
             }
             // From each later word on as well, so that a pinyin prefix finds a word inside the name
             // (`mingzhu` in 高原明珠乳业).
@@ -396,10 +433,11 @@ impl SubjectIndex {
         out
     }
 
-    /// Two queries: `exact` (codes, the normalised full name, the name core, pinyin: tiny posting lists, boosted)
-    /// and `fuzzy` (jieba words and bigrams of the core: a plain union of term queries, which tantivy answers
-    /// with block-max WAND instead of scoring every matching document).
-    fn build_queries(&self, q: &str) -> Option<(BooleanQuery, BooleanQuery)> {
+    /// A query's two index queries and what its candidates are ranked by: `exact` (codes, the normalised full name,
+    /// the name core, its sound, pinyin: tiny posting lists, boosted) and `fuzzy` (jieba words, bigrams and
+    /// syllable pairs of the core: a plain union of term queries, which tantivy answers with block-max WAND instead
+    /// of scoring every matching document).
+    fn prepare(&self, q: &str) -> Option<Prepared> {
         let f = self.fields;
         let prepared = ids::prepare(q);
         let compact: String = prepared.chars().filter(|c| !c.is_whitespace()).collect();
@@ -410,9 +448,14 @@ impl SubjectIndex {
         };
         let mut exact: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         // A code in any case: exact match on codes. Codes are alphanumeric, so also try when it merely looks so.
+        let mut codes: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         if compact.len() >= 8 && compact.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-            exact.push(boosted(f.codes, &compact, 100.0));
-            exact.push(boosted(f.codes, &compact.replace('-', ""), 100.0));
+            codes.push(boosted(f.codes, &compact, 100.0));
+            codes.push(boosted(f.codes, &compact.replace('-', ""), 100.0));
+            exact.push((
+                Occur::Should,
+                Box::new(BooleanQuery::new(codes.iter().map(|(o, q)| (*o, q.box_clone())).collect())),
+            ));
         }
         // Names are indexed masked: a query for a name with an ID number in it is masked alike.
         let norm = normalize_name(&mask_id_numbers(q));
@@ -422,8 +465,9 @@ impl SubjectIndex {
         let core = name_core(&norm, &self.places);
         exact.push(boosted(f.name_exact, &norm, 50.0));
         exact.push(boosted(f.core_exact, &core, 20.0));
-        if norm.chars().all(|c| c.is_ascii_alphabetic() || c == ' ') {
-            let py: String = norm.chars().filter(|c| c.is_ascii_alphabetic()).collect::<String>().to_lowercase();
+        if norm.chars().all(|c| c.is_ascii_alphabetic() || c == ' ' || c == 'Ü') {
+            let py: String =
+                norm.replace('Ü', "V").chars().filter(|c| c.is_ascii_alphabetic()).collect::<String>().to_lowercase();
             exact.push(boosted(f.pinyin, &py, 10.0));
             // A pinyin prefix (`xinyuan` for `xinyuanshangmao`, `xys` for `xysm`): a prefix automaton over the
             // pinyin terms.
@@ -432,6 +476,12 @@ impl SubjectIndex {
                 exact.push((Occur::Should, Box::new(BoostQuery::new(Box::new(prefix), 5.0))));
             }
         }
+        let typed = sound::sounded(&core);
+        let chinese = typed.iter().any(|s| !s.readings.is_empty());
+        // The same sound as the whole core: a name typed with homophones.
+        for run in sound::folded_runs(&typed, SOUND_CAP) {
+            exact.push(boosted(f.sound_exact, &run, 8.0));
+        }
         let mut fuzzy: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for w in self.tokens(JIEBA, &core) {
             fuzzy.push((Occur::Should, Box::new(term(f.words, &w))));
@@ -439,7 +489,18 @@ impl SubjectIndex {
         for b in self.tokens(BIGRAM, &core) {
             fuzzy.push((Occur::Should, Box::new(term(f.bigrams, &b))));
         }
-        Some((BooleanQuery::new(exact), BooleanQuery::new(fuzzy)))
+        for pair in sound::syllable_pairs(&typed, SOUND_CAP) {
+            fuzzy.push((Occur::Should, Box::new(term(f.sounds, &pair))));
+        }
+        Some(Prepared {
+            exact: BooleanQuery::new(exact),
+            fuzzy: BooleanQuery::new(fuzzy),
+            codes: (!codes.is_empty()).then(|| BooleanQuery::new(codes)),
+            branch: split_branch(&norm).is_some(),
+            norm,
+            core,
+            typed: chinese.then_some(typed),
+        })
     }
 
     /// Ranked hits for a query (a code, a full or short name, pinyin …): exact matches first, then the best
@@ -497,52 +558,93 @@ impl SubjectIndex {
         };
         let searcher = self.reader.searcher();
         let depth = (offset + limit.max(1)).min(MAX_HITS);
-        let (top, (total, total_exact)): (Vec<(f32, tantivy::DocAddress)>, (usize, bool)) = if s.text.trim().is_empty()
-        {
-            if filters.is_empty() {
-                return Ok(Found::default());
-            }
-            // Browsing by filters: every hit scores alike, so the first in index order, counted as far as the cap.
-            let q = with(Box::new(tantivy::query::AllQuery));
-            let mut first = Vec::with_capacity(depth);
-            let counted = count_upto(&searcher, &q, COUNT_CAP, |addr| {
-                if first.len() < depth {
-                    first.push((1.0, addr));
-                }
-            })?;
-            (first, counted)
-        } else {
-            let Some((exact, fuzzy)) = self.build_queries(s.text) else {
+        if !s.text.trim().is_empty() {
+            let Some(q) = self.prepare(s.text) else {
                 return Ok(Found::default());
             };
             let either = BooleanQuery::new(vec![
-                (Occur::Should, Box::new(exact.clone()) as Box<dyn Query>),
-                (Occur::Should, Box::new(fuzzy.clone())),
+                (Occur::Should, Box::new(q.exact.clone()) as Box<dyn Query>),
+                (Occur::Should, Box::new(q.fuzzy.clone())),
             ]);
-            let counted = count_upto(&searcher, &with(Box::new(either)), COUNT_CAP, |_| {})?;
-            // Exact hits outrank every partial one.
-            const EXACT_BONUS: f32 = 1000.0;
-            let mut top: Vec<(f32, tantivy::DocAddress)> = searcher
-                .search(&with(Box::new(exact)), &TopDocs::with_limit(depth).order_by_score())?
-                .into_iter()
-                .map(|(s, a)| (s + EXACT_BONUS, a))
-                .collect();
-            if top.len() < depth {
-                let more = self.top_passing(&searcher, fuzzy, &filters, depth + top.len())?;
-                for (s, a) in more {
-                    if top.len() < depth && !top.iter().any(|(_, b)| *b == a) {
-                        top.push((s, a));
-                    }
+            let (total, total_exact) = count_upto(&searcher, &with(Box::new(either)), COUNT_CAP, |_| {})?;
+            let hits = self.ranked(&searcher, &q, &filters, offset, depth)?;
+            return Ok(Found { hits, total, total_exact });
+        }
+        if filters.is_empty() {
+            return Ok(Found::default());
+        }
+        // Browsing by filters: every hit scores alike, so the first in index order, counted as far as the cap.
+        let mut first = Vec::with_capacity(depth);
+        let (total, total_exact) =
+            count_upto(&searcher, &with(Box::new(tantivy::query::AllQuery)), COUNT_CAP, |addr| {
+                if first.len() < depth {
+                    first.push(addr);
                 }
-            }
-            (top, counted)
-        };
-        let hits = top
-            .into_iter()
-            .skip(offset)
-            .map(|(score, addr)| self.hit(&searcher, score, addr))
-            .collect::<Result<_>>()?;
+            })?;
+        let hits = first.into_iter().skip(offset).map(|addr| self.hit(&searcher, 1.0, addr)).collect::<Result<_>>()?;
         Ok(Found { hits, total, total_exact })
+    }
+
+    /// Hits `offset..depth` of a text query: the index's candidates (exact matches first, then the best partial
+    /// ones), the first [`RERANK`] of them ranked again by [`Prepared::rank`].
+    fn ranked(
+        &self,
+        searcher: &tantivy::Searcher,
+        q: &Prepared,
+        filters: &[Box<dyn Query>],
+        offset: usize,
+        depth: usize,
+    ) -> Result<Vec<Hit>> {
+        let with = |query: &BooleanQuery| -> BooleanQuery {
+            let mut clauses = vec![(Occur::Must, Box::new(query.clone()) as Box<dyn Query>)];
+            clauses.extend(filters.iter().map(|f| (Occur::Must, f.box_clone())));
+            BooleanQuery::new(clauses)
+        };
+        let window = depth.max(RERANK);
+        // Exact hits outrank every partial one in the index's order.
+        const EXACT_BONUS: f32 = 1000.0;
+        let mut candidates: Vec<(f32, tantivy::DocAddress)> = searcher
+            .search(&with(&q.exact), &TopDocs::with_limit(window).order_by_score())?
+            .into_iter()
+            .map(|(s, a)| (s + EXACT_BONUS, a))
+            .collect();
+        if candidates.len() < window {
+            let more = self.top_passing(searcher, q.fuzzy.clone(), filters, window + candidates.len())?;
+            let seen: std::collections::HashSet<tantivy::DocAddress> = candidates.iter().map(|(_, a)| *a).collect();
+            candidates.extend(more.into_iter().filter(|(_, a)| !seen.contains(a)).take(window - candidates.len()));
+        }
+        let by_code: std::collections::HashSet<tantivy::DocAddress> = match &q.codes {
+            Some(codes) => searcher
+                .search(&with(codes), &TopDocs::with_limit(RERANK).order_by_score())?
+                .into_iter()
+                .map(|(_, a)| a)
+                .collect(),
+            None => Default::default(),
+        };
+        let head = candidates.len().min(RERANK);
+        let mut first: Vec<(RankKey, Hit)> = candidates[..head]
+            .iter()
+            .map(|(score, addr)| {
+                let hit = self.hit(searcher, *score, *addr)?;
+                let (tier, near, kind, near_name) = q.rank(&hit.name, by_code.contains(addr), &self.places);
+                Ok(((tier, near, kind, near_name, *score), hit))
+            })
+            .collect::<Result<_>>()?;
+        first.sort_by(|(a, x), (b, y)| b.partial_cmp(a).unwrap_or(std::cmp::Ordering::Equal).then(x.id.cmp(&y.id)));
+        let mut hits: Vec<Hit> = first
+            .into_iter()
+            .map(|((tier, near, ..), mut hit)| {
+                hit.score = f32::from(tier) + near.clamp(0.0, 0.999);
+                hit
+            })
+            .skip(offset)
+            .take(depth.saturating_sub(offset))
+            .collect();
+        for (score, addr) in candidates.iter().take(depth).skip(head.max(offset)) {
+            // After the ranked ones, below every one of them.
+            hits.push(self.hit(searcher, score / (score + 1.0), *addr)?);
+        }
+        Ok(hits)
     }
 
     /// The best `limit` hits of `query` that pass every one of `filters`. The query alone first — a pure union of
@@ -567,6 +669,31 @@ impl SubjectIndex {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(query))];
         clauses.extend(filters.iter().map(|f| (Occur::Must, f.box_clone())));
         Ok(searcher.search(&BooleanQuery::new(clauses), &TopDocs::with_limit(limit).order_by_score())?)
+    }
+
+    /// The branches of the subject named `parent` (分公司, 分店 … whose names start with its full name), among those
+    /// `visible`, by name.
+    pub fn branches(&self, parent: &str, visible: Option<Visible>, limit: usize) -> Result<Vec<Hit>> {
+        let mut hits = self.matching(self.fields.parent, parent, visible, limit)?;
+        hits.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(hits)
+    }
+
+    /// The subjects of exactly the name `name` (normalised), among those `visible`: a branch's head office.
+    pub fn named(&self, name: &str, visible: Option<Visible>, limit: usize) -> Result<Vec<Hit>> {
+        self.matching(self.fields.name_exact, name, visible, limit)
+    }
+
+    fn matching(&self, field: Field, name: &str, visible: Option<Visible>, limit: usize) -> Result<Vec<Hit>> {
+        let term = Term::from_field_text(field, &normalize_name(&mask_id_numbers(name)));
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+            vec![(Occur::Must, Box::new(TermQuery::new(term, IndexRecordOption::Basic)))];
+        let only = Search { visible, ..Search::default() };
+        clauses.extend(self.filters(&only).into_iter().map(|q| (Occur::Must, q)));
+        let searcher = self.reader.searcher();
+        let top = searcher
+            .search(&BooleanQuery::new(clauses), &TopDocs::with_limit(limit.clamp(1, MAX_HITS)).order_by_score())?;
+        top.into_iter().map(|(score, addr)| self.hit(&searcher, score, addr)).collect()
     }
 
     /// Subjects whose codes are one character (a substitution, an insertion, a deletion or two swapped) from
@@ -595,6 +722,61 @@ impl SubjectIndex {
             region: text(f.region),
             score,
         })
+    }
+}
+
+/// What a candidate is ranked by: [`Prepared::rank`], then the index's score.
+type RankKey = (u8, f32, bool, f32, f32);
+
+/// A text query prepared: its index queries and what its candidates are ranked by.
+struct Prepared {
+    exact: BooleanQuery,
+    fuzzy: BooleanQuery,
+    /// The codes alone, when the text looks like a code.
+    codes: Option<BooleanQuery>,
+    norm: String,
+    core: String,
+    /// The core's characters with their readings, when it is Chinese (a name typed in pinyin is ranked by the
+    /// index alone).
+    typed: Option<Vec<Sounded>>,
+    /// Whether the query names a branch (ends with 分公司, 分店 …).
+    branch: bool,
+}
+
+impl Prepared {
+    /// How a candidate named `name` ranks: `(tier, nearness of the core, same kind of branch, nearness of the full
+    /// name)`, compared in that order (then by the index's score). Tier 4: one of its codes is the query; 3: its
+    /// full name; 2: its name core; 1: any other. Nearness is [`sound::distance`] over the query's length: 1 for
+    /// the same, lower the farther; the kind of branch (分公司, 营业部 …) and the full name's nearness tell apart
+    /// names of the same core (the place, the legal form). When the query names a branch, the head office the
+    /// branch belongs to is nearer than any other branch.
+    fn rank(&self, name: &str, by_code: bool, places: &[String]) -> (u8, f32, bool, f32) {
+        if by_code {
+            return (4, 0.0, false, 0.0);
+        }
+        let norm = normalize_name(name);
+        if norm == self.norm {
+            return (3, 0.0, false, 0.0);
+        }
+        let Some(typed) = &self.typed else {
+            return (1, 0.0, false, 0.0);
+        };
+        let marker = |n: &str| split_branch(n).map(|b| b.marker);
+        let same_kind = marker(&norm) == marker(&self.norm);
+        let nearness = |typed: &[Sounded], name: &str| {
+            1.0 - sound::distance(typed, &sound::sounded(name)) / typed.len().max(1) as f32
+        };
+        let near_name = nearness(&sound::sounded(&self.norm), &norm);
+        let core = name_core(&norm, places);
+        if core == self.core && (same_kind || !self.branch) {
+            return (2, 0.0, same_kind, near_name);
+        }
+        // The same core but another kind of branch than the one asked for: after the head office.
+        let mut near = if core == self.core { 0.9 } else { nearness(typed, &core) };
+        if self.branch && split_branch(&norm).is_none() && self.core.starts_with(&core) {
+            near = near.max(0.95);
+        }
+        (1, near, same_kind, near_name)
     }
 }
 

@@ -142,3 +142,48 @@ async fn a_legacy_code_a_subject_carries_is_searched() {
     })
     .await;
 }
+
+/// A branch office is found by the name people type for it, before its head office; the head office's page lists
+/// its branches and each branch's page links to its head office, in the web page and the API.
+#[tokio::test]
+async fn branches_are_found_and_linked_to_their_head_office() {
+    let t = spawn().await;
+    let head = "青海雪域商贸有限公司";
+    let regs = vec![
+        Registration::of(head, code(1)),
+        Registration::of(format!("{head}城北分公司"), code(2)),
+        Registration::of(format!("{head}城西分公司"), code(3)),
+        Registration::of("青海坤和商贸有限公司", code(4)),
+    ];
+    submit(&t, "djzc", regs).await;
+    let (_, _, page) = t.get(&format!("/search?q={}", enc("雪域商贸城北分公司"))).await;
+    let ids = hit_ids(&page);
+    let mut keys = Vec::new();
+    for n in 0..=4 {
+        keys.push(match credo_app::search::subject_by_key(&t.app, &code(n)).await {
+            Ok(s) => format!("id-{}", s.id),
+            Err(_) => String::new(),
+        });
+    }
+    let key = |n: usize| keys[n].clone();
+    assert_eq!(ids[..2], [key(2), key(1)], "the branch, then its head office: {page}");
+    // 坤 for 昆 is no help here; 学域 (xue) for 雪域 is a homophone typo of the head office.
+    let (_, _, page) = t.get(&format!("/search?q={}", enc("学域商贸"))).await;
+    assert_eq!(hit_ids(&page)[0], key(1), "{page}");
+
+    let (status, _, page) = t.get(&format!("/subjects/{}", key(1))).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("分支机构(2)"), "{page}");
+    assert!(page.contains(&format!("{head}城北分公司")) && page.contains(&format!("{head}城西分公司")));
+    let (_, _, page) = t.get(&format!("/subjects/{}", key(2))).await;
+    assert!(page.contains(&format!("<a id=\"head-office\" href=\"/subjects/{}\">{head}</a>", key(1))), "{page}");
+    assert!(!page.contains("分支机构("), "a branch has no branches");
+
+    let (status, _, body) = t.get(&format!("/api/v1/subjects/{}", code(1))).await;
+    assert_eq!(status, 200);
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["branches"].as_array().unwrap().len(), 2, "{v}");
+    let (_, _, body) = t.get(&format!("/api/v1/subjects/{}", code(3))).await;
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["head_office"]["name"], head, "{v}");
+}

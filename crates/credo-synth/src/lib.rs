@@ -8,6 +8,7 @@
 //! [`builders`] makes single records for tests, one builder per catalog item, with fixed default values.
 
 pub mod builders;
+pub mod search_eval;
 
 use credo_domain::ids::{USCC_ALPHABET, org_code_check, ric_check, uscc_check};
 use rand::seq::IndexedRandom;

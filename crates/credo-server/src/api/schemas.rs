@@ -43,6 +43,10 @@ pub struct SearchResult {
 pub struct SubjectProfile {
     subject: PublicSubject,
     items: Vec<ItemGroup>,
+    /// 分支机构的隶属企业(名称中“分公司”等之前的企业名称恰有一个主体时)
+    head_office: Option<credo_app::search::SearchHit>,
+    /// 分支机构(名称以本主体名称开头、以分公司、分店、营业部、办事处等结尾的主体)
+    branches: Vec<credo_app::search::SearchHit>,
 }
 
 #[derive(Serialize, ToSchema)]

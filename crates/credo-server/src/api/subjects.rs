@@ -105,7 +105,13 @@ async fn profile(State(app): State<Web>, Path(key): Path<String>) -> Result<Json
         .into_iter()
         .map(|(item, (name, records))| serde_json::json!({ "item": item, "item_name": name, "count": records.len(), "records": records }))
         .collect();
-    Ok(Json(serde_json::json!({ "subject": public::subject(&app.catalog, &subject), "items": groups })))
+    let relatives = credo_app::search::relatives(&app, &subject).await?;
+    Ok(Json(serde_json::json!({
+        "subject": public::subject(&app.catalog, &subject),
+        "items": groups,
+        "head_office": relatives.head_office,
+        "branches": relatives.branches,
+    })))
 }
 
 #[derive(Deserialize, IntoParams)]

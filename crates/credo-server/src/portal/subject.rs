@@ -83,6 +83,9 @@ struct SubjectPage {
     listed: Vec<Listed>,
     /// Whether the public may download its credit report (organisations only).
     reports: bool,
+    /// The head office of a branch, and the branches of a head office: `(key, name)`.
+    head_office: Option<(String, String)>,
+    branches: Vec<(String, String)>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -138,8 +141,12 @@ pub async fn subject(
             }
         }
     }
+    let relatives = credo_app::search::relatives(&app, &s).await?;
+    let link = |h: credo_app::search::SearchHit| (format!("id-{}", h.id), h.name);
     render(&SubjectPage {
         chrome: Chrome::of(&p, &headers),
+        head_office: relatives.head_office.map(link),
+        branches: relatives.branches.into_iter().map(link).collect(),
         key: format!("id-{}", s.id),
         name: publish::mask_ids(&s.name),
         code: publish::display_code(&s).unwrap_or_default(),

@@ -35,13 +35,29 @@ pub fn to_doc(s: &Subject, items: Option<&BTreeSet<String>>) -> SubjectDoc {
         name: s.name.clone(),
         region: s.region.clone(),
         items: items.map(|i| i.iter().cloned().collect()).unwrap_or_default(),
+        aliases: Vec::new(),
     }
 }
 
-/// The documents of `subjects`, with their items read from the store.
+/// The documents of `subjects` (but those merged into others: they are found as the subject they were merged
+/// into), with their items and other names read from the store.
 async fn docs(app: &App, subjects: &[Subject]) -> anyhow::Result<Vec<SubjectDoc>> {
-    let items = app.reader.subject_items(&subjects.iter().map(|s| s.id).collect::<Vec<_>>()).await?;
-    Ok(subjects.iter().map(|s| to_doc(s, items.get(&s.id))).collect())
+    let ids: Vec<i64> = subjects.iter().filter(|s| s.merged_into.is_none()).map(|s| s.id).collect();
+    let items = app.reader.subject_items(&ids).await?;
+    let mut names = app.reader.subject_names(&ids).await?;
+    Ok(subjects
+        .iter()
+        .filter(|s| s.merged_into.is_none())
+        .map(|s| SubjectDoc { aliases: names.remove(&s.id).unwrap_or_default(), ..to_doc(s, items.get(&s.id)) })
+        .collect())
+}
+
+/// Indexes `subjects` as they are now: merged ones are removed.
+fn index(app: &App, subjects: &[Subject], docs: &[SubjectDoc]) -> anyhow::Result<()> {
+    let merged: Vec<i64> = subjects.iter().filter(|s| s.merged_into.is_some()).map(|s| s.id).collect();
+    app.search.remove(&merged)?;
+    app.search.upsert(docs)?;
+    Ok(())
 }
 
 /// Subjects gathered from the feed before they are indexed: a subject that many changes touch (one per record of a
@@ -94,7 +110,7 @@ pub async fn sync_search(app: &App) -> anyhow::Result<usize> {
         let ids: Vec<i64> = ids.into_iter().collect();
         for page in ids.chunks(PAGE as usize) {
             let subjects = app.reader.subjects_by_ids(page).await?;
-            app.search.upsert(&docs(app, &subjects).await?)?;
+            index(app, &subjects, &docs(app, &subjects).await?)?;
             total += subjects.len();
         }
         app.search.commit()?;

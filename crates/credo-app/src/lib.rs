@@ -35,6 +35,7 @@ pub mod portable;
 pub mod principal;
 pub mod public;
 pub mod reports;
+pub mod resolve;
 pub mod search;
 pub mod spreadsheet;
 

@@ -51,6 +51,7 @@ fn main() {
             name: s.name.clone(),
             region: Some(s.region.clone()),
             items: Vec::new(),
+            aliases: Vec::new(),
         })
         .collect();
     idx.upsert(&docs).unwrap();

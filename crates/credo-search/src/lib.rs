@@ -81,6 +81,9 @@ pub struct SubjectDoc {
     pub region: Option<String>,
     /// The items the subject has records of (for filters and for who may find it: see [`Search`]).
     pub items: Vec<String>,
+    /// Its other names (曾用名, names judged the same, names of subjects merged into it): found by them as by its
+    /// name.
+    pub aliases: Vec<String>,
 }
 
 /// Who a search may find, kind by kind: every subject of the kind (`None`), or those with records of one of these
@@ -123,6 +126,8 @@ pub struct Hit {
     pub kind: SubjectKind,
     pub region: Option<String>,
     pub score: f32,
+    /// The other name (曾用名 …) the query matched better than the name, when one did.
+    pub alias: Option<String>,
 }
 
 #[derive(Clone, Copy)]
@@ -139,6 +144,7 @@ struct Fields {
     sounds: Field,
     sound_exact: Field,
     parent: Field,
+    aliases: Field,
     kind: Field,
     region: Field,
     regions: Field,
@@ -171,6 +177,7 @@ fn schema() -> (Schema, Fields) {
         sounds: b.add_text_field("sounds", text(WHITESPACE)),
         sound_exact: b.add_text_field("sound_exact", STRING),
         parent: b.add_text_field("parent", STRING),
+        aliases: b.add_text_field("aliases", STORED),
         kind: b.add_text_field("kind", STRING | STORED),
         region: b.add_text_field("region", STRING | STORED),
         regions: b.add_text_field("regions", STRING),
@@ -299,19 +306,13 @@ impl SubjectIndex {
             let mut doc = doc!(
                 f.id => d.id,
                 f.name => name.into_owned(),
-                f.name_exact => norm.clone(),
-                f.words => norm.clone(),
-                f.bigrams => norm.clone(),
-                f.core_exact => core.clone(),
                 f.kind => d.kind.as_str(),
             );
-            if core != norm {
-                doc.add_text(f.words, &core);
-            }
-            let sounded = sound::sounded(&core);
-            doc.add_text(f.sounds, sound::syllable_pairs(&sounded, SOUND_CAP).join(" "));
-            for run in sound::folded_runs(&sounded, SOUND_CAP) {
-                doc.add_text(f.sound_exact, run);
+            self.add_name(&mut doc, &norm, &core);
+            for alias in d.aliases.iter().map(|a| mask_id_numbers(a)) {
+                let norm = normalize_name(&alias);
+                self.add_name(&mut doc, &norm, &name_core(&norm, &self.places));
+                doc.add_text(f.aliases, alias);
             }
             if let Some(parent) = split_branch(&norm).and_then(|b| b.parent) {
                 doc.add_text(f.parent, parent);
@@ -349,6 +350,33 @@ impl SubjectIndex {
                 doc.add_text(f.items, i);
             }
             w.add_document(doc)?;
+        }
+        Ok(())
+    }
+
+    /// The name fields of one name (the subject's, or another of its names).
+    fn add_name(&self, doc: &mut TantivyDocument, norm: &str, core: &str) {
+        let f = self.fields;
+        doc.add_text(f.name_exact, norm);
+        doc.add_text(f.words, norm);
+        doc.add_text(f.bigrams, norm);
+        doc.add_text(f.core_exact, core);
+        if core != norm {
+            doc.add_text(f.words, core);
+        }
+        let sounded = sound::sounded(core);
+        doc.add_text(f.sounds, sound::syllable_pairs(&sounded, SOUND_CAP).join(" "));
+        for run in sound::folded_runs(&sounded, SOUND_CAP) {
+            doc.add_text(f.sound_exact, run);
+        }
+    }
+
+    /// Removes subjects (merged into others). Call [`SubjectIndex::commit`] to make it visible.
+    pub fn remove(&self, ids: &[i64]) -> Result<()> {
+        let Some(w) = &self.writer else { return Err(SearchError::ReadOnly) };
+        let w = w.lock().unwrap_or_else(|e| e.into_inner());
+        for id in ids {
+            w.delete_term(Term::from_field_i64(self.fields.id, *id));
         }
         Ok(())
     }
@@ -625,9 +653,19 @@ impl SubjectIndex {
         let mut first: Vec<(RankKey, Hit)> = candidates[..head]
             .iter()
             .map(|(score, addr)| {
-                let hit = self.hit(searcher, *score, *addr)?;
-                let (tier, near, kind, near_name) = q.rank(&hit.name, by_code.contains(addr), &self.places);
-                Ok(((tier, near, kind, near_name, *score), hit))
+                let (mut hit, aliases) = self.hit_and_aliases(searcher, *score, *addr)?;
+                let by_code = by_code.contains(addr);
+                let (tier, near, kind, near_name) = q.rank(&hit.name, by_code, &self.places);
+                let mut key = (tier, near, kind, near_name, *score);
+                // Found by another name (曾用名 …) better than by its own: ranked by that, and says so.
+                for alias in aliases {
+                    let (tier, near, kind, near_name) = q.rank(&alias, by_code, &self.places);
+                    if (tier, near) > (key.0, key.1) {
+                        key = (tier, near, kind, near_name, *score);
+                        hit.alias = Some(alias);
+                    }
+                }
+                Ok((key, hit))
             })
             .collect::<Result<_>>()?;
         first.sort_by(|(a, x), (b, y)| b.partial_cmp(a).unwrap_or(std::cmp::Ordering::Equal).then(x.id.cmp(&y.id)));
@@ -711,17 +749,30 @@ impl SubjectIndex {
     }
 
     fn hit(&self, searcher: &tantivy::Searcher, score: f32, addr: tantivy::DocAddress) -> Result<Hit> {
+        Ok(self.hit_and_aliases(searcher, score, addr)?.0)
+    }
+
+    /// A hit and the subject's other names.
+    fn hit_and_aliases(
+        &self,
+        searcher: &tantivy::Searcher,
+        score: f32,
+        addr: tantivy::DocAddress,
+    ) -> Result<(Hit, Vec<String>)> {
         let f = self.fields;
         let d: TantivyDocument = searcher.doc(addr)?;
         let text = |field: Field| d.get_first(field).and_then(|v| v.as_str()).map(str::to_string);
-        Ok(Hit {
+        let aliases = d.get_all(f.aliases).filter_map(|v| v.as_str().map(str::to_string)).collect();
+        let hit = Hit {
             id: d.get_first(f.id).and_then(|v| v.as_i64()).unwrap_or_default(),
             code: text(f.code),
             name: text(f.name).unwrap_or_default(),
             kind: text(f.kind).and_then(|k| SubjectKind::parse(&k)).unwrap_or(SubjectKind::Organisation),
             region: text(f.region),
             score,
-        })
+            alias: None,
+        };
+        Ok((hit, aliases))
     }
 }
 

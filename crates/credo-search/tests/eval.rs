@@ -22,6 +22,7 @@ fn every_kind_of_query_finds_the_subject_first() {
             name: s.name.clone(),
             region: Some(s.region.clone()),
             items: Vec::new(),
+            aliases: Vec::new(),
         })
         .collect();
     idx.upsert(&docs).unwrap();

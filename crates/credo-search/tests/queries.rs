@@ -27,6 +27,7 @@ fn index() -> (tempfile::TempDir, SubjectIndex) {
             name: name.to_string(),
             region: Some(if id % 2 == 0 { "630102" } else { "630104" }.into()),
             items: if *id <= 3 { vec!["xzcf".to_string()] } else { vec!["xzxk".to_string()] },
+            aliases: Vec::new(),
         })
         .collect();
     docs.push(SubjectDoc {
@@ -37,6 +38,7 @@ fn index() -> (tempfile::TempDir, SubjectIndex) {
         name: "李四".into(),
         region: Some("630102".into()),
         items: vec!["xzcf".into()],
+        aliases: Vec::new(),
     });
     idx.upsert(&docs).unwrap();
     idx.commit().unwrap();
@@ -101,6 +103,7 @@ fn upsert_replaces_and_unknown_finds_nothing() {
         name: "西宁市金源商贸有限公司".into(),
         region: None,
         items: vec![],
+        aliases: Vec::new(),
     }])
     .unwrap();
     idx.commit().unwrap();
@@ -229,6 +232,7 @@ fn trading_company(id: i64, region: &str) -> SubjectDoc {
         name: format!("青海{}商贸有限公司", brand(id)),
         region: Some(region.into()),
         items: vec!["xzcf".into()],
+        aliases: Vec::new(),
     }
 }
 
@@ -316,6 +320,7 @@ fn company(id: i64, name: &str) -> SubjectDoc {
         name: name.into(),
         region: Some("630102".into()),
         items: vec!["xzcf".into()],
+        aliases: Vec::new(),
     }
 }
 

@@ -33,6 +33,7 @@ mod cases;
 mod checks;
 mod enrolments;
 mod feed;
+mod judgements;
 mod portable;
 mod postgres;
 mod records;
@@ -57,6 +58,7 @@ pub use checks::{
 };
 pub use enrolments::{Enrolment, EnrolmentDecision, EnrolmentStore, NewEnrolment};
 pub use feed::{Change, Counts, Feed, IndexSnapshot, MAX_INDEX_CHUNK};
+pub use judgements::{Decision, Judgement, JudgementStore, NewJudgement, Target};
 pub use portable::{Cell, DERIVED_TABLES, Portable, Row, TABLES};
 pub use postgres::{JOBS_LOCK, PgStore};
 pub use records::{
@@ -74,8 +76,8 @@ pub use vault::Vault;
 /// `use credo_store::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        AccountStore, AuditStore, CaseStore, CheckStore, DepartmentStore, EnrolmentStore, Feed, Portable, RecordStore,
-        ReportStore, SharedStore, Store, SubjectStore,
+        AccountStore, AuditStore, CaseStore, CheckStore, DepartmentStore, EnrolmentStore, Feed, JudgementStore,
+        Portable, RecordStore, ReportStore, SharedStore, Store, SubjectStore,
     };
 }
 
@@ -136,6 +138,7 @@ pub trait Store:
     + CaseStore
     + EnrolmentStore
     + ReportStore
+    + JudgementStore
     + SharedStore
     + Feed
     + Portable
@@ -152,6 +155,7 @@ impl<T> Store for T where
         + CaseStore
         + EnrolmentStore
         + ReportStore
+        + JudgementStore
         + SharedStore
         + Feed
         + Portable

@@ -42,6 +42,8 @@ pub const TABLES: &[(&str, &str)] = &[
     ("issued_reports", "number"),
     ("report_quota", "subject_id, channel, year"),
     ("report_authorisations", "id"),
+    ("subject_names", "subject_id, name_norm"),
+    ("judgements", "id"),
 ];
 
 /// Tables that hold only what is derived from the others (snapshots of in-memory indexes, rebuilt by the node that

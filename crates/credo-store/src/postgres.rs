@@ -28,6 +28,8 @@ mod enrolments;
 mod feed;
 #[path = "backend/ingest.rs"]
 mod ingest;
+#[path = "backend/judgements.rs"]
+mod judgements;
 #[path = "backend/portable.rs"]
 mod portable;
 #[path = "backend/records.rs"]

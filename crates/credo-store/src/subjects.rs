@@ -22,6 +22,8 @@ pub struct Subject {
     pub profile: Option<serde_json::Value>,
     /// Every code the subject is known by (including `code`).
     pub codes: Vec<String>,
+    /// The subject it was merged into by a judgement (its codes and records are there now).
+    pub merged_into: Option<i64>,
 }
 
 /// Subjects as stored (ingest creates them; registration rows describe them: see [`crate::RecordStore::ingest`]).

@@ -2673,6 +2673,81 @@ async fn empty_like(b: &Backend) -> (Arc<Db>, tempfile::TempDir) {
     (open(&location, b.vault.clone()).await, home)
 }
 
+/// The tables a judgement changes (not the judgements, the feed or the audit trail).
+async fn resolution_tables(s: &Db) -> Vec<(String, Vec<credo_store::Row>)> {
+    let keep = ["subjects", "subject_codes", "records", "subject_names"];
+    exported(s).await.into_iter().filter(|(t, _)| keep.contains(&t.as_str())).collect()
+}
+
+/// A record judged the same is linked and its name becomes the subject's; two subjects judged the same are merged
+/// (codes, records and names move; the merged one points to the other), and undoing the merge leaves those tables
+/// exactly as before; a legacy code is attached once; what cannot be applied is a conflict.
+async fn judgements_link_merge_and_undo_exactly(b: Backend) {
+    use credo_store::{Decision, NewJudgement, Target};
+    let s = &*b.store;
+    let d = b.dept(1).await;
+    let (one, two) = (Party::company(1), Party::company(2));
+    let s1 = b.submit_one(d.id, "xzcf", penalty(&one, "1号")).await.subject_id.unwrap();
+    let s2 = b.submit_one(d.id, "xzcf", penalty(&two, "2号")).await.subject_id.unwrap();
+    let shop = Party::unknown(5);
+    let queued = b.submit_one(d.id, "xzcf", penalty(&shop, "3号")).await;
+    assert_eq!(queued.subject_id, None);
+    let judge = |target: Target, subject: i64, decision: Decision| NewJudgement {
+        target,
+        subject_id: subject,
+        decision,
+        reason: "经核实".into(),
+        actor: "reviewer".into(),
+        department_id: None,
+        alias: Some(shop.name.clone()),
+    };
+    let different = s.judge(&judge(Target::Record(queued.record_id), s1, Decision::Different)).await.unwrap();
+    assert_eq!((different.decision, different.effect.clone()), (Decision::Different, None));
+    assert_eq!(b.view(queued.record_id).await.subject_id, None, "different changes nothing");
+    let linked = s.judge(&judge(Target::Record(queued.record_id), s2, Decision::Same)).await.unwrap();
+    assert_eq!(b.view(queued.record_id).await.subject_id, Some(s2));
+    let named = s.subjects_by_name(&normalize_name(&shop.name)).await.unwrap();
+    assert_eq!(named.iter().map(|x| x.id).collect::<Vec<_>>(), vec![s2], "the record's name is the subject's now");
+    assert_eq!(s.subject_names(&[s2]).await.unwrap()[&s2], vec![shop.name.clone()]);
+    assert!(
+        is_conflict(&s.judge(&judge(Target::Record(queued.record_id), s1, Decision::Same)).await),
+        "queued no more"
+    );
+
+    let before = resolution_tables(s).await;
+    let merge = s.judge(&judge(Target::Subject(s2), s1, Decision::Same)).await.unwrap();
+    assert_eq!(s.subject(s2).await.unwrap().unwrap().merged_into, Some(s1));
+    assert_eq!(s.subject_by_code(&two.code).await.unwrap().unwrap().id, s1, "its code is the other's");
+    let records = record_ids(&s.subject_records(s1).await.unwrap());
+    assert_eq!(records.len(), 3, "every record of both");
+    let named = s.subjects_by_name(&normalize_name(&two.name)).await.unwrap();
+    assert_eq!(named.iter().map(|x| x.id).collect::<Vec<_>>(), vec![s1], "found by the merged one's name");
+    assert!(is_conflict(&s.judge(&judge(Target::Subject(s1), s2, Decision::Same)).await), "merged already");
+    assert!(is_conflict(&s.judge(&judge(Target::Subject(s1), s1, Decision::Same)).await), "not with itself");
+    let undone = s.undo_judgement(merge.id, "reviewer2").await.unwrap();
+    assert_eq!(undone.undone_by.as_deref(), Some("reviewer2"));
+    let read = s.judgement(merge.id).await.unwrap().unwrap();
+    assert_eq!((read.target, read.subject_id, read.undone_at), (Target::Subject(s2), s1, undone.undone_at));
+    assert!(s.judgement(merge.id + 1000).await.unwrap().is_none());
+    assert!(is_conflict(&s.undo_judgement(merge.id, "reviewer2").await), "once");
+    assert_eq!(resolution_tables(s).await, before, "the merge undone leaves the tables as they were");
+
+    let code = "630100400012345";
+    let attached = s.judge(&judge(Target::Code(code.into()), s1, Decision::Same)).await.unwrap();
+    assert_eq!(s.subject_by_code(code).await.unwrap().unwrap().id, s1);
+    assert!(is_conflict(&s.judge(&judge(Target::Code(code.into()), s2, Decision::Same)).await), "another's code");
+    s.undo_judgement(attached.id, "reviewer").await.unwrap();
+    assert!(s.subject_by_code(code).await.unwrap().is_none());
+    s.undo_judgement(linked.id, "reviewer").await.unwrap();
+    assert_eq!(b.view(queued.record_id).await.subject_id, None, "back in the queue");
+    assert!(s.subject_names(&[s2]).await.unwrap().is_empty());
+    let listed = s.judgements(Some(&Target::Record(queued.record_id)), None, 10).await.unwrap();
+    assert_eq!(listed.iter().map(|j| j.id).collect::<Vec<_>>(), vec![linked.id, different.id], "newest first");
+    assert_eq!(s.judgements(None, Some(s2), 10).await.unwrap().len(), 2, "the link and the merge");
+    let entities: Vec<String> = s.changes_after(0, 10_000).await.unwrap().into_iter().map(|c| c.entity).collect();
+    assert_eq!(entities.iter().filter(|e| *e == "judgement").count(), 4 + 3, "each judgement and each undo");
+}
+
 /// Every row of every table, as exported.
 async fn exported(s: &Db) -> Vec<(String, Vec<credo_store::Row>)> {
     let mut out = Vec::new();
@@ -2808,6 +2883,7 @@ macro_rules! contract_suite {
             subjects_page_in_id_order,
             subjects_by_name_match_the_normalised_name_exactly,
             unresolved_records_wait_oldest_first_and_page,
+            judgements_link_merge_and_undo_exactly,
             assign_subject_takes_a_record_off_the_queue_once,
             subject_records_are_latest_versions_newest_decision_first,
             records_of_items_page_in_id_order,

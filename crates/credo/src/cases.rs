@@ -188,7 +188,7 @@ async fn principal(app: &App, user: Option<&str>) -> anyhow::Result<Principal> {
     Ok(Principal::Account { account: Box::new(account), role, department })
 }
 
-fn answer(r: Result<impl Serialize, Error>) -> anyhow::Result<()> {
+pub(crate) fn answer(r: Result<impl Serialize, Error>) -> anyhow::Result<()> {
     match r {
         Ok(v) => {
             println!("{}", serde_json::to_string_pretty(&v)?);
@@ -199,7 +199,7 @@ fn answer(r: Result<impl Serialize, Error>) -> anyhow::Result<()> {
     }
 }
 
-async fn with(common: &Common) -> anyhow::Result<(App, Principal)> {
+pub(crate) async fn with(common: &Common) -> anyhow::Result<(App, Principal)> {
     let app = open(Path::new(&common.data)).await?;
     let p = principal(&app, common.user.as_deref()).await?;
     Ok((app, p))

@@ -17,6 +17,7 @@ use credo_store::NewDepartment;
 mod admin;
 mod cases;
 mod demo;
+mod resolve;
 mod zh;
 
 use admin::{AuditCommand, DeptCommand, UserCommand};
@@ -216,6 +217,11 @@ enum Command {
     Case {
         #[command(subcommand)]
         command: cases::CaseCommand,
+    },
+    /// 主体识别:待匹配记录的候选主体,同一/不同/无法确定的判断(关联记录、合并主体、关联旧代码)及其撤销
+    Resolve {
+        #[command(subcommand)]
+        command: resolve::ResolveCommand,
     },
     /// 工作日计算(法定节假日与调休)
     Calendar {
@@ -445,6 +451,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Dept { command } => admin::dept(command).await,
         Command::Audit { command } => admin::audit(command).await,
         Command::Case { command } => cases::run(command).await,
+        Command::Resolve { command } => resolve::run(command).await,
         Command::User { command } => admin::user(command).await,
         Command::Migrate { data } => migrate(&data).await,
         Command::Backup { data, out } => backup(&data, &out).await,

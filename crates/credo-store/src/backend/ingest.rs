@@ -41,10 +41,18 @@ async fn lookup_codes(tx: &mut Transaction<'_, Db>, codes: &[&str]) -> Result<Ha
 /// Looks up `name_norm → [(subject_id, region)]` for many names at once.
 async fn lookup_names(tx: &mut Transaction<'_, Db>, names: &[&str]) -> Result<HashMap<String, Vec<Candidate>>> {
     let mut out: HashMap<String, Vec<Candidate>> = HashMap::new();
-    let rows: Vec<(i64, String, Option<String>)> =
-        select_in(tx, "SELECT id, name_norm, region FROM subjects WHERE name_norm", names).await?;
+    let mut rows: Vec<(i64, String, Option<String>)> =
+        select_in(tx, "SELECT id, name_norm, region FROM subjects WHERE merged_into IS NULL AND name_norm", names)
+            .await?;
+    // A subject's other names (曾用名, judged, merged in) find it as its own does.
+    let select = "SELECT s.id, n.name_norm, s.region FROM subject_names n JOIN subjects s ON s.id = n.subject_id \
+                  WHERE s.merged_into IS NULL AND n.name_norm";
+    rows.extend(select_in::<(i64, String, Option<String>)>(tx, select, names).await?);
     for (id, name_norm, region) in rows {
-        out.entry(name_norm).or_default().push((id, region));
+        let bearers = out.entry(name_norm).or_default();
+        if !bearers.iter().any(|(b, _)| *b == id) {
+            bearers.push((id, region));
+        }
     }
     Ok(out)
 }
@@ -268,6 +276,17 @@ impl Backend {
             }
             let profile = self.vault.stored_json(&r.record.fields, None)?;
             let s = &r.record.subject;
+            // A registration under a new name: the old one becomes a 曾用名, by which records still resolve.
+            sqlx::query(
+                "INSERT INTO subject_names (subject_id, name, name_norm, source, since)
+                 SELECT id, name, name_norm, 'former', $1 FROM subjects WHERE id = $2 AND name_norm <> $3
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(&now)
+            .bind(sid)
+            .bind(&p.name)
+            .execute(&mut *tx)
+            .await?;
             sqlx::query("UPDATE subjects SET name = $1, name_norm = $2, region = COALESCE($3, region), kind = $4, status = $5, profile = $6, updated_at = $7 WHERE id = $8")
                 .bind(self.vault.stored_text(&s.name, "subjects.name")?)
                 .bind(&p.name)

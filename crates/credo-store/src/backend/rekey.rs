@@ -309,10 +309,13 @@ async fn resolve_subject(
     }
     let candidates: Vec<Candidate> = match keys.name_lookup() {
         Some(name) => {
-            sqlx::query_as("SELECT id, region FROM subjects WHERE name_norm = $1")
-                .bind(name)
-                .fetch_all(&mut *conn)
-                .await?
+            sqlx::query_as(
+                "SELECT id, region FROM subjects WHERE merged_into IS NULL AND (name_norm = $1
+                 OR id IN (SELECT subject_id FROM subject_names WHERE name_norm = $1))",
+            )
+            .bind(name)
+            .fetch_all(&mut *conn)
+            .await?
         }
         None => Vec::new(),
     };

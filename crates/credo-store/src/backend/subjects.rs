@@ -24,6 +24,7 @@ struct SubjectRow {
     status: Option<String>,
     /// Registration fields (JSON), those with an ID number sealed.
     profile: Option<String>,
+    merged_into: Option<i64>,
     known_code: Option<String>,
 }
 
@@ -49,6 +50,7 @@ impl SubjectRow {
             status: self.status,
             profile,
             codes: self.known_code.into_iter().collect(),
+            merged_into: self.merged_into,
         })
     }
 }
@@ -63,7 +65,8 @@ impl Backend {
     /// [`Backend::subjects_where`] with `profile` as the profile column (a NULL leaves it unread and unopened).
     async fn subjects_with(&self, clause: &str, bind: Vec<i64>, text: &[&str], profile: &str) -> Result<Vec<Subject>> {
         let sql = format!(
-            "SELECT s.id, s.kind, s.code, s.name, s.name_norm, s.region, s.status, {profile} AS profile, c.code AS known_code
+            "SELECT s.id, s.kind, s.code, s.name, s.name_norm, s.region, s.status, {profile} AS profile, s.merged_into,
+                    c.code AS known_code
              FROM subjects s LEFT JOIN subject_codes c ON c.subject_id = s.id
              WHERE s.id IN (SELECT id FROM subjects WHERE {clause})
              ORDER BY s.id, c.code"
@@ -134,6 +137,8 @@ impl SubjectStore for Backend {
     }
 
     async fn subjects_by_name(&self, name_norm: &str) -> Result<Vec<Subject>> {
-        self.subjects_where("name_norm = $1 ORDER BY id", vec![], &[&self.vault.lookup_key(name_norm)]).await
+        // Its own name, or one of its other names (曾用名, judged, merged in); never a subject merged into another.
+        let clause = "merged_into IS NULL AND (name_norm = $1 OR id IN (SELECT subject_id FROM subject_names WHERE name_norm = $1)) ORDER BY id";
+        self.subjects_where(clause, vec![], &[&self.vault.lookup_key(name_norm)]).await
     }
 }

@@ -1,0 +1,128 @@
+//! Entity resolution by judgement (issue 18): a queued record's candidates with their reasons; a same judgement
+//! links it and keeps its name, so that a re-import of the same file and the next record of that name resolve
+//! alike, and `credo reindex` keeps it findable; a merge and its undo leave the search answers as before; only a
+//! reviewer or the record's own department may judge.
+
+#![expect(clippy::unwrap_used, reason = "test fixtures fail loudly")]
+
+mod common;
+
+use common::{DEPT, TestApp, add_account, spawn};
+use credo_app::principal::{Principal, Role};
+use credo_app::resolve::{self, Ask};
+use credo_store::{Decision, Target};
+use credo_synth::builders::{Penalty, Registration};
+use serde_json::json;
+
+fn code(n: u32) -> String {
+    credo_synth::uscc_from("91", "630100", &format!("MA{n:06}"))
+}
+
+async fn submit<R: serde::Serialize>(t: &TestApp, item: &str, records: Vec<R>) -> serde_json::Value {
+    let (status, s) = t.post_batch(json!({ "item": item, "records": records })).await;
+    assert_eq!(status, 200, "{s}");
+    credo_app::feed::sync_search(&t.app).await.unwrap();
+    s
+}
+
+async fn principal(t: &TestApp, username: &str) -> Principal {
+    let account = t.app.store.account_by_username(username).await.unwrap().unwrap();
+    let role = Role::parse(&account.role).unwrap();
+    let department = match account.department_id {
+        Some(id) => t.app.store.department(id).await.unwrap().map(Box::new),
+        None => None,
+    };
+    Principal::Account { account: Box::new(account), role, department }
+}
+
+async fn id_of(t: &TestApp, code: &str) -> i64 {
+    t.app.store.subject_by_code(code).await.unwrap().unwrap().id
+}
+
+fn first(t: &TestApp, q: &str) -> i64 {
+    t.app.search.search(q, 1).unwrap()[0].id
+}
+
+#[tokio::test]
+async fn judgements_link_survive_reimport_and_reindex_and_merges_undo_cleanly() {
+    let t = spawn().await;
+    add_account(&t, "rev", "reviewer").await;
+    add_account(&t, "chk", "checker").await;
+    let (rev, chk) = (principal(&t, "rev").await, principal(&t, "chk").await);
+    submit(
+        &t,
+        "djzc",
+        vec![
+            Registration::of("青海雪域商贸有限公司", code(1)).set("DJ_FDDBR", "张三"),
+            Registration::of("青海昆乐商贸有限公司", code(2)),
+            Registration::of("西宁昆乐商贸有限公司", code(3)),
+        ],
+    )
+    .await;
+    let (xueyu, kunle, twin) = (id_of(&t, &code(1)).await, id_of(&t, &code(2)).await, id_of(&t, &code(3)).await);
+    // No code, and a name no subject bears: the record waits.
+    let batch = json!({ "item": "xzcf", "records": [Penalty::named("雪域商贸公司").set("CF_XDR_SWDJ", "630100000000101X").number("宁市监罚〔2026〕101号")] });
+    let (status, s) = t.post_batch(batch.clone()).await;
+    assert_eq!((status, &s["unresolved"]), (200, &json!(1)), "{s}");
+    let queued = t.app.store.unresolved(None, 10, 0).await.unwrap();
+    let record = queued[0].id;
+
+    let q = resolve::queued(&t.app, &rev, record).await.unwrap();
+    assert_eq!(q.candidates[0].subject_id, xueyu, "{q:?}");
+    let reasons = q.candidates[0].reasons.join(";");
+    assert!(reasons.contains("名称核心相同") && reasons.contains("法定代表人相同"), "{reasons}");
+    let ask = |target: Target, subject: i64, decision: Decision| Ask {
+        target,
+        subject_id: subject,
+        decision,
+        reason: "经登记机关核实".into(),
+    };
+    assert!(
+        resolve::judge(&t.app, &chk, ask(Target::Record(record), xueyu, Decision::Same)).await.is_err(),
+        "a checker"
+    );
+    let none = Principal::Anonymous;
+    assert_eq!(resolve::queued(&t.app, &none, record).await.unwrap_err().status(), 401);
+    let j = resolve::judge(&t.app, &rev, ask(Target::Record(record), xueyu, Decision::Same)).await.unwrap();
+    assert!(t.app.store.unresolved(None, 10, 0).await.unwrap().is_empty());
+
+    // The same file again: a duplicate, still linked; a new record of that name resolves by it.
+    let (_, s) = t.post_batch(batch).await;
+    assert_eq!((&s["duplicates"], &s["unresolved"]), (&json!(1), &json!(0)), "{s}");
+    let s = submit(
+        &t,
+        "xzcf",
+        vec![Penalty::named("雪域商贸公司").set("CF_XDR_SWDJ", "630100000000101X").number("宁市监罚〔2026〕102号")],
+    )
+    .await;
+    assert_eq!(s["unresolved"], 0, "{s}");
+    let penalties = t.app.store.subject_records(xueyu).await.unwrap().into_iter().filter(|r| r.item == "xzcf").count();
+    assert_eq!(penalties, 2);
+    // Found by that name, after a rebuild of the index too.
+    credo_app::feed::reindex(&t.app).await.unwrap();
+    let hit = &t.app.search.search("雪域商贸公司", 1).unwrap()[0];
+    assert_eq!((hit.id, hit.alias.as_deref()), (xueyu, Some("雪域商贸公司")));
+    // A judgement's trail: in the audit trail and the change feed.
+    let audit = common::select_texts(&t, "SELECT action FROM audit_events WHERE action LIKE 'resolve.%'").await;
+    assert_eq!(audit, vec![Some("resolve.judged".to_string())]);
+    assert_eq!(resolve::judgements(&t.app, &rev, None, Some(xueyu)).await.unwrap()[0].id, j.id);
+
+    // A merge and its undo: the same answers as before, in the store and the index.
+    let queries =
+        [code(2), code(3), "昆乐商贸".to_string(), "西宁昆乐商贸有限公司".to_string(), "坤乐商贸".to_string()];
+    let answers = |t: &TestApp| -> Vec<Vec<i64>> {
+        queries.iter().map(|q| t.app.search.search(q, 5).unwrap().iter().map(|h| h.id).collect()).collect()
+    };
+    let before = answers(&t);
+    let merge = resolve::judge(&t.app, &rev, ask(Target::Subject(twin), kunle, Decision::Same)).await.unwrap();
+    assert_eq!(first(&t, &code(3)), kunle, "the merged one's code finds the subject it was merged into");
+    assert!(answers(&t).iter().flatten().all(|id| *id != twin), "the merged one is found no more");
+    credo_app::feed::reindex(&t.app).await.unwrap();
+    assert_eq!(first(&t, &code(3)), kunle, "after a rebuild too");
+    resolve::undo(&t.app, &rev, merge.id).await.unwrap();
+    assert_eq!(answers(&t), before);
+    credo_app::feed::reindex(&t.app).await.unwrap();
+    assert_eq!(answers(&t), before, "and after a rebuild");
+    assert_eq!(t.app.store.subject(twin).await.unwrap().unwrap().merged_into, None);
+    let _ = DEPT;
+}

@@ -54,6 +54,11 @@ fn may_judge(p: &Principal, record: Option<&RecordView>) -> Result<(), Error> {
         {
             Ok(())
         }
+        (Principal::Key { key, department }, Some(r))
+            if r.department_uscc == department.uscc && key.scopes.iter().any(|s| s == "submit") =>
+        {
+            Ok(())
+        }
         (Principal::Anonymous, _) => Err(Error::unauthorized("请先登录")),
         _ => Err(Error::forbidden("只有信用审核员或报送该记录的部门报送员可以判断主体")),
     }
@@ -252,6 +257,9 @@ pub async fn judgements(
         Principal::Account { role: Role::Reviewer, .. } => Ok(all),
         Principal::Account { role: Role::Submitter, department: Some(d), .. } => {
             Ok(all.into_iter().filter(|j| j.department_id == Some(d.id)).collect())
+        }
+        Principal::Key { key, department } if key.scopes.iter().any(|s| s == "submit") => {
+            Ok(all.into_iter().filter(|j| j.department_id == Some(department.id)).collect())
         }
         Principal::Anonymous => Err(Error::unauthorized("请先登录")),
         _ => Err(Error::forbidden("只有信用审核员或部门报送员可以查看主体判断")),

@@ -49,6 +49,9 @@ pub enum Action {
     HandleCase,
     /// The operators' dashboards (运行监测).
     Dashboard,
+    /// 主体识别: a queued record's candidates, judgements and their undoing (信用审核员; a department's 报送员 and
+    /// submission keys for its own records: `credo_app::resolve` checks whose).
+    Resolve,
 }
 
 impl Action {
@@ -82,6 +85,7 @@ impl Action {
             Action::FileCase => "case.file",
             Action::HandleCase => "case.handle",
             Action::Dashboard => "dashboard.read",
+            Action::Resolve => "resolve",
         }
     }
 }
@@ -104,6 +108,10 @@ pub const ROUTES: &[(&str, &str, Action)] = &[
     ("POST", "/api/v1/batches", Action::SubmitBatch),
     ("GET", "/api/v1/batches/{id}", Action::ReadBatch),
     ("GET", "/api/v1/unresolved", Action::ReadUnresolved),
+    ("GET", "/api/v1/unresolved/{id}", Action::Resolve),
+    ("GET", "/api/v1/judgements", Action::Resolve),
+    ("POST", "/api/v1/judgements", Action::Resolve),
+    ("POST", "/api/v1/judgements/{id}/undo", Action::Resolve),
     ("GET", "/api/v1/departments", Action::ReadDepartments),
     ("POST", "/api/v1/departments", Action::ManageDepartments),
     ("PUT", "/api/v1/departments/{uscc}/permissions", Action::ManagePermissions),
@@ -249,6 +257,7 @@ pub fn role_may(role: Role, action: Action) -> bool {
                 | (Role::Auditor, ReadDepartments | ReadAccounts | ReadAudit)
                 | (Role::Subject, OwnSubject)
                 | (Role::Handler | Role::Reviewer, HandleCase)
+                | (Role::Submitter | Role::Reviewer, Resolve)
                 | (Role::Submitter | Role::Handler, ReadRecords)
                 | (Role::Sysadmin | Role::Secadmin | Role::Auditor | Role::Reviewer, Dashboard)
         )
@@ -257,7 +266,7 @@ pub fn role_may(role: Role, action: Action) -> bool {
 /// Whether a department API key with `scope` (one of [`credo_app::keys::SCOPES`]) may perform `action`.
 pub fn scope_may(scope: &str, action: Action) -> bool {
     use Action::*;
-    (matches!(action, SubmitBatch | ReadBatch | ReadUnresolved) && scope == "submit")
+    (matches!(action, SubmitBatch | ReadBatch | ReadUnresolved | Resolve) && scope == "submit")
         || (matches!(action, Check | CheckFollowUp | CheckStats) && scope == "check")
 }
 

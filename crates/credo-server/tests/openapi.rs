@@ -494,6 +494,11 @@ async fn every_get_operation_answers_as_documented_for_generated_parameters() {
                 if rng.random_bool(0.1) {
                     query.push(format!("{}={}", encode(&evil_string(&mut rng)), encode(&evil_string(&mut rng))));
                 }
+                // A URI longer than hyper's limit (65,534 bytes) cannot be sent at all: long values, but not that
+                // long together.
+                while query.iter().map(|q| q.len() + 1).sum::<usize>() + target.len() > 60_000 {
+                    query.pop();
+                }
                 if !query.is_empty() {
                     target = format!("{target}?{}", query.join("&"));
                 }

@@ -126,3 +126,43 @@ async fn judgements_link_survive_reimport_and_reindex_and_merges_undo_cleanly() 
     assert_eq!(t.app.store.subject(twin).await.unwrap().unwrap().merged_into, None);
     let _ = DEPT;
 }
+
+/// The API: the record's department (its submission key) sees the record's candidates and judges it; another
+/// role is refused; the judgement is undone once, then a conflict in problem+json.
+#[tokio::test]
+async fn the_api_judges_and_undoes_for_the_records_department() {
+    use common::{Auth, send};
+    use reqwest::Method;
+    let t = spawn().await;
+    add_account(&t, "chk", "checker").await;
+    add_account(&t, "rev", "reviewer").await;
+    submit(&t, "djzc", vec![Registration::of("青海雪域商贸有限公司", code(1))]).await;
+    let xueyu = id_of(&t, &code(1)).await;
+    let batch = json!({ "item": "xzcf", "records": [Penalty::named("雪域商贸公司").set("CF_XDR_SWDJ", "630100000000101X").number("宁市监罚〔2026〕101号")] });
+    t.post_batch(batch).await;
+    let record = t.app.store.unresolved(None, 1, 0).await.unwrap()[0].id;
+    let key = Auth::Key(t.key.clone());
+    let r = send(&t, &key, Method::GET, &format!("/api/v1/unresolved/{record}"), None).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["candidates"][0]["subject_id"], xueyu, "{}", r.body);
+    let chk = common::sign_in(&t, "chk").await;
+    let r = send(&t, &chk, Method::GET, &format!("/api/v1/unresolved/{record}"), None).await;
+    assert_eq!(r.status, 403);
+    let body = json!({ "target": format!("record:{record}"), "subject_id": xueyu, "decision": "same", "reason": "同一登记机关核实" });
+    let r = send(&t, &key, Method::POST, "/api/v1/judgements", Some(body.clone())).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let id = r.body["id"].as_i64().unwrap();
+    assert_eq!(r.body["effect"]["record"], record);
+    let r = send(&t, &key, Method::POST, "/api/v1/judgements", Some(body)).await;
+    assert_eq!((r.status, r.body["code"].as_str()), (409, Some("conflict")), "{}", r.text);
+    let bad = json!({ "target": "record:x", "subject_id": xueyu, "decision": "same", "reason": "x" });
+    assert_eq!(send(&t, &key, Method::POST, "/api/v1/judgements", Some(bad)).await.status, 400);
+    let rev = common::sign_in(&t, "rev").await;
+    let listed = send(&t, &rev, Method::GET, &format!("/api/v1/judgements?subject={xueyu}"), None).await;
+    assert_eq!(listed.body[0]["id"], id, "{}", listed.text);
+    let r = send(&t, &rev, Method::POST, &format!("/api/v1/judgements/{id}/undo"), None).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = send(&t, &rev, Method::POST, &format!("/api/v1/judgements/{id}/undo"), None).await;
+    assert_eq!((r.status, r.body["code"].as_str()), (409, Some("conflict")), "{}", r.text);
+    assert_eq!(t.app.store.unresolved(None, 10, 0).await.unwrap().len(), 1, "back in the queue");
+}

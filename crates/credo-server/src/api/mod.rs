@@ -14,6 +14,7 @@ pub mod batches;
 pub mod cases;
 pub mod checks;
 pub mod departments;
+pub mod judgements;
 pub mod openapi;
 pub mod schemas;
 pub mod session;
@@ -24,6 +25,7 @@ pub fn router(app: Web) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .merge(subjects::router(app.clone()))
         .merge(batches::router(app.clone()))
+        .merge(judgements::router(app.clone()))
         .merge(checks::router(app.clone()))
         .merge(cases::router(app.clone()))
         .merge(session::router(app.clone()))

@@ -166,3 +166,36 @@ async fn the_api_judges_and_undoes_for_the_records_department() {
     assert_eq!((r.status, r.body["code"].as_str()), (409, Some("conflict")), "{}", r.text);
     assert_eq!(t.app.store.unresolved(None, 10, 0).await.unwrap().len(), 1, "back in the queue");
 }
+
+/// The console: the department's submitter opens its queued record, sees the candidates with their reasons, judges
+/// one the same with a reason, sees the judgement and undoes it; a reason is required.
+#[tokio::test]
+async fn the_console_judges_and_undoes() {
+    let t = spawn().await;
+    add_account(&t, "sub", "submitter").await;
+    submit(&t, "djzc", vec![Registration::of("青海雪域商贸有限公司", code(1))]).await;
+    let xueyu = id_of(&t, &code(1)).await;
+    let batch = json!({ "item": "xzcf", "records": [Penalty::named("雪域商贸公司").set("CF_XDR_SWDJ", "630100000000101X").number("宁市监罚〔2026〕101号")] });
+    t.post_batch(batch).await;
+    let record = t.app.store.unresolved(None, 1, 0).await.unwrap()[0].id;
+    let sub = common::sign_in(&t, "sub").await;
+    let r = common::send(&t, &sub, reqwest::Method::GET, "/console/unresolved", None).await;
+    assert!(r.text.contains(&format!("/console/unresolved/{record}")), "{}", r.text);
+    let path = format!("/console/unresolved/{record}");
+    let r = common::send(&t, &sub, reqwest::Method::GET, &path, None).await;
+    assert_eq!(r.status, 200);
+    assert!(r.text.contains("青海雪域商贸有限公司") && r.text.contains("名称核心相同"), "{}", r.text);
+    let subject = xueyu.to_string();
+    let r =
+        common::form_post(&t, &sub, &path, &[("subject_id", &subject), ("decision", "same"), ("reason", " ")]).await;
+    assert!(r.text.contains("请说明判断理由"), "a reason is required: {}", r.text);
+    let r =
+        common::form_post(&t, &sub, &path, &[("subject_id", &subject), ("decision", "same"), ("reason", "核实")]).await;
+    assert_eq!(r.status, 303, "{}", r.text);
+    let page = common::send(&t, &sub, reqwest::Method::GET, &path, None).await.text;
+    assert!(page.contains("同一主体") && page.contains("撤销"), "{page}");
+    let j = t.app.store.judgements(Some(&Target::Record(record)), None, 1).await.unwrap()[0].id;
+    let r = common::form_post(&t, &sub, &format!("/console/judgements/{j}/undo"), &[]).await;
+    assert_eq!((r.status, r.location()), (303, path.as_str()));
+    assert_eq!(t.app.store.unresolved(None, 10, 0).await.unwrap().len(), 1);
+}

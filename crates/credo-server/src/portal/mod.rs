@@ -27,6 +27,7 @@ pub mod home;
 pub mod lists;
 pub mod me;
 pub mod policy;
+pub mod resolve;
 pub mod rows;
 pub mod search;
 pub mod subject;
@@ -58,6 +59,9 @@ pub fn router(app: Web) -> Router {
         .route("/sign-out", post(console::sign_out))
         .route("/console", get(console::console))
         .route("/console/cases/{number}", get(console::case).post(console::decide))
+        .route("/console/unresolved", get(resolve::queue))
+        .route("/console/unresolved/{id}", get(resolve::record).post(resolve::judge))
+        .route("/console/judgements/{id}/undo", post(resolve::undo))
         .route("/console/upload", get(console::upload_form).post(console::upload))
         .route("/console/batches", get(submit::batches))
         .route("/console/batches/{id}", get(submit::batch))

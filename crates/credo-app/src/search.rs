@@ -21,6 +21,8 @@ pub struct SearchHit {
     pub region: Option<String>,
     pub region_name: Option<String>,
     pub score: f32,
+    /// 查询匹配的是主体的曾用名或别名时,该名称
+    pub matched_name: Option<String>,
     /// 主体公示信息的地址(`/api/v1/subjects/{key}`)
     pub href: String,
 }
@@ -205,6 +207,7 @@ fn hit(app: &App, h: credo_search::Hit) -> SearchHit {
         kind: h.kind,
         region: h.region,
         score: h.score,
+        matched_name: h.alias.map(|a| public::mask_ids(&a)),
     }
 }
 

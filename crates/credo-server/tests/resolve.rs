@@ -199,3 +199,41 @@ async fn the_console_judges_and_undoes() {
     assert_eq!((r.status, r.location()), (303, path.as_str()));
     assert_eq!(t.app.store.unresolved(None, 10, 0).await.unwrap().len(), 1);
 }
+
+/// 曾用名: a registration under a new name keeps the old one; the old name finds the subject (and says so), a
+/// record naming it resolves to the subject, and the subject's page lists it. A merged subject's page is the other's.
+#[tokio::test]
+async fn former_names_are_kept_found_and_shown() {
+    let t = spawn().await;
+    add_account(&t, "rev", "reviewer").await;
+    let rev = principal(&t, "rev").await;
+    submit(&t, "djzc", vec![Registration::of("青海夏都乳业有限公司", code(7))]).await;
+    submit(&t, "djzc", vec![Registration::of("青海高原明珠乳业有限公司", code(7)).set("DJ_HZRQ", "2026-11-01")]).await;
+    let id = id_of(&t, &code(7)).await;
+    assert_eq!(t.app.store.subject(id).await.unwrap().unwrap().name, "青海高原明珠乳业有限公司");
+    assert_eq!(t.app.store.subject_names(&[id]).await.unwrap()[&id], vec!["青海夏都乳业有限公司".to_string()]);
+    let hit = &t.app.search.search("青海夏都乳业有限公司", 1).unwrap()[0];
+    assert_eq!((hit.id, hit.alias.as_deref()), (id, Some("青海夏都乳业有限公司")));
+    let (_, _, page) = t.get(&format!("/search?q={}", "%E5%A4%8F%E9%83%BD%E4%B9%B3%E4%B8%9A")).await;
+    assert!(page.contains("曾用名/别名:青海夏都乳业有限公司"), "{page}");
+    let s = submit(
+        &t,
+        "xzcf",
+        vec![
+            Penalty::named("青海夏都乳业有限公司").set("CF_XDR_SWDJ", "630100000000777X").number("宁市监罚〔2026〕7号"),
+        ],
+    )
+    .await;
+    assert_eq!(s["unresolved"], 0, "a record naming the former name resolves: {s}");
+    let (status, _, page) = t.get(&format!("/subjects/id-{id}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("<dd id=\"other-names\">青海夏都乳业有限公司</dd>"), "{page}");
+
+    submit(&t, "djzc", vec![Registration::of("西宁明珠乳业有限公司", code(8))]).await;
+    let other = id_of(&t, &code(8)).await;
+    let ask =
+        Ask { target: Target::Subject(other), subject_id: id, decision: Decision::Same, reason: "同一企业".into() };
+    resolve::judge(&t.app, &rev, ask).await.unwrap();
+    let r = common::send(&t, &common::Auth::None, reqwest::Method::GET, &format!("/subjects/id-{other}"), None).await;
+    assert_eq!((r.status, r.location()), (303, format!("/subjects/id-{id}").as_str()), "to the subject it is in now");
+}

@@ -31,6 +31,8 @@ pub struct SearchQuery {
 pub struct Hit {
     pub id: i64,
     pub name: String,
+    /// The former or other name the query matched (曾用名).
+    pub matched: Option<String>,
     pub code: String,
     pub kind: &'static str,
     pub region: String,
@@ -80,6 +82,7 @@ fn to_hit(h: credo_app::search::SearchHit) -> Hit {
     Hit {
         id: h.id,
         name: h.name,
+        matched: h.matched_name,
         code: h.code.unwrap_or_default(),
         kind: h.kind_label,
         region: h.region_name.unwrap_or_default(),

@@ -86,6 +86,8 @@ struct SubjectPage {
     /// The head office of a branch, and the branches of a head office: `(key, name)`.
     head_office: Option<(String, String)>,
     branches: Vec<(String, String)>,
+    /// 曾用名 and the other names it is known by.
+    other_names: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -101,6 +103,12 @@ pub async fn subject(
     Path(key): Path<String>,
     Query(q): Query<TabQuery>,
 ) -> Result<Response, ApiError> {
+    // A subject merged into another (主体识别): its page is the other's.
+    if let Ok(s) = credo_app::search::subject_by_key(&app, &key).await
+        && let Some(into) = s.merged_into
+    {
+        return Ok(super::chrome::see_other(&format!("/subjects/id-{into}"), None));
+    }
     let (s, records): (Subject, _) = credo_app::search::public_subject(&app, &key).await?;
     let today = app.clock.today();
     let disputed = app.store.disputed(&records.iter().map(|r| r.id).collect::<Vec<_>>()).await?;
@@ -142,10 +150,20 @@ pub async fn subject(
         }
     }
     let relatives = credo_app::search::relatives(&app, &s).await?;
+    let other_names: Vec<String> = app
+        .store
+        .subject_names(&[s.id])
+        .await?
+        .remove(&s.id)
+        .unwrap_or_default()
+        .iter()
+        .map(|n| publish::mask_ids(n))
+        .collect();
     let link = |h: credo_app::search::SearchHit| (format!("id-{}", h.id), h.name);
     render(&SubjectPage {
         chrome: Chrome::of(&p, &headers),
         head_office: relatives.head_office.map(link),
+        other_names,
         branches: relatives.branches.into_iter().map(link).collect(),
         key: format!("id-{}", s.id),
         name: publish::mask_ids(&s.name),

@@ -120,9 +120,13 @@ pub async fn queued(app: &App, p: &Principal, record_id: i64) -> Result<Queued, 
         if s.region.is_some() && s.region == subject.region {
             reasons.push("所在地区相同".to_string());
         }
+        // The same deciding authority (决定机关: the item's authority field, else the submitting department).
+        let authority =
+            |r: &RecordView| app.catalog.publicity.authority(&r.item, &r.department_name, &r.fields).trim().to_string();
+        let ours = authority(&record);
         let theirs = app.reader.subject_records(subject.id).await?;
-        if theirs.iter().any(|r| r.department_uscc == record.department_uscc) {
-            reasons.push(format!("同一部门({})报送过该主体的记录", record.department_name));
+        if theirs.iter().any(|r| authority(r) == ours) {
+            reasons.push(format!("同一决定机关({ours})作出过该主体的记录"));
         }
         // Tier (1–4) and nearness, as the search ranks: 3 and above is the same name or code.
         let score = if h.score >= 3.0 {

@@ -10,13 +10,11 @@
 
 #![expect(clippy::unwrap_used, clippy::print_stdout, reason = "a measuring tool: fails loudly, prints its figures")]
 
-use std::collections::BTreeMap;
-use std::time::Instant;
+mod support;
 
-use credo_domain::catalog::SubjectKind;
-use credo_search::{SubjectDoc, SubjectIndex};
-use credo_synth::Kind;
+use credo_search::SubjectIndex;
 use credo_synth::search_eval::{EvalQuery, QueryKind, corpus, queries};
+use support::{Outcome, evaluate};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -37,23 +35,7 @@ fn main() {
 
     let dir = tempfile::tempdir().unwrap();
     let idx = SubjectIndex::open(dir.path(), credo_domain::embedded::regions().place_prefixes()).unwrap();
-    let docs: Vec<SubjectDoc> = corpus
-        .iter()
-        .map(|s| SubjectDoc {
-            id: s.id,
-            kind: match s.kind {
-                Kind::Organisation => SubjectKind::Organisation,
-                Kind::IndividualBusiness => SubjectKind::IndividualBusiness,
-                Kind::Person => SubjectKind::Person,
-            },
-            display_code: Some(s.code.clone()),
-            codes: vec![s.code.clone()],
-            name: s.name.clone(),
-            region: Some(s.region.clone()),
-            items: Vec::new(),
-            aliases: Vec::new(),
-        })
-        .collect();
+    let docs = support::docs(&corpus);
     idx.upsert(&docs).unwrap();
     idx.commit().unwrap();
     idx.compact(1).unwrap();
@@ -71,16 +53,11 @@ fn main() {
         let other = trgm.as_ref().map_or("–".to_string(), |t| pct(t.by_kind[&kind].1, n));
         println!("| {} | {n} | {} | {other} |", kind.label(), pct(ok, n));
     }
-    for (label, select) in [("all", None), ("homophone typos", Some(true))] {
-        let total = |r: &Outcome| {
-            r.by_kind
-                .iter()
-                .filter(|(k, _)| select.is_none_or(|t| k.is_typo() == t))
-                .fold((0, 0), |a, (_, v)| (a.0 + v.0, a.1 + v.1))
-        };
-        let (n, ok) = total(&credo);
-        let other = trgm.as_ref().map_or("–".to_string(), |t| pct(total(t).1, n));
-        println!("| **{label}** | {n} | **{}** | {other} |", pct(ok, n));
+    for (label, typos) in [("all", false), ("homophone typos", true)] {
+        let select = |k: QueryKind| !typos || k.is_typo();
+        let (n, share) = credo.share(select);
+        let other = trgm.as_ref().map_or("–".to_string(), |t| format!("{:.1} %", 100.0 * t.share(select).1));
+        println!("| **{label}** | {n} | **{:.1} %** | {other} |", 100.0 * share);
     }
     println!();
     println!("Credo: {}", credo.latency());
@@ -95,13 +72,11 @@ fn main() {
     }
 }
 
-struct Outcome {
-    by_kind: BTreeMap<QueryKind, (usize, usize)>,
-    micros: Vec<u64>,
-    misses: Vec<(EvalQuery, Option<i64>)>,
+trait Latency {
+    fn latency(&self) -> String;
 }
 
-impl Outcome {
+impl Latency for Outcome {
     fn latency(&self) -> String {
         let mut m = self.micros.clone();
         m.sort_unstable();
@@ -114,30 +89,13 @@ fn pct(ok: usize, n: usize) -> String {
     format!("{:.1} %", 100.0 * ok as f64 / n.max(1) as f64)
 }
 
-fn evaluate(queries: &[EvalQuery], mut first: impl FnMut(&str) -> Option<i64>) -> Outcome {
-    let mut out = Outcome { by_kind: BTreeMap::new(), micros: Vec::new(), misses: Vec::new() };
-    for q in queries {
-        let t = Instant::now();
-        let got = first(&q.text);
-        out.micros.push(t.elapsed().as_micros() as u64);
-        let right = got.is_some_and(|id| q.relevant.contains(&id));
-        let e = out.by_kind.entry(q.kind).or_default();
-        e.0 += 1;
-        e.1 += usize::from(right);
-        if !right {
-            out.misses.push((q.clone(), got));
-        }
-    }
-    out
-}
-
 fn pg_trgm(corpus: &[credo_synth::search_eval::EvalSubject], queries: &[EvalQuery]) -> Outcome {
     use sqlx::{Connection, PgConnection};
     let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        let base = credo_pgtest::server();
+    let base = credo_pgtest::server();
+    let name = format!("credo_eval_{}", std::process::id());
+    let mut db = rt.block_on(async {
         let mut admin = PgConnection::connect(base).await.unwrap();
-        let name = format!("credo_eval_{}", std::process::id());
         // pg_trgm takes a word's characters by the database's LC_CTYPE: in the C locale no Han character is one.
         let create =
             format!("CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C.UTF-8'");
@@ -160,25 +118,23 @@ fn pg_trgm(corpus: &[credo_synth::search_eval::EvalSubject], queries: &[EvalQuer
             .execute(&mut db)
             .await
             .unwrap();
-        let mut out = Outcome { by_kind: BTreeMap::new(), micros: Vec::new(), misses: Vec::new() };
-        for q in queries {
-            let t = Instant::now();
-            let got: Option<i64> = sqlx::query_scalar(
+        db
+    });
+    let out = evaluate(queries, |q| {
+        rt.block_on(
+            sqlx::query_scalar(
                 "SELECT id FROM s ORDER BY greatest(similarity(name, $1), similarity(code, $1)) DESC, id LIMIT 1",
             )
-            .bind(&q.text)
-            .fetch_optional(&mut db)
-            .await
-            .unwrap();
-            out.micros.push(t.elapsed().as_micros() as u64);
-            let right = got.is_some_and(|id| q.relevant.contains(&id));
-            let e = out.by_kind.entry(q.kind).or_default();
-            e.0 += 1;
-            e.1 += usize::from(right);
-        }
+            .bind(q)
+            .fetch_optional(&mut db),
+        )
+        .unwrap()
+    });
+    rt.block_on(async {
         db.close().await.ok();
+        let mut admin = PgConnection::connect(base).await.unwrap();
         let drop = format!("DROP DATABASE {name}");
         sqlx::raw_sql(sqlx::AssertSqlSafe(drop)).execute(&mut admin).await.ok();
-        out
-    })
+    });
+    out
 }

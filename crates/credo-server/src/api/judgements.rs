@@ -34,7 +34,7 @@ pub struct Doc;
     tag = "resolution",
     operation_id = "unresolved_record",
     summary = "待匹配记录及其候选主体",
-    description = "一条待匹配记录:记录所称的主体名称、候选主体(按名称字形与读音的相近程度排序,附匹配分值与理由:名称核心相同、法定代表人相同、所在地区相同、同一部门报送过等)及已有的判断。已判断为“不是同一主体”的候选不再列出。",
+    description = "一条待匹配记录:记录所称的主体名称、候选主体(按名称字形与读音的相近程度排序,附匹配分值与理由:名称核心相同、法定代表人相同、所在地区相同、同一决定机关作出过该主体的记录等)及已有的判断。已判断为“不是同一主体”的候选不再列出。",
     params(("id" = i64, Path, description = "记录编号")),
     responses(
         (status = 200, description = "记录与候选主体", body = Queued),

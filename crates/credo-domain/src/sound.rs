@@ -124,14 +124,16 @@ pub fn distance(typed: &[Sounded], name: &[Sounded]) -> f32 {
     (0..=n).map(|j| prev[j] + (n - j) as f32 * EXTRA).fold(f32::INFINITY, f32::min)
 }
 
-/// The syllable pairs of a name, folded ([`fold`]): `kunle`, `lesan`, `sanmao` for `昆乐商贸`, every reading of a
-/// polyphonic character (at most three) combined, each once, at most `cap`. Pairs span adjacent Han characters
-/// only. A homophone or near homophone in a typed name leaves these the same, where it changes the character pairs.
-pub fn syllable_pairs(name: &[Sounded], cap: usize) -> Vec<String> {
+/// The syllable pairs of a name, folded ([`fold`]): `kunle`, `lesang`, `sangmao` for `昆乐商贸`, up to `readings`
+/// readings of a polyphonic character combined (commonest first), each once, at most `cap`. Pairs span adjacent
+/// Han characters only. A homophone or near homophone in a typed name leaves these the same, where it changes the
+/// character pairs. A name is indexed with three readings a character, a query asks with two (the reading its
+/// writer typed is the commonest one of the intended character far more often than not).
+pub fn syllable_pairs(name: &[Sounded], readings: usize, cap: usize) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for w in name.windows(2) {
-        for a in w[0].folded.iter().take(3) {
-            for b in w[1].folded.iter().take(3) {
+        for a in w[0].folded.iter().take(readings) {
+            for b in w[1].folded.iter().take(readings) {
                 let pair = format!("{a}{b}");
                 if out.len() < cap && !out.contains(&pair) {
                     out.push(pair);
@@ -142,7 +144,7 @@ pub fn syllable_pairs(name: &[Sounded], cap: usize) -> Vec<String> {
     out
 }
 
-/// The folded syllables of a whole name run together (`kunlesanmao`), every combination of the readings of its
+/// The folded syllables of a whole name run together (`kunlesangmao`), every combination of the readings of its
 /// polyphonic characters, at most `cap`; empty when a character is not Han. Two names with the same run are
 /// homophones or near homophones of each other.
 pub fn folded_runs(name: &[Sounded], cap: usize) -> Vec<String> {
@@ -209,7 +211,9 @@ mod tests {
     fn pairs_and_runs_are_the_same_for_homophones() {
         let a = sounded("昆乐商贸");
         let b = sounded("坤勒商贸");
-        assert!(syllable_pairs(&a, 16).contains(&"kunle".to_string()));
+        assert!(syllable_pairs(&a, 3, 16).contains(&"kunle".to_string()));
+        let c = sounded("坤乐商贸");
+        assert_eq!(syllable_pairs(&c, 1, 16), vec!["kunle", "lesang", "sangmao"], "the commonest readings only");
         assert!(folded_runs(&a, 8).iter().any(|r| folded_runs(&b, 8).contains(r)));
         assert!(folded_runs(&sounded("AB商贸"), 8).is_empty());
     }

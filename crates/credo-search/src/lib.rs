@@ -365,7 +365,7 @@ impl SubjectIndex {
             doc.add_text(f.words, core);
         }
         let sounded = sound::sounded(core);
-        doc.add_text(f.sounds, sound::syllable_pairs(&sounded, SOUND_CAP).join(" "));
+        doc.add_text(f.sounds, sound::syllable_pairs(&sounded, 3, SOUND_CAP).join(" "));
         for run in sound::folded_runs(&sounded, SOUND_CAP) {
             doc.add_text(f.sound_exact, run);
         }
@@ -517,7 +517,8 @@ impl SubjectIndex {
         for b in self.tokens(BIGRAM, &core) {
             fuzzy.push((Occur::Should, Box::new(term(f.bigrams, &b))));
         }
-        for pair in sound::syllable_pairs(&typed, SOUND_CAP) {
+        // Two readings a character: each pair is a term of the union every search walks.
+        for pair in sound::syllable_pairs(&typed, 2, SOUND_CAP) {
             fuzzy.push((Occur::Should, Box::new(term(f.sounds, &pair))));
         }
         Some(Prepared {

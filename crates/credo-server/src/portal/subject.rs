@@ -104,7 +104,9 @@ pub async fn subject(
     Query(q): Query<TabQuery>,
 ) -> Result<Response, ApiError> {
     // A subject merged into another (主体识别): its page is the other's.
+    // Never for a person: a public route must not tell whether the platform knows one (public_subject's rule).
     if let Ok(s) = credo_app::search::subject_by_key(&app, &key).await
+        && s.kind != credo_domain::catalog::SubjectKind::Person
         && let Some(into) = s.merged_into
     {
         return Ok(super::chrome::see_other(&format!("/subjects/id-{into}"), None));

@@ -226,6 +226,21 @@ fn measure_json(
     })
 }
 
+/// A measure triggered by a grade, with the grade and its reasons as evidence.
+fn grade_json(m: &Measure, scheme: &credo_domain::evaluation::Scheme, o: &credo_domain::evaluation::Outcome) -> Value {
+    json!({
+        "id": m.id, "name": m.name, "kind": m.kind, "decision": m.decision, "decision_label": m.decision.label(),
+        "effect": m.effect, "basis": m.basis, "basis_status": m.basis_status,
+        "basis_note": (m.basis_status == BasisStatus::Unconfirmed).then_some(m.basis_status.label()),
+        "reaches": m.reaches, "duration": m.duration, "applied_by": m.applied_by,
+        "via": null,
+        "grade": { "scheme": scheme.code, "scheme_name": scheme.name, "version": scheme.version, "grade": o.grade,
+                   "score": o.score, "reasons": o.reasons },
+        "evidence": o.reasons.iter().map(|r| json!({ "record_id": r.record_id, "indicator": r.indicator,
+                   "decided_on": r.on.map(|d| d.to_string()), "points": r.points, "note": r.text })).collect::<Vec<_>>(),
+    })
+}
+
 /// A subject's records a check may use, in record order: revoked records never count; the others count while
 /// public, or by law for statutory facts.
 fn usable(recs: &[Indexed]) -> Vec<&Indexed> {
@@ -258,6 +273,7 @@ pub fn evaluate(
     catalog: &Catalog,
     scene: &str,
     day: Date,
+    kind: Option<SubjectKind>,
     own: &[Indexed],
     via: &[(Brief, Vec<Indexed>)],
     person: Option<&PersonKey>,
@@ -273,6 +289,19 @@ pub fn evaluate(
         out.decision = out.decision.min(Measures::decide(&hits));
         for (m, hs) in group(&hits) {
             out.measures.push(measure_json(catalog, m, &hs, None, &by_id));
+        }
+        // Measures triggered by the subject's grade, computed from the same records for the day asked.
+        for m in measures.measures.iter().filter(|m| m.scenes.iter().any(|s| s == scene)) {
+            let Some(g) = &m.grade else { continue };
+            let Some(scheme) = catalog.evaluation.get(&g.scheme).filter(|s| kind.is_some_and(|k| s.grades_kind(k)))
+            else {
+                continue;
+            };
+            let graded = scheme.evaluate(&facts, day);
+            if g.values.contains(&graded.grade) {
+                out.decision = out.decision.min(m.decision);
+                out.measures.push(grade_json(m, scheme, &graded));
+            }
         }
     }
     let Some(person) = person else { return out };
@@ -546,7 +575,8 @@ pub async fn run(app: &App, asker: &Asker<'_>, req: &CheckRequest) -> Result<Val
             results.push(json!({ "position": position, "input": mask_ids(input), "status": status, "decision": null, "candidates": candidates }));
             continue;
         }
-        let answer = evaluate(&app.catalog, &scene.code, day, &own, &via, person.as_ref());
+        let answer =
+            evaluate(&app.catalog, &scene.code, day, subject.as_ref().map(|s| s.kind), &own, &via, person.as_ref());
         let decision = answer.decision;
         lines.push((subject.as_ref().map(|s| s.id), Some(decision.code().to_string())));
         events.push(credo_store::AuditEvent {

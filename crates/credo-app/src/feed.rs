@@ -170,5 +170,8 @@ pub async fn follow(app: App) {
         if let Err(e) = app.listing.sync(&app).await {
             tracing::warn!(error = %e.detail, "publicity lists sync failed");
         }
+        if let Err(e) = crate::grades::follow(&app).await {
+            tracing::warn!(error = %e.detail, "grades sync failed");
+        }
     }
 }

@@ -26,6 +26,7 @@ pub mod directory;
 pub mod enrol;
 pub mod error;
 pub mod feed;
+pub mod grades;
 pub mod idp;
 pub mod ingest;
 pub mod keys;
@@ -38,6 +39,7 @@ pub mod reports;
 pub mod resolve;
 pub mod search;
 pub mod spreadsheet;
+pub mod supervise;
 
 pub use error::{Code, Error};
 

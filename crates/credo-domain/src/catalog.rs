@@ -673,6 +673,11 @@ pub struct Catalog {
     pub publicity: crate::publicity::Publicity,
     /// 信用报告的种类与章节 (`reports.toml`).
     pub reports: crate::reports::Reports,
+    /// 信用评价方案 (`evaluation/*.toml`).
+    pub evaluation: crate::evaluation::Schemes,
+    /// Every field the measures' triggers or the schemes' indicators read, by item: what the restriction index keeps
+    /// of a record.
+    pub indexed: BTreeMap<String, std::collections::BTreeSet<String>>,
     /// Every rule not yet confirmed from its source (`verified = false`), across all the files.
     pub unverified: Vec<crate::sources::Unverified>,
     /// SM3 over every file the catalog was built from (names and texts, in order): what is derived from the
@@ -691,6 +696,7 @@ impl Catalog {
         let mut calendar = None;
         let mut publicity = None;
         let mut reports = None;
+        let mut schemes = Vec::new();
         let mut unverified = Vec::new();
         let mut digest = sm3::Sm3::new();
         for (name, text) in files {
@@ -705,6 +711,7 @@ impl Catalog {
                 "reports.toml" => reports = Some(text),
                 "regions.toml" => regions = Some(RegionTable::from_toml(text)?),
                 "uscc_registrars.toml" => registrars = Some(RegistrarTable::from_toml(text)?),
+                _ if name.starts_with("evaluation/") => schemes.push((name, text)),
                 _ => {
                     let item: Item = toml::from_str(text).map_err(|e| DataError::new(name, e))?;
                     item.check().map_err(|e| DataError::new(name, e))?;
@@ -724,7 +731,32 @@ impl Catalog {
             reports.ok_or_else(|| DataError::new("reports.toml", "缺少信用报告章节表"))?,
             &items,
         )?;
+        let mut evaluation = crate::evaluation::Schemes::default();
+        for (name, text) in schemes {
+            let scheme = crate::evaluation::Scheme::from_toml(name, text, &items)?;
+            if evaluation.schemes.contains_key(&scheme.code) {
+                return Err(DataError::new(name, format!("评价方案代码 {} 重复", scheme.code)));
+            }
+            evaluation.schemes.insert(scheme.code.clone(), scheme);
+        }
+        if evaluation.iter().filter(|s| s.sector.is_none()).count() > 1 {
+            return Err(DataError::new("evaluation/", "只能有一个公共信用综合评价方案(不写 sector 的方案)"));
+        }
+        for m in &measures.measures {
+            let Some(g) = &m.grade else { continue };
+            let bad = |e: String| DataError::new("measures.toml", format!("{}: {e}", m.id));
+            let scheme = evaluation.get(&g.scheme).ok_or_else(|| bad(format!("未定义的评价方案 {}", g.scheme)))?;
+            if let Some(v) = g.values.iter().find(|v| scheme.grade(v).is_none()) {
+                return Err(bad(format!("{v} 不是评价方案 {} 的等级", g.scheme)));
+            }
+        }
+        let mut indexed = measures.fields.clone();
+        for (item, fields) in evaluation.fields() {
+            indexed.entry(item).or_default().extend(fields);
+        }
         Ok(Catalog {
+            evaluation,
+            indexed,
             measures,
             publicity,
             reports,

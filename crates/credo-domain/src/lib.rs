@@ -15,6 +15,7 @@ pub mod calendar;
 pub mod cases;
 pub mod catalog;
 pub mod embedded;
+pub mod evaluation;
 pub mod ids;
 pub mod masking;
 pub mod measures;
@@ -26,6 +27,7 @@ pub mod reports;
 pub mod resolution;
 pub mod sound;
 pub mod sources;
+pub mod supervision;
 pub mod template;
 
 pub mod value;

@@ -268,6 +268,42 @@ impl Trigger {
         Some((from, to))
     }
 
+    /// Checks the trigger against the catalog's items and adds the fields it reads (and the item's decision date)
+    /// to `used`: the item exists, every field it names is one of the item's, list types are values of an enum
+    /// field, persons' fields exist (ID numbers in an ID-number field).
+    pub fn check(&self, items: &BTreeMap<String, Item>, used: &mut BTreeSet<String>) -> Result<(), String> {
+        let item = items.get(&self.item).ok_or_else(|| format!("未知目录项 {}", self.item))?;
+        let named = self.since.iter().chain(&self.until).chain(&self.ended_by);
+        let named = named.chain(self.any_of.iter().map(|a| &a.field)).chain(self.list_types.iter().map(|a| &a.field));
+        for field in named.chain(self.at_least.iter().map(|a| &a.field)) {
+            if item.field(field).is_none() {
+                return Err(format!("目录项 {} 没有字段 {field}", self.item));
+            }
+            used.insert(field.clone());
+        }
+        if let Some(l) = &self.list_types {
+            let f = item.field(&l.field).filter(|f| f.kind == crate::catalog::FieldType::Enum);
+            let f = f.ok_or_else(|| format!("list_types 的字段 {} 须为枚举字段", l.field))?;
+            if let Some(v) = l.values.iter().find(|v| !f.values.contains(v)) {
+                return Err(format!("名单类型“{v}”不在字段 {} 的取值中", l.field));
+            }
+        }
+        for p in &self.persons {
+            if item.field(&p.name).is_none() {
+                return Err(format!("目录项 {} 没有字段 {}", self.item, p.name));
+            }
+            if let Some(id) = &p.id_number
+                && item.field(id).is_none_or(|f| f.kind != crate::catalog::FieldType::IdNumber)
+            {
+                return Err(format!("目录项 {} 没有证件号码字段 {id}", self.item));
+            }
+        }
+        if let Some(d) = &item.decision_date {
+            used.insert(d.clone());
+        }
+        Ok(())
+    }
+
     /// Whether the record counts on `day`.
     pub fn active(&self, fields: &BTreeMap<String, String>, decided: Option<Date>, day: Date) -> bool {
         self.window(fields, decided)
@@ -323,7 +359,19 @@ pub struct Measure {
     pub counts_when_unpublished: bool,
     /// Why (required with `counts_when_unpublished`): shown on evidence that is no longer public.
     pub unpublished_reason: Option<String>,
+    #[serde(default)]
     pub trigger: Vec<Trigger>,
+    /// Triggered by the subject's grade under an evaluation scheme (instead of records): see [`GradeTrigger`].
+    pub grade: Option<GradeTrigger>,
+}
+
+/// A measure triggered by a grade (分类监管, 容缺受理): the subject's grade under `scheme`, computed from the same records
+/// on the day asked, is one of `values`. Checked against the schemes when the catalog is built.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GradeTrigger {
+    pub scheme: String,
+    pub values: Vec<String>,
 }
 
 impl Measure {
@@ -408,8 +456,14 @@ impl Measures {
             if let Some(s) = m.scenes.iter().find(|s| !scenes.contains(s.as_str())) {
                 return Err(bad(format!("{}: 未定义的场景 {s}", m.id)));
             }
-            if m.basis.is_empty() || m.trigger.is_empty() || m.scenes.is_empty() || m.reaches.is_empty() {
+            if m.basis.is_empty() || m.scenes.is_empty() || m.reaches.is_empty() {
                 return Err(bad(format!("{}: 须有法律依据、场景、惩戒对象和触发条件", m.id)));
+            }
+            if m.trigger.is_empty() == m.grade.is_none() {
+                return Err(bad(format!("{}: 触发条件为记录(trigger)或评价等级(grade),须有且只有一种", m.id)));
+            }
+            if m.grade.is_some() && m.reaches != [Reach::Subject] {
+                return Err(bad(format!("{}: 按评价等级触发的措施只及于主体本身", m.id)));
             }
             if m.basis.iter().all(|b| !b.verified) && m.basis_status != BasisStatus::Unconfirmed {
                 return Err(bad(format!(
@@ -431,36 +485,7 @@ impl Measures {
                 }
             }
             for t in &m.trigger {
-                let item = items.get(&t.item).ok_or_else(|| bad(format!("{}: 未知目录项 {}", m.id, t.item)))?;
-                let used = fields.entry(t.item.clone()).or_default();
-                let named = t.since.iter().chain(&t.until).chain(&t.ended_by);
-                let named = named.chain(t.any_of.iter().map(|a| &a.field)).chain(t.list_types.iter().map(|a| &a.field));
-                for field in named.chain(t.at_least.iter().map(|a| &a.field)) {
-                    if item.field(field).is_none() {
-                        return Err(bad(format!("{}: 目录项 {} 没有字段 {field}", m.id, t.item)));
-                    }
-                    used.insert(field.clone());
-                }
-                if let Some(l) = &t.list_types {
-                    let f = item.field(&l.field).filter(|f| f.kind == crate::catalog::FieldType::Enum);
-                    let f = f.ok_or_else(|| bad(format!("{}: list_types 的字段 {} 须为枚举字段", m.id, l.field)))?;
-                    if let Some(v) = l.values.iter().find(|v| !f.values.contains(v)) {
-                        return Err(bad(format!("{}: 名单类型“{v}”不在字段 {} 的取值中", m.id, l.field)));
-                    }
-                }
-                for p in &t.persons {
-                    if item.field(&p.name).is_none() {
-                        return Err(bad(format!("{}: 目录项 {} 没有字段 {}", m.id, t.item, p.name)));
-                    }
-                    if let Some(id) = &p.id_number
-                        && item.field(id).is_none_or(|f| f.kind != crate::catalog::FieldType::IdNumber)
-                    {
-                        return Err(bad(format!("{}: 目录项 {} 没有证件号码字段 {id}", m.id, t.item)));
-                    }
-                }
-                if let Some(d) = &item.decision_date {
-                    used.insert(d.clone());
-                }
+                t.check(items, fields.entry(t.item.clone()).or_default()).map_err(|e| bad(format!("{}: {e}", m.id)))?;
             }
         }
         Ok(Measures {
@@ -574,7 +599,7 @@ mod tests {
     fn the_embedded_measures_load_and_order_decisions() {
         let c = crate::embedded::catalog();
         assert!(c.measures.measures.len() >= 40);
-        assert_eq!(c.measures.scenes.len(), 9);
+        assert_eq!(c.measures.scenes.len(), 10);
         assert!(Decision::Prohibited < Decision::Restricted && Decision::Restricted < Decision::Attention);
         assert!(Decision::Attention < Decision::Priority && Decision::Priority < Decision::Clear);
         for d in [Decision::Prohibited, Decision::Restricted, Decision::Attention, Decision::Priority, Decision::Clear]

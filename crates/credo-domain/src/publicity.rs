@@ -438,7 +438,7 @@ impl State {
 pub struct Mark {
     /// `repaired` or `revoked`.
     pub kind: String,
-    #[serde(with = "iso_date")]
+    #[serde(with = "crate::value::iso_date")]
     pub on: Date,
     /// The case that made it.
     pub case: String,
@@ -470,20 +470,6 @@ impl Mark {
 
 /// The [`Mark::case`] of a record its department withdrew (撤销) itself, outside any case.
 pub const WITHDRAWN_BY_DEPARTMENT: &str = "报送部门撤销";
-
-mod iso_date {
-    use serde::{Deserialize, Deserializer, Serializer};
-    use time::Date;
-
-    pub fn serialize<S: Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&d.to_string())
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
-        let text = String::deserialize(d)?;
-        crate::value::parse_date(&text).ok_or_else(|| serde::de::Error::custom(format!("date {text}")))
-    }
-}
 
 /// The state on a day, with its explanation.
 #[derive(Debug, Clone, Serialize)]

@@ -146,3 +146,40 @@ mod tests {
         assert_eq!(parse_year("24", 2026), None);
     }
 }
+
+/// A date as `YYYY-MM-DD` in serialised data (`#[serde(with = "crate::value::iso_date")]`).
+pub mod iso_date {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use time::Date;
+
+    pub fn serialize<S: Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&d.to_string())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
+        let text = String::deserialize(d)?;
+        super::parse_date(&text).ok_or_else(|| serde::de::Error::custom(format!("date {text}")))
+    }
+}
+
+/// An optional date as `YYYY-MM-DD` or null (`#[serde(default, with = "crate::value::iso_date_opt")]`).
+pub mod iso_date_opt {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use time::Date;
+
+    pub fn serialize<S: Serializer>(d: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => s.serialize_str(&d.to_string()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Date>, D::Error> {
+        match Option::<String>::deserialize(d)? {
+            Some(text) => {
+                super::parse_date(&text).map(Some).ok_or_else(|| serde::de::Error::custom(format!("date {text}")))
+            }
+            None => Ok(None),
+        }
+    }
+}

@@ -481,8 +481,8 @@ async fn the_index_answers_as_the_store_does_on_random_data() {
                     for scene in catalog.measures.scenes.iter().map(|s| s.code.as_str()) {
                         for day in ["2023-06-30", "2025-01-01", "2026-11-25"] {
                             let day = credo_domain::value::parse_date(day).unwrap();
-                            let a = credo_app::checks::evaluate(catalog, scene, day, &indexed, &[], None);
-                            let b = credo_app::checks::evaluate(catalog, scene, day, &stored, &[], None);
+                            let a = credo_app::checks::evaluate(catalog, scene, day, None, &indexed, &[], None);
+                            let b = credo_app::checks::evaluate(catalog, scene, day, None, &stored, &[], None);
                             assert_eq!(a, b, "seed {seed}, subject {n}, {scene} on {day}");
                         }
                     }
@@ -896,7 +896,7 @@ async fn statutory_facts_count_although_no_longer_public_but_never_when_revoked(
             let fields = fine.fields().into_iter().map(|(k, v)| (k, v.replace('/', "-"))).collect();
             let r = view(7, "xzcf", fields, mark);
             let rec = credo_app::checks::Indexed::from_view(catalog, &t.app.vault, &r).unwrap();
-            credo_app::checks::evaluate(catalog, scene, day, &[rec], &[], None)
+            credo_app::checks::evaluate(catalog, scene, day, None, &[rec], &[], None)
         };
         // Repaired a year ago: no longer public, but a 重大违法记录 within three years still bars procurement.
         let repaired = answer(Some(("repaired", "2025-09-01")), "zfcg");
@@ -920,7 +920,7 @@ async fn statutory_facts_count_although_no_longer_public_but_never_when_revoked(
         // Unconfirmed bases are marked in the receipt.
         let sx = view(8, "sxjl", sxjl(51, "2026-01-10", "2027-12-31").fields(), None);
         let rec = credo_app::checks::Indexed::from_view(catalog, &t.app.vault, &sx).unwrap();
-        let e = credo_app::checks::evaluate(catalog, "xzxk", day, &[rec], &[], None);
+        let e = credo_app::checks::evaluate(catalog, "xzxk", day, None, &[rec], &[], None);
         assert_eq!(e.measures[0]["basis_status"], "unconfirmed");
         assert_eq!(e.measures[0]["basis_note"], "法律依据待核实");
     })

@@ -430,6 +430,21 @@ fn value_for(rng: &mut ChaCha8Rng, schema: &Value, known: &[String]) -> String {
     }
 }
 
+/// A 双随机 draw of the subjects graded so far, as the test department: its number.
+async fn supervision_draw(t: &common::TestApp) -> String {
+    credo_app::grades::recompute(&t.app, None).await.unwrap();
+    let department = t.app.store.department_by_uscc(common::DEPT).await.unwrap().unwrap();
+    let by = credo_app::supervise::Acting { actor: "test".into(), role: "submitter".into(), department };
+    let req = credo_app::supervise::DrawIn {
+        task: "检查".into(),
+        seed: "openapi".into(),
+        inspectors: vec!["张一".into()],
+        per_target: 1,
+        ..Default::default()
+    };
+    credo_app::supervise::draw(&t.app, &by, req).await.unwrap().draw.number
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_get_operation_answers_as_documented_for_generated_parameters() {
     let seed: u64 = std::env::var("CREDO_FUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x0A91_D0C5);
@@ -444,6 +459,9 @@ async fn every_get_operation_answers_as_documented_for_generated_parameters() {
     known.params.get_mut("id").unwrap().push(check_job(&t, checker).await);
     let number = case_with_file(&t).await;
     known.params.get_mut("number").unwrap().insert(0, number);
+    // And a 双随机 draw (its number second: the case's is tried first).
+    let draw = supervision_draw(&t).await;
+    known.params.get_mut("number").unwrap().insert(1, draw);
     // A forged key is refused on every route, public ones included.
     principals.push(("forged_key", Auth::Key("credo_00000000_forged".into())));
     let doc = served(&t).await;

@@ -33,6 +33,7 @@ mod cases;
 mod checks;
 mod enrolments;
 mod feed;
+mod grades;
 mod judgements;
 mod portable;
 mod postgres;
@@ -58,6 +59,7 @@ pub use checks::{
 };
 pub use enrolments::{Enrolment, EnrolmentDecision, EnrolmentStore, NewEnrolment};
 pub use feed::{Change, Counts, Feed, IndexSnapshot, MAX_INDEX_CHUNK};
+pub use grades::{Draw, Grade, GradeCount, GradeStore, InspectionTarget, NewDraw, NewGrade};
 pub use judgements::{Decision, Judgement, JudgementStore, NewJudgement, Target};
 pub use portable::{Cell, DERIVED_TABLES, Portable, Row, TABLES};
 pub use postgres::{JOBS_LOCK, PgStore};
@@ -76,8 +78,8 @@ pub use vault::Vault;
 /// `use credo_store::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        AccountStore, AuditStore, CaseStore, CheckStore, DepartmentStore, EnrolmentStore, Feed, JudgementStore,
-        Portable, RecordStore, ReportStore, SharedStore, Store, SubjectStore,
+        AccountStore, AuditStore, CaseStore, CheckStore, DepartmentStore, EnrolmentStore, Feed, GradeStore,
+        JudgementStore, Portable, RecordStore, ReportStore, SharedStore, Store, SubjectStore,
     };
 }
 
@@ -139,6 +141,7 @@ pub trait Store:
     + EnrolmentStore
     + ReportStore
     + JudgementStore
+    + GradeStore
     + SharedStore
     + Feed
     + Portable
@@ -156,6 +159,7 @@ impl<T> Store for T where
         + EnrolmentStore
         + ReportStore
         + JudgementStore
+        + GradeStore
         + SharedStore
         + Feed
         + Portable

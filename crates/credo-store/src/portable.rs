@@ -44,6 +44,10 @@ pub const TABLES: &[(&str, &str)] = &[
     ("report_authorisations", "id"),
     ("subject_names", "subject_id, name_norm"),
     ("judgements", "id"),
+    ("grades", "id"),
+    ("grade_state", "id"),
+    ("inspection_draws", "id"),
+    ("inspection_targets", "draw_id, n"),
 ];
 
 /// Tables that hold only what is derived from the others (snapshots of in-memory indexes, rebuilt by the node that

@@ -26,6 +26,8 @@ mod checks;
 mod enrolments;
 #[path = "backend/feed.rs"]
 mod feed;
+#[path = "backend/grades.rs"]
+mod grades;
 #[path = "backend/ingest.rs"]
 mod ingest;
 #[path = "backend/judgements.rs"]
@@ -124,6 +126,9 @@ async fn continue_ids(pool: &PgPool) -> Result<()> {
         ("cases", "id"),
         ("enrolments", "id"),
         ("report_authorisations", "id"),
+        ("judgements", "id"),
+        ("grades", "id"),
+        ("inspection_draws", "id"),
         ("changes", "seq"),
     ] {
         let sql = format!(

@@ -2679,6 +2679,86 @@ async fn resolution_tables(s: &Db) -> Vec<(String, Vec<credo_store::Row>)> {
     exported(s).await.into_iter().filter(|(t, _)| keep.contains(&t.as_str())).collect()
 }
 
+/// A grade is written only when it changes (the old one is superseded and kept as history); current grades page in
+/// subject order, within a region; counts are by region and grade; a draw keeps its targets in order and takes
+/// each result once.
+async fn grades_keep_changes_only_and_draws_take_each_result_once(b: Backend) {
+    use credo_store::{NewDraw, NewGrade};
+    let s = &*b.store;
+    let d = b.dept(1).await;
+    let (one, two) = (Party::company(1), Party::company(2));
+    let s1 = b.submit_one(d.id, "xzcf", penalty(&one, "1号")).await.subject_id.unwrap();
+    let s2 = b.submit_one(d.id, "xzcf", penalty(&two, "2号")).await.subject_id.unwrap();
+    let day = time::macros::date!(2026 - 11 - 25);
+    let grade = |subject: i64, grade: &str, score: i64| NewGrade {
+        subject_id: subject,
+        scheme: "ggxy".into(),
+        version: "2026.1".into(),
+        grade: grade.into(),
+        score,
+        reasons: "[]".into(),
+        moved_by: 0,
+        computed_on: day,
+    };
+    assert_eq!(sorted(s.save_grades(&[grade(s1, "B", 700), grade(s2, "C", 600)]).await.unwrap()), sorted(vec![s1, s2]));
+    assert_eq!(
+        s.save_grades(&[grade(s1, "B", 700), grade(s2, "C", 600)]).await.unwrap(),
+        Vec::<i64>::new(),
+        "unchanged"
+    );
+    assert_eq!(s.save_grades(&[grade(s1, "A", 820)]).await.unwrap(), vec![s1]);
+    let history = s.grades_of(s1).await.unwrap();
+    assert_eq!(
+        history.iter().map(|g| (g.grade.as_str(), g.superseded_at.is_some())).collect::<Vec<_>>(),
+        [("A", false), ("B", true)]
+    );
+    assert_eq!(
+        s.current_grades("ggxy", None, 0, 10).await.unwrap(),
+        vec![(s1, "A".to_string()), (s2, "C".to_string())]
+    );
+    assert_eq!(s.current_grades("ggxy", None, s1, 10).await.unwrap(), vec![(s2, "C".to_string())]);
+    assert_eq!(s.current_grades("ggxy", Some("6399"), 0, 10).await.unwrap(), vec![], "no subject of that region");
+    let counts = s.grade_counts("ggxy").await.unwrap();
+    assert_eq!(counts.iter().map(|c| c.subjects).sum::<i64>(), 2);
+    assert_eq!(s.grades_followed().await.unwrap(), (0, None));
+    s.set_grades_followed(7, Some(day)).await.unwrap();
+    s.set_grades_followed(9, None).await.unwrap();
+    assert_eq!(s.grades_followed().await.unwrap(), (9, Some(day)), "a follow keeps the last full day");
+
+    let draw = NewDraw {
+        department_id: d.id,
+        scheme: "ggxy".into(),
+        scope: "{}".into(),
+        task: "检查".into(),
+        seed: "种子".into(),
+        population: 2,
+        population_digest: "00".into(),
+        strata: "[]".into(),
+        actor: "tester".into(),
+        targets: vec![
+            (s2, "C".into(), vec!["甲".into(), "乙".into()]),
+            (s1, "A".into(), vec!["丙".into(), "甲".into()]),
+        ],
+    };
+    let first = s.record_draw(&draw, "630100").await.unwrap();
+    let second = s.record_draw(&draw, "630100").await.unwrap();
+    assert!(
+        first.number.starts_with("CC630100-") && first.number != second.number,
+        "{} {}",
+        first.number,
+        second.number
+    );
+    let (_, targets) = s.draw(&first.number).await.unwrap().unwrap();
+    assert_eq!(targets.iter().map(|t| (t.n, t.subject_id)).collect::<Vec<_>>(), [(1, s2), (2, s1)]);
+    assert_eq!(targets[0].inspectors, ["甲", "乙"]);
+    s.set_inspection_result(first.id, s2, "不合格", day, Some(5)).await.unwrap();
+    assert!(is_conflict(&s.set_inspection_result(first.id, s2, "合格", day, None).await), "once");
+    let (_, targets) = s.draw(&first.number).await.unwrap().unwrap();
+    assert_eq!((targets[0].result.as_deref(), targets[0].record_id), (Some("不合格"), Some(5)));
+    assert_eq!(s.draws(Some(d.id), 10).await.unwrap().iter().map(|x| x.id).collect::<Vec<_>>(), [second.id, first.id]);
+    assert!(s.draw("CC-none").await.unwrap().is_none());
+}
+
 /// A record judged the same is linked and its name becomes the subject's; two subjects judged the same are merged
 /// (codes, records and names move; the merged one points to the other), and undoing the merge leaves those tables
 /// exactly as before; a legacy code is attached once; what cannot be applied is a conflict.
@@ -2884,6 +2964,7 @@ macro_rules! contract_suite {
             subjects_by_name_match_the_normalised_name_exactly,
             unresolved_records_wait_oldest_first_and_page,
             judgements_link_merge_and_undo_exactly,
+            grades_keep_changes_only_and_draws_take_each_result_once,
             assign_subject_takes_a_record_off_the_queue_once,
             subject_records_are_latest_versions_newest_decision_first,
             records_of_items_page_in_id_order,

@@ -826,6 +826,56 @@ impl Synth {
             headers: vec!["NS_MC", "NS_SHXYM", "NS_PJND", "NS_XYJB", "NS_PJRQ", "NS_PJJG", "NS_SJLY", "NS_SJLYDM"],
             rows,
         });
+
+        // Sector grades beside the tax grade: 企业环境信用评价 (every 7th organisation) and 交通运输信用评价 (every
+        // 11th), from their departments, for last year.
+        let day =
+            Date::from_calendar_date(self.today.year(), time::Month::May, 15).unwrap_or(self.today).min(self.today);
+        for (item, dept, step, levels, headers) in [
+            (
+                "hjxy",
+                self.depts[2].clone(),
+                7,
+                &["绿牌", "蓝牌", "蓝牌", "蓝牌", "黄牌", "红牌"][..],
+                vec!["HJ_MC", "HJ_SHXYM", "HJ_PJND", "HJ_XYDJ", "HJ_PJRQ", "HJ_PJJG", "HJ_SJLY", "HJ_SJLYDM"],
+            ),
+            (
+                "jtxy",
+                self.depts[4].clone(),
+                11,
+                &["AA", "A", "A", "B", "B", "C", "D"][..],
+                vec![
+                    "JT_MC",
+                    "JT_SHXYM",
+                    "JT_PJND",
+                    "JT_XYDJ",
+                    "JT_PJRQ",
+                    "JT_PJJG",
+                    "JT_SJLY",
+                    "JT_SJLYDM",
+                    "JT_PJLB",
+                ],
+            ),
+        ] {
+            let mut rows = Vec::new();
+            for (i, s) in orgs.iter().enumerate().filter(|(i, _)| i % step == 1) {
+                let mut row = vec![
+                    s.name.clone(),
+                    s.code.clone(),
+                    year.to_string(),
+                    levels[(i / step) % levels.len()].into(),
+                    day.to_string(),
+                    dept.name.clone(),
+                    dept.name.clone(),
+                    dept.uscc.clone(),
+                ];
+                if item == "jtxy" {
+                    row.push("道路运输企业质量信誉考核".into());
+                }
+                rows.push(row);
+            }
+            out.push(Batch { item, dept, headers, rows });
+        }
         out
     }
 

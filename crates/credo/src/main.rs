@@ -17,6 +17,7 @@ use credo_store::NewDepartment;
 mod admin;
 mod cases;
 mod demo;
+mod grade;
 mod resolve;
 mod zh;
 
@@ -222,6 +223,16 @@ enum Command {
     Resolve {
         #[command(subcommand)]
         command: resolve::ResolveCommand,
+    },
+    /// 信用评价:按评价方案(catalog/evaluation)计算、说明主体的等级
+    Grade {
+        #[command(subcommand)]
+        command: grade::GradeCommand,
+    },
+    /// 分类监管:按评价等级分层的双随机抽查(抽取、公示、录入结果)
+    Supervise {
+        #[command(subcommand)]
+        command: grade::SuperviseCommand,
     },
     /// 工作日计算(法定节假日与调休)
     Calendar {
@@ -452,6 +463,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Audit { command } => admin::audit(command).await,
         Command::Case { command } => cases::run(command).await,
         Command::Resolve { command } => resolve::run(command).await,
+        Command::Grade { command } => grade::grade(command).await,
+        Command::Supervise { command } => grade::supervise(command).await,
         Command::User { command } => admin::user(command).await,
         Command::Migrate { data } => migrate(&data).await,
         Command::Backup { data, out } => backup(&data, &out).await,

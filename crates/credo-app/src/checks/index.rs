@@ -273,7 +273,7 @@ impl Indexed {
     /// The index's form of a stored record (`None` for items no measure reads). Person ID numbers are kept only as
     /// their blind index.
     pub fn from_view(catalog: &Catalog, vault: &Vault, r: &RecordView) -> Option<Indexed> {
-        let wanted = catalog.measures.fields.get(&r.item)?;
+        let wanted = catalog.indexed.get(&r.item)?;
         let item = catalog.item(&r.item)?;
         let decided_on =
             item.decision_date.as_ref().and_then(|d| r.fields.get(d)).and_then(|v| credo_domain::value::parse_date(v));
@@ -311,8 +311,7 @@ impl Indexed {
 
     /// The fields the measures read, by name.
     pub fn fields(&self, catalog: &Catalog) -> BTreeMap<String, String> {
-        let mut fields =
-            catalog.measures.fields.get(&*self.item).and_then(|w| self.fields.unpack(w)).unwrap_or_default();
+        let mut fields = catalog.indexed.get(&*self.item).and_then(|w| self.fields.unpack(w)).unwrap_or_default();
         let decision = catalog.item(&self.item).and_then(|i| i.decision_date.as_ref());
         if let (Some(field), Some(day)) = (decision, self.decided_on) {
             fields.entry(field.clone()).or_insert_with(|| day.to_string());
@@ -331,7 +330,7 @@ impl Indexed {
     }
 
     /// The record as a measure sees it on `day`, with its `fields` ([`Indexed::fields`]).
-    pub(super) fn fact<'a>(&'a self, fields: &'a BTreeMap<String, String>, day: Date) -> Fact<'a> {
+    pub(crate) fn fact<'a>(&'a self, fields: &'a BTreeMap<String, String>, day: Date) -> Fact<'a> {
         Fact {
             record_id: self.record_id,
             version: i64::from(self.version),
@@ -345,7 +344,7 @@ impl Indexed {
     /// Whether a record read from a snapshot is one this catalog makes (its item read by a measure, its fields
     /// packed for that item).
     fn fits(&self, catalog: &Catalog) -> bool {
-        catalog.measures.fields.get(&*self.item).is_some_and(|w| self.fields.fits(w.len()))
+        catalog.indexed.get(&*self.item).is_some_and(|w| self.fields.fits(w.len()))
     }
 }
 
@@ -769,7 +768,7 @@ impl State {
     async fn build(&mut self, app: &App) -> anyhow::Result<()> {
         // Changes that land while the tables are read are replayed after.
         self.seq = app.reader.last_seq().await?;
-        let items: Vec<&str> = app.catalog.measures.items().collect();
+        let items: Vec<&str> = app.catalog.indexed.keys().map(String::as_str).collect();
         for item in items {
             crate::feed::scan_item(app, item, PAGE, |r| {
                 if let (Some(sid), Some(rec)) = (r.subject_id, Indexed::from_view(&app.catalog, &app.vault, r)) {
@@ -1299,6 +1298,48 @@ impl Index {
             }
         }
         Ok(found)
+    }
+
+    /// `f` of every subject the index knows (or of those of `ids` it knows), with its kind and its indexed records,
+    /// in id order: computed off the async runtime, on every core. Returns the feed position the index was at.
+    pub async fn each_subject<T: Send + 'static>(
+        self: &Arc<Self>,
+        ids: Option<Vec<i64>>,
+        f: impl Fn(i64, SubjectKind, &[Indexed]) -> Option<T> + Send + Sync + 'static,
+    ) -> anyhow::Result<(i64, Vec<T>)> {
+        let index = self.clone();
+        Ok(tokio::task::spawn_blocking(move || {
+            let st = index.state.blocking_read();
+            let ids = ids.unwrap_or_else(|| st.briefs.iter().map(|(id, _)| id).collect());
+            let threads = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, 16);
+            let per = ids.len().div_ceil(threads).max(1);
+            let run = |chunk: &[i64]| -> Vec<T> {
+                chunk
+                    .iter()
+                    .filter_map(|&id| {
+                        let brief = st.briefs.get(id)?;
+                        f(id, brief.kind, st.by_subject.get(id).map_or(&[], Vec::as_slice))
+                    })
+                    .collect()
+            };
+            let run = &run;
+            let out: Vec<T> = std::thread::scope(|s| {
+                let parts: Vec<_> = ids.chunks(per).map(|c| s.spawn(move || run(c))).collect();
+                parts.into_iter().flat_map(|p| p.join().unwrap_or_default()).collect()
+            });
+            (st.seq, out)
+        })
+        .await?)
+    }
+
+    /// Whether the index has been built (and is kept current from the feed).
+    pub async fn is_built(&self) -> bool {
+        self.state.read().await.built
+    }
+
+    /// The feed position the index holds everything up to.
+    pub async fn position(&self) -> i64 {
+        self.state.read().await.seq
     }
 
     /// The subject's own indexed records (for comparing the index with the store).

@@ -19,6 +19,7 @@ pub mod openapi;
 pub mod schemas;
 pub mod session;
 pub mod subjects;
+pub mod supervision;
 
 pub fn router(app: Web) -> Router {
     Router::new()
@@ -26,6 +27,7 @@ pub fn router(app: Web) -> Router {
         .merge(subjects::router(app.clone()))
         .merge(batches::router(app.clone()))
         .merge(judgements::router(app.clone()))
+        .merge(supervision::router(app.clone()))
         .merge(checks::router(app.clone()))
         .merge(cases::router(app.clone()))
         .merge(session::router(app.clone()))

@@ -49,6 +49,62 @@ pub struct SubjectProfile {
     branches: Vec<credo_app::search::SearchHit>,
 }
 
+/// 信用主体的信用评价:平台按各评价方案计算的等级(含理由与历史),及各行业主管部门报送的行业信用评价
+#[derive(Serialize, ToSchema)]
+pub struct SubjectGrades {
+    subject: PublicSubject,
+    grades: Vec<GradeShown>,
+    /// 行业信用评价(纳税信用、环境信用、交通运输信用等)正在公示的记录,按目录项分组
+    sector: Vec<ItemGroup>,
+}
+
+/// 一个评价方案下的当前等级
+#[derive(Serialize, ToSchema)]
+pub struct GradeShown {
+    /// 评价方案代码(`ggxy` 公共信用综合评价)
+    scheme: String,
+    scheme_name: String,
+    /// 行业(行业评价方案);公共信用综合评价为 null
+    sector: Option<String>,
+    /// 等级代码(A、B、C、D……)
+    grade: String,
+    /// 等级名称(优、良、中、差)
+    grade_name: String,
+    grade_label: String,
+    /// 等级的含义
+    meaning: String,
+    /// 分数(方案的分值范围内)
+    score: i64,
+    /// 影响最大的理由(限定等级的在前,其次按分值):每条对应一条公示记录
+    reasons: Vec<GradeReason>,
+    /// 影响评价的记录总数(可多于 reasons)
+    moved_by: i64,
+    #[schema(format = Date)]
+    computed_on: String,
+    /// 评价方案版本
+    version: String,
+    /// 方案说明(依据及核实情况)
+    note: String,
+    /// 此前的等级,新的在前:[等级, 分数, 计算日期]
+    history: Vec<(String, i64, String)>,
+}
+
+/// 评价理由:一条记录及其对等级的影响
+#[derive(Serialize, ToSchema)]
+pub struct GradeReason {
+    /// 指标编号
+    indicator: String,
+    record_id: i64,
+    #[schema(format = Date)]
+    on: Option<String>,
+    /// 加减分
+    points: i32,
+    /// 该记录使等级最高为此
+    cap: Option<String>,
+    /// 理由的中文说明
+    text: String,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct ItemGroup {
     /// 目录项代码(`xzcf`……)

@@ -26,13 +26,14 @@ pub fn router(app: Web) -> Router {
         .route("/api/v1/subjects", get(search))
         .route("/api/v1/subjects/{key}", get(profile))
         .route("/api/v1/subjects/{key}/report", get(report))
+        .route("/api/v1/subjects/{key}/grades", get(grades))
         .route("/api/v1/keys/platform.pem", get(platform_key))
         .route("/api/v1/catalog", get(catalog))
         .with_state(app)
 }
 
 #[derive(OpenApi)]
-#[openapi(paths(search, profile, report, platform_key, catalog))]
+#[openapi(paths(search, profile, grades, report, platform_key, catalog))]
 pub struct Doc;
 
 #[derive(Deserialize, IntoParams)]
@@ -111,6 +112,41 @@ async fn profile(State(app): State<Web>, Path(key): Path<String>) -> Result<Json
         "items": groups,
         "head_office": relatives.head_office,
         "branches": relatives.branches,
+    })))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/subjects/{key}/grades",
+    tag = "subjects",
+    operation_id = "subject_grades",
+    summary = "信用评价",
+    description = "信用主体在各评价方案下的当前等级(公共信用综合评价 A/B/C/D 等):分数、影响最大的理由(哪些公示记录使等级升降、各多少分)、计算日期、方案版本与此前的等级;以及各行业主管部门报送的行业信用评价(纳税信用等级、环境信用评价、交通运输信用评价……)。评价只依据公示中的记录;对等级有异议的,可对所依据的记录提出异议。",
+    params(("key" = String, Path, description = "统一社会信用代码(或其他登记代码),或主体名称")),
+    responses(
+        (status = 200, description = "主体的信用评价", body = schemas::SubjectGrades),
+        (status = 404, description = "not_found"),
+    )
+)]
+async fn grades(State(app): State<Web>, Path(key): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
+    let (subject, records) = public_subject(&app, &key).await?;
+    let today = app.clock.today();
+    let disputed = app.store.disputed(&records.iter().map(|r| r.id).collect::<Vec<_>>()).await?;
+    let mut sector: BTreeMap<String, (String, Vec<public::PublicRecord>)> = BTreeMap::new();
+    for r in records.iter().filter(|r| app.catalog.item(&r.item).is_some_and(|i| i.category == "信用评价信息")) {
+        let shown = public::record(&app.catalog, r, disputed.contains(&r.id), today);
+        if let Some(p) = shown.filter(|p| p.publicity.state.public()) {
+            sector.entry(p.item.clone()).or_insert_with(|| (p.item_name.clone(), Vec::new())).1.push(p);
+        }
+    }
+    let sector: Vec<serde_json::Value> = sector
+        .into_iter()
+        .map(|(item, (name, records))| serde_json::json!({ "item": item, "item_name": name, "count": records.len(), "records": records }))
+        .collect();
+    Ok(Json(serde_json::json!({
+        "subject": public::subject(&app.catalog, &subject),
+        "grades": credo_app::grades::of_subject(&app, &subject).await?,
+        "sector": sector,
     })))
 }
 

@@ -743,7 +743,41 @@ pub async fn dashboard(
     }
     let feedback: Vec<(String, f64)> =
         answered.into_iter().filter(|(_, (_, h))| *h > 0.0).map(|(s, (a, h))| (s, 100.0 * a / h)).collect();
-    let charts = vec![
+    // 信用评价: the public scheme's grades, in all and by district.
+    let mut grade_charts = Vec::new();
+    if let Some(scheme) = app.catalog.evaluation.public() {
+        let counts = app.store.grade_counts(&scheme.code).await?;
+        let all: Vec<(String, f64)> = scheme
+            .grades
+            .iter()
+            .map(|g| {
+                let n = counts.iter().filter(|c| c.grade == g.code).map(|c| c.subjects).sum::<i64>();
+                (format!("{} {}", g.code, g.name), n as f64)
+            })
+            .collect();
+        grade_charts.push((format!("{}等级分布", scheme.name), charts::bars("评价等级分布", &all, " 户")));
+        let mut district: BTreeMap<String, (f64, f64)> = BTreeMap::new();
+        let worst = scheme.grades.last().map(|g| g.code.clone()).unwrap_or_default();
+        for c in &counts {
+            let name = c
+                .region
+                .as_deref()
+                .and_then(|r| app.catalog.regions.get(r))
+                .map_or("未知地区".into(), |r| r.name.clone());
+            let e = district.entry(name).or_default();
+            e.1 += c.subjects as f64;
+            if c.grade == worst {
+                e.0 += c.subjects as f64;
+            }
+        }
+        let share: Vec<(String, f64)> =
+            district.into_iter().map(|(d, (w, all))| (d, 100.0 * w / all.max(1.0))).collect();
+        grade_charts.push((
+            format!("各区县 {worst} 级主体占比"),
+            charts::bars("各区县最低等级占比", &top(share.into_iter().collect(), 12), "%"),
+        ));
+    }
+    let mut charts = vec![
         ("按部门的信用记录数(前 12)".to_string(), charts::bars("按部门的信用记录数", &top(by_dept, 12), " 条")),
         ("按目录项的信用记录数".to_string(), charts::bars("按目录项的信用记录数", &top(by_item, 12), " 条")),
         ("按决定月份的信用记录数(近 12 个月)".to_string(), charts::bars("按决定月份的信用记录数", &months, " 条")),
@@ -768,6 +802,7 @@ pub async fn dashboard(
         ("联合奖惩核查量(按场景,主体数)".to_string(), charts::bars("核查量", &top(volume, 9), " 个")),
         ("核查反馈率(命中后已反馈)".to_string(), charts::bars("核查反馈率", &feedback, "%")),
     ];
+    charts.extend(grade_charts);
     let lateness = Some(lateness(&app, None, app.clock.today()).await?);
     render(&Dashboard { chrome: Chrome::of(&p, &headers), charts, lateness })
 }

@@ -32,6 +32,7 @@ pub mod rows;
 pub mod search;
 pub mod subject;
 pub mod submit;
+pub mod supervision;
 pub mod verify;
 
 const CSS: &str = include_str!("../../static/site.css");
@@ -51,6 +52,8 @@ pub fn router(app: Web) -> Router {
         .route("/records/{id}/objection", get(cases::objection_form).post(cases::objection))
         .route("/report", get(cases::report_form).post(cases::report))
         .route("/lists/{list}", get(lists::list))
+        .route("/supervision", get(supervision::draws))
+        .route("/supervision/{number}", get(supervision::draw))
         .route("/policy", get(policy::policy))
         .route("/verify", get(verify::verify))
         .route("/cases", get(cases::case_lookup))

@@ -52,6 +52,53 @@ pub fn tab_of(item: &credo_domain::catalog::Item) -> &'static str {
 /// 拖欠农民工工资失信联合惩戒对象名单, 限制消费令).
 pub const BANNER_LISTS: [&str; 7] = ["yzsx", "jyyc", "sxbzxr", "zdss", "zfcgsx", "qxgz", "xzxf"];
 
+/// A grade as the subject page shows it ([`credo_app::grades::Shown`]).
+pub struct GradeCard {
+    pub scheme: String,
+    pub scheme_name: String,
+    pub grade: String,
+    pub grade_name: String,
+    pub meaning: String,
+    pub score: i64,
+    pub day: String,
+    pub version: String,
+    /// `(record, text)`, strongest first.
+    pub reasons: Vec<(i64, String)>,
+    /// How many records moved the grade beyond those listed ("" when all are).
+    pub more: String,
+    pub history: String,
+    pub note: String,
+}
+
+impl GradeCard {
+    fn of(g: credo_app::grades::Shown) -> GradeCard {
+        let listed = g.reasons.len() as i64;
+        GradeCard {
+            more: if g.moved_by > listed {
+                format!("共 {} 条记录影响评价,列出影响最大的 {listed} 条", g.moved_by)
+            } else {
+                String::new()
+            },
+            history: g
+                .history
+                .iter()
+                .map(|(grade, score, day)| format!("{day} {grade}({score} 分)"))
+                .collect::<Vec<_>>()
+                .join(";"),
+            reasons: g.reasons.into_iter().map(|r| (r.record_id, r.text)).collect(),
+            scheme: g.scheme,
+            scheme_name: g.scheme_name,
+            grade: g.grade,
+            grade_name: g.grade_name,
+            meaning: g.meaning,
+            score: g.score,
+            day: g.computed_on.to_string(),
+            version: g.version,
+            note: g.note,
+        }
+    }
+}
+
 /// One list a subject is on today, with the records that put it there (id, title).
 pub struct Listed {
     pub name: String,
@@ -88,6 +135,8 @@ struct SubjectPage {
     branches: Vec<(String, String)>,
     /// 曾用名 and the other names it is known by.
     other_names: Vec<String>,
+    /// Its grades (信用评价), with their reasons.
+    grades: Vec<GradeCard>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -162,7 +211,9 @@ pub async fn subject(
         .map(|n| publish::mask_ids(n))
         .collect();
     let link = |h: credo_app::search::SearchHit| (format!("id-{}", h.id), h.name);
+    let grades = credo_app::grades::of_subject(&app, &s).await?.into_iter().map(GradeCard::of).collect();
     render(&SubjectPage {
+        grades,
         chrome: Chrome::of(&p, &headers),
         head_office: relatives.head_office.map(link),
         other_names,

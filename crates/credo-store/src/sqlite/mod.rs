@@ -20,6 +20,8 @@ mod checks;
 mod enrolments;
 #[path = "../backend/feed.rs"]
 mod feed;
+#[path = "../backend/grades.rs"]
+mod grades;
 #[path = "../backend/ingest.rs"]
 mod ingest;
 #[path = "../backend/judgements.rs"]

@@ -1,0 +1,210 @@
+//! 信用评价: every subject's grade under each scheme of the catalog (`catalog/evaluation/*.toml`), computed from the
+//! records the restriction index holds (it keeps what the measures and the schemes read), saved when it changes (the
+//! history is the list of changes), kept current from the change feed and computed again for everyone once per
+//! cycle, since a record leaving an indicator's window changes no record.
+
+use std::collections::BTreeSet;
+use std::time::Instant;
+
+use credo_domain::catalog::SubjectKind;
+use credo_domain::evaluation::{Outcome, Scheme};
+use credo_store::{Grade, NewGrade, Subject};
+use serde::Serialize;
+use time::Date;
+
+use crate::App;
+use crate::checks::Indexed;
+use crate::error::{Code, Error};
+
+/// Subjects computed and saved at a time in a full computation (bounds the memory the new grades take).
+const CHUNK: usize = 250_000;
+/// Feed entries read at a time when following it.
+const PAGE: i64 = 20_000;
+
+/// What a computation did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Run {
+    /// Subjects graded (under every scheme that grades their kind).
+    pub subjects: usize,
+    /// Grades that changed (and were saved).
+    pub changed: usize,
+    pub ms: u128,
+    /// The change feed up to here is in the grades.
+    pub seq: i64,
+}
+
+/// The grade of a subject with `records` under `scheme` on `day`.
+pub fn evaluate(app: &App, scheme: &Scheme, records: &[Indexed], day: Date) -> Outcome {
+    let fields: Vec<_> = records.iter().map(|r| r.fields(&app.catalog)).collect();
+    let facts: Vec<_> = records.iter().zip(&fields).map(|(r, f)| r.fact(f, day)).collect();
+    scheme.evaluate(&facts, day)
+}
+
+fn new_grade(subject_id: i64, scheme: &Scheme, o: Outcome, day: Date) -> NewGrade {
+    NewGrade {
+        subject_id,
+        scheme: scheme.code.clone(),
+        version: scheme.version.clone(),
+        grade: o.grade,
+        score: i64::from(o.score),
+        reasons: serde_json::to_string(&o.reasons).unwrap_or_else(|_| "[]".into()),
+        moved_by: o.moved_by as i64,
+        computed_on: day,
+    }
+}
+
+/// Computes the grades of `ids` (`None`: every subject) on today's date and saves those that changed.
+pub async fn recompute(app: &App, ids: Option<Vec<i64>>) -> Result<Run, Error> {
+    let started = Instant::now();
+    app.index.ready(app).await.map_err(Error::internal)?;
+    let day = app.clock.today();
+    let ids = match ids {
+        Some(ids) => ids,
+        None => app.index.each_subject(None, |id, _, _| Some(id)).await.map_err(Error::internal)?.1,
+    };
+    let mut run = Run::default();
+    for chunk in ids.chunks(CHUNK) {
+        let a = app.clone();
+        let (seq, grades) = app
+            .index
+            .each_subject(Some(chunk.to_vec()), move |id, kind, records| {
+                let grades: Vec<NewGrade> = a
+                    .catalog
+                    .evaluation
+                    .iter()
+                    .filter(|s| s.grades_kind(kind))
+                    .map(|s| new_grade(id, s, evaluate(&a, s, records, day), day))
+                    .collect();
+                Some(grades)
+            })
+            .await
+            .map_err(Error::internal)?;
+        let grades: Vec<NewGrade> = grades.into_iter().flatten().collect();
+        run.subjects += grades.iter().map(|g| g.subject_id).collect::<BTreeSet<_>>().len();
+        run.changed += app.store.save_grades(&grades).await?.len();
+        run.seq = run.seq.max(seq);
+    }
+    run.ms = started.elapsed().as_millis();
+    Ok(run)
+}
+
+/// Brings the grades up to date (for the server's follower, and after an import): on the first day of a new cycle of
+/// any scheme, every subject's grade is computed again; otherwise those of the subjects whose records (or who
+/// themselves) changed since the last time. Only the process that leads the scheduled jobs computes; and only once
+/// the restriction index is built. Returns what it did, if anything.
+pub async fn follow(app: &App) -> Result<Option<Run>, Error> {
+    if app.catalog.evaluation.schemes.is_empty() || !app.index.is_built().await || !app.store.lead_jobs().await? {
+        return Ok(None);
+    }
+    let (seq, full_on) = app.store.grades_followed().await?;
+    let today = app.clock.today();
+    let due = app.catalog.evaluation.iter().any(|s| full_on.is_none_or(|f| f < s.cycle.start(today)));
+    if due {
+        let run = recompute(app, None).await?;
+        app.store.set_grades_followed(run.seq, Some(today)).await?;
+        tracing::info!(subjects = run.subjects, changed = run.changed, ms = run.ms as u64, "grades computed (cycle)");
+        return Ok(Some(run));
+    }
+    let upto = app.index.position().await;
+    if upto <= seq {
+        return Ok(None);
+    }
+    let mut subjects = BTreeSet::new();
+    let mut at = seq;
+    while at < upto {
+        let changes = app.reader.changes_after(at, PAGE).await?;
+        let Some(last) = changes.last() else { break };
+        let changes: Vec<_> = changes.iter().filter(|c| c.seq <= upto).collect();
+        subjects.extend(changes.iter().filter(|c| c.entity == "subject").map(|c| c.entity_id));
+        let records: Vec<i64> =
+            changes.iter().filter(|c| c.entity == "record" || c.entity == "expiry").map(|c| c.entity_id).collect();
+        subjects.extend(app.reader.subjects_of_records(&records).await?);
+        at = last.seq;
+    }
+    let run =
+        if subjects.is_empty() { Run::default() } else { recompute(app, Some(subjects.into_iter().collect())).await? };
+    app.store.set_grades_followed(upto, None).await?;
+    Ok(Some(run))
+}
+
+/// A subject's grade under a scheme as shown: the scheme, the grade as kept, and the grade's meaning.
+#[derive(Debug, Clone, Serialize)]
+pub struct Shown {
+    pub scheme: String,
+    pub scheme_name: String,
+    pub sector: Option<String>,
+    pub grade: String,
+    pub grade_name: String,
+    pub grade_label: String,
+    pub meaning: String,
+    pub score: i64,
+    pub reasons: Vec<credo_domain::evaluation::Reason>,
+    pub moved_by: i64,
+    #[serde(with = "credo_domain::value::iso_date")]
+    pub computed_on: Date,
+    pub version: String,
+    pub note: String,
+    /// Earlier grades, newest first: `(grade, score, day computed)`.
+    pub history: Vec<(String, i64, String)>,
+}
+
+/// The subject's current grades under every scheme with their history, as kept (empty before the first computation).
+pub async fn of_subject(app: &App, subject: &Subject) -> Result<Vec<Shown>, Error> {
+    let all = app.store.grades_of(subject.id).await?;
+    let mut out = Vec::new();
+    for scheme in app.catalog.evaluation.iter().filter(|s| s.grades_kind(subject.kind)) {
+        let mine: Vec<&Grade> = all.iter().filter(|g| g.scheme == scheme.code).collect();
+        let Some(current) = mine.iter().find(|g| g.superseded_at.is_none()) else { continue };
+        let def = scheme.grade(&current.grade);
+        out.push(Shown {
+            scheme: scheme.code.clone(),
+            scheme_name: scheme.name.clone(),
+            sector: scheme.sector.clone(),
+            grade: current.grade.clone(),
+            grade_name: def.map(|d| d.name.clone()).unwrap_or_default(),
+            grade_label: def.map(|d| d.label.clone()).unwrap_or_default(),
+            meaning: def.map(|d| d.meaning.clone()).unwrap_or_default(),
+            score: current.score,
+            reasons: serde_json::from_value(current.reasons.clone()).unwrap_or_default(),
+            moved_by: current.moved_by,
+            computed_on: current.computed_on,
+            version: current.version.clone(),
+            note: scheme.note.clone(),
+            history: mine
+                .iter()
+                .filter(|g| g.superseded_at.is_some())
+                .map(|g| (g.grade.clone(), g.score, g.computed_on.to_string()))
+                .collect(),
+        });
+    }
+    Ok(out)
+}
+
+/// Every reason of a subject's grade under `scheme` as it would be computed now (not only the strongest), with the
+/// outcome: what `credo grade explain` prints.
+pub async fn explain(app: &App, subject: &Subject, scheme: &str) -> Result<(Outcome, Vec<String>), Error> {
+    let scheme = app
+        .catalog
+        .evaluation
+        .get(scheme)
+        .ok_or_else(|| Error::new(Code::NotFound, format!("没有评价方案 {scheme}")))?;
+    if !scheme.grades_kind(subject.kind) {
+        return Err(Error::new(Code::InvalidRequest, format!("{} 不评价{}", scheme.name, subject.kind.label())));
+    }
+    app.index.ready(app).await.map_err(Error::internal)?;
+    let records = app.index.own(subject.id).await;
+    let day = app.clock.today();
+    let full = Scheme { top: usize::MAX, ..scheme.clone() };
+    let outcome = evaluate(app, &full, &records, day);
+    let lines = if outcome.reasons.is_empty() {
+        vec![scheme.plain_reason()]
+    } else {
+        outcome.reasons.iter().map(|r| format!("{}(记录 {})", r.text, r.record_id)).collect()
+    };
+    Ok((outcome, lines))
+}
+
+/// Whether subjects of `kind` have a grade under some scheme.
+pub fn graded(app: &App, kind: SubjectKind) -> bool {
+    app.catalog.evaluation.iter().any(|s| s.grades_kind(kind))
+}

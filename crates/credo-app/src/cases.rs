@@ -212,6 +212,9 @@ async fn store(
     app.store.close_batch(&summary).await?;
     feed::sync_search(app).await?;
     app.index.sync(app).await?;
+    if let Err(e) = crate::grades::follow_changes(app).await {
+        tracing::warn!(error = %e.detail, "grades not brought up to date after the case (the follower will)");
+    }
     Ok((row.record_id, row.version))
 }
 

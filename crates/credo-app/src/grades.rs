@@ -96,7 +96,7 @@ pub async fn follow(app: &App) -> Result<Option<Run>, Error> {
     if app.catalog.evaluation.schemes.is_empty() || !app.index.is_built().await || !app.store.lead_jobs().await? {
         return Ok(None);
     }
-    let (seq, full_on) = app.store.grades_followed().await?;
+    let (_, full_on) = app.store.grades_followed().await?;
     let today = app.clock.today();
     let due = app.catalog.evaluation.iter().any(|s| full_on.is_none_or(|f| f < s.cycle.start(today)));
     if due {
@@ -105,9 +105,22 @@ pub async fn follow(app: &App) -> Result<Option<Run>, Error> {
         tracing::info!(subjects = run.subjects, changed = run.changed, ms = run.ms as u64, "grades computed (cycle)");
         return Ok(Some(run));
     }
+    follow_changes(app).await.map(Some)
+}
+
+/// Grades again the subjects whose records (or who themselves) changed since the grades last followed the feed, up to
+/// what the restriction index holds: what ingest and case decisions call right after they apply the feed to the
+/// index, so that a subject's grade follows its new record at once on the node that took it. Only the process that
+/// leads the scheduled jobs grades (one writer of grades at a time); the others leave it to the leader's follower.
+pub async fn follow_changes(app: &App) -> Result<Run, Error> {
+    if app.catalog.evaluation.schemes.is_empty() || !app.index.is_built().await || !app.store.lead_jobs().await? {
+        return Ok(Run::default());
+    }
+    let (seq, full_on) = app.store.grades_followed().await?;
     let upto = app.index.position().await;
-    if upto <= seq {
-        return Ok(None);
+    // Before the first full computation every subject is to be graded: that is the follower's cycle, not a batch's.
+    if full_on.is_none() || upto <= seq {
+        return Ok(Run { seq, ..Run::default() });
     }
     let mut subjects = BTreeSet::new();
     let mut at = seq;
@@ -121,10 +134,11 @@ pub async fn follow(app: &App) -> Result<Option<Run>, Error> {
         subjects.extend(app.reader.subjects_of_records(&records).await?);
         at = last.seq;
     }
-    let run =
+    let mut run =
         if subjects.is_empty() { Run::default() } else { recompute(app, Some(subjects.into_iter().collect())).await? };
     app.store.set_grades_followed(upto, None).await?;
-    Ok(Some(run))
+    run.seq = upto;
+    Ok(run)
 }
 
 /// A subject's grade under a scheme as shown: the scheme, the grade as kept, and the grade's meaning.

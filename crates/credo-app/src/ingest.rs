@@ -225,8 +225,11 @@ pub async fn run(
     // Indexed once the batch is stored: a subject with many records in it is indexed once, not once per chunk.
     let started = Instant::now();
     feed::sync_search(app).await?;
-    // Checks answer from the restriction index: this process's own batches count at once.
+    // Checks answer from the restriction index: this process's own batches count at once; so do grades.
     app.index.sync(app).await?;
+    if let Err(e) = crate::grades::follow_changes(app).await {
+        tracing::warn!(error = %e.detail, "grades not brought up to date after the batch (the follower will)");
+    }
     tracing::info!(
         batch,
         rows = summary.rows,

@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use base64::Engine as _;
 use credo_domain::calendar::Calendar;
-use credo_domain::cases::{self as rules, Actor, CaseRuleError, Commitment, Kind, RepairFacts};
+use credo_domain::cases::{self as rules, Action, Actor, CaseRuleError, Commitment, Kind, RepairFacts};
 use credo_domain::catalog::Item;
 use credo_domain::publicity::{MARK_FIELD, Mark};
 use credo_store::{
@@ -885,6 +885,70 @@ pub async fn file_objection(app: &App, p: &Principal, o: &ObjectionIn) -> Result
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[schema(description = "对信用评价等级的异议(评价异议):由平台信用审核员办理")]
+pub struct GradeObjectionIn {
+    /// 主体的统一社会信用代码(或其他登记代码)
+    pub subject: String,
+    /// 评价方案(默认 ggxy 公共信用综合评价)
+    pub scheme: Option<String>,
+    pub reason: String,
+    /// 未以该主体账号登录时必填
+    pub contact: Option<Contact>,
+    #[serde(default)]
+    pub files: Vec<FileIn>,
+    /// 未登录时必填
+    #[serde(default)]
+    pub challenge: Option<ChallengeAnswer>,
+}
+
+/// 评价异议: an objection to a subject's grade as the platform computed it (the scheme misapplied, a record that
+/// should not count …). Filed as 待受理 with the grade it disputes; the platform's 信用审核员 accepts it and decides
+/// within the objection deadlines: 维持 (the grade stands) or 重新评价 (the subject is graded again at once). An
+/// objection to a record the grade rests on is an ordinary objection, with that record's department.
+#[tracing::instrument(level = "info", skip_all)]
+pub async fn file_grade_objection(app: &App, p: &Principal, o: &GradeObjectionIn) -> Result<Value, Error> {
+    let (s, _) = crate::search::public_subject(app, o.subject.trim()).await?;
+    let scheme = match &o.scheme {
+        Some(code) => app.catalog.evaluation.get(code),
+        None => app.catalog.evaluation.public(),
+    }
+    .ok_or_else(|| Error::new(Code::NotFound, "没有该评价方案"))?;
+    let grade = crate::grades::of_subject(app, &s)
+        .await?
+        .into_iter()
+        .find(|g| g.scheme == scheme.code)
+        .ok_or_else(|| Error::new(Code::NotFound, format!("该主体尚无{}", scheme.name)))?;
+    let today = app.clock.today();
+    let own_subject = account(p).filter(|(a, role)| *role == Role::Subject && a.subject_id == Some(s.id));
+    let reason = text("异议理由", &o.reason, 2000)?;
+    let applicant = match own_subject {
+        Some((a, _)) => json!({ "account": a.username, "name": a.name, "as": "信用主体" }),
+        None => json!({ "contact": contact(o.contact.as_ref(), "异议申请人")?, "as": "其他申请人" }),
+    };
+    let kind = Kind::GradeObjection;
+    let c = app
+        .store
+        .add_case(NewCase {
+            number: number(kind, today),
+            kind: kind.as_str().into(),
+            record_id: None,
+            subject_id: Some(s.id),
+            department_id: None,
+            account_id: own_subject.map(|(a, _)| a.id),
+            applicant: Some(applicant.to_string()),
+            content: json!({ "reason": reason, "grade": { "scheme": grade.scheme, "grade": grade.grade,
+                             "score": grade.score, "computed_on": grade.computed_on.to_string(), "version": grade.version } }),
+            state: kind.filed_as().as_str().into(),
+            due_on: Some(filing_due(app, kind, today)),
+            actor: p.actor().0,
+            files: files(&o.files)?,
+        })
+        .await?;
+    audit(app, p, "grade_objection.file", format!("subject:{} case:{}", s.id, c.number), "filed".into()).await?;
+    Ok(tracking(&c, today, &app.catalog.calendar))
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[schema(description = "信用修复申请(信用主体账号,针对本主体的记录)")]
 pub struct RepairIn {
     pub record: i64,
@@ -1173,6 +1237,13 @@ pub async fn decide(app: &App, p: &Principal, number: &str, o: &DecideIn) -> Res
         )
         .await?;
     audit(app, p, &format!("{}.decide", c.kind), format!("case:{number}"), result).await?;
+    // 重新评价: the subject is graded again now (with the records as they are; a scheme changed after the objection
+    // applies too).
+    if let (Some(Kind::GradeObjection), Some(Action::Regrade), Some(subject)) =
+        (Kind::parse(&c.kind), Action::parse(&o.outcome), c.subject_id)
+    {
+        crate::grades::recompute(app, Some(vec![subject])).await?;
+    }
     Ok(CaseDetail::of(&c, today, &app.catalog.calendar, viewer))
 }
 

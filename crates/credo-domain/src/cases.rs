@@ -96,6 +96,9 @@ coded! {
         Repair = "repair",
         /// 举报: anyone reports a subject to the department responsible.
         Report = "report",
+        /// 评价异议: anyone disputes a subject's grade (信用评价) as the platform computed it; the platform's
+        /// 信用审核员 handles it (the grade is the platform's, not a department's).
+        GradeObjection = "grade_objection",
     }
 }
 
@@ -147,6 +150,8 @@ coded! {
         PartlySubstantiated = "部分查实",
         /// 不属实: the report is unfounded.
         Unfounded = "不属实",
+        /// 重新评价: the objection to a grade stands; the subject is graded again (评价异议).
+        Regrade = "重新评价",
     }
 }
 
@@ -167,6 +172,7 @@ impl Kind {
             Kind::Objection => "异议",
             Kind::Repair => "信用修复",
             Kind::Report => "举报",
+            Kind::GradeObjection => "评价异议",
         }
     }
 
@@ -176,6 +182,7 @@ impl Kind {
             Kind::Objection => "YY",
             Kind::Repair => "XF",
             Kind::Report => "JB",
+            Kind::GradeObjection => "PJ",
         }
     }
 
@@ -183,7 +190,7 @@ impl Kind {
     /// must verify it); objections and repairs wait for acceptance.
     pub fn filed_as(self) -> State {
         match self {
-            Kind::Objection | Kind::Repair => State::AwaitingAcceptance,
+            Kind::Objection | Kind::Repair | Kind::GradeObjection => State::AwaitingAcceptance,
             Kind::Report => State::InProgress,
         }
     }
@@ -191,15 +198,16 @@ impl Kind {
     /// The deadline a filing starts.
     pub fn filing_due(self) -> Due {
         match self {
-            Kind::Objection => Due::ObjectionAccept,
+            Kind::Objection | Kind::GradeObjection => Due::ObjectionAccept,
             Kind::Repair => Due::RepairAccept,
             Kind::Report => Due::Report,
         }
     }
 
-    /// Whether the case is about one record (objections and repairs; a report names a subject).
+    /// Whether the case is about one record (objections and repairs; a report and a grade objection name a
+    /// subject).
     pub fn about_a_record(self) -> bool {
-        !matches!(self, Kind::Report)
+        !matches!(self, Kind::Report | Kind::GradeObjection)
     }
 
     /// While a case of this kind is open about a record, no second one may be filed about it: the refusal's code
@@ -208,7 +216,7 @@ impl Kind {
         match self {
             Kind::Objection => Some(("objection_open", "该信息已有异议正在处理")),
             Kind::Repair => Some(("repair_open", "该信息已有信用修复申请正在办理")),
-            Kind::Report => None,
+            Kind::Report | Kind::GradeObjection => None,
         }
     }
 
@@ -218,6 +226,7 @@ impl Kind {
         match self {
             Kind::Objection => Some(&["reason", "record_version"]),
             Kind::Repair => Some(&["reason", "commitment", "record_version"]),
+            Kind::GradeObjection => Some(&["reason", "grade"]),
             Kind::Report => None,
         }
     }
@@ -404,7 +413,7 @@ pub const TRANSITIONS: &[Transition] = {
     use Actor::{Handler as H, Reviewer as R};
     use Due as D;
     use Effect as E;
-    use Kind::{Objection as O, Repair as F, Report as J};
+    use Kind::{GradeObjection as G, Objection as O, Repair as F, Report as J};
     use State as S;
     &[
         step(O, S::AwaitingAcceptance, A::Accept,              S::InProgress,     H, Some(D::Objection),    E::Dispute),
@@ -421,6 +430,10 @@ pub const TRANSITIONS: &[Transition] = {
         step(J, S::InProgress,         A::Substantiated,       S::Closed,         H, None,                  E::None),
         step(J, S::InProgress,         A::PartlySubstantiated, S::Closed,         H, None,                  E::None),
         step(J, S::InProgress,         A::Unfounded,           S::Closed,         H, None,                  E::None),
+        step(G, S::AwaitingAcceptance, A::Accept,              S::InProgress,     R, Some(D::Objection),    E::None),
+        step(G, S::AwaitingAcceptance, A::NotAccept,           S::NotAccepted,    R, None,                  E::None),
+        step(G, S::InProgress,         A::Uphold,              S::Closed,         R, None,                  E::None),
+        step(G, S::InProgress,         A::Regrade,             S::Closed,         R, None,                  E::None),
     ]
 };
 
@@ -959,6 +972,10 @@ mod tests {
             ("report",    "办理中", "查实",     "已办结",   H, None,                  E::None),
             ("report",    "办理中", "部分查实", "已办结",   H, None,                  E::None),
             ("report",    "办理中", "不属实",   "已办结",   H, None,                  E::None),
+            ("grade_objection", "待受理", "受理",     "办理中",   R, Some(D::Objection), E::None),
+            ("grade_objection", "待受理", "不予受理", "不予受理", R, None,               E::None),
+            ("grade_objection", "办理中", "维持",     "已办结",   R, None,               E::None),
+            ("grade_objection", "办理中", "重新评价", "已办结",   R, None,               E::None),
         ]
     }
 
@@ -1022,7 +1039,15 @@ mod tests {
     #[test]
     fn codes_labels_and_numbers_are_as_stored() {
         let kinds: Vec<_> = Kind::ALL.iter().map(|k| (k.as_str(), k.prefix(), k.label())).collect();
-        assert_eq!(kinds, [("objection", "YY", "异议"), ("repair", "XF", "信用修复"), ("report", "JB", "举报")]);
+        assert_eq!(
+            kinds,
+            [
+                ("objection", "YY", "异议"),
+                ("repair", "XF", "信用修复"),
+                ("report", "JB", "举报"),
+                ("grade_objection", "PJ", "评价异议")
+            ]
+        );
         assert_eq!(kind_label("commitment"), "案件");
         for s in State::ALL {
             assert_eq!(State::parse(s.as_str()), Some(*s));
@@ -1037,7 +1062,7 @@ mod tests {
         assert_eq!(number(Kind::Objection, date!(2026 - 02 - 13), [0x0a, 0x1b, 0x2c, 0xff]), "YY202602130A1B2CFF");
         assert_eq!(commitment_number(date!(2026 - 02 - 13), [0, 0, 0, 1]), "CN2026021300000001");
         let filed: Vec<_> = Kind::ALL.iter().map(|k| k.filed_as().as_str()).collect();
-        assert_eq!(filed, ["待受理", "待受理", "办理中"]);
+        assert_eq!(filed, ["待受理", "待受理", "办理中", "待受理"]);
     }
 
     #[test]

@@ -139,6 +139,7 @@ pub const ROUTES: &[(&str, &str, Action)] = &[
     ("GET", "/api/v1/records/{id}", Action::Public),
     ("POST", "/api/v1/records/{id}/breach", Action::HandleCase),
     ("POST", "/api/v1/objections", Action::FileCase),
+    ("POST", "/api/v1/grade-objections", Action::FileCase),
     ("POST", "/api/v1/repairs", Action::OwnSubject),
     ("POST", "/api/v1/reports", Action::FileCase),
     ("GET", "/api/v1/challenge", Action::Public),

@@ -261,3 +261,65 @@ async fn a_draw_is_reproducible_takes_each_grade_at_its_rate_and_its_results_cou
     })
     .await;
 }
+
+/// 评价异议 follows the case rules: filed by anyone (with a contact and the challenge) as 待受理 with the grade it
+/// disputes; only the platform's 信用审核员 handles it (a department's handler never sees it); accepted, then decided
+/// within the deadline: 重新评价 grades the subject again at once.
+#[tokio::test]
+async fn an_objection_to_a_grade_follows_the_case_rules() {
+    let t = spawn().await;
+    grant_all(&t).await;
+    table(&t).await;
+    credo_app::grades::recompute(&t.app, None).await.unwrap();
+    let body = json!({ "subject": code(5), "reason": "经营异常已于上月移出,评价仍为 C",
+                       "contact": { "name": "王五", "phone": "0971-8888888" },
+                       "challenge": common::solved_challenge(&t).await });
+    let filed = send(&t, &Auth::None, Method::POST, "/api/v1/grade-objections", Some(body)).await;
+    assert_eq!(filed.status, 201, "{}", filed.body);
+    let number = filed.body["number"].as_str().unwrap().to_string();
+    assert!(number.starts_with("PJ"), "{number}");
+    assert_eq!(filed.body["state"], "待受理");
+    let unknown = send(
+        &t,
+        &Auth::None,
+        Method::POST,
+        "/api/v1/grade-objections",
+        Some(json!({ "subject": "91630100GR999999XX", "reason": "x", "contact": { "name": "王五", "phone": "0971-8888888" },
+                     "challenge": common::solved_challenge(&t).await })),
+    )
+    .await;
+    assert_eq!(unknown.status, 404, "{}", unknown.body);
+
+    common::add_account(&t, "handler", "handler").await;
+    common::add_account(&t, "reviewer", "reviewer").await;
+    let handler = common::sign_in(&t, "handler").await;
+    let reviewer = common::sign_in(&t, "reviewer").await;
+    let decide = |outcome: &str| json!({ "outcome": outcome, "reason": "经核查" });
+    let path = format!("/api/v1/cases/{number}/decide");
+    let theirs = send(&t, &handler, Method::POST, &path, Some(decide("受理"))).await;
+    assert_eq!(theirs.status, 404, "a department's handler does not handle grades: {}", theirs.body);
+    let seen = send(&t, &reviewer, Method::GET, &format!("/api/v1/cases/{number}"), None).await;
+    assert_eq!(seen.status, 200, "{}", seen.body);
+    assert_eq!(seen.body["content"]["grade"]["grade"], "C", "the reviewer sees the grade disputed: {}", seen.body);
+    assert!(seen.body.to_string().find("0971-8888888").is_none(), "without the applicant's contact");
+    let too_soon = send(&t, &reviewer, Method::POST, &path, Some(decide("重新评价"))).await;
+    assert_eq!(too_soon.body["code"], "bad_outcome", "accepted first: {}", too_soon.body);
+    assert_eq!(send(&t, &reviewer, Method::POST, &path, Some(decide("受理"))).await.status, 200);
+    // Meanwhile the department lifts the listing: the regrade follows the record as it is now.
+    submit(
+        &t,
+        "jyyc",
+        json!([AbnormalListing::of("西宁异常商贸有限公司", code(5))
+            .set("YC_YCRQ", "2026-11-20")
+            .set("YC_YCYY", "已补报年度报告")
+            .set("YC_YCJG", "西宁市市场监督管理局")]),
+    )
+    .await;
+    let decided = send(&t, &reviewer, Method::POST, &path, Some(decide("重新评价"))).await;
+    assert_eq!(decided.status, 200, "{}", decided.body);
+    assert_eq!(decided.body["state"], "已办结");
+    let g = public_grade(&grades(&t, &code(5)).await).clone();
+    assert_eq!(g["grade"], "B", "graded again: {g}");
+    let tracked = t.get_json(&format!("/api/v1/cases/{number}")).await;
+    assert_eq!(tracked["outcome"], "重新评价", "{tracked}");
+}

@@ -60,6 +60,7 @@ fn request_for(method: &str, path: &str, batch: i64) -> (Method, String, Option<
         (_, "/api/v1/records/{id}/breach") => {
             ("/api/v1/records/999999/breach".into(), Some(json!({"description": "x"})))
         }
+        ("POST", "/api/v1/grade-objections") => (path.into(), Some(json!({"subject": "x", "reason": "矩阵测试"}))),
         ("POST", "/api/v1/objections" | "/api/v1/repairs") => {
             (path.into(), Some(json!({"record": 999999, "reason": "矩阵测试"})))
         }
@@ -143,6 +144,7 @@ fn expected() -> BTreeMap<(&'static str, &'static str), BTreeSet<&'static str>> 
         (("GET", "/api/v1/records/{id}"), ALL),
         (("POST", "/api/v1/records/{id}/breach"), &["reviewer", "handler"]),
         (("POST", "/api/v1/objections"), ALL),
+        (("POST", "/api/v1/grade-objections"), ALL),
         (("POST", "/api/v1/repairs"), &["subject"]),
         (("POST", "/api/v1/reports"), ALL),
         (("GET", "/api/v1/challenge"), ALL),

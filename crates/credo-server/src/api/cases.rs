@@ -18,7 +18,22 @@ use credo_app::principal::Principal;
 type Answer = Result<Json<Value>, ApiError>;
 
 #[derive(OpenApi)]
-#[openapi(paths(record, breach, objection, repair, report, challenge, list, show, extend, decide, file, own, commit))]
+#[openapi(paths(
+    record,
+    breach,
+    objection,
+    grade_objection,
+    repair,
+    report,
+    challenge,
+    list,
+    show,
+    extend,
+    decide,
+    file,
+    own,
+    commit
+))]
 pub struct Doc;
 
 /// The case list's query (`credo_app::cases::ListQuery`), for OpenAPI.
@@ -26,7 +41,7 @@ pub struct Doc;
 #[into_params(parameter_in = Query)]
 #[expect(dead_code, reason = "describes credo_app::cases::ListQuery for OpenAPI")]
 struct ListParams {
-    /// 案件类型:`objection`、`repair`、`report`
+    /// 案件类型:`objection`、`repair`、`report`、`grade_objection`
     kind: Option<String>,
     /// 只列逾期案件
     overdue: Option<bool>,
@@ -104,6 +119,38 @@ async fn objection(
         async {
             admit_filing(&app, &p, client, o.challenge.as_ref()).await?;
             file_objection(&app, &p, &o).await
+        }
+        .await,
+    )
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/grade-objections",
+    tag = "cases",
+    operation_id = "file_grade_objection",
+    summary = "对信用评价提出异议",
+    description = "对主体的信用评价等级(如公共信用综合评价)提出异议,由平台信用审核员受理并在异议时限内办理:维持,或重新评价。\
+                   对评价所依据的某条记录有异议的,请对该记录提出异议(`/api/v1/objections`)。未登录者须附联系方式并完成验证题;\
+                   同一地址每小时提交次数有限。返回案件编号与进度。",
+    request_body = GradeObjectionIn,
+    responses(
+        (status = 201, description = "已受理", body = Tracking),
+        (status = 404, description = "not_found"),
+        (status = 422, description = "challenge_required, challenge_failed, contact_required, bad_phone, missing_field, \
+                                      too_long, too_many_files, bad_file"),
+    )
+)]
+async fn grade_objection(
+    State(app): State<Web>,
+    Extension(p): Extension<Principal>,
+    Extension(ClientAddr(client)): Extension<ClientAddr>,
+    Json(o): Json<GradeObjectionIn>,
+) -> Response {
+    created(
+        async {
+            admit_filing(&app, &p, client, o.challenge.as_ref()).await?;
+            file_grade_objection(&app, &p, &o).await
         }
         .await,
     )
@@ -358,6 +405,7 @@ pub fn router(app: Web) -> axum::Router {
         .route("/api/v1/records/{id}", get(record))
         .route("/api/v1/records/{id}/breach", post(breach))
         .route("/api/v1/objections", post(objection).layer(limit()))
+        .route("/api/v1/grade-objections", post(grade_objection).layer(limit()))
         .route("/api/v1/repairs", post(repair).layer(limit()))
         .route("/api/v1/reports", post(report).layer(limit()))
         .route("/api/v1/challenge", get(challenge))

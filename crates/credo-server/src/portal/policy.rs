@@ -190,6 +190,11 @@ pub async fn policy(
                     "publicity.toml" => "公示期限与信用修复规则".to_string(),
                     "reports.toml" => "信用报告章节".to_string(),
                     "calendar.toml" => "法定节假日安排".to_string(),
+                    f if f.starts_with("evaluation/") => f
+                        .strip_prefix("evaluation/")
+                        .and_then(|f| f.strip_suffix(".toml"))
+                        .and_then(|c| app.catalog.evaluation.get(c))
+                        .map_or_else(|| "信用评价方案".to_string(), |s| format!("信用评价方案:{}", s.name)),
                     f => f
                         .strip_suffix(".toml")
                         .and_then(|c| app.catalog.item(c))
@@ -239,6 +244,7 @@ fn rule_in_words(catalog: &credo_domain::catalog::Catalog, rule: &str) -> String
                 }
                 "sector" => format!("{words}领域的认定"),
                 "setting" => quoted("本平台设置"),
+                "supervision" => "分类监管各等级的抽查比例".to_string(),
                 "disclosure_by_kind" => format!("按主体类别的公开属性:{words}"),
                 _ => words.clone(),
             }

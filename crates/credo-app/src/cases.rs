@@ -846,6 +846,14 @@ pub async fn admit_filing(
     Ok(())
 }
 
+/// Who objects: the subject's own account, or another applicant with their contact (required then).
+fn objector(own_subject: Option<(&Account, Role)>, c: Option<&Contact>) -> Result<Value, Error> {
+    Ok(match own_subject {
+        Some((a, _)) => json!({ "account": a.username, "name": a.name, "as": "信用主体" }),
+        None => json!({ "contact": contact(c, "异议申请人")?, "as": "其他申请人" }),
+    })
+}
+
 /// 提出异议: filed as 待受理; once the supplying department accepts it (受理) the record shows 异议处理中 and the
 /// department decides within the deadline. Nothing is marked in public on a filing alone, so that nobody can put
 /// a mark on any record by filing. Answers [`Tracking`] as JSON (the objection page reads its number so).
@@ -858,10 +866,7 @@ pub async fn file_objection(app: &App, p: &Principal, o: &ObjectionIn) -> Result
     rules::may_object(o.record, view.state, own_subject.is_some())?;
     refuse_if_open(app, r.id, Kind::Objection).await?;
     let reason = text("异议理由", &o.reason, 2000)?;
-    let applicant = match own_subject {
-        Some((a, _)) => json!({ "account": a.username, "name": a.name, "as": "信用主体" }),
-        None => json!({ "contact": contact(o.contact.as_ref(), "异议申请人")?, "as": "其他申请人" }),
-    };
+    let applicant = objector(own_subject, o.contact.as_ref())?;
     let department = app.store.department_by_uscc(&r.department_uscc).await?;
     let c = app
         .store
@@ -908,11 +913,11 @@ pub struct GradeObjectionIn {
 #[tracing::instrument(level = "info", skip_all)]
 pub async fn file_grade_objection(app: &App, p: &Principal, o: &GradeObjectionIn) -> Result<Value, Error> {
     let (s, _) = crate::search::public_subject(app, o.subject.trim()).await?;
-    let scheme = match &o.scheme {
-        Some(code) => app.catalog.evaluation.get(code),
-        None => app.catalog.evaluation.public(),
-    }
-    .ok_or_else(|| Error::new(Code::NotFound, "没有该评价方案"))?;
+    let scheme = app
+        .catalog
+        .evaluation
+        .chosen(o.scheme.as_deref())
+        .ok_or_else(|| Error::new(Code::NotFound, "没有该评价方案"))?;
     let grade = crate::grades::of_subject(app, &s)
         .await?
         .into_iter()
@@ -921,10 +926,7 @@ pub async fn file_grade_objection(app: &App, p: &Principal, o: &GradeObjectionIn
     let today = app.clock.today();
     let own_subject = account(p).filter(|(a, role)| *role == Role::Subject && a.subject_id == Some(s.id));
     let reason = text("异议理由", &o.reason, 2000)?;
-    let applicant = match own_subject {
-        Some((a, _)) => json!({ "account": a.username, "name": a.name, "as": "信用主体" }),
-        None => json!({ "contact": contact(o.contact.as_ref(), "异议申请人")?, "as": "其他申请人" }),
-    };
+    let applicant = objector(own_subject, o.contact.as_ref())?;
     let kind = Kind::GradeObjection;
     let c = app
         .store

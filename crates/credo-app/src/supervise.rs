@@ -85,11 +85,7 @@ impl Acting {
 /// Draws targets and inspectors for the acting department, records and audits the draw (`supervise.drawn`).
 pub async fn draw(app: &App, by: &Acting, req: DrawIn) -> Result<DrawOut, Error> {
     let dept = &by.department;
-    let scheme = match &req.scheme {
-        Some(code) => app.catalog.evaluation.get(code),
-        None => app.catalog.evaluation.public(),
-    }
-    .ok_or_else(|| bad("没有该评价方案"))?;
+    let scheme = app.catalog.evaluation.chosen(req.scheme.as_deref()).ok_or_else(|| bad("没有该评价方案"))?;
     let rates = scheme.supervision.as_ref().ok_or_else(|| bad(format!("{} 没有规定各等级的抽查比例", scheme.name)))?;
     let text_ok = |t: &str| !t.trim().is_empty() && t.chars().count() <= MAX_TEXT;
     if !text_ok(&req.seed) || !text_ok(&req.task) {
@@ -216,6 +212,12 @@ pub async fn enter_result(
         return Err(Error::new(Code::Conflict, "该对象的检查结果已录入"));
     }
     let item = app.catalog.item(RESULT_ITEM).ok_or_else(|| Error::internal("目录中没有双随机抽查检查结果"))?;
+    if !dept.permissions.items.iter().any(|i| i == RESULT_ITEM) {
+        return Err(Error::new(Code::Forbidden, "本部门未获准报送“双随机抽查检查结果”,请联系安全管理员授权"));
+    }
+    // The result is claimed first (once, atomically): of two entries at the same time only one becomes the record.
+    let subject_id = target.target.subject_id;
+    app.store.set_inspection_result(out.draw.id, subject_id, result, on, None).await?;
     let values = [
         ("JC_MC", target.name.clone()),
         ("JC_SHXYM", subject.to_string()),
@@ -242,12 +244,14 @@ pub async fn enter_result(
     }
     let record = app
         .store
-        .subject_records(target.target.subject_id)
+        .subject_records(subject_id)
         .await?
         .into_iter()
         .find(|r| r.item == RESULT_ITEM && r.fields.get("JC_CCBH").map(String::as_str) == Some(number))
         .map(|r| r.id);
-    app.store.set_inspection_result(out.draw.id, target.target.subject_id, result, on, record).await?;
+    if let Some(id) = record {
+        app.store.link_inspection_record(out.draw.id, subject_id, id).await?;
+    }
     app.store
         .append_audit(&AuditEvent {
             actor: by.actor.clone(),

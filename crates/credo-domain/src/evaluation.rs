@@ -308,6 +308,14 @@ impl Schemes {
         self.schemes.values().find(|s| s.sector.is_none())
     }
 
+    /// The scheme named `code`, or the public one when none is named.
+    pub fn chosen(&self, code: Option<&str>) -> Option<&Scheme> {
+        match code {
+            Some(c) => self.get(c),
+            None => self.public(),
+        }
+    }
+
     /// Every field any scheme's indicators read, by item.
     pub fn fields(&self) -> BTreeMap<String, BTreeSet<String>> {
         let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();

@@ -246,6 +246,29 @@ async fn a_draw_is_reproducible_takes_each_grade_at_its_rate_and_its_results_cou
         let record = entered.body["targets"][0]["record_id"].as_i64().expect("the result's record");
         let twice = send(&t, &key, Method::POST, &path, Some(json!({ "code": target, "result": "合格" }))).await;
         assert_eq!(twice.status, 409, "{}", twice.body);
+        // Two entries for another target at the same time: one is taken, the other refused, and the record is the
+        // one taken (its only version).
+        let other = first.body["targets"][1]["code"].as_str().unwrap().to_string();
+        let (a, b) = tokio::join!(
+            send(&t, &key, Method::POST, &path, Some(json!({ "code": other, "result": "合格" }))),
+            send(&t, &key, Method::POST, &path, Some(json!({ "code": other, "result": "发现问题" }))),
+        );
+        let mut statuses = [a.status, b.status];
+        statuses.sort();
+        assert_eq!(statuses, [200, 409], "{} {}", a.body, b.body);
+        let taken = if a.status == 200 { "合格" } else { "发现问题" };
+        let shown = send(&t, &Auth::None, Method::GET, &format!("/api/v1/supervision/draws/{number}"), None).await;
+        let row = &shown.body["targets"][1];
+        assert_eq!(row["result"], taken, "{row}");
+        let versions = common::select_texts(
+            &t,
+            &format!(
+                "SELECT CAST(COUNT(*) AS TEXT) FROM record_versions WHERE record_id = {}",
+                row["record_id"].as_i64().unwrap()
+            ),
+        )
+        .await;
+        assert_eq!(versions, [Some("1".to_string())], "one version: the entry taken");
         credo_app::grades::recompute(&t.app, None).await.unwrap();
         let g = grades(&t, &target).await;
         let reasons = public_grade(&g)["reasons"].as_array().unwrap().clone();

@@ -138,6 +138,8 @@ pub trait GradeStore: Send + Sync {
     /// Draws, newest first (a department's, or all).
     async fn draws(&self, department: Option<i64>, limit: i64) -> Result<Vec<Draw>>;
     async fn draw(&self, number: &str) -> Result<Option<(Draw, Vec<InspectionTarget>)>>;
+    /// Links the record a result became to target `subject` of draw `draw` (after [`GradeStore::set_inspection_result`]).
+    async fn link_inspection_record(&self, draw: i64, subject: i64, record_id: i64) -> Result<()>;
     /// Enters the result of target `subject` of draw `draw` (once: a second result is refused as a conflict).
     async fn set_inspection_result(
         &self,

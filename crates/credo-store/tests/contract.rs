@@ -2755,6 +2755,9 @@ async fn grades_keep_changes_only_and_draws_take_each_result_once(b: Backend) {
     assert!(is_conflict(&s.set_inspection_result(first.id, s2, "合格", day, None).await), "once");
     let (_, targets) = s.draw(&first.number).await.unwrap().unwrap();
     assert_eq!((targets[0].result.as_deref(), targets[0].record_id), (Some("不合格"), Some(5)));
+    s.link_inspection_record(first.id, s2, 6).await.unwrap();
+    let (_, targets) = s.draw(&first.number).await.unwrap().unwrap();
+    assert_eq!(targets[0].record_id, Some(6));
     assert_eq!(s.draws(Some(d.id), 10).await.unwrap().iter().map(|x| x.id).collect::<Vec<_>>(), [second.id, first.id]);
     assert!(s.draw("CC-none").await.unwrap().is_none());
 }

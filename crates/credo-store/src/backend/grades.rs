@@ -320,6 +320,16 @@ impl GradeStore for Backend {
         Ok(Some((draw, targets)))
     }
 
+    async fn link_inspection_record(&self, draw: i64, subject: i64, record_id: i64) -> Result<()> {
+        sqlx::query("UPDATE inspection_targets SET record_id = $1 WHERE draw_id = $2 AND subject_id = $3")
+            .bind(record_id)
+            .bind(draw)
+            .bind(subject)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     async fn set_inspection_result(
         &self,
         draw: i64,

@@ -238,18 +238,23 @@ pub fn kind_label(code: &str) -> &'static str {
     Kind::parse(code).map(Kind::label).unwrap_or("案件")
 }
 
-fn hex(random: [u8; 4]) -> String {
-    random.iter().map(|b| format!("{b:02X}")).collect()
+/// The random part of a number: a letter, then 7 upper-case hex digits (all 2³² draws, each its own). The letter
+/// keeps the date's 8 digits from running into the random ones: a run of 15 or 18 digits would read as an ID number
+/// and be masked wherever the number is quoted.
+fn tail(random: [u8; 4]) -> String {
+    let n = u32::from_be_bytes(random);
+    let letter = char::from(b'A' + (n % 26) as u8);
+    format!("{letter}{:07X}", n / 26)
 }
 
 fn compact(day: Date) -> String {
     day.to_string().replace('-', "")
 }
 
-/// A case number: the kind's prefix, the filing day and 8 random upper-case hex digits (a tracking code that cannot
-/// be guessed from another): `YY20260213` + `0A1B2C3D`. The caller draws `random`.
+/// A case number: the kind's prefix, the filing day and 8 random characters (a tracking code that cannot be guessed
+/// from another; see [`tail`]): `YY20260213` + `K0062B1C`. The caller draws `random`.
 pub fn number(kind: Kind, day: Date, random: [u8; 4]) -> String {
-    format!("{}{}{}", kind.prefix(), compact(day), hex(random))
+    format!("{}{}{}", kind.prefix(), compact(day), tail(random))
 }
 
 impl State {
@@ -777,9 +782,9 @@ pub fn commitment_type(item: &Item, kind: &str) -> Result<(), BadCommitmentType>
     if listed && kind != REPAIR_COMMITMENT { Ok(()) } else { Err(BadCommitmentType) }
 }
 
-/// A commitment's number: `CN`, the day and 8 random upper-case hex digits. The caller draws `random`.
+/// A commitment's number: `CN`, the day and 8 random characters ([`tail`]). The caller draws `random`.
 pub fn commitment_number(day: Date, random: [u8; 4]) -> String {
-    format!("CN{}{}", compact(day), hex(random))
+    format!("CN{}{}", compact(day), tail(random))
 }
 
 /// The 承诺事由 of the commitment a repair application carries.
@@ -1059,8 +1064,8 @@ mod tests {
         assert_eq!(serde_json::to_string(&State::AwaitingReview).ok().as_deref(), Some("\"待复核\""));
         assert_eq!(serde_json::from_str::<Kind>("\"repair\"").ok(), Some(Kind::Repair));
         assert!(serde_json::from_str::<Kind>("\"appeal\"").is_err());
-        assert_eq!(number(Kind::Objection, date!(2026 - 02 - 13), [0x0a, 0x1b, 0x2c, 0xff]), "YY202602130A1B2CFF");
-        assert_eq!(commitment_number(date!(2026 - 02 - 13), [0, 0, 0, 1]), "CN2026021300000001");
+        assert_eq!(number(Kind::Objection, date!(2026 - 02 - 13), [0x0a, 0x1b, 0x2c, 0xff]), "YY20260213B06381BB");
+        assert_eq!(commitment_number(date!(2026 - 02 - 13), [0, 0, 0, 1]), "CN20260213B0000000");
         let filed: Vec<_> = Kind::ALL.iter().map(|k| k.filed_as().as_str()).collect();
         assert_eq!(filed, ["待受理", "待受理", "办理中", "待受理"]);
     }
@@ -1311,5 +1316,18 @@ mod tests {
         record_breach(&mut f, date!(2026 - 05 - 01), "未按承诺整改");
         assert_eq!(f.get("CN_WLYRQ").map(String::as_str), Some("2026-05-01"));
         assert_eq!(may_record_breach(COMMITMENT_ITEM, &f).map_err(|e| e.code()), Err("already_breached"));
+    }
+
+    proptest::proptest! {
+        /// No number holds a run of digits an ID number could be read from, so masking leaves every one as it is.
+        #[test]
+        fn numbers_are_never_masked(random: [u8; 4], days in 0i32..20_000) {
+            let day = date!(2000 - 01 - 01) + time::Duration::days(days.into());
+            for n in [number(Kind::Objection, day, random), commitment_number(day, random)] {
+                let masked = crate::masking::mask_id_numbers(&n);
+                proptest::prop_assert_eq!(masked.as_ref(), n.as_str());
+                proptest::prop_assert_eq!(n.len(), 18);
+            }
+        }
     }
 }

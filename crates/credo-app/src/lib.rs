@@ -25,6 +25,7 @@ pub mod checks;
 pub mod directory;
 pub mod enrol;
 pub mod error;
+pub mod exchange;
 pub mod feed;
 pub mod grades;
 pub mod idp;

@@ -37,7 +37,7 @@ pub fn mask_ids(text: &str) -> String {
     mask_id_numbers(text).into_owned()
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PublicField {
     /// 目录项字段代码
     pub code: String,

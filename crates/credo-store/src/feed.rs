@@ -13,6 +13,8 @@ pub struct Change {
     pub entity: String,
     pub entity_id: i64,
     pub version: Option<i64>,
+    /// When it was written (RFC 3339, UTC).
+    pub at: String,
     /// What the entry says beyond entity and id: for `rekey`, a [`Rekeyed`] (old and new key, moved versions).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<serde_json::Value>,

@@ -14,6 +14,7 @@ pub mod batches;
 pub mod cases;
 pub mod checks;
 pub mod departments;
+pub mod exchange;
 pub mod judgements;
 pub mod openapi;
 pub mod schemas;
@@ -28,6 +29,7 @@ pub fn router(app: Web) -> Router {
         .merge(batches::router(app.clone()))
         .merge(judgements::router(app.clone()))
         .merge(supervision::router(app.clone()))
+        .merge(exchange::router(app.clone()))
         .merge(checks::router(app.clone()))
         .merge(cases::router(app.clone()))
         .merge(session::router(app.clone()))

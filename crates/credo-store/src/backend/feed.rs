@@ -11,6 +11,7 @@ struct ChangeRow {
     entity: String,
     entity_id: i64,
     version: Option<i64>,
+    at: String,
     /// JSON.
     detail: Option<String>,
 }
@@ -24,6 +25,7 @@ impl TryFrom<ChangeRow> for Change {
             entity: r.entity,
             entity_id: r.entity_id,
             version: r.version,
+            at: r.at,
             detail: r
                 .detail
                 .map(|d| serde_json::from_str(&d).map_err(|e| StoreError::Corrupt(format!("change detail: {e}"))))
@@ -36,7 +38,7 @@ impl TryFrom<ChangeRow> for Change {
 impl Feed for Backend {
     async fn changes_after(&self, seq: i64, limit: i64) -> Result<Vec<Change>> {
         sqlx::query_as::<_, ChangeRow>(
-            "SELECT seq, entity, entity_id, version, detail FROM changes WHERE seq > $1 ORDER BY seq LIMIT $2",
+            "SELECT seq, entity, entity_id, version, at, detail FROM changes WHERE seq > $1 ORDER BY seq LIMIT $2",
         )
         .bind(seq)
         .bind(limit)

@@ -1,0 +1,325 @@
+//! Exchange and open data (信用信息共享与开放): what a caller may see of the records, in one form for every way out —
+//! the delta feed (`GET /api/v1/feed`: the change feed as `ADD` / `MOD` / `DEL` events), the exports (`credo export`)
+//! and the daily snapshots under `/open`.
+//!
+//! Two audiences:
+//! * **the public** sees a record while the website shows it ([`public::public_until`]): its public fields, every
+//!   ID number in them masked, the subject's code masked for persons;
+//! * **a department granted 政务共享** (its permissions' `disclosure`) also sees records kept to 政务共享 (a
+//!   person's penalties) while they are within their publicity window, with every catalog field as submitted and
+//!   the subject's code in full. Records kept to 授权查询 never leave by this way.
+//!
+//! Events are computed from the feed when read, for the day they are read: a client that applies them in order
+//! (`ADD`/`MOD` upsert the record, `DEL` removes it) holds exactly what it may see today. A version that is not
+//! visible today gives a `DEL` only when the version before it was (a repair, a revocation, a change that took it
+//! off); an expiry (entity `expiry`) always gives one.
+
+use std::collections::{BTreeSet, HashMap};
+
+use credo_domain::catalog::{Catalog, Disclosure, SubjectKind};
+use credo_domain::publicity::Mark;
+use credo_store::{RecordView, Subject};
+use serde::Serialize;
+use time::Date;
+
+use crate::App;
+use crate::error::{Code, Error};
+use crate::principal::Principal;
+use crate::public::{self, PublicField, mask_ids, shown_code};
+
+/// Who reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    Public,
+    /// A department granted 政务共享.
+    Shared,
+}
+
+impl Audience {
+    /// The audience of a caller: a department (account or key) whose permissions grant 政务共享, else the public.
+    pub fn of(p: &Principal) -> Audience {
+        match p.department() {
+            Some(d) if d.permissions.disclosure.iter().any(|x| x == "政务共享") => Audience::Shared,
+            _ => Audience::Public,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Audience::Public => "public",
+            Audience::Shared => "shared",
+        }
+    }
+
+    /// Whether records of this item about this kind of subject can reach the audience at all.
+    fn may_know(self, catalog: &Catalog, r: &RecordView) -> Option<SubjectKind> {
+        let item = catalog.item(&r.item)?;
+        let kind = item.subject_ref(&r.fields).kind;
+        let ok = match item.disclosure_for(kind) {
+            Disclosure::公开 => true,
+            Disclosure::政务共享 => self == Audience::Shared,
+            Disclosure::授权查询 => false,
+        };
+        ok.then_some(kind)
+    }
+
+    /// Whether the audience sees this version of a record on `day`.
+    pub fn sees(self, catalog: &Catalog, r: &RecordView, day: Date) -> bool {
+        match self {
+            Audience::Public => public::shown_on(public::public_until(catalog, r), day),
+            Audience::Shared => self.may_know(catalog, r).is_some() && public::in_publicity(catalog, r, false, day),
+        }
+    }
+}
+
+/// A subject as the audience sees it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = OpenSubject, description = "信用主体:公众所见的自然人证件号码已遮蔽")]
+pub struct OpenSubject {
+    /// 主体编号(信用西宁主体页 `/subjects/{id}`)
+    pub id: i64,
+    /// 统一社会信用代码或证件号码(公众所见的自然人证件号码已遮蔽)
+    pub code: Option<String>,
+    pub name: String,
+    pub kind: SubjectKind,
+    /// 所在行政区划代码
+    pub region: Option<String>,
+}
+
+/// A record as the audience sees it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = OpenRecord, description = "信用记录:公众只见公开字段(证件号码已遮蔽),政务共享部门见全部目录字段")]
+pub struct OpenRecord {
+    pub id: i64,
+    pub version: i64,
+    pub item: String,
+    pub item_name: String,
+    /// 作出决定的部门
+    pub department: String,
+    pub department_uscc: String,
+    #[schema(format = Date)]
+    pub decided_on: Option<String>,
+    #[schema(format = DateTime)]
+    pub received_at: String,
+    /// 公示截止日(含);无截止日时为空
+    #[schema(format = Date)]
+    pub shown_until: Option<String>,
+    pub subject: OpenSubject,
+    pub fields: Vec<PublicField>,
+}
+
+fn subject(audience: Audience, s: &Subject) -> OpenSubject {
+    let (code, name) = match audience {
+        Audience::Public => (s.code.as_deref().map(|c| shown_code(s.kind, c)), mask_ids(&s.name)),
+        Audience::Shared => (s.code.clone(), s.name.clone()),
+    };
+    OpenSubject { id: s.id, code, name, kind: s.kind, region: s.region.clone() }
+}
+
+/// The record as `audience` sees it on `day`, or `None` when it does not.
+pub fn open_record(
+    catalog: &Catalog,
+    audience: Audience,
+    r: &RecordView,
+    s: &Subject,
+    day: Date,
+) -> Option<OpenRecord> {
+    if !audience.sees(catalog, r, day) {
+        return None;
+    }
+    let item = catalog.item(&r.item)?;
+    let fields = item
+        .fields
+        .iter()
+        .filter(|f| audience == Audience::Shared || f.public)
+        .filter_map(|f| {
+            let v = r.fields.get(&f.code)?;
+            let value = match audience {
+                Audience::Public => mask_ids(v),
+                Audience::Shared => v.clone(),
+            };
+            Some(PublicField { code: f.code.clone(), name: f.name.clone(), value })
+        })
+        .collect();
+    let shown_until = public::public_until(catalog, r).flatten().or_else(|| public::window(catalog, r).last_day);
+    Some(OpenRecord {
+        id: r.id,
+        version: r.version,
+        item: item.code.clone(),
+        item_name: item.name.clone(),
+        department: r.department_name.clone(),
+        department_uscc: r.department_uscc.clone(),
+        decided_on: r.decided_on.map(|d| d.to_string()),
+        received_at: r.received_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+        shown_until: shown_until.map(|d| d.to_string()),
+        subject: subject(audience, s),
+        fields,
+    })
+}
+
+/// What an event does to the client's copy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub enum Op {
+    /// 新增:此前不可见的记录
+    ADD,
+    /// 变更:可见记录的新版本
+    MOD,
+    /// 撤下:记录不再可见
+    DEL,
+}
+
+/// Why a record is no longer visible.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Gone {
+    /// 信用修复后撤下
+    Repaired,
+    /// 撤销(异议更正、部门撤回)
+    Revoked,
+    /// 公示期满或移出名单
+    Expired,
+    /// 新版本不再公示(如变更为不予公示)
+    Withheld,
+}
+
+/// One event of the delta feed.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(description = "增量数据中的一条事件")]
+pub struct Event {
+    /// 变更序号(续读时作为 after)
+    pub seq: i64,
+    /// 变更时间
+    #[schema(format = DateTime)]
+    pub at: String,
+    pub op: Op,
+    pub item: String,
+    /// 记录编号
+    pub record: i64,
+    pub version: i64,
+    /// 撤下的原因(仅 DEL)
+    pub reason: Option<Gone>,
+    /// 记录(仅 ADD、MOD)
+    pub data: Option<OpenRecord>,
+}
+
+/// A page of the delta feed.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(description = "增量数据的一页")]
+pub struct FeedPage {
+    pub events: Vec<Event>,
+    /// 下一页的 after:本页读到的最后一个变更序号
+    pub next: i64,
+    /// 当前最新的变更序号
+    pub last: i64,
+    /// 是否还有未读的变更
+    pub more: bool,
+    /// 读者:public(公众)或 shared(政务共享)
+    pub audience: &'static str,
+}
+
+/// The most events one page returns.
+pub const MAX_LIMIT: usize = 5_000;
+/// The most change-feed entries one page reads (a page with few events for the caller still ends, and says where).
+const SCAN: i64 = 20_000;
+
+/// Checks an items filter against the catalog.
+pub fn check_items(catalog: &Catalog, items: &[String]) -> Result<BTreeSet<String>, Error> {
+    if items.len() > catalog.items.len() {
+        return Err(Error::new(Code::InvalidRequest, "目录项过多"));
+    }
+    items
+        .iter()
+        .map(|i| match catalog.item(i) {
+            Some(_) => Ok(i.clone()),
+            None => Err(Error::new(Code::InvalidRequest, format!("未知的目录项“{}”", mask_ids(&truncate(i, 20))))),
+        })
+        .collect()
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    s.chars().take(n).collect()
+}
+
+/// Why version `r` of a record is not visible on `day`.
+fn gone(catalog: &Catalog, r: &RecordView, day: Date) -> Gone {
+    match Mark::of(&r.fields) {
+        Some(m) if m.kind == "repaired" => Gone::Repaired,
+        Some(_) => Gone::Revoked,
+        None => match public::window(catalog, r).last_day {
+            Some(last) if last < day => Gone::Expired,
+            _ => Gone::Withheld,
+        },
+    }
+}
+
+/// The events after `after` (a change-feed sequence number) that `audience` sees, of `items` (empty: all), at most
+/// `limit` of them, read for today.
+pub async fn events(
+    app: &App,
+    audience: Audience,
+    after: i64,
+    items: &BTreeSet<String>,
+    limit: usize,
+) -> Result<FeedPage, Error> {
+    let limit = limit.clamp(1, MAX_LIMIT);
+    let day = app.clock.today();
+    let last = app.reader.last_seq().await?;
+    let mut out = Vec::new();
+    let mut next = after;
+    let mut scanned = 0;
+    while out.len() < limit && scanned < SCAN {
+        let changes = app.reader.changes_after(next, (limit - out.len()).min(SCAN as usize) as i64).await?;
+        let Some(end) = changes.last().map(|c| c.seq) else { break };
+        scanned += changes.len() as i64;
+        let ids: Vec<i64> = changes
+            .iter()
+            .filter(|c| c.entity == "record" || c.entity == "expiry")
+            .map(|c| c.entity_id)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let versions = app.reader.versions_of(&ids).await?;
+        let by: HashMap<(i64, i64), &RecordView> = versions.iter().map(|v| ((v.id, v.version), v)).collect();
+        let subject_ids: Vec<i64> =
+            versions.iter().filter_map(|v| v.subject_id).collect::<BTreeSet<_>>().into_iter().collect();
+        let subjects: HashMap<i64, Subject> =
+            app.reader.subjects_by_ids(&subject_ids).await?.into_iter().map(|s| (s.id, s)).collect();
+        for c in &changes {
+            let Some(v) = c.version else { continue };
+            let Some(r) = by.get(&(c.entity_id, v)) else { continue };
+            if (!items.is_empty() && !items.contains(&r.item)) || audience.may_know(&app.catalog, r).is_none() {
+                continue;
+            }
+            let before = by.get(&(c.entity_id, v - 1)).filter(|p| audience.sees(&app.catalog, p, day));
+            let event = |op, reason, data| Event {
+                seq: c.seq,
+                at: c.at.clone(),
+                op,
+                item: r.item.clone(),
+                record: r.id,
+                version: v,
+                reason,
+                data,
+            };
+            if c.entity == "expiry" {
+                // A revoked or repaired version had its DEL when it came; one still shown on the day read (its
+                // period was extended since) stays.
+                if Mark::of(&r.fields).is_none() && !audience.sees(&app.catalog, r, day) {
+                    out.push(event(Op::DEL, Some(Gone::Expired), None));
+                }
+                continue;
+            }
+            let shown = r
+                .subject_id
+                .and_then(|s| subjects.get(&s))
+                .and_then(|s| open_record(&app.catalog, audience, r, s, day));
+            match shown {
+                Some(data) => out.push(event(if before.is_some() { Op::MOD } else { Op::ADD }, None, Some(data))),
+                None if before.is_some() => out.push(event(Op::DEL, Some(gone(&app.catalog, r, day)), None)),
+                None => {}
+            }
+        }
+        next = end;
+    }
+    Ok(FeedPage { events: out, next, last, more: next < last, audience: audience.as_str() })
+}

@@ -26,6 +26,7 @@ pub mod directory;
 pub mod enrol;
 pub mod error;
 pub mod exchange;
+pub mod export;
 pub mod feed;
 pub mod grades;
 pub mod idp;

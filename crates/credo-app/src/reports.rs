@@ -22,7 +22,7 @@ use crate::public::{self, PublicRecord};
 use crate::{App, Code, Error};
 
 /// Where the verification page is published (the QR code's link): `CREDO_PUBLIC_URL`, or the default address.
-fn public_url() -> String {
+pub(crate) fn public_url() -> String {
     std::env::var("CREDO_PUBLIC_URL").unwrap_or_else(|_| "http://127.0.0.1:8080".into()).trim_end_matches('/').into()
 }
 

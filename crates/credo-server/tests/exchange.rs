@@ -124,7 +124,11 @@ async fn the_feed_gives_each_audience_what_it_may_see_in_order() {
         assert_eq!(r.status, 303, "{}", r.text);
         // B's three months end; the daily job records it.
         t.app.clock.set(date!(2026 - 08 - 06));
-        assert_eq!(credo_app::cases::record_expiries(&t.app, date!(2026 - 08 - 06)).await.unwrap(), 2, "B, and A revoked");
+        assert_eq!(
+            credo_app::cases::record_expiries(&t.app, date!(2026 - 08 - 06)).await.unwrap(),
+            2,
+            "B, and A revoked"
+        );
 
         let (public, last) = read_all(&t, &Auth::None, "", 1000).await;
         // Read on 08-06, a version shown then counts; A's history ends with its withdrawal.
@@ -186,4 +190,109 @@ async fn a_public_person_is_masked_in_the_feed() {
     assert!(!text.contains(PERSON), "{text}");
     assert_eq!(events[0]["data"]["subject"]["code"], "6301**********1235");
     assert!(text.contains("6301**********1235"), "masked in the facts as well");
+}
+
+/// Entities by id, each with its schema and its properties' values as sets.
+fn entities(jsonl: &str) -> BTreeMap<String, (String, BTreeMap<String, std::collections::BTreeSet<String>>)> {
+    jsonl
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap();
+            let props = v["properties"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(|(k, vs)| {
+                    (k.clone(), vs.as_array().unwrap().iter().map(|x| x.as_str().unwrap().to_string()).collect())
+                })
+                .collect();
+            (v["id"].as_str().unwrap().to_string(), (v["schema"].as_str().unwrap().to_string(), props))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn exports_are_what_the_public_sees_and_followthemoney_reads_them_whole() {
+    let t = common::spawn_publishing_persons().await;
+    t.app.clock.set(date!(2026 - 05 - 06));
+    let a = code(11);
+    submit(
+        &t,
+        json!([
+            Penalty::of("西宁导出甲商贸有限公司", &a)
+                .number("宁市监罚〔2026〕301号")
+                .decided("2026-05-06")
+                .published("2026-05-06"),
+            Penalty::person("李四", PERSON)
+                .number("宁市监罚〔2026〕302号")
+                .decided("2026-05-06")
+                .published("2026-05-06")
+                .facts(format!("当事人李四(身份证号{PERSON})无证经营")),
+        ]),
+    )
+    .await;
+    let (status, _) = t
+        .post_batch(
+            json!({ "item": "xzxk", "records": [credo_synth::builders::Licence::of("西宁导出甲商贸有限公司", &a)] }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let run = async |format, items: &[&str]| {
+        let items = items.iter().map(|s| s.to_string()).collect();
+        let mut out = Vec::new();
+        let w = credo_app::export::export(&t.app, format, &items, &mut out).await;
+        (w, String::from_utf8(out).unwrap())
+    };
+    use credo_app::export::Format;
+
+    // JSON lines: the two penalties and the licence, nothing personal in clear.
+    let (w, jsonl) = run(Format::Jsonl, &[]).await;
+    assert_eq!(w.unwrap().records, 3, "{jsonl}");
+    assert!(!jsonl.contains(PERSON) && jsonl.contains("6301**********1235"), "{jsonl}");
+
+    // CSV: one item, the national headers of its public fields.
+    let (w, csv) = run(Format::Csv, &["xzcf"]).await;
+    assert_eq!(w.unwrap().records, 2);
+    let item = t.app.catalog.item("xzcf").unwrap();
+    let header = csv.trim_start_matches('\u{feff}').lines().next().unwrap().to_string();
+    let mut expected = vec!["记录编号".to_string(), "版本".into()];
+    expected.extend(item.fields.iter().filter(|f| f.public).map(|f| f.name.clone()));
+    expected.push("公示截止日期".into());
+    assert_eq!(header, expected.join(","));
+    assert!(!csv.contains(PERSON));
+    assert!(run(Format::Csv, &[]).await.0.is_err(), "CSV needs one item");
+
+    // FollowTheMoney: a Company, a Person and two Sanctions; the licence has no such form and is counted.
+    let (w, ftm) = run(Format::Ftm, &[]).await;
+    let w = w.unwrap();
+    assert_eq!((w.records, w.entities, w.skipped), (3, 4, 1));
+    let ours = entities(&ftm);
+    let schemas: Vec<&str> = ours.values().map(|(s, _)| s.as_str()).collect();
+    assert_eq!(
+        schemas.iter().copied().collect::<std::collections::BTreeSet<_>>(),
+        ["Company", "Person", "Sanction"].into_iter().collect()
+    );
+    assert!(!ftm.contains(PERSON), "{ftm}");
+    // `ftm validate` (the followthemoney package) re-parses every entity and keeps every property value.
+    let dir = tempfile::tempdir().unwrap();
+    let (input, output) = (dir.path().join("in.json"), dir.path().join("out.json"));
+    std::fs::write(&input, &ftm).unwrap();
+    let ran = std::process::Command::new("ftm")
+        .args(["validate", "-i"])
+        .arg(&input)
+        .arg("-o")
+        .arg(&output)
+        .output()
+        .expect("the `ftm` command (pip install followthemoney; .ci/run installs it)");
+    assert!(ran.status.success(), "{}", String::from_utf8_lossy(&ran.stderr));
+    let theirs = entities(&std::fs::read_to_string(&output).unwrap());
+    assert_eq!(theirs.keys().collect::<Vec<_>>(), ours.keys().collect::<Vec<_>>(), "no entity dropped");
+    for (id, (schema, props)) in &ours {
+        let (s, p) = &theirs[id];
+        assert_eq!(s, schema);
+        for (name, values) in props {
+            assert_eq!(p.get(name).map(|v| v.len()), Some(values.len()), "{id}.{name}: {values:?} → {:?}", p.get(name));
+        }
+    }
 }

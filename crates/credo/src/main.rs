@@ -129,6 +129,20 @@ enum Command {
         /// credo backup 生成的备份文件
         file: PathBuf,
     },
+    /// 开放数据导出:公众当日可见的记录(只含公开字段,证件号码已遮蔽)。csv:一个目录项,国家标准模板表头;
+    /// jsonl:每行一条记录;ftm:FollowTheMoney 实体(主体与处罚、名单记录)
+    Export {
+        #[arg(long, env = "CREDO_DATA")]
+        data: PathBuf,
+        #[arg(long, value_parser = ["csv", "jsonl", "ftm"])]
+        format: String,
+        /// 只导出这些目录项(可重复;csv 须且只能给一个)
+        #[arg(long)]
+        item: Vec<String>,
+        /// 输出文件(写完后才出现,不会留下半个文件)
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// 导出整个存储(每张表的每一行,JSON 行),用于迁移到另一存储;导出时请停止写入
     ExportStore {
         #[arg(long, env = "CREDO_DATA")]
@@ -313,6 +327,28 @@ fn refused(e: credo_app::Error) -> anyhow::Error {
     if e.status() >= 500 { anyhow::anyhow!(e.detail) } else { unusable(e.detail) }
 }
 
+/// `credo export`: writes beside `out` and renames when done; prints what it wrote as JSON.
+async fn export(data: &Path, format: &str, items: &[String], out: &Path) -> anyhow::Result<()> {
+    let format = credo_app::export::Format::parse(format).ok_or_else(|| unusable(format!("未知的格式“{format}”")))?;
+    let app = open(data).await?;
+    let items = credo_app::exchange::check_items(&app.catalog, items).map_err(refused)?;
+    let tmp = out.with_extension("partial");
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+    let written = credo_app::export::export(&app, format, &items, &mut file).await.map_err(refused);
+    drop(file);
+    match written {
+        Ok(w) => {
+            std::fs::rename(&tmp, out)?;
+            println!("{}", serde_json::to_string(&w)?);
+            Ok(())
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
+}
+
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("CREDO_LOG").unwrap_or_else(|_| "info".into()))
@@ -469,6 +505,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate { data } => migrate(&data).await,
         Command::Backup { data, out } => backup(&data, &out).await,
         Command::Restore { data, file } => restore(&data, &file).await,
+        Command::Export { data, format, item, out } => export(&data, &format, &item, &out).await,
         Command::ExportStore { data, out } => {
             let (store, _, _) = credo_app::open_store(&data, store_url(), &catalog()?).await?;
             let counts = match out {

@@ -225,6 +225,8 @@ fn unusable_input_exits_2() {
             (vec!["import", "--data", d, "--item", "xzcf", "--dept", DEPT, "/no/such/file.csv"], "无法读取文件"),
             (vec!["import", "--data", d, "--item", "xzcf", "--dept", DEPT, j], "表头"),
             (vec!["import", "--data", d, "--item", "xzcf", "--dept", "123", j], "部门代码"),
+            (vec!["export", "--data", d, "--format", "csv", "--out", j], "--item"),
+            (vec!["export", "--data", d, "--format", "jsonl", "--item", "nope", "--out", j], "未知的目录项"),
         ] {
             let out = credo(&args, None);
             assert_eq!(out.status.code(), Some(2), "{args:?}");

@@ -20,6 +20,7 @@ use credo_domain::catalog::{Catalog, Disclosure, SubjectKind};
 use credo_domain::publicity::Mark;
 use credo_store::{RecordView, Subject};
 use serde::Serialize;
+use serde_json::Value;
 use time::Date;
 
 use crate::App;
@@ -322,4 +323,79 @@ pub async fn events(
         next = end;
     }
     Ok(FeedPage { events: out, next, last, more: next < last, audience: audience.as_str() })
+}
+
+/// One query of the W3C entity-reconciliation protocol (what OpenRefine sends for each row).
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct ReconcileQuery {
+    pub query: String,
+    /// `organisation`, `individual_business`, `person`: only subjects of that kind.
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub limit: Option<usize>,
+}
+
+/// A candidate for a query.
+#[derive(Debug, Clone, Serialize)]
+pub struct Candidate {
+    /// 统一社会信用代码(自然人等无公开代码者为 `id-{主体编号}`)
+    pub id: String,
+    pub name: String,
+    pub score: f32,
+    /// 名称或代码与查询完全一致
+    #[serde(rename = "match")]
+    pub exact: bool,
+    #[serde(rename = "type")]
+    pub kinds: Vec<Value>,
+}
+
+/// The most queries one request carries, and the longest query.
+pub const MAX_QUERIES: usize = 50;
+const MAX_QUERY_CHARS: usize = 100;
+
+/// Answers reconciliation queries from the public search: for each, the best subjects the public may find.
+pub async fn reconcile(
+    app: &App,
+    queries: &std::collections::BTreeMap<String, ReconcileQuery>,
+) -> Result<std::collections::BTreeMap<String, Value>, Error> {
+    if queries.len() > MAX_QUERIES {
+        return Err(Error::new(Code::InvalidRequest, format!("一次至多 {MAX_QUERIES} 个查询")));
+    }
+    let mut out = std::collections::BTreeMap::new();
+    for (key, q) in queries {
+        let text = q.query.trim();
+        if text.chars().count() > MAX_QUERY_CHARS {
+            return Err(Error::new(
+                Code::QueryTooLong,
+                format!("查询 {} 超过{MAX_QUERY_CHARS}个字符", truncate(key, 20)),
+            ));
+        }
+        let kind = match q.kind.as_deref() {
+            None | Some("") => None,
+            Some(k) => Some(SubjectKind::parse(k).ok_or_else(|| {
+                Error::new(Code::InvalidRequest, format!("未知的主体类型“{}”", mask_ids(&truncate(k, 20))))
+            })?),
+        };
+        let candidates = if text.is_empty() {
+            Vec::new()
+        } else {
+            let query = crate::search::Query { text, kind, ..Default::default() };
+            let page = crate::search::find_page(app, &query, 0, q.limit.unwrap_or(5).clamp(1, 25)).await?;
+            page.hits
+                .into_iter()
+                .map(|h| Candidate {
+                    exact: h.name == text || h.code.as_deref() == Some(text),
+                    id: match (&h.code, h.kind) {
+                        (Some(c), k) if k != SubjectKind::Person => c.clone(),
+                        _ => format!("id-{}", h.id),
+                    },
+                    name: h.name,
+                    score: h.score,
+                    kinds: vec![serde_json::json!({ "id": h.kind, "name": h.kind_label })],
+                })
+                .collect()
+        };
+        out.insert(key.clone(), serde_json::json!({ "result": candidates }));
+    }
+    Ok(out)
 }

@@ -99,6 +99,8 @@ pub const ROUTES: &[(&str, &str, Action)] = &[
     ("GET", "/api/v1/subjects/{key}/report", Action::Public),
     ("GET", "/api/v1/subjects/{key}/grades", Action::Public),
     ("GET", "/api/v1/feed", Action::Public),
+    ("GET", "/api/v1/reconcile", Action::Public),
+    ("POST", "/api/v1/reconcile", Action::Public),
     ("GET", "/api/v1/supervision/draws", Action::Public),
     ("POST", "/api/v1/supervision/draws", Action::SubmitBatch),
     ("GET", "/api/v1/supervision/draws/{number}", Action::Public),

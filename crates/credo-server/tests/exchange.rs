@@ -296,3 +296,54 @@ async fn exports_are_what_the_public_sees_and_followthemoney_reads_them_whole() 
         }
     }
 }
+
+#[tokio::test]
+async fn a_column_of_names_is_reconciled_to_codes() {
+    let t = spawn().await;
+    t.app.clock.set(date!(2026 - 05 - 06));
+    let (a, b) = (code(21), code(22));
+    submit(
+        &t,
+        json!([
+            Penalty::of("西宁匹配甲商贸有限公司", &a).number("宁市监罚〔2026〕401号"),
+            Penalty::of("西宁匹配乙餐饮有限公司", &b).number("宁市监罚〔2026〕402号"),
+        ]),
+    )
+    .await;
+    credo_app::feed::sync_search(&t.app).await.unwrap();
+    let manifest = t.get_json("/api/v1/reconcile").await;
+    assert_eq!(manifest["versions"][0], "0.2");
+    // As OpenRefine sends it: a form with the queries as JSON.
+    let queries = json!({
+        "q0": { "query": "西宁匹配甲商贸有限公司" },
+        "q1": { "query": "匹配乙餐饮", "type": "organisation", "limit": 3 },
+        "q2": { "query": &b },
+        "q3": { "query": "完全不存在的名称" },
+    });
+    let r = t
+        .http
+        .post(format!("{}/api/v1/reconcile", t.base))
+        .form(&[("queries", queries.to_string())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    let first = |q: &str| v[q]["result"][0].clone();
+    assert_eq!((first("q0")["id"].as_str(), first("q0")["match"].as_bool()), (Some(a.as_str()), Some(true)), "{v}");
+    assert_eq!((first("q1")["id"].as_str(), first("q1")["match"].as_bool()), (Some(b.as_str()), Some(false)), "{v}");
+    assert_eq!((first("q2")["id"].as_str(), first("q2")["match"].as_bool()), (Some(b.as_str()), Some(true)), "{v}");
+    assert_eq!(v["q3"]["result"].as_array().map(Vec::len), Some(0), "{v}");
+    // Limits hold before work is done.
+    let many: serde_json::Map<String, Value> = (0..51).map(|i| (format!("q{i}"), json!({"query": "西宁"}))).collect();
+    for bad in [Value::Object(many).to_string(), "{".to_string(), json!({"q": {"query": "x".repeat(101)}}).to_string()]
+    {
+        let r =
+            send(&t, &Auth::None, Method::GET, &format!("/api/v1/reconcile?queries={}", urlencode(&bad)), None).await;
+        assert_eq!(r.status, 400, "{}", r.text);
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+}

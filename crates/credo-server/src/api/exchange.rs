@@ -1,24 +1,28 @@
 //! `/api/v1/feed`: the delta feed (增量数据) of what the caller may see (`credo_app::exchange`): the public's, or a
 //! department's granted 政务共享 (each such page read is audited).
 
-use axum::extract::{Query, State};
+use axum::extract::{Form, Query, State};
 use axum::routing::get;
 use axum::{Extension, Json, Router};
 use credo_app::exchange::{self, Audience, FeedPage};
 use credo_app::principal::Principal;
 use credo_store::AuditEvent;
 use serde::Deserialize;
+use serde_json::{Value, json};
 use utoipa::{IntoParams, OpenApi};
 
 use crate::Web;
 use crate::error::ApiError;
 
 pub fn router(app: Web) -> Router {
-    Router::new().route("/api/v1/feed", get(feed)).with_state(app)
+    Router::new()
+        .route("/api/v1/feed", get(feed))
+        .route("/api/v1/reconcile", get(reconcile_get).post(reconcile_post))
+        .with_state(app)
 }
 
 #[derive(OpenApi)]
-#[openapi(paths(feed))]
+#[openapi(paths(feed, reconcile_get, reconcile_post))]
 pub struct Doc;
 
 #[derive(Deserialize, IntoParams)]
@@ -82,4 +86,74 @@ async fn feed(
             .await?;
     }
     Ok(Json(page))
+}
+
+/// The reconciliation queries, as OpenRefine sends them: a JSON object of queries in the `queries` parameter.
+#[derive(Deserialize, IntoParams, utoipa::ToSchema)]
+#[into_params(parameter_in = Query)]
+struct Reconcile {
+    /// JSON:{"q0": {"query": "名称或代码", "type": "organisation", "limit": 5}, …},至多 50 个;不给出时返回服务说明
+    queries: Option<String>,
+}
+
+/// The longest `queries` parameter read.
+const MAX_QUERIES_TEXT: usize = 64 * 1024;
+
+async fn reconcile(app: &Web, r: Reconcile) -> Result<Json<Value>, ApiError> {
+    let Some(text) = r.queries else { return Ok(Json(manifest())) };
+    if text.len() > MAX_QUERIES_TEXT {
+        return Err(ApiError::new(credo_app::Code::InvalidRequest, "queries 过长(至多 64 KB)"));
+    }
+    let queries = serde_json::from_str(&text).map_err(|e| {
+        ApiError::new(credo_app::Code::InvalidJson, format!("queries 不是有效的查询对象:第 {} 列附近,{e}", e.column()))
+    })?;
+    Ok(Json(json!(exchange::reconcile(app, &queries).await?)))
+}
+
+/// The service manifest (W3C Reconciliation Service API 0.2).
+fn manifest() -> Value {
+    let kinds: Vec<Value> =
+        credo_domain::catalog::SubjectKind::ALL.iter().map(|k| json!({ "id": k, "name": k.label() })).collect();
+    json!({
+        "versions": ["0.2"],
+        "name": "信用西宁 信用主体匹配",
+        "identifierSpace": "urn:gb32100:uscc",
+        "schemaSpace": "urn:credo:subject-kind",
+        "defaultTypes": kinds,
+        "view": { "url": "/subjects/{{id}}" },
+    })
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/reconcile",
+    tag = "exchange",
+    operation_id = "reconcile",
+    summary = "实体匹配(W3C 实体匹配协议)",
+    description = "把一列名称或代码匹配到信用主体(OpenRefine 等工具可直接使用):不带 queries 时返回服务说明;带 queries 时为每个查询返回公众可查到的候选主体(id 为统一社会信用代码,自然人为主体编号),名称或代码完全一致者 match 为真。",
+    params(Reconcile),
+    responses(
+        (status = 200, description = "服务说明或各查询的候选主体", body = Object),
+        (status = 400, description = "invalid_request, invalid_json, query_too_long"),
+    )
+)]
+async fn reconcile_get(State(app): State<Web>, Query(r): Query<Reconcile>) -> Result<Json<Value>, ApiError> {
+    reconcile(&app, r).await
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/reconcile",
+    tag = "exchange",
+    operation_id = "reconcile_post",
+    summary = "实体匹配(表单提交)",
+    description = "与 GET 相同,queries 以 application/x-www-form-urlencoded 表单提交(OpenRefine 的做法)。",
+    request_body(content = Reconcile, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "各查询的候选主体", body = Object),
+        (status = 400, description = "invalid_request, invalid_json, query_too_long, bad_form"),
+    )
+)]
+async fn reconcile_post(State(app): State<Web>, Form(r): Form<Reconcile>) -> Result<Json<Value>, ApiError> {
+    reconcile(&app, r).await
 }

@@ -25,6 +25,11 @@ fn write_seq(app: &App, seq: i64) -> std::io::Result<()> {
     std::fs::rename(tmp, seq_path(app))
 }
 
+/// The change-feed sequence number the search index has applied.
+pub fn applied_seq(app: &App) -> i64 {
+    read_seq(app)
+}
+
 /// The index's document of a subject with the items it has records of.
 pub fn to_doc(s: &Subject, items: Option<&BTreeSet<String>>) -> SubjectDoc {
     SubjectDoc {

@@ -15,6 +15,7 @@ pub mod cookies;
 pub mod error;
 pub mod guard;
 pub mod linger;
+pub mod metrics;
 pub mod policy;
 pub mod portal;
 
@@ -26,13 +27,15 @@ pub struct Web {
     pub limits: Arc<guard::Limits>,
     /// The home page's data (counts, newest 双公示), reused for [`portal::home::HOME_TTL`].
     pub home: Arc<tokio::sync::Mutex<Option<portal::home::HomeData>>>,
+    /// Prometheus metrics ([`metrics`]).
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 impl Web {
     pub fn new(app: App) -> Web {
         let limits =
             Arc::new(guard::Limits::new(app.security.per_address, app.security.per_key, app.security.reports_per_hour));
-        Web { app, limits, home: Arc::default() }
+        Web { app, limits, home: Arc::default(), metrics: Arc::default() }
     }
 }
 
@@ -66,7 +69,9 @@ pub fn router(app: App) -> axum::Router {
     let app = Web::new(app);
     api::router(app.clone())
         .merge(portal::router(app.clone()))
+        .route("/metrics", axum::routing::get(metrics::metrics).with_state(app.clone()))
         .route_layer(axum::middleware::from_fn_with_state(app.clone(), guard::guard))
+        .route_layer(axum::middleware::from_fn_with_state(app.clone(), metrics::track))
         .fallback(|| async { error::ApiError::not_found("没有这个地址") })
         .layer(axum::middleware::from_fn_with_state(tls, guard::headers))
         .layer(axum::middleware::from_fn(linger::linger))

@@ -99,6 +99,8 @@ pub const ROUTES: &[(&str, &str, Action)] = &[
     ("GET", "/api/v1/subjects/{key}/report", Action::Public),
     ("GET", "/api/v1/subjects/{key}/grades", Action::Public),
     ("GET", "/api/v1/feed", Action::Public),
+    // Operators or loopback only: the handler decides (`metrics::may_read`).
+    ("GET", "/metrics", Action::Public),
     ("GET", "/api/v1/reconcile", Action::Public),
     ("POST", "/api/v1/reconcile", Action::Public),
     ("GET", "/api/v1/supervision/draws", Action::Public),

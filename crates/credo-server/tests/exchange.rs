@@ -347,3 +347,20 @@ async fn a_column_of_names_is_reconciled_to_codes() {
 fn urlencode(s: &str) -> String {
     s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_template_and_show_the_feed_lag() {
+    let t = spawn().await;
+    submit(&t, json!([Penalty::of("西宁指标甲商贸有限公司", &code(31)).number("宁市监罚〔2026〕501号")])).await;
+    let a = code(31);
+    let _ = t.get(&format!("/api/v1/subjects/{a}")).await;
+    let _ = t.get("/api/v1/feed").await;
+    let (status, content_type, text) = t.get("/metrics").await;
+    assert_eq!(status, 200, "{text}");
+    assert!(content_type.starts_with("text/plain"), "{content_type}");
+    assert!(text.contains(r#"credo_http_requests_total{method="GET",route="/api/v1/feed",status="200"} 1"#), "{text}");
+    assert!(text.contains(r#"route="/api/v1/subjects/{key}""#), "route templates, not paths: {text}");
+    assert!(!text.contains(&a), "no code in a label");
+    assert!(text.contains("credo_feed_lag{consumer=\"search\"}"), "{text}");
+    assert!(text.contains("credo_store_count{what=\"records\"} 1"), "{text}");
+}

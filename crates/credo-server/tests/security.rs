@@ -105,6 +105,8 @@ fn expected() -> BTreeMap<(&'static str, &'static str), BTreeSet<&'static str>> 
         (("GET", "/api/v1/subjects/{key}/report"), ALL),
         (("GET", "/api/v1/subjects/{key}/grades"), ALL),
         (("GET", "/api/v1/feed"), ALL),
+        // Every caller here is on loopback; `metrics::may_read` refuses others (unit test).
+        (("GET", "/metrics"), ALL),
         (("GET", "/api/v1/reconcile"), ALL),
         (("POST", "/api/v1/reconcile"), ALL),
         (("GET", "/api/v1/supervision/draws"), ALL),

@@ -351,7 +351,7 @@ fn urlencode(s: &str) -> String {
 #[tokio::test]
 async fn metrics_count_requests_by_route_template_and_show_the_feed_lag() {
     let t = spawn().await;
-    submit(&t, json!([Penalty::of("西宁指标甲商贸有限公司", &code(31)).number("宁市监罚〔2026〕501号")])).await;
+    submit(&t, json!([Penalty::of("西宁指标甲商贸有限公司", code(31)).number("宁市监罚〔2026〕501号")])).await;
     let a = code(31);
     let _ = t.get(&format!("/api/v1/subjects/{a}")).await;
     let _ = t.get("/api/v1/feed").await;

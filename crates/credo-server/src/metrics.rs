@@ -86,7 +86,12 @@ impl Default for Metrics {
 
 /// Counts a routed request (by its route template, never its path: no codes or names in labels) and its latency.
 pub async fn track(State(app): State<Web>, req: Request, next: Next) -> Response {
-    let method = req.method().to_string();
+    // Known methods only: a client's invented method names would each add a series.
+    let method = match req.method().as_str() {
+        m @ ("GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS") => m,
+        _ => "other",
+    }
+    .to_string();
     let route = req.extensions().get::<MatchedPath>().map_or("unmatched", |p| p.as_str()).to_string();
     let started = Instant::now();
     let response = next.run(req).await;

@@ -363,4 +363,11 @@ async fn metrics_count_requests_by_route_template_and_show_the_feed_lag() {
     assert!(!text.contains(&a), "no code in a label");
     assert!(text.contains("credo_feed_lag{consumer=\"search\"}"), "{text}");
     assert!(text.contains("credo_store_count{what=\"records\"} 1"), "{text}");
+    // Invented methods and unknown paths add no series of their own.
+    for m in ["BREW", "XYZZY"] {
+        let method = Method::from_bytes(m.as_bytes()).unwrap();
+        let _ = t.http.request(method, format!("{}/no/such/{m}", t.base)).send().await.unwrap();
+    }
+    let (_, _, text) = t.get("/metrics").await;
+    assert!(!text.contains("BREW") && !text.contains("XYZZY"), "{text}");
 }

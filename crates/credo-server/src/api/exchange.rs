@@ -17,7 +17,13 @@ use crate::error::ApiError;
 pub fn router(app: Web) -> Router {
     Router::new()
         .route("/api/v1/feed", get(feed))
-        .route("/api/v1/reconcile", get(reconcile_get).post(reconcile_post))
+        // A form carries the queries URL-encoded (up to three bytes for one): refused above that before it is read.
+        .route(
+            "/api/v1/reconcile",
+            get(reconcile_get)
+                .post(reconcile_post)
+                .layer(axum::extract::DefaultBodyLimit::max(3 * MAX_QUERIES_TEXT + 64)),
+        )
         .with_state(app)
 }
 

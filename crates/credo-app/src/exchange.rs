@@ -129,19 +129,7 @@ pub fn open_record(
         return None;
     }
     let item = catalog.item(&r.item)?;
-    let fields = item
-        .fields
-        .iter()
-        .filter(|f| audience == Audience::Shared || f.public)
-        .filter_map(|f| {
-            let v = r.fields.get(&f.code)?;
-            let value = match audience {
-                Audience::Public => mask_ids(v),
-                Audience::Shared => v.clone(),
-            };
-            Some(PublicField { code: f.code.clone(), name: f.name.clone(), value })
-        })
-        .collect();
+    let fields = public::fields(item, r, audience == Audience::Shared);
     let shown_until = public::public_until(catalog, r).flatten().or_else(|| public::window(catalog, r).last_day);
     Some(OpenRecord {
         id: r.id,

@@ -227,15 +227,7 @@ pub fn record(catalog: &Catalog, r: &RecordView, disputed: bool, today: Date) ->
     {
         return None;
     }
-    let fields = item
-        .fields
-        .iter()
-        .filter(|f| f.public)
-        .filter_map(|f| {
-            let v = r.fields.get(&f.code)?;
-            Some(PublicField { code: f.code.clone(), name: f.name.clone(), value: mask_ids(v) })
-        })
-        .collect();
+    let fields = fields(item, r, false);
     Some(PublicRecord {
         id: r.id,
         version: r.version,
@@ -248,6 +240,20 @@ pub fn record(catalog: &Catalog, r: &RecordView, disputed: bool, today: Date) ->
         fields,
         publicity: publicity(catalog, r, disputed, today),
     })
+}
+
+/// A record's catalog fields in the catalog's order: `all` (政务共享) every one as submitted, else the public ones
+/// with every ID number masked. Extras are never included.
+pub fn fields(item: &Item, r: &RecordView, all: bool) -> Vec<PublicField> {
+    item.fields
+        .iter()
+        .filter(|f| all || f.public)
+        .filter_map(|f| {
+            let v = r.fields.get(&f.code)?;
+            let value = if all { v.clone() } else { mask_ids(v) };
+            Some(PublicField { code: f.code.clone(), name: f.name.clone(), value })
+        })
+        .collect()
 }
 
 /// Text of the rules files as a person reads it: without the project's own references to its standards notes

@@ -11,14 +11,15 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::io::Write;
 
-use credo_domain::catalog::SubjectKind;
+use credo_domain::catalog::{Item, SubjectKind};
 use credo_store::Subject;
 use serde::Serialize;
 use serde_json::{Value, json};
+use time::Date;
 
 use crate::error::{Code, Error};
 use crate::exchange::{self, Audience, OpenRecord, OpenSubject};
-use crate::{App, reports, spreadsheet};
+use crate::{App, offload, reports, spreadsheet};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -73,56 +74,103 @@ pub async fn export(
     for item in &items {
         let def =
             app.catalog.item(item).ok_or_else(|| Error::new(Code::InvalidRequest, format!("未知的目录项“{item}”")))?;
-        let public_fields: Vec<&str> = def.fields.iter().filter(|f| f.public).map(|f| f.code.as_str()).collect();
         if format == Format::Csv {
-            let mut head = vec!["记录编号", "版本"];
-            head.extend(def.fields.iter().filter(|f| f.public).map(|f| f.name.as_str()));
-            head.push("公示截止日期");
-            out.write_all(&spreadsheet::csv_header(&head).map_err(io)?).map_err(io)?;
+            out.write_all(&csv_head(def)?).map_err(io)?;
         }
-        let mut after = 0;
-        loop {
-            let chunk = app.reader.records_of_items(&[item.as_str()], after, PAGE).await?;
-            let Some(last) = chunk.last() else { break };
-            after = last.id;
-            let ids: Vec<i64> =
-                chunk.iter().filter_map(|r| r.subject_id).collect::<BTreeSet<_>>().into_iter().collect();
-            let subjects: HashMap<i64, Subject> =
-                app.reader.subjects_by_ids(&ids).await?.into_iter().map(|s| (s.id, s)).collect();
-            let mut buf = Vec::new();
-            for r in &chunk {
-                let Some(s) = r.subject_id.and_then(|id| subjects.get(&id)) else { continue };
-                let Some(open) = exchange::open_record(&app.catalog, Audience::Public, r, s, day) else { continue };
-                written.records += 1;
-                match format {
-                    Format::Jsonl => line(&mut buf, &open)?,
-                    Format::Csv => {
-                        let mut row: Vec<String> = vec![open.id.to_string(), open.version.to_string()];
-                        row.extend(public_fields.iter().map(|c| {
-                            open.fields.iter().find(|f| f.code == *c).map(|f| f.value.clone()).unwrap_or_default()
-                        }));
-                        row.push(open.shown_until.clone().unwrap_or_default());
-                        buf.extend(spreadsheet::csv_rows([row.iter().map(String::as_str)]).map_err(io)?);
-                    }
-                    Format::Ftm => {
-                        if !SANCTIONS.contains(&item.as_str()) {
-                            written.skipped += 1;
-                            continue;
-                        }
-                        if subjects_done.insert(s.id) {
+        let sanctions = SANCTIONS.contains(&item.as_str());
+        pages(app, Audience::Public, item, day, |page| {
+            written.records += page.len();
+            let buf = match format {
+                Format::Jsonl => jsonl(page)?,
+                Format::Csv => csv_body(def, page)?,
+                Format::Ftm if !sanctions => {
+                    written.skipped += page.len();
+                    return Ok(());
+                }
+                Format::Ftm => {
+                    let mut buf = Vec::new();
+                    for open in page {
+                        if subjects_done.insert(open.subject.id) {
                             line(&mut buf, &ftm_subject(&open.subject, &base))?;
                             written.entities += 1;
                         }
-                        line(&mut buf, &ftm_sanction(&open, &base))?;
+                        line(&mut buf, &ftm_sanction(open, &base))?;
                         written.entities += 1;
                     }
+                    buf
                 }
-            }
-            out.write_all(&buf).map_err(io)?;
-        }
+            };
+            out.write_all(&buf).map_err(io)
+        })
+        .await?;
     }
     out.flush().map_err(io)?;
     Ok(written)
+}
+
+/// Every record of `item` that `audience` sees on `day`, in record order, a page at a time. `each` runs off the
+/// async workers ([`offload::blocking`]): it may format, compress and write.
+pub(crate) async fn pages(
+    app: &App,
+    audience: Audience,
+    item: &str,
+    day: Date,
+    mut each: impl FnMut(&[OpenRecord]) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let mut after = 0;
+    loop {
+        let chunk = app.reader.records_of_items(&[item], after, PAGE).await?;
+        let Some(last) = chunk.last() else { return Ok(()) };
+        after = last.id;
+        let ids: Vec<i64> = chunk.iter().filter_map(|r| r.subject_id).collect::<BTreeSet<_>>().into_iter().collect();
+        let subjects: HashMap<i64, Subject> =
+            app.reader.subjects_by_ids(&ids).await?.into_iter().map(|s| (s.id, s)).collect();
+        offload::blocking(|| {
+            let page: Vec<OpenRecord> = chunk
+                .iter()
+                .filter_map(|r| {
+                    let s = subjects.get(&r.subject_id?)?;
+                    exchange::open_record(&app.catalog, audience, r, s, day)
+                })
+                .collect();
+            if page.is_empty() { Ok(()) } else { each(&page) }
+        })?;
+    }
+}
+
+/// The CSV file's start for one item: the byte-order mark and the national template's headers (the public fields'
+/// standard names in the catalog's order) between the record's number and version and the last day shown.
+pub(crate) fn csv_head(def: &Item) -> Result<Vec<u8>, Error> {
+    let mut head = vec!["记录编号", "版本"];
+    head.extend(def.fields.iter().filter(|f| f.public).map(|f| f.name.as_str()));
+    head.push("公示截止日期");
+    spreadsheet::csv_header(&head).map_err(io)
+}
+
+/// Records as rows under [`csv_head`].
+pub(crate) fn csv_body(def: &Item, page: &[OpenRecord]) -> Result<Vec<u8>, Error> {
+    let rows = page.iter().map(|open| {
+        let mut row: Vec<String> = vec![open.id.to_string(), open.version.to_string()];
+        row.extend(
+            def.fields
+                .iter()
+                .filter(|f| f.public)
+                .map(|d| open.fields.iter().find(|f| f.code == d.code).map(|f| f.value.clone()).unwrap_or_default()),
+        );
+        row.push(open.shown_until.clone().unwrap_or_default());
+        row
+    });
+    let rows: Vec<Vec<String>> = rows.collect();
+    spreadsheet::csv_rows(rows.iter().map(|r| r.iter().map(String::as_str))).map_err(io)
+}
+
+/// Records as JSON lines.
+pub(crate) fn jsonl(page: &[OpenRecord]) -> Result<Vec<u8>, Error> {
+    let mut buf = Vec::new();
+    for open in page {
+        line(&mut buf, open)?;
+    }
+    Ok(buf)
 }
 
 fn io(e: impl std::fmt::Display) -> Error {

@@ -40,6 +40,7 @@ pub mod public;
 pub mod reports;
 pub mod resolve;
 pub mod search;
+pub mod snapshots;
 pub mod spreadsheet;
 pub mod supervise;
 

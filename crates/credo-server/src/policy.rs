@@ -173,6 +173,8 @@ pub const ROUTES: &[(&str, &str, Action)] = &[
     ("GET", "/supervision", Action::Public),
     ("GET", "/supervision/{number}", Action::Public),
     ("GET", "/policy", Action::Public),
+    ("GET", "/open", Action::Public),
+    ("GET", "/open/{day}/{file}", Action::Public),
     ("GET", "/verify", Action::Public),
     ("GET", "/cases", Action::Public),
     ("GET", "/cases/{number}", Action::Public),

@@ -371,3 +371,151 @@ async fn metrics_count_requests_by_route_template_and_show_the_feed_lag() {
     let (_, _, text) = t.get("/metrics").await;
     assert!(!text.contains("BREW") && !text.contains("XYZZY"), "{text}");
 }
+
+/// A snapshot file's lines, decompressed.
+fn gunzip(bytes: &[u8]) -> String {
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::MultiGzDecoder::new(bytes), &mut text).unwrap();
+    text
+}
+
+async fn get_bytes(t: &TestApp, path: &str) -> (u16, Vec<u8>) {
+    let r = t.http.get(format!("{}{path}", t.base)).send().await.unwrap();
+    (r.status().as_u16(), r.bytes().await.unwrap().to_vec())
+}
+
+/// Applies a delta file to the previous snapshot's JSON lines, as a reuser would.
+fn apply_delta(before: &str, delta: &str) -> String {
+    let mut held: BTreeMap<i64, String> = before
+        .lines()
+        .map(|l| (serde_json::from_str::<Value>(l).unwrap()["id"].as_i64().unwrap(), l.to_string()))
+        .collect();
+    for e in delta.lines() {
+        let e: Value = serde_json::from_str(e).unwrap();
+        match e["op"].as_str().unwrap() {
+            "ADD" | "MOD" => drop(held.insert(e["record"]["id"].as_i64().unwrap(), e["record"].to_string())),
+            "DEL" => assert!(held.remove(&e["id"].as_i64().unwrap()).is_some(), "DEL of a record not held: {e}"),
+            op => panic!("unknown op {op}"),
+        }
+    }
+    held.into_values().map(|l| l + "\n").collect()
+}
+
+#[tokio::test]
+async fn daily_snapshots_are_signed_served_and_their_deltas_rebuild_the_next_day() {
+    let t = spawn().await;
+    t.app.clock.set(date!(2026 - 05 - 06));
+    let penalty = |n: u32| {
+        Penalty::of(format!("西宁快照{n}号商贸有限公司"), code(100 + n))
+            .number(format!("宁市监罚〔2026〕2{n:02}号"))
+            .decided("2026-05-06")
+            .published("2026-05-06")
+    };
+    submit(&t, json!([penalty(1), penalty(2), penalty(3)])).await;
+    let day1 = credo_app::snapshots::take(&t.app, date!(2026 - 05 - 06)).await.unwrap().unwrap();
+    assert!(credo_app::snapshots::take(&t.app, date!(2026 - 05 - 06)).await.unwrap().is_none(), "once a day");
+    let xzcf = |m: &credo_app::snapshots::Manifest, kind: &str| {
+        m.files.iter().find(|f| f.item == "xzcf" && f.kind == kind).cloned().unwrap()
+    };
+    assert_eq!((xzcf(&day1, "jsonl").lines, xzcf(&day1, "csv").lines), (3, 3));
+    assert!(day1.files.iter().all(|f| f.kind != "delta"), "the first snapshot has nothing to be a delta of");
+
+    // The manifest is signed by the platform key, and every file is what it lists.
+    let (status, manifest) = get_bytes(&t, "/open/2026-05-06/manifest.json").await;
+    assert_eq!(status, 200);
+    let (_, sig) = get_bytes(&t, "/open/2026-05-06/manifest.json.sig").await;
+    let pem = t.app.signer.public_key_pem().unwrap();
+    credo_gm::sm2::verify(&pem, &manifest, &sig).unwrap();
+    let mut forged = manifest.clone();
+    forged[20] ^= 1;
+    assert!(credo_gm::sm2::verify(&pem, &forged, &sig).is_err());
+    for f in &day1.files {
+        let (status, bytes) = get_bytes(&t, &format!("/open/2026-05-06/{}", f.name)).await;
+        assert_eq!(
+            (status, bytes.len() as u64, credo_gm::sm3_hex(&bytes)),
+            (200, f.bytes, f.sm3.clone()),
+            "{}",
+            f.name
+        );
+    }
+    let (_, csv) = get_bytes(&t, "/open/2026-05-06/xzcf.csv.gz").await;
+    let csv = gunzip(&csv);
+    assert!(csv.starts_with("\u{feff}记录编号,版本,"), "{csv}");
+    assert!(csv.contains("西宁快照2号商贸有限公司"));
+    // Nothing but the listed files can be named, however the name is spelt.
+    for path in [
+        "/open/2026-05-06/..%2F..%2Fkeyring",
+        "/open/2026-05-06/xzcf.csv",
+        "/open/2026-05-07/manifest.json",
+        "/open/..%2Fopen/manifest.json",
+        "/open/2026-5-6/manifest.json",
+    ] {
+        assert_eq!(get_bytes(&t, path).await.0, 404, "{path}");
+    }
+    let page = send(&t, &Auth::None, Method::GET, "/open", None).await;
+    assert_eq!(page.status, 200);
+    assert!(page.text.contains("xzcf.delta.jsonl.gz") || page.text.contains("xzcf.jsonl.gz"), "{}", page.text);
+
+    // The next day: 1 changes, 2 is withdrawn, 4 is new.
+    submit(&t, json!([penalty(1).fine("2000"), penalty(4)])).await;
+    let (_, before) = get_bytes(&t, "/open/2026-05-06/xzcf.jsonl.gz").await;
+    let before = gunzip(&before);
+    let two = before
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|r| r["subject"]["name"] == "西宁快照2号商贸有限公司")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    add_account(&t, "handler", "handler").await;
+    let handler = sign_in(&t, "handler").await;
+    let r = form_post(&t, &handler, &format!("/console/records/{two}/withdraw"), &[("reason", "决定已被撤销")]).await;
+    assert_eq!(r.status, 303, "{}", r.text);
+    t.app.clock.set(date!(2026 - 05 - 07));
+    let day2 = credo_app::snapshots::take(&t.app, date!(2026 - 05 - 07)).await.unwrap().unwrap();
+    assert_eq!(day2.previous.as_deref(), Some("2026-05-06"));
+    assert!(day2.feed_seq > day1.feed_seq);
+    let (_, after) = get_bytes(&t, "/open/2026-05-07/xzcf.jsonl.gz").await;
+    let (_, delta) = get_bytes(&t, "/open/2026-05-07/xzcf.delta.jsonl.gz").await;
+    let (after, delta) = (gunzip(&after), gunzip(&delta));
+    let ops: Vec<&str> = delta.lines().map(|l| if l.contains("\"op\":\"DEL\"") { "DEL" } else { &l[7..10] }).collect();
+    assert_eq!(ops, ["MOD", "DEL", "ADD"], "{delta}");
+    assert_eq!(xzcf(&day2, "delta").lines, 3);
+    assert_eq!(apply_delta(&before, &delta), after, "the delta takes the 6th's file to the 7th's");
+
+    // Two writers of one day: exactly one snapshot, whole.
+    t.app.clock.set(date!(2026 - 05 - 08));
+    let (a, b) = tokio::join!(
+        credo_app::snapshots::take(&t.app, date!(2026 - 05 - 08)),
+        credo_app::snapshots::take(&t.app, date!(2026 - 05 - 08))
+    );
+    assert_eq!(a.unwrap().is_some() as u8 + b.unwrap().is_some() as u8, 1);
+    let days = credo_app::snapshots::days(&t.app);
+    assert_eq!(days, [date!(2026 - 05 - 08), date!(2026 - 05 - 07), date!(2026 - 05 - 06)]);
+    let leftovers = std::fs::read_dir(credo_app::snapshots::root(&t.app)).unwrap().count();
+    assert_eq!(leftovers, 3, "no half-written directory is left");
+    // Kept for a day: the older ones go.
+    assert_eq!(credo_app::snapshots::prune(&t.app, date!(2026 - 05 - 08), 1).unwrap(), 1);
+    assert_eq!(credo_app::snapshots::days(&t.app).len(), 2);
+}
+
+#[tokio::test]
+async fn a_snapshot_masks_a_public_person() {
+    let t = common::spawn_publishing_persons().await;
+    t.app.clock.set(date!(2026 - 05 - 06));
+    submit(
+        &t,
+        json!([Penalty::person("王五", PERSON)
+            .number("宁市监罚〔2026〕301号")
+            .decided("2026-05-06")
+            .published("2026-05-06")]),
+    )
+    .await;
+    credo_app::snapshots::take(&t.app, date!(2026 - 05 - 06)).await.unwrap().unwrap();
+    for name in ["xzcf.jsonl.gz", "xzcf.csv.gz"] {
+        let (status, bytes) = get_bytes(&t, &format!("/open/2026-05-06/{name}")).await;
+        let text = gunzip(&bytes);
+        assert_eq!(status, 200);
+        assert!(text.contains("王五") && !text.contains(PERSON), "{name}: {text}");
+    }
+}

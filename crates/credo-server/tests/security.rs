@@ -176,6 +176,8 @@ fn expected() -> BTreeMap<(&'static str, &'static str), BTreeSet<&'static str>> 
         (("POST", "/report"), ALL),
         (("GET", "/lists/{list}"), ALL),
         (("GET", "/policy"), ALL),
+        (("GET", "/open"), ALL),
+        (("GET", "/open/{day}/{file}"), ALL),
         (("GET", "/verify"), ALL),
         (("GET", "/cases"), ALL),
         (("GET", "/cases/{number}"), ALL),

@@ -143,6 +143,12 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// 生成当日的开放数据快照(数据目录 open/日期/:各目录项的 CSV 与 JSON 行、与前一份快照相比的增量、SM3 摘要与
+    /// SM2 签名的清单);服务每天自动生成,当日已有则不再生成
+    Snapshot {
+        #[arg(long, env = "CREDO_DATA")]
+        data: PathBuf,
+    },
     /// 导出整个存储(每张表的每一行,JSON 行),用于迁移到另一存储;导出时请停止写入
     ExportStore {
         #[arg(long, env = "CREDO_DATA")]
@@ -506,6 +512,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Backup { data, out } => backup(&data, &out).await,
         Command::Restore { data, file } => restore(&data, &file).await,
         Command::Export { data, format, item, out } => export(&data, &format, &item, &out).await,
+        Command::Snapshot { data } => {
+            let app = open(&data).await?;
+            let today = app.clock.today();
+            match credo_app::snapshots::take(&app, today).await.map_err(refused)? {
+                Some(m) => println!("{}", serde_json::to_string(&m)?),
+                None => println!(
+                    "{today} 的快照已存在:{}",
+                    credo_app::snapshots::root(&app).join(today.to_string()).display()
+                ),
+            }
+            Ok(())
+        }
         Command::ExportStore { data, out } => {
             let (store, _, _) = credo_app::open_store(&data, store_url(), &catalog()?).await?;
             let counts = match out {
@@ -797,6 +815,9 @@ pub(crate) struct ServeOptions {
     /// 审计日志在线保留天数(不少于 180);更早的事件每天移入归档文件
     #[arg(long, env = "CREDO_AUDIT_KEEP_DAYS", default_value_t = 180)]
     audit_keep_days: i64,
+    /// 开放数据快照保留天数(每天生成一份;0 不生成)
+    #[arg(long, env = "CREDO_OPEN_KEEP_DAYS", default_value_t = 30)]
+    open_keep_days: i64,
 }
 
 pub(crate) async fn serve(app: App, opts: &ServeOptions) -> anyhow::Result<()> {
@@ -848,22 +869,39 @@ pub(crate) async fn serve(app: App, opts: &ServeOptions) -> anyhow::Result<()> {
         }
     });
     // Record the day's publicity expiries in the change feed (views compute expiry themselves).
-    let expirer = app.clone();
+    let (expirer, open_keep) = (app.clone(), opts.open_keep_days);
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
         let mut done: Option<time::Date> = None;
         loop {
             tick.tick().await;
             let today = expirer.clock.today();
-            if done == Some(today) || !leads(&expirer).await {
+            if !leads(&expirer).await {
                 continue;
             }
-            match credo_app::cases::record_expiries(&expirer, today).await {
-                Ok(n) => {
-                    tracing::info!(records = n, "publicity expiries recorded");
-                    done = Some(today);
+            if done != Some(today) {
+                match credo_app::cases::record_expiries(&expirer, today).await {
+                    Ok(n) => {
+                        tracing::info!(records = n, "publicity expiries recorded");
+                        done = Some(today);
+                    }
+                    Err(e) => {
+                        tracing::error!(%e, "publicity expiry job failed");
+                        continue;
+                    }
                 }
-                Err(e) => tracing::error!(%e, "publicity expiry job failed"),
+            }
+            // Then the day's open-data snapshot (once: a day that has one is skipped), after the expiries, so
+            // that it shows the day as it is; a failed one is tried again the next hour.
+            if open_keep > 0 {
+                match credo_app::snapshots::take(&expirer, today).await {
+                    Ok(Some(m)) => tracing::info!(day = %m.day, files = m.files.len(), "open-data snapshot taken"),
+                    Ok(None) => {}
+                    Err(e) => tracing::error!(%e, "open-data snapshot failed"),
+                }
+                if let Err(e) = credo_app::snapshots::prune(&expirer, today, open_keep) {
+                    tracing::error!(%e, "removing old snapshots failed");
+                }
             }
         }
     });

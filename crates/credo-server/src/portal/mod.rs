@@ -2,7 +2,8 @@
 //! script and nothing from a CDN). The pages are another face of the same services the API uses — search,
 //! publicity, cases, batches — and go through the same guard: every page route is in the policy table.
 //!
-//! * [`home`], [`search`], [`subject`] (and records), [`lists`], [`policy`], [`verify`]: the public pages.
+//! * [`home`], [`search`], [`subject`] (and records), [`lists`], [`policy`], [`verify`], [`open`]: the public
+//!   pages.
 //! * [`cases`]: the objection and report forms and case tracking; [`me`]: a subject's own page.
 //! * [`console`]: sign-in, the department console (cases, uploads with their row-level report) and the
 //!   operators' dashboards.
@@ -26,6 +27,7 @@ pub mod console;
 pub mod home;
 pub mod lists;
 pub mod me;
+pub mod open;
 pub mod policy;
 pub mod resolve;
 pub mod rows;
@@ -55,6 +57,8 @@ pub fn router(app: Web) -> Router {
         .route("/supervision", get(supervision::draws))
         .route("/supervision/{number}", get(supervision::draw))
         .route("/policy", get(policy::policy))
+        .route("/open", get(open::open))
+        .route("/open/{day}/{file}", get(open::file))
         .route("/verify", get(verify::verify))
         .route("/cases", get(cases::case_lookup))
         .route("/cases/{number}", get(cases::case))

@@ -102,6 +102,13 @@ impl Writer {
                 }
                 let signed = started.elapsed();
                 let result = store.record_checks(&checks, &events).await.map_err(|e| e.to_string());
+                // The outcomes go to the departments' webhooks (after the commit: a crash between the two loses
+                // those deliveries, never sends one for a check not recorded).
+                if result.is_ok()
+                    && let Err(e) = crate::webhooks::on_checks(&*store, &checks).await
+                {
+                    tracing::error!(error = %e.detail, "check outcomes not queued for webhooks");
+                }
                 tracing::debug!(
                     checks = checks.len(),
                     sign_us = signed.as_micros() as u64,

@@ -185,6 +185,8 @@ pub struct Event {
     /// 记录编号
     pub record: i64,
     pub version: i64,
+    /// 主体编号
+    pub subject: Option<i64>,
     /// 撤下的原因(仅 DEL)
     pub reason: Option<Gone>,
     /// 记录(仅 ADD、MOD)
@@ -287,6 +289,7 @@ pub async fn events(
                 item: r.item.clone(),
                 record: r.id,
                 version: v,
+                subject: r.subject_id,
                 reason,
                 data,
             };

@@ -43,6 +43,7 @@ pub mod search;
 pub mod snapshots;
 pub mod spreadsheet;
 pub mod supervise;
+pub mod webhooks;
 
 pub use error::{Code, Error};
 
@@ -128,6 +129,8 @@ pub struct Security {
     /// Credit reports one client address (an IPv6 /64) may download to the public per hour (0: no limit): each
     /// costs a rendering.
     pub reports_per_hour: u32,
+    /// Whether webhooks may be delivered to loopback and private addresses (tests, a closed government network).
+    pub webhook_private: bool,
 }
 
 impl Default for Security {
@@ -142,6 +145,7 @@ impl Default for Security {
             tls: false,
             case_forms_per_hour: 10,
             reports_per_hour: 30,
+            webhook_private: false,
         }
     }
 }

@@ -127,19 +127,19 @@ pub async fn take(app: &App, day: Date) -> Result<Option<Manifest>, Error> {
 
 async fn write(app: &App, day: Date, dir: &Path) -> Result<Manifest, Error> {
     let feed_seq = app.store.last_seq().await?;
-    let previous = days(app).into_iter().find(|d| *d < day).and_then(|d| manifest(app, d));
+    let previous = days(app).into_iter().find(|d| *d < day).and_then(|d| Some((d, manifest(app, d)?.1)));
     let mut files = Vec::new();
     for (code, def) in app.catalog.items.iter() {
         let mut csv = Gz::create(dir, format!("{code}.csv.gz"), code, "csv")?;
         let mut jsonl = Gz::create(dir, format!("{code}.jsonl.gz"), code, "jsonl")?;
         // The delta against the previous snapshot's file of the item, when there is one and it is intact.
-        let before = previous.as_ref().and_then(|(_, m)| {
+        let before = previous.as_ref().and_then(|(d, m)| {
             let entry = m.files.iter().find(|f| f.item == *code && f.kind == "jsonl")?;
-            let path = root(app).join(&m.day).join(&entry.name);
+            let path = root(app).join(d.to_string()).join(&entry.name);
             match offload::blocking(|| Before::open(&path, &entry.sm3)) {
                 Ok(b) => Some(b),
                 Err(e) => {
-                    tracing::warn!(item = %code, day = %m.day, error = %e.detail, "no delta: previous snapshot unreadable");
+                    tracing::warn!(item = %code, day = %d, error = %e.detail, "no delta: previous snapshot unreadable");
                     None
                 }
             }
@@ -187,7 +187,7 @@ async fn write(app: &App, day: Date, dir: &Path) -> Result<Manifest, Error> {
         day: day.to_string(),
         generated_at: beijing::format(app.clock.now()),
         feed_seq,
-        previous: previous.map(|(_, m)| m.day),
+        previous: previous.map(|(d, _)| d.to_string()),
         public_key: format!("{}/api/v1/keys/platform.pem", reports::public_url()),
         files,
     };

@@ -55,6 +55,7 @@ pub struct Metrics {
     feed_lag: Family<ConsumerLabels, Gauge>,
     index_docs: Gauge,
     store: Family<CountLabels, Gauge>,
+    webhook_backlog: Family<CountLabels, Gauge>,
 }
 
 fn latency_histogram() -> Histogram {
@@ -80,7 +81,13 @@ impl Default for Metrics {
             "Subjects, records, unresolved records and departments in the store",
             store.clone(),
         );
-        Metrics { registry, requests, latency, feed_head, feed_lag, index_docs, store }
+        let webhook_backlog = Family::<CountLabels, Gauge>::default();
+        registry.register(
+            "webhook_backlog",
+            "Webhook deliveries not acknowledged, by state (pending, failed, dead)",
+            webhook_backlog.clone(),
+        );
+        Metrics { registry, requests, latency, feed_head, feed_lag, index_docs, store, webhook_backlog }
     }
 }
 
@@ -134,6 +141,17 @@ pub async fn metrics(
         ("departments", counts.departments),
     ] {
         m.store.get_or_create(&CountLabels { what: what.into() }).set(n);
+    }
+    let backlog = app.reader.delivery_backlog().await?;
+    for state in ["pending", "failed", "dead"] {
+        let n = backlog.iter().find(|(s, _)| s == state).map_or(0, |(_, n)| *n);
+        m.webhook_backlog.get_or_create(&CountLabels { what: state.into() }).set(n);
+    }
+    // Each live webhook is a consumer of the change feed.
+    for w in app.reader.webhooks(None).await? {
+        if w.ended_at.is_none() {
+            m.feed_lag.get_or_create(&ConsumerLabels { consumer: format!("webhook-{}", w.id) }).set(head - w.cursor);
+        }
     }
     let mut text = String::new();
     prometheus_client::encoding::text::encode(&mut text, &m.registry).map_err(ApiError::internal)?;

@@ -49,6 +49,8 @@ pub enum Action {
     HandleCase,
     /// The operators' dashboards (运行监测).
     Dashboard,
+    /// Webhook subscriptions and their deliveries (own department: 核查员, check keys).
+    Subscribe,
     /// 主体识别: a queued record's candidates, judgements and their undoing (信用审核员; a department's 报送员 and
     /// submission keys for its own records: `credo_app::resolve` checks whose).
     Resolve,
@@ -86,6 +88,7 @@ impl Action {
             Action::HandleCase => "case.handle",
             Action::Dashboard => "dashboard.read",
             Action::Resolve => "resolve",
+            Action::Subscribe => "webhook.manage",
         }
     }
 }
@@ -103,6 +106,15 @@ pub const ROUTES: &[(&str, &str, Action)] = &[
     ("GET", "/metrics", Action::Public),
     ("GET", "/api/v1/reconcile", Action::Public),
     ("POST", "/api/v1/reconcile", Action::Public),
+    ("GET", "/api/v1/webhooks", Action::Subscribe),
+    ("POST", "/api/v1/webhooks", Action::Subscribe),
+    ("DELETE", "/api/v1/webhooks/{id}", Action::Subscribe),
+    ("GET", "/api/v1/webhooks/{id}/deliveries", Action::Subscribe),
+    ("POST", "/api/v1/webhooks/deliveries/{id}/redeliver", Action::Subscribe),
+    ("GET", "/console/webhooks", Action::Subscribe),
+    ("POST", "/console/webhooks", Action::Subscribe),
+    ("POST", "/console/webhooks/{id}/end", Action::Subscribe),
+    ("POST", "/console/webhook-deliveries/{id}/redeliver", Action::Subscribe),
     ("GET", "/api/v1/supervision/draws", Action::Public),
     ("POST", "/api/v1/supervision/draws", Action::SubmitBatch),
     ("GET", "/api/v1/supervision/draws/{number}", Action::Public),
@@ -270,7 +282,7 @@ pub fn role_may(role: Role, action: Action) -> bool {
         || matches!(
             (role, action),
             (Role::Submitter, SubmitBatch | ReadBatch | ReadUnresolved)
-                | (Role::Checker, Check | CheckFollowUp | CheckStats)
+                | (Role::Checker, Check | CheckFollowUp | CheckStats | Subscribe)
                 | (Role::Sysadmin, ReadDepartments | ManageDepartments | CheckStats)
                 | (Role::Secadmin, ReadDepartments | ManagePermissions | ManageKeys | ReadAccounts | ManageAccounts)
                 | (Role::Auditor, ReadDepartments | ReadAccounts | ReadAudit)
@@ -286,7 +298,7 @@ pub fn role_may(role: Role, action: Action) -> bool {
 pub fn scope_may(scope: &str, action: Action) -> bool {
     use Action::*;
     (matches!(action, SubmitBatch | ReadBatch | ReadUnresolved | Resolve) && scope == "submit")
-        || (matches!(action, Check | CheckFollowUp | CheckStats) && scope == "check")
+        || (matches!(action, Check | CheckFollowUp | CheckStats | Subscribe) && scope == "check")
 }
 
 /// The policy: default deny, then the grants above.

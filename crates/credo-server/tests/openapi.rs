@@ -462,6 +462,24 @@ async fn every_get_operation_answers_as_documented_for_generated_parameters() {
     // And a 双随机 draw (its number second: the case's is tried first).
     let draw = supervision_draw(&t).await;
     known.params.get_mut("number").unwrap().insert(1, draw);
+    // And a webhook subscription of the checkers' department.
+    let dept = t.app.store.department_by_uscc(common::DEPT).await.unwrap().unwrap();
+    let hook = t
+        .app
+        .store
+        .add_webhook(&credo_store::NewWebhook {
+            department_id: dept.id,
+            url: "https://xxgk.example.cn/hook".into(),
+            items: vec!["xzcf".into()],
+            subjects: vec![],
+            checks: false,
+            secret: "00".into(),
+            cursor: 0,
+            created_by: "test".into(),
+        })
+        .await
+        .unwrap();
+    known.params.get_mut("id").unwrap().push(hook.id.to_string());
     // A forged key is refused on every route, public ones included.
     principals.push(("forged_key", Auth::Key("credo_00000000_forged".into())));
     let doc = served(&t).await;

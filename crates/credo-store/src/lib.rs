@@ -46,6 +46,7 @@ mod sql;
 mod sqlite;
 mod subjects;
 mod vault;
+mod webhooks;
 mod worker;
 
 pub use accounts::{
@@ -73,13 +74,14 @@ pub use sql::{Val, copy_text};
 pub use sqlite::SqliteStore;
 pub use subjects::{Subject, SubjectStore};
 pub use vault::Vault;
+pub use webhooks::{Attempt, Delivery, DeliveryState, NewDelivery, NewWebhook, Webhook, WebhookStore};
 
 /// The store traits, to bring their methods into scope where a concrete store (not `dyn Store`) is called:
 /// `use credo_store::prelude::*;`.
 pub mod prelude {
     pub use crate::{
         AccountStore, AuditStore, CaseStore, CheckStore, DepartmentStore, EnrolmentStore, Feed, GradeStore,
-        JudgementStore, Portable, RecordStore, ReportStore, SharedStore, Store, SubjectStore,
+        JudgementStore, Portable, RecordStore, ReportStore, SharedStore, Store, SubjectStore, WebhookStore,
     };
 }
 
@@ -142,6 +144,7 @@ pub trait Store:
     + ReportStore
     + JudgementStore
     + GradeStore
+    + WebhookStore
     + SharedStore
     + Feed
     + Portable
@@ -160,6 +163,7 @@ impl<T> Store for T where
         + ReportStore
         + JudgementStore
         + GradeStore
+        + WebhookStore
         + SharedStore
         + Feed
         + Portable

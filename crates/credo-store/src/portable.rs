@@ -48,6 +48,8 @@ pub const TABLES: &[(&str, &str)] = &[
     ("grade_state", "id"),
     ("inspection_draws", "id"),
     ("inspection_targets", "draw_id, n"),
+    ("webhooks", "id"),
+    ("webhook_deliveries", "id"),
 ];
 
 /// Tables that hold only what is derived from the others (snapshots of in-memory indexes, rebuilt by the node that

@@ -44,6 +44,8 @@ mod reports;
 mod shared;
 #[path = "backend/subjects.rs"]
 mod subjects;
+#[path = "backend/webhooks.rs"]
+mod webhooks;
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -129,6 +131,8 @@ async fn continue_ids(pool: &PgPool) -> Result<()> {
         ("judgements", "id"),
         ("grades", "id"),
         ("inspection_draws", "id"),
+        ("webhooks", "id"),
+        ("webhook_deliveries", "id"),
         ("changes", "seq"),
     ] {
         let sql = format!(

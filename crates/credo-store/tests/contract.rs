@@ -2682,6 +2682,69 @@ async fn resolution_tables(s: &Db) -> Vec<(String, Vec<credo_store::Row>)> {
 /// A grade is written only when it changes (the old one is superseded and kept as history); current grades page in
 /// subject order, within a region; counts are by region and grade; a draw keeps its targets in order and takes
 /// each result once.
+async fn webhook_deliveries_are_queued_once_retried_and_acknowledged(b: Backend) {
+    use credo_store::{Attempt, DeliveryState, NewDelivery, NewWebhook};
+    let s = &*b.store;
+    let d = b.dept(1).await;
+    let new = NewWebhook {
+        department_id: d.id,
+        url: "https://xxgk.example.cn/hook".into(),
+        items: vec!["xzcf".into()],
+        subjects: vec![7],
+        checks: true,
+        secret: "ab".repeat(32),
+        cursor: 5,
+        created_by: "checker".into(),
+    };
+    let w = s.add_webhook(&new).await.unwrap();
+    assert_eq!((w.items.clone(), w.subjects.clone(), w.checks, w.cursor), (vec!["xzcf".to_string()], vec![7], true, 5));
+    assert_eq!(s.webhook_secret(w.id).await.unwrap().as_deref(), Some("ab".repeat(32).as_str()));
+    let other = s.add_webhook(&NewWebhook { checks: false, ..new.clone() }).await.unwrap();
+    assert_eq!(s.webhooks(Some(d.id)).await.unwrap().iter().map(|x| x.id).collect::<Vec<_>>(), [other.id, w.id]);
+    assert!(s.webhooks(Some(d.id + 1000)).await.unwrap().is_empty());
+
+    let delivery = |k: &str| NewDelivery { key: k.into(), kind: "record".into(), body: format!("{{\"id\":\"{k}\"}}") };
+    assert_eq!(s.enqueue_deliveries(w.id, Some(9), &[delivery("a"), delivery("b")]).await.unwrap(), 2);
+    // The same keys again: nothing queued twice; the cursor never goes back.
+    assert_eq!(s.enqueue_deliveries(w.id, Some(7), &[delivery("a"), delivery("c")]).await.unwrap(), 1);
+    assert_eq!(s.webhook(w.id).await.unwrap().unwrap().cursor, 9);
+    let now = OffsetDateTime::now_utc() + Duration::seconds(1);
+    let due = s.due_deliveries(now, 10).await.unwrap();
+    assert_eq!(due.iter().map(|x| x.key.as_str()).collect::<Vec<_>>(), ["a", "b", "c"]);
+
+    let later = now + Duration::minutes(5);
+    let failed = Attempt { delivered: false, status: Some(503), error: Some("503".into()), retry_at: Some(later) };
+    s.record_attempt(due[0].id, &failed).await.unwrap();
+    s.record_attempt(due[1].id, &Attempt { delivered: true, status: Some(200), error: None, retry_at: None })
+        .await
+        .unwrap();
+    s.record_attempt(due[2].id, &Attempt { retry_at: None, ..failed.clone() }).await.unwrap();
+    // An acknowledged delivery stays acknowledged whatever a late attempt says.
+    s.record_attempt(due[1].id, &failed).await.unwrap();
+    let state = |id| async move { s.delivery(id).await.unwrap().unwrap() };
+    assert_eq!((state(due[0].id).await.state, state(due[0].id).await.attempts), (DeliveryState::Failed, 1));
+    assert_eq!(state(due[1].id).await.state, DeliveryState::Delivered);
+    assert!(state(due[1].id).await.delivered_at.is_some());
+    assert_eq!(state(due[2].id).await.state, DeliveryState::Dead);
+    assert!(s.due_deliveries(now, 10).await.unwrap().is_empty(), "the failed one waits, the dead one is not due");
+    assert_eq!(s.due_deliveries(later, 10).await.unwrap().len(), 1);
+    assert_eq!(s.delivery_backlog().await.unwrap(), [("dead".to_string(), 1), ("failed".to_string(), 1)]);
+    assert_eq!(s.deliveries(w.id, Some(DeliveryState::Dead), 10).await.unwrap().len(), 1);
+    assert_eq!(
+        s.deliveries(w.id, None, 10).await.unwrap().iter().map(|x| x.key.as_str()).collect::<Vec<_>>(),
+        ["c", "b", "a"]
+    );
+
+    assert!(s.redeliver(due[2].id).await.unwrap());
+    assert!(!s.redeliver(due[2].id).await.unwrap(), "pending already");
+    assert!(!s.redeliver(due[1].id).await.unwrap(), "delivered");
+    assert_eq!((state(due[2].id).await.state, state(due[2].id).await.attempts), (DeliveryState::Pending, 0));
+    // An ended subscription sends nothing more.
+    assert!(s.end_webhook(w.id).await.unwrap());
+    assert!(!s.end_webhook(w.id).await.unwrap());
+    assert!(s.due_deliveries(later, 10).await.unwrap().is_empty());
+}
+
 async fn grades_keep_changes_only_and_draws_take_each_result_once(b: Backend) {
     use credo_store::{NewDraw, NewGrade};
     let s = &*b.store;
@@ -2968,6 +3031,7 @@ macro_rules! contract_suite {
             unresolved_records_wait_oldest_first_and_page,
             judgements_link_merge_and_undo_exactly,
             grades_keep_changes_only_and_draws_take_each_result_once,
+            webhook_deliveries_are_queued_once_retried_and_acknowledged,
             assign_subject_takes_a_record_off_the_queue_once,
             subject_records_are_latest_versions_newest_decision_first,
             records_of_items_page_in_id_order,

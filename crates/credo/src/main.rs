@@ -815,6 +815,9 @@ pub(crate) struct ServeOptions {
     /// 审计日志在线保留天数(不少于 180);更早的事件每天移入归档文件
     #[arg(long, env = "CREDO_AUDIT_KEEP_DAYS", default_value_t = 180)]
     audit_keep_days: i64,
+    /// 允许向本机与内网地址推送订阅(封闭的政务外网内部署时);默认只推送到公网地址
+    #[arg(long, env = "CREDO_WEBHOOK_PRIVATE")]
+    webhook_private: bool,
     /// 开放数据快照保留天数(每天生成一份;0 不生成)
     #[arg(long, env = "CREDO_OPEN_KEEP_DAYS", default_value_t = 30)]
     open_keep_days: i64,
@@ -828,6 +831,7 @@ pub(crate) async fn serve(app: App, opts: &ServeOptions) -> anyhow::Result<()> {
         tls: opts.tls_cert.is_some(),
         case_forms_per_hour: opts.case_forms_per_hour,
         reports_per_hour: opts.reports_per_hour,
+        webhook_private: opts.webhook_private,
         ..credo_app::Security::default()
     };
     credo_app::audit::check_retention(opts.audit_keep_days).map_err(unusable)?;
@@ -905,6 +909,13 @@ pub(crate) async fn serve(app: App, opts: &ServeOptions) -> anyhow::Result<()> {
             }
         }
     });
+    // Webhooks: queue new events and send what is due, every two seconds.
+    tokio::spawn(credo_app::webhooks::run(
+        app.clone(),
+        std::time::Duration::from_secs(2),
+        credo_app::webhooks::Backoff::default(),
+        leads,
+    ));
     // Sign the audit chain's head every ten minutes.
     let signer = app.clone();
     tokio::spawn(async move {

@@ -21,6 +21,7 @@ pub mod schemas;
 pub mod session;
 pub mod subjects;
 pub mod supervision;
+pub mod webhooks;
 
 pub fn router(app: Web) -> Router {
     Router::new()
@@ -30,6 +31,7 @@ pub fn router(app: Web) -> Router {
         .merge(judgements::router(app.clone()))
         .merge(supervision::router(app.clone()))
         .merge(exchange::router(app.clone()))
+        .merge(webhooks::router(app.clone()))
         .merge(checks::router(app.clone()))
         .merge(cases::router(app.clone()))
         .merge(session::router(app.clone()))

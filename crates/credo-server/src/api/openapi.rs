@@ -113,6 +113,7 @@ fn build() -> utoipa::openapi::OpenApi {
         super::judgements::Doc::openapi(),
         super::supervision::Doc::openapi(),
         super::exchange::Doc::openapi(),
+        super::webhooks::Doc::openapi(),
         super::checks::Doc::openapi(),
         super::cases::Doc::openapi(),
         super::departments::Doc::openapi(),

@@ -36,6 +36,7 @@ pub mod subject;
 pub mod submit;
 pub mod supervision;
 pub mod verify;
+pub mod webhooks;
 
 const CSS: &str = include_str!("../../static/site.css");
 
@@ -88,6 +89,9 @@ pub fn router(app: Web) -> Router {
         .route("/console/checks/{id}", get(checks::receipt_page))
         .route("/console/checks/{id}/receipt.json", get(checks::receipt_file))
         .route("/console/checks/{id}/feedback", post(checks::feedback))
+        .route("/console/webhooks", get(webhooks::list).post(webhooks::subscribe))
+        .route("/console/webhooks/{id}/end", post(webhooks::end))
+        .route("/console/webhook-deliveries/{id}/redeliver", post(webhooks::redeliver))
         .route("/admin", get(console::dashboard))
         .route("/admin/departments", get(admin::departments).post(admin::add_department))
         .route("/admin/departments/{uscc}", get(admin::department))

@@ -38,6 +38,8 @@ mod reports;
 mod shared;
 #[path = "../backend/subjects.rs"]
 mod subjects;
+#[path = "../backend/webhooks.rs"]
+mod webhooks;
 
 use std::path::Path;
 use std::str::FromStr;

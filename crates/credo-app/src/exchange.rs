@@ -39,10 +39,12 @@ pub enum Audience {
 impl Audience {
     /// The audience of a caller: a department (account or key) whose permissions grant 政务共享, else the public.
     pub fn of(p: &Principal) -> Audience {
-        match p.department() {
-            Some(d) if d.permissions.disclosure.iter().any(|x| x == "政务共享") => Audience::Shared,
-            _ => Audience::Public,
-        }
+        p.department().map_or(Audience::Public, Audience::of_department)
+    }
+
+    /// The audience of a department: 政务共享 when its permissions grant it.
+    pub fn of_department(d: &credo_store::Department) -> Audience {
+        if d.permissions.disclosure.iter().any(|x| x == "政务共享") { Audience::Shared } else { Audience::Public }
     }
 
     pub fn as_str(self) -> &'static str {

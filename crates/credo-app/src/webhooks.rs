@@ -35,9 +35,10 @@ pub const MAX_URL: usize = 2_000;
 /// How long a receiver has to answer (by default).
 pub const TIMEOUT: Duration = Duration::from_secs(10);
 /// Deliveries sent at once.
-const CONCURRENCY: usize = 16;
-/// Feed events read for one subscription in one round.
+const CONCURRENCY: usize = 32;
+/// Feed events read for one subscription a page, and deliveries queued for it in one round.
 const EVENTS_PER_ROUND: usize = 1_000;
+const QUEUED_PER_ROUND: usize = 5_000;
 
 /// When to try again.
 #[derive(Debug, Clone, Copy)]
@@ -256,26 +257,31 @@ pub async fn collect(app: &App) -> Result<usize, Error> {
             e.insert(app.store.department(w.department_id).await?);
         }
         let Some(Some(dept)) = departments.get(&w.department_id) else { continue };
-        let audience = if dept.permissions.disclosure.iter().any(|x| x == "政务共享") {
-            Audience::Shared
-        } else {
-            Audience::Public
-        };
+        let audience = Audience::of_department(dept);
         // Subjects are followed across every item; items alone filter the read.
         let filter: BTreeSet<String> =
             if w.subjects.is_empty() { w.items.iter().cloned().collect() } else { BTreeSet::new() };
-        let page = exchange::events(app, audience, w.cursor, &filter, EVENTS_PER_ROUND).await?;
-        let deliveries: Vec<NewDelivery> = page
-            .events
-            .iter()
-            .filter(|e| w.items.contains(&e.item) || e.subject.is_some_and(|s| w.subjects.contains(&s)))
-            .map(|e| {
-                let key = format!("record-{}-{}", e.seq, e.record);
-                let body = json!({ "id": key, "kind": "record", "webhook": w.id, "event": e });
-                NewDelivery { key, kind: "record".into(), body: body.to_string() }
-            })
-            .collect();
-        queued += app.store.enqueue_deliveries(w.id, Some(page.next), &deliveries).await?;
+        // Up to a round's worth of deliveries (the rest next round: the cursor keeps the place).
+        let (mut cursor, mut mine) = (w.cursor, 0);
+        loop {
+            let page = exchange::events(app, audience, cursor, &filter, EVENTS_PER_ROUND).await?;
+            let deliveries: Vec<NewDelivery> = page
+                .events
+                .iter()
+                .filter(|e| w.items.contains(&e.item) || e.subject.is_some_and(|s| w.subjects.contains(&s)))
+                .map(|e| {
+                    let key = format!("record-{}-{}", e.seq, e.record);
+                    let body = json!({ "id": key, "kind": "record", "webhook": w.id, "event": e });
+                    NewDelivery { key, kind: "record".into(), body: body.to_string() }
+                })
+                .collect();
+            mine += app.store.enqueue_deliveries(w.id, Some(page.next), &deliveries).await?;
+            cursor = page.next;
+            if !page.more || mine >= QUEUED_PER_ROUND {
+                break;
+            }
+        }
+        queued += mine;
     }
     Ok(queued)
 }
@@ -318,8 +324,44 @@ pub fn signature(secret_hex: &str, timestamp: i64, body: &str) -> String {
     format!("v1={}", credo_gm::hmac_sm3_hex(&key, format!("{timestamp}.{body}").as_bytes()))
 }
 
+/// What sends deliveries: the retry policy, and an HTTP client per receiver address (each pinned to the address
+/// that was checked, keeping its connections alive between deliveries).
+pub struct Sender {
+    pub backoff: Backoff,
+    clients: std::sync::Mutex<HashMap<(String, SocketAddr), reqwest::Client>>,
+}
+
+/// The most receiver clients kept (past it, they are made afresh).
+const CLIENTS: usize = 1_000;
+
+impl Sender {
+    pub fn new(backoff: Backoff) -> Sender {
+        Sender { backoff, clients: Default::default() }
+    }
+
+    fn client(&self, host: &str, addr: SocketAddr) -> Result<reqwest::Client, String> {
+        let mut clients = self.clients.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(c) = clients.get(&(host.to_string(), addr)) {
+            return Ok(c.clone());
+        }
+        let client = reqwest::Client::builder()
+            .resolve(host, addr)
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(self.backoff.timeout)
+            .build()
+            .map_err(|e| e.to_string())?;
+        if clients.len() >= CLIENTS {
+            clients.clear();
+        }
+        clients.insert((host.to_string(), addr), client.clone());
+        Ok(client)
+    }
+}
+
 /// Sends the deliveries due now (at most `limit`, [`CONCURRENCY`] at a time); returns how many were acknowledged.
-pub async fn send_due(app: &App, backoff: &Backoff, limit: i64) -> Result<usize, Error> {
+pub async fn send_due(app: &App, sender: &Sender, limit: i64) -> Result<usize, Error> {
+    use futures_util::StreamExt;
+    let backoff = &sender.backoff;
     let due = app.store.due_deliveries(app.clock.now(), limit).await?;
     let mut secrets: HashMap<i64, Option<(String, String)>> = HashMap::new();
     for d in &due {
@@ -329,37 +371,37 @@ pub async fn send_due(app: &App, backoff: &Backoff, limit: i64) -> Result<usize,
             e.insert(w.zip(s).map(|(w, s)| (w.url, s)));
         }
     }
-    let mut acknowledged = 0;
-    for chunk in due.chunks(CONCURRENCY) {
-        let sends = chunk.iter().filter_map(|d| {
-            let (url, secret) = secrets.get(&d.webhook_id)?.as_ref()?;
-            Some(async move { (d, send(app, url, secret, d, backoff.timeout).await) })
-        });
-        for (d, outcome) in futures_util::future::join_all(sends).await {
-            let attempt = match outcome {
-                Ok(()) => Attempt { delivered: true, status: Some(200), error: None, retry_at: None },
-                Err((status, error)) => Attempt {
-                    delivered: false,
-                    status,
-                    retry_at: backoff.next(d.attempts + 1, app.clock.now()),
-                    error: Some(error),
-                },
-            };
-            acknowledged += usize::from(attempt.delivered);
-            app.store.record_attempt(d.id, &attempt).await?;
+    // Collected first: an iterator's closures in a spawned future trip the compiler's `Send` inference.
+    let mut sends = Vec::with_capacity(due.len());
+    for d in &due {
+        if let Some(Some((url, secret))) = secrets.get(&d.webhook_id) {
+            sends.push(async move {
+                let attempt = match send(app, sender, url, secret, d).await {
+                    Ok(()) => Attempt { delivered: true, status: Some(200), error: None, retry_at: None },
+                    Err((status, error)) => Attempt {
+                        delivered: false,
+                        status,
+                        retry_at: backoff.next(d.attempts + 1, app.clock.now()),
+                        error: Some(error),
+                    },
+                };
+                (d.id, attempt)
+            });
         }
+    }
+    // The outcomes are recorded together, a transaction per [`CONCURRENCY`] (a crash before one is recorded sends
+    // those deliveries again: at least once).
+    let mut outcomes = futures_util::stream::iter(sends).buffer_unordered(CONCURRENCY).chunks(CONCURRENCY);
+    let mut acknowledged = 0;
+    while let Some(attempts) = outcomes.next().await {
+        acknowledged += attempts.iter().filter(|(_, a)| a.delivered).count();
+        app.store.record_attempts(&attempts).await?;
     }
     Ok(acknowledged)
 }
 
 /// One attempt: resolve, check the address, POST, wait for a 2xx.
-async fn send(
-    app: &App,
-    url: &str,
-    secret: &str,
-    d: &Delivery,
-    timeout: Duration,
-) -> Result<(), (Option<i64>, String)> {
+async fn send(app: &App, sender: &Sender, url: &str, secret: &str, d: &Delivery) -> Result<(), (Option<i64>, String)> {
     let parsed = check_url(url, app.security.webhook_private).map_err(|e| (None, e.detail))?;
     let host = parsed.host_str().unwrap_or_default().trim_matches(['[', ']']).to_string();
     let port = parsed.port_or_known_default().unwrap_or(443);
@@ -370,12 +412,7 @@ async fn send(
     let Some(addr) = addrs.iter().find(|a| app.security.webhook_private || is_public(a.ip())).copied() else {
         return Err((None, format!("{host} 解析为本机、内网或保留地址,不予推送")));
     };
-    let client = reqwest::Client::builder()
-        .resolve(&host, addr)
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(timeout)
-        .build()
-        .map_err(|e| (None, e.to_string()))?;
+    let client = sender.client(&host, addr).map_err(|e| (None, e))?;
     let timestamp = OffsetDateTime::now_utc().unix_timestamp();
     let r = client
         .post(parsed)
@@ -397,6 +434,7 @@ async fn send(
 
 /// The dispatcher: every `every`, on the server that runs the scheduled jobs, queue new events and send what is due.
 pub async fn run(app: App, every: Duration, backoff: Backoff, leads: impl AsyncFn(&App) -> bool) {
+    let sender = Sender::new(backoff);
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -404,18 +442,18 @@ pub async fn run(app: App, every: Duration, backoff: Backoff, leads: impl AsyncF
         if !leads(&app).await {
             continue;
         }
-        if let Err(e) = collect(&app).await {
-            tracing::error!(error = %e.detail, "webhook events not queued");
-        }
-        // Send until nothing is due (a backlog drains without waiting for the next tick).
+        // Queue and send until there is nothing new (a backlog drains without waiting for the next tick).
         loop {
-            match send_due(&app, &backoff, 256).await {
-                Ok(n) if n > 0 => continue,
-                Ok(_) => break,
-                Err(e) => {
-                    tracing::error!(error = %e.detail, "webhook deliveries failed");
-                    break;
-                }
+            let queued = collect(&app).await.unwrap_or_else(|e| {
+                tracing::error!(error = %e.detail, "webhook events not queued");
+                0
+            });
+            let sent = send_due(&app, &sender, 256).await.unwrap_or_else(|e| {
+                tracing::error!(error = %e.detail, "webhook deliveries failed");
+                0
+            });
+            if queued == 0 && sent == 0 {
+                break;
             }
         }
     }

@@ -99,9 +99,9 @@ async fn deliveries(t: &TestApp, auth: &Auth, hook: i64, state: &str) -> Vec<Val
 }
 
 /// Sends what is due, after the backoff's wait.
-async fn round(t: &TestApp) -> usize {
+async fn round(t: &TestApp, sender: &webhooks::Sender) -> usize {
     tokio::time::sleep(Duration::from_millis(20)).await;
-    webhooks::send_due(&t.app, &QUICK, 100).await.unwrap()
+    webhooks::send_due(&t.app, sender, 100).await.unwrap()
 }
 
 #[tokio::test]
@@ -109,6 +109,7 @@ async fn deliveries_are_signed_retried_and_acknowledged_at_least_once() {
     let t = spawn_with(Security { per_address: 0, per_key: 0, webhook_private: true, ..Security::default() }).await;
     t.app.clock.set(time::macros::date!(2026 - 05 - 06));
     let rx = Receiver::start().await;
+    let sender = webhooks::Sender::new(QUICK);
     add_account(&t, "checker", "checker").await;
     let checker = sign_in(&t, "checker").await;
 
@@ -161,13 +162,13 @@ async fn deliveries_are_signed_retried_and_acknowledged_at_least_once() {
 
     // The receiver fails: every delivery is failed, to be tried again.
     rx.set(Mode::Fail);
-    assert_eq!(round(&t).await, 0);
+    assert_eq!(round(&t, &sender).await, 0);
     let failed = deliveries(&t, &checker, hook, "failed").await;
     assert_eq!(failed.len(), 3);
     assert!(failed.iter().all(|d| d["attempts"] == 1 && d["last_status"] == 503), "{failed:?}");
     // It does not answer in time.
     rx.set(Mode::Slow);
-    assert_eq!(round(&t).await, 0);
+    assert_eq!(round(&t, &sender).await, 0);
     let failed = deliveries(&t, &checker, hook, "failed").await;
     assert!(
         failed.iter().all(|d| d["attempts"] == 2 && d["last_error"].as_str().unwrap().contains("超时")),
@@ -175,8 +176,8 @@ async fn deliveries_are_signed_retried_and_acknowledged_at_least_once() {
     );
     // It recovers: all four acknowledged.
     rx.set(Mode::Ok);
-    assert_eq!(round(&t).await, 4);
-    assert_eq!(round(&t).await, 0, "nothing is sent twice once acknowledged");
+    assert_eq!(round(&t, &sender).await, 4);
+    assert_eq!(round(&t, &sender).await, 0, "nothing is sent twice once acknowledged");
     let seen = rx.seen();
     assert_eq!(seen.len(), 4);
     for (headers, body) in &seen {
@@ -203,7 +204,7 @@ async fn deliveries_are_signed_retried_and_acknowledged_at_least_once() {
     assert_eq!(webhooks::collect(&t.app).await.unwrap(), 1);
     rx.set(Mode::Fail);
     for _ in 0..QUICK.attempts {
-        round(&t).await;
+        round(&t, &sender).await;
     }
     let dead = deliveries(&t, &checker, hook, "dead").await;
     assert_eq!(dead.len(), 1, "{dead:?}");
@@ -211,12 +212,12 @@ async fn deliveries_are_signed_retried_and_acknowledged_at_least_once() {
     assert!(metrics.contains("credo_webhook_backlog{what=\"dead\"} 1"), "{metrics}");
     let id = dead[0]["id"].as_i64().unwrap();
     rx.set(Mode::Ok);
-    assert_eq!(round(&t).await, 0, "the dead are not retried on their own");
+    assert_eq!(round(&t, &sender).await, 0, "the dead are not retried on their own");
     let r = send(&t, &checker, Method::POST, &format!("/api/v1/webhooks/deliveries/{id}/redeliver"), None).await;
     assert_eq!(r.status, 200, "{}", r.text);
     let again = send(&t, &checker, Method::POST, &format!("/api/v1/webhooks/deliveries/{id}/redeliver"), None).await;
     assert_eq!(again.status, 409, "a pending one is not queued twice");
-    assert_eq!(round(&t).await, 1);
+    assert_eq!(round(&t, &sender).await, 1);
     assert_eq!(rx.seen().last().unwrap().1["id"], dead[0]["key"]);
 
     // The department's own check outcomes, with the signed receipt.
@@ -228,7 +229,7 @@ async fn deliveries_are_signed_retried_and_acknowledged_at_least_once() {
     assert_eq!(r.status, 200, "{}", r.text);
     let mut sent = 0;
     for _ in 0..50 {
-        sent += round(&t).await;
+        sent += round(&t, &sender).await;
         if sent > 0 {
             break;
         }

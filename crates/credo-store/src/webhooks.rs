@@ -128,7 +128,8 @@ pub trait WebhookStore: Send + Sync {
     async fn enqueue_deliveries(&self, webhook: i64, cursor: Option<i64>, deliveries: &[NewDelivery]) -> Result<usize>;
     /// Deliveries due at `now` (pending or failed, of live subscriptions), oldest first.
     async fn due_deliveries(&self, now: OffsetDateTime, limit: i64) -> Result<Vec<Delivery>>;
-    async fn record_attempt(&self, id: i64, attempt: &Attempt) -> Result<()>;
+    /// Records attempts (delivery id, outcome), in one transaction.
+    async fn record_attempts(&self, attempts: &[(i64, Attempt)]) -> Result<()>;
     /// A subscription's deliveries, newest first, of one state or all.
     async fn deliveries(&self, webhook: i64, state: Option<DeliveryState>, limit: i64) -> Result<Vec<Delivery>>;
     async fn delivery(&self, id: i64) -> Result<Option<Delivery>>;

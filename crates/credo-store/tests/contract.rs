@@ -2714,13 +2714,11 @@ async fn webhook_deliveries_are_queued_once_retried_and_acknowledged(b: Backend)
 
     let later = now + Duration::minutes(5);
     let failed = Attempt { delivered: false, status: Some(503), error: Some("503".into()), retry_at: Some(later) };
-    s.record_attempt(due[0].id, &failed).await.unwrap();
-    s.record_attempt(due[1].id, &Attempt { delivered: true, status: Some(200), error: None, retry_at: None })
-        .await
-        .unwrap();
-    s.record_attempt(due[2].id, &Attempt { retry_at: None, ..failed.clone() }).await.unwrap();
+    let ok = Attempt { delivered: true, status: Some(200), error: None, retry_at: None };
+    let gave_up = Attempt { retry_at: None, ..failed.clone() };
+    s.record_attempts(&[(due[0].id, failed.clone()), (due[1].id, ok), (due[2].id, gave_up)]).await.unwrap();
     // An acknowledged delivery stays acknowledged whatever a late attempt says.
-    s.record_attempt(due[1].id, &failed).await.unwrap();
+    s.record_attempts(&[(due[1].id, failed.clone())]).await.unwrap();
     let state = |id| async move { s.delivery(id).await.unwrap().unwrap() };
     assert_eq!((state(due[0].id).await.state, state(due[0].id).await.attempts), (DeliveryState::Failed, 1));
     assert_eq!(state(due[1].id).await.state, DeliveryState::Delivered);

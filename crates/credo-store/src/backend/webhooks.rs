@@ -178,25 +178,29 @@ impl WebhookStore for Backend {
         rows.into_iter().map(Delivery::try_from).collect()
     }
 
-    async fn record_attempt(&self, id: i64, a: &Attempt) -> Result<()> {
-        let (state, next_at, delivered_at) = match (a.delivered, a.retry_at) {
-            (true, _) => ("delivered", None, Some(now_text())),
-            (false, Some(t)) => ("failed", Some(stored_time(t)), None),
-            (false, None) => ("dead", None, None),
-        };
-        // A delivery already acknowledged stays so (two senders may have tried it).
-        sqlx::query(
-            "UPDATE webhook_deliveries SET state = $1, attempts = attempts + 1, next_at = $2, last_status = $3, \
-             last_error = $4, delivered_at = $5 WHERE id = $6 AND state <> 'delivered'",
-        )
-        .bind(state)
-        .bind(next_at)
-        .bind(a.status)
-        .bind(a.error.as_deref())
-        .bind(delivered_at)
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
+    async fn record_attempts(&self, attempts: &[(i64, Attempt)]) -> Result<()> {
+        let mut tx = super::begin_write(&self.pool).await?;
+        for (id, a) in attempts {
+            let (state, next_at, delivered_at) = match (a.delivered, a.retry_at) {
+                (true, _) => ("delivered", None, Some(now_text())),
+                (false, Some(t)) => ("failed", Some(stored_time(t)), None),
+                (false, None) => ("dead", None, None),
+            };
+            // A delivery already acknowledged stays so (two senders may have tried it).
+            sqlx::query(
+                "UPDATE webhook_deliveries SET state = $1, attempts = attempts + 1, next_at = $2, last_status = $3, \
+                 last_error = $4, delivered_at = $5 WHERE id = $6 AND state <> 'delivered'",
+            )
+            .bind(state)
+            .bind(next_at)
+            .bind(a.status)
+            .bind(a.error.as_deref())
+            .bind(delivered_at)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 

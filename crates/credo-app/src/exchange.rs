@@ -392,3 +392,65 @@ pub async fn reconcile(
     }
     Ok(out)
 }
+
+/// The start (Beijing time) of the first day whose record entries are still within the deadline on `today`: an entry
+/// made before it had to be passed on by today at the latest (发改办财金〔2018〕424号: 7 working days, the catalog's
+/// `deadlines.publication`), so a consumer that acknowledges it now or later is late.
+pub fn deadline_start(catalog: &Catalog, today: Date) -> time::OffsetDateTime {
+    let n = catalog.publicity.deadlines.publication;
+    let mut first = today;
+    // Back while the day before still has time: its last day (n working days on) is today or later.
+    for _ in 0..366 {
+        let before = first - time::Duration::days(1);
+        if catalog.calendar.add_working_days(before, n).value < today {
+            break;
+        }
+        first = before;
+    }
+    first.midnight().assume_offset(time::macros::offset!(+8))
+}
+
+/// A department's read of the feed from `after`: its acknowledgement of everything up to `after`.
+pub async fn acknowledge(app: &App, department: i64, after: i64) -> Result<(), Error> {
+    let late_before = deadline_start(&app.catalog, app.clock.today());
+    app.store.acknowledge_feed(department, after, app.clock.now(), late_before).await?;
+    Ok(())
+}
+
+/// A consumer of the feed as the operators' dashboard shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConsumerState {
+    pub department: String,
+    pub acked_seq: i64,
+    pub acked_at: Option<String>,
+    pub read_at: String,
+    /// Entries after its place (all, and record entries not acknowledged).
+    pub lag: i64,
+    pub pending: credo_store::Unacknowledged,
+    /// Record entries acknowledged after their deadline.
+    pub late: i64,
+}
+
+/// Every department that reads the feed: how far it has acknowledged, what waits, what is overdue.
+pub async fn consumers(app: &App) -> Result<Vec<ConsumerState>, Error> {
+    let head = app.reader.last_seq().await?;
+    let late_before = deadline_start(&app.catalog, app.clock.today());
+    let names: HashMap<i64, String> = app.reader.departments().await?.into_iter().map(|d| (d.id, d.name)).collect();
+    let mut out = Vec::new();
+    for c in app.reader.feed_consumers().await? {
+        out.push(ConsumerState {
+            department: names.get(&c.department_id).cloned().unwrap_or_default(),
+            lag: head - c.acked_seq,
+            pending: {
+                let mut u = app.reader.unacknowledged(c.acked_seq, late_before).await?;
+                u.oldest = u.oldest.as_deref().map(crate::beijing::stored);
+                u
+            },
+            acked_seq: c.acked_seq,
+            acked_at: c.acked_at.as_deref().map(crate::beijing::stored),
+            read_at: crate::beijing::stored(&c.read_at),
+            late: c.late,
+        });
+    }
+    Ok(out)
+}

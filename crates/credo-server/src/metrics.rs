@@ -147,7 +147,12 @@ pub async fn metrics(
         let n = backlog.iter().find(|(s, _)| s == state).map_or(0, |(_, n)| *n);
         m.webhook_backlog.get_or_create(&CountLabels { what: state.into() }).set(n);
     }
-    // Each live webhook is a consumer of the change feed.
+    // Each department that reads the feed (by its acknowledgements), and each live webhook, is a consumer.
+    for c in app.reader.feed_consumers().await? {
+        m.feed_lag
+            .get_or_create(&ConsumerLabels { consumer: format!("department-{}", c.department_id) })
+            .set(head - c.acked_seq);
+    }
     for w in app.reader.webhooks(None).await? {
         if w.ended_at.is_none() {
             m.feed_lag.get_or_create(&ConsumerLabels { consumer: format!("webhook-{}", w.id) }).set(head - w.cursor);

@@ -519,3 +519,55 @@ async fn a_snapshot_masks_a_public_person() {
         assert!(text.contains("王五") && !text.contains(PERSON), "{name}: {text}");
     }
 }
+
+#[tokio::test]
+async fn a_consumer_acknowledges_by_reading_on_and_the_deadline_is_tracked() {
+    on_both(async || {
+        let t = spawn().await;
+        submit(
+            &t,
+            json!([
+                Penalty::of("西宁确认甲商贸有限公司", code(301)).number("宁市监罚〔2026〕501号"),
+                Penalty::of("西宁确认乙商贸有限公司", code(302)).number("宁市监罚〔2026〕502号"),
+            ]),
+        )
+        .await;
+        let dept = t.app.store.department_by_uscc(common::DEPT).await.unwrap().unwrap();
+        let (key, _) =
+            credo_app::keys::create(t.app.store.as_ref(), &dept, vec!["check".into()], None, "test").await.unwrap();
+        let province = Auth::Key(key);
+        // From the start: nothing acknowledged yet.
+        let first = send(&t, &province, Method::GET, "/api/v1/feed?after=0&limit=1", None).await;
+        assert_eq!(first.status, 200, "{}", first.text);
+        assert!(credo_app::exchange::consumers(&t.app).await.unwrap().is_empty());
+        let next = first.body["next"].as_i64().unwrap();
+        assert_eq!(send(&t, &province, Method::GET, &format!("/api/v1/feed?after={next}"), None).await.status, 200);
+        let c = &credo_app::exchange::consumers(&t.app).await.unwrap()[0];
+        assert_eq!((c.department.as_str(), c.acked_seq, c.late), ("西宁市市场监督管理局", next, 0));
+        assert!(c.pending.count >= 1 && c.pending.overdue == 0, "{c:?}");
+
+        // Three weeks on, what it has not acknowledged is overdue (7 working days).
+        let later = t.app.clock.today() + time::Duration::days(21);
+        t.app.clock.set(later);
+        let c = &credo_app::exchange::consumers(&t.app).await.unwrap()[0];
+        assert_eq!(c.pending.overdue, c.pending.count, "{c:?}");
+        let waiting = c.pending.count;
+        // It reads on to the end and acknowledges them: late.
+        let last = t.app.store.last_seq().await.unwrap();
+        assert_eq!(send(&t, &province, Method::GET, &format!("/api/v1/feed?after={last}"), None).await.status, 200);
+        let c = &credo_app::exchange::consumers(&t.app).await.unwrap()[0];
+        assert_eq!((c.acked_seq, c.pending.count, c.late), (last, 0, waiting));
+        // A read from an earlier place does not take the acknowledgement back.
+        assert_eq!(send(&t, &province, Method::GET, &format!("/api/v1/feed?after={next}"), None).await.status, 200);
+        assert_eq!(credo_app::exchange::consumers(&t.app).await.unwrap()[0].acked_seq, last);
+        // The operators see it.
+        add_account(&t, "sysadmin", "sysadmin").await;
+        let admin = sign_in(&t, "sysadmin").await;
+        let page = send(&t, &admin, Method::GET, "/admin", None).await;
+        assert_eq!(page.status, 200);
+        assert!(page.text.contains("信息共享确认") && page.text.contains("西宁市市场监督管理局"), "{}", page.text);
+        let metrics = t.http.get(format!("{}/metrics", t.base)).send().await.unwrap().text().await.unwrap();
+        assert!(metrics.contains(&format!("credo_feed_lag{{consumer=\"department-{}\"}} 0", dept.id)), "{metrics}");
+    })
+    .await;
+}

@@ -44,6 +44,28 @@ pub struct IndexSnapshot {
     pub chunks: i64,
 }
 
+/// A department that reads the change feed (a provincial platform, a department's system) and how far it has
+/// acknowledged it: a read from `after = N` acknowledges every entry up to N.
+#[derive(Debug, Clone, Serialize)]
+pub struct FeedConsumer {
+    pub department_id: i64,
+    pub acked_seq: i64,
+    pub acked_at: Option<String>,
+    pub read_at: String,
+    /// Record entries acknowledged after their deadline.
+    pub late: i64,
+}
+
+/// What a consumer has not acknowledged yet: record entries after its place.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Unacknowledged {
+    pub count: i64,
+    /// The oldest one's time (stored form).
+    pub oldest: Option<String>,
+    /// Of them, those whose deadline has passed.
+    pub overdue: i64,
+}
+
 /// The change feed and counts.
 #[async_trait]
 pub trait Feed: Send + Sync {
@@ -55,6 +77,18 @@ pub trait Feed: Send + Sync {
     /// commit order).
     async fn access_changed_after(&self, seq: i64) -> Result<(i64, bool)>;
     async fn counts(&self) -> Result<Counts>;
+    /// Records that `department` acknowledged the feed up to `seq` at `now` (never backwards), counting the record
+    /// entries it acknowledged that came before `late_before` (their deadline had passed) as late.
+    async fn acknowledge_feed(
+        &self,
+        department: i64,
+        seq: i64,
+        now: time::OffsetDateTime,
+        late_before: time::OffsetDateTime,
+    ) -> Result<()>;
+    async fn feed_consumers(&self) -> Result<Vec<FeedConsumer>>;
+    /// Record entries after `seq`, and how many of them came before `late_before`.
+    async fn unacknowledged(&self, seq: i64, late_before: time::OffsetDateTime) -> Result<Unacknowledged>;
     /// Whether this store leads the scheduled jobs (publicity expiries, audit checkpoints and archiving), which
     /// exactly one process over the same data must run: takes the lead if no other holds it, keeps it once taken,
     /// and gives it up when the store is dropped (or its process dies), so that another can take it over.

@@ -59,7 +59,7 @@ pub use checks::{
     CheckFeedback, CheckJob, CheckStats, CheckStore, CheckSummary, NewCheck, PendingFeedback, StoredCheck,
 };
 pub use enrolments::{Enrolment, EnrolmentDecision, EnrolmentStore, NewEnrolment};
-pub use feed::{Change, Counts, Feed, IndexSnapshot, MAX_INDEX_CHUNK};
+pub use feed::{Change, Counts, Feed, FeedConsumer, IndexSnapshot, MAX_INDEX_CHUNK, Unacknowledged};
 pub use grades::{Draw, Grade, GradeCount, GradeStore, InspectionTarget, NewDraw, NewGrade};
 pub use judgements::{Decision, Judgement, JudgementStore, NewJudgement, Target};
 pub use portable::{Cell, DERIVED_TABLES, Portable, Row, TABLES};

@@ -50,6 +50,7 @@ pub const TABLES: &[(&str, &str)] = &[
     ("inspection_targets", "draw_id, n"),
     ("webhooks", "id"),
     ("webhook_deliveries", "id"),
+    ("feed_consumers", "department_id"),
 ];
 
 /// Tables that hold only what is derived from the others (snapshots of in-memory indexes, rebuilt by the node that

@@ -2682,6 +2682,28 @@ async fn resolution_tables(s: &Db) -> Vec<(String, Vec<credo_store::Row>)> {
 /// A grade is written only when it changes (the old one is superseded and kept as history); current grades page in
 /// subject order, within a region; counts are by region and grade; a draw keeps its targets in order and takes
 /// each result once.
+async fn feed_acknowledgements_move_forward_and_count_the_late(b: Backend) {
+    let s = &*b.store;
+    let d = b.dept(1).await;
+    b.submit_one(d.id, "xzcf", penalty(&Party::company(1), "1号")).await;
+    b.submit_one(d.id, "xzcf", penalty(&Party::company(2), "2号")).await;
+    let head = s.last_seq().await.unwrap();
+    let (past, future) =
+        (OffsetDateTime::now_utc() - Duration::days(30), OffsetDateTime::now_utc() + Duration::days(1));
+    assert!(s.feed_consumers().await.unwrap().is_empty());
+    let all = s.unacknowledged(0, future).await.unwrap();
+    assert!(all.count >= 2 && all.overdue == all.count && all.oldest.is_some(), "{all:?}");
+    assert_eq!(s.unacknowledged(0, past).await.unwrap().overdue, 0);
+    // Acknowledged in time, then (another read) late, then a read from behind changes only when it was read.
+    s.acknowledge_feed(d.id, 1, OffsetDateTime::now_utc(), past).await.unwrap();
+    s.acknowledge_feed(d.id, head, OffsetDateTime::now_utc(), future).await.unwrap();
+    s.acknowledge_feed(d.id, 1, OffsetDateTime::now_utc(), future).await.unwrap();
+    let c = &s.feed_consumers().await.unwrap()[0];
+    assert_eq!((c.department_id, c.acked_seq), (d.id, head));
+    assert_eq!(c.late, s.unacknowledged(1, future).await.unwrap().count, "what came after 1, acknowledged late");
+    assert_eq!(s.unacknowledged(head, future).await.unwrap().count, 0);
+}
+
 async fn webhook_deliveries_are_queued_once_retried_and_acknowledged(b: Backend) {
     use credo_store::{Attempt, DeliveryState, NewDelivery, NewWebhook};
     let s = &*b.store;
@@ -3030,6 +3052,7 @@ macro_rules! contract_suite {
             judgements_link_merge_and_undo_exactly,
             grades_keep_changes_only_and_draws_take_each_result_once,
             webhook_deliveries_are_queued_once_retried_and_acknowledged,
+            feed_acknowledgements_move_forward_and_count_the_late,
             assign_subject_takes_a_record_off_the_queue_once,
             subject_records_are_latest_versions_newest_decision_first,
             records_of_items_page_in_id_order,

@@ -48,7 +48,7 @@ struct FeedParams {
     tag = "exchange",
     operation_id = "feed",
     summary = "增量数据",
-    description = "按变更序号顺序读取调用者可见记录的增量事件:ADD(新增可见)、MOD(新版本)、DEL(撤下:信用修复、撤销、公示期满或不再公示)。依次应用全部事件(ADD、MOD 写入记录,DEL 删除)即得调用者当日可见的全部记录。公众所见为公示记录的公开字段(证件号码已遮蔽);具有“政务共享”权限的部门还可见政务共享记录及全部目录字段(每次读取记入审计日志)。每页最多读取 20000 条变更:事件少于 limit 而 more 为真时,用 next 续读。",
+    description = "按变更序号顺序读取调用者可见记录的增量事件:ADD(新增可见)、MOD(新版本)、DEL(撤下:信用修复、撤销、公示期满或不再公示)。依次应用全部事件(ADD、MOD 写入记录,DEL 删除)即得调用者当日可见的全部记录。公众所见为公示记录的公开字段(证件号码已遮蔽);具有“政务共享”权限的部门还可见政务共享记录及全部目录字段(每次读取记入审计日志)。每页最多读取 20000 条变更:事件少于 limit 而 more 为真时,用 next 续读。部门(账号或密钥)以 after = N 续读,即确认已收到 N 及以前的全部变更:平台据此跟踪省级平台等的接收是否在 7 个工作日内(运行监测“信息共享确认”)。",
     params(FeedParams),
     responses(
         (status = 200, description = "一页增量事件", body = FeedPage),
@@ -76,6 +76,12 @@ async fn feed(
     let items = exchange::check_items(&app.catalog, &items)?;
     let audience = Audience::of(&p);
     let page = exchange::events(&app, audience, after, &items, q.limit.unwrap_or(1000)).await?;
+    // A department reading on from `after` has everything up to it (the provincial platform's acknowledgement).
+    if let Some(d) = p.department()
+        && after > 0
+    {
+        exchange::acknowledge(&app, d.id, after).await?;
+    }
     if audience == Audience::Shared {
         let (actor, role, department) = p.actor();
         app.store

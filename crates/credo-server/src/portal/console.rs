@@ -653,6 +653,9 @@ struct Dashboard {
     charts: Vec<(String, String)>,
     /// Withdrawal deadlines of all departments.
     lateness: Option<Lateness>,
+    /// Departments reading the change feed (the provincial platform …) and what they have acknowledged.
+    consumers: Vec<credo_app::exchange::ConsumerState>,
+    deadline_days: u32,
 }
 
 pub async fn dashboard(
@@ -804,7 +807,9 @@ pub async fn dashboard(
     ];
     charts.extend(grade_charts);
     let lateness = Some(lateness(&app, None, app.clock.today()).await?);
-    render(&Dashboard { chrome: Chrome::of(&p, &headers), charts, lateness })
+    let consumers = credo_app::exchange::consumers(&app).await?;
+    let deadline_days = app.catalog.publicity.deadlines.publication;
+    render(&Dashboard { chrome: Chrome::of(&p, &headers), charts, lateness, consumers, deadline_days })
 }
 
 #[derive(Template)]

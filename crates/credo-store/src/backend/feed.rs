@@ -3,7 +3,9 @@
 use async_trait::async_trait;
 
 use super::Backend;
-use crate::{Change, Counts, Feed, IndexSnapshot, MAX_INDEX_CHUNK, Result, StoreError, now_text};
+use crate::{
+    Change, Counts, Feed, FeedConsumer, IndexSnapshot, MAX_INDEX_CHUNK, Result, StoreError, Unacknowledged, now_text,
+};
 
 #[derive(sqlx::FromRow)]
 struct ChangeRow {
@@ -73,6 +75,82 @@ impl Feed for Backend {
 
     async fn lead_jobs(&self) -> Result<bool> {
         super::lead_jobs(self).await
+    }
+
+    async fn acknowledge_feed(
+        &self,
+        department: i64,
+        seq: i64,
+        now: time::OffsetDateTime,
+        late_before: time::OffsetDateTime,
+    ) -> Result<()> {
+        let (now, late_before) = (crate::stored_time(now), crate::stored_time(late_before));
+        let mut tx = super::begin_write(&self.pool).await?;
+        let acked: Option<i64> = sqlx::query_scalar("SELECT acked_seq FROM feed_consumers WHERE department_id = $1")
+            .bind(department)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let from = acked.unwrap_or(0);
+        let late: i64 = if seq > from {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM changes WHERE seq > $1 AND seq <= $2 AND entity IN ('record', 'expiry') AND at < $3",
+            )
+            .bind(from)
+            .bind(seq)
+            .bind(&late_before)
+            .fetch_one(&mut *tx)
+            .await?
+        } else {
+            0
+        };
+        let moved = seq > from;
+        sqlx::query(
+            "INSERT INTO feed_consumers (department_id, acked_seq, acked_at, read_at, late) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (department_id) DO UPDATE SET read_at = excluded.read_at, \
+             acked_seq = CASE WHEN excluded.acked_seq > feed_consumers.acked_seq THEN excluded.acked_seq ELSE feed_consumers.acked_seq END, \
+             acked_at = CASE WHEN excluded.acked_seq > feed_consumers.acked_seq THEN excluded.acked_at ELSE feed_consumers.acked_at END, \
+             late = feed_consumers.late + excluded.late",
+        )
+        .bind(department)
+        .bind(seq.max(from))
+        .bind(moved.then_some(now.as_str()))
+        .bind(&now)
+        .bind(late)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn feed_consumers(&self) -> Result<Vec<FeedConsumer>> {
+        let rows: Vec<(i64, i64, Option<String>, String, i64)> = sqlx::query_as(
+            "SELECT department_id, acked_seq, acked_at, read_at, late FROM feed_consumers ORDER BY department_id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(department_id, acked_seq, acked_at, read_at, late)| FeedConsumer {
+                department_id,
+                acked_seq,
+                acked_at,
+                read_at,
+                late,
+            })
+            .collect())
+    }
+
+    async fn unacknowledged(&self, seq: i64, late_before: time::OffsetDateTime) -> Result<Unacknowledged> {
+        let late_before = crate::stored_time(late_before);
+        let (count, oldest, overdue): (i64, Option<String>, Option<i64>) = sqlx::query_as(
+            "SELECT COUNT(*), MIN(at), SUM(CASE WHEN at < $2 THEN 1 ELSE 0 END) FROM changes \
+             WHERE seq > $1 AND entity IN ('record', 'expiry')",
+        )
+        .bind(seq)
+        .bind(&late_before)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(Unacknowledged { count, oldest, overdue: overdue.unwrap_or(0) })
     }
 
     async fn counts(&self) -> Result<Counts> {

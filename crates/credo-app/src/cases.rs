@@ -282,6 +282,19 @@ pub async fn withdraw(app: &App, p: &Principal, record_id: i64, reason: &str) ->
     Ok(version)
 }
 
+/// Marks a record `revoked` or `repaired` because the record it came from was (a city's withdrawal or repair
+/// reaching the province): a new version with the mark, as a department's own withdrawal makes. `None` when it is
+/// already marked.
+pub async fn mark_as_origin(app: &App, record_id: i64, kind: &str, case: &str) -> Result<Option<i64>, Error> {
+    let r = record(app, record_id).await?;
+    if Mark::of(&r.fields).is_some() {
+        return Ok(None);
+    }
+    let mark = Mark { kind: kind.into(), on: app.clock.today(), case: case.into() };
+    let version = new_version(app, &r, |f| drop(f.insert(MARK_FIELD.into(), mark.to_field())), case).await?;
+    Ok(Some(version))
+}
+
 /// What the public may know of a case (tracking by number): no applicant, no evidence.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[schema(description = "公众可知的案件进度(凭编号查询):不含申请人与证明材料")]

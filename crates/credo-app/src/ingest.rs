@@ -104,6 +104,20 @@ pub async fn run(
     file_name: Option<&str>,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<BatchSummary, IngestError> {
+    Ok(run_tracked(app, item, department, table, channel, file_name, progress).await?.0)
+}
+
+/// [`run`], with the record each stored row became (or was a duplicate of): `(row, record id)`.
+pub async fn run_tracked(
+    app: &App,
+    item: &Item,
+    department: &Department,
+    table: &Table<'_>,
+    channel: &str,
+    file_name: Option<&str>,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<(BatchSummary, Vec<(usize, i64)>), IngestError> {
+    let mut records = Vec::new();
     let map = HeaderMap::new(item, &table.headers)?;
     // The file's name is stored with the batch and in the audit trail: masked like the report.
     let file_name = file_name.map(masked);
@@ -183,7 +197,9 @@ pub async fn run(
         validate_time += started.elapsed();
         if let Some((n, handle)) = pending.take() {
             let started = Instant::now();
-            collect(handle.await.map_err(|e| anyhow::anyhow!(e))??, &mut summary, &mut report);
+            let stored = handle.await.map_err(|e| anyhow::anyhow!(e))??;
+            records.extend(stored.iter().map(|r| (r.row, r.record_id)));
+            collect(stored, &mut summary, &mut report);
             store_wait += started.elapsed();
             done += n;
             progress(done);
@@ -239,7 +255,7 @@ pub async fn run(
         resolved_from_queue = resolved,
         "batch processed"
     );
-    Ok(summary)
+    Ok((summary, records))
 }
 
 /// Closes the batches that a crashed process left open (see [`credo_store::RecordStore::recover_batches`]) and records

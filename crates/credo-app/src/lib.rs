@@ -27,6 +27,7 @@ pub mod enrol;
 pub mod error;
 pub mod exchange;
 pub mod export;
+pub mod federation;
 pub mod feed;
 pub mod grades;
 pub mod idp;

@@ -32,6 +32,7 @@ mod audit;
 mod cases;
 mod checks;
 mod enrolments;
+mod federation;
 mod feed;
 mod grades;
 mod judgements;
@@ -59,6 +60,7 @@ pub use checks::{
     CheckFeedback, CheckJob, CheckStats, CheckStore, CheckSummary, NewCheck, PendingFeedback, StoredCheck,
 };
 pub use enrolments::{Enrolment, EnrolmentDecision, EnrolmentStore, NewEnrolment};
+pub use federation::FederationStore;
 pub use feed::{Change, Counts, Feed, FeedConsumer, IndexSnapshot, MAX_INDEX_CHUNK, Unacknowledged};
 pub use grades::{Draw, Grade, GradeCount, GradeStore, InspectionTarget, NewDraw, NewGrade};
 pub use judgements::{Decision, Judgement, JudgementStore, NewJudgement, Target};
@@ -80,8 +82,8 @@ pub use webhooks::{Attempt, Delivery, DeliveryState, NewDelivery, NewWebhook, We
 /// `use credo_store::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        AccountStore, AuditStore, CaseStore, CheckStore, DepartmentStore, EnrolmentStore, Feed, GradeStore,
-        JudgementStore, Portable, RecordStore, ReportStore, SharedStore, Store, SubjectStore, WebhookStore,
+        AccountStore, AuditStore, CaseStore, CheckStore, DepartmentStore, EnrolmentStore, FederationStore, Feed,
+        GradeStore, JudgementStore, Portable, RecordStore, ReportStore, SharedStore, Store, SubjectStore, WebhookStore,
     };
 }
 
@@ -145,6 +147,7 @@ pub trait Store:
     + JudgementStore
     + GradeStore
     + WebhookStore
+    + FederationStore
     + SharedStore
     + Feed
     + Portable
@@ -164,6 +167,7 @@ impl<T> Store for T where
         + JudgementStore
         + GradeStore
         + WebhookStore
+        + FederationStore
         + SharedStore
         + Feed
         + Portable

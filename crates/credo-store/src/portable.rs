@@ -51,6 +51,8 @@ pub const TABLES: &[(&str, &str)] = &[
     ("webhooks", "id"),
     ("webhook_deliveries", "id"),
     ("feed_consumers", "department_id"),
+    ("federation_cursors", "city"),
+    ("federated_records", "city, remote_id"),
 ];
 
 /// Tables that hold only what is derived from the others (snapshots of in-memory indexes, rebuilt by the node that

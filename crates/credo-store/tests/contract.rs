@@ -2704,6 +2704,25 @@ async fn feed_acknowledgements_move_forward_and_count_the_late(b: Backend) {
     assert_eq!(s.unacknowledged(head, future).await.unwrap().count, 0);
 }
 
+async fn federation_places_and_links_are_kept_together(b: Backend) {
+    use credo_store::FederationStore;
+    let s = &*b.store;
+    let d = b.dept(1).await;
+    let r = b.submit_one(d.id, "xzcf", penalty(&Party::company(1), "1号")).await.record_id;
+    assert_eq!(s.federation_cursor("630100").await.unwrap(), 0);
+    s.advance_federation("630100", 42, &[(7, r)]).await.unwrap();
+    s.advance_federation("632100", 5, &[]).await.unwrap();
+    assert_eq!(s.federation_cursor("630100").await.unwrap(), 42);
+    assert_eq!(s.federation_cursor("632100").await.unwrap(), 5);
+    assert_eq!(s.federated_record("630100", 7).await.unwrap(), Some(r));
+    assert_eq!(s.federated_record("632100", 7).await.unwrap(), None, "another city's record 7");
+    assert_eq!(s.federated_origin(r).await.unwrap(), Some(("630100".to_string(), 7)));
+    // Taking a page in again: the same link, the place moves on.
+    s.advance_federation("630100", 50, &[(7, r)]).await.unwrap();
+    assert_eq!(s.federation_cursor("630100").await.unwrap(), 50);
+    assert_eq!(s.federated_origin(r + 1000).await.unwrap(), None);
+}
+
 async fn webhook_deliveries_are_queued_once_retried_and_acknowledged(b: Backend) {
     use credo_store::{Attempt, DeliveryState, NewDelivery, NewWebhook};
     let s = &*b.store;
@@ -3052,6 +3071,7 @@ macro_rules! contract_suite {
             judgements_link_merge_and_undo_exactly,
             grades_keep_changes_only_and_draws_take_each_result_once,
             webhook_deliveries_are_queued_once_retried_and_acknowledged,
+            federation_places_and_links_are_kept_together,
             feed_acknowledgements_move_forward_and_count_the_late,
             assign_subject_takes_a_record_off_the_queue_once,
             subject_records_are_latest_versions_newest_decision_first,

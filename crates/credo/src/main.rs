@@ -818,6 +818,12 @@ pub(crate) struct ServeOptions {
     /// 允许向本机与内网地址推送订阅(封闭的政务外网内部署时);默认只推送到公网地址
     #[arg(long, env = "CREDO_WEBHOOK_PRIVATE")]
     webhook_private: bool,
+    /// 平台角色:city(市级平台,默认)或 province(省级平台:按 --cities 从各市平台的增量数据接收上报)
+    #[arg(long, env = "CREDO_ROLE", default_value = "city", value_parser = ["city", "province"])]
+    role: String,
+    /// 省级平台接收的各市平台清单(TOML,[[city]]:code、name、url、key、department、items;见 docs/exchange.md)
+    #[arg(long, env = "CREDO_CITIES")]
+    cities: Option<PathBuf>,
     /// 开放数据快照保留天数(每天生成一份;0 不生成)
     #[arg(long, env = "CREDO_OPEN_KEEP_DAYS", default_value_t = 30)]
     open_keep_days: i64,
@@ -835,6 +841,12 @@ pub(crate) async fn serve(app: App, opts: &ServeOptions) -> anyhow::Result<()> {
         ..credo_app::Security::default()
     };
     credo_app::audit::check_retention(opts.audit_keep_days).map_err(unusable)?;
+    let cities = match (opts.role.as_str(), &opts.cities) {
+        ("province", Some(path)) => credo_app::federation::load(path).map_err(|e| unusable(e.detail))?,
+        ("province", None) => return Err(unusable("省级平台须用 --cities 指定各市平台清单")),
+        (_, Some(_)) => return Err(unusable("--cities 只用于省级平台(--role province)")),
+        _ => Vec::new(),
+    };
     let mut app = app.with_security(security);
     if let Some(idp) = credo_app::idp::IdpConfig::from_env() {
         tracing::info!(issuer = %idp.issuer, "统一身份认证已接入");
@@ -909,6 +921,11 @@ pub(crate) async fn serve(app: App, opts: &ServeOptions) -> anyhow::Result<()> {
             }
         }
     });
+    // The provincial platform takes in its cities' feeds, every two seconds.
+    if !cities.is_empty() {
+        tracing::info!(cities = cities.len(), "省级平台:接收各市平台上报");
+        tokio::spawn(credo_app::federation::run(app.clone(), cities, std::time::Duration::from_secs(2), leads));
+    }
     // Webhooks: queue new events and send what is due, every two seconds.
     tokio::spawn(credo_app::webhooks::run(
         app.clone(),

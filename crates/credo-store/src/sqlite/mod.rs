@@ -18,6 +18,8 @@ mod cases;
 mod checks;
 #[path = "../backend/enrolments.rs"]
 mod enrolments;
+#[path = "../backend/federation.rs"]
+mod federation;
 #[path = "../backend/feed.rs"]
 mod feed;
 #[path = "../backend/grades.rs"]

@@ -185,6 +185,8 @@ pub const ROUTES: &[(&str, &str, Action)] = &[
     ("GET", "/supervision", Action::Public),
     ("GET", "/supervision/{number}", Action::Public),
     ("GET", "/policy", Action::Public),
+    ("GET", "/districts", Action::Public),
+    ("GET", "/districts/{code}", Action::Public),
     ("GET", "/open", Action::Public),
     ("GET", "/open/{day}/{file}", Action::Public),
     ("GET", "/verify", Action::Public),

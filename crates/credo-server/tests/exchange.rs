@@ -571,3 +571,47 @@ async fn a_consumer_acknowledges_by_reading_on_and_the_deadline_is_tracked() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_district_page_shows_its_lists_and_its_departments() {
+    let t = spawn().await;
+    // A company in 城东区 (630102) on the 双公示 list, one in 城中区 (630103); a department located in 城东区.
+    let (east, middle) =
+        (credo_synth::uscc_from("91", "630102", "DE000001"), credo_synth::uscc_from("91", "630103", "DE000002"));
+    submit(
+        &t,
+        json!([
+            Penalty::of("城东区示范商贸有限公司", &east).number("宁市监罚〔2026〕601号"),
+            Penalty::of("城中区示范商贸有限公司", &middle).number("宁市监罚〔2026〕602号"),
+        ]),
+    )
+    .await;
+    t.app
+        .store
+        .add_department(credo_store::NewDepartment {
+            uscc: credo_synth::uscc_from("11", "630102", "CDJ00001"),
+            name: "西宁市城东区市场监督管理局".into(),
+            region: Some("630102".into()),
+            created_by: "test".into(),
+            permissions: Permissions::default(),
+        })
+        .await
+        .unwrap();
+    t.app.listing.sync(&t.app).await.unwrap();
+    let index = send(&t, &Auth::None, Method::GET, "/districts", None).await;
+    assert_eq!(index.status, 200);
+    assert!(index.text.contains("/districts/630102") && index.text.contains("城东区"), "{}", index.text);
+    let page = send(&t, &Auth::None, Method::GET, "/districts/630102", None).await;
+    assert_eq!(page.status, 200);
+    assert!(page.text.contains("城东区示范商贸有限公司"), "{}", page.text);
+    assert!(!page.text.contains("城中区示范商贸有限公司"), "another district's subject");
+    assert!(page.text.contains("/lists/sgs?district=630102"));
+    assert!(page.text.contains("西宁市城东区市场监督管理局"), "its department");
+    assert!(
+        !page.text.contains("<td data-label=\"部门\">西宁市市场监督管理局"),
+        "the city's department is not the district's"
+    );
+    for bad in ["/districts/630100", "/districts/110101", "/districts/%3Cscript%3E"] {
+        assert_eq!(send(&t, &Auth::None, Method::GET, bad, None).await.status, 404, "{bad}");
+    }
+}

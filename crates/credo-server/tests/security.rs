@@ -185,6 +185,8 @@ fn expected() -> BTreeMap<(&'static str, &'static str), BTreeSet<&'static str>> 
         (("POST", "/report"), ALL),
         (("GET", "/lists/{list}"), ALL),
         (("GET", "/policy"), ALL),
+        (("GET", "/districts"), ALL),
+        (("GET", "/districts/{code}"), ALL),
         (("GET", "/open"), ALL),
         (("GET", "/open/{day}/{file}"), ALL),
         (("GET", "/verify"), ALL),

@@ -2705,7 +2705,6 @@ async fn feed_acknowledgements_move_forward_and_count_the_late(b: Backend) {
 }
 
 async fn federation_places_and_links_are_kept_together(b: Backend) {
-    use credo_store::FederationStore;
     let s = &*b.store;
     let d = b.dept(1).await;
     let r = b.submit_one(d.id, "xzcf", penalty(&Party::company(1), "1号")).await.record_id;

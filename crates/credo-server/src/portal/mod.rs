@@ -24,6 +24,7 @@ pub mod charts;
 pub mod checks;
 pub mod chrome;
 pub mod console;
+pub mod districts;
 pub mod home;
 pub mod lists;
 pub mod me;
@@ -58,6 +59,8 @@ pub fn router(app: Web) -> Router {
         .route("/supervision", get(supervision::draws))
         .route("/supervision/{number}", get(supervision::draw))
         .route("/policy", get(policy::policy))
+        .route("/districts", get(districts::index))
+        .route("/districts/{code}", get(districts::district))
         .route("/open", get(open::open))
         .route("/open/{day}/{file}", get(open::file))
         .route("/verify", get(verify::verify))

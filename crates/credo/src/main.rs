@@ -356,10 +356,15 @@ async fn export(data: &Path, format: &str, items: &[String], out: &Path) -> anyh
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("CREDO_LOG").unwrap_or_else(|_| "info".into()))
-        .with_writer(std::io::stderr)
-        .init();
+    // CREDO_LOG sets the level (`info`, `warn,credo_app=debug` …); CREDO_LOG_FORMAT=json writes one JSON object a
+    // line (time, level, target, fields, spans), for a log collector.
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CREDO_LOG").unwrap_or_else(|_| "info".into());
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if std::env::var("CREDO_LOG_FORMAT").is_ok_and(|f| f == "json") {
+        logs.json().with_current_span(false).init();
+    } else {
+        logs.init();
+    }
     let cli = match zh::localize(Cli::command()).try_get_matches().and_then(|m| Cli::from_arg_matches(&m)) {
         Ok(cli) => cli,
         Err(e) => match zh::message(&e) {

@@ -1374,3 +1374,21 @@ fn report_writes_a_signed_pdf_that_verify_accepts_and_a_changed_byte_fails() {
         assert_eq!(again.status.code(), Some(2));
     });
 }
+
+#[test]
+fn logs_are_json_lines_on_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_credo"))
+        .args(["dept", "add", "--data", d, "--uscc", DEPT, "--name", "西宁市市场监督管理局"])
+        .env("CREDO_LOG", "debug")
+        .env("CREDO_LOG_FORMAT", "json")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<serde_json::Value> =
+        stderr.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"))).collect();
+    assert!(!lines.is_empty(), "nothing logged");
+    assert!(lines.iter().all(|l| l["level"].is_string() && l["timestamp"].is_string() && l["fields"].is_object()));
+}

@@ -49,7 +49,7 @@ impl SignInError {
 }
 
 /// What an operator asks for.
-#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 pub struct AccountRequest {
     pub username: String,
     pub name: String,
@@ -60,6 +60,10 @@ pub struct AccountRequest {
     pub subject: Option<String>,
     /// When absent, a password is generated and shown once.
     pub password: Option<String>,
+    /// 区县管理员: the district (行政区划代码, e.g. 630102) a 系统管理员, 安全管理员 or 信用审核员 account is limited
+    /// to; absent: the whole city.
+    #[serde(default)]
+    pub region: Option<String>,
 }
 
 /// A TOTP secret to enrol in an authenticator app (shown once).
@@ -151,6 +155,21 @@ pub async fn create(app: &App, req: AccountRequest, created_by: &str) -> Result<
         (false, Some(_)) => return Err(AccountError::Invalid(format!("{}不属于部门", role.label()))),
         (false, None) => None,
     };
+    if let Some(region) = &req.region {
+        let districts = app.catalog.regions.xining_districts(app.clock.today());
+        if !matches!(role, Role::Sysadmin | Role::Secadmin | Role::Reviewer) {
+            return Err(AccountError::Invalid(format!(
+                "{}不按区县划分(只有系统管理员、安全管理员、信用审核员可限于一个区县)",
+                role.label()
+            )));
+        }
+        if !districts.iter().any(|d| d.code == *region) {
+            return Err(AccountError::Invalid(format!(
+                "“{}”不是西宁市的区县代码",
+                region.chars().take(12).collect::<String>()
+            )));
+        }
+    }
     let subject_id = match (role, &req.subject) {
         (Role::Subject, Some(code)) => Some(
             app.store
@@ -186,6 +205,7 @@ pub async fn create(app: &App, req: AccountRequest, created_by: &str) -> Result<
             role: role.code().to_string(),
             department_id,
             subject_id,
+            region: req.region.clone(),
             password_hash: credo_gm::password::hash(&password).map_err(|e| AccountError::Invalid(e.to_string()))?,
             totp_secret,
             created_by: created_by.to_string(),

@@ -196,6 +196,7 @@ pub async fn decide(app: &App, p: &Principal, number: &str, approve: bool, reaso
     let Principal::Account { account: me, role: Role::Secadmin, .. } = p else {
         return Err(Error::forbidden("账号申请由安全管理员审核"));
     };
+    city_only(p)?;
     let r = review(app, number).await?;
     if r.enrolment.state != PENDING {
         return Err(Error::new(Code::Conflict, format!("申请 {number} 已处理(当前状态:{})", r.enrolment.state)));
@@ -230,6 +231,7 @@ pub async fn decide(app: &App, p: &Principal, number: &str, approve: bool, reaso
             role: Role::Subject.code().into(),
             department_id: None,
             subject_id: Some(subject.id),
+            region: None,
             password_hash: hash,
             totp_secret: None,
             created_by: decided_by.clone(),
@@ -259,10 +261,20 @@ pub async fn decide(app: &App, p: &Principal, number: &str, approve: bool, reaso
 
 /// A one-time link to set a new password for a subject's account (the security administrator's, for a forgotten
 /// password; sent through the contact the subject gave).
+/// Subject accounts are the city's: a district's administrator (区县管理员) neither reviews applications nor
+/// resets their passwords.
+pub fn city_only(p: &Principal) -> Result<(), Error> {
+    match p.district() {
+        Some(_) => Err(Error::forbidden("信用主体账号由市级安全管理员办理,区县管理员无此权限")),
+        None => Ok(()),
+    }
+}
+
 pub async fn reset_link(app: &App, p: &Principal, account_id: i64) -> Result<String, Error> {
     if !matches!(p, Principal::Account { role: Role::Secadmin, .. }) {
         return Err(Error::forbidden("重置链接由安全管理员签发"));
     }
+    city_only(p)?;
     let account = app.store.account(account_id).await?.ok_or_else(|| Error::not_found("没有这个账号"))?;
     if Role::parse(&account.role) != Some(Role::Subject) {
         return Err(Error::new(Code::InvalidRequest, "只有信用主体账号通过链接重置密码;部门账号由安全管理员重设"));

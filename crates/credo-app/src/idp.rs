@@ -240,6 +240,7 @@ async fn bind(
             role: Role::Subject.code().into(),
             department_id: None,
             subject_id: Some(subject.id),
+            region: None,
             password_hash: hash,
             totp_secret: None,
             created_by: format!("idp:{issuer}"),

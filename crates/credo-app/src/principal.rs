@@ -110,6 +110,15 @@ impl Principal {
         }
     }
 
+    /// The district an operator account is limited to (区县管理员; see `credo_app::admin`), `None` for the whole
+    /// city.
+    pub fn district(&self) -> Option<&str> {
+        match self {
+            Principal::Account { account, .. } => account.region.as_deref(),
+            _ => None,
+        }
+    }
+
     /// The department acting, for department users and keys.
     pub fn department(&self) -> Option<&Department> {
         match self {

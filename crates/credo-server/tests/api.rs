@@ -492,7 +492,7 @@ async fn errors_are_problem_json() {
 
         // A revoked key no longer works.
         let prefix = credo_app::keys::prefix_of(&t.key).unwrap().to_string();
-        credo_app::admin::revoke_key(&t.app, &prefix).await.unwrap();
+        credo_app::admin::revoke_key(&t.app, &prefix, None).await.unwrap();
         let (status, p) =
             t.post_batch(json!({ "item": "xzcf", "records": [penalty("甲", "91630100MA7X00018G", "1")] })).await;
         assert_eq!((status, p["code"].as_str()), (401, Some("unauthorized")));

@@ -314,6 +314,14 @@ async fn the_website_end_to_end_in_chromium() {
     assert!(String::from_utf8_lossy(&bytes).contains(&line), "the subject's code in the list's CSV");
     c.goto(&format!("{}/policy", t.base)).await.unwrap();
     assert!(wait_for(&c, "公示期限").await.contains("信用修复管理办法"));
+    // A district's page, and the open-data page with the day's snapshot.
+    c.goto(&format!("{}/districts/630102", t.base)).await.unwrap();
+    assert!(wait_for(&c, "城东区信用信息").await.contains("公示名单"));
+    shoot(&c, "district").await;
+    credo_app::snapshots::take(&t.app, t.app.clock.today()).await.unwrap();
+    c.goto(&format!("{}/open", t.base)).await.unwrap();
+    assert!(wait_for(&c, "xzcf.jsonl.gz").await.contains("快照"));
+    shoot(&c, "open-data").await;
     let dept = t.app.store.department_by_uscc(DEPT).await.unwrap().unwrap();
     let (key, _) =
         credo_app::keys::create(t.app.store.as_ref(), &dept, vec!["check".into()], None, "test").await.unwrap();

@@ -459,6 +459,7 @@ async fn department_b(s: &Scene) -> Auth {
         department: Some(DEPT_B.into()),
         subject: None,
         password: Some(common::PASSWORD.into()),
+        region: None,
     };
     credo_app::accounts::create(&s.t.app, req, "test").await.unwrap();
     sign_in(&s.t, "handler_b").await
@@ -585,6 +586,7 @@ async fn the_reviewer_sees_cases_without_who_applied() {
             department: None,
             subject: Some(COMPANY.into()),
             password: Some(common::PASSWORD.into()),
+            region: None,
         };
         credo_app::accounts::create(&s.t.app, req, "test").await.unwrap();
         let lisi = sign_in(&s.t, "lisi-xinyuan").await;

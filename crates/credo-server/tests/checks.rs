@@ -95,7 +95,7 @@ async fn setup() -> TestApp {
     let all: Vec<String> = t.app.catalog.items.keys().cloned().collect();
     let scenes: Vec<String> = t.app.catalog.measures.scenes.iter().map(|s| s.code.clone()).collect();
     let p = Permissions { items: all, scenes, disclosure: vec!["公开".into()] };
-    credo_app::admin::set_permissions(&t.app, DEPT, &p).await.unwrap();
+    credo_app::admin::set_permissions(&t.app, DEPT, &p, None).await.unwrap();
     for (item, records) in [
         ("jyyc", json!([jyyc(1, "2026-03-01", None), jyyc(2, "2025-01-01", Some("2026-01-10"))])),
         (
@@ -373,6 +373,7 @@ async fn feedback_statistics_and_the_subjects_access_log() {
                 department: None,
                 subject: Some(code(3)),
                 password: Some("Xn-2026-credit!".into()),
+                region: None,
             },
             "test",
         )
@@ -410,7 +411,7 @@ async fn scenes_must_be_granted_and_requests_bounded() {
         let key = check_key(&t).await;
         let dept = t.app.store.department_by_uscc(DEPT).await.unwrap().unwrap();
         let p = Permissions { scenes: vec!["ztb".into()], ..dept.permissions.clone() };
-        credo_app::admin::set_permissions(&t.app, DEPT, &p).await.unwrap();
+        credo_app::admin::set_permissions(&t.app, DEPT, &p, None).await.unwrap();
         let ask = |body: Value| t.http.post(format!("{}/api/v1/checks", t.base)).bearer_auth(&key).json(&body).send();
         let r = ask(json!({"scene": "zfcg", "purpose": "x", "subjects": [code(1)]})).await.unwrap();
         assert_eq!(r.status(), 403);

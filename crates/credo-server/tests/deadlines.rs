@@ -30,7 +30,7 @@ async fn a_removal_received_after_its_deadline_is_listed_late_with_its_days() {
         let dept = t.app.store.department_by_uscc(DEPT).await.unwrap().unwrap();
         let mut permissions: Permissions = dept.permissions.clone();
         permissions.items.push("jyyc".into());
-        credo_app::admin::set_permissions(&t.app, DEPT, &permissions).await.unwrap();
+        credo_app::admin::set_permissions(&t.app, DEPT, &permissions, None).await.unwrap();
 
         let listed = [entry("西市监异〔2025〕1号", None), entry("西市监异〔2025〕2号", None)];
         let (status, s) = t.post_batch(json!({ "item": "jyyc", "records": listed })).await;

@@ -148,7 +148,7 @@ async fn the_feed_gives_each_audience_what_it_may_see_in_order() {
             scenes: vec![],
             disclosure: vec!["公开".into(), "政务共享".into()],
         };
-        credo_app::admin::set_permissions(&t.app, DEPT, &p).await.unwrap();
+        credo_app::admin::set_permissions(&t.app, DEPT, &p, None).await.unwrap();
         let key = Auth::Key(t.key.clone());
         let (shared, _) = read_all(&t, &key, "&items=xzcf", 1000).await;
         let person: Vec<&Value> = shared.iter().filter(|e| e["data"]["subject"]["kind"] == "person").collect();

@@ -21,7 +21,7 @@ async fn grant_all(t: &TestApp) {
     let all: Vec<String> = t.app.catalog.items.keys().cloned().collect();
     let scenes: Vec<String> = t.app.catalog.measures.scenes.iter().map(|s| s.code.clone()).collect();
     let p = Permissions { items: all, scenes, disclosure: vec!["公开".into()] };
-    credo_app::admin::set_permissions(&t.app, DEPT, &p).await.unwrap();
+    credo_app::admin::set_permissions(&t.app, DEPT, &p, None).await.unwrap();
 }
 
 async fn submit(t: &TestApp, item: &str, records: Value) {

@@ -395,16 +395,16 @@ async fn key_and_permission_changes_hold_on_the_next_request_on_every_node() {
         // Warm B's directory with the submit key, then issue a check key on A and use it on B at once.
         assert_eq!(check(&b.key).await.0, 403, "the submit key may not check");
         let (key, stored) =
-            credo_app::admin::issue_key(&a.app, common::DEPT, &["check".into()], 30, "test").await.unwrap();
+            credo_app::admin::issue_key(&a.app, common::DEPT, &["check".into()], 30, "test", None).await.unwrap();
         assert_eq!(check(&key).await, (200, None), "issued on A, accepted on B");
 
-        let mut permissions = credo_app::admin::department(&a.app, common::DEPT).await.unwrap().permissions;
+        let mut permissions = credo_app::admin::department(&a.app, common::DEPT, None).await.unwrap().permissions;
         permissions.scenes.retain(|s| s != "zfcg");
-        credo_app::admin::set_permissions(&a.app, common::DEPT, &permissions).await.unwrap();
+        credo_app::admin::set_permissions(&a.app, common::DEPT, &permissions, None).await.unwrap();
         assert_eq!(check(&key).await, (403, Some("scene_not_permitted".into())), "the scene taken away on A");
 
         let started = Instant::now();
-        credo_app::admin::revoke_key(&a.app, &stored.prefix).await.unwrap();
+        credo_app::admin::revoke_key(&a.app, &stored.prefix, None).await.unwrap();
         assert!(started.elapsed() >= credo_app::directory::LEASE, "the revoking call waits out the lease");
         assert_eq!(check(&key).await, (401, Some("unauthorized".into())), "revoked on A, refused on B at once");
     })

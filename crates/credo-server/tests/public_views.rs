@@ -61,7 +61,7 @@ async fn setup() -> TestApp {
     let all: Vec<String> = t.app.catalog.items.keys().cloned().collect();
     let scenes: Vec<String> = t.app.catalog.measures.scenes.iter().map(|s| s.code.clone()).collect();
     let p = Permissions { items: all, scenes, disclosure: vec!["公开".into()] };
-    credo_app::admin::set_permissions(&t.app, DEPT, &p).await.unwrap();
+    credo_app::admin::set_permissions(&t.app, DEPT, &p, None).await.unwrap();
     t
 }
 
@@ -232,6 +232,7 @@ async fn a_person_known_only_from_hidden_records_is_not_there() {
                 department: None,
                 subject: Some(HIDDEN.into()),
                 password: Some(PASSWORD.into()),
+                region: None,
             },
             "test",
         )

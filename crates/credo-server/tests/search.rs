@@ -46,6 +46,7 @@ async fn totals_filters_pages_codes_and_pinyin() {
             &t.app,
             DEPT,
             &Permissions { items: all, scenes: vec![], disclosure: vec![] },
+            None,
         )
         .await
         .unwrap();

@@ -720,3 +720,106 @@ async fn operator_accounts_are_made_and_changed_only_on_the_server() {
     })
     .await;
 }
+
+/// An account made directly (district operators are made with `credo user add --region`).
+async fn account(t: &common::TestApp, username: &str, role: &str, department: Option<&str>, region: Option<&str>) {
+    let req = credo_app::accounts::AccountRequest {
+        username: username.into(),
+        name: format!("测试{username}"),
+        role: role.into(),
+        department: department.map(String::from),
+        subject: None,
+        password: Some(PASSWORD.into()),
+        region: region.map(String::from),
+    };
+    credo_app::accounts::create(&t.app, req, "test").await.unwrap();
+}
+
+/// 区县管理员 (issue 20): an operator limited to 城东区 (630102) registers, sees and administers that district's
+/// departments, their keys and accounts only; the city's are not found; subject accounts are the city's.
+#[tokio::test]
+async fn district_operators_act_within_their_district_only() {
+    common::on_both(async || {
+        let t = spawn().await;
+        let east = credo_synth::uscc_from("11", "630102", "CDJ00001");
+        let east_b = credo_synth::uscc_from("11", "630102", "CDJ00002");
+        let middle = credo_synth::uscc_from("11", "630103", "CJ000001");
+        let admin = credo_app::admin::add_department(&t.app, &east, "西宁市城东区市场监督管理局", None, "test", None);
+        admin.await.unwrap();
+        account(&t, "checker_city", "checker", Some(DEPT), None).await;
+        account(&t, "checker_east", "checker", Some(&east), None).await;
+        account(&t, "sec_east", "secadmin", None, Some("630102")).await;
+        account(&t, "sys_east", "sysadmin", None, Some("630102")).await;
+        // Only operators of the kinds that can be a district's, and only districts of Xining.
+        let bad = credo_app::accounts::AccountRequest {
+            username: "checker_region".into(),
+            name: "x".into(),
+            role: "checker".into(),
+            department: Some(east.clone()),
+            password: Some(PASSWORD.into()),
+            region: Some("630102".into()),
+            ..Default::default()
+        };
+        assert!(credo_app::accounts::create(&t.app, bad, "test").await.is_err());
+        let bad = credo_app::accounts::AccountRequest {
+            username: "sec_bad".into(),
+            name: "x".into(),
+            role: "secadmin".into(),
+            password: Some(PASSWORD.into()),
+            region: Some("110101".into()),
+            ..Default::default()
+        };
+        assert!(credo_app::accounts::create(&t.app, bad, "test").await.is_err());
+
+        let sec = sign_in(&t, "sec_east").await;
+        let list = send(&t, &sec, Method::GET, "/api/v1/departments", None).await;
+        let codes: Vec<&str> = list.body.as_array().unwrap().iter().map(|d| d["uscc"].as_str().unwrap()).collect();
+        assert_eq!(codes, [east.as_str()]);
+        let grant = json!({"items": ["xzcf"], "scenes": [], "disclosure": ["公开"]});
+        let path = |u: &str, rest: &str| format!("/api/v1/departments/{u}{rest}");
+        assert_eq!(send(&t, &sec, Method::PUT, &path(DEPT, "/permissions"), Some(grant.clone())).await.status, 404);
+        assert_eq!(send(&t, &sec, Method::PUT, &path(&east, "/permissions"), Some(grant)).await.status, 200);
+        let key = json!({"scopes": ["check"]});
+        assert_eq!(send(&t, &sec, Method::POST, &path(DEPT, "/keys"), Some(key.clone())).await.status, 404);
+        assert_eq!(send(&t, &sec, Method::GET, &path(DEPT, "/keys"), None).await.status, 404);
+        let issued = send(&t, &sec, Method::POST, &path(&east, "/keys"), Some(key)).await;
+        assert!(issued.status < 300, "{}", issued.text);
+        let city_prefix = credo_app::keys::prefix_of(&t.key).unwrap().to_string();
+        assert_eq!(send(&t, &sec, Method::DELETE, &format!("/api/v1/keys/{city_prefix}"), None).await.status, 404);
+        let accounts = send(&t, &sec, Method::GET, "/api/v1/accounts", None).await;
+        let names: Vec<&str> =
+            accounts.body["accounts"].as_array().unwrap().iter().map(|a| a["username"].as_str().unwrap()).collect();
+        assert_eq!(names, ["checker_east"], "{}", accounts.text);
+        let disable = |u: &str| format!("/api/v1/accounts/{u}/disable");
+        assert_eq!(send(&t, &sec, Method::POST, &disable("checker_city"), None).await.status, 404);
+        assert_eq!(send(&t, &sec, Method::POST, &disable("checker_east"), None).await.status, 204);
+        let new =
+            |u: &str, dept: &str| json!({"username": u, "name": "新核查员", "role": "checker", "department": dept});
+        let r = send(&t, &sec, Method::POST, "/api/v1/accounts", Some(new("checker_city2", DEPT))).await;
+        assert_eq!(r.status, 404, "{}", r.text);
+        let r = send(&t, &sec, Method::POST, "/api/v1/accounts", Some(new("checker_east2", &east))).await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        let subject = json!({"username": "firm", "name": "企业", "role": "subject", "subject": COMPANY});
+        assert_eq!(send(&t, &sec, Method::POST, "/api/v1/accounts", Some(subject)).await.status, 403);
+        assert_eq!(send(&t, &sec, Method::GET, "/admin/enrolments", None).await.status, 403);
+        let page = send(&t, &sec, Method::GET, "/admin/departments", None).await;
+        assert!(
+            page.text.contains("城东区市场监督管理局") && !page.text.contains("西宁市市场监督管理局"),
+            "{}",
+            page.text
+        );
+
+        // The district's system administrator registers departments located in the district only.
+        let sys = sign_in(&t, "sys_east").await;
+        let dept = |u: &str| json!({"uscc": u, "name": "区县部门"});
+        assert_eq!(send(&t, &sys, Method::POST, "/api/v1/departments", Some(dept(&middle))).await.status, 403);
+        let r = send(&t, &sys, Method::POST, "/api/v1/departments", Some(dept(&east_b))).await;
+        assert!(r.status < 300, "{}", r.text);
+
+        // The city's security administrator sees every department.
+        add_account(&t, "secadmin", "secadmin").await;
+        let city = sign_in(&t, "secadmin").await;
+        assert_eq!(send(&t, &city, Method::GET, "/api/v1/departments", None).await.body.as_array().unwrap().len(), 3);
+    })
+    .await;
+}

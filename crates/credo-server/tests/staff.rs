@@ -24,7 +24,7 @@ async fn listed_company(t: &TestApp) {
     assert_eq!(s["accepted"], 1, "{s}");
     let mut dept = t.app.store.department_by_uscc(DEPT).await.unwrap().unwrap();
     dept.permissions.items.push("jyyc".into());
-    credo_app::admin::set_permissions(&t.app, DEPT, &dept.permissions).await.unwrap();
+    credo_app::admin::set_permissions(&t.app, DEPT, &dept.permissions, None).await.unwrap();
     let (_, s) = t.post_batch(json!({ "item": "jyyc", "records": [AbnormalListing::of(NAME, COMPANY)] })).await;
     assert_eq!(s["accepted"], 1, "{s}");
 }
@@ -116,6 +116,7 @@ async fn a_checker_checks_from_the_form_reads_the_receipt_and_gives_feedback() {
                 department: Some(other.uscc),
                 subject: None,
                 password: Some(common::PASSWORD.into()),
+                region: None,
             };
             credo_app::accounts::create(&t.app, req, "test").await.unwrap();
             let b = sign_in(&t, "checker_b").await;

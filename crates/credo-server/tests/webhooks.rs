@@ -283,6 +283,7 @@ async fn another_department_cannot_see_or_touch_a_subscription() {
         department: Some("11630102MB174225XP".into()),
         subject: None,
         password: Some(common::PASSWORD.into()),
+        region: None,
     };
     credo_app::accounts::create(&t.app, req, "test").await.unwrap();
     let other = sign_in(&t, "checker_b").await;

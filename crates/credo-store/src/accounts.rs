@@ -90,6 +90,8 @@ pub struct Account {
     pub role: String,
     pub department_id: Option<i64>,
     pub subject_id: Option<i64>,
+    /// The district an operator account is limited to (区县管理员); `None`: the whole city.
+    pub region: Option<String>,
     #[serde(skip)]
     pub password_hash: String,
     /// The TOTP secret (base32), opened; `None` until the second factor is set up.
@@ -114,6 +116,8 @@ pub struct NewAccount {
     pub role: String,
     pub department_id: Option<i64>,
     pub subject_id: Option<i64>,
+    /// See [`Account::region`].
+    pub region: Option<String>,
     pub password_hash: String,
     pub totp_secret: Option<String>,
     pub created_by: String,

@@ -265,6 +265,7 @@ fn new_account(username: &str) -> NewAccount {
         role: "submitter".into(),
         department_id: None,
         subject_id: None,
+        region: None,
         password_hash: "$argon2id$v=19$one".into(),
         totp_secret: None,
         created_by: "test".into(),

@@ -202,6 +202,7 @@ async fn accounts_lock_out_and_sessions() {
         role: "submitter".into(),
         department_id: Some(f.dept),
         subject_id: None,
+        region: None,
         password_hash: "$argon2id$x".into(),
         totp_secret: Some("3132333435363738393031323334353637383930".into()),
         created_by: "t".into(),

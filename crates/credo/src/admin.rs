@@ -97,6 +97,9 @@ pub enum UserCommand {
         /// 主体代码(信用主体账号,须先经运营人员核验)
         #[arg(long)]
         subject: Option<String>,
+        /// 区县管理员:账号只管理该区县(行政区划代码,如 630102 城东区)的部门、账号与案件(系统管理员、安全管理员、信用审核员)
+        #[arg(long)]
+        region: Option<String>,
         /// 从标准输入读取密码
         #[arg(long)]
         password_stdin: bool,
@@ -212,8 +215,10 @@ pub async fn dept(command: DeptCommand) -> anyhow::Result<()> {
         DeptCommand::Add { data, uscc, name, region, grant } => {
             let app = open(&data).await?;
             let permissions = permissions(&app, &grant)?;
-            let d = credo_app::admin::add_department(&app, &uscc, &name, region, "cli:dept add").await.map_err(exit)?;
-            let d = credo_app::admin::set_permissions(&app, &d.uscc, &permissions).await.map_err(exit)?;
+            let d = credo_app::admin::add_department(&app, &uscc, &name, region, "cli:dept add", None)
+                .await
+                .map_err(exit)?;
+            let d = credo_app::admin::set_permissions(&app, &d.uscc, &permissions, None).await.map_err(exit)?;
             cli_audit(&app, "dept.add", &d.uscc, "ok").await?;
             println!("{}", serde_json::to_string(&d)?);
         }
@@ -221,14 +226,15 @@ pub async fn dept(command: DeptCommand) -> anyhow::Result<()> {
             let app = open(&data).await?;
             department(&app, &uscc).await?;
             let p = permissions(&app, &grant)?;
-            let d = credo_app::admin::set_permissions(&app, &uscc, &p).await.map_err(exit)?;
+            let d = credo_app::admin::set_permissions(&app, &uscc, &p, None).await.map_err(exit)?;
             cli_audit(&app, "dept.permissions", &d.uscc, &serde_json::to_string(&p)?).await?;
             println!("{}", serde_json::to_string(&d)?);
         }
         DeptCommand::Key { data, uscc, scopes, days } => {
             let app = open(&data).await?;
             let d = department(&app, &uscc).await?;
-            let (full, key) = credo_app::admin::issue_key(&app, &d.uscc, &[scopes], days, "cli").await.map_err(exit)?;
+            let (full, key) =
+                credo_app::admin::issue_key(&app, &d.uscc, &[scopes], days, "cli", None).await.map_err(exit)?;
             cli_audit(&app, "dept.key.create", &format!("{} key:{}", d.uscc, key.prefix), "ok").await?;
             eprintln!("请妥善保存该密钥,它只显示这一次。");
             println!(
@@ -238,7 +244,7 @@ pub async fn dept(command: DeptCommand) -> anyhow::Result<()> {
         }
         DeptCommand::Revoke { data, prefix } => {
             let app = open(&data).await?;
-            let revoked = credo_app::admin::revoke_key(&app, &prefix).await;
+            let revoked = credo_app::admin::revoke_key(&app, &prefix, None).await;
             let result = if revoked.is_ok() { "ok" } else { "not_found" };
             cli_audit(&app, "dept.key.revoke", &format!("key:{prefix}"), result).await?;
             revoked.map_err(exit)?;
@@ -276,10 +282,10 @@ async fn account(app: &App, username: &str) -> anyhow::Result<credo_store::Accou
 
 pub async fn user(command: UserCommand) -> anyhow::Result<()> {
     match command {
-        UserCommand::Add { data, username, name, role, dept, subject, password_stdin } => {
+        UserCommand::Add { data, username, name, role, dept, subject, region, password_stdin } => {
             let password = read_password(password_stdin)?;
             let app = open(&data).await?;
-            let req = AccountRequest { username, name, role, department: dept, subject, password };
+            let req = AccountRequest { username, name, role, department: dept, subject, password, region };
             let created = accounts::create(&app, req, "cli").await.map_err(account_error)?;
             cli_audit(&app, "account.create", &format!("account:{}", created.account.username), "ok").await?;
             eprintln!("账号已创建。生成的密码与动态口令密钥只显示这一次,请当面交给使用人。");

@@ -251,6 +251,7 @@ async fn demo_handler(app: &App, department: &str) -> anyhow::Result<credo_app::
         department: Some(department.to_string()),
         subject: None,
         password: None,
+        region: None,
     };
     let created = accounts::create(app, req, "demo").await.map_err(|e| anyhow::anyhow!(e.to_string()))?;
     let dept = app.store.department_by_uscc(department).await?.map(Box::new);
@@ -326,6 +327,7 @@ async fn demo_accounts(app: &App, department: &str, subject: Option<&str>) -> an
                     department: role.needs_department().then(|| department.to_string()),
                     subject: (role == Role::Subject).then(|| subject.unwrap_or_default().to_string()),
                     password: Some(PASSWORD.into()),
+                    region: None,
                 };
                 accounts::create(app, req, "demo").await.map_err(|e| anyhow::anyhow!(e.to_string()))?.account
             }

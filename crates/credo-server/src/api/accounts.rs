@@ -36,11 +36,14 @@ pub struct Doc;
     description = "全部账号(不含密码与动态口令密钥)。",
     responses((status = 200, description = "账号", body = schemas::AccountList))
 )]
-async fn list_accounts(State(app): State<Web>) -> Result<Json<Value>, ApiError> {
-    let list: Vec<Value> = app
-        .store
-        .accounts()
-        .await?
+async fn list_accounts(State(app): State<Web>, Extension(p): Extension<Principal>) -> Result<Json<Value>, ApiError> {
+    let mut within = Vec::new();
+    for a in app.store.accounts().await? {
+        if admin::account_within(&app, &a, p.district()).await? {
+            within.push(a);
+        }
+    }
+    let list: Vec<Value> = within
         .into_iter()
         .map(|a| {
             let label = Role::parse(&a.role).map(Role::label);
@@ -64,7 +67,7 @@ async fn list_accounts(State(app): State<Web>) -> Result<Json<Value>, ApiError> 
     request_body = credo_app::accounts::AccountRequest,
     responses(
         (status = 201, description = "新账号", body = schemas::AccountCreated),
-        (status = 403, description = "operator_account"),
+        (status = 403, description = "operator_account, forbidden"),
         (status = 409, description = "conflict"),
         (status = 422, description = "invalid_account"),
     )
@@ -78,6 +81,7 @@ async fn create_account(
     if Role::parse(&body.role).is_some() {
         admin::operator_refusal(&body.role, "开设", "credo user add")?;
     }
+    admin::check_new_account(&app, &body, p.district()).await?;
     let created = accounts::create(&app, body, &p.actor().0).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
@@ -95,8 +99,12 @@ async fn create_account(
         (status = 404, description = "not_found"),
     )
 )]
-async fn disable(State(app): State<Web>, Path(username): Path<String>) -> Result<StatusCode, ApiError> {
-    admin::change_account(&app, &username, admin::Change::Disable).await?;
+async fn disable(
+    State(app): State<Web>,
+    Extension(p): Extension<Principal>,
+    Path(username): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    admin::change_account(&app, &username, admin::Change::Disable, p.district()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -113,8 +121,12 @@ async fn disable(State(app): State<Web>, Path(username): Path<String>) -> Result
         (status = 404, description = "not_found"),
     )
 )]
-async fn enable(State(app): State<Web>, Path(username): Path<String>) -> Result<StatusCode, ApiError> {
-    admin::change_account(&app, &username, admin::Change::Enable).await?;
+async fn enable(
+    State(app): State<Web>,
+    Extension(p): Extension<Principal>,
+    Path(username): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    admin::change_account(&app, &username, admin::Change::Enable, p.district()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -132,7 +144,11 @@ async fn enable(State(app): State<Web>, Path(username): Path<String>) -> Result<
         (status = 404, description = "not_found"),
     )
 )]
-async fn unlock(State(app): State<Web>, Path(username): Path<String>) -> Result<StatusCode, ApiError> {
-    admin::change_account(&app, &username, admin::Change::Unlock).await?;
+async fn unlock(
+    State(app): State<Web>,
+    Extension(p): Extension<Principal>,
+    Path(username): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    admin::change_account(&app, &username, admin::Change::Unlock, p.district()).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -38,8 +38,11 @@ pub struct Doc;
     description = "全部部门及其权限。",
     responses((status = 200, description = "部门", body = Vec<credo_store::Department>))
 )]
-async fn departments(State(app): State<Web>) -> Result<Json<Vec<Department>>, ApiError> {
-    Ok(Json(app.store.departments().await?))
+async fn departments(
+    State(app): State<Web>,
+    Extension(p): Extension<Principal>,
+) -> Result<Json<Vec<Department>>, ApiError> {
+    Ok(Json(admin::departments(&app, p.district()).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -70,7 +73,7 @@ async fn add_department(
     Extension(p): Extension<Principal>,
     Json(body): Json<NewDept>,
 ) -> Result<(StatusCode, Json<Department>), ApiError> {
-    let d = admin::add_department(&app, &body.uscc, &body.name, body.region, &p.actor().0).await?;
+    let d = admin::add_department(&app, &body.uscc, &body.name, body.region, &p.actor().0, p.district()).await?;
     Ok((StatusCode::CREATED, Json(d)))
 }
 
@@ -91,10 +94,11 @@ async fn add_department(
 )]
 async fn set_permissions(
     State(app): State<Web>,
+    Extension(p): Extension<Principal>,
     Path(uscc): Path<String>,
     Json(body): Json<Permissions>,
 ) -> Result<Json<Department>, ApiError> {
-    Ok(Json(admin::set_permissions(&app, &uscc, &body).await?))
+    Ok(Json(admin::set_permissions(&app, &uscc, &body, p.district()).await?))
 }
 
 #[utoipa::path(
@@ -110,8 +114,12 @@ async fn set_permissions(
         (status = 404, description = "not_found"),
     )
 )]
-async fn list_keys(State(app): State<Web>, Path(uscc): Path<String>) -> Result<Json<Value>, ApiError> {
-    let d = admin::department(&app, &uscc).await?;
+async fn list_keys(
+    State(app): State<Web>,
+    Extension(p): Extension<Principal>,
+    Path(uscc): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let d = admin::department(&app, &uscc, p.district()).await?;
     Ok(Json(json!({ "department": d.uscc, "keys": app.store.api_keys(d.id).await? })))
 }
 
@@ -145,7 +153,8 @@ async fn create_key(
     Json(body): Json<NewKey>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let (full, key) =
-        admin::issue_key(&app, &uscc, &body.scopes, body.expires_in_days.unwrap_or(365), &p.actor().0).await?;
+        admin::issue_key(&app, &uscc, &body.scopes, body.expires_in_days.unwrap_or(365), &p.actor().0, p.district())
+            .await?;
     Ok((StatusCode::CREATED, Json(json!({ "key": full, "record": key, "notice": "密钥只显示这一次,请妥善保存" }))))
 }
 
@@ -161,7 +170,11 @@ async fn create_key(
         (status = 404, description = "not_found"),
     )
 )]
-async fn revoke_key(State(app): State<Web>, Path(prefix): Path<String>) -> Result<StatusCode, ApiError> {
-    admin::revoke_key(&app, &prefix).await?;
+async fn revoke_key(
+    State(app): State<Web>,
+    Extension(p): Extension<Principal>,
+    Path(prefix): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    admin::revoke_key(&app, &prefix, p.district()).await?;
     Ok(StatusCode::NO_CONTENT)
 }

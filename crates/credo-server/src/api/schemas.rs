@@ -169,6 +169,8 @@ pub struct Account {
     role: String,
     department_id: Option<i64>,
     subject_id: Option<i64>,
+    /// 区县管理员所限的区县(行政区划代码);空为全市
+    region: Option<String>,
     failed_logins: i64,
     #[schema(format = DateTime)]
     locked_until: Option<String>,

@@ -336,13 +336,16 @@ pub async fn enrolments(
     Extension(p): Extension<Principal>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    enrol::city_only(&p)?;
     render(&EnrolmentsPage { chrome: Chrome::of(&p, &headers), pending: enrol::pending(&app).await? })
 }
 
 pub async fn enrolment_file(
     State(app): State<Web>,
+    Extension(p): Extension<Principal>,
     Path((number, n)): Path<(String, i64)>,
 ) -> Result<Response, ApiError> {
+    enrol::city_only(&p)?;
     let (name, bytes) =
         app.store.enrolment_file(&number, n).await?.ok_or_else(|| ApiError::not_found("没有这个文件"))?;
     let disposition = format!("attachment; filename*=UTF-8''{}", crate::portal::chrome::percent(&name));

@@ -92,7 +92,7 @@ async fn departments_page(
 ) -> Result<Response, ApiError> {
     let duties = Duties::of(p);
     let mut out = Vec::new();
-    for d in app.store.departments().await? {
+    for d in admin::departments(app, p.district()).await? {
         let keys = if duties.keys { app.store.api_keys(d.id).await? } else { Vec::new() };
         let names = |codes: &[String], name: &dyn Fn(&str) -> String| {
             codes.iter().map(|c| name(c)).collect::<Vec<_>>().join("、")
@@ -137,7 +137,7 @@ pub async fn add_department(
     Form(f): Form<DepartmentForm>,
 ) -> Result<Response, ApiError> {
     let region = Some(f.region.clone());
-    match admin::add_department(&app, &f.uscc, &f.name, region, &p.actor().0).await {
+    match admin::add_department(&app, &f.uscc, &f.name, region, &p.actor().0, p.district()).await {
         Ok(d) => Ok(see_other(&format!("/admin/departments#dept-{}", d.uscc), None)),
         Err(e) if e.is_client_error() => departments_page(&app, &p, &headers, f, Some(e.detail)).await,
         Err(e) => Err(e.into()),
@@ -166,7 +166,7 @@ async fn department_page(
     uscc: &str,
     error: Option<String>,
 ) -> Result<Response, ApiError> {
-    let d = admin::department(app, uscc).await?;
+    let d = admin::department(app, uscc, p.district()).await?;
     let duties = Duties::of(p);
     let granted = &d.permissions;
     let keys = if duties.keys { app.store.api_keys(d.id).await? } else { Vec::new() };
@@ -226,7 +226,7 @@ pub async fn set_permissions(
         scenes: checked(&pairs, "scene"),
         disclosure: checked(&pairs, "disclosure"),
     };
-    match admin::set_permissions(&app, &uscc, &permissions).await {
+    match admin::set_permissions(&app, &uscc, &permissions, p.district()).await {
         Ok(d) => Ok(see_other(&format!("/admin/departments/{}", d.uscc), None)),
         Err(e) if e.is_client_error() && e.status() != 404 => {
             department_page(&app, &p, &headers, &uscc, Some(e.detail)).await
@@ -247,7 +247,7 @@ pub async fn issue_key(
     let Ok(days) = (if days.trim().is_empty() { Ok(365) } else { days.trim().parse::<i64>() }) else {
         return department_page(&app, &p, &headers, &uscc, Some("有效天数须为 1–1095 的整数".into())).await;
     };
-    match admin::issue_key(&app, &uscc, &checked(&pairs, "scope"), days, &p.actor().0).await {
+    match admin::issue_key(&app, &uscc, &checked(&pairs, "scope"), days, &p.actor().0, p.district()).await {
         Ok((full, key)) => render(&NoticePage {
             chrome: Chrome::of(&p, &headers),
             title: "已签发 API 密钥".into(),
@@ -269,9 +269,13 @@ pub async fn issue_key(
 }
 
 /// 吊销 API 密钥 (安全管理员).
-pub async fn revoke_key(State(app): State<Web>, Path(prefix): Path<String>) -> Result<Response, ApiError> {
+pub async fn revoke_key(
+    State(app): State<Web>,
+    Extension(p): Extension<Principal>,
+    Path(prefix): Path<String>,
+) -> Result<Response, ApiError> {
     let key = app.store.api_key(&prefix).await?;
-    admin::revoke_key(&app, &prefix).await?;
+    admin::revoke_key(&app, &prefix, p.district()).await?;
     let dept = match key {
         Some(k) => app.store.department(k.department_id).await?.map(|d| d.uscc),
         None => None,
@@ -312,10 +316,13 @@ async fn accounts_page(
 ) -> Result<Response, ApiError> {
     let departments = app.store.departments().await?;
     let now = app.clock.now();
-    let accounts = app
-        .store
-        .accounts()
-        .await?
+    let mut within = Vec::new();
+    for a in app.store.accounts().await? {
+        if admin::account_within(app, &a, p.district()).await? {
+            within.push(a);
+        }
+    }
+    let accounts = within
         .into_iter()
         .map(|a| {
             let role = Role::parse(&a.role);
@@ -385,10 +392,15 @@ pub async fn create_account(
         department: role.filter(|r| r.needs_department()).and_then(|_| some(&f.department)),
         subject: role.filter(|r| *r == Role::Subject).and_then(|_| some(&f.subject)),
         password: None,
+        region: None,
     };
     let refused = match role {
         Some(r) => admin::operator_refusal(r.code(), "开设", "credo user add").err(),
         None => None,
+    };
+    let refused = match refused {
+        Some(e) => Some(e),
+        None => admin::check_new_account(&app, &req, p.district()).await.err(),
     };
     let result = match refused {
         Some(e) => Err(e),
@@ -441,7 +453,7 @@ pub async fn change_account(
         }
     };
     let a = app.store.account(id).await?.ok_or_else(|| ApiError::not_found("没有这个账号"))?;
-    match admin::change_account(&app, &a.username, change).await {
+    match admin::change_account(&app, &a.username, change, p.district()).await {
         Ok(_) => Ok(see_other(&format!("/admin/accounts#account-{id}"), None)),
         Err(e) if e.is_client_error() && e.status() != 404 => {
             accounts_page(&app, &p, &headers, AccountForm::default(), Some(e.detail)).await

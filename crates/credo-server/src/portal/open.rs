@@ -21,7 +21,7 @@ use crate::error::ApiError;
 struct OpenPage {
     chrome: Chrome,
     shown: Option<snapshots::Manifest>,
-    /// (item and its name, file, lines, size, SM3).
+    /// (item's name, file, lines, size, SM3).
     files: Vec<(String, String, u64, String, String)>,
     days: Vec<String>,
 }
@@ -57,7 +57,7 @@ pub async fn open(
         .flat_map(|m| &m.files)
         .map(|f| {
             let name = app.catalog.item(&f.item).map(|i| i.name.as_str()).unwrap_or("");
-            (format!("{name}({})", f.item), f.name.clone(), f.lines, size(f.bytes), f.sm3.clone())
+            (name.to_string(), f.name.clone(), f.lines, size(f.bytes), f.sm3.clone())
         })
         .collect();
     let days = days.iter().take(DAYS_LISTED).map(|d| d.to_string()).collect();
@@ -87,8 +87,8 @@ pub async fn file(
 
 fn size(bytes: u64) -> String {
     match bytes {
-        b if b >= 1 << 20 => format!("{:.1} MB", b as f64 / (1u64 << 20) as f64),
-        b if b >= 1 << 10 => format!("{:.1} KB", b as f64 / 1024.0),
-        b => format!("{b} B"),
+        b if b >= 1 << 20 => format!("{:.1}MB", b as f64 / (1u64 << 20) as f64),
+        b if b >= 1 << 10 => format!("{:.1}KB", b as f64 / 1024.0),
+        b => format!("{b}B"),
     }
 }

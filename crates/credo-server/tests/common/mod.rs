@@ -315,6 +315,7 @@ pub async fn add_account(t: &TestApp, username: &str, role: &str) {
         department,
         subject,
         password: Some(PASSWORD.into()),
+        region: None,
     };
     accounts::create(&t.app, req, "test").await.unwrap();
 }

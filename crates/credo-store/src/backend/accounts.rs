@@ -74,6 +74,7 @@ struct AccountRow {
     role: String,
     department_id: Option<i64>,
     subject_id: Option<i64>,
+    region: Option<String>,
     password_hash: String,
     /// Sealed.
     totp_secret: Option<String>,
@@ -94,6 +95,7 @@ impl AccountRow {
             role: self.role,
             department_id: self.department_id,
             subject_id: self.subject_id,
+            region: self.region,
             password_hash: self.password_hash,
             totp_secret: self.totp_secret.map(|t| vault.open(t, "accounts.totp_secret")).transpose()?,
             totp_last_step: self.totp_last_step,
@@ -277,8 +279,8 @@ impl AccountStore for Backend {
         let now = now_text();
         let totp = a.totp_secret.as_deref().map(|t| self.vault.seal(t, "accounts.totp_secret")).transpose()?;
         let res = sqlx::query(
-            "INSERT INTO accounts (username, name, role, department_id, subject_id, password_hash, totp_secret, password_set_at, created_at, created_by)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            "INSERT INTO accounts (username, name, role, department_id, subject_id, password_hash, totp_secret, password_set_at, created_at, created_by, region)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(&a.username)
         .bind(&a.name)
@@ -290,6 +292,7 @@ impl AccountStore for Backend {
         .bind(&now)
         .bind(&now)
         .bind(&a.created_by)
+        .bind(&a.region)
         .execute(&self.pool)
         .await;
         match res {

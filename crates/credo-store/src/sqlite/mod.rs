@@ -238,6 +238,7 @@ mod tests {
             role: "submitter".into(),
             department_id: None,
             subject_id: None,
+            region: None,
             password_hash: "$argon2id$x".into(),
             totp_secret: None,
             created_by: "test".into(),

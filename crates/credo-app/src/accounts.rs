@@ -60,8 +60,8 @@ pub struct AccountRequest {
     pub subject: Option<String>,
     /// When absent, a password is generated and shown once.
     pub password: Option<String>,
-    /// 区县管理员: the district (行政区划代码, e.g. 630102) a 系统管理员, 安全管理员 or 信用审核员 account is limited
-    /// to; absent: the whole city.
+    /// 区县管理员: the district (行政区划代码, e.g. 630102) a 系统管理员 or 安全管理员 account is limited to; absent:
+    /// the whole city.
     #[serde(default)]
     pub region: Option<String>,
 }

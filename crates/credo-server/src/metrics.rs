@@ -78,7 +78,7 @@ impl Default for Metrics {
         let store = Family::<CountLabels, Gauge>::default();
         registry.register(
             "store_count",
-            "Subjects, records, unresolved records and departments in the store",
+            "Subjects, records, unresolved records, departments, batches and check receipts in the store",
             store.clone(),
         );
         let webhook_backlog = Family::<CountLabels, Gauge>::default();
@@ -139,6 +139,8 @@ pub async fn metrics(
         ("records", counts.records),
         ("unresolved", counts.unresolved),
         ("departments", counts.departments),
+        ("batches", counts.batches),
+        ("checks", counts.checks),
     ] {
         m.store.get_or_create(&CountLabels { what: what.into() }).set(n);
     }

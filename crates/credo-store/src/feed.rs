@@ -27,6 +27,10 @@ pub struct Counts {
     pub records: i64,
     pub unresolved: i64,
     pub departments: i64,
+    /// Batches submitted (files, API posts, entries).
+    pub batches: i64,
+    /// Check receipts issued.
+    pub checks: i64,
 }
 
 /// The largest snapshot chunk a store keeps or reads (a bigger one is refused on writing, and not read: as if gone).

@@ -3018,8 +3018,13 @@ async fn counts_follow_the_store(b: Backend) {
         .await;
     b.submit_one(c.id, "xzcf", penalty(&firm, "1号")).await;
     assert_eq!(tuple(s.counts().await.unwrap()), (2, 4, 1, 2));
+    let n = s.counts().await.unwrap();
+    assert_eq!((n.batches, n.checks), (2, 0));
     b.submit_one(a.id, "xzcf", with(penalty(&firm, "1号"), &[("CF_NR_FK", "0.3")])).await;
     assert_eq!(tuple(s.counts().await.unwrap()), (2, 4, 1, 2), "a version is not a record");
+    s.add_check(&new_check("CK1", Some(a.id), "zfcg", &[(None, None)])).await.unwrap();
+    let n = s.counts().await.unwrap();
+    assert_eq!((n.batches, n.checks), (3, 1), "a batch per submission, a receipt per check");
     s.assign_subject(out[1].record_id, out[0].subject_id.unwrap()).await.unwrap();
     assert_eq!(tuple(s.counts().await.unwrap()), (2, 4, 0, 2));
 }

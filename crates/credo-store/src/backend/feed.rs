@@ -154,13 +154,15 @@ impl Feed for Backend {
     }
 
     async fn counts(&self) -> Result<Counts> {
-        let (subjects, records, unresolved, departments): (i64, i64, i64, i64) = sqlx::query_as(
-            "SELECT (SELECT COUNT(*) FROM subjects) AS s, (SELECT COUNT(*) FROM records) AS r,
-                    (SELECT COUNT(*) FROM records WHERE subject_id IS NULL) AS u, (SELECT COUNT(*) FROM departments) AS d",
-        )
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(Counts { subjects, records, unresolved, departments })
+        let (subjects, records, unresolved, departments, batches, checks): (i64, i64, i64, i64, i64, i64) =
+            sqlx::query_as(
+                "SELECT (SELECT COUNT(*) FROM subjects) AS s, (SELECT COUNT(*) FROM records) AS r,
+                    (SELECT COUNT(*) FROM records WHERE subject_id IS NULL) AS u, (SELECT COUNT(*) FROM departments) AS d,
+                    (SELECT COUNT(*) FROM batches) AS b, (SELECT COUNT(*) FROM checks) AS c",
+            )
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(Counts { subjects, records, unresolved, departments, batches, checks })
     }
 
     async fn put_index_chunk(&self, generation: i64, no: i64, data: &[u8]) -> Result<()> {

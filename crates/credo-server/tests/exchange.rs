@@ -454,6 +454,10 @@ async fn daily_snapshots_are_signed_served_and_their_deltas_rebuild_the_next_day
     }
     let page = send(&t, &Auth::None, Method::GET, "/open", None).await;
     assert_eq!(page.status, 200);
+    // A day asked for that has no snapshot: not found, and what was typed is not echoed unmasked.
+    let missing = send(&t, &Auth::None, Method::GET, &format!("/open?day={PERSON}"), None).await;
+    assert_eq!(missing.status, 404);
+    assert!(!missing.text.contains(PERSON), "{}", missing.text);
     assert!(page.text.contains("xzcf.delta.jsonl.gz") || page.text.contains("xzcf.jsonl.gz"), "{}", page.text);
 
     // The next day: 1 changes, 2 is withdrawn, 4 is new.

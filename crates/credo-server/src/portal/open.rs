@@ -50,7 +50,8 @@ pub async fn open(
         (days, day.and_then(|d| snapshots::manifest(&app, d)).map(|(_, m)| m))
     });
     if shown.is_none() && !q.day.is_empty() {
-        return Err(ApiError::not_found(format!("没有 {} 的开放数据快照", q.day.chars().take(20).collect::<String>())));
+        let day = credo_app::public::mask_ids(&q.day.chars().take(20).collect::<String>());
+        return Err(ApiError::not_found(format!("没有 {day} 的开放数据快照")));
     }
     let files = shown
         .iter()

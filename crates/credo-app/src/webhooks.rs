@@ -162,25 +162,25 @@ pub async fn subscribe(app: &App, p: &Principal, s: &Subscribe) -> Result<(Webho
     if items.is_empty() && subjects.is_empty() && !s.checks {
         return Err(bad("请至少订阅一个目录项、一个主体或本部门的核查结果"));
     }
-    let live = app.store.webhooks(Some(dept.id)).await?.into_iter().filter(|w| w.ended_at.is_none()).count();
-    if live >= MAX_WEBHOOKS {
-        return Err(Error::new(Code::Conflict, format!("每个部门至多 {MAX_WEBHOOKS} 个订阅,请先停用不用的")));
-    }
     let secret = hex::encode(rand::random::<[u8; 32]>());
     let (actor, ..) = p.actor();
     let w = app
         .store
-        .add_webhook(&NewWebhook {
-            department_id: dept.id,
-            url: url.to_string(),
-            items: items.into_iter().collect(),
-            subjects: subjects.into_iter().collect(),
-            checks: s.checks,
-            secret: secret.clone(),
-            cursor: app.store.last_seq().await?,
-            created_by: actor,
-        })
-        .await?;
+        .add_webhook(
+            &NewWebhook {
+                department_id: dept.id,
+                url: url.to_string(),
+                items: items.into_iter().collect(),
+                subjects: subjects.into_iter().collect(),
+                checks: s.checks,
+                secret: secret.clone(),
+                cursor: app.store.last_seq().await?,
+                created_by: actor,
+            },
+            MAX_WEBHOOKS as i64,
+        )
+        .await?
+        .ok_or_else(|| Error::new(Code::Conflict, format!("每个部门至多 {MAX_WEBHOOKS} 个订阅,请先停用不用的")))?;
     audit(app, p, "webhook.subscribe", &w, format!("url {}", w.url)).await?;
     Ok((w, secret))
 }

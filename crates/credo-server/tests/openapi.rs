@@ -467,17 +467,21 @@ async fn every_get_operation_answers_as_documented_for_generated_parameters() {
     let hook = t
         .app
         .store
-        .add_webhook(&credo_store::NewWebhook {
-            department_id: dept.id,
-            url: "https://xxgk.example.cn/hook".into(),
-            items: vec!["xzcf".into()],
-            subjects: vec![],
-            checks: false,
-            secret: "00".into(),
-            cursor: 0,
-            created_by: "test".into(),
-        })
+        .add_webhook(
+            &credo_store::NewWebhook {
+                department_id: dept.id,
+                url: "https://xxgk.example.cn/hook".into(),
+                items: vec!["xzcf".into()],
+                subjects: vec![],
+                checks: false,
+                secret: "00".into(),
+                cursor: 0,
+                created_by: "test".into(),
+            },
+            5,
+        )
         .await
+        .unwrap()
         .unwrap();
     known.params.get_mut("id").unwrap().push(hook.id.to_string());
     // A forged key is refused on every route, public ones included.

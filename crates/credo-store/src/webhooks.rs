@@ -114,7 +114,9 @@ pub struct Attempt {
 
 #[async_trait]
 pub trait WebhookStore: Send + Sync {
-    async fn add_webhook(&self, w: &NewWebhook) -> Result<Webhook>;
+    /// Adds a subscription unless its department already has `max_live` live ones (`None`: full), counted and added
+    /// in one transaction holding the department, so that concurrent requests cannot pass the limit together.
+    async fn add_webhook(&self, w: &NewWebhook, max_live: i64) -> Result<Option<Webhook>>;
     /// Subscriptions, newest first: of one department, or all.
     async fn webhooks(&self, department: Option<i64>) -> Result<Vec<Webhook>>;
     async fn webhook(&self, id: i64) -> Result<Option<Webhook>>;

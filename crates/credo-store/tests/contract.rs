@@ -2737,10 +2737,20 @@ async fn webhook_deliveries_are_queued_once_retried_and_acknowledged(b: Backend)
         cursor: 5,
         created_by: "checker".into(),
     };
-    let w = s.add_webhook(&new).await.unwrap();
+    let w = s.add_webhook(&new, 5).await.unwrap().unwrap();
     assert_eq!((w.items.clone(), w.subjects.clone(), w.checks, w.cursor), (vec!["xzcf".to_string()], vec![7], true, 5));
     assert_eq!(s.webhook_secret(w.id).await.unwrap().as_deref(), Some("ab".repeat(32).as_str()));
-    let other = s.add_webhook(&NewWebhook { checks: false, ..new.clone() }).await.unwrap();
+    let other = s.add_webhook(&NewWebhook { checks: false, ..new.clone() }, 5).await.unwrap().unwrap();
+    assert!(s.add_webhook(&new, 2).await.unwrap().is_none(), "two live already");
+    // Six at once for a department with none, against a limit of three: exactly three.
+    let other_dept = b.dept(2).await;
+    let theirs = NewWebhook { department_id: other_dept.id, ..new.clone() };
+    let (a, c) = tokio::join!(
+        async { tokio::join!(s.add_webhook(&theirs, 3), s.add_webhook(&theirs, 3), s.add_webhook(&theirs, 3)) },
+        async { tokio::join!(s.add_webhook(&theirs, 3), s.add_webhook(&theirs, 3), s.add_webhook(&theirs, 3)) }
+    );
+    let made = [a.0, a.1, a.2, c.0, c.1, c.2].into_iter().filter(|r| r.as_ref().unwrap().is_some()).count();
+    assert_eq!(made, 3, "concurrent subscriptions never pass the limit together");
     assert_eq!(s.webhooks(Some(d.id)).await.unwrap().iter().map(|x| x.id).collect::<Vec<_>>(), [other.id, w.id]);
     assert!(s.webhooks(Some(d.id + 1000)).await.unwrap().is_empty());
 

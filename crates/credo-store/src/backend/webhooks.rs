@@ -87,8 +87,20 @@ impl TryFrom<DeliveryRow> for Delivery {
 
 #[async_trait]
 impl WebhookStore for Backend {
-    async fn add_webhook(&self, w: &NewWebhook) -> Result<Webhook> {
+    async fn add_webhook(&self, w: &NewWebhook, max_live: i64) -> Result<Option<Webhook>> {
         let secret = self.vault.seal(&w.secret, "webhooks.secret")?;
+        let mut tx = super::begin_write(&self.pool).await?;
+        // Holds the department (PostgreSQL; SQLite's write transaction holds the database) while counting.
+        let lock = format!("SELECT id FROM departments WHERE id = $1{}", super::FOR_UPDATE);
+        sqlx::query(sqlx::AssertSqlSafe(lock)).bind(w.department_id).fetch_optional(&mut *tx).await?;
+        let live: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM webhooks WHERE department_id = $1 AND ended_at IS NULL")
+                .bind(w.department_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        if live >= max_live {
+            return Ok(None);
+        }
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO webhooks (department_id, url, items, subjects, checks, secret, followed_to, created_by, \
              created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
@@ -102,9 +114,10 @@ impl WebhookStore for Backend {
         .bind(w.cursor)
         .bind(&w.created_by)
         .bind(now_text())
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await?;
-        self.webhook(id).await?.ok_or_else(|| StoreError::Corrupt(format!("webhook {id} not found after insert")))
+        tx.commit().await?;
+        self.webhook(id).await
     }
 
     async fn webhooks(&self, department: Option<i64>) -> Result<Vec<Webhook>> {

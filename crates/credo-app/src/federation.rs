@@ -30,6 +30,8 @@ pub const FORMAT: &str = "credo-feed/1";
 /// The items a city passes on by default: 双公示 and the lists.
 pub const DEFAULT_ITEMS: [&str; 6] = ["xzxk", "xzcf", "yzsx", "jyyc", "sxbzxr", "sxjl"];
 const PAGE: usize = 1_000;
+/// The largest page of a city's feed read.
+const MAX_PAGE_BYTES: usize = 64 << 20;
 
 /// A city platform the province takes in (a `[[city]]` of the cities file).
 #[derive(Debug, Clone, Deserialize)]
@@ -125,7 +127,18 @@ async fn fetch(client: &reqwest::Client, city: &City, after: i64) -> Result<Remo
         .await
         .map_err(|e| Error::internal(format!("{} 的平台无法连接:{e}", city.name)))?;
     let status = r.status();
-    let body: Value = r.json().await.map_err(|e| Error::internal(format!("{} 的应答不是 JSON:{e}", city.name)))?;
+    // Read up to a bound before anything is parsed: a page of 1,000 events is a few MB.
+    let mut r = r;
+    let mut bytes = Vec::new();
+    while let Some(chunk) = r.chunk().await.map_err(|e| Error::internal(format!("{} 的应答中断:{e}", city.name)))?
+    {
+        if bytes.len() + chunk.len() > MAX_PAGE_BYTES {
+            return Err(Error::internal(format!("{} 的一页增量数据超过 {} MB", city.name, MAX_PAGE_BYTES >> 20)));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    let body: Value =
+        serde_json::from_slice(&bytes).map_err(|e| Error::internal(format!("{} 的应答不是 JSON:{e}", city.name)))?;
     if !status.is_success() {
         return Err(Error::internal(format!("{} 的平台应答 {status}:{}", city.name, body["detail"])));
     }

@@ -144,7 +144,7 @@ pub async fn metrics(
     ] {
         m.store.get_or_create(&CountLabels { what: what.into() }).set(n);
     }
-    let backlog = app.reader.delivery_backlog().await?;
+    let backlog = app.reader.delivery_backlog(None).await?;
     for state in ["pending", "failed", "dead"] {
         let n = backlog.iter().find(|(s, _)| s == state).map_or(0, |(_, n)| *n);
         m.webhook_backlog.get_or_create(&CountLabels { what: state.into() }).set(n);

@@ -137,6 +137,6 @@ pub trait WebhookStore: Send + Sync {
     async fn delivery(&self, id: i64) -> Result<Option<Delivery>>;
     /// Queues a failed or dead delivery again, due now, its attempts counted afresh. `false` when it is neither.
     async fn redeliver(&self, id: i64) -> Result<bool>;
-    /// Deliveries not yet acknowledged, by state (`pending`, `failed`, `dead`).
-    async fn delivery_backlog(&self) -> Result<Vec<(String, i64)>>;
+    /// Deliveries not yet acknowledged, by state (`pending`, `failed`, `dead`): of one subscription, or all.
+    async fn delivery_backlog(&self, webhook: Option<i64>) -> Result<Vec<(String, i64)>>;
 }

@@ -2777,7 +2777,9 @@ async fn webhook_deliveries_are_queued_once_retried_and_acknowledged(b: Backend)
     assert_eq!(state(due[2].id).await.state, DeliveryState::Dead);
     assert!(s.due_deliveries(now, 10).await.unwrap().is_empty(), "the failed one waits, the dead one is not due");
     assert_eq!(s.due_deliveries(later, 10).await.unwrap().len(), 1);
-    assert_eq!(s.delivery_backlog().await.unwrap(), [("dead".to_string(), 1), ("failed".to_string(), 1)]);
+    assert_eq!(s.delivery_backlog(None).await.unwrap(), [("dead".to_string(), 1), ("failed".to_string(), 1)]);
+    assert_eq!(s.delivery_backlog(Some(w.id)).await.unwrap().len(), 2);
+    assert!(s.delivery_backlog(Some(other.id)).await.unwrap().is_empty());
     assert_eq!(s.deliveries(w.id, Some(DeliveryState::Dead), 10).await.unwrap().len(), 1);
     assert_eq!(
         s.deliveries(w.id, None, 10).await.unwrap().iter().map(|x| x.key.as_str()).collect::<Vec<_>>(),

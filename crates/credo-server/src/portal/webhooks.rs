@@ -100,15 +100,9 @@ async fn page(
         if w.checks {
             what.push("核查结果".into());
         }
-        let mut counts = [0usize; 3];
-        for d in app.store.deliveries(w.id, None, 1000).await? {
-            match d.state {
-                DeliveryState::Pending => counts[0] += 1,
-                DeliveryState::Failed => counts[1] += 1,
-                DeliveryState::Dead => counts[2] += 1,
-                DeliveryState::Delivered => {}
-            }
-        }
+        let backlog = app.store.delivery_backlog(Some(w.id)).await?;
+        let count = |state: &str| backlog.iter().find(|(s, _)| s == state).map_or(0, |(_, n)| *n);
+        let counts = [count("pending"), count("failed"), count("dead")];
         hooks.push(HookRow {
             id: w.id,
             url: w.url,

@@ -250,10 +250,12 @@ impl WebhookStore for Backend {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn delivery_backlog(&self) -> Result<Vec<(String, i64)>> {
+    async fn delivery_backlog(&self, webhook: Option<i64>) -> Result<Vec<(String, i64)>> {
         Ok(sqlx::query_as(
-            "SELECT state, COUNT(*) FROM webhook_deliveries WHERE state <> 'delivered' GROUP BY state ORDER BY state",
+            "SELECT state, COUNT(*) FROM webhook_deliveries WHERE state <> 'delivered' \
+             AND ($1 IS NULL OR webhook_id = $1) GROUP BY state ORDER BY state",
         )
+        .bind(webhook)
         .fetch_all(&self.pool)
         .await?)
     }

@@ -81,6 +81,7 @@ codes! {
     EmptyBatch = ("empty_batch", 422, "无法处理的数据"),
     FieldsRequired = ("fields_required", 422, "无法处理的数据"),
     InvalidAccount = ("invalid_account", 422, "无法处理的数据"),
+    InvalidArticle = ("invalid_article", 422, "无法处理的数据"),
     InvalidCheck = ("invalid_check", 422, "无法处理的数据"),
     InvalidExpiry = ("invalid_expiry", 422, "无法处理的数据"),
     InvalidFeedback = ("invalid_feedback", 422, "无法处理的数据"),

@@ -17,6 +17,7 @@ use time::{Date, OffsetDateTime};
 
 pub mod accounts;
 pub mod admin;
+pub mod articles;
 pub mod audit;
 pub mod beijing;
 pub mod cases;

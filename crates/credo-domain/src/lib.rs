@@ -11,6 +11,7 @@
 //! assert_eq!(code.region(), "630100");
 //! ```
 
+pub mod articles;
 pub mod calendar;
 pub mod cases;
 pub mod catalog;

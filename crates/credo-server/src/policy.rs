@@ -54,6 +54,9 @@ pub enum Action {
     /// 主体识别: a queued record's candidates, judgements and their undoing (信用审核员; a department's 报送员 and
     /// submission keys for its own records: `credo_app::resolve` checks whose).
     Resolve,
+    /// 信用动态、政策法规、典型案例: drafting (系统管理员) and review, publication and taking down (信用审核员,
+    /// not the author: `credo_app::articles` checks which step is whose).
+    Publish,
 }
 
 impl Action {
@@ -89,6 +92,7 @@ impl Action {
             Action::Dashboard => "dashboard.read",
             Action::Resolve => "resolve",
             Action::Subscribe => "webhook.manage",
+            Action::Publish => "article.manage",
         }
     }
 }
@@ -115,6 +119,11 @@ pub const ROUTES: &[(&str, &str, Action)] = &[
     ("POST", "/console/webhooks", Action::Subscribe),
     ("POST", "/console/webhooks/{id}/end", Action::Subscribe),
     ("POST", "/console/webhook-deliveries/{id}/redeliver", Action::Subscribe),
+    ("GET", "/api/v1/articles", Action::Public),
+    ("POST", "/api/v1/articles", Action::Publish),
+    ("GET", "/api/v1/articles/{id}", Action::Public),
+    ("PUT", "/api/v1/articles/{id}", Action::Publish),
+    ("POST", "/api/v1/articles/{id}/steps", Action::Publish),
     ("GET", "/api/v1/supervision/draws", Action::Public),
     ("POST", "/api/v1/supervision/draws", Action::SubmitBatch),
     ("GET", "/api/v1/supervision/draws/{number}", Action::Public),
@@ -189,6 +198,14 @@ pub const ROUTES: &[(&str, &str, Action)] = &[
     ("GET", "/districts/{code}", Action::Public),
     ("GET", "/open", Action::Public),
     ("GET", "/open/{day}/{file}", Action::Public),
+    ("GET", "/news", Action::Public),
+    ("GET", "/news/feed.xml", Action::Public),
+    ("GET", "/news/{id}", Action::Public),
+    ("GET", "/console/articles", Action::Publish),
+    ("POST", "/console/articles", Action::Publish),
+    ("GET", "/console/articles/{id}", Action::Publish),
+    ("POST", "/console/articles/{id}", Action::Publish),
+    ("POST", "/console/articles/{id}/steps", Action::Publish),
     ("GET", "/verify", Action::Public),
     ("GET", "/cases", Action::Public),
     ("GET", "/cases/{number}", Action::Public),
@@ -293,6 +310,7 @@ pub fn role_may(role: Role, action: Action) -> bool {
                 | (Role::Submitter | Role::Reviewer, Resolve)
                 | (Role::Submitter | Role::Handler, ReadRecords)
                 | (Role::Sysadmin | Role::Secadmin | Role::Auditor | Role::Reviewer, Dashboard)
+                | (Role::Sysadmin | Role::Reviewer, Publish)
         )
 }
 

@@ -202,9 +202,13 @@ async fn seed(t: &TestApp) {
 async fn the_website_end_to_end_in_chromium() {
     let t = spawn().await;
     seed(&t).await;
-    for (name, role) in
-        [("handler1", "handler"), ("submitter1", "submitter"), ("sysadmin1", "sysadmin"), ("company1", "subject")]
-    {
+    for (name, role) in [
+        ("handler1", "handler"),
+        ("submitter1", "submitter"),
+        ("sysadmin1", "sysadmin"),
+        ("company1", "subject"),
+        ("reviewer1", "reviewer"),
+    ] {
         add_account(&t, name, role).await;
     }
     let (_driver, c) = browser().await;
@@ -401,6 +405,43 @@ async fn the_website_end_to_end_in_chromium() {
         wait_for(&c, needle).await;
     }
     shoot(&c, "catalog").await;
+
+    // The 系统管理员 drafts a 典型案例 citing the penalty (an ID number in its text), a 信用审核员 publishes it, the
+    // public reads it masked.
+    let profile = t.get_json(&format!("/api/v1/subjects/{COMPANY}")).await;
+    let penalty =
+        profile["items"].as_array().unwrap().iter().find(|i| i["item"] == "xzcf").unwrap()["records"][0]["id"]
+            .as_i64()
+            .unwrap();
+    c.goto(&format!("{}/console/articles", t.base)).await.unwrap();
+    wait_for(&c, "新建稿件").await;
+    unlabelled(&c).await;
+    c.find(Locator::Id("kind")).await.unwrap().select_by_value("case").await.unwrap();
+    c.find(Locator::Id("title")).await.unwrap().send_keys("鑫源商贸虚假宣传被处罚").await.unwrap();
+    c.find(Locator::Id("summary")).await.unwrap().send_keys("失信曝光:虚假宣传被处以罚款").await.unwrap();
+    let body = "该公司经营者(身份证号 630102199003071234)组织虚假宣传。\n市场监管部门依法处以罚款。";
+    c.find(Locator::Id("body")).await.unwrap().send_keys(body).await.unwrap();
+    c.find(Locator::Id("records")).await.unwrap().send_keys(&penalty.to_string()).await.unwrap();
+    shoot(&c, "console-articles").await;
+    c.find(Locator::Css("#new-article button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for(&c, "保存修改").await;
+    c.find(Locator::Css("#step-submit button")).await.unwrap().click().await.unwrap();
+    wait_for(&c, "待审核").await;
+    let article = c.current_url().await.unwrap().path().to_string();
+    sign_in(&t, &c, "reviewer1").await;
+    c.goto(&format!("{}{article}", t.base)).await.unwrap();
+    wait_for(&c, "审核通过并发布").await;
+    c.find(Locator::Css("#step-publish button")).await.unwrap().click().await.unwrap();
+    wait_for(&c, "已发布").await;
+    c.goto(&format!("{}/news", t.base)).await.unwrap();
+    wait_for(&c, "鑫源商贸虚假宣传被处罚").await;
+    shoot(&c, "news").await;
+    c.find(Locator::XPath("//main//a[contains(., '鑫源商贸虚假宣传被处罚')]")).await.unwrap().click().await.unwrap();
+    let page = wait_for(&c, "案例涉及的信用记录").await;
+    assert!(page.contains("6301**********1234") && !page.contains("630102199003071234"), "{page}");
+    let cited = Locator::Css(&format!("#cited a[href='/records/{penalty}']"));
+    assert!(page.contains("行政处罚") && c.find(cited).await.is_ok(), "the cited record: {page}");
+    shoot(&c, "news-article").await;
     // Nothing on these pages showed a full ID number, and no page loaded a script.
     assert!(!c.source().await.unwrap().contains("<script"));
     c.close().await.unwrap();

@@ -484,6 +484,19 @@ async fn every_get_operation_answers_as_documented_for_generated_parameters() {
         .unwrap()
         .unwrap();
     known.params.get_mut("id").unwrap().push(hook.id.to_string());
+    // And a published article.
+    let text = credo_domain::articles::Text {
+        kind: credo_domain::articles::ArticleKind::News,
+        title: "信用动态".into(),
+        summary: String::new(),
+        body: "正文".into(),
+        records: vec![],
+    };
+    let article = t.app.store.add_article(&text, "test").await.unwrap();
+    use credo_domain::articles::ArticleState::{Draft, Published, Submitted};
+    t.app.store.move_article(article.id, Draft, Submitted, None).await.unwrap();
+    t.app.store.move_article(article.id, Submitted, Published, Some(("test2", None))).await.unwrap();
+    known.params.get_mut("id").unwrap().push(article.id.to_string());
     // A forged key is refused on every route, public ones included.
     principals.push(("forged_key", Auth::Key("credo_00000000_forged".into())));
     let doc = served(&t).await;

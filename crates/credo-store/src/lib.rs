@@ -28,6 +28,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 mod accounts;
+mod articles;
 mod audit;
 mod cases;
 mod checks;
@@ -54,6 +55,7 @@ pub use accounts::{
     Account, AccountStore, ApiKey, Department, DepartmentStore, NewAccount, NewApiKey, NewDepartment, Permissions,
     Session,
 };
+pub use articles::{Article, ArticleQuery, ArticleStore};
 pub use audit::{AuditEvent, AuditFilter, AuditStore, Checkpoint, StoredAuditEvent};
 pub use cases::{Case, CaseFile, CaseFilter, CaseStep, CaseStore, CaseUpdate, NewCase, NewCaseFile};
 pub use checks::{
@@ -82,8 +84,9 @@ pub use webhooks::{Attempt, Delivery, DeliveryState, NewDelivery, NewWebhook, We
 /// `use credo_store::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        AccountStore, AuditStore, CaseStore, CheckStore, DepartmentStore, EnrolmentStore, FederationStore, Feed,
-        GradeStore, JudgementStore, Portable, RecordStore, ReportStore, SharedStore, Store, SubjectStore, WebhookStore,
+        AccountStore, ArticleStore, AuditStore, CaseStore, CheckStore, DepartmentStore, EnrolmentStore,
+        FederationStore, Feed, GradeStore, JudgementStore, Portable, RecordStore, ReportStore, SharedStore, Store,
+        SubjectStore, WebhookStore,
     };
 }
 
@@ -148,6 +151,7 @@ pub trait Store:
     + GradeStore
     + WebhookStore
     + FederationStore
+    + ArticleStore
     + SharedStore
     + Feed
     + Portable
@@ -168,6 +172,7 @@ impl<T> Store for T where
         + GradeStore
         + WebhookStore
         + FederationStore
+        + ArticleStore
         + SharedStore
         + Feed
         + Portable

@@ -53,6 +53,7 @@ pub const TABLES: &[(&str, &str)] = &[
     ("feed_consumers", "department_id"),
     ("federation_cursors", "city"),
     ("federated_records", "city, remote_id"),
+    ("articles", "id"),
 ];
 
 /// Tables that hold only what is derived from the others (snapshots of in-memory indexes, rebuilt by the node that

@@ -14,6 +14,8 @@
 
 #[path = "backend/accounts.rs"]
 mod accounts;
+#[path = "backend/articles.rs"]
+mod articles;
 #[path = "backend/audit.rs"]
 mod audit;
 #[path = "backend/base.rs"]
@@ -135,6 +137,7 @@ async fn continue_ids(pool: &PgPool) -> Result<()> {
         ("inspection_draws", "id"),
         ("webhooks", "id"),
         ("webhook_deliveries", "id"),
+        ("articles", "id"),
         ("changes", "seq"),
     ] {
         let sql = format!(

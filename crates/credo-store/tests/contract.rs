@@ -2705,6 +2705,44 @@ async fn feed_acknowledgements_move_forward_and_count_the_late(b: Backend) {
     assert_eq!(s.unacknowledged(head, future).await.unwrap().count, 0);
 }
 
+async fn articles_move_only_from_the_state_they_are_in(b: Backend) {
+    use credo_domain::articles::{ArticleKind, ArticleState, Text};
+    use credo_store::ArticleQuery;
+    let s = &*b.store;
+    let text = |kind, title: &str| Text {
+        kind,
+        title: title.into(),
+        summary: String::new(),
+        body: "正文".into(),
+        records: if kind == ArticleKind::Case { vec![1, 2] } else { vec![] },
+    };
+    let news = s.add_article(&text(ArticleKind::News, "动态一"), "editor").await.unwrap();
+    let case = s.add_article(&text(ArticleKind::Case, "案例一"), "editor").await.unwrap();
+    assert_eq!((news.state, news.author.as_str(), case.records.clone()), (ArticleState::Draft, "editor", vec![1, 2]));
+    assert!(s.edit_article(news.id, &text(ArticleKind::News, "动态一(改)")).await.unwrap());
+    assert_eq!(s.article(news.id).await.unwrap().unwrap().title, "动态一(改)");
+    assert!(s.move_article(news.id, ArticleState::Draft, ArticleState::Submitted, None).await.unwrap());
+    assert!(!s.edit_article(news.id, &text(ArticleKind::News, "x")).await.unwrap(), "only drafts are edited");
+    let publish = (ArticleState::Submitted, ArticleState::Published);
+    assert!(s.move_article(news.id, publish.0, publish.1, Some(("reviewer", None))).await.unwrap());
+    assert!(!s.move_article(news.id, publish.0, publish.1, Some(("reviewer2", None))).await.unwrap(), "once");
+    let shown = s.article(news.id).await.unwrap().unwrap();
+    assert_eq!((shown.state, shown.reviewer.as_deref()), (ArticleState::Published, Some("reviewer")));
+    assert!(shown.published_at.is_some());
+    let q = |kind, state| ArticleQuery { kind, state, offset: 0, limit: 10 };
+    let (list, total) = s.articles(&q(None, Some(ArticleState::Published))).await.unwrap();
+    assert_eq!((list.iter().map(|a| a.id).collect::<Vec<_>>(), total), (vec![news.id], 1));
+    let (list, total) = s.articles(&q(Some(ArticleKind::Case), None)).await.unwrap();
+    assert_eq!((list.len(), total), (1, 1));
+    let (all, total) = s.articles(&ArticleQuery { limit: 1, offset: 1, ..q(None, None) }).await.unwrap();
+    assert_eq!((all.len(), total), (1, 2), "a page of one, of two");
+    let down = (ArticleState::Published, ArticleState::Withdrawn);
+    assert!(s.move_article(news.id, down.0, down.1, Some(("reviewer", Some("引用记录已修复")))).await.unwrap());
+    let shown = s.article(news.id).await.unwrap().unwrap();
+    assert_eq!((shown.note.as_deref(), shown.published_at.is_some()), (Some("引用记录已修复"), true));
+    assert!(s.article(case.id + 100).await.unwrap().is_none());
+}
+
 async fn federation_places_and_links_are_kept_together(b: Backend) {
     let s = &*b.store;
     let d = b.dept(1).await;
@@ -3089,6 +3127,7 @@ macro_rules! contract_suite {
             grades_keep_changes_only_and_draws_take_each_result_once,
             webhook_deliveries_are_queued_once_retried_and_acknowledged,
             federation_places_and_links_are_kept_together,
+            articles_move_only_from_the_state_they_are_in,
             feed_acknowledgements_move_forward_and_count_the_late,
             assign_subject_takes_a_record_off_the_queue_once,
             subject_records_are_latest_versions_newest_decision_first,

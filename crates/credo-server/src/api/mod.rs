@@ -9,6 +9,7 @@ use crate::Web;
 pub const MAX_BODY: usize = 256 * 1024 * 1024;
 
 pub mod accounts;
+pub mod articles;
 pub mod audit;
 pub mod batches;
 pub mod cases;
@@ -32,6 +33,7 @@ pub fn router(app: Web) -> Router {
         .merge(supervision::router(app.clone()))
         .merge(exchange::router(app.clone()))
         .merge(webhooks::router(app.clone()))
+        .merge(articles::router(app.clone()))
         .merge(checks::router(app.clone()))
         .merge(cases::router(app.clone()))
         .merge(session::router(app.clone()))

@@ -18,6 +18,7 @@ use crate::Web;
 
 pub mod account;
 pub mod admin;
+pub mod articles;
 pub mod audit;
 pub mod cases;
 pub mod charts;
@@ -63,6 +64,12 @@ pub fn router(app: Web) -> Router {
         .route("/districts/{code}", get(districts::district))
         .route("/open", get(open::open))
         .route("/open/{day}/{file}", get(open::file))
+        .route("/news", get(articles::news))
+        .route("/news/feed.xml", get(articles::feed))
+        .route("/news/{id}", get(articles::article))
+        .route("/console/articles", get(articles::console).post(articles::create))
+        .route("/console/articles/{id}", get(articles::view).post(articles::edit))
+        .route("/console/articles/{id}/steps", post(articles::step))
         .route("/verify", get(verify::verify))
         .route("/cases", get(cases::case_lookup))
         .route("/cases/{number}", get(cases::case))

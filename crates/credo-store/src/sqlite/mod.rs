@@ -8,6 +8,8 @@
 
 #[path = "../backend/accounts.rs"]
 mod accounts;
+#[path = "../backend/articles.rs"]
+mod articles;
 #[path = "../backend/audit.rs"]
 mod audit;
 #[path = "../backend/base.rs"]

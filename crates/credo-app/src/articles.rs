@@ -1,0 +1,212 @@
+//! 信用动态, 政策法规 and 典型案例: the credit office's articles on 信用西宁 (`credo_domain::articles` for the steps
+//! and the text rules). A 系统管理员 drafts and sends for review; a 信用审核员 who did not write it publishes or
+//! returns it, and takes published ones down. Every step is one conditional write (two reviewers at once: one
+//! wins, the other is told the state changed) followed by its audit event.
+//!
+//! A 典型案例 cites records: each must exist when drafted and be public when published. Its public page shows a
+//! cited record (masked, as every public page shows it) only while it stays public; the console marks published
+//! cases citing a record that no longer is, for a reviewer to take down or leave.
+
+use credo_domain::articles::{ArticleKind, ArticleState, Draft, Step};
+use credo_store::{Article, ArticleQuery, AuditEvent};
+use serde::Deserialize;
+
+use crate::App;
+use crate::error::{Code, Error};
+use crate::principal::{Principal, Role};
+
+/// Articles a public list page shows.
+pub const PAGE: i64 = 20;
+
+/// A step as asked for (API and form).
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct StepRequest {
+    /// submit(送审)、return(退回)、publish(发布)或 withdraw(撤下)
+    pub step: String,
+    /// 退回和撤下须写明理由
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+fn actor(p: &Principal) -> Result<(String, Role), Error> {
+    match p {
+        Principal::Account { account, role, .. } if matches!(role, Role::Sysadmin | Role::Reviewer) => {
+            Ok((account.username.clone(), *role))
+        }
+        _ => Err(Error::forbidden("稿件由系统管理员撰写、信用审核员审核发布")),
+    }
+}
+
+fn invalid(errors: Vec<String>) -> Error {
+    Error::new(Code::InvalidArticle, errors.join(";"))
+}
+
+/// The cited records that are public today (the others, not found or no longer public, are left out).
+pub async fn public_records(app: &App, ids: &[i64]) -> Result<Vec<credo_store::RecordView>, Error> {
+    let records = app.store.records_by_ids(ids).await?;
+    let disputed = app.store.disputed(ids).await?;
+    let today = app.clock.today();
+    Ok(records
+        .into_iter()
+        .filter(|r| {
+            crate::public::record(&app.catalog, r, disputed.contains(&r.id), today)
+                .is_some_and(|p| p.publicity.state.public())
+        })
+        .collect())
+}
+
+async fn check_records(app: &App, ids: &[i64], public: bool) -> Result<(), Error> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let found: Vec<i64> = if public {
+        public_records(app, ids).await?.iter().map(|r| r.id).collect()
+    } else {
+        app.store.records_by_ids(ids).await?.iter().map(|r| r.id).collect()
+    };
+    let missing: Vec<String> = ids.iter().filter(|id| !found.contains(id)).map(i64::to_string).collect();
+    if missing.is_empty() {
+        Ok(())
+    } else if public {
+        Err(Error::new(
+            Code::InvalidArticle,
+            format!("引用的记录 {} 不在公示中,不能在典型案例中曝光", missing.join("、")),
+        ))
+    } else {
+        Err(Error::new(Code::InvalidArticle, format!("没有编号为 {} 的信用记录", missing.join("、"))))
+    }
+}
+
+async fn audit(app: &App, p: &Principal, action: &str, a: &Article, result: String) -> Result<(), Error> {
+    let (actor, role, department) = p.actor();
+    app.store
+        .append_audit(&AuditEvent {
+            actor,
+            role,
+            department,
+            action: action.into(),
+            target: Some(format!("article:{}", a.id)),
+            purpose: Some(format!("{}发布", a.kind.label())),
+            result,
+            client: None,
+        })
+        .await?;
+    Ok(())
+}
+
+/// A new draft by a 系统管理员.
+pub async fn draft(app: &App, p: &Principal, d: &Draft) -> Result<Article, Error> {
+    let (who, role) = actor(p)?;
+    if role != Role::Sysadmin {
+        return Err(Error::forbidden("稿件由系统管理员撰写"));
+    }
+    let text = d.check().map_err(invalid)?;
+    check_records(app, &text.records, false).await?;
+    let a = app.store.add_article(&text, &who).await?;
+    audit(app, p, "article.draft", &a, format!("{} {}", a.kind.label(), a.title)).await?;
+    Ok(a)
+}
+
+/// An article as the console shows it: staff see every state.
+pub async fn staff_view(app: &App, p: &Principal, id: i64) -> Result<Article, Error> {
+    actor(p)?;
+    app.store.article(id).await?.ok_or_else(|| Error::not_found(format!("没有编号为 {id} 的稿件")))
+}
+
+/// Replaces a draft's text (its author only).
+pub async fn edit(app: &App, p: &Principal, id: i64, d: &Draft) -> Result<Article, Error> {
+    let (who, _) = actor(p)?;
+    let a = staff_view(app, p, id).await?;
+    if a.author != who {
+        return Err(Error::forbidden("只有撰稿人可以修改稿件"));
+    }
+    let text = d.check().map_err(invalid)?;
+    check_records(app, &text.records, false).await?;
+    if !app.store.edit_article(id, &text).await? {
+        return Err(Error::new(Code::Conflict, format!("稿件{},不能修改", a.state.label())));
+    }
+    let a = staff_view(app, p, id).await?;
+    audit(app, p, "article.edit", &a, a.title.clone()).await?;
+    Ok(a)
+}
+
+/// Takes a step: the author sends a draft for review; a 信用审核员 other than the author publishes, returns or
+/// takes down.
+pub async fn step(app: &App, p: &Principal, id: i64, req: &StepRequest) -> Result<Article, Error> {
+    let (who, role) = actor(p)?;
+    let step = Step::parse(req.step.trim())
+        .ok_or_else(|| Error::new(Code::InvalidRequest, "step 应为 submit、return、publish 或 withdraw"))?;
+    let a = staff_view(app, p, id).await?;
+    let to = step.from(a.state).map_err(|e| Error::new(Code::Conflict, e))?;
+    let note = req.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
+    if step.is_review() {
+        if role != Role::Reviewer {
+            return Err(Error::forbidden("审核、发布和撤下由信用审核员办理"));
+        }
+        if a.author == who {
+            return Err(Error::forbidden("撰稿人不能审核自己的稿件"));
+        }
+    } else if a.author != who {
+        return Err(Error::forbidden("只有撰稿人可以送审"));
+    }
+    if step.needs_note() && note.is_none() {
+        return Err(Error::new(Code::ReasonRequired, format!("{}须写明理由", step.label())));
+    }
+    if note.is_some_and(|n| n.chars().count() > 500) {
+        return Err(Error::new(Code::TooLong, "理由至多 500 字"));
+    }
+    let note = note.map(|n| credo_domain::masking::mask_id_numbers(n).into_owned());
+    if step == Step::Publish {
+        check_records(app, &a.records, true).await?;
+    }
+    let review = step.is_review().then_some((who.as_str(), note.as_deref()));
+    if !app.store.move_article(id, a.state, to, review).await? {
+        return Err(Error::new(Code::Conflict, "稿件状态已被他人改变,请刷新后再办理"));
+    }
+    let a = staff_view(app, p, id).await?;
+    let result = match &note {
+        Some(n) => format!("{} → {}:{n}", step.label(), to.label()),
+        None => format!("{} → {}", step.label(), to.label()),
+    };
+    audit(app, p, &format!("article.{}", step.as_str()), &a, result).await?;
+    Ok(a)
+}
+
+/// The console's list: every article of a state (all states when none), newest first.
+pub async fn staff_list(
+    app: &App,
+    p: &Principal,
+    state: Option<ArticleState>,
+    page: i64,
+) -> Result<(Vec<Article>, i64), Error> {
+    actor(p)?;
+    Ok(app.store.articles(&ArticleQuery { kind: None, state, offset: (page.max(1) - 1) * PAGE, limit: PAGE }).await?)
+}
+
+/// Published articles of a kind (all kinds when none), newest first, a page of them and how many in all.
+pub async fn published(
+    app: &App,
+    kind: Option<ArticleKind>,
+    page: i64,
+    limit: i64,
+) -> Result<(Vec<Article>, i64), Error> {
+    let q = ArticleQuery {
+        kind,
+        state: Some(ArticleState::Published),
+        offset: (page.max(1) - 1).saturating_mul(limit),
+        limit,
+    };
+    Ok(app.store.articles(&q).await?)
+}
+
+/// A published article with the cited records still public (anyone; other states are "not found").
+pub async fn public_view(app: &App, id: i64) -> Result<(Article, Vec<credo_store::RecordView>), Error> {
+    let a = app
+        .store
+        .article(id)
+        .await?
+        .filter(|a| a.state == ArticleState::Published)
+        .ok_or_else(|| Error::not_found(format!("没有编号为 {id} 的已发布文章")))?;
+    let records = public_records(app, &a.records).await?;
+    Ok((a, records))
+}

@@ -227,6 +227,14 @@ pub fn record(catalog: &Catalog, r: &RecordView, disputed: bool, today: Date) ->
     {
         return None;
     }
+    record_of_any_item(catalog, r, disputed, today)
+}
+
+/// A record in the same form whatever its item's disclosure, for those who may see every item of the subject (the
+/// subject itself, a department it authorised): a person's archive, an enterprise's 社保 figures. The fields are
+/// still the public ones; who sees all of them takes them from the record.
+pub fn record_of_any_item(catalog: &Catalog, r: &RecordView, disputed: bool, today: Date) -> Option<PublicRecord> {
+    let item = catalog.item(&r.item)?;
     let fields = fields(item, r, false);
     Some(PublicRecord {
         id: r.id,

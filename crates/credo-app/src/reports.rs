@@ -295,7 +295,11 @@ pub async fn build(app: &App, asked: Asked<'_>, audience: Audience, font: &FontS
         .iter()
         .filter_map(|r| {
             let d = disputed.contains(&r.id);
-            let p = public::record(&app.catalog, r, d, day)?;
+            let p = if audience.full() {
+                public::record_of_any_item(&app.catalog, r, d, day)?
+            } else {
+                public::record(&app.catalog, r, d, day)?
+            };
             let shown = if audience.full() {
                 public::in_publicity(&app.catalog, r, d, day)
             } else {

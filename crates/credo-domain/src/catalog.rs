@@ -88,6 +88,16 @@ pub enum Disclosure {
     授权查询,
 }
 
+impl Disclosure {
+    pub fn label(self) -> &'static str {
+        match self {
+            Disclosure::公开 => "公开",
+            Disclosure::政务共享 => "政务共享",
+            Disclosure::授权查询 => "授权查询",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(description = "目录项字段的类型"))]
@@ -253,6 +263,9 @@ pub struct Item {
     /// Disclosure for a kind of subject where it differs from `disclosure` (see [`Item::disclosure_for`]).
     #[serde(default)]
     pub disclosure_by_kind: Vec<KindDisclosure>,
+    /// The departments that supply the item (its 责任单位, as the catalog names them; shown with the catalog).
+    #[serde(default)]
+    pub suppliers: Vec<String>,
     /// Fields that, with the item and the submitting department, identify a record across submissions. A document
     /// number is unique only within the authority that issued it, so the key holds both (STANDARDS §13.2.7); the
     /// document number comes first (it is the record's title).

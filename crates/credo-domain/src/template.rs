@@ -72,7 +72,9 @@ pub fn example(item: &Item, department: &Department<'_>) -> Vec<String> {
                 FieldType::Year => EXAMPLE_DAY[..4].to_string(),
                 FieldType::Region => "630102".to_string(),
                 FieldType::Uscc => example_uscc(),
-                FieldType::IdNumber | FieldType::OrgCode | FieldType::RegNo => String::new(),
+                // A person's item needs a number: the standard's own example (GB 11643-1999, 附录), no one's.
+                FieldType::IdNumber => "11010519491231002X".to_string(),
+                FieldType::OrgCode | FieldType::RegNo => String::new(),
                 FieldType::Code => "示例-0001".to_string(),
                 FieldType::Text => {
                     let text = format!("(示例){}", f.name);

@@ -153,7 +153,7 @@ async fn grades(State(app): State<Web>, Path(key): Path<String>) -> Result<Json<
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 struct ReportParams {
-    /// 报告种类:public(公共信用信息报告,默认)、special(专项信用报告)
+    /// 报告种类:public(公共信用信息报告,默认)、special(专项信用报告)、occupational(职业信用报告)
     kind: Option<String>,
     /// 查询类型:public(社会公众查询,默认,只出具法人和非法人组织的公开信息)、own(本人查询,须以该主体的信用主体账号登录)、authorised(授权查询,部门凭该主体在平台登记的有效授权)
     #[serde(rename = "for")]

@@ -203,7 +203,7 @@ pub async fn console(
             .department_records(d.id, 20)
             .await?
             .iter()
-            .filter_map(|r| super::rows::row(&app, r, false, today))
+            .filter_map(|r| super::rows::own_row(&app, r, false, today))
             // A record not shown in public has no page, and its subject may have none either.
             .map(|(mut x, shown)| {
                 if !shown {
@@ -221,7 +221,7 @@ pub async fn console(
             .unresolved(Some(d.id), 50, 0)
             .await?
             .iter()
-            .filter_map(|r| super::rows::row(&app, r, false, today).map(|(x, _)| x))
+            .filter_map(|r| super::rows::own_row(&app, r, false, today).map(|(x, _)| x))
             .take(50)
             .collect(),
         _ => Vec::new(),
@@ -393,7 +393,7 @@ async fn case_page(
         Some(id) => app.store.records_by_ids(&[id]).await?,
         None => Vec::new(),
     };
-    let record = versions.first().and_then(|r| super::rows::row(app, r, open_objection, today)).map(|(r, _)| r);
+    let record = versions.first().and_then(|r| super::rows::own_row(app, r, open_objection, today)).map(|(r, _)| r);
     let outcomes = outcomes(&c, detail.viewer);
     let correctable = match versions.first() {
         Some(r) if outcomes.contains(&"更正") => correctable(app, r),

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::cases::{CaseView, case_view};
 use super::chrome::{Chrome, render, see_other};
-use super::rows::{Row, row};
+use super::rows::{Row, own_row};
 use crate::Web;
 use crate::error::ApiError;
 use credo_app::App;
@@ -45,6 +45,8 @@ struct MePage {
     /// Reports issued about the subject: number, title, through whom, day shown, when.
     reports: Vec<(String, String, String, String, String)>,
     max_days: i64,
+    /// A person: the occupational report is offered too.
+    person: bool,
 }
 
 fn own_account(p: &Principal) -> Result<(&credo_store::Account, i64), ApiError> {
@@ -64,7 +66,7 @@ async fn page(app: &App, p: &Principal, headers: &HeaderMap, error: Option<Strin
     let disputed = app.store.disputed(&records.iter().map(|r| r.id).collect::<Vec<_>>()).await?;
     let mut own = Vec::new();
     for r in &records {
-        let Some((row, public)) = row(app, r, disputed.contains(&r.id), today) else { continue };
+        let Some((row, public)) = own_row(app, r, disputed.contains(&r.id), today) else { continue };
         let item = app.catalog.item(&r.item);
         let fields = item
             .map(|i| i.fields.iter().filter_map(|f| Some((f.name.clone(), r.fields.get(&f.code)?.clone()))).collect())
@@ -136,6 +138,7 @@ async fn page(app: &App, p: &Principal, headers: &HeaderMap, error: Option<Strin
         .collect();
     render(&MePage {
         chrome: Chrome::of(p, headers),
+        person: subject.kind == credo_domain::catalog::SubjectKind::Person,
         name: subject.name,
         records: own,
         log,

@@ -48,7 +48,7 @@ pub async fn queue(
         .unresolved(department, 200, 0)
         .await?
         .iter()
-        .filter_map(|r| super::rows::row(&app, r, false, today).map(|(x, _)| x))
+        .filter_map(|r| super::rows::own_row(&app, r, false, today).map(|(x, _)| x))
         .collect();
     render(&QueuePage { chrome: Chrome::of(&p, &headers), rows })
 }

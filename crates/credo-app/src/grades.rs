@@ -3,11 +3,11 @@
 //! history is the list of changes), kept current from the change feed and computed again for everyone once per
 //! cycle, since a record leaving an indicator's window changes no record.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Instant;
 
 use credo_domain::catalog::SubjectKind;
-use credo_domain::evaluation::{Outcome, Scheme};
+use credo_domain::evaluation::{MemberCount, Outcome, Scheme};
 use credo_store::{Grade, NewGrade, Subject};
 use serde::Serialize;
 use time::Date;
@@ -72,7 +72,7 @@ pub async fn recompute(app: &App, ids: Option<Vec<i64>>) -> Result<Run, Error> {
                     .catalog
                     .evaluation
                     .iter()
-                    .filter(|s| s.grades_kind(kind))
+                    .filter(|s| graded_here(s, kind, records))
                     .map(|s| new_grade(id, s, evaluate(&a, s, records, day), day))
                     .collect();
                 Some(grades)
@@ -84,8 +84,114 @@ pub async fn recompute(app: &App, ids: Option<Vec<i64>>) -> Result<Run, Error> {
         run.changed += app.store.save_grades(&grades).await?.len();
         run.seq = run.seq.max(seq);
     }
+    // Then the schemes whose grades follow their members', each after its members' scheme: every group again, as a
+    // member's new grade moves its group's (a household's, its village's and township's).
+    for scheme in app.catalog.evaluation.by_members() {
+        let grades = by_members(app, scheme, day).await?;
+        run.subjects += grades.len();
+        run.changed += app.store.save_grades(&grades).await?.len();
+    }
     run.ms = started.elapsed().as_millis();
     Ok(run)
+}
+
+/// Whether `scheme` grades a subject of `kind` with `records` in the first pass: of its kinds, with a record of its
+/// population's item if it names one, and not by members (those come after).
+fn graded_here(scheme: &Scheme, kind: SubjectKind, records: &[Indexed]) -> bool {
+    scheme.grades_kind(kind)
+        && scheme.members.is_none()
+        && scheme.population.as_deref().is_none_or(|p| records.iter().any(|r| &*r.item == p))
+}
+
+/// A group's members as its records of the members' item name them: the subject itself, or a code.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Member {
+    Subject(i64),
+    Code(String),
+}
+
+/// The groups of a scheme graded by members, with their members: group code → members.
+async fn groups(app: &App, scheme: &Scheme, day: Date) -> Result<BTreeMap<String, BTreeSet<Member>>, Error> {
+    let Some(m) = scheme.members.clone() else { return Ok(BTreeMap::new()) };
+    let a = app.clone();
+    let (_, links) = app
+        .index
+        .each_subject(None, move |id, _, records| {
+            let links: Vec<(String, Member)> = records
+                .iter()
+                .filter(|r| *r.item == m.item && r.counts(day))
+                .filter_map(|r| {
+                    let f = r.fields(&a.catalog);
+                    let group = f.get(&m.of)?.clone();
+                    let member = match &m.member {
+                        Some(field) => Member::Code(f.get(field)?.clone()),
+                        None => Member::Subject(id),
+                    };
+                    Some((group, member))
+                })
+                .collect();
+            (!links.is_empty()).then_some(links)
+        })
+        .await
+        .map_err(Error::internal)?;
+    let mut out: BTreeMap<String, BTreeSet<Member>> = BTreeMap::new();
+    for (group, member) in links.into_iter().flatten() {
+        out.entry(group).or_default().insert(member);
+    }
+    Ok(out)
+}
+
+/// Every current grade of `scheme`, by subject.
+async fn current(app: &App, scheme: &str) -> Result<HashMap<i64, String>, Error> {
+    let mut out = HashMap::new();
+    let mut after = 0;
+    loop {
+        let page = app.store.current_grades(scheme, None, after, 10_000).await?;
+        let Some(&(last, _)) = page.last() else { break };
+        out.extend(page);
+        after = last;
+    }
+    Ok(out)
+}
+
+/// The grades of every group of a scheme graded by members on `day`: the share of its members with a good grade
+/// under the members' scheme, and the group's own records. A group the platform does not know as a subject, or
+/// with too few graded members, gets none.
+async fn by_members(app: &App, scheme: &Scheme, day: Date) -> Result<Vec<NewGrade>, Error> {
+    let Some(m) = &scheme.members else { return Ok(Vec::new()) };
+    let grades = current(app, &m.scheme).await?;
+    let mut ids: HashMap<String, Option<i64>> = HashMap::new();
+    let mut out = Vec::new();
+    for (group, members) in groups(app, scheme, day).await? {
+        let Some(subject) = app.store.subject_by_code(&group).await? else { continue };
+        if !scheme.grades_kind(subject.kind) {
+            continue;
+        }
+        let mut count = MemberCount::default();
+        for member in members {
+            let id = match member {
+                Member::Subject(id) => Some(id),
+                Member::Code(code) => match ids.get(&code) {
+                    Some(id) => *id,
+                    None => {
+                        let id = app.store.subject_by_code(&code).await?.map(|s| s.id);
+                        ids.insert(code, id);
+                        id
+                    }
+                },
+            };
+            let Some(grade) = id.and_then(|id| grades.get(&id)) else { continue };
+            count.graded += 1;
+            count.good += usize::from(m.good.contains(grade));
+        }
+        let records = app.index.own(subject.id).await;
+        let fields: Vec<_> = records.iter().map(|r| r.fields(&app.catalog)).collect();
+        let facts: Vec<_> = records.iter().zip(&fields).map(|(r, f)| r.fact(f, day)).collect();
+        if let Some(outcome) = scheme.evaluate_members(&facts, day, count) {
+            out.push(new_grade(subject.id, scheme, outcome, day));
+        }
+    }
+    Ok(out)
 }
 
 /// Brings the grades up to date (for the server's follower, and after an import): on the first day of a new cycle of
@@ -209,11 +315,28 @@ pub async fn explain(app: &App, subject: &Subject, scheme: &str) -> Result<(Outc
     let records = app.index.own(subject.id).await;
     let day = app.clock.today();
     let full = Scheme { top: usize::MAX, ..scheme.clone() };
-    let outcome = evaluate(app, &full, &records, day);
+    let outcome = if full.members.is_some() {
+        let mine = by_members(app, &full, day).await?.into_iter().find(|g| g.subject_id == subject.id);
+        let g = mine.ok_or_else(|| {
+            Error::new(Code::InvalidRequest, format!("{} 未按{}评定(成员不足或未登记)", subject.name, scheme.name))
+        })?;
+        Outcome {
+            grade: g.grade,
+            score: g.score as i32,
+            reasons: serde_json::from_str(&g.reasons).unwrap_or_default(),
+            moved_by: g.moved_by as usize,
+        }
+    } else {
+        evaluate(app, &full, &records, day)
+    };
     let lines = if outcome.reasons.is_empty() {
         vec![scheme.plain_reason()]
     } else {
-        outcome.reasons.iter().map(|r| format!("{}(记录 {})", r.text, r.record_id)).collect()
+        outcome
+            .reasons
+            .iter()
+            .map(|r| if r.record_id > 0 { format!("{}(记录 {})", r.text, r.record_id) } else { r.text.clone() })
+            .collect()
     };
     Ok((outcome, lines))
 }
@@ -221,4 +344,65 @@ pub async fn explain(app: &App, subject: &Subject, scheme: &str) -> Result<(Outc
 /// Whether subjects of `kind` have a grade under some scheme.
 pub fn graded(app: &App, kind: SubjectKind) -> bool {
     app.catalog.evaluation.iter().any(|s| s.grades_kind(kind))
+}
+
+/// A subject graded by members, as a public list shows it: name, region, grade label and the members' reason.
+#[derive(Debug, Clone, Serialize)]
+pub struct Group {
+    pub subject_id: i64,
+    pub name: String,
+    pub region: Option<String>,
+    /// The grade's label (信用村 …), none before the subject is graded.
+    pub grade: Option<String>,
+    /// Whether the grade is one its parent counts as good.
+    pub good: bool,
+    /// Why (the share of good members: "评定的 10 户中,8 户为……").
+    pub reason: String,
+}
+
+async fn group(app: &App, scheme: &Scheme, good: &[String], subject: Subject) -> Result<Group, Error> {
+    let current = app
+        .store
+        .grades_of(subject.id)
+        .await?
+        .into_iter()
+        .find(|g| g.scheme == scheme.code && g.superseded_at.is_none());
+    let reasons: Vec<credo_domain::evaluation::Reason> =
+        current.as_ref().and_then(|g| serde_json::from_value(g.reasons.clone()).ok()).unwrap_or_default();
+    Ok(Group {
+        subject_id: subject.id,
+        name: subject.name,
+        region: subject.region,
+        good: current.as_ref().is_some_and(|g| good.contains(&g.grade)),
+        grade: current.as_ref().map(|g| scheme.grade(&g.grade).map_or(g.grade.clone(), |d| d.label.clone())),
+        reason: reasons.iter().find(|r| r.indicator == "members").map(|r| r.text.clone()).unwrap_or_default(),
+    })
+}
+
+/// The groups of a scheme whose members are named by code (信用乡镇 and their villages), each with its members and
+/// their grades under the members' scheme: the public list of 信用乡镇 and 信用村. Groups and members the platform
+/// does not know as subjects are left out.
+pub async fn member_lists(app: &App, scheme: &str) -> Result<Vec<(Group, Vec<Group>)>, Error> {
+    let scheme =
+        app.catalog.evaluation.get(scheme).ok_or_else(|| Error::not_found(format!("没有评价方案 {scheme}")))?;
+    let Some(m) = &scheme.members else { return Ok(Vec::new()) };
+    let of =
+        app.catalog.evaluation.get(&m.scheme).ok_or_else(|| Error::not_found(format!("没有评价方案 {}", m.scheme)))?;
+    app.index.ready(app).await.map_err(Error::internal)?;
+    let mut out = Vec::new();
+    for (code, members) in groups(app, scheme, app.clock.today()).await? {
+        let Some(subject) = app.store.subject_by_code(&code).await? else { continue };
+        let head = group(app, scheme, &[], subject).await?;
+        let mut rows = Vec::new();
+        for member in members {
+            let Member::Code(code) = member else { continue };
+            if let Some(s) = app.store.subject_by_code(&code).await? {
+                rows.push(group(app, of, &m.good, s).await?);
+            }
+        }
+        rows.sort_by(|a, b| b.good.cmp(&a.good).then(a.name.cmp(&b.name)));
+        out.push((head, rows));
+    }
+    out.sort_by(|a, b| a.0.region.cmp(&b.0.region).then(a.0.name.cmp(&b.0.name)));
+    Ok(out)
 }

@@ -752,6 +752,17 @@ impl Catalog {
             }
             evaluation.schemes.insert(scheme.code.clone(), scheme);
         }
+        for s in evaluation.iter() {
+            let Some(m) = &s.members else { continue };
+            let bad = |e: String| DataError::new("evaluation/", format!("{}: {e}", s.code));
+            let of = evaluation.get(&m.scheme).ok_or_else(|| bad(format!("成员的评价方案 {} 未定义", m.scheme)))?;
+            if let Some(g) = m.good.iter().find(|g| of.grade(g).is_none()) {
+                return Err(bad(format!("{g} 不是评价方案 {} 的等级", m.scheme)));
+            }
+        }
+        if evaluation.by_members().len() != evaluation.iter().filter(|s| s.members.is_some()).count() {
+            return Err(DataError::new("evaluation/", "按成员评价的方案相互引用成环"));
+        }
         if evaluation.iter().filter(|s| s.sector.is_none()).count() > 1 {
             return Err(DataError::new("evaluation/", "只能有一个公共信用综合评价方案(不写 sector 的方案)"));
         }

@@ -92,6 +92,48 @@ pub struct Supervision {
     pub verified: bool,
 }
 
+/// A grade that follows the grades of the subject's members (信用村 from its households, 信用乡(镇) from its
+/// villages): the records of `item` link members to the subject, and the share of members with a good grade under
+/// `scheme` adds the points of the first tier it reaches.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Members {
+    /// The item whose records link a member to the subject (`nhxx`).
+    pub item: String,
+    /// The field of such a record that names the subject's 统一社会信用代码 (the village: `NH_CWHDM`).
+    pub of: String,
+    /// The field naming the member's 统一社会信用代码 (a township's villages: `NH_CWHDM`); absent: the record's own
+    /// subject is the member (a village's households).
+    pub member: Option<String>,
+    /// What the members are called ("户", "个村"), for the reason shown.
+    pub unit: String,
+    /// The members' scheme, and its grades that count as good (信用户).
+    pub scheme: String,
+    pub good: Vec<String>,
+    /// With fewer members graded, the subject is not graded (评定条件).
+    pub min_members: usize,
+    /// Points by the share of good members: the first tier reached, the highest share first.
+    #[serde(rename = "tier")]
+    pub tiers: Vec<Tier>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tier {
+    /// The share of good members (0–1) the tier needs.
+    pub share: f64,
+    pub points: i32,
+    /// While the share is in this tier, the grade is at most this one.
+    pub cap: Option<String>,
+}
+
+/// How many of a subject's members are graded, and how many of them well.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct MemberCount {
+    pub graded: usize,
+    pub good: usize,
+}
+
 /// An evaluation scheme.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -119,6 +161,10 @@ pub struct Scheme {
     #[serde(rename = "indicator")]
     pub indicators: Vec<Indicator>,
     pub supervision: Option<Supervision>,
+    /// Only subjects with a record of this item are graded (农户: those with a 农户信用信息 record).
+    pub population: Option<String>,
+    /// The grade follows the members' (see [`Members`]): only subjects with members are graded.
+    pub members: Option<Members>,
     /// Every field the indicators read, by item (what the restriction index must keep of a record).
     #[serde(skip)]
     pub fields: BTreeMap<String, BTreeSet<String>>,
@@ -202,6 +248,32 @@ impl Scheme {
                 .check(items, fields.entry(i.trigger.item.clone()).or_default())
                 .map_err(|e| bad(format!("{}: {e}", i.id)))?;
         }
+        if let Some(pop) = &s.population {
+            if !items.contains_key(pop) {
+                return Err(bad(format!("population: 未定义的目录项 {pop}")));
+            }
+            fields.entry(pop.clone()).or_default();
+        }
+        if let Some(m) = &s.members {
+            let item = items.get(&m.item).ok_or_else(|| bad(format!("members: 未定义的目录项 {}", m.item)))?;
+            for f in std::iter::once(&m.of).chain(&m.member) {
+                if item.field(f).is_none() {
+                    return Err(bad(format!("members: 目录项 {} 没有字段 {f}", m.item)));
+                }
+            }
+            if m.scheme == s.code || m.good.is_empty() || m.tiers.is_empty() || m.min_members == 0 {
+                return Err(bad("members: 须引用另一方案,并有良好等级、档次和最少成员数".into()));
+            }
+            if m.tiers.windows(2).any(|w| w[0].share <= w[1].share)
+                || m.tiers.iter().any(|t| !(0.0..=1.0).contains(&t.share))
+            {
+                return Err(bad("members: 档次须按占比由高到低排列,占比在 0 与 1 之间".into()));
+            }
+            if let Some(c) = m.tiers.iter().filter_map(|t| t.cap.as_deref()).find(|c| !codes.contains(c)) {
+                return Err(bad(format!("members: 限定等级 {c} 不是本方案的等级")));
+            }
+            fields.entry(m.item.clone()).or_default().extend(std::iter::once(m.of.clone()).chain(m.member.clone()));
+        }
         if let Some(sv) = &s.supervision {
             if let Some(g) = sv.rates.keys().find(|g| !codes.contains(g.as_str())) {
                 return Err(bad(format!("抽查比例中的等级 {g} 不是本方案的等级")));
@@ -229,9 +301,56 @@ impl Scheme {
 
     /// The grade of a subject whose records are `facts`, on `day`. Only facts public on the day count.
     pub fn evaluate(&self, facts: &[Fact<'_>], day: Date) -> Outcome {
+        self.evaluate_with(facts, day, None)
+    }
+
+    /// The grade of a subject with `members` (a scheme with [`Members`]), or `None` when too few are graded.
+    pub fn evaluate_members(&self, facts: &[Fact<'_>], day: Date, members: MemberCount) -> Option<Outcome> {
+        let m = self.members.as_ref()?;
+        if members.graded < m.min_members {
+            return None;
+        }
+        let share = members.good as f64 / members.graded as f64;
+        let tier = m.tiers.iter().find(|t| share >= t.share);
+        let (points, cap) = tier.map_or((0, None), |t| (t.points, t.cap.clone()));
+        let effect = match (points, &cap) {
+            (0, None) => "不加分".to_string(),
+            (0, Some(c)) => format!("等级最高为 {c}"),
+            (p, c) => {
+                let what = format!("{} {} 分", if p > 0 { "加" } else { "扣" }, p.abs());
+                c.as_ref().map_or(what.clone(), |c| format!("{what},等级最高为 {c}"))
+            }
+        };
+        let reason = Reason {
+            indicator: "members".into(),
+            record_id: 0,
+            on: None,
+            points,
+            cap,
+            text: format!(
+                "评定的 {} {}中有 {} {}为{},占 {:.0}%({effect})",
+                members.graded,
+                m.unit,
+                members.good,
+                m.unit,
+                m.good.join("、"),
+                share * 100.0
+            ),
+        };
+        Some(self.evaluate_with(facts, day, Some(reason)))
+    }
+
+    fn evaluate_with(&self, facts: &[Fact<'_>], day: Date, extra: Option<Reason>) -> Outcome {
         let mut reasons = Vec::new();
         let mut score = i64::from(self.base);
         let mut cap: Option<usize> = None;
+        if let Some(r) = extra {
+            score += i64::from(r.points);
+            if let Some(c) = &r.cap {
+                cap = Some(self.rank(c));
+            }
+            reasons.push(r);
+        }
         for ind in &self.indicators {
             let mut met: Vec<&Fact<'_>> = facts
                 .iter()
@@ -316,6 +435,28 @@ impl Schemes {
         }
     }
 
+    /// The schemes whose grades follow their members', each after the scheme its members are graded by (信用村
+    /// before 信用乡镇).
+    pub fn by_members(&self) -> Vec<&Scheme> {
+        let mut done: Vec<&Scheme> = Vec::new();
+        let mut left: Vec<&Scheme> = self.schemes.values().filter(|s| s.members.is_some()).collect();
+        while !left.is_empty() {
+            let before = left.len();
+            left.retain(|s| {
+                let dep = s.members.as_ref().map(|m| m.scheme.as_str()).unwrap_or_default();
+                let ready = self.get(dep).is_none_or(|d| d.members.is_none() || done.iter().any(|x| x.code == dep));
+                if ready {
+                    done.push(s);
+                }
+                !ready
+            });
+            if left.len() == before {
+                break;
+            }
+        }
+        done
+    }
+
     /// Every field any scheme's indicators read, by item.
     pub fn fields(&self) -> BTreeMap<String, BTreeSet<String>> {
         let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
@@ -370,6 +511,25 @@ mod tests {
         assert_eq!(both.grade, "D");
         assert_eq!(both.reasons[0].record_id, 2, "the cap comes first");
         assert_eq!(both.moved_by, 2);
+    }
+
+    #[test]
+    fn a_village_follows_the_share_of_its_good_households() {
+        let c = crate::embedded::catalog();
+        let village = c.evaluation.get("xyc").unwrap();
+        let day = date!(2026 - 06 - 01);
+        let count = |graded, good| MemberCount { graded, good };
+        assert!(village.evaluate_members(&[], day, count(2, 2)).is_none(), "too few households graded");
+        let all = village.evaluate_members(&[], day, count(10, 8)).unwrap();
+        assert_eq!((all.grade.as_str(), all.reasons[0].indicator.as_str()), ("信用村", "members"));
+        assert!(all.reasons[0].text.contains("评定的 10 户中有 8 户"), "{}", all.reasons[0].text);
+        assert_eq!(village.evaluate_members(&[], day, count(10, 7)).unwrap().grade, "信用村");
+        assert_eq!(village.evaluate_members(&[], day, count(10, 6)).unwrap().grade, "否", "below seven in ten");
+        let listed = fields(&[("YZ_MDLX", "市场监督管理严重违法失信名单")]);
+        let f = [fact(1, "yzsx", &listed, date!(2026 - 01 - 05), true)];
+        assert_eq!(village.evaluate_members(&f, day, count(10, 10)).unwrap().grade, "否", "its own record caps it");
+        let order: Vec<&str> = c.evaluation.by_members().iter().map(|s| s.code.as_str()).collect();
+        assert_eq!(order, ["xyc", "xyxz"], "villages before townships");
     }
 
     #[test]

@@ -198,6 +198,7 @@ pub const ROUTES: &[(&str, &str, Action)] = &[
     ("GET", "/districts/{code}", Action::Public),
     ("GET", "/open", Action::Public),
     ("GET", "/open/{day}/{file}", Action::Public),
+    ("GET", "/rural", Action::Public),
     ("GET", "/news", Action::Public),
     ("GET", "/news/feed.xml", Action::Public),
     ("GET", "/news/{id}", Action::Public),

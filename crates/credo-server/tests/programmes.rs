@@ -133,3 +133,115 @@ async fn a_lawyers_sanction_is_on_the_archive_reaches_appointment_checks_and_the
     })
     .await;
 }
+
+/// A valid 居民身份证号码 of 大通县 born on `born` (YYYYMMDD), number `n`.
+fn ric(born: &str, n: u32) -> String {
+    let first = format!("630121{born}{:03}", n % 1000);
+    format!("{first}{}", credo_domain::ids::ric_check(first.as_bytes()).unwrap())
+}
+
+fn household(key: &str, name: &str, id: &str, village: &str, township: &str, opinion: &str, agri: &str) -> Value {
+    json!({
+        "NH_MC": name, "NH_ZTLB": "自然人", "NH_NHLX": "普通农户", "NH_ZJLX": "身份证", "NH_ZJHM": id,
+        "NH_XZQH": "630121", "NH_XZ": "长宁镇", "NH_XZDM": township, "NH_CWH": key, "NH_CWHDM": village,
+        "NH_CJND": "2026", "NH_ZYCY": "马铃薯种植", "NH_NSR": "6.5", "NH_HYQK": opinion, "NH_CJRQ": "2026-06-01",
+        "NH_SJLY": "西宁市农业农村局", "NH_SJLYDM": agri,
+    })
+}
+
+fn commitment(name: &str, code: &str, agri: &str, n: u32) -> Value {
+    json!({
+        "CN_MC": name, "CN_ZTLB": "法人及非法人组织", "CN_SHXYM": code, "CN_CNLX": "主动型", "CN_CNSX": "信用村创建",
+        "CN_CNNR": "诚实守信,按时还贷", "CN_CNBH": format!("CN-2026-{n:03}"), "CN_CNRQ": "2026-05-01",
+        "CN_SLDW": "西宁市农业农村局", "CN_SLDWDM": agri, "CN_LYZT": "履约中",
+        "CN_SJLY": "西宁市农业农村局", "CN_SJLYDM": agri,
+    })
+}
+
+/// A household's grade (persons' grades are not public: read from the store).
+async fn household_grade(t: &TestApp, id: &str) -> Option<String> {
+    let s = credo_app::search::subject_by_key(&t.app, id).await.unwrap();
+    let grades = t.app.store.grades_of(s.id).await.unwrap();
+    grades.into_iter().find(|g| g.scheme == "xyh" && g.superseded_at.is_none()).map(|g| g.grade)
+}
+
+fn grade_of(v: &Value, scheme: &str) -> Option<String> {
+    v["grades"].as_array()?.iter().find(|g| g["scheme"] == scheme)?["grade"].as_str().map(String::from)
+}
+
+#[tokio::test]
+async fn households_are_rated_and_their_village_and_township_follow() {
+    on_both(async || {
+        let t = spawn().await;
+        let agri = credo_synth::uscc_from("11", "630100", "NYJ00001");
+        let key = department(&t, &agri, "西宁市农业农村局", &["nhxx", "xycn", "sxbzxr"], &["submit"]).await;
+        let township = credo_synth::uscc_from("11", "630121", "XA000001");
+        let villages =
+            [credo_synth::uscc_from("N2", "630121", "CUN00001"), credo_synth::uscc_from("N2", "630121", "CUN00002")];
+        // The township and the villages are known to the platform (their commitments to the 信用村 creation).
+        let known = [
+            ("大通县长宁镇人民政府", &township),
+            ("长宁镇上庄村股份经济合作社", &villages[0]),
+            ("长宁镇下庄村股份经济合作社", &villages[1]),
+        ];
+        let rows: Vec<Value> =
+            known.iter().enumerate().map(|(n, (name, code))| commitment(name, code, &agri, n as u32)).collect();
+        submit(&t, &key, "xycn", json!(rows)).await;
+        // Four households in 上庄, three in 下庄, all well thought of by their neighbours.
+        let mut rows = Vec::new();
+        for n in 0..7 {
+            let (village, name) = if n < 4 { (&villages[0], "上庄村") } else { (&villages[1], "下庄村") };
+            rows.push(household(name, &format!("农户{n}"), &ric("19800101", n), village, &township, "好", &agri));
+        }
+        submit(&t, &key, "nhxx", json!(rows)).await;
+        credo_app::grades::recompute(&t.app, None).await.unwrap();
+        assert_eq!(household_grade(&t, &ric("19800101", 4)).await.as_deref(), Some("优秀"));
+        let r =
+            send(&t, &Auth::None, Method::GET, &format!("/api/v1/subjects/{}/grades", ric("19800101", 4)), None).await;
+        assert_eq!(r.status, 404, "a household's grade is not public: {}", r.text);
+        for v in &villages {
+            let g = t.get_json(&format!("/api/v1/subjects/{v}/grades")).await;
+            assert_eq!(grade_of(&g, "xyc").as_deref(), Some("信用村"), "{g}");
+        }
+        let g = t.get_json(&format!("/api/v1/subjects/{township}/grades")).await;
+        assert_eq!(grade_of(&g, "xyxz").as_deref(), Some("信用乡镇"), "{g}");
+        // Other subjects are not rated as households: the population is those with an archive.
+        assert_eq!(grade_of(&g, "xyh"), None, "the township has no household archive: {g}");
+
+        // The public list: townships and villages with why, households only as counts.
+        let (status, _, page) = t.get("/rural").await;
+        assert_eq!(status, 200);
+        assert!(page.contains("大通县长宁镇人民政府") && page.contains("长宁镇下庄村股份经济合作社"), "{page}");
+        assert!(page.contains("评定的 3 户中有 3 户为") && page.contains("评定的 2 个村中有 2 个村为信用村"), "{page}");
+        assert!(!page.contains("农户4") && !page.contains(&ric("19800101", 4)), "no household is named");
+
+        // A household of 下庄 becomes a dishonest judgment debtor: it is no longer a 信用户, 下庄 falls below seven in
+        // ten, and the township below six in ten.
+        let debtor = json!(
+            credo_synth::builders::DishonestDebtor::person("农户4", ric("19800101", 4))
+                .case_number("(2026)青0121执123号")
+                .published("2026-10-10")
+                .source("西宁市农业农村局", &agri)
+        );
+        let r = send(
+            &t,
+            &Auth::Key(key.clone()),
+            Method::POST,
+            "/api/v1/batches",
+            Some(json!({ "item": "sxbzxr", "records": [debtor] })),
+        )
+        .await;
+        assert_eq!(r.body["accepted"], 1, "{}", r.text);
+        credo_app::grades::recompute(&t.app, None).await.unwrap();
+        assert_eq!(household_grade(&t, &ric("19800101", 4)).await.as_deref(), Some("未达标"));
+        let g = t.get_json(&format!("/api/v1/subjects/{}/grades", villages[1])).await;
+        assert_eq!(grade_of(&g, "xyc").as_deref(), Some("否"), "{g}");
+        let g = t.get_json(&format!("/api/v1/subjects/{}/grades", villages[0])).await;
+        assert_eq!(grade_of(&g, "xyc").as_deref(), Some("信用村"), "{g}");
+        let g = t.get_json(&format!("/api/v1/subjects/{township}/grades")).await;
+        assert_eq!(grade_of(&g, "xyxz").as_deref(), Some("否"), "{g}");
+        let (_, _, page) = t.get("/rural").await;
+        assert!(page.contains("评定的 3 户中有 2 户为") && page.contains("未评为信用村"), "{page}");
+    })
+    .await;
+}

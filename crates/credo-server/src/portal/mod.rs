@@ -33,6 +33,7 @@ pub mod open;
 pub mod policy;
 pub mod resolve;
 pub mod rows;
+pub mod rural;
 pub mod search;
 pub mod subject;
 pub mod submit;
@@ -64,6 +65,7 @@ pub fn router(app: Web) -> Router {
         .route("/districts/{code}", get(districts::district))
         .route("/open", get(open::open))
         .route("/open/{day}/{file}", get(open::file))
+        .route("/rural", get(rural::rural))
         .route("/news", get(articles::news))
         .route("/news/feed.xml", get(articles::feed))
         .route("/news/{id}", get(articles::article))

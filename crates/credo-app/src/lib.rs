@@ -30,6 +30,7 @@ pub mod exchange;
 pub mod export;
 pub mod federation;
 pub mod feed;
+pub mod finance;
 pub mod grades;
 pub mod idp;
 pub mod ingest;

@@ -57,6 +57,9 @@ pub enum Action {
     /// 信用动态、政策法规、典型案例: drafting (系统管理员) and review, publication and taking down (信用审核员,
     /// not the author: `credo_app::articles` checks which step is whose).
     Publish,
+    /// 融资对接 on the lender's side: products, the applications to its department, its answers, the recommended
+    /// list (部门核查员 and `check` keys of the lender's department).
+    Lend,
 }
 
 impl Action {
@@ -93,6 +96,7 @@ impl Action {
             Action::Resolve => "resolve",
             Action::Subscribe => "webhook.manage",
             Action::Publish => "article.manage",
+            Action::Lend => "loan.manage",
         }
     }
 }
@@ -124,6 +128,15 @@ pub const ROUTES: &[(&str, &str, Action)] = &[
     ("GET", "/api/v1/articles/{id}", Action::Public),
     ("PUT", "/api/v1/articles/{id}", Action::Publish),
     ("POST", "/api/v1/articles/{id}/steps", Action::Publish),
+    ("GET", "/api/v1/products", Action::Public),
+    ("POST", "/api/v1/products", Action::Lend),
+    ("POST", "/api/v1/products/{id}/close", Action::Lend),
+    ("GET", "/api/v1/loan-applications", Action::Lend),
+    ("POST", "/api/v1/loan-applications/{id}/decision", Action::Lend),
+    ("GET", "/api/v1/loan-recommendations", Action::Lend),
+    ("GET", "/api/v1/me/loan-applications", Action::OwnSubject),
+    ("POST", "/api/v1/me/loan-applications", Action::OwnSubject),
+    ("POST", "/api/v1/me/loan-applications/{id}/withdraw", Action::OwnSubject),
     ("GET", "/api/v1/supervision/draws", Action::Public),
     ("POST", "/api/v1/supervision/draws", Action::SubmitBatch),
     ("GET", "/api/v1/supervision/draws/{number}", Action::Public),
@@ -199,6 +212,12 @@ pub const ROUTES: &[(&str, &str, Action)] = &[
     ("GET", "/open", Action::Public),
     ("GET", "/open/{day}/{file}", Action::Public),
     ("GET", "/rural", Action::Public),
+    ("GET", "/finance", Action::Public),
+    ("GET", "/console/finance", Action::Lend),
+    ("POST", "/console/finance/products", Action::Lend),
+    ("POST", "/console/finance/applications/{id}", Action::Lend),
+    ("POST", "/me/loan-applications", Action::OwnSubject),
+    ("POST", "/me/loan-applications/{id}/withdraw", Action::OwnSubject),
     ("GET", "/news", Action::Public),
     ("GET", "/news/feed.xml", Action::Public),
     ("GET", "/news/{id}", Action::Public),
@@ -302,7 +321,7 @@ pub fn role_may(role: Role, action: Action) -> bool {
         || matches!(
             (role, action),
             (Role::Submitter, SubmitBatch | ReadBatch | ReadUnresolved)
-                | (Role::Checker, Check | CheckFollowUp | CheckStats | Subscribe)
+                | (Role::Checker, Check | CheckFollowUp | CheckStats | Subscribe | Lend)
                 | (Role::Sysadmin, ReadDepartments | ManageDepartments | CheckStats)
                 | (Role::Secadmin, ReadDepartments | ManagePermissions | ManageKeys | ReadAccounts | ManageAccounts)
                 | (Role::Auditor, ReadDepartments | ReadAccounts | ReadAudit)
@@ -319,7 +338,7 @@ pub fn role_may(role: Role, action: Action) -> bool {
 pub fn scope_may(scope: &str, action: Action) -> bool {
     use Action::*;
     (matches!(action, SubmitBatch | ReadBatch | ReadUnresolved | Resolve) && scope == "submit")
-        || (matches!(action, Check | CheckFollowUp | CheckStats | Subscribe) && scope == "check")
+        || (matches!(action, Check | CheckFollowUp | CheckStats | Subscribe | Lend) && scope == "check")
 }
 
 /// The policy: default deny, then the grants above.

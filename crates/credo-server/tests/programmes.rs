@@ -245,3 +245,95 @@ async fn households_are_rated_and_their_village_and_township_follow() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_enterprise_applies_authorises_its_lender_and_gets_an_answer() {
+    on_both(async || {
+        let t = spawn().await;
+        let registration = credo_synth::builders::Registration::of("西宁市城东区鑫源商贸有限公司", common::COMPANY);
+        let (status, s) = t.post_batch(json!({ "item": "djzc", "records": [registration] })).await;
+        assert_eq!((status, s["accepted"].as_i64()), (200, Some(1)), "{s}");
+        credo_app::grades::recompute(&t.app, None).await.unwrap();
+        let bank_code = credo_synth::uscc_from("91", "630100", "YH000001");
+        let bank = department(&t, &bank_code, "青海银行西宁分行", &[], &["check"]).await;
+        let other = department(&t, &credo_synth::uscc_from("91", "630100", "YH000002"), "西宁农商银行", &[], &["check"]).await;
+        let (bank, other) = (Auth::Key(bank), Auth::Key(other));
+        let product = |name: &str, grades: &[&str]| {
+            json!({ "name": name, "description": "纯信用,随借随还", "grades": grades, "min_amount": 10, "max_amount": 300, "term_months": 12 })
+        };
+        let r = send(&t, &bank, Method::POST, "/api/v1/products", Some(product("信易贷·惠企", &["A", "B"]))).await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        let open = r.body["id"].as_i64().unwrap();
+        let strict = send(&t, &bank, Method::POST, "/api/v1/products", Some(product("优企贷", &["A"]))).await.body["id"].as_i64().unwrap();
+        let r = send(&t, &bank, Method::POST, "/api/v1/products", Some(product("x", &["Z"]))).await;
+        assert_eq!(r.status, 400, "a grade the scheme lacks: {}", r.text);
+        let r = send(&t, &Auth::None, Method::POST, "/api/v1/products", Some(product("x", &[]))).await;
+        assert_eq!(r.status, 401);
+
+        // The enterprise applies from its account: refused where its grade falls short, accepted where it meets it.
+        common::add_account(&t, "company", "subject").await;
+        let me = sign_in(&t, "company").await;
+        let apply = |product: i64, amount: f64| json!({ "product": product, "amount": amount, "purpose": "购置冷链设备" });
+        let r = send(&t, &me, Method::POST, "/api/v1/me/loan-applications", Some(apply(strict, 50.0))).await;
+        assert_eq!((r.status, r.code()), (403, "not_permitted"), "{}", r.text);
+        assert!(r.text.contains("当前为 B"), "{}", r.text);
+        let r = send(&t, &me, Method::POST, "/api/v1/me/loan-applications", Some(apply(open, 500.0))).await;
+        assert_eq!(r.status, 400, "above the product's limit: {}", r.text);
+        let page = send(&t, &me, Method::GET, "/me", None).await;
+        assert!(page.text.contains("信易贷·惠企(青海银行西宁分行"), "the form offers the product: {}", page.text);
+        let r = common::form_post(&t, &me, "/me/loan-applications", &[("product", &open.to_string()), ("amount", "50"), ("purpose", "购置冷链设备")]).await;
+        assert_eq!((r.status, r.location()), (303, "/me#loans"), "{}", r.text);
+        let mine = send(&t, &me, Method::GET, "/api/v1/me/loan-applications", None).await;
+        let first = mine.body[0]["id"].as_i64().unwrap();
+        assert_eq!(mine.body[0]["state"], "submitted", "{}", mine.text);
+
+        // The lender sees it and reads the authorised report; the enterprise sees who read it.
+        let received = send(&t, &bank, Method::GET, "/api/v1/loan-applications", None).await;
+        assert_eq!(received.body.as_array().unwrap().len(), 1, "{}", received.text);
+        assert_eq!(send(&t, &other, Method::GET, "/api/v1/loan-applications", None).await.body, json!([]), "another lender sees none");
+        let key = received.body[0]["subject_key"].as_str().unwrap().to_string();
+        let report = format!("/api/v1/subjects/{key}/report?for=authorised");
+        let r = send(&t, &bank, Method::GET, &report, None).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(send(&t, &other, Method::GET, &report, None).await.status, 403, "not authorised to the other bank");
+        let log = send(&t, &me, Method::GET, "/api/v1/me/access-log", None).await;
+        assert!(log.text.contains(&bank_code) && log.text.contains("融资对接:申请信易贷·惠企"), "{}", log.text);
+        let page = send(&t, &me, Method::GET, "/me", None).await;
+        assert!(page.text.contains("青海银行西宁分行") && page.text.contains("已提交"), "{}", page.text);
+
+        // The answer: another bank cannot give it; accepted, then lent.
+        let decide = |id: i64| format!("/api/v1/loan-applications/{id}/decision");
+        let r = send(&t, &other, Method::POST, &decide(first), Some(json!({ "outcome": "accept" }))).await;
+        assert_eq!(r.status, 404, "{}", r.text);
+        let r = send(&t, &bank, Method::POST, &decide(first), Some(json!({ "outcome": "accept" }))).await;
+        assert_eq!(r.body["state"], "accepted", "{}", r.text);
+        let r = send(&t, &bank, Method::POST, &decide(first), Some(json!({ "outcome": "grant", "amount": 40 }))).await;
+        assert_eq!((r.body["state"].as_str(), r.body["granted_amount"].as_i64()), (Some("granted"), Some(400_000)), "{}", r.text);
+        let r = send(&t, &bank, Method::POST, &decide(first), Some(json!({ "outcome": "refuse", "reason": "x" }))).await;
+        assert_eq!(r.status, 409, "a granted loan is done: {}", r.text);
+
+        // A second application refused with a reason; a third withdrawn, which ends the lender's authorisation.
+        let second = send(&t, &me, Method::POST, "/api/v1/me/loan-applications", Some(apply(open, 20.0))).await.body["id"].as_i64().unwrap();
+        let r = send(&t, &bank, Method::POST, &decide(second), Some(json!({ "outcome": "refuse" }))).await;
+        assert_eq!((r.status, r.code()), (422, "reason_required"), "{}", r.text);
+        let r = send(&t, &bank, Method::POST, &decide(second), Some(json!({ "outcome": "refuse", "reason": "经营流水不足" }))).await;
+        assert_eq!(r.body["state"], "refused", "{}", r.text);
+        let third = send(&t, &me, Method::POST, "/api/v1/me/loan-applications", Some(apply(open, 30.0))).await.body["id"].as_i64().unwrap();
+        let r = send(&t, &me, Method::POST, &format!("/api/v1/me/loan-applications/{third}/withdraw"), None).await;
+        assert_eq!(r.body["state"], "withdrawn", "{}", r.text);
+        let grants = send(&t, &me, Method::GET, "/api/v1/me/loan-applications", None).await;
+        assert_eq!(grants.body.as_array().unwrap().len(), 3);
+
+        // The figures, by product, for everyone.
+        let listed = t.get_json("/api/v1/products").await;
+        let stats = &listed.as_array().unwrap().iter().find(|p| p["id"] == open).unwrap()["stats"];
+        assert_eq!((stats["applications"].as_i64(), stats["granted"].as_i64(), stats["refused"].as_i64(), stats["granted_amount"].as_i64()), (Some(3), Some(1), Some(1), Some(400_000)), "{listed}");
+        let (_, _, page) = t.get("/finance").await;
+        assert!(page.contains("放款 1 笔 40 万元") && page.contains("信用状况优"), "{page}");
+        // Every step is in the audit trail.
+        let events = t.app.store.audit_for_target(&format!("loan:{first}"), 10).await.unwrap();
+        let actions: Vec<&str> = events.iter().rev().map(|e| e.event.action.as_str()).collect();
+        assert_eq!(actions, ["loan.apply", "loan.accept", "loan.grant"]);
+    })
+    .await;
+}

@@ -35,6 +35,7 @@ mod checks;
 mod enrolments;
 mod federation;
 mod feed;
+mod finance;
 mod grades;
 mod judgements;
 mod portable;
@@ -64,6 +65,7 @@ pub use checks::{
 pub use enrolments::{Enrolment, EnrolmentDecision, EnrolmentStore, NewEnrolment};
 pub use federation::FederationStore;
 pub use feed::{Change, Counts, Feed, FeedConsumer, IndexSnapshot, MAX_INDEX_CHUNK, Unacknowledged};
+pub use finance::{FinanceStore, LoanApplication, LoanStats, NewLoanApplication, NewProduct, Product};
 pub use grades::{Draw, Grade, GradeCount, GradeStore, InspectionTarget, NewDraw, NewGrade};
 pub use judgements::{Decision, Judgement, JudgementStore, NewJudgement, Target};
 pub use portable::{Cell, DERIVED_TABLES, Portable, Row, TABLES};
@@ -85,8 +87,8 @@ pub use webhooks::{Attempt, Delivery, DeliveryState, NewDelivery, NewWebhook, We
 pub mod prelude {
     pub use crate::{
         AccountStore, ArticleStore, AuditStore, CaseStore, CheckStore, DepartmentStore, EnrolmentStore,
-        FederationStore, Feed, GradeStore, JudgementStore, Portable, RecordStore, ReportStore, SharedStore, Store,
-        SubjectStore, WebhookStore,
+        FederationStore, Feed, FinanceStore, GradeStore, JudgementStore, Portable, RecordStore, ReportStore,
+        SharedStore, Store, SubjectStore, WebhookStore,
     };
 }
 
@@ -152,6 +154,7 @@ pub trait Store:
     + WebhookStore
     + FederationStore
     + ArticleStore
+    + FinanceStore
     + SharedStore
     + Feed
     + Portable
@@ -173,6 +176,7 @@ impl<T> Store for T where
         + WebhookStore
         + FederationStore
         + ArticleStore
+        + FinanceStore
         + SharedStore
         + Feed
         + Portable

@@ -54,6 +54,8 @@ pub const TABLES: &[(&str, &str)] = &[
     ("federation_cursors", "city"),
     ("federated_records", "city, remote_id"),
     ("articles", "id"),
+    ("credit_products", "id"),
+    ("loan_applications", "id"),
 ];
 
 /// Tables that hold only what is derived from the others (snapshots of in-memory indexes, rebuilt by the node that

@@ -30,6 +30,8 @@ mod enrolments;
 mod federation;
 #[path = "backend/feed.rs"]
 mod feed;
+#[path = "backend/finance.rs"]
+mod finance;
 #[path = "backend/grades.rs"]
 mod grades;
 #[path = "backend/ingest.rs"]
@@ -138,6 +140,8 @@ async fn continue_ids(pool: &PgPool) -> Result<()> {
         ("webhooks", "id"),
         ("webhook_deliveries", "id"),
         ("articles", "id"),
+        ("credit_products", "id"),
+        ("loan_applications", "id"),
         ("changes", "seq"),
     ] {
         let sql = format!(

@@ -2743,6 +2743,69 @@ async fn articles_move_only_from_the_state_they_are_in(b: Backend) {
     assert!(s.article(case.id + 100).await.unwrap().is_none());
 }
 
+async fn loan_applications_carry_their_authorisation_and_move_once(b: Backend) {
+    use credo_store::{NewAuthorisation, NewLoanApplication, NewProduct};
+    let s = &*b.store;
+    let bank = b.dept(1).await;
+    let subjects = b.subjects(bank.id, 1).await;
+    let product = s
+        .add_product(&NewProduct {
+            department_id: bank.id,
+            name: "信易贷".into(),
+            description: "纯信用".into(),
+            kinds: vec!["organisation".into()],
+            scheme: "ggxy".into(),
+            grades: vec!["A".into(), "B".into()],
+            regions: vec![],
+            min_amount: 100_000,
+            max_amount: 3_000_000,
+            term_months: 12,
+            created_by: "bank".into(),
+        })
+        .await
+        .unwrap();
+    assert_eq!((product.grades.len(), product.closed_at), (2, None));
+    assert_eq!(s.products(Some(bank.id)).await.unwrap().len(), 1);
+    assert!(s.products(Some(bank.id + 100)).await.unwrap().is_empty());
+    let application = NewLoanApplication {
+        product_id: product.id,
+        subject_id: subjects[0],
+        amount: 500_000,
+        purpose: "购置设备".into(),
+        applied_by: "account:1".into(),
+    };
+    let auth = NewAuthorisation {
+        subject_id: subjects[0],
+        department_id: bank.id,
+        purpose: "融资对接".into(),
+        granted_by: "account:1".into(),
+        expires_on: time::macros::date!(2099 - 01 - 01),
+    };
+    let a = s.apply_for_loan(&application, &auth).await.unwrap();
+    assert_eq!((a.state.as_str(), a.department_id), ("submitted", bank.id));
+    let granted = s.authorisations(subjects[0]).await.unwrap();
+    assert_eq!(granted.iter().map(|g| g.id).collect::<Vec<_>>(), [a.authorisation_id], "stored with it");
+    assert!(s.decide_loan(a.id, "submitted", "accepted", "loan-officer", None, None).await.unwrap());
+    assert!(!s.decide_loan(a.id, "submitted", "refused", "other", Some("x"), None).await.unwrap(), "once");
+    assert!(s.decide_loan(a.id, "accepted", "granted", "loan-officer", None, Some(400_000)).await.unwrap());
+    let done = s.loan_application(a.id).await.unwrap().unwrap();
+    assert_eq!((done.state.as_str(), done.granted_amount), ("granted", Some(400_000)));
+    assert!(!s.withdraw_loan(a.id, subjects[0]).await.unwrap(), "a granted loan is not withdrawn");
+    let second = s.apply_for_loan(&application, &auth).await.unwrap();
+    assert!(!s.withdraw_loan(second.id, subjects[0] + 1).await.unwrap(), "not another subject's");
+    assert!(s.withdraw_loan(second.id, subjects[0]).await.unwrap());
+    let revoked = s.authorisations(subjects[0]).await.unwrap();
+    assert!(revoked.iter().find(|g| g.id == second.authorisation_id).unwrap().revoked_at.is_some());
+    assert!(revoked.iter().find(|g| g.id == a.authorisation_id).unwrap().revoked_at.is_none());
+    assert_eq!(s.loan_applications(Some(bank.id), None, 10).await.unwrap().len(), 2);
+    assert_eq!(s.loan_applications(None, Some(subjects[0] + 1), 10).await.unwrap().len(), 0);
+    let stats = s.loan_stats().await.unwrap();
+    assert_eq!((stats[0].applications, stats[0].granted, stats[0].granted_amount), (2, 1, 400_000));
+    assert!(s.close_product(product.id).await.unwrap());
+    assert!(!s.close_product(product.id).await.unwrap());
+    assert!(s.product(product.id).await.unwrap().unwrap().closed_at.is_some());
+}
+
 async fn federation_places_and_links_are_kept_together(b: Backend) {
     let s = &*b.store;
     let d = b.dept(1).await;
@@ -3128,6 +3191,7 @@ macro_rules! contract_suite {
             webhook_deliveries_are_queued_once_retried_and_acknowledged,
             federation_places_and_links_are_kept_together,
             articles_move_only_from_the_state_they_are_in,
+            loan_applications_carry_their_authorisation_and_move_once,
             feed_acknowledgements_move_forward_and_count_the_late,
             assign_subject_takes_a_record_off_the_queue_once,
             subject_records_are_latest_versions_newest_decision_first,

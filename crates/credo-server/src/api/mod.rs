@@ -16,6 +16,7 @@ pub mod cases;
 pub mod checks;
 pub mod departments;
 pub mod exchange;
+pub mod finance;
 pub mod judgements;
 pub mod openapi;
 pub mod schemas;
@@ -34,6 +35,7 @@ pub fn router(app: Web) -> Router {
         .merge(exchange::router(app.clone()))
         .merge(webhooks::router(app.clone()))
         .merge(articles::router(app.clone()))
+        .merge(finance::router(app.clone()))
         .merge(checks::router(app.clone()))
         .merge(cases::router(app.clone()))
         .merge(session::router(app.clone()))

@@ -47,6 +47,10 @@ struct MePage {
     max_days: i64,
     /// A person: the occupational report is offered too.
     person: bool,
+    /// Open products the subject's kind may apply for: id, name with its lender and amounts.
+    products: Vec<(i64, String)>,
+    /// Its applications (see [`super::finance::LoanRow`]).
+    loans: Vec<super::finance::LoanRow>,
 }
 
 fn own_account(p: &Principal) -> Result<(&credo_store::Account, i64), ApiError> {
@@ -136,7 +140,23 @@ async fn page(app: &App, p: &Principal, headers: &HeaderMap, error: Option<Strin
             (r.number, title, through.to_string(), r.as_of.to_string(), credo_app::beijing::format(r.issued_at))
         })
         .collect();
+    let products = credo_app::finance::listed(app)
+        .await?
+        .into_iter()
+        .filter(|l| l.product.closed_at.is_none() && l.product.kinds.iter().any(|k| k == subject.kind.as_str()))
+        .map(|l| {
+            let range = format!(
+                "{}–{} 万元",
+                credo_app::finance::wan(l.product.min_amount),
+                credo_app::finance::wan(l.product.max_amount)
+            );
+            (l.product.id, format!("{}({},{range})", l.product.name, l.lender))
+        })
+        .collect();
+    let loans = credo_app::finance::own(app, p).await?.into_iter().map(super::finance::LoanRow::of).collect();
     render(&MePage {
+        products,
+        loans,
         chrome: Chrome::of(p, headers),
         person: subject.kind == credo_domain::catalog::SubjectKind::Person,
         name: subject.name,
@@ -246,6 +266,43 @@ pub async fn commit(
     let o = CommitIn { department: f.department, kind: f.kind, matter: f.matter, content: f.content };
     match cases::commit(&app, &p, &o).await {
         Ok(v) => Ok(see_other(&format!("/records/{}", v["record_id"].as_i64().unwrap_or_default()), None)),
+        Err(e) if e.is_client_error() => page(&app, &p, &headers, Some(e.detail)).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoanForm {
+    product: i64,
+    amount: f64,
+    #[serde(default)]
+    purpose: String,
+}
+
+/// 融资申请 from the subject's page.
+pub async fn apply_loan(
+    State(app): State<Web>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    Form(f): Form<LoanForm>,
+) -> Result<Response, ApiError> {
+    let r = credo_app::finance::ApplyRequest { product: f.product, amount: f.amount, purpose: f.purpose };
+    match credo_app::finance::apply(&app, &p, &r).await {
+        Ok(_) => Ok(see_other("/me#loans", None)),
+        Err(e) if e.is_client_error() => page(&app, &p, &headers, Some(e.detail)).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Withdraws an application and the authorisation it gave.
+pub async fn withdraw_loan(
+    State(app): State<Web>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+) -> Result<Response, ApiError> {
+    match credo_app::finance::withdraw(&app, &p, id).await {
+        Ok(_) => Ok(see_other("/me#loans", None)),
         Err(e) if e.is_client_error() => page(&app, &p, &headers, Some(e.detail)).await,
         Err(e) => Err(e.into()),
     }

@@ -26,6 +26,7 @@ pub mod checks;
 pub mod chrome;
 pub mod console;
 pub mod districts;
+pub mod finance;
 pub mod home;
 pub mod lists;
 pub mod me;
@@ -66,6 +67,12 @@ pub fn router(app: Web) -> Router {
         .route("/open", get(open::open))
         .route("/open/{day}/{file}", get(open::file))
         .route("/rural", get(rural::rural))
+        .route("/finance", get(finance::finance))
+        .route("/console/finance", get(finance::console))
+        .route("/console/finance/products", post(finance::publish))
+        .route("/console/finance/applications/{id}", post(finance::decide))
+        .route("/me/loan-applications", post(me::apply_loan))
+        .route("/me/loan-applications/{id}/withdraw", post(me::withdraw_loan))
         .route("/news", get(articles::news))
         .route("/news/feed.xml", get(articles::feed))
         .route("/news/{id}", get(articles::article))

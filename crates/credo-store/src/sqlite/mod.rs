@@ -24,6 +24,8 @@ mod enrolments;
 mod federation;
 #[path = "../backend/feed.rs"]
 mod feed;
+#[path = "../backend/finance.rs"]
+mod finance;
 #[path = "../backend/grades.rs"]
 mod grades;
 #[path = "../backend/ingest.rs"]

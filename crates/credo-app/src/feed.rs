@@ -164,8 +164,10 @@ pub async fn compact_search(app: &App) -> anyhow::Result<()> {
 /// searchable, and counts in checks, within about a second.
 pub async fn follow(app: App) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    let mut ticks: u64 = 0;
     loop {
         tick.tick().await;
+        ticks += 1;
         if let Err(e) = sync_search(&app).await {
             tracing::warn!(error = %e, "search index sync failed");
         }
@@ -177,6 +179,12 @@ pub async fn follow(app: App) {
         }
         if let Err(e) = crate::grades::follow(&app).await {
             tracing::warn!(error = %e.detail, "grades sync failed");
+        }
+        // 示范单位 follow their records (a CLI import, a day's expiry); batches through this server review at once.
+        if ticks.is_multiple_of(60)
+            && let Err(e) = crate::honours::review(&app).await
+        {
+            tracing::warn!(error = %e.detail, "示范单位 review failed");
         }
     }
 }

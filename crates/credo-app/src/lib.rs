@@ -32,6 +32,7 @@ pub mod federation;
 pub mod feed;
 pub mod finance;
 pub mod grades;
+pub mod honours;
 pub mod idp;
 pub mod ingest;
 pub mod keys;

@@ -688,6 +688,8 @@ pub struct Catalog {
     pub reports: crate::reports::Reports,
     /// 信用评价方案 (`evaluation/*.toml`).
     pub evaluation: crate::evaluation::Schemes,
+    /// 诚信建设示范单位的创建标准 (`honours.toml`), when the catalog has one.
+    pub honours: Option<crate::honours::Standard>,
     /// Every field the measures' triggers or the schemes' indicators read, by item: what the restriction index keeps
     /// of a record.
     pub indexed: BTreeMap<String, std::collections::BTreeSet<String>>,
@@ -709,6 +711,7 @@ impl Catalog {
         let mut calendar = None;
         let mut publicity = None;
         let mut reports = None;
+        let mut honours = None;
         let mut schemes = Vec::new();
         let mut unverified = Vec::new();
         let mut digest = sm3::Sm3::new();
@@ -722,6 +725,7 @@ impl Catalog {
                 "measures.toml" => measures = Some(text),
                 "publicity.toml" => publicity = Some(text),
                 "reports.toml" => reports = Some(text),
+                "honours.toml" => honours = Some(text),
                 "regions.toml" => regions = Some(RegionTable::from_toml(text)?),
                 "uscc_registrars.toml" => registrars = Some(RegistrarTable::from_toml(text)?),
                 _ if name.starts_with("evaluation/") => schemes.push((name, text)),
@@ -778,7 +782,17 @@ impl Catalog {
         for (item, fields) in evaluation.fields() {
             indexed.entry(item).or_default().extend(fields);
         }
+        let honours = honours.map(|t| crate::honours::Standard::from_toml(t, &items)).transpose()?;
+        if let Some(h) = &honours {
+            let scheme = evaluation
+                .get(&h.scheme)
+                .ok_or_else(|| DataError::new("honours.toml", format!("未定义的评价方案 {}", h.scheme)))?;
+            if let Some(g) = h.grades.iter().find(|g| scheme.grade(g).is_none()) {
+                return Err(DataError::new("honours.toml", format!("{g} 不是评价方案 {} 的等级", h.scheme)));
+            }
+        }
         Ok(Catalog {
+            honours,
             evaluation,
             indexed,
             measures,

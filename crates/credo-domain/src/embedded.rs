@@ -45,6 +45,7 @@ catalog_files!(
     "calendar.toml",
     "publicity.toml",
     "reports.toml",
+    "honours.toml",
 );
 
 fn text(name: &str) -> &'static str {

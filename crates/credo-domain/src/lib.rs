@@ -17,6 +17,7 @@ pub mod cases;
 pub mod catalog;
 pub mod embedded;
 pub mod evaluation;
+pub mod honours;
 pub mod ids;
 pub mod masking;
 pub mod measures;

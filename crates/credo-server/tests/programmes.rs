@@ -337,3 +337,118 @@ async fn an_enterprise_applies_authorises_its_lender_and_gets_an_answer() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_unit_is_selected_challenged_published_and_revoked_by_a_later_serious_record() {
+    on_both(async || {
+        let t = spawn().await;
+        use credo_synth::builders::{RedList, Registration, SeriousDishonesty};
+        let company = common::COMPANY;
+        // The platform's own department also keeps the red list and the serious-dishonesty list here.
+        let dept = t.app.store.department_by_uscc(common::DEPT).await.unwrap().unwrap();
+        let mut perms = dept.permissions.clone();
+        perms.items.extend(["sxjl".to_string(), "yzsx".to_string(), "nsxy".to_string()]);
+        t.app.store.set_permissions(dept.id, &perms).await.unwrap();
+        for (item, row) in [
+            ("djzc", json!(Registration::of("西宁市城东区鑫源商贸有限公司", company))),
+            ("sxjl", json!(RedList::of("西宁市城东区鑫源商贸有限公司", company))),
+        ] {
+            let (status, s) = t.post_batch(json!({ "item": item, "records": [row] })).await;
+            assert_eq!((status, s["accepted"].as_i64()), (200, Some(1)), "{s}");
+        }
+        let committee = credo_synth::uscc_from("11", "630100", "WMB00001");
+        department(&t, &committee, "西宁市精神文明建设委员会办公室", &[], &["check"]).await;
+        accounts::create(
+            &t.app,
+            AccountRequest {
+                username: "committee".into(),
+                name: "评审办理员".into(),
+                role: "handler".into(),
+                department: Some(committee.clone()),
+                password: Some(PASSWORD.into()),
+                ..AccountRequest::default()
+            },
+            "test",
+        )
+        .await
+        .unwrap();
+        common::add_account(&t, "company", "subject").await;
+        common::add_account(&t, "handler", "handler").await;
+        let (me, judge, outsider) =
+            (sign_in(&t, "company").await, sign_in(&t, "committee").await, sign_in(&t, "handler").await);
+
+        // Not yet: its grade is B (700 + 80 for the red list = 780) and it has made no public commitment.
+        credo_app::grades::recompute(&t.app, None).await.unwrap();
+        let r = send(&t, &me, Method::POST, "/api/v1/me/honours", Some(json!({ "statement": "守合同重信用" }))).await;
+        assert_eq!((r.status, r.code()), (403, "not_permitted"), "{}", r.text);
+        assert!(r.text.contains("当前B") && r.text.contains("信用承诺"), "{}", r.text);
+        // It commits in public and, with its 纳税信用 A (+60), is graded A.
+        let commitment = json!({ "department": common::DEPT, "type": "主动型", "matter": "诚信经营承诺", "content": "守法经营,诚实守信" });
+        let r = send(&t, &me, Method::POST, "/api/v1/commitments", Some(commitment)).await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        let tax = json!({
+            "NS_MC": "西宁市城东区鑫源商贸有限公司", "NS_SHXYM": company, "NS_PJND": "2025", "NS_XYJB": "A",
+            "NS_PJRQ": "2026-04-01", "NS_PJJG": "国家税务总局西宁市税务局", "NS_SJLY": "国家税务总局西宁市税务局",
+            "NS_SJLYDM": common::DEPT,
+        });
+        let (status, s) = t.post_batch(json!({ "item": "nsxy", "records": [tax] })).await;
+        assert_eq!((status, s["accepted"].as_i64()), (200, Some(1)), "{s}");
+        credo_app::grades::recompute(&t.app, None).await.unwrap();
+        let page = common::form_post(&t, &me, "/me/honours", &[("statement", "守合同重信用,诚信经营十年")]).await;
+        assert_eq!((page.status, page.location()), (303, "/me#honours"), "{}", page.text);
+        let list = send(&t, &judge, Method::GET, "/api/v1/honours/applications", None).await;
+        let id = list.body[0]["id"].as_i64().unwrap_or_else(|| panic!("{}", list.text));
+        let steps = format!("/api/v1/honours/{id}/steps");
+        let r = send(&t, &outsider, Method::POST, &steps, Some(json!({ "step": "approve" }))).await;
+        assert_eq!(r.status, 403, "another department's handler is no committee: {}", r.text);
+        let r = send(&t, &judge, Method::POST, &steps, Some(json!({ "step": "publish" }))).await;
+        assert_eq!(r.status, 409, "not before the notice: {}", r.text);
+        let r = send(&t, &judge, Method::POST, &steps, Some(json!({ "step": "approve" }))).await;
+        assert_eq!(r.body["state"], "notice", "{}", r.text);
+        let until = r.body["notice_until"].as_str().unwrap().to_string();
+
+        // In notice: on the public list and page, with the way to complain; a complaint is filed.
+        let (_, _, page) = t.get("/honours").await;
+        assert!(page.contains("公示中") && page.contains(&format!("/honours/{id}")), "{page}");
+        let (_, _, page) = t.get(&format!("/honours/{id}")).await;
+        assert!(page.contains("我要投诉") && page.contains(&until), "{page}");
+        let link = page.split("id=\"complain\" href=\"").nth(1).unwrap().split('"').next().unwrap().replace("&#38;", "&");
+        let (_, _, form) = t.get(&link).await;
+        assert!(form.contains("value=\"西宁市城东区鑫源商贸有限公司\"") && form.contains(&format!("value=\"{committee}\" selected")), "prefilled: {form}");
+        let complaint = json!({
+            "department": committee, "subject_name": "西宁市城东区鑫源商贸有限公司", "subject_code": company,
+            "content": "该公司拖欠供应商货款", "reporter": { "name": "王五", "phone": "13800000000" },
+        });
+        let r = send(&t, &me, Method::POST, "/api/v1/reports", Some(complaint)).await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        let case = r.body["number"].as_str().unwrap().to_string();
+
+        // After the notice, not published while the complaint is open; published once it is closed.
+        t.app.clock.set(time::Date::parse(&until, &time::format_description::well_known::Iso8601::DATE).unwrap() + time::Duration::days(1));
+        let r = send(&t, &judge, Method::POST, &steps, Some(json!({ "step": "publish" }))).await;
+        assert_eq!(r.status, 409, "{}", r.text);
+        assert!(r.text.contains(&case), "{}", r.text);
+        let decided = send(&t, &judge, Method::POST, &format!("/api/v1/cases/{case}/decide"), Some(json!({ "outcome": "不属实", "reason": "经核实,货款已按合同结清" }))).await;
+        assert_eq!(decided.status, 200, "{}", decided.text);
+        let r = send(&t, &judge, Method::POST, &steps, Some(json!({ "step": "publish" }))).await;
+        assert_eq!(r.body["state"], "published", "{}", r.text);
+        let public = t.get_json("/api/v1/honours").await;
+        assert_eq!(public["published"][0]["name"], "西宁市城东区鑫源商贸有限公司", "{public}");
+
+        // A later serious record: the platform revokes it, with the reason, under the committee.
+        let listed = SeriousDishonesty::of("西宁市城东区鑫源商贸有限公司", company);
+        let (status, s) = t.post_batch(json!({ "item": "yzsx", "records": [listed] })).await;
+        assert_eq!((status, s["accepted"].as_i64()), (200, Some(1)), "{s}");
+        let h = t.app.store.honour(id).await.unwrap().unwrap();
+        assert_eq!(h.state, credo_domain::honours::HonourState::Revoked);
+        assert!(h.reason.as_deref().unwrap_or_default().contains("严重失信主体名单"), "{:?}", h.reason);
+        let public = t.get_json("/api/v1/honours").await;
+        assert_eq!(public["published"], json!([]), "{public}");
+        let console = send(&t, &judge, Method::GET, "/console/honours", None).await;
+        assert!(console.text.contains("已撤销") && console.text.contains("严重失信主体名单"), "{}", console.text);
+        let trail = t.app.store.audit_for_target(&format!("honour:{id}"), 20).await.unwrap();
+        let revoked = trail.iter().find(|e| e.event.action == "honour.revoke").unwrap();
+        assert_eq!(revoked.event.department.as_deref(), Some(committee.as_str()));
+    })
+    .await;
+}

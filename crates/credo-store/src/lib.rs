@@ -37,6 +37,7 @@ mod federation;
 mod feed;
 mod finance;
 mod grades;
+mod honours;
 mod judgements;
 mod portable;
 mod postgres;
@@ -67,6 +68,7 @@ pub use federation::FederationStore;
 pub use feed::{Change, Counts, Feed, FeedConsumer, IndexSnapshot, MAX_INDEX_CHUNK, Unacknowledged};
 pub use finance::{FinanceStore, LoanApplication, LoanStats, NewLoanApplication, NewProduct, Product};
 pub use grades::{Draw, Grade, GradeCount, GradeStore, InspectionTarget, NewDraw, NewGrade};
+pub use honours::{Honour, HonourStore};
 pub use judgements::{Decision, Judgement, JudgementStore, NewJudgement, Target};
 pub use portable::{Cell, DERIVED_TABLES, Portable, Row, TABLES};
 pub use postgres::{JOBS_LOCK, PgStore};
@@ -87,8 +89,8 @@ pub use webhooks::{Attempt, Delivery, DeliveryState, NewDelivery, NewWebhook, We
 pub mod prelude {
     pub use crate::{
         AccountStore, ArticleStore, AuditStore, CaseStore, CheckStore, DepartmentStore, EnrolmentStore,
-        FederationStore, Feed, FinanceStore, GradeStore, JudgementStore, Portable, RecordStore, ReportStore,
-        SharedStore, Store, SubjectStore, WebhookStore,
+        FederationStore, Feed, FinanceStore, GradeStore, HonourStore, JudgementStore, Portable, RecordStore,
+        ReportStore, SharedStore, Store, SubjectStore, WebhookStore,
     };
 }
 
@@ -155,6 +157,7 @@ pub trait Store:
     + FederationStore
     + ArticleStore
     + FinanceStore
+    + HonourStore
     + SharedStore
     + Feed
     + Portable
@@ -177,6 +180,7 @@ impl<T> Store for T where
         + FederationStore
         + ArticleStore
         + FinanceStore
+        + HonourStore
         + SharedStore
         + Feed
         + Portable

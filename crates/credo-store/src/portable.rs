@@ -56,6 +56,7 @@ pub const TABLES: &[(&str, &str)] = &[
     ("articles", "id"),
     ("credit_products", "id"),
     ("loan_applications", "id"),
+    ("honours", "id"),
 ];
 
 /// Tables that hold only what is derived from the others (snapshots of in-memory indexes, rebuilt by the node that

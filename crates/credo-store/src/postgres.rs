@@ -34,6 +34,8 @@ mod feed;
 mod finance;
 #[path = "backend/grades.rs"]
 mod grades;
+#[path = "backend/honours.rs"]
+mod honours;
 #[path = "backend/ingest.rs"]
 mod ingest;
 #[path = "backend/judgements.rs"]
@@ -142,6 +144,7 @@ async fn continue_ids(pool: &PgPool) -> Result<()> {
         ("articles", "id"),
         ("credit_products", "id"),
         ("loan_applications", "id"),
+        ("honours", "id"),
         ("changes", "seq"),
     ] {
         let sql = format!(

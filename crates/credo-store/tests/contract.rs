@@ -2806,6 +2806,31 @@ async fn loan_applications_carry_their_authorisation_and_move_once(b: Backend) {
     assert!(s.product(product.id).await.unwrap().unwrap().closed_at.is_some());
 }
 
+async fn honours_move_only_from_the_state_they_are_in(b: Backend) {
+    use credo_domain::honours::HonourState::*;
+    let s = &*b.store;
+    let d = b.dept(1).await;
+    let subjects = b.subjects(d.id, 2).await;
+    let h = s.add_honour(2026, subjects[0], "创建情况", "account:1").await.unwrap();
+    assert_eq!((h.state, h.year, h.notice_until), (Applied, 2026, None));
+    let until = time::macros::date!(2026 - 12 - 10);
+    assert!(s.move_honour(h.id, Applied, Notice, "committee", None, Some(until)).await.unwrap());
+    assert!(!s.move_honour(h.id, Applied, Rejected, "committee2", Some("x"), None).await.unwrap(), "once");
+    assert!(s.move_honour(h.id, Notice, Published, "committee", None, None).await.unwrap());
+    let shown = s.honour(h.id).await.unwrap().unwrap();
+    assert_eq!(
+        (shown.state, shown.notice_until, shown.decided_by.as_deref()),
+        (Published, Some(until), Some("committee"))
+    );
+    let other = s.add_honour(2025, subjects[1], "", "account:2").await.unwrap();
+    assert_eq!(s.honours(Some(Published), None, None).await.unwrap().len(), 1);
+    assert_eq!(s.honours(None, Some(2025), None).await.unwrap()[0].id, other.id);
+    assert_eq!(s.honours(None, None, Some(subjects[0])).await.unwrap().len(), 1);
+    assert!(s.move_honour(h.id, Published, Revoked, "platform", Some("列入严重失信主体名单"), None).await.unwrap());
+    assert_eq!(s.honour(h.id).await.unwrap().unwrap().reason.as_deref(), Some("列入严重失信主体名单"));
+    assert!(s.honour(other.id + 10).await.unwrap().is_none());
+}
+
 async fn federation_places_and_links_are_kept_together(b: Backend) {
     let s = &*b.store;
     let d = b.dept(1).await;
@@ -3192,6 +3217,7 @@ macro_rules! contract_suite {
             federation_places_and_links_are_kept_together,
             articles_move_only_from_the_state_they_are_in,
             loan_applications_carry_their_authorisation_and_move_once,
+            honours_move_only_from_the_state_they_are_in,
             feed_acknowledgements_move_forward_and_count_the_late,
             assign_subject_takes_a_record_off_the_queue_once,
             subject_records_are_latest_versions_newest_decision_first,

@@ -17,6 +17,7 @@ pub mod checks;
 pub mod departments;
 pub mod exchange;
 pub mod finance;
+pub mod honours;
 pub mod judgements;
 pub mod openapi;
 pub mod schemas;
@@ -36,6 +37,7 @@ pub fn router(app: Web) -> Router {
         .merge(webhooks::router(app.clone()))
         .merge(articles::router(app.clone()))
         .merge(finance::router(app.clone()))
+        .merge(honours::router(app.clone()))
         .merge(checks::router(app.clone()))
         .merge(cases::router(app.clone()))
         .merge(session::router(app.clone()))

@@ -136,6 +136,19 @@ struct ReportPage {
     departments: Vec<(String, String)>,
     error: Option<String>,
     challenge: Option<credo_app::challenge::Challenge>,
+    /// The form filled in beforehand (a 示范单位's page links here for complaints).
+    prefill: ReportPrefill,
+}
+
+/// What the report form may be opened with: the department, the subject's name and code.
+#[derive(Debug, Default, Deserialize)]
+pub struct ReportPrefill {
+    #[serde(default)]
+    department: String,
+    #[serde(default)]
+    subject_name: String,
+    #[serde(default)]
+    subject_code: String,
 }
 
 async fn report_page(
@@ -143,18 +156,25 @@ async fn report_page(
     p: &Principal,
     headers: &HeaderMap,
     error: Option<String>,
+    prefill: ReportPrefill,
 ) -> Result<Response, ApiError> {
     let departments = app.store.departments().await?.into_iter().map(|d| (d.uscc, d.name)).collect();
     let challenge = challenge_for(app, p);
-    render(&ReportPage { chrome: Chrome::of(p, headers), departments, error, challenge })
+    let prefill = ReportPrefill {
+        department: prefill.department.chars().take(18).collect(),
+        subject_name: credo_app::public::mask_ids(&prefill.subject_name.chars().take(200).collect::<String>()),
+        subject_code: prefill.subject_code.chars().take(18).collect(),
+    };
+    render(&ReportPage { chrome: Chrome::of(p, headers), departments, error, challenge, prefill })
 }
 
 pub async fn report_form(
     State(app): State<Web>,
     Extension(p): Extension<Principal>,
     headers: HeaderMap,
+    Query(prefill): Query<ReportPrefill>,
 ) -> Result<Response, ApiError> {
-    report_page(&app, &p, &headers, None).await
+    report_page(&app, &p, &headers, None, prefill).await
 }
 
 pub async fn report(
@@ -181,7 +201,14 @@ pub async fn report(
     };
     match filed.await {
         Ok(v) => Ok(see_other(&format!("/cases/{}?filed=1", v["number"].as_str().unwrap_or_default()), None)),
-        Err(e) if e.is_client_error() => report_page(&app, &p, &headers, Some(e.detail)).await,
+        Err(e) if e.is_client_error() => {
+            let again = ReportPrefill {
+                department: o.department.clone(),
+                subject_name: o.subject_name.clone(),
+                subject_code: o.subject_code.clone().unwrap_or_default(),
+            };
+            report_page(&app, &p, &headers, Some(e.detail), again).await
+        }
         Err(e) => Err(e.into()),
     }
 }

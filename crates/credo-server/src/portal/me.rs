@@ -51,6 +51,9 @@ struct MePage {
     products: Vec<(i64, String)>,
     /// Its applications (see [`super::finance::LoanRow`]).
     loans: Vec<super::finance::LoanRow>,
+    /// Its 示范单位 applications: year, state, reason; and whether it may apply (organisations).
+    honours: Vec<(i64, &'static str, String)>,
+    may_honour: bool,
 }
 
 fn own_account(p: &Principal) -> Result<(&credo_store::Account, i64), ApiError> {
@@ -154,7 +157,15 @@ async fn page(app: &App, p: &Principal, headers: &HeaderMap, error: Option<Strin
         })
         .collect();
     let loans = credo_app::finance::own(app, p).await?.into_iter().map(super::finance::LoanRow::of).collect();
+    let honours = credo_app::honours::own(app, p)
+        .await?
+        .into_iter()
+        .map(|l| (l.honour.year, l.state_label, l.honour.reason.unwrap_or_default()))
+        .collect();
+    let may_honour = app.catalog.honours.as_ref().is_some_and(|s| s.kinds.iter().any(|k| k == subject.kind.as_str()));
     render(&MePage {
+        honours,
+        may_honour,
         products,
         loans,
         chrome: Chrome::of(p, headers),
@@ -303,6 +314,26 @@ pub async fn withdraw_loan(
 ) -> Result<Response, ApiError> {
     match credo_app::finance::withdraw(&app, &p, id).await {
         Ok(_) => Ok(see_other("/me#loans", None)),
+        Err(e) if e.is_client_error() => page(&app, &p, &headers, Some(e.detail)).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct HonourForm {
+    #[serde(default)]
+    statement: String,
+}
+
+/// 申报诚信建设示范单位 from the unit's page.
+pub async fn apply_honour(
+    State(app): State<Web>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    Form(f): Form<HonourForm>,
+) -> Result<Response, ApiError> {
+    match credo_app::honours::apply(&app, &p, &f.statement).await {
+        Ok(_) => Ok(see_other("/me#honours", None)),
         Err(e) if e.is_client_error() => page(&app, &p, &headers, Some(e.detail)).await,
         Err(e) => Err(e.into()),
     }

@@ -28,6 +28,7 @@ pub mod console;
 pub mod districts;
 pub mod finance;
 pub mod home;
+pub mod honours;
 pub mod lists;
 pub mod me;
 pub mod open;
@@ -68,6 +69,11 @@ pub fn router(app: Web) -> Router {
         .route("/open/{day}/{file}", get(open::file))
         .route("/rural", get(rural::rural))
         .route("/finance", get(finance::finance))
+        .route("/honours", get(honours::list))
+        .route("/honours/{id}", get(honours::honour))
+        .route("/console/honours", get(honours::console))
+        .route("/console/honours/{id}", post(honours::step))
+        .route("/me/honours", post(me::apply_honour))
         .route("/console/finance", get(finance::console))
         .route("/console/finance/products", post(finance::publish))
         .route("/console/finance/applications/{id}", post(finance::decide))

@@ -28,6 +28,8 @@ mod feed;
 mod finance;
 #[path = "../backend/grades.rs"]
 mod grades;
+#[path = "../backend/honours.rs"]
+mod honours;
 #[path = "../backend/ingest.rs"]
 mod ingest;
 #[path = "../backend/judgements.rs"]

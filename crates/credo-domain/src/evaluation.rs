@@ -313,12 +313,13 @@ impl Scheme {
         let share = members.good as f64 / members.graded as f64;
         let tier = m.tiers.iter().find(|t| share >= t.share);
         let (points, cap) = tier.map_or((0, None), |t| (t.points, t.cap.clone()));
+        let capped = |c: &String| format!("至多评为“{}”", self.grade(c).map_or(c.as_str(), |g| g.label.as_str()));
         let effect = match (points, &cap) {
             (0, None) => "不加分".to_string(),
-            (0, Some(c)) => format!("等级最高为 {c}"),
+            (0, Some(c)) => capped(c),
             (p, c) => {
                 let what = format!("{} {} 分", if p > 0 { "加" } else { "扣" }, p.abs());
-                c.as_ref().map_or(what.clone(), |c| format!("{what},等级最高为 {c}"))
+                c.as_ref().map_or(what.clone(), |c| format!("{what},{}", capped(c)))
             }
         };
         let reason = Reason {

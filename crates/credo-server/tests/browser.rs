@@ -198,6 +198,80 @@ async fn seed(t: &TestApp) {
     assert_eq!((status, s["accepted"].as_u64()), (200, Some(1)), "{s}");
 }
 
+/// The programmes' public pages have something to show: three households of a village and its township (graded),
+/// a bank's product, and a unit in public notice as 诚信建设示范单位.
+async fn seed_programmes(t: &TestApp) {
+    let dept = t.app.store.department_by_uscc(DEPT).await.unwrap().unwrap();
+    let mut perms = dept.permissions.clone();
+    perms.items.extend(["nhxx".to_string(), "xycn".to_string()]);
+    t.app.store.set_permissions(dept.id, &perms).await.unwrap();
+    let township = credo_synth::uscc_from("11", "630121", "CNA00001");
+    let village = credo_synth::uscc_from("N2", "630121", "CN000001");
+    let commitment = |name: &str, code: &str, n: u32| {
+        json!({
+            "CN_MC": name, "CN_ZTLB": "法人及非法人组织", "CN_SHXYM": code, "CN_CNLX": "主动型", "CN_CNSX": "信用村创建",
+            "CN_CNNR": "诚实守信", "CN_CNBH": format!("CN-{n}"), "CN_CNRQ": "2026-05-01", "CN_SLDW": "西宁市市场监督管理局",
+            "CN_SLDWDM": DEPT, "CN_LYZT": "履约中", "CN_SJLY": "西宁市市场监督管理局", "CN_SJLYDM": DEPT,
+        })
+    };
+    let rows = json!([
+        commitment("大通回族土族自治县长宁镇人民政府", &township, 1),
+        commitment("长宁镇上庄村股份经济合作社", &village, 2),
+        commitment("西宁市城东区鑫源商贸有限公司", COMPANY, 3),
+    ]);
+    let (status, s) = t.post_batch(json!({ "item": "xycn", "records": rows })).await;
+    assert_eq!((status, s["rejected"].as_u64()), (200, Some(0)), "{s}");
+    let households: Vec<_> = (0..3u32)
+        .map(|n| {
+            let first = format!("630121198001010{n:02}");
+            let id = format!("{first}{}", credo_domain::ids::ric_check(first.as_bytes()).unwrap());
+            json!({
+                "NH_MC": format!("农户{n}"), "NH_ZTLB": "自然人", "NH_NHLX": "普通农户", "NH_ZJLX": "身份证", "NH_ZJHM": id,
+                "NH_XZQH": "630121", "NH_XZ": "长宁镇", "NH_XZDM": township, "NH_CWH": "上庄村", "NH_CWHDM": village,
+                "NH_CJND": "2026", "NH_ZYCY": "马铃薯种植", "NH_HYQK": "好", "NH_CJRQ": "2026-06-01",
+                "NH_SJLY": "西宁市市场监督管理局", "NH_SJLYDM": DEPT,
+            })
+        })
+        .collect();
+    let (status, s) = t.post_batch(json!({ "item": "nhxx", "records": households })).await;
+    assert_eq!((status, s["rejected"].as_u64()), (200, Some(0)), "{s}");
+    credo_app::grades::recompute(&t.app, None).await.unwrap();
+    t.app
+        .store
+        .add_product(&credo_store::NewProduct {
+            department_id: dept.id,
+            name: "惠农信用贷".into(),
+            description: "纯信用,无需抵押".into(),
+            kinds: vec!["person".into()],
+            scheme: "xyh".into(),
+            grades: vec!["优秀".into(), "较好".into(), "一般".into()],
+            regions: vec!["630121".into()],
+            min_amount: 10_000,
+            max_amount: 300_000,
+            term_months: 12,
+            created_by: "test".into(),
+        })
+        .await
+        .unwrap();
+    let subject = t.app.store.subject_by_code(COMPANY).await.unwrap().unwrap();
+    let h = t.app.store.add_honour(2026, subject.id, "守合同重信用,诚信经营", "test").await.unwrap();
+    use credo_domain::honours::HonourState::{Applied, Notice};
+    let until = time::macros::date!(2026 - 12 - 02);
+    t.app.store.move_honour(h.id, Applied, Notice, "test", None, Some(until)).await.unwrap();
+    let committee = credo_synth::uscc_from("11", "630100", "WMB00001");
+    t.app
+        .store
+        .add_department(credo_store::NewDepartment {
+            uscc: committee,
+            name: "西宁市精神文明建设委员会办公室".into(),
+            region: Some("630100".into()),
+            created_by: "test".into(),
+            permissions: credo_store::Permissions::default(),
+        })
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn the_website_end_to_end_in_chromium() {
     let t = spawn().await;
@@ -322,6 +396,23 @@ async fn the_website_end_to_end_in_chromium() {
     c.goto(&format!("{}/districts/630102", t.base)).await.unwrap();
     assert!(wait_for(&c, "城东区信用信息").await.contains("公示名单"));
     shoot(&c, "district").await;
+    // The programmes: rural credit, financing, the 示范单位 in notice with the way to complain.
+    seed_programmes(&t).await;
+    c.goto(&format!("{}/rural", t.base)).await.unwrap();
+    assert!(wait_for(&c, "长宁镇上庄村股份经济合作社").await.contains("信用村"));
+    shoot(&c, "rural").await;
+    c.goto(&format!("{}/finance", t.base)).await.unwrap();
+    assert!(wait_for(&c, "惠农信用贷").await.contains("限大通回族土族自治县"));
+    shoot(&c, "finance").await;
+    c.goto(&format!("{}/honours", t.base)).await.unwrap();
+    wait_for(&c, "公示中").await;
+    c.find(Locator::XPath("//main//a[contains(., '鑫源商贸')]")).await.unwrap().click().await.unwrap();
+    wait_for(&c, "接受投诉").await;
+    shoot(&c, "honour").await;
+    c.find(Locator::Id("complain")).await.unwrap().click().await.unwrap();
+    wait_for(&c, "失信行为举报").await;
+    let name = c.find(Locator::Id("subject_name")).await.unwrap().prop("value").await.unwrap();
+    assert_eq!(name.as_deref(), Some("西宁市城东区鑫源商贸有限公司"), "the complaint form is prefilled");
     credo_app::snapshots::take(&t.app, t.app.clock.today()).await.unwrap();
     c.goto(&format!("{}/open", t.base)).await.unwrap();
     assert!(wait_for(&c, "xzcf.jsonl.gz").await.contains("快照"));

@@ -207,6 +207,24 @@ async fn households_are_rated_and_their_village_and_township_follow() {
         assert_eq!(grade_of(&g, "xyxz").as_deref(), Some("信用乡镇"), "{g}");
         // Other subjects are not rated as households: the population is those with an archive.
         assert_eq!(grade_of(&g, "xyh"), None, "the township has no household archive: {g}");
+        // The household sees its own grade, with why.
+        accounts::create(
+            &t.app,
+            AccountRequest {
+                username: "farmer".into(),
+                name: "农户0".into(),
+                role: "subject".into(),
+                subject: Some(ric("19800101", 0)),
+                password: Some(PASSWORD.into()),
+                ..AccountRequest::default()
+            },
+            "test",
+        )
+        .await
+        .unwrap();
+        let farmer = sign_in(&t, "farmer").await;
+        let page = send(&t, &farmer, Method::GET, "/me", None).await;
+        assert!(page.text.contains("农户信用评价:优秀信用户") && page.text.contains("村民评议为“好”"), "{}", page.text);
 
         // The public list: townships and villages with why, households only as counts.
         let (status, _, page) = t.get("/rural").await;

@@ -834,6 +834,9 @@ fn demo_refuses_to_delete_a_directory_it_did_not_create() {
     for _ in 0..2 {
         let out = credo(&["demo", "--data", own.to_str().unwrap(), "--subjects", "50", "--no-serve"], None);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        // The programmes' pages are seeded and printed (issue 21).
+        let printed = String::from_utf8_lossy(&out.stdout);
+        assert!(printed.contains("/rural") && printed.contains("/finance") && printed.contains("/news"), "{printed}");
     }
 }
 

@@ -54,6 +54,8 @@ struct MePage {
     /// Its 示范单位 applications: year, state, reason; and whether it may apply (organisations).
     honours: Vec<(i64, &'static str, String)>,
     may_honour: bool,
+    /// Its grades under every scheme: scheme, grade label, score, the reasons.
+    grades: Vec<(String, String, i64, Vec<String>)>,
 }
 
 fn own_account(p: &Principal) -> Result<(&credo_store::Account, i64), ApiError> {
@@ -163,7 +165,13 @@ async fn page(app: &App, p: &Principal, headers: &HeaderMap, error: Option<Strin
         .map(|l| (l.honour.year, l.state_label, l.honour.reason.unwrap_or_default()))
         .collect();
     let may_honour = app.catalog.honours.as_ref().is_some_and(|s| s.kinds.iter().any(|k| k == subject.kind.as_str()));
+    let grades = credo_app::grades::of_subject(app, &subject)
+        .await?
+        .into_iter()
+        .map(|g| (g.scheme_name, g.grade_label, g.score, g.reasons.into_iter().map(|r| r.text).collect()))
+        .collect();
     render(&MePage {
+        grades,
         honours,
         may_honour,
         products,

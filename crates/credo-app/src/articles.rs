@@ -8,7 +8,7 @@
 //! cases citing a record that no longer is, for a reviewer to take down or leave.
 
 use credo_domain::articles::{ArticleKind, ArticleState, Draft, Step};
-use credo_store::{Article, ArticleQuery, AuditEvent};
+use credo_store::{Article, ArticleQuery};
 use serde::Deserialize;
 
 use crate::App;
@@ -78,20 +78,8 @@ async fn check_records(app: &App, ids: &[i64], public: bool) -> Result<(), Error
 }
 
 async fn audit(app: &App, p: &Principal, action: &str, a: &Article, result: String) -> Result<(), Error> {
-    let (actor, role, department) = p.actor();
-    app.store
-        .append_audit(&AuditEvent {
-            actor,
-            role,
-            department,
-            action: action.into(),
-            target: Some(format!("article:{}", a.id)),
-            purpose: Some(format!("{}发布", a.kind.label())),
-            result,
-            client: None,
-        })
-        .await?;
-    Ok(())
+    let purpose = format!("{}发布", a.kind.label());
+    crate::audit::act(app, p, action, format!("article:{}", a.id), &purpose, result).await
 }
 
 /// A new draft by a 系统管理员.

@@ -355,3 +355,28 @@ pub async fn archive(app: &App, keep_days: i64) -> anyhow::Result<Option<(PathBu
     app.store.archive_audit(last.seq, &last.hash).await?;
     Ok(Some((path, old.len())))
 }
+
+/// Appends the audit event of `p` acting: `action` on `target`, for `purpose`, with its `result`.
+pub async fn act(
+    app: &App,
+    p: &crate::principal::Principal,
+    action: &str,
+    target: String,
+    purpose: &str,
+    result: String,
+) -> Result<(), crate::Error> {
+    let (actor, role, department) = p.actor();
+    app.store
+        .append_audit(&credo_store::AuditEvent {
+            actor,
+            role,
+            department,
+            action: action.into(),
+            target: Some(target),
+            purpose: Some(purpose.into()),
+            result,
+            client: None,
+        })
+        .await?;
+    Ok(())
+}

@@ -8,7 +8,7 @@
 //! products' applications.
 
 use credo_domain::catalog::SubjectKind;
-use credo_store::{AuditEvent, LoanApplication, LoanStats, NewAuthorisation, NewLoanApplication, NewProduct, Product};
+use credo_store::{LoanApplication, LoanStats, NewAuthorisation, NewLoanApplication, NewProduct, Product};
 use serde::{Deserialize, Serialize};
 
 use crate::App;
@@ -129,20 +129,7 @@ fn applicant(p: &Principal) -> Result<(i64, i64), Error> {
 }
 
 async fn audit(app: &App, p: &Principal, action: &str, target: String, result: String) -> Result<(), Error> {
-    let (actor, role, department) = p.actor();
-    app.store
-        .append_audit(&AuditEvent {
-            actor,
-            role,
-            department,
-            action: action.into(),
-            target: Some(target),
-            purpose: Some("融资对接".into()),
-            result,
-            client: None,
-        })
-        .await?;
-    Ok(())
+    crate::audit::act(app, p, action, target, "融资对接", result).await
 }
 
 /// Publishes a product of the caller's department.

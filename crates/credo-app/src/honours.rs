@@ -82,28 +82,8 @@ pub async fn unmet(app: &App, subject: &Subject) -> Result<Vec<String>, Error> {
     Ok(out)
 }
 
-async fn audit(
-    app: &App,
-    p: &Principal,
-    action: &str,
-    h: &Honour,
-    department: Option<String>,
-    result: String,
-) -> Result<(), Error> {
-    let (actor, role, own) = p.actor();
-    app.store
-        .append_audit(&AuditEvent {
-            actor,
-            role,
-            department: department.or(own),
-            action: action.into(),
-            target: Some(format!("honour:{}", h.id)),
-            purpose: Some("诚信建设示范单位评选".into()),
-            result,
-            client: None,
-        })
-        .await?;
-    Ok(())
+async fn audit(app: &App, p: &Principal, action: &str, h: &Honour, result: String) -> Result<(), Error> {
+    crate::audit::act(app, p, action, format!("honour:{}", h.id), "诚信建设示范单位评选", result).await
 }
 
 /// A unit applies for this year from its own account.
@@ -131,7 +111,7 @@ pub async fn apply(app: &App, p: &Principal, statement: &str) -> Result<Honour, 
         .store
         .add_honour(year, subject_id, &crate::public::mask_ids(statement), &format!("account:{}", account.id))
         .await?;
-    audit(app, p, "honour.apply", &h, None, format!("{year} 年度")).await?;
+    audit(app, p, "honour.apply", &h, format!("{year} 年度")).await?;
     Ok(h)
 }
 
@@ -182,7 +162,7 @@ pub async fn step(app: &App, p: &Principal, id: i64, r: &HonourStep) -> Result<H
     }
     let h = app.store.honour(id).await?.unwrap_or(h);
     let result = format!("{} → {}{}", step, to.label(), reason.map(|r| format!(":{r}")).unwrap_or_default());
-    audit(app, p, &format!("honour.{step}"), &h, None, result).await?;
+    audit(app, p, &format!("honour.{step}"), &h, result).await?;
     Ok(h)
 }
 
@@ -271,6 +251,7 @@ pub async fn review(app: &App) -> Result<usize, Error> {
             .await?
         {
             revoked += 1;
+            // The platform acts, not a person: the event names it, under the committee's department.
             let event = AuditEvent {
                 actor: "platform".into(),
                 role: "system".into(),

@@ -230,19 +230,7 @@ pub async fn redeliver(app: &App, p: &Principal, delivery: i64) -> Result<Delive
 }
 
 async fn audit(app: &App, p: &Principal, action: &str, w: &Webhook, result: String) -> Result<(), Error> {
-    let (actor, role, department) = p.actor();
-    let event = credo_store::AuditEvent {
-        actor,
-        role,
-        department,
-        action: action.into(),
-        target: Some(format!("webhook:{}", w.id)),
-        purpose: Some("订阅推送".into()),
-        result,
-        client: None,
-    };
-    app.store.append_audit(&event).await?;
-    Ok(())
+    crate::audit::act(app, p, action, format!("webhook:{}", w.id), "订阅推送", result).await
 }
 
 /// Queues the record events every live subscription has not yet had; returns how many deliveries were queued.

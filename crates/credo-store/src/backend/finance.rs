@@ -150,18 +150,7 @@ impl FinanceStore for Backend {
     async fn apply_for_loan(&self, a: &NewLoanApplication, auth: &NewAuthorisation) -> Result<LoanApplication> {
         let now = now_text();
         let mut tx = super::begin_write(&self.pool).await?;
-        let authorisation: i64 = sqlx::query_scalar(
-            "INSERT INTO report_authorisations (subject_id, department_id, purpose, granted_by, granted_at, expires_on)
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        )
-        .bind(auth.subject_id)
-        .bind(auth.department_id)
-        .bind(&auth.purpose)
-        .bind(&auth.granted_by)
-        .bind(&now)
-        .bind(auth.expires_on.to_string())
-        .fetch_one(&mut *tx)
-        .await?;
+        let authorisation = super::reports::insert_authorisation(&mut *tx, auth).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO loan_applications (product_id, department_id, subject_id, amount, purpose, state, \
              authorisation_id, applied_by, created_at) VALUES ($1, $2, $3, $4, $5, 'submitted', $6, $7, $8) RETURNING id",

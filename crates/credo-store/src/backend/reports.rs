@@ -209,18 +209,7 @@ impl ReportStore for Backend {
     }
 
     async fn add_authorisation(&self, a: NewAuthorisation) -> Result<Authorisation> {
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO report_authorisations (subject_id, department_id, purpose, granted_by, granted_at, expires_on)
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        )
-        .bind(a.subject_id)
-        .bind(a.department_id)
-        .bind(&a.purpose)
-        .bind(&a.granted_by)
-        .bind(now_text())
-        .bind(a.expires_on.to_string())
-        .fetch_one(&self.pool)
-        .await?;
+        let id = insert_authorisation(&self.pool, &a).await?;
         self.authorisation(id).await?.ok_or_else(|| StoreError::NotFound(format!("authorisation {id}")))
     }
 
@@ -251,4 +240,23 @@ impl ReportStore for Backend {
             (Some(a), _) => Ok(a),
         }
     }
+}
+
+/// Stores an authorisation (in a transaction of the caller's, or alone); returns its id.
+pub(super) async fn insert_authorisation<'e>(
+    db: impl sqlx::Executor<'e, Database = super::Db>,
+    a: &NewAuthorisation,
+) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO report_authorisations (subject_id, department_id, purpose, granted_by, granted_at, expires_on)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(a.subject_id)
+    .bind(a.department_id)
+    .bind(&a.purpose)
+    .bind(&a.granted_by)
+    .bind(now_text())
+    .bind(a.expires_on.to_string())
+    .fetch_one(db)
+    .await?)
 }

@@ -41,7 +41,7 @@ pub fn standard(app: &App) -> Result<&Standard, Error> {
 pub async fn committee(app: &App) -> Result<Department, Error> {
     let s = standard(app)?;
     let found = app.store.departments().await?.into_iter().find(|d| d.name == s.committee);
-    found.ok_or_else(|| Error::new(Code::Unavailable, format!("平台尚未登记评审部门“{}”", s.committee)))
+    found.ok_or_else(|| Error::new(Code::Conflict, format!("平台尚未登记评审部门“{}”,暂不受理申报和评审", s.committee)))
 }
 
 /// The conditions of the standard `subject` does not meet today, in words (empty: it meets them all).

@@ -107,7 +107,6 @@ async fn step(
         (status = 403, description = "forbidden, not_permitted"),
         (status = 409, description = "conflict"),
         (status = 422, description = "too_long"),
-        (status = 503, description = "unavailable"),
     )
 )]
 async fn apply(

@@ -50,15 +50,18 @@ pub async fn honour(
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
     let h = honours::public_view(&app, id).await?;
-    let committee = honours::committee(&app).await?;
-    let complain = (h.honour.state == credo_domain::honours::HonourState::Notice).then(|| {
-        let code = h.code.clone().unwrap_or_default();
-        format!(
-            "/report?{}",
-            query_string(&[("department", &committee.uscc), ("subject_name", &h.name), ("subject_code", &code)])
-        )
-    });
-    render(&HonourPage { chrome: Chrome::of(&p, &headers), h, complain, committee: committee.name })
+    // Without a committee on the platform there is no one to complain to (and nothing is in notice).
+    let committee = honours::committee(&app).await.ok();
+    let complain =
+        committee.as_ref().filter(|_| h.honour.state == credo_domain::honours::HonourState::Notice).map(|c| {
+            let code = h.code.clone().unwrap_or_default();
+            format!(
+                "/report?{}",
+                query_string(&[("department", &c.uscc), ("subject_name", &h.name), ("subject_code", &code)])
+            )
+        });
+    let committee = committee.map(|c| c.name).unwrap_or_default();
+    render(&HonourPage { chrome: Chrome::of(&p, &headers), h, complain, committee })
 }
 
 /// A step the committee may take on an application: code, label, whether it needs a reason.

@@ -931,7 +931,7 @@ pub async fn file_grade_objection(app: &App, p: &Principal, o: &GradeObjectionIn
         .evaluation
         .chosen(o.scheme.as_deref())
         .ok_or_else(|| Error::new(Code::NotFound, "没有该评价方案"))?;
-    let grade = crate::grades::of_subject(app, &s)
+    let grade = crate::grades::public_of_subject(app, &s)
         .await?
         .into_iter()
         .find(|g| g.scheme == scheme.code)

@@ -139,14 +139,21 @@ pub async fn publish(app: &App, p: &Principal, r: &ProductRequest) -> Result<Pro
     if name.is_empty() || name.chars().count() > 60 || r.description.chars().count() > 1000 {
         return Err(bad("产品名称须为 1 至 60 字,说明至多 1000 字"));
     }
-    let kinds =
+    let mut kinds =
         if r.kinds.is_empty() { vec!["organisation".into(), "individual_business".into()] } else { r.kinds.clone() };
+    kinds.sort();
+    kinds.dedup();
+    if r.grades.len() > 20 || r.regions.len() > 50 || kinds.len() > SubjectKind::ALL.len() {
+        return Err(bad("准入等级至多 20 个,地区至多 50 个,主体类别至多 3 类"));
+    }
     if let Some(k) = kinds.iter().find(|k| SubjectKind::ALL.iter().all(|x| x.as_str() != k.as_str())) {
+        let k: String = k.chars().take(30).collect();
         return Err(bad(format!("主体类别 {k} 应为 organisation、individual_business 或 person")));
     }
     let code = r.scheme.clone().unwrap_or_else(|| "ggxy".into());
     let scheme = app.catalog.evaluation.get(&code).ok_or_else(|| bad(format!("没有评价方案 {code}")))?;
     if let Some(g) = r.grades.iter().find(|g| scheme.grade(g).is_none()) {
+        let g: String = g.chars().take(30).collect();
         return Err(bad(format!("{g} 不是{}的等级", scheme.name)));
     }
     let today = app.clock.today();
@@ -154,7 +161,7 @@ pub async fn publish(app: &App, p: &Principal, r: &ProductRequest) -> Result<Pro
         return Err(bad(format!("行政区划代码 {} 不存在", x.chars().take(12).collect::<String>())));
     }
     let (min, max) = (yuan(r.min_amount, "最低额度")?, yuan(r.max_amount, "最高额度")?);
-    if min > max || !(1..=360).contains(&r.term_months) || r.grades.len() > 20 || r.regions.len() > 50 {
+    if min > max || !(1..=360).contains(&r.term_months) {
         return Err(bad("最低额度不得高于最高额度,期限为 1 至 360 个月"));
     }
     let (actor, ..) = p.actor();

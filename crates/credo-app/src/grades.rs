@@ -58,6 +58,9 @@ pub async fn recompute(app: &App, ids: Option<Vec<i64>>) -> Result<Run, Error> {
     let started = Instant::now();
     app.index.ready(app).await.map_err(Error::internal)?;
     let day = app.clock.today();
+    let full = ids.is_none();
+    // The subjects asked about (`None`: every one).
+    let asked: Option<Vec<i64>> = ids.clone();
     let ids = match ids {
         Some(ids) => ids,
         None => app.index.each_subject(None, |id, _, _| Some(id)).await.map_err(Error::internal)?.1,
@@ -84,12 +87,50 @@ pub async fn recompute(app: &App, ids: Option<Vec<i64>>) -> Result<Run, Error> {
         run.changed += app.store.save_grades(&grades).await?.len();
         run.seq = run.seq.max(seq);
     }
+    // A population scheme's grade ends for a subject that no longer has its archive.
+    for scheme in app.catalog.evaluation.iter().filter(|s| s.population.is_some()) {
+        let graded = app.index.each_subject(asked.clone(), {
+            let s = scheme.clone();
+            move |id, kind, records| graded_here(&s, kind, records).then_some(id)
+        });
+        let graded: BTreeSet<i64> = graded.await.map_err(Error::internal)?.1.into_iter().collect();
+        let within: Option<BTreeSet<i64>> = asked.as_ref().map(|a| a.iter().copied().collect());
+        let gone: Vec<i64> = current(app, &scheme.code)
+            .await?
+            .into_keys()
+            .filter(|id| within.as_ref().is_none_or(|w| w.contains(id)) && !graded.contains(id))
+            .collect();
+        run.changed += app.store.retire_grades(&scheme.code, &gone).await? as usize;
+    }
     // Then the schemes whose grades follow their members', each after its members' scheme: every group again, as a
-    // member's new grade moves its group's (a household's, its village's and township's).
-    for scheme in app.catalog.evaluation.by_members() {
+    // member's new grade moves its group's (a household's, its village's and township's). Only when a member's
+    // records were among those graded (or all were): a batch of penalties does not walk the whole index.
+    let member_items: BTreeSet<String> =
+        app.catalog.evaluation.by_members().iter().filter_map(|s| s.members.as_ref().map(|m| m.item.clone())).collect();
+    let touched = !member_items.is_empty()
+        && (full || {
+            let items = member_items.clone();
+            let hit = app.index.each_subject(asked.clone(), move |_, _, records| {
+                records.iter().any(|r| items.contains(&*r.item)).then_some(())
+            });
+            let mut touched = !hit.await.map_err(Error::internal)?.1.is_empty();
+            // Or a group itself changed (a village's own penalty).
+            for s in app.catalog.evaluation.by_members() {
+                if !touched {
+                    let groups = current(app, &s.code).await?;
+                    touched = asked.as_ref().is_some_and(|a| a.iter().any(|id| groups.contains_key(id)));
+                }
+            }
+            touched
+        });
+    for scheme in app.catalog.evaluation.by_members().into_iter().filter(|_| touched) {
         let grades = by_members(app, scheme, day).await?;
+        let kept: BTreeSet<i64> = grades.iter().map(|g| g.subject_id).collect();
         run.subjects += grades.len();
         run.changed += app.store.save_grades(&grades).await?.len();
+        // A group no longer graded (too few members graded, no member left) loses its grade.
+        let gone: Vec<i64> = current(app, &scheme.code).await?.into_keys().filter(|id| !kept.contains(id)).collect();
+        run.changed += app.store.retire_grades(&scheme.code, &gone).await? as usize;
     }
     run.ms = started.elapsed().as_millis();
     Ok(run)
@@ -117,9 +158,13 @@ async fn groups(app: &App, scheme: &Scheme, day: Date) -> Result<BTreeMap<String
     let (_, links) = app
         .index
         .each_subject(None, move |id, _, records| {
-            let links: Vec<(String, Member)> = records
+            // A household that moved is its village's by its newest archive record only.
+            let newest = records
                 .iter()
                 .filter(|r| *r.item == m.item && r.counts(day))
+                .max_by_key(|r| (r.decided_on, r.record_id));
+            let links: Vec<(String, Member)> = newest
+                .into_iter()
                 .filter_map(|r| {
                     let f = r.fields(&a.catalog);
                     let group = f.get(&m.of)?.clone();
@@ -298,6 +343,13 @@ pub async fn of_subject(app: &App, subject: &Subject) -> Result<Vec<Shown>, Erro
         });
     }
     Ok(out)
+}
+
+/// The subject's grades as anyone may see them: without the schemes graded from archives the public never sees
+/// (a `population` scheme such as 农户信用评价: its grade and reasons come from 政务共享 data).
+pub async fn public_of_subject(app: &App, subject: &Subject) -> Result<Vec<Shown>, Error> {
+    let open = |code: &str| app.catalog.evaluation.get(code).is_some_and(|s| s.population.is_none());
+    Ok(of_subject(app, subject).await?.into_iter().filter(|g| open(&g.scheme)).collect())
 }
 
 /// Every reason of a subject's grade under `scheme` as it would be computed now (not only the strongest), with the

@@ -188,7 +188,8 @@ async fn listed(app: &App, list: Vec<Honour>) -> Result<Vec<Listed>, Error> {
     let mut out = Vec::new();
     for h in list {
         let Some(s) = app.store.subject(h.subject_id).await? else { continue };
-        out.push(Listed { state_label: h.state.label(), name: s.name, code: s.code, honour: h });
+        let code = crate::public::display_code(&s);
+        out.push(Listed { state_label: h.state.label(), name: crate::public::mask_ids(&s.name), code, honour: h });
     }
     Ok(out)
 }

@@ -209,6 +209,10 @@ impl Draft {
             errors.push("标题不能换行".into());
         }
         let mut records = Vec::new();
+        if self.records.len() > MAX_CITED {
+            errors.push(format!("一篇稿件至多引用 {MAX_CITED} 条记录"));
+            return Err(errors);
+        }
         for id in &self.records {
             if *id <= 0 {
                 errors.push(format!("记录编号 {id} 无效"));

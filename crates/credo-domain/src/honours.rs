@@ -113,6 +113,7 @@ impl HonourState {
             (Notice, "publish") => Ok(Published),
             (Published, "revoke") => Ok(Revoked),
             _ => {
+                let step: String = step.chars().take(20).collect();
                 Err(format!("{}的申请不能办理“{step}”(可办理:approve、reject、publish、revoke 中适用者)", self.label()))
             }
         }

@@ -252,6 +252,11 @@ async fn households_are_rated_and_their_village_and_township_follow() {
         assert_eq!(r.body["accepted"], 1, "{}", r.text);
         credo_app::grades::recompute(&t.app, None).await.unwrap();
         assert_eq!(household_grade(&t, &ric("19800101", 4)).await.as_deref(), Some("未达标"));
+        // Now publicly known (a 失信被执行人), the person's 信用户 grade and its reasons stay private.
+        let r =
+            send(&t, &Auth::None, Method::GET, &format!("/api/v1/subjects/{}/grades", ric("19800101", 4)), None).await;
+        assert!(r.status == 404 || grade_of(&r.body, "xyh").is_none(), "{}", r.text);
+        assert!(!r.text.contains("村民评议"), "{}", r.text);
         let g = t.get_json(&format!("/api/v1/subjects/{}/grades", villages[1])).await;
         assert_eq!(grade_of(&g, "xyc").as_deref(), Some("否"), "{g}");
         let g = t.get_json(&format!("/api/v1/subjects/{}/grades", villages[0])).await;

@@ -19,10 +19,13 @@ pub struct Article {
     /// The records a 典型案例 cites.
     pub records: Vec<i64>,
     pub state: ArticleState,
-    /// The account that drafted it.
+    /// The account that drafted it (staff pages only: not serialised).
+    #[serde(skip_serializing)]
     pub author: String,
-    /// The account of the last review step (published, returned or taken down) and its note.
+    /// The account of the last review step (published, returned or taken down) and its note (staff pages only).
+    #[serde(skip_serializing)]
     pub reviewer: Option<String>,
+    #[serde(skip_serializing)]
     pub note: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,

@@ -39,6 +39,8 @@ pub struct Product {
     pub min_amount: i64,
     pub max_amount: i64,
     pub term_months: i64,
+    /// The lender's account or key that published it (kept in the store and the trail, not shown).
+    #[serde(skip_serializing)]
     pub created_by: String,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
@@ -106,8 +108,8 @@ pub trait FinanceStore: Send + Sync {
         subject: Option<i64>,
         limit: i64,
     ) -> Result<Vec<LoanApplication>>;
-    /// The lender's answer: moves the application from `from` to `to` (with its reason and the amount lent);
-    /// false when it is not in `from` (any more).
+    /// The lender's answer: moves the application from `from` to `to` (with its reason and the amount lent), and a
+    /// refusal revokes the authorisation it gave, in one transaction; false when it is not in `from` (any more).
     async fn decide_loan(
         &self,
         id: i64,

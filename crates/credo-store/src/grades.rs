@@ -114,6 +114,9 @@ pub trait GradeStore: Send + Sync {
     /// Saves each grade that differs (grade, score, reasons or version) from its subject's current one under the
     /// scheme, superseding that; returns the subjects whose grade was written.
     async fn save_grades(&self, grades: &[NewGrade]) -> Result<Vec<i64>>;
+    /// Ends the current grades of `scheme` of `subjects` (no longer graded under it: a village with too few graded
+    /// households, a household whose archive was withdrawn); returns how many ended. The history keeps them.
+    async fn retire_grades(&self, scheme: &str, subjects: &[i64]) -> Result<u64>;
     /// The current grades of `scheme`, `(subject, grade)` in subject order after `after`, `limit` at a time; with
     /// `region`, only subjects whose region code starts with it (a city's `6301`, a district's `630102`). Subjects
     /// merged into others are left out.

@@ -16,10 +16,13 @@ pub struct Honour {
     /// The unit's statement (创建情况).
     pub statement: String,
     pub state: HonourState,
+    /// The account that applied and the committee member who decided (kept, not shown).
+    #[serde(skip_serializing)]
     pub applied_by: String,
     /// The last day of the public notice.
     #[serde(with = "credo_domain::value::iso_date_opt")]
     pub notice_until: Option<Date>,
+    #[serde(skip_serializing)]
     pub decided_by: Option<String>,
     /// Why it was rejected or revoked.
     pub reason: Option<String>,

@@ -2791,16 +2791,29 @@ async fn loan_applications_carry_their_authorisation_and_move_once(b: Backend) {
     let done = s.loan_application(a.id).await.unwrap().unwrap();
     assert_eq!((done.state.as_str(), done.granted_amount), ("granted", Some(400_000)));
     assert!(!s.withdraw_loan(a.id, subjects[0]).await.unwrap(), "a granted loan is not withdrawn");
+    let twice = s.apply_for_loan(&application, &auth).await.unwrap();
+    assert!(
+        matches!(s.apply_for_loan(&application, &auth).await, Err(credo_store::StoreError::Conflict(_))),
+        "one open application per product and subject"
+    );
+    assert!(s.withdraw_loan(twice.id, subjects[0]).await.unwrap());
     let second = s.apply_for_loan(&application, &auth).await.unwrap();
     assert!(!s.withdraw_loan(second.id, subjects[0] + 1).await.unwrap(), "not another subject's");
     assert!(s.withdraw_loan(second.id, subjects[0]).await.unwrap());
+    let third = s.apply_for_loan(&application, &auth).await.unwrap();
+    assert!(s.decide_loan(third.id, "submitted", "refused", "loan-officer", Some("流水不足"), None).await.unwrap());
+    let after = s.authorisations(subjects[0]).await.unwrap();
+    assert!(after.iter().find(|g| g.id == third.authorisation_id).unwrap().revoked_at.is_some(), "refusal ends it");
     let revoked = s.authorisations(subjects[0]).await.unwrap();
     assert!(revoked.iter().find(|g| g.id == second.authorisation_id).unwrap().revoked_at.is_some());
     assert!(revoked.iter().find(|g| g.id == a.authorisation_id).unwrap().revoked_at.is_none());
-    assert_eq!(s.loan_applications(Some(bank.id), None, 10).await.unwrap().len(), 2);
+    assert_eq!(s.loan_applications(Some(bank.id), None, 10).await.unwrap().len(), 4);
     assert_eq!(s.loan_applications(None, Some(subjects[0] + 1), 10).await.unwrap().len(), 0);
     let stats = s.loan_stats().await.unwrap();
-    assert_eq!((stats[0].applications, stats[0].granted, stats[0].granted_amount), (2, 1, 400_000));
+    assert_eq!(
+        (stats[0].applications, stats[0].granted, stats[0].refused, stats[0].granted_amount),
+        (4, 1, 1, 400_000)
+    );
     assert!(s.close_product(product.id).await.unwrap());
     assert!(!s.close_product(product.id).await.unwrap());
     assert!(s.product(product.id).await.unwrap().unwrap().closed_at.is_some());
@@ -2823,12 +2836,42 @@ async fn honours_move_only_from_the_state_they_are_in(b: Backend) {
         (Published, Some(until), Some("committee"))
     );
     let other = s.add_honour(2025, subjects[1], "", "account:2").await.unwrap();
+    assert!(
+        matches!(s.add_honour(2025, subjects[1], "", "account:2").await, Err(credo_store::StoreError::Conflict(_))),
+        "one live application per unit and year"
+    );
     assert_eq!(s.honours(Some(Published), None, None).await.unwrap().len(), 1);
     assert_eq!(s.honours(None, Some(2025), None).await.unwrap()[0].id, other.id);
     assert_eq!(s.honours(None, None, Some(subjects[0])).await.unwrap().len(), 1);
     assert!(s.move_honour(h.id, Published, Revoked, "platform", Some("列入严重失信主体名单"), None).await.unwrap());
     assert_eq!(s.honour(h.id).await.unwrap().unwrap().reason.as_deref(), Some("列入严重失信主体名单"));
     assert!(s.honour(other.id + 10).await.unwrap().is_none());
+}
+
+async fn retired_grades_are_no_longer_current(b: Backend) {
+    use credo_store::NewGrade;
+    let s = &*b.store;
+    let d = b.dept(1).await;
+    let subjects = b.subjects(d.id, 2).await;
+    let day = time::macros::date!(2026 - 06 - 01);
+    let grade = |subject_id| NewGrade {
+        subject_id,
+        scheme: "xyc".into(),
+        version: "1".into(),
+        grade: "信用村".into(),
+        score: 90,
+        reasons: "[]".into(),
+        moved_by: 0,
+        computed_on: day,
+    };
+    s.save_grades(&[grade(subjects[0]), grade(subjects[1])]).await.unwrap();
+    assert_eq!(s.retire_grades("xyc", &[subjects[0]]).await.unwrap(), 1);
+    assert_eq!(s.retire_grades("xyc", &[subjects[0]]).await.unwrap(), 0, "already ended");
+    assert_eq!(s.retire_grades("ggxy", &[subjects[1]]).await.unwrap(), 0, "another scheme's");
+    let current = s.current_grades("xyc", None, 0, 10).await.unwrap();
+    assert_eq!(current, vec![(subjects[1], "信用村".to_string())]);
+    let history = s.grades_of(subjects[0]).await.unwrap();
+    assert!(history.len() == 1 && history[0].superseded_at.is_some(), "the history keeps it");
 }
 
 async fn federation_places_and_links_are_kept_together(b: Backend) {
@@ -3218,6 +3261,7 @@ macro_rules! contract_suite {
             articles_move_only_from_the_state_they_are_in,
             loan_applications_carry_their_authorisation_and_move_once,
             honours_move_only_from_the_state_they_are_in,
+            retired_grades_are_no_longer_current,
             feed_acknowledgements_move_forward_and_count_the_late,
             assign_subject_takes_a_record_off_the_queue_once,
             subject_records_are_latest_versions_newest_decision_first,

@@ -145,7 +145,7 @@ async fn grades(State(app): State<Web>, Path(key): Path<String>) -> Result<Json<
         .collect();
     Ok(Json(serde_json::json!({
         "subject": public::subject(&app.catalog, &subject),
-        "grades": credo_app::grades::of_subject(&app, &subject).await?,
+        "grades": credo_app::grades::public_of_subject(&app, &subject).await?,
         "sector": sector,
     })))
 }

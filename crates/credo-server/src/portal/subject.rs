@@ -211,7 +211,7 @@ pub async fn subject(
         .map(|n| publish::mask_ids(n))
         .collect();
     let link = |h: credo_app::search::SearchHit| (format!("id-{}", h.id), h.name);
-    let grades = credo_app::grades::of_subject(&app, &s).await?.into_iter().map(GradeCard::of).collect();
+    let grades = credo_app::grades::public_of_subject(&app, &s).await?.into_iter().map(GradeCard::of).collect();
     render(&SubjectPage {
         grades,
         chrome: Chrome::of(&p, &headers),

@@ -164,7 +164,13 @@ impl FinanceStore for Backend {
         .bind(&a.applied_by)
         .bind(&now)
         .fetch_one(&mut *tx)
-        .await?;
+        .await
+        .map_err(|err| match err {
+            sqlx::Error::Database(d) if d.is_unique_violation() => {
+                StoreError::Conflict("已有办理中的该产品申请".into())
+            }
+            other => other.into(),
+        })?;
         tx.commit().await?;
         self.loan_application(id).await?.ok_or_else(|| StoreError::NotFound(format!("loan application {id}")))
     }
@@ -204,20 +210,33 @@ impl FinanceStore for Backend {
         reason: Option<&str>,
         amount: Option<i64>,
     ) -> Result<bool> {
-        let done = sqlx::query(
+        let now = now_text();
+        let mut tx = super::begin_write(&self.pool).await?;
+        let authorisation: Option<i64> = sqlx::query_scalar(
             "UPDATE loan_applications SET state = $1, decided_by = $2, reason = COALESCE($3, reason), \
-             granted_amount = COALESCE($4, granted_amount), decided_at = $5 WHERE id = $6 AND state = $7",
+             granted_amount = COALESCE($4, granted_amount), decided_at = $5 WHERE id = $6 AND state = $7 \
+             RETURNING authorisation_id",
         )
         .bind(to)
         .bind(by)
         .bind(reason)
         .bind(amount)
-        .bind(now_text())
+        .bind(&now)
         .bind(id)
         .bind(from)
-        .execute(&self.pool)
+        .fetch_optional(&mut *tx)
         .await?;
-        Ok(done.rows_affected() == 1)
+        let Some(authorisation) = authorisation else { return Ok(false) };
+        // A refused application ends the lender's reading of the applicant's archive with it.
+        if to == "refused" {
+            sqlx::query("UPDATE report_authorisations SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+                .bind(&now)
+                .bind(authorisation)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn withdraw_loan(&self, id: i64, subject: i64) -> Result<bool> {

@@ -87,6 +87,23 @@ const DRAW_COLUMNS: &str =
 
 #[async_trait]
 impl GradeStore for Backend {
+    async fn retire_grades(&self, scheme: &str, subjects: &[i64]) -> Result<u64> {
+        let now = now_text();
+        let mut ended = 0;
+        for chunk in subjects.chunks(IN_LIST) {
+            let sql = format!(
+                "UPDATE grades SET superseded_at = $1 WHERE scheme = $2 AND superseded_at IS NULL AND subject_id IN ({})",
+                (3..3 + chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false).bind(&now).bind(scheme);
+            for id in chunk {
+                q = q.bind(id);
+            }
+            ended += q.execute(&self.pool).await?.rows_affected();
+        }
+        Ok(ended)
+    }
+
     async fn save_grades(&self, grades: &[NewGrade]) -> Result<Vec<i64>> {
         let mut written = Vec::new();
         let now = now_text();

@@ -63,7 +63,13 @@ impl HonourStore for Backend {
         .bind(applied_by)
         .bind(now_text())
         .fetch_one(&self.pool)
-        .await?;
+        .await
+        .map_err(|err| match err {
+            sqlx::Error::Database(d) if d.is_unique_violation() => {
+                StoreError::Conflict(format!("本单位 {year} 年度已申报"))
+            }
+            other => other.into(),
+        })?;
         self.honour(id).await?.ok_or_else(|| StoreError::NotFound(format!("honour {id}")))
     }
 

@@ -75,7 +75,7 @@ pub async fn recompute(app: &App, ids: Option<Vec<i64>>) -> Result<Run, Error> {
                     .catalog
                     .evaluation
                     .iter()
-                    .filter(|s| graded_here(s, kind, records))
+                    .filter(|s| graded_here(s, kind, records, day))
                     .map(|s| new_grade(id, s, evaluate(&a, s, records, day), day))
                     .collect();
                 Some(grades)
@@ -89,17 +89,23 @@ pub async fn recompute(app: &App, ids: Option<Vec<i64>>) -> Result<Run, Error> {
     }
     // A population scheme's grade ends for a subject that no longer has its archive.
     for scheme in app.catalog.evaluation.iter().filter(|s| s.population.is_some()) {
+        // A batch ends the grades of its subjects that have an archive record (withdrawn, say) but are graded no
+        // more; a full run ends every current grade not given again (read once per cycle).
         let graded = app.index.each_subject(asked.clone(), {
             let s = scheme.clone();
-            move |id, kind, records| graded_here(&s, kind, records).then_some(id)
+            move |id, kind, records| {
+                let had = s.population.as_deref().is_some_and(|p| records.iter().any(|r| &*r.item == p));
+                had.then_some((id, graded_here(&s, kind, records, day)))
+            }
         });
-        let graded: BTreeSet<i64> = graded.await.map_err(Error::internal)?.1.into_iter().collect();
-        let within: Option<BTreeSet<i64>> = asked.as_ref().map(|a| a.iter().copied().collect());
-        let gone: Vec<i64> = current(app, &scheme.code)
-            .await?
-            .into_keys()
-            .filter(|id| within.as_ref().is_none_or(|w| w.contains(id)) && !graded.contains(id))
-            .collect();
+        let graded = graded.await.map_err(Error::internal)?.1;
+        let gone: Vec<i64> = match &asked {
+            Some(_) => graded.iter().filter(|(_, g)| !g).map(|(id, _)| *id).collect(),
+            None => {
+                let kept: BTreeSet<i64> = graded.iter().filter(|(_, g)| *g).map(|(id, _)| *id).collect();
+                current(app, &scheme.code).await?.into_keys().filter(|id| !kept.contains(id)).collect()
+            }
+        };
         run.changed += app.store.retire_grades(&scheme.code, &gone).await? as usize;
     }
     // Then the schemes whose grades follow their members', each after its members' scheme: every group again, as a
@@ -138,10 +144,10 @@ pub async fn recompute(app: &App, ids: Option<Vec<i64>>) -> Result<Run, Error> {
 
 /// Whether `scheme` grades a subject of `kind` with `records` in the first pass: of its kinds, with a record of its
 /// population's item if it names one, and not by members (those come after).
-fn graded_here(scheme: &Scheme, kind: SubjectKind, records: &[Indexed]) -> bool {
+fn graded_here(scheme: &Scheme, kind: SubjectKind, records: &[Indexed], day: Date) -> bool {
     scheme.grades_kind(kind)
         && scheme.members.is_none()
-        && scheme.population.as_deref().is_none_or(|p| records.iter().any(|r| &*r.item == p))
+        && scheme.population.as_deref().is_none_or(|p| records.iter().any(|r| &*r.item == p && r.counts(day)))
 }
 
 /// A group's members as its records of the members' item name them: the subject itself, or a code.

@@ -265,6 +265,22 @@ async fn households_are_rated_and_their_village_and_township_follow() {
         assert_eq!(grade_of(&g, "xyxz").as_deref(), Some("否"), "{g}");
         let (_, _, page) = t.get("/rural").await;
         assert!(page.contains("评定的 3 户中有 2 户为") && page.contains("未评为信用村"), "{page}");
+
+        // A household's archive withdrawn: it is no longer graded as a household, and its village counts one less.
+        let s = credo_app::search::subject_by_key(&t.app, &ric("19800101", 0)).await.unwrap();
+        let archive = t.app.store.subject_records(s.id).await.unwrap().into_iter().find(|r| r.item == "nhxx").unwrap();
+        let agri_dept = t.app.store.department_by_uscc(&agri).await.unwrap().unwrap();
+        let principal = credo_app::principal::Principal::Key {
+            key: Box::new(t.app.store.api_keys(agri_dept.id).await.unwrap().remove(0)),
+            department: Box::new(agri_dept),
+        };
+        credo_app::cases::withdraw(&t.app, &principal, archive.id, "采集有误,撤销").await.unwrap();
+        credo_app::grades::recompute(&t.app, Some(vec![s.id])).await.unwrap();
+        assert_eq!(household_grade(&t, &ric("19800101", 0)).await, None, "its 信用户 grade ended");
+        let g = t.get_json(&format!("/api/v1/subjects/{}/grades", villages[0])).await;
+        let reasons =
+            g["grades"].as_array().unwrap().iter().find(|x| x["scheme"] == "xyc").unwrap()["reasons"].to_string();
+        assert!(reasons.contains("评定的 3 户中有 3 户"), "{reasons}");
     })
     .await;
 }

@@ -348,6 +348,11 @@ pub fn check_permissions(app: &App, p: &credo_store::Permissions) -> Result<(), 
             return Err(format!("未知的公开属性“{d}”,可选:{}", DISCLOSURE.join("、")));
         }
     }
+    for a in &p.archives {
+        if !app.catalog.item(a).is_some_and(|i| i.restricted) {
+            return Err(format!("“{}”不是受限档案", crate::error::echo(a)));
+        }
+    }
     Ok(())
 }
 

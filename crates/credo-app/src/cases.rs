@@ -37,7 +37,7 @@ pub const MAX_FILE_BYTES: usize = 5 * 1024 * 1024;
 pub const MAX_CASE_BODY: usize = 40 * 1024 * 1024;
 
 /// A new case number ([`rules::number`]), with its random part drawn here.
-fn number(kind: Kind, day: Date) -> String {
+pub(crate) fn number(kind: Kind, day: Date) -> String {
     rules::number(kind, day, rand::rng().random())
 }
 
@@ -120,7 +120,7 @@ fn contact(c: Option<&Contact>, whose: &str) -> Result<Contact, Error> {
 }
 
 /// The due day of a case of `kind` filed `today` ([`rules::deadline`]).
-fn filing_due(app: &App, kind: Kind, today: Date) -> Date {
+pub(crate) fn filing_due(app: &App, kind: Kind, today: Date) -> Date {
     rules::deadline(kind, &app.catalog.publicity.deadlines, &app.catalog.calendar, today).value
 }
 
@@ -161,7 +161,7 @@ async fn audit(app: &App, p: &Principal, action: &str, target: String, result: S
     Ok(())
 }
 
-async fn record(app: &App, id: i64) -> Result<RecordView, Error> {
+pub(crate) async fn record(app: &App, id: i64) -> Result<RecordView, Error> {
     app.store
         .records_by_ids(&[id])
         .await?
@@ -176,7 +176,7 @@ fn item_of<'a>(app: &'a App, code: &str) -> Result<&'a Item, Error> {
 
 /// Stores `fields` as a record of `item` under `department` (a new record, or a new version of the record with
 /// the same natural key), through the same path as a submission; returns `(record id, version)`.
-async fn store(
+pub(crate) async fn store(
     app: &App,
     department: &Department,
     item: &Item,
@@ -219,7 +219,7 @@ async fn store(
 }
 
 /// A new version of `r` with `change` applied to its fields; the natural key cannot change.
-async fn new_version(
+pub(crate) async fn new_version(
     app: &App,
     r: &RecordView,
     change: impl FnOnce(&mut BTreeMap<String, String>),
@@ -1156,6 +1156,7 @@ pub async fn extend(app: &App, p: &Principal, number: &str, o: &ExtendIn) -> Res
                 actor,
                 step: rules::extension_step(o.days, new_due),
                 note: Some(reason),
+                assign_to: None,
             },
         )
         .await?;
@@ -1230,6 +1231,16 @@ pub async fn decide(app: &App, p: &Principal, number: &str, o: &DecideIn) -> Res
         };
         result = format!("{} version={version}", o.outcome);
     }
+    // 转办 (政务失信投诉): the case goes to the body's department. 认定失信: the record is checked now, written once the
+    // case has moved (a concurrent step cannot leave a record of a complaint it dismissed).
+    let assign_to = match t.action {
+        Action::Assign => Some(crate::integrity::assignee(app, &c).await?.id),
+        _ => None,
+    };
+    let finding = match t.effect {
+        rules::Effect::Record => Some(crate::integrity::finding_fields(app, &c, today).await?),
+        _ => None,
+    };
     let note = rules::decision_note(&reason, o.reward.as_deref());
     let closes = t.closes();
     let d = &app.catalog.publicity.deadlines;
@@ -1248,9 +1259,14 @@ pub async fn decide(app: &App, p: &Principal, number: &str, o: &DecideIn) -> Res
                 actor,
                 step: o.outcome.clone(),
                 note: Some(note),
+                assign_to,
             },
         )
         .await?;
+    if let Some((item, fields, office)) = finding {
+        let (id, _) = store(app, &office, item, &fields, number).await?;
+        result = format!("{} record={id}", o.outcome);
+    }
     audit(app, p, &format!("{}.decide", c.kind), format!("case:{number}"), result).await?;
     // 重新评价: the subject is graded again now (with the records as they are; a scheme changed after the objection
     // applies too).

@@ -36,13 +36,33 @@ pub fn expiry(days: i64) -> Result<OffsetDateTime, String> {
 
 /// A new key for `department` with `scopes`, valid until `expires_at`: returns the full key text (to show once)
 /// and the stored record.
-#[tracing::instrument(level = "info", skip_all, fields(department = department.id))]
 pub async fn create(
     store: &dyn Store,
     department: &Department,
     scopes: Vec<String>,
     expires_at: Option<OffsetDateTime>,
     created_by: &str,
+) -> credo_store::Result<(String, ApiKey)> {
+    create_with(store, department, scopes, expires_at, created_by, Terms::default()).await
+}
+
+/// What a key is for and how much it may be used: a credit service agency's key states its purpose (用途) and a
+/// daily quota of calls (每日调用上限, counted where keys are accepted).
+#[derive(Debug, Clone, Default)]
+pub struct Terms {
+    pub purpose: Option<String>,
+    pub daily_quota: Option<i64>,
+}
+
+/// [`create`] with a purpose and a quota.
+#[tracing::instrument(level = "info", skip_all, fields(department = department.id))]
+pub async fn create_with(
+    store: &dyn Store,
+    department: &Department,
+    scopes: Vec<String>,
+    expires_at: Option<OffsetDateTime>,
+    created_by: &str,
+    terms: Terms,
 ) -> credo_store::Result<(String, ApiKey)> {
     let prefix: String = hex::encode(rand::rng().random::<[u8; 4]>());
     let secret: String = hex::encode(rand::rng().random::<[u8; 24]>());
@@ -55,6 +75,8 @@ pub async fn create(
             scopes,
             expires_at,
             created_by: created_by.to_string(),
+            purpose: terms.purpose,
+            daily_quota: terms.daily_quota,
         })
         .await?;
     Ok((full, key))

@@ -35,6 +35,7 @@ pub mod grades;
 pub mod honours;
 pub mod idp;
 pub mod ingest;
+pub mod integrity;
 pub mod keys;
 pub mod listing;
 pub mod offload;

@@ -215,7 +215,7 @@ pub struct VerifiedSummary {
 }
 
 /// A person's name as the verification page shows it: the first character, the rest masked.
-fn masked_name(name: &str) -> String {
+pub(crate) fn masked_name(name: &str) -> String {
     let mut chars = name.chars();
     let first: String = chars.next().into_iter().collect();
     first + &"*".repeat(chars.count())
@@ -295,6 +295,10 @@ pub async fn build(app: &App, asked: Asked<'_>, audience: Audience, font: &FontS
         .iter()
         .filter_map(|r| {
             let d = disputed.contains(&r.id);
+            // A restricted archive (公务员诚信档案) goes to the subject alone, never to a department it authorised.
+            if !matches!(audience, Audience::Own { .. }) && app.catalog.item(&r.item).is_some_and(|i| i.restricted) {
+                return None;
+            }
             let p = if audience.full() {
                 public::record_of_any_item(&app.catalog, r, d, day)?
             } else {

@@ -99,6 +99,10 @@ coded! {
         /// 评价异议: anyone disputes a subject's grade (信用评价) as the platform computed it; the platform's
         /// 信用审核员 handles it (the grade is the platform's, not a department's).
         GradeObjection = "grade_objection",
+        /// 政务失信投诉: an enterprise complains that a government body broke its word (an unpaid invoice, a
+        /// contract, a policy promise); the credit office (信用审核员) accepts and assigns it to the body, the body's
+        /// handler answers, and the office finds it (a 政务失信 record, `credo_domain::integrity`) or dismisses it.
+        GovComplaint = "gov_complaint",
     }
 }
 
@@ -119,6 +123,10 @@ coded! {
         RepairRefused = "不予修复",
         /// 已修复: repaired (the record's new version carries the `repaired` mark).
         Repaired = "已修复",
+        /// 待答复: a 政务失信投诉 assigned to the body, waiting for its answer.
+        AwaitingAnswer = "待答复",
+        /// 待认定: the body answered; the credit office finds or dismisses.
+        AwaitingFinding = "待认定",
     }
 }
 
@@ -152,6 +160,14 @@ coded! {
         Unfounded = "不属实",
         /// 重新评价: the objection to a grade stands; the subject is graded again (评价异议).
         Regrade = "重新评价",
+        /// 转办: the credit office accepts a 政务失信投诉 and assigns it to the body.
+        Assign = "转办",
+        /// 答复: the body answers the complaint.
+        Answer = "答复",
+        /// 认定失信: the credit office finds the body broke its word; a 政务失信 record is written.
+        Find = "认定失信",
+        /// 驳回: the credit office dismisses the complaint, with its reasons.
+        Dismiss = "驳回",
     }
 }
 
@@ -173,6 +189,7 @@ impl Kind {
             Kind::Repair => "信用修复",
             Kind::Report => "举报",
             Kind::GradeObjection => "评价异议",
+            Kind::GovComplaint => "政务失信投诉",
         }
     }
 
@@ -183,6 +200,7 @@ impl Kind {
             Kind::Repair => "XF",
             Kind::Report => "JB",
             Kind::GradeObjection => "PJ",
+            Kind::GovComplaint => "ZW",
         }
     }
 
@@ -190,7 +208,7 @@ impl Kind {
     /// must verify it); objections and repairs wait for acceptance.
     pub fn filed_as(self) -> State {
         match self {
-            Kind::Objection | Kind::Repair | Kind::GradeObjection => State::AwaitingAcceptance,
+            Kind::Objection | Kind::Repair | Kind::GradeObjection | Kind::GovComplaint => State::AwaitingAcceptance,
             Kind::Report => State::InProgress,
         }
     }
@@ -201,13 +219,14 @@ impl Kind {
             Kind::Objection | Kind::GradeObjection => Due::ObjectionAccept,
             Kind::Repair => Due::RepairAccept,
             Kind::Report => Due::Report,
+            Kind::GovComplaint => Due::GovAccept,
         }
     }
 
     /// Whether the case is about one record (objections and repairs; a report and a grade objection name a
     /// subject).
     pub fn about_a_record(self) -> bool {
-        !matches!(self, Kind::Report | Kind::GradeObjection)
+        !matches!(self, Kind::Report | Kind::GradeObjection | Kind::GovComplaint)
     }
 
     /// While a case of this kind is open about a record, no second one may be filed about it: the refusal's code
@@ -216,7 +235,7 @@ impl Kind {
         match self {
             Kind::Objection => Some(("objection_open", "该信息已有异议正在处理")),
             Kind::Repair => Some(("repair_open", "该信息已有信用修复申请正在办理")),
-            Kind::Report | Kind::GradeObjection => None,
+            Kind::Report | Kind::GradeObjection | Kind::GovComplaint => None,
         }
     }
 
@@ -227,6 +246,9 @@ impl Kind {
             Kind::Objection => Some(&["reason", "record_version"]),
             Kind::Repair => Some(&["reason", "commitment", "record_version"]),
             Kind::GradeObjection => Some(&["reason", "grade"]),
+            Kind::GovComplaint => {
+                Some(&["category", "body_name", "body_code", "matter", "amount", "due_on", "content", "answer"])
+            }
             Kind::Report => None,
         }
     }
@@ -302,6 +324,10 @@ pub enum Due {
     RepairReview,
     /// 举报核查: verify; `report` (20). 企业信息公示暂行条例 第十三条 (STANDARDS §8.1).
     Report,
+    /// 政务失信投诉: accept and assign (`gov_accept`), the body's answer (`gov_answer`), the finding (`gov_find`).
+    GovAccept,
+    GovAnswer,
+    GovFind,
 }
 
 impl Due {
@@ -314,6 +340,9 @@ impl Due {
             Due::RepairDecide => d.repair_decide,
             Due::RepairReview => d.repair_review,
             Due::Report => d.report,
+            Due::GovAccept => d.gov_accept,
+            Due::GovAnswer => d.gov_answer,
+            Due::GovFind => d.gov_find,
         }
     }
 
@@ -351,6 +380,8 @@ pub enum Effect {
     Revoke,
     /// 已修复: a new version carrying the `repaired` mark; 终止公示, 停止共享和使用 (令36号 第三条, STANDARDS §5.2).
     Repair,
+    /// 认定失信: a new 政务失信 record of the body, from the complaint (`credo_domain::integrity::finding`).
+    Record,
 }
 
 impl Effect {
@@ -418,7 +449,7 @@ pub const TRANSITIONS: &[Transition] = {
     use Actor::{Handler as H, Reviewer as R};
     use Due as D;
     use Effect as E;
-    use Kind::{GradeObjection as G, Objection as O, Repair as F, Report as J};
+    use Kind::{GovComplaint as Z, GradeObjection as G, Objection as O, Repair as F, Report as J};
     use State as S;
     &[
         step(O, S::AwaitingAcceptance, A::Accept,              S::InProgress,     H, Some(D::Objection),    E::Dispute),
@@ -439,6 +470,11 @@ pub const TRANSITIONS: &[Transition] = {
         step(G, S::AwaitingAcceptance, A::NotAccept,           S::NotAccepted,    R, None,                  E::None),
         step(G, S::InProgress,         A::Uphold,              S::Closed,         R, None,                  E::None),
         step(G, S::InProgress,         A::Regrade,             S::Closed,         R, None,                  E::None),
+        step(Z, S::AwaitingAcceptance, A::Assign,              S::AwaitingAnswer, R, Some(D::GovAnswer),    E::None),
+        step(Z, S::AwaitingAcceptance, A::NotAccept,           S::NotAccepted,    R, None,                  E::None),
+        step(Z, S::AwaitingAnswer,     A::Answer,              S::AwaitingFinding,H, Some(D::GovFind),      E::None),
+        step(Z, S::AwaitingFinding,    A::Find,                S::Closed,         R, None,                  E::Record),
+        step(Z, S::AwaitingFinding,    A::Dismiss,             S::Closed,         R, None,                  E::None),
     ]
 };
 

@@ -274,6 +274,11 @@ pub struct Item {
     /// Registration data: describes the subject itself (name, region, status) rather than an event.
     #[serde(default)]
     pub registration: bool,
+    /// A restricted archive (公务员诚信档案): never public, never shared, never in a report to anyone but the subject;
+    /// read only by the departments granted it (their permissions' `archives`), each read in the subject's access
+    /// log. Its disclosure must be 授权查询.
+    #[serde(default)]
+    pub restricted: bool,
     pub subject: SubjectFields,
     pub source: Option<SourceFields>,
     #[serde(rename = "field")]
@@ -376,6 +381,12 @@ impl Item {
     fn check(&self) -> Result<(), String> {
         if self.natural_key.is_empty() {
             return Err("自然键(natural_key)不能为空".into());
+        }
+        if self.restricted
+            && (self.disclosure != Disclosure::授权查询
+                || self.disclosure_by_kind.iter().any(|k| k.disclosure != Disclosure::授权查询))
+        {
+            return Err("受限档案(restricted)的公开属性须为“授权查询”".into());
         }
         // Key fields are required, except the subject's own code fields (统一社会信用代码, 证件号码): the item's rules
         // require one of them by subject kind, so that several debtors under one 案号 are several records.
@@ -690,6 +701,8 @@ pub struct Catalog {
     pub evaluation: crate::evaluation::Schemes,
     /// 诚信建设示范单位的创建标准 (`honours.toml`), when the catalog has one.
     pub honours: Option<crate::honours::Standard>,
+    /// 政务诚信 and the credit service market (`integrity.toml`), when the catalog has them.
+    pub integrity: Option<crate::integrity::Integrity>,
     /// Every field the measures' triggers or the schemes' indicators read, by item: what the restriction index keeps
     /// of a record.
     pub indexed: BTreeMap<String, std::collections::BTreeSet<String>>,
@@ -712,6 +725,7 @@ impl Catalog {
         let mut publicity = None;
         let mut reports = None;
         let mut honours = None;
+        let mut integrity = None;
         let mut schemes = Vec::new();
         let mut unverified = Vec::new();
         let mut digest = sm3::Sm3::new();
@@ -726,6 +740,7 @@ impl Catalog {
                 "publicity.toml" => publicity = Some(text),
                 "reports.toml" => reports = Some(text),
                 "honours.toml" => honours = Some(text),
+                "integrity.toml" => integrity = Some(text),
                 "regions.toml" => regions = Some(RegionTable::from_toml(text)?),
                 "uscc_registrars.toml" => registrars = Some(RegistrarTable::from_toml(text)?),
                 _ if name.starts_with("evaluation/") => schemes.push((name, text)),
@@ -791,8 +806,10 @@ impl Catalog {
                 return Err(DataError::new("honours.toml", format!("{g} 不是评价方案 {} 的等级", h.scheme)));
             }
         }
+        let integrity = integrity.map(|t| crate::integrity::Integrity::from_toml(t, &items)).transpose()?;
         Ok(Catalog {
             honours,
+            integrity,
             evaluation,
             indexed,
             measures,

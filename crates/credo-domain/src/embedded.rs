@@ -37,6 +37,10 @@ catalog_files!(
     "sdqf.toml",
     "zyzg.toml",
     "zyjc.toml",
+    "qkzk.toml",
+    "zwwy.toml",
+    "zccn.toml",
+    "gwyda.toml",
     "evaluation/ggxy.toml",
     "evaluation/xyh.toml",
     "evaluation/xyc.toml",
@@ -46,6 +50,7 @@ catalog_files!(
     "publicity.toml",
     "reports.toml",
     "honours.toml",
+    "integrity.toml",
 );
 
 fn text(name: &str) -> &'static str {

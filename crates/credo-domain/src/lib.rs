@@ -19,6 +19,7 @@ pub mod embedded;
 pub mod evaluation;
 pub mod honours;
 pub mod ids;
+pub mod integrity;
 pub mod masking;
 pub mod measures;
 pub mod name;

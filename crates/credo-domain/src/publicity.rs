@@ -173,6 +173,10 @@ pub struct Deadlines {
     pub repair_decide: u32,
     pub repair_review: u32,
     pub report: u32,
+    /// 政务失信投诉: the credit office accepts and assigns it; the body answers; the office finds.
+    pub gov_accept: u32,
+    pub gov_answer: u32,
+    pub gov_find: u32,
     pub verified: bool,
     pub basis: String,
     /// Withdrawal from publication after a change, revocation or removal ([`crate::calendar::Deadline::find`]).

@@ -150,6 +150,15 @@ async fn key_principal(app: &App, auth: &HeaderValue) -> Result<Result<Principal
     let Some(department) = department else {
         return refuse("API 密钥所属部门不存在", "key of no department");
     };
+    // A key with a daily quota (a credit service agency's) counts every call it makes; beyond the quota it is
+    // refused until the next day (Beijing time). One statement counts and checks, so concurrent calls cannot pass
+    // the quota together.
+    if let Some(quota) = key.daily_quota
+        && app.store.use_api_key(key.id, app.clock.today(), quota).await?.is_none()
+    {
+        let detail = format!("API 密钥今日调用次数已达上限({quota} 次),请次日再试");
+        return Ok(Err(KeyRefused(ApiError::new(Code::QuotaReached, detail), "key quota spent")));
+    }
     Ok(Ok(Principal::Key { key: Box::new(key), department: Box::new(department) }))
 }
 

@@ -60,6 +60,12 @@ pub enum Action {
     /// 融资对接 on the lender's side: products, the applications to its department, its answers, the recommended
     /// list (部门核查员 and `check` keys of the lender's department).
     Lend,
+    /// 政务诚信 steps: a government body's 报送员 and 案件办理员 and its `submit` keys (its 政务承诺, arrears paid), the
+    /// credit office's 信用审核员 (arrears paid, the agencies' register); `credo_app::integrity` checks whose.
+    Integrity,
+    /// 公务员诚信档案: 核查员 and 案件办理员 of a department granted the archive (`credo_app::integrity` checks the
+    /// grant and audits every read and refusal).
+    ReadArchive,
 }
 
 impl Action {
@@ -97,6 +103,8 @@ impl Action {
             Action::Subscribe => "webhook.manage",
             Action::Publish => "article.manage",
             Action::Lend => "loan.manage",
+            Action::Integrity => "integrity.manage",
+            Action::ReadArchive => "archive.read",
         }
     }
 }
@@ -137,6 +145,22 @@ pub const ROUTES: &[(&str, &str, Action)] = &[
     ("GET", "/api/v1/me/loan-applications", Action::OwnSubject),
     ("POST", "/api/v1/me/loan-applications", Action::OwnSubject),
     ("POST", "/api/v1/me/loan-applications/{id}/withdraw", Action::OwnSubject),
+    ("GET", "/api/v1/integrity", Action::Public),
+    ("GET", "/api/v1/integrity/bodies/{code}", Action::Public),
+    ("POST", "/api/v1/integrity/commitments", Action::Integrity),
+    ("POST", "/api/v1/integrity/commitments/{id}/settle", Action::Integrity),
+    ("POST", "/api/v1/integrity/arrears/{id}/paid", Action::Integrity),
+    ("POST", "/api/v1/me/gov-complaints", Action::OwnSubject),
+    ("POST", "/api/v1/civil-servants/archive", Action::ReadArchive),
+    ("GET", "/api/v1/agencies", Action::Public),
+    ("POST", "/api/v1/agencies", Action::Integrity),
+    ("GET", "/api/v1/agencies/{id}", Action::Public),
+    ("POST", "/api/v1/agencies/{id}/staff", Action::Integrity),
+    ("POST", "/api/v1/agencies/{id}/evaluations", Action::Integrity),
+    ("GET", "/integrity", Action::Public),
+    ("GET", "/integrity/{code}", Action::Public),
+    ("GET", "/agencies", Action::Public),
+    ("GET", "/agencies/{id}", Action::Public),
     ("GET", "/api/v1/supervision/draws", Action::Public),
     ("POST", "/api/v1/supervision/draws", Action::SubmitBatch),
     ("GET", "/api/v1/supervision/draws/{number}", Action::Public),
@@ -340,13 +364,15 @@ pub fn role_may(role: Role, action: Action) -> bool {
                 | (Role::Submitter | Role::Handler, ReadRecords)
                 | (Role::Sysadmin | Role::Secadmin | Role::Auditor | Role::Reviewer, Dashboard)
                 | (Role::Sysadmin | Role::Reviewer, Publish)
+                | (Role::Submitter | Role::Handler | Role::Reviewer, Integrity)
+                | (Role::Checker | Role::Handler, ReadArchive)
         )
 }
 
 /// Whether a department API key with `scope` (one of [`credo_app::keys::SCOPES`]) may perform `action`.
 pub fn scope_may(scope: &str, action: Action) -> bool {
     use Action::*;
-    (matches!(action, SubmitBatch | ReadBatch | ReadUnresolved | Resolve) && scope == "submit")
+    (matches!(action, SubmitBatch | ReadBatch | ReadUnresolved | Resolve | Integrity) && scope == "submit")
         || (matches!(action, Check | CheckFollowUp | CheckStats | Subscribe | Lend) && scope == "check")
 }
 

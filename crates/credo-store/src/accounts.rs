@@ -39,6 +39,10 @@ pub struct Permissions {
     /// 可读取的公开属性:公开、政务共享、授权查询
     #[serde(default)]
     pub disclosure: Vec<String>,
+    // Restricted archives it may read (公务员诚信档案: `gwyda`).
+    /// 可查阅的受限档案(公务员诚信档案)
+    #[serde(default)]
+    pub archives: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -67,6 +71,12 @@ pub struct ApiKey {
     #[schema(value_type = Option<String>, format = DateTime)]
     pub expires_at: Option<OffsetDateTime>,
     pub revoked: bool,
+    // What the key is used for (an agency's 用途), when stated.
+    /// 用途(信用服务机构的密钥须写明)
+    pub purpose: Option<String>,
+    // Most calls a day (Beijing time); none: no limit.
+    /// 每日调用上限(北京时间;空为不限)
+    pub daily_quota: Option<i64>,
 }
 
 /// A key about to be stored.
@@ -78,6 +88,8 @@ pub struct NewApiKey {
     pub scopes: Vec<String>,
     pub expires_at: Option<OffsetDateTime>,
     pub created_by: String,
+    pub purpose: Option<String>,
+    pub daily_quota: Option<i64>,
 }
 
 /// 账号: an operator, a department user or a subject's own account.
@@ -147,6 +159,9 @@ pub trait DepartmentStore: Send + Sync {
     /// Every key of every department, revoked and expired ones included (for the nodes' directories).
     async fn all_api_keys(&self) -> Result<Vec<ApiKey>>;
     async fn revoke_api_key(&self, prefix: &str) -> Result<bool>;
+    /// Counts one call of a key on `day` if fewer than `quota` were counted that day: the count after it, or
+    /// `None` when the quota is spent (one statement: concurrent calls never pass the quota together).
+    async fn use_api_key(&self, key_id: i64, day: time::Date, quota: i64) -> Result<Option<i64>>;
 }
 
 /// Accounts, signing in (tries, locks, TOTP steps) and sessions.

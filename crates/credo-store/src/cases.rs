@@ -91,6 +91,8 @@ pub struct CaseUpdate {
     pub actor: String,
     pub step: String,
     pub note: Option<String>,
+    /// 转办: the department the case now belongs to.
+    pub assign_to: Option<i64>,
 }
 
 /// Which cases to list.

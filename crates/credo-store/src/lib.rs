@@ -38,6 +38,7 @@ mod feed;
 mod finance;
 mod grades;
 mod honours;
+mod integrity;
 mod judgements;
 mod portable;
 mod postgres;
@@ -69,6 +70,9 @@ pub use feed::{Change, Counts, Feed, FeedConsumer, IndexSnapshot, MAX_INDEX_CHUN
 pub use finance::{FinanceStore, LoanApplication, LoanStats, NewLoanApplication, NewProduct, Product};
 pub use grades::{Draw, Grade, GradeCount, GradeStore, InspectionTarget, NewDraw, NewGrade};
 pub use honours::{Honour, HonourStore};
+pub use integrity::{
+    Agency, AgencyEvaluation, AgencyStaff, GovCommitment, IntegrityStore, NewAgency, NewGovCommitment,
+};
 pub use judgements::{Decision, Judgement, JudgementStore, NewJudgement, Target};
 pub use portable::{Cell, DERIVED_TABLES, Portable, Row, TABLES};
 pub use postgres::{JOBS_LOCK, PgStore};
@@ -89,8 +93,8 @@ pub use webhooks::{Attempt, Delivery, DeliveryState, NewDelivery, NewWebhook, We
 pub mod prelude {
     pub use crate::{
         AccountStore, ArticleStore, AuditStore, CaseStore, CheckStore, DepartmentStore, EnrolmentStore,
-        FederationStore, Feed, FinanceStore, GradeStore, HonourStore, JudgementStore, Portable, RecordStore,
-        ReportStore, SharedStore, Store, SubjectStore, WebhookStore,
+        FederationStore, Feed, FinanceStore, GradeStore, HonourStore, IntegrityStore, JudgementStore, Portable,
+        RecordStore, ReportStore, SharedStore, Store, SubjectStore, WebhookStore,
     };
 }
 
@@ -158,6 +162,7 @@ pub trait Store:
     + ArticleStore
     + FinanceStore
     + HonourStore
+    + IntegrityStore
     + SharedStore
     + Feed
     + Portable
@@ -181,6 +186,7 @@ impl<T> Store for T where
         + ArticleStore
         + FinanceStore
         + HonourStore
+        + IntegrityStore
         + SharedStore
         + Feed
         + Portable

@@ -57,6 +57,9 @@ pub const TABLES: &[(&str, &str)] = &[
     ("credit_products", "id"),
     ("loan_applications", "id"),
     ("honours", "id"),
+    ("gov_commitments", "id"),
+    ("agencies", "id"),
+    ("key_usage", "key_id, day"),
 ];
 
 /// Tables that hold only what is derived from the others (snapshots of in-memory indexes, rebuilt by the node that

@@ -38,6 +38,8 @@ mod grades;
 mod honours;
 #[path = "backend/ingest.rs"]
 mod ingest;
+#[path = "backend/integrity.rs"]
+mod integrity;
 #[path = "backend/judgements.rs"]
 mod judgements;
 #[path = "backend/portable.rs"]
@@ -145,6 +147,8 @@ async fn continue_ids(pool: &PgPool) -> Result<()> {
         ("credit_products", "id"),
         ("loan_applications", "id"),
         ("honours", "id"),
+        ("gov_commitments", "id"),
+        ("agencies", "id"),
         ("changes", "seq"),
     ] {
         let sql = format!(

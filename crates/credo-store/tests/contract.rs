@@ -338,6 +338,7 @@ fn step(from: &str, state: &str, step: &str) -> CaseUpdate {
         actor: "handler:li".into(),
         step: step.into(),
         note: None,
+        assign_to: None,
     }
 }
 

@@ -24,6 +24,9 @@ pub struct Rights {
     /// 可读取的公开属性,逗号分隔(公开,政务共享,授权查询)
     #[arg(long, default_value = "公开")]
     disclosure: String,
+    /// 可查阅的受限档案,逗号分隔(如 gwyda,公务员诚信档案;只授予组织、人事部门)
+    #[arg(long, default_value = "")]
+    archives: String,
 }
 
 #[derive(Subcommand)]
@@ -192,7 +195,12 @@ fn list(text: &str) -> Vec<String> {
 }
 
 fn permissions(app: &App, g: &Rights) -> anyhow::Result<Permissions> {
-    let p = Permissions { items: list(&g.items), scenes: list(&g.scenes), disclosure: list(&g.disclosure) };
+    let p = Permissions {
+        items: list(&g.items),
+        scenes: list(&g.scenes),
+        disclosure: list(&g.disclosure),
+        archives: list(&g.archives),
+    };
     credo_app::accounts::check_permissions(app, &p).map_err(unusable)?;
     Ok(p)
 }

@@ -1087,6 +1087,7 @@ async fn import(
                         items: vec![item_def.code.clone()],
                         scenes: vec![],
                         disclosure: vec!["公开".into()],
+                        archives: vec![],
                     },
                 })
                 .await?;

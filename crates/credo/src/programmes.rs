@@ -25,6 +25,7 @@ async fn department(app: &App, uscc: &str, name: &str, items: &[&str]) -> anyhow
                 items: items.iter().map(|s| s.to_string()).collect(),
                 scenes: app.catalog.measures.scenes.iter().map(|s| s.code.clone()).collect(),
                 disclosure: vec!["公开".into(), "政务共享".into()],
+                ..Permissions::default()
             },
         })
         .await?)

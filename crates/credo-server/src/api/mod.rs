@@ -18,6 +18,7 @@ pub mod departments;
 pub mod exchange;
 pub mod finance;
 pub mod honours;
+pub mod integrity;
 pub mod judgements;
 pub mod openapi;
 pub mod schemas;
@@ -38,6 +39,7 @@ pub fn router(app: Web) -> Router {
         .merge(articles::router(app.clone()))
         .merge(finance::router(app.clone()))
         .merge(honours::router(app.clone()))
+        .merge(integrity::router(app.clone()))
         .merge(checks::router(app.clone()))
         .merge(cases::router(app.clone()))
         .merge(session::router(app.clone()))

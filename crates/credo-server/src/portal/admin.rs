@@ -154,6 +154,8 @@ struct DepartmentPage {
     items: Vec<(String, String, bool)>,
     scenes: Vec<(String, String, bool)>,
     disclosure: Vec<(String, bool)>,
+    /// Restricted archives (公务员诚信档案): code, name, granted.
+    archives: Vec<(String, String, bool)>,
     keys: Vec<(String, String, String, bool)>,
     scopes: Vec<(&'static str, &'static str)>,
     error: Option<String>,
@@ -188,6 +190,13 @@ async fn department_page(
         disclosure: accounts::DISCLOSURE
             .iter()
             .map(|x| (x.to_string(), granted.disclosure.iter().any(|g| g == x)))
+            .collect(),
+        archives: app
+            .catalog
+            .items
+            .values()
+            .filter(|i| i.restricted)
+            .map(|i| (i.code.clone(), i.name.clone(), granted.archives.contains(&i.code)))
             .collect(),
         keys: key_rows(&keys),
         scopes: keys::SCOPES.to_vec(),
@@ -225,6 +234,7 @@ pub async fn set_permissions(
         items: checked(&pairs, "item"),
         scenes: checked(&pairs, "scene"),
         disclosure: checked(&pairs, "disclosure"),
+        archives: checked(&pairs, "archive"),
     };
     match admin::set_permissions(&app, &uscc, &permissions, p.district()).await {
         Ok(d) => Ok(see_other(&format!("/admin/departments/{}", d.uscc), None)),

@@ -29,6 +29,7 @@ pub mod districts;
 pub mod finance;
 pub mod home;
 pub mod honours;
+pub mod integrity;
 pub mod lists;
 pub mod me;
 pub mod open;
@@ -69,6 +70,10 @@ pub fn router(app: Web) -> Router {
         .route("/open/{day}/{file}", get(open::file))
         .route("/rural", get(rural::rural))
         .route("/finance", get(finance::finance))
+        .route("/integrity", get(integrity::dashboard))
+        .route("/integrity/{code}", get(integrity::body))
+        .route("/agencies", get(integrity::agencies))
+        .route("/agencies/{id}", get(integrity::agency))
         .route("/honours", get(honours::list))
         .route("/honours/{id}", get(honours::honour))
         .route("/console/honours", get(honours::console))

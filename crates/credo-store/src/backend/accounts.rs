@@ -48,6 +48,8 @@ struct ApiKeyRow {
     scopes: String,
     expires_at: Option<String>,
     revoked_at: Option<String>,
+    purpose: Option<String>,
+    daily_quota: Option<i64>,
 }
 
 impl TryFrom<ApiKeyRow> for ApiKey {
@@ -62,6 +64,8 @@ impl TryFrom<ApiKeyRow> for ApiKey {
             scopes: serde_json::from_str(&r.scopes).map_err(|e| StoreError::Corrupt(format!("scopes: {e}")))?,
             expires_at: r.expires_at.map(|t| parse_time(&t)).transpose()?,
             revoked: r.revoked_at.is_some(),
+            purpose: r.purpose,
+            daily_quota: r.daily_quota,
         })
     }
 }
@@ -214,7 +218,8 @@ impl DepartmentStore for Backend {
     async fn add_api_key(&self, k: NewApiKey) -> Result<ApiKey> {
         let mut tx = super::begin_write(&self.pool).await?;
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO api_keys (department_id, prefix, hash, created_at, scopes, expires_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            "INSERT INTO api_keys (department_id, prefix, hash, created_at, scopes, expires_at, created_by, purpose, \
+             daily_quota) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
         )
         .bind(k.department_id)
         .bind(&k.prefix)
@@ -223,6 +228,8 @@ impl DepartmentStore for Backend {
         .bind(json(&k.scopes))
         .bind(k.expires_at.map(stored_time))
         .bind(&k.created_by)
+        .bind(&k.purpose)
+        .bind(k.daily_quota)
         .fetch_one(&mut *tx)
         .await?;
         access_changed(&mut tx, "api_key", id).await?;
@@ -270,6 +277,22 @@ impl DepartmentStore for Backend {
         access_changed(&mut tx, "api_key", id).await?;
         tx.commit().await?;
         Ok(true)
+    }
+
+    async fn use_api_key(&self, key_id: i64, day: time::Date, quota: i64) -> Result<Option<i64>> {
+        if quota <= 0 {
+            return Ok(None);
+        }
+        let used: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO key_usage (key_id, day, used) VALUES ($1, $2, 1) ON CONFLICT (key_id, day) \
+             DO UPDATE SET used = key_usage.used + 1 WHERE key_usage.used < $3 RETURNING used",
+        )
+        .bind(key_id)
+        .bind(day.to_string())
+        .bind(quota)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(used)
     }
 }
 

@@ -178,7 +178,7 @@ impl CaseStore for Backend {
         let id: Option<i64> = sqlx::query_scalar(
             "UPDATE cases SET state = $1, due_on = $2, extended_days = $3, outcome = COALESCE($4, outcome),
                     outcome_reason = COALESCE($5, outcome_reason), closed_at = CASE WHEN $6 THEN $7 ELSE closed_at END,
-                    updated_at = $8
+                    updated_at = $8, department_id = COALESCE($11, department_id)
              WHERE number = $9 AND state = $10 RETURNING id",
         )
         .bind(&u.state)
@@ -191,6 +191,7 @@ impl CaseStore for Backend {
         .bind(&now)
         .bind(number)
         .bind(&u.from)
+        .bind(u.assign_to)
         .fetch_optional(&mut *tx)
         .await?;
         let Some(id) = id else {

@@ -32,6 +32,8 @@ mod grades;
 mod honours;
 #[path = "../backend/ingest.rs"]
 mod ingest;
+#[path = "../backend/integrity.rs"]
+mod integrity;
 #[path = "../backend/judgements.rs"]
 mod judgements;
 #[path = "../backend/portable.rs"]

@@ -1017,6 +1017,11 @@ mod tests {
             ("grade_objection", "待受理", "不予受理", "不予受理", R, None,               E::None),
             ("grade_objection", "办理中", "维持",     "已办结",   R, None,               E::None),
             ("grade_objection", "办理中", "重新评价", "已办结",   R, None,               E::None),
+            ("gov_complaint", "待受理", "转办",     "待答复",   R, Some(D::GovAnswer), E::None),
+            ("gov_complaint", "待受理", "不予受理", "不予受理", R, None,               E::None),
+            ("gov_complaint", "待答复", "答复",     "待认定",   H, Some(D::GovFind),   E::None),
+            ("gov_complaint", "待认定", "认定失信", "已办结",   R, None,               E::Record),
+            ("gov_complaint", "待认定", "驳回",     "已办结",   R, None,               E::None),
         ]
     }
 
@@ -1086,7 +1091,8 @@ mod tests {
                 ("objection", "YY", "异议"),
                 ("repair", "XF", "信用修复"),
                 ("report", "JB", "举报"),
-                ("grade_objection", "PJ", "评价异议")
+                ("grade_objection", "PJ", "评价异议"),
+                ("gov_complaint", "ZW", "政务失信投诉")
             ]
         );
         assert_eq!(kind_label("commitment"), "案件");
@@ -1103,7 +1109,7 @@ mod tests {
         assert_eq!(number(Kind::Objection, date!(2026 - 02 - 13), [0x0a, 0x1b, 0x2c, 0xff]), "YY20260213B06381BB");
         assert_eq!(commitment_number(date!(2026 - 02 - 13), [0, 0, 0, 1]), "CN20260213B0000000");
         let filed: Vec<_> = Kind::ALL.iter().map(|k| k.filed_as().as_str()).collect();
-        assert_eq!(filed, ["待受理", "待受理", "办理中", "待受理"]);
+        assert_eq!(filed, ["待受理", "待受理", "办理中", "待受理", "待受理"]);
     }
 
     #[test]

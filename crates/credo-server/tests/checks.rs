@@ -94,7 +94,7 @@ async fn setup() -> TestApp {
     let t = spawn().await;
     let all: Vec<String> = t.app.catalog.items.keys().cloned().collect();
     let scenes: Vec<String> = t.app.catalog.measures.scenes.iter().map(|s| s.code.clone()).collect();
-    let p = Permissions { items: all, scenes, disclosure: vec!["公开".into()] };
+    let p = Permissions { items: all, scenes, disclosure: vec!["公开".into()], ..Default::default() };
     credo_app::admin::set_permissions(&t.app, DEPT, &p, None).await.unwrap();
     for (item, records) in [
         ("jyyc", json!([jyyc(1, "2026-03-01", None), jyyc(2, "2025-01-01", Some("2026-01-10"))])),

@@ -147,6 +147,7 @@ async fn the_feed_gives_each_audience_what_it_may_see_in_order() {
             items: vec!["xzcf".into()],
             scenes: vec![],
             disclosure: vec!["公开".into(), "政务共享".into()],
+            ..Default::default()
         };
         credo_app::admin::set_permissions(&t.app, DEPT, &p, None).await.unwrap();
         let key = Auth::Key(t.key.clone());

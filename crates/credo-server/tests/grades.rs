@@ -20,7 +20,7 @@ fn code(n: u32) -> String {
 async fn grant_all(t: &TestApp) {
     let all: Vec<String> = t.app.catalog.items.keys().cloned().collect();
     let scenes: Vec<String> = t.app.catalog.measures.scenes.iter().map(|s| s.code.clone()).collect();
-    let p = Permissions { items: all, scenes, disclosure: vec!["公开".into()] };
+    let p = Permissions { items: all, scenes, disclosure: vec!["公开".into()], ..Default::default() };
     credo_app::admin::set_permissions(&t.app, DEPT, &p, None).await.unwrap();
 }
 

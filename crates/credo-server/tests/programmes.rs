@@ -34,6 +34,7 @@ async fn department(t: &TestApp, uscc: &str, name: &str, items: &[&str], scopes:
                 items: items.iter().map(|s| s.to_string()).collect(),
                 scenes: vec!["rzzg".into(), "jg".into()],
                 disclosure: vec!["公开".into(), "政务共享".into()],
+                ..Default::default()
             },
         })
         .await

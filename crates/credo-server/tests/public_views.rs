@@ -60,7 +60,7 @@ async fn setup() -> TestApp {
     let t = spawn().await;
     let all: Vec<String> = t.app.catalog.items.keys().cloned().collect();
     let scenes: Vec<String> = t.app.catalog.measures.scenes.iter().map(|s| s.code.clone()).collect();
-    let p = Permissions { items: all, scenes, disclosure: vec!["公开".into()] };
+    let p = Permissions { items: all, scenes, disclosure: vec!["公开".into()], ..Default::default() };
     credo_app::admin::set_permissions(&t.app, DEPT, &p, None).await.unwrap();
     t
 }

@@ -56,7 +56,12 @@ async fn a_node_reads_the_feed_and_public_pages_from_a_streaming_standby() {
             name: "西宁市市场监督管理局".into(),
             region: Some("630100".into()),
             created_by: "test".into(),
-            permissions: Permissions { items: vec!["xzcf".into()], scenes: vec![], disclosure: vec!["公开".into()] },
+            permissions: Permissions {
+                items: vec!["xzcf".into()],
+                scenes: vec![],
+                disclosure: vec!["公开".into()],
+                ..Default::default()
+            },
         })
         .await
         .unwrap();

@@ -22,7 +22,7 @@ use serde_json::json;
 async fn setup() -> TestApp {
     let t = spawn().await;
     let all: Vec<String> = t.app.catalog.items.keys().cloned().collect();
-    let p = Permissions { items: all, scenes: vec![], disclosure: vec!["公开".into()] };
+    let p = Permissions { items: all, scenes: vec![], disclosure: vec!["公开".into()], ..Default::default() };
     credo_app::admin::set_permissions(&t.app, DEPT, &p, None).await.unwrap();
     t
 }
@@ -322,7 +322,7 @@ async fn yearly_quotas_and_the_per_address_limit_refuse_with_their_reason() {
     )
     .await;
     let all: Vec<String> = t.app.catalog.items.keys().cloned().collect();
-    let p = Permissions { items: all, scenes: vec![], disclosure: vec!["公开".into()] };
+    let p = Permissions { items: all, scenes: vec![], disclosure: vec!["公开".into()], ..Default::default() };
     credo_app::admin::set_permissions(&t.app, DEPT, &p, None).await.unwrap();
     company_penalties(&t, &[4]).await;
     add_account(&t, "company", "subject").await;

@@ -45,7 +45,7 @@ async fn totals_filters_pages_codes_and_pinyin() {
         credo_app::admin::set_permissions(
             &t.app,
             DEPT,
-            &Permissions { items: all, scenes: vec![], disclosure: vec![] },
+            &Permissions { items: all, scenes: vec![], disclosure: vec![], ..Default::default() },
             None,
         )
         .await

@@ -280,6 +280,8 @@ fn new_key(department_id: i64, prefix: &str) -> NewApiKey {
         scopes: vec!["submit".into()],
         expires_at: None,
         created_by: "test".into(),
+        purpose: None,
+        daily_quota: None,
     }
 }
 
@@ -466,8 +468,12 @@ fn is_conflict<T>(r: &Result<T, StoreError>) -> bool {
 /// each on the change feed once.
 async fn departments_are_unique_by_uscc_and_found_by_id(b: Backend) {
     let s = &*b.store;
-    let permissions =
-        Permissions { items: vec!["xzcf".into()], scenes: vec!["zfcg".into()], disclosure: vec!["公开".into()] };
+    let permissions = Permissions {
+        items: vec!["xzcf".into()],
+        scenes: vec!["zfcg".into()],
+        disclosure: vec!["公开".into()],
+        ..Default::default()
+    };
     let new = NewDepartment {
         uscc: uscc("11", 1),
         name: "西宁市市场监督管理局".into(),
@@ -515,6 +521,7 @@ async fn permissions_are_replaced_whole(b: Backend) {
         items: vec!["xzcf".into(), "xzxk".into()],
         scenes: vec!["zfcg".into()],
         disclosure: vec!["公开".into(), "政务共享".into()],
+        ..Default::default()
     };
     b.store.set_permissions(a.id, &p1).await.unwrap();
     assert_eq!(b.store.department(a.id).await.unwrap().unwrap().permissions, p1);
@@ -2849,6 +2856,82 @@ async fn honours_move_only_from_the_state_they_are_in(b: Backend) {
     assert!(s.honour(other.id + 10).await.unwrap().is_none());
 }
 
+async fn gov_commitments_settle_once(b: Backend) {
+    use credo_domain::integrity::CommitmentState::*;
+    let s = &*b.store;
+    let d = b.dept(1).await;
+    let due = time::macros::date!(2026 - 12 - 10);
+    let new = |body: &str| credo_store::NewGovCommitment {
+        body_code: body.into(),
+        department_id: d.id,
+        kind: "服务时限承诺".into(),
+        content: "一日办结".into(),
+        due_on: due,
+        created_by: "account:1".into(),
+    };
+    let c = s.add_gov_commitment(&new(&d.uscc)).await.unwrap();
+    let other = s.add_gov_commitment(&new("12630100MB0000000X")).await.unwrap();
+    assert_eq!((c.state, c.due_on, c.settled_on), (Open, due, None));
+    let on = time::macros::date!(2026 - 12 - 01);
+    assert!(s.settle_gov_commitment(c.id, Kept, on, "已办结", "account:1").await.unwrap());
+    assert!(!s.settle_gov_commitment(c.id, Broken, on, "改口", "account:2").await.unwrap(), "settled once");
+    let shown = s.gov_commitment(c.id).await.unwrap().unwrap();
+    assert_eq!((shown.state, shown.settled_on, shown.note.as_deref()), (Kept, Some(on), Some("已办结")));
+    assert_eq!(s.gov_commitments(Some(&d.uscc)).await.unwrap().len(), 1);
+    let all = s.gov_commitments(None).await.unwrap();
+    assert_eq!(all.iter().map(|c| c.id).collect::<Vec<_>>(), vec![other.id, c.id], "newest first");
+    assert!(s.gov_commitment(other.id + 10).await.unwrap().is_none());
+}
+
+async fn agencies_are_filed_once_and_updated_at_their_version(b: Backend) {
+    let s = &*b.store;
+    let d = b.dept(1).await;
+    let new = credo_store::NewAgency {
+        uscc: "91630100MA0000001X".into(),
+        name: "某信用评级公司".into(),
+        filing_no: "XN-2026-001".into(),
+        filed_on: time::macros::date!(2026 - 03 - 01),
+        scopes: vec!["信用评级".into()],
+        department_id: Some(d.id),
+        created_by: "reviewer".into(),
+    };
+    let a = s.add_agency(&new).await.unwrap();
+    assert_eq!((a.state.as_str(), a.version, a.scopes.clone()), ("active", 1, vec!["信用评级".to_string()]));
+    assert!(matches!(s.add_agency(&new).await, Err(credo_store::StoreError::Conflict(_))), "filed once");
+    let mut changed = a.clone();
+    changed.evaluations.push(credo_store::AgencyEvaluation {
+        year: 2025,
+        grade: "A".into(),
+        note: "好".into(),
+        by: "r".into(),
+    });
+    assert!(s.update_agency(&changed).await.unwrap());
+    assert!(!s.update_agency(&changed).await.unwrap(), "a stale version is refused");
+    let shown = s.agency(a.id).await.unwrap().unwrap();
+    assert_eq!((shown.version, shown.evaluations.len()), (2, 1));
+    assert_eq!(s.agency_by_department(d.id).await.unwrap().map(|x| x.id), Some(a.id));
+    assert_eq!(s.agencies().await.unwrap().len(), 1);
+}
+
+async fn a_keys_daily_quota_holds_under_concurrent_calls(b: Backend) {
+    let s = b.store.clone();
+    let d = b.dept(1).await;
+    let key = s.add_api_key(new_key(d.id, "q1aaaaaa")).await.unwrap();
+    let day = time::macros::date!(2026 - 11 - 25);
+    let calls = (0..12).map(|_| {
+        let s = s.clone();
+        tokio::spawn(async move { s.use_api_key(key.id, day, 5).await.unwrap() })
+    });
+    let mut passed = Vec::new();
+    for c in calls {
+        passed.extend(c.await.unwrap());
+    }
+    passed.sort_unstable();
+    assert_eq!(passed, vec![1, 2, 3, 4, 5], "exactly the quota passes");
+    assert_eq!(s.use_api_key(key.id, day.next_day().unwrap(), 5).await.unwrap(), Some(1), "a new day");
+    assert_eq!(s.use_api_key(key.id, day, 0).await.unwrap(), None, "no quota, no call");
+}
+
 async fn retired_grades_are_no_longer_current(b: Backend) {
     use credo_store::NewGrade;
     let s = &*b.store;
@@ -3262,6 +3345,9 @@ macro_rules! contract_suite {
             articles_move_only_from_the_state_they_are_in,
             loan_applications_carry_their_authorisation_and_move_once,
             honours_move_only_from_the_state_they_are_in,
+            gov_commitments_settle_once,
+            agencies_are_filed_once_and_updated_at_their_version,
+            a_keys_daily_quota_holds_under_concurrent_calls,
             retired_grades_are_no_longer_current,
             feed_acknowledgements_move_forward_and_count_the_late,
             assign_subject_takes_a_record_off_the_queue_once,

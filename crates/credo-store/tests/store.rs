@@ -178,6 +178,8 @@ async fn departments_and_keys() {
             scopes: vec!["submit".into(), "check".into()],
             expires_at: Some(time::macros::datetime!(2027-11-25 0:00 UTC)),
             created_by: "t".into(),
+            purpose: None,
+            daily_quota: None,
         })
         .await
         .unwrap();
@@ -185,7 +187,12 @@ async fn departments_and_keys() {
     assert!(!stored.revoked);
     assert_eq!((stored.scopes.len(), stored.expires_at), (2, Some(time::macros::datetime!(2027-11-25 0:00 UTC))));
     assert_eq!(f.store.api_keys(f.dept).await.unwrap().len(), 1);
-    let p = Permissions { items: vec!["xzcf".into()], scenes: vec!["zfcg".into()], disclosure: vec!["公开".into()] };
+    let p = Permissions {
+        items: vec!["xzcf".into()],
+        scenes: vec!["zfcg".into()],
+        disclosure: vec!["公开".into()],
+        ..Default::default()
+    };
     f.store.set_permissions(f.dept, &p).await.unwrap();
     assert_eq!(f.store.department_by_uscc("11630100MB174225XT").await.unwrap().unwrap().permissions, p);
     assert!(f.store.revoke_api_key(&k.prefix).await.unwrap());

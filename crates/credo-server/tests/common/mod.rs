@@ -169,6 +169,7 @@ pub async fn spawn_configured(
                 items: vec!["xzcf".into(), "xzxk".into(), "djzc".into()],
                 scenes: ["zfcg", "ztb", "tdcr", "xzxk", "czzj", "pypx", "rzzg", "gxf", "jg"].map(String::from).to_vec(),
                 disclosure: vec!["公开".into()],
+                ..Default::default()
             },
         })
         .await

@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use credo_domain::cases::{Action, Kind, State};
 use credo_domain::catalog::SubjectKind;
-use credo_domain::integrity::{self as rules, Category, CommitmentState, Finding, Integrity};
+use credo_domain::integrity::{self as rules, Category, CommitmentState};
 use credo_store::{
     Agency, AgencyEvaluation, AgencyStaff, Case, CaseFilter, Department, GovCommitment, NewAgency, NewCase,
     NewGovCommitment, RecordView,
@@ -33,20 +33,10 @@ use time::Date;
 use crate::App;
 use crate::cases::{FileIn, text};
 use crate::error::{Code, Error};
+use crate::gov_cases::{Complaint, checked_finding};
+pub use crate::gov_cases::{office, rules};
 use crate::principal::{Principal, Role};
 use crate::public::{self, PublicRecord};
-
-/// The city's 政务诚信 rules, or 409 when the catalog has none.
-pub fn rules(app: &App) -> Result<&Integrity, Error> {
-    app.catalog.integrity.as_ref().ok_or_else(|| Error::new(Code::Conflict, "目录未配置政务诚信规则(integrity.toml)"))
-}
-
-/// The credit office's department (信用办), or 409 when the platform has not registered it.
-pub async fn office(app: &App) -> Result<Department, Error> {
-    let name = &rules(app)?.office;
-    let found = app.store.departments().await?.into_iter().find(|d| &d.name == name);
-    found.ok_or_else(|| Error::new(Code::Conflict, format!("平台尚未登记信用办“{name}”,暂不受理政务失信投诉")))
-}
 
 fn body_code(code: &str) -> Result<String, Error> {
     let c = code.trim().to_ascii_uppercase();
@@ -81,61 +71,6 @@ pub struct ComplaintIn {
     pub content: String,
     #[serde(default)]
     pub files: Vec<FileIn>,
-}
-
-/// The complaint's content as stored in the case (`cases.content`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Complaint {
-    category: Category,
-    body_name: String,
-    body_code: String,
-    matter: String,
-    amount: Option<String>,
-    #[serde(default, with = "credo_domain::value::iso_date_opt")]
-    due_on: Option<Date>,
-    content: String,
-    complainant: String,
-    complainant_code: Option<String>,
-}
-
-impl Complaint {
-    fn finding<'a>(&'a self, number: &'a str, day: Date, office: &'a Department) -> Finding<'a> {
-        Finding {
-            body_name: &self.body_name,
-            body_code: &self.body_code,
-            number,
-            complainant: &self.complainant,
-            complainant_code: self.complainant_code.as_deref(),
-            matter: &self.matter,
-            content: &self.content,
-            amount: self.amount.as_deref(),
-            due_on: self.due_on,
-            day,
-            office: &office.name,
-            office_code: &office.uscc,
-        }
-    }
-}
-
-/// The fields of the 政务失信 record a finding writes, checked against the item as a submission would be: the
-/// item and its fields, or why not (`invalid_record`).
-async fn checked_finding<'a>(
-    app: &'a App,
-    c: &Complaint,
-    number: &str,
-    day: Date,
-) -> Result<(&'a credo_domain::catalog::Item, BTreeMap<String, String>, Department), Error> {
-    let r = rules(app)?;
-    let office = office(app).await?;
-    let item = app.catalog.item(c.category.item(r)).ok_or_else(|| Error::internal("政务失信目录项缺失"))?;
-    let fields = rules::finding(c.category, &c.finding(number, day, &office));
-    let raw: HashMap<String, String> = fields.clone().into_iter().collect();
-    item.validate(&raw, &app.catalog.context(day)).map_err(|issues| {
-        let list: Vec<String> =
-            issues.iter().map(|i| format!("{}:{}", i.field.as_deref().unwrap_or("记录"), i.message)).collect();
-        Error::new(Code::InvalidRecord, list.join(";"))
-    })?;
-    Ok((item, fields, office))
 }
 
 /// 政务失信投诉: an enterprise's (or individual business's) own account complains about a government body. The
@@ -218,32 +153,6 @@ pub async fn file_complaint(app: &App, p: &Principal, o: &ComplaintIn) -> Result
     )
     .await?;
     Ok(crate::cases::tracking(&c, today, &app.catalog.calendar))
-}
-
-fn complaint_of(c: &Case) -> Result<Complaint, Error> {
-    serde_json::from_value(c.content.clone()).map_err(|e| Error::internal(format!("case {}: {e}", c.number)))
-}
-
-/// 转办: the department the case goes to — the body's own on the platform — or 409 when the body has none.
-pub async fn assignee(app: &App, c: &Case) -> Result<Department, Error> {
-    let complaint = complaint_of(c)?;
-    app.store.department_by_uscc(&complaint.body_code).await?.ok_or_else(|| {
-        Error::new(
-            Code::Conflict,
-            format!("被投诉机关“{}”尚未在信用西宁开通部门账号,不能转办;请线下转交并记录", complaint.body_name),
-        )
-    })
-}
-
-/// The record a finding writes (its item, fields and the office it is recorded under), checked before the case
-/// moves; [`crate::cases::decide`] stores it.
-pub async fn finding_fields<'a>(
-    app: &'a App,
-    c: &Case,
-    day: Date,
-) -> Result<(&'a credo_domain::catalog::Item, BTreeMap<String, String>, Department), Error> {
-    let complaint = complaint_of(c)?;
-    checked_finding(app, &complaint, &c.number, day).await
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ pub mod export;
 pub mod federation;
 pub mod feed;
 pub mod finance;
+pub mod gov_cases;
 pub mod grades;
 pub mod honours;
 pub mod idp;

@@ -185,13 +185,21 @@ fn no_crate_has_a_circle_of_imports_between_its_files() {
         let mut edges = graph(&src);
         if e.file_name() == "credo-domain" {
             // The catalog describes one data model in several files (items, their measures, their publicity, the
-            // reports' sections, the evaluation schemes and the 示范单位 standard, read by `catalog.rs` and referring back to its types): links among those files are
+            // reports' sections, the evaluation schemes, the 示范单位 standard and the 政务诚信 rules, read by `catalog.rs` and referring back to its types): links among those files are
             // not counted.
             let catalog = |f: &Path| {
                 f.starts_with(src.join("catalog"))
-                    || ["catalog.rs", "measures.rs", "publicity.rs", "reports.rs", "evaluation.rs", "honours.rs"]
-                        .iter()
-                        .any(|n| f == src.join(n))
+                    || [
+                        "catalog.rs",
+                        "measures.rs",
+                        "publicity.rs",
+                        "reports.rs",
+                        "evaluation.rs",
+                        "honours.rs",
+                        "integrity.rs",
+                    ]
+                    .iter()
+                    .any(|n| f == src.join(n))
             };
             for (f, to) in edges.iter_mut() {
                 if catalog(f) {

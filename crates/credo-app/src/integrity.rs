@@ -504,7 +504,10 @@ pub struct BodyRow {
 #[schema(description = "部门使用信用信息情况")]
 pub struct Usage {
     pub department: String,
+    /// 场景代码
     pub scene: String,
+    /// 场景名称
+    pub scene_name: String,
     pub checks: i64,
     pub hits: i64,
     pub answered: i64,
@@ -635,6 +638,7 @@ pub async fn dashboard(app: &App, district: Option<&str>) -> Result<Dashboard, E
             let department = s.department.map(|u| departments.get(&u).cloned().unwrap_or(u)).unwrap_or_default();
             Usage {
                 feedback_rate: (s.hits > 0).then(|| s.answered * 100 / s.hits),
+                scene_name: app.catalog.measures.scene(&s.scene).map_or_else(|| s.scene.clone(), |x| x.name.clone()),
                 department,
                 scene: s.scene,
                 checks: s.checks,

@@ -200,6 +200,45 @@ async fn seed(t: &TestApp) {
 
 /// The programmes' public pages have something to show: three households of a village and its township (graded),
 /// a bank's product, and a unit in public notice as 诚信建设示范单位.
+/// An overdue 政务承诺 of the market regulator (a 机关) and a credit agency on the register, with its evaluation.
+async fn seed_integrity(t: &TestApp) -> i64 {
+    let dept = t.app.store.department_by_uscc(DEPT).await.unwrap().unwrap();
+    t.app
+        .store
+        .add_gov_commitment(&credo_store::NewGovCommitment {
+            body_code: DEPT.into(),
+            department_id: dept.id,
+            kind: "服务时限承诺".into(),
+            content: "企业开办一个工作日内办结".into(),
+            due_on: time::macros::date!(2026 - 11 - 20),
+            created_by: "test".into(),
+        })
+        .await
+        .unwrap();
+    let mut a = t
+        .app
+        .store
+        .add_agency(&credo_store::NewAgency {
+            uscc: credo_synth::uscc_from("91", "630100", "XYPJ0001"),
+            name: "青海某某信用评级有限公司".into(),
+            filing_no: "XN-XYFW-2026-001".into(),
+            filed_on: time::macros::date!(2026 - 03 - 01),
+            scopes: vec!["信用评级".into(), "企业征信".into()],
+            department_id: None,
+            created_by: "test".into(),
+        })
+        .await
+        .unwrap();
+    a.evaluations.push(credo_store::AgencyEvaluation {
+        year: 2025,
+        grade: "A".into(),
+        note: "内控健全,未发现违规".into(),
+        by: "test".into(),
+    });
+    assert!(t.app.store.update_agency(&a).await.unwrap());
+    a.id
+}
+
 async fn seed_programmes(t: &TestApp) {
     let dept = t.app.store.department_by_uscc(DEPT).await.unwrap().unwrap();
     let mut perms = dept.permissions.clone();
@@ -413,6 +452,25 @@ async fn the_website_end_to_end_in_chromium() {
     wait_for(&c, "失信行为举报").await;
     let name = c.find(Locator::Id("subject_name")).await.unwrap().prop("value").await.unwrap();
     assert_eq!(name.as_deref(), Some("西宁市城东区鑫源商贸有限公司"), "the complaint form is prefilled");
+    // 政务诚信: the monitoring page, a body's page with its overdue commitment, the agencies' register.
+    let agency = seed_integrity(&t).await;
+    c.goto(&format!("{}/integrity", t.base)).await.unwrap();
+    assert!(wait_for(&c, "各部门使用信用信息情况").await.contains("西宁市市场监督管理局"));
+    shoot(&c, "integrity").await;
+    c.find(Locator::XPath("//table[@id='bodies']//a[contains(., '市场监督管理局')]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(wait_for(&c, "政务承诺").await.contains("已逾期"), "the overdue commitment shows");
+    shoot(&c, "integrity-body").await;
+    c.goto(&format!("{}/agencies", t.base)).await.unwrap();
+    wait_for(&c, "信用服务机构名录").await;
+    c.find(Locator::XPath("//main//a[contains(., '信用评级')]")).await.unwrap().click().await.unwrap();
+    assert!(wait_for(&c, "年度评价").await.contains("XN-XYFW-2026-001"));
+    shoot(&c, "agency").await;
+    assert_eq!(c.current_url().await.unwrap().path(), format!("/agencies/{agency}"));
     credo_app::snapshots::take(&t.app, t.app.clock.today()).await.unwrap();
     c.goto(&format!("{}/open", t.base)).await.unwrap();
     assert!(wait_for(&c, "xzcf.jsonl.gz").await.contains("快照"));

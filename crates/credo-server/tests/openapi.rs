@@ -497,6 +497,23 @@ async fn every_get_operation_answers_as_documented_for_generated_parameters() {
     t.app.store.move_article(article.id, Draft, Submitted, None).await.unwrap();
     t.app.store.move_article(article.id, Submitted, Published, Some(("test2", None))).await.unwrap();
     known.params.get_mut("id").unwrap().push(article.id.to_string());
+    // An agency on the register, and a government body (the test department, a 机关).
+    let agency = t
+        .app
+        .store
+        .add_agency(&credo_store::NewAgency {
+            uscc: credo_synth::uscc_from("91", "630100", "XYPJ0001"),
+            name: "某信用评级公司".into(),
+            filing_no: "XN-2026-001".into(),
+            filed_on: time::macros::date!(2026 - 03 - 01),
+            scopes: vec!["信用评级".into()],
+            department_id: None,
+            created_by: "test".into(),
+        })
+        .await
+        .unwrap();
+    known.params.get_mut("id").unwrap().push(agency.id.to_string());
+    known.params.entry("code".into()).or_default().insert(0, common::DEPT.to_string());
     // A forged key is refused on every route, public ones included.
     principals.push(("forged_key", Auth::Key("credo_00000000_forged".into())));
     let doc = served(&t).await;

@@ -117,6 +117,7 @@ pub async fn run(data: &Path, opts: &crate::ServeOptions, subjects: usize, no_se
     let example = example_subject(&app).await?;
     let (mut cases, case_department) = seed_cases(&app, &synth).await?;
     cases.extend(crate::programmes::seed(&app).await?);
+    cases.extend(crate::integrity::seed(&app).await?);
     let department = case_department.unwrap_or_else(|| synth.depts[0].uscc.clone());
     let accounts = demo_accounts(&app, &department, example.as_ref().map(|e| e.1.as_str())).await?;
     credo_app::feed::compact_search(&app).await?;

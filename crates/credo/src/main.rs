@@ -18,6 +18,7 @@ mod admin;
 mod cases;
 mod demo;
 mod grade;
+mod integrity;
 mod programmes;
 mod resolve;
 mod zh;

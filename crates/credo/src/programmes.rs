@@ -13,7 +13,7 @@ use credo_synth::uscc_from;
 const SURNAMES: [&str; 10] = ["马", "韩", "李", "张", "祁", "赵", "王", "杨", "鲁", "冶"];
 const GIVEN: [&str; 10] = ["永福", "秀兰", "国庆", "建华", "玉梅", "德明", "成林", "海英", "占元", "春花"];
 
-async fn department(app: &App, uscc: &str, name: &str, items: &[&str]) -> anyhow::Result<Department> {
+pub(crate) async fn department(app: &App, uscc: &str, name: &str, items: &[&str]) -> anyhow::Result<Department> {
     Ok(app
         .store
         .add_department(NewDepartment {
@@ -31,7 +31,12 @@ async fn department(app: &App, uscc: &str, name: &str, items: &[&str]) -> anyhow
         .await?)
 }
 
-async fn submit(app: &App, dept: &Department, item: &str, rows: Vec<BTreeMap<&str, String>>) -> anyhow::Result<()> {
+pub(crate) async fn submit(
+    app: &App,
+    dept: &Department,
+    item: &str,
+    rows: Vec<BTreeMap<&str, String>>,
+) -> anyhow::Result<()> {
     let item = app.catalog.item(item).ok_or_else(|| anyhow::anyhow!("unknown item {item}"))?.clone();
     let headers: Vec<String> = rows.first().map(|r| r.keys().map(|k| k.to_string()).collect()).unwrap_or_default();
     let cells = rows.into_iter().enumerate().map(|(i, r)| (i + 2, r.into_values().collect())).collect();
@@ -43,7 +48,7 @@ async fn submit(app: &App, dept: &Department, item: &str, rows: Vec<BTreeMap<&st
     Ok(())
 }
 
-fn row<'a>(pairs: &[(&'a str, &str)]) -> BTreeMap<&'a str, String> {
+pub(crate) fn row<'a>(pairs: &[(&'a str, &str)]) -> BTreeMap<&'a str, String> {
     pairs.iter().map(|(k, v)| (*k, v.to_string())).collect()
 }
 

@@ -190,6 +190,8 @@ pub async fn policy(
                     "publicity.toml" => "公示期限与信用修复规则".to_string(),
                     "reports.toml" => "信用报告章节".to_string(),
                     "calendar.toml" => "法定节假日安排".to_string(),
+                    "honours.toml" => "诚信建设示范单位创建标准".to_string(),
+                    "integrity.toml" => "政务诚信与信用服务机构规则".to_string(),
                     f if f.starts_with("evaluation/") => f
                         .strip_prefix("evaluation/")
                         .and_then(|f| f.strip_suffix(".toml"))

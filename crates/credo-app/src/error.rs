@@ -280,6 +280,12 @@ impl From<anyhow::Error> for Error {
     }
 }
 
+/// A value the client sent, as an error message may quote it: at most 30 characters, ID numbers masked.
+pub fn echo(s: &str) -> String {
+    let short: String = s.chars().take(30).collect();
+    crate::public::mask_ids(&short)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -354,10 +360,4 @@ mod tests {
         let e = Error::new(Code::NotFound, "没有找到 630102199001011234");
         assert!(!e.detail.contains("199001011234"), "{}", e.detail);
     }
-}
-
-/// A value the client sent, as an error message may quote it: at most 30 characters, ID numbers masked.
-pub fn echo(s: &str) -> String {
-    let short: String = s.chars().take(30).collect();
-    crate::public::mask_ids(&short)
 }

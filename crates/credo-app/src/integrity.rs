@@ -398,7 +398,7 @@ fn figures(app: &App, s: &Sources<'_>, today: Date) -> Result<Figures, Error> {
             if rec.fields.get(rules::PAID_FIELD).is_some_and(|v| !v.is_empty()) {
                 f.arrears_paid += 1;
                 paid += amount(rec);
-            } else if rec.fields.get("@mark").is_none() {
+            } else if !rec.fields.contains_key(credo_domain::publicity::MARK_FIELD) {
                 f.arrears_outstanding += 1;
                 outstanding += amount(rec);
             }

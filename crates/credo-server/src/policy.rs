@@ -242,6 +242,7 @@ pub const ROUTES: &[(&str, &str, Action)] = &[
     ("GET", "/console/honours", Action::HandleCase),
     ("POST", "/console/honours/{id}", Action::HandleCase),
     ("POST", "/me/honours", Action::OwnSubject),
+    ("POST", "/me/gov-complaints", Action::OwnSubject),
     ("GET", "/api/v1/honours", Action::Public),
     ("GET", "/api/v1/honours/applications", Action::HandleCase),
     ("POST", "/api/v1/honours/{id}/steps", Action::HandleCase),

@@ -181,6 +181,25 @@ async fn a_complaint_about_an_unpaid_invoice_becomes_an_arrears_record_on_the_bo
         assert_eq!(f["arrears_paid_amount"], "12.5");
         assert!(body.body["records"].as_array().unwrap().is_empty(), "paid arrears are no longer published");
 
+        // The enterprise's own page files a complaint too, and says why when it cannot.
+        let fields = [
+            ("body_code", DEPT),
+            ("body_name", "西宁市市场监督管理局"),
+            ("category", "政府违约"),
+            ("matter", "物业服务合同"),
+            ("amount", ""),
+            ("due_on", ""),
+            ("content", "合同约定的服务费未按期结算"),
+        ];
+        let r = form_post(&t, &company, "/me/gov-complaints", &fields).await;
+        assert_eq!((r.status, r.location()), (303, "/me#cases"), "{}", r.text);
+        let mut wrong = fields;
+        wrong[0] = ("body_code", COMPANY);
+        let r = form_post(&t, &company, "/me/gov-complaints", &wrong).await;
+        assert!(r.text.contains("不是机关或事业单位的统一社会信用代码"), "{}", r.text);
+        let page = send(&t, &company, Method::GET, "/me", None).await;
+        assert!(page.text.contains("政府违约") || page.text.contains("政务失信投诉"), "{}", page.text);
+
         // A dismissed complaint writes nothing.
         let promise = json!({
             "body_code": DEPT, "body_name": "西宁市市场监督管理局", "category": "政策承诺未兑现",
@@ -193,7 +212,7 @@ async fn a_complaint_about_an_unpaid_invoice_becomes_an_arrears_record_on_the_bo
         decide(&t, &handler, &second, "答复", "奖补资金已于十月拨付,附凭证").await;
         decide(&t, &reviewer, &second, "驳回", "已兑现,投诉不成立").await;
         let body = send(&t, &Auth::None, Method::GET, &format!("/api/v1/integrity/bodies/{DEPT}"), None).await;
-        assert_eq!(body.body["figures"]["complaints"], 2);
+        assert_eq!(body.body["figures"]["complaints"], 3);
         assert_eq!(body.body["figures"]["complaints_found"], 1);
         assert_eq!(body.body["figures"]["records"], 0, "{}", body.text);
     })

@@ -513,7 +513,7 @@ async fn every_get_operation_answers_as_documented_for_generated_parameters() {
         .await
         .unwrap();
     known.params.get_mut("id").unwrap().push(agency.id.to_string());
-    known.params.entry("code".into()).or_default().insert(0, common::DEPT.to_string());
+    known.params.entry("code").or_default().insert(0, common::DEPT.to_string());
     // A forged key is refused on every route, public ones included.
     principals.push(("forged_key", Auth::Key("credo_00000000_forged".into())));
     let doc = served(&t).await;

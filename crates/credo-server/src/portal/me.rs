@@ -328,6 +328,48 @@ pub async fn withdraw_loan(
 }
 
 #[derive(Debug, Deserialize)]
+pub struct GovComplaintForm {
+    #[serde(default)]
+    body_code: String,
+    #[serde(default)]
+    body_name: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    matter: String,
+    #[serde(default)]
+    amount: String,
+    #[serde(default)]
+    due_on: String,
+    #[serde(default)]
+    content: String,
+}
+
+/// 政务失信投诉 from the enterprise's own page: the case's number in its list of cases, or the page with why not.
+pub async fn gov_complaint(
+    State(app): State<Web>,
+    Extension(p): Extension<Principal>,
+    headers: HeaderMap,
+    Form(f): Form<GovComplaintForm>,
+) -> Result<Response, ApiError> {
+    let o = credo_app::integrity::ComplaintIn {
+        body_code: f.body_code,
+        body_name: f.body_name,
+        category: f.category,
+        matter: f.matter,
+        amount: Some(f.amount),
+        due_on: Some(f.due_on),
+        content: f.content,
+        files: Vec::new(),
+    };
+    match credo_app::integrity::file_complaint(&app, &p, &o).await {
+        Ok(_) => Ok(see_other("/me#cases", None)),
+        Err(e) if e.is_client_error() => page(&app, &p, &headers, Some(e.detail)).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, Deserialize)]
 pub struct HonourForm {
     #[serde(default)]
     statement: String,

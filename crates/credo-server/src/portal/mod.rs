@@ -79,6 +79,7 @@ pub fn router(app: Web) -> Router {
         .route("/console/honours", get(honours::console))
         .route("/console/honours/{id}", post(honours::step))
         .route("/me/honours", post(me::apply_honour))
+        .route("/me/gov-complaints", post(me::gov_complaint))
         .route("/console/finance", get(finance::console))
         .route("/console/finance/products", post(finance::publish))
         .route("/console/finance/applications/{id}", post(finance::decide))

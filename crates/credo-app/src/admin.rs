@@ -92,19 +92,26 @@ pub async fn set_permissions(
     department(app, uscc, district).await
 }
 
-/// Issues an API key to a department: the full key (to show once) and its stored record.
+/// Issues an API key to a department: the full key (to show once) and its stored record. A credit service
+/// agency's key (its department is on the agencies' register) must state its purpose and a daily quota.
 pub async fn issue_key(
     app: &App,
     uscc: &str,
     scopes: &[String],
     days: i64,
+    terms: keys::Terms,
     created_by: &str,
     district: Option<&str>,
 ) -> Result<(String, ApiKey), Error> {
     let d = department(app, uscc, district).await?;
     let scopes = keys::parse_scopes(&scopes.join(",")).map_err(|m| Error::new(Code::InvalidScopes, m))?;
     let expires = keys::expiry(days).map_err(|m| Error::new(Code::InvalidExpiry, m))?;
-    Ok(keys::create(app.store.as_ref(), &d, scopes, Some(expires), created_by).await?)
+    let terms = keys::terms(terms).map_err(|m| Error::new(Code::InvalidScopes, m))?;
+    if app.store.agency_by_department(d.id).await?.is_some() && (terms.purpose.is_none() || terms.daily_quota.is_none())
+    {
+        return Err(Error::new(Code::InvalidScopes, "信用服务机构的密钥须写明用途并设每日调用上限"));
+    }
+    Ok(keys::create_with(app.store.as_ref(), &d, scopes, Some(expires), created_by, terms).await?)
 }
 
 /// Revokes a key by its prefix.

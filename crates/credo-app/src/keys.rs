@@ -54,6 +54,18 @@ pub struct Terms {
     pub daily_quota: Option<i64>,
 }
 
+/// Checks a key's terms: a purpose of at most 100 characters (blank: none), a quota of 1 to 1,000,000 calls a day.
+pub fn terms(t: Terms) -> Result<Terms, String> {
+    let purpose = t.purpose.map(|p| p.trim().to_string()).filter(|p| !p.is_empty());
+    if purpose.as_ref().is_some_and(|p| p.chars().count() > 100) {
+        return Err("密钥用途不能超过 100 字".into());
+    }
+    if t.daily_quota.is_some_and(|q| !(1..=1_000_000).contains(&q)) {
+        return Err("每日调用上限须为 1–1000000 次".into());
+    }
+    Ok(Terms { purpose, daily_quota: t.daily_quota })
+}
+
 /// [`create`] with a purpose and a quota.
 #[tracing::instrument(level = "info", skip_all, fields(department = department.id))]
 pub async fn create_with(

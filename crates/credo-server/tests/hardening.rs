@@ -395,7 +395,9 @@ async fn key_and_permission_changes_hold_on_the_next_request_on_every_node() {
         // Warm B's directory with the submit key, then issue a check key on A and use it on B at once.
         assert_eq!(check(&b.key).await.0, 403, "the submit key may not check");
         let (key, stored) =
-            credo_app::admin::issue_key(&a.app, common::DEPT, &["check".into()], 30, "test", None).await.unwrap();
+            credo_app::admin::issue_key(&a.app, common::DEPT, &["check".into()], 30, Default::default(), "test", None)
+                .await
+                .unwrap();
         assert_eq!(check(&key).await, (200, None), "issued on A, accepted on B");
 
         let mut permissions = credo_app::admin::department(&a.app, common::DEPT, None).await.unwrap().permissions;

@@ -384,12 +384,6 @@ async fn a_credit_agency_reads_an_authorised_report_within_its_quota_and_is_refu
         let reviewer = sign_in(&t, "reviewer").await;
         let agency_code = credo_synth::uscc_from("91", "630100", "XYPJ0001");
         let d = add_department(&t, &agency_code, "青海某某信用评级有限公司", Permissions::default()).await;
-        let terms = credo_app::keys::Terms { purpose: Some("企业信用评级".into()), daily_quota: Some(2) };
-        let (key, stored) =
-            credo_app::keys::create_with(t.app.store.as_ref(), &d, vec!["check".into()], None, "t", terms)
-                .await
-                .unwrap();
-        assert_eq!((stored.purpose.as_deref(), stored.daily_quota), (Some("企业信用评级"), Some(2)));
 
         // On the register, with its platform access.
         let filing = json!({
@@ -406,6 +400,19 @@ async fn a_credit_agency_reads_an_authorised_report_within_its_quota_and_is_refu
         let eval = json!({ "year": 2025, "grade": "A", "note": "内控健全,无违规" });
         let r = send(&t, &reviewer, Method::POST, &format!("/api/v1/agencies/{id}/evaluations"), Some(eval)).await;
         assert_eq!(r.status, 200, "{}", r.text);
+        // The security administrator issues its key: an agency's key states its purpose and a daily quota.
+        add_account(&t, "sec", "secadmin").await;
+        let sec = sign_in(&t, "sec").await;
+        let keys = format!("/api/v1/departments/{agency_code}/keys");
+        let r = send(&t, &sec, Method::POST, &keys, Some(json!({ "scopes": ["check"] }))).await;
+        assert_eq!(r.status, 422, "{}", r.text);
+        assert!(r.text.contains("每日调用上限"), "{}", r.text);
+        let asked = json!({ "scopes": ["check"], "purpose": "企业信用评级", "daily_quota": 2 });
+        let r = send(&t, &sec, Method::POST, &keys, Some(asked)).await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        let record = &r.body["record"];
+        assert_eq!((record["purpose"].as_str(), record["daily_quota"].as_i64()), (Some("企业信用评级"), Some(2)));
+        let key = r.body["key"].as_str().unwrap().to_string();
         let listed = send(&t, &Auth::None, Method::GET, "/api/v1/agencies", None).await;
         assert!(listed.text.contains("XN-XYFW-2026-001") && listed.text.contains("内控健全"), "{}", listed.text);
         let page = send(&t, &Auth::None, Method::GET, &format!("/agencies/{id}"), None).await;

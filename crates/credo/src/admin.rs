@@ -65,6 +65,12 @@ pub enum DeptCommand {
         /// 有效天数(1–1095)
         #[arg(long, default_value_t = 365)]
         days: i64,
+        /// 用途(信用服务机构的密钥必填)
+        #[arg(long)]
+        purpose: Option<String>,
+        /// 每日调用上限(北京时间;信用服务机构的密钥必填)
+        #[arg(long)]
+        daily_quota: Option<i64>,
     },
     /// 吊销 API 密钥(按前缀)
     Revoke {
@@ -238,11 +244,12 @@ pub async fn dept(command: DeptCommand) -> anyhow::Result<()> {
             cli_audit(&app, "dept.permissions", &d.uscc, &serde_json::to_string(&p)?).await?;
             println!("{}", serde_json::to_string(&d)?);
         }
-        DeptCommand::Key { data, uscc, scopes, days } => {
+        DeptCommand::Key { data, uscc, scopes, days, purpose, daily_quota } => {
             let app = open(&data).await?;
             let d = department(&app, &uscc).await?;
+            let terms = credo_app::keys::Terms { purpose, daily_quota };
             let (full, key) =
-                credo_app::admin::issue_key(&app, &d.uscc, &[scopes], days, "cli", None).await.map_err(exit)?;
+                credo_app::admin::issue_key(&app, &d.uscc, &[scopes], days, terms, "cli", None).await.map_err(exit)?;
             cli_audit(&app, "dept.key.create", &format!("{} key:{}", d.uscc, key.prefix), "ok").await?;
             eprintln!("请妥善保存该密钥,它只显示这一次。");
             println!(

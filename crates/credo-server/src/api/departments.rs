@@ -129,6 +129,10 @@ struct NewKey {
     scopes: Vec<String>,
     /// 有效天数(默认 365,至多 3 年)
     expires_in_days: Option<i64>,
+    /// 用途(信用服务机构的密钥必填)
+    purpose: Option<String>,
+    /// 每日调用上限(北京时间;信用服务机构的密钥必填)
+    daily_quota: Option<i64>,
 }
 
 #[utoipa::path(
@@ -152,9 +156,9 @@ async fn create_key(
     Path(uscc): Path<String>,
     Json(body): Json<NewKey>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let (full, key) =
-        admin::issue_key(&app, &uscc, &body.scopes, body.expires_in_days.unwrap_or(365), &p.actor().0, p.district())
-            .await?;
+    let terms = credo_app::keys::Terms { purpose: body.purpose, daily_quota: body.daily_quota };
+    let days = body.expires_in_days.unwrap_or(365);
+    let (full, key) = admin::issue_key(&app, &uscc, &body.scopes, days, terms, &p.actor().0, p.district()).await?;
     Ok((StatusCode::CREATED, Json(json!({ "key": full, "record": key, "notice": "密钥只显示这一次,请妥善保存" }))))
 }
 

@@ -257,7 +257,15 @@ pub async fn issue_key(
     let Ok(days) = (if days.trim().is_empty() { Ok(365) } else { days.trim().parse::<i64>() }) else {
         return department_page(&app, &p, &headers, &uscc, Some("有效天数须为 1–1095 的整数".into())).await;
     };
-    match admin::issue_key(&app, &uscc, &checked(&pairs, "scope"), days, &p.actor().0, p.district()).await {
+    let daily_quota = match form_value(&pairs, "daily_quota").trim() {
+        "" => None,
+        q => match q.parse::<i64>() {
+            Ok(n) => Some(n),
+            Err(_) => return department_page(&app, &p, &headers, &uscc, Some("每日调用上限须为整数".into())).await,
+        },
+    };
+    let terms = keys::Terms { purpose: Some(form_value(&pairs, "purpose")), daily_quota };
+    match admin::issue_key(&app, &uscc, &checked(&pairs, "scope"), days, terms, &p.actor().0, p.district()).await {
         Ok((full, key)) => render(&NoticePage {
             chrome: Chrome::of(&p, &headers),
             title: "已签发 API 密钥".into(),

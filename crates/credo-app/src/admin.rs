@@ -87,6 +87,15 @@ pub async fn set_permissions(
 ) -> Result<Department, Error> {
     let d = department(app, uscc, district).await?;
     check_permissions(app, permissions).map_err(|m| Error::new(Code::InvalidPermissions, m))?;
+    // A restricted archive (公务员诚信档案) goes only to government bodies (the organisation and personnel
+    // departments), and only by the city's security administrator; a grant already held is kept as it is.
+    let added = permissions.archives.iter().any(|a| !d.permissions.archives.contains(a));
+    if added && (district.is_some() || credo_domain::integrity::body_kind(&d.uscc).is_none()) {
+        return Err(Error::new(
+            Code::InvalidPermissions,
+            "受限档案只能由市级安全管理员授予机关、事业单位(组织、人事部门)",
+        ));
+    }
     app.store.set_permissions(d.id, permissions).await?;
     app.directory.changed(app).await?;
     department(app, uscc, district).await

@@ -1233,12 +1233,15 @@ pub async fn decide(app: &App, p: &Principal, number: &str, o: &DecideIn) -> Res
     }
     // 转办 (政务失信投诉): the case goes to the body's department. 认定失信: the record is checked now, written once the
     // case has moved (a concurrent step cannot leave a record of a complaint it dismissed).
+    if t.kind == Kind::GovComplaint && t.from == rules::State::AwaitingAnswer && t.actor == rules::Actor::Reviewer {
+        crate::gov_cases::may_decide_unanswered(&c, today)?;
+    }
     let assign_to = match t.action {
         Action::Assign => Some(crate::gov_cases::assignee(app, &c).await?.id),
         _ => None,
     };
     let finding = match t.effect {
-        rules::Effect::Record => Some(crate::gov_cases::finding_fields(app, &c, today).await?),
+        rules::Effect::Record => Some(crate::gov_cases::finding_fields(app, &c, today, &reason).await?),
         _ => None,
     };
     let note = rules::decision_note(&reason, o.reward.as_deref());

@@ -41,7 +41,8 @@ pub(crate) struct Complaint {
 }
 
 impl Complaint {
-    fn finding<'a>(&'a self, number: &'a str, day: Date, office: &'a Department) -> Finding<'a> {
+    /// The finding; `account` is what the published record says happened (the office's own words).
+    fn finding<'a>(&'a self, number: &'a str, day: Date, office: &'a Department, account: &'a str) -> Finding<'a> {
         Finding {
             body_name: &self.body_name,
             body_code: &self.body_code,
@@ -49,7 +50,7 @@ impl Complaint {
             complainant: &self.complainant,
             complainant_code: self.complainant_code.as_deref(),
             matter: &self.matter,
-            content: &self.content,
+            content: account,
             amount: self.amount.as_deref(),
             due_on: self.due_on,
             day,
@@ -60,17 +61,20 @@ impl Complaint {
 }
 
 /// The fields of the 政务失信 record a finding writes, checked against the item as a submission would be: the
-/// item and its fields, or why not (`invalid_record`).
+/// item and its fields, or why not (`invalid_record`). `account` is the published account of what happened: the
+/// office's finding, not the complainant's text (which may name people or carry telephone numbers).
 pub(crate) async fn checked_finding<'a>(
     app: &'a App,
     c: &Complaint,
     number: &str,
     day: Date,
+    account: &str,
 ) -> Result<(&'a Item, BTreeMap<String, String>, Department), Error> {
     let r = rules(app)?;
     let office = office(app).await?;
     let item = app.catalog.item(c.category.item(r)).ok_or_else(|| Error::internal("政务失信目录项缺失"))?;
-    let fields = rules::finding(c.category, &c.finding(number, day, &office));
+    let account = crate::public::mask_ids(account);
+    let fields = rules::finding(c.category, &c.finding(number, day, &office, &account));
     let raw: HashMap<String, String> = fields.clone().into_iter().collect();
     item.validate(&raw, &app.catalog.context(day)).map_err(|issues| {
         let list: Vec<String> =
@@ -95,13 +99,44 @@ pub async fn assignee(app: &App, c: &Case) -> Result<Department, Error> {
     })
 }
 
-/// The record a finding writes (its item, fields and the office it is recorded under), checked before the case
-/// moves; [`crate::cases::decide`] stores it.
+/// The record a finding writes (its item, fields and the office it is recorded under), with the office's `reason`
+/// as its account of what happened, checked before the case moves; [`crate::cases::decide`] stores it.
 pub async fn finding_fields<'a>(
     app: &'a App,
     c: &Case,
     day: Date,
+    reason: &str,
 ) -> Result<(&'a Item, BTreeMap<String, String>, Department), Error> {
     let complaint = complaint_of(c)?;
-    checked_finding(app, &complaint, &c.number, day).await
+    checked_finding(app, &complaint, &c.number, day, reason).await
+}
+
+/// Whether the office may decide a complaint still waiting for the body's answer: only once the answer is overdue
+/// (a body that never answers cannot hold the complaint forever, nor be found against before its time is up).
+pub fn may_decide_unanswered(c: &Case, today: Date) -> Result<(), Error> {
+    match c.due_on {
+        Some(due) if due < today => Ok(()),
+        _ => Err(Error::new(
+            Code::Conflict,
+            format!("被投诉机关的答复期限({})未满,请等待答复", c.due_on.map(|d| d.to_string()).unwrap_or_default()),
+        )),
+    }
+}
+
+/// 409 when the same account already has an open complaint against the same body: one at a time, so that a
+/// complainant cannot flood a body's figures.
+pub async fn refuse_second_open(app: &App, account_id: i64, body_code: &str) -> Result<(), Error> {
+    let filter = credo_store::CaseFilter {
+        kind: Some(credo_domain::cases::Kind::GovComplaint.as_str().into()),
+        account_id: Some(account_id),
+        open_only: true,
+        ..credo_store::CaseFilter::default()
+    };
+    let open = app.store.cases(&filter, 1000).await?;
+    match open.iter().find(|c| c.content.get("body_code").and_then(serde_json::Value::as_str) == Some(body_code)) {
+        Some(c) => {
+            Err(Error::new(Code::Conflict, format!("本单位对该机关已有投诉正在办理(案件 {}),请等待办理结果", c.number)))
+        }
+        None => Ok(()),
+    }
 }

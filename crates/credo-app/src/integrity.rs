@@ -73,6 +73,9 @@ pub struct ComplaintIn {
     pub files: Vec<FileIn>,
 }
 
+/// The largest amount a complaint may claim, in 万元 (a trillion 元).
+const MAX_AMOUNT: i64 = 100_000_000;
+
 /// 政务失信投诉: an enterprise's (or individual business's) own account complains about a government body. The
 /// complaint is checked now as the record it would become, so that a finding never fails on its data.
 #[tracing::instrument(level = "info", skip_all)]
@@ -104,9 +107,13 @@ pub async fn file_complaint(app: &App, p: &Principal, o: &ComplaintIn) -> Result
     };
     let amount = o.amount.as_deref().map(str::trim).filter(|a| !a.is_empty()).map(str::to_string);
     if category.needs_amount() {
+        let max = Decimal::from(MAX_AMOUNT);
         let positive = amount.as_deref().and_then(|a| a.parse::<Decimal>().ok()).is_some_and(|a| a > Decimal::ZERO);
         if !positive || due_on.is_none() {
             return Err(Error::new(Code::MissingField, "拖欠企业账款须填写欠款金额(万元,大于 0)和应付款到期日"));
+        }
+        if amount.as_deref().and_then(|a| a.parse::<Decimal>().ok()).is_some_and(|a| a > max) {
+            return Err(Error::new(Code::BadField, format!("欠款金额不能超过 {MAX_AMOUNT} 万元")));
         }
         if due_on.is_some_and(|d| d >= today) {
             return Err(Error::new(Code::BadDate, "应付款尚未到期,不属于拖欠"));
@@ -123,7 +130,8 @@ pub async fn file_complaint(app: &App, p: &Principal, o: &ComplaintIn) -> Result
         complainant: complainant.name.clone(),
         complainant_code: complainant.code.clone(),
     };
-    checked_finding(app, &complaint, "ZW00000000A0000000", today).await?;
+    checked_finding(app, &complaint, "ZW00000000A0000000", today, &complaint.content).await?;
+    crate::gov_cases::refuse_second_open(app, account.id, &code).await?;
     let body = app.store.subject_by_code(&code).await?;
     let kind = Kind::GovComplaint;
     let c = app
@@ -165,8 +173,9 @@ pub struct PaidIn {
     pub paid_on: Option<String>,
 }
 
-/// 清偿: the body's department (any of its accounts) or the credit office's 信用审核员 records that arrears were paid;
-/// the record's new version carries the day, and the record stops being published.
+/// 清偿: the credit office's 信用审核员 records that arrears were paid (on the creditor's confirmation: the debtor does
+/// not clear its own record), on a day not before the finding; the record's new version carries the day, and the
+/// record stops being published.
 pub async fn mark_paid(app: &App, p: &Principal, record_id: i64, o: &PaidIn) -> Result<Value, Error> {
     let r = rules(app)?;
     let not_found = || Error::not_found(format!("没有编号为 {record_id} 的拖欠企业账款记录"));
@@ -174,23 +183,20 @@ pub async fn mark_paid(app: &App, p: &Principal, record_id: i64, o: &PaidIn) -> 
     if record.item != r.items.arrears {
         return Err(not_found());
     }
-    let body = record.fields.get("QK_SHXYM").cloned().unwrap_or_default();
-    let allowed = match p {
-        Principal::Account { role: Role::Reviewer, .. } => true,
-        Principal::Account { role: Role::Subject, .. } | Principal::Anonymous => false,
-        _ => p.department().is_some_and(|d| d.uscc == body),
-    };
-    if !allowed {
-        return Err(Error::forbidden("只有欠款机关本部门或信用办信用审核员可以记录清偿"));
+    if !matches!(p, Principal::Account { role: Role::Reviewer, .. }) {
+        return Err(Error::forbidden("清偿由信用办信用审核员经债权企业确认后记录,欠款机关不能自行记录"));
     }
     if record.fields.get(rules::PAID_FIELD).is_some_and(|v| !v.is_empty()) {
         return Err(Error::new(Code::Conflict, "该笔欠款已记录清偿"));
     }
     let today = app.clock.today();
+    let found = record.fields.get("QK_RDRQ").and_then(|d| credo_domain::value::parse_date(d));
     let on = match o.paid_on.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
         Some(d) => credo_domain::value::parse_date(d)
-            .filter(|d| *d <= today)
-            .ok_or_else(|| Error::new(Code::BadDate, format!("清偿日期“{}”无效或晚于今日", crate::error::echo(d))))?,
+            .filter(|d| *d <= today && found.is_none_or(|f| *d >= f))
+            .ok_or_else(|| {
+                Error::new(Code::BadDate, format!("清偿日期“{}”无效,或早于认定日期、晚于今日", crate::error::echo(d)))
+            })?,
         None => today,
     };
     let version = crate::cases::new_version(
@@ -378,9 +384,10 @@ fn amount(r: &RecordView) -> Decimal {
     r.fields.get(rules::AMOUNT_FIELD).and_then(|a| a.parse::<Decimal>().ok()).unwrap_or_default()
 }
 
-/// The day a step of a case was taken (its `at` is an RFC 3339 time).
+/// The day (Beijing time, as the working-day calendar counts) a step of a case was taken; `at` is stored in UTC.
 fn step_day(at: &str) -> Option<Date> {
-    credo_domain::value::parse_date(at.get(..10)?)
+    let t = time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339).ok()?;
+    Some(t.to_offset(crate::beijing::OFFSET).date())
 }
 
 fn figures(app: &App, s: &Sources<'_>, today: Date) -> Result<Figures, Error> {
@@ -394,24 +401,29 @@ fn figures(app: &App, s: &Sources<'_>, today: Date) -> Result<Figures, Error> {
             continue;
         }
         f.records += usize::from(counts);
-        if rec.item == r.items.arrears {
+        // A revoked or repaired record was never owed (or is no longer held against the body).
+        if rec.item == r.items.arrears && !rec.fields.contains_key(credo_domain::publicity::MARK_FIELD) {
             if rec.fields.get(rules::PAID_FIELD).is_some_and(|v| !v.is_empty()) {
                 f.arrears_paid += 1;
-                paid += amount(rec);
-            } else if !rec.fields.contains_key(credo_domain::publicity::MARK_FIELD) {
+                paid = paid.saturating_add(amount(rec));
+            } else {
                 f.arrears_outstanding += 1;
-                outstanding += amount(rec);
+                outstanding = outstanding.saturating_add(amount(rec));
             }
         }
     }
     f.arrears_outstanding_amount = outstanding.normalize().to_string();
     f.arrears_paid_amount = paid.normalize().to_string();
     let d = &app.catalog.publicity.deadlines;
-    for c in s.complaints {
+    // A complaint counts against the body once the office has assigned it (not while it waits for acceptance, nor
+    // when the office did not accept it); it is the body's overdue only while it waits for the body's answer.
+    let filed_only = [State::AwaitingAcceptance.as_str(), State::NotAccepted.as_str()];
+    for c in s.complaints.iter().filter(|c| !filed_only.contains(&c.state.as_str())) {
         f.complaints += 1;
         let closed = c.closed_at.is_some();
         f.complaints_open += usize::from(!closed);
-        f.complaints_overdue += usize::from(credo_domain::cases::overdue(closed, c.due_on, today));
+        let waiting = c.state == State::AwaitingAnswer.as_str();
+        f.complaints_overdue += usize::from(waiting && credo_domain::cases::overdue(closed, c.due_on, today));
         f.complaints_found += usize::from(c.outcome.as_deref() == Some(Action::Find.as_str()));
         let assigned = c.steps.iter().find(|s| s.step == Action::Assign.as_str()).and_then(|s| step_day(&s.at));
         let answered = c.steps.iter().find(|s| s.step == Action::Answer.as_str()).and_then(|s| step_day(&s.at));
@@ -528,7 +540,8 @@ pub struct Dashboard {
 
 fn add(total: &mut Figures, f: &Figures) {
     let sum = |a: &str, b: &str| {
-        (a.parse::<Decimal>().unwrap_or_default() + b.parse::<Decimal>().unwrap_or_default()).normalize().to_string()
+        let (a, b) = (a.parse::<Decimal>().unwrap_or_default(), b.parse::<Decimal>().unwrap_or_default());
+        a.saturating_add(b).normalize().to_string()
     };
     total.records += f.records;
     total.enforcement += f.enforcement;
@@ -578,11 +591,6 @@ pub async fn dashboard(app: &App, district: Option<&str>) -> Result<Dashboard, E
     let mut commitments: HashMap<String, Vec<GovCommitment>> = HashMap::new();
     for c in app.store.gov_commitments(None).await? {
         commitments.entry(c.body_code.clone()).or_default().push(c);
-    }
-    for (code, cases) in &complaints {
-        if let Some(name) = cases.first().and_then(|c| c.content.get("body_name")).and_then(Value::as_str) {
-            names.entry(code.clone()).or_insert_with(|| name.to_string());
-        }
     }
     let mut bodies = Vec::new();
     let items = r.items.all();
@@ -682,7 +690,7 @@ pub fn dashboard_csv(d: &Dashboard) -> Result<Vec<u8>, Error> {
         let n = |x: usize| x.to_string();
         w.write_record([
             b.code.clone(),
-            b.name.clone(),
+            crate::spreadsheet::safe_cell(&b.name).into_owned(),
             b.kind.to_string(),
             b.district_name.clone().unwrap_or_default(),
             n(f.records),
@@ -783,8 +791,11 @@ pub async fn read_archive(app: &App, p: &Principal, q: &ArchiveQuery) -> Result<
                 .filter(|(k, _)| !k.starts_with('@'))
                 .map(|(k, v)| {
                     let name = item.field(k).map_or(k.clone(), |f| f.name.clone());
-                    let v =
-                        if id_fields.contains(&k.as_str()) { public::shown_code(person.kind, v) } else { v.clone() };
+                    let v = if id_fields.contains(&k.as_str()) {
+                        public::shown_code(person.kind, v)
+                    } else {
+                        public::mask_ids(v)
+                    };
                     (name, v)
                 })
                 .collect(),
@@ -867,6 +878,16 @@ pub async fn register_agency(app: &App, p: &Principal, o: &AgencyIn) -> Result<A
         })?),
         None => None,
     };
+    // An agency uses platform data only under a purpose and a quota: keys issued before it was registered must go.
+    if let Some(d) = &department {
+        let unbounded = app.store.api_keys(d.id).await?.into_iter().filter(|k| !k.revoked);
+        if let Some(k) = unbounded.into_iter().find(|k| k.purpose.is_none() || k.daily_quota.is_none()) {
+            return Err(Error::new(
+                Code::Conflict,
+                format!("该部门的密钥 {} 未设用途和每日调用上限,请先吊销后再备案", k.prefix),
+            ));
+        }
+    }
     let a = app
         .store
         .add_agency(&NewAgency {

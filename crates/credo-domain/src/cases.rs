@@ -473,6 +473,8 @@ pub const TRANSITIONS: &[Transition] = {
         step(Z, S::AwaitingAcceptance, A::Assign,              S::AwaitingAnswer, R, Some(D::GovAnswer),    E::None),
         step(Z, S::AwaitingAcceptance, A::NotAccept,           S::NotAccepted,    R, None,                  E::None),
         step(Z, S::AwaitingAnswer,     A::Answer,              S::AwaitingFinding,H, Some(D::GovFind),      E::None),
+        step(Z, S::AwaitingAnswer,     A::Find,                S::Closed,         R, None,                  E::Record),
+        step(Z, S::AwaitingAnswer,     A::Dismiss,             S::Closed,         R, None,                  E::None),
         step(Z, S::AwaitingFinding,    A::Find,                S::Closed,         R, None,                  E::Record),
         step(Z, S::AwaitingFinding,    A::Dismiss,             S::Closed,         R, None,                  E::None),
     ]
@@ -1020,6 +1022,8 @@ mod tests {
             ("gov_complaint", "待受理", "转办",     "待答复",   R, Some(D::GovAnswer), E::None),
             ("gov_complaint", "待受理", "不予受理", "不予受理", R, None,               E::None),
             ("gov_complaint", "待答复", "答复",     "待认定",   H, Some(D::GovFind),   E::None),
+            ("gov_complaint", "待答复", "认定失信", "已办结",   R, None,               E::Record),
+            ("gov_complaint", "待答复", "驳回",     "已办结",   R, None,               E::None),
             ("gov_complaint", "待认定", "认定失信", "已办结",   R, None,               E::Record),
             ("gov_complaint", "待认定", "驳回",     "已办结",   R, None,               E::None),
         ]

@@ -120,7 +120,7 @@ async fn a_complaint_about_an_unpaid_invoice_becomes_an_arrears_record_on_the_bo
             Some(json!({ "outcome": "认定失信", "reason": "自己认定" })),
         )
         .await;
-        assert_eq!(r.status, 422, "the body cannot find against itself: {}", r.text);
+        assert_eq!(r.status, 403, "the body cannot find against itself: {}", r.text);
         let inbox = send(&t, &handler, Method::GET, "/api/v1/cases", None).await;
         assert!(inbox.text.contains(&number) && inbox.text.contains("12.5"), "{}", inbox.text);
         decide(&t, &handler, &number, "答复", "因预算调整延迟支付,拟于年底前支付").await;
@@ -162,13 +162,18 @@ async fn a_complaint_about_an_unpaid_invoice_becomes_an_arrears_record_on_the_bo
         let csv = csv.text().await.unwrap();
         assert!(csv.contains(DEPT) && csv.contains("12.5") && csv.contains("未清偿金额"), "{csv}");
 
-        // Paid: another body cannot say so; the body can, once. The record stops being published.
+        // Paid: the debtor cannot clear its own record, nor date the payment before the finding; the office records
+        // it (on the creditor's word), once. The record stops being published.
         let paid = format!("/api/v1/integrity/arrears/{record_id}/paid");
-        let r = send(&t, &company, Method::POST, &paid, Some(json!({}))).await;
-        assert_eq!(r.status, 403, "{}", r.text);
-        let r = send(&t, &handler, Method::POST, &paid, Some(json!({ "paid_on": "2026-11-20" }))).await;
+        for who in [&company, &handler] {
+            let r = send(&t, who, Method::POST, &paid, Some(json!({}))).await;
+            assert_eq!(r.status, 403, "{}", r.text);
+        }
+        let r = send(&t, &reviewer, Method::POST, &paid, Some(json!({ "paid_on": "2026-11-01" }))).await;
+        assert_eq!((r.status, r.code()), (422, "bad_date"), "before the finding: {}", r.text);
+        let r = send(&t, &reviewer, Method::POST, &paid, Some(json!({ "paid_on": "2026-11-25" }))).await;
         assert_eq!(r.status, 200, "{}", r.text);
-        let r = send(&t, &handler, Method::POST, &paid, Some(json!({}))).await;
+        let r = send(&t, &reviewer, Method::POST, &paid, Some(json!({}))).await;
         assert_eq!(r.status, 409, "{}", r.text);
         let body = send(&t, &Auth::None, Method::GET, &format!("/api/v1/integrity/bodies/{DEPT}"), None).await;
         let f = &body.body["figures"];
@@ -199,12 +204,28 @@ async fn a_complaint_about_an_unpaid_invoice_becomes_an_arrears_record_on_the_bo
         assert!(r.text.contains("不是机关或事业单位的统一社会信用代码"), "{}", r.text);
         let page = send(&t, &company, Method::GET, "/me", None).await;
         assert!(page.text.contains("政府违约") || page.text.contains("政务失信投诉"), "{}", page.text);
+        let third = send(&t, &company, Method::GET, "/api/v1/me/cases", None).await;
+        let third = third.body["cases"].as_array().unwrap().iter().find(|c| c["state"] == "待受理").unwrap()["number"]
+            .as_str()
+            .unwrap()
+            .to_string();
 
         // A dismissed complaint writes nothing.
         let promise = json!({
             "body_code": DEPT, "body_name": "西宁市市场监督管理局", "category": "政策承诺未兑现",
             "matter": "招商引资奖补资金", "content": "承诺的奖补资金未兑现",
         });
+        let r = send(&t, &company, Method::POST, path, Some(promise.clone())).await;
+        assert_eq!((r.status, r.code()), (409, "conflict"), "one open complaint per body at a time: {}", r.text);
+        // A body that never answers cannot hold a complaint: once the answer is overdue, the office decides.
+        decide(&t, &reviewer, &third, "转办", "请答复").await;
+        let early = json!({ "outcome": "驳回", "reason": "未答复" });
+        let r = send(&t, &reviewer, Method::POST, &format!("/api/v1/cases/{third}/decide"), Some(early)).await;
+        assert_eq!((r.status, r.code()), (409, "conflict"), "{}", r.text);
+        t.app.clock.set(date!(2026 - 12 - 31));
+        decide(&t, &reviewer, &third, "驳回", "合同纠纷已由双方协商解决").await;
+        let body = send(&t, &Auth::None, Method::GET, &format!("/api/v1/integrity/bodies/{DEPT}"), None).await;
+        assert_eq!(body.body["figures"]["complaints_answered"], 1, "{}", body.text);
         let r = send(&t, &company, Method::POST, path, Some(promise)).await;
         assert_eq!(r.status, 201, "{}", r.text);
         let second = r.body["number"].as_str().unwrap().to_string();

@@ -837,6 +837,8 @@ fn demo_refuses_to_delete_a_directory_it_did_not_create() {
         // The programmes' pages are seeded and printed (issue 21).
         let printed = String::from_utf8_lossy(&out.stdout);
         assert!(printed.contains("/rural") && printed.contains("/finance") && printed.contains("/news"), "{printed}");
+        // And 政务诚信 (issue 22).
+        assert!(printed.contains("/integrity") && printed.contains("/agencies"), "{printed}");
     }
 }
 

@@ -155,6 +155,12 @@ async fn a_complaint_about_an_unpaid_invoice_becomes_an_arrears_record_on_the_bo
         assert_eq!(district["figures"]["records"], 1, "{district}");
         let page = send(&t, &Auth::None, Method::GET, &format!("/integrity/{DEPT}"), None).await;
         assert!(page.text.contains("拖欠企业账款") && page.text.contains("12.5"), "{}", page.text);
+        let subject = send(&t, &Auth::None, Method::GET, &format!("/subjects/{DEPT}"), None).await;
+        assert!(
+            subject.text.contains(&format!("/integrity/{DEPT}")),
+            "the body's own page links to it: {}",
+            subject.text
+        );
         let page = send(&t, &Auth::None, Method::GET, "/integrity", None).await;
         assert!(page.text.contains("西宁市市场监督管理局") && page.text.contains("12.5"), "{}", page.text);
         let csv = t.http.get(format!("{}/api/v1/integrity?format=csv", t.base)).send().await.unwrap();

@@ -116,6 +116,8 @@ pub struct Tab {
 #[template(path = "subject.html")]
 struct SubjectPage {
     chrome: Chrome,
+    /// A government body's 政务诚信 page.
+    integrity: Option<String>,
     key: String,
     name: String,
     code: String,
@@ -218,6 +220,13 @@ pub async fn subject(
         head_office: relatives.head_office.map(link),
         other_names,
         branches: relatives.branches.into_iter().map(link).collect(),
+        integrity: s
+            .code
+            .as_deref()
+            .filter(|c| {
+                s.kind != credo_domain::catalog::SubjectKind::Person && credo_domain::integrity::body_kind(c).is_some()
+            })
+            .map(|c| format!("/integrity/{c}")),
         key: format!("id-{}", s.id),
         name: publish::mask_ids(&s.name),
         code: publish::display_code(&s).unwrap_or_default(),

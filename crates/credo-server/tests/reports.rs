@@ -70,7 +70,10 @@ async fn an_organisations_report_is_a_pdf_the_published_key_verifies() {
             assert!(headings.iter().any(|h| h.contains(&format!("宁市监罚〔2026〕7{n}号"))), "{headings:?}");
         }
         let codes: Vec<&str> = report.sections.iter().map(|s| s.code.as_str()).collect();
-        assert_eq!(codes, ["basic", "licences", "penalties", "rewards", "punishments", "attention", "other"]);
+        assert_eq!(
+            codes,
+            ["basic", "licences", "penalties", "rewards", "punishments", "government", "attention", "other"]
+        );
 
         // The special report: its own sections, and what the platform does not collect said in them.
         let r = t.http.get(format!("{}/api/v1/subjects/{code}/report?kind=special", t.base)).send().await.unwrap();

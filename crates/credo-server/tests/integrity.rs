@@ -111,7 +111,12 @@ async fn a_complaint_about_an_unpaid_invoice_becomes_an_arrears_record_on_the_bo
         assert!(r.status != 200 || r.body.get("content").is_none(), "{}", r.text);
         let listed = send(&t, &reviewer, Method::GET, "/api/v1/cases", None).await;
         assert!(listed.text.contains(&number), "{}", listed.text);
+        let console = send(&t, &reviewer, Method::GET, &format!("/console/cases/{number}"), None).await;
+        assert_eq!(console.status, 200, "{}", console.text);
+        assert!(console.text.contains("转办") && console.text.contains("2026年办公设备采购合同"), "{}", console.text);
         decide(&t, &reviewer, &number, "转办", "请于期限内答复").await;
+        let console = send(&t, &handler, Method::GET, &format!("/console/cases/{number}"), None).await;
+        assert!(console.text.contains("答复") && console.text.contains("12.5"), "the body's console: {}", console.text);
         let r = send(
             &t,
             &handler,

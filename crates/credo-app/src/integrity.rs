@@ -38,6 +38,12 @@ pub use crate::gov_cases::{office, rules};
 use crate::principal::{Principal, Role};
 use crate::public::{self, PublicRecord};
 
+/// The body a code names, if the platform knows it as an organisation: an 18-character ID number can pass as a
+/// `11…` code, and a person must never be shown, named or complained about as a body.
+async fn body_subject(app: &App, code: &str) -> Result<Option<credo_store::Subject>, Error> {
+    Ok(app.store.subject_by_code(code).await?.filter(|s| s.kind != SubjectKind::Person))
+}
+
 fn body_code(code: &str) -> Result<String, Error> {
     let c = code.trim().to_ascii_uppercase();
     if rules::body_kind(&c).is_none() || credo_domain::ids::Uscc::parse(&c).is_err() {
@@ -132,7 +138,7 @@ pub async fn file_complaint(app: &App, p: &Principal, o: &ComplaintIn) -> Result
     };
     checked_finding(app, &complaint, "ZW00000000A0000000", today, &complaint.content).await?;
     crate::gov_cases::refuse_second_open(app, account.id, &code).await?;
-    let body = app.store.subject_by_code(&code).await?;
+    let body = body_subject(app, &code).await?;
     let kind = Kind::GovComplaint;
     let c = app
         .store
@@ -461,7 +467,7 @@ pub async fn body(app: &App, code: &str) -> Result<Body, Error> {
         body_code(code).map_err(|_| Error::not_found(format!("没有代码为 {} 的机关", crate::error::echo(code))))?;
     let r = rules(app)?;
     let today = app.clock.today();
-    let subject = app.store.subject_by_code(&code).await?;
+    let subject = body_subject(app, &code).await?;
     let department = app.store.department_by_uscc(&code).await?;
     let name = match (&subject, &department) {
         (Some(s), _) => s.name.clone(),
@@ -599,7 +605,7 @@ pub async fn dashboard(app: &App, district: Option<&str>) -> Result<Dashboard, E
         if district.is_some_and(|d| district_code.as_deref() != Some(d)) {
             continue;
         }
-        let records: Vec<RecordView> = match app.store.subject_by_code(&code).await? {
+        let records: Vec<RecordView> = match body_subject(app, &code).await? {
             Some(s) => app
                 .reader
                 .subject_records(s.id)

@@ -2,7 +2,7 @@
 //! it — the body's department it is assigned to (转办) and the 政务失信 record a finding (认定失信) writes, checked
 //! against its item before the case moves. `crate::cases` takes the steps; `crate::integrity` files complaints.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use credo_domain::catalog::Item;
 use credo_domain::integrity::{self as rules, Category, Finding, Integrity};
@@ -75,12 +75,7 @@ pub(crate) async fn checked_finding<'a>(
     let item = app.catalog.item(c.category.item(r)).ok_or_else(|| Error::internal("政务失信目录项缺失"))?;
     let account = crate::public::mask_ids(account);
     let fields = rules::finding(c.category, &c.finding(number, day, &office, &account));
-    let raw: HashMap<String, String> = fields.clone().into_iter().collect();
-    item.validate(&raw, &app.catalog.context(day)).map_err(|issues| {
-        let list: Vec<String> =
-            issues.iter().map(|i| format!("{}:{}", i.field.as_deref().unwrap_or("记录"), i.message)).collect();
-        Error::new(Code::InvalidRecord, list.join(";"))
-    })?;
+    crate::cases::validated(app, item, &fields, day)?;
     Ok((item, fields, office))
 }
 

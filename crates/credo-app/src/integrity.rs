@@ -113,12 +113,11 @@ pub async fn file_complaint(app: &App, p: &Principal, o: &ComplaintIn) -> Result
     };
     let amount = o.amount.as_deref().map(str::trim).filter(|a| !a.is_empty()).map(str::to_string);
     if category.needs_amount() {
-        let max = Decimal::from(MAX_AMOUNT);
-        let positive = amount.as_deref().and_then(|a| a.parse::<Decimal>().ok()).is_some_and(|a| a > Decimal::ZERO);
-        if !positive || due_on.is_none() {
+        let value = amount.as_deref().and_then(|a| a.parse::<Decimal>().ok());
+        if value.is_none_or(|a| a <= Decimal::ZERO) || due_on.is_none() {
             return Err(Error::new(Code::MissingField, "拖欠企业账款须填写欠款金额(万元,大于 0)和应付款到期日"));
         }
-        if amount.as_deref().and_then(|a| a.parse::<Decimal>().ok()).is_some_and(|a| a > max) {
+        if value.is_some_and(|a| a > Decimal::from(MAX_AMOUNT)) {
             return Err(Error::new(Code::BadField, format!("欠款金额不能超过 {MAX_AMOUNT} 万元")));
         }
         if due_on.is_some_and(|d| d >= today) {

@@ -100,6 +100,10 @@ async fn a_complaint_about_an_unpaid_invoice_becomes_an_arrears_record_on_the_bo
         no_amount["amount"] = json!("-3");
         let r = send(&t, &company, Method::POST, path, Some(no_amount)).await;
         assert_eq!((r.status, r.code()), (422, "missing_field"), "{}", r.text);
+        let mut huge = complaint.clone();
+        huge["amount"] = json!("9999999999999999999999999999");
+        let r = send(&t, &company, Method::POST, path, Some(huge)).await;
+        assert_eq!((r.status, r.code()), (422, "bad_field"), "amounts are capped: {}", r.text);
 
         let r = send(&t, &company, Method::POST, path, Some(complaint.clone())).await;
         assert_eq!(r.status, 201, "{}", r.text);

@@ -11,7 +11,7 @@
 //! what a decision does to the record, repair eligibility, commitments and breaches — are
 //! [`credo_domain::cases`]'s, stated once there; this module reads the case, asks them, and writes what they say.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use base64::Engine as _;
 use credo_domain::calendar::Calendar;
@@ -174,23 +174,6 @@ fn item_of<'a>(app: &'a App, code: &str) -> Result<&'a Item, Error> {
     app.catalog.item(code).ok_or_else(|| Error::internal(format!("unknown item {code}")))
 }
 
-/// `fields` (catalog codes, marks left out) checked as a row of `item` on `day`, or `invalid_record` listing what is
-/// wrong with them.
-pub(crate) fn validated(
-    app: &App,
-    item: &Item,
-    fields: &BTreeMap<String, String>,
-    day: Date,
-) -> Result<credo_domain::catalog::ValidRecord, Error> {
-    let raw: HashMap<String, String> =
-        fields.iter().filter(|(k, _)| !k.starts_with('@')).map(|(k, v)| (k.clone(), v.clone())).collect();
-    item.validate(&raw, &app.catalog.context(day)).map_err(|issues| {
-        let list: Vec<String> =
-            issues.iter().map(|i| format!("{}:{}", i.field.as_deref().unwrap_or("记录"), i.message)).collect();
-        Error::new(Code::InvalidRecord, list.join(";"))
-    })
-}
-
 /// Stores `fields` as a record of `item` under `department` (a new record, or a new version of the record with
 /// the same natural key), through the same path as a submission; returns `(record id, version)`.
 pub(crate) async fn store(
@@ -200,7 +183,7 @@ pub(crate) async fn store(
     fields: &BTreeMap<String, String>,
     label: &str,
 ) -> Result<(i64, i64), Error> {
-    let mut valid = validated(app, item, fields, app.clock.today())?;
+    let mut valid = crate::error::validated(app, item, fields, app.clock.today())?;
     if let Some(m) = fields.get(MARK_FIELD) {
         valid.fields.insert(MARK_FIELD.to_string(), m.clone());
     }

@@ -286,6 +286,23 @@ pub fn echo(s: &str) -> String {
     crate::public::mask_ids(&short)
 }
 
+/// `fields` (catalog codes, marks left out) checked as a row of `item` on `day`, or `invalid_record` listing what is
+/// wrong with them: a record the platform writes itself (a case's, a finding's) is held to the submission's rules.
+pub fn validated(
+    app: &crate::App,
+    item: &credo_domain::catalog::Item,
+    fields: &std::collections::BTreeMap<String, String>,
+    day: time::Date,
+) -> Result<credo_domain::catalog::ValidRecord, Error> {
+    let raw: std::collections::HashMap<String, String> =
+        fields.iter().filter(|(k, _)| !k.starts_with('@')).map(|(k, v)| (k.clone(), v.clone())).collect();
+    item.validate(&raw, &app.catalog.context(day)).map_err(|issues| {
+        let list: Vec<String> =
+            issues.iter().map(|i| format!("{}:{}", i.field.as_deref().unwrap_or("记录"), i.message)).collect();
+        Error::new(Code::InvalidRecord, list.join(";"))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

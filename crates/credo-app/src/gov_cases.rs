@@ -75,7 +75,7 @@ pub(crate) async fn checked_finding<'a>(
     let item = app.catalog.item(c.category.item(r)).ok_or_else(|| Error::internal("政务失信目录项缺失"))?;
     let account = crate::public::mask_ids(account);
     let fields = rules::finding(c.category, &c.finding(number, day, &office, &account));
-    crate::cases::validated(app, item, &fields, day)?;
+    crate::error::validated(app, item, &fields, day)?;
     Ok((item, fields, office))
 }
 

@@ -638,6 +638,23 @@ async fn refuse_if_open(app: &App, record: i64, kind: Kind) -> Result<(), Error>
     }
 }
 
+/// Files `new`. Where its kind allows one open case per key ([`NewCase::open_key`]), the check before filing can
+/// race a filing at the same moment; the store's unique index then refuses the second, and the refusal is `again`'s
+/// (the same check, which now finds the first case) or, failing that, a plain conflict.
+pub(crate) async fn add_case(
+    app: &App,
+    new: NewCase,
+    again: impl AsyncFnOnce() -> Result<(), Error>,
+) -> Result<Case, Error> {
+    match app.store.add_case(new).await {
+        Err(credo_store::StoreError::Conflict(m)) => {
+            again().await?;
+            Err(Error::new(Code::Conflict, m))
+        }
+        other => Ok(other?),
+    }
+}
+
 fn no_such_case(number: &str) -> Error {
     Error::not_found(format!("没有编号为 {number} 的案件"))
 }
@@ -875,9 +892,9 @@ pub async fn file_objection(app: &App, p: &Principal, o: &ObjectionIn) -> Result
     let reason = text("异议理由", &o.reason, 2000)?;
     let applicant = objector(own_subject, o.contact.as_ref())?;
     let department = app.store.department_by_uscc(&r.department_uscc).await?;
-    let c = app
-        .store
-        .add_case(NewCase {
+    let c = add_case(
+        app,
+        NewCase {
             number: number(Kind::Objection, today),
             kind: Kind::Objection.as_str().into(),
             record_id: Some(r.id),
@@ -890,8 +907,11 @@ pub async fn file_objection(app: &App, p: &Principal, o: &ObjectionIn) -> Result
             due_on: Some(filing_due(app, Kind::Objection, today)),
             actor: p.actor().0,
             files: files(&o.files)?,
-        })
-        .await?;
+            open_key: Some(r.id.to_string()),
+        },
+        async || refuse_if_open(app, r.id, Kind::Objection).await,
+    )
+    .await?;
     audit(app, p, "objection.file", format!("record:{} case:{}", r.id, c.number), "filed".into()).await?;
     Ok(tracking(&c, today, &app.catalog.calendar))
 }
@@ -951,6 +971,7 @@ pub async fn file_grade_objection(app: &App, p: &Principal, o: &GradeObjectionIn
             due_on: Some(filing_due(app, kind, today)),
             actor: p.actor().0,
             files: files(&o.files)?,
+            open_key: None,
         })
         .await?;
     audit(app, p, "grade_objection.file", format!("subject:{} case:{}", s.id, c.number), "filed".into()).await?;
@@ -1030,9 +1051,9 @@ pub async fn file_repair(app: &App, p: &Principal, o: &RepairIn) -> Result<Value
         .ok_or_else(|| Error::internal("record without department"))?;
     let number = number(Kind::Repair, today);
     let pledge = commitment_text(app, &r, &a.name, today);
-    let c = app
-        .store
-        .add_case(NewCase {
+    let c = add_case(
+        app,
+        NewCase {
             number: number.clone(),
             kind: Kind::Repair.as_str().into(),
             record_id: Some(r.id),
@@ -1045,8 +1066,11 @@ pub async fn file_repair(app: &App, p: &Principal, o: &RepairIn) -> Result<Value
             due_on: Some(filing_due(app, Kind::Repair, today)),
             actor: a.username.clone(),
             files: files(&o.files)?,
-        })
-        .await?;
+            open_key: Some(r.id.to_string()),
+        },
+        async || refuse_if_open(app, r.id, Kind::Repair).await,
+    )
+    .await?;
     let commitment = repair_commitment(app, &r, &department, &pledge, &number, app.clock.today());
     let recorded = match commitment {
         Some(fields) => {
@@ -1107,6 +1131,7 @@ pub async fn file_report(app: &App, p: &Principal, o: &ReportIn) -> Result<Value
             due_on: Some(filing_due(app, Kind::Report, today)),
             actor: p.actor().0,
             files: files(&o.files)?,
+            open_key: None,
         })
         .await?;
     audit(app, p, "report.file", format!("case:{}", c.number), format!("department={}", department.uscc)).await?;

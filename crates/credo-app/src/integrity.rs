@@ -139,9 +139,9 @@ pub async fn file_complaint(app: &App, p: &Principal, o: &ComplaintIn) -> Result
     crate::gov_cases::refuse_second_open(app, account.id, &code).await?;
     let body = body_subject(app, &code).await?;
     let kind = Kind::GovComplaint;
-    let c = app
-        .store
-        .add_case(NewCase {
+    let c = crate::cases::add_case(
+        app,
+        NewCase {
             number: crate::cases::number(kind, today),
             kind: kind.as_str().into(),
             record_id: None,
@@ -154,8 +154,11 @@ pub async fn file_complaint(app: &App, p: &Principal, o: &ComplaintIn) -> Result
             due_on: Some(crate::cases::filing_due(app, kind, today)),
             actor: p.actor().0,
             files: crate::cases::files(&o.files)?,
-        })
-        .await?;
+            open_key: Some(format!("{}:{code}", account.id)),
+        },
+        async || crate::gov_cases::refuse_second_open(app, account.id, &code).await,
+    )
+    .await?;
     crate::audit::act(
         app,
         p,

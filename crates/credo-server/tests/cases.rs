@@ -770,3 +770,25 @@ async fn the_policy_page_shows_the_regimes_the_settings_and_what_is_unconfirmed(
 fn askama_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&#34;").replace('\'', "&#39;")
 }
+
+/// One open objection per record, even when eight are filed at the same moment (they used to be checked, then
+/// filed, so that several could pass together): one is filed, the others answer `objection_open`.
+#[tokio::test]
+async fn objections_filed_at_once_about_one_record_admit_one() {
+    common::on_both(async || {
+        let s = scene().await;
+        s.day(date!(2026 - 03 - 02));
+        let id = s.record(penalty("宁市监罚〔2026〕9号", "2026-03-02", "15", "罚款")).await;
+        let body = json!({ "record": id, "reason": "处罚决定书文号登记有误" });
+        let answers = futures_util::future::join_all(
+            (0..8).map(|_| s.call(&s.subject, Method::POST, "/api/v1/objections", Some(body.clone()))),
+        )
+        .await;
+        let statuses: Vec<u16> = answers.iter().map(|(status, _)| *status).collect();
+        assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 1, "{answers:?}");
+        let refused: Vec<&Value> = answers.iter().filter(|(status, _)| *status == 409).map(|(_, v)| v).collect();
+        assert_eq!(refused.len(), 7, "{answers:?}");
+        assert!(refused.iter().all(|v| v["code"] == "objection_open"), "{refused:?}");
+    })
+    .await;
+}

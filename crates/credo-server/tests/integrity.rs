@@ -510,3 +510,34 @@ async fn concurrent_calls_never_pass_a_keys_daily_quota() {
     assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 5, "{statuses:?}");
     assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 11, "{statuses:?}");
 }
+
+/// One open complaint per enterprise and body, even when the enterprise files eight at the same moment: one is
+/// filed, the others are refused with the case that is open.
+#[tokio::test]
+async fn complaints_filed_at_once_against_one_body_admit_one() {
+    on_both(async || {
+        let t = spawn().await;
+        let office = credo_synth::uscc_from("11", "630100", "XYB00001");
+        add_department(&t, &office, OFFICE, Permissions::default()).await;
+        let company = company(&t).await;
+        let complaint = json!({
+            "body_code": DEPT, "body_name": "西宁市市场监督管理局", "category": "政府违约",
+            "matter": "物业服务合同", "content": "合同约定的服务费未按期结算",
+        });
+        let path = "/api/v1/me/gov-complaints";
+        let answers = futures_util::future::join_all(
+            (0..8).map(|_| send(&t, &company, Method::POST, path, Some(complaint.clone()))),
+        )
+        .await;
+        let statuses: Vec<u16> = answers.iter().map(|r| r.status).collect();
+        assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 1, "{statuses:?}");
+        assert_eq!(statuses.iter().filter(|s| **s == 409).count(), 7, "{statuses:?}");
+        let filed = answers.iter().find(|r| r.status == 201).unwrap().body["number"].as_str().unwrap().to_string();
+        for refused in answers.iter().filter(|r| r.status == 409) {
+            assert!(refused.text.contains(&filed), "the refusal names the open case: {}", refused.text);
+        }
+        let mine = send(&t, &company, Method::GET, "/api/v1/me/cases", None).await;
+        assert_eq!(mine.body["cases"].as_array().unwrap().len(), 1, "{}", mine.text);
+    })
+    .await;
+}

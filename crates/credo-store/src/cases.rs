@@ -37,6 +37,9 @@ pub struct NewCase {
     pub due_on: Option<Date>,
     pub actor: String,
     pub files: Vec<NewCaseFile>,
+    /// Where a kind allows one open case at a time per something (a record; an account and a body): that
+    /// something. A second open case of the kind with the same key is refused with [`StoreError::Conflict`].
+    pub open_key: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]

@@ -324,6 +324,7 @@ fn new_case(number: &str, kind: &str) -> NewCase {
         due_on: None,
         actor: "account:1".into(),
         files: vec![],
+        open_key: None,
     }
 }
 
@@ -2471,6 +2472,35 @@ async fn case_updates_at_once(b: &Backend, n: usize) {
     assert_eq!((case.state.as_str(), case.steps.len()), ("办理中", 2));
 }
 
+/// One open case of a kind per open key, even when filed at once: a second is refused until the first closes; other
+/// kinds and cases without a key are not held.
+async fn one_open_case_per_key_even_at_once(b: Backend) {
+    let s = &*b.store;
+    let keyed = |number: String, kind: &str, key: Option<&str>| NewCase {
+        open_key: key.map(str::to_string),
+        ..new_case(&number, kind)
+    };
+    let results = at_once(8, |i| {
+        let s = b.store.clone();
+        let new = keyed(format!("K{i}"), "objection", Some("7"));
+        async move { s.add_case(new).await }
+    })
+    .await;
+    assert_eq!((count(&results, Result::is_ok), count(&results, is_conflict)), (1, 7), "{results:?}");
+    let first = results.iter().find_map(|r| r.as_ref().ok()).unwrap().number.clone();
+    s.add_case(keyed("R1".into(), "repair", Some("7"))).await.expect("another kind, same key");
+    s.add_case(keyed("N1".into(), "objection", None)).await.expect("no key");
+    s.add_case(keyed("N2".into(), "objection", None)).await.expect("no key, again");
+    assert!(is_conflict(&s.add_case(keyed("K9".into(), "objection", Some("7"))).await));
+    s.update_case(
+        &first,
+        CaseUpdate { closed: true, outcome: Some("维持".into()), ..step("待受理", "不予受理", "rejected") },
+    )
+    .await
+    .unwrap();
+    s.add_case(keyed("K10".into(), "objection", Some("7"))).await.expect("the first closed");
+}
+
 /// A record is disputed while an objection about it is in progress (办理中) and open: not while filed, not after it
 /// is closed, not by other kinds of case.
 async fn only_open_objections_in_progress_dispute_a_record(b: Backend) {
@@ -3375,6 +3405,7 @@ macro_rules! contract_suite {
             concurrent_case_updates_admit_one,
             case_updates_at_once_beyond_the_pool_size_admit_one,
             only_open_objections_in_progress_dispute_a_record,
+            one_open_case_per_key_even_at_once,
             expiries_are_recorded_once_per_record,
             rekeying_follows_a_changed_natural_key,
             the_change_feed_is_ordered_and_paged,

@@ -101,8 +101,8 @@ impl CaseStore for Backend {
         let mut tx = self.pool.begin().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO cases (number, kind, record_id, subject_id, department_id, account_id, applicant, content, state,
-                                filed_at, due_on, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+                                filed_at, due_on, updated_at, open_key)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
         )
         .bind(&c.number)
         .bind(&c.kind)
@@ -116,8 +116,15 @@ impl CaseStore for Backend {
         .bind(&now)
         .bind(c.due_on.map(|d| d.to_string()))
         .bind(&now)
+        .bind(&c.open_key)
         .fetch_one(&mut *tx)
-        .await?;
+        .await
+        .map_err(|err| match err {
+            sqlx::Error::Database(d) if d.is_unique_violation() && one_open(d.as_ref()) => {
+                StoreError::Conflict("已有同类案件正在办理".into())
+            }
+            other => other.into(),
+        })?;
         for (n, f) in c.files.iter().enumerate() {
             let data = self.seal_file(&f.bytes, "case.file")?;
             sqlx::query("INSERT INTO case_files (case_id, n, name, sm3, size, data) VALUES ($1, $2, $3, $4, $5, $6)")
@@ -268,4 +275,9 @@ impl CaseStore for Backend {
         }
         Ok(out)
     }
+}
+
+/// Whether a unique violation is of `cases_one_open` (PostgreSQL names the index; SQLite its columns).
+fn one_open(d: &dyn sqlx::error::DatabaseError) -> bool {
+    d.constraint() == Some("cases_one_open") || d.message().contains("cases.open_key")
 }

@@ -96,6 +96,10 @@ pub async fn set_permissions(
             "受限档案只能由市级安全管理员授予机关、事业单位(组织、人事部门)",
         ));
     }
+    // A lender reads the archives its applicants authorise: the city's security administrator names lenders.
+    if permissions.lending && !d.permissions.lending && district.is_some() {
+        return Err(Error::new(Code::InvalidPermissions, "金融机构(融资对接)只能由市级安全管理员授权"));
+    }
     app.store.set_permissions(d.id, permissions).await?;
     app.directory.changed(app).await?;
     department(app, uscc, district).await

@@ -574,7 +574,7 @@ impl Masker {
             return s.to_string();
         }
         let named = self.names.iter().fold(s.to_string(), |t, n| t.replace(n.as_str(), APPLICANT));
-        mask_digit_runs(&named)
+        credo_domain::masking::mask_digit_runs(&named)
     }
 
     fn value(&self, v: &Value) -> Value {
@@ -588,38 +588,6 @@ impl Masker {
     fn actor(&self, actor: &str) -> String {
         if self.on && self.names.iter().any(|n| n == actor) { APPLICANT.to_string() } else { actor.to_string() }
     }
-}
-
-/// Replaces every run of seven or more digits (ASCII or full-width, with an ID number's final X) by asterisks.
-fn mask_digit_runs(s: &str) -> String {
-    fn digit(c: char) -> bool {
-        c.is_ascii_digit() || ('０'..='９').contains(&c)
-    }
-    let chars: Vec<char> = s.chars().collect();
-    let mut out = String::with_capacity(s.len());
-    let mut i = 0;
-    while i < chars.len() {
-        let start = i;
-        while i < chars.len() && digit(chars[i]) {
-            i += 1;
-        }
-        if i > start {
-            let mut end = i;
-            if i - start >= 7 && chars.get(i).is_some_and(|c| matches!(c, 'X' | 'x' | 'Ｘ')) {
-                end += 1;
-            }
-            if i - start >= 7 {
-                out.extend(std::iter::repeat_n('*', end - start));
-            } else {
-                out.extend(&chars[start..end]);
-            }
-            i = end;
-        } else {
-            out.push(chars[i]);
-            i += 1;
-        }
-    }
-    out
 }
 
 /// A conflict when `record` already has an open case of `kind` and the kind allows one at a time

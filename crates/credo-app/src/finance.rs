@@ -96,12 +96,13 @@ fn bad(m: impl Into<String>) -> Error {
     Error::new(Code::InvalidRequest, m)
 }
 
-/// 万元 as whole 元, within (0, MAX].
+/// 万元 as whole 元, at least 1 元 and at most MAX (an amount that rounds to 0 元 is none).
 fn yuan(wan: f64, what: &str) -> Result<i64, Error> {
-    if !wan.is_finite() || wan <= 0.0 || wan > MAX_WAN {
-        return Err(bad(format!("{what}应大于 0 且不超过 {MAX_WAN} 万元")));
+    let yuan = (wan * 10_000.0).round();
+    if !wan.is_finite() || yuan < 1.0 || wan > MAX_WAN {
+        return Err(bad(format!("{what}应不少于 1 元(0.0001 万元)且不超过 {MAX_WAN} 万元")));
     }
-    Ok((wan * 10_000.0).round() as i64)
+    Ok(yuan as i64)
 }
 
 /// 元 as 万元 for people.
@@ -110,13 +111,17 @@ pub fn wan(yuan: i64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
-/// The lender's department (a 部门核查员 or a `check` key).
+/// The lender's department (a 部门核查员 or a `check` key of a department granted `lending`).
 fn lender(p: &Principal) -> Result<&credo_store::Department, Error> {
-    match p {
-        Principal::Account { role: Role::Checker, department: Some(d), .. } => Ok(d),
-        Principal::Key { key, department } if key.scopes.iter().any(|s| s == "check") => Ok(department),
-        _ => Err(Error::forbidden("融资产品和申请由金融机构(部门)的核查员办理")),
+    let d = match p {
+        Principal::Account { role: Role::Checker, department: Some(d), .. } => d,
+        Principal::Key { key, department } if key.scopes.iter().any(|s| s == "check") => department,
+        _ => return Err(Error::forbidden("融资产品和申请由金融机构(部门)的核查员办理")),
+    };
+    if !d.permissions.lending {
+        return Err(Error::forbidden("本部门未登记为金融机构,不能发布融资产品或办理融资申请;请联系市级安全管理员授权"));
     }
+    Ok(d)
 }
 
 fn applicant(p: &Principal) -> Result<(i64, i64), Error> {
@@ -375,6 +380,8 @@ pub async fn decide(app: &App, p: &Principal, id: i64, r: &DecisionRequest) -> R
     if reason.is_some_and(|s| s.chars().count() > 500) {
         return Err(Error::new(Code::TooLong, "理由至多 500 字"));
     }
+    let reason = reason.map(crate::public::mask_ids);
+    let reason = reason.as_deref();
     let (to, froms, amount): (&str, &[&str], Option<i64>) = match r.outcome.as_str() {
         "accept" => ("accepted", &["submitted"], None),
         "grant" => {

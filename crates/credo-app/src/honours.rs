@@ -86,6 +86,11 @@ async fn audit(app: &App, p: &Principal, action: &str, h: &Honour, result: Strin
     crate::audit::act(app, p, action, format!("honour:{}", h.id), "诚信建设示范单位评选", result).await
 }
 
+/// Free text a unit writes for the public: ID numbers (in any written form) and every long run of digits masked.
+fn public_text(s: &str) -> String {
+    credo_domain::masking::mask_digit_runs(&crate::public::mask_ids(s))
+}
+
 /// A unit applies for this year from its own account.
 pub async fn apply(app: &App, p: &Principal, statement: &str) -> Result<Honour, Error> {
     let Principal::Account { account, role: Role::Subject, .. } = p else {
@@ -98,6 +103,9 @@ pub async fn apply(app: &App, p: &Principal, statement: &str) -> Result<Honour, 
     if statement.chars().count() > 4000 {
         return Err(Error::new(Code::TooLong, "创建情况至多 4000 字"));
     }
+    if statement.is_empty() {
+        return Err(Error::new(Code::MissingField, "请填写创建情况(将随公示一并公开)"));
+    }
     let year = i64::from(app.clock.today().year());
     let mine = app.store.honours(None, Some(year), Some(subject_id)).await?;
     if mine.iter().any(|h| matches!(h.state, HonourState::Applied | HonourState::Notice | HonourState::Published)) {
@@ -109,7 +117,8 @@ pub async fn apply(app: &App, p: &Principal, statement: &str) -> Result<Honour, 
     }
     let h = app
         .store
-        .add_honour(year, subject_id, &crate::public::mask_ids(statement), &format!("account:{}", account.id))
+        // Published with the notice: ID numbers, telephones and other long numbers are masked when written.
+        .add_honour(year, subject_id, &public_text(statement), &format!("account:{}", account.id))
         .await?;
     audit(app, p, "honour.apply", &h, format!("{year} 年度")).await?;
     Ok(h)

@@ -94,7 +94,9 @@ fn classify(c: char) -> (Class, u8) {
         'A'..='Z' | 'a'..='z' => (Class::Letter, (c as u8).to_ascii_uppercase()),
         'Ａ'..='Ｚ' => (Class::Letter, b'A' + full_width('Ａ')),
         'ａ'..='ｚ' => (Class::Letter, b'A' + full_width('ａ')),
-        ' ' | '\t' | '\u{a0}' | '\u{3000}' | '\u{2000}'..='\u{200d}' | '\u{2060}' | '\u{feff}' => (Class::Sep, 0),
+        ' ' | '\t' | '\r' | '\n' | '\u{a0}' | '\u{3000}' | '\u{2000}'..='\u{200d}' | '\u{2060}' | '\u{feff}' => {
+            (Class::Sep, 0)
+        }
         '-' | '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{fe63}' | '－' | '_' | '＿' => (Class::Sep, 0),
         '.' | '．' | '·' | '・' | '･' => (Class::Sep, 0),
         _ => (Class::Other, 0),
@@ -368,6 +370,39 @@ pub fn mask_id_numbers(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Every run of seven or more digits (ASCII or full-width, with an ID number's final X) replaced by asterisks:
+/// telephones, bank cards and ID numbers in free text that a person wrote and others read.
+pub fn mask_digit_runs(s: &str) -> String {
+    fn digit(c: char) -> bool {
+        c.is_ascii_digit() || ('０'..='９').contains(&c)
+    }
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let start = i;
+        while i < chars.len() && digit(chars[i]) {
+            i += 1;
+        }
+        if i > start {
+            let mut end = i;
+            if i - start >= 7 && chars.get(i).is_some_and(|c| matches!(c, 'X' | 'x' | 'Ｘ')) {
+                end += 1;
+            }
+            if i - start >= 7 {
+                out.extend(std::iter::repeat_n('*', end - start));
+            } else {
+                out.extend(&chars[start..end]);
+            }
+            i = end;
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -403,6 +438,9 @@ mod tests {
             ("订单1630102199001011235", "订单16301**********1235"),
             // An ID number and a phone number separated by a space.
             ("630102199001011235 13800138000", "6301**********1235 13800138000"),
+            // Broken across lines, as text pasted from a PDF is.
+            ("身份证号630102199001\n011235", "身份证号6301********\n**1235"),
+            ("630102\r\n199001011235", "6301**\r\n********1235"),
         ] {
             assert_eq!(masked(text), want, "{text}");
             assert!(contains_id_number(text), "{text}");
@@ -431,6 +469,19 @@ mod tests {
         ] {
             assert_eq!(masked(text), text, "{text}");
             assert!(find_id_numbers(text).is_empty(), "{text}: {:?}", find_id_numbers(text));
+        }
+    }
+
+    #[test]
+    fn digit_runs_of_seven_or_more_are_hidden() {
+        for (text, want) in [
+            ("联系人电话13800138000", "联系人电话***********"),
+            ("0971-8888888", "0971-*******"),
+            ("44011320141005001X号", "******************号"),
+            ("１３８００１３８０００", "***********"),
+            ("2026年第123456号", "2026年第123456号"),
+        ] {
+            assert_eq!(mask_digit_runs(text), want, "{text}");
         }
     }
 

@@ -28,7 +28,7 @@ async fn department(t: &TestApp, uscc: &str, name: &str, items: &[&str], scopes:
         .add_department(NewDepartment {
             uscc: uscc.into(),
             name: name.into(),
-            region: Some("630100".into()),
+            region: Some(uscc[2..8].to_string()),
             created_by: "test".into(),
             permissions: Permissions {
                 items: items.iter().map(|s| s.to_string()).collect(),
@@ -296,11 +296,26 @@ async fn an_enterprise_applies_authorises_its_lender_and_gets_an_answer() {
         credo_app::grades::recompute(&t.app, None).await.unwrap();
         let bank_code = credo_synth::uscc_from("91", "630100", "YH000001");
         let bank = department(&t, &bank_code, "青海银行西宁分行", &[], &["check"]).await;
-        let other = department(&t, &credo_synth::uscc_from("91", "630100", "YH000002"), "西宁农商银行", &[], &["check"]).await;
+        let other_code = credo_synth::uscc_from("91", "630100", "YH000002");
+        let other = department(&t, &other_code, "西宁农商银行", &[], &["check"]).await;
         let (bank, other) = (Auth::Key(bank), Auth::Key(other));
         let product = |name: &str, grades: &[&str]| {
             json!({ "name": name, "description": "纯信用,随借随还", "grades": grades, "min_amount": 10, "max_amount": 300, "term_months": 12 })
         };
+        // Only a department the city's security administrator names a lender publishes products and reads applicants.
+        let r = send(&t, &bank, Method::POST, "/api/v1/products", Some(product("信易贷·惠企", &["A", "B"]))).await;
+        assert_eq!(r.status, 403, "a checker's key is no lender's: {}", r.text);
+        assert!(r.text.contains("未登记为金融机构"), "{}", r.text);
+        for code in [&bank_code, &other_code] {
+            let d = t.app.store.department_by_uscc(code).await.unwrap().unwrap();
+            let p = Permissions { lending: true, ..d.permissions };
+            credo_app::admin::set_permissions(&t.app, code, &p, None).await.unwrap();
+        }
+        let district_bank = credo_synth::uscc_from("91", "630102", "YH000003");
+        department(&t, &district_bank, "城东区村镇银行", &[], &["check"]).await;
+        let p = Permissions { lending: true, ..Permissions::default() };
+        let r = credo_app::admin::set_permissions(&t.app, &district_bank, &p, Some("630102")).await.unwrap_err();
+        assert!(r.detail.contains("市级安全管理员"), "a district's administrator names no lender: {}", r.detail);
         let r = send(&t, &bank, Method::POST, "/api/v1/products", Some(product("信易贷·惠企", &["A", "B"]))).await;
         assert_eq!(r.status, 201, "{}", r.text);
         let open = r.body["id"].as_i64().unwrap();
@@ -351,6 +366,11 @@ async fn an_enterprise_applies_authorises_its_lender_and_gets_an_answer() {
         assert_eq!((r.body["state"].as_str(), r.body["granted_amount"].as_i64()), (Some("granted"), Some(400_000)), "{}", r.text);
         let r = send(&t, &bank, Method::POST, &decide(first), Some(json!({ "outcome": "refuse", "reason": "x" }))).await;
         assert_eq!(r.status, 409, "a granted loan is done: {}", r.text);
+        assert_eq!(send(&t, &bank, Method::GET, &report, None).await.status, 403, "a loan granted ends the reading");
+        let mine = send(&t, &me, Method::GET, "/api/v1/me/loan-applications", None).await;
+        assert!(mine.body[0].get("decided_by").is_none() && mine.body[0].get("applied_by").is_none(), "no officer's account: {}", mine.text);
+        let r = send(&t, &bank, Method::POST, &decide(first), Some(json!({ "outcome": "grant", "amount": 0.00001 }))).await;
+        assert_eq!(r.status, 400, "an amount of 0 元 is none: {}", r.text);
 
         // A second application refused with a reason; a third withdrawn, which ends the lender's authorisation.
         let second = send(&t, &me, Method::POST, "/api/v1/me/loan-applications", Some(apply(open, 20.0))).await.body["id"].as_i64().unwrap();
@@ -363,11 +383,22 @@ async fn an_enterprise_applies_authorises_its_lender_and_gets_an_answer() {
         assert_eq!(r.body["state"], "withdrawn", "{}", r.text);
         let grants = send(&t, &me, Method::GET, "/api/v1/me/loan-applications", None).await;
         assert_eq!(grants.body.as_array().unwrap().len(), 3);
+        // Withdrawing the authorisation on /me withdraws the application that lives on it, in the audit trail.
+        let fourth = send(&t, &me, Method::POST, "/api/v1/me/loan-applications", Some(apply(open, 30.0))).await.body;
+        let auth = fourth["authorisation_id"].as_i64().unwrap();
+        let r = common::form_post(&t, &me, &format!("/me/authorisations/{auth}/withdraw"), &[]).await;
+        assert_eq!(r.status, 303, "{}", r.text);
+        let fourth = t.app.store.loan_application(fourth["id"].as_i64().unwrap()).await.unwrap().unwrap();
+        assert_eq!(fourth.state, "withdrawn");
+        let r = send(&t, &bank, Method::POST, &decide(fourth.id), Some(json!({ "outcome": "accept" }))).await;
+        assert_eq!(r.status, 409, "{}", r.text);
+        let trail = t.app.store.audit_for_target(&format!("subject:{}", fourth.subject_id), 20).await.unwrap();
+        assert!(trail.iter().any(|e| e.event.action == "report.unauthorise"), "{trail:?}");
 
         // The figures, by product, for everyone.
         let listed = t.get_json("/api/v1/products").await;
         let stats = &listed.as_array().unwrap().iter().find(|p| p["id"] == open).unwrap()["stats"];
-        assert_eq!((stats["applications"].as_i64(), stats["granted"].as_i64(), stats["refused"].as_i64(), stats["granted_amount"].as_i64()), (Some(3), Some(1), Some(1), Some(400_000)), "{listed}");
+        assert_eq!((stats["applications"].as_i64(), stats["granted"].as_i64(), stats["refused"].as_i64(), stats["granted_amount"].as_i64()), (Some(4), Some(1), Some(1), Some(400_000)), "{listed}");
         let (_, _, page) = t.get("/finance").await;
         assert!(page.contains("放款 1 笔 40 万元") && page.contains("信用状况优"), "{page}");
         // Every step is in the audit trail.
@@ -434,7 +465,10 @@ async fn a_unit_is_selected_challenged_published_and_revoked_by_a_later_serious_
         let (status, s) = t.post_batch(json!({ "item": "nsxy", "records": [tax] })).await;
         assert_eq!((status, s["accepted"].as_i64()), (200, Some(1)), "{s}");
         credo_app::grades::recompute(&t.app, None).await.unwrap();
-        let page = common::form_post(&t, &me, "/me/honours", &[("statement", "守合同重信用,诚信经营十年")]).await;
+        let r = send(&t, &me, Method::POST, "/api/v1/me/honours", Some(json!({ "statement": "  " }))).await;
+        assert_eq!((r.status, r.code()), (422, "missing_field"), "the statement is published with the notice: {}", r.text);
+        let statement = "守合同重信用,诚信经营十年。联系人电话13912345678";
+        let page = common::form_post(&t, &me, "/me/honours", &[("statement", statement)]).await;
         assert_eq!((page.status, page.location()), (303, "/me#honours"), "{}", page.text);
         let list = send(&t, &judge, Method::GET, "/api/v1/honours/applications", None).await;
         let id = list.body[0]["id"].as_i64().unwrap_or_else(|| panic!("{}", list.text));
@@ -452,6 +486,9 @@ async fn a_unit_is_selected_challenged_published_and_revoked_by_a_later_serious_
         assert!(page.contains("公示中") && page.contains(&format!("/honours/{id}")), "{page}");
         let (_, _, page) = t.get(&format!("/honours/{id}")).await;
         assert!(page.contains("我要投诉") && page.contains(&until), "{page}");
+        assert!(page.contains("诚信经营十年") && !page.contains("13912345678"), "the telephone is masked: {page}");
+        let console = send(&t, &judge, Method::GET, "/console/honours", None).await;
+        assert!(console.text.contains("诚信经营十年"), "the committee reads what it approves: {}", console.text);
         let link = page.split("id=\"complain\" href=\"").nth(1).unwrap().split('"').next().unwrap().replace("&#38;", "&");
         let (_, _, form) = t.get(&link).await;
         assert!(form.contains("value=\"西宁市城东区鑫源商贸有限公司\"") && form.contains(&format!("value=\"{committee}\" selected")), "prefilled: {form}");

@@ -43,6 +43,11 @@ pub struct Permissions {
     /// 可查阅的受限档案(公务员诚信档案)
     #[serde(default)]
     pub archives: Vec<String>,
+    // A lender (金融机构): it may publish credit products and handle the loan applications made to it, and so read
+    // the archives its applicants authorise.
+    /// 金融机构:可发布融资产品、办理融资申请
+    #[serde(default)]
+    pub lending: bool,
 }
 
 #[derive(Debug, Clone)]

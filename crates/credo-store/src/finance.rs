@@ -8,6 +8,9 @@ use time::OffsetDateTime;
 
 use crate::{NewAuthorisation, Result};
 
+/// How many open products (taking applications) one lender may have: `/finance` lists them all.
+pub const MAX_OPEN_PRODUCTS: i64 = 50;
+
 #[derive(Debug, Clone)]
 pub struct NewProduct {
     pub department_id: i64,
@@ -70,7 +73,11 @@ pub struct LoanApplication {
     pub authorisation_id: i64,
     pub granted_amount: Option<i64>,
     pub reason: Option<String>,
+    /// The lender's account that decided (for its own console and the audit trail; never serialised to the
+    /// applicant or the public).
+    #[serde(skip_serializing)]
     pub decided_by: Option<String>,
+    #[serde(skip_serializing)]
     pub applied_by: String,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
@@ -92,6 +99,8 @@ pub struct LoanStats {
 
 #[async_trait]
 pub trait FinanceStore: Send + Sync {
+    /// Stores a product; a lender with [`MAX_OPEN_PRODUCTS`] open ones already is refused ([`crate::StoreError::Conflict`]),
+    /// counted in the insert's transaction so that products published at once cannot pass it together.
     async fn add_product(&self, p: &NewProduct) -> Result<Product>;
     /// Products, newest first: a department's, or every one.
     async fn products(&self, department: Option<i64>) -> Result<Vec<Product>>;

@@ -67,7 +67,9 @@ pub use checks::{
 pub use enrolments::{Enrolment, EnrolmentDecision, EnrolmentStore, NewEnrolment};
 pub use federation::FederationStore;
 pub use feed::{Change, Counts, Feed, FeedConsumer, IndexSnapshot, MAX_INDEX_CHUNK, Unacknowledged};
-pub use finance::{FinanceStore, LoanApplication, LoanStats, NewLoanApplication, NewProduct, Product};
+pub use finance::{
+    FinanceStore, LoanApplication, LoanStats, MAX_OPEN_PRODUCTS, NewLoanApplication, NewProduct, Product,
+};
 pub use grades::{Draw, Grade, GradeCount, GradeStore, InspectionTarget, NewDraw, NewGrade};
 pub use honours::{Honour, HonourStore};
 pub use integrity::{

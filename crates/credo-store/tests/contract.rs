@@ -2844,17 +2844,57 @@ async fn loan_applications_carry_their_authorisation_and_move_once(b: Backend) {
     assert!(after.iter().find(|g| g.id == third.authorisation_id).unwrap().revoked_at.is_some(), "refusal ends it");
     let revoked = s.authorisations(subjects[0]).await.unwrap();
     assert!(revoked.iter().find(|g| g.id == second.authorisation_id).unwrap().revoked_at.is_some());
-    assert!(revoked.iter().find(|g| g.id == a.authorisation_id).unwrap().revoked_at.is_none());
-    assert_eq!(s.loan_applications(Some(bank.id), None, 10).await.unwrap().len(), 4);
+    assert!(revoked.iter().find(|g| g.id == a.authorisation_id).unwrap().revoked_at.is_some(), "a grant ends it");
+    // Withdrawing the authorisation withdraws the open application that lives on it.
+    let fourth = s.apply_for_loan(&application, &auth).await.unwrap();
+    s.revoke_authorisation(subjects[0], fourth.authorisation_id).await.unwrap();
+    assert_eq!(s.loan_application(fourth.id).await.unwrap().unwrap().state, "withdrawn");
+    assert!(!s.decide_loan(fourth.id, "submitted", "accepted", "loan-officer", None, None).await.unwrap());
+    assert_eq!(s.loan_applications(Some(bank.id), None, 10).await.unwrap().len(), 5);
     assert_eq!(s.loan_applications(None, Some(subjects[0] + 1), 10).await.unwrap().len(), 0);
     let stats = s.loan_stats().await.unwrap();
     assert_eq!(
         (stats[0].applications, stats[0].granted, stats[0].refused, stats[0].granted_amount),
-        (4, 1, 1, 400_000)
+        (5, 1, 1, 400_000)
     );
     assert!(s.close_product(product.id).await.unwrap());
     assert!(!s.close_product(product.id).await.unwrap());
     assert!(s.product(product.id).await.unwrap().unwrap().closed_at.is_some());
+}
+
+/// A lender has at most `MAX_OPEN_PRODUCTS` open products, also when it publishes several at once; a closed one
+/// makes room.
+async fn a_lender_has_a_bounded_number_of_open_products(b: Backend) {
+    use credo_store::{MAX_OPEN_PRODUCTS, NewProduct};
+    let s = &*b.store;
+    let bank = b.dept(1).await;
+    let new = |n: i64| NewProduct {
+        department_id: bank.id,
+        name: format!("产品{n}"),
+        description: String::new(),
+        kinds: vec!["organisation".into()],
+        scheme: "ggxy".into(),
+        grades: vec![],
+        regions: vec![],
+        min_amount: 1,
+        max_amount: 10,
+        term_months: 12,
+        created_by: "bank".into(),
+    };
+    for n in 0..MAX_OPEN_PRODUCTS - 2 {
+        s.add_product(&new(n)).await.unwrap();
+    }
+    let results = at_once(6, |i| {
+        let (s, p) = (b.store.clone(), new(100 + i as i64));
+        async move { s.add_product(&p).await }
+    })
+    .await;
+    assert_eq!((count(&results, Result::is_ok), count(&results, is_conflict)), (2, 4), "{results:?}");
+    assert!(is_conflict(&s.add_product(&new(200)).await));
+    let first = s.products(Some(bank.id)).await.unwrap().last().unwrap().id;
+    assert!(s.close_product(first).await.unwrap());
+    s.add_product(&new(201)).await.expect("a closed product makes room");
+    assert!(s.add_product(&NewProduct { department_id: b.dept(2).await.id, ..new(1) }).await.is_ok(), "per lender");
 }
 
 async fn honours_move_only_from_the_state_they_are_in(b: Backend) {
@@ -3406,6 +3446,7 @@ macro_rules! contract_suite {
             case_updates_at_once_beyond_the_pool_size_admit_one,
             only_open_objections_in_progress_dispute_a_record,
             one_open_case_per_key_even_at_once,
+            a_lender_has_a_bounded_number_of_open_products,
             expiries_are_recorded_once_per_record,
             rekeying_follows_a_changed_natural_key,
             the_change_feed_is_ordered_and_paged,

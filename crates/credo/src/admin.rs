@@ -27,6 +27,9 @@ pub struct Rights {
     /// 可查阅的受限档案,逗号分隔(如 gwyda,公务员诚信档案;只授予组织、人事部门)
     #[arg(long, default_value = "")]
     archives: String,
+    /// 金融机构:可发布融资产品、办理融资申请
+    #[arg(long)]
+    lending: bool,
 }
 
 #[derive(Subcommand)]
@@ -206,6 +209,7 @@ fn permissions(app: &App, g: &Rights) -> anyhow::Result<Permissions> {
         scenes: list(&g.scenes),
         disclosure: list(&g.disclosure),
         archives: list(&g.archives),
+        lending: g.lending,
     };
     credo_app::accounts::check_permissions(app, &p).map_err(unusable)?;
     Ok(p)

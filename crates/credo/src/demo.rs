@@ -83,6 +83,7 @@ pub async fn run(data: &Path, opts: &crate::ServeOptions, subjects: usize, no_se
                     scenes: app.catalog.measures.scenes.iter().map(|s| s.code.clone()).collect(),
                     disclosure: vec!["公开".into(), "政务共享".into()],
                     archives: Vec::new(),
+                    lending: false,
                 },
             })
             .await?;

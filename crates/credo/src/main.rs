@@ -1089,6 +1089,7 @@ async fn import(
                         scenes: vec![],
                         disclosure: vec!["公开".into()],
                         archives: vec![],
+                        lending: false,
                     },
                 })
                 .await?;

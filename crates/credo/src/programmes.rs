@@ -66,6 +66,8 @@ pub async fn seed(app: &App) -> anyhow::Result<Vec<(&'static str, String)>> {
     let justice = department(app, &justice_code, "西宁市司法局", &["zyzg", "zyjc"]).await?;
     department(app, &uscc_from("11", "630100", "WMB00001"), "西宁市精神文明建设委员会办公室", &[]).await?;
     let bank = department(app, &uscc_from("91", "630100", "YH000001"), "青海银行西宁分行", &[]).await?;
+    let lending = Permissions { lending: true, ..bank.permissions.clone() };
+    app.store.set_permissions(bank.id, &lending).await?;
     let today = app.clock.today().to_string();
 
     // 长宁镇 and three of its villages (their commitments to the 信用村 creation make them known), and their households.

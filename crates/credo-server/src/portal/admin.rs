@@ -235,6 +235,7 @@ pub async fn set_permissions(
         scenes: checked(&pairs, "scene"),
         disclosure: checked(&pairs, "disclosure"),
         archives: checked(&pairs, "archive"),
+        lending: form_value(&pairs, "lending") == "on",
     };
     match admin::set_permissions(&app, &uscc, &permissions, p.district()).await {
         Ok(d) => Ok(see_other(&format!("/admin/departments/{}", d.uscc), None)),

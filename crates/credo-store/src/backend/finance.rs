@@ -100,6 +100,18 @@ impl TryFrom<ApplicationRow> for LoanApplication {
 #[async_trait]
 impl FinanceStore for Backend {
     async fn add_product(&self, p: &NewProduct) -> Result<Product> {
+        let mut tx = super::begin_write(&self.pool).await?;
+        let open: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM credit_products WHERE department_id = $1 AND closed_at IS NULL")
+                .bind(p.department_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        if open >= crate::MAX_OPEN_PRODUCTS {
+            return Err(StoreError::Conflict(format!(
+                "本机构在售产品已达 {} 个,请先停止部分产品再发布",
+                crate::MAX_OPEN_PRODUCTS
+            )));
+        }
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO credit_products (department_id, name, description, kinds, scheme, grades, regions, \
              min_amount, max_amount, term_months, created_by, created_at) \
@@ -117,8 +129,9 @@ impl FinanceStore for Backend {
         .bind(p.term_months)
         .bind(&p.created_by)
         .bind(now_text())
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await?;
+        tx.commit().await?;
         self.product(id).await?.ok_or_else(|| StoreError::NotFound(format!("product {id}")))
     }
 
@@ -227,8 +240,9 @@ impl FinanceStore for Backend {
         .fetch_optional(&mut *tx)
         .await?;
         let Some(authorisation) = authorisation else { return Ok(false) };
-        // A refused application ends the lender's reading of the applicant's archive with it.
-        if to == "refused" {
+        // An application granted or refused ends the lender's reading of the applicant's archive with it (reading
+        // after a loan, 贷后, asks for an authorisation of its own).
+        if to != "accepted" {
             sqlx::query("UPDATE report_authorisations SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
                 .bind(&now)
                 .bind(authorisation)

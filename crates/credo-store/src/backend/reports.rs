@@ -224,15 +224,28 @@ impl ReportStore for Backend {
     }
 
     async fn revoke_authorisation(&self, subject_id: i64, id: i64) -> Result<Authorisation> {
+        let now = now_text();
+        let mut tx = super::begin_write(&self.pool).await?;
         let done = sqlx::query(
             "UPDATE report_authorisations SET revoked_at = $1 WHERE id = $2 AND subject_id = $3 AND revoked_at IS NULL",
         )
-        .bind(now_text())
+        .bind(&now)
         .bind(id)
         .bind(subject_id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?
         .rows_affected();
+        // A loan application lives on its authorisation: withdrawing the one withdraws the other.
+        sqlx::query(
+            "UPDATE loan_applications SET state = 'withdrawn', decided_at = $1 \
+             WHERE authorisation_id = $2 AND subject_id = $3 AND state IN ('submitted', 'accepted')",
+        )
+        .bind(&now)
+        .bind(id)
+        .bind(subject_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
         let found = self.authorisation(id).await?.filter(|a| a.subject_id == subject_id);
         match (found, done) {
             (None, _) => Err(StoreError::NotFound(format!("authorisation {id}"))),

@@ -414,7 +414,7 @@ pub struct Group {
     pub grade: Option<String>,
     /// Whether the grade is one its parent counts as good.
     pub good: bool,
-    /// Why (the share of good members: "评定的 10 户中,8 户为……").
+    /// Why (the band of the share of good members: "信用户占比不低于 80%……").
     pub reason: String,
 }
 

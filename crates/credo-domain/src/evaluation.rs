@@ -105,8 +105,9 @@ pub struct Members {
     /// The field naming the member's 统一社会信用代码 (a township's villages: `NH_CWHDM`); absent: the record's own
     /// subject is the member (a village's households).
     pub member: Option<String>,
-    /// What the members are called ("户", "个村"), for the reason shown.
-    pub unit: String,
+    /// What the share of good members is called in the reason shown ("信用户占比"). The reason names the share's
+    /// band between the tiers, never the counts: a small group's counts would tell who in it is not good.
+    pub share_name: String,
     /// The members' scheme, and its grades that count as good (信用户).
     pub scheme: String,
     pub good: Vec<String>,
@@ -311,7 +312,17 @@ impl Scheme {
             return None;
         }
         let share = members.good as f64 / members.graded as f64;
-        let tier = m.tiers.iter().find(|t| share >= t.share);
+        let at = m.tiers.iter().position(|t| share >= t.share);
+        let tier = at.map(|i| &m.tiers[i]);
+        let percent = |t: &Tier| format!("{:.0}%", t.share * 100.0);
+        let band = match at {
+            Some(0) => format!("不低于 {}", percent(&m.tiers[0])),
+            Some(i) if m.tiers[i].share > 0.0 => {
+                format!("不低于 {}、低于 {}", percent(&m.tiers[i]), percent(&m.tiers[i - 1]))
+            }
+            Some(i) => format!("低于 {}", percent(&m.tiers[i - 1])),
+            None => m.tiers.last().map_or_else(String::new, |t| format!("低于 {}", percent(t))),
+        };
         let (points, cap) = tier.map_or((0, None), |t| (t.points, t.cap.clone()));
         let capped = |c: &String| format!("至多评为“{}”", self.grade(c).map_or(c.as_str(), |g| g.label.as_str()));
         let effect = match (points, &cap) {
@@ -328,15 +339,7 @@ impl Scheme {
             on: None,
             points,
             cap,
-            text: format!(
-                "评定的 {} {}中有 {} {}为{},占 {:.0}%({effect})",
-                members.graded,
-                m.unit,
-                members.good,
-                m.unit,
-                m.good.join("、"),
-                share * 100.0
-            ),
+            text: format!("{}{band}({effect})", m.share_name),
         };
         Some(self.evaluate_with(facts, day, Some(reason)))
     }
@@ -520,12 +523,18 @@ mod tests {
         let village = c.evaluation.get("xyc").unwrap();
         let day = date!(2026 - 06 - 01);
         let count = |graded, good| MemberCount { graded, good };
-        assert!(village.evaluate_members(&[], day, count(2, 2)).is_none(), "too few households graded");
+        assert!(village.evaluate_members(&[], day, count(9, 9)).is_none(), "too few households graded");
         let all = village.evaluate_members(&[], day, count(10, 8)).unwrap();
         assert_eq!((all.grade.as_str(), all.reasons[0].indicator.as_str()), ("信用村", "members"));
-        assert!(all.reasons[0].text.contains("评定的 10 户中有 8 户"), "{}", all.reasons[0].text);
-        assert_eq!(village.evaluate_members(&[], day, count(10, 7)).unwrap().grade, "信用村");
-        assert_eq!(village.evaluate_members(&[], day, count(10, 6)).unwrap().grade, "否", "below seven in ten");
+        assert_eq!(all.reasons[0].text, "信用户占比不低于 80%(加 30 分)", "a band, never counts");
+        let seven = village.evaluate_members(&[], day, count(10, 7)).unwrap();
+        assert_eq!(
+            (seven.grade.as_str(), seven.reasons[0].text.as_str()),
+            ("信用村", "信用户占比不低于 70%、低于 80%(加 15 分)")
+        );
+        let six = village.evaluate_members(&[], day, count(10, 6)).unwrap();
+        assert_eq!(six.grade, "否", "below seven in ten");
+        assert_eq!(six.reasons[0].text, "信用户占比低于 70%(至多评为“未评为信用村”)");
         let listed = fields(&[("YZ_MDLX", "市场监督管理严重违法失信名单")]);
         let f = [fact(1, "yzsx", &listed, date!(2026 - 01 - 05), true)];
         assert_eq!(village.evaluate_members(&f, day, count(10, 10)).unwrap().grade, "否", "its own record caps it");

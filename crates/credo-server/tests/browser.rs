@@ -260,7 +260,8 @@ async fn seed_programmes(t: &TestApp) {
     ]);
     let (status, s) = t.post_batch(json!({ "item": "xycn", "records": rows })).await;
     assert_eq!((status, s["rejected"].as_u64()), (200, Some(0)), "{s}");
-    let households: Vec<_> = (0..3u32)
+    // Ten households: a village is graded from ten on.
+    let households: Vec<_> = (0..10u32)
         .map(|n| {
             let first = format!("630121198001010{n:02}");
             let id = format!("{first}{}", credo_domain::ids::ric_check(first.as_bytes()).unwrap());

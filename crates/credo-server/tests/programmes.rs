@@ -188,17 +188,17 @@ async fn households_are_rated_and_their_village_and_township_follow() {
         let rows: Vec<Value> =
             known.iter().enumerate().map(|(n, (name, code))| commitment(name, code, &agri, n as u32)).collect();
         submit(&t, &key, "xycn", json!(rows)).await;
-        // Four households in 上庄, three in 下庄, all well thought of by their neighbours.
+        // Ten households in 上庄 and ten in 下庄 (a village needs ten graded), all well thought of by their neighbours.
         let mut rows = Vec::new();
-        for n in 0..7 {
-            let (village, name) = if n < 4 { (&villages[0], "上庄村") } else { (&villages[1], "下庄村") };
+        for n in 0..20 {
+            let (village, name) = if n < 10 { (&villages[0], "上庄村") } else { (&villages[1], "下庄村") };
             rows.push(household(name, &format!("农户{n}"), &ric("19800101", n), village, &township, "好", &agri));
         }
         submit(&t, &key, "nhxx", json!(rows)).await;
         credo_app::grades::recompute(&t.app, None).await.unwrap();
-        assert_eq!(household_grade(&t, &ric("19800101", 4)).await.as_deref(), Some("优秀"));
+        assert_eq!(household_grade(&t, &ric("19800101", 14)).await.as_deref(), Some("优秀"));
         let r =
-            send(&t, &Auth::None, Method::GET, &format!("/api/v1/subjects/{}/grades", ric("19800101", 4)), None).await;
+            send(&t, &Auth::None, Method::GET, &format!("/api/v1/subjects/{}/grades", ric("19800101", 14)), None).await;
         assert_eq!(r.status, 404, "a household's grade is not public: {}", r.text);
         for v in &villages {
             let g = t.get_json(&format!("/api/v1/subjects/{v}/grades")).await;
@@ -231,31 +231,36 @@ async fn households_are_rated_and_their_village_and_township_follow() {
         let (status, _, page) = t.get("/rural").await;
         assert_eq!(status, 200);
         assert!(page.contains("大通县长宁镇人民政府") && page.contains("长宁镇下庄村股份经济合作社"), "{page}");
-        assert!(page.contains("评定的 3 户中有 3 户为") && page.contains("评定的 2 个村中有 2 个村为信用村"), "{page}");
-        assert!(!page.contains("农户4") && !page.contains(&ric("19800101", 4)), "no household is named");
+        assert!(page.contains("信用户占比不低于 80%") && page.contains("信用村占比不低于 60%"), "{page}");
+        assert!(!page.contains("农户14") && !page.contains(&ric("19800101", 14)), "no household is named");
+        assert!(!page.contains("10 户"), "no household counts by village: {page}");
 
-        // A household of 下庄 becomes a dishonest judgment debtor: it is no longer a 信用户, 下庄 falls below seven in
-        // ten, and the township below six in ten.
-        let debtor = json!(
-            credo_synth::builders::DishonestDebtor::person("农户4", ric("19800101", 4))
-                .case_number("(2026)青0121执123号")
-                .published("2026-10-10")
-                .source("西宁市农业农村局", &agri)
-        );
+        // Four households of 下庄 become dishonest judgment debtors: they are no longer 信用户, 下庄 falls below seven
+        // in ten, and the township below six in ten.
+        let debtors: Vec<Value> = (14..18)
+            .map(|n| {
+                json!(
+                    credo_synth::builders::DishonestDebtor::person(format!("农户{n}"), ric("19800101", n))
+                        .case_number(format!("(2026)青0121执{n}号"))
+                        .published("2026-10-10")
+                        .source("西宁市农业农村局", &agri)
+                )
+            })
+            .collect();
         let r = send(
             &t,
             &Auth::Key(key.clone()),
             Method::POST,
             "/api/v1/batches",
-            Some(json!({ "item": "sxbzxr", "records": [debtor] })),
+            Some(json!({ "item": "sxbzxr", "records": debtors })),
         )
         .await;
-        assert_eq!(r.body["accepted"], 1, "{}", r.text);
+        assert_eq!(r.body["accepted"], 4, "{}", r.text);
         credo_app::grades::recompute(&t.app, None).await.unwrap();
-        assert_eq!(household_grade(&t, &ric("19800101", 4)).await.as_deref(), Some("未达标"));
+        assert_eq!(household_grade(&t, &ric("19800101", 14)).await.as_deref(), Some("未达标"));
         // Now publicly known (a 失信被执行人), the person's 信用户 grade and its reasons stay private.
         let r =
-            send(&t, &Auth::None, Method::GET, &format!("/api/v1/subjects/{}/grades", ric("19800101", 4)), None).await;
+            send(&t, &Auth::None, Method::GET, &format!("/api/v1/subjects/{}/grades", ric("19800101", 14)), None).await;
         assert!(r.status == 404 || grade_of(&r.body, "xyh").is_none(), "{}", r.text);
         assert!(!r.text.contains("村民评议"), "{}", r.text);
         let g = t.get_json(&format!("/api/v1/subjects/{}/grades", villages[1])).await;
@@ -265,9 +270,10 @@ async fn households_are_rated_and_their_village_and_township_follow() {
         let g = t.get_json(&format!("/api/v1/subjects/{township}/grades")).await;
         assert_eq!(grade_of(&g, "xyxz").as_deref(), Some("否"), "{g}");
         let (_, _, page) = t.get("/rural").await;
-        assert!(page.contains("评定的 3 户中有 2 户为") && page.contains("未评为信用村"), "{page}");
+        assert!(page.contains("信用户占比低于 70%") && page.contains("未评为信用村"), "{page}");
 
-        // A household's archive withdrawn: it is no longer graded as a household, and its village counts one less.
+        // A household's archive withdrawn: it is no longer graded as a household, and its village, with nine graded
+        // households left, is no longer graded either.
         let s = credo_app::search::subject_by_key(&t.app, &ric("19800101", 0)).await.unwrap();
         let archive = t.app.store.subject_records(s.id).await.unwrap().into_iter().find(|r| r.item == "nhxx").unwrap();
         let agri_dept = t.app.store.department_by_uscc(&agri).await.unwrap().unwrap();
@@ -279,9 +285,7 @@ async fn households_are_rated_and_their_village_and_township_follow() {
         credo_app::grades::recompute(&t.app, Some(vec![s.id])).await.unwrap();
         assert_eq!(household_grade(&t, &ric("19800101", 0)).await, None, "its 信用户 grade ended");
         let g = t.get_json(&format!("/api/v1/subjects/{}/grades", villages[0])).await;
-        let reasons =
-            g["grades"].as_array().unwrap().iter().find(|x| x["scheme"] == "xyc").unwrap()["reasons"].to_string();
-        assert!(reasons.contains("评定的 3 户中有 3 户"), "{reasons}");
+        assert_eq!(grade_of(&g, "xyc"), None, "nine households are too few: {g}");
     })
     .await;
 }

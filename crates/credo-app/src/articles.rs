@@ -3,9 +3,10 @@
 //! returns it, and takes published ones down. Every step is one conditional write (two reviewers at once: one
 //! wins, the other is told the state changed) followed by its audit event.
 //!
-//! A 典型案例 cites records: each must exist when drafted and be public when published. Its public page shows a
-//! cited record (masked, as every public page shows it) only while it stays public; the console marks published
-//! cases citing a record that no longer is, for a reviewer to take down or leave.
+//! A 典型案例 cites records (at least one): each must exist when drafted and be public when published. A case
+//! exposes its subject only while every record it cites stays public: its page is gone the moment one is not
+//! (repaired, revoked, its period over), and [`review`] takes it down, with the reason, after every batch and every
+//! minute.
 
 use credo_domain::articles::{ArticleKind, ArticleState, Draft, Step};
 use credo_store::{Article, ArticleQuery};
@@ -26,6 +27,9 @@ pub struct StepRequest {
     /// 退回和撤下须写明理由
     #[serde(default)]
     pub note: Option<String>,
+    /// 所审阅稿件的版本(文章的 revision):发布时必填,稿件此后被修改的不能发布
+    #[serde(default)]
+    pub revision: Option<i64>,
 }
 
 fn actor(p: &Principal) -> Result<(String, Role), Error> {
@@ -41,17 +45,19 @@ fn invalid(errors: Vec<String>) -> Error {
     Error::new(Code::InvalidArticle, errors.join(";"))
 }
 
-/// The cited records that are public today (the others, not found or no longer public, are left out).
-pub async fn public_records(app: &App, ids: &[i64]) -> Result<Vec<credo_store::RecordView>, Error> {
+/// The cited records that are public today, each with whether it is disputed (异议处理中) (the others, not found
+/// or no longer public, are left out).
+pub async fn public_records(app: &App, ids: &[i64]) -> Result<Vec<(credo_store::RecordView, bool)>, Error> {
     let records = app.store.records_by_ids(ids).await?;
     let disputed = app.store.disputed(ids).await?;
     let today = app.clock.today();
     Ok(records
         .into_iter()
-        .filter(|r| {
-            crate::public::record(&app.catalog, r, disputed.contains(&r.id), today)
-                .is_some_and(|p| p.publicity.state.public())
+        .map(|r| {
+            let d = disputed.contains(&r.id);
+            (r, d)
         })
+        .filter(|(r, d)| crate::public::record(&app.catalog, r, *d, today).is_some_and(|p| p.publicity.state.public()))
         .collect())
 }
 
@@ -60,7 +66,7 @@ async fn check_records(app: &App, ids: &[i64], public: bool) -> Result<(), Error
         return Ok(());
     }
     let found: Vec<i64> = if public {
-        public_records(app, ids).await?.iter().map(|r| r.id).collect()
+        public_records(app, ids).await?.iter().map(|(r, _)| r.id).collect()
     } else {
         app.store.records_by_ids(ids).await?.iter().map(|r| r.id).collect()
     };
@@ -144,12 +150,24 @@ pub async fn step(app: &App, p: &Principal, id: i64, req: &StepRequest) -> Resul
         return Err(Error::new(Code::TooLong, "理由至多 500 字"));
     }
     let note = note.map(|n| credo_domain::masking::mask_id_numbers(n).into_owned());
+    let revision = match (step, req.revision) {
+        (Step::Publish, None) => {
+            return Err(Error::new(Code::MissingField, "发布须注明所审阅稿件的版本(revision)"));
+        }
+        (_, Some(r)) if r != a.revision => {
+            return Err(Error::new(
+                Code::Conflict,
+                format!("稿件已修改为第 {} 版(所审阅的是第 {r} 版),请重新审阅后再办理", a.revision),
+            ));
+        }
+        (_, r) => r,
+    };
     if step == Step::Publish {
         check_records(app, &a.records, true).await?;
     }
     let review = step.is_review().then_some((who.as_str(), note.as_deref()));
-    if !app.store.move_article(id, a.state, to, review).await? {
-        return Err(Error::new(Code::Conflict, "稿件状态已被他人改变,请刷新后再办理"));
+    if !app.store.move_article(id, a.state, to, review, revision).await? {
+        return Err(Error::new(Code::Conflict, "稿件状态或内容已被他人改变,请刷新后再办理"));
     }
     let a = staff_view(app, p, id).await?;
     let result = match &note {
@@ -187,14 +205,60 @@ pub async fn published(
     Ok(app.store.articles(&q).await?)
 }
 
-/// A published article with the cited records still public (anyone; other states are "not found").
-pub async fn public_view(app: &App, id: i64) -> Result<(Article, Vec<credo_store::RecordView>), Error> {
-    let a = app
-        .store
-        .article(id)
-        .await?
-        .filter(|a| a.state == ArticleState::Published)
-        .ok_or_else(|| Error::not_found(format!("没有编号为 {id} 的已发布文章")))?;
+/// A published article with its cited records (anyone; other states, and a case one of whose records is no longer
+/// public, are "not found").
+pub async fn public_view(app: &App, id: i64) -> Result<(Article, Vec<(credo_store::RecordView, bool)>), Error> {
+    let not_found = || Error::not_found(format!("没有编号为 {id} 的已发布文章"));
+    let a = app.store.article(id).await?.filter(|a| a.state == ArticleState::Published).ok_or_else(not_found)?;
     let records = public_records(app, &a.records).await?;
+    if records.len() < a.records.len() {
+        return Err(not_found());
+    }
     Ok((a, records))
+}
+
+/// Takes down every published 典型案例 citing a record no longer public, with the reason, in the trail as the
+/// platform's step. Only the process leading scheduled jobs does it. Returns how many.
+pub async fn review(app: &App) -> Result<usize, Error> {
+    if !app.store.lead_jobs().await? {
+        return Ok(0);
+    }
+    let mut down = 0;
+    let mut offset = 0;
+    loop {
+        let q =
+            ArticleQuery { kind: Some(ArticleKind::Case), state: Some(ArticleState::Published), offset, limit: 200 };
+        let (page, _) = app.store.articles(&q).await?;
+        let mut kept = 0;
+        for a in &page {
+            let public: Vec<i64> = public_records(app, &a.records).await?.iter().map(|(r, _)| r.id).collect();
+            let gone: Vec<String> = a.records.iter().filter(|id| !public.contains(id)).map(i64::to_string).collect();
+            if gone.is_empty() {
+                kept += 1;
+                continue;
+            }
+            let note = format!("引用的信用记录 {} 已不再公示(已修复、撤销或公示期满),平台自动撤下", gone.join("、"));
+            let (from, to) = (ArticleState::Published, ArticleState::Withdrawn);
+            if app.store.move_article(a.id, from, to, Some(("platform", Some(&note))), None).await? {
+                down += 1;
+                let event = credo_store::AuditEvent {
+                    actor: "platform".into(),
+                    role: "system".into(),
+                    department: None,
+                    action: "article.withdraw".into(),
+                    target: Some(format!("article:{}", a.id)),
+                    purpose: Some("典型案例发布".into()),
+                    result: note,
+                    client: None,
+                };
+                app.store.append_audit(&event).await?;
+            }
+        }
+        // Those taken down leave the list: the next page starts after those kept.
+        offset += kept;
+        if page.len() < 200 {
+            break;
+        }
+    }
+    Ok(down)
 }

@@ -107,6 +107,9 @@ pub(crate) fn text(field: &str, value: &str, max: usize) -> Result<String, Error
     if v.chars().count() > max {
         return Err(Error::new(Code::TooLong, format!("{field}不能超过 {max} 字")));
     }
+    if v.chars().any(credo_domain::masking::hidden_char) {
+        return Err(Error::new(Code::BadField, format!("{field}含有控制字符或不可见的排版字符,请删除后重新提交")));
+    }
     Ok(v.to_string())
 }
 

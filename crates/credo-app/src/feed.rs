@@ -160,6 +160,17 @@ pub async fn compact_search(app: &App) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What follows the records' publicity: 示范单位 that no longer meet the standard are revoked, and 典型案例 citing a
+/// record no longer public are taken down. After every batch, and every minute (a CLI import, a day's expiry).
+pub async fn follow_records(app: &App) {
+    if let Err(e) = crate::honours::review(app).await {
+        tracing::warn!(error = %e.detail, "示范单位 review failed (the follower will try again)");
+    }
+    if let Err(e) = crate::articles::review(app).await {
+        tracing::warn!(error = %e.detail, "典型案例 review failed (the follower will try again)");
+    }
+}
+
 /// Follows the change feed forever (for the server): what other processes store (a CLI import, say) becomes
 /// searchable, and counts in checks, within about a second.
 pub async fn follow(app: App) {
@@ -181,10 +192,8 @@ pub async fn follow(app: App) {
             tracing::warn!(error = %e.detail, "grades sync failed");
         }
         // 示范单位 follow their records (a CLI import, a day's expiry); batches through this server review at once.
-        if ticks.is_multiple_of(60)
-            && let Err(e) = crate::honours::review(&app).await
-        {
-            tracing::warn!(error = %e.detail, "示范单位 review failed");
+        if ticks.is_multiple_of(60) {
+            follow_records(&app).await;
         }
     }
 }

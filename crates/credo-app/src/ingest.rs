@@ -246,9 +246,7 @@ pub async fn run_tracked(
     if let Err(e) = crate::grades::follow_changes(app).await {
         tracing::warn!(error = %e.detail, "grades not brought up to date after the batch (the follower will)");
     }
-    if let Err(e) = crate::honours::review(app).await {
-        tracing::warn!(error = %e.detail, "示范单位 not reviewed after the batch (the follower will)");
-    }
+    feed::follow_records(app).await;
     tracing::info!(
         batch,
         rows = summary.rows,

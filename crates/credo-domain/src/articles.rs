@@ -197,8 +197,8 @@ impl Draft {
                 errors.push(format!("{name}不能为空"));
             } else if n > max {
                 errors.push(format!("{name}至多 {max} 字(现为 {n} 字)"));
-            } else if v.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
-                errors.push(format!("{name}含有控制字符"));
+            } else if v.chars().any(crate::masking::hidden_char) {
+                errors.push(format!("{name}含有控制字符或不可见的排版字符"));
             }
             mask_id_numbers(v).into_owned()
         };
@@ -225,6 +225,10 @@ impl Draft {
         }
         if kind.is_some_and(|k| k != ArticleKind::Case) && !records.is_empty() {
             errors.push("只有典型案例引用信用记录".into());
+        }
+        // A case exposes a subject: only on the strength of records in publicity, which the platform checks.
+        if kind == Some(ArticleKind::Case) && records.is_empty() && self.records.is_empty() {
+            errors.push("典型案例须引用至少一条公示中的信用记录".into());
         }
         match kind {
             Some(kind) if errors.is_empty() => Ok(Text { kind, title, summary, body, records }),
@@ -268,6 +272,12 @@ mod tests {
         assert!(draft("nosuch", "标题", "正文", vec![]).check().is_err());
         assert!(draft("news", "标题\n第二行", "正文", vec![]).check().is_err());
         assert!(draft("news", &"长".repeat(MAX_TITLE + 1), "正文", vec![]).check().is_err());
+        let none = draft("case", "某公司失信案", "正文", vec![]).check().unwrap_err();
+        assert_eq!(none, ["典型案例须引用至少一条公示中的信用记录"], "a case cites records");
+        for text in ["标题\u{202e}txt.exe", "标题\u{ffff}", "标题\u{7}"] {
+            assert!(draft("news", text, "正文", vec![]).check().is_err(), "{text:?}");
+            assert!(draft("news", "标题", text, vec![]).check().is_err(), "{text:?}");
+        }
     }
 
     proptest! {

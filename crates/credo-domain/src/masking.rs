@@ -403,6 +403,16 @@ pub fn mask_digit_runs(s: &str) -> String {
     out
 }
 
+/// A character free text shown to others may not hold: control characters (but line breaks and tabs), the
+/// bidirectional formatting characters that make a text read other than it is written (U+202A–202E, U+2066–2069,
+/// U+200E, U+200F, U+061C), and noncharacters (U+FDD0–FDEF, U+xFFFE, U+xFFFF), which XML (an Atom feed) refuses.
+pub fn hidden_char(c: char) -> bool {
+    let u = u32::from(c);
+    (c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        || matches!(u, 0x202A..=0x202E | 0x2066..=0x2069 | 0x200E | 0x200F | 0x061C | 0xFDD0..=0xFDEF)
+        || u & 0xFFFE == 0xFFFE
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -469,6 +479,28 @@ mod tests {
         ] {
             assert_eq!(masked(text), text, "{text}");
             assert!(find_id_numbers(text).is_empty(), "{text}: {:?}", find_id_numbers(text));
+        }
+    }
+
+    #[test]
+    fn hidden_characters_are_known() {
+        for c in [
+            '\u{0}',
+            '\u{7}',
+            '\u{1b}',
+            '\u{85}',
+            '\u{202e}',
+            '\u{2067}',
+            '\u{200f}',
+            '\u{fffe}',
+            '\u{ffff}',
+            '\u{1fffe}',
+            '\u{fdd0}',
+        ] {
+            assert!(hidden_char(c), "{:?}", c);
+        }
+        for c in ['\n', '\r', '\t', ' ', '张', 'X', '\u{3000}', '\u{fffd}', '\u{200d}'] {
+            assert!(!hidden_char(c), "{:?}", c);
         }
     }
 

@@ -97,7 +97,12 @@ async fn a_typical_case_is_drafted_reviewed_published_masked_and_follows_its_rec
         let page = send(&t, &reviewer, Method::GET, &format!("/console/articles/{id}"), None).await;
         assert!(page.text.contains("待审核") && page.text.contains("审核通过并发布"), "{}", page.text);
         assert!(!page.text.contains(ID_NUMBER));
-        let r = form_post(&t, &reviewer, &format!("/console/articles/{id}/steps"), &[("step", "publish")]).await;
+        assert!(page.text.contains("name=\"revision\" value=\"2\""), "the form names the revision read: {}", page.text);
+        let r = send(&t, &reviewer, Method::POST, &path, step("publish", None)).await;
+        assert_eq!((r.status, r.code()), (422, "missing_field"), "a publication names the revision read: {}", r.text);
+        let stale = form_post(&t, &reviewer, &format!("/console/articles/{id}/steps"), &[("step", "publish"), ("revision", "1")]).await;
+        assert!(stale.text.contains("稿件已修改为第 2 版"), "the revision before the edit is not published: {}", stale.text);
+        let r = form_post(&t, &reviewer, &format!("/console/articles/{id}/steps"), &[("step", "publish"), ("revision", "2")]).await;
         assert_eq!(r.status, 303, "{}", r.text);
         let r = send(&t, &sign_in(&t, "reviewer2").await, Method::POST, &path, step("publish", None)).await;
         assert_eq!(r.status, 409, "published once: {}", r.text);
@@ -122,25 +127,30 @@ async fn a_typical_case_is_drafted_reviewed_published_masked_and_follows_its_rec
         assert_eq!(entries.len(), 1, "{feed}");
         assert!(feed.contains(&format!("urn:credo:630100:article:{id}")) && !feed.contains(ID_NUMBER), "{feed}");
 
-        // The record is withdrawn: the case no longer shows it, and the console asks for a look again.
+        // The record is withdrawn: the case, which exposes its subject on the strength of it, leaves the public at
+        // once, and the platform takes it down with the reason.
         let r = form_post(&t, &handler, &format!("/console/records/{record}/withdraw"), &[("reason", "处罚决定被依法撤销")]).await;
         assert_eq!(r.status, 303, "{}", r.text);
-        let (_, _, page) = t.get(&format!("/news/{id}")).await;
-        assert!(!page.contains(&format!("/records/{record}")) && page.contains("不再公示"), "{page}");
-        let console = send(&t, &reviewer, Method::GET, "/console/articles?state=published", None).await;
-        assert!(console.text.contains("引用记录已不再公示"), "{}", console.text);
+        assert_eq!(t.get(&format!("/news/{id}")).await.0, 404, "gone from the public at once");
+        assert_eq!(send(&t, &Auth::None, Method::GET, &format!("/api/v1/articles/{id}"), None).await.status, 404);
+        credo_app::articles::review(&t.app).await.unwrap();
+        let down = t.app.store.article(id).await.unwrap().unwrap();
+        assert_eq!(down.state, credo_domain::articles::ArticleState::Withdrawn);
+        assert!(down.note.as_deref().unwrap_or_default().contains(&format!("引用的信用记录 {record} 已不再公示")), "{down:?}");
+        assert_eq!(t.get_json("/api/v1/articles").await["total"], 0, "nor in the list");
+        let (_, _, feed) = t.get("/news/feed.xml").await;
+        assert!(!feed.contains(&format!("article:{id}")), "nor in the feed: {feed}");
         // A case citing a record no longer public cannot be published.
         let again = json!({ "kind": "case", "title": "另一案例", "body": "正文", "records": [record] });
         let other = send(&t, &editor, Method::POST, "/api/v1/articles", Some(again)).await.body["id"].as_i64().unwrap();
         send(&t, &editor, Method::POST, &format!("/api/v1/articles/{other}/steps"), step("submit", None)).await;
-        let r = send(&t, &reviewer, Method::POST, &format!("/api/v1/articles/{other}/steps"), step("publish", None)).await;
+        let publish = Some(json!({ "step": "publish", "revision": 1 }));
+        let r = send(&t, &reviewer, Method::POST, &format!("/api/v1/articles/{other}/steps"), publish).await;
         assert_eq!((r.status, r.code()), (422, "invalid_article"), "{}", r.text);
 
-        // Taken down with a reason: gone from the public.
+        // Taken down already: a reviewer's step finds it so.
         let r = send(&t, &reviewer, Method::POST, &path, step("withdraw", Some("引用的处罚已撤销"))).await;
-        assert_eq!((r.status, r.body["state"].as_str()), (200, Some("withdrawn")), "{}", r.text);
-        assert_eq!(t.get(&format!("/news/{id}")).await.0, 404);
-        assert_eq!(t.get_json("/api/v1/articles").await["total"], 0);
+        assert_eq!(r.status, 409, "{}", r.text);
 
         // Every step is in the audit trail, with who took it.
         let mut events = t.app.store.audit_for_target(&format!("article:{id}"), 100).await.unwrap();
@@ -153,7 +163,7 @@ async fn a_typical_case_is_drafted_reviewed_published_masked_and_follows_its_rec
             ("article.edit", "editor"),
             ("article.submit", "editor"),
             ("article.publish", "reviewer"),
-            ("article.withdraw", "reviewer"),
+            ("article.withdraw", "platform"),
         ];
         assert_eq!(steps, want.map(|(a, b)| (a.to_string(), b.to_string())));
     })

@@ -497,8 +497,8 @@ async fn every_get_operation_answers_as_documented_for_generated_parameters() {
     };
     let article = t.app.store.add_article(&text, "test").await.unwrap();
     use credo_domain::articles::ArticleState::{Draft, Published, Submitted};
-    t.app.store.move_article(article.id, Draft, Submitted, None).await.unwrap();
-    t.app.store.move_article(article.id, Submitted, Published, Some(("test2", None))).await.unwrap();
+    t.app.store.move_article(article.id, Draft, Submitted, None, None).await.unwrap();
+    t.app.store.move_article(article.id, Submitted, Published, Some(("test2", None)), None).await.unwrap();
     known.params.get_mut("id").unwrap().push(article.id.to_string());
     // An agency on the register, and a government body (the test department, a 机关).
     let agency = t

@@ -33,6 +33,8 @@ pub struct Article {
     pub updated_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339::option")]
     pub published_at: Option<OffsetDateTime>,
+    /// The text's revision: 1 when drafted, one more with every edit.
+    pub revision: i64,
 }
 
 /// Which articles to list: of a kind, in a state, newest first (published ones by their publication time).
@@ -54,12 +56,14 @@ pub trait ArticleStore: Send + Sync {
     /// Replaces a draft's text; false when the article is not a draft (any more).
     async fn edit_article(&self, id: i64, text: &Text) -> Result<bool>;
     /// Moves an article from `from` to `to` (publishing sets its publication time); `by` and `note` are kept as the
-    /// last review step's when `review`. False when the article is not in `from` (any more).
+    /// last review step's when `review`. False when the article is not in `from` (any more), or, when `revision` is
+    /// given, its text is not at that revision (any more).
     async fn move_article(
         &self,
         id: i64,
         from: ArticleState,
         to: ArticleState,
         review: Option<(&str, Option<&str>)>,
+        revision: Option<i64>,
     ) -> Result<bool>;
 }

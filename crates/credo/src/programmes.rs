@@ -221,9 +221,9 @@ pub async fn seed(app: &App) -> anyhow::Result<Vec<(&'static str, String)>> {
     for (kind, title, body) in articles {
         let text = Text { kind, title: title.into(), summary: String::new(), body: body.into(), records: vec![] };
         let a = app.store.add_article(&text, "demo-sysadmin").await?;
-        app.store.move_article(a.id, ArticleState::Draft, ArticleState::Submitted, None).await?;
+        app.store.move_article(a.id, ArticleState::Draft, ArticleState::Submitted, None, None).await?;
         app.store
-            .move_article(a.id, ArticleState::Submitted, ArticleState::Published, Some(("demo-reviewer", None)))
+            .move_article(a.id, ArticleState::Submitted, ArticleState::Published, Some(("demo-reviewer", None)), None)
             .await?;
     }
     Ok(vec![

@@ -110,7 +110,7 @@ async fn show(State(app): State<Web>, Path(id): Path<i64>) -> Result<Json<serde_
     let (article, records) = articles::public_view(&app, id).await?;
     let today = app.clock.today();
     let shown: Vec<PublicRecord> =
-        records.iter().filter_map(|r| publish::record(&app.catalog, r, false, today)).collect();
+        records.iter().filter_map(|(r, disputed)| publish::record(&app.catalog, r, *disputed, today)).collect();
     let hidden = article.records.len() - shown.len();
     Ok(Json(serde_json::json!({ "article": article, "records": shown, "hidden": hidden })))
 }

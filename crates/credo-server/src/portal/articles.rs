@@ -124,7 +124,8 @@ pub async fn article(
 ) -> Result<Response, ApiError> {
     let (a, records) = articles::public_view(&app, id).await?;
     let today = app.clock.today();
-    let rows: Vec<Row> = records.iter().filter_map(|r| row(&app, r, false, today).map(|(row, _)| row)).collect();
+    let rows: Vec<Row> =
+        records.iter().filter_map(|(r, disputed)| row(&app, r, *disputed, today).map(|(row, _)| row)).collect();
     render(&ArticlePage {
         chrome: Chrome::of(&p, &headers),
         hidden: a.records.len() - rows.len(),
@@ -309,6 +310,8 @@ pub async fn create(
 struct EditPage {
     chrome: Chrome,
     a: Entry,
+    /// The text's revision the steps' forms name (a reviewer publishes what it read).
+    revision: i64,
     author: String,
     reviewer: Option<String>,
     note: Option<String>,
@@ -351,6 +354,7 @@ async fn edit_page(
         kinds: kinds(),
         paragraphs: paragraphs(&a.body),
         steps,
+        revision: a.revision,
         a: entry(&a),
     })
 }
@@ -390,6 +394,9 @@ pub struct StepForm {
     step: String,
     #[serde(default)]
     note: String,
+    /// The revision shown on the page the step was taken from.
+    #[serde(default)]
+    revision: Option<i64>,
 }
 
 pub async fn step(
@@ -399,7 +406,7 @@ pub async fn step(
     Path(id): Path<i64>,
     Form(f): Form<StepForm>,
 ) -> Result<Response, ApiError> {
-    let req = StepRequest { step: f.step, note: Some(f.note) };
+    let req = StepRequest { step: f.step, note: Some(f.note), revision: f.revision };
     match articles::step(&app, &p, id, &req).await {
         Ok(a) => Ok(see_other(&format!("/console/articles/{}", a.id), None)),
         Err(e) if e.is_client_error() && e.code != credo_app::error::Code::NotFound => {

@@ -7,8 +7,7 @@ use super::Backend;
 use crate::sql::parse_time;
 use crate::{Article, ArticleQuery, ArticleStore, Result, StoreError, now_text};
 
-const COLUMNS: &str =
-    "id, kind, title, summary, body, records, state, author, reviewer, note, created_at, updated_at, published_at";
+const COLUMNS: &str = "id, kind, title, summary, body, records, state, author, reviewer, note, created_at, updated_at, published_at, revision";
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -25,6 +24,7 @@ struct Row {
     created_at: String,
     updated_at: String,
     published_at: Option<String>,
+    revision: i64,
 }
 
 impl TryFrom<Row> for Article {
@@ -45,6 +45,7 @@ impl TryFrom<Row> for Article {
             author: r.author,
             reviewer: r.reviewer,
             note: r.note,
+            revision: r.revision,
         })
     }
 }
@@ -102,8 +103,8 @@ impl ArticleStore for Backend {
 
     async fn edit_article(&self, id: i64, text: &Text) -> Result<bool> {
         let done = sqlx::query(
-            "UPDATE articles SET kind = $1, title = $2, summary = $3, body = $4, records = $5, updated_at = $6 \
-             WHERE id = $7 AND state = 'draft'",
+            "UPDATE articles SET kind = $1, title = $2, summary = $3, body = $4, records = $5, updated_at = $6, \
+             revision = revision + 1 WHERE id = $7 AND state = 'draft'",
         )
         .bind(text.kind.as_str())
         .bind(&text.title)
@@ -123,13 +124,14 @@ impl ArticleStore for Backend {
         from: ArticleState,
         to: ArticleState,
         review: Option<(&str, Option<&str>)>,
+        revision: Option<i64>,
     ) -> Result<bool> {
         let now = now_text();
         let published = (to == ArticleState::Published).then_some(now.as_str());
         let done = sqlx::query(
             "UPDATE articles SET state = $1, updated_at = $2, published_at = COALESCE($3, published_at), \
              reviewer = COALESCE($4, reviewer), note = CASE WHEN $5 = 1 THEN $6 ELSE note END \
-             WHERE id = $7 AND state = $8",
+             WHERE id = $7 AND state = $8 AND ($9 IS NULL OR revision = $9)",
         )
         .bind(to.as_str())
         .bind(&now)
@@ -139,6 +141,7 @@ impl ArticleStore for Backend {
         .bind(review.and_then(|r| r.1))
         .bind(id)
         .bind(from.as_str())
+        .bind(revision)
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() == 1)

@@ -4,6 +4,7 @@
 //! cycle, since a record leaving an indicator's window changes no record.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 use std::time::Instant;
 
 use credo_domain::catalog::SubjectKind;
@@ -85,6 +86,7 @@ pub async fn recompute(app: &App, ids: Option<Vec<i64>>) -> Result<Run, Error> {
         let grades: Vec<NewGrade> = grades.into_iter().flatten().collect();
         run.subjects += grades.iter().map(|g| g.subject_id).collect::<BTreeSet<_>>().len();
         run.changed += app.store.save_grades(&grades).await?.len();
+        app.member_lists.changed();
         run.seq = run.seq.max(seq);
     }
     // A population scheme's grade ends for a subject that no longer has its archive.
@@ -107,6 +109,7 @@ pub async fn recompute(app: &App, ids: Option<Vec<i64>>) -> Result<Run, Error> {
             }
         };
         run.changed += app.store.retire_grades(&scheme.code, &gone).await? as usize;
+        app.member_lists.changed();
     }
     // Then the schemes whose grades follow their members', each after its members' scheme: every group again, as a
     // member's new grade moves its group's (a household's, its village's and township's). Only when a member's
@@ -134,9 +137,11 @@ pub async fn recompute(app: &App, ids: Option<Vec<i64>>) -> Result<Run, Error> {
         let kept: BTreeSet<i64> = grades.iter().map(|g| g.subject_id).collect();
         run.subjects += grades.len();
         run.changed += app.store.save_grades(&grades).await?.len();
+        app.member_lists.changed();
         // A group no longer graded (too few members graded, no member left) loses its grade.
         let gone: Vec<i64> = current(app, &scheme.code).await?.into_keys().filter(|id| !kept.contains(id)).collect();
         run.changed += app.store.retire_grades(&scheme.code, &gone).await? as usize;
+        app.member_lists.changed();
     }
     run.ms = started.elapsed().as_millis();
     Ok(run)
@@ -435,6 +440,52 @@ async fn group(app: &App, scheme: &Scheme, good: &[String], subject: Subject) ->
         grade: current.as_ref().map(|g| scheme.grade(&g.grade).map_or(g.grade.clone(), |d| d.label.clone())),
         reason: reasons.iter().find(|r| r.indicator == "members").map(|r| r.text.clone()).unwrap_or_default(),
     })
+}
+
+/// The lists [`member_lists`] answers, kept while no grade changes in this process, the day is the same and a minute
+/// has not passed (grades written by another process). One computation at a time: a crowd of visitors to /rural
+/// waits for one walk of the index, not one each.
+#[derive(Default)]
+pub struct MemberListsCache {
+    generation: std::sync::atomic::AtomicU64,
+    kept: tokio::sync::Mutex<HashMap<String, KeptLists>>,
+}
+
+type Lists = Arc<Vec<(Group, Vec<Group>)>>;
+
+struct KeptLists {
+    generation: u64,
+    day: Date,
+    at: Instant,
+    lists: Lists,
+}
+
+impl MemberListsCache {
+    /// Grades were written or retired: the lists are computed again when next asked for.
+    pub fn changed(&self) {
+        self.generation.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// How long lists are kept at most, for grades another process writes.
+const LISTS_KEPT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// [`member_lists`] as the public pages read them: from [`MemberListsCache`] while it holds.
+pub async fn public_member_lists(app: &App, scheme: &str) -> Result<Lists, Error> {
+    let cache = &app.member_lists;
+    let mut kept = cache.kept.lock().await;
+    let generation = cache.generation.load(std::sync::atomic::Ordering::Relaxed);
+    let day = app.clock.today();
+    if let Some(k) = kept.get(scheme)
+        && k.generation == generation
+        && k.day == day
+        && k.at.elapsed() < LISTS_KEPT
+    {
+        return Ok(k.lists.clone());
+    }
+    let lists = Arc::new(member_lists(app, scheme).await?);
+    kept.insert(scheme.to_string(), KeptLists { generation, day, at: Instant::now(), lists: lists.clone() });
+    Ok(lists)
 }
 
 /// The groups of a scheme whose members are named by code (信用乡镇 and their villages), each with its members and

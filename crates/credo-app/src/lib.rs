@@ -191,6 +191,8 @@ pub struct App {
     /// The anonymous case forms' challenges and per-address limits.
     pub challenges: Arc<challenge::Challenges>,
     pub case_forms: Arc<challenge::FormLimits>,
+    /// The public lists of groups graded by members (/rural), kept until grades change.
+    pub member_lists: Arc<grades::MemberListsCache>,
 }
 
 impl App {
@@ -236,6 +238,7 @@ impl App {
             heavy: Arc::new(tokio::sync::Semaphore::new(offload::slots())),
             challenges,
             case_forms,
+            member_lists: Arc::default(),
         };
         ingest::recover(&app).await?;
         checks::recover_jobs(&app).await?;

@@ -234,6 +234,12 @@ async fn households_are_rated_and_their_village_and_township_follow() {
         assert!(page.contains("信用户占比不低于 80%") && page.contains("信用村占比不低于 60%"), "{page}");
         assert!(!page.contains("农户14") && !page.contains(&ric("19800101", 14)), "no household is named");
         assert!(!page.contains("10 户"), "no household counts by village: {page}");
+        // The lists are computed once while no grade changes (a crowd on /rural walks the index once).
+        let lists = || credo_app::grades::public_member_lists(&t.app, "xyxz");
+        let (first, again) = (lists().await.unwrap(), lists().await.unwrap());
+        assert!(std::sync::Arc::ptr_eq(&first, &again), "kept");
+        t.app.member_lists.changed();
+        assert!(!std::sync::Arc::ptr_eq(&first, &lists().await.unwrap()), "computed again once grades change");
 
         // Four households of 下庄 become dishonest judgment debtors: they are no longer 信用户, 下庄 falls below seven
         // in ten, and the township below six in ten.

@@ -36,9 +36,10 @@ pub async fn rural(
             }
         }
     }
-    let townships = grades::member_lists(&app, "xyxz")
+    let townships = grades::public_member_lists(&app, "xyxz")
         .await?
-        .into_iter()
+        .iter()
+        .cloned()
         .map(|(t, villages)| {
             let district = t
                 .region

@@ -26,6 +26,26 @@ pub async fn department(app: &App, uscc: &str, district: Option<&str>) -> Result
         .ok_or_else(|| Error::not_found(format!("没有统一社会信用代码为 {uscc} 的部门")))
 }
 
+/// The government body (机关 or 事业单位) registered under `name` that a rule in the catalog names (the credit office,
+/// the 示范单位 committee): a conflict, saying `what` waits for it, when there is none, or when two share the name
+/// (a department registered under the same name must not take over the duty).
+pub async fn body_named(app: &App, name: &str, what: &str) -> Result<Department, Error> {
+    let mut found = app
+        .store
+        .departments()
+        .await?
+        .into_iter()
+        .filter(|d| d.name == name && credo_domain::integrity::body_kind(&d.uscc).is_some());
+    match (found.next(), found.next()) {
+        (Some(d), None) => Ok(d),
+        (None, _) => Err(Error::new(Code::Conflict, format!("平台尚未登记“{name}”(机关或事业单位),{what}"))),
+        (Some(a), Some(b)) => Err(Error::new(
+            Code::Conflict,
+            format!("登记了多个名为“{name}”的部门({}、{}),请系统管理员核对后注销多余的部门;{what}", a.uscc, b.uscc),
+        )),
+    }
+}
+
 /// The departments within `district`.
 pub async fn departments(app: &App, district: Option<&str>) -> Result<Vec<Department>, Error> {
     Ok(app.store.departments().await?.into_iter().filter(|d| covers(district, d)).collect())

@@ -20,9 +20,7 @@ pub fn rules(app: &App) -> Result<&Integrity, Error> {
 
 /// The credit office's department (信用办), or 409 when the platform has not registered it.
 pub async fn office(app: &App) -> Result<Department, Error> {
-    let name = &rules(app)?.office;
-    let found = app.store.departments().await?.into_iter().find(|d| &d.name == name);
-    found.ok_or_else(|| Error::new(Code::Conflict, format!("平台尚未登记信用办“{name}”,暂不受理政务失信投诉")))
+    crate::admin::body_named(app, &rules(app)?.office, "暂不受理政务失信投诉").await
 }
 
 /// The complaint's content as stored in the case (`cases.content`).

@@ -40,8 +40,7 @@ pub fn standard(app: &App) -> Result<&Standard, Error> {
 /// The committee's department.
 pub async fn committee(app: &App) -> Result<Department, Error> {
     let s = standard(app)?;
-    let found = app.store.departments().await?.into_iter().find(|d| d.name == s.committee);
-    found.ok_or_else(|| Error::new(Code::Conflict, format!("平台尚未登记评审部门“{}”,暂不受理申报和评审", s.committee)))
+    crate::admin::body_named(app, &s.committee, "暂不受理申报和评审").await
 }
 
 /// The conditions of the standard `subject` does not meet today, in words (empty: it meets them all).
@@ -180,17 +179,11 @@ async fn open_complaints(app: &App, committee: &Department, subject: i64) -> Res
     let filter = CaseFilter {
         kind: Some("report".into()),
         department_id: Some(committee.id),
+        subject_id: Some(subject),
         open_only: true,
         ..CaseFilter::default()
     };
-    Ok(app
-        .store
-        .cases(&filter, 10_000)
-        .await?
-        .into_iter()
-        .filter(|c| c.subject_id == Some(subject))
-        .map(|c| c.number)
-        .collect())
+    Ok(app.store.cases(&filter, 100).await?.into_iter().map(|c| c.number).collect())
 }
 
 async fn listed(app: &App, list: Vec<Honour>) -> Result<Vec<Listed>, Error> {

@@ -536,6 +536,16 @@ async fn a_unit_is_selected_challenged_published_and_revoked_by_a_later_serious_
         let trail = t.app.store.audit_for_target(&format!("honour:{id}"), 20).await.unwrap();
         let revoked = trail.iter().find(|e| e.event.action == "honour.revoke").unwrap();
         assert_eq!(revoked.event.department.as_deref(), Some(committee.as_str()));
+
+        // A second department under the committee's name takes over nothing: the committee is ambiguous until an
+        // operator sorts it out, and an enterprise under the name is never one.
+        department(&t, &credo_synth::uscc_from("91", "630100", "WMB00009"), "西宁市精神文明建设委员会办公室", &[], &[]).await;
+        assert_eq!(credo_app::honours::committee(&t.app).await.unwrap().uscc, committee, "an enterprise is no committee");
+        department(&t, &credo_synth::uscc_from("11", "630100", "WMB00002"), "西宁市精神文明建设委员会办公室", &[], &[]).await;
+        let e = credo_app::honours::committee(&t.app).await.unwrap_err();
+        assert!(e.detail.contains("多个名为"), "{}", e.detail);
+        let r = send(&t, &judge, Method::POST, &steps, Some(json!({ "step": "approve" }))).await;
+        assert_eq!(r.status, 409, "{}", r.text);
     })
     .await;
 }

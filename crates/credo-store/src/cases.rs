@@ -105,6 +105,8 @@ pub struct CaseFilter {
     pub department_id: Option<i64>,
     pub account_id: Option<i64>,
     pub record_id: Option<i64>,
+    /// The subject the case is about (a 举报's subject when its code was known).
+    pub subject_id: Option<i64>,
     pub open_only: bool,
 }
 

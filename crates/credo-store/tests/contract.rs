@@ -2375,6 +2375,11 @@ async fn cases_are_filtered_and_listed_oldest_first(b: Backend) {
     );
     let full = s.cases(&CaseFilter { record_id: Some(r1), ..Default::default() }, 10).await.unwrap();
     assert_eq!(format!("{:?}", full[0]), format!("{:?}", s.case("A1").await.unwrap().unwrap()), "whole cases");
+    let about = out[0].subject_id;
+    let c4 = s.add_case(NewCase { subject_id: about, ..file("A4", "report", &c, None, None) }).await.unwrap().id;
+    let reports_about =
+        CaseFilter { subject_id: about, kind: Some("report".into()), open_only: true, ..Default::default() };
+    assert_eq!(listed(reports_about, 10).await, vec![c4], "by the subject they are about");
 }
 
 /// A case moves on only from the state the step expects (else a conflict that changes nothing; an unknown case is

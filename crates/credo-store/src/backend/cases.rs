@@ -167,6 +167,9 @@ impl CaseStore for Backend {
         if let Some(r) = f.record_id {
             q.push(" AND record_id = ").push_bind(r);
         }
+        if let Some(s) = f.subject_id {
+            q.push(" AND subject_id = ").push_bind(s);
+        }
         if f.open_only {
             q.push(" AND closed_at IS NULL");
         }

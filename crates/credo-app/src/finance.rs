@@ -156,7 +156,18 @@ pub async fn publish(app: &App, p: &Principal, r: &ProductRequest) -> Result<Pro
         return Err(bad(format!("主体类别 {k} 应为 organisation、individual_business 或 person")));
     }
     let code = r.scheme.clone().unwrap_or_else(|| "ggxy".into());
-    let scheme = app.catalog.evaluation.get(&code).ok_or_else(|| bad(format!("没有评价方案 {code}")))?;
+    let scheme = app
+        .catalog
+        .evaluation
+        .get(&code)
+        .filter(|s| s.members.is_none())
+        .ok_or_else(|| bad(format!("没有可用于融资产品的评价方案 {}", crate::error::echo(&code))))?;
+    if !r.grades.is_empty()
+        && let Some(k) =
+            SubjectKind::ALL.iter().find(|k| kinds.iter().any(|x| x == k.as_str()) && !scheme.grades_kind(**k))
+    {
+        return Err(bad(format!("{}不评价{},不能作为其准入条件", scheme.name, k.label())));
+    }
     if let Some(g) = r.grades.iter().find(|g| scheme.grade(g).is_none()) {
         let g: String = g.chars().take(30).collect();
         return Err(bad(format!("{g} 不是{}的等级", scheme.name)));

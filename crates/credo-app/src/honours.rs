@@ -131,6 +131,9 @@ pub async fn step(app: &App, p: &Principal, id: i64, r: &HonourStep) -> Result<H
     }
     let h = app.store.honour(id).await?.ok_or_else(|| Error::not_found(format!("没有编号为 {id} 的申报")))?;
     let step = r.step.trim();
+    if !["approve", "reject", "publish", "revoke"].contains(&step) {
+        return Err(Error::new(Code::InvalidRequest, "step 应为 approve、reject、publish 或 revoke"));
+    }
     let to = h.state.step(step).map_err(|e| Error::new(Code::Conflict, e))?;
     let reason = r.reason.as_deref().map(str::trim).filter(|s| !s.is_empty());
     if matches!(step, "reject" | "revoke") && reason.is_none() {

@@ -50,6 +50,13 @@ impl Standard {
         if s.grades.is_empty() || s.notice_days == 0 || s.notice_days > 30 || s.committee.trim().is_empty() {
             return Err(bad("须有准入等级、评审部门,公示期为 1 至 30 个工作日".into()));
         }
+        let kinds = crate::catalog::SubjectKind::ALL;
+        if s.kinds.is_empty() {
+            return Err(bad("须写明可申报的主体类别(kinds)".into()));
+        }
+        if let Some(k) = s.kinds.iter().find(|k| kinds.iter().all(|x| x.as_str() != k.as_str())) {
+            return Err(bad(format!("未知的主体类别 {k}(应为 organisation、individual_business 或 person)")));
+        }
         Ok(s)
     }
 }
@@ -137,5 +144,19 @@ mod tests {
         assert!(
             Applied.step("publish").is_err() && Revoked.step("approve").is_err() && Rejected.step("publish").is_err()
         );
+    }
+
+    #[test]
+    fn a_standard_with_unknown_kinds_is_refused() {
+        let c = crate::embedded::catalog();
+        let text = crate::embedded::FILES.iter().find(|(n, _)| *n == "honours.toml").unwrap().1;
+        for (from, to) in [
+            (r#"kinds = ["organisation", "individual_business"]"#, r#"kinds = ["company"]"#),
+            (r#"kinds = ["organisation", "individual_business"]"#, "kinds = []"),
+        ] {
+            assert!(text.contains(from));
+            let e = Standard::from_toml(&text.replace(from, to), &c.items).unwrap_err();
+            assert!(e.to_string().contains("主体类别"), "{e}");
+        }
     }
 }

@@ -76,6 +76,18 @@ async fn a_typical_case_is_drafted_reviewed_published_masked_and_follows_its_rec
         assert_eq!(r.status, 409, "submitted articles are not edited: {}", r.text);
         let r = send(&t, &editor, Method::POST, &path, step("publish", None)).await;
         assert_eq!(r.status, 403, "the author does not publish: {}", r.text);
+        // Nor the author's second account, a reviewer's in the same name.
+        let twin = credo_app::accounts::AccountRequest {
+            username: "editor-as-reviewer".into(),
+            name: "测试系统管理员".into(),
+            role: "reviewer".into(),
+            password: Some(common::PASSWORD.into()),
+            ..Default::default()
+        };
+        credo_app::accounts::create(&t.app, twin, "test").await.unwrap();
+        let twin = sign_in(&t, "editor-as-reviewer").await;
+        let r = send(&t, &twin, Method::POST, &path, Some(json!({ "step": "publish", "revision": 1 }))).await;
+        assert_eq!(r.status, 403, "four eyes, not two accounts: {}", r.text);
 
         // Returned with a reason, edited, sent again, published.
         let r = send(&t, &reviewer, Method::POST, &path, step("return", None)).await;

@@ -332,6 +332,10 @@ async fn an_enterprise_applies_authorises_its_lender_and_gets_an_answer() {
         let strict = send(&t, &bank, Method::POST, "/api/v1/products", Some(product("优企贷", &["A"]))).await.body["id"].as_i64().unwrap();
         let r = send(&t, &bank, Method::POST, "/api/v1/products", Some(product("x", &["Z"]))).await;
         assert_eq!(r.status, 400, "a grade the scheme lacks: {}", r.text);
+        let mut village = product("x", &["信用村"]);
+        village["scheme"] = json!("xyc");
+        let r = send(&t, &bank, Method::POST, "/api/v1/products", Some(village)).await;
+        assert_eq!(r.status, 400, "no applicant is graded by a group scheme: {}", r.text);
         let r = send(&t, &Auth::None, Method::POST, "/api/v1/products", Some(product("x", &[]))).await;
         assert_eq!(r.status, 401);
 
@@ -487,6 +491,8 @@ async fn a_unit_is_selected_challenged_published_and_revoked_by_a_later_serious_
         assert_eq!(r.status, 403, "another department's handler is no committee: {}", r.text);
         let r = send(&t, &judge, Method::POST, &steps, Some(json!({ "step": "publish" }))).await;
         assert_eq!(r.status, 409, "not before the notice: {}", r.text);
+        let r = send(&t, &judge, Method::POST, &steps, Some(json!({ "step": "bless" }))).await;
+        assert_eq!(r.status, 400, "no such step: {}", r.text);
         let r = send(&t, &judge, Method::POST, &steps, Some(json!({ "step": "approve" }))).await;
         assert_eq!(r.body["state"], "notice", "{}", r.text);
         let until = r.body["notice_until"].as_str().unwrap().to_string();

@@ -248,17 +248,8 @@ pub async fn review(app: &App) -> Result<usize, Error> {
             let (from, to) = (ArticleState::Published, ArticleState::Withdrawn);
             if app.store.move_article(a.id, from, to, Some(("platform", Some(&note))), None).await? {
                 down += 1;
-                let event = credo_store::AuditEvent {
-                    actor: "platform".into(),
-                    role: "system".into(),
-                    department: None,
-                    action: "article.withdraw".into(),
-                    target: Some(format!("article:{}", a.id)),
-                    purpose: Some("典型案例发布".into()),
-                    result: note,
-                    client: None,
-                };
-                app.store.append_audit(&event).await?;
+                let target = format!("article:{}", a.id);
+                crate::audit::by_platform(app, None, "article.withdraw", target, "典型案例发布", note).await?;
             }
         }
         // Those taken down leave the list: the next page starts after those kept.

@@ -356,6 +356,31 @@ pub async fn archive(app: &App, keep_days: i64) -> anyhow::Result<Option<(PathBu
     Ok(Some((path, old.len())))
 }
 
+/// Appends the audit event of the platform itself acting (a rule applied as records change, not a person's step),
+/// under `department` when it acts for one.
+pub async fn by_platform(
+    app: &App,
+    department: Option<String>,
+    action: &str,
+    target: String,
+    purpose: &str,
+    result: String,
+) -> Result<(), crate::Error> {
+    app.store
+        .append_audit(&credo_store::AuditEvent {
+            actor: "platform".into(),
+            role: "system".into(),
+            department,
+            action: action.into(),
+            target: Some(target),
+            purpose: Some(purpose.into()),
+            result,
+            client: None,
+        })
+        .await?;
+    Ok(())
+}
+
 /// Appends the audit event of `p` acting: `action` on `target`, for `purpose`, with its `result`.
 pub async fn act(
     app: &App,

@@ -6,7 +6,7 @@
 //! audit trail under the committee's department and on the committee's list.
 
 use credo_domain::honours::{HonourState, Standard};
-use credo_store::{AuditEvent, CaseFilter, Department, Honour, Subject};
+use credo_store::{CaseFilter, Department, Honour, Subject};
 use serde::{Deserialize, Serialize};
 
 use crate::App;
@@ -258,17 +258,16 @@ pub async fn review(app: &App) -> Result<usize, Error> {
         {
             revoked += 1;
             // The platform acts, not a person: the event names it, under the committee's department.
-            let event = AuditEvent {
-                actor: "platform".into(),
-                role: "system".into(),
-                department: committee.clone(),
-                action: "honour.revoke".into(),
-                target: Some(format!("honour:{}", h.id)),
-                purpose: Some("诚信建设示范单位动态复核".into()),
-                result: reason,
-                client: None,
-            };
-            app.store.append_audit(&event).await?;
+            let target = format!("honour:{}", h.id);
+            crate::audit::by_platform(
+                app,
+                committee.clone(),
+                "honour.revoke",
+                target,
+                "诚信建设示范单位动态复核",
+                reason,
+            )
+            .await?;
         }
     }
     Ok(revoked)

@@ -27,23 +27,22 @@ pub async fn department(app: &App, uscc: &str, district: Option<&str>) -> Result
 }
 
 /// The government body (机关 or 事业单位) registered under `name` that a rule in the catalog names (the credit office,
-/// the 示范单位 committee): a conflict, saying `what` waits for it, when there is none, or when two share the name
-/// (a department registered under the same name must not take over the duty).
+/// the 示范单位 committee): the first registered (operators cannot register a second department under a name,
+/// [`add_department`]; an enterprise under the name is never one); a conflict, saying `what` waits for it, when there
+/// is none.
 pub async fn body_named(app: &App, name: &str, what: &str) -> Result<Department, Error> {
-    let mut found = app
+    let mut found: Vec<Department> = app
         .store
         .departments()
         .await?
         .into_iter()
-        .filter(|d| d.name == name && credo_domain::integrity::body_kind(&d.uscc).is_some());
-    match (found.next(), found.next()) {
-        (Some(d), None) => Ok(d),
-        (None, _) => Err(Error::new(Code::Conflict, format!("平台尚未登记“{name}”(机关或事业单位),{what}"))),
-        (Some(a), Some(b)) => Err(Error::new(
-            Code::Conflict,
-            format!("登记了多个名为“{name}”的部门({}、{}),请系统管理员核对后注销多余的部门;{what}", a.uscc, b.uscc),
-        )),
-    }
+        .filter(|d| d.name == name && credo_domain::integrity::body_kind(&d.uscc).is_some())
+        .collect();
+    found.sort_by_key(|d| d.id);
+    found
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::new(Code::Conflict, format!("平台尚未登记“{name}”(机关或事业单位),{what}")))
 }
 
 /// The departments within `district`.
@@ -82,6 +81,14 @@ pub async fn add_department(
         && region.as_deref() != Some(d)
     {
         return Err(Error::new(Code::Forbidden, format!("区县管理员只能登记所在地为本区县({d})的部门")));
+    }
+    // A department is known by its name too (the catalog names the credit office and the 示范单位 committee so):
+    // a second one under a name already registered is refused.
+    if let Some(same) = app.store.departments().await?.into_iter().find(|x| x.name == name.trim()) {
+        return Err(Error::new(
+            Code::Conflict,
+            format!("已登记名为“{}”的部门(统一社会信用代码 {}),部门名称不能重复", same.name, same.uscc),
+        ));
     }
     app.store
         .add_department(NewDepartment {

@@ -170,6 +170,9 @@ pub async fn step(app: &App, p: &Principal, id: i64, req: &StepRequest) -> Resul
         (_, r) => r,
     };
     if step == Step::Publish {
+        if a.kind == ArticleKind::Case && a.records.is_empty() {
+            return Err(Error::new(Code::InvalidArticle, "典型案例须引用至少一条公示中的信用记录"));
+        }
         check_records(app, &a.records, true).await?;
     }
     let review = step.is_review().then_some((who.as_str(), note.as_deref()));
@@ -218,7 +221,7 @@ pub async fn public_view(app: &App, id: i64) -> Result<(Article, Vec<(credo_stor
     let not_found = || Error::not_found(format!("没有编号为 {id} 的已发布文章"));
     let a = app.store.article(id).await?.filter(|a| a.state == ArticleState::Published).ok_or_else(not_found)?;
     let records = public_records(app, &a.records).await?;
-    if records.len() < a.records.len() {
+    if records.len() < a.records.len() || (a.kind == ArticleKind::Case && a.records.is_empty()) {
         return Err(not_found());
     }
     Ok((a, records))
@@ -240,11 +243,14 @@ pub async fn review(app: &App) -> Result<usize, Error> {
         for a in &page {
             let public: Vec<i64> = public_records(app, &a.records).await?.iter().map(|(r, _)| r.id).collect();
             let gone: Vec<String> = a.records.iter().filter(|id| !public.contains(id)).map(i64::to_string).collect();
-            if gone.is_empty() {
+            let note = if a.records.is_empty() {
+                "典型案例未引用公示中的信用记录,平台自动撤下".to_string()
+            } else if gone.is_empty() {
                 kept += 1;
                 continue;
-            }
-            let note = format!("引用的信用记录 {} 已不再公示(已修复、撤销或公示期满),平台自动撤下", gone.join("、"));
+            } else {
+                format!("引用的信用记录 {} 已不再公示(已修复、撤销或公示期满),平台自动撤下", gone.join("、"))
+            };
             let (from, to) = (ArticleState::Published, ArticleState::Withdrawn);
             if app.store.move_article(a.id, from, to, Some(("platform", Some(&note))), None).await? {
                 down += 1;

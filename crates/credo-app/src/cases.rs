@@ -212,6 +212,8 @@ pub(crate) async fn store(
     if let Err(e) = crate::grades::follow_changes(app).await {
         tracing::warn!(error = %e.detail, "grades not brought up to date after the case (the follower will)");
     }
+    // A record repaired or revoked: 示范单位 and 典型案例 that rest on it follow at once, as after a batch.
+    feed::follow_records(app).await;
     Ok((row.record_id, row.version))
 }
 

@@ -213,21 +213,22 @@ pub async fn close(app: &App, p: &Principal, id: i64) -> Result<Product, Error> 
     Ok(app.store.product(id).await?.unwrap_or(product))
 }
 
-/// Every product with its lender and figures (open ones first).
+/// Every product of a lender (a department with `lending`) with its lender and figures (open ones first).
 pub async fn listed(app: &App) -> Result<Vec<Listed>, Error> {
     let stats = app.store.loan_stats().await?;
-    let departments = app.store.departments().await?;
+    let lenders: Vec<credo_store::Department> =
+        app.store.departments().await?.into_iter().filter(|d| d.permissions.lending).collect();
     let mut out: Vec<Listed> = app
         .store
         .products(None)
         .await?
         .into_iter()
-        .map(|product| Listed {
-            lender: departments
-                .iter()
-                .find(|d| d.id == product.department_id)
-                .map(|d| d.name.clone())
-                .unwrap_or_default(),
+        .filter_map(|product| {
+            let lender = lenders.iter().find(|d| d.id == product.department_id)?.name.clone();
+            Some((product, lender))
+        })
+        .map(|(product, lender)| Listed {
+            lender,
             stats: stats
                 .iter()
                 .find(|s| s.product_id == product.id)
@@ -245,6 +246,10 @@ async fn eligible(app: &App, product: &Product, subject: &credo_store::Subject) 
     let refuse = |m: String| Err(Error::new(Code::NotPermitted, m));
     if product.closed_at.is_some() {
         return Err(Error::new(Code::Conflict, format!("{} 已停止申请", product.name)));
+    }
+    // A department no longer named a lender reads no applicant's archive, whatever it published before.
+    if !app.store.department(product.department_id).await?.is_some_and(|d| d.permissions.lending) {
+        return Err(Error::new(Code::Conflict, format!("{} 的发布机构已不办理融资对接", product.name)));
     }
     if !product.kinds.iter().any(|k| k == subject.kind.as_str()) {
         return refuse(format!("{} 不面向{}", product.name, subject.kind.label()));

@@ -260,7 +260,15 @@ pub async fn follow(app: &App) -> Result<Option<Run>, Error> {
     }
     let (_, full_on) = app.store.grades_followed().await?;
     let today = app.clock.today();
-    let due = app.catalog.evaluation.iter().any(|s| full_on.is_none_or(|f| f < s.cycle.start(today)));
+    let mut due = app.catalog.evaluation.iter().any(|s| full_on.is_none_or(|f| f < s.cycle.start(today)));
+    // A scheme's rules changed (a new version in the catalog): every grade is computed again under them, not at the
+    // next cycle.
+    for s in app.catalog.evaluation.iter() {
+        if !due && app.store.graded_under_another_version(&s.code, &s.version).await? {
+            tracing::info!(scheme = %s.code, version = %s.version, "grades computed again under the scheme's new version");
+            due = true;
+        }
+    }
     if due {
         let run = recompute(app, None).await?;
         app.store.set_grades_followed(run.seq, Some(today)).await?;

@@ -668,7 +668,7 @@ pub async fn withdraw_authorisation(app: &App, p: &Principal, id: i64) -> Result
     let subject_id = account.subject_id.ok_or_else(|| Error::forbidden("账号未绑定信用主体"))?;
     match app.store.revoke_authorisation(subject_id, id).await {
         Ok(a) => {
-            let result = format!("撤销授权 {id}(部门 {}),其上办理中的融资申请一并撤回", a.department_id);
+            let result = format!("撤销授权 {id}(部门 {});以此授权办理中的融资申请(如有)一并撤回", a.department_id);
             crate::audit::act(app, p, "report.unauthorise", format!("subject:{subject_id}"), "撤销授权", result).await
         }
         Err(StoreError::NotFound(_)) => Err(Error::not_found("没有这项授权")),

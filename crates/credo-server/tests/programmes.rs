@@ -419,6 +419,15 @@ async fn an_enterprise_applies_authorises_its_lender_and_gets_an_answer() {
         let events = t.app.store.audit_for_target(&format!("loan:{first}"), 10).await.unwrap();
         let actions: Vec<&str> = events.iter().rev().map(|e| e.event.action.as_str()).collect();
         assert_eq!(actions, ["loan.apply", "loan.accept", "loan.grant"]);
+
+        // A department no longer named a lender: its products leave the list and take no application.
+        let d = t.app.store.department_by_uscc(&bank_code).await.unwrap().unwrap();
+        let p = Permissions { lending: false, ..d.permissions };
+        credo_app::admin::set_permissions(&t.app, &bank_code, &p, None).await.unwrap();
+        assert_eq!(t.get_json("/api/v1/products").await, json!([]), "its products are not listed");
+        let r = send(&t, &me, Method::POST, "/api/v1/me/loan-applications", Some(apply(open, 30.0))).await;
+        assert_eq!(r.status, 409, "{}", r.text);
+        assert!(r.text.contains("已不办理融资对接"), "{}", r.text);
     })
     .await;
 }
@@ -543,15 +552,14 @@ async fn a_unit_is_selected_challenged_published_and_revoked_by_a_later_serious_
         let revoked = trail.iter().find(|e| e.event.action == "honour.revoke").unwrap();
         assert_eq!(revoked.event.department.as_deref(), Some(committee.as_str()));
 
-        // A second department under the committee's name takes over nothing: the committee is ambiguous until an
-        // operator sorts it out, and an enterprise under the name is never one.
+        // A second department under the committee's name takes over nothing: operators cannot register one, and one
+        // that got in otherwise (an enterprise, a later body) is not the committee.
+        let twin = credo_synth::uscc_from("11", "630100", "WMB00002");
+        let r = credo_app::admin::add_department(&t.app, &twin, "西宁市精神文明建设委员会办公室", None, "test", None).await;
+        assert!(r.unwrap_err().detail.contains("部门名称不能重复"));
         department(&t, &credo_synth::uscc_from("91", "630100", "WMB00009"), "西宁市精神文明建设委员会办公室", &[], &[]).await;
-        assert_eq!(credo_app::honours::committee(&t.app).await.unwrap().uscc, committee, "an enterprise is no committee");
-        department(&t, &credo_synth::uscc_from("11", "630100", "WMB00002"), "西宁市精神文明建设委员会办公室", &[], &[]).await;
-        let e = credo_app::honours::committee(&t.app).await.unwrap_err();
-        assert!(e.detail.contains("多个名为"), "{}", e.detail);
-        let r = send(&t, &judge, Method::POST, &steps, Some(json!({ "step": "approve" }))).await;
-        assert_eq!(r.status, 409, "{}", r.text);
+        department(&t, &twin, "西宁市精神文明建设委员会办公室", &[], &[]).await;
+        assert_eq!(credo_app::honours::committee(&t.app).await.unwrap().uscc, committee, "the first body registered");
     })
     .await;
 }

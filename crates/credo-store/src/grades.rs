@@ -131,6 +131,9 @@ pub trait GradeStore: Send + Sync {
     async fn grades_of(&self, subject: i64) -> Result<Vec<Grade>>;
     /// How many subjects have each current grade of `scheme`, by region.
     async fn grade_counts(&self, scheme: &str) -> Result<Vec<GradeCount>>;
+    /// Whether a current grade of `scheme` was computed under a version other than `version` (its rules changed
+    /// since): one row looked at, the first by subject.
+    async fn graded_under_another_version(&self, scheme: &str, version: &str) -> Result<bool>;
     /// The feed sequence number grades have followed to, and the day of the last full computation.
     async fn grades_followed(&self) -> Result<(i64, Option<Date>)>;
     /// Sets what [`GradeStore::grades_followed`] returns (`full_on`: a full computation ran that day).

@@ -3035,6 +3035,12 @@ async fn retired_grades_are_no_longer_current(b: Backend) {
     assert_eq!(current, vec![(subjects[1], "信用村".to_string())]);
     let history = s.grades_of(subjects[0]).await.unwrap();
     assert!(history.len() == 1 && history[0].superseded_at.is_some(), "the history keeps it");
+    // A scheme's new version shows in its current grades until they are computed again under it.
+    assert!(!s.graded_under_another_version("xyc", "1").await.unwrap());
+    assert!(s.graded_under_another_version("xyc", "2").await.unwrap(), "graded under 1");
+    assert!(!s.graded_under_another_version("ggxy", "2").await.unwrap(), "no grades: nothing to compute again");
+    s.save_grades(&[NewGrade { version: "2".into(), ..grade(subjects[1]) }]).await.unwrap();
+    assert!(!s.graded_under_another_version("xyc", "2").await.unwrap(), "computed again");
 }
 
 async fn federation_places_and_links_are_kept_together(b: Backend) {

@@ -136,6 +136,8 @@ struct ConsolePage {
     pending: Vec<PendingRow>,
     /// A checker: the check pages are linked.
     checks: bool,
+    /// A checker of a lender (金融机构): the financing console is linked.
+    lends: bool,
     /// Withdrawal deadlines: the department's own (platform staff: all departments).
     lateness: Option<Lateness>,
 }
@@ -245,6 +247,7 @@ pub async fn console(
         records,
         pending,
         checks: role == Role::Checker,
+        lends: role == Role::Checker && department.is_some_and(|d| d.permissions.lending),
         lateness,
     })
 }

@@ -235,6 +235,16 @@ impl GradeStore for Backend {
         Ok(rows.into_iter().map(|(region, grade, subjects)| GradeCount { region, grade, subjects }).collect())
     }
 
+    async fn graded_under_another_version(&self, scheme: &str, version: &str) -> Result<bool> {
+        let first: Option<String> = sqlx::query_scalar(
+            "SELECT version FROM grades WHERE scheme = $1 AND superseded_at IS NULL ORDER BY subject_id LIMIT 1",
+        )
+        .bind(scheme)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(first.is_some_and(|v| v != version))
+    }
+
     async fn grades_followed(&self) -> Result<(i64, Option<Date>)> {
         let row: Option<(i64, Option<String>)> =
             sqlx::query_as("SELECT seq, full_on FROM grade_state WHERE id = 1").fetch_optional(&self.pool).await?;

@@ -4,8 +4,9 @@
 //! archive (the 授权查询 report, in the subject's access log) until it withdraws; the lender accepts, lends or refuses
 //! with a reason; the platform counts applications and loans by product, and recommends good-credit enterprises.
 //!
-//! Lenders act as 部门核查员 (or keys with the `check` scope) of their department; a department sees only its own
-//! products' applications.
+//! Lenders are departments the city's security administrator names so (their permissions' `lending`); they act as
+//! 部门核查员 (or keys with the `check` scope) of their department, and a department sees only its own products'
+//! applications. The authorisation an application gives ends with it (granted, refused or withdrawn).
 
 use credo_domain::catalog::SubjectKind;
 use credo_store::{LoanApplication, LoanStats, NewAuthorisation, NewLoanApplication, NewProduct, Product};

@@ -243,6 +243,7 @@ async fn seed_programmes(t: &TestApp) {
     let dept = t.app.store.department_by_uscc(DEPT).await.unwrap().unwrap();
     let mut perms = dept.permissions.clone();
     perms.items.extend(["nhxx".to_string(), "xycn".to_string()]);
+    perms.lending = true;
     t.app.store.set_permissions(dept.id, &perms).await.unwrap();
     let township = credo_synth::uscc_from("11", "630121", "CNA00001");
     let village = credo_synth::uscc_from("N2", "630121", "CN000001");

@@ -366,19 +366,7 @@ pub async fn by_platform(
     purpose: &str,
     result: String,
 ) -> Result<(), crate::Error> {
-    app.store
-        .append_audit(&credo_store::AuditEvent {
-            actor: "platform".into(),
-            role: "system".into(),
-            department,
-            action: action.into(),
-            target: Some(target),
-            purpose: Some(purpose.into()),
-            result,
-            client: None,
-        })
-        .await?;
-    Ok(())
+    append(app, ("platform".into(), "system".into(), department), action, target, purpose, result).await
 }
 
 /// Appends the audit event of `p` acting: `action` on `target`, for `purpose`, with its `result`.
@@ -390,7 +378,18 @@ pub async fn act(
     purpose: &str,
     result: String,
 ) -> Result<(), crate::Error> {
-    let (actor, role, department) = p.actor();
+    append(app, p.actor(), action, target, purpose, result).await
+}
+
+/// The event of `who` (actor, role, department) acting.
+async fn append(
+    app: &App,
+    (actor, role, department): (String, String, Option<String>),
+    action: &str,
+    target: String,
+    purpose: &str,
+    result: String,
+) -> Result<(), crate::Error> {
     app.store
         .append_audit(&credo_store::AuditEvent {
             actor,

@@ -779,6 +779,10 @@ async fn objections_filed_at_once_about_one_record_admit_one() {
         let s = scene().await;
         s.day(date!(2026 - 03 - 02));
         let id = s.record(penalty("宁市监罚〔2026〕9号", "2026-03-02", "15", "罚款")).await;
+        // A text that reads other than it is written (a right-to-left override) is refused, and files nothing.
+        let hostile = json!({ "record": id, "reason": "文号有误\u{202e}gnp.exe" });
+        let (status, v) = s.call(&s.subject, Method::POST, "/api/v1/objections", Some(hostile)).await;
+        assert_eq!((status, v["code"].as_str()), (422, Some("bad_field")), "{v}");
         let body = json!({ "record": id, "reason": "处罚决定书文号登记有误" });
         let answers = futures_util::future::join_all(
             (0..8).map(|_| s.call(&s.subject, Method::POST, "/api/v1/objections", Some(body.clone()))),
